@@ -1,0 +1,26 @@
+// Builds the CLI11 command tree from the command groups and maps parse errors to exit codes.
+#include "cli/app.h"
+
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "cli/ssh_key_command.h"
+
+namespace gangplank::cli {
+
+int RunGangplank(int argc, const char* const* argv, CliContext& context) {
+  CLI::App app{"Gangplank: AKS-compatible node pools and SSH access to their nodes.", "gangplank"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "gangplank 0.1.0");
+  int exit_code = kExitOk;
+  auto ssh_key = RegisterSshKeyCommands(app, context, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error, context.out, context.err);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  return exit_code;
+}
+
+}  // namespace gangplank::cli

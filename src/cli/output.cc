@@ -1,0 +1,193 @@
+// Renderers for json/table/tsv/yaml; YAML goes through yaml-cpp so quoting is always right.
+#include "cli/output.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <boost/json/serialize.hpp>
+#include <vector>
+
+namespace gangplank::cli {
+namespace json = boost::json;
+namespace {
+
+void RenderJson(const json::value& value, std::string& out, int indent) {
+  const std::string pad(static_cast<std::size_t>(indent) + 2, ' ');
+  const std::string close_pad(static_cast<std::size_t>(indent), ' ');
+  if (const auto* object = value.if_object()) {
+    if (object->empty()) {
+      out += "{}";
+      return;
+    }
+    out += "{\n";
+    bool first = true;
+    for (const auto& [key, member] : *object) {
+      if (!first) out += ",\n";
+      first = false;
+      out += pad;
+      out += json::serialize(json::string(key));
+      out += ": ";
+      RenderJson(member, out, indent + 2);
+    }
+    out += "\n" + close_pad + "}";
+  } else if (const auto* array = value.if_array()) {
+    if (array->empty()) {
+      out += "[]";
+      return;
+    }
+    out += "[\n";
+    bool first = true;
+    for (const auto& element : *array) {
+      if (!first) out += ",\n";
+      first = false;
+      out += pad;
+      RenderJson(element, out, indent + 2);
+    }
+    out += "\n" + close_pad + "]";
+  } else {
+    out += json::serialize(value);
+  }
+}
+
+bool IsScalar(const json::value& value) { return !value.is_object() && !value.is_array(); }
+
+std::string ScalarText(const json::value& value) {
+  if (value.is_string()) return std::string(value.get_string());
+  if (value.is_null()) return "";
+  return json::serialize(value);
+}
+
+// "fingerprintSha256" → "FingerprintSha256", as az titles its table columns.
+std::string ColumnTitle(std::string_view key) {
+  std::string title(key);
+  if (!title.empty() && title[0] >= 'a' && title[0] <= 'z') title[0] = static_cast<char>(title[0] - 32);
+  return title;
+}
+
+std::vector<const json::object*> Rows(const json::value& value) {
+  std::vector<const json::object*> rows;
+  if (const auto* object = value.if_object()) rows.push_back(object);
+  if (const auto* array = value.if_array()) {
+    for (const auto& element : *array) {
+      if (const auto* object = element.if_object()) rows.push_back(object);
+    }
+  }
+  return rows;
+}
+
+std::vector<std::string> Columns(const std::vector<const json::object*>& rows) {
+  std::vector<std::string> columns;
+  if (rows.empty()) return columns;
+  for (const auto& [key, member] : *rows.front()) {
+    if (IsScalar(member)) columns.emplace_back(key);
+  }
+  return columns;
+}
+
+std::string RenderTable(const json::value& value) {
+  if (IsScalar(value)) return ScalarText(value) + "\n";
+  const auto rows = Rows(value);
+  const auto columns = Columns(rows);
+  if (columns.empty()) return "";
+  std::vector<std::size_t> widths;
+  for (const auto& column : columns) widths.push_back(ColumnTitle(column).size());
+  std::vector<std::vector<std::string>> cells;
+  for (const auto* row : rows) {
+    auto& line = cells.emplace_back();
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const auto* member = row->if_contains(columns[i]);
+      line.push_back(member && IsScalar(*member) ? ScalarText(*member) : "");
+      widths[i] = std::max(widths[i], line.back().size());
+    }
+  }
+  std::string out;
+  auto append_row = [&](const std::vector<std::string>& fields) {
+    std::string line;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i != 0) line += "  ";
+      line += fields[i];
+      if (i + 1 != fields.size()) line.append(widths[i] - fields[i].size(), ' ');
+    }
+    out += line + "\n";
+  };
+  std::vector<std::string> titles;
+  std::vector<std::string> rules;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    titles.push_back(ColumnTitle(columns[i]));
+    rules.emplace_back(widths[i], '-');
+  }
+  append_row(titles);
+  append_row(rules);
+  for (const auto& line : cells) append_row(line);
+  return out;
+}
+
+std::string RenderTsv(const json::value& value) {
+  if (IsScalar(value)) return ScalarText(value) + "\n";
+  std::string out;
+  for (const auto* row : Rows(value)) {
+    bool first = true;
+    for (const auto& [key, member] : *row) {
+      if (!IsScalar(member)) continue;
+      if (!first) out.push_back('\t');
+      first = false;
+      out += ScalarText(member);
+    }
+    out.push_back('\n');
+  }
+  return out;
+}
+
+void EmitYaml(const json::value& value, YAML::Emitter& out) {
+  switch (value.kind()) {
+    case json::kind::object:
+      if (value.get_object().empty()) out << YAML::Flow;
+      out << YAML::BeginMap;
+      for (const auto& [key, member] : value.get_object()) {
+        out << YAML::Key << std::string(key) << YAML::Value;
+        EmitYaml(member, out);
+      }
+      out << YAML::EndMap;
+      break;
+    case json::kind::array:
+      if (value.get_array().empty()) out << YAML::Flow;
+      out << YAML::BeginSeq;
+      for (const auto& element : value.get_array()) EmitYaml(element, out);
+      out << YAML::EndSeq;
+      break;
+    case json::kind::string: out << std::string(value.get_string()); break;
+    case json::kind::bool_: out << value.get_bool(); break;
+    case json::kind::null: out << YAML::Null; break;
+    default: out << json::serialize(value); break;
+  }
+}
+
+}  // namespace
+
+Result<OutputFormat> ParseOutputFormat(std::string_view name) {
+  if (name == "json") return OutputFormat::kJson;
+  if (name == "table") return OutputFormat::kTable;
+  if (name == "tsv") return OutputFormat::kTsv;
+  if (name == "yaml") return OutputFormat::kYaml;
+  return MakeError(StatusCode::kInvalidArgument, "InvalidOutputFormat",
+                   "output format \"" + std::string(name) + "\" is not known; use json, table, tsv or yaml");
+}
+
+std::string RenderOutput(const json::value& value, OutputFormat format) {
+  switch (format) {
+    case OutputFormat::kJson: {
+      std::string out;
+      RenderJson(value, out, 0);
+      return out + "\n";
+    }
+    case OutputFormat::kTable: return RenderTable(value);
+    case OutputFormat::kTsv: return RenderTsv(value);
+    case OutputFormat::kYaml: {
+      YAML::Emitter emitter;
+      EmitYaml(value, emitter);
+      return std::string(emitter.c_str()) + "\n";
+    }
+  }
+  return {};
+}
+
+}  // namespace gangplank::cli

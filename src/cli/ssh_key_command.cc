@@ -1,0 +1,213 @@
+// `gangplank ssh-key show` (ssh-keygen -l compatible) and `gangplank ssh-key generate`.
+#include "cli/ssh_key_command.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <iostream>
+#include <iterator>
+
+#include "cli/output.h"
+#include "common/atomic_file.h"
+#include "common/paths.h"
+#include "sshkey/fingerprint.h"
+#include "sshkey/generate.h"
+#include "sshkey/parse.h"
+#include "sshkey/resolve.h"
+
+namespace gangplank::cli {
+namespace json = boost::json;
+
+struct SshKeyCommandState {
+  std::string show_input;
+  std::string show_hash = "sha256";
+  std::string show_output = "json";
+
+  std::string generate_type = "rsa";
+  int generate_bits = 0;
+  std::string generate_file;
+  std::optional<std::string> generate_comment;
+  std::string generate_output = "json";
+};
+
+namespace {
+
+constexpr const char* kOutputHelp = "Output format: json (default), table, tsv or yaml";
+
+int Fail(CliContext& context, const Error& error) {
+  context.err << "error: " << error.message << "\n";
+  return kExitFailure;
+}
+
+struct ShowInput {
+  std::string text;
+  bool from_value = false;  // a key given on the command line rather than a file or stdin
+};
+
+Result<ShowInput> ReadShowInput(const std::string& argument, CliContext& context) {
+  if (argument == "-") {
+    return ShowInput{std::string(std::istreambuf_iterator<char>(context.in), {}), false};
+  }
+  const std::string path = ExpandUser(argument, context.home);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    auto text = ReadFile(path);
+    if (!text) return text.error();
+    return ShowInput{std::move(text.value()), false};
+  }
+  if (sshkey::LooksLikeKeyText(argument)) return ShowInput{argument, true};
+  return MakeError(StatusCode::kNotFound, "FileNotFound",
+                   "there is no file at " + path +
+                       ", and the argument is not a public key either; give a key file, a key "
+                       "in quotes, or - to read standard input");
+}
+
+json::object KeyToJson(const sshkey::PublicKey& key, std::size_t line) {
+  json::array options;
+  for (const auto& option : key.options) {
+    json::object entry{{"name", option.name}};
+    entry["value"] = option.value ? json::value(*option.value) : json::value(nullptr);
+    options.push_back(std::move(entry));
+  }
+  return json::object{
+      {"line", line},
+      {"type", key.type()},
+      {"bits", key.bits},
+      {"fingerprintSha256", sshkey::Fingerprint(key, sshkey::FingerprintHash::kSha256)},
+      {"fingerprintMd5", sshkey::Fingerprint(key, sshkey::FingerprintHash::kMd5)},
+      {"comment", key.comment},
+      {"options", std::move(options)},
+  };
+}
+
+int RunShow(const SshKeyCommandState& state, CliContext& context) {
+  const OutputFormat format = ParseOutputFormat(state.show_output).value();
+  const auto hash = state.show_hash == "md5" ? sshkey::FingerprintHash::kMd5
+                                             : sshkey::FingerprintHash::kSha256;
+  auto input = ReadShowInput(state.show_input, context);
+  if (!input) return Fail(context, input.error());
+  auto entries = sshkey::ParsePublicKeys(input->text);
+  if (!entries) return Fail(context, entries.error());
+
+  int failures = 0;
+  std::string table;  // ssh-keygen -l lines, written in one go: this path is benchmarked
+  json::array keys;
+  for (const auto& entry : *entries) {
+    if (!entry.key) {
+      ++failures;
+      if (input->from_value) {
+        context.err << "error: " << entry.key.error().message << "\n";
+      } else {
+        context.err << "line " << entry.line << ": " << entry.key.error().message << "\n";
+      }
+      continue;
+    }
+    if (format == OutputFormat::kTable) {
+      table += sshkey::FingerprintLine(*entry.key, hash);
+      table.push_back('\n');
+    } else {
+      keys.push_back(KeyToJson(*entry.key, entry.line));
+    }
+  }
+  if (entries->empty()) {
+    context.err << "error: no key found: the input holds only comments or blank lines\n";
+    return kExitFailure;
+  }
+  if (format == OutputFormat::kTable) {
+    context.out << table;
+  } else {
+    context.out << RenderOutput(keys, format);
+  }
+  context.out.flush();
+  return failures == 0 ? kExitOk : kExitFailure;
+}
+
+std::string DefaultComment() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  const char* user = std::getenv("USER");
+  return std::string(user && *user ? user : (::geteuid() == 0 ? "root" : "user")) + "@" + host;
+}
+
+int RunGenerate(const SshKeyCommandState& state, CliContext& context) {
+  const OutputFormat format = ParseOutputFormat(state.generate_output).value();
+  auto kind = sshkey::ParseKeyKind(state.generate_type);
+  if (!kind) return Fail(context, kind.error());
+  const std::string private_path =
+      state.generate_file.empty()
+          ? context.home + "/.ssh/" + std::string(sshkey::DefaultKeyFileName(*kind))
+          : ExpandUser(state.generate_file, context.home);
+  const std::string public_path = private_path + ".pub";
+
+  sshkey::GenerateOptions options;
+  options.kind = *kind;
+  options.bits = state.generate_bits;
+  options.comment = state.generate_comment.value_or(DefaultComment());
+  auto pair = sshkey::GenerateKeyPair(options);
+  if (!pair) return Fail(context, pair.error());
+  if (Status written = sshkey::WriteKeyPair(*pair, {private_path, public_path}); !written.ok()) {
+    return Fail(context, written.error());
+  }
+  context.err << "Generated a " << pair->public_key.bits << "-bit "
+              << sshkey::KeyKindName(*kind) << " key pair.\n"
+              << "  private key: " << private_path << " (mode 0600; keep it secret)\n"
+              << "  public key:  " << public_path << " (mode 0644)\n";
+  const json::object result{
+      {"type", pair->public_key.type()},
+      {"bits", pair->public_key.bits},
+      {"fingerprintSha256", sshkey::Fingerprint(pair->public_key)},
+      {"privateKeyFile", private_path},
+      {"publicKeyFile", public_path},
+      {"publicKey", pair->public_key.ToPublicKeyLine()},
+  };
+  context.out << RenderOutput(result, format);
+  return kExitOk;
+}
+
+}  // namespace
+
+std::shared_ptr<SshKeyCommandState> RegisterSshKeyCommands(CLI::App& app, CliContext& context,
+                                                           int& exit_code) {
+  auto state = std::make_shared<SshKeyCommandState>();
+  CLI::App* group = app.add_subcommand("ssh-key", "Inspect and create OpenSSH keys.");
+  group->require_subcommand(1);
+
+  CLI::App* show = group->add_subcommand(
+      "show",
+      "Show type, size, fingerprints and comment of every key in a file or value, as "
+      "`ssh-keygen -l -f` does.\n\nExamples:\n"
+      "  gangplank ssh-key show ~/.ssh/id_rsa.pub --output table\n"
+      "  gangplank ssh-key show ~/.ssh/authorized_keys -E md5 --output table\n"
+      "  gangplank ssh-key show 'ssh-ed25519 AAAAC3Nza... me@laptop'\n"
+      "  cat keys.txt | gangplank ssh-key show -");
+  show->add_option("key", state->show_input,
+                   "A key file (authorized_keys, .pub, RFC 4716 or PEM), a key in quotes, or - "
+                   "for standard input")
+      ->required();
+  show->add_option("-E,--fingerprint-hash", state->show_hash, "Fingerprint hash for table output")
+      ->check(CLI::IsMember({"sha256", "md5"}));
+  show->add_option("-o,--output", state->show_output, kOutputHelp)
+      ->check(CLI::IsMember({"json", "table", "tsv", "yaml"}));
+  show->callback([state, &context, &exit_code] { exit_code = RunShow(*state, context); });
+
+  CLI::App* generate = group->add_subcommand(
+      "generate",
+      "Generate a key pair in OpenSSH format (private 0600, public 0644); never overwrites.\n\n"
+      "Examples:\n"
+      "  gangplank ssh-key generate --type ed25519\n"
+      "  gangplank ssh-key generate --type rsa --bits 4096 --file ~/.ssh/aks_rsa --comment ops@corp");
+  generate->add_option("-t,--type", state->generate_type, "Key type: rsa (default), ed25519 or ecdsa")
+      ->check(CLI::IsMember({"rsa", "ed25519", "ecdsa"}));
+  generate->add_option("-b,--bits", state->generate_bits,
+                       "Key size: RSA 2048-16384 (default 3072), ECDSA 256/384/521 (default 256)");
+  generate->add_option("-f,--file", state->generate_file,
+                       "Private key path (default ~/.ssh/id_<type>); the public key gets .pub");
+  generate->add_option("-C,--comment", state->generate_comment, "Key comment (default user@host)");
+  generate->add_option("-o,--output", state->generate_output, kOutputHelp)
+      ->check(CLI::IsMember({"json", "table", "tsv", "yaml"}));
+  generate->callback([state, &context, &exit_code] { exit_code = RunGenerate(*state, context); });
+  return state;
+}
+
+}  // namespace gangplank::cli

@@ -1,0 +1,151 @@
+// Crash-safe file writes and whole-file reads with errors that name the path.
+#include "common/atomic_file.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace gangplank {
+namespace {
+
+Error ErrnoError(int err, std::string_view action, const std::filesystem::path& path) {
+  StatusCode code = StatusCode::kInternal;
+  std::string reason = "FileError";
+  if (err == ENOENT || err == ENOTDIR) {
+    code = StatusCode::kNotFound;
+    reason = "FileNotFound";
+  } else if (err == EACCES || err == EPERM || err == EROFS) {
+    code = StatusCode::kPermissionDenied;
+    reason = "PermissionDenied";
+  } else if (err == EEXIST) {
+    code = StatusCode::kAlreadyExists;
+    reason = "FileExists";
+  } else if (err == EISDIR) {
+    code = StatusCode::kInvalidArgument;
+    reason = "IsADirectory";
+  }
+  return MakeError(code, reason,
+                   std::string(action) + " " + path.string() + ": " + std::strerror(err));
+}
+
+Status SyncDirectory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, "cannot open directory", dir);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return ErrnoError(err, "cannot sync directory", dir);
+  return OkStatus();
+}
+
+Status WriteAll(int fd, std::string_view contents, const std::filesystem::path& path) {
+  while (!contents.empty()) {
+    const ssize_t n = ::write(fd, contents.data(), contents.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(errno, "cannot write", path);
+    }
+    contents.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return OkStatus();
+}
+
+// Moves `from` to `to` without ever replacing an existing `to`.
+int RenameNoReplace(const char* from, const char* to) {
+  if (::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return -1;
+  // Filesystems without RENAME_NOREPLACE: link() fails with EEXIST just as atomically.
+  if (::link(from, to) != 0) return -1;
+  ::unlink(from);
+  return 0;
+}
+
+}  // namespace
+
+Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents, mode_t mode,
+                           IfExists if_exists) {
+  const std::filesystem::path dir = path.parent_path();
+  std::string temp = (dir / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
+  const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, "cannot create a file in", dir.empty() ? "." : dir);
+
+  auto fail = [&](Error error) -> Status {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    return error;
+  };
+  if (::fchmod(fd, mode) != 0) return fail(ErrnoError(errno, "cannot set mode of", temp));
+  if (Status written = WriteAll(fd, contents, temp); !written.ok()) return fail(written.error());
+  if (::fsync(fd) != 0) return fail(ErrnoError(errno, "cannot sync", temp));
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return ErrnoError(err, "cannot close", temp);
+  }
+
+  const int rc = if_exists == IfExists::kReplace ? ::rename(temp.c_str(), path.c_str())
+                                                 : RenameNoReplace(temp.c_str(), path.c_str());
+  if (rc != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    if (err == EEXIST) {
+      return MakeError(StatusCode::kAlreadyExists, "FileExists",
+                       path.string() + " already exists; it was left untouched");
+    }
+    return ErrnoError(err, "cannot write", path);
+  }
+  return SyncDirectory(dir);
+}
+
+Status EnsureDirectory(const std::filesystem::path& dir, mode_t mode) {
+  if (dir.empty()) return OkStatus();
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return OkStatus();
+    return MakeError(StatusCode::kFailedPrecondition, "NotADirectory",
+                     dir.string() + " exists and is not a directory");
+  }
+  if (errno != ENOENT) return ErrnoError(errno, "cannot inspect", dir);
+  if (dir.has_parent_path() && dir.parent_path() != dir) {
+    if (Status parent = EnsureDirectory(dir.parent_path(), mode); !parent.ok()) return parent;
+  }
+  if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
+    return ErrnoError(errno, "cannot create directory", dir);
+  }
+  // mkdir applies the umask; the mode asked for is the mode wanted.
+  if (::chmod(dir.c_str(), mode) != 0) return ErrnoError(errno, "cannot set mode of", dir);
+  return OkStatus();
+}
+
+Result<std::string> ReadFile(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, "cannot read", path);
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return ErrnoError(EISDIR, "cannot read", path);
+  }
+  std::string data;
+  if (st.st_size > 0) data.reserve(static_cast<std::size_t>(st.st_size));
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return ErrnoError(err, "cannot read", path);
+    }
+    if (n == 0) break;
+    data.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return data;
+}
+
+}  // namespace gangplank

@@ -1,0 +1,138 @@
+// SSH key resolution for the CLI: path or value, reuse or generate, or no key at all.
+#include "sshkey/resolve.h"
+
+#include <openssl/crypto.h>
+#include <sys/stat.h>
+
+#include "common/atomic_file.h"
+#include "common/paths.h"
+#include "sshkey/generate.h"
+#include "sshkey/key_errors.h"
+#include "sshkey/parse.h"
+#include "sshkey/private_key.h"
+#include "sshkey/private_key_detect.h"
+
+namespace gangplank::sshkey {
+namespace {
+
+// Wipes a buffer that may hold a private key when it goes out of scope.
+struct WipeOnExit {
+  std::string& data;
+  ~WipeOnExit() { OPENSSL_cleanse(data.data(), data.size()); }
+};
+
+bool Exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+Error WithPath(const Error& error, const std::string& path) {
+  return MakeError(error.code, error.reason, path + ": " + error.message);
+}
+
+Error KeyNotFound(const std::string& path) {
+  return MakeError(StatusCode::kNotFound, std::string(reason::kKeyNotFound),
+                   "key not found: there is no SSH public key at " + path +
+                       ". Pass --generate-ssh-keys to use or create a key pair there, pass "
+                       "--no-ssh-key to create the cluster without SSH access, or point "
+                       "--ssh-key-value at your public key (a .pub file or the key itself)");
+}
+
+Result<PublicKey> KeyFromFile(const std::string& path, const ParsePolicy& policy) {
+  auto contents = ReadFile(path);
+  if (!contents) return contents.error();
+  WipeOnExit wipe{contents.value()};
+  if (ContainsPrivateKey(*contents)) {
+    return MakeError(StatusCode::kInvalidArgument, std::string(reason::kPrivateKeyGiven),
+                     path + " holds a private key, which is never sent or shown. Give the public "
+                            "key instead: " + path + ".pub, or the output of `ssh-keygen -y -f " +
+                            path + "`");
+  }
+  auto key = ParseSinglePublicKey(*contents, policy);
+  if (!key) return WithPath(key.error(), path);
+  return key;
+}
+
+// az's convention: the value names the public key file; the private one is beside it.
+std::string PrivatePathFor(const std::string& public_path) {
+  if (public_path.size() > 4 && public_path.ends_with(".pub")) {
+    return public_path.substr(0, public_path.size() - 4);
+  }
+  return public_path + ".private";
+}
+
+Result<ResolvedKey> UseOrGenerate(const std::string& public_path) {
+  const std::string private_path = PrivatePathFor(public_path);
+  ResolvedKey resolved;
+  if (Exists(private_path)) {
+    auto contents = ReadFile(private_path);
+    if (!contents) return contents.error();
+    WipeOnExit wipe{contents.value()};
+    auto key = PublicKeyFromPrivateKey(*contents);
+    if (!key) return WithPath(key.error(), private_path);
+    if (Status written = WriteFileAtomically(public_path, key->ToPublicKeyLine() + "\n", 0644,
+                                             IfExists::kFail);
+        !written.ok()) {
+      return written.error();
+    }
+    resolved.key = std::move(key.value());
+    resolved.source = public_path;
+    resolved.notices.push_back("derived the public key from the existing private key " +
+                               private_path + " and saved it as " + public_path);
+    return resolved;
+  }
+  GenerateOptions options;
+  options.kind = KeyKind::kRsa;
+  auto pair = GenerateKeyPair(options);
+  if (!pair) return pair.error();
+  if (Status written = WriteKeyPair(*pair, {private_path, public_path}); !written.ok()) {
+    return written.error();
+  }
+  resolved.key = pair->public_key;
+  resolved.source = public_path;
+  resolved.notices.push_back("generated a new SSH key pair: private key " + private_path +
+                             " (mode 0600), public key " + public_path +
+                             " (mode 0644). Back up the private key: it is the only way into "
+                             "the nodes");
+  return resolved;
+}
+
+}  // namespace
+
+bool LooksLikeKeyText(std::string_view value) {
+  if (value.find_first_of(" \t\r\n") != std::string_view::npos) return true;
+  if (value.starts_with("----")) return true;
+  return LooksLikeKeyType(value) || value.starts_with("AAAA");
+}
+
+std::string DefaultPublicKeyPath(const std::string& home) { return home + "/.ssh/id_rsa.pub"; }
+
+Result<ResolvedKey> ResolveSshKey(const SshKeyFlags& flags, const ResolveEnvironment& environment) {
+  if (flags.no_ssh_key) {
+    if (flags.ssh_key_value || flags.generate_ssh_keys) {
+      return MakeError(StatusCode::kInvalidArgument, std::string(reason::kConflictingKeyFlags),
+                       "--no-ssh-key cannot be combined with --ssh-key-value or "
+                       "--generate-ssh-keys; choose one");
+    }
+    return ResolvedKey{std::nullopt, "none (--no-ssh-key)", {}};
+  }
+
+  const std::string value = flags.ssh_key_value.value_or(DefaultPublicKeyPath(environment.home));
+  if (ContainsPrivateKey(value)) return PrivateKeyError();
+  const std::string path = ExpandUser(value, environment.home);
+
+  if (Exists(path)) {
+    auto key = KeyFromFile(path, environment.policy);
+    if (!key) return key.error();
+    return ResolvedKey{std::move(key.value()), path, {}};
+  }
+  if (LooksLikeKeyText(value)) {
+    auto key = ParseSinglePublicKey(value, environment.policy);
+    if (!key) return key.error();
+    return ResolvedKey{std::move(key.value()), "the value of --ssh-key-value", {}};
+  }
+  if (flags.generate_ssh_keys) return UseOrGenerate(path);
+  return KeyNotFound(path);
+}
+
+}  // namespace gangplank::sshkey
