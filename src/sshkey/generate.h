@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,11 @@ struct GenerateOptions {
   int bits = 0;  // 0: RSA 3072, ECDSA 256; ed25519 has one size
   std::string comment;
 };
+
+// For test output: "ed25519 0".
+inline void PrintTo(const GenerateOptions& options, std::ostream* os) {
+  *os << KeyKindName(options.kind) << " " << options.bits;
+}
 
 struct KeyPair {
   PublicKey public_key;

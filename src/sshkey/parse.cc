@@ -37,6 +37,17 @@ std::string_view NextToken(std::string_view s) {
   return s.substr(0, end);
 }
 
+// True when a token after the first one is a key type: the first token was meant as options.
+bool NamesKeyTypeLater(std::string_view line) {
+  std::string_view rest = TrimLeft(line.substr(NextToken(line).size()));
+  while (!rest.empty()) {
+    const std::string_view token = NextToken(rest);
+    if (FindAlgorithm(token) != nullptr || LooksLikeKeyType(token)) return true;
+    rest = TrimLeft(rest.substr(token.size()));
+  }
+  return false;
+}
+
 // Splits text into lines without copying; tracks 1-based line numbers.
 class LineCursor {
  public:
@@ -164,7 +175,8 @@ Result<PublicKey> ParseAuthorizedKeysLine(std::string_view line, const ParsePoli
   std::vector<KeyOption> options;
   std::string_view type = NextToken(rest);
   if (FindAlgorithm(type) == nullptr && !LooksLikeKeyType(type)) {
-    if (StartsWithKeyOption(rest) || type.find('=') != std::string_view::npos) {
+    if (StartsWithKeyOption(rest) || type.find('=') != std::string_view::npos ||
+        NamesKeyTypeLater(rest)) {
       auto parsed = ParseKeyOptions(rest);
       if (!parsed) return parsed.error();
       options = std::move(parsed.value());

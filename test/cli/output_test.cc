@@ -1,0 +1,47 @@
+// Output renderers: the shapes az users expect from json, table, tsv and yaml.
+#include "cli/output.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace gangplank::cli {
+namespace {
+namespace json = boost::json;
+
+const json::value kRows = json::array{
+    json::object{{"name", "pool1"}, {"count", 3}, {"tags", json::object{{"a", "b"}}}},
+    json::object{{"name", "longer-name"}, {"count", 12}, {"tags", json::object{}}},
+};
+
+TEST(OutputTest, JsonIsIndentedAndKeepsOrder) {
+  EXPECT_EQ(RenderOutput(json::object{{"b", 1}, {"a", json::array{true, nullptr}}}, OutputFormat::kJson),
+            "{\n  \"b\": 1,\n  \"a\": [\n    true,\n    null\n  ]\n}\n");
+  EXPECT_EQ(json::parse(RenderOutput(kRows, OutputFormat::kJson)), kRows);
+}
+
+TEST(OutputTest, TableHasTitledColumnsOfScalarsOnly) {
+  EXPECT_EQ(RenderOutput(kRows, OutputFormat::kTable),
+            "Name         Count\n"
+            "-----------  -----\n"
+            "pool1        3\n"
+            "longer-name  12\n");
+}
+
+TEST(OutputTest, TsvHasNoHeader) {
+  EXPECT_EQ(RenderOutput(kRows, OutputFormat::kTsv), "pool1\t3\nlonger-name\t12\n");
+}
+
+TEST(OutputTest, YamlQuotesWhatNeedsQuoting) {
+  const std::string yaml = RenderOutput(json::object{{"comment", "a: b"}, {"n", 2}}, OutputFormat::kYaml);
+  EXPECT_EQ(yaml, "comment: \"a: b\"\nn: 2\n");
+}
+
+TEST(OutputTest, UnknownFormatIsAClearError) {
+  auto format = ParseOutputFormat("xml");
+  ASSERT_FALSE(format.ok());
+  EXPECT_NE(format.error().message.find("json, table, tsv or yaml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gangplank::cli

@@ -1,0 +1,26 @@
+// Strict base64: round trips and the inputs OpenSSL alone would let through.
+#include "common/base64.h"
+
+#include <gtest/gtest.h>
+
+namespace gangplank {
+namespace {
+
+TEST(Base64Test, RoundTripsEveryLength) {
+  std::string data;
+  for (int i = 0; i < 64; ++i) {
+    EXPECT_EQ(Base64DecodeStrict(Base64Encode(data)), data) << i;
+    data.push_back(static_cast<char>(i * 37));
+  }
+  EXPECT_EQ(Base64Encode("ab"), "YWI=");
+  EXPECT_EQ(Base64EncodeUnpadded("ab"), "YWI");
+}
+
+TEST(Base64Test, RefusesNonCanonicalInput) {
+  for (const char* bad : {"YWI", "YW=I", "Y===", " YWI=", "YWI=\n", "YW!=", "YWJj\tZA=="}) {
+    EXPECT_FALSE(Base64DecodeStrict(bad).has_value()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace gangplank
