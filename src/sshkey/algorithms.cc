@@ -61,6 +61,17 @@ Result<KeyBody> ParseRsa(WireReader& reader, const KeyAlgorithm& algorithm,
   return KeyBody{bits, {}};
 }
 
+// Fixed-size keys end with the application string when they live on a security key.
+Result<KeyBody> FixedSizeBody(WireReader& reader, const KeyAlgorithm& algorithm) {
+  KeyBody body{algorithm.fixed_bits, {}};
+  if (algorithm.security_key) {
+    const auto application = reader.ReadString();
+    if (!application) return Truncated(algorithm);
+    body.application = std::string(*application);
+  }
+  return body;
+}
+
 Result<KeyBody> ParseEd25519(WireReader& reader, const KeyAlgorithm& algorithm, const ParsePolicy&) {
   const auto point = reader.ReadString();
   if (!point) return Truncated(algorithm);
@@ -69,13 +80,7 @@ Result<KeyBody> ParseEd25519(WireReader& reader, const KeyAlgorithm& algorithm, 
                     "the ed25519 public key is " + std::to_string(point->size()) +
                         " bytes long; it must be exactly 32");
   }
-  KeyBody body{algorithm.fixed_bits, {}};
-  if (algorithm.security_key) {
-    const auto application = reader.ReadString();
-    if (!application) return Truncated(algorithm);
-    body.application = std::string(*application);
-  }
-  return body;
+  return FixedSizeBody(reader, algorithm);
 }
 
 struct GroupDeleter {
@@ -132,13 +137,7 @@ Result<KeyBody> ParseEcdsa(WireReader& reader, const KeyAlgorithm& algorithm, co
                     "the ECDSA public key is not a valid point on " + std::string(algorithm.curve) +
                         "; the key is corrupt");
   }
-  KeyBody body{algorithm.fixed_bits, {}};
-  if (algorithm.security_key) {
-    const auto application = reader.ReadString();
-    if (!application) return Truncated(algorithm);
-    body.application = std::string(*application);
-  }
-  return body;
+  return FixedSizeBody(reader, algorithm);
 }
 
 constexpr std::array<KeyAlgorithm, 7> kAlgorithms = {{

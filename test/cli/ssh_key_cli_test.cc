@@ -1,6 +1,5 @@
 // The real `gangplank` binary: `ssh-key show` against ssh-keygen, and `ssh-key generate`.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <boost/json.hpp>
 
@@ -103,11 +102,9 @@ TEST_F(SshKeyCliTest, GenerateWritesKeysSshKeygenAcceptsAndNeverOverwrites) {
   const json::object out = json::parse(result.out).as_object();
   EXPECT_EQ(out.at("privateKeyFile").as_string(), path);
   EXPECT_EQ(out.at("publicKeyFile").as_string(), path + ".pub");
-  struct stat st {};
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
-  ASSERT_EQ(::stat(dir_.Join("ssh").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_EQ(testing::FileMode(path), 0600u);
+  EXPECT_EQ(testing::FileMode(path + ".pub"), 0644u);
+  EXPECT_EQ(testing::FileMode(dir_.Join("ssh")), 0700u);
   auto derived = RunProgram({"ssh-keygen", "-y", "-f", path});
   EXPECT_EQ(derived.out, testing::ReadTestFile(path + ".pub"));
   EXPECT_EQ(derived.out, std::string(out.at("publicKey").as_string()) + "\n");

@@ -9,12 +9,6 @@
 namespace gangplank {
 namespace {
 
-unsigned ModeOf(const std::string& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0);
-  return st.st_mode & 07777;
-}
-
 std::size_t EntriesIn(const std::filesystem::path& dir) {
   return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
 }
@@ -24,7 +18,7 @@ TEST(AtomicFileTest, WritesExactModeRegardlessOfUmask) {
   const mode_t old_umask = ::umask(0077);
   ASSERT_TRUE(WriteFileAtomically(dir.Join("a"), "hello", 0644, IfExists::kFail).ok());
   ::umask(old_umask);
-  EXPECT_EQ(ModeOf(dir.Join("a")), 0644u);
+  EXPECT_EQ(testing::FileMode(dir.Join("a")), 0644u);
   EXPECT_EQ(testing::ReadTestFile(dir.Join("a")), "hello");
 }
 
@@ -43,7 +37,7 @@ TEST(AtomicFileTest, ReplaceModeReplaces) {
   testing::WriteTestFile(dir.Join("a"), "old");
   ASSERT_TRUE(WriteFileAtomically(dir.Join("a"), "new", 0600, IfExists::kReplace).ok());
   EXPECT_EQ(testing::ReadTestFile(dir.Join("a")), "new");
-  EXPECT_EQ(ModeOf(dir.Join("a")), 0600u);
+  EXPECT_EQ(testing::FileMode(dir.Join("a")), 0600u);
   EXPECT_EQ(EntriesIn(dir.path()), 1u);
 }
 
@@ -57,7 +51,7 @@ TEST(AtomicFileTest, MissingDirectoryIsAClearError) {
 TEST(AtomicFileTest, EnsureDirectoryCreatesParentsWithMode) {
   testing::TempDir dir;
   ASSERT_TRUE(EnsureDirectory(dir.Join("x/y"), 0700).ok());
-  EXPECT_EQ(ModeOf(dir.Join("x/y")), 0700u);
+  EXPECT_EQ(testing::FileMode(dir.Join("x/y")), 0700u);
   testing::WriteTestFile(dir.Join("file"), "");
   EXPECT_EQ(EnsureDirectory(dir.Join("file"), 0700).error().code, StatusCode::kFailedPrecondition);
 }

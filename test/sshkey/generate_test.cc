@@ -12,12 +12,6 @@
 namespace gangplank::sshkey {
 namespace {
 
-unsigned ModeOf(const std::string& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 07777;
-}
-
 struct SizeCase {
   KeyKind kind;
   int bits;
@@ -81,9 +75,9 @@ TEST(WriteKeyPairTest, WritesWithSshModesAndCreatesThe0700Directory) {
   auto pair = GenerateKeyPair({KeyKind::kEd25519, 0, "me"});
   ASSERT_TRUE(pair.ok());
   ASSERT_TRUE(WriteKeyPair(*pair, {ssh_dir + "/id_ed25519", ssh_dir + "/id_ed25519.pub"}).ok());
-  EXPECT_EQ(ModeOf(ssh_dir), 0700u);
-  EXPECT_EQ(ModeOf(ssh_dir + "/id_ed25519"), 0600u);
-  EXPECT_EQ(ModeOf(ssh_dir + "/id_ed25519.pub"), 0644u);
+  EXPECT_EQ(testing::FileMode(ssh_dir), 0700u);
+  EXPECT_EQ(testing::FileMode(ssh_dir + "/id_ed25519"), 0600u);
+  EXPECT_EQ(testing::FileMode(ssh_dir + "/id_ed25519.pub"), 0644u);
   EXPECT_EQ(testing::ReadTestFile(ssh_dir + "/id_ed25519.pub"), pair->public_key.ToPublicKeyLine() + "\n");
   EXPECT_EQ(testing::ReadTestFile(ssh_dir + "/id_ed25519"),
             std::string(pair->private_key.data(), pair->private_key.size()));

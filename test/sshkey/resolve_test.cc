@@ -13,12 +13,6 @@
 namespace gangplank::sshkey {
 namespace {
 
-unsigned ModeOf(const std::string& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 07777;
-}
-
 class ResolveTest : public ::testing::Test {
  protected:
   Result<ResolvedKey> Resolve(SshKeyFlags flags) { return ResolveSshKey(flags, {home_.path(), {}}); }
@@ -70,7 +64,7 @@ TEST_F(ResolveTest, GenerateDerivesThePublicHalfFromALonePrivateKey) {
   auto resolved = Resolve({std::nullopt, true, false});
   ASSERT_TRUE(resolved.ok()) << resolved.error().ToString();
   EXPECT_TRUE(resolved->key->SameKey(pair->public_key));
-  EXPECT_EQ(ModeOf(Home(".ssh/id_rsa.pub")), 0644u);
+  EXPECT_EQ(testing::FileMode(Home(".ssh/id_rsa.pub")), 0644u);
   ASSERT_EQ(resolved->notices.size(), 1u);
   EXPECT_NE(resolved->notices[0].find("derived"), std::string::npos);
 }
@@ -80,9 +74,9 @@ TEST_F(ResolveTest, GenerateCreatesAKeyPairWithSshModesWhenNoneExists) {
   ASSERT_TRUE(resolved.ok()) << resolved.error().ToString();
   EXPECT_EQ(resolved->key->type(), "ssh-rsa");
   EXPECT_EQ(resolved->key->bits, 3072);
-  EXPECT_EQ(ModeOf(Home(".ssh")), 0700u);
-  EXPECT_EQ(ModeOf(Home(".ssh/id_rsa")), 0600u);
-  EXPECT_EQ(ModeOf(Home(".ssh/id_rsa.pub")), 0644u);
+  EXPECT_EQ(testing::FileMode(Home(".ssh")), 0700u);
+  EXPECT_EQ(testing::FileMode(Home(".ssh/id_rsa")), 0600u);
+  EXPECT_EQ(testing::FileMode(Home(".ssh/id_rsa.pub")), 0644u);
   ASSERT_EQ(resolved->notices.size(), 1u);
   EXPECT_NE(resolved->notices[0].find(Home(".ssh/id_rsa")), std::string::npos);
   // The next resolution reuses what was written.

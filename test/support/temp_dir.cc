@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -37,6 +39,15 @@ std::string ReadTestFile(const std::string& path) {
   std::ostringstream contents;
   contents << in.rdbuf();
   return contents.str();
+}
+
+unsigned FileMode(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    ADD_FAILURE() << "no file at " << path;
+    return 0;
+  }
+  return st.st_mode & 07777;
 }
 
 }  // namespace gangplank::testing

@@ -25,4 +25,7 @@ class TempDir {
 void WriteTestFile(const std::string& path, std::string_view contents, unsigned mode = 0644);
 std::string ReadTestFile(const std::string& path);
 
+// Permission bits of a file (07777 mask); fails the test if the file is missing.
+unsigned FileMode(const std::string& path);
+
 }  // namespace gangplank::testing
