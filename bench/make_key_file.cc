@@ -41,15 +41,14 @@ int main(int argc, char** argv) {
       generated.push_back(pair->public_key.ToPublicKeyLine());
     }
   }
-  // Types interleave in proportion to their weights; a line in eight carries options.
-  std::vector<int> weights;
-  for (const Pool& pool : pools) weights.push_back(pool.weight);
+  // Types interleave in proportion to their weights (a fixed permutation of 0..9999 picks the
+  // type of each line); a line in eight carries options.
   std::string out;
   std::vector<std::size_t> next(pools.size(), 0);
   for (int line = 0; line < lines; ++line) {
+    long ticket = (static_cast<long>(line) * 7919L) % 10000L;
     std::size_t pool = 0;
-    int ticket = static_cast<int>((static_cast<unsigned>(line) * 7919u) % 10000u);
-    for (; ticket >= weights[pool]; ticket -= weights[pool]) ++pool;
+    while (pool + 1 < pools.size() && ticket >= pools[pool].weight) ticket -= pools[pool++].weight;
     const auto& pool_keys = keys[pool];
     if (line % 8 == 3) out += "no-pty,from=\"10.0.0.0/8\" ";
     out += pool_keys[next[pool]++ % pool_keys.size()];
