@@ -33,8 +33,8 @@ BENCHMARK_CAPTURE(ParseAndFingerprint, ecdsa521, KeyKind::kEcdsa, 521);
 
 void ParseWholeFile(benchmark::State& state) {
   std::string text;
-  const std::vector<std::string> lines = {LineFor(KeyKind::kRsa, 3072), LineFor(KeyKind::kEd25519, 0),
-                                          LineFor(KeyKind::kEcdsa, 256)};
+  const std::vector<std::string> lines = {
+      LineFor(KeyKind::kRsa, 3072), LineFor(KeyKind::kEd25519, 0), LineFor(KeyKind::kEcdsa, 256)};
   for (int i = 0; i < 10000; ++i) text += lines[static_cast<std::size_t>(i) % lines.size()] + "\n";
   for (auto _ : state) {
     auto entries = ParsePublicKeys(text);

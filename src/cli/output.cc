@@ -59,7 +59,8 @@ std::string ScalarText(const json::value& value) {
 // "fingerprintSha256" → "FingerprintSha256", as az titles its table columns.
 std::string ColumnTitle(std::string_view key) {
   std::string title(key);
-  if (!title.empty() && title[0] >= 'a' && title[0] <= 'z') title[0] = static_cast<char>(title[0] - 32);
+  if (!title.empty() && title[0] >= 'a' && title[0] <= 'z')
+    title[0] = static_cast<char>(title[0] - 32);
   return title;
 }
 
@@ -154,10 +155,18 @@ void EmitYaml(const json::value& value, YAML::Emitter& out) {
       for (const auto& element : value.get_array()) EmitYaml(element, out);
       out << YAML::EndSeq;
       break;
-    case json::kind::string: out << std::string(value.get_string()); break;
-    case json::kind::bool_: out << value.get_bool(); break;
-    case json::kind::null: out << YAML::Null; break;
-    default: out << json::serialize(value); break;
+    case json::kind::string:
+      out << std::string(value.get_string());
+      break;
+    case json::kind::bool_:
+      out << value.get_bool();
+      break;
+    case json::kind::null:
+      out << YAML::Null;
+      break;
+    default:
+      out << json::serialize(value);
+      break;
   }
 }
 
@@ -168,8 +177,9 @@ Result<OutputFormat> ParseOutputFormat(std::string_view name) {
   if (name == "table") return OutputFormat::kTable;
   if (name == "tsv") return OutputFormat::kTsv;
   if (name == "yaml") return OutputFormat::kYaml;
-  return MakeError(StatusCode::kInvalidArgument, "InvalidOutputFormat",
-                   "output format \"" + std::string(name) + "\" is not known; use json, table, tsv or yaml");
+  return MakeError(
+      StatusCode::kInvalidArgument, "InvalidOutputFormat",
+      "output format \"" + std::string(name) + "\" is not known; use json, table, tsv or yaml");
 }
 
 std::string RenderOutput(const json::value& value, OutputFormat format) {
@@ -179,8 +189,10 @@ std::string RenderOutput(const json::value& value, OutputFormat format) {
       RenderJson(value, out, 0);
       return out + "\n";
     }
-    case OutputFormat::kTable: return RenderTable(value);
-    case OutputFormat::kTsv: return RenderTsv(value);
+    case OutputFormat::kTable:
+      return RenderTable(value);
+    case OutputFormat::kTsv:
+      return RenderTsv(value);
     case OutputFormat::kYaml: {
       YAML::Emitter emitter;
       EmitYaml(value, emitter);

@@ -11,6 +11,7 @@
 #include "cli/output.h"
 #include "common/atomic_file.h"
 #include "common/paths.h"
+#include "common/secure_buffer.h"
 #include "sshkey/fingerprint.h"
 #include "sshkey/generate.h"
 #include "sshkey/parse.h"
@@ -83,10 +84,11 @@ json::object KeyToJson(const sshkey::PublicKey& key, std::size_t line) {
 
 int RunShow(const SshKeyCommandState& state, CliContext& context) {
   const OutputFormat format = ParseOutputFormat(state.show_output).value();
-  const auto hash = state.show_hash == "md5" ? sshkey::FingerprintHash::kMd5
-                                             : sshkey::FingerprintHash::kSha256;
+  const auto hash =
+      state.show_hash == "md5" ? sshkey::FingerprintHash::kMd5 : sshkey::FingerprintHash::kSha256;
   auto input = ReadShowInput(state.show_input, context);
   if (!input) return Fail(context, input.error());
+  WipeOnExit wipe(input->text);  // the input may turn out to be a private key
   auto entries = sshkey::ParsePublicKeys(input->text);
   if (!entries) return Fail(context, entries.error());
 
@@ -149,8 +151,8 @@ int RunGenerate(const SshKeyCommandState& state, CliContext& context) {
   if (Status written = sshkey::WriteKeyPair(*pair, {private_path, public_path}); !written.ok()) {
     return Fail(context, written.error());
   }
-  context.err << "Generated a " << pair->public_key.bits << "-bit "
-              << sshkey::KeyKindName(*kind) << " key pair.\n"
+  context.err << "Generated a " << pair->public_key.bits << "-bit " << sshkey::KeyKindName(*kind)
+              << " key pair.\n"
               << "  private key: " << private_path << " (mode 0600; keep it secret)\n"
               << "  public key:  " << public_path << " (mode 0644)\n";
   const json::object result{
@@ -196,8 +198,10 @@ std::shared_ptr<SshKeyCommandState> RegisterSshKeyCommands(CLI::App& app, CliCon
       "Generate a key pair in OpenSSH format (private 0600, public 0644); never overwrites.\n\n"
       "Examples:\n"
       "  gangplank ssh-key generate --type ed25519\n"
-      "  gangplank ssh-key generate --type rsa --bits 4096 --file ~/.ssh/aks_rsa --comment ops@corp");
-  generate->add_option("-t,--type", state->generate_type, "Key type: rsa (default), ed25519 or ecdsa")
+      "  gangplank ssh-key generate --type rsa --bits 4096 --file ~/.ssh/aks_rsa --comment "
+      "ops@corp");
+  generate
+      ->add_option("-t,--type", state->generate_type, "Key type: rsa (default), ed25519 or ecdsa")
       ->check(CLI::IsMember({"rsa", "ed25519", "ecdsa"}));
   generate->add_option("-b,--bits", state->generate_bits,
                        "Key size: RSA 2048-16384 (default 3072), ECDSA 256/384/521 (default 256)");

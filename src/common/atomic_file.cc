@@ -2,6 +2,7 @@
 #include "common/atomic_file.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,8 +68,8 @@ int RenameNoReplace(const char* from, const char* to) {
 
 }  // namespace
 
-Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents, mode_t mode,
-                           IfExists if_exists) {
+Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents,
+                           mode_t mode, IfExists if_exists) {
   const std::filesystem::path dir = path.parent_path();
   std::string temp = (dir / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
   const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
@@ -139,12 +140,14 @@ Result<std::string> ReadFile(const std::filesystem::path& path) {
       if (errno == EINTR) continue;
       const int err = errno;
       ::close(fd);
+      OPENSSL_cleanse(buffer, sizeof buffer);
       return ErrnoError(err, "cannot read", path);
     }
     if (n == 0) break;
     data.append(buffer, static_cast<std::size_t>(n));
   }
   ::close(fd);
+  OPENSSL_cleanse(buffer, sizeof buffer);  // the file may have been a private key
   return data;
 }
 

@@ -17,13 +17,14 @@ enum class IfExists {
 
 // Readers see either the old file or the whole new one, never a partial write; the file has
 // exactly `mode` (umask does not apply).
-Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents, mode_t mode,
-                           IfExists if_exists);
+Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents,
+                           mode_t mode, IfExists if_exists);
 
 // Creates `dir` (and missing parents) with `mode`; an existing directory is left as it is.
 Status EnsureDirectory(const std::filesystem::path& dir, mode_t mode);
 
-// Reads a whole file; NotFound, PermissionDenied or InvalidArgument (a directory) with the path named.
+// Reads a whole file; NotFound, PermissionDenied or InvalidArgument (a directory) with the path
+// named.
 Result<std::string> ReadFile(const std::filesystem::path& path);
 
 }  // namespace gangplank

@@ -1,4 +1,5 @@
-// Base64 through OpenSSL's EVP block codec; the strictness checks are ours because OpenSSL is lenient.
+// Base64 through OpenSSL's EVP block codec; the strictness checks are ours because OpenSSL is
+// lenient.
 #include "common/base64.h"
 
 #include <openssl/evp.h>

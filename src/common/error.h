@@ -9,7 +9,8 @@
 
 namespace gangplank {
 
-// Codes carry retry meaning; the API layer maps them to HTTP status and ARM error codes in one place.
+// Codes carry retry meaning; the API layer maps them to HTTP status and ARM error codes in one
+// place.
 enum class StatusCode {
   kInvalidArgument,     // the caller's input is wrong; do not retry unchanged
   kNotFound,            // the named thing does not exist
@@ -42,16 +43,28 @@ inline Error MakeError(StatusCode code, std::string reason, std::string message)
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}          // NOLINT: implicit by design
-  Result(Error error) : state_(std::move(error)) {}      // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : state_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(state_); }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { assert(ok()); return std::get<T>(state_); }
-  const T& value() const& { assert(ok()); return std::get<T>(state_); }
-  T&& value() && { assert(ok()); return std::get<T>(std::move(state_)); }
-  const Error& error() const { assert(!ok()); return std::get<Error>(state_); }
+  T& value() & {
+    assert(ok());
+    return std::get<T>(state_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<T>(state_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<T>(std::move(state_));
+  }
+  const Error& error() const {
+    assert(!ok());
+    return std::get<Error>(state_);
+  }
 
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
@@ -70,7 +83,10 @@ class [[nodiscard]] Result<void> {
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { assert(!ok_); return error_; }
+  const Error& error() const {
+    assert(!ok_);
+    return error_;
+  }
 
  private:
   Error error_;

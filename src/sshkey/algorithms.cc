@@ -38,8 +38,9 @@ Result<KeyBody> ParseRsa(WireReader& reader, const KeyAlgorithm& algorithm,
   const auto modulus = reader.ReadMpint();
   if (!exponent || !modulus) return Truncated(algorithm);
   if (!IsOdd(*exponent) || BitLength(*exponent) < 2) {
-    return KeyError(reason::kInvalidRsaKey, "the RSA public exponent is not valid (it must be an "
-                                            "odd number greater than 1)");
+    return KeyError(reason::kInvalidRsaKey,
+                    "the RSA public exponent is not valid (it must be an "
+                    "odd number greater than 1)");
   }
   if (!IsOdd(*modulus)) {
     return KeyError(reason::kInvalidRsaKey, "the RSA modulus is not valid (it must be odd)");
@@ -53,10 +54,9 @@ Result<KeyBody> ParseRsa(WireReader& reader, const KeyAlgorithm& algorithm,
                         "ed25519` or `ssh-keygen -t rsa -b 3072`");
   }
   if (bits > policy.max_rsa_bits) {
-    return KeyError(reason::kRsaKeyTooLong, "the RSA key has " + std::to_string(bits) +
-                                                " bits; at most " +
-                                                std::to_string(policy.max_rsa_bits) +
-                                                " are supported");
+    return KeyError(reason::kRsaKeyTooLong,
+                    "the RSA key has " + std::to_string(bits) + " bits; at most " +
+                        std::to_string(policy.max_rsa_bits) + " are supported");
   }
   return KeyBody{bits, {}};
 }
@@ -72,13 +72,14 @@ Result<KeyBody> FixedSizeBody(WireReader& reader, const KeyAlgorithm& algorithm)
   return body;
 }
 
-Result<KeyBody> ParseEd25519(WireReader& reader, const KeyAlgorithm& algorithm, const ParsePolicy&) {
+Result<KeyBody> ParseEd25519(WireReader& reader, const KeyAlgorithm& algorithm,
+                             const ParsePolicy&) {
   const auto point = reader.ReadString();
   if (!point) return Truncated(algorithm);
   if (point->size() != kEd25519PublicKeySize) {
-    return KeyError(reason::kInvalidEd25519Key,
-                    "the ed25519 public key is " + std::to_string(point->size()) +
-                        " bytes long; it must be exactly 32");
+    return KeyError(reason::kInvalidEd25519Key, "the ed25519 public key is " +
+                                                    std::to_string(point->size()) +
+                                                    " bytes long; it must be exactly 32");
   }
   return FixedSizeBody(reader, algorithm);
 }
@@ -98,10 +99,14 @@ const EC_GROUP* GroupFor(int nid) {
       std::unique_ptr<EC_GROUP, GroupDeleter>(EC_GROUP_new_by_curve_name(NID_secp521r1)),
   };
   switch (nid) {
-    case NID_X9_62_prime256v1: return groups[0].get();
-    case NID_secp384r1: return groups[1].get();
-    case NID_secp521r1: return groups[2].get();
-    default: return nullptr;
+    case NID_X9_62_prime256v1:
+      return groups[0].get();
+    case NID_secp384r1:
+      return groups[1].get();
+    case NID_secp521r1:
+      return groups[2].get();
+    default:
+      return nullptr;
   }
 }
 
@@ -114,11 +119,11 @@ bool IsValidUncompressedPoint(int nid, std::string_view encoded) {
   if (encoded.size() != 1 + 2 * field_bytes || encoded[0] != 0x04) return false;
   std::unique_ptr<EC_POINT, PointDeleter> point(EC_POINT_new(group));
   if (!point) return false;
-  const bool ok = EC_POINT_oct2point(group, point.get(),
-                                     reinterpret_cast<const unsigned char*>(encoded.data()),
-                                     encoded.size(), nullptr) == 1 &&
-                  EC_POINT_is_at_infinity(group, point.get()) == 0 &&
-                  EC_POINT_is_on_curve(group, point.get(), nullptr) == 1;
+  const bool ok =
+      EC_POINT_oct2point(group, point.get(), reinterpret_cast<const unsigned char*>(encoded.data()),
+                         encoded.size(), nullptr) == 1 &&
+      EC_POINT_is_at_infinity(group, point.get()) == 0 &&
+      EC_POINT_is_on_curve(group, point.get(), nullptr) == 1;
   if (!ok) ERR_clear_error();
   return ok;
 }
@@ -133,9 +138,9 @@ Result<KeyBody> ParseEcdsa(WireReader& reader, const KeyAlgorithm& algorithm, co
                                                 " needs " + std::string(algorithm.curve));
   }
   if (!IsValidUncompressedPoint(algorithm.curve_nid, *point)) {
-    return KeyError(reason::kInvalidEcPoint,
-                    "the ECDSA public key is not a valid point on " + std::string(algorithm.curve) +
-                        "; the key is corrupt");
+    return KeyError(reason::kInvalidEcPoint, "the ECDSA public key is not a valid point on " +
+                                                 std::string(algorithm.curve) +
+                                                 "; the key is corrupt");
   }
   return FixedSizeBody(reader, algorithm);
 }
@@ -188,9 +193,10 @@ bool LooksLikeKeyType(std::string_view token) {
 
 Error RefusedTypeError(std::string_view name) {
   if (name == "ssh-dss") {
-    return KeyError(reason::kDsaNotAllowed,
-                    "DSA (ssh-dss) keys are not accepted: they are limited to 1024 bits and OpenSSH "
-                    "has disabled them; use an ed25519, ECDSA or RSA (2048+ bits) key");
+    return KeyError(
+        reason::kDsaNotAllowed,
+        "DSA (ssh-dss) keys are not accepted: they are limited to 1024 bits and OpenSSH "
+        "has disabled them; use an ed25519, ECDSA or RSA (2048+ bits) key");
   }
   if (EndsWith(name, "-cert-v01@openssh.com")) {
     return KeyError(reason::kCertificateNotAllowed,

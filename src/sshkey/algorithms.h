@@ -30,8 +30,9 @@ using ParseBodyFn = Result<KeyBody> (*)(WireReader& reader, const KeyAlgorithm& 
                                         const ParsePolicy& policy);
 
 struct KeyAlgorithm {
-  std::string_view name;   // as written in authorized_keys and in the blob
-  std::string_view label;  // as `ssh-keygen -l` prints it: RSA, ED25519, ECDSA, ED25519-SK, ECDSA-SK
+  std::string_view name;  // as written in authorized_keys and in the blob
+  std::string_view
+      label;  // as `ssh-keygen -l` prints it: RSA, ED25519, ECDSA, ED25519-SK, ECDSA-SK
   KeyFamily family;
   bool security_key;
   std::string_view curve;  // ECDSA only: nistp256, nistp384, nistp521
@@ -51,7 +52,8 @@ const KeyAlgorithm* FindEcdsaByCurve(std::string_view curve);
 // Explains why a type name that is not in the table is refused (DSA, certificates, unknown).
 Error RefusedTypeError(std::string_view name);
 
-// True for names that look like an SSH key type, accepted or not ("ssh-…", "ecdsa-…", "sk-…", certs).
+// True for names that look like an SSH key type, accepted or not ("ssh-…", "ecdsa-…", "sk-…",
+// certs).
 bool LooksLikeKeyType(std::string_view token);
 
 }  // namespace gangplank::sshkey

@@ -29,9 +29,9 @@ Result<std::string> UncompressedPoint(int nid, const std::string& encoded) {
   EC_GROUP* group = EC_GROUP_new_by_curve_name(nid);
   EC_POINT* point = group ? EC_POINT_new(group) : nullptr;
   std::string out;
-  if (point && EC_POINT_oct2point(group, point,
-                                  reinterpret_cast<const unsigned char*>(encoded.data()),
-                                  encoded.size(), nullptr) == 1) {
+  if (point &&
+      EC_POINT_oct2point(group, point, reinterpret_cast<const unsigned char*>(encoded.data()),
+                         encoded.size(), nullptr) == 1) {
     const std::size_t size =
         EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, nullptr, 0, nullptr);
     out.resize(size);
@@ -69,7 +69,8 @@ Result<std::string> PublicBlobFromEvp(const EVP_PKEY* key) {
   if (EVP_PKEY_is_a(key, "ED25519")) {
     std::string raw(32, '\0');
     std::size_t length = raw.size();
-    if (EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(raw.data()), &length) != 1 ||
+    if (EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(raw.data()), &length) !=
+            1 ||
         length != 32) {
       ERR_clear_error();
       return KeyError(reason::kInvalidEd25519Key, "the Ed25519 public key could not be read");

@@ -1,4 +1,5 @@
-// Bridges OpenSSL EVP_PKEY objects and SSH public-key blobs (used for PEM input and key generation).
+// Bridges OpenSSL EVP_PKEY objects and SSH public-key blobs (used for PEM input and key
+// generation).
 #pragma once
 
 #include <openssl/evp.h>

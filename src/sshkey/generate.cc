@@ -25,7 +25,7 @@ using SecureWireWriter = BasicWireWriter<SecureString>;
 constexpr int kDefaultRsaBits = 3072;
 constexpr int kMinRsaBits = 2048;
 constexpr int kMaxRsaBits = 16384;
-constexpr std::size_t kPrivateBlockSize = 8;  // cipher "none" pads to 8 bytes
+constexpr std::size_t kPrivateBlockSize = 8;   // cipher "none" pads to 8 bytes
 constexpr std::size_t kArmourLineLength = 70;  // what ssh-keygen writes
 
 Error GenerateError(std::string message) {
@@ -57,7 +57,8 @@ Status WritePrivateFields(const EVP_PKEY* key, const PublicKey& public_key, Secu
       const SecureString p = SecretBnParam(key, OSSL_PKEY_PARAM_RSA_FACTOR1);
       const SecureString q = SecretBnParam(key, OSSL_PKEY_PARAM_RSA_FACTOR2);
       if (n.empty() || e.empty() || d.empty() || iqmp.empty() || p.empty() || q.empty()) {
-        return MakeError(StatusCode::kInternal, "KeyGenerationFailed", "RSA key parameters missing");
+        return MakeError(StatusCode::kInternal, "KeyGenerationFailed",
+                         "RSA key parameters missing");
       }
       for (const SecureString* field : {&n, &e, &d, &iqmp, &p, &q}) out.WriteMpint(AsView(*field));
       return OkStatus();
@@ -124,10 +125,9 @@ Result<SecureString> EncodeOpenSshPrivateKey(const EVP_PKEY* key, const PublicKe
 
   const SecureString& binary = container.data();
   SecureString encoded(4 * ((binary.size() + 2) / 3) + 1, '\0');
-  const int encoded_length =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                      reinterpret_cast<const unsigned char*>(binary.data()),
-                      static_cast<int>(binary.size()));
+  const int encoded_length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                             reinterpret_cast<const unsigned char*>(binary.data()),
+                                             static_cast<int>(binary.size()));
   encoded.resize(static_cast<std::size_t>(encoded_length));
 
   SecureString armoured;
@@ -161,8 +161,10 @@ Result<EvpPkeyPtr> GenerateEvpKey(const GenerateOptions& options) {
       break;
     case KeyKind::kEcdsa: {
       const int bits = options.bits == 0 ? 256 : options.bits;
-      const char* curve = bits == 256 ? "P-256" : bits == 384 ? "P-384" : bits == 521 ? "P-521"
-                                                                                      : nullptr;
+      const char* curve = bits == 256   ? "P-256"
+                          : bits == 384 ? "P-384"
+                          : bits == 521 ? "P-521"
+                                        : nullptr;
       if (curve == nullptr) {
         return GenerateError("ECDSA keys have 256, 384 or 521 bits (asked for " +
                              std::to_string(bits) + ")");
@@ -173,7 +175,8 @@ Result<EvpPkeyPtr> GenerateEvpKey(const GenerateOptions& options) {
   }
   if (key == nullptr) {
     ERR_clear_error();
-    return MakeError(StatusCode::kInternal, "KeyGenerationFailed", "OpenSSL could not generate the key");
+    return MakeError(StatusCode::kInternal, "KeyGenerationFailed",
+                     "OpenSSL could not generate the key");
   }
   return EvpPkeyPtr(key);
 }
@@ -195,18 +198,24 @@ Result<KeyKind> ParseKeyKind(std::string_view name) {
 
 std::string_view KeyKindName(KeyKind kind) {
   switch (kind) {
-    case KeyKind::kRsa: return "rsa";
-    case KeyKind::kEd25519: return "ed25519";
-    case KeyKind::kEcdsa: return "ecdsa";
+    case KeyKind::kRsa:
+      return "rsa";
+    case KeyKind::kEd25519:
+      return "ed25519";
+    case KeyKind::kEcdsa:
+      return "ecdsa";
   }
   return "rsa";
 }
 
 std::string_view DefaultKeyFileName(KeyKind kind) {
   switch (kind) {
-    case KeyKind::kRsa: return "id_rsa";
-    case KeyKind::kEd25519: return "id_ed25519";
-    case KeyKind::kEcdsa: return "id_ecdsa";
+    case KeyKind::kRsa:
+      return "id_rsa";
+    case KeyKind::kEd25519:
+      return "id_ed25519";
+    case KeyKind::kEcdsa:
+      return "id_ecdsa";
   }
   return "id_rsa";
 }
@@ -231,15 +240,16 @@ Status WriteKeyPair(const KeyPair& pair, const KeyPairPaths& paths) {
   for (const auto& path : {paths.private_key, paths.public_key}) {
     if (PathExists(path)) {
       return MakeError(StatusCode::kAlreadyExists, "FileExists",
-                       path.string() + " already exists; nothing was written. Choose another "
-                                       "file name or remove the old key first");
+                       path.string() +
+                           " already exists; nothing was written. Choose another "
+                           "file name or remove the old key first");
     }
   }
   for (const auto& path : {paths.private_key, paths.public_key}) {
     if (Status dir = EnsureDirectory(path.parent_path(), 0700); !dir.ok()) return dir;
   }
-  if (Status written = WriteFileAtomically(paths.private_key, AsView(pair.private_key), 0600,
-                                           IfExists::kFail);
+  if (Status written =
+          WriteFileAtomically(paths.private_key, AsView(pair.private_key), 0600, IfExists::kFail);
       !written.ok()) {
     return written;
   }

@@ -1,9 +1,10 @@
 // authorized_keys options: the names sshd knows, with or without a quoted value.
 #include "sshkey/key_options.h"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <array>
-#include <strings.h>
 
 #include "sshkey/key_errors.h"
 
@@ -17,13 +18,27 @@ struct OptionSpec {
 
 // From OpenSSH's auth-options.c; sshd matches names case-insensitively.
 constexpr std::array<OptionSpec, 22> kOptions = {{
-    {"agent-forwarding", false}, {"cert-authority", false},  {"command", true},
-    {"environment", true},       {"expiry-time", true},      {"from", true},
-    {"no-agent-forwarding", false}, {"no-port-forwarding", false}, {"no-pty", false},
-    {"no-touch-required", false}, {"no-user-rc", false},      {"no-x11-forwarding", false},
-    {"permitlisten", true},      {"permitopen", true},       {"port-forwarding", false},
-    {"principals", true},        {"pty", false},             {"restrict", false},
-    {"tunnel", true},            {"user-rc", false},         {"verify-required", false},
+    {"agent-forwarding", false},
+    {"cert-authority", false},
+    {"command", true},
+    {"environment", true},
+    {"expiry-time", true},
+    {"from", true},
+    {"no-agent-forwarding", false},
+    {"no-port-forwarding", false},
+    {"no-pty", false},
+    {"no-touch-required", false},
+    {"no-user-rc", false},
+    {"no-x11-forwarding", false},
+    {"permitlisten", true},
+    {"permitopen", true},
+    {"port-forwarding", false},
+    {"principals", true},
+    {"pty", false},
+    {"restrict", false},
+    {"tunnel", true},
+    {"user-rc", false},
+    {"verify-required", false},
     {"x11-forwarding", false},
 }};
 
@@ -67,7 +82,8 @@ Result<std::vector<KeyOption>> ParseKeyOptions(std::string_view& text) {
     const std::size_t name_start = i;
     while (i < text.size() && IsNameChar(text[i])) ++i;
     const std::string_view name = text.substr(name_start, i - name_start);
-    if (name.empty()) return OptionError("an authorized_keys option is expected before the key type");
+    if (name.empty())
+      return OptionError("an authorized_keys option is expected before the key type");
     const OptionSpec* spec = FindOption(name);
     if (spec == nullptr) {
       return OptionError("unknown authorized_keys option \"" + std::string(name.substr(0, 40)) +
@@ -96,7 +112,8 @@ Result<std::vector<KeyOption>> ParseKeyOptions(std::string_view& text) {
           value.push_back(c);
         }
       }
-      if (!closed) return OptionError("the value of option \"" + option.name + "\" has no closing quote");
+      if (!closed)
+        return OptionError("the value of option \"" + option.name + "\" has no closing quote");
       option.value = std::move(value);
     } else if (spec->takes_value) {
       return OptionError("option \"" + option.name + "\" needs a value, like " + option.name +

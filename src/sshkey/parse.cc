@@ -27,7 +27,8 @@ std::string_view TrimLeft(std::string_view s) {
 
 std::string_view Trim(std::string_view s) {
   s = TrimLeft(s);
-  while (!s.empty() && (IsSpace(s.back()) || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && (IsSpace(s.back()) || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -155,9 +156,9 @@ Result<PublicKey> ParseKeyBlob(std::string_view blob, std::string_view declared_
   auto body = algorithm->parse_body(reader, *algorithm, policy);
   if (!body) return body.error();
   if (!reader.AtEnd()) {
-    return KeyError(reason::kTrailingBytes, "the " + std::string(algorithm->name) + " key data has " +
-                                                std::to_string(reader.remaining()) +
-                                                " unexpected bytes after the key");
+    return KeyError(reason::kTrailingBytes,
+                    "the " + std::string(algorithm->name) + " key data has " +
+                        std::to_string(reader.remaining()) + " unexpected bytes after the key");
   }
   PublicKey key;
   key.algorithm = algorithm;
@@ -186,9 +187,10 @@ Result<PublicKey> ParseAuthorizedKeysLine(std::string_view line, const ParsePoli
                       "the key type is missing: a public key line reads \"TYPE BASE64 [COMMENT]\", "
                       "for example \"ssh-ed25519 AAAAC3Nza... user@host\"");
     } else {
-      return KeyError(reason::kMalformedKeyLine,
-                      "this is not a public key: a public key line reads \"TYPE BASE64 [COMMENT]\", "
-                      "for example \"ssh-ed25519 AAAAC3Nza... user@host\"");
+      return KeyError(
+          reason::kMalformedKeyLine,
+          "this is not a public key: a public key line reads \"TYPE BASE64 [COMMENT]\", "
+          "for example \"ssh-ed25519 AAAAC3Nza... user@host\"");
     }
   }
   if (FindAlgorithm(type) == nullptr) return RefusedTypeError(type);
@@ -213,7 +215,8 @@ Result<PublicKey> ParseAuthorizedKeysLine(std::string_view line, const ParsePoli
 }
 
 Result<std::vector<ParsedEntry>> ParsePublicKeys(std::string_view text, const ParsePolicy& policy) {
-  if (Trim(text).empty()) return KeyError(reason::kEmptyInput, "no key was given (the input is empty)");
+  if (Trim(text).empty())
+    return KeyError(reason::kEmptyInput, "no key was given (the input is empty)");
   if (ContainsPrivateKey(text)) return PrivateKeyError();
 
   std::vector<ParsedEntry> entries;

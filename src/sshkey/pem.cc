@@ -12,8 +12,8 @@ namespace gangplank::sshkey {
 
 Result<PublicKey> ParsePemPublicKey(std::string_view pem_block, const ParsePolicy& policy) {
   EVP_PKEY* raw_key = nullptr;
-  OSSL_DECODER_CTX* decoder = OSSL_DECODER_CTX_new_for_pkey(
-      &raw_key, "PEM", nullptr, nullptr, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr);
+  OSSL_DECODER_CTX* decoder = OSSL_DECODER_CTX_new_for_pkey(&raw_key, "PEM", nullptr, nullptr,
+                                                            EVP_PKEY_PUBLIC_KEY, nullptr, nullptr);
   const auto* data = reinterpret_cast<const unsigned char*>(pem_block.data());
   std::size_t length = pem_block.size();
   const bool decoded = decoder != nullptr && OSSL_DECODER_from_data(decoder, &data, &length) == 1;

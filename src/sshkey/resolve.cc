@@ -1,11 +1,11 @@
 // SSH key resolution for the CLI: path or value, reuse or generate, or no key at all.
 #include "sshkey/resolve.h"
 
-#include <openssl/crypto.h>
 #include <sys/stat.h>
 
 #include "common/atomic_file.h"
 #include "common/paths.h"
+#include "common/secure_buffer.h"
 #include "sshkey/generate.h"
 #include "sshkey/key_errors.h"
 #include "sshkey/parse.h"
@@ -14,12 +14,6 @@
 
 namespace gangplank::sshkey {
 namespace {
-
-// Wipes a buffer that may hold a private key when it goes out of scope.
-struct WipeOnExit {
-  std::string& data;
-  ~WipeOnExit() { OPENSSL_cleanse(data.data(), data.size()); }
-};
 
 bool Exists(const std::string& path) {
   struct stat st {};
@@ -41,12 +35,13 @@ Error KeyNotFound(const std::string& path) {
 Result<PublicKey> KeyFromFile(const std::string& path, const ParsePolicy& policy) {
   auto contents = ReadFile(path);
   if (!contents) return contents.error();
-  WipeOnExit wipe{contents.value()};
+  WipeOnExit wipe(contents.value());
   if (ContainsPrivateKey(*contents)) {
     return MakeError(StatusCode::kInvalidArgument, std::string(reason::kPrivateKeyGiven),
-                     path + " holds a private key, which is never sent or shown. Give the public "
-                            "key instead: " + path + ".pub, or the output of `ssh-keygen -y -f " +
-                            path + "`");
+                     path +
+                         " holds a private key, which is never sent or shown. Give the public "
+                         "key instead: " +
+                         path + ".pub, or the output of `ssh-keygen -y -f " + path + "`");
   }
   auto key = ParseSinglePublicKey(*contents, policy);
   if (!key) return WithPath(key.error(), path);
@@ -67,11 +62,11 @@ Result<ResolvedKey> UseOrGenerate(const std::string& public_path) {
   if (Exists(private_path)) {
     auto contents = ReadFile(private_path);
     if (!contents) return contents.error();
-    WipeOnExit wipe{contents.value()};
+    WipeOnExit wipe(contents.value());
     auto key = PublicKeyFromPrivateKey(*contents);
     if (!key) return WithPath(key.error(), private_path);
-    if (Status written = WriteFileAtomically(public_path, key->ToPublicKeyLine() + "\n", 0644,
-                                             IfExists::kFail);
+    if (Status written =
+            WriteFileAtomically(public_path, key->ToPublicKeyLine() + "\n", 0644, IfExists::kFail);
         !written.ok()) {
       return written.error();
     }

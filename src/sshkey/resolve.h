@@ -25,9 +25,9 @@ struct ResolveEnvironment {
 };
 
 struct ResolvedKey {
-  std::optional<PublicKey> key;       // empty: send no linux profile (--no-ssh-key)
-  std::string source;                 // where the key came from, for the user
-  std::vector<std::string> notices;   // things the user must be told (files generated or written)
+  std::optional<PublicKey> key;      // empty: send no linux profile (--no-ssh-key)
+  std::string source;                // where the key came from, for the user
+  std::vector<std::string> notices;  // things the user must be told (files generated or written)
 };
 
 // True when a command-line value is key text rather than a file name: it has whitespace, an

@@ -34,7 +34,8 @@ std::optional<std::string_view> WireReader::ReadMpint() {
   if (first & 0x80) return std::nullopt;  // negative
   if (first == 0) {
     // A leading zero is only allowed to keep the next byte's high bit from reading as a sign.
-    if (value->size() == 1 || !(static_cast<unsigned char>((*value)[1]) & 0x80)) return std::nullopt;
+    if (value->size() == 1 || !(static_cast<unsigned char>((*value)[1]) & 0x80))
+      return std::nullopt;
     value->remove_prefix(1);
   }
   return value;

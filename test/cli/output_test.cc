@@ -15,8 +15,9 @@ const json::value kRows = json::array{
 };
 
 TEST(OutputTest, JsonIsIndentedAndKeepsOrder) {
-  EXPECT_EQ(RenderOutput(json::object{{"b", 1}, {"a", json::array{true, nullptr}}}, OutputFormat::kJson),
-            "{\n  \"b\": 1,\n  \"a\": [\n    true,\n    null\n  ]\n}\n");
+  EXPECT_EQ(
+      RenderOutput(json::object{{"b", 1}, {"a", json::array{true, nullptr}}}, OutputFormat::kJson),
+      "{\n  \"b\": 1,\n  \"a\": [\n    true,\n    null\n  ]\n}\n");
   EXPECT_EQ(json::parse(RenderOutput(kRows, OutputFormat::kJson)), kRows);
 }
 
@@ -33,7 +34,8 @@ TEST(OutputTest, TsvHasNoHeader) {
 }
 
 TEST(OutputTest, YamlQuotesWhatNeedsQuoting) {
-  const std::string yaml = RenderOutput(json::object{{"comment", "a: b"}, {"n", 2}}, OutputFormat::kYaml);
+  const std::string yaml =
+      RenderOutput(json::object{{"comment", "a: b"}, {"n", 2}}, OutputFormat::kYaml);
   EXPECT_EQ(yaml, "comment: \"a: b\"\nn: 2\n");
 }
 

@@ -22,7 +22,9 @@ class SshKeyCliTest : public ::testing::Test {
  protected:
   std::string Keygen(const std::string& name, const std::string& type, const std::string& comment) {
     const std::string path = dir_.Join(name);
-    EXPECT_EQ(RunProgram({"ssh-keygen", "-q", "-t", type, "-N", "", "-C", comment, "-f", path}).exit_code, 0);
+    EXPECT_EQ(
+        RunProgram({"ssh-keygen", "-q", "-t", type, "-N", "", "-C", comment, "-f", path}).exit_code,
+        0);
     return path;
   }
   testing::TempDir dir_;
@@ -31,13 +33,17 @@ class SshKeyCliTest : public ::testing::Test {
 TEST_F(SshKeyCliTest, ShowTableMatchesSshKeygenForAWholeFile) {
   std::string text;
   for (const auto& type : {"ed25519", "rsa", "ecdsa"}) {
-    text += "restrict " + testing::ReadTestFile(Keygen(std::string("k-") + type, type, std::string(type) + " key") + ".pub");
+    text += "restrict " +
+            testing::ReadTestFile(
+                Keygen(std::string("k-") + type, type, std::string(type) + " key") + ".pub");
   }
   testing::WriteTestFile(dir_.Join("authorized_keys"), text);
   for (const char* hash : {"sha256", "md5"}) {
-    auto ours = Gangplank({"ssh-key", "show", dir_.Join("authorized_keys"), "-o", "table", "-E", hash});
+    auto ours =
+        Gangplank({"ssh-key", "show", dir_.Join("authorized_keys"), "-o", "table", "-E", hash});
     ASSERT_EQ(ours.exit_code, 0) << ours.err;
-    EXPECT_EQ(ours.out, RunProgram({"ssh-keygen", "-l", "-E", hash, "-f", dir_.Join("authorized_keys")}).out);
+    EXPECT_EQ(ours.out,
+              RunProgram({"ssh-keygen", "-l", "-E", hash, "-f", dir_.Join("authorized_keys")}).out);
   }
 }
 
@@ -54,8 +60,10 @@ TEST_F(SshKeyCliTest, ShowJsonHasEveryField) {
   EXPECT_TRUE(entry.at("options").as_array().empty());
   const std::string keygen = RunProgram({"ssh-keygen", "-l", "-f", key + ".pub"}).out;
   EXPECT_NE(keygen.find(std::string(entry.at("fingerprintSha256").as_string())), std::string::npos);
-  const std::string keygen_md5 = RunProgram({"ssh-keygen", "-l", "-E", "md5", "-f", key + ".pub"}).out;
-  EXPECT_NE(keygen_md5.find(std::string(entry.at("fingerprintMd5").as_string())), std::string::npos);
+  const std::string keygen_md5 =
+      RunProgram({"ssh-keygen", "-l", "-E", "md5", "-f", key + ".pub"}).out;
+  EXPECT_NE(keygen_md5.find(std::string(entry.at("fingerprintMd5").as_string())),
+            std::string::npos);
 }
 
 TEST_F(SshKeyCliTest, BadLinesAreReportedByNumberWhileGoodLinesStillPrint) {
@@ -85,7 +93,8 @@ TEST_F(SshKeyCliTest, PrivateKeyIsRefusedAndNeverEchoed) {
 
 TEST_F(SshKeyCliTest, ReadsStandardInputAndAllOutputFormats) {
   const std::string pub = testing::ReadTestFile(Keygen("k", "ecdsa", "stdin key") + ".pub");
-  auto yaml = Gangplank({"ssh-key", "show", "-", "-o", "yaml"}, testing::RunOptions::WithStdin(pub));
+  auto yaml =
+      Gangplank({"ssh-key", "show", "-", "-o", "yaml"}, testing::RunOptions::WithStdin(pub));
   ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
   EXPECT_NE(yaml.out.find("type: ecdsa-sha2-nistp256"), std::string::npos) << yaml.out;
   auto tsv = Gangplank({"ssh-key", "show", "-", "-o", "tsv"}, testing::RunOptions::WithStdin(pub));
@@ -97,7 +106,8 @@ TEST_F(SshKeyCliTest, ReadsStandardInputAndAllOutputFormats) {
 
 TEST_F(SshKeyCliTest, GenerateWritesKeysSshKeygenAcceptsAndNeverOverwrites) {
   const std::string path = dir_.Join("ssh/id_test");
-  auto result = Gangplank({"ssh-key", "generate", "--type", "ed25519", "--file", path, "--comment", "cli@test"});
+  auto result = Gangplank(
+      {"ssh-key", "generate", "--type", "ed25519", "--file", path, "--comment", "cli@test"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const json::object out = json::parse(result.out).as_object();
   EXPECT_EQ(out.at("privateKeyFile").as_string(), path);

@@ -39,17 +39,19 @@ TEST_P(GenerateSizeTest, ProducesAValidKeyWhosePrivateHalfCarriesThePublicOne) {
 }
 
 std::string SizeCaseName(const ::testing::TestParamInfo<SizeCase>& param_info) {
-  return std::string(KeyKindName(param_info.param.kind)) + std::to_string(param_info.param.expected_bits);
+  return std::string(KeyKindName(param_info.param.kind)) +
+         std::to_string(param_info.param.expected_bits);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllKinds, GenerateSizeTest,
-                         ::testing::Values(SizeCase{KeyKind::kRsa, 0, "ssh-rsa", 3072},
-                                           SizeCase{KeyKind::kRsa, 2048, "ssh-rsa", 2048},
-                                           SizeCase{KeyKind::kEd25519, 0, "ssh-ed25519", 256},
-                                           SizeCase{KeyKind::kEcdsa, 0, "ecdsa-sha2-nistp256", 256},
-                                           SizeCase{KeyKind::kEcdsa, 384, "ecdsa-sha2-nistp384", 384},
-                                           SizeCase{KeyKind::kEcdsa, 521, "ecdsa-sha2-nistp521", 521}),
-                         SizeCaseName);
+INSTANTIATE_TEST_SUITE_P(
+    AllKinds, GenerateSizeTest,
+    ::testing::Values(SizeCase{KeyKind::kRsa, 0, "ssh-rsa", 3072},
+                      SizeCase{KeyKind::kRsa, 2048, "ssh-rsa", 2048},
+                      SizeCase{KeyKind::kEd25519, 0, "ssh-ed25519", 256},
+                      SizeCase{KeyKind::kEcdsa, 0, "ecdsa-sha2-nistp256", 256},
+                      SizeCase{KeyKind::kEcdsa, 384, "ecdsa-sha2-nistp384", 384},
+                      SizeCase{KeyKind::kEcdsa, 521, "ecdsa-sha2-nistp521", 521}),
+    SizeCaseName);
 
 TEST(GenerateTest, TwoKeysDiffer) {
   auto a = GenerateKeyPair({KeyKind::kEd25519, 0, ""});
@@ -59,10 +61,14 @@ TEST(GenerateTest, TwoKeysDiffer) {
 }
 
 TEST(GenerateTest, RefusesBadOptions) {
-  EXPECT_EQ(GenerateKeyPair({KeyKind::kRsa, 1024, ""}).error().reason, reason::kInvalidGenerateOptions);
-  EXPECT_EQ(GenerateKeyPair({KeyKind::kRsa, 16385, ""}).error().reason, reason::kInvalidGenerateOptions);
-  EXPECT_EQ(GenerateKeyPair({KeyKind::kEcdsa, 255, ""}).error().reason, reason::kInvalidGenerateOptions);
-  EXPECT_EQ(GenerateKeyPair({KeyKind::kEd25519, 512, ""}).error().reason, reason::kInvalidGenerateOptions);
+  EXPECT_EQ(GenerateKeyPair({KeyKind::kRsa, 1024, ""}).error().reason,
+            reason::kInvalidGenerateOptions);
+  EXPECT_EQ(GenerateKeyPair({KeyKind::kRsa, 16385, ""}).error().reason,
+            reason::kInvalidGenerateOptions);
+  EXPECT_EQ(GenerateKeyPair({KeyKind::kEcdsa, 255, ""}).error().reason,
+            reason::kInvalidGenerateOptions);
+  EXPECT_EQ(GenerateKeyPair({KeyKind::kEd25519, 512, ""}).error().reason,
+            reason::kInvalidGenerateOptions);
   EXPECT_EQ(GenerateKeyPair({KeyKind::kEd25519, 0, "two\nlines"}).error().reason,
             reason::kInvalidGenerateOptions);
   EXPECT_FALSE(ParseKeyKind("dsa").ok());
@@ -78,7 +84,8 @@ TEST(WriteKeyPairTest, WritesWithSshModesAndCreatesThe0700Directory) {
   EXPECT_EQ(testing::FileMode(ssh_dir), 0700u);
   EXPECT_EQ(testing::FileMode(ssh_dir + "/id_ed25519"), 0600u);
   EXPECT_EQ(testing::FileMode(ssh_dir + "/id_ed25519.pub"), 0644u);
-  EXPECT_EQ(testing::ReadTestFile(ssh_dir + "/id_ed25519.pub"), pair->public_key.ToPublicKeyLine() + "\n");
+  EXPECT_EQ(testing::ReadTestFile(ssh_dir + "/id_ed25519.pub"),
+            pair->public_key.ToPublicKeyLine() + "\n");
   EXPECT_EQ(testing::ReadTestFile(ssh_dir + "/id_ed25519"),
             std::string(pair->private_key.data(), pair->private_key.size()));
 }

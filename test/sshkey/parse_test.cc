@@ -5,8 +5,8 @@
 
 #include "common/base64.h"
 #include "sshkey/fingerprint.h"
-#include "sshkey/key_errors.h"
 #include "sshkey/fixtures.h"
+#include "sshkey/key_errors.h"
 
 namespace gangplank::sshkey {
 namespace {
@@ -81,12 +81,14 @@ TEST(ParseTest, NoCommentPrintsAsSshKeygenDoes) {
   auto key = ParseAuthorizedKeysLine(line);
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(key->comment, "");
-  EXPECT_EQ(FingerprintLine(*key), "256 " + std::string(testing::kEd25519Sha256) + " no comment (ED25519)");
+  EXPECT_EQ(FingerprintLine(*key),
+            "256 " + std::string(testing::kEd25519Sha256) + " no comment (ED25519)");
 }
 
 TEST(ParseTest, OptionsAreParsedKeptAndRendered) {
-  const std::string line = "no-pty,from=\"10.0.0.0/8,192.168.1.1\",command=\"echo \\\"hi there\\\"\" " +
-                           std::string(testing::kEd25519Line);
+  const std::string line =
+      "no-pty,from=\"10.0.0.0/8,192.168.1.1\",command=\"echo \\\"hi there\\\"\" " +
+      std::string(testing::kEd25519Line);
   auto key = ParseAuthorizedKeysLine(line);
   ASSERT_TRUE(key.ok()) << key.error().ToString();
   ASSERT_EQ(key->options.size(), 3u);
@@ -126,16 +128,16 @@ TEST(ParseTest, SecurityKeysCarryTheirApplication) {
   reader.ReadString();
   reader.ReadString();
   const std::string ec_point(*reader.ReadString());
-  auto sk_ec = ParseSinglePublicKey(Line(
-      "sk-ecdsa-sha2-nistp256@openssh.com",
-      Blob({"sk-ecdsa-sha2-nistp256@openssh.com", "nistp256", ec_point, "ssh:demo"})));
+  auto sk_ec = ParseSinglePublicKey(
+      Line("sk-ecdsa-sha2-nistp256@openssh.com",
+           Blob({"sk-ecdsa-sha2-nistp256@openssh.com", "nistp256", ec_point, "ssh:demo"})));
   ASSERT_TRUE(sk_ec.ok()) << sk_ec.error().ToString();
   EXPECT_EQ(sk_ec->algorithm->label, "ECDSA-SK");
   EXPECT_EQ(sk_ec->application, "ssh:demo");
   // A security key without its application string is truncated.
-  EXPECT_EQ(ReasonOf(Line("sk-ssh-ed25519@openssh.com",
-                          Blob({"sk-ssh-ed25519@openssh.com", ed_point}))),
-            reason::kTruncatedKey);
+  EXPECT_EQ(
+      ReasonOf(Line("sk-ssh-ed25519@openssh.com", Blob({"sk-ssh-ed25519@openssh.com", ed_point}))),
+      reason::kTruncatedKey);
 }
 
 TEST(ParseRefusalTest, EmptyInput) {
@@ -171,7 +173,8 @@ TEST(ParseRefusalTest, RsaBelowThePolicyMinimum) {
 }
 
 TEST(ParseRefusalTest, InvalidRsaNumbers) {
-  EXPECT_EQ(ReasonOf(Line("ssh-rsa", RsaBlob(2048, std::string_view("\x01\x00\x00", 3)))), reason::kInvalidRsaKey);
+  EXPECT_EQ(ReasonOf(Line("ssh-rsa", RsaBlob(2048, std::string_view("\x01\x00\x00", 3)))),
+            reason::kInvalidRsaKey);
   EXPECT_EQ(ReasonOf(Line("ssh-rsa", RsaBlob(2048, "\x01"))), reason::kInvalidRsaKey);
   WireWriter even;
   even.WriteString("ssh-rsa");
@@ -207,8 +210,9 @@ TEST(ParseRefusalTest, TruncatedAndTrailingBytes) {
     EXPECT_EQ(ReasonOf(Line("ssh-ed25519", ed_blob.substr(0, cut))), reason::kTruncatedKey) << cut;
   }
   EXPECT_EQ(ReasonOf(Line("ssh-ed25519", ed_blob + "x")), reason::kTrailingBytes);
-  EXPECT_EQ(ReasonOf(Line("ecdsa-sha2-nistp256", BlobOf(testing::kEcdsa256Line) + std::string(4, '\0'))),
-            reason::kTrailingBytes);
+  EXPECT_EQ(
+      ReasonOf(Line("ecdsa-sha2-nistp256", BlobOf(testing::kEcdsa256Line) + std::string(4, '\0'))),
+      reason::kTrailingBytes);
   EXPECT_EQ(ReasonOf(Line("ssh-ed25519", Blob({"ssh-ed25519", std::string(31, 'a')}))),
             reason::kInvalidEd25519Key);
 }
@@ -221,13 +225,15 @@ TEST(ParseRefusalTest, EcPointsNotOnTheCurve) {
   std::string point(*reader.ReadString());
   std::string off_curve = point;
   off_curve.back() = static_cast<char>(off_curve.back() ^ 1);
-  EXPECT_EQ(ReasonOf(Line("ecdsa-sha2-nistp256", Blob({"ecdsa-sha2-nistp256", "nistp256", off_curve}))),
-            reason::kInvalidEcPoint);
+  EXPECT_EQ(
+      ReasonOf(Line("ecdsa-sha2-nistp256", Blob({"ecdsa-sha2-nistp256", "nistp256", off_curve}))),
+      reason::kInvalidEcPoint);
   // Compressed form, the point at infinity and a point of the wrong length.
   std::string compressed = point.substr(0, 33);
   compressed[0] = 0x02;
-  EXPECT_EQ(ReasonOf(Line("ecdsa-sha2-nistp256", Blob({"ecdsa-sha2-nistp256", "nistp256", compressed}))),
-            reason::kInvalidEcPoint);
+  EXPECT_EQ(
+      ReasonOf(Line("ecdsa-sha2-nistp256", Blob({"ecdsa-sha2-nistp256", "nistp256", compressed}))),
+      reason::kInvalidEcPoint);
   EXPECT_EQ(ReasonOf(Line("ecdsa-sha2-nistp256",
                           Blob({"ecdsa-sha2-nistp256", "nistp256", std::string(1, '\0')}))),
             reason::kInvalidEcPoint);
@@ -257,7 +263,8 @@ TEST(ParseRefusalTest, UnknownTypesAndMissingParts) {
 TEST(ParseRefusalTest, PrivateKeysAreRefusedAndNeverEchoed) {
   const std::string secret_body = "SECRETb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ";
   const std::vector<std::string> inputs = {
-      "-----BEGIN OPENSSH PRIVATE KEY-----\n" + secret_body + "\n-----END OPENSSH PRIVATE KEY-----\n",
+      "-----BEGIN OPENSSH PRIVATE KEY-----\n" + secret_body +
+          "\n-----END OPENSSH PRIVATE KEY-----\n",
       "-----BEGIN RSA PRIVATE KEY-----\nSECRETMIIEow\n-----END RSA PRIVATE KEY-----\n",
       "-----BEGIN EC PRIVATE KEY-----\nSECRETMHcCAQ\n-----END EC PRIVATE KEY-----\n",
       "-----BEGIN PRIVATE KEY-----\nSECRETMC4CAQ\n-----END PRIVATE KEY-----\n",
@@ -265,7 +272,8 @@ TEST(ParseRefusalTest, PrivateKeysAreRefusedAndNeverEchoed) {
       "-----BEGIN DSA PRIVATE KEY-----\nSECRETMIIBu\n-----END DSA PRIVATE KEY-----\n",
       "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: SECRET\nPublic-Lines: 2\n",
       "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nComment: SECRET\n",
-      "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nSECRET\n---- END SSH2 ENCRYPTED PRIVATE KEY ----\n",
+      "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nSECRET\n---- END SSH2 ENCRYPTED PRIVATE KEY "
+      "----\n",
       "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQSECRET",
       std::string(testing::kEd25519Line) + "\n-----BEGIN OPENSSH PRIVATE KEY-----\nSECRET\n",
   };
@@ -299,11 +307,11 @@ TEST(ParseFileTest, ReportsEveryLineWithItsNumber) {
 
 TEST(ParseFileTest, Rfc4716BlockWithHeaders) {
   const std::string body = Base64Encode(BlobOf(testing::kEd25519Line));
-  const std::string text = "---- BEGIN SSH2 PUBLIC KEY ----\n"
-                           "Comment: \"ops key \\\nfor prod\"\n"
-                           "x-command: something\n" +
-                           body.substr(0, 40) + "\n" + body.substr(40) + "\n" +
-                           "---- END SSH2 PUBLIC KEY ----\n";
+  const std::string text =
+      "---- BEGIN SSH2 PUBLIC KEY ----\n"
+      "Comment: \"ops key \\\nfor prod\"\n"
+      "x-command: something\n" +
+      body.substr(0, 40) + "\n" + body.substr(40) + "\n" + "---- END SSH2 PUBLIC KEY ----\n";
   auto key = ParseSinglePublicKey(text);
   ASSERT_TRUE(key.ok()) << key.error().ToString();
   EXPECT_EQ(Fingerprint(*key), testing::kEd25519Sha256);

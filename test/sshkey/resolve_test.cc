@@ -15,8 +15,12 @@ namespace {
 
 class ResolveTest : public ::testing::Test {
  protected:
-  Result<ResolvedKey> Resolve(SshKeyFlags flags) { return ResolveSshKey(flags, {home_.path(), {}}); }
-  std::string Home(std::string_view rest) const { return home_.path().string() + "/" + std::string(rest); }
+  Result<ResolvedKey> Resolve(SshKeyFlags flags) {
+    return ResolveSshKey(flags, {home_.path(), {}});
+  }
+  std::string Home(std::string_view rest) const {
+    return home_.path().string() + "/" + std::string(rest);
+  }
   void WriteDefaultKey() {
     std::filesystem::create_directories(Home(".ssh"));
     testing::WriteTestFile(Home(".ssh/id_rsa.pub"), std::string(testing::kRsa2048Line) + "\n");
@@ -60,7 +64,8 @@ TEST_F(ResolveTest, GenerateDerivesThePublicHalfFromALonePrivateKey) {
   auto pair = GenerateKeyPair({KeyKind::kEcdsa, 384, ""});
   ASSERT_TRUE(pair.ok());
   std::filesystem::create_directories(Home(".ssh"));
-  testing::WriteTestFile(Home(".ssh/id_rsa"), std::string(pair->private_key.data(), pair->private_key.size()), 0600);
+  testing::WriteTestFile(Home(".ssh/id_rsa"),
+                         std::string(pair->private_key.data(), pair->private_key.size()), 0600);
   auto resolved = Resolve({std::nullopt, true, false});
   ASSERT_TRUE(resolved.ok()) << resolved.error().ToString();
   EXPECT_TRUE(resolved->key->SameKey(pair->public_key));
@@ -92,8 +97,8 @@ TEST_F(ResolveTest, GenerateAtACustomPathFollowsAzNaming) {
   EXPECT_TRUE(std::filesystem::exists(Home("keys/cluster.pub")));
   auto other = Resolve({"~/keys/other", true, false});
   ASSERT_TRUE(other.ok());
-  EXPECT_TRUE(std::filesystem::exists(Home("keys/other")));           // public key
-  EXPECT_TRUE(std::filesystem::exists(Home("keys/other.private")));   // private key
+  EXPECT_TRUE(std::filesystem::exists(Home("keys/other")));          // public key
+  EXPECT_TRUE(std::filesystem::exists(Home("keys/other.private")));  // private key
 }
 
 TEST_F(ResolveTest, ValueAsPathWithTildeOrAsContents) {

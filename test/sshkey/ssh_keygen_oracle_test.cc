@@ -39,7 +39,7 @@ class SshKeygenOracleTest : public ::testing::TestWithParam<KeygenCase> {
   void SetUp() override {
     const KeygenCase& c = GetParam();
     path_ = dir_.Join("key");
-    std::vector<std::string> argv = {"ssh-keygen", "-q", "-t", c.type, "-N", "", "-C",
+    std::vector<std::string> argv = {"ssh-keygen",       "-q", "-t", c.type, "-N", "", "-C",
                                      "oracle " + c.type, "-f", path_};
     if (c.bits != 0) {
       argv.push_back("-b");
@@ -56,7 +56,8 @@ TEST_P(SshKeygenOracleTest, FingerprintsAndBitsMatchSshKeygen) {
   auto key = ParseSinglePublicKey(testing::ReadTestFile(path_ + ".pub"));
   ASSERT_TRUE(key.ok()) << key.error().ToString();
   EXPECT_EQ(FingerprintLine(*key), SshKeygenFingerprint(path_ + ".pub"));
-  EXPECT_EQ(FingerprintLine(*key, FingerprintHash::kMd5), SshKeygenFingerprint(path_ + ".pub", "md5"));
+  EXPECT_EQ(FingerprintLine(*key, FingerprintHash::kMd5),
+            SshKeygenFingerprint(path_ + ".pub", "md5"));
   if (GetParam().bits != 0) {
     EXPECT_EQ(key->bits, GetParam().bits);
   }
@@ -66,7 +67,8 @@ TEST_P(SshKeygenOracleTest, Rfc4716AndPemExportsGiveTheSameKey) {
   auto key = ParseSinglePublicKey(testing::ReadTestFile(path_ + ".pub"));
   ASSERT_TRUE(key.ok());
   std::vector<std::string> formats = {"RFC4716"};
-  if (GetParam().type != "ed25519") formats.push_back("PKCS8");  // ssh-keygen exports no PEM ed25519
+  if (GetParam().type != "ed25519")
+    formats.push_back("PKCS8");  // ssh-keygen exports no PEM ed25519
   if (GetParam().type == "rsa") formats.push_back("PEM");
   for (const std::string& format : formats) {
     auto exported = RunProgram({"ssh-keygen", "-e", "-m", format, "-f", path_ + ".pub"});
@@ -88,7 +90,8 @@ TEST_P(SshKeygenOracleTest, PrivateKeysAreRefusedButTheirPublicHalfCanBeDerived)
   auto expected = ParseSinglePublicKey(testing::ReadTestFile(path_ + ".pub"));
   EXPECT_TRUE(derived->SameKey(*expected));
   // Encrypted OpenSSH keys keep the public half in clear.
-  auto encrypted = RunProgram({"ssh-keygen", "-q", "-p", "-N", "s3cret-pass", "-P", "", "-f", path_});
+  auto encrypted =
+      RunProgram({"ssh-keygen", "-q", "-p", "-N", "s3cret-pass", "-P", "", "-f", path_});
   ASSERT_EQ(encrypted.exit_code, 0) << encrypted.err;
   auto from_encrypted = PublicKeyFromPrivateKey(testing::ReadTestFile(path_));
   ASSERT_TRUE(from_encrypted.ok()) << from_encrypted.error().ToString();
@@ -96,15 +99,16 @@ TEST_P(SshKeygenOracleTest, PrivateKeysAreRefusedButTheirPublicHalfCanBeDerived)
 }
 
 std::string KeygenCaseName(const ::testing::TestParamInfo<KeygenCase>& param_info) {
-  return param_info.param.type + (param_info.param.bits ? std::to_string(param_info.param.bits) : "");
+  return param_info.param.type +
+         (param_info.param.bits ? std::to_string(param_info.param.bits) : "");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EveryTypeAndSize, SshKeygenOracleTest,
-    ::testing::Values(KeygenCase{"rsa", 2048}, KeygenCase{"rsa", 3072}, KeygenCase{"rsa", 4096},
-                      KeygenCase{"ed25519", 0}, KeygenCase{"ecdsa", 256}, KeygenCase{"ecdsa", 384},
-                      KeygenCase{"ecdsa", 521}),
-    KeygenCaseName);
+INSTANTIATE_TEST_SUITE_P(EveryTypeAndSize, SshKeygenOracleTest,
+                         ::testing::Values(KeygenCase{"rsa", 2048}, KeygenCase{"rsa", 3072},
+                                           KeygenCase{"rsa", 4096}, KeygenCase{"ed25519", 0},
+                                           KeygenCase{"ecdsa", 256}, KeygenCase{"ecdsa", 384},
+                                           KeygenCase{"ecdsa", 521}),
+                         KeygenCaseName);
 
 // ssh-keygen cannot make security-key (sk-*) keys without a FIDO token, so the sk public keys are
 // assembled from ssh-keygen's own ed25519/P-256 points and ssh-keygen fingerprints them.
@@ -117,7 +121,9 @@ TEST(SshKeygenOracleSecurityKeyTest, SkTypesMatchSshKeygen) {
   for (const Source& source : {Source{"ed25519", "sk-ssh-ed25519@openssh.com"},
                                Source{"ecdsa", "sk-ecdsa-sha2-nistp256@openssh.com"}}) {
     const std::string path = dir.Join("plain-" + source.keygen_type);
-    ASSERT_EQ(RunProgram({"ssh-keygen", "-q", "-t", source.keygen_type, "-N", "", "-f", path}).exit_code, 0);
+    ASSERT_EQ(
+        RunProgram({"ssh-keygen", "-q", "-t", source.keygen_type, "-N", "", "-f", path}).exit_code,
+        0);
     auto plain = ParseSinglePublicKey(testing::ReadTestFile(path + ".pub"));
     ASSERT_TRUE(plain.ok());
     WireReader reader(plain->blob);
@@ -132,13 +138,17 @@ TEST(SshKeygenOracleSecurityKeyTest, SkTypesMatchSshKeygen) {
     auto key = ParseSinglePublicKey(line);
     ASSERT_TRUE(key.ok()) << key.error().ToString();
     EXPECT_EQ(FingerprintLine(*key), SshKeygenFingerprint(path + "-sk.pub"));
-    EXPECT_EQ(FingerprintLine(*key, FingerprintHash::kMd5), SshKeygenFingerprint(path + "-sk.pub", "md5"));
+    EXPECT_EQ(FingerprintLine(*key, FingerprintHash::kMd5),
+              SshKeygenFingerprint(path + "-sk.pub", "md5"));
   }
 }
 
 TEST(SshKeygenOracleRefusalTest, WeakRsaAndDsaFromSshKeygenAreRefused) {
   testing::TempDir dir;
-  ASSERT_EQ(RunProgram({"ssh-keygen", "-q", "-t", "rsa", "-b", "1024", "-N", "", "-f", dir.Join("rsa1024")}).exit_code, 0);
+  ASSERT_EQ(RunProgram({"ssh-keygen", "-q", "-t", "rsa", "-b", "1024", "-N", "", "-f",
+                        dir.Join("rsa1024")})
+                .exit_code,
+            0);
   EXPECT_EQ(ParseSinglePublicKey(testing::ReadTestFile(dir.Join("rsa1024.pub"))).error().reason,
             reason::kRsaKeyTooShort);
   auto dsa = RunProgram({"ssh-keygen", "-q", "-t", "dsa", "-N", "", "-f", dir.Join("dsa")});
@@ -155,8 +165,9 @@ TEST(SshKeygenOracleFileTest, WholeAuthorizedKeysFileMatchesLineByLine) {
   int i = 0;
   for (const auto& [type, bits] : kinds) {
     const std::string path = dir.Join("k" + std::to_string(i));
-    std::vector<std::string> argv = {"ssh-keygen", "-q", "-t", type, "-N", "", "-C",
-                                     "user" + std::to_string(i) + "@host", "-f", path};
+    std::vector<std::string> argv = {"ssh-keygen", "-q", "-t", type,
+                                     "-N",         "",   "-C", "user" + std::to_string(i) + "@host",
+                                     "-f",         path};
     if (!bits.empty()) argv.insert(argv.end(), {"-b", bits});
     ASSERT_EQ(RunProgram(argv).exit_code, 0);
     const std::string prefix = i % 2 ? "no-pty,from=\"10.0.0.0/8\" " : "";
@@ -194,31 +205,35 @@ TEST_P(GeneratedKeyOracleTest, SshKeygenReproducesThePublicHalfAndSignsWithIt) {
 
   // A signature made with the private key verifies against the public key.
   testing::WriteTestFile(dir.Join("message"), "gangplank oracle message\n");
-  auto signed_message = RunProgram({"ssh-keygen", "-Y", "sign", "-f", path, "-n", "file", dir.Join("message")});
+  auto signed_message =
+      RunProgram({"ssh-keygen", "-Y", "sign", "-f", path, "-n", "file", dir.Join("message")});
   ASSERT_EQ(signed_message.exit_code, 0) << signed_message.err;
-  testing::WriteTestFile(dir.Join("allowed_signers"), "oracle@test " + pair->public_key.ToPublicKeyLine() + "\n");
+  testing::WriteTestFile(dir.Join("allowed_signers"),
+                         "oracle@test " + pair->public_key.ToPublicKeyLine() + "\n");
   auto verified = RunProgram({"ssh-keygen", "-Y", "verify", "-f", dir.Join("allowed_signers"), "-I",
-                       "oracle@test", "-n", "file", "-s", dir.Join("message.sig")},
-                      testing::RunOptions::WithStdin("gangplank oracle message\n"));
+                              "oracle@test", "-n", "file", "-s", dir.Join("message.sig")},
+                             testing::RunOptions::WithStdin("gangplank oracle message\n"));
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   auto tampered = RunProgram({"ssh-keygen", "-Y", "verify", "-f", dir.Join("allowed_signers"), "-I",
-                       "oracle@test", "-n", "file", "-s", dir.Join("message.sig")},
-                      testing::RunOptions::WithStdin("tampered message\n"));
+                              "oracle@test", "-n", "file", "-s", dir.Join("message.sig")},
+                             testing::RunOptions::WithStdin("tampered message\n"));
   EXPECT_NE(tampered.exit_code, 0);
 }
 
 std::string GenerateCaseName(const ::testing::TestParamInfo<GenerateOptions>& param_info) {
-  return std::string(KeyKindName(param_info.param.kind)) + std::to_string(param_info.param.bits);
+  const int bits = param_info.param.bits;
+  return std::string(KeyKindName(param_info.param.kind)) + (bits ? std::to_string(bits) : "");
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryKind, GeneratedKeyOracleTest,
-                         ::testing::Values(GenerateOptions{KeyKind::kRsa, 2048, "rsa@gangplank"},
-                                           GenerateOptions{KeyKind::kRsa, 3072, "rsa3072@gangplank"},
-                                           GenerateOptions{KeyKind::kEd25519, 0, "ed@gangplank"},
-                                           GenerateOptions{KeyKind::kEcdsa, 256, "ec256@gangplank"},
-                                           GenerateOptions{KeyKind::kEcdsa, 384, "ec384@gangplank"},
-                                           GenerateOptions{KeyKind::kEcdsa, 521, "ec521@gangplank"}),
-                         GenerateCaseName);
+INSTANTIATE_TEST_SUITE_P(
+    EveryKind, GeneratedKeyOracleTest,
+    ::testing::Values(GenerateOptions{KeyKind::kRsa, 2048, "rsa@gangplank"},
+                      GenerateOptions{KeyKind::kRsa, 3072, "rsa3072@gangplank"},
+                      GenerateOptions{KeyKind::kEd25519, 0, "ed@gangplank"},
+                      GenerateOptions{KeyKind::kEcdsa, 256, "ec256@gangplank"},
+                      GenerateOptions{KeyKind::kEcdsa, 384, "ec384@gangplank"},
+                      GenerateOptions{KeyKind::kEcdsa, 521, "ec521@gangplank"}),
+    GenerateCaseName);
 
 }  // namespace
 }  // namespace gangplank::sshkey

@@ -22,25 +22,36 @@ class SshdLoginTest : public ::testing::Test {
  protected:
   void SetUp() override {
     sshd_ = testing::FindProgram("sshd");
-    ASSERT_FALSE(sshd_.empty()) << "sshd not found: install openssh-server (scripts/bootstrap does)";
+    ASSERT_FALSE(sshd_.empty())
+        << "sshd not found: install openssh-server (scripts/bootstrap does)";
     if (::geteuid() == 0) ::mkdir("/run/sshd", 0755);  // sshd's privilege-separation directory
     port_ = testing::FreeLoopbackPort();
-    ASSERT_EQ(RunProgram({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir_.Join("host_key")}).exit_code, 0);
+    ASSERT_EQ(
+        RunProgram({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir_.Join("host_key")})
+            .exit_code,
+        0);
     // StrictModes is off only because the scratch directory lives under the world-writable /tmp;
     // the node agent (a later issue) writes files that pass StrictModes.
     testing::WriteTestFile(dir_.Join("sshd_config"),
-                           "Port " + std::to_string(port_) + "\n"
-                           "ListenAddress 127.0.0.1\n"
-                           "HostKey " + dir_.Join("host_key") + "\n"
-                           "PidFile " + dir_.Join("sshd.pid") + "\n"
-                           "AuthorizedKeysFile " + dir_.Join("authorized_keys") + "\n"
-                           "PubkeyAuthentication yes\n"
-                           "PasswordAuthentication no\n"
-                           "KbdInteractiveAuthentication no\n"
-                           "PermitRootLogin prohibit-password\n"
-                           "StrictModes no\n"
-                           "UsePAM no\n"
-                           "LogLevel VERBOSE\n",
+                           "Port " + std::to_string(port_) +
+                               "\n"
+                               "ListenAddress 127.0.0.1\n"
+                               "HostKey " +
+                               dir_.Join("host_key") +
+                               "\n"
+                               "PidFile " +
+                               dir_.Join("sshd.pid") +
+                               "\n"
+                               "AuthorizedKeysFile " +
+                               dir_.Join("authorized_keys") +
+                               "\n"
+                               "PubkeyAuthentication yes\n"
+                               "PasswordAuthentication no\n"
+                               "KbdInteractiveAuthentication no\n"
+                               "PermitRootLogin prohibit-password\n"
+                               "StrictModes no\n"
+                               "UsePAM no\n"
+                               "LogLevel VERBOSE\n",
                            0600);
     auto check = RunProgram({sshd_, "-t", "-f", dir_.Join("sshd_config")});
     ASSERT_EQ(check.exit_code, 0) << check.err;
@@ -48,19 +59,37 @@ class SshdLoginTest : public ::testing::Test {
 
   void StartSshd() {
     sshd_process_ = std::make_unique<testing::BackgroundProcess>(
-        std::vector<std::string>{sshd_, "-D", "-e", "-f", dir_.Join("sshd_config")}, dir_.Join("sshd.log"));
+        std::vector<std::string>{sshd_, "-D", "-e", "-f", dir_.Join("sshd_config")},
+        dir_.Join("sshd.log"));
     ASSERT_TRUE(testing::WaitForPort(port_, std::chrono::seconds(10)))
         << testing::ReadTestFile(dir_.Join("sshd.log"));
     auto host_key = testing::ReadTestFile(dir_.Join("host_key.pub"));
-    testing::WriteTestFile(dir_.Join("known_hosts"), "[127.0.0.1]:" + std::to_string(port_) + " " + host_key);
+    testing::WriteTestFile(dir_.Join("known_hosts"),
+                           "[127.0.0.1]:" + std::to_string(port_) + " " + host_key);
   }
 
   testing::RunResult SshWith(const std::string& identity) {
-    return RunProgram({"ssh", "-F", "/dev/null", "-i", identity, "-o", "IdentitiesOnly=yes", "-o",
-                "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o",
-                "UserKnownHostsFile=" + dir_.Join("known_hosts"), "-o", "ConnectTimeout=10", "-p",
-                std::to_string(port_), CurrentUser() + "@127.0.0.1", "echo", "logged-in"},
-               testing::RunOptions::WithTimeout(std::chrono::seconds(30)));
+    return RunProgram({"ssh",
+                       "-F",
+                       "/dev/null",
+                       "-i",
+                       identity,
+                       "-o",
+                       "IdentitiesOnly=yes",
+                       "-o",
+                       "BatchMode=yes",
+                       "-o",
+                       "StrictHostKeyChecking=yes",
+                       "-o",
+                       "UserKnownHostsFile=" + dir_.Join("known_hosts"),
+                       "-o",
+                       "ConnectTimeout=10",
+                       "-p",
+                       std::to_string(port_),
+                       CurrentUser() + "@127.0.0.1",
+                       "echo",
+                       "logged-in"},
+                      testing::RunOptions::WithTimeout(std::chrono::seconds(30)));
   }
 
   std::string WriteGenerated(KeyKind kind, const std::string& name) {

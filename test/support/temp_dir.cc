@@ -1,10 +1,9 @@
 // Scratch directories and fixture files for tests.
 #include "support/temp_dir.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-
-#include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
