@@ -57,7 +57,7 @@ Result<ShowInput> ReadShowInput(const std::string& argument, CliContext& context
     if (!text) return text.error();
     return ShowInput{std::move(text.value()), false};
   }
-  if (sshkey::LooksLikeKeyText(argument)) return ShowInput{argument, true};
+  if (argument.empty() || sshkey::LooksLikeKeyText(argument)) return ShowInput{argument, true};
   return MakeError(StatusCode::kNotFound, "FileNotFound",
                    "there is no file at " + path +
                        ", and the argument is not a public key either; give a key file, a key "

@@ -113,6 +113,10 @@ Result<ResolvedKey> ResolveSshKey(const SshKeyFlags& flags, const ResolveEnviron
   }
 
   const std::string value = flags.ssh_key_value.value_or(DefaultPublicKeyPath(environment.home));
+  if (value.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return KeyError(reason::kEmptyInput,
+                    "--ssh-key-value is empty; give a public key file or the key itself");
+  }
   if (ContainsPrivateKey(value)) return PrivateKeyError();
   const std::string path = ExpandUser(value, environment.home);
 

@@ -99,6 +99,9 @@ TEST_F(SshKeyCliTest, ReadsStandardInputAndAllOutputFormats) {
   EXPECT_NE(yaml.out.find("type: ecdsa-sha2-nistp256"), std::string::npos) << yaml.out;
   auto tsv = Gangplank({"ssh-key", "show", "-", "-o", "tsv"}, testing::RunOptions::WithStdin(pub));
   EXPECT_NE(tsv.out.find("ecdsa-sha2-nistp256\t256\tSHA256:"), std::string::npos) << tsv.out;
+  auto empty = Gangplank({"ssh-key", "show", ""});
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_NE(empty.err.find("no key was given"), std::string::npos) << empty.err;
   auto missing = Gangplank({"ssh-key", "show", dir_.Join("nope")});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find(dir_.Join("nope")), std::string::npos);

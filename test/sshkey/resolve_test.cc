@@ -142,6 +142,12 @@ TEST_F(ResolveTest, ConflictingFlagsAreRefused) {
   EXPECT_EQ(Resolve({std::nullopt, true, true}).error().reason, reason::kConflictingKeyFlags);
 }
 
+TEST_F(ResolveTest, EmptyValueIsRefusedAndNothingIsGenerated) {
+  EXPECT_EQ(Resolve({"", true, false}).error().reason, reason::kEmptyInput);
+  EXPECT_EQ(Resolve({"  ", false, false}).error().reason, reason::kEmptyInput);
+  EXPECT_TRUE(std::filesystem::is_empty(home_.path()));
+}
+
 TEST_F(ResolveTest, NoSshKeySendsNoKey) {
   auto resolved = Resolve({std::nullopt, false, true});
   ASSERT_TRUE(resolved.ok());
