@@ -1,15 +1,21 @@
 // What every command needs from its surroundings, injectable so commands run in-process in tests.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <iosfwd>
 #include <string>
+
+#include "common/error.h"
+#include "common/secure_buffer.h"
 
 namespace gangplank::cli {
 
 struct CliContext {
   std::ostream& out;
   std::ostream& err;
-  std::istream& in;
+  // Reads all of standard input, at most `max_bytes`, into wiped memory (it may be a private key).
+  std::function<Result<SecureString>(std::size_t max_bytes)> read_stdin;
   std::string home;  // for ~ expansion and ~/.ssh defaults
 };
 

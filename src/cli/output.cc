@@ -1,10 +1,14 @@
 // Renderers for json/table/tsv/yaml; YAML goes through yaml-cpp so quoting is always right.
 #include "cli/output.h"
 
+#include <strings.h>
 #include <yaml-cpp/yaml.h>
 
 #include <boost/json/serialize.hpp>
+#include <cstdlib>
 #include <vector>
+
+#include "common/text.h"
 
 namespace gangplank::cli {
 namespace json = boost::json;
@@ -49,6 +53,27 @@ void RenderJson(const json::value& value, std::string& out, int indent) {
 }
 
 bool IsScalar(const json::value& value) { return !value.is_object() && !value.is_array(); }
+
+// Table and TSV cells go to terminals and to `cut`/`awk`: control characters are escaped, and
+// in TSV so are tabs, which would otherwise split a cell in two.
+std::string CellText(std::string_view text, bool escape_tabs) {
+  std::string out;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\t' && escape_tabs) {
+      out += "\\t";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if ((byte < 0x20 && c != '\t') || byte == 0x7f) {
+      AppendOctalEscape(out, byte);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
 
 std::string ScalarText(const json::value& value) {
   if (value.is_string()) return std::string(value.get_string());
@@ -96,7 +121,7 @@ std::string RenderTable(const json::value& value) {
     auto& line = cells.emplace_back();
     for (std::size_t i = 0; i < columns.size(); ++i) {
       const auto* member = row->if_contains(columns[i]);
-      line.push_back(member && IsScalar(*member) ? ScalarText(*member) : "");
+      line.push_back(member && IsScalar(*member) ? CellText(ScalarText(*member), false) : "");
       widths[i] = std::max(widths[i], line.back().size());
     }
   }
@@ -131,11 +156,22 @@ std::string RenderTsv(const json::value& value) {
       if (!IsScalar(member)) continue;
       if (!first) out.push_back('\t');
       first = false;
-      out += ScalarText(member);
+      out += CellText(ScalarText(member), true);
     }
     out.push_back('\n');
   }
   return out;
+}
+
+bool ResolvesToNonString(const std::string& text) {
+  static const char* const kSpecial[] = {"",   "~",   "null", "true", "false", "yes",   "no",
+                                         "on", "off", "y",    "n",    ".inf",  "-.inf", ".nan"};
+  for (const char* special : kSpecial) {
+    if (strcasecmp(text.c_str(), special) == 0) return true;
+  }
+  char* end = nullptr;
+  std::strtod(text.c_str(), &end);
+  return end != text.c_str() && *end == '\0';
 }
 
 void EmitYaml(const json::value& value, YAML::Emitter& out) {
@@ -155,9 +191,14 @@ void EmitYaml(const json::value& value, YAML::Emitter& out) {
       for (const auto& element : value.get_array()) EmitYaml(element, out);
       out << YAML::EndSeq;
       break;
-    case json::kind::string:
-      out << std::string(value.get_string());
+    case json::kind::string: {
+      // yaml-cpp leaves "true", "yes", "123" unquoted, and YAML readers would turn them into a
+      // boolean or a number; such strings are quoted.
+      const std::string text(value.get_string());
+      if (ResolvesToNonString(text)) out << YAML::DoubleQuoted;
+      out << text;
       break;
+    }
     case json::kind::bool_:
       out << value.get_bool();
       break;

@@ -5,16 +5,15 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
-#include <iostream>
-#include <iterator>
 
 #include "cli/output.h"
-#include "common/atomic_file.h"
+#include "common/file_io.h"
 #include "common/paths.h"
 #include "common/secure_buffer.h"
 #include "sshkey/fingerprint.h"
 #include "sshkey/generate.h"
 #include "sshkey/parse.h"
+#include "sshkey/private_key_detect.h"
 #include "sshkey/resolve.h"
 
 namespace gangplank::cli {
@@ -41,27 +40,38 @@ int Fail(CliContext& context, const Error& error) {
   return kExitFailure;
 }
 
+constexpr std::size_t kMaxShowInputBytes = std::size_t{256} << 20;
+
 struct ShowInput {
-  std::string text;
+  SecureString text;        // may turn out to be a private key: wiped when released
   bool from_value = false;  // a key given on the command line rather than a file or stdin
 };
 
 Result<ShowInput> ReadShowInput(const std::string& argument, CliContext& context) {
+  if (sshkey::ContainsPrivateKey(argument)) return sshkey::PrivateKeyError();
   if (argument == "-") {
-    return ShowInput{std::string(std::istreambuf_iterator<char>(context.in), {}), false};
-  }
-  const std::string path = ExpandUser(argument, context.home);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) {
-    auto text = ReadFile(path);
+    auto text = context.read_stdin(kMaxShowInputBytes);
     if (!text) return text.error();
     return ShowInput{std::move(text.value()), false};
   }
-  if (argument.empty() || sshkey::LooksLikeKeyText(argument)) return ShowInput{argument, true};
+  const std::string path = ExpandUser(argument, context.home);
+  struct stat st {};
+  if (!argument.empty() && ::stat(path.c_str(), &st) == 0) {
+    auto text = ReadSecretFile(path, kMaxShowInputBytes);
+    if (!text) return text.error();
+    return ShowInput{std::move(text.value()), false};
+  }
+  if (argument.empty() || sshkey::LooksLikeKeyText(argument)) {
+    return ShowInput{SecureString(argument.begin(), argument.end()), true};
+  }
+  // Only a path-shaped argument is repeated: anything else may be pasted key material.
+  const std::string what = sshkey::LooksLikePath(argument)
+                               ? "there is no file at " + path + ", and the argument is not"
+                               : "the argument is neither an existing file nor";
   return MakeError(StatusCode::kNotFound, "FileNotFound",
-                   "there is no file at " + path +
-                       ", and the argument is not a public key either; give a key file, a key "
-                       "in quotes, or - to read standard input");
+                   what +
+                       " a public key; give a key file, a key in quotes, or - to read "
+                       "standard input");
 }
 
 json::object KeyToJson(const sshkey::PublicKey& key, std::size_t line) {
@@ -88,9 +98,9 @@ int RunShow(const SshKeyCommandState& state, CliContext& context) {
       state.show_hash == "md5" ? sshkey::FingerprintHash::kMd5 : sshkey::FingerprintHash::kSha256;
   auto input = ReadShowInput(state.show_input, context);
   if (!input) return Fail(context, input.error());
-  WipeOnExit wipe(input->text);  // the input may turn out to be a private key
-  auto entries = sshkey::ParsePublicKeys(input->text);
+  auto entries = sshkey::ParsePublicKeys(std::string_view(input->text.data(), input->text.size()));
   if (!entries) return Fail(context, entries.error());
+  const bool number_lines = !input->from_value || entries->size() > 1;
 
   int failures = 0;
   std::string table;  // ssh-keygen -l lines, written in one go: this path is benchmarked
@@ -98,7 +108,7 @@ int RunShow(const SshKeyCommandState& state, CliContext& context) {
   for (const auto& entry : *entries) {
     if (!entry.key) {
       ++failures;
-      if (input->from_value) {
+      if (!number_lines) {
         context.err << "error: " << entry.key.error().message << "\n";
       } else {
         context.err << "line " << entry.line << ": " << entry.key.error().message << "\n";

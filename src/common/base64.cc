@@ -9,16 +9,20 @@
 namespace gangplank {
 namespace {
 
-constexpr std::array<bool, 256> MakeAlphabet() {
-  std::array<bool, 256> table{};
-  for (char c = 'A'; c <= 'Z'; ++c) table[static_cast<unsigned char>(c)] = true;
-  for (char c = 'a'; c <= 'z'; ++c) table[static_cast<unsigned char>(c)] = true;
-  for (char c = '0'; c <= '9'; ++c) table[static_cast<unsigned char>(c)] = true;
-  table['+'] = true;
-  table['/'] = true;
+// The 6-bit value of each base64 character, -1 for anything else.
+constexpr std::array<signed char, 256> MakeAlphabet() {
+  std::array<signed char, 256> table{};
+  table.fill(-1);
+  constexpr std::string_view kChars =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (std::size_t i = 0; i < kChars.size(); ++i) {
+    table[static_cast<unsigned char>(kChars[i])] = static_cast<signed char>(i);
+  }
   return table;
 }
-constexpr std::array<bool, 256> kAlphabet = MakeAlphabet();
+constexpr std::array<signed char, 256> kAlphabet = MakeAlphabet();
+
+signed char ValueOf(char c) { return kAlphabet[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 
@@ -45,8 +49,12 @@ bool Base64DecodeStrictInto(std::string_view text, std::string& out) {
   }
   const std::size_t body = text.size() - padding;
   for (std::size_t i = 0; i < body; ++i) {
-    if (!kAlphabet[static_cast<unsigned char>(text[i])]) return false;
+    if (ValueOf(text[i]) < 0) return false;
   }
+  // The bits that padding leaves over must be zero, or two texts would decode to the same bytes
+  // (OpenSSH's b64_pton refuses them too).
+  if (padding == 1 && (ValueOf(text[body - 1]) & 0x3) != 0) return false;
+  if (padding == 2 && (ValueOf(text[body - 1]) & 0xf) != 0) return false;
   out.resize(text.size() / 4 * 3);
   if (text.empty()) return true;
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),

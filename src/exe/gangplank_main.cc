@@ -1,11 +1,19 @@
 // Entry point of the `gangplank` CLI.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "cli/app.h"
+#include "common/file_io.h"
 #include "common/paths.h"
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
-  gangplank::cli::CliContext context{std::cout, std::cerr, std::cin, gangplank::HomeDirectory()};
+  gangplank::cli::CliContext context{std::cout, std::cerr,
+                                     [](std::size_t max_bytes) {
+                                       return gangplank::ReadSecretStream(
+                                           STDIN_FILENO, "standard input", max_bytes);
+                                     },
+                                     gangplank::HomeDirectory()};
   return gangplank::cli::RunGangplank(argc, argv, context);
 }

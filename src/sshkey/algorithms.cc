@@ -17,8 +17,10 @@ constexpr std::size_t kEd25519PublicKeySize = 32;
 
 Error Truncated(const KeyAlgorithm& algorithm) {
   return KeyError(reason::kTruncatedKey, "the " + std::string(algorithm.name) +
-                                             " key data is truncated or malformed; copy the whole "
-                                             "key line again");
+                                             " key data is truncated or malformed (cut short, or a "
+                                             "number with a sign bit or a needless leading zero); "
+                                             "copy the whole key again or re-export it with "
+                                             "ssh-keygen");
 }
 
 int BitLength(std::string_view magnitude) {
@@ -133,7 +135,7 @@ Result<KeyBody> ParseEcdsa(WireReader& reader, const KeyAlgorithm& algorithm, co
   const auto point = reader.ReadString();
   if (!curve || !point) return Truncated(algorithm);
   if (*curve != algorithm.curve) {
-    return KeyError(reason::kCurveMismatch, "the key names curve \"" + std::string(*curve) +
+    return KeyError(reason::kCurveMismatch, "the key names curve \"" + PrintableExcerpt(*curve) +
                                                 "\" but its type " + std::string(algorithm.name) +
                                                 " needs " + std::string(algorithm.curve));
   }
@@ -209,12 +211,8 @@ Error RefusedTypeError(std::string_view name) {
     if (!supported.empty()) supported += ", ";
     supported += algorithm.name;
   }
-  std::string shown(name.substr(0, 64));
-  for (char& c : shown) {
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
-  }
-  return KeyError(reason::kUnsupportedKeyType,
-                  "key type \"" + shown + "\" is not supported; use one of: " + supported);
+  return KeyError(reason::kUnsupportedKeyType, "key type \"" + PrintableExcerpt(name) +
+                                                   "\" is not supported; use one of: " + supported);
 }
 
 }  // namespace gangplank::sshkey

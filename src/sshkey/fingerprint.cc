@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include "common/base64.h"
+#include "common/text.h"
 
 namespace gangplank::sshkey {
 namespace {
@@ -39,13 +40,27 @@ std::string Fingerprint(std::string_view blob, FingerprintHash hash) {
   return out;
 }
 
+std::string EscapeControlCharacters(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t' && c != '\r') || byte == 0x7f) {
+      AppendOctalEscape(out, byte);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 std::string FingerprintLine(const PublicKey& key, FingerprintHash hash) {
   std::string line = std::to_string(key.bits);
   line.push_back(' ');
   line += Fingerprint(key, hash);
   line.push_back(' ');
   const bool has_comment = !key.comment.empty() && key.comment.front() != '#';
-  line += has_comment ? std::string_view(key.comment) : std::string_view("no comment");
+  line += has_comment ? EscapeControlCharacters(key.comment) : std::string("no comment");
   line += " (";
   line += key.algorithm->label;
   line.push_back(')');

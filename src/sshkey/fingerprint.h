@@ -18,7 +18,12 @@ inline std::string Fingerprint(const PublicKey& key,
   return Fingerprint(key.blob, hash);
 }
 
-// The `ssh-keygen -l` line: "BITS FINGERPRINT COMMENT (LABEL)", "no comment" when there is none.
+// Control characters that could drive a terminal become "\ooo", as ssh-keygen prints them (tab
+// and carriage return pass, as there).
+std::string EscapeControlCharacters(std::string_view text);
+
+// The `ssh-keygen -l` line: "BITS FINGERPRINT COMMENT (LABEL)", "no comment" when there is none;
+// the comment's control characters are escaped.
 std::string FingerprintLine(const PublicKey& key, FingerprintHash hash = FingerprintHash::kSha256);
 
 }  // namespace gangplank::sshkey

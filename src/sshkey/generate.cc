@@ -11,7 +11,7 @@
 
 #include <cerrno>
 
-#include "common/atomic_file.h"
+#include "common/file_io.h"
 #include "sshkey/evp_key.h"
 #include "sshkey/key_errors.h"
 #include "sshkey/parse.h"
@@ -238,6 +238,13 @@ Result<KeyPair> GenerateKeyPair(const GenerateOptions& options) {
 
 Status WriteKeyPair(const KeyPair& pair, const KeyPairPaths& paths) {
   for (const auto& path : {paths.private_key, paths.public_key}) {
+    if (std::filesystem::is_directory(path)) {
+      return MakeError(StatusCode::kInvalidArgument, "IsADirectory",
+                       path.string() +
+                           " is a directory; give the file name for the key, for "
+                           "example " +
+                           (path / "id_ed25519").string());
+    }
     if (PathExists(path)) {
       return MakeError(StatusCode::kAlreadyExists, "FileExists",
                        path.string() +
@@ -256,6 +263,12 @@ Status WriteKeyPair(const KeyPair& pair, const KeyPairPaths& paths) {
   const std::string public_line = pair.public_key.ToPublicKeyLine() + "\n";
   if (Status written = WriteFileAtomically(paths.public_key, public_line, 0644, IfExists::kFail);
       !written.ok()) {
+    // Someone may have derived this very public key from our private key meanwhile (a
+    // concurrent --generate-ssh-keys); then the pair is whole and stays.
+    auto existing = ReadFile(paths.public_key, 1 << 20);
+    auto existing_key =
+        existing.ok() ? ParseSinglePublicKey(*existing) : Result<PublicKey>(written.error());
+    if (existing_key.ok() && existing_key->SameKey(pair.public_key)) return OkStatus();
     ::unlink(paths.private_key.c_str());  // no half-written key pair
     return written;
   }

@@ -36,6 +36,15 @@ inline constexpr std::string_view kInvalidGenerateOptions = "InvalidGenerateOpti
 
 namespace gangplank::sshkey {
 
+// At most `limit` bytes of untrusted text for an error message, control bytes shown as '?'.
+inline std::string PrintableExcerpt(std::string_view text, std::size_t limit = 64) {
+  std::string shown(text.substr(0, limit));
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
+  }
+  return shown;
+}
+
 inline Error KeyError(std::string_view why, std::string message) {
   return MakeError(StatusCode::kInvalidArgument, std::string(why), std::move(message));
 }

@@ -11,43 +11,86 @@
 namespace gangplank::sshkey {
 namespace {
 
+// Checks an option's value; returns an explanation of what is expected, or nothing when valid.
+using ValueCheck = std::string_view (*)(std::string_view value);
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+bool IsPort(std::string_view s) { return s == "*" || (AllDigits(s) && s.size() <= 5); }
+
+std::string_view CheckNonEmpty(std::string_view value) {
+  return value.empty() ? "a non-empty value" : "";
+}
+std::string_view CheckAny(std::string_view) { return ""; }
+std::string_view CheckExpiryTime(std::string_view value) {
+  if (!value.empty() && (value.back() == 'Z' || value.back() == 'z')) value.remove_suffix(1);
+  const bool ok =
+      AllDigits(value) && (value.size() == 8 || value.size() == 12 || value.size() == 14);
+  return ok ? "" : "a time as YYYYMMDD[HHMM[SS]][Z]";
+}
+std::string_view CheckTunnel(std::string_view value) {
+  return value == "any" || AllDigits(value) ? "" : "a tunnel device number or \"any\"";
+}
+std::string_view CheckEnvironment(std::string_view value) {
+  const std::size_t equals = value.find('=');
+  const std::string_view name = value.substr(0, equals);
+  const bool ok = equals != std::string_view::npos && !name.empty() &&
+                  !(name[0] >= '0' && name[0] <= '9') &&
+                  std::all_of(name.begin(), name.end(), [](char c) {
+                    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '_';
+                  });
+  return ok ? "" : "NAME=value with a name of letters, digits and underscores";
+}
+std::string_view CheckPermitOpen(std::string_view value) {
+  const std::size_t colon = value.rfind(':');
+  const bool ok = colon != std::string_view::npos && colon > 0 && IsPort(value.substr(colon + 1));
+  return ok ? "" : "host:port (port a number or *)";
+}
+std::string_view CheckPermitListen(std::string_view value) {
+  const std::size_t colon = value.rfind(':');
+  return IsPort(colon == std::string_view::npos ? value : value.substr(colon + 1))
+             ? ""
+             : "[host:]port (port a number or *)";
+}
+
 struct OptionSpec {
   std::string_view name;
-  bool takes_value;
+  ValueCheck check;  // nullptr: a flag without a value
+  bool negatable;    // sshd also accepts "no-" in front
 };
 
-// From OpenSSH's auth-options.c; sshd matches names case-insensitively.
-constexpr std::array<OptionSpec, 22> kOptions = {{
-    {"agent-forwarding", false},
-    {"cert-authority", false},
-    {"command", true},
-    {"environment", true},
-    {"expiry-time", true},
-    {"from", true},
-    {"no-agent-forwarding", false},
-    {"no-port-forwarding", false},
-    {"no-pty", false},
-    {"no-touch-required", false},
-    {"no-user-rc", false},
-    {"no-x11-forwarding", false},
-    {"permitlisten", true},
-    {"permitopen", true},
-    {"port-forwarding", false},
-    {"principals", true},
-    {"pty", false},
-    {"restrict", false},
-    {"tunnel", true},
-    {"user-rc", false},
-    {"verify-required", false},
-    {"x11-forwarding", false},
+// From OpenSSH's auth-options.c (sshauthopt_parse); sshd matches names case-insensitively.
+constexpr std::array<OptionSpec, 17> kOptions = {{
+    {"agent-forwarding", nullptr, true},
+    {"port-forwarding", nullptr, true},
+    {"pty", nullptr, true},
+    {"user-rc", nullptr, true},
+    {"x11-forwarding", nullptr, true},
+    {"touch-required", nullptr, true},
+    {"verify-required", nullptr, true},
+    {"restrict", nullptr, false},
+    {"cert-authority", nullptr, false},
+    {"command", CheckAny, false},
+    {"principals", CheckNonEmpty, false},
+    {"from", CheckNonEmpty, false},
+    {"expiry-time", CheckExpiryTime, false},
+    {"environment", CheckEnvironment, false},
+    {"permitopen", CheckPermitOpen, false},
+    {"permitlisten", CheckPermitListen, false},
+    {"tunnel", CheckTunnel, false},
 }};
 
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
 const OptionSpec* FindOption(std::string_view name) {
+  const bool negated = name.size() > 3 && EqualsIgnoringCase(name.substr(0, 3), "no-");
   for (const OptionSpec& spec : kOptions) {
-    if (spec.name.size() == name.size() &&
-        strncasecmp(spec.name.data(), name.data(), name.size()) == 0) {
-      return &spec;
-    }
+    if (EqualsIgnoringCase(spec.name, name)) return &spec;
+    if (negated && spec.negatable && EqualsIgnoringCase(spec.name, name.substr(3))) return &spec;
   }
   return nullptr;
 }
@@ -91,7 +134,7 @@ Result<std::vector<KeyOption>> ParseKeyOptions(std::string_view& text) {
     }
     KeyOption option{std::string(name), std::nullopt};
     if (i < text.size() && text[i] == '=') {
-      if (!spec->takes_value) {
+      if (spec->check == nullptr) {
         return OptionError("option \"" + option.name + "\" does not take a value");
       }
       if (++i >= text.size() || text[i] != '"') {
@@ -112,10 +155,14 @@ Result<std::vector<KeyOption>> ParseKeyOptions(std::string_view& text) {
           value.push_back(c);
         }
       }
-      if (!closed)
+      if (!closed) {
         return OptionError("the value of option \"" + option.name + "\" has no closing quote");
+      }
+      if (const std::string_view expected = spec->check(value); !expected.empty()) {
+        return OptionError("option \"" + option.name + "\" needs " + std::string(expected));
+      }
       option.value = std::move(value);
-    } else if (spec->takes_value) {
+    } else if (spec->check != nullptr) {
       return OptionError("option \"" + option.name + "\" needs a value, like " + option.name +
                          "=\"...\"");
     }

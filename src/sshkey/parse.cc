@@ -133,6 +133,12 @@ Result<PublicKey> ParsePemBlock(std::string_view first_line, LineCursor& cursor,
   return KeyError(reason::kInvalidPemKey, "the PEM public key has no \"-----END\" line");
 }
 
+Error MissingKeyType() {
+  return KeyError(reason::kMalformedKeyLine,
+                  "the key type is missing before the key data: a public key line reads \"TYPE "
+                  "BASE64 [COMMENT]\", for example \"ssh-ed25519 AAAAC3Nza... user@host\"");
+}
+
 }  // namespace
 
 Result<PublicKey> ParseKeyBlob(std::string_view blob, std::string_view declared_type,
@@ -143,10 +149,7 @@ Result<PublicKey> ParseKeyBlob(std::string_view blob, std::string_view declared_
     return KeyError(reason::kTruncatedKey, "the key data is truncated; copy the whole key again");
   }
   if (!declared_type.empty() && *type != declared_type) {
-    std::string inner(type->substr(0, 64));
-    for (char& c : inner) {
-      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
-    }
+    const std::string inner = PrintableExcerpt(*type);
     return KeyError(reason::kKeyTypeMismatch,
                     "the line says " + std::string(declared_type) + " but the key data is a \"" +
                         inner + "\" key; the type and the data must come from the same key");
@@ -176,22 +179,24 @@ Result<PublicKey> ParseAuthorizedKeysLine(std::string_view line, const ParsePoli
   std::vector<KeyOption> options;
   std::string_view type = NextToken(rest);
   if (FindAlgorithm(type) == nullptr && !LooksLikeKeyType(type)) {
-    if (StartsWithKeyOption(rest) || type.find('=') != std::string_view::npos ||
-        NamesKeyTypeLater(rest)) {
-      auto parsed = ParseKeyOptions(rest);
-      if (!parsed) return parsed.error();
-      options = std::move(parsed.value());
-      type = NextToken(rest);
-    } else if (type.starts_with("AAAA")) {
-      return KeyError(reason::kMalformedKeyLine,
-                      "the key type is missing: a public key line reads \"TYPE BASE64 [COMMENT]\", "
-                      "for example \"ssh-ed25519 AAAAC3Nza... user@host\"");
-    } else {
+    if (type.starts_with("AAAA")) return MissingKeyType();
+    if (!StartsWithKeyOption(rest) && type.find('=') == std::string_view::npos &&
+        !NamesKeyTypeLater(rest)) {
       return KeyError(
           reason::kMalformedKeyLine,
           "this is not a public key: a public key line reads \"TYPE BASE64 [COMMENT]\", "
           "for example \"ssh-ed25519 AAAAC3Nza... user@host\"");
     }
+    auto parsed = ParseKeyOptions(rest);
+    if (!parsed) return parsed.error();
+    options = std::move(parsed.value());
+    type = NextToken(rest);
+    if (type.empty()) {
+      return KeyError(reason::kMalformedKeyLine,
+                      "the key is missing after the options; an authorized_keys line reads "
+                      "\"[OPTIONS] TYPE BASE64 [COMMENT]\"");
+    }
+    if (type.starts_with("AAAA")) return MissingKeyType();
   }
   if (FindAlgorithm(type) == nullptr) return RefusedTypeError(type);
   rest = TrimLeft(rest.substr(type.size()));

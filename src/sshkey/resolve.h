@@ -30,9 +30,13 @@ struct ResolvedKey {
   std::vector<std::string> notices;  // things the user must be told (files generated or written)
 };
 
-// True when a command-line value is key text rather than a file name: it has whitespace, an
-// armour line, or starts like a key type or key data.
+// True when a command-line value that names no existing file is key text rather than a file
+// name: several lines, an armour line, key data, or "[options] type base64 …".
 bool LooksLikeKeyText(std::string_view value);
+
+// True when a value is shaped like a path (starts with ~, / or .), so it may be repeated in
+// messages; other values might be pasted key material and are not echoed.
+bool LooksLikePath(std::string_view value);
 
 // The default public key path, ~/.ssh/id_rsa.pub.
 std::string DefaultPublicKeyPath(const std::string& home);

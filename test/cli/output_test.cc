@@ -39,6 +39,20 @@ TEST(OutputTest, YamlQuotesWhatNeedsQuoting) {
   EXPECT_EQ(yaml, "comment: \"a: b\"\nn: 2\n");
 }
 
+TEST(OutputTest, YamlQuotesStringsThatWouldReadAsOtherTypes) {
+  const std::string yaml = RenderOutput(
+      json::object{
+          {"a", "true"}, {"b", "123"}, {"c", "no"}, {"d", "null"}, {"e", "1e3"}, {"f", "ok"}},
+      OutputFormat::kYaml);
+  EXPECT_EQ(yaml, "a: \"true\"\nb: \"123\"\nc: \"no\"\nd: \"null\"\ne: \"1e3\"\nf: ok\n");
+}
+
+TEST(OutputTest, TsvAndTableCellsEscapeControlCharacters) {
+  const json::value rows = json::array{json::object{{"comment", "a\tb\nc\x1b"}, {"n", 1}}};
+  EXPECT_EQ(RenderOutput(rows, OutputFormat::kTsv), "a\\tb\\nc\\033\t1\n");
+  EXPECT_NE(RenderOutput(rows, OutputFormat::kTable).find("a\tb\\nc\\033"), std::string::npos);
+}
+
 TEST(OutputTest, UnknownFormatIsAClearError) {
   auto format = ParseOutputFormat("xml");
   ASSERT_FALSE(format.ok());

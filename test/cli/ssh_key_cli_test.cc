@@ -91,6 +91,30 @@ TEST_F(SshKeyCliTest, PrivateKeyIsRefusedAndNeverEchoed) {
   }
 }
 
+TEST_F(SshKeyCliTest, BarePrivateKeyBodiesAreNotEchoed) {
+  const std::string key = Keygen("secret", "ed25519", "secret");
+  const std::string private_text = testing::ReadTestFile(key);
+  const std::string first_body_line = private_text.substr(private_text.find('\n') + 1, 70);
+  auto result = Gangplank({"ssh-key", "show", first_body_line});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err.find(first_body_line.substr(20, 30)), std::string::npos) << result.err;
+  auto pem_line = Gangplank({"ssh-key", "show", "MIIEowIBAAKCAQEAxX7jYdXhixIHLiwGp9dgsuUGsHdm7Ed"});
+  EXPECT_EQ(pem_line.exit_code, 1);
+  EXPECT_EQ(pem_line.err.find("MIIEowIBAAKCAQEA"), std::string::npos) << pem_line.err;
+}
+
+TEST_F(SshKeyCliTest, ControlCharactersInCommentsAreEscapedAsSshKeygenDoes) {
+  const std::string pub = testing::ReadTestFile(Keygen("k", "ed25519", "x") + ".pub");
+  const std::string key = pub.substr(0, pub.rfind(' '));
+  testing::WriteTestFile(dir_.Join("hostile"), key + " evil\033[2Jx\001y\tz\177 back\\slash\n");
+  auto ours = Gangplank({"ssh-key", "show", dir_.Join("hostile"), "-o", "table"});
+  ASSERT_EQ(ours.exit_code, 0) << ours.err;
+  EXPECT_EQ(ours.out.find('\033'), std::string::npos);
+  EXPECT_EQ(ours.out, RunProgram({"ssh-keygen", "-l", "-f", dir_.Join("hostile")}).out);
+  auto tsv = Gangplank({"ssh-key", "show", dir_.Join("hostile"), "-o", "tsv"});
+  EXPECT_NE(tsv.out.find("evil\\033[2Jx\\001y\\tz\\177"), std::string::npos) << tsv.out;
+}
+
 TEST_F(SshKeyCliTest, ReadsStandardInputAndAllOutputFormats) {
   const std::string pub = testing::ReadTestFile(Keygen("k", "ecdsa", "stdin key") + ".pub");
   auto yaml =

@@ -17,7 +17,8 @@ TEST(Base64Test, RoundTripsEveryLength) {
 }
 
 TEST(Base64Test, RefusesNonCanonicalInput) {
-  for (const char* bad : {"YWI", "YW=I", "Y===", " YWI=", "YWI=\n", "YW!=", "YWJj\tZA=="}) {
+  for (const char* bad :
+       {"YWI", "YW=I", "Y===", " YWI=", "YWI=\n", "YW!=", "YWJj\tZA==", "YWJ=", "YR=="}) {
     EXPECT_FALSE(Base64DecodeStrict(bad).has_value()) << bad;
   }
 }

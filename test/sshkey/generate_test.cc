@@ -90,6 +90,16 @@ TEST(WriteKeyPairTest, WritesWithSshModesAndCreatesThe0700Directory) {
             std::string(pair->private_key.data(), pair->private_key.size()));
 }
 
+TEST(WriteKeyPairTest, ADirectoryAsTheFileNameIsExplained) {
+  testing::TempDir dir;
+  auto pair = GenerateKeyPair({KeyKind::kEd25519, 0, ""});
+  ASSERT_TRUE(pair.ok());
+  Status status = WriteKeyPair(*pair, {dir.path(), dir.Join("x.pub")});
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message.find("is a directory"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("x.pub")));
+}
+
 TEST(WriteKeyPairTest, NeverOverwritesAndWritesNothingWhenEitherFileExists) {
   testing::TempDir dir;
   auto pair = GenerateKeyPair({KeyKind::kEd25519, 0, ""});

@@ -106,6 +106,38 @@ TEST(ParseTest, BadOptionsAreRefused) {
   EXPECT_EQ(ReasonOf("from=\"10.0.0.1 " + key), reason::kInvalidKeyOptions);
   EXPECT_EQ(ReasonOf("no-pty=\"x\" " + key), reason::kInvalidKeyOptions);
   EXPECT_EQ(ReasonOf("command " + key), reason::kInvalidKeyOptions);
+  EXPECT_EQ(ReasonOf("expiry-time=\"tomorrow\" " + key), reason::kInvalidKeyOptions);
+  EXPECT_EQ(ReasonOf("environment=\"NOEQUALS\" " + key), reason::kInvalidKeyOptions);
+  EXPECT_EQ(ReasonOf("permitopen=\"host\" " + key), reason::kInvalidKeyOptions);
+  EXPECT_EQ(ReasonOf("tunnel=\"x\" " + key), reason::kInvalidKeyOptions);
+  EXPECT_EQ(ReasonOf("from=\"\" " + key), reason::kInvalidKeyOptions);
+}
+
+TEST(ParseTest, EveryOptionSshdKnowsIsAccepted) {
+  const std::string key(testing::kEd25519Line);
+  for (const char* options :
+       {"restrict,pty,no-pty,agent-forwarding,no-agent-forwarding,port-forwarding",
+        "no-port-forwarding,user-rc,no-user-rc,X11-forwarding,no-x11-forwarding,cert-authority",
+        "touch-required,no-touch-required,verify-required,no-verify-required",
+        "command=\"uptime\",principals=\"ops\",from=\"10.0.0.0/8,!10.1.0.0/16\"",
+        "expiry-time=\"20301231\",expiry-time=\"203012312359Z\",environment=\"TZ=UTC\"",
+        "permitopen=\"localhost:8080\",permitopen=\"[::1]:*\",permitlisten=\"8080\"",
+        "permitlisten=\"localhost:*\",tunnel=\"0\",tunnel=\"any\""}) {
+    EXPECT_EQ(ReasonOf(std::string(options) + " " + key), "accepted") << options;
+  }
+}
+
+TEST(ParseTest, MissingPartsAfterOptionsAreNamed) {
+  auto only_options = ParseAuthorizedKeysLine("no-pty,restrict");
+  ASSERT_FALSE(only_options.ok());
+  EXPECT_NE(only_options.error().message.find("missing after the options"), std::string::npos);
+  auto no_type =
+      ParseAuthorizedKeysLine("no-pty AAAAC3NzaC1lZDI1NTE5AAAAIH5W0nYfQs0aAUwDPHRIp0wTQ");
+  ASSERT_FALSE(no_type.ok());
+  EXPECT_NE(no_type.error().message.find("key type is missing"), std::string::npos);
+  auto padded = ParseAuthorizedKeysLine("AAAAB3NzaC1yc2EAAAADAQABAAABAQDU= user@host");
+  ASSERT_FALSE(padded.ok());
+  EXPECT_NE(padded.error().message.find("key type is missing"), std::string::npos);
 }
 
 TEST(ParseTest, CrLfAndSurroundingWhitespace) {

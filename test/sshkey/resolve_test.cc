@@ -148,6 +148,33 @@ TEST_F(ResolveTest, EmptyValueIsRefusedAndNothingIsGenerated) {
   EXPECT_TRUE(std::filesystem::is_empty(home_.path()));
 }
 
+TEST_F(ResolveTest, PathsWithSpacesAreStillPaths) {
+  testing::TempDir spaced_parent;
+  const std::string home = spaced_parent.Join("John Smith");
+  std::filesystem::create_directories(home);
+  auto generated = ResolveSshKey({std::nullopt, true, false}, {home, {}});
+  ASSERT_TRUE(generated.ok()) << generated.error().ToString();
+  EXPECT_TRUE(std::filesystem::exists(home + "/.ssh/id_rsa"));
+  auto reused = ResolveSshKey({"~/.ssh/id_rsa.pub", false, false}, {home, {}});
+  ASSERT_TRUE(reused.ok()) << reused.error().ToString();
+  EXPECT_TRUE(reused->key->SameKey(*generated->key));
+  auto missing = ResolveSshKey({"~/my keys/id.pub", false, false}, {home, {}});
+  EXPECT_EQ(missing.error().reason, reason::kKeyNotFound);
+}
+
+TEST_F(ResolveTest, GenerateTreatsPubCaseInsensitively) {
+  ASSERT_TRUE(Resolve({"~/k/ops.PUB", true, false}).ok());
+  EXPECT_TRUE(std::filesystem::exists(Home("k/ops")));
+}
+
+TEST_F(ResolveTest, ValuesThatAreNotPathsAreNotEchoed) {
+  const std::string pasted = "MIIEowIBAAKCAQEAxX7jYdXhixIHLiwGp9dgsuUGsHdm7EdkcwAj1uoHgAnD6dBL";
+  auto resolved = Resolve({pasted, false, false});
+  ASSERT_FALSE(resolved.ok());
+  EXPECT_EQ(resolved.error().reason, reason::kKeyNotFound);
+  EXPECT_EQ(resolved.error().message.find(pasted.substr(0, 20)), std::string::npos);
+}
+
 TEST_F(ResolveTest, NoSshKeySendsNoKey) {
   auto resolved = Resolve({std::nullopt, false, true});
   ASSERT_TRUE(resolved.ok());

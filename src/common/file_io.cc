@@ -1,5 +1,5 @@
 // Crash-safe file writes and whole-file reads with errors that name the path.
-#include "common/atomic_file.h"
+#include "common/file_io.h"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -100,7 +100,10 @@ Status WriteFileAtomically(const std::filesystem::path& path, std::string_view c
     }
     return ErrnoError(err, "cannot write", path);
   }
-  return SyncDirectory(dir);
+  // The rename has happened: the file is in place. A directory that cannot be opened for fsync
+  // (mode 0300, some network filesystems) must not turn a finished write into a reported failure.
+  (void)SyncDirectory(dir);
+  return OkStatus();
 }
 
 Status EnsureDirectory(const std::filesystem::path& dir, mode_t mode) {
@@ -115,7 +118,8 @@ Status EnsureDirectory(const std::filesystem::path& dir, mode_t mode) {
   if (dir.has_parent_path() && dir.parent_path() != dir) {
     if (Status parent = EnsureDirectory(dir.parent_path(), mode); !parent.ok()) return parent;
   }
-  if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
+  if (::mkdir(dir.c_str(), mode) != 0) {
+    if (errno == EEXIST) return OkStatus();  // created meanwhile by someone else: leave it be
     return ErrnoError(errno, "cannot create directory", dir);
   }
   // mkdir applies the umask; the mode asked for is the mode wanted.
@@ -123,7 +127,35 @@ Status EnsureDirectory(const std::filesystem::path& dir, mode_t mode) {
   return OkStatus();
 }
 
-Result<std::string> ReadFile(const std::filesystem::path& path) {
+namespace {
+
+// Reads `fd` to the end into `data`, refusing more than `max_bytes`; the stack buffer is wiped.
+template <typename Buffer>
+Status ReadAll(int fd, const std::filesystem::path& name, std::size_t max_bytes, Buffer& data) {
+  char buffer[65536];
+  Status status = OkStatus();
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      status = ErrnoError(errno, "cannot read", name);
+      break;
+    }
+    if (n == 0) break;
+    if (data.size() + static_cast<std::size_t>(n) > max_bytes) {
+      status = MakeError(StatusCode::kInvalidArgument, "FileTooLarge",
+                         name.string() + " is larger than " + std::to_string(max_bytes >> 20) +
+                             " MiB, more than any key file; check the path");
+      break;
+    }
+    data.append(buffer, static_cast<std::size_t>(n));
+  }
+  OPENSSL_cleanse(buffer, sizeof buffer);  // the file may have been a private key
+  return status;
+}
+
+template <typename Buffer>
+Result<Buffer> ReadWhole(const std::filesystem::path& path, std::size_t max_bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoError(errno, "cannot read", path);
   struct stat st {};
@@ -131,23 +163,31 @@ Result<std::string> ReadFile(const std::filesystem::path& path) {
     ::close(fd);
     return ErrnoError(EISDIR, "cannot read", path);
   }
-  std::string data;
-  if (st.st_size > 0) data.reserve(static_cast<std::size_t>(st.st_size));
-  char buffer[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      OPENSSL_cleanse(buffer, sizeof buffer);
-      return ErrnoError(err, "cannot read", path);
-    }
-    if (n == 0) break;
-    data.append(buffer, static_cast<std::size_t>(n));
+  Buffer data;
+  // Reserving the known size up front means a regular file is read without reallocating.
+  if (S_ISREG(st.st_mode) && st.st_size > 0 && static_cast<std::size_t>(st.st_size) <= max_bytes) {
+    data.reserve(static_cast<std::size_t>(st.st_size));
   }
+  Status status = ReadAll(fd, path, max_bytes, data);
   ::close(fd);
-  OPENSSL_cleanse(buffer, sizeof buffer);  // the file may have been a private key
+  if (!status.ok()) return status.error();
+  return data;
+}
+
+}  // namespace
+
+Result<std::string> ReadFile(const std::filesystem::path& path, std::size_t max_bytes) {
+  return ReadWhole<std::string>(path, max_bytes);
+}
+
+Result<SecureString> ReadSecretFile(const std::filesystem::path& path, std::size_t max_bytes) {
+  return ReadWhole<SecureString>(path, max_bytes);
+}
+
+Result<SecureString> ReadSecretStream(int fd, std::string_view name, std::size_t max_bytes) {
+  SecureString data;
+  Status status = ReadAll(fd, std::filesystem::path(name), max_bytes, data);
+  if (!status.ok()) return status.error();
   return data;
 }
 
