@@ -41,6 +41,30 @@ std::string Base64EncodeUnpadded(std::string_view bytes) {
   return out;
 }
 
+std::string Base64UrlEncode(std::string_view bytes) {
+  std::string out = Base64EncodeUnpadded(bytes);
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  std::string standard(text);
+  for (char& c : standard) {
+    if (c == '-') {
+      c = '+';
+    } else if (c == '_') {
+      c = '/';
+    } else if (c == '+' || c == '/' || c == '=') {
+      return std::nullopt;  // not base64url
+    }
+  }
+  while (standard.size() % 4 != 0) standard.push_back('=');
+  return Base64DecodeStrict(standard);
+}
+
 bool Base64DecodeStrictInto(std::string_view text, std::string& out) {
   if (text.size() % 4 != 0) return false;
   std::size_t padding = 0;

@@ -1,0 +1,133 @@
+// Routing and authentication in front of the handlers.
+#include "api/api_service.h"
+
+#include <strings.h>
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json.hpp>
+
+#include "api/api_versions.h"
+#include "api/arm_response.h"
+#include "api/handlers.h"
+
+namespace gangplank::api {
+namespace json = boost::json;
+
+struct ApiService::Impl {
+  ApiServiceConfig config;
+  store::Store& store;
+  std::shared_ptr<auth::TokenService> tokens;
+  const Clock& clock;
+
+  HandlerContext Context() const { return HandlerContext{config, store, *tokens, clock}; }
+
+  HttpResponse Unauthorized(const ApiRequest& request, std::string_view code,
+                            std::string_view message) const {
+    HttpResponse response = ArmErrorResponse(request.http, HttpStatus::unauthorized, code, message);
+    // RFC 6750 §3: tells the client where to get a token.
+    response.set(
+        boost::beast::http::field::www_authenticate,
+        "Bearer authorization_uri=\"" + config.server_url + "adfs\", error=\"invalid_token\"");
+    return response;
+  }
+
+  // Verifies the bearer token; on success records the client on the request.
+  std::optional<HttpResponse> Authenticate(ApiRequest& request) const {
+    const auto header = request.http[boost::beast::http::field::authorization];
+    if (header.empty()) {
+      return Unauthorized(request, "AuthenticationFailed",
+                          "Authentication failed. The 'Authorization' header is missing; log in "
+                          "with az login or gangplank login.");
+    }
+    const std::string_view value(header.data(), header.size());
+    constexpr std::string_view kBearer = "Bearer ";
+    if (value.size() <= kBearer.size() ||
+        strncasecmp(value.data(), kBearer.data(), kBearer.size()) != 0) {
+      return Unauthorized(request, "AuthenticationFailed",
+                          "Authentication failed. The 'Authorization' header must be 'Bearer "
+                          "<token>'.");
+    }
+    auto claims = tokens->Verify(value.substr(kBearer.size()));
+    if (!claims) return Unauthorized(request, claims.error().reason, claims.error().message);
+    request.client_id = claims->client_id;
+    return std::nullopt;
+  }
+
+  HttpResponse Route(ApiRequest& request) const {
+    const HandlerContext context = Context();
+    const auto& path = request.lower_segments;
+    if (request.Matches({"healthz"})) {
+      return JsonResponse(request.http, HttpStatus::ok, json::object{{"status", "ok"}});
+    }
+    if (request.Matches({"metadata", "endpoints"})) return HandleCloudMetadata(request, context);
+    if (!path.empty() && path[0] == "adfs") {
+      // az's tenant check asks LOGIN_ENDPOINT/TENANT/…, that is /adfs/adfs/…; MSAL asks /adfs/….
+      if (request.Matches({"adfs", ".well-known", "openid-configuration"}) ||
+          request.Matches({"adfs", "adfs", ".well-known", "openid-configuration"})) {
+        return HandleOpenIdConfiguration(request, context);
+      }
+      if (request.Matches({"adfs", "oauth2", "v2.0", "token"}) ||
+          request.Matches({"adfs", "oauth2", "token"})) {
+        return HandleToken(request, context);
+      }
+      if (request.Matches({"adfs", "discovery", "keys"})) return HandleJwks(request, context);
+      return NotFound(request);
+    }
+    if (!path.empty() && path[0] == "subscriptions") {
+      if (auto denied = Authenticate(request)) return *denied;
+      return RouteArm(request, context);
+    }
+    return NotFound(request);
+  }
+
+  HttpResponse RouteArm(const ApiRequest& request, const HandlerContext& context) const {
+    const auto api_version = request.Query("api-version");
+    auto check = [&](ApiSurface surface) {
+      return CheckApiVersion(surface, api_version.value_or(""), api_version.has_value());
+    };
+    if (request.Matches({"subscriptions"}) || request.Matches({"subscriptions", "*"})) {
+      if (Status ok = check(ApiSurface::kSubscriptions); !ok.ok()) {
+        return ArmErrorResponse(request.http, ok.error());
+      }
+      return HandleSubscriptions(request, context);
+    }
+    if (store::IdKey(request.segments[1]) != store::IdKey(config.admin.subscription_id)) {
+      return ArmErrorResponse(
+          request.http, HttpStatus::not_found, "SubscriptionNotFound",
+          "The subscription '" + request.segments[1].substr(0, 64) + "' could not be found.");
+    }
+    if (request.Matches({"subscriptions", "*", "resourcegroups"}) ||
+        request.Matches({"subscriptions", "*", "resourcegroups", "*"})) {
+      if (Status ok = check(ApiSurface::kResourceGroups); !ok.ok()) {
+        return ArmErrorResponse(request.http, ok.error());
+      }
+      return HandleResourceGroups(request, context);
+    }
+    return NotFound(request);
+  }
+
+  static HttpResponse NotFound(const ApiRequest& request) {
+    return ArmErrorResponse(request.http, HttpStatus::not_found, "NotFound",
+                            "No resource or operation at " +
+                                std::string(request.http.method_string()) + " " +
+                                std::string(request.http.target().substr(0, 200)) + ".");
+  }
+};
+
+ApiService::ApiService(ApiServiceConfig config, store::Store& store,
+                       std::shared_ptr<auth::TokenService> tokens, const Clock& clock)
+    : impl_(std::make_shared<Impl>(Impl{std::move(config), store, std::move(tokens), clock})) {}
+
+HttpResponse ApiService::Handle(const HttpRequest& request) {
+  auto parsed = ParseApiRequest(request);
+  if (!parsed) return ArmErrorResponse(request, parsed.error());
+  try {
+    return impl_->Route(*parsed);
+  } catch (const std::exception&) {
+    // A handler bug must not take the connection (or the server) down; nothing is echoed.
+    return ArmErrorResponse(request, HttpStatus::internal_server_error, "InternalServerError",
+                            "The server could not handle the request; see its log.");
+  }
+}
+
+}  // namespace gangplank::api

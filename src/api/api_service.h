@@ -1,0 +1,33 @@
+// The control plane's request handling: a pure function from request to response over the store
+// and the token service, testable without sockets.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/http_types.h"
+#include "auth/credentials.h"
+#include "auth/token_service.h"
+#include "common/clock.h"
+#include "store/store.h"
+
+namespace gangplank::api {
+
+struct ApiServiceConfig {
+  auth::AdminCredentials admin;  // the one client that may log in, and the default subscription
+  std::string server_url;        // https://HOST:PORT/ (resource manager endpoint, with slash)
+};
+
+class ApiService {
+ public:
+  ApiService(ApiServiceConfig config, store::Store& store,
+             std::shared_ptr<auth::TokenService> tokens, const Clock& clock);
+
+  HttpResponse Handle(const HttpRequest& request);
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace gangplank::api

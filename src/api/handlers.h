@@ -1,0 +1,28 @@
+// The request handlers, one group per file; each is a function of the request and the context.
+#pragma once
+
+#include "api/api_request.h"
+#include "api/api_service.h"
+
+namespace gangplank::api {
+
+struct HandlerContext {
+  const ApiServiceConfig& config;
+  store::Store& store;
+  auth::TokenService& tokens;
+  const Clock& clock;
+};
+
+// identity_handlers.cc: cloud metadata and the ADFS-style token issuer (no bearer token needed).
+HttpResponse HandleCloudMetadata(const ApiRequest& request, const HandlerContext& context);
+HttpResponse HandleOpenIdConfiguration(const ApiRequest& request, const HandlerContext& context);
+HttpResponse HandleToken(const ApiRequest& request, const HandlerContext& context);
+HttpResponse HandleJwks(const ApiRequest& request, const HandlerContext& context);
+
+// subscription_handlers.cc: /subscriptions and /subscriptions/{id}.
+HttpResponse HandleSubscriptions(const ApiRequest& request, const HandlerContext& context);
+
+// resource_group_handlers.cc: /subscriptions/{id}/resourcegroups[/{name}].
+HttpResponse HandleResourceGroups(const ApiRequest& request, const HandlerContext& context);
+
+}  // namespace gangplank::api

@@ -1,0 +1,40 @@
+// Random values from OpenSSL's CSPRNG.
+#include "common/random.h"
+
+#include <openssl/rand.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "common/base64.h"
+
+namespace gangplank {
+
+std::string RandomBytes(std::size_t count) {
+  std::string bytes(count, '\0');
+  if (count > 0 &&
+      RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1) {
+    std::fputs("gangplank: the system has no source of randomness\n", stderr);
+    std::abort();
+  }
+  return bytes;
+}
+
+std::string NewUuid() {
+  std::string b = RandomBytes(16);
+  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    const auto byte = static_cast<unsigned char>(b[i]);
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 0xf]);
+  }
+  return out;
+}
+
+std::string NewSecret(std::size_t bytes) { return Base64UrlEncode(RandomBytes(bytes)); }
+
+}  // namespace gangplank

@@ -1,0 +1,17 @@
+// Cryptographically secure random values from OpenSSL: secrets, identifiers, UUIDs.
+#pragma once
+
+#include <string>
+
+namespace gangplank {
+
+// `count` random bytes; aborts if the system has no randomness (nothing safe can be done then).
+std::string RandomBytes(std::size_t count);
+
+// A random (version 4) UUID in lowercase 8-4-4-4-12 form.
+std::string NewUuid();
+
+// A random secret of `bytes` bytes, base64url without padding (safe in JSON, URLs and forms).
+std::string NewSecret(std::size_t bytes = 32);
+
+}  // namespace gangplank

@@ -1,0 +1,28 @@
+// Entry point of `gangplankd`, the control plane.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iostream>
+#include <thread>
+
+#include "server/control_plane.h"
+
+int main(int argc, char** argv) {
+  gangplank::server::ControlPlaneOptions options;
+  CLI::App app{"gangplankd: the Gangplank control plane (ARM-compatible HTTPS API).", "gangplankd"};
+  app.add_option("--data-dir", options.data_dir,
+                 "Data directory (default ${GANGPLANK_DATA_DIR:-$HOME/.local/share/gangplank})");
+  app.add_option("--listen", options.listen, "HOST:PORT to listen on (default 127.0.0.1:8443)");
+  app.add_option("--store", options.store_url,
+                 "Store URL: sqlite:PATH (default sqlite:DATA_DIR/gangplank.db)");
+  app.add_option("--threads", options.threads, "I/O threads (default: the number of cores)")
+      ->check(CLI::Range(1, 256));
+  app.add_option("--tls-cert", options.tls_cert,
+                 "Serving certificate (PEM); default: the local CA's");
+  app.add_option("--tls-key", options.tls_key, "Serving key (PEM), with --tls-cert");
+  app.set_version_flag("--version", "gangplankd 0.1.0");
+  CLI11_PARSE(app, argc, argv);
+  return gangplank::server::RunControlPlane(options, std::cout, std::cerr);
+}

@@ -1,0 +1,143 @@
+// The composition root of gangplankd.
+#include "server/control_plane.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
+#include <ostream>
+#include <thread>
+#include <vector>
+
+#include "api/api_service.h"
+#include "api/https_server.h"
+#include "auth/credentials.h"
+#include "auth/local_tls.h"
+#include "auth/token_service.h"
+#include "common/file_io.h"
+#include "common/paths.h"
+#include "store/sqlite_store.h"
+
+namespace gangplank::server {
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+std::string DefaultDataDir() {
+  if (const char* dir = std::getenv("GANGPLANK_DATA_DIR"); dir && *dir) return dir;
+  return HomeDirectory() + "/.local/share/gangplank";
+}
+
+Result<tcp::endpoint> ParseListen(const std::string& listen) {
+  const std::size_t colon = listen.rfind(':');
+  auto invalid = [&] {
+    return MakeError(StatusCode::kInvalidArgument, "InvalidListenAddress",
+                     "--listen \"" + listen + "\" is not HOST:PORT, for example 127.0.0.1:8443");
+  };
+  if (colon == std::string::npos) return invalid();
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  char* end = nullptr;
+  const long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
+  if (ec || *end != '\0' || colon + 1 == listen.size() || port < 0 || port > 65535)
+    return invalid();
+  return tcp::endpoint(address, static_cast<unsigned short>(port));
+}
+
+std::string ServerUrl(const tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  std::string host = address.is_unspecified() ? (address.is_v6() ? "[::1]" : "127.0.0.1")
+                     : address.is_v6()        ? "[" + address.to_string() + "]"
+                                              : address.to_string();
+  return "https://" + host + ":" + std::to_string(endpoint.port()) + "/";
+}
+
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& url,
+                                                const std::string& data_dir) {
+  std::string path = data_dir + "/gangplank.db";
+  if (!url.empty()) {
+    if (url.starts_with("sqlite://")) {
+      path = url.substr(9);
+    } else if (url.starts_with("sqlite:")) {
+      path = url.substr(7);
+    } else if (url.starts_with("postgres")) {
+      return MakeError(StatusCode::kInvalidArgument, "UnsupportedStore",
+                       "the PostgreSQL store is not available yet; use sqlite:PATH");
+    } else {
+      return MakeError(StatusCode::kInvalidArgument, "UnsupportedStore",
+                       "--store \"" + url + "\" is not a store URL; use sqlite:PATH");
+    }
+  }
+  auto store = store::SqliteStore::Open(path);
+  if (!store) return store.error();
+  return std::unique_ptr<store::Store>(std::move(store.value()));
+}
+
+int Fail(std::ostream& err, const Error& error) {
+  err << "gangplankd: " << error.message << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::ostream& err) {
+  const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
+  if (Status created = EnsureDirectory(data_dir, 0700); !created.ok())
+    return Fail(err, created.error());
+  auto endpoint = ParseListen(options.listen);
+  if (!endpoint) return Fail(err, endpoint.error());
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return Fail(err, MakeError(StatusCode::kInvalidArgument, "InvalidTlsOptions",
+                               "--tls-cert and --tls-key go together"));
+  }
+  auto local_tls = auth::EnsureLocalTls(data_dir);
+  if (!local_tls) return Fail(err, local_tls.error());
+  auto tls = api::MakeServerTlsContext(
+      options.tls_cert.empty() ? local_tls->server_cert : options.tls_cert,
+      options.tls_key.empty() ? local_tls->server_key : options.tls_key);
+  if (!tls) return Fail(err, tls.error());
+  auto store = OpenStore(options.store_url, data_dir);
+  if (!store) return Fail(err, store.error());
+
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  net::io_context io(threads);
+  SystemClock clock;
+  std::shared_ptr<api::ApiService> service;  // set once the port (and so the URL) is known
+  api::HttpsServer server(
+      io, **tls, [&service](const api::HttpRequest& request) { return service->Handle(request); });
+  auto bound = server.Listen(*endpoint);
+  if (!bound) return Fail(err, bound.error());
+  const std::string url = ServerUrl(*bound);
+
+  auto credentials = auth::EnsureAdminCredentials(data_dir, url, local_tls->ca_cert);
+  if (!credentials) return Fail(err, credentials.error());
+  // az asks for "<resource manager>/.default" with the trailing slash kept; accept both forms.
+  auto tokens =
+      auth::TokenService::Open(data_dir, url + "adfs", {url, url.substr(0, url.size() - 1)}, clock);
+  if (!tokens) return Fail(err, tokens.error());
+  service = std::make_shared<api::ApiService>(api::ApiServiceConfig{*credentials, url}, **store,
+                                              *tokens, clock);
+
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int) {
+    server.Stop();
+    io.stop();
+  });
+  out << "gangplankd: listening on " << url << " (data dir " << data_dir << ", credentials "
+      << data_dir << "/credentials.json)" << std::endl;
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& thread : pool) thread.join();
+  out << "gangplankd: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace gangplank::server

@@ -1,0 +1,21 @@
+// Wires gangplankd together: data dir, TLS, credentials, tokens, store, API, listener, signals.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+namespace gangplank::server {
+
+struct ControlPlaneOptions {
+  std::string data_dir;  // empty: $GANGPLANK_DATA_DIR or ~/.local/share/gangplank
+  std::string listen = "127.0.0.1:8443";
+  std::string store_url;  // empty: sqlite:DATA_DIR/gangplank.db
+  int threads = 0;        // 0: the number of cores
+  std::string tls_cert;
+  std::string tls_key;
+};
+
+// Runs until SIGINT or SIGTERM; returns the process exit code.
+int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace gangplank::server

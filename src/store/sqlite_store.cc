@@ -1,0 +1,247 @@
+// SQLite-backed Store; every statement is prepared with bound parameters.
+#include "store/sqlite_store.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <array>
+
+namespace gangplank::store {
+namespace {
+
+Error SqliteError(sqlite3* db, std::string_view what) {
+  return MakeError(StatusCode::kUnavailable, "StoreError",
+                   std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+// A prepared statement that finalizes itself.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool ok() const { return stmt_ != nullptr; }
+  Statement& Bind(int index, std::string_view text) {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& Bind(int index, std::int64_t value) {
+    sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+  }
+  int Step() { return sqlite3_step(stmt_); }
+  std::string Text(int column) const {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                : std::string();
+  }
+  std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+Status Exec(sqlite3* db, const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "unknown error";
+    sqlite3_free(message);
+    return MakeError(StatusCode::kUnavailable, "StoreError", text);
+  }
+  return OkStatus();
+}
+
+// Each entry moves the schema one version forward; never edit a shipped entry, add a new one.
+constexpr std::array<const char*, 1> kMigrations = {
+    R"sql(
+    CREATE TABLE resources (
+      kind TEXT NOT NULL,
+      key TEXT NOT NULL,
+      id TEXT NOT NULL,
+      parent_key TEXT NOT NULL,
+      body TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX resources_by_parent ON resources (kind, parent_key);
+    )sql",
+};
+
+Resource Row(const Statement& statement) {
+  return Resource{statement.Text(0), statement.Text(1), statement.Text(2), statement.Text(3),
+                  statement.Int(4)};
+}
+
+Error PreconditionFailed(std::string_view id) {
+  return MakeError(StatusCode::kAborted, "PreconditionFailed",
+                   std::string(id) + " was changed by another request; read it again and retry");
+}
+
+}  // namespace
+
+std::string IdKey(std::string_view id) {
+  std::string key(id);
+  for (char& c : key) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  while (key.size() > 1 && key.back() == '/') key.pop_back();
+  return key;
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    Error error = SqliteError(db, "cannot open the store at " + path.string());
+    sqlite3_close(db);
+    return error;
+  }
+  // Before WAL mode creates its side files, which copy the database's mode.
+  ::chmod(path.c_str(), 0600);
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  // WAL with synchronous=FULL: a write acknowledged to a client survives kill -9 and power loss.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                             "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
+    if (Status status = Exec(db, pragma); !status.ok()) return status.error();
+  }
+  if (Status migrated = store->Migrate(); !migrated.ok()) return migrated.error();
+  return store;
+}
+
+SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+
+Status SqliteStore::Migrate() {
+  if (Status status =
+          Exec(db_, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)");
+      !status.ok()) {
+    return status;
+  }
+  Statement current(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!current.ok() || current.Step() != SQLITE_ROW)
+    return SqliteError(db_, "reading the schema version");
+  schema_version_ = static_cast<int>(current.Int(0));
+  if (schema_version_ > static_cast<int>(kMigrations.size())) {
+    return MakeError(StatusCode::kFailedPrecondition, "StoreTooNew",
+                     "the store has schema version " + std::to_string(schema_version_) +
+                         ", newer than this gangplankd knows; run a newer gangplankd");
+  }
+  for (std::size_t i = static_cast<std::size_t>(schema_version_); i < kMigrations.size(); ++i) {
+    const std::string script = std::string("BEGIN IMMEDIATE;") + kMigrations[i] +
+                               "INSERT INTO schema_migrations (version) VALUES (" +
+                               std::to_string(i + 1) + "); COMMIT;";
+    if (Status status = Exec(db_, script.c_str()); !status.ok()) {
+      (void)Exec(db_, "ROLLBACK");
+      return status;
+    }
+    schema_version_ = static_cast<int>(i + 1);
+  }
+  return OkStatus();
+}
+
+Result<std::optional<Resource>> SqliteStore::Get(std::string_view kind, std::string_view id) {
+  std::lock_guard lock(mutex_);
+  Statement query(
+      db_, "SELECT kind, id, parent_key, body, version FROM resources WHERE kind = ? AND key = ?");
+  if (!query.ok()) return SqliteError(db_, "preparing a read");
+  query.Bind(1, kind).Bind(2, IdKey(id));
+  const int rc = query.Step();
+  if (rc == SQLITE_DONE) return std::optional<Resource>();
+  if (rc != SQLITE_ROW) return SqliteError(db_, "reading " + std::string(id));
+  return std::optional<Resource>(Row(query));
+}
+
+Result<std::vector<Resource>> SqliteStore::List(std::string_view kind, std::string_view parent) {
+  std::lock_guard lock(mutex_);
+  Statement query(db_,
+                  "SELECT kind, id, parent_key, body, version FROM resources "
+                  "WHERE kind = ? AND parent_key = ? ORDER BY key");
+  if (!query.ok()) return SqliteError(db_, "preparing a list");
+  query.Bind(1, kind).Bind(2, IdKey(parent));
+  std::vector<Resource> rows;
+  int rc;
+  while ((rc = query.Step()) == SQLITE_ROW) rows.push_back(Row(query));
+  if (rc != SQLITE_DONE) return SqliteError(db_, "listing");
+  return rows;
+}
+
+Result<Resource> SqliteStore::Put(const Resource& resource, Precondition precondition) {
+  std::lock_guard lock(mutex_);
+  if (Status begun = Exec(db_, "BEGIN IMMEDIATE"); !begun.ok()) return begun.error();
+  auto fail = [&](Error error) -> Result<Resource> {
+    (void)Exec(db_, "ROLLBACK");
+    return error;
+  };
+  Statement current(db_, "SELECT version FROM resources WHERE kind = ? AND key = ?");
+  if (!current.ok()) return fail(SqliteError(db_, "preparing a write"));
+  current.Bind(1, resource.kind).Bind(2, IdKey(resource.id));
+  const int rc = current.Step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return fail(SqliteError(db_, "reading before a write"));
+  const std::int64_t existing = rc == SQLITE_ROW ? current.Int(0) : 0;
+  if (precondition.version && *precondition.version != existing) {
+    return fail(PreconditionFailed(resource.id));
+  }
+  Resource stored = resource;
+  stored.version = existing + 1;
+  stored.parent = IdKey(resource.parent);
+  Statement write(db_,
+                  "INSERT INTO resources (kind, key, id, parent_key, body, version) "
+                  "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET "
+                  "body = excluded.body, version = excluded.version");
+  if (!write.ok()) return fail(SqliteError(db_, "preparing a write"));
+  write.Bind(1, stored.kind)
+      .Bind(2, IdKey(stored.id))
+      .Bind(3, stored.id)
+      .Bind(4, stored.parent)
+      .Bind(5, stored.body)
+      .Bind(6, stored.version);
+  if (write.Step() != SQLITE_DONE) return fail(SqliteError(db_, "writing " + stored.id));
+  if (existing != 0) {
+    // The row keeps the id's first casing, as ARM does.
+    Statement keep(db_, "SELECT id FROM resources WHERE kind = ? AND key = ?");
+    keep.Bind(1, stored.kind).Bind(2, IdKey(stored.id));
+    if (keep.Step() == SQLITE_ROW) stored.id = keep.Text(0);
+  }
+  if (Status committed = Exec(db_, "COMMIT"); !committed.ok()) return fail(committed.error());
+  return stored;
+}
+
+Status SqliteStore::Delete(std::string_view kind, std::string_view id, Precondition precondition) {
+  std::lock_guard lock(mutex_);
+  if (Status begun = Exec(db_, "BEGIN IMMEDIATE"); !begun.ok()) return begun;
+  auto fail = [&](Error error) -> Status {
+    (void)Exec(db_, "ROLLBACK");
+    return error;
+  };
+  const std::string key = IdKey(id);
+  Statement current(db_, "SELECT version FROM resources WHERE kind = ? AND key = ?");
+  current.Bind(1, kind).Bind(2, key);
+  const int rc = current.Step();
+  if (rc == SQLITE_DONE) {
+    return fail(MakeError(StatusCode::kNotFound, "NotFound", std::string(id) + " does not exist"));
+  }
+  if (rc != SQLITE_ROW) return fail(SqliteError(db_, "reading before a delete"));
+  if (precondition.version && *precondition.version != current.Int(0)) {
+    return fail(PreconditionFailed(id));
+  }
+  // Children's ids start with the parent's id and a slash, whatever their kind.
+  Statement remove(db_,
+                   "DELETE FROM resources WHERE (kind = ? AND key = ?) OR key LIKE ? ESCAPE '\\'");
+  std::string prefix;
+  for (char c : key) {
+    if (c == '%' || c == '_' || c == '\\') prefix.push_back('\\');
+    prefix.push_back(c);
+  }
+  remove.Bind(1, kind).Bind(2, key).Bind(3, prefix + "/%");
+  if (remove.Step() != SQLITE_DONE) return fail(SqliteError(db_, "deleting " + std::string(id)));
+  if (Status committed = Exec(db_, "COMMIT"); !committed.ok()) return fail(committed.error());
+  return OkStatus();
+}
+
+}  // namespace gangplank::store

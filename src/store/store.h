@@ -1,0 +1,47 @@
+// The Store seam: durable ARM resources, keyed case-insensitively, with a version per row.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+
+namespace gangplank::store {
+
+struct Resource {
+  std::string kind;  // "resourceGroup", "managedCluster", … (a table of its own later, if need be)
+  std::string id;    // the ARM id as first written (ARM keeps the creator's casing)
+  std::string parent;        // the ARM id of the parent (subscription, group, cluster), for listing
+  std::string body;          // the JSON document
+  std::int64_t version = 0;  // 1 on create, +1 on every write; ETags derive from it
+};
+
+// What a write expects to find, so concurrent writers cannot lose each other's changes.
+struct Precondition {
+  static Precondition Any() { return {}; }
+  static Precondition Absent() { return {0}; }
+  static Precondition AtVersion(std::int64_t v) { return {v}; }
+  std::optional<std::int64_t> version;  // 0: must not exist
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Ids compare case-insensitively, as ARM paths do.
+  virtual Result<std::optional<Resource>> Get(std::string_view kind, std::string_view id) = 0;
+  virtual Result<std::vector<Resource>> List(std::string_view kind, std::string_view parent) = 0;
+  // Creates or replaces `resource` (its version is ignored) and returns the stored row.
+  // Aborted when the precondition does not hold. The write is durable when this returns.
+  virtual Result<Resource> Put(const Resource& resource, Precondition precondition) = 0;
+  // Deletes the row and every row whose parent chain leads to it; NotFound if absent.
+  virtual Status Delete(std::string_view kind, std::string_view id, Precondition precondition) = 0;
+};
+
+// Lowercase ASCII: the comparison key of ARM ids.
+std::string IdKey(std::string_view id);
+
+}  // namespace gangplank::store
