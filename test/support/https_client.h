@@ -1,0 +1,35 @@
+// A small blocking HTTPS client for tests: verifies the server against a CA file, keeps the
+// connection alive between requests, and can send raw bytes for malformed-request tests.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace gangplank::testing {
+
+struct HttpsReply {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lowercased
+  std::string body;
+};
+
+class HttpsClient {
+ public:
+  HttpsClient(int port, const std::string& ca_file);
+  ~HttpsClient();
+
+  HttpsReply Request(const std::string& method, const std::string& target,
+                     const std::string& body = "",
+                     const std::map<std::string, std::string>& headers = {});
+  // Writes `bytes` on the TLS stream as they are and reads one response.
+  HttpsReply Raw(const std::string& bytes);
+  // How many TCP connections this client has opened (keep-alive keeps it at 1).
+  int connections() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gangplank::testing
