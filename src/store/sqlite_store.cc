@@ -170,77 +170,114 @@ Result<std::vector<Resource>> SqliteStore::List(std::string_view kind, std::stri
   return rows;
 }
 
+// Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back when it fails.
+template <typename T, typename Body>
+Result<T> InTransaction(sqlite3* db, Body body) {
+  if (Status begun = Exec(db, "BEGIN IMMEDIATE"); !begun.ok()) return begun.error();
+  Result<T> result = body();
+  if (!result.ok()) {
+    (void)Exec(db, "ROLLBACK");
+    return result;
+  }
+  if (Status committed = Exec(db, "COMMIT"); !committed.ok()) {
+    (void)Exec(db, "ROLLBACK");
+    return committed.error();
+  }
+  return result;
+}
+
 Result<Resource> SqliteStore::Put(const Resource& resource, Precondition precondition) {
   std::lock_guard lock(mutex_);
-  if (Status begun = Exec(db_, "BEGIN IMMEDIATE"); !begun.ok()) return begun.error();
-  auto fail = [&](Error error) -> Result<Resource> {
-    (void)Exec(db_, "ROLLBACK");
-    return error;
-  };
-  Statement current(db_, "SELECT version FROM resources WHERE kind = ? AND key = ?");
-  if (!current.ok()) return fail(SqliteError(db_, "preparing a write"));
-  current.Bind(1, resource.kind).Bind(2, IdKey(resource.id));
-  const int rc = current.Step();
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return fail(SqliteError(db_, "reading before a write"));
-  const std::int64_t existing = rc == SQLITE_ROW ? current.Int(0) : 0;
-  if (precondition.version && *precondition.version != existing) {
-    return fail(PreconditionFailed(resource.id));
-  }
-  Resource stored = resource;
-  stored.version = existing + 1;
-  stored.parent = IdKey(resource.parent);
-  Statement write(db_,
-                  "INSERT INTO resources (kind, key, id, parent_key, body, version) "
-                  "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET "
-                  "body = excluded.body, version = excluded.version");
-  if (!write.ok()) return fail(SqliteError(db_, "preparing a write"));
-  write.Bind(1, stored.kind)
-      .Bind(2, IdKey(stored.id))
-      .Bind(3, stored.id)
-      .Bind(4, stored.parent)
-      .Bind(5, stored.body)
-      .Bind(6, stored.version);
-  if (write.Step() != SQLITE_DONE) return fail(SqliteError(db_, "writing " + stored.id));
-  if (existing != 0) {
-    // The row keeps the id's first casing, as ARM does.
-    Statement keep(db_, "SELECT id FROM resources WHERE kind = ? AND key = ?");
-    keep.Bind(1, stored.kind).Bind(2, IdKey(stored.id));
-    if (keep.Step() == SQLITE_ROW) stored.id = keep.Text(0);
-  }
-  if (Status committed = Exec(db_, "COMMIT"); !committed.ok()) return fail(committed.error());
-  return stored;
+  return InTransaction<Resource>(db_, [&] { return PutLocked(resource, precondition); });
 }
 
 Status SqliteStore::Delete(std::string_view kind, std::string_view id, Precondition precondition) {
   std::lock_guard lock(mutex_);
-  if (Status begun = Exec(db_, "BEGIN IMMEDIATE"); !begun.ok()) return begun;
-  auto fail = [&](Error error) -> Status {
-    (void)Exec(db_, "ROLLBACK");
-    return error;
-  };
+  auto result = InTransaction<bool>(db_, [&]() -> Result<bool> {
+    Status deleted = DeleteLocked(kind, id, precondition, false);
+    if (!deleted.ok()) return deleted.error();
+    return true;
+  });
+  if (!result.ok()) return result.error();
+  return OkStatus();
+}
+
+Result<std::vector<Resource>> SqliteStore::Apply(const std::vector<Mutation>& mutations) {
+  std::lock_guard lock(mutex_);
+  return InTransaction<std::vector<Resource>>(db_, [&]() -> Result<std::vector<Resource>> {
+    std::vector<Resource> stored;
+    for (const Mutation& mutation : mutations) {
+      if (mutation.type == Mutation::Type::kPut) {
+        auto put = PutLocked(mutation.resource, mutation.precondition);
+        if (!put) return put.error();
+        stored.push_back(std::move(put.value()));
+      } else {
+        Status deleted = DeleteLocked(mutation.resource.kind, mutation.resource.id,
+                                      mutation.precondition, true);
+        if (!deleted.ok()) return deleted.error();
+      }
+    }
+    return stored;
+  });
+}
+
+Result<std::vector<Resource>> SqliteStore::ListKind(std::string_view kind) {
+  std::lock_guard lock(mutex_);
+  Statement query(db_, "SELECT kind, id, parent_key, body, version FROM resources WHERE kind = ? ORDER BY key");
+  if (!query.ok()) return SqliteError(db_, "preparing a list");
+  query.Bind(1, kind);
+  std::vector<Resource> rows;
+  int rc;
+  while ((rc = query.Step()) == SQLITE_ROW) rows.push_back(Row(query));
+  if (rc != SQLITE_DONE) return SqliteError(db_, "listing");
+  return rows;
+}
+
+Result<Resource> SqliteStore::PutLocked(const Resource& resource, Precondition precondition) {
+  Statement current(db_, "SELECT version, id FROM resources WHERE kind = ? AND key = ?");
+  if (!current.ok()) return SqliteError(db_, "preparing a write");
+  current.Bind(1, resource.kind).Bind(2, IdKey(resource.id));
+  const int rc = current.Step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(db_, "reading before a write");
+  const std::int64_t existing = rc == SQLITE_ROW ? current.Int(0) : 0;
+  if (precondition.version && *precondition.version != existing) return PreconditionFailed(resource.id);
+  Resource stored = resource;
+  stored.version = existing + 1;
+  stored.parent = IdKey(resource.parent);
+  if (rc == SQLITE_ROW) stored.id = current.Text(1);  // the row keeps the id's first casing, as ARM does
+  Statement write(db_,
+                  "INSERT INTO resources (kind, key, id, parent_key, body, version) "
+                  "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET "
+                  "body = excluded.body, version = excluded.version");
+  if (!write.ok()) return SqliteError(db_, "preparing a write");
+  write.Bind(1, stored.kind).Bind(2, IdKey(stored.id)).Bind(3, stored.id).Bind(4, stored.parent)
+      .Bind(5, stored.body).Bind(6, stored.version);
+  if (write.Step() != SQLITE_DONE) return SqliteError(db_, "writing " + stored.id);
+  return stored;
+}
+
+Status SqliteStore::DeleteLocked(std::string_view kind, std::string_view id, Precondition precondition,
+                                 bool missing_ok) {
   const std::string key = IdKey(id);
   Statement current(db_, "SELECT version FROM resources WHERE kind = ? AND key = ?");
+  if (!current.ok()) return SqliteError(db_, "preparing a delete");
   current.Bind(1, kind).Bind(2, key);
   const int rc = current.Step();
   if (rc == SQLITE_DONE) {
-    return fail(MakeError(StatusCode::kNotFound, "NotFound", std::string(id) + " does not exist"));
+    if (missing_ok) return OkStatus();
+    return MakeError(StatusCode::kNotFound, "NotFound", std::string(id) + " does not exist");
   }
-  if (rc != SQLITE_ROW) return fail(SqliteError(db_, "reading before a delete"));
-  if (precondition.version && *precondition.version != current.Int(0)) {
-    return fail(PreconditionFailed(id));
-  }
+  if (rc != SQLITE_ROW) return SqliteError(db_, "reading before a delete");
+  if (precondition.version && *precondition.version != current.Int(0)) return PreconditionFailed(id);
   // Children's ids start with the parent's id and a slash, whatever their kind.
-  Statement remove(db_,
-                   "DELETE FROM resources WHERE (kind = ? AND key = ?) OR key LIKE ? ESCAPE '\\'");
+  Statement remove(db_, "DELETE FROM resources WHERE (kind = ? AND key = ?) OR key LIKE ? ESCAPE '\\'");
   std::string prefix;
   for (char c : key) {
     if (c == '%' || c == '_' || c == '\\') prefix.push_back('\\');
     prefix.push_back(c);
   }
   remove.Bind(1, kind).Bind(2, key).Bind(3, prefix + "/%");
-  if (remove.Step() != SQLITE_DONE) return fail(SqliteError(db_, "deleting " + std::string(id)));
-  if (Status committed = Exec(db_, "COMMIT"); !committed.ok()) return fail(committed.error());
+  if (remove.Step() != SQLITE_DONE) return SqliteError(db_, "deleting " + std::string(id));
   return OkStatus();
 }
 

@@ -27,6 +27,21 @@ struct Precondition {
   std::optional<std::int64_t> version;  // 0: must not exist
 };
 
+// One change in an atomic batch: a put (with `resource`) or a delete (of kind/id).
+struct Mutation {
+  enum class Type { kPut, kDelete };
+  Type type = Type::kPut;
+  Resource resource;  // for deletes only kind and id matter
+  Precondition precondition;
+
+  static Mutation Put(Resource resource, Precondition precondition = Precondition::Any()) {
+    return {Type::kPut, std::move(resource), precondition};
+  }
+  static Mutation Delete(std::string kind, std::string id, Precondition precondition = Precondition::Any()) {
+    return {Type::kDelete, Resource{std::move(kind), std::move(id), {}, {}, 0}, precondition};
+  }
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -39,6 +54,12 @@ class Store {
   virtual Result<Resource> Put(const Resource& resource, Precondition precondition) = 0;
   // Deletes the row and every row whose parent chain leads to it; NotFound if absent.
   virtual Status Delete(std::string_view kind, std::string_view id, Precondition precondition) = 0;
+  // Applies every mutation or none (a resource, its children and its operation record change
+  // together); returns the stored rows of the puts, in order. Deleting an absent row is not an
+  // error here.
+  virtual Result<std::vector<Resource>> Apply(const std::vector<Mutation>& mutations) = 0;
+  // Every row of a kind, whatever its parent (operations to resume after a restart).
+  virtual Result<std::vector<Resource>> ListKind(std::string_view kind) = 0;
 };
 
 // Lowercase ASCII: the comparison key of ARM ids.

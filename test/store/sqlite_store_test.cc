@@ -68,6 +68,24 @@ TEST(SqliteStoreTest, DeleteTakesChildrenAndOnlyThem) {
             StatusCode::kNotFound);
 }
 
+TEST(SqliteStoreTest, ApplyIsAllOrNothing) {
+  testing::TempDir dir;
+  auto store = SqliteStore::Open(dir.Join("db"));
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Put(Group("exists"), Precondition::Any()).ok());
+  // The second put's precondition fails, so the first must not land either.
+  auto failed = (*store)->Apply({Mutation::Put(Group("new")), Mutation::Put(Group("exists"), Precondition::Absent())});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_FALSE((*store)->Get("resourceGroup", Group("new").id)->has_value());
+  auto applied = (*store)->Apply({Mutation::Put(Group("new")), Mutation::Delete("resourceGroup", Group("exists").id),
+                                  Mutation::Delete("resourceGroup", Group("never-there").id)});
+  ASSERT_TRUE(applied.ok()) << applied.error().ToString();
+  ASSERT_EQ(applied->size(), 1u);
+  EXPECT_EQ((*applied)[0].version, 1);
+  EXPECT_FALSE((*store)->Get("resourceGroup", Group("exists").id)->has_value());
+  EXPECT_EQ((*store)->ListKind("resourceGroup")->size(), 1u);
+}
+
 TEST(SqliteStoreTest, WritesSurviveReopeningAndTheSchemaIsMigratedOnce) {
   testing::TempDir dir;
   {
