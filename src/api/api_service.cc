@@ -18,8 +18,11 @@ struct ApiService::Impl {
   store::Store& store;
   std::shared_ptr<auth::TokenService> tokens;
   const Clock& clock;
+  controller::OperationsEngine& operations;
 
-  HandlerContext Context() const { return HandlerContext{config, store, *tokens, clock}; }
+  HandlerContext Context() const {
+    return HandlerContext{config, store, *tokens, clock, operations};
+  }
 
   HttpResponse Unauthorized(const ApiRequest& request, std::string_view code,
                             std::string_view message) const {
@@ -96,6 +99,12 @@ struct ApiService::Impl {
           request.http, HttpStatus::not_found, "SubscriptionNotFound",
           "The subscription '" + request.segments[1].substr(0, 64) + "' could not be found.");
     }
+    if (IsContainerServicePath(request)) {
+      if (Status ok = check(ApiSurface::kContainerService); !ok.ok()) {
+        return ArmErrorResponse(request.http, ok.error());
+      }
+      return HandleContainerService(request, context);
+    }
     if (request.Matches({"subscriptions", "*", "resourcegroups"}) ||
         request.Matches({"subscriptions", "*", "resourcegroups", "*"})) {
       if (Status ok = check(ApiSurface::kResourceGroups); !ok.ok()) {
@@ -104,6 +113,16 @@ struct ApiService::Impl {
       return HandleResourceGroups(request, context);
     }
     return NotFound(request);
+  }
+
+  // …/providers/Microsoft.ContainerService/… under a subscription or a resource group.
+  static bool IsContainerServicePath(const ApiRequest& request) {
+    const auto& path = request.lower_segments;
+    const std::size_t at =
+        path.size() > 4 && path[2] == "providers"                                  ? 3
+        : path.size() > 6 && path[2] == "resourcegroups" && path[4] == "providers" ? 5
+                                                                                   : 0;
+    return at != 0 && path[at] == "microsoft.containerservice";
   }
 
   static HttpResponse NotFound(const ApiRequest& request) {
@@ -115,8 +134,12 @@ struct ApiService::Impl {
 };
 
 ApiService::ApiService(ApiServiceConfig config, store::Store& store,
-                       std::shared_ptr<auth::TokenService> tokens, const Clock& clock)
-    : impl_(std::make_shared<Impl>(Impl{std::move(config), store, std::move(tokens), clock})) {}
+                       std::shared_ptr<auth::TokenService> tokens, const Clock& clock,
+                       controller::OperationsEngine& operations)
+    : impl_(std::make_shared<Impl>(
+          Impl{std::move(config), store, std::move(tokens), clock, operations})) {
+  RegisterContainerServiceRunners(operations);
+}
 
 HttpResponse ApiService::Handle(const HttpRequest& request) {
   auto parsed = ParseApiRequest(request);

@@ -9,6 +9,7 @@
 #include "auth/credentials.h"
 #include "auth/token_service.h"
 #include "common/clock.h"
+#include "controller/operations.h"
 #include "store/store.h"
 
 namespace gangplank::api {
@@ -20,8 +21,10 @@ struct ApiServiceConfig {
 
 class ApiService {
  public:
+  // Registers the runners of its long-running operations with `operations`.
   ApiService(ApiServiceConfig config, store::Store& store,
-             std::shared_ptr<auth::TokenService> tokens, const Clock& clock);
+             std::shared_ptr<auth::TokenService> tokens, const Clock& clock,
+             controller::OperationsEngine& operations);
 
   HttpResponse Handle(const HttpRequest& request);
 

@@ -11,6 +11,7 @@ struct HandlerContext {
   store::Store& store;
   auth::TokenService& tokens;
   const Clock& clock;
+  controller::OperationsEngine& operations;
 };
 
 // identity_handlers.cc: cloud metadata and the ADFS-style token issuer (no bearer token needed).
@@ -21,6 +22,11 @@ HttpResponse HandleJwks(const ApiRequest& request, const HandlerContext& context
 
 // subscription_handlers.cc: /subscriptions and /subscriptions/{id}.
 HttpResponse HandleSubscriptions(const ApiRequest& request, const HandlerContext& context);
+
+// managed_cluster_handlers.cc: Microsoft.ContainerService managedClusters, agentPools and
+// their operations (everything under a /providers/Microsoft.ContainerService path).
+HttpResponse HandleContainerService(const ApiRequest& request, const HandlerContext& context);
+void RegisterContainerServiceRunners(controller::OperationsEngine& operations);
 
 // resource_group_handlers.cc: /subscriptions/{id}/resourcegroups[/{name}].
 HttpResponse HandleResourceGroups(const ApiRequest& request, const HandlerContext& context);

@@ -16,6 +16,7 @@
 #include "auth/token_service.h"
 #include "common/file_io.h"
 #include "common/paths.h"
+#include "controller/operations.h"
 #include "store/sqlite_store.h"
 
 namespace gangplank::server {
@@ -121,8 +122,13 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   auto tokens =
       auth::TokenService::Open(data_dir, url + "adfs", {url, url.substr(0, url.size() - 1)}, clock);
   if (!tokens) return Fail(err, tokens.error());
+  controller::OperationsEngine operations(**store, clock);
   service = std::make_shared<api::ApiService>(api::ApiServiceConfig{*credentials, url}, **store,
-                                              *tokens, clock);
+                                              *tokens, clock, operations);
+  // Operations accepted before a crash or restart are finished now.
+  if (Status resumed = operations.ResumeUnfinished(); !resumed.ok())
+    return Fail(err, resumed.error());
+  operations.Start();
 
   net::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int) {
@@ -136,6 +142,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& thread : pool) thread.join();
+  operations.Stop();
   out << "gangplankd: stopped" << std::endl;
   return 0;
 }

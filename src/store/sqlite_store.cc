@@ -212,8 +212,8 @@ Result<std::vector<Resource>> SqliteStore::Apply(const std::vector<Mutation>& mu
         if (!put) return put.error();
         stored.push_back(std::move(put.value()));
       } else {
-        Status deleted = DeleteLocked(mutation.resource.kind, mutation.resource.id,
-                                      mutation.precondition, true);
+        Status deleted =
+            DeleteLocked(mutation.resource.kind, mutation.resource.id, mutation.precondition, true);
         if (!deleted.ok()) return deleted.error();
       }
     }
@@ -223,7 +223,8 @@ Result<std::vector<Resource>> SqliteStore::Apply(const std::vector<Mutation>& mu
 
 Result<std::vector<Resource>> SqliteStore::ListKind(std::string_view kind) {
   std::lock_guard lock(mutex_);
-  Statement query(db_, "SELECT kind, id, parent_key, body, version FROM resources WHERE kind = ? ORDER BY key");
+  Statement query(
+      db_, "SELECT kind, id, parent_key, body, version FROM resources WHERE kind = ? ORDER BY key");
   if (!query.ok()) return SqliteError(db_, "preparing a list");
   query.Bind(1, kind);
   std::vector<Resource> rows;
@@ -240,24 +241,30 @@ Result<Resource> SqliteStore::PutLocked(const Resource& resource, Precondition p
   const int rc = current.Step();
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(db_, "reading before a write");
   const std::int64_t existing = rc == SQLITE_ROW ? current.Int(0) : 0;
-  if (precondition.version && *precondition.version != existing) return PreconditionFailed(resource.id);
+  if (precondition.version && *precondition.version != existing)
+    return PreconditionFailed(resource.id);
   Resource stored = resource;
   stored.version = existing + 1;
   stored.parent = IdKey(resource.parent);
-  if (rc == SQLITE_ROW) stored.id = current.Text(1);  // the row keeps the id's first casing, as ARM does
+  if (rc == SQLITE_ROW)
+    stored.id = current.Text(1);  // the row keeps the id's first casing, as ARM does
   Statement write(db_,
                   "INSERT INTO resources (kind, key, id, parent_key, body, version) "
                   "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET "
                   "body = excluded.body, version = excluded.version");
   if (!write.ok()) return SqliteError(db_, "preparing a write");
-  write.Bind(1, stored.kind).Bind(2, IdKey(stored.id)).Bind(3, stored.id).Bind(4, stored.parent)
-      .Bind(5, stored.body).Bind(6, stored.version);
+  write.Bind(1, stored.kind)
+      .Bind(2, IdKey(stored.id))
+      .Bind(3, stored.id)
+      .Bind(4, stored.parent)
+      .Bind(5, stored.body)
+      .Bind(6, stored.version);
   if (write.Step() != SQLITE_DONE) return SqliteError(db_, "writing " + stored.id);
   return stored;
 }
 
-Status SqliteStore::DeleteLocked(std::string_view kind, std::string_view id, Precondition precondition,
-                                 bool missing_ok) {
+Status SqliteStore::DeleteLocked(std::string_view kind, std::string_view id,
+                                 Precondition precondition, bool missing_ok) {
   const std::string key = IdKey(id);
   Statement current(db_, "SELECT version FROM resources WHERE kind = ? AND key = ?");
   if (!current.ok()) return SqliteError(db_, "preparing a delete");
@@ -268,9 +275,11 @@ Status SqliteStore::DeleteLocked(std::string_view kind, std::string_view id, Pre
     return MakeError(StatusCode::kNotFound, "NotFound", std::string(id) + " does not exist");
   }
   if (rc != SQLITE_ROW) return SqliteError(db_, "reading before a delete");
-  if (precondition.version && *precondition.version != current.Int(0)) return PreconditionFailed(id);
+  if (precondition.version && *precondition.version != current.Int(0))
+    return PreconditionFailed(id);
   // Children's ids start with the parent's id and a slash, whatever their kind.
-  Statement remove(db_, "DELETE FROM resources WHERE (kind = ? AND key = ?) OR key LIKE ? ESCAPE '\\'");
+  Statement remove(db_,
+                   "DELETE FROM resources WHERE (kind = ? AND key = ?) OR key LIKE ? ESCAPE '\\'");
   std::string prefix;
   for (char c : key) {
     if (c == '%' || c == '_' || c == '\\') prefix.push_back('\\');

@@ -37,7 +37,8 @@ struct Mutation {
   static Mutation Put(Resource resource, Precondition precondition = Precondition::Any()) {
     return {Type::kPut, std::move(resource), precondition};
   }
-  static Mutation Delete(std::string kind, std::string id, Precondition precondition = Precondition::Any()) {
+  static Mutation Delete(std::string kind, std::string id,
+                         Precondition precondition = Precondition::Any()) {
     return {Type::kDelete, Resource{std::move(kind), std::move(id), {}, {}, 0}, precondition};
   }
 };

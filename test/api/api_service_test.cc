@@ -29,8 +29,9 @@ class ApiServiceTest : public ::testing::Test {
     admin_.client_id = "client-id";
     admin_.client_secret = "client-secret";
     admin_.subscription_id = "sub-1";
-    service_ =
-        std::make_unique<ApiService>(ApiServiceConfig{admin_, kUrl}, *store_, tokens_, clock_);
+    operations_ = std::make_unique<controller::OperationsEngine>(*store_, clock_);
+    service_ = std::make_unique<ApiService>(ApiServiceConfig{admin_, kUrl}, *store_, tokens_, clock_,
+                                            *operations_);
     token_ = *tokens_->Issue("client-id", kUrl);
   }
 
@@ -61,6 +62,7 @@ class ApiServiceTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   std::shared_ptr<auth::TokenService> tokens_;
   auth::AdminCredentials admin_;
+  std::unique_ptr<controller::OperationsEngine> operations_;
   std::unique_ptr<ApiService> service_;
   std::string token_;
 };

@@ -1,0 +1,192 @@
+// AKS validation rules, with the messages a user needs to fix the request.
+#include "api/cluster_spec.h"
+
+#include <boost/json.hpp>
+#include <regex>
+#include <variant>
+
+#include "sshkey/parse.h"
+
+namespace gangplank::api {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxPublicKeys = 10;
+
+// From AKS's documentation of adminUsername: these cannot be used.
+constexpr std::string_view kReservedUsers[] = {"root",
+                                               "admin",
+                                               "administrator",
+                                               "adm",
+                                               "bin",
+                                               "daemon",
+                                               "sys",
+                                               "sync",
+                                               "games",
+                                               "man",
+                                               "lp",
+                                               "mail",
+                                               "news",
+                                               "uucp",
+                                               "proxy",
+                                               "www-data",
+                                               "backup",
+                                               "list",
+                                               "irc",
+                                               "nobody",
+                                               "sshd",
+                                               "systemd-network",
+                                               "messagebus",
+                                               "guest",
+                                               "user",
+                                               "test",
+                                               "sudo",
+                                               "wheel"};
+
+std::string StringOr(const json::object& object, const char* name, std::string fallback) {
+  const json::value* value = object.if_contains(name);
+  return value && value->is_string() ? std::string(value->get_string()) : fallback;
+}
+
+SpecError Invalid(std::string message, std::string target) {
+  return SpecError{"InvalidParameter", std::move(message), std::move(target)};
+}
+
+}  // namespace
+
+bool IsValidClusterName(std::string_view name) {
+  static const std::regex pattern("^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$");
+  return std::regex_match(name.begin(), name.end(), pattern);
+}
+
+bool IsValidPoolName(std::string_view name) {
+  static const std::regex pattern("^[a-z][a-z0-9]{0,11}$");
+  return std::regex_match(name.begin(), name.end(), pattern);
+}
+
+SpecResult<std::optional<SshModel>> ParseLinuxProfile(const json::object& properties) {
+  const json::value* profile_value = properties.if_contains("linuxProfile");
+  if (profile_value == nullptr || profile_value->is_null()) return std::optional<SshModel>();
+  if (!profile_value->is_object())
+    return Invalid("linuxProfile must be an object.", "linuxProfile");
+  const json::object& profile = profile_value->get_object();
+  SshModel model;
+  model.admin_username = StringOr(profile, "adminUsername", "azureuser");
+  static const std::regex user_pattern("^[A-Za-z][-A-Za-z0-9_]*$");
+  if (model.admin_username.size() > 32 || !std::regex_match(model.admin_username, user_pattern)) {
+    return Invalid(
+        "adminUsername must start with a letter and contain only letters, digits, '-' "
+        "and '_' (at most 32 characters).",
+        "linuxProfile.adminUsername");
+  }
+  for (std::string_view reserved : kReservedUsers) {
+    std::string lower = model.admin_username;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == reserved) {
+      return Invalid("adminUsername '" + model.admin_username +
+                         "' is reserved; choose another "
+                         "name such as azureuser.",
+                     "linuxProfile.adminUsername");
+    }
+  }
+  const json::value* ssh = profile.if_contains("ssh");
+  const json::value* keys =
+      ssh && ssh->is_object() ? ssh->get_object().if_contains("publicKeys") : nullptr;
+  if (keys == nullptr || !keys->is_array() || keys->get_array().empty()) {
+    return Invalid(
+        "linuxProfile.ssh.publicKeys must list at least one key ({\"keyData\": \"ssh-ed25519 "
+        "AAAA...\"}); to create a cluster without SSH keys, leave out linuxProfile.",
+        "linuxProfile.ssh.publicKeys");
+  }
+  if (keys->get_array().size() > kMaxPublicKeys) {
+    return Invalid("linuxProfile.ssh.publicKeys has " + std::to_string(keys->get_array().size()) +
+                       " keys; at most " + std::to_string(kMaxPublicKeys) + " are allowed.",
+                   "linuxProfile.ssh.publicKeys");
+  }
+  std::size_t index = 0;
+  for (const json::value& entry : keys->get_array()) {
+    const json::value* data =
+        entry.is_object() ? entry.get_object().if_contains("keyData") : nullptr;
+    const std::string where = "linuxProfile.ssh.publicKeys[" + std::to_string(index) + "].keyData";
+    if (data == nullptr || !data->is_string()) {
+      return Invalid(where +
+                         " is missing; each key is {\"keyData\": \"ssh-ed25519 AAAA... "
+                         "comment\"}.",
+                     "linuxProfile.ssh.publicKeys.keyData");
+    }
+    auto key = sshkey::ParseSinglePublicKey(std::string_view(data->get_string()));
+    if (!key) {
+      // The sshkey library's messages never contain key material, private or not.
+      return Invalid(where + " is not a valid SSH public key (" + key.error().reason +
+                         "): " + key.error().message,
+                     "linuxProfile.ssh.publicKeys.keyData");
+    }
+    model.public_keys.push_back(key->ToPublicKeyLine());
+    ++index;
+  }
+  return std::optional<SshModel>(std::move(model));
+}
+
+std::optional<SpecError> ValidatePoolProperties(json::object& properties, const std::string& path) {
+  const std::string os_type = StringOr(properties, "osType", "Linux");
+  if (os_type != "Linux") {
+    return Invalid("osType '" + os_type +
+                       "' is not supported: Gangplank manages SSH access to Linux "
+                       "node pools only (osSKU Ubuntu, AzureLinux, CBLMariner or Mariner).",
+                   path + ".osType");
+  }
+  properties["osType"] = "Linux";
+  const std::string os_sku = StringOr(properties, "osSKU", "Ubuntu");
+  if (os_sku != "Ubuntu" && os_sku != "AzureLinux" && os_sku != "CBLMariner" &&
+      os_sku != "Mariner") {
+    return Invalid("osSKU '" + os_sku +
+                       "' is not supported; use Ubuntu, AzureLinux, CBLMariner or "
+                       "Mariner.",
+                   path + ".osSKU");
+  }
+  properties["osSKU"] = os_sku;
+  const std::string type = StringOr(properties, "type", "VirtualMachineScaleSets");
+  if (type != "VirtualMachineScaleSets" && type != "AvailabilitySet") {
+    return Invalid("type '" + type + "' is not a node pool type; use VirtualMachineScaleSets.",
+                   path + ".type");
+  }
+  properties["type"] = type;
+  const std::string mode = StringOr(properties, "mode", "User");
+  if (mode != "System" && mode != "User") {
+    return Invalid("mode '" + mode + "' is not valid; use System or User.", path + ".mode");
+  }
+  properties["mode"] = mode;
+  const json::value* count = properties.if_contains("count");
+  if (count != nullptr && !count->is_int64() && !count->is_uint64()) {
+    return Invalid("count must be a whole number.", path + ".count");
+  }
+  const std::int64_t nodes = count ? count->to_number<std::int64_t>() : 1;
+  if (nodes < 0 || nodes > 1000 || (mode == "System" && nodes < 1)) {
+    return Invalid("count " + std::to_string(nodes) +
+                       " is out of range: 1-1000 for System pools, "
+                       "0-1000 for User pools.",
+                   path + ".count");
+  }
+  properties["count"] = nodes;
+  if (const json::value* security = properties.if_contains("securityProfile");
+      security && !security->is_null()) {
+    if (!security->is_object())
+      return Invalid("securityProfile must be an object.", path + ".securityProfile");
+    const std::string access = StringOr(security->get_object(), "sshAccess", "LocalUser");
+    if (access != "LocalUser" && access != "Disabled") {
+      return Invalid(
+          "securityProfile.sshAccess '" + access + "' is not valid; use LocalUser or Disabled.",
+          path + ".securityProfile.sshAccess");
+    }
+  }
+  return std::nullopt;
+}
+
+std::string LatestNodeImage(const json::object& pool_properties) {
+  const std::string sku = StringOr(pool_properties, "osSKU", "Ubuntu");
+  return sku == "Ubuntu" ? "AKSUbuntu-2204gen2containerd-202311.07.0"
+                         : "AKSCBLMariner-V2gen2-202311.07.0";
+}
+
+}  // namespace gangplank::api
