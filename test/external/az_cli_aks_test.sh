@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The unmodified Azure CLI 2.45 driving managed clusters and node pools on a real gangplankd:
+# create with --ssh-key-value (file and contents) and --no-ssh-key, show, list, scale,
+# nodepool add/list/show/upgrade/delete, delete, and --no-wait variants.
+# Usage: az_cli_aks_test.sh PATH_TO_GANGPLANKD
+source "$(dirname "$0")/lib.sh"
+start_gangplankd "$1"
+az_login
+az group create -n rg1 -l westus2 -o none
+
+ssh-keygen -q -t ed25519 -N '' -C aks-test -f "$work/id_ed25519"
+key=$(cat "$work/id_ed25519.pub")
+key="${key% aks-test}"
+
+# --ssh-key-value with a file path.
+az aks create -g rg1 -n c1 --ssh-key-value "$work/id_ed25519.pub" --node-count 2 -o none || fail "aks create (file)"
+expect_eq "$(az aks show -g rg1 -n c1 --query provisioningState -o tsv)" "Succeeded" "aks show state"
+got=$(az aks show -g rg1 -n c1 --query 'linuxProfile.ssh.publicKeys[0].keyData' -o tsv)
+expect_eq "${got% aks-test}" "$key" "aks show keyData"
+expect_eq "$(az aks show -g rg1 -n c1 --query 'agentPoolProfiles[0].count' -o tsv)" "2" "node count"
+
+# --ssh-key-value with the key contents, and --no-wait then polling with show.
+az aks create -g rg1 -n c2 --ssh-key-value "$(cat "$work/id_ed25519.pub")" --node-count 1 --no-wait -o none \
+  || fail "aks create --no-wait (contents)"
+for _ in $(seq 50); do
+  [ "$(az aks show -g rg1 -n c2 --query provisioningState -o tsv)" = Succeeded ] && break
+  sleep 0.2
+done
+expect_eq "$(az aks show -g rg1 -n c2 --query provisioningState -o tsv)" "Succeeded" "no-wait create finished"
+
+# --no-ssh-key: no linux profile is shown.
+az aks create -g rg1 -n c3 --no-ssh-key --node-count 1 -o none || fail "aks create --no-ssh-key"
+expect_eq "$(az aks show -g rg1 -n c3 --query 'linuxProfile' -o tsv)" "" "no-ssh-key has no linuxProfile"
+
+expect_eq "$(az aks list --query 'length(@)' -o tsv)" "3" "aks list"
+expect_eq "$(az aks list -g rg1 --query 'length(@)' -o tsv)" "3" "aks list -g"
+
+# Scale is a GET and a full PUT.
+expect_eq "$(az aks scale -g rg1 -n c1 --node-count 4 --query 'agentPoolProfiles[0].count' -o tsv)" "4" "aks scale"
+
+# Node pools.
+az aks nodepool add -g rg1 --cluster-name c1 -n pool2 --node-count 2 --os-sku Mariner -o none || fail "nodepool add"
+expect_eq "$(az aks nodepool list -g rg1 --cluster-name c1 --query 'length(@)' -o tsv)" "2" "nodepool list"
+expect_eq "$(az aks nodepool show -g rg1 --cluster-name c1 -n pool2 --query osSku -o tsv)" "Mariner" "nodepool show"
+az aks nodepool upgrade -g rg1 --cluster-name c1 -n pool2 --node-image-only -o none || fail "nodepool upgrade"
+expect_eq "$(az aks nodepool show -g rg1 --cluster-name c1 -n pool2 --query provisioningState -o tsv)" "Succeeded" \
+  "after node image upgrade"
+az aks nodepool upgrade -g rg1 --cluster-name c1 -n nodepool1 --node-image-only --no-wait -o none \
+  || fail "nodepool upgrade --no-wait"
+for _ in $(seq 50); do
+  [ "$(az aks nodepool show -g rg1 --cluster-name c1 -n nodepool1 --query provisioningState -o tsv)" = Succeeded ] && break
+  sleep 0.2
+done
+az aks nodepool delete -g rg1 --cluster-name c1 -n pool2 -o none || fail "nodepool delete"
+expect_eq "$(az aks nodepool list -g rg1 --cluster-name c1 --query 'length(@)' -o tsv)" "1" "after nodepool delete"
+
+# A bad key is refused by the server with the key's problem, and nothing is created.
+if az aks create -g rg1 -n bad --ssh-key-value "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC9 x" -o none >"$work/out" 2>&1; then
+  fail "a truncated RSA key was accepted"
+fi
+grep -q "linuxProfile.ssh.publicKeys\[0\].keyData" "$work/out" || fail "bad key message: $(cat "$work/out")"
+expect_eq "$(az aks list --query 'length(@)' -o tsv)" "3" "nothing created by the bad request"
+
+# Delete, waiting and not waiting.
+az aks delete -g rg1 -n c1 --yes || fail "aks delete"
+az aks delete -g rg1 -n c2 --yes --no-wait || fail "aks delete --no-wait"
+az aks delete -g rg1 -n c3 --yes || fail "aks delete c3"
+for _ in $(seq 50); do
+  [ "$(az aks list --query 'length(@)' -o tsv)" = 0 ] && break
+  sleep 0.2
+done
+expect_eq "$(az aks list --query 'length(@)' -o tsv)" "0" "all clusters deleted"
+echo "az CLI: aks create/show/list/scale/delete and nodepool add/list/show/upgrade/delete: ok"

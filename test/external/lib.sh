@@ -1,0 +1,48 @@
+# Shared by the external-client tests: starts a real gangplankd in a scratch directory, logs the
+# unmodified az CLI in, and stops everything by PID on exit (also on failure).
+# Usage (sourced): start_gangplankd PATH_TO_GANGPLANKD; az_login
+set -euo pipefail
+work=$(mktemp -d)
+gangplankd_pid=
+cleanup() {
+  if [ -n "$gangplankd_pid" ]; then
+    kill "$gangplankd_pid" 2>/dev/null || true
+    wait "$gangplankd_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  echo "--- gangplankd log" >&2
+  cat "$work/log" >&2 || true
+  exit 1
+}
+expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/data/credentials.json" "$1"; }
+
+start_gangplankd() {
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$1" --data-dir "$work/data" --listen "127.0.0.1:$port" >"$work/log" 2>&1 &
+  gangplankd_pid=$!
+  for _ in $(seq 200); do
+    if [ -f "$work/data/credentials.json" ] && python3 - "$port" "$work/data/tls/ca.crt" 2>/dev/null <<'PY'
+import ssl, sys, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+urllib.request.urlopen(f"https://127.0.0.1:{sys.argv[1]}/healthz", context=ctx, timeout=2)
+PY
+    then return 0; fi
+    sleep 0.1
+  done
+  fail "gangplankd did not answer /healthz"
+}
+
+az_login() {
+  export AZURE_CONFIG_DIR="$work/az" REQUESTS_CA_BUNDLE="$work/data/tls/ca.crt"
+  export AZURE_CORE_COLLECT_TELEMETRY=0 AZURE_CORE_ONLY_SHOW_ERRORS=1 AZURE_CORE_NO_COLOR=1
+  az cloud register -n gangplank-test --endpoint-resource-manager "https://127.0.0.1:$port/" >/dev/null
+  az cloud set -n gangplank-test >/dev/null
+  az login --service-principal -u "$(field clientId)" -p "$(field clientSecret)" --tenant adfs >/dev/null \
+    || fail "az login"
+}
