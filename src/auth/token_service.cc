@@ -12,6 +12,7 @@
 
 #include "common/base64.h"
 #include "common/file_io.h"
+#include "common/openssl_params.h"
 
 namespace gangplank::auth {
 namespace json = boost::json;
@@ -24,15 +25,6 @@ Error Unauthenticated(std::string why) {
   return MakeError(StatusCode::kUnauthenticated, "InvalidAuthenticationToken",
                    "the access token is invalid: " + std::move(why) +
                        "; get a new one (az login, or gangplank login)");
-}
-
-std::string BnBytes(const EVP_PKEY* key, const char* name) {
-  BIGNUM* bn = nullptr;
-  if (EVP_PKEY_get_bn_param(key, name, &bn) != 1) return {};
-  std::string bytes(static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
-  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(bytes.data()));
-  BN_free(bn);
-  return bytes;
 }
 
 std::string Sha256(std::string_view data) {
@@ -101,7 +93,7 @@ Result<std::shared_ptr<TokenService>> TokenService::Open(const std::filesystem::
     BIO_free(bio);
     if (!written.ok()) return written.error();
   }
-  key->kid = Base64UrlEncode(Sha256(BnBytes(key->pkey, OSSL_PKEY_PARAM_RSA_N))).substr(0, 16);
+  key->kid = Base64UrlEncode(Sha256(PublicBnParam(key->pkey, OSSL_PKEY_PARAM_RSA_N))).substr(0, 16);
   return std::shared_ptr<TokenService>(
       new TokenService(std::move(key), std::move(issuer), std::move(audiences), clock));
 }
@@ -215,8 +207,8 @@ json::object TokenService::Jwks() const {
                    {"use", "sig"},
                    {"alg", "RS256"},
                    {"kid", key_->kid},
-                   {"n", Base64UrlEncode(BnBytes(key_->pkey, OSSL_PKEY_PARAM_RSA_N))},
-                   {"e", Base64UrlEncode(BnBytes(key_->pkey, OSSL_PKEY_PARAM_RSA_E))},
+                   {"n", Base64UrlEncode(PublicBnParam(key_->pkey, OSSL_PKEY_PARAM_RSA_N))},
+                   {"e", Base64UrlEncode(PublicBnParam(key_->pkey, OSSL_PKEY_PARAM_RSA_E))},
                }}}};
 }
 

@@ -9,6 +9,7 @@
 
 #include <string_view>
 
+#include "common/openssl_params.h"
 #include "sshkey/algorithms.h"
 #include "sshkey/key_errors.h"
 #include "sshkey/wire.h"
@@ -49,21 +50,12 @@ Result<std::string> UncompressedPoint(int nid, const std::string& encoded) {
 
 }  // namespace
 
-std::string BnParamBytes(const EVP_PKEY* key, const char* name) {
-  BIGNUM* bn = nullptr;
-  if (EVP_PKEY_get_bn_param(key, name, &bn) != 1) return {};
-  std::string bytes(static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
-  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(bytes.data()));
-  BN_free(bn);
-  return bytes;
-}
-
 Result<std::string> PublicBlobFromEvp(const EVP_PKEY* key) {
   WireWriter writer;
   if (EVP_PKEY_is_a(key, "RSA")) {
     writer.WriteString("ssh-rsa");
-    writer.WriteMpint(BnParamBytes(key, OSSL_PKEY_PARAM_RSA_E));
-    writer.WriteMpint(BnParamBytes(key, OSSL_PKEY_PARAM_RSA_N));
+    writer.WriteMpint(PublicBnParam(key, OSSL_PKEY_PARAM_RSA_E));
+    writer.WriteMpint(PublicBnParam(key, OSSL_PKEY_PARAM_RSA_N));
     return writer.data();
   }
   if (EVP_PKEY_is_a(key, "ED25519")) {

@@ -19,7 +19,4 @@ using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
 // The SSH wire blob of the public half of an RSA, EC (P-256/384/521) or Ed25519 key.
 Result<std::string> PublicBlobFromEvp(const EVP_PKEY* key);
 
-// The magnitude bytes of a BIGNUM parameter such as "n" or "e" (empty on failure).
-std::string BnParamBytes(const EVP_PKEY* key, const char* name);
-
 }  // namespace gangplank::sshkey

@@ -1,12 +1,11 @@
 // The request handlers as a pure function: identity, auth, api-versions, subscriptions, groups,
 // and bad input of every kind answered with an ARM error body, never a 5xx.
-#include "api/api_service.h"
-
 #include <gtest/gtest.h>
 
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 
+#include "api/api_harness.h"
 #include "mocks/fake_clock.h"
 #include "store/sqlite_store.h"
 #include "support/temp_dir.h"
@@ -16,38 +15,8 @@ namespace {
 namespace json = boost::json;
 namespace http = boost::beast::http;
 
-constexpr const char* kUrl = "https://127.0.0.1:8443/";
-
-class ApiServiceTest : public ::testing::Test {
+class ApiServiceTest : public ApiHarness {
  protected:
-  void SetUp() override {
-    auto opened = store::SqliteStore::Open(dir_.Join("db"));
-    ASSERT_TRUE(opened.ok());
-    store_ = std::move(opened.value());
-    tokens_ = *auth::TokenService::Open(dir_.path(), std::string(kUrl) + "adfs",
-                                        {kUrl, "https://127.0.0.1:8443"}, clock_);
-    admin_.client_id = "client-id";
-    admin_.client_secret = "client-secret";
-    admin_.subscription_id = "sub-1";
-    operations_ = std::make_unique<controller::OperationsEngine>(*store_, clock_);
-    service_ = std::make_unique<ApiService>(ApiServiceConfig{admin_, kUrl}, *store_, tokens_, clock_,
-                                            *operations_);
-    token_ = *tokens_->Issue("client-id", kUrl);
-  }
-
-  HttpResponse Send(HttpVerb verb, const std::string& target, const std::string& body = "",
-                    bool authenticated = true) {
-    HttpRequest request(verb, target, 11);
-    if (authenticated) request.set(http::field::authorization, "Bearer " + token_);
-    request.body() = body;
-    request.prepare_payload();
-    return service_->Handle(request);
-  }
-
-  static json::value Body(const HttpResponse& response) { return json::parse(response.body()); }
-  static std::string ErrorCode(const HttpResponse& response) {
-    return std::string(Body(response).at("error").at("code").as_string());
-  }
   std::string Form(const std::string& id, const std::string& secret,
                    const std::string& scope = "https://127.0.0.1:8443//.default") {
     return "client_id=" + id +
@@ -56,15 +25,6 @@ class ApiServiceTest : public ::testing::Test {
   }
 
   static constexpr const char* kGroups = "/subscriptions/sub-1/resourcegroups";
-
-  testing::TempDir dir_;
-  testing::FakeClock clock_;
-  std::unique_ptr<store::Store> store_;
-  std::shared_ptr<auth::TokenService> tokens_;
-  auth::AdminCredentials admin_;
-  std::unique_ptr<controller::OperationsEngine> operations_;
-  std::unique_ptr<ApiService> service_;
-  std::string token_;
 };
 
 TEST_F(ApiServiceTest, HealthAndMetadataNeedNoToken) {

@@ -5,7 +5,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 
-#include "api/api_service.h"
+#include "api/api_harness.h"
 #include "mocks/fake_clock.h"
 #include "sshkey/generate.h"
 #include "store/sqlite_store.h"
@@ -16,7 +16,6 @@ namespace {
 namespace json = boost::json;
 namespace http = boost::beast::http;
 
-constexpr const char* kUrl = "https://127.0.0.1:8443/";
 constexpr const char* kVersion = "?api-version=2022-11-01";
 const std::string kGroup = "/subscriptions/sub-1/resourceGroups/rg1";
 const std::string kCluster = kGroup + "/providers/Microsoft.ContainerService/managedClusters/c1";
@@ -41,43 +40,21 @@ std::string ClusterBody(const json::value& keys, const std::string& pools = "") 
   return json::serialize(json::object{{"location", "westus2"}, {"properties", properties}});
 }
 
-class ManagedClusterTest : public ::testing::Test {
+class ManagedClusterTest : public ApiHarness {
  protected:
   void SetUp() override {
-    store_ = std::move(store::SqliteStore::Open(dir_.Join("db")).value());
-    tokens_ = *auth::TokenService::Open(dir_.path(), std::string(kUrl) + "adfs", {kUrl}, clock_);
-    admin_.client_id = "client-id";
-    admin_.client_secret = "secret";
-    admin_.subscription_id = "sub-1";
-    Restart();
-    token_ = *tokens_->Issue("client-id", kUrl);
+    ApiHarness::SetUp();
     ASSERT_EQ(Send(HttpVerb::put, kGroup + "?api-version=2021-04-01", R"({"location":"westus2"})")
                   .result(),
               HttpStatus::created);
   }
 
-  // A new engine and service over the same store, as after a gangplankd restart.
-  void Restart() {
-    service_.reset();
-    operations_ = std::make_unique<controller::OperationsEngine>(*store_, clock_);
-    service_ = std::make_unique<ApiService>(ApiServiceConfig{admin_, kUrl}, *store_, tokens_,
-                                            clock_, *operations_);
-  }
-
   HttpResponse Send(HttpVerb verb, const std::string& target, const std::string& body = "",
-                    std::map<http::field, std::string> headers = {}) {
-    HttpRequest request(verb, target, 11);
-    request.set(http::field::authorization, "Bearer " + token_);
-    for (const auto& [name, value] : headers) request.set(name, value);
-    request.body() = body;
-    request.prepare_payload();
-    return service_->Handle(request);
+                    const std::map<http::field, std::string>& headers = {}) {
+    return ApiHarness::Send(verb, target, body, true, headers);
   }
+  static std::string Code(const HttpResponse& response) { return ErrorCode(response); }
 
-  static json::value Body(const HttpResponse& response) { return json::parse(response.body()); }
-  static std::string Code(const HttpResponse& response) {
-    return std::string(Body(response).at("error").at("code").as_string());
-  }
   json::object Get(const std::string& id) {
     const auto response = Send(HttpVerb::get, id + kVersion);
     EXPECT_EQ(response.result(), HttpStatus::ok) << response.body();
@@ -93,15 +70,6 @@ class ManagedClusterTest : public ::testing::Test {
     EXPECT_TRUE(url.starts_with(kUrl)) << url;
     return url.substr(std::string(kUrl).size() - 1);
   }
-
-  testing::TempDir dir_;
-  testing::FakeClock clock_;
-  std::unique_ptr<store::Store> store_;
-  std::shared_ptr<auth::TokenService> tokens_;
-  auth::AdminCredentials admin_;
-  std::unique_ptr<controller::OperationsEngine> operations_;
-  std::unique_ptr<ApiService> service_;
-  std::string token_;
 };
 
 TEST_F(ManagedClusterTest, CreateIsALongRunningOperationThatFinishes) {
