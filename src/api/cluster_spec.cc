@@ -1,8 +1,8 @@
 // AKS validation rules, with the messages a user needs to fix the request.
 #include "api/cluster_spec.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
-#include <regex>
 #include <variant>
 
 #include "sshkey/parse.h"
@@ -49,6 +49,18 @@ std::string StringOr(const json::object& object, const char* name, std::string f
   return value && value->is_string() ? std::string(value->get_string()) : fallback;
 }
 
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
+bool IsAlpha(char c) { return IsLower(c) || (c >= 'A' && c <= 'Z'); }
+bool IsAlnum(char c) { return IsAlpha(c) || IsDigit(c); }
+
+// ^[A-Za-z][-A-Za-z0-9_]*$, at most 32 characters (a Linux user name).
+bool IsValidAdminUsername(std::string_view name) {
+  if (name.empty() || name.size() > 32 || !IsAlpha(name.front())) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return IsAlnum(c) || c == '-' || c == '_'; });
+}
+
 SpecError Invalid(std::string message, std::string target) {
   return SpecError{"InvalidParameter", std::move(message), std::move(target)};
 }
@@ -56,13 +68,15 @@ SpecError Invalid(std::string message, std::string target) {
 }  // namespace
 
 bool IsValidClusterName(std::string_view name) {
-  static const std::regex pattern("^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$");
-  return std::regex_match(name.begin(), name.end(), pattern);
+  if (name.empty() || name.size() > 63 || !IsAlnum(name.front()) || !IsAlnum(name.back()))
+    return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return IsAlnum(c) || c == '-' || c == '_'; });
 }
 
 bool IsValidPoolName(std::string_view name) {
-  static const std::regex pattern("^[a-z][a-z0-9]{0,11}$");
-  return std::regex_match(name.begin(), name.end(), pattern);
+  if (name.empty() || name.size() > 12 || !IsLower(name.front())) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return IsLower(c) || IsDigit(c); });
 }
 
 SpecResult<std::optional<SshModel>> ParseLinuxProfile(const json::object& properties) {
@@ -73,8 +87,7 @@ SpecResult<std::optional<SshModel>> ParseLinuxProfile(const json::object& proper
   const json::object& profile = profile_value->get_object();
   SshModel model;
   model.admin_username = StringOr(profile, "adminUsername", "azureuser");
-  static const std::regex user_pattern("^[A-Za-z][-A-Za-z0-9_]*$");
-  if (model.admin_username.size() > 32 || !std::regex_match(model.admin_username, user_pattern)) {
+  if (!IsValidAdminUsername(model.admin_username)) {
     return Invalid(
         "adminUsername must start with a letter and contain only letters, digits, '-' "
         "and '_' (at most 32 characters).",
