@@ -1,8 +1,12 @@
 // Managed clusters and agent pools (Microsoft.ContainerService, api-version 2022-11-01): the
 // desired state is written with an operation record in one batch; the operations engine finishes
 // it. Pools carry the SSH model their nodes are provisioned from (DESIGN.md §1).
+#include <openssl/evp.h>
+
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
+#include <set>
 
 #include "api/arm_response.h"
 #include "api/cluster_spec.h"
@@ -20,6 +24,9 @@ constexpr std::string_view kPoolKind = "agentPool";
 constexpr std::string_view kClusterType = "Microsoft.ContainerService/ManagedClusters";
 constexpr std::string_view kPoolType = "Microsoft.ContainerService/managedClusters/agentPools";
 constexpr std::string_view kDefaultKubernetes = "1.25.6";
+constexpr std::string_view kMachineKind = "machine";
+constexpr std::string_view kMachineType =
+    "Microsoft.ContainerService/managedClusters/agentPools/machines";
 
 // Operation types (runners registered below).
 constexpr const char* kPutCluster = "PutManagedCluster";
@@ -186,6 +193,7 @@ store::Resource PoolRow(const Names& names, json::object properties, const std::
     properties["orchestratorVersion"] = kubernetes_version;
   }
   properties["currentOrchestratorVersion"] = properties["orchestratorVersion"];
+  properties["sshModelVersion"] = model.at("version");  // read-only: the model new nodes get
   if (!properties.contains("nodeImageVersion"))
     properties["nodeImageVersion"] = LatestNodeImage(properties);
   json::object resource{{"id", names.pool_id()},
@@ -208,6 +216,175 @@ std::string SshAccessOf(const json::object& properties) {
     }
   }
   return "LocalUser";
+}
+
+// ---- machines (the nodes of a pool, as records until nodes run for real) ---------------------
+// Machine rows: {"resource": ARM machine, "index": N}. A machine keeps the model version and node
+// image it was provisioned from until a node image upgrade reimages it (DESIGN.md §1).
+
+// AKS's 8-digit scale-set number, stable per cluster.
+std::string ScaleSetDigits(const std::string& cluster_id) {
+  const std::string key = store::IdKey(cluster_id);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(key.data(), key.size(), digest, &length, EVP_sha256(), nullptr);
+  const std::uint32_t number = (std::uint32_t{digest[0]} << 24 | std::uint32_t{digest[1]} << 16 |
+                                std::uint32_t{digest[2]} << 8 | digest[3]) %
+                               100000000u;
+  char text[16];
+  std::snprintf(text, sizeof text, "%08u", number);
+  return text;
+}
+
+// aks-<pool>-<8 digits>-vmss<6 base-36 digits>, as AKS names scale-set instances.
+std::string MachineName(const std::string& pool, const std::string& digits, std::int64_t index) {
+  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string suffix(6, '0');
+  for (int i = 5; i >= 0 && index > 0; --i, index /= 36) {
+    suffix[static_cast<std::size_t>(i)] = kDigits[index % 36];
+  }
+  return "aks-" + pool + "-" + digits + "-vmss" + suffix;
+}
+
+std::int64_t MachineIndex(const store::Resource& row) {
+  return json::parse(row.body).at("index").as_int64();
+}
+
+Result<std::vector<store::Resource>> MachinesOf(store::Store& store, const std::string& pool_id) {
+  auto rows = store.List(kMachineKind, pool_id);
+  if (!rows) return rows;
+  std::sort(rows->begin(), rows->end(),
+            [](const auto& a, const auto& b) { return MachineIndex(a) < MachineIndex(b); });
+  return rows;
+}
+
+std::string MachineAddress(const json::object& resource) {
+  return std::string(
+      resource.at("properties").at("network").at("ipAddresses").at(0).at("ip").as_string());
+}
+
+// The lowest address in 127.42.0.0/16 no machine uses (local nodes listen on their own address).
+std::optional<std::string> FreeAddress(std::set<std::string>& taken) {
+  for (int high = 0; high < 256; ++high) {
+    for (int low = 1; low < 255; ++low) {
+      std::string address = "127.42." + std::to_string(high) + "." + std::to_string(low);
+      if (taken.insert(address).second) return address;
+    }
+  }
+  return std::nullopt;
+}
+
+json::object MachineResource(const std::string& id, const std::string& name,
+                             const std::string& address, std::int64_t model_version,
+                             const std::string& image) {
+  json::object properties{
+      {"network", json::object{{"ipAddresses",
+                                json::array{json::object{{"family", "IPv4"}, {"ip", address}}}}}},
+      {"appliedModelVersion", model_version},
+      {"nodeImageVersion", image},
+      {"state", "Running"}};
+  return json::object{
+      {"id", id}, {"name", name}, {"type", kMachineType}, {"properties", std::move(properties)}};
+}
+
+// Level-based: the changes that bring a pool's machines to its count (new machines on the latest
+// model and image, the highest-numbered removed first) and, with `reimage`, every machine that is
+// not on the latest model or image onto it; machines already current are skipped.
+Result<std::vector<store::Mutation>> ReconcileMachines(store::Store& store,
+                                                       const store::Resource& pool_row,
+                                                       bool reimage) {
+  const json::object doc = json::parse(pool_row.body).as_object();
+  const json::object& properties = doc.at("resource").at("properties").as_object();
+  const std::int64_t model_version = doc.at("model").at("version").as_int64();
+  const std::string image = LatestNodeImage(properties);
+  const std::int64_t count = properties.at("count").as_int64();
+  const std::string pool = std::string(doc.at("resource").at("name").as_string());
+  auto machines = MachinesOf(store, pool_row.id);
+  if (!machines) return machines.error();
+  auto all = store.ListKind(kMachineKind);
+  if (!all) return all.error();
+  std::set<std::string> taken;
+  for (const auto& row : *all) {
+    taken.insert(MachineAddress(json::parse(row.body).at("resource").as_object()));
+  }
+
+  std::vector<store::Mutation> changes;
+  const auto existing = static_cast<std::int64_t>(machines->size());
+  const std::int64_t keep = std::min(count, existing);
+  for (std::int64_t i = keep; i < existing; ++i) {
+    changes.push_back(store::Mutation::Delete(std::string(kMachineKind),
+                                              (*machines)[static_cast<std::size_t>(i)].id));
+  }
+  if (reimage) {
+    for (std::int64_t i = 0; i < keep; ++i) {
+      const auto& row = (*machines)[static_cast<std::size_t>(i)];
+      json::object machine = json::parse(row.body).as_object();
+      json::object& current = machine["resource"].as_object()["properties"].as_object();
+      if (current["appliedModelVersion"] == model_version &&
+          current["nodeImageVersion"] == json::value(image)) {
+        continue;
+      }
+      current["appliedModelVersion"] = model_version;
+      current["nodeImageVersion"] = image;
+      store::Resource updated = row;
+      updated.body = json::serialize(machine);
+      changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(row.version)));
+    }
+  }
+  std::int64_t next =
+      keep == 0 ? 0 : MachineIndex((*machines)[static_cast<std::size_t>(keep - 1)]) + 1;
+  const std::string digits = ScaleSetDigits(pool_row.parent);
+  for (std::int64_t added = keep; added < count; ++added, ++next) {
+    auto address = FreeAddress(taken);
+    if (!address) {
+      return MakeError(StatusCode::kFailedPrecondition, "AddressSpaceExhausted",
+                       "no free node address is left in 127.42.0.0/16; delete unused pools");
+    }
+    const std::string name = MachineName(pool, digits, next);
+    const std::string id = pool_row.id + "/machines/" + name;
+    const json::object machine{
+        {"resource", MachineResource(id, name, *address, model_version, image)}, {"index", next}};
+    changes.push_back(store::Mutation::Put(
+        store::Resource{std::string(kMachineKind), id, pool_row.id, json::serialize(machine), 0},
+        store::Precondition::Absent()));
+  }
+  return changes;
+}
+
+// A machine as the API shows it: whether the latest SSH configuration and image reached it.
+json::object MachineView(const store::Resource& row, const json::object& pool_doc) {
+  json::object resource = json::parse(row.body).at("resource").as_object();
+  json::object& properties = resource["properties"].as_object();
+  const json::object& pool_properties = pool_doc.at("resource").at("properties").as_object();
+  properties["latestModelApplied"] =
+      properties["appliedModelVersion"] == pool_doc.at("model").at("version") &&
+      properties["nodeImageVersion"] == json::value(LatestNodeImage(pool_properties));
+  properties["hostKeyFingerprints"] = json::array{};  // reported by node agents (next issue)
+  return resource;
+}
+
+HttpResponse GetMachines(const ApiRequest& request, const HandlerContext& context,
+                         const Names& names, const std::optional<std::string>& machine) {
+  auto pool = context.store.Get(kPoolKind, names.pool_id());
+  if (!pool) return StoreFailure(request, pool.error());
+  if (!pool->has_value()) return PoolNotFound(request, names);
+  const json::object pool_doc = json::parse((*pool)->body).as_object();
+  auto machines = MachinesOf(context.store, names.pool_id());
+  if (!machines) return StoreFailure(request, machines.error());
+  json::array value;
+  for (const auto& row : *machines) {
+    json::object view = MachineView(row, pool_doc);
+    if (machine && store::IdKey(view.at("name").as_string()) == store::IdKey(*machine)) {
+      return JsonResponse(request.http, HttpStatus::ok, view);
+    }
+    if (!machine) value.push_back(std::move(view));
+  }
+  if (machine) {
+    return ArmErrorResponse(request.http, HttpStatus::not_found, "NotFound",
+                            "Machine '" + machine->substr(0, 80) +
+                                "' was not found in agent pool '" + names.pool + "'.");
+  }
+  return JsonResponse(request.http, HttpStatus::ok, json::object{{"value", std::move(value)}});
 }
 
 // ---- managed clusters ------------------------------------------------------------------------
@@ -443,6 +620,7 @@ HttpResponse PutCluster(const ApiRequest& request, const HandlerContext& context
     json::object doc = json::parse(row.body).as_object();
     json::object& model = doc["model"].as_object();
     apply_model_changes(model, std::string(model["sshAccess"].as_string()));
+    doc["resource"].as_object()["properties"].as_object()["sshModelVersion"] = model["version"];
     store::Resource updated = row;
     updated.body = json::serialize(doc);
     mutations.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(row.version)));
@@ -719,6 +897,21 @@ Result<std::vector<store::Mutation>> SetSucceeded(
   return changes;
 }
 
+// A pool's operation is done: its machines match the pool (and with `reimage`, its latest model).
+Result<std::vector<store::Mutation>> FinishPool(store::Store& store, const std::string& pool_id,
+                                                bool reimage,
+                                                const std::function<void(json::object&)>& also) {
+  auto changes = SetSucceeded(store, kPoolKind, pool_id, also);
+  if (!changes) return changes;
+  auto pool = store.Get(kPoolKind, pool_id);
+  if (!pool) return pool.error();
+  if (!pool->has_value()) return changes;
+  auto machines = ReconcileMachines(store, **pool, reimage);
+  if (!machines) return machines;
+  for (auto& change : *machines) changes->push_back(std::move(change));
+  return changes;
+}
+
 std::vector<store::Mutation> MarkFailed(store::Store& store, std::string_view kind,
                                         const std::string& id) {
   auto row = store.Get(kind, id);
@@ -741,9 +934,11 @@ void RegisterContainerServiceRunners(controller::OperationsEngine& operations) {
                          auto pools = store.List(kPoolKind, op.target);
                          if (!pools) return pools.error();
                          for (const auto& pool : *pools) {
-                           auto done = SetSucceeded(store, kPoolKind, pool.id);
-                           if (!done) return done;
-                           for (auto& change : *done) changes->push_back(std::move(change));
+                           for (auto part : {SetSucceeded(store, kPoolKind, pool.id),
+                                             ReconcileMachines(store, pool, false)}) {
+                             if (!part) return part;
+                             for (auto& change : *part) changes->push_back(std::move(change));
+                           }
                          }
                          return changes;
                        },
@@ -759,7 +954,7 @@ void RegisterContainerServiceRunners(controller::OperationsEngine& operations) {
        nullptr});
   operations.Register(kPutPool,
                       {[](const controller::Operation& op, store::Store& store) {
-                         return SetSucceeded(store, kPoolKind, op.target);
+                         return FinishPool(store, op.target, false, {});
                        },
                        [](const controller::Operation& op, store::Store& store, const Error&) {
                          return MarkFailed(store, kPoolKind, op.target);
@@ -772,7 +967,7 @@ void RegisterContainerServiceRunners(controller::OperationsEngine& operations) {
                                     nullptr});
   operations.Register(kUpgradeImage,
                       {[](const controller::Operation& op, store::Store& store) {
-                         return SetSucceeded(store, kPoolKind, op.target, [](json::object& doc) {
+                         return FinishPool(store, op.target, true, [](json::object& doc) {
                            json::object& properties =
                                doc["resource"].as_object()["properties"].as_object();
                            properties["nodeImageVersion"] = LatestNodeImage(properties);
@@ -857,6 +1052,10 @@ HttpResponse HandleContainerService(const ApiRequest& request, const HandlerCont
         return ArmErrorResponse(request.http, HttpStatus::method_not_allowed, "MethodNotAllowed",
                                 "agent pools take PUT, GET or DELETE");
     }
+  }
+  if ((path.size() == 11 || path.size() == 12) && path[10] == "machines" && verb == HttpVerb::get) {
+    return GetMachines(request, context, names,
+                       path.size() == 12 ? std::optional(request.segments[11]) : std::nullopt);
   }
   if (path.size() == 11 && path[10] == "upgradenodeimageversion" && verb == HttpVerb::post) {
     return UpgradeNodeImage(request, context, names, api_version);

@@ -327,6 +327,72 @@ TEST_F(ManagedClusterTest, AgentPoolsAddListUpgradeAndDelete) {
   EXPECT_EQ(Code(Send(HttpVerb::post, pool + "/upgradeNodeImageVersion" + kVersion)), "NotFound");
 }
 
+TEST_F(ManagedClusterTest, MachinesKeepTheirModelUntilANodeImageUpgrade) {
+  const std::string pool = kCluster + "/agentPools/nodepool1";
+  auto machines = [&] {
+    return Body(Send(HttpVerb::get, pool + "/machines" + kVersion)).at("value").as_array();
+  };
+  auto cluster_with = [&](const std::string& key, int count) {
+    return ClusterBody(json::array{key}, R"([{"name":"nodepool1","mode":"System","count":)" +
+                                             std::to_string(count) + "}]");
+  };
+  const std::string key_a = NewKey(), key_b = NewKey();
+  ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, cluster_with(key_a, 2)).result(),
+            HttpStatus::created);
+  operations_->RunPending();
+  auto first = machines();
+  ASSERT_EQ(first.size(), 2u);
+  const std::string name0(first[0].at("name").as_string());
+  EXPECT_TRUE(name0.starts_with("aks-nodepool1-")) << name0;
+  EXPECT_TRUE(name0.ends_with("-vmss000000")) << name0;
+  EXPECT_EQ(name0.size(), std::string("aks-nodepool1-12345678-vmss000000").size());
+  EXPECT_NE(first[0].at("properties").at("network").at("ipAddresses").at(0).at("ip"),
+            first[1].at("properties").at("network").at("ipAddresses").at(0).at("ip"));
+  EXPECT_TRUE(first[0]
+                  .at("properties")
+                  .at("network")
+                  .at("ipAddresses")
+                  .at(0)
+                  .at("ip")
+                  .as_string()
+                  .starts_with("127.42."));
+  EXPECT_EQ(first[0].at("properties").at("latestModelApplied"), true);
+
+  // New key: the pool's model moves on, running machines keep what they were provisioned with.
+  ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, cluster_with(key_b, 2)).result(),
+            HttpStatus::ok);
+  operations_->RunPending();
+  EXPECT_EQ(Get(pool).at("properties").at("sshModelVersion"), 2);
+  for (const auto& machine : machines()) {
+    EXPECT_EQ(machine.at("properties").at("appliedModelVersion"), 1);
+    EXPECT_EQ(machine.at("properties").at("latestModelApplied"), false);
+  }
+  // Scale out: the new machine gets the latest model at once.
+  ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, cluster_with(key_b, 3)).result(),
+            HttpStatus::ok);
+  operations_->RunPending();
+  auto scaled = machines();
+  ASSERT_EQ(scaled.size(), 3u);
+  EXPECT_TRUE(scaled[2].at("name").as_string().ends_with("-vmss000002"));
+  EXPECT_EQ(scaled[2].at("properties").at("appliedModelVersion"), 2);
+  EXPECT_EQ(scaled[0].at("properties").at("appliedModelVersion"), 1);
+  // A node image upgrade reimages the stale ones.
+  ASSERT_EQ(Send(HttpVerb::post, pool + "/upgradeNodeImageVersion" + kVersion).result(),
+            HttpStatus::accepted);
+  operations_->RunPending();
+  for (const auto& machine : machines())
+    EXPECT_EQ(machine.at("properties").at("latestModelApplied"), true);
+  // Scale in removes the highest-numbered machines.
+  ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, cluster_with(key_b, 1)).result(),
+            HttpStatus::ok);
+  operations_->RunPending();
+  auto remaining = machines();
+  ASSERT_EQ(remaining.size(), 1u);
+  EXPECT_EQ(remaining[0].at("name").as_string(), name0);
+  EXPECT_EQ(Send(HttpVerb::get, pool + "/machines/" + name0 + kVersion).result(), HttpStatus::ok);
+  EXPECT_EQ(Code(Send(HttpVerb::get, pool + "/machines/aks-nope" + kVersion)), "NotFound");
+}
+
 TEST_F(ManagedClusterTest, MissingParentsAndBadInputAreClear4xx) {
   EXPECT_EQ(Code(Send(HttpVerb::put,
                       "/subscriptions/sub-1/resourceGroups/nope/providers/"

@@ -19,6 +19,13 @@ got=$(az aks show -g rg1 -n c1 --query 'linuxProfile.ssh.publicKeys[0].keyData' 
 expect_eq "${got% aks-test}" "$key" "aks show keyData"
 expect_eq "$(az aks show -g rg1 -n c1 --query 'agentPoolProfiles[0].count' -o tsv)" "2" "node count"
 
+# The machines extension API, through az rest: one record per node, on the latest model.
+sub=$(az account show --query id -o tsv)
+machines="https://127.0.0.1:$port/subscriptions/$sub/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/c1/agentPools/nodepool1/machines?api-version=2022-11-01"
+expect_eq "$(az rest --method get --url "$machines" --query 'length(value)' -o tsv)" "2" "machines"
+expect_eq "$(az rest --method get --url "$machines" --query 'value[0].properties.latestModelApplied' -o tsv)" "true" \
+  "machine on the latest model"
+
 # --ssh-key-value with the key contents, and --no-wait then polling with show.
 az aks create -g rg1 -n c2 --ssh-key-value "$(cat "$work/id_ed25519.pub")" --node-count 1 --no-wait -o none \
   || fail "aks create --no-wait (contents)"
