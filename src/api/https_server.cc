@@ -1,6 +1,7 @@
 // Async HTTPS sessions after the Boost.Beast advanced server example.
 #include "api/https_server.h"
 
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -22,8 +23,11 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, ssl::context& tls, const RequestHandler& handler,
-          const ServerLimits& limits)
-      : stream_(std::move(socket), tls), handler_(handler), limits_(limits) {}
+          const ServerLimits& limits, std::shared_ptr<std::atomic<int>> in_flight)
+      : stream_(std::move(socket), tls),
+        handler_(handler),
+        limits_(limits),
+        in_flight_(std::move(in_flight)) {}
 
   void Run() {
     net::dispatch(stream_.get_executor(),
@@ -69,6 +73,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return RejectAndClose(HttpStatus::bad_request, "BadRequest",
                             "The request is not valid HTTP/1.1: " + ec.message() + ".");
     }
+    ++*in_flight_;  // until the response is written
+    answering_ = true;
     Write(handler_(parser_->get()));
   }
 
@@ -87,6 +93,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
+    if (answering_) {
+      --*in_flight_;
+      answering_ = false;
+    }
     if (ec) return;
     if (!keep_alive) return Close();
     response_.reset();
@@ -104,6 +114,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<HttpResponse> response_;
   RequestHandler handler_;  // copies: a session may outlive the listener that accepted it
   ServerLimits limits_;
+  std::shared_ptr<std::atomic<int>> in_flight_;
+  bool answering_ = false;
 };
 
 }  // namespace
@@ -118,13 +130,15 @@ struct HttpsServer::Listener : std::enable_shared_from_this<Listener> {
         acceptor(net::make_strand(io_context)) {}
 
   void Accept() {
-    acceptor.async_accept(net::make_strand(io), [self = shared_from_this()](beast::error_code ec,
-                                                                            tcp::socket socket) {
-      if (ec == net::error::operation_aborted) return;
-      if (!ec)
-        std::make_shared<Session>(std::move(socket), self->tls, self->handler, self->limits)->Run();
-      self->Accept();
-    });
+    acceptor.async_accept(net::make_strand(io),
+                          [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                            if (ec == net::error::operation_aborted) return;
+                            if (!ec)
+                              std::make_shared<Session>(std::move(socket), self->tls, self->handler,
+                                                        self->limits, self->in_flight)
+                                  ->Run();
+                            self->Accept();
+                          });
   }
 
   net::io_context& io;
@@ -132,6 +146,7 @@ struct HttpsServer::Listener : std::enable_shared_from_this<Listener> {
   RequestHandler handler;
   ServerLimits limits;
   tcp::acceptor acceptor;
+  std::shared_ptr<std::atomic<int>> in_flight = std::make_shared<std::atomic<int>>(0);
 };
 
 HttpsServer::HttpsServer(net::io_context& io, ssl::context& tls, RequestHandler handler,
@@ -163,6 +178,8 @@ void HttpsServer::Stop() {
     listener->acceptor.close(ignored);
   });
 }
+
+int HttpsServer::InFlight() const { return listener_->in_flight->load(); }
 
 Result<std::shared_ptr<ssl::context>> MakeServerTlsContext(const std::string& cert_file,
                                                            const std::string& key_file) {

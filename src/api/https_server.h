@@ -30,8 +30,10 @@ class HttpsServer {
 
   // Binds and starts accepting; returns the bound endpoint (port 0 picks a free port).
   Result<boost::asio::ip::tcp::endpoint> Listen(const boost::asio::ip::tcp::endpoint& endpoint);
-  // Stops accepting; open connections finish their current request.
+  // Stops accepting new connections.
   void Stop();
+  // Requests read but not yet answered; a clean shutdown waits for this to reach zero.
+  int InFlight() const;
 
  private:
   struct Listener;

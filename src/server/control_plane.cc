@@ -5,6 +5,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
+#include <functional>
 #include <ostream>
 #include <thread>
 #include <vector>
@@ -131,9 +132,18 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   operations.Start();
 
   net::signal_set signals(io, SIGINT, SIGTERM);
+  // Graceful shutdown: stop accepting, let requests already read be answered (at most 10 s),
+  // then stop. Accepted operations that have not finished resume at the next start.
+  net::steady_timer drain(io);
+  int drain_ticks = 0;
+  std::function<void()> wait_for_requests = [&] {
+    if (server.InFlight() == 0 || ++drain_ticks > 200) return io.stop();
+    drain.expires_after(std::chrono::milliseconds(50));
+    drain.async_wait([&](boost::system::error_code) { wait_for_requests(); });
+  };
   signals.async_wait([&](boost::system::error_code, int) {
     server.Stop();
-    io.stop();
+    wait_for_requests();
   });
   out << "gangplankd: listening on " << url << " (data dir " << data_dir << ", credentials "
       << data_dir << "/credentials.json)" << std::endl;
