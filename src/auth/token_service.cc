@@ -150,6 +150,25 @@ Result<std::string> TokenService::Issue(const std::string& client_id,
 }
 
 Result<TokenClaims> TokenService::Verify(std::string_view token) const {
+  constexpr std::size_t kMaxCachedTokens = 4096;
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (const auto found = verified_.find(std::string(token)); found != verified_.end()) {
+      if (found->second.expires_at + kClockSkew.count() >= UnixSeconds(clock_.Now())) return found->second;
+      verified_.erase(found);
+      return Unauthenticated("it has expired");
+    }
+  }
+  auto claims = VerifySignatureAndClaims(token);
+  if (claims) {
+    std::lock_guard lock(cache_mutex_);
+    if (verified_.size() >= kMaxCachedTokens) verified_.clear();
+    verified_.emplace(std::string(token), *claims);
+  }
+  return claims;
+}
+
+Result<TokenClaims> TokenService::VerifySignatureAndClaims(std::string_view token) const {
   const std::size_t first = token.find('.');
   const std::size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
   if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,7 +50,13 @@ class TokenService {
   TokenService(std::unique_ptr<Key> key, std::string issuer, std::vector<std::string> audiences,
                const Clock& clock);
 
+  Result<TokenClaims> VerifySignatureAndClaims(std::string_view token) const;
+
   std::unique_ptr<Key> key_;
+  // Tokens whose signature already verified: a client sends the same token for an hour, and an
+  // RSA verification per request would dominate a GET. Expiry is still checked on every use.
+  mutable std::mutex cache_mutex_;
+  mutable std::unordered_map<std::string, TokenClaims> verified_;
   std::string issuer_;
   std::vector<std::string> audiences_;
   const Clock& clock_;

@@ -104,7 +104,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
   }
   // Before WAL mode creates its side files, which copy the database's mode.
   ::chmod(path.c_str(), 0600);
-  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
   // WAL with synchronous=FULL: a write acknowledged to a client survives kill -9 and power loss.
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
                              "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
@@ -114,7 +114,34 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
   return store;
 }
 
-SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+SqliteStore::~SqliteStore() {
+  for (sqlite3* reader : idle_readers_) sqlite3_close(reader);
+  sqlite3_close(db_);
+}
+
+SqliteStore::Reader::~Reader() {
+  std::lock_guard lock(store_.readers_mutex_);
+  store_.idle_readers_.push_back(db_);
+}
+
+Result<std::unique_ptr<SqliteStore::Reader>> SqliteStore::AcquireReader() {
+  {
+    std::lock_guard lock(readers_mutex_);
+    if (!idle_readers_.empty()) {
+      sqlite3* db = idle_readers_.back();
+      idle_readers_.pop_back();
+      return std::make_unique<Reader>(*this, db);
+    }
+  }
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    Error error = SqliteError(db, "cannot open a reader on " + path_.string());
+    sqlite3_close(db);
+    return error;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return std::make_unique<Reader>(*this, db);
+}
 
 Status SqliteStore::Migrate() {
   if (Status status =
@@ -145,29 +172,23 @@ Status SqliteStore::Migrate() {
 }
 
 Result<std::optional<Resource>> SqliteStore::Get(std::string_view kind, std::string_view id) {
-  std::lock_guard lock(mutex_);
+  auto reader = AcquireReader();
+  if (!reader) return reader.error();
+  sqlite3* db = (*reader)->get();
   Statement query(
-      db_, "SELECT kind, id, parent_key, body, version FROM resources WHERE kind = ? AND key = ?");
-  if (!query.ok()) return SqliteError(db_, "preparing a read");
+      db, "SELECT kind, id, parent_key, body, version FROM resources WHERE kind = ? AND key = ?");
+  if (!query.ok()) return SqliteError(db, "preparing a read");
   query.Bind(1, kind).Bind(2, IdKey(id));
   const int rc = query.Step();
   if (rc == SQLITE_DONE) return std::optional<Resource>();
-  if (rc != SQLITE_ROW) return SqliteError(db_, "reading " + std::string(id));
+  if (rc != SQLITE_ROW) return SqliteError(db, "reading " + std::string(id));
   return std::optional<Resource>(Row(query));
 }
 
 Result<std::vector<Resource>> SqliteStore::List(std::string_view kind, std::string_view parent) {
-  std::lock_guard lock(mutex_);
-  Statement query(db_,
-                  "SELECT kind, id, parent_key, body, version FROM resources "
-                  "WHERE kind = ? AND parent_key = ? ORDER BY key");
-  if (!query.ok()) return SqliteError(db_, "preparing a list");
-  query.Bind(1, kind).Bind(2, IdKey(parent));
-  std::vector<Resource> rows;
-  int rc;
-  while ((rc = query.Step()) == SQLITE_ROW) rows.push_back(Row(query));
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing");
-  return rows;
+  return ReadRows("SELECT kind, id, parent_key, body, version FROM resources "
+                  "WHERE kind = ? AND parent_key = ? ORDER BY key",
+                  kind, IdKey(parent));
 }
 
 // Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back when it fails.
@@ -222,15 +243,23 @@ Result<std::vector<Resource>> SqliteStore::Apply(const std::vector<Mutation>& mu
 }
 
 Result<std::vector<Resource>> SqliteStore::ListKind(std::string_view kind) {
-  std::lock_guard lock(mutex_);
-  Statement query(
-      db_, "SELECT kind, id, parent_key, body, version FROM resources WHERE kind = ? ORDER BY key");
-  if (!query.ok()) return SqliteError(db_, "preparing a list");
-  query.Bind(1, kind);
+  return ReadRows("SELECT kind, id, parent_key, body, version FROM resources WHERE kind = ? ORDER BY key",
+                  kind, {});
+}
+
+Result<std::vector<Resource>> SqliteStore::ReadRows(const char* sql, std::string_view first,
+                                                    std::optional<std::string> second) {
+  auto reader = AcquireReader();
+  if (!reader) return reader.error();
+  sqlite3* db = (*reader)->get();
+  Statement query(db, sql);
+  if (!query.ok()) return SqliteError(db, "preparing a list");
+  query.Bind(1, first);
+  if (second) query.Bind(2, *second);
   std::vector<Resource> rows;
   int rc;
   while ((rc = query.Step()) == SQLITE_ROW) rows.push_back(Row(query));
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing");
+  if (rc != SQLITE_DONE) return SqliteError(db, "listing");
   return rows;
 }
 

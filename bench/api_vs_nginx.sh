@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# gangplankd over TLS with keep-alive against nginx serving the same cluster JSON as a static file
+# over TLS (the practical ceiling on this machine), side by side in one run with wrk:
+#   1. GET of a managed cluster (goal: at least 50% of nginx's requests/s; p99 reported)
+#   2. PUTs that change a cluster's SSH key (each a durable SQLite commit; requests/s and p99)
+# Usage: bench/api_vs_nginx.sh [SECONDS] [CONNECTIONS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-10}
+connections=${2:-32}
+./scripts/bootstrap --bench
+dir=$(./scripts/build --release)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+api_port=$(free_port)
+"$dir/bin/gangplankd" --data-dir "$work/data" --listen "127.0.0.1:$api_port" --threads 2 >"$work/gangplankd.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -f "$work/data/credentials.json" ] && break; sleep 0.1; done
+sleep 0.5
+
+# Token, resource group, 64 clusters (the PUT benchmark rotates over them so that each PUT finds
+# its cluster's previous operation finished), and the GET target's JSON for nginx.
+python3 - "$work" "$api_port" <<'PY'
+import json, ssl, subprocess, sys, time, urllib.parse, urllib.request
+work, port = sys.argv[1], sys.argv[2]
+base = f"https://127.0.0.1:{port}"
+creds = json.load(open(f"{work}/data/credentials.json"))
+ctx = ssl.create_default_context(cafile=f"{work}/data/tls/ca.crt")
+def call(method, path, body=None, token=None):
+    req = urllib.request.Request(base + path, method=method, data=None if body is None else body.encode())
+    if token: req.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(req, context=ctx) as r:
+        return r.read().decode()
+form = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": creds["clientId"],
+                               "client_secret": creds["clientSecret"], "scope": base + "//.default"})
+token = json.loads(call("POST", "/adfs/oauth2/v2.0/token", form))["access_token"]
+open(f"{work}/token", "w").write(token)
+sub = creds["subscriptionId"]
+call("PUT", f"/subscriptions/{sub}/resourceGroups/bench?api-version=2021-04-01", '{"location":"westus2"}', token)
+keys = []
+for name in ("a", "b"):
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{work}/{name}"], check=True)
+    keys.append(open(f"{work}/{name}.pub").read().strip())
+def body(key):
+    return json.dumps({"location": "westus2", "properties": {"dnsPrefix": "bench",
+        "linuxProfile": {"adminUsername": "azureuser", "ssh": {"publicKeys": [{"keyData": key}]}},
+        "agentPoolProfiles": [{"name": "nodepool1", "count": 3, "mode": "System"}]}})
+prefix = f"/subscriptions/{sub}/resourceGroups/bench/providers/Microsoft.ContainerService/managedClusters"
+for i in range(64):
+    call("PUT", f"{prefix}/c{i}?api-version=2022-11-01", body(keys[0]), token)
+time.sleep(1)
+open(f"{work}/cluster.json", "w").write(call("GET", f"{prefix}/c0?api-version=2022-11-01", token=token))
+open(f"{work}/get_path", "w").write(f"{prefix}/c0?api-version=2022-11-01")
+open(f"{work}/put.lua", "w").write(f"""
+local bodies = {{ {json.dumps(body(keys[1]))}, {json.dumps(body(keys[0]))} }}
+local counter = 0
+request = function()
+  counter = counter + 1
+  local cluster = counter % 64
+  local body = bodies[(math.floor(counter / 64) % 2) + 1]
+  return wrk.format("PUT", "{prefix}/c" .. cluster .. "?api-version=2022-11-01",
+                    {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {token}"}}, body)
+end
+""")
+PY
+
+nginx_port=$(free_port)
+mkdir -p "$work/nginx/logs" "$work/www"
+cp "$work/cluster.json" "$work/www/cluster.json"
+cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 2;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$nginx_port ssl;
+    ssl_certificate $work/data/tls/server.crt;
+    ssl_certificate_key $work/data/tls/server.key;
+    root $work/www;
+    default_type application/json;
+  }
+}
+CONF
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+pids+=($!)
+sleep 0.5
+
+token=$(cat "$work/token")
+get_path=$(cat "$work/get_path")
+measure() {  # NAME, then wrk arguments; prints "NAME rps p99"
+  local name=$1; shift
+  local out
+  out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$@")
+  local rps p99 errors
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")
+  echo "$name $rps $p99 ${errors:-0}"
+}
+echo "wrk -t2 -c$connections -d${seconds}s, TLS, keep-alive, gangplankd --threads 2, nginx worker_processes 2"
+{
+  measure nginx-static-GET "https://127.0.0.1:$nginx_port/cluster.json" -H "Authorization: Bearer $token"
+  measure gangplankd-GET "https://127.0.0.1:$api_port$get_path" -H "Authorization: Bearer $token"
+  measure gangplankd-PUT-new-key -s "$work/put.lua" "https://127.0.0.1:$api_port"
+} | tee "$work/results"
+python3 - "$work/results" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, rps, p99, errors = line.split()
+    rows[name] = (float(rps), p99, int(errors))
+print()
+print("| target | requests/s | p99 | non-2xx |")
+print("| --- | --- | --- | --- |")
+for name, (rps, p99, errors) in rows.items():
+    print(f"| {name} | {rps:,.0f} | {p99} | {errors} |")
+ratio = rows["gangplankd-GET"][0] / rows["nginx-static-GET"][0]
+print(f"\ngangplankd GET / nginx static GET = {ratio:.0%}")
+PY
