@@ -74,6 +74,9 @@ PY
 nginx_port=$(free_port)
 mkdir -p "$work/nginx/logs" "$work/www"
 cp "$work/cluster.json" "$work/www/cluster.json"
+# nginx workers run as www-data: they must be able to read the file (mktemp -d makes 0700).
+chmod 0755 "$work" "$work/www"
+chmod 0644 "$work/www/cluster.json"
 cat >"$work/nginx/nginx.conf" <<CONF
 worker_processes 2;
 pid $work/nginx/nginx.pid;
