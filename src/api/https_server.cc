@@ -121,16 +121,17 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct HttpsServer::Listener : std::enable_shared_from_this<Listener> {
-  Listener(net::io_context& io_context, ssl::context& tls_context, RequestHandler request_handler,
-           ServerLimits server_limits)
-      : io(io_context),
+  Listener(std::vector<net::io_context*> io_contexts, ssl::context& tls_context,
+           RequestHandler request_handler, ServerLimits server_limits)
+      : contexts(std::move(io_contexts)),
         tls(tls_context),
         handler(std::move(request_handler)),
         limits(server_limits),
-        acceptor(net::make_strand(io_context)) {}
+        acceptor(net::make_strand(*contexts.front())) {}
 
   void Accept() {
-    acceptor.async_accept(net::make_strand(io),
+    net::io_context& target = *contexts[next_context++ % contexts.size()];
+    acceptor.async_accept(net::make_strand(target),
                           [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
                             if (ec == net::error::operation_aborted) return;
                             if (!ec)
@@ -141,7 +142,8 @@ struct HttpsServer::Listener : std::enable_shared_from_this<Listener> {
                           });
   }
 
-  net::io_context& io;
+  std::vector<net::io_context*> contexts;
+  std::size_t next_context = 0;  // only touched on the acceptor's strand
   ssl::context& tls;
   RequestHandler handler;
   ServerLimits limits;
@@ -149,9 +151,9 @@ struct HttpsServer::Listener : std::enable_shared_from_this<Listener> {
   std::shared_ptr<std::atomic<int>> in_flight = std::make_shared<std::atomic<int>>(0);
 };
 
-HttpsServer::HttpsServer(net::io_context& io, ssl::context& tls, RequestHandler handler,
-                         ServerLimits limits)
-    : listener_(std::make_shared<Listener>(io, tls, std::move(handler), limits)) {}
+HttpsServer::HttpsServer(std::vector<net::io_context*> contexts, ssl::context& tls,
+                         RequestHandler handler, ServerLimits limits)
+    : listener_(std::make_shared<Listener>(std::move(contexts), tls, std::move(handler), limits)) {}
 
 HttpsServer::~HttpsServer() { Stop(); }
 

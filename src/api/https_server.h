@@ -7,6 +7,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "api/http_types.h"
 #include "common/error.h"
@@ -24,8 +25,10 @@ struct ServerLimits {
 
 class HttpsServer {
  public:
-  HttpsServer(boost::asio::io_context& io, boost::asio::ssl::context& tls, RequestHandler handler,
-              ServerLimits limits = {});
+  // Accepts on the first context and spreads connections over all of them round-robin: with one
+  // context (and thread) per core, a connection's work never changes thread.
+  HttpsServer(std::vector<boost::asio::io_context*> contexts, boost::asio::ssl::context& tls,
+              RequestHandler handler, ServerLimits limits = {});
   ~HttpsServer();
 
   // Binds and starts accepting; returns the bound endpoint (port 0 picks a free port).

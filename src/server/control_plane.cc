@@ -1,6 +1,7 @@
 // The composition root of gangplankd.
 #include "server/control_plane.h"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -108,11 +109,19 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   const int threads = options.threads > 0
                           ? options.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  net::io_context io(threads);
+  // One io_context per thread: connections stay on the thread that accepted them.
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<net::io_context*> context_pointers;
+  for (int i = 0; i < threads; ++i) {
+    contexts.push_back(std::make_unique<net::io_context>(1));
+    context_pointers.push_back(contexts.back().get());
+  }
+  net::io_context& io = *contexts.front();
   SystemClock clock;
   std::shared_ptr<api::ApiService> service;  // set once the port (and so the URL) is known
-  api::HttpsServer server(
-      io, **tls, [&service](const api::HttpRequest& request) { return service->Handle(request); });
+  api::HttpsServer server(context_pointers, **tls, [&service](const api::HttpRequest& request) {
+    return service->Handle(request);
+  });
   auto bound = server.Listen(*endpoint);
   if (!bound) return Fail(err, bound.error());
   const std::string url = ServerUrl(*bound);
@@ -137,7 +146,10 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   net::steady_timer drain(io);
   int drain_ticks = 0;
   std::function<void()> wait_for_requests = [&] {
-    if (server.InFlight() == 0 || ++drain_ticks > 200) return io.stop();
+    if (server.InFlight() == 0 || ++drain_ticks > 200) {
+      for (auto& context : contexts) context->stop();
+      return;
+    }
     drain.expires_after(std::chrono::milliseconds(50));
     drain.async_wait([&](boost::system::error_code) { wait_for_requests(); });
   };
@@ -148,8 +160,12 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   out << "gangplankd: listening on " << url << " (data dir " << data_dir << ", credentials "
       << data_dir << "/credentials.json)" << std::endl;
 
+  // Idle contexts must not return from run() before shutdown.
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+  for (auto& context : contexts) keep_running.push_back(net::make_work_guard(*context));
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  for (int i = 1; i < threads; ++i)
+    pool.emplace_back([&contexts, i] { contexts[static_cast<std::size_t>(i)]->run(); });
   io.run();
   for (auto& thread : pool) thread.join();
   operations.Stop();

@@ -94,6 +94,13 @@ std::string IdKey(std::string_view id) {
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path) {
+  // Memory statistics take a process-wide mutex on every allocation; nothing here reads them,
+  // and with several threads reading they become the main point of contention.
+  static const int configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return sqlite3_initialize();
+  }();
+  (void)configured;
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -111,36 +118,43 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
     if (Status status = Exec(db, pragma); !status.ok()) return status.error();
   }
   if (Status migrated = store->Migrate(); !migrated.ok()) return migrated.error();
+  if (Status loaded = store->LoadCache(); !loaded.ok()) return loaded.error();
   return store;
 }
 
-SqliteStore::~SqliteStore() {
-  for (sqlite3* reader : idle_readers_) sqlite3_close(reader);
-  sqlite3_close(db_);
+SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+
+Status SqliteStore::LoadCache() {
+  Statement query(db_, "SELECT kind, id, parent_key, body, version FROM resources");
+  if (!query.ok()) return SqliteError(db_, "preparing the cache load");
+  int rc;
+  std::unique_lock lock(cache_mutex_);
+  while ((rc = query.Step()) == SQLITE_ROW) {
+    Resource row = Row(query);
+    cache_[row.kind][IdKey(row.id)] = std::move(row);
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, "loading the cache");
+  return OkStatus();
 }
 
-SqliteStore::Reader::~Reader() {
-  std::lock_guard lock(store_.readers_mutex_);
-  store_.idle_readers_.push_back(db_);
-}
-
-Result<std::unique_ptr<SqliteStore::Reader>> SqliteStore::AcquireReader() {
-  {
-    std::lock_guard lock(readers_mutex_);
-    if (!idle_readers_.empty()) {
-      sqlite3* db = idle_readers_.back();
-      idle_readers_.pop_back();
-      return std::make_unique<Reader>(*this, db);
+void SqliteStore::ApplyPendingToCache() {
+  std::unique_lock lock(cache_mutex_);
+  for (PendingChange& change : pending_) {
+    const std::string key = IdKey(change.row.id);
+    if (change.is_put) {
+      cache_[change.row.kind][key] = std::move(change.row);
+      continue;
+    }
+    // A delete takes the row and, whatever their kind, every row under it.
+    cache_[change.row.kind].erase(key);
+    const std::string prefix = key + "/";
+    for (auto& [kind, rows] : cache_) {
+      for (auto it = rows.lower_bound(prefix); it != rows.end() && it->first.starts_with(prefix);) {
+        it = rows.erase(it);
+      }
     }
   }
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    Error error = SqliteError(db, "cannot open a reader on " + path_.string());
-    sqlite3_close(db);
-    return error;
-  }
-  sqlite3_busy_timeout(db, 5000);
-  return std::make_unique<Reader>(*this, db);
+  pending_.clear();
 }
 
 Status SqliteStore::Migrate() {
@@ -172,94 +186,97 @@ Status SqliteStore::Migrate() {
 }
 
 Result<std::optional<Resource>> SqliteStore::Get(std::string_view kind, std::string_view id) {
-  auto reader = AcquireReader();
-  if (!reader) return reader.error();
-  sqlite3* db = (*reader)->get();
-  Statement query(
-      db, "SELECT kind, id, parent_key, body, version FROM resources WHERE kind = ? AND key = ?");
-  if (!query.ok()) return SqliteError(db, "preparing a read");
-  query.Bind(1, kind).Bind(2, IdKey(id));
-  const int rc = query.Step();
-  if (rc == SQLITE_DONE) return std::optional<Resource>();
-  if (rc != SQLITE_ROW) return SqliteError(db, "reading " + std::string(id));
-  return std::optional<Resource>(Row(query));
+  std::shared_lock lock(cache_mutex_);
+  const auto rows = cache_.find(std::string(kind));
+  if (rows == cache_.end()) return std::optional<Resource>();
+  const auto row = rows->second.find(IdKey(id));
+  if (row == rows->second.end()) return std::optional<Resource>();
+  return std::optional<Resource>(row->second);
 }
 
 Result<std::vector<Resource>> SqliteStore::List(std::string_view kind, std::string_view parent) {
-  return ReadRows("SELECT kind, id, parent_key, body, version FROM resources "
-                  "WHERE kind = ? AND parent_key = ? ORDER BY key",
-                  kind, IdKey(parent));
+  const std::string parent_key = IdKey(parent);
+  std::shared_lock lock(cache_mutex_);
+  std::vector<Resource> rows;
+  const auto found = cache_.find(std::string(kind));
+  if (found == cache_.end()) return rows;
+  // Children's keys start with the parent's; the map is ordered, so they are one range.
+  for (auto it = found->second.lower_bound(parent_key + "/");
+       it != found->second.end() && it->first.starts_with(parent_key + "/"); ++it) {
+    if (it->second.parent == parent_key) rows.push_back(it->second);
+  }
+  return rows;
 }
 
 // Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back when it fails.
-template <typename T, typename Body>
-Result<T> InTransaction(sqlite3* db, Body body) {
+// Runs `body` inside BEGIN IMMEDIATE … COMMIT; `on_commit` runs after a successful commit and
+// `on_rollback` after a failed one (the cache follows what SQLite made durable).
+template <typename T, typename Body, typename OnCommit, typename OnRollback>
+Result<T> InTransaction(sqlite3* db, Body body, OnCommit on_commit, OnRollback on_rollback) {
   if (Status begun = Exec(db, "BEGIN IMMEDIATE"); !begun.ok()) return begun.error();
   Result<T> result = body();
   if (!result.ok()) {
     (void)Exec(db, "ROLLBACK");
+    on_rollback();
     return result;
   }
   if (Status committed = Exec(db, "COMMIT"); !committed.ok()) {
     (void)Exec(db, "ROLLBACK");
+    on_rollback();
     return committed.error();
   }
+  on_commit();
   return result;
 }
 
 Result<Resource> SqliteStore::Put(const Resource& resource, Precondition precondition) {
-  std::lock_guard lock(mutex_);
-  return InTransaction<Resource>(db_, [&] { return PutLocked(resource, precondition); });
+  auto stored = Apply({Mutation::Put(resource, precondition)});
+  if (!stored) return stored.error();
+  return std::move(stored->front());
 }
 
 Status SqliteStore::Delete(std::string_view kind, std::string_view id, Precondition precondition) {
   std::lock_guard lock(mutex_);
-  auto result = InTransaction<bool>(db_, [&]() -> Result<bool> {
-    Status deleted = DeleteLocked(kind, id, precondition, false);
-    if (!deleted.ok()) return deleted.error();
-    return true;
-  });
+  auto result = InTransaction<bool>(
+      db_,
+      [&]() -> Result<bool> {
+        Status deleted = DeleteLocked(kind, id, precondition, false);
+        if (!deleted.ok()) return deleted.error();
+        return true;
+      },
+      [this] { ApplyPendingToCache(); }, [this] { pending_.clear(); });
   if (!result.ok()) return result.error();
   return OkStatus();
 }
 
 Result<std::vector<Resource>> SqliteStore::Apply(const std::vector<Mutation>& mutations) {
   std::lock_guard lock(mutex_);
-  return InTransaction<std::vector<Resource>>(db_, [&]() -> Result<std::vector<Resource>> {
-    std::vector<Resource> stored;
-    for (const Mutation& mutation : mutations) {
-      if (mutation.type == Mutation::Type::kPut) {
-        auto put = PutLocked(mutation.resource, mutation.precondition);
-        if (!put) return put.error();
-        stored.push_back(std::move(put.value()));
-      } else {
-        Status deleted =
-            DeleteLocked(mutation.resource.kind, mutation.resource.id, mutation.precondition, true);
-        if (!deleted.ok()) return deleted.error();
-      }
-    }
-    return stored;
-  });
+  return InTransaction<std::vector<Resource>>(
+      db_,
+      [&]() -> Result<std::vector<Resource>> {
+        std::vector<Resource> stored;
+        for (const Mutation& mutation : mutations) {
+          if (mutation.type == Mutation::Type::kPut) {
+            auto put = PutLocked(mutation.resource, mutation.precondition);
+            if (!put) return put.error();
+            stored.push_back(std::move(put.value()));
+          } else {
+            Status deleted = DeleteLocked(mutation.resource.kind, mutation.resource.id,
+                                          mutation.precondition, true);
+            if (!deleted.ok()) return deleted.error();
+          }
+        }
+        return stored;
+      },
+      [this] { ApplyPendingToCache(); }, [this] { pending_.clear(); });
 }
 
 Result<std::vector<Resource>> SqliteStore::ListKind(std::string_view kind) {
-  return ReadRows("SELECT kind, id, parent_key, body, version FROM resources WHERE kind = ? ORDER BY key",
-                  kind, {});
-}
-
-Result<std::vector<Resource>> SqliteStore::ReadRows(const char* sql, std::string_view first,
-                                                    std::optional<std::string> second) {
-  auto reader = AcquireReader();
-  if (!reader) return reader.error();
-  sqlite3* db = (*reader)->get();
-  Statement query(db, sql);
-  if (!query.ok()) return SqliteError(db, "preparing a list");
-  query.Bind(1, first);
-  if (second) query.Bind(2, *second);
+  std::shared_lock lock(cache_mutex_);
   std::vector<Resource> rows;
-  int rc;
-  while ((rc = query.Step()) == SQLITE_ROW) rows.push_back(Row(query));
-  if (rc != SQLITE_DONE) return SqliteError(db, "listing");
+  if (const auto found = cache_.find(std::string(kind)); found != cache_.end()) {
+    for (const auto& [key, row] : found->second) rows.push_back(row);
+  }
   return rows;
 }
 
@@ -289,6 +306,7 @@ Result<Resource> SqliteStore::PutLocked(const Resource& resource, Precondition p
       .Bind(5, stored.body)
       .Bind(6, stored.version);
   if (write.Step() != SQLITE_DONE) return SqliteError(db_, "writing " + stored.id);
+  pending_.push_back({true, stored});
   return stored;
 }
 
@@ -316,6 +334,7 @@ Status SqliteStore::DeleteLocked(std::string_view kind, std::string_view id,
   }
   remove.Bind(1, kind).Bind(2, key).Bind(3, prefix + "/%");
   if (remove.Step() != SQLITE_DONE) return SqliteError(db_, "deleting " + std::string(id));
+  pending_.push_back({false, Resource{std::string(kind), std::string(id), {}, {}, 0}});
   return OkStatus();
 }
 

@@ -1,10 +1,13 @@
-// Store on SQLite: WAL journal, synchronous=FULL, numbered schema migrations.
+// Store on SQLite: WAL journal, synchronous=FULL, numbered schema migrations, an in-memory read
+// cache.
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <vector>
 
 #include "store/store.h"
@@ -30,24 +33,9 @@ class SqliteStore final : public Store {
  private:
   SqliteStore(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
 
-  // A read-only connection of its own for the calling thread's read, returned to the pool after:
-  // readers run concurrently under WAL while writes serialise on db_.
-  class Reader {
-   public:
-    Reader(SqliteStore& store, sqlite3* db) : store_(store), db_(db) {}
-    ~Reader();
-    Reader(const Reader&) = delete;
-    Reader& operator=(const Reader&) = delete;
-    sqlite3* get() const { return db_; }
-
-   private:
-    SqliteStore& store_;
-    sqlite3* db_;
-  };
-  Result<std::unique_ptr<Reader>> AcquireReader();
-  // Rows of a SELECT over resources with one or two text parameters, on a reader.
-  Result<std::vector<Resource>> ReadRows(const char* sql, std::string_view first,
-                                         std::optional<std::string> second);
+  Status LoadCache();
+  // Applies the writes of a committed transaction to the cache (under mutex_).
+  void ApplyPendingToCache();
   Status Migrate();
   // The bodies of Put and Delete, inside a transaction the caller holds.
   Result<Resource> PutLocked(const Resource& resource, Precondition precondition);
@@ -58,8 +46,15 @@ class SqliteStore final : public Store {
   std::filesystem::path path_;
   int schema_version_ = 0;
   std::mutex mutex_;  // one connection, one writer at a time; SQLite serialises writes anyway
-  std::mutex readers_mutex_;
-  std::vector<sqlite3*> idle_readers_;
+  // Every row, in memory: this process is the store's only writer, so reads are served from here
+  // (no SQLite transaction, no file lock per read) and SQLite is the durable copy.
+  mutable std::shared_mutex cache_mutex_;
+  std::map<std::string, std::map<std::string, Resource>> cache_;  // kind → id key → row
+  struct PendingChange {
+    bool is_put;
+    Resource row;  // for deletes: kind and id key
+  };
+  std::vector<PendingChange> pending_;  // writes of the open transaction
 };
 
 }  // namespace gangplank::store
