@@ -35,6 +35,13 @@ std::string NewUuid() {
   return out;
 }
 
-std::string NewSecret(std::size_t bytes) { return Base64UrlEncode(RandomBytes(bytes)); }
+std::string NewSecret(std::size_t bytes) {
+  // A secret that starts with '-' is read as an option by command lines (az login -p -x… fails),
+  // so draw again until it starts with a letter or digit (one draw in 32 needs a retry).
+  for (;;) {
+    std::string secret = Base64UrlEncode(RandomBytes(bytes));
+    if (secret.empty() || (secret[0] != '-' && secret[0] != '_')) return secret;
+  }
+}
 
 }  // namespace gangplank

@@ -11,7 +11,8 @@ std::string RandomBytes(std::size_t count);
 // A random (version 4) UUID in lowercase 8-4-4-4-12 form.
 std::string NewUuid();
 
-// A random secret of `bytes` bytes, base64url without padding (safe in JSON, URLs and forms).
+// A random secret of `bytes` bytes, base64url without padding (safe in JSON, URLs and forms),
+// never starting with '-' or '_' so that command lines do not take it for an option.
 std::string NewSecret(std::size_t bytes = 32);
 
 }  // namespace gangplank

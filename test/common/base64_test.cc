@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include "common/random.h"
+
 namespace gangplank {
 namespace {
 
@@ -21,6 +25,20 @@ TEST(Base64Test, RefusesNonCanonicalInput) {
        {"YWI", "YW=I", "Y===", " YWI=", "YWI=\n", "YW!=", "YWJj\tZA==", "YWJ=", "YR=="}) {
     EXPECT_FALSE(Base64DecodeStrict(bad).has_value()) << bad;
   }
+}
+
+TEST(RandomTest, SecretsNeverStartLikeAnOptionAndDiffer) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string secret = NewSecret(32);
+    ASSERT_EQ(secret.size(), 43u);
+    EXPECT_NE(secret[0], '-') << secret;
+    EXPECT_NE(secret[0], '_') << secret;
+    seen.insert(secret);
+  }
+  EXPECT_EQ(seen.size(), 2000u);
+  EXPECT_EQ(NewUuid().size(), 36u);
+  EXPECT_EQ(NewUuid()[14], '4');
 }
 
 }  // namespace
