@@ -141,7 +141,24 @@ SpecResult<std::optional<SshModel>> ParseLinuxProfile(const json::object& proper
   return std::optional<SshModel>(std::move(model));
 }
 
+std::optional<SpecError> CheckStringFields(const json::object& object,
+                                           std::initializer_list<const char*> names,
+                                           const std::string& path) {
+  for (const char* name : names) {
+    const json::value* value = object.if_contains(name);
+    if (value != nullptr && !value->is_string() && !value->is_null()) {
+      return Invalid(std::string(name) + " must be a string.",
+                     path.empty() ? name : path + "." + name);
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<SpecError> ValidatePoolProperties(json::object& properties, const std::string& path) {
+  if (auto error = CheckStringFields(
+          properties, {"osType", "osSKU", "type", "mode", "vmSize", "orchestratorVersion"}, path)) {
+    return error;
+  }
   const std::string os_type = StringOr(properties, "osType", "Linux");
   if (os_type != "Linux") {
     return Invalid("osType '" + os_type +

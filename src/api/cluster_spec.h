@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <variant>
@@ -42,6 +43,11 @@ SpecResult<std::optional<SshModel>> ParseLinuxProfile(const boost::json::object&
 // "properties.agentPoolProfiles[0]").
 std::optional<SpecError> ValidatePoolProperties(boost::json::object& properties,
                                                 const std::string& path);
+
+// A 400 when any of `names` is present in `object` with a value that is neither a string nor null.
+std::optional<SpecError> CheckStringFields(const boost::json::object& object,
+                                           std::initializer_list<const char*> names,
+                                           const std::string& path);
 
 // The node image a new or reimaged node of this OS SKU gets.
 std::string LatestNodeImage(const boost::json::object& pool_properties);

@@ -444,6 +444,10 @@ HttpResponse PutCluster(const ApiRequest& request, const HandlerContext& context
   } else if (body->contains("properties")) {
     return Error400(request, {"InvalidParameter", "properties must be an object.", "properties"});
   }
+  if (auto error = CheckStringFields(
+          properties, {"kubernetesVersion", "dnsPrefix", "nodeResourceGroup"}, "properties")) {
+    return Error400(request, *error);
+  }
   auto linux_profile = ParseLinuxProfile(properties);
   if (auto* error = std::get_if<SpecError>(&linux_profile)) return Error400(request, *error);
   std::optional<SshModel> requested_ssh = std::get<std::optional<SshModel>>(linux_profile);

@@ -408,6 +408,21 @@ TEST_F(ManagedClusterTest, MissingParentsAndBadInputAreClear4xx) {
                 kGroup + "/providers/Microsoft.ContainerService/managedClusters/-bad" + kVersion,
                 ClusterBody(json::array{NewKey()}))),
       "InvalidParameter");
+  // Wrong types anywhere in the body are 400s, never 500s.
+  for (const char* bad :
+       {R"("kubernetesVersion": 5)", R"("dnsPrefix": [])", R"("linuxProfile": "x")",
+        R"("agentPoolProfiles": {})", R"("agentPoolProfiles": [5])",
+        R"("agentPoolProfiles": [{"name": 5}])",
+        R"("agentPoolProfiles": [{"name": "p", "mode": 5}])",
+        R"("agentPoolProfiles": [{"name": "p", "mode": "System", "osSKU": true}])",
+        R"("agentPoolProfiles": [{"name": "p", "mode": "System", "securityProfile": 1}])"}) {
+    const auto response = Send(HttpVerb::put, kCluster + kVersion,
+                               std::string(R"({"location":"westus2","properties":{)") + bad + "}}");
+    EXPECT_EQ(response.result(), HttpStatus::bad_request) << bad << ": " << response.body();
+  }
+  EXPECT_EQ(Code(Send(HttpVerb::put, kCluster + "/agentPools/p1" + kVersion,
+                      R"({"properties":{"osType":7}})")),
+            "InvalidParameter");
   EXPECT_EQ(Code(Send(HttpVerb::get, kCluster + kVersion)), "ResourceNotFound");
   EXPECT_EQ(
       Code(Send(HttpVerb::put, kCluster + "/agentPools/p1" + kVersion, R"({"properties":{}})")),
