@@ -675,15 +675,16 @@ HttpResponse StartAsync(const ApiRequest& request, const HandlerContext& context
   doc["resource"].as_object()["properties"].as_object()["provisioningState"] = state;
   store::Resource updated = row;
   updated.body = json::serialize(doc);
-  const std::string location =
-      pool ? "" : std::string(doc["resource"].as_object()["location"].as_string());
-  std::string where = location;
+  // Operations live under the cluster's location, pool operations too.
+  std::string location;
   if (pool) {
     auto cluster = context.store.Get(kClusterKind, names.cluster_id());
     if (!cluster || !cluster->has_value()) return ClusterNotFound(request, names);
-    where = std::string(json::parse((*cluster)->body).at("resource").at("location").as_string());
+    location = std::string(json::parse((*cluster)->body).at("resource").at("location").as_string());
+  } else {
+    location = std::string(doc["resource"].as_object()["location"].as_string());
   }
-  auto started = context.operations.Begin(names.subscription, where, type,
+  auto started = context.operations.Begin(names.subscription, location, type,
                                           pool ? names.pool_id() : names.cluster_id());
   auto applied = context.store.Apply(
       {store::Mutation::Put(updated, store::Precondition::AtVersion(row.version)), started.record});
