@@ -928,59 +928,78 @@ std::vector<store::Mutation> MarkFailed(store::Store& store, std::string_view ki
   return {store::Mutation::Put(updated)};
 }
 
+// Runners whose work is done in one step: the store reflects the finished state at once.
+controller::OperationRunner OneStep(
+    std::function<Result<std::vector<store::Mutation>>(const controller::Operation&, store::Store&)>
+        run,
+    std::function<std::vector<store::Mutation>(const controller::Operation&, store::Store&,
+                                               const Error&)>
+        on_failure) {
+  return {[run = std::move(run)](const controller::Operation& op,
+                                 store::Store& store) -> Result<controller::Step> {
+            auto changes = run(op, store);
+            if (!changes) return changes.error();
+            return controller::Step::Done(std::move(changes.value()));
+          },
+          std::move(on_failure)};
+}
+
 }  // namespace
 
 void RegisterContainerServiceRunners(controller::OperationsEngine& operations) {
+  const auto mark_failed = [](std::string_view kind) {
+    return [kind](const controller::Operation& op, store::Store& store, const Error&) {
+      return MarkFailed(store, kind, op.target);
+    };
+  };
   operations.Register(kPutCluster,
-                      {[](const controller::Operation& op,
-                          store::Store& store) -> Result<std::vector<store::Mutation>> {
-                         auto changes = SetSucceeded(store, kClusterKind, op.target);
-                         if (!changes) return changes;
-                         auto pools = store.List(kPoolKind, op.target);
-                         if (!pools) return pools.error();
-                         for (const auto& pool : *pools) {
-                           for (auto part : {SetSucceeded(store, kPoolKind, pool.id),
-                                             ReconcileMachines(store, pool, false)}) {
-                             if (!part) return part;
-                             for (auto& change : *part) changes->push_back(std::move(change));
-                           }
-                         }
-                         return changes;
-                       },
-                       [](const controller::Operation& op, store::Store& store, const Error&) {
-                         return MarkFailed(store, kClusterKind, op.target);
-                       }});
+                      OneStep(
+                          [](const controller::Operation& op,
+                             store::Store& store) -> Result<std::vector<store::Mutation>> {
+                            auto changes = SetSucceeded(store, kClusterKind, op.target);
+                            if (!changes) return changes;
+                            auto pools = store.List(kPoolKind, op.target);
+                            if (!pools) return pools.error();
+                            for (const auto& pool : *pools) {
+                              for (auto part : {SetSucceeded(store, kPoolKind, pool.id),
+                                                ReconcileMachines(store, pool, false)}) {
+                                if (!part) return part;
+                                for (auto& change : *part) changes->push_back(std::move(change));
+                              }
+                            }
+                            return changes;
+                          },
+                          mark_failed(kClusterKind)));
+  operations.Register(kDeleteCluster,
+                      OneStep(
+                          [](const controller::Operation& op,
+                             store::Store&) -> Result<std::vector<store::Mutation>> {
+                            return std::vector<store::Mutation>{
+                                store::Mutation::Delete(std::string(kClusterKind), op.target)};
+                          },
+                          nullptr));
   operations.Register(
-      kDeleteCluster,
-      {[](const controller::Operation& op, store::Store&) -> Result<std::vector<store::Mutation>> {
-         return std::vector<store::Mutation>{
-             store::Mutation::Delete(std::string(kClusterKind), op.target)};
-       },
-       nullptr});
-  operations.Register(kPutPool,
-                      {[](const controller::Operation& op, store::Store& store) {
-                         return FinishPool(store, op.target, false, {});
-                       },
-                       [](const controller::Operation& op, store::Store& store, const Error&) {
-                         return MarkFailed(store, kPoolKind, op.target);
-                       }});
-  operations.Register(kDeletePool, {[](const controller::Operation& op,
-                                       store::Store&) -> Result<std::vector<store::Mutation>> {
-                                      return std::vector<store::Mutation>{store::Mutation::Delete(
-                                          std::string(kPoolKind), op.target)};
-                                    },
-                                    nullptr});
+      kPutPool, OneStep([](const controller::Operation& op,
+                           store::Store& store) { return FinishPool(store, op.target, false, {}); },
+                        mark_failed(kPoolKind)));
+  operations.Register(kDeletePool,
+                      OneStep(
+                          [](const controller::Operation& op,
+                             store::Store&) -> Result<std::vector<store::Mutation>> {
+                            return std::vector<store::Mutation>{
+                                store::Mutation::Delete(std::string(kPoolKind), op.target)};
+                          },
+                          nullptr));
   operations.Register(kUpgradeImage,
-                      {[](const controller::Operation& op, store::Store& store) {
-                         return FinishPool(store, op.target, true, [](json::object& doc) {
-                           json::object& properties =
-                               doc["resource"].as_object()["properties"].as_object();
-                           properties["nodeImageVersion"] = LatestNodeImage(properties);
-                         });
-                       },
-                       [](const controller::Operation& op, store::Store& store, const Error&) {
-                         return MarkFailed(store, kPoolKind, op.target);
-                       }});
+                      OneStep(
+                          [](const controller::Operation& op, store::Store& store) {
+                            return FinishPool(store, op.target, true, [](json::object& doc) {
+                              json::object& properties =
+                                  doc["resource"].as_object()["properties"].as_object();
+                              properties["nodeImageVersion"] = LatestNodeImage(properties);
+                            });
+                          },
+                          mark_failed(kPoolKind)));
 }
 
 HttpResponse HandleContainerService(const ApiRequest& request, const HandlerContext& context) {

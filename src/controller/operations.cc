@@ -27,9 +27,22 @@ Operation FromJson(const store::Resource& row) {
   if (const auto* end = doc.if_contains("endTime"); end && end->is_string()) {
     operation.end_time = std::string(end->get_string());
   }
+  if (const auto* percent = doc.if_contains("percentComplete"); percent && percent->is_int64()) {
+    operation.percent_complete = static_cast<int>(percent->get_int64());
+  }
+  if (const auto* properties = doc.if_contains("properties");
+      properties && properties->is_object()) {
+    if (const auto* progress = properties->get_object().if_contains("progress");
+        progress && progress->is_string()) {
+      operation.progress = std::string(progress->get_string());
+    }
+  }
   const json::object& work = doc.at("work").as_object();
   operation.type = std::string(work.at("type").as_string());
   operation.target = std::string(work.at("target").as_string());
+  if (const auto* ended = work.if_contains("endedAt"); ended && ended->is_int64()) {
+    operation.ended_at = ended->get_int64();
+  }
   if (const auto* error = doc.if_contains("error"); error && error->is_object()) {
     operation.error = MakeError(StatusCode::kInternal, std::string(error->at("code").as_string()),
                                 std::string(error->at("message").as_string()));
@@ -39,13 +52,19 @@ Operation FromJson(const store::Resource& row) {
 
 std::string ToJson(const Operation& operation) {
   json::object doc = json::parse(OperationStatusJson(operation)).as_object();
-  doc["work"] = json::object{{"type", operation.type}, {"target", operation.target}};
+  json::object work{{"type", operation.type}, {"target", operation.target}};
+  if (operation.ended_at != 0) work["endedAt"] = operation.ended_at;
+  doc["work"] = std::move(work);
   return json::serialize(doc);
 }
 
 store::Resource Row(const Operation& operation) {
   const std::string parent = operation.id.substr(0, operation.id.find("/providers/"));
   return store::Resource{std::string(kOperationKind), operation.id, parent, ToJson(operation), 0};
+}
+
+std::chrono::milliseconds Backoff(int attempt) {
+  return std::chrono::milliseconds(std::min(5000, 50 << std::min(attempt, 7)));
 }
 
 }  // namespace
@@ -68,6 +87,9 @@ std::string OperationStatusJson(const Operation& operation) {
   json::object doc{
       {"name", operation.name}, {"status", operation.status}, {"startTime", operation.start_time}};
   if (!operation.end_time.empty()) doc["endTime"] = operation.end_time;
+  if (operation.percent_complete) doc["percentComplete"] = *operation.percent_complete;
+  if (!operation.progress.empty())
+    doc["properties"] = json::object{{"progress", operation.progress}};
   if (operation.error) {
     doc["error"] =
         json::object{{"code", operation.error->reason}, {"message", operation.error->message}};
@@ -75,8 +97,9 @@ std::string OperationStatusJson(const Operation& operation) {
   return json::serialize(doc);
 }
 
-OperationsEngine::OperationsEngine(store::Store& store, const Clock& clock)
-    : store_(store), clock_(clock) {}
+OperationsEngine::OperationsEngine(store::Store& store, const Clock& clock,
+                                   std::chrono::seconds retention)
+    : store_(store), clock_(clock), retention_(retention) {}
 
 OperationsEngine::~OperationsEngine() { Stop(); }
 
@@ -101,20 +124,44 @@ OperationsEngine::Started OperationsEngine::Begin(const std::string& subscriptio
 }
 
 void OperationsEngine::Enqueue(const std::string& operation_id) {
+  auto found = Get(operation_id);
   {
     std::lock_guard lock(mutex_);
+    if (found && found->has_value() && (*found)->status == "InProgress") {
+      unfinished_[store::IdKey((*found)->target)].insert(store::IdKey(operation_id));
+    }
     if (!queued_.insert(operation_id).second) return;
-    queue_.push_back(operation_id);
+    ready_.push_back(operation_id);
   }
   wake_.notify_one();
 }
 
 Status OperationsEngine::ResumeUnfinished() {
+  if (Status pruned = PruneFinished(); !pruned.ok()) return pruned;
   auto rows = store_.ListKind(kOperationKind);
   if (!rows) return rows.error();
   for (const auto& row : *rows) {
     if (FromJson(row).status == "InProgress") Enqueue(row.id);
   }
+  return OkStatus();
+}
+
+Status OperationsEngine::PruneFinished() {
+  auto rows = store_.ListKind(kOperationKind);
+  if (!rows) return rows.error();
+  const long long cutoff = UnixSeconds(clock_.Now()) - retention_.count();
+  std::vector<store::Mutation> expired;
+  for (const auto& row : *rows) {
+    const Operation operation = FromJson(row);
+    // Records written before endedAt existed have none; they expire from now on.
+    if (operation.status != "InProgress" && operation.ended_at != 0 &&
+        operation.ended_at < cutoff) {
+      expired.push_back(store::Mutation::Delete(std::string(kOperationKind), row.id));
+    }
+  }
+  if (expired.empty()) return OkStatus();
+  auto applied = store_.Apply(expired);
+  if (!applied) return applied.error();
   return OkStatus();
 }
 
@@ -126,86 +173,145 @@ Result<std::optional<Operation>> OperationsEngine::Get(std::string_view id) {
 }
 
 bool OperationsEngine::HasUnfinished(std::string_view resource_id) {
-  auto rows = store_.ListKind(kOperationKind);
-  if (!rows) return true;  // when in doubt, refuse the concurrent change
-  const std::string key = store::IdKey(resource_id);
-  for (const auto& row : *rows) {
-    const Operation operation = FromJson(row);
-    if (operation.status == "InProgress" && store::IdKey(operation.target) == key) return true;
-  }
-  return false;
+  std::lock_guard lock(mutex_);
+  return unfinished_.contains(store::IdKey(resource_id));
+}
+
+void OperationsEngine::MarkFinished(const Operation& operation) {
+  std::lock_guard lock(mutex_);
+  const auto found = unfinished_.find(store::IdKey(operation.target));
+  if (found == unfinished_.end()) return;
+  found->second.erase(store::IdKey(operation.id));
+  if (found->second.empty()) unfinished_.erase(found);
+  attempts_.erase(operation.id);
 }
 
 Status OperationsEngine::Finish(Operation operation, std::vector<store::Mutation> changes) {
   operation.end_time = Rfc3339(clock_.Now());
+  operation.ended_at = UnixSeconds(clock_.Now());
+  if (operation.status == "Succeeded") operation.percent_complete = 100;
   changes.push_back(store::Mutation::Put(Row(operation)));
   auto applied = store_.Apply(changes);
   if (!applied) return applied.error();
+  MarkFinished(operation);
   return OkStatus();
 }
 
-bool OperationsEngine::RunOne(const std::string& id) {
+std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::string& id) {
   auto found = Get(id);
-  if (!found || !found->has_value()) return true;  // gone: nothing to do
+  if (!found) return Backoff(0);                 // the store could not be read; try again
+  if (!found->has_value()) return std::nullopt;  // gone (its resource was deleted)
   Operation operation = **found;
-  if (operation.status != "InProgress") return true;
+  if (operation.status != "InProgress") {
+    MarkFinished(operation);
+    return std::nullopt;
+  }
+  const auto retry = [&] { return Backoff(attempts_[id]++); };
   const auto runner = runners_.find(operation.type);
   if (runner == runners_.end()) {
     operation.status = "Failed";
     operation.error = MakeError(StatusCode::kInternal, "UnknownOperation",
                                 "this server cannot run operations of type " + operation.type);
-    return Finish(operation, {}).ok();
+    if (Finish(operation, {}).ok()) return std::nullopt;
+    return retry();
   }
-  auto changes = runner->second.run(operation, store_);
-  if (changes.ok()) {
+  auto step = runner->second.run(operation, store_);
+  if (step.ok() && step->done) {
     operation.status = "Succeeded";
-    if (Finish(operation, std::move(changes.value())).ok()) return true;
-    return false;  // the store refused; try again
+    if (Finish(operation, std::move(step->changes)).ok()) return std::nullopt;
+    return retry();  // the store refused; try again
   }
-  if (Retryable(changes.error()) && ++attempts_[id] < kMaxAttempts) return false;
+  if (step.ok()) {
+    // Progress: commit what the runner did and what it says, then look again later.
+    const bool reported = step->progress != operation.progress ||
+                          step->percent_complete != operation.percent_complete;
+    operation.progress = step->progress;
+    operation.percent_complete = step->percent_complete;
+    if (reported) step->changes.push_back(store::Mutation::Put(Row(operation)));
+    if (!step->changes.empty() && !store_.Apply(step->changes).ok()) return retry();
+    attempts_.erase(id);
+    return step->requeue_after;
+  }
+  if (Retryable(step.error()) && attempts_[id] < kMaxAttempts) return retry();
   operation.status = "Failed";
-  operation.error = changes.error();
+  operation.error = step.error();
   std::vector<store::Mutation> rollback;
   if (runner->second.on_failure)
-    rollback = runner->second.on_failure(operation, store_, changes.error());
-  return Finish(operation, std::move(rollback)).ok();
+    rollback = runner->second.on_failure(operation, store_, step.error());
+  if (Finish(operation, std::move(rollback)).ok()) return std::nullopt;
+  return retry();
+}
+
+void OperationsEngine::PromoteDueLocked(SteadyTime now) {
+  while (!delayed_.empty() && delayed_.begin()->first <= now) {
+    const std::string id = delayed_.begin()->second;
+    delayed_.erase(delayed_.begin());
+    if (queued_.insert(id).second) ready_.push_back(id);
+  }
+}
+
+std::optional<std::string> OperationsEngine::PopReadyLocked() {
+  if (ready_.empty()) return std::nullopt;
+  std::string id = ready_.front();
+  ready_.pop_front();
+  queued_.erase(id);
+  return id;
 }
 
 void OperationsEngine::RunPending() {
+  // Operations that wait on the outside world run once per call; failed attempts are retried
+  // at once (tests have no time to wait for backoff), up to kMaxAttempts.
+  std::set<std::string> waiting;
   for (;;) {
-    std::string id;
+    std::optional<std::string> id;
     {
       std::lock_guard lock(mutex_);
-      if (queue_.empty()) return;
-      id = queue_.front();
-      queue_.pop_front();
-      queued_.erase(id);
+      id = PopReadyLocked();
     }
-    if (!RunOne(id)) Enqueue(id);
+    if (!id) break;
+    const int attempts_before = attempts_[*id];
+    const auto again = RunOne(*id);
+    if (!again) continue;
+    if (attempts_[*id] > attempts_before && attempts_[*id] <= kMaxAttempts) {
+      std::lock_guard lock(mutex_);
+      if (queued_.insert(*id).second) ready_.push_back(*id);
+    } else {
+      waiting.insert(*id);
+    }
+  }
+  std::lock_guard lock(mutex_);
+  for (const auto& id : waiting) {
+    if (queued_.insert(id).second) ready_.push_back(id);
   }
 }
 
 void OperationsEngine::Start() {
   worker_ = std::thread([this] {
+    auto next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
     for (;;) {
-      std::string id;
+      std::optional<std::string> id;
       {
         std::unique_lock lock(mutex_);
-        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (stopping_) return;
-        id = queue_.front();
-        queue_.pop_front();
-        queued_.erase(id);
+        for (;;) {
+          if (stopping_) return;
+          const auto now = std::chrono::steady_clock::now();
+          PromoteDueLocked(now);
+          if ((id = PopReadyLocked())) break;
+          const auto until = delayed_.empty()
+                                 ? now + std::chrono::minutes(1)
+                                 : std::min(delayed_.begin()->first, now + std::chrono::minutes(1));
+          wake_.wait_until(lock, until);
+          if (std::chrono::steady_clock::now() >= next_prune) break;
+        }
       }
-      if (!RunOne(id)) {
-        // Backoff before the retry: 50 ms, doubling, at most 5 s.
-        const int attempt = attempts_[id];
-        std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, std::chrono::milliseconds(std::min(5000, 50 << std::min(attempt, 7))),
-                       [this] { return stopping_; });
-        if (stopping_) return;
-        lock.unlock();
-        Enqueue(id);
+      if (!id) {
+        (void)PruneFinished();  // best effort; the next prune tries again
+        next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+        continue;
+      }
+      if (const auto again = RunOne(*id)) {
+        std::lock_guard lock(mutex_);
+        delayed_.emplace(std::chrono::steady_clock::now() + *again, *id);
       }
     }
   });
