@@ -19,9 +19,10 @@ struct ApiService::Impl {
   std::shared_ptr<auth::TokenService> tokens;
   const Clock& clock;
   controller::OperationsEngine& operations;
+  std::unique_ptr<ViewCache> views = std::make_unique<ViewCache>();
 
   HandlerContext Context() const {
-    return HandlerContext{config, store, *tokens, clock, operations};
+    return HandlerContext{config, store, *tokens, clock, operations, *views};
   }
 
   HttpResponse Unauthorized(const ApiRequest& request, std::string_view code,

@@ -32,11 +32,17 @@ HttpStatus HttpStatusFor(StatusCode code) {
 }
 
 HttpResponse JsonResponse(const HttpRequest& request, HttpStatus status, const json::value& body) {
+  return JsonTextResponse(
+      request, status, request.method() == HttpVerb::head ? std::string() : json::serialize(body));
+}
+
+HttpResponse JsonTextResponse(const HttpRequest& request, HttpStatus status,
+                              std::string_view body) {
   HttpResponse response(status, request.version());
   response.set(boost::beast::http::field::content_type, "application/json; charset=utf-8");
   response.set(boost::beast::http::field::server, "gangplankd");
   response.keep_alive(request.keep_alive());
-  if (request.method() != HttpVerb::head) response.body() = json::serialize(body);
+  if (request.method() != HttpVerb::head) response.body() = body;
   response.prepare_payload();
   return response;
 }

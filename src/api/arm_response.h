@@ -16,6 +16,9 @@ HttpStatus HttpStatusFor(StatusCode code);
 HttpResponse JsonResponse(const HttpRequest& request, HttpStatus status,
                           const boost::json::value& body);
 
+// The same, for a body already serialised (cached views).
+HttpResponse JsonTextResponse(const HttpRequest& request, HttpStatus status, std::string_view body);
+
 // A response without a body (HEAD, 204, a DELETE that is done).
 HttpResponse EmptyResponse(const HttpRequest& request, HttpStatus status);
 

@@ -3,6 +3,7 @@
 
 #include "api/api_request.h"
 #include "api/api_service.h"
+#include "api/view_cache.h"
 
 namespace gangplank::api {
 
@@ -12,6 +13,7 @@ struct HandlerContext {
   auth::TokenService& tokens;
   const Clock& clock;
   controller::OperationsEngine& operations;
+  ViewCache& views;
 };
 
 // identity_handlers.cc: cloud metadata and the ADFS-style token issuer (no bearer token needed).

@@ -134,6 +134,12 @@ struct HttpsServer::Listener : std::enable_shared_from_this<Listener> {
     acceptor.async_accept(net::make_strand(target),
                           [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
                             if (ec == net::error::operation_aborted) return;
+                            if (!ec) {
+                              // Responses go out whole; Nagle would hold the tail of a large one
+                              // until the client's delayed ACK (40 ms).
+                              beast::error_code ignored;
+                              socket.set_option(tcp::no_delay(true), ignored);
+                            }
                             if (!ec)
                               std::make_shared<Session>(std::move(socket), self->tls, self->handler,
                                                         self->limits, self->in_flight)

@@ -258,21 +258,71 @@ Result<std::vector<store::Resource>> MachinesOf(store::Store& store, const std::
   return rows;
 }
 
-std::string MachineAddress(const json::object& resource) {
-  return std::string(
-      resource.at("properties").at("network").at("ipAddresses").at(0).at("ip").as_string());
+// Node addresses come from 127.42.0.0/16 (local nodes listen on their own address). Each address
+// in use has a lease row naming its machine; a cursor row remembers where the last search ended, so
+// an allocation costs a few lookups however many machines exist. A lease whose machine is gone is
+// free again: deleting a pool or cluster removes its machines but not their leases.
+constexpr std::string_view kAddressLeaseKind = "nodeAddressLease";
+constexpr std::string_view kAddressCursorKind = "nodeAddressCursor";
+constexpr std::string_view kAddressRoot = "/gangplank/nodeAddresses";
+constexpr int kAddressCount = 256 * 254;  // 127.42.H.L, L in 1..254
+
+std::string AddressAt(int index) {
+  return "127.42." + std::to_string(index / 254) + "." + std::to_string(index % 254 + 1);
 }
 
-// The lowest address in 127.42.0.0/16 no machine uses (local nodes listen on their own address).
-std::optional<std::string> FreeAddress(std::set<std::string>& taken) {
-  for (int high = 0; high < 256; ++high) {
-    for (int low = 1; low < 255; ++low) {
-      std::string address = "127.42." + std::to_string(high) + "." + std::to_string(low);
-      if (taken.insert(address).second) return address;
+class AddressAllocator {
+ public:
+  explicit AddressAllocator(store::Store& store) : store_(store) {}
+
+  // The next free address for `machine_id`; its lease joins `changes`.
+  Result<std::string> Lease(const std::string& machine_id, std::vector<store::Mutation>& changes) {
+    if (!cursor_) {
+      auto row = store_.Get(kAddressCursorKind, kAddressRoot);
+      if (!row) return row.error();
+      cursor_version_ = row->has_value() ? (*row)->version : 0;
+      cursor_ =
+          row->has_value() ? static_cast<int>(json::parse((*row)->body).at("next").as_int64()) : 0;
     }
+    for (int probe = 0; probe < kAddressCount; ++probe) {
+      const int index = (*cursor_ + probe) % kAddressCount;
+      const std::string address = AddressAt(index);
+      if (taken_.contains(address)) continue;
+      const std::string lease_id = std::string(kAddressRoot) + "/" + address;
+      auto lease = store_.Get(kAddressLeaseKind, lease_id);
+      if (!lease) return lease.error();
+      if (lease->has_value()) {
+        const std::string owner(json::parse((*lease)->body).at("machine").as_string());
+        auto machine = store_.Get(kMachineKind, owner);
+        if (!machine) return machine.error();
+        if (machine->has_value()) continue;
+      }
+      taken_.insert(address);
+      cursor_ = (index + 1) % kAddressCount;
+      changes.push_back(store::Mutation::Put(
+          store::Resource{std::string(kAddressLeaseKind), lease_id, std::string(kAddressRoot),
+                          json::serialize(json::object{{"machine", machine_id}}), 0}));
+      return address;
+    }
+    return MakeError(StatusCode::kFailedPrecondition, "AddressSpaceExhausted",
+                     "no free node address is left in 127.42.0.0/16; delete unused pools");
   }
-  return std::nullopt;
-}
+
+  // The cursor's new position, once every lease of the batch is taken.
+  void Commit(std::vector<store::Mutation>& changes) {
+    if (!cursor_) return;
+    changes.push_back(store::Mutation::Put(
+        store::Resource{std::string(kAddressCursorKind), std::string(kAddressRoot), "",
+                        json::serialize(json::object{{"next", *cursor_}}), 0},
+        store::Precondition::AtVersion(cursor_version_)));
+  }
+
+ private:
+  store::Store& store_;
+  std::optional<int> cursor_;
+  std::int64_t cursor_version_ = 0;
+  std::set<std::string> taken_;  // leased in this batch, not yet in the store
+};
 
 json::object MachineResource(const std::string& id, const std::string& name,
                              const std::string& address, std::int64_t model_version,
@@ -301,12 +351,7 @@ Result<std::vector<store::Mutation>> ReconcileMachines(store::Store& store,
   const std::string pool = std::string(doc.at("resource").at("name").as_string());
   auto machines = MachinesOf(store, pool_row.id);
   if (!machines) return machines.error();
-  auto all = store.ListKind(kMachineKind);
-  if (!all) return all.error();
-  std::set<std::string> taken;
-  for (const auto& row : *all) {
-    taken.insert(MachineAddress(json::parse(row.body).at("resource").as_object()));
-  }
+  AddressAllocator addresses(store);
 
   std::vector<store::Mutation> changes;
   const auto existing = static_cast<std::int64_t>(machines->size());
@@ -335,19 +380,17 @@ Result<std::vector<store::Mutation>> ReconcileMachines(store::Store& store,
       keep == 0 ? 0 : MachineIndex((*machines)[static_cast<std::size_t>(keep - 1)]) + 1;
   const std::string digits = ScaleSetDigits(pool_row.parent);
   for (std::int64_t added = keep; added < count; ++added, ++next) {
-    auto address = FreeAddress(taken);
-    if (!address) {
-      return MakeError(StatusCode::kFailedPrecondition, "AddressSpaceExhausted",
-                       "no free node address is left in 127.42.0.0/16; delete unused pools");
-    }
     const std::string name = MachineName(pool, digits, next);
     const std::string id = pool_row.id + "/machines/" + name;
+    auto address = addresses.Lease(id, changes);
+    if (!address) return address.error();
     const json::object machine{
         {"resource", MachineResource(id, name, *address, model_version, image)}, {"index", next}};
     changes.push_back(store::Mutation::Put(
         store::Resource{std::string(kMachineKind), id, pool_row.id, json::serialize(machine), 0},
         store::Precondition::Absent()));
   }
+  addresses.Commit(changes);
   return changes;
 }
 
@@ -654,15 +697,34 @@ HttpResponse PutCluster(const ApiRequest& request, const HandlerContext& context
   return response;
 }
 
+// The cluster's view joins its row and its pools' rows; it is rendered once per store revision
+// (`revision` was read before `row`).
+Result<ViewCache::View> CachedClusterView(const HandlerContext& context, std::uint64_t revision,
+                                          const store::Resource& row) {
+  const std::string key = store::IdKey(row.id);
+  if (auto cached = context.views.Find(key, revision)) return *cached;
+  auto view = ClusterView(context.store, row);
+  if (!view) return view.error();
+  ViewCache::View rendered{std::make_shared<const std::string>(json::serialize(*view)),
+                           Etag(row.version)};
+  context.views.Insert(key, revision, rendered);
+  return rendered;
+}
+
 HttpResponse GetCluster(const ApiRequest& request, const HandlerContext& context,
                         const Names& names) {
-  auto row = context.store.Get(kClusterKind, names.cluster_id());
-  if (!row) return StoreFailure(request, row.error());
-  if (!row->has_value()) return ClusterNotFound(request, names);
-  auto view = ClusterView(context.store, **row);
-  if (!view) return StoreFailure(request, view.error());
-  HttpResponse response = JsonResponse(request.http, HttpStatus::ok, *view);
-  response.set(http::field::etag, Etag((*row)->version));
+  const std::uint64_t revision = context.store.Revision();
+  auto cached = context.views.Find(store::IdKey(names.cluster_id()), revision);
+  if (!cached) {
+    auto row = context.store.Get(kClusterKind, names.cluster_id());
+    if (!row) return StoreFailure(request, row.error());
+    if (!row->has_value()) return ClusterNotFound(request, names);
+    auto view = CachedClusterView(context, revision, **row);
+    if (!view) return StoreFailure(request, view.error());
+    cached = std::move(view.value());
+  }
+  HttpResponse response = JsonTextResponse(request.http, HttpStatus::ok, *cached->body);
+  response.set(http::field::etag, cached->etag);
   return response;
 }
 
@@ -719,20 +781,26 @@ HttpResponse DeleteCluster(const ApiRequest& request, const HandlerContext& cont
 HttpResponse ListClusters(const ApiRequest& request, const HandlerContext& context,
                           const std::string& subscription,
                           const std::optional<std::string>& group) {
+  const std::uint64_t revision = context.store.Revision();
   Result<std::vector<store::Resource>> rows =
       group ? context.store.List(kClusterKind,
                                  "/subscriptions/" + subscription + "/resourceGroups/" + *group)
             : context.store.ListKind(kClusterKind);
   if (!rows) return StoreFailure(request, rows.error());
-  json::array value;
+  // {"value": [views…]}, joined from the cached views without parsing them again.
+  std::string body = "{\"value\":[";
   const std::string prefix = store::IdKey("/subscriptions/" + subscription + "/");
+  bool first = true;
   for (const auto& row : *rows) {
     if (!store::IdKey(row.id).starts_with(prefix)) continue;
-    auto view = ClusterView(context.store, row);
+    auto view = CachedClusterView(context, revision, row);
     if (!view) return StoreFailure(request, view.error());
-    value.push_back(std::move(*view));
+    if (!first) body += ',';
+    body += *view->body;
+    first = false;
   }
-  return JsonResponse(request.http, HttpStatus::ok, json::object{{"value", std::move(value)}});
+  body += "]}";
+  return JsonTextResponse(request.http, HttpStatus::ok, body);
 }
 
 // ---- agent pools -----------------------------------------------------------------------------

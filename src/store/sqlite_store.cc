@@ -155,6 +155,7 @@ void SqliteStore::ApplyPendingToCache() {
     }
   }
   pending_.clear();
+  revision_.fetch_add(1, std::memory_order_release);
 }
 
 Status SqliteStore::Migrate() {

@@ -2,6 +2,7 @@
 // cache.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -27,6 +28,7 @@ class SqliteStore final : public Store {
   Status Delete(std::string_view kind, std::string_view id, Precondition precondition) override;
   Result<std::vector<Resource>> Apply(const std::vector<Mutation>& mutations) override;
   Result<std::vector<Resource>> ListKind(std::string_view kind) override;
+  std::uint64_t Revision() const override { return revision_.load(std::memory_order_acquire); }
 
   int schema_version() const { return schema_version_; }
 
@@ -54,7 +56,8 @@ class SqliteStore final : public Store {
     bool is_put;
     Resource row;  // for deletes: kind and id key
   };
-  std::vector<PendingChange> pending_;  // writes of the open transaction
+  std::vector<PendingChange> pending_;      // writes of the open transaction
+  std::atomic<std::uint64_t> revision_{1};  // bumped after each commit reaches the cache
 };
 
 }  // namespace gangplank::store

@@ -61,6 +61,9 @@ class Store {
   virtual Result<std::vector<Resource>> Apply(const std::vector<Mutation>& mutations) = 0;
   // Every row of a kind, whatever its parent (operations to resume after a restart).
   virtual Result<std::vector<Resource>> ListKind(std::string_view kind) = 0;
+  // A number that changes whenever a write commits (like etcd's revision): anything derived from
+  // reads taken after Revision() returned r is current for as long as Revision() still returns r.
+  virtual std::uint64_t Revision() const = 0;
 };
 
 // Lowercase ASCII: the comparison key of ARM ids.

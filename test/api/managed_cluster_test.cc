@@ -272,6 +272,32 @@ TEST_F(ManagedClusterTest, ConcurrentChangesAre409AndETagsAreChecked) {
             HttpStatus::ok);
 }
 
+TEST_F(ManagedClusterTest, ClusterGetsFollowEveryWriteDespiteTheRenderedViewCache) {
+  ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{NewKey()})).result(),
+            HttpStatus::created);
+  operations_->RunPending();
+  const auto first = Send(HttpVerb::get, kCluster + kVersion);
+  const auto again = Send(HttpVerb::get, kCluster + kVersion);
+  EXPECT_EQ(first.body(), again.body());
+  EXPECT_EQ(first[http::field::etag], again[http::field::etag]);
+  // A pool write changes the cluster's view (agentPoolProfiles) but not the cluster's row.
+  ASSERT_EQ(Send(HttpVerb::put, kCluster + "/agentPools/nodepool1" + kVersion,
+                 R"({"properties":{"count":5,"mode":"System"}})")
+                .result(),
+            HttpStatus::ok);
+  EXPECT_EQ(Get(kCluster).at("properties").at("agentPoolProfiles").at(0).at("provisioningState"),
+            "Updating");
+  operations_->RunPending();
+  const json::object after = Get(kCluster);
+  EXPECT_EQ(after.at("properties").at("agentPoolProfiles").at(0).at("count"), 5);
+  EXPECT_EQ(after.at("properties").at("agentPoolProfiles").at(0).at("provisioningState"),
+            "Succeeded");
+  // A deleted cluster is gone at once.
+  ASSERT_EQ(Send(HttpVerb::delete_, kCluster + kVersion).result(), HttpStatus::accepted);
+  operations_->RunPending();
+  EXPECT_EQ(Send(HttpVerb::get, kCluster + kVersion).result(), HttpStatus::not_found);
+}
+
 TEST_F(ManagedClusterTest, DeleteIsA202WithLocationAndFinishes) {
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{NewKey()})).result(),
             HttpStatus::created);
