@@ -18,6 +18,15 @@ TempDir::TempDir() {
   path_ = pattern;
 }
 
+TempDir::TempDir(const std::string& base, unsigned mode) {
+  std::filesystem::create_directories(base);
+  ::chmod(base.c_str(), 0755);
+  std::string pattern = base + "/test-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed in " + base);
+  ::chmod(pattern.c_str(), mode);
+  path_ = pattern;
+}
+
 TempDir::~TempDir() {
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);

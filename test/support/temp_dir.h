@@ -10,6 +10,9 @@ namespace gangplank::testing {
 class TempDir {
  public:
   TempDir();
+  // A directory under `base` (created 0755 if missing) with `mode`: for files that must pass
+  // sshd's StrictModes, which refuses anything under the world-writable /tmp.
+  TempDir(const std::string& base, unsigned mode);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

@@ -1,0 +1,203 @@
+// Level-based reconciliation of one node: files, host keys, users, sshd.
+#include "node/node_agent.h"
+
+#include <pwd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <thread>
+
+#include "common/file_io.h"
+#include "node/login_events.h"
+
+namespace gangplank::node {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uintmax_t kMaxLogBytes = 4u << 20;  // logs beyond this are cut to their newer half
+
+std::string NowRfc3339() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// Keeps a log under its cap by dropping its older half.
+void CapLog(const fs::path& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec || size <= kMaxLogBytes) return;
+  auto text = ReadFile(path);
+  if (!text) return;
+  std::string kept = text->substr(text->size() / 2);
+  kept = kept.substr(std::min(kept.size(), kept.find('\n') + 1));
+  (void)WriteFileAtomically(path, kept, 0600, IfExists::kReplace);
+}
+
+}  // namespace
+
+Status EnsureLocalUser(const std::string& name) {
+  if (::getpwnam(name.c_str()) != nullptr) return OkStatus();
+  if (::geteuid() != 0) {
+    return MakeError(StatusCode::kFailedPrecondition, "AdminUserMissing",
+                     "the admin user '" + name +
+                         "' does not exist and only root can create it; run gangplank-node as "
+                         "root or create the user");
+  }
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const char* argv[] = {"useradd", "--create-home", "--shell", "/bin/bash", "--password",
+                          "*",       name.c_str(),    nullptr};
+    ::execvp(argv[0], const_cast<char* const*>(argv));
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  // Another node may have created the same user a moment ago (useradd then exits 9).
+  if (::getpwnam(name.c_str()) != nullptr) return OkStatus();
+  return MakeError(StatusCode::kUnavailable, "AdminUserNotCreated",
+                   "useradd could not create the admin user '" + name + "' (exit status " +
+                       std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+}
+
+NodeAgent::NodeAgent(NodeAgentOptions options)
+    : options_(std::move(options)),
+      sshd_(options_.sshd_path.empty() ? FindSshd() : options_.sshd_path, options_.layout) {
+  if (auto text = ReadFile(options_.layout.applied_state(), 1 << 20)) {
+    if (auto state = ParseDesiredNodeState(*text)) applied_ = *state;
+  }
+  std::error_code ec;
+  log_offset_ = fs::file_size(options_.layout.sshd_log(), ec);
+  if (ec) log_offset_ = 0;
+}
+
+void NodeAgent::Log(const std::string& line) {
+  (void)EnsureDirectory(options_.layout.agent_log().parent_path(), 0700);
+  std::ofstream(options_.layout.agent_log(), std::ios::app) << NowRfc3339() << " " << line << "\n";
+  CapLog(options_.layout.agent_log());
+}
+
+NodeStatus NodeAgent::Report(const DesiredNodeState& desired, const std::string& problem) {
+  NodeStatus status;
+  if (applied_) {
+    status.applied_model_version = applied_->model_version;
+    status.image_version = applied_->image_version;
+    status.reimage_generation = applied_->reimage_generation;
+    status.ssh_enabled = applied_->ssh_enabled;
+  }
+  status.host_key_fingerprints = host_key_fingerprints_;
+  if (!problem.empty()) {
+    status.sshd_health = "Unhealthy";
+    status.message = problem;
+  } else if (!desired.ssh_enabled) {
+    status.sshd_health = "Disabled";
+  } else if (SshBannerAnswers(desired.address, desired.port, std::chrono::milliseconds(500))) {
+    status.sshd_health = "Healthy";
+  } else {
+    status.sshd_health = "Starting";
+    status.message = "sshd has not answered with an SSH banner yet";
+  }
+  return status;
+}
+
+NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
+  const auto fail = [&](const std::string& what, const Error& error) {
+    Log(what + ": " + error.message);
+    return Report(desired, what + ": " + error.message);
+  };
+  if (!applied_ || applied_->reimage_generation != desired.reimage_generation) {
+    // A reimage: nothing of the old provisioning survives but the logs.
+    Log("provisioning generation " + std::to_string(desired.reimage_generation) + " from model " +
+        std::to_string(desired.model_version) + ", image " + desired.image_version);
+    sshd_.Stop();
+    std::error_code ec;
+    fs::remove_all(options_.layout.ssh_dir(), ec);
+    fs::remove(options_.layout.applied_state(), ec);
+    applied_.reset();
+    host_key_fingerprints_.clear();
+  }
+  if (Status secure = CheckSecurePath(options_.layout.dir); !secure.ok())
+    return fail("node directory", secure.error());
+  if (options_.create_users && desired.ssh_enabled) {
+    if (Status user = EnsureLocalUser(desired.admin_username); !user.ok())
+      return fail("admin user", user.error());
+  }
+  auto fingerprints = EnsureHostKeys(options_.layout);
+  if (!fingerprints) return fail("host keys", fingerprints.error());
+  host_key_fingerprints_ = *fingerprints;
+  auto changed = WriteSshdFiles(desired, options_.layout);
+  if (!changed) return fail("sshd files", changed.error());
+  if (desired.ssh_enabled) {
+    if (*changed || !sshd_.Running()) {
+      if (Status valid = sshd_.CheckConfig(); !valid.ok()) return fail("sshd", valid.error());
+      if (Status started = *changed ? sshd_.Restart() : sshd_.EnsureRunning(); !started.ok())
+        return fail("sshd", started.error());
+      Log(std::string(*changed ? "sshd (re)started" : "sshd started") + " on " + desired.address +
+          ":" + std::to_string(desired.port) + " with " +
+          std::to_string(desired.public_keys.size()) + " authorized key(s)");
+      // A fresh sshd takes a few milliseconds to listen; report it as it will be, not as Starting.
+      for (int i = 0; i < 200 && !SshBannerAnswers(desired.address, desired.port,
+                                                   std::chrono::milliseconds(100));
+           ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+  } else if (sshd_.Running() || !applied_ || applied_->ssh_enabled) {
+    sshd_.Stop();
+    Log("sshd stopped: SSH access is Disabled for this pool");
+  }
+  if (!applied_ || *applied_ != desired) {
+    if (Status saved = WriteFileAtomically(options_.layout.applied_state(),
+                                           DesiredNodeStateJson(desired), 0600, IfExists::kReplace);
+        !saved.ok())
+      return fail("applied state", saved.error());
+    applied_ = desired;
+    Log("applied model " + std::to_string(desired.model_version));
+  }
+  return Report(desired, "");
+}
+
+bool NodeAgent::Supervise() {
+  if (!applied_ || !applied_->ssh_enabled || sshd_.Running()) return false;
+  if (!sshd_.EnsureRunning().ok()) return false;
+  Log("sshd had stopped; started it again");
+  return true;
+}
+
+std::vector<LoginEvent> NodeAgent::TakeLoginEvents() {
+  std::vector<LoginEvent> events;
+  std::ifstream log(options_.layout.sshd_log());
+  if (!log) return events;
+  log.seekg(0, std::ios::end);
+  const auto size = static_cast<std::uintmax_t>(log.tellg());
+  if (size < log_offset_) log_offset_ = 0;  // the log was cut or replaced
+  log.seekg(static_cast<std::streamoff>(log_offset_));
+  std::string line;
+  while (std::getline(log, line)) {
+    if (log.eof()) break;  // a line sshd has not finished writing: read it next time
+    log_offset_ += line.size() + 1;
+    if (auto event = ParseLoginEvent(line)) {
+      event->time = NowRfc3339();
+      events.push_back(std::move(*event));
+    }
+  }
+  // sshd appends to its log through an open descriptor: keep the newer half beside it and empty
+  // the file in place (a rename would leave sshd writing to the old file).
+  if (log_offset_ > kMaxLogBytes) {
+    std::error_code ec;
+    fs::copy_file(options_.layout.sshd_log(), options_.layout.sshd_log().string() + ".1",
+                  fs::copy_options::overwrite_existing, ec);
+    fs::resize_file(options_.layout.sshd_log(), 0, ec);
+    log_offset_ = 0;
+  }
+  return events;
+}
+
+}  // namespace gangplank::node

@@ -1,0 +1,52 @@
+// The node agent's reconciler: makes one node's sshd match its desired state (level-based, so
+// applying the same state twice changes nothing) and keeps sshd alive between changes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/node_state.h"
+#include "node/sshd_files.h"
+#include "node/sshd_process.h"
+
+namespace gangplank::node {
+
+struct NodeAgentOptions {
+  NodeLayout layout;
+  std::string sshd_path;     // empty: FindSshd()
+  bool create_users = true;  // create the admin user when it is missing (needs root)
+};
+
+class NodeAgent {
+ public:
+  explicit NodeAgent(NodeAgentOptions options);
+
+  // Applies `desired`: a new reimage generation wipes the node's SSH state (new host keys) first;
+  // then the admin user, host keys, sshd_config and authorized_keys, and sshd running or stopped.
+  NodeStatus Reconcile(const DesiredNodeState& desired);
+  // Restarts sshd if it died (call often); returns true when it had to.
+  bool Supervise();
+  // Login events written by sshd since the last call.
+  std::vector<LoginEvent> TakeLoginEvents();
+  // Stops sshd (the node is being removed or the agent was told to stop it).
+  void StopSshd() { sshd_.Stop(); }
+
+  const std::optional<DesiredNodeState>& applied() const { return applied_; }
+
+ private:
+  NodeStatus Report(const DesiredNodeState& desired, const std::string& problem);
+  void Log(const std::string& line);
+
+  NodeAgentOptions options_;
+  SshdProcess sshd_;
+  std::optional<DesiredNodeState> applied_;
+  std::vector<std::string> host_key_fingerprints_;
+  std::uintmax_t log_offset_ = 0;  // how much of sshd's log TakeLoginEvents has read
+};
+
+// Creates a local user for sshd to let in: a home directory, /bin/bash, and no usable password
+// ('*', which sshd does not treat as a locked account). Nothing happens when the user exists.
+Status EnsureLocalUser(const std::string& name);
+
+}  // namespace gangplank::node

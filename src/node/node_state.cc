@@ -1,0 +1,116 @@
+// JSON for the node protocol's desired state and status documents.
+#include "node/node_state.h"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/json.hpp>
+#include <cctype>
+
+#include "sshkey/parse.h"
+
+namespace gangplank::node {
+namespace json = boost::json;
+
+namespace {
+
+Error BadField(const std::string& field, const std::string& expected) {
+  return MakeError(StatusCode::kInvalidArgument, "InvalidNodeState",
+                   "the desired node state's field '" + field + "' must be " + expected);
+}
+
+}  // namespace
+
+Result<DesiredNodeState> ParseDesiredNodeState(std::string_view json_text) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(json_text, ec);
+  if (ec || !parsed.is_object()) {
+    return MakeError(StatusCode::kInvalidArgument, "InvalidNodeState",
+                     "the desired node state is not a JSON object");
+  }
+  const json::object& doc = parsed.get_object();
+  DesiredNodeState state;
+  auto string_field = [&](const char* name, std::string& into, bool required) -> Status {
+    const json::value* value = doc.if_contains(name);
+    if (!value) return required ? Status(BadField(name, "a string")) : OkStatus();
+    if (!value->is_string()) return BadField(name, "a string");
+    into = std::string(value->get_string());
+    return OkStatus();
+  };
+  auto int_field = [&](const char* name, std::int64_t& into, std::int64_t min,
+                       std::int64_t max) -> Status {
+    const json::value* value = doc.if_contains(name);
+    if (!value || !value->is_int64() || value->get_int64() < min || value->get_int64() > max) {
+      return BadField(name,
+                      "an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    into = value->get_int64();
+    return OkStatus();
+  };
+  std::int64_t port = 22;
+  for (Status status :
+       {string_field("nodeName", state.node_name, true),
+        string_field("address", state.address, true),
+        string_field("adminUsername", state.admin_username, true),
+        string_field("imageVersion", state.image_version, false), int_field("port", port, 1, 65535),
+        int_field("modelVersion", state.model_version, 0, INT64_MAX),
+        int_field("reimageGeneration", state.reimage_generation, 0, INT64_MAX)}) {
+    if (!status.ok()) return status.error();
+  }
+  state.port = static_cast<int>(port);
+  // Everything that reaches sshd_config or authorized_keys is checked again here, so no value can
+  // add a line to either file.
+  if (state.admin_username.empty() || state.admin_username.size() > 32 ||
+      !std::isalpha(static_cast<unsigned char>(state.admin_username[0])) ||
+      state.admin_username.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
+          std::string::npos) {
+    return BadField("adminUsername", "a user name of letters, digits, '-' and '_'");
+  }
+  boost::system::error_code bad_address;
+  boost::asio::ip::make_address(state.address, bad_address);
+  if (bad_address) return BadField("address", "an IPv4 or IPv6 address");
+  const json::value* keys = doc.if_contains("publicKeys");
+  if (!keys || !keys->is_array()) return BadField("publicKeys", "an array of strings");
+  for (const json::value& key : keys->get_array()) {
+    if (!key.is_string()) return BadField("publicKeys", "an array of strings");
+    auto parsed_key = sshkey::ParseSinglePublicKey(key.get_string());
+    if (!parsed_key)
+      return BadField("publicKeys", "valid public keys: " + parsed_key.error().message);
+    state.public_keys.push_back(parsed_key->ToAuthorizedKeysLine());
+  }
+  const json::value* access = doc.if_contains("sshAccess");
+  if (!access || !access->is_string() ||
+      (access->get_string() != "LocalUser" && access->get_string() != "Disabled")) {
+    return BadField("sshAccess", "\"LocalUser\" or \"Disabled\"");
+  }
+  state.ssh_enabled = access->get_string() == "LocalUser";
+  return state;
+}
+
+std::string DesiredNodeStateJson(const DesiredNodeState& state) {
+  json::array keys;
+  for (const auto& key : state.public_keys) keys.emplace_back(key);
+  return json::serialize(json::object{{"nodeName", state.node_name},
+                                      {"address", state.address},
+                                      {"port", state.port},
+                                      {"adminUsername", state.admin_username},
+                                      {"publicKeys", std::move(keys)},
+                                      {"sshAccess", state.ssh_enabled ? "LocalUser" : "Disabled"},
+                                      {"modelVersion", state.model_version},
+                                      {"imageVersion", state.image_version},
+                                      {"reimageGeneration", state.reimage_generation}});
+}
+
+std::string NodeStatusJson(const NodeStatus& status) {
+  json::array fingerprints;
+  for (const auto& fingerprint : status.host_key_fingerprints)
+    fingerprints.emplace_back(fingerprint);
+  return json::serialize(json::object{{"appliedModelVersion", status.applied_model_version},
+                                      {"imageVersion", status.image_version},
+                                      {"reimageGeneration", status.reimage_generation},
+                                      {"sshAccess", status.ssh_enabled ? "LocalUser" : "Disabled"},
+                                      {"hostKeyFingerprints", std::move(fingerprints)},
+                                      {"sshdHealth", status.sshd_health},
+                                      {"message", status.message}});
+}
+
+}  // namespace gangplank::node

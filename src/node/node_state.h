@@ -1,0 +1,54 @@
+// What a node is told to be (its desired SSH state, from the pool model it was provisioned from)
+// and what it reports back; both travel as JSON between gangplankd and gangplank-node.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace gangplank::node {
+
+struct DesiredNodeState {
+  std::string node_name;  // aks-<pool>-<digits>-vmss00000N
+  std::string address;    // the address sshd listens on
+  int port = 22;
+  std::string admin_username;            // the one user sshd lets in
+  std::vector<std::string> public_keys;  // authorized_keys lines, already validated upstream
+  bool ssh_enabled = true;               // securityProfile.sshAccess: LocalUser (true) | Disabled
+  std::int64_t model_version = 0;        // the pool model the node was provisioned from
+  std::string image_version;
+  std::int64_t reimage_generation = 0;  // bumped by every reimage: wipe and provision again
+
+  friend bool operator==(const DesiredNodeState&, const DesiredNodeState&) = default;
+};
+
+// Parses and checks a desired state: a wrong field is InvalidArgument naming it.
+Result<DesiredNodeState> ParseDesiredNodeState(std::string_view json_text);
+std::string DesiredNodeStateJson(const DesiredNodeState& state);
+
+struct LoginEvent {
+  std::string time;  // RFC 3339, when the agent read the line
+  std::string user;
+  std::string source;  // client address
+  int source_port = 0;
+  std::string key_type;     // ED25519, RSA, ECDSA …, empty when no key was offered
+  std::string fingerprint;  // SHA256:…
+  bool accepted = false;
+  std::string method;  // publickey, password, none …
+};
+
+struct NodeStatus {
+  std::int64_t applied_model_version = 0;
+  std::string image_version;
+  std::int64_t reimage_generation = 0;
+  bool ssh_enabled = true;
+  std::vector<std::string> host_key_fingerprints;  // "ED25519 SHA256:…", "ECDSA SHA256:…"
+  std::string sshd_health;  // Healthy (banner answered) | Starting | Unhealthy | Disabled
+  std::string message;      // why, in plain words, when not Healthy
+};
+
+std::string NodeStatusJson(const NodeStatus& status);
+
+}  // namespace gangplank::node

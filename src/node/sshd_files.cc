@@ -1,0 +1,133 @@
+// Rendering and writing a node's sshd files; host key generation with the sshkey library.
+#include "node/sshd_files.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/file_io.h"
+#include "sshkey/fingerprint.h"
+#include "sshkey/generate.h"
+#include "sshkey/parse.h"
+
+namespace gangplank::node {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct HostKeyType {
+  std::string_view file_type;  // as in ssh_host_<type>_key
+  sshkey::KeyKind kind;
+};
+constexpr HostKeyType kHostKeyTypes[] = {{"ed25519", sshkey::KeyKind::kEd25519},
+                                         {"ecdsa", sshkey::KeyKind::kEcdsa}};
+
+std::string ListenAddress(const DesiredNodeState& state) {
+  const bool v6 = state.address.find(':') != std::string::npos;
+  return (v6 ? "[" + state.address + "]" : state.address) + ":" + std::to_string(state.port);
+}
+
+}  // namespace
+
+std::string RenderSshdConfig(const DesiredNodeState& state, const NodeLayout& layout) {
+  std::string config = "# Written by gangplank-node for " + state.node_name + " (model " +
+                       std::to_string(state.model_version) +
+                       "); it is rewritten on every change.\n";
+  config += "ListenAddress " + ListenAddress(state) + "\n";
+  for (const auto& type : kHostKeyTypes) {
+    config += "HostKey " + layout.host_key(type.file_type).string() + "\n";
+  }
+  config += "PidFile " + layout.sshd_pid().string() + "\n";
+  config += "AuthorizedKeysFile " + layout.authorized_keys().string() + "\n";
+  config +=
+      "AuthorizedPrincipalsFile none\n"
+      "PubkeyAuthentication yes\n"
+      "PasswordAuthentication no\n"
+      "KbdInteractiveAuthentication no\n"
+      "HostbasedAuthentication no\n"
+      "PermitEmptyPasswords no\n"
+      "PermitRootLogin no\n"
+      "AllowUsers " +
+      state.admin_username +
+      "\n"
+      "StrictModes yes\n"
+      "UsePAM no\n"
+      // VERBOSE logs the fingerprint of the key each login used: the audit trail needs it.
+      "LogLevel VERBOSE\n"
+      "X11Forwarding no\n"
+      "PrintMotd no\n"
+      "Subsystem sftp internal-sftp\n";
+  return config;
+}
+
+std::string RenderAuthorizedKeys(const DesiredNodeState& state) {
+  std::string text =
+      "# Managed by gangplank-node: model " + std::to_string(state.model_version) + "\n";
+  for (const auto& key : state.public_keys) text += key + "\n";
+  return text;
+}
+
+Status CheckSecurePath(const fs::path& path) {
+  fs::path current = fs::absolute(path);
+  for (;;) {
+    struct stat info {};
+    if (::stat(current.c_str(), &info) != 0) {
+      return MakeError(StatusCode::kNotFound, "NodeDirMissing",
+                       current.string() + " does not exist");
+    }
+    if (info.st_uid != 0 && info.st_uid != ::geteuid()) {
+      return MakeError(StatusCode::kFailedPrecondition, "InsecureNodeDir",
+                       current.string() +
+                           " is owned by another user, so sshd's StrictModes would refuse the "
+                           "node's authorized_keys; put the node directory elsewhere");
+    }
+    if ((info.st_mode & 022) != 0) {
+      return MakeError(
+          StatusCode::kFailedPrecondition, "InsecureNodeDir",
+          current.string() +
+              " is writable by group or others, so sshd's StrictModes would refuse "
+              "the node's authorized_keys; use a directory such as /var/lib/gangplank");
+    }
+    if (!current.has_parent_path() || current.parent_path() == current) return OkStatus();
+    current = current.parent_path();
+  }
+}
+
+Result<std::vector<std::string>> EnsureHostKeys(const NodeLayout& layout) {
+  if (Status made = EnsureDirectory(layout.ssh_dir(), 0755); !made.ok()) return made.error();
+  std::vector<std::string> fingerprints;
+  for (const auto& type : kHostKeyTypes) {
+    const fs::path private_key = layout.host_key(type.file_type);
+    const fs::path public_key = private_key.string() + ".pub";
+    if (!fs::exists(private_key) || !fs::exists(public_key)) {
+      fs::remove(private_key);
+      fs::remove(public_key);
+      auto pair = sshkey::GenerateKeyPair({type.kind, 0, "root@gangplank-node"});
+      if (!pair) return pair.error();
+      if (Status written = sshkey::WriteKeyPair(*pair, {private_key, public_key}); !written.ok())
+        return written.error();
+    }
+    auto text = ReadFile(public_key, 64 * 1024);
+    if (!text) return text.error();
+    auto key = sshkey::ParseSinglePublicKey(*text);
+    if (!key) return key.error();
+    fingerprints.push_back(std::string(key->algorithm->label) + " " + sshkey::Fingerprint(*key));
+  }
+  return fingerprints;
+}
+
+Result<bool> WriteSshdFiles(const DesiredNodeState& state, const NodeLayout& layout) {
+  bool changed = false;
+  for (const auto& [path, contents] :
+       {std::pair{layout.sshd_config(), RenderSshdConfig(state, layout)},
+        std::pair{layout.authorized_keys(), RenderAuthorizedKeys(state)}}) {
+    auto current = ReadFile(path, 1 << 20);
+    if (current && *current == contents) continue;
+    if (Status written = WriteFileAtomically(path, contents, 0644, IfExists::kReplace);
+        !written.ok())
+      return written.error();
+    changed = true;
+  }
+  return changed;
+}
+
+}  // namespace gangplank::node

@@ -1,0 +1,47 @@
+// The files a node's sshd runs from: sshd_config and authorized_keys rendered from the desired
+// state, host keys generated once per provisioning, and the node directory's layout.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "node/node_state.h"
+
+namespace gangplank::node {
+
+// Everything a node keeps, under one directory. `ssh/` is wiped by a reimage.
+struct NodeLayout {
+  std::filesystem::path dir;
+
+  std::filesystem::path ssh_dir() const { return dir / "ssh"; }
+  std::filesystem::path sshd_config() const { return ssh_dir() / "sshd_config"; }
+  std::filesystem::path authorized_keys() const { return ssh_dir() / "authorized_keys"; }
+  std::filesystem::path host_key(std::string_view type) const {
+    return ssh_dir() / ("ssh_host_" + std::string(type) + "_key");
+  }
+  std::filesystem::path sshd_pid() const { return dir / "sshd.pid"; }
+  std::filesystem::path sshd_log() const { return dir / "logs" / "sshd.log"; }
+  std::filesystem::path agent_log() const { return dir / "logs" / "agent.log"; }
+  std::filesystem::path applied_state() const { return dir / "applied.json"; }
+};
+
+// Public-key auth only, no passwords, no root, only the admin user, on the node's address.
+std::string RenderSshdConfig(const DesiredNodeState& state, const NodeLayout& layout);
+// One validated key per line; a node whose model has no key gets an empty file (nobody gets in).
+std::string RenderAuthorizedKeys(const DesiredNodeState& state);
+
+// sshd's StrictModes refuses files whose directories a user other than root (or the file's user)
+// could change; this says which component would fail, before sshd does.
+Status CheckSecurePath(const std::filesystem::path& path);
+
+// Generates the ed25519 and ECDSA host keys that are missing (0600, public halves 0644) and
+// returns the fingerprints of all of them, "ED25519 SHA256:…" style.
+Result<std::vector<std::string>> EnsureHostKeys(const NodeLayout& layout);
+
+// Writes sshd_config and authorized_keys atomically (0644, files owned by root pass StrictModes);
+// returns true when either changed.
+Result<bool> WriteSshdFiles(const DesiredNodeState& state, const NodeLayout& layout);
+
+}  // namespace gangplank::node

@@ -1,0 +1,211 @@
+// sshd as a child process: fork/exec, reaping, adoption by pid file, banner checks.
+#include "node/sshd_process.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "common/file_io.h"
+
+namespace gangplank::node {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Runs argv and waits; returns the exit code and what it printed on stderr.
+std::pair<int, std::string> RunAndWait(const std::vector<std::string>& argv) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return {-1, "pipe failed"};
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipe_fds[1], 2);
+    const int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  std::string err;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0 && err.size() < 65536)
+    err.append(buffer, static_cast<std::size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err};
+}
+
+}  // namespace
+
+SshdProcess::SshdProcess(std::string sshd_path, NodeLayout layout)
+    : sshd_path_(std::move(sshd_path)), layout_(std::move(layout)) {}
+
+SshdProcess::~SshdProcess() = default;
+
+Status SshdProcess::CheckConfig() const {
+  const auto [code, err] = RunAndWait({sshd_path_, "-t", "-f", layout_.sshd_config().string()});
+  if (code == 0) return OkStatus();
+  return MakeError(StatusCode::kFailedPrecondition, "SshdConfigRefused",
+                   "sshd refuses the node's configuration: " + err.substr(0, 500));
+}
+
+pid_t SshdProcess::AdoptFromPidFile() const {
+  auto text = ReadFile(layout_.sshd_pid(), 64);
+  if (!text) return -1;
+  const pid_t pid = static_cast<pid_t>(std::atol(text->c_str()));
+  if (pid <= 1) return -1;
+  auto cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline", 1 << 16);
+  if (!cmdline || cmdline->find(layout_.sshd_config().string()) == std::string::npos) return -1;
+  return pid;
+}
+
+bool SshdProcess::Running() {
+  if (pid_ <= 0) return false;
+  if (child_) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    return true;
+  }
+  if (::kill(pid_, 0) == 0 && AdoptFromPidFile() == pid_) return true;
+  pid_ = -1;
+  return false;
+}
+
+Status SshdProcess::EnsureRunning() {
+  if (Running()) return OkStatus();
+  if (const pid_t adopted = AdoptFromPidFile(); adopted > 0) {
+    pid_ = adopted;
+    child_ = false;
+    return OkStatus();
+  }
+  if (Status dir = EnsureDirectory(layout_.sshd_log().parent_path(), 0700); !dir.ok()) return dir;
+  if (::geteuid() == 0) (void)EnsureDirectory("/run/sshd", 0755);  // privilege separation
+  const std::vector<std::string> argv = {
+      sshd_path_, "-D", "-f", layout_.sshd_config().string(), "-E", layout_.sshd_log().string()};
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    return MakeError(StatusCode::kUnavailable, "SshdStartFailed", "cannot fork to start sshd");
+  }
+  if (pid == 0) {
+    ::setsid();  // its own session: a signal to the agent's terminal does not reach it
+    const int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  pid_ = pid;
+  child_ = true;
+  return OkStatus();
+}
+
+void SshdProcess::Stop() {
+  if (pid_ <= 0) pid_ = AdoptFromPidFile();
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  for (int i = 0; i < 200; ++i) {
+    if (!Running()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    if (child_) ::waitpid(pid_, nullptr, 0);
+  }
+  pid_ = -1;
+  std::error_code ignored;
+  fs::remove(layout_.sshd_pid(), ignored);
+}
+
+Status SshdProcess::Restart() {
+  Stop();
+  return EnsureRunning();
+}
+
+bool SshBannerAnswers(const std::string& address, int port, std::chrono::milliseconds timeout) {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  int family = AF_INET;
+  if (auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
+      ::inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<std::uint16_t>(port));
+    length = sizeof *v4;
+  } else if (auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
+             ::inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<std::uint16_t>(port));
+    length = sizeof *v6;
+    family = AF_INET6;
+  } else {
+    return false;
+  }
+  const int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto wait_for = [&](short events) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd entry{fd, events, 0};
+    return ::poll(&entry, 1, static_cast<int>(left.count())) == 1 && (entry.revents & events);
+  };
+  bool ok = false;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&storage), length) == 0 || errno == EINPROGRESS) {
+    int error = 0;
+    socklen_t size = sizeof error;
+    if (wait_for(POLLOUT) && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 &&
+        error == 0) {
+      std::string banner;
+      char buffer[256];
+      while (banner.size() < 8 && wait_for(POLLIN)) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n <= 0) break;
+        banner.append(buffer, static_cast<std::size_t>(n));
+      }
+      ok = banner.starts_with("SSH-2.0-");
+    }
+  }
+  ::close(fd);
+  return ok;
+}
+
+std::string FindSshd() {
+  std::vector<std::string> directories = {"/usr/sbin", "/usr/local/sbin", "/sbin"};
+  if (const char* path = std::getenv("PATH")) {
+    std::string all = path;
+    std::size_t at = 0;
+    while (at <= all.size()) {
+      const std::size_t end = std::min(all.find(':', at), all.size());
+      directories.insert(directories.begin(), all.substr(at, end - at));
+      at = end + 1;
+    }
+  }
+  for (const auto& dir : directories) {
+    const std::string candidate = dir + "/sshd";
+    if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+}  // namespace gangplank::node

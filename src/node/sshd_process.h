@@ -1,0 +1,48 @@
+// Supervises one node's real OpenSSH sshd (`sshd -D`): start, restart when it dies, stop, and a
+// health check that reads the SSH banner the way a client would.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+
+#include "common/error.h"
+#include "node/sshd_files.h"
+
+namespace gangplank::node {
+
+class SshdProcess {
+ public:
+  SshdProcess(std::string sshd_path, NodeLayout layout);
+  ~SshdProcess();  // leaves sshd running: a node's sshd outlives an agent restart
+  SshdProcess(const SshdProcess&) = delete;
+  SshdProcess& operator=(const SshdProcess&) = delete;
+
+  // `sshd -t`: the rendered configuration is one sshd accepts (the error names the problem).
+  Status CheckConfig() const;
+  // Starts sshd unless it runs (one started by an earlier agent is adopted from the pid file).
+  Status EnsureRunning();
+  Status Restart();
+  // Stops sshd (SIGTERM, then SIGKILL after 2 s) and waits for it.
+  void Stop();
+  bool Running();
+  pid_t pid() const { return pid_; }
+
+ private:
+  // The pid in sshd's pid file when that process is our sshd (its command line names our config).
+  pid_t AdoptFromPidFile() const;
+
+  std::string sshd_path_;
+  NodeLayout layout_;
+  pid_t pid_ = -1;
+  bool child_ = false;  // started by this agent (reaped with waitpid) or adopted (probed with kill)
+};
+
+// True when ADDRESS:PORT accepts a TCP connection and sends an "SSH-2.0-" banner within `timeout`.
+bool SshBannerAnswers(const std::string& address, int port, std::chrono::milliseconds timeout);
+
+// The first sshd found in PATH, /usr/sbin or /usr/local/sbin; empty when there is none.
+std::string FindSshd();
+
+}  // namespace gangplank::node

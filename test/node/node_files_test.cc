@@ -1,0 +1,120 @@
+// What the node agent renders and parses, without running anything: sshd_config, authorized_keys,
+// desired-state checks (nothing can inject a line into sshd's files), login events, StrictModes.
+#include <gtest/gtest.h>
+
+#include "node/login_events.h"
+#include "node/node_state.h"
+#include "node/sshd_files.h"
+#include "sshkey/generate.h"
+#include "support/temp_dir.h"
+
+namespace gangplank::node {
+namespace {
+
+std::string NewKey() {
+  return sshkey::GenerateKeyPair({sshkey::KeyKind::kEd25519, 0, "me@laptop"})
+      ->public_key.ToPublicKeyLine();
+}
+
+std::string DesiredJson(const std::string& user, const std::string& key,
+                        const std::string& address = "127.42.0.7",
+                        const std::string& access = "LocalUser") {
+  DesiredNodeState state;
+  state.node_name = "aks-nodepool1-12345678-vmss000000";
+  state.address = address;
+  state.admin_username = user;
+  state.public_keys = {key};
+  state.ssh_enabled = access == "LocalUser";
+  state.model_version = 3;
+  state.image_version = "AKSUbuntu-2204gen2containerd-202311.07.0";
+  state.reimage_generation = 2;
+  return DesiredNodeStateJson(state);
+}
+
+TEST(NodeStateTest, RoundTripsAndRendersALockedDownSshdConfig) {
+  const std::string key = NewKey();
+  auto state = ParseDesiredNodeState(DesiredJson("azureuser", key));
+  ASSERT_TRUE(state.ok()) << state.error().message;
+  EXPECT_EQ(state->public_keys, std::vector<std::string>{key});
+  EXPECT_EQ(state->model_version, 3);
+  EXPECT_EQ(state->reimage_generation, 2);
+  EXPECT_TRUE(state->ssh_enabled);
+
+  const NodeLayout layout{"/var/lib/gangplank/nodes/n1"};
+  const std::string config = RenderSshdConfig(*state, layout);
+  for (const char* line :
+       {"ListenAddress 127.42.0.7:22\n", "PasswordAuthentication no\n",
+        "KbdInteractiveAuthentication no\n", "PermitRootLogin no\n", "AllowUsers azureuser\n",
+        "StrictModes yes\n", "PubkeyAuthentication yes\n",
+        "AuthorizedKeysFile /var/lib/gangplank/nodes/n1/ssh/authorized_keys\n",
+        "HostKey /var/lib/gangplank/nodes/n1/ssh/ssh_host_ed25519_key\n",
+        "HostKey /var/lib/gangplank/nodes/n1/ssh/ssh_host_ecdsa_key\n", "LogLevel VERBOSE\n"}) {
+    EXPECT_NE(config.find(line), std::string::npos) << line << "\n" << config;
+  }
+  const std::string keys = RenderAuthorizedKeys(*state);
+  EXPECT_NE(keys.find(key + "\n"), std::string::npos);
+}
+
+TEST(NodeStateTest, NothingInTheDesiredStateCanAddALineToSshdsFiles) {
+  const std::string key = NewKey();
+  // A user name with a newline would add an sshd_config directive.
+  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("azureuser\nPermitRootLogin yes", key)).ok());
+  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("root user", key)).ok());
+  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("", key)).ok());
+  // Two keys in one entry, or text that is no key, are refused.
+  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("azureuser", key + "\n" + NewKey())).ok());
+  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("azureuser", "not a key")).ok());
+  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("azureuser", key, "127.0.0.1\nPort 2222")).ok());
+  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("azureuser", key, "example.com")).ok());
+  std::string access = DesiredJson("azureuser", key);
+  access.replace(access.find("LocalUser"), 9, "Sometimes");
+  EXPECT_FALSE(ParseDesiredNodeState(access).ok());
+  auto error = ParseDesiredNodeState(R"({"nodeName": 5})");
+  ASSERT_FALSE(error.ok());
+  EXPECT_NE(error.error().message.find("nodeName"), std::string::npos);
+  EXPECT_FALSE(ParseDesiredNodeState("[]").ok());
+  EXPECT_FALSE(ParseDesiredNodeState("{").ok());
+}
+
+TEST(LoginEventTest, ParsesAcceptedFailedAndInvalidUserLines) {
+  auto accepted = ParseLoginEvent(
+      "sshd[11725]: Accepted publickey for gpadmin from 127.0.0.1 port 39168 ssh2: ED25519 "
+      "SHA256:Uz9ZHDTSqo4NfTkz6746/yc34UYGN8UxePngjSyVf/o\r");
+  ASSERT_TRUE(accepted.has_value());
+  EXPECT_TRUE(accepted->accepted);
+  EXPECT_EQ(accepted->user, "gpadmin");
+  EXPECT_EQ(accepted->source, "127.0.0.1");
+  EXPECT_EQ(accepted->source_port, 39168);
+  EXPECT_EQ(accepted->method, "publickey");
+  EXPECT_EQ(accepted->key_type, "ED25519");
+  EXPECT_EQ(accepted->fingerprint, "SHA256:Uz9ZHDTSqo4NfTkz6746/yc34UYGN8UxePngjSyVf/o");
+
+  auto failed = ParseLoginEvent(
+      "Failed publickey for invalid user bob from 10.1.2.3 port 5 ssh2: RSA SHA256:abc");
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_FALSE(failed->accepted);
+  EXPECT_EQ(failed->user, "bob");
+  EXPECT_EQ(failed->key_type, "RSA");
+
+  auto invalid = ParseLoginEvent("Invalid user mallory from 127.0.0.9 port 40000\r\n");
+  ASSERT_TRUE(invalid.has_value());
+  EXPECT_FALSE(invalid->accepted);
+  EXPECT_EQ(invalid->user, "mallory");
+  EXPECT_EQ(invalid->source, "127.0.0.9");
+
+  EXPECT_FALSE(ParseLoginEvent("Server listening on 127.42.0.7 port 22.").has_value());
+  EXPECT_FALSE(ParseLoginEvent("Accepted").has_value());
+  EXPECT_FALSE(ParseLoginEvent("Failed publickey for").has_value());
+}
+
+TEST(SecurePathTest, WorldWritableDirectoriesAreNamed) {
+  testing::TempDir dir;  // under /tmp, which is world-writable
+  auto checked = CheckSecurePath(dir.path());
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.error().reason, "InsecureNodeDir");
+  EXPECT_NE(checked.error().message.find("/tmp"), std::string::npos) << checked.error().message;
+  EXPECT_TRUE(CheckSecurePath("/usr/bin").ok());
+}
+
+}  // namespace
+}  // namespace gangplank::node
