@@ -19,10 +19,12 @@ struct ApiService::Impl {
   std::shared_ptr<auth::TokenService> tokens;
   const Clock& clock;
   controller::OperationsEngine& operations;
+  controller::NodeImageCatalog& images;
+  const auth::NodeTokens* node_tokens;
   std::unique_ptr<ViewCache> views = std::make_unique<ViewCache>();
 
   HandlerContext Context() const {
-    return HandlerContext{config, store, *tokens, clock, operations, *views};
+    return HandlerContext{config, store, *tokens, clock, operations, *views, images, node_tokens};
   }
 
   HttpResponse Unauthorized(const ApiRequest& request, std::string_view code,
@@ -76,6 +78,9 @@ struct ApiService::Impl {
       }
       if (request.Matches({"adfs", "discovery", "keys"})) return HandleJwks(request, context);
       return NotFound(request);
+    }
+    if (path.size() >= 3 && path[0] == "gangplank" && path[1] == "node" && path[2] == "v1") {
+      return HandleNode(request, context);
     }
     if (!path.empty() && path[0] == "subscriptions") {
       if (auto denied = Authenticate(request)) return *denied;
@@ -136,11 +141,10 @@ struct ApiService::Impl {
 
 ApiService::ApiService(ApiServiceConfig config, store::Store& store,
                        std::shared_ptr<auth::TokenService> tokens, const Clock& clock,
-                       controller::OperationsEngine& operations)
-    : impl_(std::make_shared<Impl>(
-          Impl{std::move(config), store, std::move(tokens), clock, operations})) {
-  RegisterContainerServiceRunners(operations);
-}
+                       controller::OperationsEngine& operations,
+                       controller::NodeImageCatalog& images, const auth::NodeTokens* node_tokens)
+    : impl_(std::make_shared<Impl>(Impl{std::move(config), store, std::move(tokens), clock,
+                                        operations, images, node_tokens})) {}
 
 HttpResponse ApiService::Handle(const HttpRequest& request) {
   auto parsed = ParseApiRequest(request);

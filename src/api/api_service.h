@@ -7,8 +7,10 @@
 
 #include "api/http_types.h"
 #include "auth/credentials.h"
+#include "auth/node_tokens.h"
 #include "auth/token_service.h"
 #include "common/clock.h"
+#include "controller/node_images.h"
 #include "controller/operations.h"
 #include "store/store.h"
 
@@ -21,10 +23,11 @@ struct ApiServiceConfig {
 
 class ApiService {
  public:
-  // Registers the runners of its long-running operations with `operations`.
+  // `node_tokens` may be null: then the node protocol answers 404 (no local nodes report).
   ApiService(ApiServiceConfig config, store::Store& store,
              std::shared_ptr<auth::TokenService> tokens, const Clock& clock,
-             controller::OperationsEngine& operations);
+             controller::OperationsEngine& operations, controller::NodeImageCatalog& images,
+             const auth::NodeTokens* node_tokens);
 
   HttpResponse Handle(const HttpRequest& request);
 

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <variant>
 
+#include "controller/machines.h"
 #include "sshkey/parse.h"
 
 namespace gangplank::api {
@@ -210,13 +211,20 @@ std::optional<SpecError> ValidatePoolProperties(json::object& properties, const 
           path + ".securityProfile.sshAccess");
     }
   }
+  if (const json::value* settings = properties.if_contains("upgradeSettings");
+      settings && !settings->is_null()) {
+    if (!settings->is_object())
+      return Invalid("upgradeSettings must be an object.", path + ".upgradeSettings");
+    if (const json::value* surge = settings->get_object().if_contains("maxSurge");
+        surge && !surge->is_null() && !surge->is_string()) {
+      return Invalid("upgradeSettings.maxSurge must be a string such as \"33%\" or \"3\".",
+                     path + ".upgradeSettings.maxSurge");
+    }
+    if (auto surge = controller::SurgeOf(properties, 100); !surge) {
+      return Invalid(surge.error().message + ".", path + ".upgradeSettings.maxSurge");
+    }
+  }
   return std::nullopt;
-}
-
-std::string LatestNodeImage(const json::object& pool_properties) {
-  const std::string sku = StringOr(pool_properties, "osSKU", "Ubuntu");
-  return sku == "Ubuntu" ? "AKSUbuntu-2204gen2containerd-202311.07.0"
-                         : "AKSCBLMariner-V2gen2-202311.07.0";
 }
 
 }  // namespace gangplank::api

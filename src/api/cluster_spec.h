@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "controller/cluster_docs.h"
 
 namespace gangplank::api {
 
@@ -22,12 +23,7 @@ struct SpecError {
 template <typename T>
 using SpecResult = std::variant<T, SpecError>;
 
-// The SSH part of a pool's model: what its nodes are provisioned with.
-struct SshModel {
-  std::string admin_username = "azureuser";
-  std::vector<std::string> public_keys;  // canonical "type base64 comment" lines
-  bool service_generated = false;        // --no-ssh-key: no private half exists anywhere
-};
+using controller::SshModel;
 
 // AKS cluster names: 1-63 letters, digits, '-' and '_', starting and ending alphanumeric.
 bool IsValidClusterName(std::string_view name);
@@ -48,8 +44,5 @@ std::optional<SpecError> ValidatePoolProperties(boost::json::object& properties,
 std::optional<SpecError> CheckStringFields(const boost::json::object& object,
                                            std::initializer_list<const char*> names,
                                            const std::string& path);
-
-// The node image a new or reimaged node of this OS SKU gets.
-std::string LatestNodeImage(const boost::json::object& pool_properties);
 
 }  // namespace gangplank::api

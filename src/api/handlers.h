@@ -14,6 +14,8 @@ struct HandlerContext {
   const Clock& clock;
   controller::OperationsEngine& operations;
   ViewCache& views;
+  controller::NodeImageCatalog& images;
+  const auth::NodeTokens* node_tokens;  // null: the node protocol is off (no local nodes)
 };
 
 // identity_handlers.cc: cloud metadata and the ADFS-style token issuer (no bearer token needed).
@@ -28,7 +30,9 @@ HttpResponse HandleSubscriptions(const ApiRequest& request, const HandlerContext
 // managed_cluster_handlers.cc: Microsoft.ContainerService managedClusters, agentPools and
 // their operations (everything under a /providers/Microsoft.ContainerService path).
 HttpResponse HandleContainerService(const ApiRequest& request, const HandlerContext& context);
-void RegisterContainerServiceRunners(controller::OperationsEngine& operations);
+
+// node_handlers.cc: the node protocol (/gangplank/node/v1/…), authenticated by node tokens.
+HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context);
 
 // resource_group_handlers.cc: /subscriptions/{id}/resourcegroups[/{name}].
 HttpResponse HandleResourceGroups(const ApiRequest& request, const HandlerContext& context);

@@ -1,8 +1,6 @@
 // Managed clusters and agent pools (Microsoft.ContainerService, api-version 2022-11-01): the
 // desired state is written with an operation record in one batch; the operations engine finishes
 // it. Pools carry the SSH model their nodes are provisioned from (DESIGN.md §1).
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
@@ -11,6 +9,8 @@
 #include "api/arm_response.h"
 #include "api/cluster_spec.h"
 #include "api/handlers.h"
+#include "controller/cluster_docs.h"
+#include "controller/machines.h"
 #include "sshkey/generate.h"
 
 namespace gangplank::api {
@@ -19,43 +19,22 @@ namespace http = boost::beast::http;
 
 namespace {
 
-constexpr std::string_view kClusterKind = "managedCluster";
-constexpr std::string_view kPoolKind = "agentPool";
+using controller::kClusterKind;
+using controller::kPoolKind;
+using controller::kPoolType;
+using controller::PoolsOf;
+using controller::PoolView;
+using controller::SshAccessOf;
+using controller::SshFromJson;
+using controller::SshJson;
 constexpr std::string_view kClusterType = "Microsoft.ContainerService/ManagedClusters";
-constexpr std::string_view kPoolType = "Microsoft.ContainerService/managedClusters/agentPools";
 constexpr std::string_view kDefaultKubernetes = "1.25.6";
-constexpr std::string_view kMachineKind = "machine";
-constexpr std::string_view kMachineType =
-    "Microsoft.ContainerService/managedClusters/agentPools/machines";
 
-// Operation types (runners registered below).
-constexpr const char* kPutCluster = "PutManagedCluster";
-constexpr const char* kDeleteCluster = "DeleteManagedCluster";
-constexpr const char* kPutPool = "PutAgentPool";
-constexpr const char* kDeletePool = "DeleteAgentPool";
-constexpr const char* kUpgradeImage = "UpgradeNodeImageVersion";
-
-// ---- stored documents ------------------------------------------------------------------------
-// Cluster rows: {"resource": ARM resource without agentPoolProfiles, "ssh": SSH model}.
-// Pool rows: {"resource": ARM agent pool, "model": {"version", "adminUsername", "publicKeys",
-//             "sshAccess", "serviceGenerated"}}.
-
-json::object SshJson(const SshModel& ssh) {
-  json::array keys;
-  for (const auto& key : ssh.public_keys) keys.push_back(json::value(key));
-  return json::object{{"adminUsername", ssh.admin_username},
-                      {"publicKeys", std::move(keys)},
-                      {"serviceGenerated", ssh.service_generated}};
-}
-
-SshModel SshFromJson(const json::object& doc) {
-  SshModel ssh;
-  ssh.admin_username = std::string(doc.at("adminUsername").as_string());
-  for (const auto& key : doc.at("publicKeys").as_array())
-    ssh.public_keys.emplace_back(key.as_string());
-  ssh.service_generated = doc.at("serviceGenerated").as_bool();
-  return ssh;
-}
+using controller::kDeleteCluster;
+using controller::kDeletePool;
+using controller::kPutCluster;
+using controller::kPutPool;
+using controller::kUpgradeImage;
 
 struct Names {
   std::string subscription, group, cluster, pool;
@@ -119,14 +98,6 @@ HttpResponse PoolNotFound(const ApiRequest& request, const Names& names) {
 
 // ---- views -----------------------------------------------------------------------------------
 
-json::object PoolView(const store::Resource& row) {
-  return json::parse(row.body).at("resource").as_object();
-}
-
-Result<std::vector<store::Resource>> PoolsOf(store::Store& store, const std::string& cluster_id) {
-  return store.List(kPoolKind, cluster_id);
-}
-
 // The cluster as ARM shows it: the stored resource plus agentPoolProfiles built from its pools.
 Result<json::object> ClusterView(store::Store& store, const store::Resource& row) {
   json::object resource = json::parse(row.body).at("resource").as_object();
@@ -186,7 +157,8 @@ json::object NewPoolModel(const SshModel& ssh, const json::object& properties) {
 
 // A pool row for `properties` (validated), keeping `previous` model unless this creates it.
 store::Resource PoolRow(const Names& names, json::object properties, const std::string& state,
-                        json::object model, const std::string& kubernetes_version) {
+                        json::object model, const std::string& kubernetes_version,
+                        controller::NodeImageCatalog& images) {
   properties["provisioningState"] = state;
   properties["powerState"] = json::object{{"code", "Running"}};
   if (!properties.contains("orchestratorVersion") || properties["orchestratorVersion"] == "") {
@@ -195,7 +167,8 @@ store::Resource PoolRow(const Names& names, json::object properties, const std::
   properties["currentOrchestratorVersion"] = properties["orchestratorVersion"];
   properties["sshModelVersion"] = model.at("version");  // read-only: the model new nodes get
   if (!properties.contains("nodeImageVersion"))
-    properties["nodeImageVersion"] = LatestNodeImage(properties);
+    properties["nodeImageVersion"] =
+        images.Latest(controller::StringOr(properties, "osSKU", "Ubuntu"));
   json::object resource{{"id", names.pool_id()},
                         {"name", names.pool},
                         {"type", kPoolType},
@@ -206,219 +179,30 @@ store::Resource PoolRow(const Names& names, json::object properties, const std::
       0};
 }
 
-// The SSH access mode a pool's properties ask for.
-std::string SshAccessOf(const json::object& properties) {
-  if (const auto* security = properties.if_contains("securityProfile");
-      security && security->is_object()) {
-    if (const auto* value = security->get_object().if_contains("sshAccess");
-        value && value->is_string()) {
-      return std::string(value->get_string());
-    }
-  }
-  return "LocalUser";
-}
+// ---- machines (the nodes of a pool; controller/machines.h) ----------------------------------
 
-// ---- machines (the nodes of a pool, as records until nodes run for real) ---------------------
-// Machine rows: {"resource": ARM machine, "index": N}. A machine keeps the model version and node
-// image it was provisioned from until a node image upgrade reimages it (DESIGN.md §1).
-
-// AKS's 8-digit scale-set number, stable per cluster.
-std::string ScaleSetDigits(const std::string& cluster_id) {
-  const std::string key = store::IdKey(cluster_id);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(key.data(), key.size(), digest, &length, EVP_sha256(), nullptr);
-  const std::uint32_t number = (std::uint32_t{digest[0]} << 24 | std::uint32_t{digest[1]} << 16 |
-                                std::uint32_t{digest[2]} << 8 | digest[3]) %
-                               100000000u;
-  char text[16];
-  std::snprintf(text, sizeof text, "%08u", number);
-  return text;
-}
-
-// aks-<pool>-<8 digits>-vmss<6 base-36 digits>, as AKS names scale-set instances.
-std::string MachineName(const std::string& pool, const std::string& digits, std::int64_t index) {
-  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-  std::string suffix(6, '0');
-  for (int i = 5; i >= 0 && index > 0; --i, index /= 36) {
-    suffix[static_cast<std::size_t>(i)] = kDigits[index % 36];
-  }
-  return "aks-" + pool + "-" + digits + "-vmss" + suffix;
-}
-
-std::int64_t MachineIndex(const store::Resource& row) {
-  return json::parse(row.body).at("index").as_int64();
-}
-
-Result<std::vector<store::Resource>> MachinesOf(store::Store& store, const std::string& pool_id) {
-  auto rows = store.List(kMachineKind, pool_id);
-  if (!rows) return rows;
-  std::sort(rows->begin(), rows->end(),
-            [](const auto& a, const auto& b) { return MachineIndex(a) < MachineIndex(b); });
-  return rows;
-}
-
-// Node addresses come from 127.42.0.0/16 (local nodes listen on their own address). Each address
-// in use has a lease row naming its machine; a cursor row remembers where the last search ended, so
-// an allocation costs a few lookups however many machines exist. A lease whose machine is gone is
-// free again: deleting a pool or cluster removes its machines but not their leases.
-constexpr std::string_view kAddressLeaseKind = "nodeAddressLease";
-constexpr std::string_view kAddressCursorKind = "nodeAddressCursor";
-constexpr std::string_view kAddressRoot = "/gangplank/nodeAddresses";
-constexpr int kAddressCount = 256 * 254;  // 127.42.H.L, L in 1..254
-
-std::string AddressAt(int index) {
-  return "127.42." + std::to_string(index / 254) + "." + std::to_string(index % 254 + 1);
-}
-
-class AddressAllocator {
- public:
-  explicit AddressAllocator(store::Store& store) : store_(store) {}
-
-  // The next free address for `machine_id`; its lease joins `changes`.
-  Result<std::string> Lease(const std::string& machine_id, std::vector<store::Mutation>& changes) {
-    if (!cursor_) {
-      auto row = store_.Get(kAddressCursorKind, kAddressRoot);
-      if (!row) return row.error();
-      cursor_version_ = row->has_value() ? (*row)->version : 0;
-      cursor_ =
-          row->has_value() ? static_cast<int>(json::parse((*row)->body).at("next").as_int64()) : 0;
-    }
-    for (int probe = 0; probe < kAddressCount; ++probe) {
-      const int index = (*cursor_ + probe) % kAddressCount;
-      const std::string address = AddressAt(index);
-      if (taken_.contains(address)) continue;
-      const std::string lease_id = std::string(kAddressRoot) + "/" + address;
-      auto lease = store_.Get(kAddressLeaseKind, lease_id);
-      if (!lease) return lease.error();
-      if (lease->has_value()) {
-        const std::string owner(json::parse((*lease)->body).at("machine").as_string());
-        auto machine = store_.Get(kMachineKind, owner);
-        if (!machine) return machine.error();
-        if (machine->has_value()) continue;
-      }
-      taken_.insert(address);
-      cursor_ = (index + 1) % kAddressCount;
-      changes.push_back(store::Mutation::Put(
-          store::Resource{std::string(kAddressLeaseKind), lease_id, std::string(kAddressRoot),
-                          json::serialize(json::object{{"machine", machine_id}}), 0}));
-      return address;
-    }
-    return MakeError(StatusCode::kFailedPrecondition, "AddressSpaceExhausted",
-                     "no free node address is left in 127.42.0.0/16; delete unused pools");
-  }
-
-  // The cursor's new position, once every lease of the batch is taken.
-  void Commit(std::vector<store::Mutation>& changes) {
-    if (!cursor_) return;
-    changes.push_back(store::Mutation::Put(
-        store::Resource{std::string(kAddressCursorKind), std::string(kAddressRoot), "",
-                        json::serialize(json::object{{"next", *cursor_}}), 0},
-        store::Precondition::AtVersion(cursor_version_)));
-  }
-
- private:
-  store::Store& store_;
-  std::optional<int> cursor_;
-  std::int64_t cursor_version_ = 0;
-  std::set<std::string> taken_;  // leased in this batch, not yet in the store
-};
-
-json::object MachineResource(const std::string& id, const std::string& name,
-                             const std::string& address, std::int64_t model_version,
-                             const std::string& image) {
-  json::object properties{
-      {"network", json::object{{"ipAddresses",
-                                json::array{json::object{{"family", "IPv4"}, {"ip", address}}}}}},
-      {"appliedModelVersion", model_version},
-      {"nodeImageVersion", image},
-      {"state", "Running"}};
-  return json::object{
-      {"id", id}, {"name", name}, {"type", kMachineType}, {"properties", std::move(properties)}};
-}
-
-// Level-based: the changes that bring a pool's machines to its count (new machines on the latest
-// model and image, the highest-numbered removed first) and, with `reimage`, every machine that is
-// not on the latest model or image onto it; machines already current are skipped.
-Result<std::vector<store::Mutation>> ReconcileMachines(store::Store& store,
-                                                       const store::Resource& pool_row,
-                                                       bool reimage) {
-  const json::object doc = json::parse(pool_row.body).as_object();
-  const json::object& properties = doc.at("resource").at("properties").as_object();
-  const std::int64_t model_version = doc.at("model").at("version").as_int64();
-  const std::string image = LatestNodeImage(properties);
-  const std::int64_t count = properties.at("count").as_int64();
-  const std::string pool = std::string(doc.at("resource").at("name").as_string());
-  auto machines = MachinesOf(store, pool_row.id);
-  if (!machines) return machines.error();
-  AddressAllocator addresses(store);
-
-  std::vector<store::Mutation> changes;
-  const auto existing = static_cast<std::int64_t>(machines->size());
-  const std::int64_t keep = std::min(count, existing);
-  for (std::int64_t i = keep; i < existing; ++i) {
-    changes.push_back(store::Mutation::Delete(std::string(kMachineKind),
-                                              (*machines)[static_cast<std::size_t>(i)].id));
-  }
-  if (reimage) {
-    for (std::int64_t i = 0; i < keep; ++i) {
-      const auto& row = (*machines)[static_cast<std::size_t>(i)];
-      json::object machine = json::parse(row.body).as_object();
-      json::object& current = machine["resource"].as_object()["properties"].as_object();
-      if (current["appliedModelVersion"] == model_version &&
-          current["nodeImageVersion"] == json::value(image)) {
-        continue;
-      }
-      current["appliedModelVersion"] = model_version;
-      current["nodeImageVersion"] = image;
-      store::Resource updated = row;
-      updated.body = json::serialize(machine);
-      changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(row.version)));
-    }
-  }
-  std::int64_t next =
-      keep == 0 ? 0 : MachineIndex((*machines)[static_cast<std::size_t>(keep - 1)]) + 1;
-  const std::string digits = ScaleSetDigits(pool_row.parent);
-  for (std::int64_t added = keep; added < count; ++added, ++next) {
-    const std::string name = MachineName(pool, digits, next);
-    const std::string id = pool_row.id + "/machines/" + name;
-    auto address = addresses.Lease(id, changes);
-    if (!address) return address.error();
-    const json::object machine{
-        {"resource", MachineResource(id, name, *address, model_version, image)}, {"index", next}};
-    changes.push_back(store::Mutation::Put(
-        store::Resource{std::string(kMachineKind), id, pool_row.id, json::serialize(machine), 0},
-        store::Precondition::Absent()));
-  }
-  addresses.Commit(changes);
-  return changes;
-}
-
-// A machine as the API shows it: whether the latest SSH configuration and image reached it.
-json::object MachineView(const store::Resource& row, const json::object& pool_doc) {
-  json::object resource = json::parse(row.body).at("resource").as_object();
-  json::object& properties = resource["properties"].as_object();
-  const json::object& pool_properties = pool_doc.at("resource").at("properties").as_object();
-  properties["latestModelApplied"] =
-      properties["appliedModelVersion"] == pool_doc.at("model").at("version") &&
-      properties["nodeImageVersion"] == json::value(LatestNodeImage(pool_properties));
-  properties["hostKeyFingerprints"] = json::array{};  // reported by node agents (next issue)
-  return resource;
-}
-
+// GET …/machines, …/machines/NAME and …/machines/NAME/logs (the node's agent and sshd log and
+// its login events: the "kubelet logs" of the seed page).
 HttpResponse GetMachines(const ApiRequest& request, const HandlerContext& context,
-                         const Names& names, const std::optional<std::string>& machine) {
+                         const Names& names, const std::optional<std::string>& machine,
+                         bool logs) {
   auto pool = context.store.Get(kPoolKind, names.pool_id());
   if (!pool) return StoreFailure(request, pool.error());
   if (!pool->has_value()) return PoolNotFound(request, names);
-  const json::object pool_doc = json::parse((*pool)->body).as_object();
-  auto machines = MachinesOf(context.store, names.pool_id());
+  const controller::PoolTarget target =
+      controller::TargetOf(json::parse((*pool)->body).as_object(), context.images);
+  auto machines = controller::MachinesOf(context.store, names.pool_id());
   if (!machines) return StoreFailure(request, machines.error());
   json::array value;
   for (const auto& row : *machines) {
-    json::object view = MachineView(row, pool_doc);
+    json::object view = controller::MachineView(row, target);
     if (machine && store::IdKey(view.at("name").as_string()) == store::IdKey(*machine)) {
-      return JsonResponse(request.http, HttpStatus::ok, view);
+      if (!logs) return JsonResponse(request.http, HttpStatus::ok, view);
+      return JsonResponse(
+          request.http, HttpStatus::ok,
+          json::object{{"name", view.at("name")},
+                       {"logs", row.log},
+                       {"loginEvents", json::parse(node::LoginEventsJson(row.logins))}});
     }
     if (!machine) value.push_back(std::move(view));
   }
@@ -650,13 +434,13 @@ HttpResponse PutCluster(const ApiRequest& request, const HandlerContext& context
       model = NewPoolModel(ssh, profile);
       profile.erase("nodeImageVersion");  // the server's: new nodes get the latest image
       mutations.push_back(store::Mutation::Put(
-          PoolRow(pool_names, profile, state, model, kubernetes), store::Precondition::Absent()));
+          PoolRow(pool_names, profile, state, model, kubernetes, context.images), store::Precondition::Absent()));
     } else {
       model = json::parse(found->second.body).at("model").as_object();
       apply_model_changes(model, SshAccessOf(profile));
       profile["nodeImageVersion"] = PoolView(found->second).at("properties").at("nodeImageVersion");
       mutations.push_back(
-          store::Mutation::Put(PoolRow(pool_names, profile, state, model, kubernetes),
+          store::Mutation::Put(PoolRow(pool_names, profile, state, model, kubernetes, context.images),
                                store::Precondition::AtVersion(found->second.version)));
       by_name.erase(found);
     }
@@ -845,7 +629,7 @@ HttpResponse PutPool(const ApiRequest& request, const HandlerContext& context, c
   const std::string state = existing->has_value() ? "Updating" : "Creating";
   const std::string location = std::string(cluster_doc.at("resource").at("location").as_string());
   auto started = context.operations.Begin(names.subscription, location, kPutPool, names.pool_id());
-  const store::Resource row = PoolRow(names, properties, state, model, kubernetes);
+  const store::Resource row = PoolRow(names, properties, state, model, kubernetes, context.images);
   auto applied = context.store.Apply(
       {store::Mutation::Put(row, existing->has_value()
                                      ? store::Precondition::AtVersion((*existing)->version)
@@ -952,123 +736,7 @@ HttpResponse GetOperation(const ApiRequest& request, const HandlerContext& conte
   return EmptyResponse(request.http, HttpStatus::no_content);
 }
 
-// ---- operation runners (level-based: read the store, write the finished state) ---------------
-
-Result<std::vector<store::Mutation>> SetSucceeded(
-    store::Store& store, std::string_view kind, const std::string& id,
-    const std::function<void(json::object&)>& also = {}) {
-  auto row = store.Get(kind, id);
-  if (!row) return row.error();
-  std::vector<store::Mutation> changes;
-  if (!row->has_value()) return changes;  // deleted meanwhile: nothing to finish
-  json::object doc = json::parse((*row)->body).as_object();
-  doc["resource"].as_object()["properties"].as_object()["provisioningState"] = "Succeeded";
-  if (also) also(doc);
-  store::Resource updated = **row;
-  updated.body = json::serialize(doc);
-  changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion((*row)->version)));
-  return changes;
-}
-
-// A pool's operation is done: its machines match the pool (and with `reimage`, its latest model).
-Result<std::vector<store::Mutation>> FinishPool(store::Store& store, const std::string& pool_id,
-                                                bool reimage,
-                                                const std::function<void(json::object&)>& also) {
-  auto changes = SetSucceeded(store, kPoolKind, pool_id, also);
-  if (!changes) return changes;
-  auto pool = store.Get(kPoolKind, pool_id);
-  if (!pool) return pool.error();
-  if (!pool->has_value()) return changes;
-  auto machines = ReconcileMachines(store, **pool, reimage);
-  if (!machines) return machines;
-  for (auto& change : *machines) changes->push_back(std::move(change));
-  return changes;
-}
-
-std::vector<store::Mutation> MarkFailed(store::Store& store, std::string_view kind,
-                                        const std::string& id) {
-  auto row = store.Get(kind, id);
-  if (!row || !row->has_value()) return {};
-  json::object doc = json::parse((*row)->body).as_object();
-  doc["resource"].as_object()["properties"].as_object()["provisioningState"] = "Failed";
-  store::Resource updated = **row;
-  updated.body = json::serialize(doc);
-  return {store::Mutation::Put(updated)};
-}
-
-// Runners whose work is done in one step: the store reflects the finished state at once.
-controller::OperationRunner OneStep(
-    std::function<Result<std::vector<store::Mutation>>(const controller::Operation&, store::Store&)>
-        run,
-    std::function<std::vector<store::Mutation>(const controller::Operation&, store::Store&,
-                                               const Error&)>
-        on_failure) {
-  return {[run = std::move(run)](const controller::Operation& op,
-                                 store::Store& store) -> Result<controller::Step> {
-            auto changes = run(op, store);
-            if (!changes) return changes.error();
-            return controller::Step::Done(std::move(changes.value()));
-          },
-          std::move(on_failure)};
-}
-
 }  // namespace
-
-void RegisterContainerServiceRunners(controller::OperationsEngine& operations) {
-  const auto mark_failed = [](std::string_view kind) {
-    return [kind](const controller::Operation& op, store::Store& store, const Error&) {
-      return MarkFailed(store, kind, op.target);
-    };
-  };
-  operations.Register(kPutCluster,
-                      OneStep(
-                          [](const controller::Operation& op,
-                             store::Store& store) -> Result<std::vector<store::Mutation>> {
-                            auto changes = SetSucceeded(store, kClusterKind, op.target);
-                            if (!changes) return changes;
-                            auto pools = store.List(kPoolKind, op.target);
-                            if (!pools) return pools.error();
-                            for (const auto& pool : *pools) {
-                              for (auto part : {SetSucceeded(store, kPoolKind, pool.id),
-                                                ReconcileMachines(store, pool, false)}) {
-                                if (!part) return part;
-                                for (auto& change : *part) changes->push_back(std::move(change));
-                              }
-                            }
-                            return changes;
-                          },
-                          mark_failed(kClusterKind)));
-  operations.Register(kDeleteCluster,
-                      OneStep(
-                          [](const controller::Operation& op,
-                             store::Store&) -> Result<std::vector<store::Mutation>> {
-                            return std::vector<store::Mutation>{
-                                store::Mutation::Delete(std::string(kClusterKind), op.target)};
-                          },
-                          nullptr));
-  operations.Register(
-      kPutPool, OneStep([](const controller::Operation& op,
-                           store::Store& store) { return FinishPool(store, op.target, false, {}); },
-                        mark_failed(kPoolKind)));
-  operations.Register(kDeletePool,
-                      OneStep(
-                          [](const controller::Operation& op,
-                             store::Store&) -> Result<std::vector<store::Mutation>> {
-                            return std::vector<store::Mutation>{
-                                store::Mutation::Delete(std::string(kPoolKind), op.target)};
-                          },
-                          nullptr));
-  operations.Register(kUpgradeImage,
-                      OneStep(
-                          [](const controller::Operation& op, store::Store& store) {
-                            return FinishPool(store, op.target, true, [](json::object& doc) {
-                              json::object& properties =
-                                  doc["resource"].as_object()["properties"].as_object();
-                              properties["nodeImageVersion"] = LatestNodeImage(properties);
-                            });
-                          },
-                          mark_failed(kPoolKind)));
-}
 
 HttpResponse HandleContainerService(const ApiRequest& request, const HandlerContext& context) {
   const auto& path = request.lower_segments;
@@ -1147,7 +815,11 @@ HttpResponse HandleContainerService(const ApiRequest& request, const HandlerCont
   }
   if ((path.size() == 11 || path.size() == 12) && path[10] == "machines" && verb == HttpVerb::get) {
     return GetMachines(request, context, names,
-                       path.size() == 12 ? std::optional(request.segments[11]) : std::nullopt);
+                       path.size() == 12 ? std::optional(request.segments[11]) : std::nullopt,
+                       false);
+  }
+  if (path.size() == 13 && path[10] == "machines" && path[12] == "logs" && verb == HttpVerb::get) {
+    return GetMachines(request, context, names, request.segments[11], true);
   }
   if (path.size() == 11 && path[10] == "upgradenodeimageversion" && verb == HttpVerb::post) {
     return UpgradeNodeImage(request, context, names, api_version);

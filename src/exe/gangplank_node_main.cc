@@ -3,12 +3,11 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
-#include <chrono>
 #include <iostream>
-#include <thread>
 
 #include "common/file_io.h"
-#include "node/node_agent.h"
+#include "net/https_client.h"
+#include "node/agent_loop.h"
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -19,56 +18,71 @@ int main(int argc, char** argv) {
   using namespace gangplank;
   CLI::App app{
       "gangplank-node: runs a node's OpenSSH sshd from its desired state (admin user, public "
-      "keys, SSH access mode, model version) and keeps it running."};
-  std::string node_dir, desired_file, sshd_path;
+      "keys, SSH access mode, model version), keeps it running, and reports what it runs, who "
+      "logged in with which key, and its logs.",
+      "gangplank-node"};
+  std::string node_dir, desired_file, server, ca_file, token_file, sshd_path;
   int interval_ms = 200;
-  bool once = false, stop_sshd_on_exit = false;
+  bool once = false, stop_sshd_on_exit = false, no_create_users = false;
   app.add_option("--node-dir", node_dir,
                  "the node's directory (sshd files, host keys, logs); it and its parents must "
                  "not be writable by group or others (sshd's StrictModes)")
       ->required();
-  app.add_option("--desired-file", desired_file,
-                 "read the desired state from this JSON file, re-read whenever it changes")
-      ->required();
+  auto* server_option =
+      app.add_option("--server", server, "the control plane, https://HOST:PORT/");
+  app.add_option("--ca-file", ca_file, "the CA the control plane's certificate chains to");
+  app.add_option("--token-file", token_file, "the file holding this node's token (0600)");
+  auto* file_option = app.add_option(
+      "--desired-file", desired_file,
+      "no control plane: read the desired state from this JSON file (re-read on every pass) "
+      "and write reports to NODE_DIR/status.json");
+  server_option->excludes(file_option);
   app.add_option("--sshd", sshd_path, "the sshd to run (default: sshd from PATH or /usr/sbin)");
   app.add_option("--interval-ms", interval_ms, "how often to check the desired state and sshd")
       ->check(CLI::Range(10, 60000));
-  app.add_flag("--once", once, "reconcile once, print the status and exit");
+  app.add_flag("--once", once, "reconcile once, report, and exit (0 when sshd is as desired)");
   app.add_flag("--stop-sshd-on-exit", stop_sshd_on_exit,
                "stop sshd when the agent stops (by default it keeps running, like a VM's sshd)");
+  app.add_flag("--no-create-users", no_create_users,
+               "do not create a missing admin user (report it instead)");
   CLI11_PARSE(app, argc, argv);
 
-  node::NodeAgent agent({node::NodeLayout{node_dir}, sshd_path, true});
+  std::unique_ptr<node::DesiredStateSource> source;
+  if (!desired_file.empty()) {
+    source = std::make_unique<node::FileSource>(desired_file, node_dir + "/status.json");
+  } else {
+    if (server.empty() || ca_file.empty() || token_file.empty()) {
+      std::cerr << "gangplank-node: give --server, --ca-file and --token-file (a node of a "
+                   "control plane) or --desired-file (a standalone node)\n";
+      return 2;
+    }
+    auto token = ReadSecretFile(token_file, 4096);
+    if (!token) {
+      std::cerr << "gangplank-node: " << token.error().message << "\n";
+      return 1;
+    }
+    std::string token_text(token->data(), token->size());
+    while (!token_text.empty() && (token_text.back() == '\n' || token_text.back() == '\r'))
+      token_text.pop_back();
+    auto client = net::HttpsClient::Create(server, ca_file, std::chrono::seconds(10));
+    if (!client) {
+      std::cerr << "gangplank-node: " << client.error().message << "\n";
+      return 1;
+    }
+    source = std::make_unique<node::ControlPlaneSource>(std::move(client.value()), token_text);
+  }
+
+  const node::NodeLayout layout{node_dir};
+  node::NodeAgent agent({layout, sshd_path, !no_create_users});
   ::signal(SIGTERM, OnSignal);
   ::signal(SIGINT, OnSignal);
-  std::string last_text;
-  std::string last_status;
-  while (!g_stop) {
-    auto text = ReadFile(desired_file, 1 << 20);
-    if (!text) {
-      std::cerr << "gangplank-node: " << text.error().message << "\n";
-      if (once) return 1;
-    } else {
-      auto desired = node::ParseDesiredNodeState(*text);
-      if (!desired) {
-        if (*text != last_text) std::cerr << "gangplank-node: " << desired.error().message << "\n";
-        if (once) return 1;
-      } else {
-        agent.Supervise();
-        const std::string status = node::NodeStatusJson(agent.Reconcile(*desired));
-        if (status != last_status) {
-          (void)WriteFileAtomically(node_dir + "/status.json", status, 0644, IfExists::kReplace);
-          last_status = status;
-        }
-        if (once) {
-          std::cout << status << "\n";
-          return 0;
-        }
-      }
-      last_text = *text;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+  ::signal(SIGPIPE, SIG_IGN);
+  const int code = node::RunAgentLoop(
+      agent, layout, *source,
+      {std::chrono::milliseconds(interval_ms), std::chrono::seconds(10), once}, g_stop, std::cerr);
+  if (once && !desired_file.empty()) {
+    if (auto status = ReadFile(node_dir + "/status.json", 1 << 20)) std::cout << *status;
   }
   if (stop_sshd_on_exit) agent.StopSshd();
-  return 0;
+  return code;
 }

@@ -22,6 +22,19 @@ int main(int argc, char** argv) {
   app.add_option("--tls-cert", options.tls_cert,
                  "Serving certificate (PEM); default: the local CA's");
   app.add_option("--tls-key", options.tls_key, "Serving key (PEM), with --tls-cert");
+  app.add_option("--nodes", options.nodes,
+                 "local: every node is a gangplank-node process with a real sshd (needs root); "
+                 "simulated: nodes are records that report their desired state at once (default: "
+                 "local as root, simulated otherwise)")
+      ->check(CLI::IsMember({"local", "simulated"}));
+  app.add_option("--nodes-dir", options.nodes_dir,
+                 "Where local nodes keep their files (default "
+                 "/var/lib/gangplank/nodes/<hash of the data dir>)");
+  app.add_option("--node-agent", options.node_agent,
+                 "The gangplank-node binary (default: beside gangplankd)");
+  app.add_option("--node-timeout", options.node_timeout_seconds,
+                 "Seconds a node may take to come up before its operation fails (default 120)")
+      ->check(CLI::Range(5, 3600));
   app.set_version_flag("--version", "gangplankd 0.1.0");
   CLI11_PARSE(app, argc, argv);
   return gangplank::server::RunControlPlane(options, std::cout, std::cerr);

@@ -113,4 +113,84 @@ std::string NodeStatusJson(const NodeStatus& status) {
                                       {"message", status.message}});
 }
 
+Result<NodeStatus> ParseNodeStatus(std::string_view json_text) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(json_text, ec);
+  const auto invalid = MakeError(StatusCode::kInvalidArgument, "InvalidNodeStatus",
+                                 "the node status must be a JSON object with appliedModelVersion, "
+                                 "imageVersion, reimageGeneration, sshAccess, hostKeyFingerprints, "
+                                 "sshdHealth and message");
+  if (ec || !parsed.is_object()) return invalid;
+  const json::object& doc = parsed.get_object();
+  NodeStatus status;
+  const json::value* applied = doc.if_contains("appliedModelVersion");
+  const json::value* image = doc.if_contains("imageVersion");
+  const json::value* generation = doc.if_contains("reimageGeneration");
+  const json::value* access = doc.if_contains("sshAccess");
+  const json::value* fingerprints = doc.if_contains("hostKeyFingerprints");
+  const json::value* health = doc.if_contains("sshdHealth");
+  const json::value* message = doc.if_contains("message");
+  if (!applied || !applied->is_int64() || !image || !image->is_string() || !generation ||
+      !generation->is_int64() || !access || !access->is_string() || !fingerprints ||
+      !fingerprints->is_array() || !health || !health->is_string() ||
+      (message && !message->is_string())) {
+    return invalid;
+  }
+  status.applied_model_version = applied->get_int64();
+  status.image_version = std::string(image->get_string());
+  status.reimage_generation = generation->get_int64();
+  status.ssh_enabled = access->get_string() != "Disabled";
+  for (const auto& fingerprint : fingerprints->get_array()) {
+    if (!fingerprint.is_string() || fingerprint.get_string().size() > 200) return invalid;
+    status.host_key_fingerprints.emplace_back(fingerprint.get_string());
+  }
+  if (status.host_key_fingerprints.size() > 8) return invalid;
+  status.sshd_health = std::string(health->get_string());
+  if (message) status.message = std::string(message->get_string()).substr(0, 2000);
+  return status;
+}
+
+std::string LoginEventsJson(const std::vector<LoginEvent>& events) {
+  json::array list;
+  for (const auto& event : events) {
+    list.push_back(json::object{{"time", event.time},
+                                {"user", event.user},
+                                {"source", event.source},
+                                {"sourcePort", event.source_port},
+                                {"keyType", event.key_type},
+                                {"fingerprint", event.fingerprint},
+                                {"method", event.method},
+                                {"result", event.accepted ? "Accepted" : "Refused"}});
+  }
+  return json::serialize(list);
+}
+
+std::vector<LoginEvent> ParseLoginEvents(std::string_view json_text) {
+  std::vector<LoginEvent> events;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(json_text, ec);
+  if (ec || !parsed.is_array()) return events;
+  for (const auto& item : parsed.get_array()) {
+    if (!item.is_object()) continue;
+    const json::object& doc = item.get_object();
+    auto text = [&](const char* name) {
+      const json::value* value = doc.if_contains(name);
+      return value && value->is_string() ? std::string(value->get_string()).substr(0, 256)
+                                         : std::string();
+    };
+    LoginEvent event;
+    event.time = text("time");
+    event.user = text("user");
+    event.source = text("source");
+    if (const json::value* port = doc.if_contains("sourcePort"); port && port->is_int64())
+      event.source_port = static_cast<int>(port->get_int64());
+    event.key_type = text("keyType");
+    event.fingerprint = text("fingerprint");
+    event.method = text("method");
+    event.accepted = text("result") == "Accepted";
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
 }  // namespace gangplank::node

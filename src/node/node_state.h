@@ -50,5 +50,10 @@ struct NodeStatus {
 };
 
 std::string NodeStatusJson(const NodeStatus& status);
+Result<NodeStatus> ParseNodeStatus(std::string_view json_text);
+
+std::string LoginEventsJson(const std::vector<LoginEvent>& events);
+// Lenient: entries that are not login events are skipped.
+std::vector<LoginEvent> ParseLoginEvents(std::string_view json_text);
 
 }  // namespace gangplank::node

@@ -5,7 +5,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <ostream>
 #include <thread>
@@ -18,7 +21,11 @@
 #include "auth/token_service.h"
 #include "common/file_io.h"
 #include "common/paths.h"
+#include "controller/node_controller.h"
+#include "controller/node_images.h"
 #include "controller/operations.h"
+#include "controller/pool_runners.h"
+#include "runtime/local_process_runtime.h"
 #include "store/sqlite_store.h"
 
 namespace gangplank::server {
@@ -132,13 +139,55 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   auto tokens =
       auth::TokenService::Open(data_dir, url + "adfs", {url, url.substr(0, url.size() - 1)}, clock);
   if (!tokens) return Fail(err, tokens.error());
+  // Nodes: real local processes (root) or simulated records.
+  const bool local_nodes =
+      options.nodes.empty() ? ::geteuid() == 0 : options.nodes == "local";
+  if (local_nodes && ::geteuid() != 0) {
+    return Fail(err, MakeError(StatusCode::kFailedPrecondition, "LocalNodesNeedRoot",
+                               "--nodes local needs root: each node runs sshd on port 22 of its "
+                               "own loopback address; run as root or use --nodes simulated"));
+  }
+  auto node_tokens = auth::NodeTokens::Open(data_dir);
+  if (!node_tokens) return Fail(err, node_tokens.error());
+  controller::NodeImageCatalog images(data_dir + "/node-images.json");
   controller::OperationsEngine operations(**store, clock);
+  controller::RegisterClusterRunners(
+      operations, images, clock,
+      {local_nodes ? controller::NodeMode::kLocal : controller::NodeMode::kSimulated,
+       std::chrono::seconds(options.node_timeout_seconds), std::chrono::milliseconds(100)});
   service = std::make_shared<api::ApiService>(api::ApiServiceConfig{*credentials, url}, **store,
-                                              *tokens, clock, operations);
+                                              *tokens, clock, operations, images,
+                                              local_nodes ? &*node_tokens : nullptr);
+  std::unique_ptr<runtime::LocalProcessRuntime> node_runtime;
+  std::unique_ptr<controller::NodeController> node_controller;
+  if (local_nodes) {
+    const std::string nodes_dir =
+        options.nodes_dir.empty()
+            ? runtime::LocalProcessRuntime::DefaultNodesDir(data_dir).string()
+            : options.nodes_dir;
+    std::string agent = options.node_agent;
+    if (agent.empty()) {
+      std::error_code ec;
+      agent = (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() /
+               "gangplank-node")
+                  .string();
+    }
+    if (::access(agent.c_str(), X_OK) != 0) {
+      return Fail(err, MakeError(StatusCode::kFailedPrecondition, "NodeAgentMissing",
+                                 "the node agent " + agent +
+                                     " is missing; build it or pass --node-agent PATH"));
+    }
+    node_runtime = std::make_unique<runtime::LocalProcessRuntime>(
+        runtime::LocalRuntimeOptions{nodes_dir, agent, url, local_tls->ca_cert});
+    node_controller =
+        std::make_unique<controller::NodeController>(**store, *node_runtime, *node_tokens, clock);
+  }
   // Operations accepted before a crash or restart are finished now.
   if (Status resumed = operations.ResumeUnfinished(); !resumed.ok())
     return Fail(err, resumed.error());
   operations.Start();
+  // Nodes that kept running while gangplankd was down are adopted on the first pass.
+  if (node_controller) node_controller->Start(std::chrono::milliseconds(200));
 
   net::signal_set signals(io, SIGINT, SIGTERM);
   // Graceful shutdown: stop accepting, let requests already read be answered (at most 10 s),
@@ -158,7 +207,8 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
     wait_for_requests();
   });
   out << "gangplankd: listening on " << url << " (data dir " << data_dir << ", credentials "
-      << data_dir << "/credentials.json)" << std::endl;
+      << data_dir << "/credentials.json, "
+      << (local_nodes ? "local nodes" : "simulated nodes: no sshd runs") << ")" << std::endl;
 
   // Idle contexts must not return from run() before shutdown.
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
@@ -169,6 +219,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   io.run();
   for (auto& thread : pool) thread.join();
   operations.Stop();
+  if (node_controller) node_controller->Stop();  // the nodes keep running, like VMs
   out << "gangplankd: stopped" << std::endl;
   return 0;
 }

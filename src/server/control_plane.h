@@ -13,6 +13,10 @@ struct ControlPlaneOptions {
   int threads = 0;        // 0: the number of cores
   std::string tls_cert;
   std::string tls_key;
+  std::string nodes;       // "local" | "simulated"; empty: local as root, simulated otherwise
+  std::string nodes_dir;   // empty: /var/lib/gangplank/nodes/<hash of the data dir>
+  std::string node_agent;  // empty: gangplank-node beside the gangplankd binary
+  int node_timeout_seconds = 120;
 };
 
 // Runs until SIGINT or SIGTERM; returns the process exit code.

@@ -6,11 +6,14 @@
 
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/api_service.h"
+#include "controller/pool_runners.h"
 #include "mocks/fake_clock.h"
 #include "store/sqlite_store.h"
 #include "support/temp_dir.h"
@@ -28,16 +31,29 @@ class ApiHarness : public ::testing::Test {
     admin_.client_id = "client-id";
     admin_.client_secret = "client-secret";
     admin_.subscription_id = "sub-1";
+    node_tokens_ = auth::NodeTokens::Open(dir_.path()).value();
     Restart();
     token_ = *tokens_->Issue("client-id", kUrl);
   }
 
-  // A new engine and service over the same store, as after a gangplankd restart.
+  // A new engine and service over the same store, as after a gangplankd restart. Nodes are
+  // simulated (they report their desired state at once); tests of real nodes use the binaries.
   void Restart() {
     service_.reset();
     operations_ = std::make_unique<controller::OperationsEngine>(*store_, clock_);
+    controller::RegisterClusterRunners(*operations_, images_, clock_,
+                                       {controller::NodeMode::kSimulated,
+                                        std::chrono::seconds(120), std::chrono::milliseconds(1)});
     service_ = std::make_unique<ApiService>(ApiServiceConfig{admin_, kUrl}, *store_, tokens_,
-                                            clock_, *operations_);
+                                            clock_, *operations_, images_, &*node_tokens_);
+  }
+
+  // Runs queued operations until none is left waiting (each waiting step runs once per round).
+  void Settle() {
+    for (int round = 0; round < 50; ++round) {
+      operations_->RunPending();
+      if (!AnyOperationInProgress()) return;
+    }
   }
 
   HttpResponse Send(HttpVerb verb, const std::string& target, const std::string& body = "",
@@ -49,6 +65,15 @@ class ApiHarness : public ::testing::Test {
     request.body() = body;
     request.prepare_payload();
     return service_->Handle(request);
+  }
+
+  bool AnyOperationInProgress() {
+    const auto rows = store_->ListKind(controller::kOperationKind);
+    if (!rows.ok()) return false;
+    const std::vector<store::Resource>& list = rows.value();
+    return std::any_of(list.begin(), list.end(), [](const store::Resource& row) {
+      return row.body.find("\"status\":\"InProgress\"") != std::string::npos;
+    });
   }
 
   static boost::json::value Body(const HttpResponse& response) {
@@ -64,6 +89,8 @@ class ApiHarness : public ::testing::Test {
   std::shared_ptr<auth::TokenService> tokens_;
   auth::AdminCredentials admin_;
   std::unique_ptr<controller::OperationsEngine> operations_;
+  controller::NodeImageCatalog images_{dir_.path() / "node-images.json"};
+  std::optional<auth::NodeTokens> node_tokens_;
   std::unique_ptr<ApiService> service_;
   std::string token_;
 };

@@ -129,7 +129,7 @@ class BadInputSweepTest : public ApiHarness {
           continue;
         }
         ++accepted;
-        operations_->RunPending();
+        Settle();
         after_success();
       }
     }
@@ -142,7 +142,7 @@ class BadInputSweepTest : public ApiHarness {
 TEST_F(BadInputSweepTest, ClusterBodiesWithAWrongValueAnywhereAreNever5xx) {
   Sweep(AzCreateBody(), kCluster + kVersion, 500, [this] {
     ASSERT_EQ(Send(HttpVerb::delete_, kCluster + kVersion).result_int() / 100, 2u);
-    operations_->RunPending();
+    Settle();
     ASSERT_EQ(Rows("managedCluster"), 0u);
   });
 }
@@ -150,11 +150,11 @@ TEST_F(BadInputSweepTest, ClusterBodiesWithAWrongValueAnywhereAreNever5xx) {
 TEST_F(BadInputSweepTest, PoolBodiesWithAWrongValueAnywhereAreNever5xx) {
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, json::serialize(AzCreateBody())).result(),
             HttpStatus::created);
-  operations_->RunPending();
+  Settle();
   const std::string pool = kCluster + "/agentPools/user1" + kVersion;
   Sweep(AzPoolBody(), pool, 150, [&] {
     ASSERT_EQ(Send(HttpVerb::delete_, pool).result_int() / 100, 2u);
-    operations_->RunPending();
+    Settle();
   });
 }
 

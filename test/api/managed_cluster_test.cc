@@ -80,7 +80,7 @@ TEST_F(ManagedClusterTest, CreateIsALongRunningOperationThatFinishes) {
   const std::string operation = OperationPath(created);
   EXPECT_EQ(Body(Send(HttpVerb::get, operation)).at("status"), "InProgress");
 
-  operations_->RunPending();
+  Settle();
   const auto status = Body(Send(HttpVerb::get, operation));
   EXPECT_EQ(status.at("status"), "Succeeded");
   EXPECT_TRUE(status.as_object().contains("endTime"));
@@ -148,7 +148,7 @@ TEST_F(ManagedClusterTest, AcceptsEveryModernKeyTypeAndUpToTenKeys) {
 TEST_F(ManagedClusterTest, NoSshKeyGeneratesAPublicKeyAndKeepsNoPrivateHalf) {
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(nullptr)).result(),
             HttpStatus::created);
-  operations_->RunPending();
+  Settle();
   const json::object cluster = Get(kCluster);
   EXPECT_FALSE(cluster.at("properties").as_object().contains("linuxProfile"));
   const json::object model = PoolModel("nodepool1");
@@ -166,7 +166,7 @@ TEST_F(ManagedClusterTest, NoSshKeyGeneratesAPublicKeyAndKeepsNoPrivateHalf) {
   EXPECT_EQ(db.find("openssh-key-v1"), std::string::npos);
 
   // An SSH key can be set later on such a cluster; it reaches every pool's model.
-  operations_->RunPending();
+  Settle();
   const std::string key = NewKey();
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{key})).result(),
             HttpStatus::ok);
@@ -178,22 +178,22 @@ TEST_F(ManagedClusterTest, NoSshKeyGeneratesAPublicKeyAndKeepsNoPrivateHalf) {
 TEST_F(ManagedClusterTest, KeyRotationBumpsEveryScaleSetPoolsModelOnce) {
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{NewKey()})).result(),
             HttpStatus::created);
-  operations_->RunPending();
+  Settle();
   ASSERT_EQ(Send(HttpVerb::put, kCluster + "/agentPools/user1" + kVersion,
                  R"({"properties":{"count":1}})")
                 .result(),
             HttpStatus::created);
-  operations_->RunPending();
+  Settle();
   // The same key again changes nothing.
   const std::string body = json::serialize(Get(kCluster));
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, body).result(), HttpStatus::ok);
-  operations_->RunPending();
+  Settle();
   EXPECT_EQ(PoolModel("nodepool1").at("version"), 1);
   // A new key: both pools (the one named in the request and the one not) move to model 2.
   const std::string key = NewKey(sshkey::KeyKind::kEcdsa);
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{key})).result(),
             HttpStatus::ok);
-  operations_->RunPending();
+  Settle();
   for (const char* pool : {"nodepool1", "user1"}) {
     EXPECT_EQ(PoolModel(pool).at("version"), 2) << pool;
     EXPECT_EQ(PoolModel(pool).at("publicKeys").at(0).as_string(), key) << pool;
@@ -206,7 +206,7 @@ TEST_F(ManagedClusterTest, KeyUpdateIsRefusedWhenAPoolIsAnAvailabilitySet) {
   ASSERT_EQ(
       Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{NewKey()}, pools)).result(),
       HttpStatus::created);
-  operations_->RunPending();
+  Settle();
   const auto refused =
       Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{NewKey()}, pools));
   EXPECT_EQ(refused.result(), HttpStatus::bad_request);
@@ -255,7 +255,7 @@ TEST_F(ManagedClusterTest, ConcurrentChangesAre409AndETagsAreChecked) {
       Code(Send(HttpVerb::put, kCluster + "/agentPools/p2" + kVersion, R"({"properties":{}})")),
       "OperationNotAllowed");
   EXPECT_EQ(Code(Send(HttpVerb::delete_, kCluster + kVersion)), "OperationNotAllowed");
-  operations_->RunPending();
+  Settle();
   // Finishing the operation changed the resource, and so its ETag.
   const std::string etag(Send(HttpVerb::get, kCluster + kVersion)[http::field::etag]);
   EXPECT_NE(etag, std::string(created[http::field::etag]));
@@ -275,7 +275,7 @@ TEST_F(ManagedClusterTest, ConcurrentChangesAre409AndETagsAreChecked) {
 TEST_F(ManagedClusterTest, ClusterGetsFollowEveryWriteDespiteTheRenderedViewCache) {
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{NewKey()})).result(),
             HttpStatus::created);
-  operations_->RunPending();
+  Settle();
   const auto first = Send(HttpVerb::get, kCluster + kVersion);
   const auto again = Send(HttpVerb::get, kCluster + kVersion);
   EXPECT_EQ(first.body(), again.body());
@@ -287,28 +287,28 @@ TEST_F(ManagedClusterTest, ClusterGetsFollowEveryWriteDespiteTheRenderedViewCach
             HttpStatus::ok);
   EXPECT_EQ(Get(kCluster).at("properties").at("agentPoolProfiles").at(0).at("provisioningState"),
             "Updating");
-  operations_->RunPending();
+  Settle();
   const json::object after = Get(kCluster);
   EXPECT_EQ(after.at("properties").at("agentPoolProfiles").at(0).at("count"), 5);
   EXPECT_EQ(after.at("properties").at("agentPoolProfiles").at(0).at("provisioningState"),
             "Succeeded");
   // A deleted cluster is gone at once.
   ASSERT_EQ(Send(HttpVerb::delete_, kCluster + kVersion).result(), HttpStatus::accepted);
-  operations_->RunPending();
+  Settle();
   EXPECT_EQ(Send(HttpVerb::get, kCluster + kVersion).result(), HttpStatus::not_found);
 }
 
 TEST_F(ManagedClusterTest, DeleteIsA202WithLocationAndFinishes) {
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{NewKey()})).result(),
             HttpStatus::created);
-  operations_->RunPending();
+  Settle();
   const auto deleting = Send(HttpVerb::delete_, kCluster + kVersion);
   ASSERT_EQ(deleting.result(), HttpStatus::accepted);
   const std::string result = OperationPath(deleting, "Location");
   EXPECT_NE(result.find("/operationresults/"), std::string::npos);
   EXPECT_EQ(Send(HttpVerb::get, result).result(), HttpStatus::accepted);
   EXPECT_EQ(Get(kCluster).at("properties").at("provisioningState"), "Deleting");
-  operations_->RunPending();
+  Settle();
   EXPECT_EQ(Send(HttpVerb::get, result).result(), HttpStatus::no_content);
   EXPECT_EQ(Send(HttpVerb::get, kCluster + kVersion).result(), HttpStatus::not_found);
   EXPECT_TRUE(store_->ListKind("agentPool")->empty());
@@ -320,21 +320,21 @@ TEST_F(ManagedClusterTest, ARestartedServerFinishesAcceptedOperations) {
             HttpStatus::created);
   Restart();  // the accepted create was never run
   ASSERT_TRUE(operations_->ResumeUnfinished().ok());
-  operations_->RunPending();
+  Settle();
   EXPECT_EQ(Get(kCluster).at("properties").at("provisioningState"), "Succeeded");
 }
 
 TEST_F(ManagedClusterTest, AgentPoolsAddListUpgradeAndDelete) {
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{NewKey()})).result(),
             HttpStatus::created);
-  operations_->RunPending();
+  Settle();
   const std::string pool = kCluster + "/agentPools/user1";
   const auto added =
       Send(HttpVerb::put, pool + kVersion, R"({"properties":{"count":3,"osSKU":"AzureLinux"}})");
   ASSERT_EQ(added.result(), HttpStatus::created) << added.body();
-  operations_->RunPending();
+  Settle();
   EXPECT_TRUE(
-      Get(pool).at("properties").at("nodeImageVersion").as_string().starts_with("AKSCBLMariner"));
+      Get(pool).at("properties").at("nodeImageVersion").as_string().starts_with("AKSAzureLinux"));
   const auto list = Body(Send(HttpVerb::get, kCluster + "/agentPools" + kVersion));
   EXPECT_EQ(list.at("value").as_array().size(), 2u);
 
@@ -342,13 +342,13 @@ TEST_F(ManagedClusterTest, AgentPoolsAddListUpgradeAndDelete) {
   ASSERT_EQ(upgrading.result(), HttpStatus::accepted) << upgrading.body();
   EXPECT_EQ(Body(upgrading).at("properties").at("provisioningState"), "UpgradingNodeImageVersion");
   EXPECT_FALSE(upgrading[http::field::location].empty());
-  operations_->RunPending();
+  Settle();
   EXPECT_EQ(Get(pool).at("properties").at("provisioningState"), "Succeeded");
 
   const auto last_system = Send(HttpVerb::delete_, kCluster + "/agentPools/nodepool1" + kVersion);
   EXPECT_EQ(last_system.result(), HttpStatus::bad_request);
   ASSERT_EQ(Send(HttpVerb::delete_, pool + kVersion).result(), HttpStatus::accepted);
-  operations_->RunPending();
+  Settle();
   EXPECT_EQ(Code(Send(HttpVerb::get, pool + kVersion)), "NotFound");
   EXPECT_EQ(Code(Send(HttpVerb::post, pool + "/upgradeNodeImageVersion" + kVersion)), "NotFound");
 }
@@ -365,7 +365,7 @@ TEST_F(ManagedClusterTest, MachinesKeepTheirModelUntilANodeImageUpgrade) {
   const std::string key_a = NewKey(), key_b = NewKey();
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, cluster_with(key_a, 2)).result(),
             HttpStatus::created);
-  operations_->RunPending();
+  Settle();
   auto first = machines();
   ASSERT_EQ(first.size(), 2u);
   const std::string name0(first[0].at("name").as_string());
@@ -387,7 +387,7 @@ TEST_F(ManagedClusterTest, MachinesKeepTheirModelUntilANodeImageUpgrade) {
   // New key: the pool's model moves on, running machines keep what they were provisioned with.
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, cluster_with(key_b, 2)).result(),
             HttpStatus::ok);
-  operations_->RunPending();
+  Settle();
   EXPECT_EQ(Get(pool).at("properties").at("sshModelVersion"), 2);
   for (const auto& machine : machines()) {
     EXPECT_EQ(machine.at("properties").at("appliedModelVersion"), 1);
@@ -396,7 +396,7 @@ TEST_F(ManagedClusterTest, MachinesKeepTheirModelUntilANodeImageUpgrade) {
   // Scale out: the new machine gets the latest model at once.
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, cluster_with(key_b, 3)).result(),
             HttpStatus::ok);
-  operations_->RunPending();
+  Settle();
   auto scaled = machines();
   ASSERT_EQ(scaled.size(), 3u);
   EXPECT_TRUE(scaled[2].at("name").as_string().ends_with("-vmss000002"));
@@ -405,13 +405,13 @@ TEST_F(ManagedClusterTest, MachinesKeepTheirModelUntilANodeImageUpgrade) {
   // A node image upgrade reimages the stale ones.
   ASSERT_EQ(Send(HttpVerb::post, pool + "/upgradeNodeImageVersion" + kVersion).result(),
             HttpStatus::accepted);
-  operations_->RunPending();
+  Settle();
   for (const auto& machine : machines())
     EXPECT_EQ(machine.at("properties").at("latestModelApplied"), true);
   // Scale in removes the highest-numbered machines.
   ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, cluster_with(key_b, 1)).result(),
             HttpStatus::ok);
-  operations_->RunPending();
+  Settle();
   auto remaining = machines();
   ASSERT_EQ(remaining.size(), 1u);
   EXPECT_EQ(remaining[0].at("name").as_string(), name0);

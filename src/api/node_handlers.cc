@@ -1,0 +1,80 @@
+// The node protocol: an agent reads its node's desired state and reports what it runs, its login
+// events and new log lines. Agents authenticate with their node token, not an ARM token.
+#include <strings.h>
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json.hpp>
+
+#include "api/arm_response.h"
+#include "api/handlers.h"
+#include "controller/machines.h"
+
+namespace gangplank::api {
+namespace json = boost::json;
+
+namespace {
+
+Result<auth::NodeIdentity> NodeCaller(const ApiRequest& request, const HandlerContext& context) {
+  const auto header = request.http[boost::beast::http::field::authorization];
+  const std::string_view value(header.data(), header.size());
+  constexpr std::string_view kBearer = "Bearer ";
+  if (value.size() <= kBearer.size() ||
+      strncasecmp(value.data(), kBearer.data(), kBearer.size()) != 0) {
+    return MakeError(StatusCode::kUnauthenticated, "AuthenticationFailed",
+                     "the node protocol needs 'Authorization: Bearer <node token>'");
+  }
+  return context.node_tokens->Verify(value.substr(kBearer.size()));
+}
+
+}  // namespace
+
+HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context) {
+  if (context.node_tokens == nullptr) {
+    return ArmErrorResponse(request.http, HttpStatus::not_found, "NotFound",
+                            "this control plane runs no local nodes");
+  }
+  auto caller = NodeCaller(request, context);
+  if (!caller) return ArmErrorResponse(request.http, caller.error());
+  auto machine = controller::GetMachine(context.store, caller->machine_id);
+  if (!machine) return ArmErrorResponse(request.http, machine.error());
+  if (!machine->has_value() || (*machine)->uid != caller->uid) {
+    // The machine was deleted (or provisioned anew): this node is being removed.
+    return ArmErrorResponse(request.http, HttpStatus::gone, "MachineGone",
+                            "this node's machine no longer exists");
+  }
+  if (request.Matches({"gangplank", "node", "v1", "desired"}) &&
+      request.http.method() == HttpVerb::get) {
+    return JsonTextResponse(request.http, HttpStatus::ok,
+                            node::DesiredNodeStateJson((*machine)->desired));
+  }
+  if (request.Matches({"gangplank", "node", "v1", "status"}) &&
+      request.http.method() == HttpVerb::post) {
+    boost::system::error_code ec;
+    const json::value body = json::parse(request.http.body(), ec);
+    const json::object* doc = !ec && body.is_object() ? &body.get_object() : nullptr;
+    const json::value* status_value = doc ? doc->if_contains("status") : nullptr;
+    auto status = status_value ? node::ParseNodeStatus(json::serialize(*status_value))
+                               : Result<node::NodeStatus>(MakeError(
+                                     StatusCode::kInvalidArgument, "InvalidNodeStatus",
+                                     "the body must be {\"status\": {...}, \"loginEvents\": [...], "
+                                     "\"log\": \"...\"}"));
+    if (!status) return ArmErrorResponse(request.http, status.error());
+    std::vector<node::LoginEvent> logins;
+    if (const json::value* events = doc->if_contains("loginEvents"))
+      logins = node::ParseLoginEvents(json::serialize(*events));
+    std::string log;
+    if (const json::value* lines = doc->if_contains("log"); lines && lines->is_string())
+      log = std::string(lines->get_string());
+    if (Status recorded = controller::RecordNodeReport(context.store, caller->machine_id,
+                                                       caller->uid, *status, logins, log,
+                                                       context.clock);
+        !recorded.ok()) {
+      return ArmErrorResponse(request.http, recorded.error());
+    }
+    return EmptyResponse(request.http, HttpStatus::no_content);
+  }
+  return ArmErrorResponse(request.http, HttpStatus::not_found, "NotFound",
+                          "the node protocol has GET desired and POST status");
+}
+
+}  // namespace gangplank::api

@@ -1,0 +1,48 @@
+// Accessors of the stored cluster, pool and SSH model documents.
+#include "controller/cluster_docs.h"
+
+namespace gangplank::controller {
+namespace json = boost::json;
+
+json::object SshJson(const SshModel& ssh) {
+  json::array keys;
+  for (const auto& key : ssh.public_keys) keys.push_back(json::value(key));
+  return json::object{{"adminUsername", ssh.admin_username},
+                      {"publicKeys", std::move(keys)},
+                      {"serviceGenerated", ssh.service_generated}};
+}
+
+SshModel SshFromJson(const json::object& doc) {
+  SshModel ssh;
+  ssh.admin_username = std::string(doc.at("adminUsername").as_string());
+  for (const auto& key : doc.at("publicKeys").as_array())
+    ssh.public_keys.emplace_back(key.as_string());
+  ssh.service_generated = doc.at("serviceGenerated").as_bool();
+  return ssh;
+}
+
+json::object PoolView(const store::Resource& row) {
+  return json::parse(row.body).at("resource").as_object();
+}
+
+Result<std::vector<store::Resource>> PoolsOf(store::Store& store, const std::string& cluster_id) {
+  return store.List(kPoolKind, cluster_id);
+}
+
+std::string SshAccessOf(const json::object& properties) {
+  if (const auto* security = properties.if_contains("securityProfile");
+      security && security->is_object()) {
+    if (const auto* value = security->get_object().if_contains("sshAccess");
+        value && value->is_string()) {
+      return std::string(value->get_string());
+    }
+  }
+  return "LocalUser";
+}
+
+std::string StringOr(const json::object& object, std::string_view key, std::string_view fallback) {
+  const json::value* value = object.if_contains(key);
+  return value && value->is_string() ? std::string(value->get_string()) : std::string(fallback);
+}
+
+}  // namespace gangplank::controller

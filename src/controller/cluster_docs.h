@@ -1,0 +1,53 @@
+// The stored documents of managed clusters, agent pools and machines (row kinds, the SSH model,
+// small accessors), shared by the API handlers and the controllers.
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "store/store.h"
+
+namespace gangplank::controller {
+
+// Row kinds. Cluster rows: {"resource": ARM resource without agentPoolProfiles, "ssh": SSH model}.
+// Pool rows: {"resource": ARM agent pool, "model": {"version", "adminUsername", "publicKeys",
+// "sshAccess", "serviceGenerated"}}. Machine rows: see machines.h.
+inline constexpr std::string_view kClusterKind = "managedCluster";
+inline constexpr std::string_view kPoolKind = "agentPool";
+inline constexpr std::string_view kMachineKind = "machine";
+inline constexpr std::string_view kPoolType = "Microsoft.ContainerService/managedClusters/agentPools";
+inline constexpr std::string_view kMachineType =
+    "Microsoft.ContainerService/managedClusters/agentPools/machines";
+
+// Operation types (runners in pool_runners.cc).
+inline constexpr const char* kPutCluster = "PutManagedCluster";
+inline constexpr const char* kDeleteCluster = "DeleteManagedCluster";
+inline constexpr const char* kPutPool = "PutAgentPool";
+inline constexpr const char* kDeletePool = "DeleteAgentPool";
+inline constexpr const char* kUpgradeImage = "UpgradeNodeImageVersion";
+
+// The SSH part of a pool's model: what its nodes are provisioned with.
+struct SshModel {
+  std::string admin_username = "azureuser";
+  std::vector<std::string> public_keys;  // canonical "type base64 comment" lines
+  bool service_generated = false;        // --no-ssh-key: no private half exists anywhere
+};
+
+boost::json::object SshJson(const SshModel& ssh);
+SshModel SshFromJson(const boost::json::object& doc);
+
+// The ARM agent pool of a pool row.
+boost::json::object PoolView(const store::Resource& row);
+Result<std::vector<store::Resource>> PoolsOf(store::Store& store, const std::string& cluster_id);
+
+// The SSH access mode a pool's properties ask for: LocalUser (default) or Disabled.
+std::string SshAccessOf(const boost::json::object& properties);
+
+// A string member, or `fallback` when absent or not a string.
+std::string StringOr(const boost::json::object& object, std::string_view key,
+                     std::string_view fallback);
+
+}  // namespace gangplank::controller

@@ -1,0 +1,437 @@
+// The pool reconciler: machine records, node addresses, batches of reimages, node readiness.
+#include "controller/machines.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <set>
+
+#include "common/random.h"
+#include "controller/cluster_docs.h"
+
+namespace gangplank::controller {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxLogBytes = 64 * 1024;  // per machine, newest kept
+constexpr std::size_t kMaxLogins = 200;
+constexpr long long kHeartbeatSeconds = 30;
+
+// AKS's 8-digit scale-set number, stable per cluster.
+std::string ScaleSetDigits(const std::string& cluster_id) {
+  const std::string key = store::IdKey(cluster_id);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(key.data(), key.size(), digest, &length, EVP_sha256(), nullptr);
+  const std::uint32_t number = (std::uint32_t{digest[0]} << 24 | std::uint32_t{digest[1]} << 16 |
+                                std::uint32_t{digest[2]} << 8 | digest[3]) %
+                               100000000u;
+  char text[16];
+  std::snprintf(text, sizeof text, "%08u", number);
+  return text;
+}
+
+// aks-<pool>-<8 digits>-vmss<6 base-36 digits>, as AKS names scale-set instances.
+std::string MachineName(const std::string& pool, const std::string& digits, std::int64_t index) {
+  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string suffix(6, '0');
+  for (int i = 5; i >= 0 && index > 0; --i, index /= 36) {
+    suffix[static_cast<std::size_t>(i)] = kDigits[index % 36];
+  }
+  return "aks-" + pool + "-" + digits + "-vmss" + suffix;
+}
+
+// Node addresses come from 127.42.0.0/16 (local nodes listen on their own address). Each address
+// in use has a lease row naming its machine; a cursor row remembers where the last search ended, so
+// an allocation costs a few lookups however many machines exist. A lease whose machine is gone is
+// free again: deleting a pool or cluster removes its machines but not their leases.
+constexpr std::string_view kAddressLeaseKind = "nodeAddressLease";
+constexpr std::string_view kAddressCursorKind = "nodeAddressCursor";
+constexpr std::string_view kAddressRoot = "/gangplank/nodeAddresses";
+constexpr int kAddressCount = 256 * 254;  // 127.42.H.L, L in 1..254
+
+std::string AddressAt(int index) {
+  return "127.42." + std::to_string(index / 254) + "." + std::to_string(index % 254 + 1);
+}
+
+class AddressAllocator {
+ public:
+  explicit AddressAllocator(store::Store& store) : store_(store) {}
+
+  // The next free address for `machine_id`; its lease joins `changes`.
+  Result<std::string> Lease(const std::string& machine_id, std::vector<store::Mutation>& changes) {
+    if (!cursor_) {
+      auto row = store_.Get(kAddressCursorKind, kAddressRoot);
+      if (!row) return row.error();
+      cursor_version_ = row->has_value() ? (*row)->version : 0;
+      cursor_ = row->has_value() ? static_cast<int>(json::parse((*row)->body).at("next").as_int64())
+                                 : 0;
+    }
+    for (int probe = 0; probe < kAddressCount; ++probe) {
+      const int index = (*cursor_ + probe) % kAddressCount;
+      const std::string address = AddressAt(index);
+      if (taken_.contains(address)) continue;
+      const std::string lease_id = std::string(kAddressRoot) + "/" + address;
+      auto lease = store_.Get(kAddressLeaseKind, lease_id);
+      if (!lease) return lease.error();
+      if (lease->has_value()) {
+        const std::string owner(json::parse((*lease)->body).at("machine").as_string());
+        auto machine = store_.Get(kMachineKind, owner);
+        if (!machine) return machine.error();
+        if (machine->has_value()) continue;
+      }
+      taken_.insert(address);
+      cursor_ = (index + 1) % kAddressCount;
+      changes.push_back(store::Mutation::Put(
+          store::Resource{std::string(kAddressLeaseKind), lease_id, std::string(kAddressRoot),
+                          json::serialize(json::object{{"machine", machine_id}}), 0}));
+      return address;
+    }
+    return MakeError(StatusCode::kFailedPrecondition, "AddressSpaceExhausted",
+                     "no free node address is left in 127.42.0.0/16; delete unused pools");
+  }
+
+  // The cursor's new position, once every lease of the batch is taken.
+  void Commit(std::vector<store::Mutation>& changes) {
+    if (!cursor_) return;
+    changes.push_back(store::Mutation::Put(
+        store::Resource{std::string(kAddressCursorKind), std::string(kAddressRoot), "",
+                        json::serialize(json::object{{"next", *cursor_}}), 0},
+        store::Precondition::AtVersion(cursor_version_)));
+  }
+
+ private:
+  store::Store& store_;
+  std::optional<int> cursor_;
+  std::int64_t cursor_version_ = 0;
+  std::set<std::string> taken_;  // leased in this batch, not yet in the store
+};
+
+std::string StatusId(const std::string& machine_id) { return machine_id + "/status"; }
+
+Result<Machine> MachineFrom(store::Store& store, const store::Resource& row) {
+  const json::object doc = json::parse(row.body).as_object();
+  Machine machine;
+  machine.row = row;
+  machine.index = doc.at("index").as_int64();
+  machine.uid = std::string(doc.at("uid").as_string());
+  auto desired = node::ParseDesiredNodeState(json::serialize(doc.at("desired")));
+  if (!desired) return desired.error();
+  machine.desired = std::move(desired.value());
+  machine.desired_at = doc.at("desiredAt").as_int64();
+  auto status_row = store.Get(kMachineStatusKind, StatusId(row.id));
+  if (!status_row) return status_row.error();
+  if (status_row->has_value()) {
+    const json::object status_doc = json::parse((*status_row)->body).as_object();
+    if (status_doc.at("uid") == json::value(machine.uid)) {
+      auto status = node::ParseNodeStatus(json::serialize(status_doc.at("status")));
+      if (status) machine.status = std::move(status.value());
+      machine.reported_at = status_doc.at("reportedAt").as_int64();
+      machine.log = std::string(status_doc.at("log").as_string());
+      machine.logins = node::ParseLoginEvents(json::serialize(status_doc.at("logins")));
+    }
+  }
+  return machine;
+}
+
+store::Resource MachineRow(const Machine& machine) {
+  store::Resource row = machine.row;
+  json::object doc = json::parse(row.body).as_object();
+  doc["desired"] = json::parse(node::DesiredNodeStateJson(machine.desired));
+  doc["desiredAt"] = machine.desired_at;
+  row.body = json::serialize(doc);
+  return row;
+}
+
+bool OnTarget(const Machine& machine, const PoolTarget& target) {
+  return machine.desired.model_version == target.model_version &&
+         machine.desired.image_version == target.image;
+}
+
+// The desired state of a node provisioned now from the pool's model.
+node::DesiredNodeState FromModel(const json::object& model, const PoolTarget& target) {
+  node::DesiredNodeState desired;
+  desired.admin_username = std::string(model.at("adminUsername").as_string());
+  for (const auto& key : model.at("publicKeys").as_array())
+    desired.public_keys.emplace_back(key.as_string());
+  desired.ssh_enabled = model.at("sshAccess") != "Disabled";
+  desired.model_version = target.model_version;
+  desired.image_version = target.image;
+  return desired;
+}
+
+}  // namespace
+
+Result<std::vector<Machine>> MachinesOf(store::Store& store, const std::string& pool_id) {
+  auto rows = store.List(kMachineKind, pool_id);
+  if (!rows) return rows.error();
+  std::vector<Machine> machines;
+  for (const auto& row : *rows) {
+    auto machine = MachineFrom(store, row);
+    if (!machine) return machine.error();
+    machines.push_back(std::move(machine.value()));
+  }
+  std::sort(machines.begin(), machines.end(),
+            [](const Machine& a, const Machine& b) { return a.index < b.index; });
+  return machines;
+}
+
+Result<std::optional<Machine>> GetMachine(store::Store& store, const std::string& machine_id) {
+  auto row = store.Get(kMachineKind, machine_id);
+  if (!row) return row.error();
+  if (!row->has_value()) return std::optional<Machine>();
+  auto machine = MachineFrom(store, **row);
+  if (!machine) return machine.error();
+  return std::optional<Machine>(std::move(machine.value()));
+}
+
+bool NodeReady(const Machine& machine) {
+  if (!machine.status) return false;
+  const node::NodeStatus& status = *machine.status;
+  const node::DesiredNodeState& desired = machine.desired;
+  if (status.reimage_generation != desired.reimage_generation ||
+      status.applied_model_version != desired.model_version ||
+      status.image_version != desired.image_version || status.ssh_enabled != desired.ssh_enabled) {
+    return false;
+  }
+  return desired.ssh_enabled ? status.sshd_health == "Healthy" : status.sshd_health == "Disabled";
+}
+
+PoolTarget TargetOf(const json::object& pool_doc, NodeImageCatalog& images) {
+  const json::object& properties = pool_doc.at("resource").at("properties").as_object();
+  return PoolTarget{pool_doc.at("model").at("version").as_int64(),
+                    images.Latest(StringOr(properties, "osSKU", "Ubuntu"))};
+}
+
+Result<int> SurgeOf(const json::object& pool_properties, int count) {
+  std::string surge = "10%";
+  if (const auto* settings = pool_properties.if_contains("upgradeSettings");
+      settings && settings->is_object()) {
+    surge = StringOr(settings->get_object(), "maxSurge", "10%");
+    if (surge.empty()) surge = "10%";
+  }
+  const bool percent = surge.back() == '%';
+  const std::string number = percent ? surge.substr(0, surge.size() - 1) : surge;
+  if (number.empty() || number.size() > 6 ||
+      number.find_first_not_of("0123456789") != std::string::npos) {
+    return MakeError(StatusCode::kInvalidArgument, "InvalidParameter",
+                     "upgradeSettings.maxSurge '" + surge.substr(0, 20) +
+                         "' is not a node count or a percentage such as 33%");
+  }
+  const int value = std::stoi(number);
+  if (percent && (value < 1 || value > 100)) {
+    return MakeError(StatusCode::kInvalidArgument, "InvalidParameter",
+                     "upgradeSettings.maxSurge must be 1% to 100%");
+  }
+  const int nodes = percent ? (count * value + 99) / 100 : value;
+  return std::max(1, nodes);
+}
+
+Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& pool_row,
+                                   NodeImageCatalog& images, const Clock& clock,
+                                   const ReconcileOptions& options) {
+  const json::object doc = json::parse(pool_row.body).as_object();
+  const json::object& properties = doc.at("resource").at("properties").as_object();
+  const json::object& model = doc.at("model").as_object();
+  const PoolTarget target = TargetOf(doc, images);
+  const auto count = static_cast<int>(properties.at("count").as_int64());
+  const std::string pool = std::string(doc.at("resource").at("name").as_string());
+  const long long now = UnixSeconds(clock.Now());
+  auto machines = MachinesOf(store, pool_row.id);
+  if (!machines) return machines.error();
+
+  PoolProgress progress;
+  progress.total = count;
+  const int existing = static_cast<int>(machines->size());
+  const int keep = std::min(count, existing);
+  // Scale in: the highest-numbered machines go first.
+  for (int i = keep; i < existing; ++i) {
+    const Machine& gone = (*machines)[static_cast<std::size_t>(i)];
+    progress.changes.push_back(store::Mutation::Delete(std::string(kMachineKind), gone.row.id));
+    progress.changes.push_back(store::Mutation::Put(store::Resource{
+        std::string(kNodeRemovalKind), std::string(kNodeRemovalRoot) + "/" + gone.uid,
+        std::string(kNodeRemovalRoot),
+        json::serialize(json::object{{"owner", pool_row.id}, {"machine", gone.row.id}}), 0}));
+  }
+
+  // Reimage in batches: a machine counts against maxSurge from the moment it is told to reimage
+  // until its agent reports the new state.
+  int busy = 0;
+  std::vector<std::size_t> pending;
+  for (int i = 0; i < keep; ++i) {
+    const Machine& machine = (*machines)[static_cast<std::size_t>(i)];
+    if (!NodeReady(machine)) ++busy;
+    if (options.reimage && !OnTarget(machine, target)) pending.push_back(static_cast<std::size_t>(i));
+  }
+  auto surge = SurgeOf(properties, count);
+  if (!surge) return surge.error();
+  int started = 0;
+  for (std::size_t i : pending) {
+    if (busy + started >= *surge) break;
+    Machine machine = (*machines)[i];
+    const node::DesiredNodeState before = machine.desired;
+    machine.desired = FromModel(model, target);
+    machine.desired.node_name = before.node_name;
+    machine.desired.address = before.address;
+    machine.desired.port = before.port;
+    machine.desired.reimage_generation = before.reimage_generation + 1;
+    machine.desired_at = now;
+    progress.changes.push_back(
+        store::Mutation::Put(MachineRow(machine), store::Precondition::AtVersion(machine.row.version)));
+    (*machines)[i] = machine;
+    ++started;
+  }
+
+  // Scale out: new machines on the latest model and image.
+  std::int64_t next = keep == 0 ? 0 : (*machines)[static_cast<std::size_t>(keep - 1)].index + 1;
+  const std::string digits = ScaleSetDigits(pool_row.parent);
+  AddressAllocator addresses(store);
+  int added = 0;
+  for (int n = keep; n < count; ++n, ++next, ++added) {
+    const std::string name = MachineName(pool, digits, next);
+    const std::string id = pool_row.id + "/machines/" + name;
+    auto address = addresses.Lease(id, progress.changes);
+    if (!address) return address.error();
+    node::DesiredNodeState desired = FromModel(model, target);
+    desired.node_name = name;
+    desired.address = *address;
+    desired.reimage_generation = 1;
+    const json::object resource{
+        {"id", id},
+        {"name", name},
+        {"type", kMachineType},
+        {"properties", json::object{{"network", json::object{{"ipAddresses",
+                                                             json::array{json::object{
+                                                                 {"family", "IPv4"},
+                                                                 {"ip", *address}}}}}}}}};
+    const json::object machine{{"resource", resource},
+                               {"index", next},
+                               {"uid", NewUuid()},
+                               {"desired", json::parse(node::DesiredNodeStateJson(desired))},
+                               {"desiredAt", now}};
+    progress.changes.push_back(store::Mutation::Put(
+        store::Resource{std::string(kMachineKind), id, pool_row.id, json::serialize(machine), 0},
+        store::Precondition::Absent()));
+  }
+  if (added > 0) addresses.Commit(progress.changes);
+
+  for (int i = 0; i < keep; ++i) {
+    const Machine& machine = (*machines)[static_cast<std::size_t>(i)];
+    const bool ready = NodeReady(machine);
+    if (ready && (!options.reimage || OnTarget(machine, target))) ++progress.current;
+    if (!ready && now - machine.desired_at > options.node_timeout.count()) {
+      progress.failure = "node " + machine.desired.node_name + " (" + machine.desired.address +
+                         ") is not ready " + std::to_string(now - machine.desired_at) +
+                         " s after it was told to provision: " +
+                         (machine.status ? machine.status->message.empty()
+                                               ? "its sshd reports " + machine.status->sshd_health
+                                               : machine.status->message
+                                         : "its agent never reported");
+    }
+  }
+  auto removals = NodesPendingRemoval(store, pool_row.id);
+  if (!removals) return removals.error();
+  progress.done = progress.changes.empty() && !*removals && progress.current == count;
+  return progress;
+}
+
+Result<std::vector<store::Mutation>> RemoveMachines(store::Store& store,
+                                                    const std::string& owner_id) {
+  std::vector<store::Mutation> changes;
+  auto machines = store.ListKind(kMachineKind);
+  if (!machines) return machines.error();
+  const std::string prefix = store::IdKey(owner_id) + "/";
+  for (const auto& row : *machines) {
+    if (!store::IdKey(row.id).starts_with(prefix)) continue;
+    const std::string uid(json::parse(row.body).at("uid").as_string());
+    changes.push_back(store::Mutation::Delete(std::string(kMachineKind), row.id));
+    changes.push_back(store::Mutation::Put(store::Resource{
+        std::string(kNodeRemovalKind), std::string(kNodeRemovalRoot) + "/" + uid,
+        std::string(kNodeRemovalRoot),
+        json::serialize(json::object{{"owner", owner_id}, {"machine", row.id}}), 0}));
+  }
+  return changes;
+}
+
+Result<bool> NodesPendingRemoval(store::Store& store, const std::string& owner_id) {
+  auto rows = store.List(kNodeRemovalKind, kNodeRemovalRoot);
+  if (!rows) return rows.error();
+  const std::string owner = store::IdKey(owner_id);
+  for (const auto& row : *rows) {
+    const std::string row_owner =
+        store::IdKey(json::parse(row.body).at("owner").as_string());
+    if (row_owner == owner || row_owner.starts_with(owner + "/")) return true;
+  }
+  return false;
+}
+
+Status RecordNodeReport(store::Store& store, const std::string& machine_id, const std::string& uid,
+                        const node::NodeStatus& status, const std::vector<node::LoginEvent>& logins,
+                        const std::string& new_log_lines, const Clock& clock) {
+  auto machine = GetMachine(store, machine_id);
+  if (!machine) return machine.error();
+  if (!machine->has_value() || (*machine)->uid != uid) {
+    return MakeError(StatusCode::kNotFound, "MachineGone",
+                     "this node's machine no longer exists; the node is being removed");
+  }
+  const long long now = UnixSeconds(clock.Now());
+  const std::string status_json = node::NodeStatusJson(status);
+  const bool same = (*machine)->status && node::NodeStatusJson(*(*machine)->status) == status_json;
+  if (same && logins.empty() && new_log_lines.empty() &&
+      now - (*machine)->reported_at < kHeartbeatSeconds) {
+    return OkStatus();  // nothing new: no durable write
+  }
+  std::string log = (*machine)->log + new_log_lines;
+  if (log.size() > kMaxLogBytes) {
+    log = log.substr(log.size() - kMaxLogBytes);
+    log = log.substr(std::min(log.size(), log.find('\n') + 1));
+  }
+  std::vector<node::LoginEvent> all = (*machine)->logins;
+  all.insert(all.end(), logins.begin(), logins.end());
+  if (all.size() > kMaxLogins) all.erase(all.begin(), all.end() - kMaxLogins);
+  const json::object doc{{"uid", uid},
+                         {"status", json::parse(status_json)},
+                         {"reportedAt", now},
+                         {"log", log},
+                         {"logins", json::parse(node::LoginEventsJson(all))}};
+  auto written = store.Put(store::Resource{std::string(kMachineStatusKind), StatusId(machine_id),
+                                           machine_id, json::serialize(doc), 0},
+                           store::Precondition::Any());
+  if (!written) return written.error();
+  return OkStatus();
+}
+
+json::object MachineView(const Machine& machine, const PoolTarget& target) {
+  json::object resource = json::parse(machine.row.body).at("resource").as_object();
+  json::object& properties = resource["properties"].as_object();
+  const bool ready = NodeReady(machine);
+  std::string state = "Running";
+  if (!machine.status) {
+    state = "Provisioning";
+  } else if (machine.status->reimage_generation != machine.desired.reimage_generation) {
+    state = "Reimaging";
+  } else if (!ready) {
+    state = machine.status->sshd_health == "Starting" ? "Provisioning" : "Unhealthy";
+  }
+  properties["state"] = state;
+  properties["port"] = machine.desired.port;
+  properties["sshAccess"] = machine.desired.ssh_enabled ? "LocalUser" : "Disabled";
+  properties["desiredModelVersion"] = machine.desired.model_version;
+  properties["appliedModelVersion"] =
+      machine.status ? json::value(machine.status->applied_model_version) : json::value(nullptr);
+  properties["nodeImageVersion"] =
+      machine.status ? machine.status->image_version : machine.desired.image_version;
+  properties["latestModelApplied"] = ready && OnTarget(machine, target);
+  json::array fingerprints;
+  if (machine.status) {
+    for (const auto& fingerprint : machine.status->host_key_fingerprints)
+      fingerprints.emplace_back(fingerprint);
+    properties["sshdHealth"] = machine.status->sshd_health;
+    if (!machine.status->message.empty()) properties["statusMessage"] = machine.status->message;
+  }
+  properties["hostKeyFingerprints"] = std::move(fingerprints);
+  return resource;
+}
+
+}  // namespace gangplank::controller

@@ -1,0 +1,94 @@
+// The machines (nodes) of a pool and the level-based pool reconciler that provisions, scales and
+// reimages them. A machine keeps the model and image it was provisioned from until a node image
+// upgrade reimages it (DESIGN.md §1); its agent reports what it actually runs.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "controller/node_images.h"
+#include "controller/operations.h"
+#include "node/node_state.h"
+#include "store/store.h"
+
+namespace gangplank::controller {
+
+// Machine rows: {"resource": ARM machine, "index": N, "uid": per-provisioning id,
+//                "desired": DesiredNodeState, "desiredAt": Unix seconds of the last change}.
+// Status rows (kMachineStatusKind, id MACHINE/status): what the node's agent last reported.
+// Removal rows (kNodeRemovalKind): nodes whose machine is gone and whose process and directory
+// the node controller still has to remove; operations wait for them.
+inline constexpr std::string_view kMachineStatusKind = "machineStatus";
+inline constexpr std::string_view kNodeRemovalKind = "nodeRemoval";
+inline constexpr std::string_view kNodeRemovalRoot = "/gangplank/nodeRemovals";
+
+struct Machine {
+  store::Resource row;
+  std::int64_t index = 0;
+  std::string uid;
+  node::DesiredNodeState desired;
+  long long desired_at = 0;
+  std::optional<node::NodeStatus> status;  // nullopt until its agent reports
+  long long reported_at = 0;
+  std::string log;                          // the agent's and sshd's recent log lines
+  std::vector<node::LoginEvent> logins;     // the most recent login events
+};
+
+Result<std::vector<Machine>> MachinesOf(store::Store& store, const std::string& pool_id);
+Result<std::optional<Machine>> GetMachine(store::Store& store, const std::string& machine_id);
+
+// True when the node's agent reports exactly its desired state, with sshd answering (or stopped
+// when SSH access is Disabled).
+bool NodeReady(const Machine& machine);
+
+struct PoolTarget {
+  std::int64_t model_version = 0;
+  std::string image;
+};
+PoolTarget TargetOf(const boost::json::object& pool_doc, NodeImageCatalog& images);
+
+// Where the pool's machines are and what remains to do; `changes` move them one step on.
+struct PoolProgress {
+  std::vector<store::Mutation> changes;
+  bool done = false;
+  int total = 0;       // machines the pool should have
+  int current = 0;     // of those, ready on the pool's target
+  std::string failure;  // a node that cannot come up: the operation fails with this
+};
+
+struct ReconcileOptions {
+  bool reimage = false;  // upgradeNodeImageVersion: bring every machine to the latest model/image
+  std::chrono::seconds node_timeout{120};  // a node not ready this long after a change fails
+};
+
+// Level-based: new machines (on the latest model and image) until the pool has `count`, the
+// highest-numbered removed first; with `reimage`, machines not on the target are reimaged in
+// batches of upgradeSettings.maxSurge (count or percent, default 10%, at least 1).
+Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& pool_row,
+                                   NodeImageCatalog& images, const Clock& clock,
+                                   const ReconcileOptions& options);
+
+// The changes that remove every machine of `owner_id` (a pool or a cluster) and queue their nodes
+// for removal; and whether nodes of `owner_id` are still waiting to be removed.
+Result<std::vector<store::Mutation>> RemoveMachines(store::Store& store,
+                                                    const std::string& owner_id);
+Result<bool> NodesPendingRemoval(store::Store& store, const std::string& owner_id);
+
+// maxSurge ("3" or "33%") of a pool of `count` machines: at least 1.
+Result<int> SurgeOf(const boost::json::object& pool_properties, int count);
+
+// What an agent reported, stored as the machine's status (a report from an older provisioning of
+// the machine is ignored). Log lines and login events are appended, keeping the newest.
+Status RecordNodeReport(store::Store& store, const std::string& machine_id, const std::string& uid,
+                        const node::NodeStatus& status, const std::vector<node::LoginEvent>& logins,
+                        const std::string& new_log_lines, const Clock& clock);
+
+// The machine as the API shows it.
+boost::json::object MachineView(const Machine& machine, const PoolTarget& target);
+
+}  // namespace gangplank::controller

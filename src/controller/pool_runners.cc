@@ -1,0 +1,232 @@
+// Operation runners for clusters and pools, level-based over the pool reconciler.
+#include "controller/pool_runners.h"
+
+#include <boost/json.hpp>
+
+#include "controller/cluster_docs.h"
+#include "controller/machines.h"
+
+namespace gangplank::controller {
+namespace json = boost::json;
+
+namespace {
+
+// The store change that sets a cluster's or pool's provisioningState (and whatever `also` does).
+Result<std::vector<store::Mutation>> SetState(
+    store::Store& store, std::string_view kind, const std::string& id, const char* state,
+    const std::function<void(json::object&)>& also = {}) {
+  auto row = store.Get(kind, id);
+  if (!row) return row.error();
+  std::vector<store::Mutation> changes;
+  if (!row->has_value()) return changes;  // deleted meanwhile: nothing to finish
+  json::object doc = json::parse((*row)->body).as_object();
+  doc["resource"].as_object()["properties"].as_object()["provisioningState"] = state;
+  if (also) also(doc);
+  store::Resource updated = **row;
+  updated.body = json::serialize(doc);
+  changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion((*row)->version)));
+  return changes;
+}
+
+void Append(std::vector<store::Mutation>& to, std::vector<store::Mutation> more) {
+  for (auto& change : more) to.push_back(std::move(change));
+}
+
+class ClusterRunners {
+ public:
+  ClusterRunners(NodeImageCatalog& images, const Clock& clock, ClusterRunnerOptions options)
+      : images_(images), clock_(clock), options_(options) {}
+
+  // Creating or updating a cluster: every pool reconciled (no reimage), then all Succeeded.
+  Result<Step> PutCluster(const Operation& op, store::Store& store) {
+    auto pools = PoolsOf(store, op.target);
+    if (!pools) return pools.error();
+    return Pools(store, *pools, false, [&](std::vector<store::Mutation>& done) -> Status {
+      auto cluster = SetState(store, kClusterKind, op.target, "Succeeded");
+      if (!cluster) return cluster.error();
+      Append(done, std::move(cluster.value()));
+      return OkStatus();
+    });
+  }
+
+  Result<Step> PutPool(const Operation& op, store::Store& store, bool reimage) {
+    auto pool = store.Get(kPoolKind, op.target);
+    if (!pool) return pool.error();
+    if (!pool->has_value()) return Step::Done({});
+    return Pools(store, {**pool}, reimage, [](std::vector<store::Mutation>&) { return OkStatus(); });
+  }
+
+  // Deleting: machines go first (their nodes queued for removal), the resource when no node of
+  // it is left.
+  Result<Step> Delete(const Operation& op, store::Store& store, std::string_view kind) {
+    if (options_.mode == NodeMode::kSimulated) {
+      if (Status removed = SimulateRemovals(store, op.target); !removed.ok()) return removed.error();
+    }
+    auto removals = RemoveMachines(store, op.target);
+    if (!removals) return removals.error();
+    if (!removals->empty()) {
+      return Step::Waiting(std::move(removals.value()), options_.poll, 10, "removing nodes");
+    }
+    auto pending = NodesPendingRemoval(store, op.target);
+    if (!pending) return pending.error();
+    if (*pending) return Step::Waiting({}, options_.poll, 50, "removing nodes");
+    return Step::Done({store::Mutation::Delete(std::string(kind), op.target)});
+  }
+
+  // After a failure: the resource is Failed, and machines whose node never came up are removed
+  // so that no broken node lingers (a later PUT or upgrade provisions them again).
+  std::vector<store::Mutation> Failed(const Operation& op, store::Store& store,
+                                      std::string_view kind) {
+    std::vector<store::Mutation> changes;
+    auto state = SetState(store, kind, op.target, "Failed");
+    if (state) Append(changes, std::move(state.value()));
+    std::vector<store::Resource> pools;
+    if (kind == kPoolKind) {
+      if (auto pool = store.Get(kPoolKind, op.target); pool && pool->has_value())
+        pools.push_back(**pool);
+    } else if (auto all = PoolsOf(store, op.target)) {
+      pools = std::move(all.value());
+      for (const auto& pool : pools) {
+        if (auto pool_state = SetState(store, kPoolKind, pool.id, "Failed"))
+          Append(changes, std::move(pool_state.value()));
+      }
+    }
+    for (const auto& pool : pools) {
+      auto machines = MachinesOf(store, pool.id);
+      if (!machines) continue;
+      for (const Machine& machine : *machines) {
+        if (NodeReady(machine)) continue;
+        changes.push_back(store::Mutation::Delete(std::string(kMachineKind), machine.row.id));
+        changes.push_back(store::Mutation::Put(store::Resource{
+            std::string(kNodeRemovalKind), std::string(kNodeRemovalRoot) + "/" + machine.uid,
+            std::string(kNodeRemovalRoot),
+            json::serialize(json::object{{"owner", pool.id}, {"machine", machine.row.id}}), 0}));
+      }
+    }
+    return changes;
+  }
+
+ private:
+  // Reconciles `pools`; when every one is done, marks them Succeeded (with the target image after
+  // a reimage) and lets `finish` add the rest.
+  Result<Step> Pools(store::Store& store, const std::vector<store::Resource>& pools, bool reimage,
+                     const std::function<Status(std::vector<store::Mutation>&)>& finish) {
+    std::vector<store::Mutation> changes;
+    bool done = true;
+    int total = 0, current = 0;
+    for (const auto& pool : pools) {
+      if (options_.mode == NodeMode::kSimulated) {
+        for (Status simulated : {Simulate(store, pool.id), SimulateRemovals(store, pool.id)}) {
+          if (!simulated.ok()) return simulated.error();
+        }
+      }
+      auto progress = ReconcilePool(store, pool, images_, clock_,
+                                    ReconcileOptions{reimage, options_.node_timeout});
+      if (!progress) return progress.error();
+      if (!progress->failure.empty()) {
+        return MakeError(StatusCode::kFailedPrecondition, "NodeProvisioningFailed",
+                         progress->failure);
+      }
+      Append(changes, std::move(progress->changes));
+      done = done && progress->done;
+      total += progress->total;
+      current += progress->current;
+    }
+    if (!done) {
+      const int percent = total == 0 ? 0 : current * 100 / total;
+      return Step::Waiting(std::move(changes), options_.poll, percent,
+                           std::to_string(current) + " of " + std::to_string(total) +
+                               (reimage ? " nodes on the latest model and image"
+                                        : " nodes provisioned and answering SSH"));
+    }
+    for (const auto& pool : pools) {
+      const json::object doc = json::parse(pool.body).as_object();
+      const PoolTarget target = TargetOf(doc, images_);
+      auto state = SetState(store, kPoolKind, pool.id, "Succeeded", [&](json::object& pool_doc) {
+        if (reimage)
+          pool_doc["resource"].as_object()["properties"].as_object()["nodeImageVersion"] =
+              target.image;
+      });
+      if (!state) return state.error();
+      Append(changes, std::move(state.value()));
+    }
+    if (Status finished = finish(changes); !finished.ok()) return finished.error();
+    return Step::Done(std::move(changes));
+  }
+
+  // NodeMode::kSimulated: every machine reports exactly its desired state, as an agent would.
+  Status Simulate(store::Store& store, const std::string& pool_id) {
+    auto machines = MachinesOf(store, pool_id);
+    if (!machines) return machines.error();
+    for (const Machine& machine : *machines) {
+      if (NodeReady(machine)) continue;
+      node::NodeStatus status;
+      status.applied_model_version = machine.desired.model_version;
+      status.image_version = machine.desired.image_version;
+      status.reimage_generation = machine.desired.reimage_generation;
+      status.ssh_enabled = machine.desired.ssh_enabled;
+      status.sshd_health = machine.desired.ssh_enabled ? "Healthy" : "Disabled";
+      status.message = "simulated node (gangplankd --nodes simulated): no sshd runs";
+      if (Status recorded =
+              RecordNodeReport(store, machine.row.id, machine.uid, status, {}, "", clock_);
+          !recorded.ok())
+        return recorded;
+    }
+    return OkStatus();
+  }
+
+  // NodeMode::kSimulated: there is no node to remove, so queued removals are done at once.
+  Status SimulateRemovals(store::Store& store, const std::string& owner_id) {
+    auto rows = store.List(kNodeRemovalKind, kNodeRemovalRoot);
+    if (!rows) return rows.error();
+    const std::string owner = store::IdKey(owner_id);
+    std::vector<store::Mutation> done;
+    for (const auto& row : *rows) {
+      const std::string row_owner = store::IdKey(json::parse(row.body).at("owner").as_string());
+      if (row_owner == owner || row_owner.starts_with(owner + "/"))
+        done.push_back(store::Mutation::Delete(std::string(kNodeRemovalKind), row.id));
+    }
+    if (done.empty()) return OkStatus();
+    auto applied = store.Apply(done);
+    if (!applied) return applied.error();
+    return OkStatus();
+  }
+
+  NodeImageCatalog& images_;
+  const Clock& clock_;
+  ClusterRunnerOptions options_;
+};
+
+}  // namespace
+
+void RegisterClusterRunners(OperationsEngine& operations, NodeImageCatalog& images,
+                            const Clock& clock, ClusterRunnerOptions options) {
+  auto runners = std::make_shared<ClusterRunners>(images, clock, options);
+  const auto failed = [runners](std::string_view kind) {
+    return [runners, kind](const Operation& op, store::Store& store, const Error&) {
+      return runners->Failed(op, store, kind);
+    };
+  };
+  operations.Register(kPutCluster, {[runners](const Operation& op, store::Store& store) {
+                                      return runners->PutCluster(op, store);
+                                    },
+                                    failed(kClusterKind)});
+  operations.Register(kPutPool, {[runners](const Operation& op, store::Store& store) {
+                                   return runners->PutPool(op, store, false);
+                                 },
+                                 failed(kPoolKind)});
+  operations.Register(kUpgradeImage, {[runners](const Operation& op, store::Store& store) {
+                                        return runners->PutPool(op, store, true);
+                                      },
+                                      failed(kPoolKind)});
+  operations.Register(kDeleteCluster, {[runners](const Operation& op, store::Store& store) {
+                                         return runners->Delete(op, store, kClusterKind);
+                                       },
+                                       nullptr});
+  operations.Register(kDeletePool, {[runners](const Operation& op, store::Store& store) {
+                                      return runners->Delete(op, store, kPoolKind);
+                                    },
+                                    nullptr});
+}
+
+}  // namespace gangplank::controller

@@ -1,0 +1,28 @@
+// The long-running operations on clusters and pools: they bring the machines to the pool's count
+// and model, wait (without blocking the engine) until every node reports it, and then mark the
+// resource Succeeded.
+#pragma once
+
+#include <chrono>
+
+#include "common/clock.h"
+#include "controller/node_images.h"
+#include "controller/operations.h"
+
+namespace gangplank::controller {
+
+enum class NodeMode {
+  kLocal,      // real nodes: agents report what they run; operations wait for them
+  kSimulated,  // records only: every node reports its desired state at once (no processes)
+};
+
+struct ClusterRunnerOptions {
+  NodeMode mode = NodeMode::kLocal;
+  std::chrono::seconds node_timeout{120};  // a node not ready this long after a change fails
+  std::chrono::milliseconds poll{100};     // how often a waiting operation looks again
+};
+
+void RegisterClusterRunners(OperationsEngine& operations, NodeImageCatalog& images,
+                            const Clock& clock, ClusterRunnerOptions options);
+
+}  // namespace gangplank::controller

@@ -1,0 +1,121 @@
+// A synchronous Beast HTTPS client with one reusable connection.
+#include "net/https_client.h"
+
+#include <openssl/x509_vfy.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <optional>
+
+namespace gangplank::net {
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+struct HttpsClient::Impl {
+  std::string host;  // as in the URL (an IP literal or a name)
+  std::string port;
+  std::chrono::seconds timeout{10};
+  asio::io_context io;
+  ssl::context tls{ssl::context::tls_client};
+  std::optional<beast::ssl_stream<beast::tcp_stream>> stream;
+  beast::flat_buffer buffer;
+
+  void Connect() {
+    stream.emplace(io, tls);
+    boost::system::error_code ec;
+    (void)asio::ip::make_address(host, ec);
+    if (!ec) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream->native_handle()), host.c_str());
+    } else {
+      X509_VERIFY_PARAM_set1_host(SSL_get0_param(stream->native_handle()), host.c_str(), 0);
+      SSL_set_tlsext_host_name(stream->native_handle(), host.c_str());
+    }
+    tcp::resolver resolver(io);
+    beast::get_lowest_layer(*stream).expires_after(timeout);
+    beast::get_lowest_layer(*stream).connect(resolver.resolve(host, port));
+    beast::get_lowest_layer(*stream).socket().set_option(tcp::no_delay(true));
+    stream->handshake(ssl::stream_base::client);
+    buffer.clear();
+  }
+};
+
+HttpsClient::HttpsClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpsClient::~HttpsClient() = default;
+
+Result<std::unique_ptr<HttpsClient>> HttpsClient::Create(const std::string& server_url,
+                                                         const std::string& ca_file,
+                                                         std::chrono::seconds timeout) {
+  const auto invalid = MakeError(StatusCode::kInvalidArgument, "InvalidServerUrl",
+                                 "the server URL '" + server_url.substr(0, 200) +
+                                     "' is not https://HOST:PORT/");
+  constexpr std::string_view kScheme = "https://";
+  if (!server_url.starts_with(kScheme)) return invalid;
+  std::string authority = server_url.substr(kScheme.size());
+  authority = authority.substr(0, authority.find('/'));
+  auto impl = std::make_unique<Impl>();
+  impl->timeout = timeout;
+  if (!authority.empty() && authority.front() == '[') {
+    const std::size_t close = authority.find(']');
+    if (close == std::string::npos) return invalid;
+    impl->host = authority.substr(1, close - 1);
+    impl->port = authority.size() > close + 2 ? authority.substr(close + 2) : "443";
+  } else {
+    const std::size_t colon = authority.rfind(':');
+    impl->host = authority.substr(0, colon);
+    impl->port = colon == std::string::npos ? "443" : authority.substr(colon + 1);
+  }
+  if (impl->host.empty() || impl->port.empty() ||
+      impl->port.find_first_not_of("0123456789") != std::string::npos)
+    return invalid;
+  boost::system::error_code ec;
+  impl->tls.load_verify_file(ca_file, ec);
+  if (ec) {
+    return MakeError(StatusCode::kFailedPrecondition, "CaFileUnreadable",
+                     "cannot load the CA file " + ca_file + ": " + ec.message());
+  }
+  impl->tls.set_verify_mode(ssl::verify_peer);
+  return std::unique_ptr<HttpsClient>(new HttpsClient(std::move(impl)));
+}
+
+Result<HttpReply> HttpsClient::Send(const std::string& method, const std::string& target,
+                                    const std::string& body,
+                                    const std::map<std::string, std::string>& headers) {
+  // A kept-alive connection the server closed fails on first use: try once more, afresh.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      const bool fresh = !impl_->stream;
+      if (fresh) impl_->Connect();
+      http::request<http::string_body> request(http::string_to_verb(method), target, 11);
+      request.set(http::field::host, impl_->host + ":" + impl_->port);
+      request.set(http::field::user_agent, "gangplank");
+      for (const auto& [name, value] : headers) request.set(name, value);
+      request.body() = body;
+      request.prepare_payload();
+      beast::get_lowest_layer(*impl_->stream).expires_after(impl_->timeout);
+      http::write(*impl_->stream, request);
+      http::response_parser<http::string_body> parser;
+      parser.body_limit(64 << 20);
+      http::read(*impl_->stream, impl_->buffer, parser);
+      HttpReply reply{static_cast<int>(parser.get().result_int()), parser.get().body()};
+      if (!parser.get().keep_alive()) impl_->stream.reset();
+      return reply;
+    } catch (const boost::system::system_error& error) {
+      impl_->stream.reset();
+      if (attempt == 1) {
+        return MakeError(StatusCode::kUnavailable, "ServerUnreachable",
+                         "cannot reach https://" + impl_->host + ":" + impl_->port + "/: " +
+                             error.code().message());
+      }
+    }
+  }
+  return MakeError(StatusCode::kUnavailable, "ServerUnreachable", "unreachable");
+}
+
+}  // namespace gangplank::net

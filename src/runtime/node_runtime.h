@@ -1,0 +1,29 @@
+// The node runtime seam: how the control plane makes a node exist. Today nodes are local
+// processes (local_process_runtime.h); a VM or container runtime would implement the same calls.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace gangplank::runtime {
+
+struct NodeLaunch {
+  std::string uid;         // names the node for the runtime (its directory, for local nodes)
+  std::string machine_id;  // the ARM machine it is
+  std::string token;       // the credential its agent presents to the control plane
+};
+
+class NodeRuntime {
+ public:
+  virtual ~NodeRuntime() = default;
+  // Starts the node's agent unless it runs; cheap when it does (called on every sync).
+  virtual Status Ensure(const NodeLaunch& node) = 0;
+  // Stops the node's agent and sshd and removes everything the node kept; done when it returns.
+  virtual Status Remove(const std::string& uid) = 0;
+  // Every node the runtime holds (running or not), by uid.
+  virtual std::vector<std::string> List() = 0;
+};
+
+}  // namespace gangplank::runtime
