@@ -51,13 +51,14 @@ constexpr std::string_view kAddressCursorKind = "nodeAddressCursor";
 constexpr std::string_view kAddressRoot = "/gangplank/nodeAddresses";
 constexpr int kAddressCount = 256 * 254;  // 127.42.H.L, L in 1..254
 
-std::string AddressAt(int index) {
-  return "127.42." + std::to_string(index / 254) + "." + std::to_string(index % 254 + 1);
+std::string AddressAt(const std::string& prefix, int index) {
+  return prefix + "." + std::to_string(index / 254) + "." + std::to_string(index % 254 + 1);
 }
 
 class AddressAllocator {
  public:
-  explicit AddressAllocator(store::Store& store) : store_(store) {}
+  AddressAllocator(store::Store& store, std::string prefix)
+      : store_(store), prefix_(std::move(prefix)) {}
 
   // The next free address for `machine_id`; its lease joins `changes`.
   Result<std::string> Lease(const std::string& machine_id, std::vector<store::Mutation>& changes) {
@@ -70,7 +71,7 @@ class AddressAllocator {
     }
     for (int probe = 0; probe < kAddressCount; ++probe) {
       const int index = (*cursor_ + probe) % kAddressCount;
-      const std::string address = AddressAt(index);
+      const std::string address = AddressAt(prefix_, index);
       if (taken_.contains(address)) continue;
       const std::string lease_id = std::string(kAddressRoot) + "/" + address;
       auto lease = store_.Get(kAddressLeaseKind, lease_id);
@@ -89,7 +90,8 @@ class AddressAllocator {
       return address;
     }
     return MakeError(StatusCode::kFailedPrecondition, "AddressSpaceExhausted",
-                     "no free node address is left in 127.42.0.0/16; delete unused pools");
+                     "no free node address is left in " + prefix_ +
+                         ".0.0/16; delete unused pools");
   }
 
   // The cursor's new position, once every lease of the batch is taken.
@@ -103,6 +105,7 @@ class AddressAllocator {
 
  private:
   store::Store& store_;
+  std::string prefix_;
   std::optional<int> cursor_;
   std::int64_t cursor_version_ = 0;
   std::set<std::string> taken_;  // leased in this batch, not yet in the store
@@ -286,7 +289,7 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
   // Scale out: new machines on the latest model and image.
   std::int64_t next = keep == 0 ? 0 : (*machines)[static_cast<std::size_t>(keep - 1)].index + 1;
   const std::string digits = ScaleSetDigits(pool_row.parent);
-  AddressAllocator addresses(store);
+  AddressAllocator addresses(store, options.address_prefix);
   int added = 0;
   for (int n = keep; n < count; ++n, ++next, ++added) {
     const std::string name = MachineName(pool, digits, next);
@@ -431,6 +434,11 @@ json::object MachineView(const Machine& machine, const PoolTarget& target) {
     if (!machine.status->message.empty()) properties["statusMessage"] = machine.status->message;
   }
   properties["hostKeyFingerprints"] = std::move(fingerprints);
+  json::array host_keys;
+  if (machine.status) {
+    for (const auto& key : machine.status->host_keys) host_keys.emplace_back(key);
+  }
+  properties["hostKeys"] = std::move(host_keys);
   return resource;
 }
 

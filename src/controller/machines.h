@@ -64,6 +64,7 @@ struct PoolProgress {
 struct ReconcileOptions {
   bool reimage = false;  // upgradeNodeImageVersion: bring every machine to the latest model/image
   std::chrono::seconds node_timeout{120};  // a node not ready this long after a change fails
+  std::string address_prefix = "127.42";   // new nodes get addresses in PREFIX.0.0/16
 };
 
 // Level-based: new machines (on the latest model and image) until the pool has `count`, the

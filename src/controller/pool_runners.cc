@@ -121,7 +121,7 @@ class ClusterRunners {
         }
       }
       auto progress = ReconcilePool(store, pool, images_, clock_,
-                                    ReconcileOptions{reimage, options_.node_timeout});
+                                    ReconcileOptions{reimage, options_.node_timeout, options_.address_prefix});
       if (!progress) return progress.error();
       if (!progress->failure.empty()) {
         return MakeError(StatusCode::kFailedPrecondition, "NodeProvisioningFailed",

@@ -20,6 +20,7 @@ struct ClusterRunnerOptions {
   NodeMode mode = NodeMode::kLocal;
   std::chrono::seconds node_timeout{120};  // a node not ready this long after a change fails
   std::chrono::milliseconds poll{100};     // how often a waiting operation looks again
+  std::string address_prefix = "127.42";   // node addresses come from PREFIX.0.0/16
 };
 
 void RegisterClusterRunners(OperationsEngine& operations, NodeImageCatalog& images,

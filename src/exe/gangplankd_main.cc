@@ -35,7 +35,19 @@ int main(int argc, char** argv) {
   app.add_option("--node-timeout", options.node_timeout_seconds,
                  "Seconds a node may take to come up before its operation fails (default 120)")
       ->check(CLI::Range(5, 3600));
+  app.add_option("--node-network", options.node_network,
+                 "The loopback /16 local nodes get their addresses from (default 127.42.0.0/16)");
   app.set_version_flag("--version", "gangplankd 0.1.0");
+  auto* stop_nodes = app.add_subcommand(
+      "stop-nodes",
+      "Stop every local node (agent and sshd) of a data dir, by PID; gangplankd itself is stopped "
+      "with SIGTERM. Started again, gangplankd starts them again.");
+  bool remove = false;
+  stop_nodes->fallthrough();  // --data-dir and --nodes-dir also after the subcommand
+  stop_nodes->add_flag("--remove", remove, "also delete the nodes' directories");
   CLI11_PARSE(app, argc, argv);
+  if (stop_nodes->parsed()) {
+    return gangplank::server::StopLocalNodes(options, remove, std::cout, std::cerr);
+  }
   return gangplank::server::RunControlPlane(options, std::cout, std::cerr);
 }

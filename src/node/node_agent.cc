@@ -55,6 +55,7 @@ Status EnsureLocalUser(const std::string& name) {
   if (pid == 0) {
     const char* argv[] = {"useradd", "--create-home", "--shell", "/bin/bash", "--password",
                           "*",       name.c_str(),    nullptr};
+    ::close_range(3, ~0U, 0);  // nothing of ours (listening sockets!) leaks into it
     ::execvp(argv[0], const_cast<char* const*>(argv));
     ::_exit(127);
   }
@@ -92,7 +93,8 @@ NodeStatus NodeAgent::Report(const DesiredNodeState& desired, const std::string&
     status.reimage_generation = applied_->reimage_generation;
     status.ssh_enabled = applied_->ssh_enabled;
   }
-  status.host_key_fingerprints = host_key_fingerprints_;
+  status.host_key_fingerprints = host_keys_.fingerprints;
+  status.host_keys = host_keys_.public_keys;
   if (!problem.empty()) {
     status.sshd_health = "Unhealthy";
     status.message = problem;
@@ -121,7 +123,7 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
     fs::remove_all(options_.layout.ssh_dir(), ec);
     fs::remove(options_.layout.applied_state(), ec);
     applied_.reset();
-    host_key_fingerprints_.clear();
+    host_keys_ = {};
   }
   if (Status secure = CheckSecurePath(options_.layout.dir); !secure.ok())
     return fail("node directory", secure.error());
@@ -131,7 +133,7 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
   }
   auto fingerprints = EnsureHostKeys(options_.layout);
   if (!fingerprints) return fail("host keys", fingerprints.error());
-  host_key_fingerprints_ = *fingerprints;
+  host_keys_ = *fingerprints;
   auto changed = WriteSshdFiles(desired, options_.layout);
   if (!changed) return fail("sshd files", changed.error());
   if (desired.ssh_enabled) {

@@ -41,7 +41,7 @@ class NodeAgent {
   NodeAgentOptions options_;
   SshdProcess sshd_;
   std::optional<DesiredNodeState> applied_;
-  std::vector<std::string> host_key_fingerprints_;
+  HostKeys host_keys_;
   std::uintmax_t log_offset_ = 0;  // how much of sshd's log TakeLoginEvents has read
 };
 

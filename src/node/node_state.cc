@@ -104,7 +104,10 @@ std::string NodeStatusJson(const NodeStatus& status) {
   json::array fingerprints;
   for (const auto& fingerprint : status.host_key_fingerprints)
     fingerprints.emplace_back(fingerprint);
+  json::array host_keys;
+  for (const auto& key : status.host_keys) host_keys.emplace_back(key);
   return json::serialize(json::object{{"appliedModelVersion", status.applied_model_version},
+                                      {"hostKeys", std::move(host_keys)},
                                       {"imageVersion", status.image_version},
                                       {"reimageGeneration", status.reimage_generation},
                                       {"sshAccess", status.ssh_enabled ? "LocalUser" : "Disabled"},
@@ -145,6 +148,16 @@ Result<NodeStatus> ParseNodeStatus(std::string_view json_text) {
     status.host_key_fingerprints.emplace_back(fingerprint.get_string());
   }
   if (status.host_key_fingerprints.size() > 8) return invalid;
+  if (const json::value* keys = doc.if_contains("hostKeys"); keys && keys->is_array()) {
+    for (const auto& key : keys->get_array()) {
+      if (!key.is_string()) return invalid;
+      // Host keys end up in users' known_hosts files: only well-formed public keys pass.
+      auto host_key = sshkey::ParseSinglePublicKey(key.get_string());
+      if (!host_key) return invalid;
+      status.host_keys.push_back(host_key->ToPublicKeyLine());
+    }
+  }
+  if (status.host_keys.size() > 8) return invalid;
   status.sshd_health = std::string(health->get_string());
   if (message) status.message = std::string(message->get_string()).substr(0, 2000);
   return status;

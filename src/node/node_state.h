@@ -45,6 +45,7 @@ struct NodeStatus {
   std::int64_t reimage_generation = 0;
   bool ssh_enabled = true;
   std::vector<std::string> host_key_fingerprints;  // "ED25519 SHA256:…", "ECDSA SHA256:…"
+  std::vector<std::string> host_keys;  // the public host keys, for clients' known_hosts
   std::string sshd_health;  // Healthy (banner answered) | Starting | Unhealthy | Disabled
   std::string message;      // why, in plain words, when not Healthy
 };

@@ -92,9 +92,9 @@ Status CheckSecurePath(const fs::path& path) {
   }
 }
 
-Result<std::vector<std::string>> EnsureHostKeys(const NodeLayout& layout) {
+Result<HostKeys> EnsureHostKeys(const NodeLayout& layout) {
   if (Status made = EnsureDirectory(layout.ssh_dir(), 0755); !made.ok()) return made.error();
-  std::vector<std::string> fingerprints;
+  HostKeys keys;
   for (const auto& type : kHostKeyTypes) {
     const fs::path private_key = layout.host_key(type.file_type);
     const fs::path public_key = private_key.string() + ".pub";
@@ -110,9 +110,11 @@ Result<std::vector<std::string>> EnsureHostKeys(const NodeLayout& layout) {
     if (!text) return text.error();
     auto key = sshkey::ParseSinglePublicKey(*text);
     if (!key) return key.error();
-    fingerprints.push_back(std::string(key->algorithm->label) + " " + sshkey::Fingerprint(*key));
+    keys.fingerprints.push_back(std::string(key->algorithm->label) + " " +
+                                sshkey::Fingerprint(*key));
+    keys.public_keys.push_back(key->ToPublicKeyLine());
   }
-  return fingerprints;
+  return keys;
 }
 
 Result<bool> WriteSshdFiles(const DesiredNodeState& state, const NodeLayout& layout) {

@@ -36,9 +36,14 @@ std::string RenderAuthorizedKeys(const DesiredNodeState& state);
 // could change; this says which component would fail, before sshd does.
 Status CheckSecurePath(const std::filesystem::path& path);
 
+struct HostKeys {
+  std::vector<std::string> fingerprints;  // "ED25519 SHA256:…" style
+  std::vector<std::string> public_keys;   // "ssh-ed25519 AAAA… root@gangplank-node"
+};
+
 // Generates the ed25519 and ECDSA host keys that are missing (0600, public halves 0644) and
-// returns the fingerprints of all of them, "ED25519 SHA256:…" style.
-Result<std::vector<std::string>> EnsureHostKeys(const NodeLayout& layout);
+// returns all of them.
+Result<HostKeys> EnsureHostKeys(const NodeLayout& layout);
 
 // Writes sshd_config and authorized_keys atomically (0644, files owned by root pass StrictModes);
 // returns true when either changed.

@@ -34,6 +34,7 @@ std::pair<int, std::string> RunAndWait(const std::vector<std::string>& argv) {
     std::vector<char*> args;
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
+    ::close_range(3, ~0U, 0);  // nothing of ours (sockets, files) leaks into it
     ::execv(args[0], args.data());
     ::_exit(127);
   }
@@ -112,6 +113,7 @@ Status SshdProcess::EnsureRunning() {
     std::vector<char*> args;
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
+    ::close_range(3, ~0U, 0);  // nothing of ours (sockets, files) leaks into it
     ::execv(args[0], args.data());
     ::_exit(127);
   }

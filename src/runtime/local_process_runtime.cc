@@ -131,6 +131,7 @@ Status LocalProcessRuntime::Ensure(const NodeLaunch& node) {
       std::vector<char*> args;
       for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
       args.push_back(nullptr);
+      ::close_range(3, ~0U, 0);  // nothing of ours (listening sockets!) leaks into it
       ::execv(args[0], args.data());
       ::_exit(127);
     }

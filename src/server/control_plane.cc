@@ -87,12 +87,46 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& url,
   return std::unique_ptr<store::Store>(std::move(store.value()));
 }
 
+// "127.X.0.0/16" → "127.X": local nodes listen on loopback addresses only.
+Result<std::string> ParseNodeNetwork(const std::string& network) {
+  const auto invalid = MakeError(StatusCode::kInvalidArgument, "InvalidNodeNetwork",
+                                 "--node-network \"" + network.substr(0, 60) +
+                                     "\" is not a loopback /16 such as 127.42.0.0/16");
+  if (!network.starts_with("127.") || !network.ends_with(".0.0/16")) return invalid;
+  const std::string second = network.substr(4, network.size() - 4 - 7);
+  if (second.empty() || second.size() > 3 ||
+      second.find_first_not_of("0123456789") != std::string::npos || std::stoi(second) > 255 ||
+      second == "0")
+    return invalid;
+  return "127." + second;
+}
+
 int Fail(std::ostream& err, const Error& error) {
   err << "gangplankd: " << error.message << "\n";
   return 1;
 }
 
 }  // namespace
+
+int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream& out,
+                   std::ostream& err) {
+  const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
+  const std::filesystem::path nodes_dir =
+      options.nodes_dir.empty() ? runtime::LocalProcessRuntime::DefaultNodesDir(data_dir)
+                                : std::filesystem::path(options.nodes_dir);
+  const int stopped = runtime::LocalProcessRuntime::StopAll(nodes_dir);
+  if (remove) {
+    std::error_code ec;
+    std::filesystem::remove_all(nodes_dir, ec);
+    if (ec) {
+      err << "gangplankd: cannot remove " << nodes_dir.string() << ": " << ec.message() << "\n";
+      return 1;
+    }
+  }
+  out << "gangplankd: stopped " << stopped << " node(s) in " << nodes_dir.string()
+      << (remove ? " and removed them" : "") << std::endl;
+  return 0;
+}
 
 int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::ostream& err) {
   const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
@@ -151,10 +185,13 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   if (!node_tokens) return Fail(err, node_tokens.error());
   controller::NodeImageCatalog images(data_dir + "/node-images.json");
   controller::OperationsEngine operations(**store, clock);
+  const auto network = ParseNodeNetwork(options.node_network);
+  if (!network) return Fail(err, network.error());
   controller::RegisterClusterRunners(
       operations, images, clock,
       {local_nodes ? controller::NodeMode::kLocal : controller::NodeMode::kSimulated,
-       std::chrono::seconds(options.node_timeout_seconds), std::chrono::milliseconds(100)});
+       std::chrono::seconds(options.node_timeout_seconds), std::chrono::milliseconds(100),
+       *network});
   service = std::make_shared<api::ApiService>(api::ApiServiceConfig{*credentials, url}, **store,
                                               *tokens, clock, operations, images,
                                               local_nodes ? &*node_tokens : nullptr);

@@ -17,7 +17,12 @@ struct ControlPlaneOptions {
   std::string nodes_dir;   // empty: /var/lib/gangplank/nodes/<hash of the data dir>
   std::string node_agent;  // empty: gangplank-node beside the gangplankd binary
   int node_timeout_seconds = 120;
+  std::string node_network = "127.42.0.0/16";  // a /16 in 127.0.0.0/8: one address per node
 };
+
+// `gangplankd stop-nodes`: stops the local nodes of options.data_dir (or options.nodes_dir).
+int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream& out,
+                   std::ostream& err);
 
 // Runs until SIGINT or SIGTERM; returns the process exit code.
 int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::ostream& err);

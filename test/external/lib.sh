@@ -4,10 +4,19 @@
 set -euo pipefail
 work=$(mktemp -d)
 gangplankd_pid=
+gangplankd_bin=
+# Local nodes (as root) live where sshd's StrictModes accepts them, on a loopback /16 of their own
+# so that tests running side by side do not share addresses.
+mkdir -p /var/lib/gangplank-test 2>/dev/null && chmod 0755 /var/lib/gangplank-test 2>/dev/null || true
+nodes_dir=/var/lib/gangplank-test/ext-$$-$RANDOM
+node_network="127.$((60 + RANDOM % 140)).0.0/16"
 cleanup() {
   if [ -n "$gangplankd_pid" ]; then
     kill "$gangplankd_pid" 2>/dev/null || true
     wait "$gangplankd_pid" 2>/dev/null || true
+  fi
+  if [ -n "$gangplankd_bin" ]; then
+    "$gangplankd_bin" stop-nodes --nodes-dir "$nodes_dir" --remove >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
 }
@@ -24,7 +33,9 @@ field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.ar
 
 start_gangplankd() {
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  "$1" --data-dir "$work/data" --listen "127.0.0.1:$port" >"$work/log" 2>&1 &
+  gangplankd_bin=$1
+  "$1" --data-dir "$work/data" --listen "127.0.0.1:$port" --nodes-dir "$nodes_dir" \
+    --node-network "$node_network" >"$work/log" 2>&1 &
   gangplankd_pid=$!
   for _ in $(seq 200); do
     if [ -f "$work/data/credentials.json" ] && python3 - "$port" "$work/data/tls/ca.crt" 2>/dev/null <<'PY'

@@ -1,0 +1,325 @@
+// End to end with real parts: gangplankd (as root) runs a gangplank-node and a real sshd per node,
+// and the real ssh client logs in with the keys the API was given. Key rotation reaches running
+// nodes only with a node image upgrade; --no-ssh-key nodes admit no user key; sshAccess Disabled
+// closes the port; a control plane killed mid-upgrade finishes it after a restart.
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "node/sshd_process.h"
+#include "runtime/local_process_runtime.h"
+#include "sshkey/generate.h"
+#include "support/https_client.h"
+#include "support/subprocess.h"
+#include "support/temp_dir.h"
+
+namespace gangplank {
+namespace {
+namespace json = boost::json;
+using testing::RunProgram;
+
+constexpr const char* kVersion = "?api-version=2022-11-01";
+
+class LocalNodesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::geteuid(), 0u) << "local nodes need root (CI runs as root)";
+    network_ = std::to_string(60 + ::getpid() % 140);
+    key_a_ = WriteKey("a");
+    key_b_ = WriteKey("b");
+    Start();
+    Call("PUT", "/subscriptions/" + Subscription() + "/resourceGroups/rg1?api-version=2021-04-01",
+         R"({"location":"westus2"})");
+  }
+
+  void TearDown() override {
+    server_.reset();  // SIGTERM, then SIGKILL
+    runtime::LocalProcessRuntime::StopAll(nodes_.path());
+    // Every node process is gone, whatever the test did.
+    EXPECT_EQ(RunningNodeProcesses(), 0);
+  }
+
+  void Start() {
+    if (port_ == 0) port_ = testing::FreeLoopbackPort();
+    server_ = std::make_unique<testing::BackgroundProcess>(
+        std::vector<std::string>{GANGPLANKD_PATH, "--data-dir", dir_.Join("data"), "--listen",
+                                 "127.0.0.1:" + std::to_string(port_), "--nodes", "local",
+                                 "--nodes-dir", nodes_.path().string(), "--node-agent",
+                                 GANGPLANK_NODE_PATH, "--node-network",
+                                 "127." + network_ + ".0.0/16", "--node-timeout", "60"},
+        dir_.Join("gangplankd.log"));
+    ASSERT_TRUE(testing::WaitForPort(port_, std::chrono::seconds(20)))
+        << testing::ReadTestFile(dir_.Join("gangplankd.log"));
+    client_ = std::make_unique<testing::HttpsClient>(port_, dir_.Join("data/tls/ca.crt"));
+    token_.clear();
+  }
+
+  void Kill9() {
+    ::kill(server_->pid(), SIGKILL);
+    server_->Stop();
+    client_.reset();
+  }
+
+  std::string Subscription() const {
+    return std::string(
+        json::parse(testing::ReadTestFile(dir_.Join("data/credentials.json")))
+            .at("subscriptionId")
+            .as_string());
+  }
+  std::string Cluster(const std::string& name = "c1") const {
+    return "/subscriptions/" + Subscription() +
+           "/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/" + name;
+  }
+
+  testing::HttpsReply Call(const std::string& method, const std::string& path,
+                           const std::string& body = "") {
+    if (token_.empty()) {
+      const json::object credentials =
+          json::parse(testing::ReadTestFile(dir_.Join("data/credentials.json"))).as_object();
+      const auto reply = client_->Request(
+          "POST", "/adfs/oauth2/v2.0/token",
+          "grant_type=client_credentials&client_id=" +
+              std::string(credentials.at("clientId").as_string()) +
+              "&client_secret=" + std::string(credentials.at("clientSecret").as_string()) +
+              "&scope=https://127.0.0.1:" + std::to_string(port_) + "//.default",
+          {{"Content-Type", "application/x-www-form-urlencoded"}});
+      token_ = std::string(json::parse(reply.body).at("access_token").as_string());
+    }
+    return client_->Request(method, path, body,
+                            {{"Authorization", "Bearer " + token_},
+                             {"Content-Type", "application/json"}});
+  }
+
+  std::string WriteKey(const std::string& name) {
+    auto pair = sshkey::GenerateKeyPair({sshkey::KeyKind::kEd25519, 0, name + "@laptop"});
+    EXPECT_TRUE(sshkey::WriteKeyPair(*pair, {keys_.Join(name), keys_.Join(name + ".pub")}).ok());
+    return keys_.Join(name);
+  }
+  std::string PublicKey(const std::string& path) {
+    std::string key = testing::ReadTestFile(path + ".pub");
+    while (!key.empty() && key.back() == '\n') key.pop_back();
+    return key;
+  }
+
+  std::string ClusterBody(const std::string& key_path, int count,
+                          const std::string& pool_extra = "") {
+    json::object properties{
+        {"agentPoolProfiles",
+         json::parse(R"([{"name":"nodepool1","mode":"System","count":)" + std::to_string(count) +
+                     pool_extra + "}]")}};
+    if (!key_path.empty()) {
+      properties["linuxProfile"] = json::object{
+          {"adminUsername", "azureuser"},
+          {"ssh", json::object{{"publicKeys",
+                                json::array{json::object{{"keyData", PublicKey(key_path)}}}}}}};
+    }
+    return json::serialize(json::object{{"location", "westus2"}, {"properties", properties}});
+  }
+
+  // Polls the resource until it leaves the transitional state; returns the final state.
+  std::string WaitFor(const std::string& path, std::chrono::seconds limit = std::chrono::seconds(90)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    std::string state;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto reply = Call("GET", path + kVersion);
+      if (reply.status == 404) return "NotFound";
+      state = std::string(json::parse(reply.body).at("properties").at("provisioningState").as_string());
+      if (state == "Succeeded" || state == "Failed") return state;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return "timed out in " + state;
+  }
+
+  json::array Machines(const std::string& cluster = "c1") {
+    const auto reply = Call("GET", Cluster(cluster) + "/agentPools/nodepool1/machines" + kVersion);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    return json::parse(reply.body).at("value").as_array();
+  }
+
+  static std::string Address(const json::value& machine) {
+    return std::string(
+        machine.at("properties").at("network").at("ipAddresses").at(0).at("ip").as_string());
+  }
+
+  // The real ssh, with a known_hosts made from the host keys the API reports (never
+  // StrictHostKeyChecking=no).
+  int Ssh(const std::string& identity, const json::value& machine) {
+    std::string known_hosts;
+    for (const auto& key : machine.at("properties").at("hostKeys").as_array())
+      known_hosts += Address(machine) + " " + std::string(key.as_string()) + "\n";
+    testing::WriteTestFile(keys_.Join("known_hosts"), known_hosts);
+    const auto result = RunProgram(
+        {"ssh", "-F", "/dev/null", "-i", identity, "-o", "IdentitiesOnly=yes", "-o",
+         "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o",
+         "UserKnownHostsFile=" + keys_.Join("known_hosts"), "-o", "ConnectTimeout=5",
+         "azureuser@" + Address(machine), "echo", "on-node"},
+        testing::RunOptions::WithTimeout(std::chrono::seconds(30)));
+    if (result.exit_code == 0) {
+      EXPECT_EQ(result.out, "on-node\n");
+    }
+    return result.exit_code;
+  }
+
+  // 0 on every node for `in`, 255 (refused) on every node for `out`.
+  void ExpectOnlyKeyWorks(const std::string& in, const std::string& out) {
+    for (const auto& machine : Machines()) {
+      EXPECT_EQ(Ssh(in, machine), 0) << Address(machine) << " should let " << in << " in";
+      EXPECT_EQ(Ssh(out, machine), 255) << Address(machine) << " should refuse " << out;
+    }
+  }
+
+  int RunningNodeProcesses() {
+    const auto ps = RunProgram({"ps", "-eo", "args"});
+    int count = 0;
+    std::size_t at = 0;
+    const std::string marker = nodes_.path().string() + "/";
+    while ((at = ps.out.find(marker, at)) != std::string::npos) {
+      const std::size_t line_start = ps.out.rfind('\n', at) + 1;
+      const std::string line = ps.out.substr(line_start, ps.out.find('\n', at) - line_start);
+      if (line.find("gangplank-node") != std::string::npos &&
+          line.find("--node-dir") != std::string::npos)
+        ++count;
+      at = ps.out.find('\n', at);
+    }
+    return count;
+  }
+
+  testing::TempDir dir_;
+  testing::TempDir keys_;
+  testing::TempDir nodes_{"/var/lib/gangplank-test", 0755};
+  std::string network_;
+  int port_ = 0;
+  std::string token_;
+  std::unique_ptr<testing::BackgroundProcess> server_;
+  std::unique_ptr<testing::HttpsClient> client_;
+  std::string key_a_, key_b_;
+};
+
+TEST_F(LocalNodesTest, ANewKeyReachesRunningNodesOnlyWithANodeImageUpgrade) {
+  ASSERT_EQ(Call("PUT", Cluster() + kVersion, ClusterBody(key_a_, 2)).status, 201);
+  ASSERT_EQ(WaitFor(Cluster()), "Succeeded") << testing::ReadTestFile(dir_.Join("gangplankd.log"));
+  const json::array before = Machines();
+  ASSERT_EQ(before.size(), 2u);
+  for (const auto& machine : before) {
+    EXPECT_EQ(machine.at("properties").at("state"), "Running");
+    EXPECT_EQ(machine.at("properties").at("hostKeyFingerprints").as_array().size(), 2u);
+  }
+  ExpectOnlyKeyWorks(key_a_, key_b_);
+
+  // The update changes the pool's model; the running nodes keep key A and show it.
+  ASSERT_EQ(Call("PUT", Cluster() + kVersion, ClusterBody(key_b_, 2)).status, 200);
+  ASSERT_EQ(WaitFor(Cluster()), "Succeeded");
+  for (const auto& machine : Machines())
+    EXPECT_EQ(machine.at("properties").at("latestModelApplied"), false);
+  ExpectOnlyKeyWorks(key_a_, key_b_);
+
+  // The node image upgrade reimages them: new host keys, key B only.
+  const auto upgrade =
+      Call("POST", Cluster() + "/agentPools/nodepool1/upgradeNodeImageVersion" + kVersion);
+  ASSERT_EQ(upgrade.status, 202) << upgrade.body;
+  ASSERT_EQ(WaitFor(Cluster() + "/agentPools/nodepool1"), "Succeeded");
+  const json::array after = Machines();
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].at("properties").at("latestModelApplied"), true);
+    EXPECT_NE(after[i].at("properties").at("hostKeyFingerprints"),
+              before[i].at("properties").at("hostKeyFingerprints"));
+  }
+  ExpectOnlyKeyWorks(key_b_, key_a_);
+
+  // Scale out after the update: the new node takes only key B at once.
+  ASSERT_EQ(Call("PUT", Cluster() + "/agentPools/nodepool1" + kVersion,
+                 R"({"properties":{"count":3,"mode":"System"}})")
+                .status,
+            200);
+  ASSERT_EQ(WaitFor(Cluster() + "/agentPools/nodepool1"), "Succeeded");
+  ASSERT_EQ(Machines().size(), 3u);
+  ExpectOnlyKeyWorks(key_b_, key_a_);
+
+  // The audit trail: who logged in with which key, and the node's logs.
+  const std::string machine(Machines()[0].at("name").as_string());
+  const auto logs = Call("GET", Cluster() + "/agentPools/nodepool1/machines/" + machine +
+                                    "/logs" + kVersion);
+  ASSERT_EQ(logs.status, 200);
+  const json::object log_doc = json::parse(logs.body).as_object();
+  bool accepted = false, refused = false;
+  for (const auto& event : log_doc.at("loginEvents").as_array()) {
+    accepted = accepted || event.at("result") == "Accepted";
+    refused = refused || event.at("result") == "Refused";
+  }
+  EXPECT_TRUE(accepted && refused) << logs.body;
+  EXPECT_NE(log_doc.at("logs").as_string().find("sshd"), std::string::npos);
+}
+
+TEST_F(LocalNodesTest, NoSshKeyNodesAdmitNoUserKeyAndDisabledClosesThePort) {
+  ASSERT_EQ(Call("PUT", Cluster() + kVersion, ClusterBody("", 1)).status, 201);
+  ASSERT_EQ(WaitFor(Cluster()), "Succeeded") << testing::ReadTestFile(dir_.Join("gangplankd.log"));
+  for (const auto& machine : Machines()) {
+    EXPECT_EQ(machine.at("properties").at("sshdHealth"), "Healthy");
+    EXPECT_EQ(Ssh(key_a_, machine), 255);
+    EXPECT_EQ(Ssh(key_b_, machine), 255);
+  }
+  // sshAccess Disabled applies at the next reimage, and then no sshd listens.
+  ASSERT_EQ(Call("PUT", Cluster() + "/agentPools/nodepool1" + kVersion,
+                 R"({"properties":{"count":1,"mode":"System",
+                     "securityProfile":{"sshAccess":"Disabled"}}})")
+                .status,
+            200);
+  ASSERT_EQ(WaitFor(Cluster() + "/agentPools/nodepool1"), "Succeeded");
+  const std::string address = Address(Machines()[0]);
+  EXPECT_TRUE(node::SshBannerAnswers(address, 22, std::chrono::milliseconds(1000)));
+  ASSERT_EQ(Call("POST", Cluster() + "/agentPools/nodepool1/upgradeNodeImageVersion" + kVersion)
+                .status,
+            202);
+  ASSERT_EQ(WaitFor(Cluster() + "/agentPools/nodepool1"), "Succeeded");
+  EXPECT_EQ(Machines()[0].at("properties").at("sshdHealth"), "Disabled");
+  EXPECT_FALSE(node::SshBannerAnswers(address, 22, std::chrono::milliseconds(1000)));
+}
+
+TEST_F(LocalNodesTest, AControlPlaneKilledMidUpgradeFinishesItAndAdoptsItsNodes) {
+  // maxSurge 1: four reimages one after another, so the kill lands in the middle.
+  ASSERT_EQ(Call("PUT", Cluster() + kVersion,
+                 ClusterBody(key_a_, 4, R"(,"upgradeSettings":{"maxSurge":"1"})"))
+                .status,
+            201);
+  ASSERT_EQ(WaitFor(Cluster()), "Succeeded") << testing::ReadTestFile(dir_.Join("gangplankd.log"));
+  ASSERT_EQ(Call("PUT", Cluster() + kVersion,
+                 ClusterBody(key_b_, 4, R"(,"upgradeSettings":{"maxSurge":"1"})"))
+                .status,
+            200);
+  ASSERT_EQ(WaitFor(Cluster()), "Succeeded");
+  ASSERT_EQ(Call("POST", Cluster() + "/agentPools/nodepool1/upgradeNodeImageVersion" + kVersion)
+                .status,
+            202);
+  // Kill it once the first node has been reimaged and before the last one is.
+  for (int i = 0; i < 200; ++i) {
+    int current = 0;
+    for (const auto& machine : Machines())
+      current += machine.at("properties").at("latestModelApplied") == true ? 1 : 0;
+    if (current >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Kill9();
+  EXPECT_EQ(RunningNodeProcesses(), 4);  // nodes outlive their control plane, like VMs
+  Start();
+  ASSERT_EQ(WaitFor(Cluster() + "/agentPools/nodepool1"), "Succeeded")
+      << testing::ReadTestFile(dir_.Join("gangplankd.log"));
+  for (const auto& machine : Machines())
+    EXPECT_EQ(machine.at("properties").at("latestModelApplied"), true);
+  ExpectOnlyKeyWorks(key_b_, key_a_);
+  EXPECT_EQ(RunningNodeProcesses(), 4);  // adopted: none lost, none started twice
+
+  // Deleting the cluster leaves no node process and no node directory behind.
+  ASSERT_EQ(Call("DELETE", Cluster() + kVersion).status, 202);
+  EXPECT_EQ(WaitFor(Cluster()), "NotFound");
+  EXPECT_EQ(RunningNodeProcesses(), 0);
+  EXPECT_TRUE(std::filesystem::is_empty(nodes_.path()));
+}
+
+}  // namespace
+}  // namespace gangplank
