@@ -110,6 +110,16 @@ NodeStatus NodeAgent::Report(const DesiredNodeState& desired, const std::string&
 }
 
 NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
+  // Steady state: nothing changed since the last full pass and sshd runs (or not) as it should.
+  // The agent is asked several times a second; a full pass (files, host keys, an SSH banner
+  // check, which makes sshd fork) runs on a change and at least every kFullPassInterval, so a
+  // file changed behind the agent's back is repaired and the health it reports stays true.
+  const auto now = std::chrono::steady_clock::now();
+  if (last_good_ && applied_ && *applied_ == desired && now - last_full_pass_ < kFullPassInterval &&
+      sshd_.Running() == desired.ssh_enabled) {
+    return *last_good_;
+  }
+  last_good_.reset();
   const auto fail = [&](const std::string& what, const Error& error) {
     Log(what + ": " + error.message);
     return Report(desired, what + ": " + error.message);
@@ -163,7 +173,12 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
     applied_ = desired;
     Log("applied model " + std::to_string(desired.model_version));
   }
-  return Report(desired, "");
+  NodeStatus status = Report(desired, "");
+  if (status.sshd_health == "Healthy" || status.sshd_health == "Disabled") {
+    last_good_ = status;
+    last_full_pass_ = now;
+  }
+  return status;
 }
 
 bool NodeAgent::Supervise() {

@@ -2,6 +2,7 @@
 // applying the same state twice changes nothing) and keeps sshd alive between changes.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ class NodeAgent {
   std::optional<DesiredNodeState> applied_;
   HostKeys host_keys_;
   std::uintmax_t log_offset_ = 0;  // how much of sshd's log TakeLoginEvents has read
+  static constexpr std::chrono::seconds kFullPassInterval{10};
+  std::optional<NodeStatus> last_good_;  // the last full pass's status, while it holds
+  std::chrono::steady_clock::time_point last_full_pass_{};
 };
 
 // Creates a local user for sshd to let in: a home directory, /bin/bash, and no usable password

@@ -9,7 +9,18 @@ gangplankd_bin=
 # so that tests running side by side do not share addresses.
 mkdir -p /var/lib/gangplank-test 2>/dev/null && chmod 0755 /var/lib/gangplank-test 2>/dev/null || true
 nodes_dir=/var/lib/gangplank-test/ext-$$-$RANDOM
-node_network="127.$((60 + RANDOM % 140)).0.0/16"
+# Claimed like test/support/node_network.cc does: a directory per /16 in use.
+network_claim=
+mkdir -p /var/lib/gangplank-test/networks 2>/dev/null || true
+start=$((RANDOM % 140))
+for i in $(seq 0 139); do
+  octet=$((60 + (start + i) % 140))
+  if mkdir "/var/lib/gangplank-test/networks/$octet" 2>/dev/null; then
+    network_claim=/var/lib/gangplank-test/networks/$octet
+    break
+  fi
+done
+node_network="127.${octet}.0.0/16"
 cleanup() {
   if [ -n "$gangplankd_pid" ]; then
     kill "$gangplankd_pid" 2>/dev/null || true
@@ -18,6 +29,7 @@ cleanup() {
   if [ -n "$gangplankd_bin" ]; then
     "$gangplankd_bin" stop-nodes --nodes-dir "$nodes_dir" --remove >/dev/null 2>&1 || true
   fi
+  if [ -n "$network_claim" ]; then rmdir "$network_claim" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT

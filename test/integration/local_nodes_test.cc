@@ -2,10 +2,9 @@
 // and the real ssh client logs in with the keys the API was given. Key rotation reaches running
 // nodes only with a node image upgrade; --no-ssh-key nodes admit no user key; sshAccess Disabled
 // closes the port; a control plane killed mid-upgrade finishes it after a restart.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -16,6 +15,7 @@
 #include "runtime/local_process_runtime.h"
 #include "sshkey/generate.h"
 #include "support/https_client.h"
+#include "support/node_network.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
@@ -30,7 +30,6 @@ class LocalNodesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(::geteuid(), 0u) << "local nodes need root (CI runs as root)";
-    network_ = std::to_string(60 + ::getpid() % 140);
     key_a_ = WriteKey("a");
     key_b_ = WriteKey("b");
     Start();
@@ -51,8 +50,8 @@ class LocalNodesTest : public ::testing::Test {
         std::vector<std::string>{GANGPLANKD_PATH, "--data-dir", dir_.Join("data"), "--listen",
                                  "127.0.0.1:" + std::to_string(port_), "--nodes", "local",
                                  "--nodes-dir", nodes_.path().string(), "--node-agent",
-                                 GANGPLANK_NODE_PATH, "--node-network",
-                                 "127." + network_ + ".0.0/16", "--node-timeout", "60"},
+                                 GANGPLANK_NODE_PATH, "--node-network", network_.cidr(),
+                                 "--node-timeout", "60"},
         dir_.Join("gangplankd.log"));
     ASSERT_TRUE(testing::WaitForPort(port_, std::chrono::seconds(20)))
         << testing::ReadTestFile(dir_.Join("gangplankd.log"));
@@ -67,10 +66,9 @@ class LocalNodesTest : public ::testing::Test {
   }
 
   std::string Subscription() const {
-    return std::string(
-        json::parse(testing::ReadTestFile(dir_.Join("data/credentials.json")))
-            .at("subscriptionId")
-            .as_string());
+    return std::string(json::parse(testing::ReadTestFile(dir_.Join("data/credentials.json")))
+                           .at("subscriptionId")
+                           .as_string());
   }
   std::string Cluster(const std::string& name = "c1") const {
     return "/subscriptions/" + Subscription() +
@@ -91,9 +89,9 @@ class LocalNodesTest : public ::testing::Test {
           {{"Content-Type", "application/x-www-form-urlencoded"}});
       token_ = std::string(json::parse(reply.body).at("access_token").as_string());
     }
-    return client_->Request(method, path, body,
-                            {{"Authorization", "Bearer " + token_},
-                             {"Content-Type", "application/json"}});
+    return client_->Request(
+        method, path, body,
+        {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}});
   }
 
   std::string WriteKey(const std::string& name) {
@@ -110,9 +108,8 @@ class LocalNodesTest : public ::testing::Test {
   std::string ClusterBody(const std::string& key_path, int count,
                           const std::string& pool_extra = "") {
     json::object properties{
-        {"agentPoolProfiles",
-         json::parse(R"([{"name":"nodepool1","mode":"System","count":)" + std::to_string(count) +
-                     pool_extra + "}]")}};
+        {"agentPoolProfiles", json::parse(R"([{"name":"nodepool1","mode":"System","count":)" +
+                                          std::to_string(count) + pool_extra + "}]")}};
     if (!key_path.empty()) {
       properties["linuxProfile"] = json::object{
           {"adminUsername", "azureuser"},
@@ -123,13 +120,15 @@ class LocalNodesTest : public ::testing::Test {
   }
 
   // Polls the resource until it leaves the transitional state; returns the final state.
-  std::string WaitFor(const std::string& path, std::chrono::seconds limit = std::chrono::seconds(90)) {
+  std::string WaitFor(const std::string& path,
+                      std::chrono::seconds limit = std::chrono::seconds(90)) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     std::string state;
     while (std::chrono::steady_clock::now() < deadline) {
       const auto reply = Call("GET", path + kVersion);
       if (reply.status == 404) return "NotFound";
-      state = std::string(json::parse(reply.body).at("properties").at("provisioningState").as_string());
+      state =
+          std::string(json::parse(reply.body).at("properties").at("provisioningState").as_string());
       if (state == "Succeeded" || state == "Failed") return state;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -154,12 +153,12 @@ class LocalNodesTest : public ::testing::Test {
     for (const auto& key : machine.at("properties").at("hostKeys").as_array())
       known_hosts += Address(machine) + " " + std::string(key.as_string()) + "\n";
     testing::WriteTestFile(keys_.Join("known_hosts"), known_hosts);
-    const auto result = RunProgram(
-        {"ssh", "-F", "/dev/null", "-i", identity, "-o", "IdentitiesOnly=yes", "-o",
-         "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o",
-         "UserKnownHostsFile=" + keys_.Join("known_hosts"), "-o", "ConnectTimeout=5",
-         "azureuser@" + Address(machine), "echo", "on-node"},
-        testing::RunOptions::WithTimeout(std::chrono::seconds(30)));
+    const auto result =
+        RunProgram({"ssh", "-F", "/dev/null", "-i", identity, "-o", "IdentitiesOnly=yes", "-o",
+                    "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o",
+                    "UserKnownHostsFile=" + keys_.Join("known_hosts"), "-o", "ConnectTimeout=5",
+                    "azureuser@" + Address(machine), "echo", "on-node"},
+                   testing::RunOptions::WithTimeout(std::chrono::seconds(30)));
     if (result.exit_code == 0) {
       EXPECT_EQ(result.out, "on-node\n");
     }
@@ -193,7 +192,7 @@ class LocalNodesTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::TempDir keys_;
   testing::TempDir nodes_{"/var/lib/gangplank-test", 0755};
-  std::string network_;
+  testing::NodeNetworkClaim network_;
   int port_ = 0;
   std::string token_;
   std::unique_ptr<testing::BackgroundProcess> server_;
@@ -243,8 +242,8 @@ TEST_F(LocalNodesTest, ANewKeyReachesRunningNodesOnlyWithANodeImageUpgrade) {
 
   // The audit trail: who logged in with which key, and the node's logs.
   const std::string machine(Machines()[0].at("name").as_string());
-  const auto logs = Call("GET", Cluster() + "/agentPools/nodepool1/machines/" + machine +
-                                    "/logs" + kVersion);
+  const auto logs =
+      Call("GET", Cluster() + "/agentPools/nodepool1/machines/" + machine + "/logs" + kVersion);
   ASSERT_EQ(logs.status, 200);
   const json::object log_doc = json::parse(logs.body).as_object();
   bool accepted = false, refused = false;
@@ -273,12 +272,13 @@ TEST_F(LocalNodesTest, NoSshKeyNodesAdmitNoUserKeyAndDisabledClosesThePort) {
   ASSERT_EQ(WaitFor(Cluster() + "/agentPools/nodepool1"), "Succeeded");
   const std::string address = Address(Machines()[0]);
   EXPECT_TRUE(node::SshBannerAnswers(address, 22, std::chrono::milliseconds(1000)));
-  ASSERT_EQ(Call("POST", Cluster() + "/agentPools/nodepool1/upgradeNodeImageVersion" + kVersion)
-                .status,
-            202);
+  ASSERT_EQ(
+      Call("POST", Cluster() + "/agentPools/nodepool1/upgradeNodeImageVersion" + kVersion).status,
+      202);
   ASSERT_EQ(WaitFor(Cluster() + "/agentPools/nodepool1"), "Succeeded");
   EXPECT_EQ(Machines()[0].at("properties").at("sshdHealth"), "Disabled");
-  EXPECT_FALSE(node::SshBannerAnswers(address, 22, std::chrono::milliseconds(1000)));
+  EXPECT_FALSE(node::SshBannerAnswers(address, 22, std::chrono::milliseconds(1000)))
+      << RunProgram({"ss", "-ltnp"}).out;
 }
 
 TEST_F(LocalNodesTest, AControlPlaneKilledMidUpgradeFinishesItAndAdoptsItsNodes) {
@@ -293,9 +293,9 @@ TEST_F(LocalNodesTest, AControlPlaneKilledMidUpgradeFinishesItAndAdoptsItsNodes)
                 .status,
             200);
   ASSERT_EQ(WaitFor(Cluster()), "Succeeded");
-  ASSERT_EQ(Call("POST", Cluster() + "/agentPools/nodepool1/upgradeNodeImageVersion" + kVersion)
-                .status,
-            202);
+  ASSERT_EQ(
+      Call("POST", Cluster() + "/agentPools/nodepool1/upgradeNodeImageVersion" + kVersion).status,
+      202);
   // Kill it once the first node has been reimaged and before the last one is.
   for (int i = 0; i < 200; ++i) {
     int current = 0;

@@ -10,6 +10,7 @@
 
 #include "node/node_agent.h"
 #include "sshkey/generate.h"
+#include "support/node_network.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
@@ -26,9 +27,8 @@ class NodeAgentSshdTest : public ::testing::Test {
         << "local nodes need root: sshd binds port 22 on the node's address and switches to the "
            "admin user; run the tests as root (CI does)";
     ASSERT_FALSE(FindSshd().empty()) << "install openssh-server (scripts/bootstrap does)";
-    // Each test process gets its own address: tests run in parallel.
-    address_ = "127.44." + std::to_string(::getpid() % 250 + 1) + "." +
-               std::to_string(++counter_ % 250 + 1);
+    // Each test gets its own address: tests run in parallel.
+    address_ = "127." + std::to_string(network_.second_octet()) + ".0.1";
     agent_ = std::make_unique<NodeAgent>(NodeAgentOptions{NodeLayout{node_dir_.path()}, "", true});
     key_a_ = WriteKey("a");
     key_b_ = WriteKey("b");
@@ -79,7 +79,7 @@ class NodeAgentSshdTest : public ::testing::Test {
                       testing::RunOptions::WithTimeout(std::chrono::seconds(30)));
   }
 
-  static inline int counter_ = 0;
+  testing::NodeNetworkClaim network_;
   testing::TempDir node_dir_{"/var/lib/gangplank-test", 0755};
   testing::TempDir keys_;
   std::string address_;
