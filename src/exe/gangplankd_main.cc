@@ -45,7 +45,25 @@ int main(int argc, char** argv) {
   bool remove = false;
   stop_nodes->fallthrough();  // --data-dir and --nodes-dir also after the subcommand
   stop_nodes->add_flag("--remove", remove, "also delete the nodes' directories");
+  auto* node_image = app.add_subcommand("node-image", "The node image catalog of a data dir");
+  node_image->fallthrough();
+  node_image->require_subcommand(1);
+  std::string os_sku, version;
+  auto* publish = node_image->add_subcommand(
+      "publish",
+      "Publish a node image version: new nodes get it, and upgradeNodeImageVersion reimages "
+      "every node of the OS SKU onto it");
+  publish->fallthrough();
+  publish->add_option("--os-sku", os_sku, "Ubuntu, AzureLinux, CBLMariner or Mariner")->required();
+  publish->add_option("--version", version, "for example AKSUbuntu-2204gen2containerd-202312.01.0")
+      ->required();
+  auto* list = node_image->add_subcommand("list", "Every known version per OS SKU, newest last");
+  list->fallthrough();
   CLI11_PARSE(app, argc, argv);
+  if (publish->parsed()) {
+    return gangplank::server::PublishNodeImage(options, os_sku, version, std::cout, std::cerr);
+  }
+  if (list->parsed()) return gangplank::server::ListNodeImages(options, std::cout);
   if (stop_nodes->parsed()) {
     return gangplank::server::StopLocalNodes(options, remove, std::cout, std::cerr);
   }

@@ -154,11 +154,10 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
       Log(std::string(*changed ? "sshd (re)started" : "sshd started") + " on " + desired.address +
           ":" + std::to_string(desired.port) + " with " +
           std::to_string(desired.public_keys.size()) + " authorized key(s)");
-      // A fresh sshd takes a few milliseconds to listen; report it as it will be, not as Starting.
-      for (int i = 0; i < 200 && !SshBannerAnswers(desired.address, desired.port,
-                                                   std::chrono::milliseconds(100));
-           ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      // A fresh sshd takes a few milliseconds to listen; report it as it will be, not as
+      // Starting. Watch the socket table, not the port: each connection costs sshd a re-exec.
+      for (int i = 0; i < 400 && !Listening(desired.address, desired.port); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
     }
   } else if (sshd_.Running() || !applied_ || applied_->ssh_enabled) {

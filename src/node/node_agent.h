@@ -44,7 +44,7 @@ class NodeAgent {
   std::optional<DesiredNodeState> applied_;
   HostKeys host_keys_;
   std::uintmax_t log_offset_ = 0;  // how much of sshd's log TakeLoginEvents has read
-  static constexpr std::chrono::seconds kFullPassInterval{10};
+  static constexpr std::chrono::seconds kFullPassInterval{30};
   std::optional<NodeStatus> last_good_;  // the last full pass's status, while it holds
   std::chrono::steady_clock::time_point last_full_pass_{};
 };

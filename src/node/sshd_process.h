@@ -39,6 +39,10 @@ class SshdProcess {
   bool child_ = false;  // started by this agent (reaped with waitpid) or adopted (probed with kill)
 };
 
+// True when a socket listens on ADDRESS:PORT (from /proc/net/tcp{,6}). Cheap, unlike a banner
+// check: every connection makes sshd fork and re-exec itself.
+bool Listening(const std::string& address, int port);
+
 // True when ADDRESS:PORT accepts a TCP connection and sends an "SSH-2.0-" banner within `timeout`.
 bool SshBannerAnswers(const std::string& address, int port, std::chrono::milliseconds timeout);
 

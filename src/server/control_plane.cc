@@ -1,12 +1,12 @@
 // The composition root of gangplankd.
 #include "server/control_plane.h"
 
+#include <unistd.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -128,6 +128,30 @@ int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream
   return 0;
 }
 
+int PublishNodeImage(const ControlPlaneOptions& options, const std::string& os_sku,
+                     const std::string& version, std::ostream& out, std::ostream& err) {
+  const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
+  if (Status created = EnsureDirectory(data_dir, 0700); !created.ok())
+    return Fail(err, created.error());
+  controller::NodeImageCatalog images(data_dir + "/node-images.json");
+  if (Status published = images.Publish(os_sku, version); !published.ok())
+    return Fail(err, published.error());
+  out << "gangplankd: " << version << " is now the latest " << os_sku
+      << " node image; run upgradeNodeImageVersion (az aks nodepool upgrade --node-image-only) "
+         "on each pool to reimage its nodes onto it"
+      << std::endl;
+  return 0;
+}
+
+int ListNodeImages(const ControlPlaneOptions& options, std::ostream& out) {
+  const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
+  controller::NodeImageCatalog images(data_dir + "/node-images.json");
+  for (const auto& [sku, versions] : images.All()) {
+    for (const auto& version : versions) out << sku << "\t" << version << "\n";
+  }
+  return 0;
+}
+
 int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::ostream& err) {
   const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
   if (Status created = EnsureDirectory(data_dir, 0700); !created.ok())
@@ -174,8 +198,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
       auth::TokenService::Open(data_dir, url + "adfs", {url, url.substr(0, url.size() - 1)}, clock);
   if (!tokens) return Fail(err, tokens.error());
   // Nodes: real local processes (root) or simulated records.
-  const bool local_nodes =
-      options.nodes.empty() ? ::geteuid() == 0 : options.nodes == "local";
+  const bool local_nodes = options.nodes.empty() ? ::geteuid() == 0 : options.nodes == "local";
   if (local_nodes && ::geteuid() != 0) {
     return Fail(err, MakeError(StatusCode::kFailedPrecondition, "LocalNodesNeedRoot",
                                "--nodes local needs root: each node runs sshd on port 22 of its "
@@ -199,14 +222,12 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   std::unique_ptr<controller::NodeController> node_controller;
   if (local_nodes) {
     const std::string nodes_dir =
-        options.nodes_dir.empty()
-            ? runtime::LocalProcessRuntime::DefaultNodesDir(data_dir).string()
-            : options.nodes_dir;
+        options.nodes_dir.empty() ? runtime::LocalProcessRuntime::DefaultNodesDir(data_dir).string()
+                                  : options.nodes_dir;
     std::string agent = options.node_agent;
     if (agent.empty()) {
       std::error_code ec;
-      agent = (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() /
-               "gangplank-node")
+      agent = (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "gangplank-node")
                   .string();
     }
     if (::access(agent.c_str(), X_OK) != 0) {

@@ -24,6 +24,11 @@ struct ControlPlaneOptions {
 int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream& out,
                    std::ostream& err);
 
+// `gangplankd node-image publish|list`: the node image catalog of options.data_dir.
+int PublishNodeImage(const ControlPlaneOptions& options, const std::string& os_sku,
+                     const std::string& version, std::ostream& out, std::ostream& err);
+int ListNodeImages(const ControlPlaneOptions& options, std::ostream& out);
+
 // Runs until SIGINT or SIGTERM; returns the process exit code.
 int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::ostream& err);
 

@@ -419,6 +419,33 @@ TEST_F(ManagedClusterTest, MachinesKeepTheirModelUntilANodeImageUpgrade) {
   EXPECT_EQ(Code(Send(HttpVerb::get, pool + "/machines/aks-nope" + kVersion)), "NotFound");
 }
 
+TEST_F(ManagedClusterTest, APublishedNodeImageReachesNodesWithTheNextUpgrade) {
+  ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{NewKey()})).result(),
+            HttpStatus::created);
+  Settle();
+  const std::string pool = kCluster + "/agentPools/nodepool1";
+  const std::string before(Get(pool).at("properties").at("nodeImageVersion").as_string());
+  ASSERT_TRUE(images_.Publish("Ubuntu", "AKSUbuntu-2204gen2containerd-202312.01.0").ok());
+  EXPECT_FALSE(images_.Publish("Windows", "x").ok());
+  EXPECT_FALSE(images_.Publish("Ubuntu", "bad version\n").ok());
+  // Published, not yet applied: the machines show they are behind.
+  EXPECT_EQ(Get(pool).at("properties").at("nodeImageVersion"), json::value(before));
+  const auto machines = Body(Send(HttpVerb::get, pool + "/machines" + kVersion));
+  for (const auto& machine : machines.at("value").as_array())
+    EXPECT_EQ(machine.at("properties").at("latestModelApplied"), false);
+  ASSERT_EQ(Send(HttpVerb::post, pool + "/upgradeNodeImageVersion" + kVersion).result(),
+            HttpStatus::accepted);
+  Settle();
+  EXPECT_EQ(Get(pool).at("properties").at("nodeImageVersion"),
+            "AKSUbuntu-2204gen2containerd-202312.01.0");
+  const auto after = Body(Send(HttpVerb::get, pool + "/machines" + kVersion));
+  for (const auto& machine : after.at("value").as_array()) {
+    EXPECT_EQ(machine.at("properties").at("nodeImageVersion"),
+              "AKSUbuntu-2204gen2containerd-202312.01.0");
+    EXPECT_EQ(machine.at("properties").at("latestModelApplied"), true);
+  }
+}
+
 TEST_F(ManagedClusterTest, MissingParentsAndBadInputAreClear4xx) {
   EXPECT_EQ(Code(Send(HttpVerb::put,
                       "/subscriptions/sub-1/resourceGroups/nope/providers/"

@@ -44,14 +44,13 @@ class LocalNodesTest : public ::testing::Test {
     EXPECT_EQ(RunningNodeProcesses(), 0);
   }
 
-  void Start() {
+  void Start(const std::string& agent = GANGPLANK_NODE_PATH, const std::string& timeout = "60") {
     if (port_ == 0) port_ = testing::FreeLoopbackPort();
     server_ = std::make_unique<testing::BackgroundProcess>(
         std::vector<std::string>{GANGPLANKD_PATH, "--data-dir", dir_.Join("data"), "--listen",
                                  "127.0.0.1:" + std::to_string(port_), "--nodes", "local",
-                                 "--nodes-dir", nodes_.path().string(), "--node-agent",
-                                 GANGPLANK_NODE_PATH, "--node-network", network_.cidr(),
-                                 "--node-timeout", "60"},
+                                 "--nodes-dir", nodes_.path().string(), "--node-agent", agent,
+                                 "--node-network", network_.cidr(), "--node-timeout", timeout},
         dir_.Join("gangplankd.log"));
     ASSERT_TRUE(testing::WaitForPort(port_, std::chrono::seconds(20)))
         << testing::ReadTestFile(dir_.Join("gangplankd.log"));
@@ -318,6 +317,28 @@ TEST_F(LocalNodesTest, AControlPlaneKilledMidUpgradeFinishesItAndAdoptsItsNodes)
   ASSERT_EQ(Call("DELETE", Cluster() + kVersion).status, 202);
   EXPECT_EQ(WaitFor(Cluster()), "NotFound");
   EXPECT_EQ(RunningNodeProcesses(), 0);
+  EXPECT_TRUE(std::filesystem::is_empty(nodes_.path()));
+}
+
+TEST_F(LocalNodesTest, NodesThatCannotComeUpFailTheCreateClearlyAndAreRemoved) {
+  // An "agent" that exits at once: the node never reports.
+  server_.reset();
+  Start("/bin/false", "5");
+  const auto created = Call("PUT", Cluster() + kVersion, ClusterBody(key_a_, 2));
+  ASSERT_EQ(created.status, 201);
+  EXPECT_EQ(WaitFor(Cluster()), "Failed");
+  std::string operation = created.headers.at("azure-asyncoperation");
+  operation = operation.substr(operation.find("/subscriptions/"));
+  const auto status = Call("GET", operation);
+  const json::object doc = json::parse(status.body).as_object();
+  EXPECT_EQ(doc.at("status"), "Failed");
+  EXPECT_EQ(doc.at("error").at("code"), "NodeProvisioningFailed");
+  EXPECT_NE(doc.at("error").at("message").as_string().find("never reported"), std::string::npos)
+      << status.body;
+  // The nodes that never came up are gone, processes and directories.
+  for (int i = 0; i < 50 && !std::filesystem::is_empty(nodes_.path()); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(Machines().empty());
   EXPECT_TRUE(std::filesystem::is_empty(nodes_.path()));
 }
 
