@@ -8,6 +8,7 @@
 #include "common/file_io.h"
 #include "net/https_client.h"
 #include "node/agent_loop.h"
+#include "node/host_agent.h"
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -28,8 +29,7 @@ int main(int argc, char** argv) {
                  "the node's directory (sshd files, host keys, logs); it and its parents must "
                  "not be writable by group or others (sshd's StrictModes)")
       ->required();
-  auto* server_option =
-      app.add_option("--server", server, "the control plane, https://HOST:PORT/");
+  auto* server_option = app.add_option("--server", server, "the control plane, https://HOST:PORT/");
   app.add_option("--ca-file", ca_file, "the CA the control plane's certificate chains to");
   app.add_option("--token-file", token_file, "the file holding this node's token (0600)");
   auto* file_option = app.add_option(
@@ -45,6 +45,22 @@ int main(int argc, char** argv) {
                "stop sshd when the agent stops (by default it keeps running, like a VM's sshd)");
   app.add_flag("--no-create-users", no_create_users,
                "do not create a missing admin user (report it instead)");
+  bool host = false;
+  node::HostAgentOptions host_options;
+  std::string host_root = "/";
+  app.add_flag("--host", host,
+               "manage this host's own sshd instead of running one: a drop-in in "
+               "/etc/ssh/sshd_config.d, the admin user's ~/.ssh/authorized_keys, and the reload, "
+               "stop and start commands below; the host keeps its host keys");
+  app.add_option("--host-root", host_root, "with --host: prefix of every host path (tests)");
+  app.add_option("--reload-command", host_options.reload_command,
+                 "with --host: reloads sshd after a change (default: systemctl reload ssh)");
+  app.add_option("--stop-command", host_options.stop_command,
+                 "with --host: stops sshd for sshAccess Disabled (default: systemctl stop ssh)");
+  app.add_option("--start-command", host_options.start_command,
+                 "with --host: starts sshd again (default: systemctl start ssh)");
+  app.add_option("--sshd-log", host_options.sshd_log,
+                 "with --host: a file sshd logs to (e.g. /var/log/auth.log), for login events");
   CLI11_PARSE(app, argc, argv);
 
   std::unique_ptr<node::DesiredStateSource> source;
@@ -73,16 +89,26 @@ int main(int argc, char** argv) {
   }
 
   const node::NodeLayout layout{node_dir};
-  node::NodeAgent agent({layout, sshd_path, !no_create_users});
+  std::unique_ptr<node::Agent> agent;
+  if (host) {
+    host_options.state_dir = node_dir;
+    host_options.root = host_root;
+    host_options.sshd_path = sshd_path;
+    host_options.create_users = !no_create_users;
+    agent = std::make_unique<node::HostAgent>(host_options);
+  } else {
+    agent = std::make_unique<node::NodeAgent>(
+        node::NodeAgentOptions{layout, sshd_path, !no_create_users});
+  }
   ::signal(SIGTERM, OnSignal);
   ::signal(SIGINT, OnSignal);
   ::signal(SIGPIPE, SIG_IGN);
   const int code = node::RunAgentLoop(
-      agent, layout, *source,
+      *agent, layout, *source,
       {std::chrono::milliseconds(interval_ms), std::chrono::seconds(10), once}, g_stop, std::cerr);
   if (once && !desired_file.empty()) {
     if (auto status = ReadFile(node_dir + "/status.json", 1 << 20)) std::cout << *status;
   }
-  if (stop_sshd_on_exit) agent.StopSshd();
+  if (stop_sshd_on_exit) agent->StopSshd();
   return code;
 }

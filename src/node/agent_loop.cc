@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/file_io.h"
+#include "node/log_tail.h"
 
 namespace gangplank::node {
 namespace json = boost::json;
@@ -17,33 +18,12 @@ namespace {
 
 constexpr std::size_t kMaxLogPerReport = 32 * 1024;
 
-// New lines of a log file since the last call; a file that shrank was rotated and is read anew.
-class LogTail {
- public:
-  LogTail(fs::path path, std::string prefix) : path_(std::move(path)), prefix_(std::move(prefix)) {}
-
-  std::string Take(std::size_t limit) {
-    std::ifstream file(path_, std::ios::binary);
-    if (!file) return "";
-    file.seekg(0, std::ios::end);
-    const auto size = static_cast<std::uintmax_t>(file.tellg());
-    if (size < offset_) offset_ = 0;
-    file.seekg(static_cast<std::streamoff>(offset_));
-    std::string lines, line;
-    while (lines.size() < limit && std::getline(file, line)) {
-      if (file.eof()) break;  // not finished by its writer yet
-      offset_ += line.size() + 1;
-      while (!line.empty() && line.back() == '\r') line.pop_back();
-      lines += prefix_ + line + "\n";
-    }
-    return lines;
-  }
-
- private:
-  fs::path path_;
-  std::string prefix_;
-  std::uintmax_t offset_ = 0;
-};
+// The new lines of a log, each marked with where it came from.
+std::string Prefixed(LogTail& tail, const std::string& prefix, std::size_t limit) {
+  std::string text;
+  for (const auto& line : tail.Take(limit)) text += prefix + line + "\n";
+  return text;
+}
 
 }  // namespace
 
@@ -72,9 +52,9 @@ Status ControlPlaneSource::Report(const NodeStatus& status, const std::vector<Lo
       json::serialize(json::object{{"status", json::parse(NodeStatusJson(status))},
                                    {"loginEvents", json::parse(LoginEventsJson(logins))},
                                    {"log", new_log_lines}});
-  auto reply = client_->Send("POST", "/gangplank/node/v1/status", body,
-                             {{"Authorization", "Bearer " + token_},
-                              {"Content-Type", "application/json"}});
+  auto reply =
+      client_->Send("POST", "/gangplank/node/v1/status", body,
+                    {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}});
   if (!reply) return reply.error();
   if (reply->status / 100 != 2) {
     return MakeError(StatusCode::kUnavailable, "ReportRefused",
@@ -101,11 +81,11 @@ Status FileSource::Report(const NodeStatus& status, const std::vector<LoginEvent
   return WriteFileAtomically(status_file_, doc + "\n", 0644, IfExists::kReplace);
 }
 
-int RunAgentLoop(NodeAgent& agent, const NodeLayout& layout, DesiredStateSource& source,
+int RunAgentLoop(Agent& agent, const NodeLayout& layout, DesiredStateSource& source,
                  const AgentLoopOptions& options, const std::atomic<bool>& stop,
                  std::ostream& err) {
-  LogTail agent_log(layout.agent_log(), "agent: ");
-  LogTail sshd_log(layout.sshd_log(), "sshd: ");
+  LogTail agent_log(layout.agent_log());
+  LogTail sshd_log(layout.sshd_log());
   std::string last_status, last_error;
   std::vector<LoginEvent> unsent_logins;
   std::string unsent_log;
@@ -129,8 +109,8 @@ int RunAgentLoop(NodeAgent& agent, const NodeLayout& layout, DesiredStateSource&
       last_error.clear();
       const NodeStatus status = agent.Reconcile(*desired);
       for (auto& event : agent.TakeLoginEvents()) unsent_logins.push_back(std::move(event));
-      unsent_log += agent_log.Take(kMaxLogPerReport);
-      unsent_log += sshd_log.Take(kMaxLogPerReport);
+      unsent_log += Prefixed(agent_log, "agent: ", kMaxLogPerReport);
+      unsent_log += Prefixed(sshd_log, "sshd: ", kMaxLogPerReport);
       const std::string status_json = NodeStatusJson(status);
       const auto now = std::chrono::steady_clock::now();
       if (status_json != last_status || !unsent_logins.empty() || !unsent_log.empty() ||

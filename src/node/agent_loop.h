@@ -57,8 +57,7 @@ struct AgentLoopOptions {
 };
 
 // Runs until `stop` is set; returns the process exit code.
-int RunAgentLoop(NodeAgent& agent, const NodeLayout& layout, DesiredStateSource& source,
-                 const AgentLoopOptions& options, const std::atomic<bool>& stop,
-                 std::ostream& err);
+int RunAgentLoop(Agent& agent, const NodeLayout& layout, DesiredStateSource& source,
+                 const AgentLoopOptions& options, const std::atomic<bool>& stop, std::ostream& err);
 
 }  // namespace gangplank::node

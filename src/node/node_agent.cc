@@ -11,37 +11,11 @@
 #include <thread>
 
 #include "common/file_io.h"
+#include "node/log_tail.h"
 #include "node/login_events.h"
 
 namespace gangplank::node {
 namespace fs = std::filesystem;
-
-namespace {
-
-constexpr std::uintmax_t kMaxLogBytes = 4u << 20;  // logs beyond this are cut to their newer half
-
-std::string NowRfc3339() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-// Keeps a log under its cap by dropping its older half.
-void CapLog(const fs::path& path) {
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (ec || size <= kMaxLogBytes) return;
-  auto text = ReadFile(path);
-  if (!text) return;
-  std::string kept = text->substr(text->size() / 2);
-  kept = kept.substr(std::min(kept.size(), kept.find('\n') + 1));
-  (void)WriteFileAtomically(path, kept, 0600, IfExists::kReplace);
-}
-
-}  // namespace
 
 Status EnsureLocalUser(const std::string& name) {
   if (::getpwnam(name.c_str()) != nullptr) return OkStatus();
@@ -70,19 +44,16 @@ Status EnsureLocalUser(const std::string& name) {
 
 NodeAgent::NodeAgent(NodeAgentOptions options)
     : options_(std::move(options)),
-      sshd_(options_.sshd_path.empty() ? FindSshd() : options_.sshd_path, options_.layout) {
+      sshd_(options_.sshd_path.empty() ? FindSshd() : options_.sshd_path, options_.layout),
+      sshd_log_(options_.layout.sshd_log(), true) {
   if (auto text = ReadFile(options_.layout.applied_state(), 1 << 20)) {
     if (auto state = ParseDesiredNodeState(*text)) applied_ = *state;
   }
-  std::error_code ec;
-  log_offset_ = fs::file_size(options_.layout.sshd_log(), ec);
-  if (ec) log_offset_ = 0;
 }
 
 void NodeAgent::Log(const std::string& line) {
   (void)EnsureDirectory(options_.layout.agent_log().parent_path(), 0700);
-  std::ofstream(options_.layout.agent_log(), std::ios::app) << NowRfc3339() << " " << line << "\n";
-  CapLog(options_.layout.agent_log());
+  AppendLogLine(options_.layout.agent_log(), line);
 }
 
 NodeStatus NodeAgent::Report(const DesiredNodeState& desired, const std::string& problem) {
@@ -189,16 +160,7 @@ bool NodeAgent::Supervise() {
 
 std::vector<LoginEvent> NodeAgent::TakeLoginEvents() {
   std::vector<LoginEvent> events;
-  std::ifstream log(options_.layout.sshd_log());
-  if (!log) return events;
-  log.seekg(0, std::ios::end);
-  const auto size = static_cast<std::uintmax_t>(log.tellg());
-  if (size < log_offset_) log_offset_ = 0;  // the log was cut or replaced
-  log.seekg(static_cast<std::streamoff>(log_offset_));
-  std::string line;
-  while (std::getline(log, line)) {
-    if (log.eof()) break;  // a line sshd has not finished writing: read it next time
-    log_offset_ += line.size() + 1;
+  for (const std::string& line : sshd_log_.Take()) {
     if (auto event = ParseLoginEvent(line)) {
       event->time = NowRfc3339();
       events.push_back(std::move(*event));
@@ -206,12 +168,12 @@ std::vector<LoginEvent> NodeAgent::TakeLoginEvents() {
   }
   // sshd appends to its log through an open descriptor: keep the newer half beside it and empty
   // the file in place (a rename would leave sshd writing to the old file).
-  if (log_offset_ > kMaxLogBytes) {
+  if (sshd_log_.offset() > kMaxLogBytes) {
     std::error_code ec;
     fs::copy_file(options_.layout.sshd_log(), options_.layout.sshd_log().string() + ".1",
                   fs::copy_options::overwrite_existing, ec);
     fs::resize_file(options_.layout.sshd_log(), 0, ec);
-    log_offset_ = 0;
+    sshd_log_.Restart();
   }
   return events;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "node/log_tail.h"
 #include "node/node_state.h"
 #include "node/sshd_files.h"
 #include "node/sshd_process.h"
@@ -19,19 +20,31 @@ struct NodeAgentOptions {
   bool create_users = true;  // create the admin user when it is missing (needs root)
 };
 
-class NodeAgent {
+// What gangplank-node's loop drives: a local node with its own sshd (NodeAgent) or a real host's
+// system sshd (HostAgent, host_agent.h).
+class Agent {
+ public:
+  virtual ~Agent() = default;
+  // Applies `desired` level-based and says what now runs.
+  virtual NodeStatus Reconcile(const DesiredNodeState& desired) = 0;
+  // Restarts sshd if it died (call often); returns true when it had to.
+  virtual bool Supervise() = 0;
+  // Login events sshd logged since the last call.
+  virtual std::vector<LoginEvent> TakeLoginEvents() = 0;
+  // Stops sshd (the node is being removed).
+  virtual void StopSshd() = 0;
+};
+
+class NodeAgent final : public Agent {
  public:
   explicit NodeAgent(NodeAgentOptions options);
 
   // Applies `desired`: a new reimage generation wipes the node's SSH state (new host keys) first;
   // then the admin user, host keys, sshd_config and authorized_keys, and sshd running or stopped.
-  NodeStatus Reconcile(const DesiredNodeState& desired);
-  // Restarts sshd if it died (call often); returns true when it had to.
-  bool Supervise();
-  // Login events written by sshd since the last call.
-  std::vector<LoginEvent> TakeLoginEvents();
-  // Stops sshd (the node is being removed or the agent was told to stop it).
-  void StopSshd() { sshd_.Stop(); }
+  NodeStatus Reconcile(const DesiredNodeState& desired) override;
+  bool Supervise() override;
+  std::vector<LoginEvent> TakeLoginEvents() override;
+  void StopSshd() override { sshd_.Stop(); }
 
   const std::optional<DesiredNodeState>& applied() const { return applied_; }
 
@@ -43,7 +56,7 @@ class NodeAgent {
   SshdProcess sshd_;
   std::optional<DesiredNodeState> applied_;
   HostKeys host_keys_;
-  std::uintmax_t log_offset_ = 0;  // how much of sshd's log TakeLoginEvents has read
+  LogTail sshd_log_;  // sshd's log, read for login events
   static constexpr std::chrono::seconds kFullPassInterval{30};
   std::optional<NodeStatus> last_good_;  // the last full pass's status, while it holds
   std::chrono::steady_clock::time_point last_full_pass_{};
