@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/file_io.h"
+#include "common/process.h"
 #include "node/login_events.h"
 #include "node/sshd_process.h"
 #include "sshkey/fingerprint.h"
@@ -63,9 +64,7 @@ void HostAgent::Log(const std::string& line) {
 Status HostAgent::Run(const std::string& command, const std::string& what) {
   const pid_t pid = ::fork();
   if (pid == 0) {
-    ::close_range(3, ~0U, 0);
-    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
+    ExecInChild({"/bin/sh", "-c", command});
   }
   int status = 0;
   ::waitpid(pid, &status, 0);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/file_io.h"
+#include "common/process.h"
 #include "node/log_tail.h"
 #include "node/login_events.h"
 
@@ -27,11 +28,8 @@ Status EnsureLocalUser(const std::string& name) {
   }
   const pid_t pid = ::fork();
   if (pid == 0) {
-    const char* argv[] = {"useradd", "--create-home", "--shell", "/bin/bash", "--password",
-                          "*",       name.c_str(),    nullptr};
-    ::close_range(3, ~0U, 0);  // nothing of ours (listening sockets!) leaks into it
-    ::execvp(argv[0], const_cast<char* const*>(argv));
-    ::_exit(127);
+    ExecInChild(
+        {"/usr/sbin/useradd", "--create-home", "--shell", "/bin/bash", "--password", "*", name});
   }
   int status = 0;
   ::waitpid(pid, &status, 0);

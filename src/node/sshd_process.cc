@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "common/file_io.h"
+#include "common/process.h"
 
 namespace gangplank::node {
 namespace fs = std::filesystem;
@@ -33,12 +34,7 @@ std::pair<int, std::string> RunAndWait(const std::vector<std::string>& argv) {
     const int null = ::open("/dev/null", O_RDWR);
     ::dup2(null, 0);
     ::dup2(null, 1);
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    ::close_range(3, ~0U, 0);  // nothing of ours (sockets, files) leaks into it
-    ::execv(args[0], args.data());
-    ::_exit(127);
+    ExecInChild(argv);
   }
   ::close(pipe_fds[1]);
   std::string err;
@@ -112,12 +108,7 @@ Status SshdProcess::EnsureRunning() {
     ::dup2(null, 0);
     ::dup2(null, 1);
     ::dup2(null, 2);
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    ::close_range(3, ~0U, 0);  // nothing of ours (sockets, files) leaks into it
-    ::execv(args[0], args.data());
-    ::_exit(127);
+    ExecInChild(argv);
   }
   pid_ = pid;
   child_ = true;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/file_io.h"
+#include "common/process.h"
 
 namespace gangplank::runtime {
 namespace fs = std::filesystem;
@@ -105,9 +106,10 @@ Status LocalProcessRuntime::Ensure(const NodeLaunch& node) {
       !machine.ok())
     return machine;
 
-  const std::vector<std::string> argv = {options_.agent_path, "--server",      options_.server_url,
-                                         "--ca-file",         options_.ca_file, "--token-file",
-                                         (dir / "token").string(), "--node-dir", dir.string()};
+  const std::vector<std::string> argv = {
+      options_.agent_path, "--server",     options_.server_url,      "--ca-file",
+      options_.ca_file,    "--token-file", (dir / "token").string(), "--node-dir",
+      dir.string()};
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
     return MakeError(StatusCode::kUnavailable, "NodeStartFailed", "pipe failed");
@@ -128,12 +130,7 @@ Status LocalProcessRuntime::Ensure(const NodeLaunch& node) {
       ::dup2(null, 0);
       ::dup2(out, 1);
       ::dup2(out, 2);
-      std::vector<char*> args;
-      for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-      args.push_back(nullptr);
-      ::close_range(3, ~0U, 0);  // nothing of ours (listening sockets!) leaks into it
-      ::execv(args[0], args.data());
-      ::_exit(127);
+      ExecInChild(argv);  // nothing of gangplankd's (its listening socket!) leaks into a node
     }
     const std::string pid = std::to_string(agent);
     (void)!::write(pipe_fds[1], pid.data(), pid.size());
@@ -144,7 +141,8 @@ Status LocalProcessRuntime::Ensure(const NodeLaunch& node) {
   const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer - 1);
   ::close(pipe_fds[0]);
   ::waitpid(child, nullptr, 0);
-  if (n <= 0) return MakeError(StatusCode::kUnavailable, "NodeStartFailed", "the agent did not start");
+  if (n <= 0)
+    return MakeError(StatusCode::kUnavailable, "NodeStartFailed", "the agent did not start");
   return WriteFileAtomically(dir / "agent.pid", std::string(buffer, static_cast<std::size_t>(n)),
                              0644, IfExists::kReplace);
 }

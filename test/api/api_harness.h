@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
-#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,8 +42,8 @@ class ApiHarness : public ::testing::Test {
     service_.reset();
     operations_ = std::make_unique<controller::OperationsEngine>(*store_, clock_);
     controller::RegisterClusterRunners(*operations_, images_, clock_,
-                                       {controller::NodeMode::kSimulated,
-                                        std::chrono::seconds(120), std::chrono::milliseconds(1)});
+                                       {controller::NodeMode::kSimulated, std::chrono::seconds(120),
+                                        std::chrono::milliseconds(1)});
     service_ = std::make_unique<ApiService>(ApiServiceConfig{admin_, kUrl}, *store_, tokens_,
                                             clock_, *operations_, images_, &*node_tokens_);
   }
@@ -65,6 +65,13 @@ class ApiHarness : public ::testing::Test {
     request.body() = body;
     request.prepare_payload();
     return service_->Handle(request);
+  }
+
+  // PUTs the resource group at `group_id` (/subscriptions/…/resourceGroups/NAME).
+  void CreateGroup(const std::string& group_id) {
+    ASSERT_EQ(Send(HttpVerb::put, group_id + "?api-version=2021-04-01", R"({"location":"westus2"})")
+                  .result(),
+              HttpStatus::created);
   }
 
   bool AnyOperationInProgress() {

@@ -92,9 +92,7 @@ class BadInputSweepTest : public ApiHarness {
  protected:
   void SetUp() override {
     ApiHarness::SetUp();
-    ASSERT_EQ(Send(HttpVerb::put, kGroup + "?api-version=2021-04-01", R"({"location":"westus2"})")
-                  .result(),
-              HttpStatus::created);
+    CreateGroup(kGroup);
   }
 
   std::size_t Rows(std::string_view kind) { return store_->ListKind(kind)->size(); }

@@ -44,9 +44,7 @@ class ManagedClusterTest : public ApiHarness {
  protected:
   void SetUp() override {
     ApiHarness::SetUp();
-    ASSERT_EQ(Send(HttpVerb::put, kGroup + "?api-version=2021-04-01", R"({"location":"westus2"})")
-                  .result(),
-              HttpStatus::created);
+    CreateGroup(kGroup);
   }
 
   HttpResponse Send(HttpVerb verb, const std::string& target, const std::string& body = "",
