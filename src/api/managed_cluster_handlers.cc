@@ -720,8 +720,11 @@ HttpResponse GetOperation(const ApiRequest& request, const HandlerContext& conte
   }
   const controller::Operation& op = **operation;
   if (!result_form) {
-    return JsonResponse(request.http, HttpStatus::ok,
-                        json::parse(controller::OperationStatusJson(op)));
+    HttpResponse response =
+        JsonTextResponse(request.http, HttpStatus::ok, controller::OperationStatusJson(op));
+    // ARM clients wait Retry-After between polls (30 s without it): operations here are quick.
+    if (op.status == "InProgress") response.set(http::field::retry_after, "1");
+    return response;
   }
   if (op.status == "InProgress") {
     HttpResponse response = EmptyResponse(request.http, HttpStatus::accepted);

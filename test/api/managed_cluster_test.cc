@@ -76,10 +76,14 @@ TEST_F(ManagedClusterTest, CreateIsALongRunningOperationThatFinishes) {
   ASSERT_EQ(created.result(), HttpStatus::created) << created.body();
   EXPECT_EQ(Body(created).at("properties").at("provisioningState"), "Creating");
   const std::string operation = OperationPath(created);
-  EXPECT_EQ(Body(Send(HttpVerb::get, operation)).at("status"), "InProgress");
+  const auto polled = Send(HttpVerb::get, operation);
+  EXPECT_EQ(Body(polled).at("status"), "InProgress");
+  EXPECT_EQ(polled[http::field::retry_after], "1");  // clients poll again in 1 s, not 30
 
   Settle();
-  const auto status = Body(Send(HttpVerb::get, operation));
+  const auto finished = Send(HttpVerb::get, operation);
+  EXPECT_TRUE(finished[http::field::retry_after].empty());
+  const auto status = Body(finished);
   EXPECT_EQ(status.at("status"), "Succeeded");
   EXPECT_TRUE(status.as_object().contains("endTime"));
   const json::object cluster = Get(kCluster);
