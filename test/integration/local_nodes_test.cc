@@ -295,17 +295,19 @@ TEST_F(LocalNodesTest, AControlPlaneKilledMidUpgradeFinishesItAndAdoptsItsNodes)
   ASSERT_EQ(
       Call("POST", Cluster() + "/agentPools/nodepool1/upgradeNodeImageVersion" + kVersion).status,
       202);
-  // Kill it once the first node has been reimaged and before the last one is.
-  for (int i = 0; i < 200; ++i) {
-    int current = 0;
-    for (const auto& machine : Machines())
-      current += machine.at("properties").at("latestModelApplied") == true ? 1 : 0;
-    if (current >= 1) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Kill it at several points: after the first, second and third node are reimaged.
+  for (int point = 1; point <= 3; ++point) {
+    for (int i = 0; i < 300; ++i) {
+      int current = 0;
+      for (const auto& machine : Machines())
+        current += machine.at("properties").at("latestModelApplied") == true ? 1 : 0;
+      if (current >= point) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    Kill9();
+    EXPECT_EQ(RunningNodeProcesses(), 4) << "at point " << point;  // nodes outlive it, like VMs
+    Start();
   }
-  Kill9();
-  EXPECT_EQ(RunningNodeProcesses(), 4);  // nodes outlive their control plane, like VMs
-  Start();
   ASSERT_EQ(WaitFor(Cluster() + "/agentPools/nodepool1"), "Succeeded")
       << testing::ReadTestFile(dir_.Join("gangplankd.log"));
   for (const auto& machine : Machines())
