@@ -1,0 +1,108 @@
+// The node protocol through the pure handler: an agent with its machine's token reads the desired
+// state and reports; forged, foreign and stale tokens and bad reports are refused clearly.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "api/api_harness.h"
+#include "controller/machines.h"
+#include "sshkey/generate.h"
+
+namespace gangplank::api {
+namespace {
+namespace json = boost::json;
+namespace http = boost::beast::http;
+
+constexpr const char* kVersion = "?api-version=2022-11-01";
+const std::string kGroup = "/subscriptions/sub-1/resourceGroups/rg1";
+const std::string kCluster = kGroup + "/providers/Microsoft.ContainerService/managedClusters/c1";
+
+class NodeProtocolTest : public ApiHarness {
+ protected:
+  void SetUp() override {
+    ApiHarness::SetUp();
+    CreateGroup(kGroup);
+    const std::string key = sshkey::GenerateKeyPair({sshkey::KeyKind::kEd25519, 0, "me@host"})
+                                ->public_key.ToPublicKeyLine();
+    const std::string body = json::serialize(json::object{
+        {"location", "westus2"},
+        {"properties",
+         json::object{{"linuxProfile",
+                       json::object{{"adminUsername", "azureuser"},
+                                    {"ssh", json::object{{"publicKeys", json::array{json::object{
+                                                                            {"keyData", key}}}}}}}},
+                      {"agentPoolProfiles",
+                       json::parse(R"([{"name":"nodepool1","count":1,"mode":"System"}])")}}}});
+    ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, body).result(), HttpStatus::created);
+    Settle();
+    auto machines = controller::MachinesOf(*store_, kCluster + "/agentPools/nodepool1");
+    ASSERT_TRUE(machines.ok());
+    ASSERT_EQ(machines->size(), 1u);
+    machine_ = machines->front();
+    token_ = node_tokens_->Issue({machine_.row.id, machine_.uid});
+  }
+
+  HttpResponse Node(HttpVerb verb, const std::string& path, const std::string& token,
+                    const std::string& body = "") {
+    return ApiHarness::Send(verb, "/gangplank/node/v1/" + path, body, false,
+                            {{http::field::authorization, "Bearer " + token}});
+  }
+
+  controller::Machine machine_;
+  std::string token_;
+};
+
+TEST_F(NodeProtocolTest, AnAgentReadsItsDesiredStateAndReports) {
+  const auto desired = Node(HttpVerb::get, "desired", token_);
+  ASSERT_EQ(desired.result(), HttpStatus::ok) << desired.body();
+  const json::object doc = Body(desired).as_object();
+  EXPECT_EQ(doc.at("adminUsername"), "azureuser");
+  EXPECT_EQ(doc.at("nodeName"), json::value(machine_.desired.node_name));
+  EXPECT_EQ(doc.at("publicKeys").as_array().size(), 1u);
+
+  node::NodeStatus status;
+  status.applied_model_version = machine_.desired.model_version;
+  status.image_version = machine_.desired.image_version;
+  status.reimage_generation = machine_.desired.reimage_generation;
+  status.sshd_health = "Healthy";
+  const std::string report = json::serialize(json::object{
+      {"status", json::parse(node::NodeStatusJson(status))},
+      {"loginEvents", json::parse(R"([{"user":"azureuser","source":"127.0.0.1","sourcePort":5,
+          "keyType":"ED25519","fingerprint":"SHA256:x","method":"publickey","result":"Accepted"}])")},
+      {"log", "sshd: Server listening\n"}});
+  EXPECT_EQ(Node(HttpVerb::post, "status", token_, report).result(), HttpStatus::no_content);
+  const auto logs = Send(HttpVerb::get,
+                         kCluster + "/agentPools/nodepool1/machines/" + machine_.desired.node_name +
+                             "/logs" + kVersion,
+                         "", true);
+  ASSERT_EQ(logs.result(), HttpStatus::ok) << logs.body();
+  EXPECT_NE(Body(logs).at("logs").as_string().find("Server listening"), std::string::npos);
+  EXPECT_EQ(Body(logs).at("loginEvents").at(0).at("result"), "Accepted");
+}
+
+TEST_F(NodeProtocolTest, ForgedStaleAndMissingTokensAndBadReportsAreRefused) {
+  std::string forged = token_;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(Node(HttpVerb::get, "desired", forged).result(), HttpStatus::unauthorized);
+  EXPECT_EQ(Node(HttpVerb::get, "desired", "garbage").result(), HttpStatus::unauthorized);
+  EXPECT_EQ(ApiHarness::Send(HttpVerb::get, "/gangplank/node/v1/desired", "", false).result(),
+            HttpStatus::unauthorized);
+  // An ARM token is not a node token.
+  EXPECT_EQ(Node(HttpVerb::get, "desired", token_.substr(0, 10)).result(),
+            HttpStatus::unauthorized);
+  // A token for a machine provisioned anew (another uid) is stale: 410, the node is going away.
+  const std::string stale = node_tokens_->Issue({machine_.row.id, "another-uid"});
+  EXPECT_EQ(Node(HttpVerb::get, "desired", stale).result(), HttpStatus::gone);
+  for (const char* bad : {"{", "[]", R"({"status": 5})", R"({"status": {"sshdHealth": 1}})",
+                          R"({"status": {"appliedModelVersion": 1, "imageVersion": "x",
+                              "reimageGeneration": 1, "sshAccess": "LocalUser",
+                              "hostKeyFingerprints": [], "sshdHealth": "Healthy",
+                              "hostKeys": ["not a key"]}})"}) {
+    const auto refused = Node(HttpVerb::post, "status", token_, bad);
+    EXPECT_EQ(refused.result(), HttpStatus::bad_request) << bad << ": " << refused.body();
+  }
+  EXPECT_EQ(Node(HttpVerb::delete_, "desired", token_).result(), HttpStatus::not_found);
+}
+
+}  // namespace
+}  // namespace gangplank::api
