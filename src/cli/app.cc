@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 
+#include "cli/aks_command.h"
 #include "cli/ssh_key_command.h"
 
 namespace gangplank::cli {
@@ -14,6 +15,7 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
   app.set_version_flag("--version", "gangplank 0.1.0");
   int exit_code = kExitOk;
   auto ssh_key = RegisterSshKeyCommands(app, context, exit_code);
+  auto aks = RegisterAksCommands(app, context, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -16,7 +16,9 @@ struct CliContext {
   std::ostream& err;
   // Reads all of standard input, at most `max_bytes`, into wiped memory (it may be a private key).
   std::function<Result<SecureString>(std::size_t max_bytes)> read_stdin;
-  std::string home;  // for ~ expansion and ~/.ssh defaults
+  std::string home;          // for ~ expansion and ~/.ssh defaults
+  std::string config_dir;    // empty: $HOME/.config/gangplank (main() honours GANGPLANK_CONFIG_DIR)
+  bool interactive = false;  // standard error is a terminal: show progress there
 };
 
 // Exit codes, documented in the README.

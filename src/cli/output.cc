@@ -218,9 +218,10 @@ Result<OutputFormat> ParseOutputFormat(std::string_view name) {
   if (name == "table") return OutputFormat::kTable;
   if (name == "tsv") return OutputFormat::kTsv;
   if (name == "yaml") return OutputFormat::kYaml;
-  return MakeError(
-      StatusCode::kInvalidArgument, "InvalidOutputFormat",
-      "output format \"" + std::string(name) + "\" is not known; use json, table, tsv or yaml");
+  if (name == "none") return OutputFormat::kNone;
+  return MakeError(StatusCode::kInvalidArgument, "InvalidOutputFormat",
+                   "output format \"" + std::string(name) +
+                       "\" is not known; use json, table, tsv, yaml or none");
 }
 
 std::string RenderOutput(const json::value& value, OutputFormat format) {
@@ -239,6 +240,8 @@ std::string RenderOutput(const json::value& value, OutputFormat format) {
       EmitYaml(value, emitter);
       return std::string(emitter.c_str()) + "\n";
     }
+    case OutputFormat::kNone:
+      return {};
   }
   return {};
 }

@@ -9,12 +9,12 @@
 
 namespace gangplank::cli {
 
-enum class OutputFormat { kJson, kTable, kTsv, kYaml };
+enum class OutputFormat { kJson, kTable, kTsv, kYaml, kNone };
 
 Result<OutputFormat> ParseOutputFormat(std::string_view name);
 
 // json: indented like az; table: one row per object with a column per scalar field; tsv: the same
-// scalars, tab-separated, no header; yaml: block style. Ends with a newline.
+// scalars, tab-separated, no header; yaml: block style; none: nothing. Ends with a newline.
 std::string RenderOutput(const boost::json::value& value, OutputFormat format);
 
 }  // namespace gangplank::cli

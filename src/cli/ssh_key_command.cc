@@ -33,7 +33,7 @@ struct SshKeyCommandState {
 
 namespace {
 
-constexpr const char* kOutputHelp = "Output format: json (default), table, tsv or yaml";
+constexpr const char* kOutputHelp = "Output format: json (default), table, tsv, yaml or none";
 
 int Fail(CliContext& context, const Error& error) {
   context.err << "error: " << error.message << "\n";
@@ -200,7 +200,7 @@ std::shared_ptr<SshKeyCommandState> RegisterSshKeyCommands(CLI::App& app, CliCon
   show->add_option("-E,--fingerprint-hash", state->show_hash, "Fingerprint hash for table output")
       ->check(CLI::IsMember({"sha256", "md5"}));
   show->add_option("-o,--output", state->show_output, kOutputHelp)
-      ->check(CLI::IsMember({"json", "table", "tsv", "yaml"}));
+      ->check(CLI::IsMember({"json", "table", "tsv", "yaml", "none"}));
   show->callback([state, &context, &exit_code] { exit_code = RunShow(*state, context); });
 
   CLI::App* generate = group->add_subcommand(
@@ -219,7 +219,7 @@ std::shared_ptr<SshKeyCommandState> RegisterSshKeyCommands(CLI::App& app, CliCon
                        "Private key path (default ~/.ssh/id_<type>); the public key gets .pub");
   generate->add_option("-C,--comment", state->generate_comment, "Key comment (default user@host)");
   generate->add_option("-o,--output", state->generate_output, kOutputHelp)
-      ->check(CLI::IsMember({"json", "table", "tsv", "yaml"}));
+      ->check(CLI::IsMember({"json", "table", "tsv", "yaml", "none"}));
   generate->callback([state, &context, &exit_code] { exit_code = RunGenerate(*state, context); });
   return state;
 }

@@ -1,6 +1,7 @@
 // Entry point of the `gangplank` CLI.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/app.h"
@@ -9,11 +10,16 @@
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
-  gangplank::cli::CliContext context{std::cout, std::cerr,
+  gangplank::cli::CliContext context{std::cout,
+                                     std::cerr,
                                      [](std::size_t max_bytes) {
                                        return gangplank::ReadSecretStream(
                                            STDIN_FILENO, "standard input", max_bytes);
                                      },
-                                     gangplank::HomeDirectory()};
+                                     gangplank::HomeDirectory(),
+                                     "",
+                                     false};
+  if (const char* dir = std::getenv("GANGPLANK_CONFIG_DIR"); dir && *dir) context.config_dir = dir;
+  context.interactive = ::isatty(STDERR_FILENO) == 1;
   return gangplank::cli::RunGangplank(argc, argv, context);
 }

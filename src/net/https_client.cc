@@ -103,7 +103,12 @@ Result<HttpReply> HttpsClient::Send(const std::string& method, const std::string
       http::response_parser<http::string_body> parser;
       parser.body_limit(64 << 20);
       http::read(*impl_->stream, impl_->buffer, parser);
-      HttpReply reply{static_cast<int>(parser.get().result_int()), parser.get().body()};
+      HttpReply reply{static_cast<int>(parser.get().result_int()), parser.get().body(), {}};
+      for (const auto& field : parser.get()) {
+        std::string name(field.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        reply.headers[name] = std::string(field.value());
+      }
       if (!parser.get().keep_alive()) impl_->stream.reset();
       return reply;
     } catch (const boost::system::system_error& error) {

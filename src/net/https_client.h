@@ -14,6 +14,7 @@ namespace gangplank::net {
 struct HttpReply {
   int status = 0;
   std::string body;
+  std::map<std::string, std::string> headers;  // names lowercased
 };
 
 class HttpClient {

@@ -56,7 +56,7 @@ TEST(OutputTest, TsvAndTableCellsEscapeControlCharacters) {
 TEST(OutputTest, UnknownFormatIsAClearError) {
   auto format = ParseOutputFormat("xml");
   ASSERT_FALSE(format.ok());
-  EXPECT_NE(format.error().message.find("json, table, tsv or yaml"), std::string::npos);
+  EXPECT_NE(format.error().message.find("json, table, tsv, yaml or none"), std::string::npos);
 }
 
 }  // namespace

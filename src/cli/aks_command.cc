@@ -1,0 +1,469 @@
+// `gangplank login` and `gangplank aks …`: the seed page's commands against gangplankd. The SSH
+// key is resolved and validated before anything is sent (sshkey::ResolveSshKey).
+#include "cli/aks_command.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include "cli/arm_client.h"
+#include "cli/output.h"
+#include "cli/ssh_key_flags.h"
+#include "common/file_io.h"
+#include "common/paths.h"
+#include "common/process.h"
+
+namespace gangplank::cli {
+namespace json = boost::json;
+
+struct AksCommandState {
+  // login
+  std::string login_data_dir, login_server, login_client_id, login_client_secret, login_ca_file;
+  std::string login_subscription;
+  // shared
+  std::string group, name, pool, output = "json";
+  bool no_wait = false;
+  // create
+  sshkey::SshKeyFlags key_flags;
+  std::string admin_username = "azureuser", os_sku = "Ubuntu",
+              vm_set_type = "VirtualMachineScaleSets", ssh_access = "localuser";
+  int node_count = 3;
+  // nodepool upgrade
+  bool node_image_only = false;
+  std::string max_surge;
+  // ssh
+  std::string node, identity;
+  std::vector<std::string> command;
+};
+
+namespace {
+
+constexpr const char* kOutputHelp = "Output format: json (default), table, tsv, yaml or none";
+
+int Fail(CliContext& context, const Error& error) {
+  context.err << "error: " << error.message << "\n";
+  return kExitFailure;
+}
+
+std::string Query() { return std::string("?api-version=") + kAksApiVersion; }
+
+std::string ClusterPath(const ArmClient& client, const AksCommandState& state) {
+  return client.SubscriptionPath() + "/resourceGroups/" + state.group +
+         "/providers/Microsoft.ContainerService/managedClusters/" + state.name;
+}
+
+Result<ArmClient> Client(CliContext& context) {
+  auto config = LoadCliConfig(context);
+  if (!config) return config.error();
+  return ArmClient::Connect(*config);
+}
+
+int Print(CliContext& context, const json::value& value, const std::string& output) {
+  auto format = ParseOutputFormat(output);
+  if (!format) return Fail(context, format.error());
+  context.out << RenderOutput(value, *format);
+  return kExitOk;
+}
+
+// Waits for an operation, showing its progress on a terminal (quiet otherwise).
+Status WaitFor(CliContext& context, ArmClient& client, const std::string& operation,
+               const std::string& what) {
+  return client.Wait(operation, [&](int percent, const std::string& text) {
+    if (!context.interactive) return;
+    context.err << "\r" << what << ": " << percent << "%" << (text.empty() ? "" : " - " + text)
+                << "\x1b[K" << std::flush;
+  });
+}
+
+void EndProgress(CliContext& context) {
+  if (context.interactive) context.err << "\n";
+}
+
+int RunLogin(AksCommandState& state, CliContext& context) {
+  Result<CliConfig> config = CliConfig{};
+  if (!state.login_data_dir.empty()) {
+    config = ConfigFromDataDir(ExpandUser(state.login_data_dir, context.home));
+  } else {
+    if (state.login_server.empty() || state.login_client_id.empty() ||
+        state.login_client_secret.empty() || state.login_ca_file.empty()) {
+      context.err << "error: give --data-dir DIR (a local gangplankd), or --server, --client-id, "
+                     "--client-secret and --ca-file\n";
+      return kExitUsage;
+    }
+    CliConfig given;
+    given.server = state.login_server;
+    if (!given.server.ends_with('/')) given.server += '/';
+    given.ca_file = ExpandUser(state.login_ca_file, context.home);
+    given.client_id = state.login_client_id;
+    given.client_secret = state.login_client_secret;
+    given.subscription_id = state.login_subscription;
+    config = given;
+  }
+  if (!config) return Fail(context, config.error());
+  auto client = ArmClient::Connect(*config);
+  if (!client) return Fail(context, client.error());
+  // The login proves itself: a token, then the subscription it can see.
+  auto subscriptions = client->Call("GET", "/subscriptions?api-version=2020-01-01");
+  if (!subscriptions) return Fail(context, subscriptions.error());
+  if (config->subscription_id.empty()) {
+    const auto& list = subscriptions->body.at("value").as_array();
+    if (list.empty())
+      return Fail(context, MakeError(StatusCode::kNotFound, "NoSubscription",
+                                     "the login sees no subscription"));
+    config->subscription_id = std::string(list.at(0).at("subscriptionId").as_string());
+  }
+  if (Status saved = SaveCliConfig(context, *config); !saved.ok())
+    return Fail(context, saved.error());
+  context.err << "Logged in to " << config->server << " (subscription " << config->subscription_id
+              << "); the credentials are in " << ConfigDir(context) << "/config.json (0600)\n";
+  return kExitOk;
+}
+
+int RunCreate(AksCommandState& state, CliContext& context) {
+  // The key first: a key error must leave the server untouched.
+  auto resolved = sshkey::ResolveSshKey(state.key_flags, {context.home, {}});
+  if (!resolved) return Fail(context, resolved.error());
+  for (const auto& notice : resolved->notices) context.err << notice << "\n";
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  auto group = client->Call("GET", client->SubscriptionPath() + "/resourcegroups/" + state.group +
+                                       "?api-version=2021-04-01");
+  if (!group) return Fail(context, group.error());
+  json::object pool{
+      {"name", "nodepool1"},
+      {"count", state.node_count},
+      {"mode", "System"},
+      {"osType", "Linux"},
+      {"osSKU", state.os_sku},
+      {"type", state.vm_set_type},
+      {"securityProfile",
+       json::object{{"sshAccess", state.ssh_access == "disabled" ? "Disabled" : "LocalUser"}}}};
+  json::object properties{{"dnsPrefix", state.name},
+                          {"agentPoolProfiles", json::array{std::move(pool)}}};
+  if (resolved->key) {
+    properties["linuxProfile"] = json::object{
+        {"adminUsername", state.admin_username},
+        {"ssh", json::object{{"publicKeys", json::array{json::object{
+                                                {"keyData", resolved->key->ToPublicKeyLine()}}}}}}};
+  }
+  const json::value body =
+      json::object{{"location", group->body.at("location")}, {"properties", std::move(properties)}};
+  auto created = client->Call("PUT", ClusterPath(*client, state) + Query(), &body);
+  if (!created) return Fail(context, created.error());
+  if (state.no_wait) return Print(context, created->body, state.output);
+  Status done = WaitFor(context, *client, created->async_operation, "Creating " + state.name);
+  EndProgress(context);
+  if (!done.ok()) return Fail(context, done.error());
+  auto shown = client->Call("GET", ClusterPath(*client, state) + Query());
+  if (!shown) return Fail(context, shown.error());
+  return Print(context, shown->body, state.output);
+}
+
+int RunUpdate(AksCommandState& state, CliContext& context) {
+  if (!state.key_flags.ssh_key_value) {
+    context.err << "error: give the new key with --ssh-key-value (a .pub path or the key)\n";
+    return kExitUsage;
+  }
+  auto resolved = sshkey::ResolveSshKey(state.key_flags, {context.home, {}});
+  if (!resolved) return Fail(context, resolved.error());
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  auto current = client->Call("GET", ClusterPath(*client, state) + Query());
+  if (!current) return Fail(context, current.error());
+  json::object body{{"location", current->body.at("location")},
+                    {"properties", current->body.at("properties")}};
+  json::object& properties = body["properties"].as_object();
+  std::string admin = "azureuser";
+  if (const auto* profile = properties.if_contains("linuxProfile"); profile && profile->is_object())
+    admin = std::string(profile->at("adminUsername").as_string());
+  properties["linuxProfile"] = json::object{
+      {"adminUsername", admin},
+      {"ssh", json::object{{"publicKeys", json::array{json::object{
+                                              {"keyData", resolved->key->ToPublicKeyLine()}}}}}}};
+  const json::value request = body;
+  auto updated = client->Call("PUT", ClusterPath(*client, state) + Query(), &request);
+  if (!updated) return Fail(context, updated.error());
+  if (!state.no_wait) {
+    Status done = WaitFor(context, *client, updated->async_operation, "Updating " + state.name);
+    EndProgress(context);
+    if (!done.ok()) return Fail(context, done.error());
+  }
+  context.err << "The new key is in every node pool's model. Running nodes keep the old key until "
+                 "a node image upgrade reimages them; run, for each pool:\n";
+  for (const auto& pool : properties.at("agentPoolProfiles").as_array()) {
+    context.err << "  gangplank aks nodepool upgrade -g " << state.group << " --cluster-name "
+                << state.name << " -n " << std::string(pool.at("name").as_string())
+                << " --node-image-only\n";
+  }
+  auto shown = client->Call("GET", ClusterPath(*client, state) + Query());
+  if (!shown) return Fail(context, shown.error());
+  return Print(context, shown->body, state.output);
+}
+
+int RunShow(AksCommandState& state, CliContext& context) {
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  auto shown = client->Call("GET", ClusterPath(*client, state) + Query());
+  if (!shown) return Fail(context, shown.error());
+  return Print(context, shown->body, state.output);
+}
+
+int RunNodepoolUpgrade(AksCommandState& state, CliContext& context) {
+  if (!state.node_image_only) {
+    context.err << "error: only node image upgrades exist here: add --node-image-only\n";
+    return kExitUsage;
+  }
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  const std::string pool_path = ClusterPath(*client, state) + "/agentPools/" + state.pool;
+  if (!state.max_surge.empty()) {
+    auto pool = client->Call("GET", pool_path + Query());
+    if (!pool) return Fail(context, pool.error());
+    json::object body{{"properties", pool->body.at("properties")}};
+    json::object& properties = body["properties"].as_object();
+    json::object settings;
+    if (const auto* old = properties.if_contains("upgradeSettings"); old && old->is_object())
+      settings = old->get_object();
+    settings["maxSurge"] = state.max_surge;
+    properties["upgradeSettings"] = std::move(settings);
+    const json::value request = body;
+    auto updated = client->Call("PUT", pool_path + Query(), &request);
+    if (!updated) return Fail(context, updated.error());
+    Status done = WaitFor(context, *client, updated->async_operation, "Setting maxSurge");
+    EndProgress(context);
+    if (!done.ok()) return Fail(context, done.error());
+  }
+  auto started = client->Call("POST", pool_path + "/upgradeNodeImageVersion" + Query());
+  if (!started) return Fail(context, started.error());
+  if (state.no_wait) return Print(context, started->body, state.output);
+  Status done = WaitFor(context, *client, started->async_operation, "Reimaging " + state.pool);
+  EndProgress(context);
+  if (!done.ok()) return Fail(context, done.error());
+  auto shown = client->Call("GET", pool_path + Query());
+  if (!shown) return Fail(context, shown.error());
+  return Print(context, shown->body, state.output);
+}
+
+Result<json::array> Machines(ArmClient& client, const AksCommandState& state,
+                             const std::string& pool) {
+  auto reply = client.Call(
+      "GET", ClusterPath(client, state) + "/agentPools/" + pool + "/machines" + Query());
+  if (!reply) return reply.error();
+  return reply->body.at("value").as_array();
+}
+
+// The pools to look at: the one named, or every pool of the cluster.
+Result<std::vector<std::string>> Pools(ArmClient& client, const AksCommandState& state) {
+  if (!state.pool.empty()) return std::vector<std::string>{state.pool};
+  auto reply = client.Call("GET", ClusterPath(client, state) + "/agentPools" + Query());
+  if (!reply) return reply.error();
+  std::vector<std::string> pools;
+  for (const auto& pool : reply->body.at("value").as_array())
+    pools.emplace_back(pool.at("name").as_string());
+  return pools;
+}
+
+int RunMachineList(AksCommandState& state, CliContext& context) {
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  auto pools = Pools(*client, state);
+  if (!pools) return Fail(context, pools.error());
+  json::array rows;
+  for (const auto& pool : *pools) {
+    auto machines = Machines(*client, state, pool);
+    if (!machines) return Fail(context, machines.error());
+    for (const auto& machine : *machines) {
+      const json::object& p = machine.at("properties").as_object();
+      json::array fingerprints = p.at("hostKeyFingerprints").as_array();
+      rows.push_back(
+          json::object{{"name", machine.at("name")},
+                       {"pool", pool},
+                       {"address", p.at("network").at("ipAddresses").at(0).at("ip")},
+                       {"state", p.at("state")},
+                       {"nodeImageVersion", p.at("nodeImageVersion")},
+                       {"latestModelApplied", p.at("latestModelApplied")},
+                       {"hostKey", fingerprints.empty() ? json::value("") : fingerprints.at(0)}});
+    }
+  }
+  return Print(context, rows, state.output);
+}
+
+int RunSsh(AksCommandState& state, CliContext& context) {
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  auto cluster = client->Call("GET", ClusterPath(*client, state) + Query());
+  if (!cluster) return Fail(context, cluster.error());
+  std::string admin = "azureuser";
+  if (const auto* profile = cluster->body.at("properties").as_object().if_contains("linuxProfile");
+      profile && profile->is_object())
+    admin = std::string(profile->at("adminUsername").as_string());
+  auto pools = Pools(*client, state);
+  if (!pools) return Fail(context, pools.error());
+  std::optional<json::object> target;
+  for (const auto& pool : *pools) {
+    auto machines = Machines(*client, state, pool);
+    if (!machines) return Fail(context, machines.error());
+    for (const auto& machine : *machines) {
+      if (state.node.empty() || machine.at("name").as_string() == state.node) {
+        target = machine.as_object();
+        break;
+      }
+    }
+    if (target) break;
+  }
+  if (!target) {
+    return Fail(context, MakeError(StatusCode::kNotFound, "NodeNotFound",
+                                   state.node.empty() ? "the cluster has no node"
+                                                      : "no node named " + state.node));
+  }
+  const json::object& p = target->at("properties").as_object();
+  const std::string address(p.at("network").at("ipAddresses").at(0).at("ip").as_string());
+  const std::string port = std::to_string(p.at("port").as_int64());
+  if (p.at("hostKeys").as_array().empty()) {
+    return Fail(context, MakeError(StatusCode::kFailedPrecondition, "NoHostKeys",
+                                   "node " + std::string(target->at("name").as_string()) +
+                                       " has reported no host keys yet (state " +
+                                       std::string(p.at("state").as_string()) + ")"));
+  }
+  // known_hosts from the control plane: the node's host keys are checked, never skipped.
+  const std::string known_hosts = ConfigDir(context) + "/known_hosts";
+  std::string lines;
+  for (const auto& key : p.at("hostKeys").as_array())
+    lines += (port == "22" ? address : "[" + address + "]:" + port) + " " +
+             std::string(key.as_string()) + "\n";
+  if (Status dir = EnsureDirectory(ConfigDir(context), 0700); !dir.ok())
+    return Fail(context, dir.error());
+  if (Status written = WriteFileAtomically(known_hosts, lines, 0600, IfExists::kReplace);
+      !written.ok())
+    return Fail(context, written.error());
+  std::vector<std::string> argv = {
+      "/usr/bin/ssh", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + known_hosts,
+      "-p",           port};
+  if (!state.identity.empty()) {
+    argv.insert(argv.end(),
+                {"-i", ExpandUser(state.identity, context.home), "-o", "IdentitiesOnly=yes"});
+  }
+  argv.push_back(admin + "@" + address);
+  argv.insert(argv.end(), state.command.begin(), state.command.end());
+  context.out.flush();
+  const pid_t pid = ::fork();
+  if (pid == 0) ExecInChild(argv);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : kExitFailure;
+}
+
+void AddResourceFlags(CLI::App* command, AksCommandState& state) {
+  command->add_option("-g,--resource-group", state.group, "Resource group")->required();
+  command->add_option("-n,--name", state.name, "Cluster name")->required();
+}
+
+}  // namespace
+
+std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& context,
+                                                     int& exit_code) {
+  auto state = std::make_shared<AksCommandState>();
+  CLI::App* login = app.add_subcommand(
+      "login",
+      "Log in to a control plane.\n\nExamples:\n"
+      "  gangplank login --data-dir ~/.local/share/gangplank\n"
+      "  gangplank login --server https://127.0.0.1:8443/ --client-id ID --client-secret S "
+      "--ca-file ca.crt");
+  login->add_option("--data-dir", state->login_data_dir,
+                    "A local gangplankd's data dir (its credentials.json)");
+  login->add_option("--server", state->login_server, "https://HOST:PORT/");
+  login->add_option("--client-id", state->login_client_id, "Client id");
+  login->add_option("--client-secret", state->login_client_secret, "Client secret");
+  login->add_option("--ca-file", state->login_ca_file, "CA certificate of the server");
+  login->add_option("--subscription", state->login_subscription,
+                    "Subscription (default: the first the login sees)");
+  login->callback([state, &context, &exit_code] { exit_code = RunLogin(*state, context); });
+
+  CLI::App* aks = app.add_subcommand("aks", "Managed clusters, node pools and their nodes.");
+  aks->require_subcommand(1);
+
+  CLI::App* create = aks->add_subcommand(
+      "create",
+      "Create a cluster. The SSH key is checked before anything is sent.\n\nExamples:\n"
+      "  gangplank aks create -g rg1 -n c1 --generate-ssh-keys\n"
+      "  gangplank aks create -g rg1 -n c1 --ssh-key-value ~/.ssh/id_ed25519.pub\n"
+      "  gangplank aks create -g rg1 -n c1 --no-ssh-key");
+  AddResourceFlags(create, *state);
+  AddSshKeyFlags(*create, state->key_flags);
+  create->add_option("--admin-username", state->admin_username, "Admin user (default azureuser)");
+  create->add_option("-c,--node-count", state->node_count, "Nodes in nodepool1 (default 3)")
+      ->check(CLI::Range(1, 1000));
+  create->add_option("--os-sku", state->os_sku, "Ubuntu (default), AzureLinux, CBLMariner, Mariner")
+      ->check(CLI::IsMember({"Ubuntu", "AzureLinux", "CBLMariner", "Mariner"}));
+  create
+      ->add_option("--vm-set-type", state->vm_set_type,
+                   "VirtualMachineScaleSets or AvailabilitySet")
+      ->check(CLI::IsMember({"VirtualMachineScaleSets", "AvailabilitySet"}));
+  create->add_option("--ssh-access", state->ssh_access, "localuser (default) or disabled")
+      ->check(CLI::IsMember({"localuser", "disabled"}, CLI::ignore_case));
+  create->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
+  create->add_option("-o,--output", state->output, kOutputHelp);
+  create->callback([state, &context, &exit_code] { exit_code = RunCreate(*state, context); });
+
+  CLI::App* update = aks->add_subcommand(
+      "update",
+      "Replace the SSH key on every node pool's model (running nodes keep the old key until a "
+      "node image upgrade).\n\nExample:\n"
+      "  gangplank aks update -g rg1 -n c1 --ssh-key-value ~/.ssh/new_key.pub");
+  AddResourceFlags(update, *state);
+  update->add_option("--ssh-key-value", state->key_flags.ssh_key_value,
+                     "The new public key: a path or the key itself");
+  update->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
+  update->add_option("-o,--output", state->output, kOutputHelp);
+  update->callback([state, &context, &exit_code] { exit_code = RunUpdate(*state, context); });
+
+  CLI::App* show = aks->add_subcommand("show", "Show a cluster.");
+  AddResourceFlags(show, *state);
+  show->add_option("-o,--output", state->output, kOutputHelp);
+  show->callback([state, &context, &exit_code] { exit_code = RunShow(*state, context); });
+
+  CLI::App* nodepool = aks->add_subcommand("nodepool", "Node pools.");
+  nodepool->require_subcommand(1);
+  CLI::App* upgrade = nodepool->add_subcommand(
+      "upgrade",
+      "Reimage a pool's nodes onto its latest model and node image, maxSurge at a time.\n\n"
+      "Example:\n  gangplank aks nodepool upgrade -g rg1 --cluster-name c1 -n nodepool1 "
+      "--node-image-only --max-surge 33%");
+  upgrade->add_option("-g,--resource-group", state->group, "Resource group")->required();
+  upgrade->add_option("--cluster-name", state->name, "Cluster name")->required();
+  upgrade->add_option("-n,--name", state->pool, "Node pool name")->required();
+  upgrade->add_flag("--node-image-only", state->node_image_only, "Reimage (the only upgrade here)");
+  upgrade->add_option("--max-surge", state->max_surge, "Nodes at a time: a count or N%");
+  upgrade->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
+  upgrade->add_option("-o,--output", state->output, kOutputHelp);
+  upgrade->callback(
+      [state, &context, &exit_code] { exit_code = RunNodepoolUpgrade(*state, context); });
+
+  CLI::App* machine = aks->add_subcommand("machine", "The nodes of a cluster.");
+  machine->require_subcommand(1);
+  CLI::App* list = machine->add_subcommand(
+      "list",
+      "Every node: address, state, image, whether the latest SSH key is applied, host key.");
+  list->add_option("-g,--resource-group", state->group, "Resource group")->required();
+  list->add_option("--cluster-name", state->name, "Cluster name")->required();
+  list->add_option("--nodepool-name", state->pool, "Only this pool");
+  list->add_option("-o,--output", state->output, kOutputHelp);
+  list->callback([state, &context, &exit_code] { exit_code = RunMachineList(*state, context); });
+
+  CLI::App* ssh = aks->add_subcommand(
+      "ssh",
+      "Log into a node with the real ssh, its host keys taken from the control plane.\n\n"
+      "Examples:\n  gangplank aks ssh -g rg1 -n c1\n"
+      "  gangplank aks ssh -g rg1 -n c1 --node aks-nodepool1-12345678-vmss000001 -i ~/.ssh/key "
+      "-- uptime");
+  AddResourceFlags(ssh, *state);
+  ssh->add_option("--nodepool-name", state->pool, "Pool of the node");
+  ssh->add_option("--node", state->node, "Node name (default: the first)");
+  ssh->add_option("-i,--identity", state->identity, "Private key to log in with");
+  ssh->add_option("command", state->command, "Command to run (after --)");
+  ssh->callback([state, &context, &exit_code] { exit_code = RunSsh(*state, context); });
+  return state;
+}
+
+}  // namespace gangplank::cli

@@ -1,0 +1,159 @@
+// Token, calls and operation polling against gangplankd (or any ARM endpoint with ADFS tokens).
+#include "cli/arm_client.h"
+
+#include <boost/json.hpp>
+#include <cctype>
+#include <chrono>
+#include <thread>
+
+namespace gangplank::cli {
+namespace json = boost::json;
+
+namespace {
+
+std::string FormEncode(const std::string& value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// The server's {"error": {"code", "message"}} as one line, or the status when there is none.
+Error ArmError(int status, const std::string& body) {
+  boost::system::error_code ec;
+  const json::value doc = json::parse(body, ec);
+  std::string code = "HTTP" + std::to_string(status), message = body.substr(0, 300);
+  if (!ec && doc.is_object()) {
+    if (const json::value* error = doc.get_object().if_contains("error");
+        error && error->is_object()) {
+      if (const auto* c = error->get_object().if_contains("code"); c && c->is_string())
+        code = std::string(c->get_string());
+      if (const auto* m = error->get_object().if_contains("message"); m && m->is_string())
+        message = std::string(m->get_string());
+    }
+  }
+  const StatusCode kind = status == 404   ? StatusCode::kNotFound
+                          : status == 409 ? StatusCode::kAborted
+                          : status == 401 ? StatusCode::kUnauthenticated
+                          : status < 500  ? StatusCode::kInvalidArgument
+                                          : StatusCode::kUnavailable;
+  return MakeError(kind, code, "(" + code + ") " + message);
+}
+
+}  // namespace
+
+ArmClient::ArmClient(CliConfig config, std::unique_ptr<net::HttpClient> http)
+    : config_(std::move(config)), http_(std::move(http)) {}
+
+Result<ArmClient> ArmClient::Connect(const CliConfig& config) {
+  auto http = net::HttpsClient::Create(config.server, config.ca_file, std::chrono::seconds(60));
+  if (!http) return http.error();
+  return ArmClient(config, std::move(http.value()));
+}
+
+Status ArmClient::FetchToken() {
+  const std::string form =
+      "grant_type=client_credentials&client_id=" + FormEncode(config_.client_id) +
+      "&client_secret=" + FormEncode(config_.client_secret) +
+      "&scope=" + FormEncode(config_.server + "/.default");
+  auto reply = http_->Send("POST", "/" + config_.tenant + "/oauth2/v2.0/token", form,
+                           {{"Content-Type", "application/x-www-form-urlencoded"}});
+  if (!reply) return reply.error();
+  if (reply->status != 200) {
+    Error error = ArmError(reply->status, reply->body);
+    error.message =
+        "login refused by " + config_.server + ": " + error.message + "; run gangplank login again";
+    return error;
+  }
+  boost::system::error_code ec;
+  const json::value doc = json::parse(reply->body, ec);
+  const json::value* token =
+      !ec && doc.is_object() ? doc.get_object().if_contains("access_token") : nullptr;
+  if (!token || !token->is_string()) {
+    return MakeError(StatusCode::kUnavailable, "BadTokenReply",
+                     "the token endpoint of " + config_.server + " answered without a token");
+  }
+  token_ = std::string(token->get_string());
+  return OkStatus();
+}
+
+Result<ArmReply> ArmClient::Call(const std::string& method, const std::string& path,
+                                 const json::value* body) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (token_.empty()) {
+      if (Status fetched = FetchToken(); !fetched.ok()) return fetched.error();
+    }
+    std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token_}};
+    if (body) headers["Content-Type"] = "application/json";
+    auto reply = http_->Send(method, path, body ? json::serialize(*body) : "", headers);
+    if (!reply) return reply.error();
+    if (reply->status == 401 && attempt == 0) {  // expired: one new token, one more try
+      token_.clear();
+      continue;
+    }
+    if (reply->status >= 400) return ArmError(reply->status, reply->body);
+    ArmReply result;
+    result.status = reply->status;
+    if (!reply->body.empty()) {
+      boost::system::error_code ec;
+      result.body = json::parse(reply->body, ec);
+      if (ec) {
+        return MakeError(StatusCode::kUnavailable, "BadReply",
+                         method + " " + path + " answered with something that is not JSON");
+      }
+    }
+    if (const auto found = reply->headers.find("azure-asyncoperation");
+        found != reply->headers.end()) {
+      // An absolute URL on the same server: keep the path and query.
+      const std::string& url = found->second;
+      const std::size_t path_start = url.find('/', url.find("://") + 3);
+      result.async_operation = path_start == std::string::npos ? url : url.substr(path_start);
+    }
+    return result;
+  }
+  return MakeError(StatusCode::kUnauthenticated, "AuthenticationFailed",
+                   "the server refused a fresh token; run gangplank login again");
+}
+
+Status ArmClient::Wait(const std::string& operation_path,
+                       const std::function<void(int, const std::string&)>& progress) {
+  int last_percent = -1;
+  std::string last_text;
+  for (;;) {
+    auto reply = Call("GET", operation_path);
+    if (!reply) return reply.error();
+    const json::object& doc = reply->body.as_object();
+    const std::string status(doc.at("status").as_string());
+    int percent = 0;
+    if (const auto* value = doc.if_contains("percentComplete"); value && value->is_int64())
+      percent = static_cast<int>(value->get_int64());
+    std::string text;
+    if (const auto* properties = doc.if_contains("properties");
+        properties && properties->is_object())
+      if (const auto* p = properties->get_object().if_contains("progress"); p && p->is_string())
+        text = std::string(p->get_string());
+    if (progress && (percent != last_percent || text != last_text)) progress(percent, text);
+    last_percent = percent;
+    last_text = text;
+    if (status == "Succeeded") return OkStatus();
+    if (status != "InProgress") {
+      std::string message = "the operation " + status;
+      if (const auto* error = doc.if_contains("error"); error && error->is_object()) {
+        message = "(" + std::string(error->at("code").as_string()) + ") " +
+                  std::string(error->at("message").as_string());
+      }
+      return MakeError(StatusCode::kFailedPrecondition, "OperationFailed", message);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace gangplank::cli

@@ -1,0 +1,49 @@
+// The CLI's ARM client: a bearer token from the control plane's token endpoint (client
+// credentials), JSON calls with ARM errors turned into plain messages, and waiting for
+// long-running operations.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "cli/cli_config.h"
+#include "net/https_client.h"
+
+namespace gangplank::cli {
+
+inline constexpr const char* kAksApiVersion = "2022-11-01";
+
+struct ArmReply {
+  int status = 0;
+  boost::json::value body;      // null when the body was empty
+  std::string async_operation;  // the Azure-AsyncOperation path, when the call started one
+};
+
+class ArmClient {
+ public:
+  // `http` reaches config.server; a token is fetched on the first call.
+  ArmClient(CliConfig config, std::unique_ptr<net::HttpClient> http);
+  static Result<ArmClient> Connect(const CliConfig& config);
+
+  // METHOD PATH (under the subscription's server, api-version included by the caller). A 4xx or
+  // 5xx becomes an Error whose message is ARM's "(Code) message"; 404 keeps kNotFound.
+  Result<ArmReply> Call(const std::string& method, const std::string& path,
+                        const boost::json::value* body = nullptr);
+  // Polls an operation until it ends; `progress` hears each new percentComplete/progress text.
+  Status Wait(const std::string& operation_path,
+              const std::function<void(int percent, const std::string& text)>& progress);
+
+  const CliConfig& config() const { return config_; }
+  std::string SubscriptionPath() const { return "/subscriptions/" + config_.subscription_id; }
+
+ private:
+  Status FetchToken();
+
+  CliConfig config_;
+  std::unique_ptr<net::HttpClient> http_;
+  std::string token_;
+};
+
+}  // namespace gangplank::cli
