@@ -1,0 +1,192 @@
+// The real `gangplank` binary against a real gangplankd: the seed page's key rules (the default
+// key, "key not found" with nothing created, --generate-ssh-keys, paths and contents, ~, private
+// keys, conflicting flags), and, with real nodes, create → ssh → update → upgrade → ssh.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include "runtime/local_process_runtime.h"
+#include "support/node_network.h"
+#include "support/subprocess.h"
+#include "support/temp_dir.h"
+
+namespace gangplank::cli {
+namespace {
+
+using testing::RunProgram;
+using testing::RunResult;
+namespace json = boost::json;
+
+class AksCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::geteuid(), 0u) << "the end-to-end CLI test runs local nodes: run it as root";
+    std::filesystem::create_directories(home_.Join(".ssh"));
+    port_ = testing::FreeLoopbackPort();
+    server_ = std::make_unique<testing::BackgroundProcess>(
+        std::vector<std::string>{GANGPLANKD_PATH, "--data-dir", dir_.Join("data"), "--listen",
+                                 "127.0.0.1:" + std::to_string(port_), "--nodes", "local",
+                                 "--nodes-dir", nodes_.path().string(), "--node-agent",
+                                 GANGPLANK_NODE_PATH, "--node-network", network_.cidr()},
+        dir_.Join("gangplankd.log"));
+    ASSERT_TRUE(testing::WaitForPort(port_, std::chrono::seconds(20)));
+    for (int i = 0; i < 100 && !std::filesystem::exists(dir_.Join("data/credentials.json")); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto login = Gangplank({"login", "--data-dir", dir_.Join("data")});
+    ASSERT_EQ(login.exit_code, 0) << login.err;
+    EXPECT_EQ(testing::FileMode(dir_.Join("config/config.json")), 0600u);
+    EXPECT_EQ(Gangplank({"aks", "show", "-g", "rg1", "-n", "none"}).exit_code, 1);
+    CreateGroup();
+  }
+
+  void TearDown() override {
+    server_.reset();
+    runtime::LocalProcessRuntime::StopAll(nodes_.path());
+  }
+
+  void CreateGroup() {
+    // The CLI's group commands come later; the token endpoint and a PUT do the same here.
+    const json::object credentials =
+        json::parse(testing::ReadTestFile(dir_.Join("data/credentials.json"))).as_object();
+    const std::string url = "https://127.0.0.1:" + std::to_string(port_);
+    const auto token =
+        RunProgram({"curl", "-sf", "--cacert", dir_.Join("data/tls/ca.crt"), "-d",
+                    "grant_type=client_credentials&client_id=" +
+                        std::string(credentials.at("clientId").as_string()) + "&client_secret=" +
+                        std::string(credentials.at("clientSecret").as_string()) + "&scope=" + url +
+                        "//.default",
+                    url + "/adfs/oauth2/v2.0/token"});
+    ASSERT_EQ(token.exit_code, 0) << token.err;
+    const std::string bearer(json::parse(token.out).at("access_token").as_string());
+    ASSERT_EQ(RunProgram({"curl", "-sf", "--cacert", dir_.Join("data/tls/ca.crt"), "-X", "PUT",
+                          "-H", "Authorization: Bearer " + bearer, "-H",
+                          "Content-Type: application/json", "-d", R"({"location":"westus2"})",
+                          url + "/subscriptions/" +
+                              std::string(credentials.at("subscriptionId").as_string()) +
+                              "/resourceGroups/rg1?api-version=2021-04-01"})
+                  .exit_code,
+              0);
+  }
+
+  RunResult Gangplank(std::vector<std::string> args) {
+    args.insert(args.begin(), GANGPLANK_CLI_PATH);
+    testing::RunOptions options;
+    options.env = {{"HOME", home_.path().string()}, {"GANGPLANK_CONFIG_DIR", dir_.Join("config")}};
+    options.timeout = std::chrono::seconds(120);
+    return RunProgram(args, options);
+  }
+
+  bool ClusterExists(const std::string& name) {
+    return Gangplank({"aks", "show", "-g", "rg1", "-n", name}).exit_code == 0;
+  }
+
+  testing::TempDir dir_;
+  testing::TempDir home_;
+  testing::TempDir nodes_{"/var/lib/gangplank-test", 0755};
+  testing::NodeNetworkClaim network_;
+  int port_ = 0;
+  std::unique_ptr<testing::BackgroundProcess> server_;
+};
+
+TEST_F(AksCliTest, KeyRulesOfTheSeedPageAndNothingCreatedOnAKeyError) {
+  // No flag and no ~/.ssh/id_rsa.pub: "key not found", naming the path and the two flags.
+  auto missing = Gangplank({"aks", "create", "-g", "rg1", "-n", "c1", "-c", "1"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("key not found"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find(home_.Join(".ssh/id_rsa.pub")), std::string::npos);
+  EXPECT_NE(missing.err.find("--generate-ssh-keys"), std::string::npos);
+  EXPECT_NE(missing.err.find("--no-ssh-key"), std::string::npos);
+  EXPECT_FALSE(ClusterExists("c1"));
+
+  // A private key path is refused without echoing it; conflicting flags are refused.
+  ASSERT_EQ(
+      RunProgram({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", home_.Join(".ssh/mine")})
+          .exit_code,
+      0);
+  auto private_path =
+      Gangplank({"aks", "create", "-g", "rg1", "-n", "c1", "--ssh-key-value", "~/.ssh/mine"});
+  EXPECT_EQ(private_path.exit_code, 1);
+  EXPECT_EQ(private_path.err.find("PRIVATE KEY"), std::string::npos);
+  auto both =
+      Gangplank({"aks", "create", "-g", "rg1", "-n", "c1", "--no-ssh-key", "--generate-ssh-keys"});
+  EXPECT_NE(both.exit_code, 0);
+  EXPECT_FALSE(ClusterExists("c1"));
+
+  // --generate-ssh-keys creates the pair with the right modes, and says where.
+  auto generated = Gangplank(
+      {"aks", "create", "-g", "rg1", "-n", "c1", "-c", "1", "--generate-ssh-keys", "-o", "none"});
+  ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  EXPECT_NE(generated.err.find(home_.Join(".ssh/id_rsa")), std::string::npos) << generated.err;
+  EXPECT_EQ(testing::FileMode(home_.Join(".ssh/id_rsa")), 0600u);
+  EXPECT_EQ(testing::FileMode(home_.Join(".ssh/id_rsa.pub")), 0644u);
+  // The default key is used when no flag is given, now that it exists.
+  auto by_default = Gangplank({"aks", "create", "-g", "rg1", "-n", "c2", "-c", "1", "-o", "json"});
+  ASSERT_EQ(by_default.exit_code, 0) << by_default.err;
+  std::string key = testing::ReadTestFile(home_.Join(".ssh/id_rsa.pub"));
+  key.pop_back();
+  EXPECT_EQ(json::parse(by_default.out)
+                .at("properties")
+                .at("linuxProfile")
+                .at("ssh")
+                .at("publicKeys")
+                .at(0)
+                .at("keyData"),
+            json::value(key));
+  // Key contents instead of a path, and --no-ssh-key.
+  auto contents = Gangplank({"aks", "create", "-g", "rg1", "-n", "c3", "-c", "1", "--ssh-key-value",
+                             testing::ReadTestFile(home_.Join(".ssh/mine.pub")), "-o", "none"});
+  EXPECT_EQ(contents.exit_code, 0) << contents.err;
+  auto none = Gangplank(
+      {"aks", "create", "-g", "rg1", "-n", "c4", "-c", "1", "--no-ssh-key", "-o", "json"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  const json::value no_key = json::parse(none.out);
+  EXPECT_FALSE(no_key.at("properties").as_object().contains("linuxProfile"));
+}
+
+TEST_F(AksCliTest, CreateSshUpdateUpgradeSshThroughTheCliOnly) {
+  ASSERT_EQ(
+      RunProgram({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", home_.Join(".ssh/old")})
+          .exit_code,
+      0);
+  ASSERT_EQ(
+      RunProgram({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", home_.Join(".ssh/new")})
+          .exit_code,
+      0);
+  auto created = Gangplank({"aks", "create", "-g", "rg1", "-n", "c1", "-c", "2", "--ssh-key-value",
+                            "~/.ssh/old.pub", "-o", "none"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const auto ssh = [&](const std::string& key) {
+    return Gangplank({"aks", "ssh", "-g", "rg1", "-n", "c1", "-i", "~/.ssh/" + key, "--", "echo",
+                      "on-the-node"});
+  };
+  auto first = ssh("old");
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out, "on-the-node\n");
+  EXPECT_EQ(ssh("new").exit_code, 255);
+
+  auto updated = Gangplank({"aks", "update", "-g", "rg1", "-n", "c1", "--ssh-key-value",
+                            "~/.ssh/new.pub", "-o", "none"});
+  ASSERT_EQ(updated.exit_code, 0) << updated.err;
+  EXPECT_NE(updated.err.find("nodepool upgrade -g rg1 --cluster-name c1 -n nodepool1 "
+                             "--node-image-only"),
+            std::string::npos)
+      << updated.err;
+  auto pending = Gangplank({"aks", "machine", "list", "-g", "rg1", "--cluster-name", "c1"});
+  ASSERT_EQ(pending.exit_code, 0);
+  const json::value machines = json::parse(pending.out);
+  for (const auto& machine : machines.as_array())
+    EXPECT_EQ(machine.at("latestModelApplied"), false);
+  EXPECT_EQ(ssh("old").exit_code, 0);
+  EXPECT_EQ(ssh("new").exit_code, 255);
+
+  auto upgraded =
+      Gangplank({"aks", "nodepool", "upgrade", "-g", "rg1", "--cluster-name", "c1", "-n",
+                 "nodepool1", "--node-image-only", "--max-surge", "50%", "-o", "none"});
+  ASSERT_EQ(upgraded.exit_code, 0) << upgraded.err;
+  EXPECT_EQ(ssh("new").exit_code, 0);
+  EXPECT_EQ(ssh("old").exit_code, 255);
+}
+
+}  // namespace
+}  // namespace gangplank::cli
