@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <functional>
+#include <iostream>
 
 #include "cli/arm_client.h"
 #include "cli/output.h"
@@ -32,14 +34,30 @@ struct AksCommandState {
   // nodepool upgrade
   bool node_image_only = false;
   std::string max_surge;
-  // ssh
+  // ssh, logs
   std::string node, identity;
   std::vector<std::string> command;
+  // group, nodepool add/update, scale
+  std::string location = "westus2", mode = "User";
+  int count = -1;
+  bool yes = false;
 };
 
 namespace {
 
 constexpr const char* kOutputHelp = "Output format: json (default), table, tsv, yaml or none";
+
+// Asks on the terminal; without one (a script), the caller must pass --yes.
+bool Confirm(CliContext& context, const std::string& question) {
+  if (!context.interactive) {
+    context.err << "error: " << question << " Pass --yes to confirm (no terminal to ask on).\n";
+    return false;
+  }
+  context.err << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
 
 int Fail(CliContext& context, const Error& error) {
   context.err << "error: " << error.message << "\n";
@@ -354,6 +372,68 @@ int RunSsh(AksCommandState& state, CliContext& context) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : kExitFailure;
 }
 
+// Sends a call that may start an operation, waits for it unless --no-wait, then prints the
+// resource (GET `show_path`, or the call's own answer when there is nothing to show).
+int CallWaitPrint(CliContext& context, AksCommandState& state, const std::string& method,
+                  const std::string& path, const json::value* body, const std::string& what,
+                  const std::string& show_path) {
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  auto reply = client->Call(method, path, body);
+  if (!reply) return Fail(context, reply.error());
+  if (!state.no_wait && !reply->async_operation.empty()) {
+    Status done = WaitFor(context, *client, reply->async_operation, what);
+    EndProgress(context);
+    if (!done.ok()) return Fail(context, done.error());
+  }
+  if (show_path.empty() || state.no_wait) {
+    return reply->body.is_null() ? kExitOk : Print(context, reply->body, state.output);
+  }
+  auto shown = client->Call("GET", show_path);
+  if (!shown) return Fail(context, shown.error());
+  return Print(context, shown->body, state.output);
+}
+
+int RunGet(CliContext& context, AksCommandState& state, const std::string& path, bool list_value) {
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  auto reply = client->Call("GET", path);
+  if (!reply) return Fail(context, reply.error());
+  return Print(context, list_value ? reply->body.at("value") : reply->body, state.output);
+}
+
+std::string GroupPath(CliContext& context, const AksCommandState& state) {
+  auto config = LoadCliConfig(context);
+  return "/subscriptions/" + (config ? config->subscription_id : std::string("-")) +
+         "/resourceGroups/" + state.group;
+}
+
+std::string ClusterPathFor(CliContext& context, const AksCommandState& state) {
+  return GroupPath(context, state) + "/providers/Microsoft.ContainerService/managedClusters/" +
+         state.name;
+}
+
+std::string PoolPathFor(CliContext& context, const AksCommandState& state) {
+  return ClusterPathFor(context, state) + "/agentPools/" + state.pool;
+}
+
+// Scale, add and update of a pool: GET (when it exists), change, PUT.
+int PutPool(CliContext& context, AksCommandState& state, bool create,
+            const std::function<void(json::object&)>& change, const std::string& what) {
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  const std::string path = PoolPathFor(context, state) + Query();
+  json::object properties;
+  if (!create) {
+    auto current = client->Call("GET", path);
+    if (!current) return Fail(context, current.error());
+    properties = current->body.at("properties").as_object();
+  }
+  change(properties);
+  const json::value body = json::object{{"properties", properties}};
+  return CallWaitPrint(context, state, "PUT", path, &body, what, path);
+}
+
 void AddResourceFlags(CLI::App* command, AksCommandState& state) {
   command->add_option("-g,--resource-group", state.group, "Resource group")->required();
   command->add_option("-n,--name", state.name, "Cluster name")->required();
@@ -463,6 +543,237 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   ssh->add_option("-i,--identity", state->identity, "Private key to log in with");
   ssh->add_option("command", state->command, "Command to run (after --)");
   ssh->callback([state, &context, &exit_code] { exit_code = RunSsh(*state, context); });
+
+  const auto output_and_wait = [&state](CLI::App* command, bool wait) {
+    command->add_option("-o,--output", state->output, kOutputHelp);
+    if (wait) command->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
+  };
+  const auto pool_flags = [&state](CLI::App* command, bool pool) {
+    command->add_option("-g,--resource-group", state->group, "Resource group")->required();
+    command->add_option("--cluster-name", state->name, "Cluster name")->required();
+    if (pool) command->add_option("-n,--name", state->pool, "Node pool name")->required();
+  };
+
+  // aks list / delete / scale
+  CLI::App* list_clusters = aks->add_subcommand("list", "List clusters (of a resource group).");
+  list_clusters->add_option("-g,--resource-group", state->group, "Resource group (default: all)");
+  output_and_wait(list_clusters, false);
+  list_clusters->callback([state, &context, &exit_code] {
+    auto config = LoadCliConfig(context);
+    const std::string scope = state->group.empty()
+                                  ? "/subscriptions/" + (config ? config->subscription_id : "-")
+                                  : GroupPath(context, *state);
+    exit_code =
+        RunGet(context, *state,
+               scope + "/providers/Microsoft.ContainerService/managedClusters" + Query(), true);
+  });
+  CLI::App* delete_cluster =
+      aks->add_subcommand("delete", "Delete a cluster and every node of it.");
+  AddResourceFlags(delete_cluster, *state);
+  delete_cluster->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
+  output_and_wait(delete_cluster, true);
+  delete_cluster->callback([state, &context, &exit_code] {
+    if (!state->yes && !Confirm(context, "Delete cluster " + state->name + " and all its nodes?")) {
+      exit_code = kExitFailure;
+      return;
+    }
+    exit_code = CallWaitPrint(context, *state, "DELETE", ClusterPathFor(context, *state) + Query(),
+                              nullptr, "Deleting " + state->name, "");
+  });
+  CLI::App* scale = aks->add_subcommand(
+      "scale", "Scale a pool: new nodes get the latest model, the highest-numbered go first.");
+  AddResourceFlags(scale, *state);
+  scale->add_option("-c,--node-count", state->count, "Nodes")
+      ->required()
+      ->check(CLI::Range(0, 1000));
+  scale->add_option("--nodepool-name", state->pool, "Pool (default nodepool1)");
+  output_and_wait(scale, true);
+  scale->callback([state, &context, &exit_code] {
+    if (state->pool.empty()) state->pool = "nodepool1";
+    exit_code = PutPool(
+        context, *state, false, [&](json::object& p) { p["count"] = state->count; },
+        "Scaling " + state->pool);
+  });
+
+  // nodepool add / list / show / scale / update / delete
+  CLI::App* add = nodepool->add_subcommand(
+      "add",
+      "Add a pool; its nodes get the cluster's current SSH model.\n\nExample:\n"
+      "  gangplank aks nodepool add -g rg1 --cluster-name c1 -n tools -c 2 --os-sku "
+      "AzureLinux");
+  pool_flags(add, true);
+  add->add_option("-c,--node-count", state->count, "Nodes (default 3)")->check(CLI::Range(0, 1000));
+  add->add_option("--os-sku", state->os_sku, "Ubuntu (default), AzureLinux, CBLMariner, Mariner")
+      ->check(CLI::IsMember({"Ubuntu", "AzureLinux", "CBLMariner", "Mariner"}));
+  add->add_option("--mode", state->mode, "User (default) or System")
+      ->check(CLI::IsMember({"User", "System"}));
+  add->add_option("--ssh-access", state->ssh_access, "localuser (default) or disabled")
+      ->check(CLI::IsMember({"localuser", "disabled"}, CLI::ignore_case));
+  add->add_option("--max-surge", state->max_surge, "Nodes reimaged at a time: a count or N%");
+  output_and_wait(add, true);
+  add->callback([state, &context, &exit_code] {
+    exit_code = PutPool(
+        context, *state, true,
+        [&](json::object& p) {
+          p["count"] = state->count < 0 ? 3 : state->count;
+          p["mode"] = state->mode;
+          p["osType"] = "Linux";
+          p["osSKU"] = state->os_sku;
+          p["type"] = "VirtualMachineScaleSets";
+          p["securityProfile"] = json::object{
+              {"sshAccess", state->ssh_access == "disabled" ? "Disabled" : "LocalUser"}};
+          if (!state->max_surge.empty())
+            p["upgradeSettings"] = json::object{{"maxSurge", state->max_surge}};
+        },
+        "Adding " + state->pool);
+  });
+  CLI::App* list_pools = nodepool->add_subcommand("list", "List a cluster's pools.");
+  pool_flags(list_pools, false);
+  output_and_wait(list_pools, false);
+  list_pools->callback([state, &context, &exit_code] {
+    exit_code =
+        RunGet(context, *state, ClusterPathFor(context, *state) + "/agentPools" + Query(), true);
+  });
+  CLI::App* show_pool = nodepool->add_subcommand("show", "Show a pool.");
+  pool_flags(show_pool, true);
+  output_and_wait(show_pool, false);
+  show_pool->callback([state, &context, &exit_code] {
+    exit_code = RunGet(context, *state, PoolPathFor(context, *state) + Query(), false);
+  });
+  CLI::App* scale_pool = nodepool->add_subcommand("scale", "Scale a pool.");
+  pool_flags(scale_pool, true);
+  scale_pool->add_option("-c,--node-count", state->count, "Nodes")
+      ->required()
+      ->check(CLI::Range(0, 1000));
+  output_and_wait(scale_pool, true);
+  scale_pool->callback([state, &context, &exit_code] {
+    exit_code = PutPool(
+        context, *state, false, [&](json::object& p) { p["count"] = state->count; },
+        "Scaling " + state->pool);
+  });
+  CLI::App* update_pool = nodepool->add_subcommand(
+      "update",
+      "Change a pool's SSH access (applies at its next node image upgrade) or maxSurge.\n\n"
+      "Example:\n  gangplank aks nodepool update -g rg1 --cluster-name c1 -n nodepool1 "
+      "--ssh-access disabled --yes");
+  pool_flags(update_pool, true);
+  update_pool->add_option("--ssh-access", state->ssh_access, "localuser or disabled")
+      ->check(CLI::IsMember({"localuser", "disabled"}, CLI::ignore_case));
+  update_pool->add_option("--max-surge", state->max_surge, "Nodes reimaged at a time");
+  update_pool->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
+  output_and_wait(update_pool, true);
+  update_pool->callback([state, &context, &exit_code, update_pool] {
+    const bool access = update_pool->count("--ssh-access") > 0;
+    if (access && state->ssh_access == "disabled" && !state->yes &&
+        !Confirm(context, "After its next node image upgrade, no node of " + state->pool +
+                              " will accept SSH connections. Continue?")) {
+      exit_code = kExitFailure;
+      return;
+    }
+    exit_code = PutPool(
+        context, *state, false,
+        [&](json::object& p) {
+          if (access) {
+            p["securityProfile"] = json::object{
+                {"sshAccess", state->ssh_access == "disabled" ? "Disabled" : "LocalUser"}};
+          }
+          if (!state->max_surge.empty()) {
+            json::object settings;
+            if (const auto* old = p.if_contains("upgradeSettings"); old && old->is_object())
+              settings = old->get_object();
+            settings["maxSurge"] = state->max_surge;
+            p["upgradeSettings"] = std::move(settings);
+          }
+        },
+        "Updating " + state->pool);
+    if (exit_code == kExitOk && access) {
+      context.err << "SSH access changes when the pool's nodes are reimaged: gangplank aks "
+                     "nodepool upgrade -g "
+                  << state->group << " --cluster-name " << state->name << " -n " << state->pool
+                  << " --node-image-only\n";
+    }
+  });
+  CLI::App* delete_pool = nodepool->add_subcommand("delete", "Delete a pool and its nodes.");
+  pool_flags(delete_pool, true);
+  output_and_wait(delete_pool, true);
+  delete_pool->callback([state, &context, &exit_code] {
+    exit_code = CallWaitPrint(context, *state, "DELETE", PoolPathFor(context, *state) + Query(),
+                              nullptr, "Deleting " + state->pool, "");
+  });
+
+  // aks node logs
+  CLI::App* node = aks->add_subcommand("node", "One node.");
+  node->require_subcommand(1);
+  CLI::App* logs = node->add_subcommand(
+      "logs", "A node's recent agent and sshd log, and who logged in with which key.");
+  pool_flags(logs, false);
+  logs->add_option("--nodepool-name", state->pool, "Pool of the node")->required();
+  logs->add_option("--node", state->node, "Node name")->required();
+  output_and_wait(logs, false);
+  logs->callback([state, &context, &exit_code] {
+    if (state->output == "json") {
+      exit_code = RunGet(
+          context, *state,
+          PoolPathFor(context, *state) + "/machines/" + state->node + "/logs" + Query(), false);
+      return;
+    }
+    auto client = Client(context);
+    if (!client) {
+      exit_code = Fail(context, client.error());
+      return;
+    }
+    auto reply = client->Call(
+        "GET", PoolPathFor(context, *state) + "/machines/" + state->node + "/logs" + Query());
+    if (!reply) {
+      exit_code = Fail(context, reply.error());
+      return;
+    }
+    context.out << std::string(reply->body.at("logs").as_string());
+    exit_code = Print(context, reply->body.at("loginEvents"), state->output);
+  });
+
+  // group create / show / list / delete
+  CLI::App* group = app.add_subcommand("group", "Resource groups.");
+  group->require_subcommand(1);
+  CLI::App* group_create = group->add_subcommand("create", "Create a resource group.");
+  group_create->add_option("-n,--name", state->group, "Name")->required();
+  group_create->add_option("-l,--location", state->location, "Location (default westus2)");
+  output_and_wait(group_create, false);
+  group_create->callback([state, &context, &exit_code] {
+    const json::value body = json::object{{"location", state->location}};
+    exit_code =
+        CallWaitPrint(context, *state, "PUT",
+                      GroupPath(context, *state) + "?api-version=2021-04-01", &body, "", "");
+  });
+  CLI::App* group_show = group->add_subcommand("show", "Show a resource group.");
+  group_show->add_option("-n,--name", state->group, "Name")->required();
+  output_and_wait(group_show, false);
+  group_show->callback([state, &context, &exit_code] {
+    exit_code =
+        RunGet(context, *state, GroupPath(context, *state) + "?api-version=2021-04-01", false);
+  });
+  CLI::App* group_list = group->add_subcommand("list", "List resource groups.");
+  output_and_wait(group_list, false);
+  group_list->callback([state, &context, &exit_code] {
+    auto config = LoadCliConfig(context);
+    exit_code = RunGet(context, *state,
+                       "/subscriptions/" + (config ? config->subscription_id : "-") +
+                           "/resourcegroups?api-version=2021-04-01",
+                       true);
+  });
+  CLI::App* group_delete = group->add_subcommand("delete", "Delete a resource group.");
+  group_delete->add_option("-n,--name", state->group, "Name")->required();
+  group_delete->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
+  output_and_wait(group_delete, true);
+  group_delete->callback([state, &context, &exit_code] {
+    if (!state->yes && !Confirm(context, "Delete resource group " + state->group + "?")) {
+      exit_code = kExitFailure;
+      return;
+    }
+    exit_code = CallWaitPrint(context, *state, "DELETE",
+                              GroupPath(context, *state) + "?api-version=2021-04-01", nullptr,
+                              "Deleting " + state->group, "");
+  });
   return state;
 }
 

@@ -188,5 +188,46 @@ TEST_F(AksCliTest, CreateSshUpdateUpgradeSshThroughTheCliOnly) {
   EXPECT_EQ(ssh("old").exit_code, 255);
 }
 
+TEST_F(AksCliTest, GroupsPoolsScaleLogsAndDeletesWithConfirmation) {
+  auto group = Gangplank({"group", "create", "-n", "rg2", "-l", "westus2", "-o", "json"});
+  ASSERT_EQ(group.exit_code, 0) << group.err;
+  EXPECT_EQ(json::parse(group.out).at("name"), "rg2");
+  ASSERT_EQ(
+      Gangplank({"aks", "create", "-g", "rg2", "-n", "c1", "-c", "1", "--no-ssh-key", "-o", "none"})
+          .exit_code,
+      0);
+  auto added = Gangplank({"aks", "nodepool", "add", "-g", "rg2", "--cluster-name", "c1", "-n",
+                          "tools", "-c", "1", "--os-sku", "AzureLinux", "-o", "json"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_EQ(json::parse(added.out).at("properties").at("provisioningState"), "Succeeded");
+  ASSERT_EQ(Gangplank({"aks", "scale", "-g", "rg2", "-n", "c1", "-c", "2", "-o", "none"}).exit_code,
+            0);
+  auto machines = Gangplank({"aks", "machine", "list", "-g", "rg2", "--cluster-name", "c1"});
+  ASSERT_EQ(machines.exit_code, 0);
+  const json::value nodes = json::parse(machines.out);
+  EXPECT_EQ(nodes.as_array().size(), 3u);
+  auto logs =
+      Gangplank({"aks", "node", "logs", "-g", "rg2", "--cluster-name", "c1", "--nodepool-name",
+                 "nodepool1", "--node", std::string(nodes.at(0).at("name").as_string())});
+  ASSERT_EQ(logs.exit_code, 0) << logs.err;
+  EXPECT_NE(json::parse(logs.out).at("logs").as_string().find("sshd"), std::string::npos);
+
+  // Without a terminal, destructive commands need --yes, and then nothing is deleted.
+  auto unconfirmed = Gangplank({"aks", "delete", "-g", "rg2", "-n", "c1"});
+  EXPECT_EQ(unconfirmed.exit_code, 1);
+  EXPECT_NE(unconfirmed.err.find("--yes"), std::string::npos);
+  EXPECT_TRUE(ClusterExists("c1") ||
+              Gangplank({"aks", "show", "-g", "rg2", "-n", "c1"}).exit_code == 0);
+  ASSERT_EQ(
+      Gangplank({"aks", "nodepool", "delete", "-g", "rg2", "--cluster-name", "c1", "-n", "tools"})
+          .exit_code,
+      0);
+  ASSERT_EQ(Gangplank({"aks", "delete", "-g", "rg2", "-n", "c1", "--yes"}).exit_code, 0);
+  EXPECT_EQ(Gangplank({"aks", "list", "-g", "rg2"}).out, "[]\n");
+  // A typo gets a usage error (exit 2), not a crash.
+  EXPECT_EQ(Gangplank({"aks", "scale", "-g", "rg2", "-n", "c1"}).exit_code, 2);
+  EXPECT_EQ(Gangplank({"aks", "sacle"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace gangplank::cli
