@@ -20,6 +20,12 @@
 
 namespace gangplank::api {
 
+// The resources most tests use: subscription sub-1 (the admin's), group rg1, cluster c1.
+inline constexpr const char* kVersion = "?api-version=2022-11-01";
+inline const std::string kGroup = "/subscriptions/sub-1/resourceGroups/rg1";
+inline const std::string kCluster =
+    kGroup + "/providers/Microsoft.ContainerService/managedClusters/c1";
+
 class ApiHarness : public ::testing::Test {
  protected:
   static constexpr const char* kUrl = "https://127.0.0.1:8443/";

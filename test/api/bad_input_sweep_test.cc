@@ -13,9 +13,6 @@ namespace gangplank::api {
 namespace {
 namespace json = boost::json;
 
-constexpr const char* kVersion = "?api-version=2022-11-01";
-const std::string kGroup = "/subscriptions/sub-1/resourceGroups/rg1";
-const std::string kCluster = kGroup + "/providers/Microsoft.ContainerService/managedClusters/c1";
 
 // The body `az aks create --ssh-key-value` sends (../shared/reference/az-cli-2.45-requests.md).
 json::value AzCreateBody() {

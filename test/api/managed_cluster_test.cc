@@ -16,9 +16,6 @@ namespace {
 namespace json = boost::json;
 namespace http = boost::beast::http;
 
-constexpr const char* kVersion = "?api-version=2022-11-01";
-const std::string kGroup = "/subscriptions/sub-1/resourceGroups/rg1";
-const std::string kCluster = kGroup + "/providers/Microsoft.ContainerService/managedClusters/c1";
 
 std::string NewKey(sshkey::KeyKind kind = sshkey::KeyKind::kEd25519) {
   return sshkey::GenerateKeyPair({kind, 0, "test@host"})->public_key.ToPublicKeyLine();

@@ -13,9 +13,6 @@ namespace {
 namespace json = boost::json;
 namespace http = boost::beast::http;
 
-constexpr const char* kVersion = "?api-version=2022-11-01";
-const std::string kGroup = "/subscriptions/sub-1/resourceGroups/rg1";
-const std::string kCluster = kGroup + "/providers/Microsoft.ContainerService/managedClusters/c1";
 
 class NodeProtocolTest : public ApiHarness {
  protected:
