@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 
@@ -15,6 +17,7 @@
 #include "common/file_io.h"
 #include "common/paths.h"
 #include "common/process.h"
+#include "sshkey/parse.h"
 
 namespace gangplank::cli {
 namespace json = boost::json;
@@ -307,6 +310,31 @@ int RunMachineList(AksCommandState& state, CliContext& context) {
   return Print(context, rows, state.output);
 }
 
+// The private key in ~/.ssh whose .pub is one of the cluster's keys ("the right key"), if any.
+std::string MatchingIdentity(const CliContext& context, const json::value& cluster) {
+  const auto* profile = cluster.at("properties").as_object().if_contains("linuxProfile");
+  if (!profile || !profile->is_object()) return "";
+  std::vector<std::string> blobs;
+  for (const auto& key : profile->at("ssh").at("publicKeys").as_array()) {
+    if (auto parsed = sshkey::ParseSinglePublicKey(key.at("keyData").as_string()))
+      blobs.push_back(parsed->blob);
+  }
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(context.home + "/.ssh", ec)) {
+    const std::string path = entry.path().string();
+    if (!path.ends_with(".pub")) continue;
+    auto text = ReadFile(path, 64 * 1024);
+    if (!text) continue;
+    auto parsed = sshkey::ParseSinglePublicKey(*text);
+    const std::string private_key = path.substr(0, path.size() - 4);
+    if (parsed && std::find(blobs.begin(), blobs.end(), parsed->blob) != blobs.end() &&
+        std::filesystem::exists(private_key)) {
+      return private_key;
+    }
+  }
+  return "";
+}
+
 int RunSsh(AksCommandState& state, CliContext& context) {
   auto client = Client(context);
   if (!client) return Fail(context, client.error());
@@ -358,10 +386,9 @@ int RunSsh(AksCommandState& state, CliContext& context) {
   std::vector<std::string> argv = {
       "/usr/bin/ssh", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + known_hosts,
       "-p",           port};
-  if (!state.identity.empty()) {
-    argv.insert(argv.end(),
-                {"-i", ExpandUser(state.identity, context.home), "-o", "IdentitiesOnly=yes"});
-  }
+  const std::string identity = state.identity.empty() ? MatchingIdentity(context, cluster->body)
+                                                      : ExpandUser(state.identity, context.home);
+  if (!identity.empty()) argv.insert(argv.end(), {"-i", identity, "-o", "IdentitiesOnly=yes"});
   argv.push_back(admin + "@" + address);
   argv.insert(argv.end(), state.command.begin(), state.command.end());
   context.out.flush();
@@ -540,7 +567,9 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   AddResourceFlags(ssh, *state);
   ssh->add_option("--nodepool-name", state->pool, "Pool of the node");
   ssh->add_option("--node", state->node, "Node name (default: the first)");
-  ssh->add_option("-i,--identity", state->identity, "Private key to log in with");
+  ssh->add_option("-i,--identity", state->identity,
+                  "Private key to log in with (default: the key in ~/.ssh whose .pub the cluster "
+                  "has)");
   ssh->add_option("command", state->command, "Command to run (after --)");
   ssh->callback([state, &context, &exit_code] { exit_code = RunSsh(*state, context); });
 
@@ -775,6 +804,12 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
                               "Deleting " + state->group, "");
   });
   return state;
+}
+
+int LoginToDataDir(CliContext& context, const std::string& data_dir) {
+  AksCommandState state;
+  state.login_data_dir = data_dir;
+  return RunLogin(state, context);
 }
 
 }  // namespace gangplank::cli

@@ -15,4 +15,7 @@ struct AksCommandState;
 std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& context,
                                                      int& exit_code);
 
+// `gangplank login --data-dir DATA_DIR`, for `local up`.
+int LoginToDataDir(CliContext& context, const std::string& data_dir);
+
 }  // namespace gangplank::cli

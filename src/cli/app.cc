@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/aks_command.h"
+#include "cli/local_command.h"
 #include "cli/ssh_key_command.h"
 
 namespace gangplank::cli {
@@ -16,6 +17,9 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
   int exit_code = kExitOk;
   auto ssh_key = RegisterSshKeyCommands(app, context, exit_code);
   auto aks = RegisterAksCommands(app, context, exit_code);
+  auto local = RegisterLocalCommands(app, context, exit_code, [&context](const std::string& dir) {
+    return LoginToDataDir(context, dir);
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

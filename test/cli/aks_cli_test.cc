@@ -2,6 +2,7 @@
 // key, "key not found" with nothing created, --generate-ssh-keys, paths and contents, ~, private
 // keys, conflicting flags), and, with real nodes, create → ssh → update → upgrade → ssh.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -227,6 +228,40 @@ TEST_F(AksCliTest, GroupsPoolsScaleLogsAndDeletesWithConfirmation) {
   // A typo gets a usage error (exit 2), not a crash.
   EXPECT_EQ(Gangplank({"aks", "scale", "-g", "rg2", "-n", "c1"}).exit_code, 2);
   EXPECT_EQ(Gangplank({"aks", "sacle"}).exit_code, 2);
+}
+
+TEST(LocalCliTest, UpStatusDownStartsAndStopsABackgroundControlPlane) {
+  testing::TempDir home;
+  const std::string data_dir = home.Join("data");
+  const int port = testing::FreeLoopbackPort();
+  const auto gangplank = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), GANGPLANK_CLI_PATH);
+    testing::RunOptions options;
+    options.env = {{"HOME", home.path().string()}, {"GANGPLANK_CONFIG_DIR", home.Join("config")}};
+    return RunProgram(args, options);
+  };
+  EXPECT_EQ(gangplank({"local", "status", "--data-dir", data_dir}).exit_code, 3);
+  auto up = gangplank(
+      {"local", "up", "--data-dir", data_dir, "--listen", "127.0.0.1:" + std::to_string(port)});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  const pid_t pid = std::stoi(testing::ReadTestFile(data_dir + "/gangplankd.pid"));
+  auto status = gangplank({"local", "status", "--data-dir", data_dir});
+  EXPECT_EQ(status.exit_code, 0);
+  EXPECT_EQ(json::parse(status.out).at("running"), true);
+  // `up` logged the CLI in.
+  EXPECT_EQ(gangplank({"group", "create", "-n", "rg1", "-o", "none"}).exit_code, 0);
+  auto again = gangplank(
+      {"local", "up", "--data-dir", data_dir, "--listen", "127.0.0.1:" + std::to_string(port)});
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.err.find("already runs"), std::string::npos);
+  auto down = gangplank({"local", "down", "--data-dir", data_dir});
+  EXPECT_EQ(down.exit_code, 0) << down.err;
+  // Gone: an exited process that init has not reaped yet has an empty command line.
+  const auto cmdline = RunProgram({"cat", "/proc/" + std::to_string(pid) + "/cmdline"});
+  EXPECT_EQ(cmdline.out.find("gangplankd"), std::string::npos);
+  EXPECT_EQ(gangplank({"local", "status", "--data-dir", data_dir}).exit_code, 3);
+  if (cmdline.out.find("gangplankd") != std::string::npos)
+    ::kill(pid, SIGKILL);  // never leave it behind, even on failure
 }
 
 }  // namespace
