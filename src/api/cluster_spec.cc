@@ -45,10 +45,7 @@ constexpr std::string_view kReservedUsers[] = {"root",
                                                "sudo",
                                                "wheel"};
 
-std::string StringOr(const json::object& object, const char* name, std::string fallback) {
-  const json::value* value = object.if_contains(name);
-  return value && value->is_string() ? std::string(value->get_string()) : fallback;
-}
+using controller::StringOr;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsLower(char c) { return c >= 'a' && c <= 'z'; }

@@ -143,15 +143,7 @@ void AddOperationHeaders(HttpResponse& response, const HandlerContext& context,
 json::object NewPoolModel(const SshModel& ssh, const json::object& properties) {
   json::object model = SshJson(ssh);
   model["version"] = 1;
-  std::string access = "LocalUser";
-  if (const auto* security = properties.if_contains("securityProfile");
-      security && security->is_object()) {
-    if (const auto* value = security->get_object().if_contains("sshAccess");
-        value && value->is_string()) {
-      access = std::string(value->get_string());
-    }
-  }
-  model["sshAccess"] = access;
+  model["sshAccess"] = SshAccessOf(properties);
   return model;
 }
 
@@ -184,14 +176,15 @@ store::Resource PoolRow(const Names& names, json::object properties, const std::
 // GET …/machines, …/machines/NAME and …/machines/NAME/logs (the node's agent and sshd log and
 // its login events: the "kubelet logs" of the seed page).
 HttpResponse GetMachines(const ApiRequest& request, const HandlerContext& context,
-                         const Names& names, const std::optional<std::string>& machine,
-                         bool logs) {
+                         const Names& names, const std::optional<std::string>& machine, bool logs) {
   auto pool = context.store.Get(kPoolKind, names.pool_id());
   if (!pool) return StoreFailure(request, pool.error());
   if (!pool->has_value()) return PoolNotFound(request, names);
   const controller::PoolTarget target =
       controller::TargetOf(json::parse((*pool)->body).as_object(), context.images);
-  auto machines = controller::MachinesOf(context.store, names.pool_id());
+  auto machines = controller::MachinesOf(
+      context.store, names.pool_id(),
+      logs ? controller::MachineDetail::kLogs : controller::MachineDetail::kStatus);
   if (!machines) return StoreFailure(request, machines.error());
   json::array value;
   for (const auto& row : *machines) {
@@ -434,14 +427,15 @@ HttpResponse PutCluster(const ApiRequest& request, const HandlerContext& context
       model = NewPoolModel(ssh, profile);
       profile.erase("nodeImageVersion");  // the server's: new nodes get the latest image
       mutations.push_back(store::Mutation::Put(
-          PoolRow(pool_names, profile, state, model, kubernetes, context.images), store::Precondition::Absent()));
+          PoolRow(pool_names, profile, state, model, kubernetes, context.images),
+          store::Precondition::Absent()));
     } else {
       model = json::parse(found->second.body).at("model").as_object();
       apply_model_changes(model, SshAccessOf(profile));
       profile["nodeImageVersion"] = PoolView(found->second).at("properties").at("nodeImageVersion");
-      mutations.push_back(
-          store::Mutation::Put(PoolRow(pool_names, profile, state, model, kubernetes, context.images),
-                               store::Precondition::AtVersion(found->second.version)));
+      mutations.push_back(store::Mutation::Put(
+          PoolRow(pool_names, profile, state, model, kubernetes, context.images),
+          store::Precondition::AtVersion(found->second.version)));
       by_name.erase(found);
     }
   }

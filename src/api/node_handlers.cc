@@ -35,7 +35,9 @@ HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context
   }
   auto caller = NodeCaller(request, context);
   if (!caller) return ArmErrorResponse(request.http, caller.error());
-  auto machine = controller::GetMachine(context.store, caller->machine_id);
+  // Agents poll several times a second: the status, logs and login events are not read here.
+  auto machine = controller::GetMachine(context.store, caller->machine_id,
+                                        controller::MachineDetail::kDesired);
   if (!machine) return ArmErrorResponse(request.http, machine.error());
   if (!machine->has_value() || (*machine)->uid != caller->uid) {
     // The machine was deleted (or provisioned anew): this node is being removed.
@@ -65,9 +67,8 @@ HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context
     std::string log;
     if (const json::value* lines = doc->if_contains("log"); lines && lines->is_string())
       log = std::string(lines->get_string());
-    if (Status recorded = controller::RecordNodeReport(context.store, caller->machine_id,
-                                                       caller->uid, *status, logins, log,
-                                                       context.clock);
+    if (Status recorded = controller::RecordNodeReport(
+            context.store, caller->machine_id, caller->uid, *status, logins, log, context.clock);
         !recorded.ok()) {
       return ArmErrorResponse(request.http, recorded.error());
     }

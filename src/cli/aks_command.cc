@@ -392,11 +392,8 @@ int RunSsh(AksCommandState& state, CliContext& context) {
   argv.push_back(admin + "@" + address);
   argv.insert(argv.end(), state.command.begin(), state.command.end());
   context.out.flush();
-  const pid_t pid = ::fork();
-  if (pid == 0) ExecInChild(argv);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : kExitFailure;
+  const int status = RunToCompletion(argv);  // ssh shares the terminal
+  return status < 0 ? kExitFailure : status;
 }
 
 // Sends a call that may start an operation, waits for it unless --no-wait, then prints the

@@ -42,20 +42,7 @@ std::string DataDir(const LocalCommandState& state, const CliContext& context) {
 
 // The pid in DATA_DIR/gangplankd.pid when that process is a gangplankd of this data dir.
 pid_t RunningPid(const std::string& data_dir) {
-  auto text = ReadFile(data_dir + "/gangplankd.pid", 64);
-  if (!text) return -1;
-  const pid_t pid = static_cast<pid_t>(std::atol(text->c_str()));
-  if (pid <= 1) return -1;
-  auto cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline", 1 << 16);
-  if (!cmdline || cmdline->find("gangplankd") == std::string::npos ||
-      cmdline->find(data_dir) == std::string::npos)
-    return -1;
-  return pid;
-}
-
-std::string Sibling(const std::string& name) {
-  std::error_code ec;
-  return (fs::read_symlink("/proc/self/exe", ec).parent_path() / name).string();
+  return LivePidFromFile(data_dir + "/gangplankd.pid", {"gangplankd", data_dir});
 }
 
 int Fail(CliContext& context, const std::string& message) {
@@ -120,38 +107,15 @@ int RunUp(LocalCommandState& state, CliContext& context, const LoginFn& login) {
   }
   if (Status made = EnsureDirectory(data_dir, 0700); !made.ok())
     return Fail(context, made.error().message);
-  const std::string gangplankd = Sibling("gangplankd");
+  const std::string gangplankd = ExecutableSibling("gangplankd");
   if (::access(gangplankd.c_str(), X_OK) != 0)
     return Fail(context, gangplankd + " is missing: build it (./scripts/build)");
-  const std::vector<std::string> argv = {gangplankd, "--data-dir", data_dir, "--listen",
-                                         state.listen};
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return Fail(context, "pipe failed");
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::setsid();  // the control plane outlives this command and its terminal
-    const pid_t server = ::fork();
-    if (server == 0) {
-      const int null = ::open("/dev/null", O_RDONLY);
-      const int log = ::open((data_dir + "/gangplankd.log").c_str(),
-                             O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-      ::dup2(null, 0);
-      ::dup2(log, 1);
-      ::dup2(log, 2);
-      ExecInChild(argv);
-    }
-    const std::string pid = std::to_string(server);
-    (void)!::write(pipe_fds[1], pid.data(), pid.size());
-    ::_exit(0);
-  }
-  ::close(pipe_fds[1]);
-  char buffer[32] = {};
-  const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer - 1);
-  ::close(pipe_fds[0]);
-  ::waitpid(child, nullptr, 0);
-  if (n <= 0) return Fail(context, "gangplankd did not start");
-  const pid_t pid = static_cast<pid_t>(std::atol(buffer));
-  if (Status written = WriteFileAtomically(data_dir + "/gangplankd.pid", std::string(buffer), 0600,
+  // Its own session: the control plane outlives this command and its terminal.
+  auto spawned = SpawnDetached({gangplankd, "--data-dir", data_dir, "--listen", state.listen},
+                               data_dir + "/gangplankd.log");
+  if (!spawned) return Fail(context, spawned.error().message);
+  const pid_t pid = *spawned;
+  if (Status written = WriteFileAtomically(data_dir + "/gangplankd.pid", std::to_string(pid), 0600,
                                            IfExists::kReplace);
       !written.ok())
     return Fail(context, written.error().message);
@@ -187,11 +151,10 @@ int RunDown(LocalCommandState& state, CliContext& context) {
   std::error_code ignored;
   fs::remove(data_dir + "/gangplankd.pid", ignored);
   // Its nodes, by PID (gangplankd stop-nodes knows where they live).
-  const pid_t stopper = ::fork();
-  if (stopper == 0) ExecInChild({Sibling("gangplankd"), "stop-nodes", "--data-dir", data_dir});
-  int status = 0;
-  ::waitpid(stopper, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? kExitOk : kExitFailure;
+  return RunToCompletion({ExecutableSibling("gangplankd"), "stop-nodes", "--data-dir", data_dir}) ==
+                 0
+             ? kExitOk
+             : kExitFailure;
 }
 
 int RunStatus(LocalCommandState& state, CliContext& context) {

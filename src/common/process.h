@@ -1,13 +1,40 @@
-// Starting programs from a forked child: nothing of the parent (listening sockets, files) leaks.
+// Starting and finding programs: nothing of the parent (listening sockets, files) leaks into a
+// child; detached processes (nodes, a background gangplankd) are found again by pid file.
 #pragma once
 
+#include <sys/types.h>
+
+#include <filesystem>
 #include <string>
 #include <vector>
+
+#include "common/error.h"
 
 namespace gangplank {
 
 // In a forked child: closes every descriptor above 2 and executes argv[0] (a path) with argv;
 // exits with status 127 if that fails. Never returns.
 [[noreturn]] void ExecInChild(const std::vector<std::string>& argv);
+
+// Runs argv to completion and returns its exit status (-1 when a signal ended it). With
+// `stderr_text`, standard input and output are /dev/null and standard error (at most 64 KiB) is
+// captured there; without, the child shares this process's standard streams.
+int RunToCompletion(const std::vector<std::string>& argv, std::string* stderr_text = nullptr);
+
+// Starts argv as nobody's child (double fork, its own session), standard input /dev/null and
+// standard output and error appended to `log_path`; returns its pid. It outlives this process.
+Result<pid_t> SpawnDetached(const std::vector<std::string>& argv, const std::string& log_path);
+
+// The pid in `pid_file` when that process runs and its command line (arguments joined with
+// spaces) contains every marker; -1 otherwise. An exited process that init has not reaped yet has
+// an empty command line, so it does not count.
+pid_t LivePidFromFile(const std::filesystem::path& pid_file,
+                      const std::vector<std::string>& markers);
+
+// True while `pid` runs: not gone, and not a zombie waiting for init.
+bool ProcessAlive(pid_t pid);
+
+// NAME in the directory of the running executable (gangplankd beside gangplank, …).
+std::string ExecutableSibling(const std::string& name);
 
 }  // namespace gangplank

@@ -66,8 +66,8 @@ class AddressAllocator {
       auto row = store_.Get(kAddressCursorKind, kAddressRoot);
       if (!row) return row.error();
       cursor_version_ = row->has_value() ? (*row)->version : 0;
-      cursor_ = row->has_value() ? static_cast<int>(json::parse((*row)->body).at("next").as_int64())
-                                 : 0;
+      cursor_ =
+          row->has_value() ? static_cast<int>(json::parse((*row)->body).at("next").as_int64()) : 0;
     }
     for (int probe = 0; probe < kAddressCount; ++probe) {
       const int index = (*cursor_ + probe) % kAddressCount;
@@ -90,8 +90,7 @@ class AddressAllocator {
       return address;
     }
     return MakeError(StatusCode::kFailedPrecondition, "AddressSpaceExhausted",
-                     "no free node address is left in " + prefix_ +
-                         ".0.0/16; delete unused pools");
+                     "no free node address is left in " + prefix_ + ".0.0/16; delete unused pools");
   }
 
   // The cursor's new position, once every lease of the batch is taken.
@@ -113,7 +112,7 @@ class AddressAllocator {
 
 std::string StatusId(const std::string& machine_id) { return machine_id + "/status"; }
 
-Result<Machine> MachineFrom(store::Store& store, const store::Resource& row) {
+Result<Machine> MachineFrom(store::Store& store, const store::Resource& row, MachineDetail detail) {
   const json::object doc = json::parse(row.body).as_object();
   Machine machine;
   machine.row = row;
@@ -123,6 +122,7 @@ Result<Machine> MachineFrom(store::Store& store, const store::Resource& row) {
   if (!desired) return desired.error();
   machine.desired = std::move(desired.value());
   machine.desired_at = doc.at("desiredAt").as_int64();
+  if (detail == MachineDetail::kDesired) return machine;
   auto status_row = store.Get(kMachineStatusKind, StatusId(row.id));
   if (!status_row) return status_row.error();
   if (status_row->has_value()) {
@@ -131,8 +131,10 @@ Result<Machine> MachineFrom(store::Store& store, const store::Resource& row) {
       auto status = node::ParseNodeStatus(json::serialize(status_doc.at("status")));
       if (status) machine.status = std::move(status.value());
       machine.reported_at = status_doc.at("reportedAt").as_int64();
-      machine.log = std::string(status_doc.at("log").as_string());
-      machine.logins = node::ParseLoginEvents(json::serialize(status_doc.at("logins")));
+      if (detail == MachineDetail::kLogs) {
+        machine.log = std::string(status_doc.at("log").as_string());
+        machine.logins = node::ParseLoginEvents(json::serialize(status_doc.at("logins")));
+      }
     }
   }
   return machine;
@@ -166,12 +168,22 @@ node::DesiredNodeState FromModel(const json::object& model, const PoolTarget& ta
 
 }  // namespace
 
-Result<std::vector<Machine>> MachinesOf(store::Store& store, const std::string& pool_id) {
+void RemoveMachine(const std::string& machine_id, const std::string& uid,
+                   const std::string& owner_id, std::vector<store::Mutation>& changes) {
+  changes.push_back(store::Mutation::Delete(std::string(kMachineKind), machine_id));
+  changes.push_back(store::Mutation::Put(store::Resource{
+      std::string(kNodeRemovalKind), std::string(kNodeRemovalRoot) + "/" + uid,
+      std::string(kNodeRemovalRoot),
+      json::serialize(json::object{{"owner", owner_id}, {"machine", machine_id}}), 0}));
+}
+
+Result<std::vector<Machine>> MachinesOf(store::Store& store, const std::string& pool_id,
+                                        MachineDetail detail) {
   auto rows = store.List(kMachineKind, pool_id);
   if (!rows) return rows.error();
   std::vector<Machine> machines;
   for (const auto& row : *rows) {
-    auto machine = MachineFrom(store, row);
+    auto machine = MachineFrom(store, row, detail);
     if (!machine) return machine.error();
     machines.push_back(std::move(machine.value()));
   }
@@ -180,11 +192,12 @@ Result<std::vector<Machine>> MachinesOf(store::Store& store, const std::string& 
   return machines;
 }
 
-Result<std::optional<Machine>> GetMachine(store::Store& store, const std::string& machine_id) {
+Result<std::optional<Machine>> GetMachine(store::Store& store, const std::string& machine_id,
+                                          MachineDetail detail) {
   auto row = store.Get(kMachineKind, machine_id);
   if (!row) return row.error();
   if (!row->has_value()) return std::optional<Machine>();
-  auto machine = MachineFrom(store, **row);
+  auto machine = MachineFrom(store, **row, detail);
   if (!machine) return machine.error();
   return std::optional<Machine>(std::move(machine.value()));
 }
@@ -251,11 +264,7 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
   // Scale in: the highest-numbered machines go first.
   for (int i = keep; i < existing; ++i) {
     const Machine& gone = (*machines)[static_cast<std::size_t>(i)];
-    progress.changes.push_back(store::Mutation::Delete(std::string(kMachineKind), gone.row.id));
-    progress.changes.push_back(store::Mutation::Put(store::Resource{
-        std::string(kNodeRemovalKind), std::string(kNodeRemovalRoot) + "/" + gone.uid,
-        std::string(kNodeRemovalRoot),
-        json::serialize(json::object{{"owner", pool_row.id}, {"machine", gone.row.id}}), 0}));
+    RemoveMachine(gone.row.id, gone.uid, pool_row.id, progress.changes);
   }
 
   // Reimage in batches: a machine counts against maxSurge from the moment it is told to reimage
@@ -265,7 +274,8 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
   for (int i = 0; i < keep; ++i) {
     const Machine& machine = (*machines)[static_cast<std::size_t>(i)];
     if (!NodeReady(machine)) ++busy;
-    if (options.reimage && !OnTarget(machine, target)) pending.push_back(static_cast<std::size_t>(i));
+    if (options.reimage && !OnTarget(machine, target))
+      pending.push_back(static_cast<std::size_t>(i));
   }
   auto surge = SurgeOf(properties, count);
   if (!surge) return surge.error();
@@ -280,8 +290,8 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
     machine.desired.port = before.port;
     machine.desired.reimage_generation = before.reimage_generation + 1;
     machine.desired_at = now;
-    progress.changes.push_back(
-        store::Mutation::Put(MachineRow(machine), store::Precondition::AtVersion(machine.row.version)));
+    progress.changes.push_back(store::Mutation::Put(
+        MachineRow(machine), store::Precondition::AtVersion(machine.row.version)));
     (*machines)[i] = machine;
     ++started;
   }
@@ -304,10 +314,10 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
         {"id", id},
         {"name", name},
         {"type", kMachineType},
-        {"properties", json::object{{"network", json::object{{"ipAddresses",
-                                                             json::array{json::object{
-                                                                 {"family", "IPv4"},
-                                                                 {"ip", *address}}}}}}}}};
+        {"properties",
+         json::object{{"network", json::object{{"ipAddresses",
+                                                json::array{json::object{{"family", "IPv4"},
+                                                                         {"ip", *address}}}}}}}}};
     const json::object machine{{"resource", resource},
                                {"index", next},
                                {"uid", NewUuid()},
@@ -347,32 +357,34 @@ Result<std::vector<store::Mutation>> RemoveMachines(store::Store& store,
   const std::string prefix = store::IdKey(owner_id) + "/";
   for (const auto& row : *machines) {
     if (!store::IdKey(row.id).starts_with(prefix)) continue;
-    const std::string uid(json::parse(row.body).at("uid").as_string());
-    changes.push_back(store::Mutation::Delete(std::string(kMachineKind), row.id));
-    changes.push_back(store::Mutation::Put(store::Resource{
-        std::string(kNodeRemovalKind), std::string(kNodeRemovalRoot) + "/" + uid,
-        std::string(kNodeRemovalRoot),
-        json::serialize(json::object{{"owner", owner_id}, {"machine", row.id}}), 0}));
+    RemoveMachine(row.id, std::string(json::parse(row.body).at("uid").as_string()), owner_id,
+                  changes);
   }
   return changes;
 }
 
-Result<bool> NodesPendingRemoval(store::Store& store, const std::string& owner_id) {
+Result<std::vector<store::Resource>> RemovalsOf(store::Store& store, const std::string& owner_id) {
   auto rows = store.List(kNodeRemovalKind, kNodeRemovalRoot);
   if (!rows) return rows.error();
   const std::string owner = store::IdKey(owner_id);
-  for (const auto& row : *rows) {
-    const std::string row_owner =
-        store::IdKey(json::parse(row.body).at("owner").as_string());
-    if (row_owner == owner || row_owner.starts_with(owner + "/")) return true;
+  std::vector<store::Resource> owned;
+  for (auto& row : *rows) {
+    const std::string row_owner = store::IdKey(json::parse(row.body).at("owner").as_string());
+    if (row_owner == owner || row_owner.starts_with(owner + "/")) owned.push_back(std::move(row));
   }
-  return false;
+  return owned;
+}
+
+Result<bool> NodesPendingRemoval(store::Store& store, const std::string& owner_id) {
+  auto rows = RemovalsOf(store, owner_id);
+  if (!rows) return rows.error();
+  return !rows->empty();
 }
 
 Status RecordNodeReport(store::Store& store, const std::string& machine_id, const std::string& uid,
                         const node::NodeStatus& status, const std::vector<node::LoginEvent>& logins,
                         const std::string& new_log_lines, const Clock& clock) {
-  auto machine = GetMachine(store, machine_id);
+  auto machine = GetMachine(store, machine_id, MachineDetail::kLogs);  // it appends to them
   if (!machine) return machine.error();
   if (!machine->has_value() || (*machine)->uid != uid) {
     return MakeError(StatusCode::kNotFound, "MachineGone",

@@ -35,12 +35,18 @@ struct Machine {
   long long desired_at = 0;
   std::optional<node::NodeStatus> status;  // nullopt until its agent reports
   long long reported_at = 0;
-  std::string log;                          // the agent's and sshd's recent log lines
-  std::vector<node::LoginEvent> logins;     // the most recent login events
+  std::string log;                       // recent agent and sshd log lines (MachineDetail::kLogs)
+  std::vector<node::LoginEvent> logins;  // the most recent login events (MachineDetail::kLogs)
 };
 
-Result<std::vector<Machine>> MachinesOf(store::Store& store, const std::string& pool_id);
-Result<std::optional<Machine>> GetMachine(store::Store& store, const std::string& machine_id);
+// How much of a machine to read: its row only (an agent's poll), with its status (the
+// reconciler, the machines API), or with its logs and login events too.
+enum class MachineDetail { kDesired, kStatus, kLogs };
+
+Result<std::vector<Machine>> MachinesOf(store::Store& store, const std::string& pool_id,
+                                        MachineDetail detail = MachineDetail::kStatus);
+Result<std::optional<Machine>> GetMachine(store::Store& store, const std::string& machine_id,
+                                          MachineDetail detail);
 
 // True when the node's agent reports exactly its desired state, with sshd answering (or stopped
 // when SSH access is Disabled).
@@ -56,8 +62,8 @@ PoolTarget TargetOf(const boost::json::object& pool_doc, NodeImageCatalog& image
 struct PoolProgress {
   std::vector<store::Mutation> changes;
   bool done = false;
-  int total = 0;       // machines the pool should have
-  int current = 0;     // of those, ready on the pool's target
+  int total = 0;        // machines the pool should have
+  int current = 0;      // of those, ready on the pool's target
   std::string failure;  // a node that cannot come up: the operation fails with this
 };
 
@@ -79,6 +85,12 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
 Result<std::vector<store::Mutation>> RemoveMachines(store::Store& store,
                                                     const std::string& owner_id);
 Result<bool> NodesPendingRemoval(store::Store& store, const std::string& owner_id);
+// The queued removals of nodes of `owner_id` (a pool, a cluster, or one machine).
+Result<std::vector<store::Resource>> RemovalsOf(store::Store& store, const std::string& owner_id);
+// The changes that delete one machine and queue its node (`uid`) for removal on behalf of
+// `owner_id`, whose operation waits for it.
+void RemoveMachine(const std::string& machine_id, const std::string& uid,
+                   const std::string& owner_id, std::vector<store::Mutation>& changes);
 
 // maxSurge ("3" or "33%") of a pool of `count` machines: at least 1.
 Result<int> SurgeOf(const boost::json::object& pool_properties, int count);

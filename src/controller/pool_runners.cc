@@ -12,9 +12,9 @@ namespace json = boost::json;
 namespace {
 
 // The store change that sets a cluster's or pool's provisioningState (and whatever `also` does).
-Result<std::vector<store::Mutation>> SetState(
-    store::Store& store, std::string_view kind, const std::string& id, const char* state,
-    const std::function<void(json::object&)>& also = {}) {
+Result<std::vector<store::Mutation>> SetState(store::Store& store, std::string_view kind,
+                                              const std::string& id, const char* state,
+                                              const std::function<void(json::object&)>& also = {}) {
   auto row = store.Get(kind, id);
   if (!row) return row.error();
   std::vector<store::Mutation> changes;
@@ -53,14 +53,16 @@ class ClusterRunners {
     auto pool = store.Get(kPoolKind, op.target);
     if (!pool) return pool.error();
     if (!pool->has_value()) return Step::Done({});
-    return Pools(store, {**pool}, reimage, [](std::vector<store::Mutation>&) { return OkStatus(); });
+    return Pools(store, {**pool}, reimage,
+                 [](std::vector<store::Mutation>&) { return OkStatus(); });
   }
 
   // Deleting: machines go first (their nodes queued for removal), the resource when no node of
   // it is left.
   Result<Step> Delete(const Operation& op, store::Store& store, std::string_view kind) {
     if (options_.mode == NodeMode::kSimulated) {
-      if (Status removed = SimulateRemovals(store, op.target); !removed.ok()) return removed.error();
+      if (Status removed = SimulateRemovals(store, op.target); !removed.ok())
+        return removed.error();
     }
     auto removals = RemoveMachines(store, op.target);
     if (!removals) return removals.error();
@@ -96,11 +98,7 @@ class ClusterRunners {
       if (!machines) continue;
       for (const Machine& machine : *machines) {
         if (NodeReady(machine)) continue;
-        changes.push_back(store::Mutation::Delete(std::string(kMachineKind), machine.row.id));
-        changes.push_back(store::Mutation::Put(store::Resource{
-            std::string(kNodeRemovalKind), std::string(kNodeRemovalRoot) + "/" + machine.uid,
-            std::string(kNodeRemovalRoot),
-            json::serialize(json::object{{"owner", pool.id}, {"machine", machine.row.id}}), 0}));
+        RemoveMachine(machine.row.id, machine.uid, pool.id, changes);
       }
     }
     return changes;
@@ -120,8 +118,9 @@ class ClusterRunners {
           if (!simulated.ok()) return simulated.error();
         }
       }
-      auto progress = ReconcilePool(store, pool, images_, clock_,
-                                    ReconcileOptions{reimage, options_.node_timeout, options_.address_prefix});
+      auto progress =
+          ReconcilePool(store, pool, images_, clock_,
+                        ReconcileOptions{reimage, options_.node_timeout, options_.address_prefix});
       if (!progress) return progress.error();
       if (!progress->failure.empty()) {
         return MakeError(StatusCode::kFailedPrecondition, "NodeProvisioningFailed",
@@ -177,15 +176,11 @@ class ClusterRunners {
 
   // NodeMode::kSimulated: there is no node to remove, so queued removals are done at once.
   Status SimulateRemovals(store::Store& store, const std::string& owner_id) {
-    auto rows = store.List(kNodeRemovalKind, kNodeRemovalRoot);
+    auto rows = RemovalsOf(store, owner_id);
     if (!rows) return rows.error();
-    const std::string owner = store::IdKey(owner_id);
     std::vector<store::Mutation> done;
-    for (const auto& row : *rows) {
-      const std::string row_owner = store::IdKey(json::parse(row.body).at("owner").as_string());
-      if (row_owner == owner || row_owner.starts_with(owner + "/"))
-        done.push_back(store::Mutation::Delete(std::string(kNodeRemovalKind), row.id));
-    }
+    for (const auto& row : *rows)
+      done.push_back(store::Mutation::Delete(std::string(kNodeRemovalKind), row.id));
     if (done.empty()) return OkStatus();
     auto applied = store.Apply(done);
     if (!applied) return applied.error();

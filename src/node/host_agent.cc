@@ -62,16 +62,10 @@ void HostAgent::Log(const std::string& line) {
 }
 
 Status HostAgent::Run(const std::string& command, const std::string& what) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ExecInChild({"/bin/sh", "-c", command});
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return OkStatus();
+  const int status = RunToCompletion({"/bin/sh", "-c", command});
+  if (status == 0) return OkStatus();
   return MakeError(StatusCode::kUnavailable, "SshdCommandFailed",
-                   "'" + command + "' (" + what + ") failed with status " +
-                       std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+                   "'" + command + "' (" + what + ") failed with status " + std::to_string(status));
 }
 
 NodeStatus HostAgent::Reconcile(const DesiredNodeState& desired) {

@@ -26,18 +26,13 @@ Status EnsureLocalUser(const std::string& name) {
                          "' does not exist and only root can create it; run gangplank-node as "
                          "root or create the user");
   }
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ExecInChild(
-        {"/usr/sbin/useradd", "--create-home", "--shell", "/bin/bash", "--password", "*", name});
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  const int status = RunToCompletion(
+      {"/usr/sbin/useradd", "--create-home", "--shell", "/bin/bash", "--password", "*", name});
   // Another node may have created the same user a moment ago (useradd then exits 9).
   if (::getpwnam(name.c_str()) != nullptr) return OkStatus();
   return MakeError(StatusCode::kUnavailable, "AdminUserNotCreated",
                    "useradd could not create the admin user '" + name + "' (exit status " +
-                       std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+                       std::to_string(status) + ")");
 }
 
 NodeAgent::NodeAgent(NodeAgentOptions options)

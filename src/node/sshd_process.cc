@@ -22,54 +22,21 @@
 namespace gangplank::node {
 namespace fs = std::filesystem;
 
-namespace {
-
-// Runs argv and waits; returns the exit code and what it printed on stderr.
-std::pair<int, std::string> RunAndWait(const std::vector<std::string>& argv) {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return {-1, "pipe failed"};
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipe_fds[1], 2);
-    const int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ExecInChild(argv);
-  }
-  ::close(pipe_fds[1]);
-  std::string err;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0 && err.size() < 65536)
-    err.append(buffer, static_cast<std::size_t>(n));
-  ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err};
-}
-
-}  // namespace
-
 SshdProcess::SshdProcess(std::string sshd_path, NodeLayout layout)
     : sshd_path_(std::move(sshd_path)), layout_(std::move(layout)) {}
 
 SshdProcess::~SshdProcess() = default;
 
 Status SshdProcess::CheckConfig() const {
-  const auto [code, err] = RunAndWait({sshd_path_, "-t", "-f", layout_.sshd_config().string()});
-  if (code == 0) return OkStatus();
+  std::string err;
+  if (RunToCompletion({sshd_path_, "-t", "-f", layout_.sshd_config().string()}, &err) == 0)
+    return OkStatus();
   return MakeError(StatusCode::kFailedPrecondition, "SshdConfigRefused",
                    "sshd refuses the node's configuration: " + err.substr(0, 500));
 }
 
 pid_t SshdProcess::AdoptFromPidFile() const {
-  auto text = ReadFile(layout_.sshd_pid(), 64);
-  if (!text) return -1;
-  const pid_t pid = static_cast<pid_t>(std::atol(text->c_str()));
-  if (pid <= 1) return -1;
-  auto cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline", 1 << 16);
-  if (!cmdline || cmdline->find(layout_.sshd_config().string()) == std::string::npos) return -1;
-  return pid;
+  return LivePidFromFile(layout_.sshd_pid(), {layout_.sshd_config().string()});
 }
 
 bool SshdProcess::Running() {

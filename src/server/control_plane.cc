@@ -21,6 +21,7 @@
 #include "auth/token_service.h"
 #include "common/file_io.h"
 #include "common/paths.h"
+#include "common/process.h"
 #include "controller/node_controller.h"
 #include "controller/node_images.h"
 #include "controller/operations.h"
@@ -225,11 +226,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
         options.nodes_dir.empty() ? runtime::LocalProcessRuntime::DefaultNodesDir(data_dir).string()
                                   : options.nodes_dir;
     std::string agent = options.node_agent;
-    if (agent.empty()) {
-      std::error_code ec;
-      agent = (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "gangplank-node")
-                  .string();
-    }
+    if (agent.empty()) agent = ExecutableSibling("gangplank-node");
     if (::access(agent.c_str(), X_OK) != 0) {
       return Fail(err, MakeError(StatusCode::kFailedPrecondition, "NodeAgentMissing",
                                  "the node agent " + agent +
