@@ -12,7 +12,7 @@
 #include <iostream>
 
 #include "cli/arm_client.h"
-#include "cli/output.h"
+#include "cli/output_flags.h"
 #include "cli/ssh_key_flags.h"
 #include "common/file_io.h"
 #include "common/paths.h"
@@ -27,7 +27,8 @@ struct AksCommandState {
   std::string login_data_dir, login_server, login_client_id, login_client_secret, login_ca_file;
   std::string login_subscription;
   // shared
-  std::string group, name, pool, output = "json";
+  std::string group, name, pool;
+  OutputFlags output;
   bool no_wait = false;
   // create
   sshkey::SshKeyFlags key_flags;
@@ -47,8 +48,6 @@ struct AksCommandState {
 };
 
 namespace {
-
-constexpr const char* kOutputHelp = "Output format: json (default), table, tsv, yaml or none";
 
 // Asks on the terminal; without one (a script), the caller must pass --yes.
 bool Confirm(CliContext& context, const std::string& question) {
@@ -74,24 +73,39 @@ std::string ClusterPath(const ArmClient& client, const AksCommandState& state) {
          "/providers/Microsoft.ContainerService/managedClusters/" + state.name;
 }
 
+// A client for `config` that reports to standard error under --verbose and --debug.
+Result<ArmClient> Connect(CliContext& context, const CliConfig& config) {
+  auto client = ArmClient::Connect(config);
+  if (client && context.verbosity > 0) {
+    client->set_trace([&context](int level, const std::string& line) {
+      if (level <= context.verbosity)
+        context.err << (level == 1 ? "INFO: " : "DEBUG: ") << line << "\n";
+    });
+  }
+  return client;
+}
+
 Result<ArmClient> Client(CliContext& context) {
   auto config = LoadCliConfig(context);
   if (!config) return config.error();
-  return ArmClient::Connect(*config);
+  return Connect(context, *config);
 }
 
-int Print(CliContext& context, const json::value& value, const std::string& output) {
-  auto format = ParseOutputFormat(output);
-  if (!format) return Fail(context, format.error());
-  context.out << RenderOutput(value, *format);
-  return kExitOk;
+int Print(CliContext& context, const json::value& value, const OutputFlags& output) {
+  return PrintOutput(context, value, output);
 }
 
 // Waits for an operation, showing its progress on a terminal (quiet otherwise).
 Status WaitFor(CliContext& context, ArmClient& client, const std::string& operation,
                const std::string& what) {
   return client.Wait(operation, [&](int percent, const std::string& text) {
-    if (!context.interactive) return;
+    if (!context.interactive) {
+      // Scripts see nothing, unless they asked for --verbose: then one line per change.
+      if (context.verbosity > 0)
+        context.err << "INFO: " << what << ": " << percent << "%"
+                    << (text.empty() ? "" : " - " + text) << "\n";
+      return;
+    }
     context.err << "\r" << what << ": " << percent << "%" << (text.empty() ? "" : " - " + text)
                 << "\x1b[K" << std::flush;
   });
@@ -122,7 +136,7 @@ int RunLogin(AksCommandState& state, CliContext& context) {
     config = given;
   }
   if (!config) return Fail(context, config.error());
-  auto client = ArmClient::Connect(*config);
+  auto client = Connect(context, *config);
   if (!client) return Fail(context, client.error());
   // The login proves itself: a token, then the subscription it can see.
   auto subscriptions = client->Call("GET", "/subscriptions?api-version=2020-01-01");
@@ -285,6 +299,24 @@ Result<std::vector<std::string>> Pools(ArmClient& client, const AksCommandState&
   return pools;
 }
 
+// One node as `machine list` and `machine show -o table` print it.
+json::object MachineRow(const json::value& machine, const std::string& pool) {
+  const json::object& p = machine.at("properties").as_object();
+  const json::array& fingerprints = p.at("hostKeyFingerprints").as_array();
+  json::object row{{"name", machine.at("name")},
+                   {"pool", pool},
+                   {"address", p.at("network").at("ipAddresses").at(0).at("ip")},
+                   {"port", p.at("port")},
+                   {"state", p.at("state")},
+                   {"nodeImageVersion", p.at("nodeImageVersion")},
+                   {"latestModelApplied", p.at("latestModelApplied")},
+                   {"sshAccess", p.at("sshAccess")},
+                   {"hostKey", fingerprints.empty() ? json::value("") : fingerprints.at(0)},
+                   {"hostKeyFingerprints", fingerprints}};
+  if (const auto* health = p.if_contains("sshdHealth")) row["sshdHealth"] = *health;
+  return row;
+}
+
 int RunMachineList(AksCommandState& state, CliContext& context) {
   auto client = Client(context);
   if (!client) return Fail(context, client.error());
@@ -294,20 +326,22 @@ int RunMachineList(AksCommandState& state, CliContext& context) {
   for (const auto& pool : *pools) {
     auto machines = Machines(*client, state, pool);
     if (!machines) return Fail(context, machines.error());
-    for (const auto& machine : *machines) {
-      const json::object& p = machine.at("properties").as_object();
-      json::array fingerprints = p.at("hostKeyFingerprints").as_array();
-      rows.push_back(
-          json::object{{"name", machine.at("name")},
-                       {"pool", pool},
-                       {"address", p.at("network").at("ipAddresses").at(0).at("ip")},
-                       {"state", p.at("state")},
-                       {"nodeImageVersion", p.at("nodeImageVersion")},
-                       {"latestModelApplied", p.at("latestModelApplied")},
-                       {"hostKey", fingerprints.empty() ? json::value("") : fingerprints.at(0)}});
-    }
+    for (const auto& machine : *machines) rows.push_back(MachineRow(machine, pool));
   }
   return Print(context, rows, state.output);
+}
+
+// The whole machine in JSON (as az prints it); its row in table and tsv.
+int RunMachineShow(AksCommandState& state, CliContext& context) {
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  auto machine = client->Call("GET", ClusterPath(*client, state) + "/agentPools/" + state.pool +
+                                         "/machines/" + state.node + Query());
+  if (!machine) return Fail(context, machine.error());
+  const bool row = (state.output.output == "table" || state.output.output == "tsv") &&
+                   state.output.query.empty();
+  return Print(context, row ? json::value(MachineRow(machine->body, state.pool)) : machine->body,
+               state.output);
 }
 
 // The private key in ~/.ssh whose .pub is one of the cluster's keys ("the right key"), if any.
@@ -507,7 +541,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   create->add_option("--ssh-access", state->ssh_access, "localuser (default) or disabled")
       ->check(CLI::IsMember({"localuser", "disabled"}, CLI::ignore_case));
   create->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
-  create->add_option("-o,--output", state->output, kOutputHelp);
+  AddOutputFlags(*create, state->output);
   create->callback([state, &context, &exit_code] { exit_code = RunCreate(*state, context); });
 
   CLI::App* update = aks->add_subcommand(
@@ -519,12 +553,12 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   update->add_option("--ssh-key-value", state->key_flags.ssh_key_value,
                      "The new public key: a path or the key itself");
   update->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
-  update->add_option("-o,--output", state->output, kOutputHelp);
+  AddOutputFlags(*update, state->output);
   update->callback([state, &context, &exit_code] { exit_code = RunUpdate(*state, context); });
 
   CLI::App* show = aks->add_subcommand("show", "Show a cluster.");
   AddResourceFlags(show, *state);
-  show->add_option("-o,--output", state->output, kOutputHelp);
+  AddOutputFlags(*show, state->output);
   show->callback([state, &context, &exit_code] { exit_code = RunShow(*state, context); });
 
   CLI::App* nodepool = aks->add_subcommand("nodepool", "Node pools.");
@@ -540,7 +574,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   upgrade->add_flag("--node-image-only", state->node_image_only, "Reimage (the only upgrade here)");
   upgrade->add_option("--max-surge", state->max_surge, "Nodes at a time: a count or N%");
   upgrade->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
-  upgrade->add_option("-o,--output", state->output, kOutputHelp);
+  AddOutputFlags(*upgrade, state->output);
   upgrade->callback(
       [state, &context, &exit_code] { exit_code = RunNodepoolUpgrade(*state, context); });
 
@@ -552,8 +586,20 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   list->add_option("-g,--resource-group", state->group, "Resource group")->required();
   list->add_option("--cluster-name", state->name, "Cluster name")->required();
   list->add_option("--nodepool-name", state->pool, "Only this pool");
-  list->add_option("-o,--output", state->output, kOutputHelp);
+  AddOutputFlags(*list, state->output);
   list->callback([state, &context, &exit_code] { exit_code = RunMachineList(*state, context); });
+  CLI::App* show_machine = machine->add_subcommand(
+      "show",
+      "One node: its state, address, port, model and image, SSH access, sshd health and host "
+      "keys.\n\nExample:\n  gangplank aks machine show -g rg1 --cluster-name c1 --nodepool-name "
+      "nodepool1 --machine-name aks-nodepool1-12345678-vmss000000 -o table");
+  show_machine->add_option("-g,--resource-group", state->group, "Resource group")->required();
+  show_machine->add_option("--cluster-name", state->name, "Cluster name")->required();
+  show_machine->add_option("--nodepool-name", state->pool, "Pool of the node")->required();
+  show_machine->add_option("--machine-name", state->node, "Node name")->required();
+  AddOutputFlags(*show_machine, state->output);
+  show_machine->callback(
+      [state, &context, &exit_code] { exit_code = RunMachineShow(*state, context); });
 
   CLI::App* ssh = aks->add_subcommand(
       "ssh",
@@ -571,7 +617,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   ssh->callback([state, &context, &exit_code] { exit_code = RunSsh(*state, context); });
 
   const auto output_and_wait = [&state](CLI::App* command, bool wait) {
-    command->add_option("-o,--output", state->output, kOutputHelp);
+    AddOutputFlags(*command, state->output);
     if (wait) command->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
   };
   const auto pool_flags = [&state](CLI::App* command, bool pool) {
@@ -737,7 +783,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   logs->add_option("--node", state->node, "Node name")->required();
   output_and_wait(logs, false);
   logs->callback([state, &context, &exit_code] {
-    if (state->output == "json") {
+    if (state->output.output == "json" || !state->output.query.empty()) {
       exit_code = RunGet(
           context, *state,
           PoolPathFor(context, *state) + "/machines/" + state->node + "/logs" + Query(), false);

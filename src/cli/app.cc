@@ -2,9 +2,12 @@
 #include "cli/app.h"
 
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
 #include <memory>
 
 #include "cli/aks_command.h"
+#include "cli/command_line_check.h"
 #include "cli/local_command.h"
 #include "cli/ssh_key_command.h"
 
@@ -14,17 +17,46 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
   CLI::App app{"Gangplank: AKS-compatible node pools and SSH access to their nodes.", "gangplank"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "gangplank 0.1.0");
+  app.failure_message([](const CLI::App* command, const CLI::Error& error) {
+    // The error is raised at the root; its help is that of the deepest command given.
+    std::string path = command->get_name();
+    for (const CLI::App* at = command; !at->get_subcommands().empty();) {
+      at = at->get_subcommands().front();
+      path += " " + at->get_name();
+    }
+    return "error: " + std::string(error.what()) + "\nSee `" + path + " --help`.\n";
+  });
+  // Global flags: accepted anywhere on the line, since every subcommand falls through to here.
+  app.fallthrough();
+  app.add_flag_callback(
+      "--verbose", [&context] { context.verbosity = std::max(context.verbosity, 1); },
+      "Print each request, the operation's progress and the time taken");
+  app.add_flag_callback(
+      "--debug", [&context] { context.verbosity = 2; },
+      "Also print headers and bodies (never tokens or secrets)");
+  const auto started = std::chrono::steady_clock::now();
   int exit_code = kExitOk;
   auto ssh_key = RegisterSshKeyCommands(app, context, exit_code);
   auto aks = RegisterAksCommands(app, context, exit_code);
   auto local = RegisterLocalCommands(app, context, exit_code, [&context](const std::string& dir) {
     return LoginToDataDir(context, dir);
   });
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  if (Status checked = CheckCommandLine(app, args); !checked.ok()) {
+    context.err << "error: " << checked.error().message << "\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     const int code = app.exit(error, context.out, context.err);
     return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (context.verbosity > 0) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.3f", took.count());
+    context.err << "INFO: Command ran in " << seconds << " seconds (exit " << exit_code << ")\n";
   }
   return exit_code;
 }

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 namespace gangplank::cli {
@@ -48,6 +49,32 @@ Error ArmError(int status, const std::string& body) {
   return MakeError(kind, code, "(" + code + ") " + message);
 }
 
+double MillisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string Milliseconds(double ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f ms", ms);
+  return text;
+}
+
+std::string HeaderLines(const std::map<std::string, std::string>& headers) {
+  std::string out;
+  for (const auto& [name, value] : headers) {
+    const bool secret = name == "Authorization" || name == "authorization";
+    out += "\n    " + name + ": " + (secret ? "Bearer <redacted>" : value);
+  }
+  return out;
+}
+
+// Bodies are shown whole up to 8 KiB: enough for any cluster, short enough for a terminal.
+std::string BodyText(const std::string& body) {
+  constexpr std::size_t kShown = 8 * 1024;
+  if (body.size() <= kShown) return body;
+  return body.substr(0, kShown) + "… (" + std::to_string(body.size()) + " bytes)";
+}
+
 }  // namespace
 
 ArmClient::ArmClient(CliConfig config, std::unique_ptr<net::HttpClient> http)
@@ -64,9 +91,17 @@ Status ArmClient::FetchToken() {
       "grant_type=client_credentials&client_id=" + FormEncode(config_.client_id) +
       "&client_secret=" + FormEncode(config_.client_secret) +
       "&scope=" + FormEncode(config_.server + "/.default");
-  auto reply = http_->Send("POST", "/" + config_.tenant + "/oauth2/v2.0/token", form,
+  const std::string token_path = "/" + config_.tenant + "/oauth2/v2.0/token";
+  const auto started = std::chrono::steady_clock::now();
+  auto reply = http_->Send("POST", token_path, form,
                            {{"Content-Type", "application/x-www-form-urlencoded"}});
   if (!reply) return reply.error();
+  if (trace_) {
+    trace_(1, "POST " + token_path + " -> " + std::to_string(reply->status) + " (" +
+                  Milliseconds(MillisecondsSince(started)) + ")");
+    trace_(2, "  request: client credentials for client_id " + config_.client_id +
+                  " (the secret and the token in the reply are not shown)");
+  }
   if (reply->status != 200) {
     Error error = ArmError(reply->status, reply->body);
     error.message =
@@ -93,8 +128,18 @@ Result<ArmReply> ArmClient::Call(const std::string& method, const std::string& p
     }
     std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token_}};
     if (body) headers["Content-Type"] = "application/json";
-    auto reply = http_->Send(method, path, body ? json::serialize(*body) : "", headers);
+    const std::string sent = body ? json::serialize(*body) : "";
+    const auto started = std::chrono::steady_clock::now();
+    auto reply = http_->Send(method, path, sent, headers);
     if (!reply) return reply.error();
+    if (trace_) {
+      trace_(1, method + " " + path + " -> " + std::to_string(reply->status) + " (" +
+                    Milliseconds(MillisecondsSince(started)) + ")");
+      trace_(2, "  request headers:" + HeaderLines(headers));
+      if (!sent.empty()) trace_(2, "  request body: " + BodyText(sent));
+      trace_(2, "  response headers:" + HeaderLines(reply->headers));
+      if (!reply->body.empty()) trace_(2, "  response body: " + BodyText(reply->body));
+    }
     if (reply->status == 401 && attempt == 0) {  // expired: one new token, one more try
       token_.clear();
       continue;

@@ -35,6 +35,11 @@ class ArmClient {
   Status Wait(const std::string& operation_path,
               const std::function<void(int percent, const std::string& text)>& progress);
 
+  // Hears what the client does: level 1 one line per request, level 2 also headers and bodies.
+  // Tokens and the client secret never reach it.
+  using Trace = std::function<void(int level, const std::string& line)>;
+  void set_trace(Trace trace) { trace_ = std::move(trace); }
+
   const CliConfig& config() const { return config_; }
   std::string SubscriptionPath() const { return "/subscriptions/" + config_.subscription_id; }
 
@@ -44,6 +49,7 @@ class ArmClient {
   CliConfig config_;
   std::unique_ptr<net::HttpClient> http_;
   std::string token_;
+  Trace trace_;
 };
 
 }  // namespace gangplank::cli

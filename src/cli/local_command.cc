@@ -15,7 +15,7 @@
 
 #include "cli/arm_client.h"
 #include "cli/cli_config.h"
-#include "cli/output.h"
+#include "cli/output_flags.h"
 #include "common/file_io.h"
 #include "common/paths.h"
 #include "common/process.h"
@@ -29,7 +29,7 @@ namespace json = boost::json;
 struct LocalCommandState {
   std::string data_dir;
   std::string listen = "127.0.0.1:8443";
-  std::string output = "json";
+  OutputFlags output;
 };
 
 namespace {
@@ -163,10 +163,9 @@ int RunStatus(LocalCommandState& state, CliContext& context) {
   json::object status{{"dataDir", data_dir}, {"running", pid > 0 && Healthy(data_dir)}};
   if (pid > 0) status["pid"] = pid;
   if (auto config = ConfigFromDataDir(data_dir)) status["server"] = config->server;
-  auto format = ParseOutputFormat(state.output);
-  if (!format) return Fail(context, format.error().message);
-  context.out << RenderOutput(status, *format);
-  return pid > 0 ? kExitOk : 3;  // 3: not running, for scripts
+  if (const int printed = PrintOutput(context, status, state.output); printed != kExitOk)
+    return printed;
+  return pid > 0 ? kExitOk : kExitNotRunning;
 }
 
 }  // namespace
@@ -194,7 +193,7 @@ std::shared_ptr<LocalCommandState> RegisterLocalCommands(CLI::App& app, CliConte
   CLI::App* status = local->add_subcommand(
       "status", "Whether gangplankd runs (exit 0) or not (exit 3), its pid and server.");
   data_dir(status);
-  status->add_option("-o,--output", state->output, "json (default), table, tsv, yaml or none");
+  AddOutputFlags(*status, state->output);
   status->callback([state, &context, &exit_code] { exit_code = RunStatus(*state, context); });
   return state;
 }

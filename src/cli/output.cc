@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <cstdlib>
 #include <vector>
 
@@ -12,6 +13,32 @@
 
 namespace gangplank::cli {
 namespace json = boost::json;
+
+std::string CompactJson(const json::value& value) {
+  if (value.is_double()) {
+    // Shortest round-trip digits, as Python prints them (3.5, not 3.5E0; 2.0, not 2E0).
+    char buffer[64];
+    const auto [end, ec] = std::to_chars(std::begin(buffer), std::end(buffer), value.get_double());
+    std::string text(buffer, ec == std::errc() ? end : buffer);
+    if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
+    return text;
+  }
+  if (const auto* array = value.if_array()) {
+    std::string out = "[";
+    for (const auto& element : *array) out += (out.size() > 1 ? "," : "") + CompactJson(element);
+    return out + "]";
+  }
+  if (const auto* object = value.if_object()) {
+    std::string out = "{";
+    for (const auto& [key, member] : *object) {
+      out += (out.size() > 1 ? "," : "") + json::serialize(json::string(key)) + ":" +
+             CompactJson(member);
+    }
+    return out + "}";
+  }
+  return json::serialize(value);
+}
+
 namespace {
 
 void RenderJson(const json::value& value, std::string& out, int indent) {
@@ -48,7 +75,7 @@ void RenderJson(const json::value& value, std::string& out, int indent) {
     }
     out += "\n" + close_pad + "]";
   } else {
-    out += json::serialize(value);
+    out += CompactJson(value);
   }
 }
 
@@ -78,7 +105,7 @@ std::string CellText(std::string_view text, bool escape_tabs) {
 std::string ScalarText(const json::value& value) {
   if (value.is_string()) return std::string(value.get_string());
   if (value.is_null()) return "";
-  return json::serialize(value);
+  return CompactJson(value);
 }
 
 // "fingerprintSha256" → "FingerprintSha256", as az titles its table columns.
@@ -89,38 +116,51 @@ std::string ColumnTitle(std::string_view key) {
   return title;
 }
 
-std::vector<const json::object*> Rows(const json::value& value) {
-  std::vector<const json::object*> rows;
-  if (const auto* object = value.if_object()) rows.push_back(object);
-  if (const auto* array = value.if_array()) {
-    for (const auto& element : *array) {
-      if (const auto* object = element.if_object()) rows.push_back(object);
+// Table and TSV rows, as az makes them: an object is a row; in a list, an object is a row, a
+// scalar a one-cell row ("Result"), and a list (a multiselect like [name, count]) a row of
+// Column1, Column2, ….
+std::vector<json::object> Rows(const json::value& value) {
+  std::vector<json::object> rows;
+  const auto add = [&rows](const json::value& element) {
+    if (const auto* object = element.if_object()) {
+      rows.push_back(*object);
+    } else if (const auto* cells = element.if_array()) {
+      json::object row;
+      for (std::size_t i = 0; i < cells->size(); ++i)
+        row["Column" + std::to_string(i + 1)] = (*cells)[i];
+      rows.push_back(std::move(row));
+    } else {
+      rows.push_back(json::object{{"Result", element}});
     }
+  };
+  if (const auto* array = value.if_array()) {
+    for (const auto& element : *array) add(element);
+  } else {
+    add(value);
   }
   return rows;
 }
 
-std::vector<std::string> Columns(const std::vector<const json::object*>& rows) {
+std::vector<std::string> Columns(const std::vector<json::object>& rows) {
   std::vector<std::string> columns;
   if (rows.empty()) return columns;
-  for (const auto& [key, member] : *rows.front()) {
+  for (const auto& [key, member] : rows.front()) {
     if (IsScalar(member)) columns.emplace_back(key);
   }
   return columns;
 }
 
 std::string RenderTable(const json::value& value) {
-  if (IsScalar(value)) return ScalarText(value) + "\n";
   const auto rows = Rows(value);
   const auto columns = Columns(rows);
   if (columns.empty()) return "";
   std::vector<std::size_t> widths;
   for (const auto& column : columns) widths.push_back(ColumnTitle(column).size());
   std::vector<std::vector<std::string>> cells;
-  for (const auto* row : rows) {
+  for (const auto& row : rows) {
     auto& line = cells.emplace_back();
     for (std::size_t i = 0; i < columns.size(); ++i) {
-      const auto* member = row->if_contains(columns[i]);
+      const auto* member = row.if_contains(columns[i]);
       line.push_back(member && IsScalar(*member) ? CellText(ScalarText(*member), false) : "");
       widths[i] = std::max(widths[i], line.back().size());
     }
@@ -150,9 +190,9 @@ std::string RenderTable(const json::value& value) {
 std::string RenderTsv(const json::value& value) {
   if (IsScalar(value)) return ScalarText(value) + "\n";
   std::string out;
-  for (const auto* row : Rows(value)) {
+  for (const auto& row : Rows(value)) {
     bool first = true;
-    for (const auto& [key, member] : *row) {
+    for (const auto& [key, member] : row) {
       if (!IsScalar(member)) continue;
       if (!first) out.push_back('\t');
       first = false;
@@ -206,7 +246,7 @@ void EmitYaml(const json::value& value, YAML::Emitter& out) {
       out << YAML::Null;
       break;
     default:
-      out << json::serialize(value);
+      out << CompactJson(value);
       break;
   }
 }

@@ -15,6 +15,9 @@ Result<OutputFormat> ParseOutputFormat(std::string_view name);
 
 // json: indented like az; table: one row per object with a column per scalar field; tsv: the same
 // scalars, tab-separated, no header; yaml: block style; none: nothing. Ends with a newline.
+// One line of JSON with numbers as Python (and so az) prints them.
+std::string CompactJson(const boost::json::value& value);
+
 std::string RenderOutput(const boost::json::value& value, OutputFormat format);
 
 }  // namespace gangplank::cli

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "cli/output.h"
+#include "cli/output_flags.h"
 #include "common/file_io.h"
 #include "common/paths.h"
 #include "common/secure_buffer.h"
@@ -22,18 +23,16 @@ namespace json = boost::json;
 struct SshKeyCommandState {
   std::string show_input;
   std::string show_hash = "sha256";
-  std::string show_output = "json";
+  OutputFlags show_output;
 
   std::string generate_type = "rsa";
   int generate_bits = 0;
   std::string generate_file;
   std::optional<std::string> generate_comment;
-  std::string generate_output = "json";
+  OutputFlags generate_output;
 };
 
 namespace {
-
-constexpr const char* kOutputHelp = "Output format: json (default), table, tsv, yaml or none";
 
 int Fail(CliContext& context, const Error& error) {
   context.err << "error: " << error.message << "\n";
@@ -93,7 +92,8 @@ json::object KeyToJson(const sshkey::PublicKey& key, std::size_t line) {
 }
 
 int RunShow(const SshKeyCommandState& state, CliContext& context) {
-  const OutputFormat format = ParseOutputFormat(state.show_output).value();
+  // The table is ssh-keygen -l's own lines, unless a query reshapes the result.
+  const bool keygen_table = state.show_output.output == "table" && state.show_output.query.empty();
   const auto hash =
       state.show_hash == "md5" ? sshkey::FingerprintHash::kMd5 : sshkey::FingerprintHash::kSha256;
   auto input = ReadShowInput(state.show_input, context);
@@ -115,7 +115,7 @@ int RunShow(const SshKeyCommandState& state, CliContext& context) {
       }
       continue;
     }
-    if (format == OutputFormat::kTable) {
+    if (keygen_table) {
       table += sshkey::FingerprintLine(*entry.key, hash);
       table.push_back('\n');
     } else {
@@ -126,13 +126,14 @@ int RunShow(const SshKeyCommandState& state, CliContext& context) {
     context.err << "error: no key found: the input holds only comments or blank lines\n";
     return kExitFailure;
   }
-  if (format == OutputFormat::kTable) {
+  int printed = kExitOk;
+  if (keygen_table) {
     context.out << table;
   } else {
-    context.out << RenderOutput(keys, format);
+    printed = PrintOutput(context, keys, state.show_output);
   }
   context.out.flush();
-  return failures == 0 ? kExitOk : kExitFailure;
+  return failures == 0 ? printed : kExitFailure;
 }
 
 std::string DefaultComment() {
@@ -143,7 +144,6 @@ std::string DefaultComment() {
 }
 
 int RunGenerate(const SshKeyCommandState& state, CliContext& context) {
-  const OutputFormat format = ParseOutputFormat(state.generate_output).value();
   auto kind = sshkey::ParseKeyKind(state.generate_type);
   if (!kind) return Fail(context, kind.error());
   const std::string private_path =
@@ -173,8 +173,7 @@ int RunGenerate(const SshKeyCommandState& state, CliContext& context) {
       {"publicKeyFile", public_path},
       {"publicKey", pair->public_key.ToPublicKeyLine()},
   };
-  context.out << RenderOutput(result, format);
-  return kExitOk;
+  return PrintOutput(context, result, state.generate_output);
 }
 
 }  // namespace
@@ -199,8 +198,7 @@ std::shared_ptr<SshKeyCommandState> RegisterSshKeyCommands(CLI::App& app, CliCon
       ->required();
   show->add_option("-E,--fingerprint-hash", state->show_hash, "Fingerprint hash for table output")
       ->check(CLI::IsMember({"sha256", "md5"}));
-  show->add_option("-o,--output", state->show_output, kOutputHelp)
-      ->check(CLI::IsMember({"json", "table", "tsv", "yaml", "none"}));
+  AddOutputFlags(*show, state->show_output);
   show->callback([state, &context, &exit_code] { exit_code = RunShow(*state, context); });
 
   CLI::App* generate = group->add_subcommand(
@@ -218,8 +216,7 @@ std::shared_ptr<SshKeyCommandState> RegisterSshKeyCommands(CLI::App& app, CliCon
   generate->add_option("-f,--file", state->generate_file,
                        "Private key path (default ~/.ssh/id_<type>); the public key gets .pub");
   generate->add_option("-C,--comment", state->generate_comment, "Key comment (default user@host)");
-  generate->add_option("-o,--output", state->generate_output, kOutputHelp)
-      ->check(CLI::IsMember({"json", "table", "tsv", "yaml", "none"}));
+  AddOutputFlags(*generate, state->generate_output);
   generate->callback([state, &context, &exit_code] { exit_code = RunGenerate(*state, context); });
   return state;
 }

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "runtime/local_process_runtime.h"
@@ -121,6 +122,21 @@ TEST_F(AksCliTest, KeyRulesOfTheSeedPageAndNothingCreatedOnAKeyError) {
   EXPECT_NE(generated.err.find(home_.Join(".ssh/id_rsa")), std::string::npos) << generated.err;
   EXPECT_EQ(testing::FileMode(home_.Join(".ssh/id_rsa")), 0600u);
   EXPECT_EQ(testing::FileMode(home_.Join(".ssh/id_rsa.pub")), 0644u);
+  std::string generated_key = testing::ReadTestFile(home_.Join(".ssh/id_rsa.pub"));
+  // Again: the existing pair is reused, not replaced.
+  auto reused = Gangplank(
+      {"aks", "create", "-g", "rg1", "-n", "c5", "-c", "1", "--generate-ssh-keys", "-o", "none"});
+  ASSERT_EQ(reused.exit_code, 0) << reused.err;
+  EXPECT_EQ(testing::ReadTestFile(home_.Join(".ssh/id_rsa.pub")), generated_key);
+  // A lone private key: its public half is derived (and written), not a new pair made.
+  std::filesystem::remove(home_.Join(".ssh/id_rsa.pub"));
+  auto derived = Gangplank({"aks", "create", "-g", "rg1", "-n", "c6", "-c", "1",
+                            "--generate-ssh-keys", "--query",
+                            "properties.linuxProfile.ssh.publicKeys[0].keyData", "-o", "tsv"});
+  ASSERT_EQ(derived.exit_code, 0) << derived.err;
+  EXPECT_EQ(derived.out.substr(0, derived.out.rfind(' ')),
+            generated_key.substr(0, generated_key.rfind(' ')));
+  EXPECT_EQ(testing::FileMode(home_.Join(".ssh/id_rsa.pub")), 0644u);
   // The default key is used when no flag is given, now that it exists.
   auto by_default = Gangplank({"aks", "create", "-g", "rg1", "-n", "c2", "-c", "1", "-o", "json"});
   ASSERT_EQ(by_default.exit_code, 0) << by_default.err;
@@ -228,6 +244,70 @@ TEST_F(AksCliTest, GroupsPoolsScaleLogsAndDeletesWithConfirmation) {
   // A typo gets a usage error (exit 2), not a crash.
   EXPECT_EQ(Gangplank({"aks", "scale", "-g", "rg2", "-n", "c1"}).exit_code, 2);
   EXPECT_EQ(Gangplank({"aks", "sacle"}).exit_code, 2);
+}
+
+TEST_F(AksCliTest, QueryVerboseDebugDidYouMeanAndMachineShow) {
+  ASSERT_EQ(Gangplank({"aks", "create", "-g", "rg1", "-n", "c1", "-c", "2", "--no-ssh-key", "-o",
+                       "none"})
+                .exit_code,
+            0);
+  // --query: the JMESPath az users already write.
+  auto count = Gangplank({"aks", "show", "-g", "rg1", "-n", "c1", "--query",
+                          "properties.agentPoolProfiles[0].count", "-o", "tsv"});
+  EXPECT_EQ(count.out, "2\n") << count.err;
+  auto current = Gangplank({"aks", "machine", "list", "-g", "rg1", "--cluster-name", "c1",
+                            "--query", "[?latestModelApplied].name", "-o", "tsv"});
+  EXPECT_EQ(std::count(current.out.begin(), current.out.end(), '\n'), 2) << current.out;
+  auto table = Gangplank({"aks", "nodepool", "list", "-g", "rg1", "--cluster-name", "c1", "--query",
+                          "[].{Name:name, Count:count}", "-o", "table"});
+  EXPECT_NE(table.out.find("nodepool1"), std::string::npos) << table.out;
+  auto bad_query = Gangplank({"aks", "show", "-g", "rg1", "-n", "c1", "--query", "[?name=='c1'"});
+  EXPECT_EQ(bad_query.exit_code, 2);
+  EXPECT_NE(bad_query.err.find("column"), std::string::npos) << bad_query.err;
+
+  // machine show: the whole machine in JSON, its row in a table.
+  const std::string name =
+      Gangplank({"aks", "machine", "list", "-g", "rg1", "--cluster-name", "c1", "--query",
+                 "[0].name", "-o", "tsv"})
+          .out;
+  ASSERT_FALSE(name.empty());
+  const std::vector<std::string> show = {"aks", "machine", "show", "-g", "rg1", "--cluster-name",
+                                         "c1", "--nodepool-name", "nodepool1", "--machine-name",
+                                         name.substr(0, name.size() - 1)};
+  auto shown = Gangplank(show);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const json::value machine = json::parse(shown.out);
+  EXPECT_EQ(machine.at("name"), json::value(name.substr(0, name.size() - 1)));
+  EXPECT_FALSE(machine.at("properties").at("hostKeys").as_array().empty());
+  auto show_table = show;
+  show_table.insert(show_table.end(), {"-o", "table"});
+  auto row = Gangplank(show_table);
+  EXPECT_NE(row.out.find(std::string(
+                machine.at("properties").at("network").at("ipAddresses").at(0).at("ip").as_string())),
+            std::string::npos)
+      << row.out;
+
+  // --verbose: a line per request and the time; --debug: headers and bodies, never secrets.
+  auto verbose = Gangplank({"aks", "show", "-g", "rg1", "-n", "c1", "-o", "none", "--verbose"});
+  EXPECT_NE(verbose.err.find("INFO: GET /subscriptions/"), std::string::npos) << verbose.err;
+  EXPECT_NE(verbose.err.find("Command ran in"), std::string::npos);
+  auto debug = Gangplank({"--debug", "aks", "show", "-g", "rg1", "-n", "c1", "-o", "none"});
+  EXPECT_NE(debug.err.find("DEBUG:   response body: {"), std::string::npos) << debug.err;
+  EXPECT_NE(debug.err.find("Bearer <redacted>"), std::string::npos);
+  const std::string secret(json::parse(testing::ReadTestFile(dir_.Join("data/credentials.json")))
+                               .at("clientSecret")
+                               .as_string());
+  EXPECT_EQ(debug.err.find(secret), std::string::npos);
+  EXPECT_EQ(debug.err.find("access_token"), std::string::npos);
+
+  // Typos: "did you mean", exit 2, nothing sent.
+  auto flag = Gangplank({"aks", "create", "-g", "rg1", "-n", "c9", "--ssh-key-vale", "x"});
+  EXPECT_EQ(flag.exit_code, 2);
+  EXPECT_NE(flag.err.find("Did you mean --ssh-key-value?"), std::string::npos) << flag.err;
+  EXPECT_FALSE(ClusterExists("c9"));
+  auto command = Gangplank({"aks", "nodepool", "lsit", "-g", "rg1", "--cluster-name", "c1"});
+  EXPECT_EQ(command.exit_code, 2);
+  EXPECT_NE(command.err.find("Did you mean list?"), std::string::npos) << command.err;
 }
 
 TEST(LocalCliTest, UpStatusDownStartsAndStopsABackgroundControlPlane) {

@@ -33,6 +33,18 @@ TEST(OutputTest, TsvHasNoHeader) {
   EXPECT_EQ(RenderOutput(kRows, OutputFormat::kTsv), "pool1\t3\nlonger-name\t12\n");
 }
 
+TEST(OutputTest, ScalarsAndListsOfQueryResultsAreRowsAsInAz) {
+  const json::value names = json::parse(R"(["pool1", "tools"])");
+  EXPECT_EQ(RenderOutput(names, OutputFormat::kTsv), "pool1\ntools\n");
+  EXPECT_EQ(RenderOutput(names, OutputFormat::kTable), "Result\n------\npool1\ntools\n");
+  const json::value pairs = json::parse(R"([["pool1", 3], ["tools", 1.5]])");
+  EXPECT_EQ(RenderOutput(pairs, OutputFormat::kTsv), "pool1\t3\ntools\t1.5\n");
+  EXPECT_EQ(RenderOutput(pairs, OutputFormat::kTable),
+            "Column1  Column2\n-------  -------\npool1    3\ntools    1.5\n");
+  EXPECT_EQ(RenderOutput(json::value(2.0), OutputFormat::kJson), "2.0\n");
+  EXPECT_EQ(RenderOutput(json::value("c1"), OutputFormat::kTable), "Result\n------\nc1\n");
+}
+
 TEST(OutputTest, YamlQuotesWhatNeedsQuoting) {
   const std::string yaml =
       RenderOutput(json::object{{"comment", "a: b"}, {"n", 2}}, OutputFormat::kYaml);

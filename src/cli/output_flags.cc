@@ -1,0 +1,43 @@
+// Output flags shared by every printing command.
+#include "cli/output_flags.h"
+
+#include "cli/output.h"
+#include "cli/query.h"
+
+namespace gangplank::cli {
+
+void AddOutputFlags(CLI::App& command, OutputFlags& flags) {
+  command.add_option("-o,--output", flags.output, "Output format: json (default), table, tsv, yaml or none")
+      ->check(CLI::IsMember({"json", "table", "tsv", "yaml", "none"}));
+  command
+      .add_option("--query", flags.query,
+                  "JMESPath query, as az's: e.g. \"[].{name:name, count:count}\" or "
+                  "\"[?latestModelApplied==`false`].name\"")
+      ->check(CLI::Validator(
+          [](const std::string& expression) {
+            Status valid = ValidateQuery(expression);
+            if (valid.ok()) return std::string();
+            // CLI11 names the option itself.
+            const std::string& message = valid.error().message;
+            return message.starts_with("--query: ") ? message.substr(9) : message;
+          },
+          "JMESPATH"));
+}
+
+int PrintOutput(CliContext& context, const boost::json::value& value, const OutputFlags& flags) {
+  const auto parsed = ParseOutputFormat(flags.output);  // checked at parse time
+  const OutputFormat format = parsed ? *parsed : OutputFormat::kJson;
+  if (flags.query.empty()) {
+    context.out << RenderOutput(value, format);
+    return kExitOk;
+  }
+  auto selected = ApplyQuery(value, flags.query);
+  if (!selected) {
+    context.err << "error: " << selected.error().message << "\n";
+    return kExitFailure;
+  }
+  context.out << RenderOutput(*selected, format);
+  return kExitOk;
+}
+
+}  // namespace gangplank::cli

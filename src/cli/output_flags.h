@@ -1,0 +1,24 @@
+// `-o/--output` and `--query` on every command that prints a result, checked before it runs.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <boost/json/value.hpp>
+#include <string>
+
+#include "cli/cli_context.h"
+
+namespace gangplank::cli {
+
+struct OutputFlags {
+  std::string output = "json";
+  std::string query;  // JMESPath; empty: the whole result
+};
+
+// Both options are validated at parse time, so a typo fails before anything is sent.
+void AddOutputFlags(CLI::App& command, OutputFlags& flags);
+
+// Applies --query, renders in --output, writes to context.out. kExitFailure when the query
+// cannot be evaluated against this result (a function given the wrong kind of value).
+int PrintOutput(CliContext& context, const boost::json::value& value, const OutputFlags& flags);
+
+}  // namespace gangplank::cli

@@ -1,0 +1,67 @@
+// "Did you mean": suggestions and the command-line walk over a small command tree.
+#include "cli/command_line_check.h"
+
+#include <gtest/gtest.h>
+
+namespace gangplank::cli {
+namespace {
+
+TEST(ClosestNamesTest, TyposPrefixesAndNothingFarAway) {
+  const std::vector<std::string> commands = {"create", "delete", "list", "show", "update"};
+  EXPECT_EQ(ClosestNames("crate", commands), std::vector<std::string>{"create"});
+  EXPECT_EQ(ClosestNames("craete", commands), std::vector<std::string>{"create"});  // a swap
+  EXPECT_EQ(ClosestNames("lsit", commands), std::vector<std::string>{"list"});
+  EXPECT_EQ(ClosestNames("upd", commands), std::vector<std::string>{"update"});  // a prefix
+  EXPECT_TRUE(ClosestNames("frobnicate", commands).empty());
+  EXPECT_EQ(ClosestNames("--max-surg", {"--max-surge", "--mode", "--name"}),
+            std::vector<std::string>{"--max-surge"});
+}
+
+class CommandLineCheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    app_.fallthrough();
+    app_.add_flag("--debug");
+    CLI::App* aks = app_.add_subcommand("aks");
+    aks->require_subcommand(1);
+    CLI::App* create = aks->add_subcommand("create");
+    create->add_option("-g,--resource-group");
+    create->add_option("--ssh-key-value");
+    create->add_flag("--no-wait");
+    CLI::App* ssh = aks->add_subcommand("ssh");
+    ssh->add_option("command");
+  }
+  Status Check(std::vector<std::string> args) { return CheckCommandLine(app_, args); }
+  CLI::App app_{"test", "gangplank"};
+};
+
+TEST_F(CommandLineCheckTest, KnownLinesPass) {
+  EXPECT_TRUE(Check({"aks", "create", "-g", "rg", "--ssh-key-value", "--weird-value"}).ok());
+  EXPECT_TRUE(Check({"aks", "create", "--ssh-key-value=x", "--no-wait", "--debug"}).ok());
+  const Status ssh = Check({"--debug", "aks", "ssh", "--", "ls", "--color"});
+  EXPECT_TRUE(ssh.ok()) << ssh.error().message;
+  EXPECT_TRUE(Check({"aks", "--help"}).ok());
+  // Values that start with dashes are not flags (and, being maybe secret, never echoed).
+  EXPECT_TRUE(Check({"aks", "ssh", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn"}).ok());
+  EXPECT_TRUE(Check({"aks", "ssh", "-1"}).ok());
+}
+
+TEST_F(CommandLineCheckTest, UnknownWordsAreNamedWithSuggestions) {
+  const Status flag = Check({"aks", "create", "--ssh-key-vaule", "x"});
+  ASSERT_FALSE(flag.ok());
+  EXPECT_NE(flag.error().message.find("`gangplank aks create` has no flag --ssh-key-vaule"),
+            std::string::npos)
+      << flag.error().message;
+  EXPECT_NE(flag.error().message.find("Did you mean --ssh-key-value?"), std::string::npos);
+  const Status command = Check({"aks", "crate"});
+  ASSERT_FALSE(command.ok());
+  EXPECT_NE(command.error().message.find("Did you mean create?"), std::string::npos);
+  EXPECT_NE(command.error().message.find("Its commands: create, ssh"), std::string::npos);
+  const Status group = Check({"aks"});
+  ASSERT_FALSE(group.ok());
+  EXPECT_NE(group.error().message.find("`gangplank aks` needs a command: create, ssh"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace gangplank::cli
