@@ -556,7 +556,11 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   AddOutputFlags(*update, state->output);
   update->callback([state, &context, &exit_code] { exit_code = RunUpdate(*state, context); });
 
-  CLI::App* show = aks->add_subcommand("show", "Show a cluster.");
+  CLI::App* show = aks->add_subcommand(
+      "show",
+      "Show a cluster.\n\nExamples:\n  gangplank aks show -g rg1 -n c1\n"
+      "  gangplank aks show -g rg1 -n c1 --query properties.linuxProfile.ssh.publicKeys[0].keyData "
+      "-o tsv");
   AddResourceFlags(show, *state);
   AddOutputFlags(*show, state->output);
   show->callback([state, &context, &exit_code] { exit_code = RunShow(*state, context); });
@@ -582,7 +586,10 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   machine->require_subcommand(1);
   CLI::App* list = machine->add_subcommand(
       "list",
-      "Every node: address, state, image, whether the latest SSH key is applied, host key.");
+      "Every node: address, state, image, whether the latest SSH key is applied, host key.\n\n"
+      "Examples:\n  gangplank aks machine list -g rg1 --cluster-name c1 -o table\n"
+      "  gangplank aks machine list -g rg1 --cluster-name c1 --query "
+      "\"[?!latestModelApplied].name\" -o tsv");
   list->add_option("-g,--resource-group", state->group, "Resource group")->required();
   list->add_option("--cluster-name", state->name, "Cluster name")->required();
   list->add_option("--nodepool-name", state->pool, "Only this pool");
@@ -627,7 +634,10 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   };
 
   // aks list / delete / scale
-  CLI::App* list_clusters = aks->add_subcommand("list", "List clusters (of a resource group).");
+  CLI::App* list_clusters = aks->add_subcommand(
+      "list",
+      "List clusters (of a resource group).\n\nExamples:\n  gangplank aks list -o table\n"
+      "  gangplank aks list -g rg1 --query [].name -o tsv");
   list_clusters->add_option("-g,--resource-group", state->group, "Resource group (default: all)");
   output_and_wait(list_clusters, false);
   list_clusters->callback([state, &context, &exit_code] {
@@ -640,7 +650,9 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
                scope + "/providers/Microsoft.ContainerService/managedClusters" + Query(), true);
   });
   CLI::App* delete_cluster =
-      aks->add_subcommand("delete", "Delete a cluster and every node of it.");
+      aks->add_subcommand("delete",
+                          "Delete a cluster and every node of it (asks; --yes in scripts).\n\n"
+                          "Example:\n  gangplank aks delete -g rg1 -n c1 --yes");
   AddResourceFlags(delete_cluster, *state);
   delete_cluster->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
   output_and_wait(delete_cluster, true);
@@ -653,7 +665,9 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
                               nullptr, "Deleting " + state->name, "");
   });
   CLI::App* scale = aks->add_subcommand(
-      "scale", "Scale a pool: new nodes get the latest model, the highest-numbered go first.");
+      "scale",
+      "Scale a pool: new nodes get the latest model, the highest-numbered go first.\n\n"
+      "Example:\n  gangplank aks scale -g rg1 -n c1 -c 5 --nodepool-name nodepool1");
   AddResourceFlags(scale, *state);
   scale->add_option("-c,--node-count", state->count, "Nodes")
       ->required()
@@ -699,20 +713,28 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
         },
         "Adding " + state->pool);
   });
-  CLI::App* list_pools = nodepool->add_subcommand("list", "List a cluster's pools.");
+  CLI::App* list_pools = nodepool->add_subcommand(
+      "list",
+      "List a cluster's pools.\n\nExample:\n  gangplank aks nodepool list -g rg1 --cluster-name c1 "
+      "--query \"[].{name:name, count:count, ssh:securityProfile.sshAccess}\" -o table");
   pool_flags(list_pools, false);
   output_and_wait(list_pools, false);
   list_pools->callback([state, &context, &exit_code] {
     exit_code =
         RunGet(context, *state, ClusterPathFor(context, *state) + "/agentPools" + Query(), true);
   });
-  CLI::App* show_pool = nodepool->add_subcommand("show", "Show a pool.");
+  CLI::App* show_pool = nodepool->add_subcommand(
+      "show",
+      "Show a pool.\n\nExample:\n  gangplank aks nodepool show -g rg1 --cluster-name c1 -n nodepool1");
   pool_flags(show_pool, true);
   output_and_wait(show_pool, false);
   show_pool->callback([state, &context, &exit_code] {
     exit_code = RunGet(context, *state, PoolPathFor(context, *state) + Query(), false);
   });
-  CLI::App* scale_pool = nodepool->add_subcommand("scale", "Scale a pool.");
+  CLI::App* scale_pool = nodepool->add_subcommand(
+      "scale",
+      "Scale a pool: new nodes get the latest model, the highest-numbered go first.\n\nExample:\n"
+      "  gangplank aks nodepool scale -g rg1 --cluster-name c1 -n tools -c 3");
   pool_flags(scale_pool, true);
   scale_pool->add_option("-c,--node-count", state->count, "Nodes")
       ->required()
@@ -765,7 +787,10 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
                   << " --node-image-only\n";
     }
   });
-  CLI::App* delete_pool = nodepool->add_subcommand("delete", "Delete a pool and its nodes.");
+  CLI::App* delete_pool = nodepool->add_subcommand(
+      "delete",
+      "Delete a pool and its nodes.\n\nExample:\n  gangplank aks nodepool delete -g rg1 "
+      "--cluster-name c1 -n tools");
   pool_flags(delete_pool, true);
   output_and_wait(delete_pool, true);
   delete_pool->callback([state, &context, &exit_code] {
@@ -777,7 +802,12 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   CLI::App* node = aks->add_subcommand("node", "One node.");
   node->require_subcommand(1);
   CLI::App* logs = node->add_subcommand(
-      "logs", "A node's recent agent and sshd log, and who logged in with which key.");
+      "logs",
+      "A node's recent agent and sshd log, and who logged in with which key.\n\nExamples:\n"
+      "  gangplank aks node logs -g rg1 --cluster-name c1 --nodepool-name nodepool1 --node "
+      "aks-nodepool1-12345678-vmss000000 -o table\n"
+      "  gangplank aks node logs -g rg1 --cluster-name c1 --nodepool-name nodepool1 --node "
+      "aks-nodepool1-12345678-vmss000000 --query \"loginEvents[?result=='Refused']\"");
   pool_flags(logs, false);
   logs->add_option("--nodepool-name", state->pool, "Pool of the node")->required();
   logs->add_option("--node", state->node, "Node name")->required();
@@ -807,7 +837,8 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   // group create / show / list / delete
   CLI::App* group = app.add_subcommand("group", "Resource groups.");
   group->require_subcommand(1);
-  CLI::App* group_create = group->add_subcommand("create", "Create a resource group.");
+  CLI::App* group_create = group->add_subcommand(
+      "create", "Create a resource group.\n\nExample:\n  gangplank group create -n rg1 -l westus2");
   group_create->add_option("-n,--name", state->group, "Name")->required();
   group_create->add_option("-l,--location", state->location, "Location (default westus2)");
   output_and_wait(group_create, false);
@@ -817,14 +848,16 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
         CallWaitPrint(context, *state, "PUT",
                       GroupPath(context, *state) + "?api-version=2021-04-01", &body, "", "");
   });
-  CLI::App* group_show = group->add_subcommand("show", "Show a resource group.");
+  CLI::App* group_show = group->add_subcommand(
+      "show", "Show a resource group.\n\nExample:\n  gangplank group show -n rg1 -o table");
   group_show->add_option("-n,--name", state->group, "Name")->required();
   output_and_wait(group_show, false);
   group_show->callback([state, &context, &exit_code] {
     exit_code =
         RunGet(context, *state, GroupPath(context, *state) + "?api-version=2021-04-01", false);
   });
-  CLI::App* group_list = group->add_subcommand("list", "List resource groups.");
+  CLI::App* group_list = group->add_subcommand(
+      "list", "List resource groups.\n\nExample:\n  gangplank group list --query [].name -o tsv");
   output_and_wait(group_list, false);
   group_list->callback([state, &context, &exit_code] {
     auto config = LoadCliConfig(context);
@@ -833,7 +866,10 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
                            "/resourcegroups?api-version=2021-04-01",
                        true);
   });
-  CLI::App* group_delete = group->add_subcommand("delete", "Delete a resource group.");
+  CLI::App* group_delete = group->add_subcommand(
+      "delete",
+      "Delete a resource group (asks; --yes in scripts).\n\nExample:\n"
+      "  gangplank group delete -n rg1 --yes");
   group_delete->add_option("-n,--name", state->group, "Name")->required();
   group_delete->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
   output_and_wait(group_delete, true);

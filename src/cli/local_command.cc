@@ -183,15 +183,22 @@ std::shared_ptr<LocalCommandState> RegisterLocalCommands(CLI::App& app, CliConte
                         "Data dir (default ${GANGPLANK_DATA_DIR:-~/.local/share/gangplank})");
   };
   CLI::App* up = local->add_subcommand(
-      "up", "Start gangplankd in the background (local nodes as root), wait for it, log in.");
+      "up",
+      "Start gangplankd in the background (local nodes as root), wait for it, log in.\n\n"
+      "Examples:\n  gangplank local up\n  gangplank local up --data-dir ~/gp --listen "
+      "127.0.0.1:9443");
   data_dir(up);
   up->add_option("--listen", state->listen, "HOST:PORT (default 127.0.0.1:8443)");
   up->callback([state, &context, &exit_code, login] { exit_code = RunUp(*state, context, login); });
-  CLI::App* down = local->add_subcommand("down", "Stop gangplankd and every node of its data dir.");
+  CLI::App* down = local->add_subcommand(
+      "down",
+      "Stop gangplankd and every node of its data dir.\n\nExample:\n  gangplank local down");
   data_dir(down);
   down->callback([state, &context, &exit_code] { exit_code = RunDown(*state, context); });
   CLI::App* status = local->add_subcommand(
-      "status", "Whether gangplankd runs (exit 0) or not (exit 3), its pid and server.");
+      "status",
+      "Whether gangplankd runs (exit 0) or not (exit 3), its pid and server.\n\nExample:\n"
+      "  gangplank local status -o table");
   data_dir(status);
   AddOutputFlags(*status, state->output);
   status->callback([state, &context, &exit_code] { exit_code = RunStatus(*state, context); });
