@@ -95,19 +95,32 @@ int Print(CliContext& context, const json::value& value, const OutputFlags& outp
   return PrintOutput(context, value, output);
 }
 
-// Waits for an operation, showing its progress on a terminal (quiet otherwise).
+// Waits for an operation. On a terminal: a spinner, a bar and the server's own progress text
+// ("1 of 3 nodes on the latest model and image"), redrawn in place. Without one: nothing, or
+// under --verbose one line per change.
 Status WaitFor(CliContext& context, ArmClient& client, const std::string& operation,
                const std::string& what) {
+  static constexpr char kSpinner[] = {'|', '/', '-', '\\'};
+  constexpr int kCells = 20;
+  std::size_t ticks = 0;
+  int last_percent = -1;
+  std::string last_text;
   return client.Wait(operation, [&](int percent, const std::string& text) {
+    percent = std::clamp(percent, 0, 100);
+    const bool changed = percent != last_percent || text != last_text;
+    last_percent = percent;
+    last_text = text;
     if (!context.interactive) {
-      // Scripts see nothing, unless they asked for --verbose: then one line per change.
-      if (context.verbosity > 0)
+      if (changed && context.verbosity > 0)
         context.err << "INFO: " << what << ": " << percent << "%"
                     << (text.empty() ? "" : " - " + text) << "\n";
       return;
     }
-    context.err << "\r" << what << ": " << percent << "%" << (text.empty() ? "" : " - " + text)
-                << "\x1b[K" << std::flush;
+    const int filled = percent * kCells / 100;
+    context.err << "\r" << kSpinner[ticks++ % 4] << " " << what << " ["
+                << std::string(static_cast<std::size_t>(filled), '#')
+                << std::string(static_cast<std::size_t>(kCells - filled), '.') << "] " << percent
+                << "%" << (text.empty() ? "" : "  " + text) << "\x1b[K" << std::flush;
   });
 }
 

@@ -170,8 +170,6 @@ Result<ArmReply> ArmClient::Call(const std::string& method, const std::string& p
 
 Status ArmClient::Wait(const std::string& operation_path,
                        const std::function<void(int, const std::string&)>& progress) {
-  int last_percent = -1;
-  std::string last_text;
   for (;;) {
     auto reply = Call("GET", operation_path);
     if (!reply) return reply.error();
@@ -185,9 +183,7 @@ Status ArmClient::Wait(const std::string& operation_path,
         properties && properties->is_object())
       if (const auto* p = properties->get_object().if_contains("progress"); p && p->is_string())
         text = std::string(p->get_string());
-    if (progress && (percent != last_percent || text != last_text)) progress(percent, text);
-    last_percent = percent;
-    last_text = text;
+    if (progress) progress(percent, text);
     if (status == "Succeeded") return OkStatus();
     if (status != "InProgress") {
       std::string message = "the operation " + status;

@@ -31,7 +31,8 @@ class ArmClient {
   // 5xx becomes an Error whose message is ARM's "(Code) message"; 404 keeps kNotFound.
   Result<ArmReply> Call(const std::string& method, const std::string& path,
                         const boost::json::value* body = nullptr);
-  // Polls an operation until it ends; `progress` hears each new percentComplete/progress text.
+  // Polls an operation until it ends; `progress` hears percentComplete and the progress text
+  // after every poll (about ten times a second), changed or not, so a spinner can turn.
   Status Wait(const std::string& operation_path,
               const std::function<void(int percent, const std::string& text)>& progress);
 

@@ -300,6 +300,24 @@ TEST_F(AksCliTest, QueryVerboseDebugDidYouMeanAndMachineShow) {
   EXPECT_EQ(debug.err.find(secret), std::string::npos);
   EXPECT_EQ(debug.err.find("access_token"), std::string::npos);
 
+  // On a terminal (a pty from script(1)), a long operation shows a spinner, a bar and the
+  // server's progress; without one (every other call here), standard error stays quiet.
+  const auto scaled = RunProgram(
+      {"script", "-qefc",
+       std::string(GANGPLANK_CLI_PATH) + " aks scale -g rg1 -n c1 -c 3 -o none", "/dev/null"},
+      [&] {
+        testing::RunOptions options;
+        options.env = {{"HOME", home_.path().string()},
+                       {"GANGPLANK_CONFIG_DIR", dir_.Join("config")}};
+        return options;
+      }());
+  EXPECT_EQ(scaled.exit_code, 0) << scaled.out;
+  EXPECT_NE(scaled.out.find("Scaling nodepool1 ["), std::string::npos) << scaled.out;
+  EXPECT_NE(scaled.out.find("[####################] 100%"), std::string::npos) << scaled.out;
+  EXPECT_NE(scaled.out.find("nodes provisioned and answering SSH"), std::string::npos)
+      << scaled.out;
+  EXPECT_EQ(Gangplank({"aks", "scale", "-g", "rg1", "-n", "c1", "-c", "2", "-o", "none"}).err, "");
+
   // Typos: "did you mean", exit 2, nothing sent.
   auto flag = Gangplank({"aks", "create", "-g", "rg1", "-n", "c9", "--ssh-key-vale", "x"});
   EXPECT_EQ(flag.exit_code, 2);
