@@ -145,6 +145,15 @@ int RunLogin(AksCommandState& state, CliContext& context) {
     given.ca_file = ExpandUser(state.login_ca_file, context.home);
     given.client_id = state.login_client_id;
     given.client_secret = state.login_client_secret;
+    if (given.client_secret == "-") {
+      // From standard input, so that the secret shows in no process list or shell history.
+      auto secret = context.read_stdin(4096);
+      if (!secret) return Fail(context, secret.error());
+      given.client_secret.assign(secret->data(), secret->size());
+      while (!given.client_secret.empty() &&
+             (given.client_secret.back() == '\n' || given.client_secret.back() == '\r'))
+        given.client_secret.pop_back();
+    }
     given.subscription_id = state.login_subscription;
     config = given;
   }
@@ -520,12 +529,15 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
       "Log in to a control plane.\n\nExamples:\n"
       "  gangplank login --data-dir ~/.local/share/gangplank\n"
       "  gangplank login --server https://127.0.0.1:8443/ --client-id ID --client-secret S "
-      "--ca-file ca.crt");
+      "--ca-file ca.crt\n"
+      "  pass show gangplank | gangplank login --server https://gp.example:8443/ --client-id ID "
+      "--client-secret - --ca-file ca.crt");
   login->add_option("--data-dir", state->login_data_dir,
                     "A local gangplankd's data dir (its credentials.json)");
   login->add_option("--server", state->login_server, "https://HOST:PORT/");
   login->add_option("--client-id", state->login_client_id, "Client id");
-  login->add_option("--client-secret", state->login_client_secret, "Client secret");
+  login->add_option("--client-secret", state->login_client_secret,
+                    "Client secret, or - to read it from standard input");
   login->add_option("--ca-file", state->login_ca_file, "CA certificate of the server");
   login->add_option("--subscription", state->login_subscription,
                     "Subscription (default: the first the login sees)");

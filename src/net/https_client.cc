@@ -114,9 +114,12 @@ Result<HttpReply> HttpsClient::Send(const std::string& method, const std::string
     } catch (const boost::system::system_error& error) {
       impl_->stream.reset();
       if (attempt == 1) {
-        return MakeError(StatusCode::kUnavailable, "ServerUnreachable",
-                         "cannot reach https://" + impl_->host + ":" + impl_->port + "/: " +
-                             error.code().message());
+        std::string message = "cannot reach https://" + impl_->host + ":" + impl_->port + "/: " +
+                              error.code().message();
+        if (message.find("certificate verify failed") != std::string::npos)
+          message += " (the server's certificate does not chain to the given CA file: is it the "
+                     "CA of this server?)";
+        return MakeError(StatusCode::kUnavailable, "ServerUnreachable", message);
       }
     }
   }

@@ -328,6 +328,65 @@ TEST_F(AksCliTest, QueryVerboseDebugDidYouMeanAndMachineShow) {
   EXPECT_NE(command.err.find("Did you mean list?"), std::string::npos) << command.err;
 }
 
+TEST_F(AksCliTest, LoginWithServerAndCredentialsAndItsErrors) {
+  const json::object credentials =
+      json::parse(testing::ReadTestFile(dir_.Join("data/credentials.json"))).as_object();
+  const std::string server = "https://127.0.0.1:" + std::to_string(port_) + "/";
+  const std::string id(credentials.at("clientId").as_string());
+  const std::string secret(credentials.at("clientSecret").as_string());
+  const std::string ca = dir_.Join("data/tls/ca.crt");
+  std::filesystem::remove(dir_.Join("config/config.json"));
+
+  // Pieces missing: a usage error naming both ways to log in.
+  auto partial = Gangplank({"login", "--server", server, "--client-id", id});
+  EXPECT_EQ(partial.exit_code, 2);
+  EXPECT_NE(partial.err.find("--data-dir"), std::string::npos) << partial.err;
+  // A wrong secret: refused by the server, the secret not echoed, no config written.
+  auto wrong = Gangplank({"login", "--server", server, "--client-id", id, "--client-secret",
+                          "not-the-secret-123", "--ca-file", ca});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("login refused"), std::string::npos) << wrong.err;
+  EXPECT_EQ(wrong.err.find("not-the-secret-123"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("config/config.json")));
+  // A CA that did not sign the server's certificate: a TLS error, nothing saved.
+  testing::TempDir other;
+  ASSERT_EQ(RunProgram({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=other", "-keyout",
+                        other.Join("key.pem"), "-out", other.Join("ca.crt"), "-days", "1"})
+                .exit_code,
+            0);
+  auto untrusted = Gangplank({"login", "--server", server, "--client-id", id, "--client-secret",
+                              secret, "--ca-file", other.Join("ca.crt")});
+  EXPECT_EQ(untrusted.exit_code, 1);
+  EXPECT_NE(untrusted.err.find("certificate"), std::string::npos) << untrusted.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("config/config.json")));
+
+  // The secret from standard input: logged in, and the CLI works.
+  std::vector<std::string> args = {GANGPLANK_CLI_PATH, "login", "--server", server, "--client-id",
+                                   id, "--client-secret", "-", "--ca-file", ca};
+  testing::RunOptions options = testing::RunOptions::WithStdin(secret + "\n");
+  options.env = {{"HOME", home_.path().string()}, {"GANGPLANK_CONFIG_DIR", dir_.Join("config")}};
+  auto login = RunProgram(args, options);
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+  EXPECT_EQ(testing::FileMode(dir_.Join("config/config.json")), 0600u);
+  EXPECT_EQ(Gangplank({"group", "show", "-n", "rg1", "--query", "name", "-o", "tsv"}).out, "rg1\n");
+
+  // A cluster made with --no-ssh-key takes a key later with aks update.
+  ASSERT_EQ(Gangplank({"aks", "create", "-g", "rg1", "-n", "nokey", "-c", "1", "--no-ssh-key",
+                       "-o", "none"})
+                .exit_code,
+            0);
+  ASSERT_EQ(
+      RunProgram({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", home_.Join(".ssh/later")})
+          .exit_code,
+      0);
+  auto keyed = Gangplank({"aks", "update", "-g", "rg1", "-n", "nokey", "--ssh-key-value",
+                          "~/.ssh/later.pub", "--query",
+                          "properties.linuxProfile.ssh.publicKeys[0].keyData", "-o", "tsv"});
+  ASSERT_EQ(keyed.exit_code, 0) << keyed.err;
+  EXPECT_EQ(keyed.out, testing::ReadTestFile(home_.Join(".ssh/later.pub")));
+}
+
 TEST(LocalCliTest, UpStatusDownStartsAndStopsABackgroundControlPlane) {
   testing::TempDir home;
   const std::string data_dir = home.Join("data");
