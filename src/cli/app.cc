@@ -26,6 +26,12 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
     }
     return "error: " + std::string(error.what()) + "\nSee `" + path + " --help`.\n";
   });
+  // Inherited by every subcommand registered below, so each --help ends with it.
+  app.footer(
+      "\nGlobal flags, anywhere on the line: --verbose (each request, progress, the time taken), "
+      "--debug (also headers and bodies; never tokens or secrets).\nExit codes: 0 success, 1 the "
+      "command failed (and said why), 2 the command line is wrong, 3 `local status`: not running; "
+      "`aks ssh` returns ssh's.");
   // Global flags: accepted anywhere on the line, since every subcommand falls through to here.
   app.fallthrough();
   app.add_flag_callback(
