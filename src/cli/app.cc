@@ -17,14 +17,16 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
   CLI::App app{"Gangplank: AKS-compatible node pools and SSH access to their nodes.", "gangplank"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "gangplank 0.1.0");
-  app.failure_message([](const CLI::App* command, const CLI::Error& error) {
+  const std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  app.failure_message([&args](const CLI::App* command, const CLI::Error& error) {
     // The error is raised at the root; its help is that of the deepest command given.
     std::string path = command->get_name();
     for (const CLI::App* at = command; !at->get_subcommands().empty();) {
       at = at->get_subcommands().front();
       path += " " + at->get_name();
     }
-    return "error: " + std::string(error.what()) + "\nSee `" + path + " --help`.\n";
+    // CLI11 quotes the values it did not expect or accept: never one that may be a secret.
+    return "error: " + RedactArguments(error.what(), args) + "\nSee `" + path + " --help`.\n";
   });
   // Inherited by every subcommand registered below, so each --help ends with it.
   app.footer(
@@ -47,7 +49,6 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
   auto local = RegisterLocalCommands(app, context, exit_code, [&context](const std::string& dir) {
     return LoginToDataDir(context, dir);
   });
-  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
   if (Status checked = CheckCommandLine(app, args); !checked.ok()) {
     context.err << "error: " << checked.error().message << "\n";
     return kExitUsage;

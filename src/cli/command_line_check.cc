@@ -93,6 +93,26 @@ std::string DidYouMean(const std::vector<std::string>& suggestions) {
 
 }  // namespace
 
+bool SafeToEcho(std::string_view argument) {
+  constexpr std::size_t kLongest = 64;
+  if (argument.empty() || argument.size() > kLongest) return false;
+  return std::all_of(argument.begin(), argument.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("._:/@+=~,%-").find(c) != std::string_view::npos;
+  });
+}
+
+std::string RedactArguments(std::string message, const std::vector<std::string>& args) {
+  for (const auto& arg : args) {
+    if (arg.empty() || SafeToEcho(arg)) continue;
+    for (std::size_t at = message.find(arg); at != std::string::npos;
+         at = message.find(arg, at + 1)) {
+      message.replace(at, arg.size(), "<value not shown>");
+    }
+  }
+  return message;
+}
+
 std::vector<std::string> ClosestNames(std::string_view word,
                                       const std::vector<std::string>& candidates) {
   std::vector<std::pair<std::size_t, std::string>> scored;
@@ -139,8 +159,13 @@ Status CheckCommandLine(const CLI::App& root, const std::vector<std::string>& ar
                                     [&](const CLI::App* sub) { return sub->get_name() == arg; });
     if (found == subcommands.end()) {
       const auto names = SubcommandNames(*current);
-      std::string message = "'" + arg + "' is not a command of `" + path + "`.";
-      message += DidYouMean(ClosestNames(arg, names));
+      std::string message;
+      if (SafeToEcho(arg)) {
+        message = "'" + arg + "' is not a command of `" + path + "`.";
+        message += DidYouMean(ClosestNames(arg, names));
+      } else {
+        message = "an argument (not shown: it may be a secret) is not a command of `" + path + "`.";
+      }
       message += " Its commands: " + Join(names, ", ") + ". See `" + path + " --help`.";
       return MakeError(StatusCode::kInvalidArgument, "UnknownCommand", message);
     }

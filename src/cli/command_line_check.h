@@ -19,4 +19,12 @@ std::vector<std::string> ClosestNames(std::string_view word,
 // command or flag the tree does not have, or stops at a group that needs a command.
 Status CheckCommandLine(const CLI::App& root, const std::vector<std::string>& args);
 
+// Whether an argument may be quoted back in an error: short, one plain word. Anything else (a
+// key pasted in the wrong place, a phrase) may be a secret and is never printed.
+bool SafeToEcho(std::string_view argument);
+
+// `message` with every argument that is not SafeToEcho replaced by "<value not shown>": for
+// CLI11's own messages, which quote what they did not expect.
+std::string RedactArguments(std::string message, const std::vector<std::string>& args);
+
 }  // namespace gangplank::cli

@@ -5,7 +5,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <boost/json/serialize.hpp>
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <vector>
 
@@ -14,15 +16,45 @@
 namespace gangplank::cli {
 namespace json = boost::json;
 
-std::string CompactJson(const json::value& value) {
-  if (value.is_double()) {
-    // Shortest round-trip digits, as Python prints them (3.5, not 3.5E0; 2.0, not 2E0).
-    char buffer[64];
-    const auto [end, ec] = std::to_chars(std::begin(buffer), std::end(buffer), value.get_double());
-    std::string text(buffer, ec == std::errc() ? end : buffer);
-    if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
-    return text;
+// A double as Python's repr() writes it (and so az prints it): the shortest digits that read
+// back the same, in positional notation for exponents from -4 to 15 (100000.0, 0.0001, 2.0) and
+// in scientific notation outside them (1e+16, 1.5e-05).
+std::string PythonFloat(double value) {
+  if (!std::isfinite(value)) return "null";  // JSON has no form for them
+  char buffer[64];
+  const auto [end, ec] = std::to_chars(std::begin(buffer), std::end(buffer), value,
+                                       std::chars_format::scientific);
+  const std::string scientific(buffer, ec == std::errc() ? end : buffer);
+  const std::size_t e = scientific.find('e');
+  const int exponent = std::atoi(scientific.c_str() + e + 1);
+  if (exponent < -4 || exponent >= 16) return scientific;
+  const bool negative = scientific[0] == '-';
+  std::string digits;
+  for (std::size_t i = negative ? 1 : 0; i < e; ++i)
+    if (scientific[i] != '.') digits.push_back(scientific[i]);
+  std::string out = negative ? "-" : "";
+  if (exponent < 0) {
+    out += "0." + std::string(static_cast<std::size_t>(-exponent - 1), '0') + digits;
+  } else {
+    const auto whole = static_cast<std::size_t>(exponent) + 1;
+    if (digits.size() <= whole) {
+      out += digits + std::string(whole - digits.size(), '0') + ".0";
+    } else {
+      out += digits.substr(0, whole) + "." + digits.substr(whole);
+    }
   }
+  return out;
+}
+
+// A JSON string literal that always parses: bytes that are not UTF-8 become U+FFFD.
+std::string JsonString(std::string_view text) {
+  const bool ascii = std::all_of(text.begin(), text.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  return json::serialize(json::string(ascii ? std::string(text) : ValidUtf8(text)));
+}
+
+std::string CompactJson(const json::value& value) {
+  if (value.is_double()) return PythonFloat(value.get_double());
   if (const auto* array = value.if_array()) {
     std::string out = "[";
     for (const auto& element : *array) out += (out.size() > 1 ? "," : "") + CompactJson(element);
@@ -31,11 +63,12 @@ std::string CompactJson(const json::value& value) {
   if (const auto* object = value.if_object()) {
     std::string out = "{";
     for (const auto& [key, member] : *object) {
-      out += (out.size() > 1 ? "," : "") + json::serialize(json::string(key)) + ":" +
+      out += (out.size() > 1 ? "," : "") + JsonString(key) + ":" +
              CompactJson(member);
     }
     return out + "}";
   }
+  if (value.is_string()) return JsonString(value.get_string());
   return json::serialize(value);
 }
 
@@ -55,7 +88,7 @@ void RenderJson(const json::value& value, std::string& out, int indent) {
       if (!first) out += ",\n";
       first = false;
       out += pad;
-      out += json::serialize(json::string(key));
+      out += JsonString(key);
       out += ": ";
       RenderJson(member, out, indent + 2);
     }
@@ -151,6 +184,7 @@ std::vector<std::string> Columns(const std::vector<json::object>& rows) {
 }
 
 std::string RenderTable(const json::value& value) {
+  if (value.is_null()) return "";  // a query that found nothing: no table at all
   const auto rows = Rows(value);
   const auto columns = Columns(rows);
   if (columns.empty()) return "";
@@ -162,7 +196,7 @@ std::string RenderTable(const json::value& value) {
     for (std::size_t i = 0; i < columns.size(); ++i) {
       const auto* member = row.if_contains(columns[i]);
       line.push_back(member && IsScalar(*member) ? CellText(ScalarText(*member), false) : "");
-      widths[i] = std::max(widths[i], line.back().size());
+      widths[i] = std::max(widths[i], CodePointCount(line.back()));
     }
   }
   std::string out;
@@ -171,7 +205,7 @@ std::string RenderTable(const json::value& value) {
     for (std::size_t i = 0; i < fields.size(); ++i) {
       if (i != 0) line += "  ";
       line += fields[i];
-      if (i + 1 != fields.size()) line.append(widths[i] - fields[i].size(), ' ');
+      if (i + 1 != fields.size()) line.append(widths[i] - CodePointCount(fields[i]), ' ');
     }
     out += line + "\n";
   };
@@ -188,6 +222,7 @@ std::string RenderTable(const json::value& value) {
 }
 
 std::string RenderTsv(const json::value& value) {
+  if (value.is_null()) return "";
   if (IsScalar(value)) return ScalarText(value) + "\n";
   std::string out;
   for (const auto& row : Rows(value)) {
@@ -209,9 +244,12 @@ bool ResolvesToNonString(const std::string& text) {
   for (const char* special : kSpecial) {
     if (strcasecmp(text.c_str(), special) == 0) return true;
   }
-  char* end = nullptr;
-  std::strtod(text.c_str(), &end);
-  return end != text.c_str() && *end == '\0';
+  // YAML 1.1 readers (PyYAML among them) also turn dates, times like 1:20, 1_000, 0b101, 0x1f
+  // and 017 into other types, and read << and = as special keys. Anything that starts like a
+  // number, or is one of those two, is quoted: quoting a string too often is harmless.
+  const char first = text[0];
+  return std::isdigit(static_cast<unsigned char>(first)) || first == '+' || first == '-' ||
+         first == '.' || text == "<<" || text == "=";
 }
 
 void EmitYaml(const json::value& value, YAML::Emitter& out) {
@@ -220,7 +258,10 @@ void EmitYaml(const json::value& value, YAML::Emitter& out) {
       if (value.get_object().empty()) out << YAML::Flow;
       out << YAML::BeginMap;
       for (const auto& [key, member] : value.get_object()) {
-        out << YAML::Key << std::string(key) << YAML::Value;
+        const std::string name(key);
+        out << YAML::Key;
+        if (ResolvesToNonString(name)) out << YAML::DoubleQuoted;
+        out << name << YAML::Value;
         EmitYaml(member, out);
       }
       out << YAML::EndMap;
@@ -234,7 +275,7 @@ void EmitYaml(const json::value& value, YAML::Emitter& out) {
     case json::kind::string: {
       // yaml-cpp leaves "true", "yes", "123" unquoted, and YAML readers would turn them into a
       // boolean or a number; such strings are quoted.
-      const std::string text(value.get_string());
+      const std::string text = ValidUtf8(value.get_string());
       if (ResolvesToNonString(text)) out << YAML::DoubleQuoted;
       out << text;
       break;
@@ -245,9 +286,16 @@ void EmitYaml(const json::value& value, YAML::Emitter& out) {
     case json::kind::null:
       out << YAML::Null;
       break;
-    default:
-      out << CompactJson(value);
+    default: {
+      std::string number = CompactJson(value);
+      // YAML 1.1 floats need a dot: PyYAML reads 1e+16 as a string, 1.0e+16 as the number.
+      if (value.is_double() && number.find('.') == std::string::npos) {
+        const std::size_t e = number.find('e');
+        if (e != std::string::npos) number.insert(e, ".0");
+      }
+      out << number;
       break;
+    }
   }
 }
 

@@ -4,8 +4,11 @@
 #include "cli/query.h"
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 #include <boost/json.hpp>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -116,14 +119,20 @@ Result<std::vector<Token>> Lex(std::string_view in) {
       tokens.push_back({c == '"' ? Tok::kQuotedIdentifier : Tok::kRawString, *text, column});
     } else if (c == '`') {
       ++i;
+      // As jmespath.py reads it: a backslash keeps the character after it, then \` becomes `.
       std::string raw;
       while (i < in.size() && in[i] != '`') {
-        if (in[i] == '\\' && i + 1 < in.size() && in[i + 1] == '`') ++i;
+        if (in[i] == '\\' && i + 1 < in.size()) raw.push_back(in[i++]);
         raw.push_back(in[i++]);
       }
       if (i >= in.size()) return SyntaxError(in, column, "unterminated `literal`");
       ++i;
-      tokens.push_back({Tok::kLiteral, raw, column});
+      std::string text;
+      for (std::size_t k = 0; k < raw.size(); ++k) {
+        if (raw[k] == '\\' && k + 1 < raw.size() && raw[k + 1] == '`') continue;
+        text.push_back(raw[k]);
+      }
+      tokens.push_back({Tok::kLiteral, text, column});
     } else if (c == '[') {
       if (two('?')) push(Tok::kFilter, 2);
       else if (two(']')) push(Tok::kFlatten, 2);
@@ -148,12 +157,23 @@ Result<std::vector<Token>> Lex(std::string_view in) {
           {':', Tok::kColon},  {'@', Tok::kCurrent}};
       const auto* found = std::find_if(std::begin(kSingle), std::end(kSingle),
                                        [c](const auto& entry) { return entry.first == c; });
-      if (found == std::end(kSingle))
-        return SyntaxError(in, column, std::string("unexpected character '") + c + "'");
+      if (found == std::end(kSingle)) {
+        // The whole character, even when it takes several bytes.
+        std::size_t length = 1;
+        while (column + length < in.size() &&
+               (static_cast<unsigned char>(in[column + length]) & 0xC0) == 0x80)
+          ++length;
+        return SyntaxError(in, column,
+                           "unexpected character '" + std::string(in.substr(column, length)) + "'");
+      }
       push(found->second, 1);
     }
   }
   tokens.push_back({Tok::kEof, "", in.size()});
+  // Bounds the tree's depth, and with it the recursion of parsing, evaluation and destruction.
+  constexpr std::size_t kMaxTokens = 1000;
+  if (tokens.size() > kMaxTokens)
+    return SyntaxError(in, 0, "longer than " + std::to_string(kMaxTokens) + " tokens");
   return tokens;
 }
 
@@ -187,6 +207,30 @@ std::vector<NodePtr> Children(NodePtr a, NodePtr b) {
   return out;
 }
 
+// Digits as an int64, clamped: an index past any array is simply out of range.
+std::int64_t ClampedInteger(std::string_view digits) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec == std::errc::result_out_of_range)
+    return digits.starts_with('-') ? std::numeric_limits<std::int64_t>::min()
+                                   : std::numeric_limits<std::int64_t>::max();
+  return value;
+}
+
+// A `literal`: JSON, or, as jmespath.py still accepts, the text of a JSON string without its
+// quotes (`foo` is "foo"). Neither is an error.
+std::optional<json::value> LiteralValue(const std::string& text) {
+  json::parse_options options;
+  options.max_depth = 256;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(text, ec, {}, options);
+  if (!ec) return parsed;
+  const auto start = text.find_first_not_of(" \t\n\r");
+  parsed = json::parse("\"" + (start == std::string::npos ? "" : text.substr(start)) + "\"", ec);
+  if (!ec && parsed.is_string()) return parsed;
+  return std::nullopt;
+}
+
 class Parser {
  public:
   Parser(std::string_view expression, std::vector<Token> tokens)
@@ -207,8 +251,8 @@ class Parser {
   void Advance() {
     if (position_ < tokens_.size() - 1) ++position_;
   }
-  Error Unexpected() const {
-    const Token& token = Current();
+  Error Unexpected() const { return UnexpectedToken(Current()); }
+  Error UnexpectedToken(const Token& token) const {
     if (token.kind == Tok::kEof) return SyntaxError(expression_, token.column, "unexpected end");
     return SyntaxError(expression_, token.column, "unexpected token");
   }
@@ -220,6 +264,17 @@ class Parser {
   }
 
   Result<NodePtr> Expression(int binding_power) {
+    // Parentheses, '!' and '|' nest by recursion: refuse what would exhaust the stack.
+    constexpr int kMaxDepth = 100;
+    if (depth_ >= kMaxDepth)
+      return SyntaxError(expression_, Current().column, "nested more than 100 deep");
+    ++depth_;
+    auto parsed = ExpressionAt(binding_power);
+    --depth_;
+    return parsed;
+  }
+
+  Result<NodePtr> ExpressionAt(int binding_power) {
     auto left = Nud();
     if (!left) return left;
     NodePtr node = std::move(left.value());
@@ -253,15 +308,11 @@ class Parser {
         return node;
       }
       case Tok::kLiteral: {
-        boost::system::error_code ec;
-        json::value parsed = json::parse(token.text, ec);
+        auto literal = LiteralValue(token.text);
+        if (!literal)
+          return SyntaxError(expression_, token.column, "`literal` is neither JSON nor a string");
         auto node = MakeNode(Kind::kLiteral);
-        // Like jmespath.py, text that is not JSON is taken as a string (the old syntax).
-        if (ec) {
-          const auto start = token.text.find_first_not_of(" \t\n\r");
-          parsed = json::string(start == std::string::npos ? "" : token.text.substr(start));
-        }
-        node->literal = std::move(parsed);
+        node->literal = std::move(*literal);
         return node;
       }
       case Tok::kStar: {
@@ -310,8 +361,7 @@ class Parser {
         return MakeNode(Kind::kExpref, std::move(children));
       }
       default:
-        --position_;
-        return Unexpected();
+        return UnexpectedToken(token);
     }
   }
 
@@ -358,6 +408,12 @@ class Parser {
         if (Peek() == Tok::kNumber || Peek() == Tok::kColon) {
           auto index = IndexOrSlice();
           if (!index) return index;
+          // jmespath.py appends to an index expression on the left instead of nesting (or
+          // projecting a slice): `a[0][0:2].b` is b of a list, null. az users get that answer.
+          if (left->kind == Kind::kIndexExpression) {
+            left->children.push_back(std::move(index.value()));
+            return left;
+          }
           return ProjectIfSlice(std::move(left), std::move(index.value()));
         }
         if (Status star = Expect(Tok::kStar, "a number, ':' or '*' after '['"); !star.ok())
@@ -368,8 +424,7 @@ class Parser {
         return MakeNode(Kind::kProjection, Children(std::move(left), std::move(right.value())));
       }
       default:
-        --position_;
-        return Unexpected();
+        return UnexpectedToken(token);
     }
   }
 
@@ -385,7 +440,7 @@ class Parser {
       } else if (Peek() == Tok::kNumber) {
         if (parts[part])
           return SyntaxError(expression_, Current().column, "expected ':' or ']'");
-        parts[part] = std::stoll(Current().text);
+        parts[part] = ClampedInteger(Current().text);
         Advance();
       } else {
         return SyntaxError(expression_, Current().column, "expected a number, ':' or ']'");
@@ -453,6 +508,7 @@ class Parser {
         return Expression(binding_power);
       case Tok::kLbracket: Advance(); return MultiList();
       case Tok::kLbrace: Advance(); return MultiHash();
+      case Tok::kEof: return Unexpected();
       default:
         return SyntaxError(expression_, Current().column, "expected a name, '*', '[' or '{' after '.'");
     }
@@ -517,6 +573,7 @@ class Parser {
   std::string_view expression_;
   std::vector<Token> tokens_;
   std::size_t position_ = 0;
+  int depth_ = 0;
 };
 
 // ---- evaluation ----
@@ -557,10 +614,73 @@ bool Equal(const json::value& a, const json::value& b) {
   return a == b;
 }
 
-// A number that stays an integer when it is one (length, sum of ints, …).
-json::value Number(double value) {
-  if (std::floor(value) == value && std::fabs(value) < 9e15) return static_cast<std::int64_t>(value);
+// An integral double as an integer (Python's int), when it fits.
+json::value Integer(double value) {
+  if (std::fabs(value) < 9e18) return static_cast<std::int64_t>(value);
   return value;
+}
+
+// Python's int(text), else float(text), as jmespath.py's to_number: spaces around, a sign,
+// underscores between digits. Infinities and NaN have no JSON form: null.
+json::value PythonNumber(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\n\r\f\v");
+  if (first == std::string_view::npos) return json::value();
+  text = text.substr(first, text.find_last_not_of(" \t\n\r\f\v") - first + 1);
+  std::string plain;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '_') {
+      const bool between_digits = i > 0 && i + 1 < text.size() &&
+                                  std::isdigit(static_cast<unsigned char>(text[i - 1])) &&
+                                  std::isdigit(static_cast<unsigned char>(text[i + 1]));
+      if (!between_digits) return json::value();
+      continue;
+    }
+    plain.push_back(text[i]);
+  }
+  const std::string_view digits = std::string_view(plain).substr(plain[0] == '+' || plain[0] == '-' ? 1 : 0);
+  if (!digits.empty() && std::all_of(digits.begin(), digits.end(),
+                                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    std::int64_t value = 0;
+    const char* begin = plain.data() + (plain[0] == '+' ? 1 : 0);
+    const auto [end, ec] = std::from_chars(begin, plain.data() + plain.size(), value);
+    if (ec == std::errc()) return value;
+  }
+  if (std::any_of(plain.begin(), plain.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)) && c != 'e' && c != 'E'; }))
+    return json::value();  // inf, nan, hex: not numbers here
+  char* end = nullptr;
+  const double value = std::strtod(plain.c_str(), &end);
+  if (end != plain.c_str() + plain.size() || !std::isfinite(value)) return json::value();
+  return value;
+}
+
+// JSON text with every non-ASCII character as \uXXXX, as Python's json.dumps writes it.
+std::string AsciiOnly(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    const std::size_t length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2;
+    std::uint32_t code = byte & (length == 4 ? 0x07 : length == 3 ? 0x0F : 0x1F);
+    for (std::size_t k = 1; k < length && i + k < text.size(); ++k)
+      code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    i += length;
+    const auto escape = [&out](std::uint32_t unit) {
+      char buffer[16];
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(unit & 0xFFFF));
+      out += buffer;
+    };
+    if (code >= 0x10000) {
+      code -= 0x10000;
+      escape(0xD800 + (code >> 10));
+      escape(0xDC00 + (code & 0x3FF));
+    } else {
+      escape(code);
+    }
+  }
+  return out;
 }
 
 std::string TypeName(const json::value& value) {
@@ -602,9 +722,13 @@ class Evaluator {
         return Eval(*node.children[1], *left);
       }
       case Kind::kIndexExpression: {
-        auto left = Eval(*node.children[0], value);
-        if (!left) return left;
-        return Eval(*node.children[1], *left);
+        json::value result = value;
+        for (const auto& child : node.children) {
+          auto next = Eval(*child, result);
+          if (!next) return next;
+          result = std::move(*next);
+        }
+        return result;
       }
       case Kind::kIndex: {
         if (!value.is_array()) return json::value();
@@ -723,8 +847,15 @@ class Evaluator {
     const std::int64_t start = clamp(node.slice[0], step < 0 ? size - 1 : 0);
     const std::int64_t stop = clamp(node.slice[1], step < 0 ? -1 : size);
     json::array out;
-    for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step)
+    // Stops before `i += step` could overflow (a step of 2^63-1 is a valid query).
+    for (std::int64_t i = start; step > 0 ? i < stop : i > stop;) {
       out.push_back(array[static_cast<std::size_t>(i)]);
+      const auto left = static_cast<std::uint64_t>(step > 0 ? stop - i : i - stop);
+      const std::uint64_t stride = step > 0 ? static_cast<std::uint64_t>(step)
+                                            : std::uint64_t{0} - static_cast<std::uint64_t>(step);
+      if (left <= stride) break;
+      i += step;
+    }
     return json::value(std::move(out));
   }
 
@@ -843,55 +974,60 @@ class Evaluator {
           return TypeError(name, "numbers or strings", *key);
         keyed.emplace_back(std::move(*key), i);
       }
-      std::optional<Error> failure;
-      std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
-        auto less = Less(name, a.first, b.first);
-        if (!less) {
-          failure = less.error();
-          return false;
-        }
-        return *less;
-      });
-      if (failure) return *failure;
+      // All keys of one kind, or a type error (before any comparison).
+      for (const auto& [key, index] : keyed) {
+        if (auto comparable = Less(name, keyed.front().first, key); !comparable)
+          return comparable.error();
+      }
+      const auto less = [&](const auto& a, const auto& b) { return Less(name, a.first, b.first).value(); };
       if (name == "sort" || name == "sort_by") {
+        std::stable_sort(keyed.begin(), keyed.end(), less);
         json::array out;
         for (const auto& [key, index] : keyed) out.push_back(items[index]);
         return json::value(std::move(out));
       }
       if (keyed.empty()) return json::value();
-      const auto& pick = name.starts_with("max") ? keyed.back() : keyed.front();
-      return by ? items[pick.second] : pick.first;
+      // The first of equals wins, as with Python's max() and min().
+      std::size_t pick = 0;
+      for (std::size_t i = 1; i < keyed.size(); ++i) {
+        if (name.starts_with("max") ? less(keyed[pick], keyed[i]) : less(keyed[i], keyed[pick]))
+          pick = i;
+      }
+      return by ? items[keyed[pick].second] : keyed[pick].first;
     }
     if (name == "sum" || name == "avg") {
       if (Status ok = arity(1); !ok.ok()) return ok.error();
       if (!args[0].is_array()) return TypeError(name, "an array of numbers", args[0]);
+      // Python's types: a sum of integers is an integer, any other sum and every mean a float.
       double total = 0;
+      bool integers = true;
       for (const auto& item : args[0].get_array()) {
         if (!IsNumber(item)) return TypeError(name, "an array of numbers", item);
         total += AsDouble(item);
+        integers = integers && !item.is_double();
       }
       const auto count = args[0].get_array().size();
       if (name == "avg") return count == 0 ? json::value() : json::value(total / static_cast<double>(count));
-      return Number(total);
+      return integers ? Integer(total) : json::value(total);
     }
     if (name == "abs" || name == "floor" || name == "ceil") {
       if (Status ok = arity(1); !ok.ok()) return ok.error();
       if (!IsNumber(args[0])) return TypeError(name, "a number", args[0]);
       const double x = AsDouble(args[0]);
-      return Number(name == "abs" ? std::fabs(x) : name == "floor" ? std::floor(x) : std::ceil(x));
+      // abs keeps the type; Python's math.floor and math.ceil give integers.
+      if (name == "abs") return args[0].is_double() ? json::value(std::fabs(x)) : Integer(std::fabs(x));
+      return Integer(name == "floor" ? std::floor(x) : std::ceil(x));
     }
     if (name == "to_string") {
       if (Status ok = arity(1); !ok.ok()) return ok.error();
       if (args[0].is_string()) return args[0];
-      return json::value(json::string(CompactJson(args[0])));
+      return json::value(json::string(AsciiOnly(CompactJson(args[0]))));
     }
     if (name == "to_number") {
       if (Status ok = arity(1); !ok.ok()) return ok.error();
       if (IsNumber(args[0])) return args[0];
       if (!args[0].is_string()) return json::value();
-      boost::system::error_code ec;
-      const json::value parsed = json::parse(args[0].get_string(), ec);
-      return !ec && IsNumber(parsed) ? parsed : json::value();
+      return PythonNumber(args[0].get_string());
     }
     if (name == "to_array") {
       if (Status ok = arity(1); !ok.ok()) return ok.error();
@@ -928,7 +1064,20 @@ class Evaluator {
       }
       return TypeError(name, "an array or string", args[0]);
     }
+    if (name == "map") {
+      if (Status ok = arity(2); !ok.ok()) return ok.error();
+      if (!exprefs[0]) return TypeError(name, "an &expression first", args[0]);
+      if (!args[1].is_array()) return TypeError(name, "an array second", args[1]);
+      json::array out;  // nulls included, unlike a projection
+      for (const auto& item : args[1].get_array()) {
+        auto mapped = Eval(*exprefs[0], item);
+        if (!mapped) return mapped;
+        out.push_back(std::move(*mapped));
+      }
+      return json::value(std::move(out));
+    }
     if (name == "merge") {
+      if (args.empty()) return arity(1).error();
       json::object out;
       for (const auto& a : args) {
         if (!a.is_object()) return TypeError(name, "objects", a);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace gangplank {
 
@@ -12,5 +13,12 @@ inline void AppendOctalEscape(std::string& out, unsigned char byte) {
                            static_cast<char>('0' + (byte & 7))};
   out.append(escaped, 4);
 }
+
+// `text` as valid UTF-8: every byte that does not begin a well-formed sequence (RFC 3629: no
+// overlongs, no surrogates, nothing past U+10FFFF) becomes U+FFFD, so JSON output always parses.
+std::string ValidUtf8(std::string_view text);
+
+// Characters, not bytes, of valid UTF-8: for lining up table columns.
+std::size_t CodePointCount(std::string_view text);
 
 }  // namespace gangplank

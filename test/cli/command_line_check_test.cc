@@ -63,5 +63,19 @@ TEST_F(CommandLineCheckTest, UnknownWordsAreNamedWithSuggestions) {
             std::string::npos);
 }
 
+TEST_F(CommandLineCheckTest, WhatMayBeASecretIsNeverQuotedBack) {
+  const std::string key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n";
+  const Status misplaced = Check({"aks", key});
+  ASSERT_FALSE(misplaced.ok());
+  EXPECT_EQ(misplaced.error().message.find("b3Blbn"), std::string::npos) << misplaced.error().message;
+  EXPECT_NE(misplaced.error().message.find("not shown"), std::string::npos);
+  EXPECT_EQ(RedactArguments("--node-count: Value " + key + " not in range", {"-c", key}),
+            "--node-count: Value <value not shown> not in range");
+  EXPECT_EQ(RedactArguments("not expected: crate", {"crate"}), "not expected: crate");
+  EXPECT_FALSE(SafeToEcho("my secret words"));
+  EXPECT_FALSE(SafeToEcho(std::string(65, 'a')));
+  EXPECT_TRUE(SafeToEcho("aks-nodepool1-12345678-vmss000000"));
+}
+
 }  // namespace
 }  // namespace gangplank::cli

@@ -42,13 +42,35 @@ TEST(OutputTest, ScalarsAndListsOfQueryResultsAreRowsAsInAz) {
   EXPECT_EQ(RenderOutput(pairs, OutputFormat::kTable),
             "Column1  Column2\n-------  -------\npool1    3\ntools    1.5\n");
   EXPECT_EQ(RenderOutput(json::value(2.0), OutputFormat::kJson), "2.0\n");
+  // Floats as Python's repr() (and so az) writes them.
+  for (const auto& [number, text] : std::vector<std::pair<double, std::string>>{
+           {100000.0, "100000.0"}, {0.0001, "0.0001"}, {0.00001, "1e-05"}, {1.5e-5, "1.5e-05"},
+           {1e15, "1000000000000000.0"}, {1e16, "1e+16"}, {-2.5, "-2.5"}, {123.456, "123.456"},
+           {0.1, "0.1"}, {3e6, "3000000.0"}, {-0.0, "-0.0"}, {1.0 / 3, "0.3333333333333333"}}) {
+    EXPECT_EQ(CompactJson(json::value(number)), text) << number;
+  }
   EXPECT_EQ(RenderOutput(json::value("c1"), OutputFormat::kTable), "Result\n------\nc1\n");
+}
+
+TEST(OutputTest, InvalidUtf8StillMakesValidJsonAndTablesAlignByCharacter) {
+  const json::value bad = json::object{{"comment", "ok\xff\xc3(\xed\xa0\x80"}};
+  const std::string rendered = RenderOutput(bad, OutputFormat::kJson);
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(rendered, ec);
+  ASSERT_FALSE(ec) << rendered;
+  EXPECT_EQ(parsed.at("comment"), json::value("ok\xEF\xBF\xBD\xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"));
+  const json::value names = json::parse(R"([{"name": "café", "n": 1}, {"name": "cafe", "n": 2}])");
+  EXPECT_EQ(RenderOutput(names, OutputFormat::kTable),
+            "Name  N\n----  -\ncafé  1\ncafe  2\n");
+  EXPECT_EQ(RenderOutput(json::value(), OutputFormat::kTable), "");
+  EXPECT_EQ(RenderOutput(json::value(), OutputFormat::kTsv), "");
 }
 
 TEST(OutputTest, YamlQuotesWhatNeedsQuoting) {
   const std::string yaml =
-      RenderOutput(json::object{{"comment", "a: b"}, {"n", 2}}, OutputFormat::kYaml);
-  EXPECT_EQ(yaml, "comment: \"a: b\"\nn: 2\n");
+      RenderOutput(json::object{{"comment", "a: b"}, {"count", 2}, {"n", 3}}, OutputFormat::kYaml);
+  // A key "n" reads as false in YAML 1.1 readers (Go's yaml.v2 among them): quoted, as a value is.
+  EXPECT_EQ(yaml, "comment: \"a: b\"\ncount: 2\n\"n\": 3\n");
 }
 
 TEST(OutputTest, YamlQuotesStringsThatWouldReadAsOtherTypes) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/output.h"
 #include "cli/query.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
@@ -88,17 +89,33 @@ const std::vector<std::string> kExpressions = {
     "properties.agentPoolProfiles[?contains(zones, '1')].name",
     "properties.agentPoolProfiles[?starts_with(osSKU, 'Azure')].name",
     "length(properties.agentPoolProfiles[?mode=='User'])", "avg(empty)", "max(empty)",
+    // jmespath.py's own readings, which az users get
+    "`[[{\"a\": 1}, {\"a\": 2}]]`[0][0:2].a", "`[[null, 1]]`[0][0:2]", "numbers[0:3][1]",
+    "map(&maxPods, properties.agentPoolProfiles)", "map(&nodeLabels, properties.agentPoolProfiles)",
+    "max_by(`[{\"a\": 1, \"b\": 1}, {\"a\": 1, \"b\": 2}]`, &a)", "max(`[1, 1.0]`)",
+    "min(`[1.0, 1]`)", "sum(`[1.5, 1.5]`)", "sum(`[1, 2]`)", "abs(`-2.0`)", "abs(`-2`)",
+    "floor(`2.0`)", "avg(`[2, 4]`)", "to_number('+5')", "to_number('.5')", "to_number('012')",
+    "to_number('1_000')", "to_number(' 7 ')", "to_number('1e3')", "to_number('_1')",
+"to_string(`[\"caf\u00e9\", 1.5, 100000.0, 1e16, 0.0001]`)",
+    "to_string(`{\"a\": [true, null]}`)", "`\\\\`", "`a\\nb`", "`  spaced`",
+    "[99999999999999999999]", "numbers[-99999999999999999999]", "numbers[1::9223372036854775807]",
+    "numbers[::-9223372036854775807]", "numbers[99999999999999999999:]",
+    "`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`",
     // errors: both must refuse
     "name.", "[0", "properties.agentPoolProfiles[?mode=='User'", "foo(", "length(name, name)",
     "nofunction(name)", "length(`1`)", "sort(`[1, \"a\"]`)", "a = 'b'", "numbers[1:2:0]", "name[1:2:0]", "{a}",
     "'unterminated", "`{bad`x", "]", "a..b", "sum(words)", "join(',', numbers)",
     "\"quoted\"(name)", "abs(name)", "keys(numbers)", "a[?b]]", "name | ", "#",
+    "`{\"a\": `", "`foo\"bar`", "merge()", "map(name, words)", "a ||", "(", "length(",
+    "[0].\u00e9",
 };
 
-// Equal as JSON, numbers by value (python prints 2.0 where we may keep 2) and key order free.
+// Equal as JSON, with key order free.
 bool SameJson(const json::value& a, const json::value& b) {
   const auto number = [](const json::value& v) { return v.is_number(); };
-  if (number(a) && number(b)) return a.to_number<double>() == b.to_number<double>();
+  // Integers and floats stay what they are, as in Python (3 is not 3.0).
+  if (number(a) && number(b))
+    return a.is_double() == b.is_double() && a.to_number<double>() == b.to_number<double>();
   if (a.is_array() && b.is_array()) {
     if (a.get_array().size() != b.get_array().size()) return false;
     for (std::size_t i = 0; i < a.get_array().size(); ++i)
@@ -138,7 +155,9 @@ print(json.dumps(out))
       {"/usr/bin/python3", "-W", "ignore", "-c", script, dir.Join("doc.json"), dir.Join("expressions.json")});
   ASSERT_EQ(run.exit_code, 0) << "Debian's python3-jmespath is needed (scripts/bootstrap installs it): "
                               << run.err;
-  const json::value expected_all = json::parse(run.out);
+  json::parse_options deep;
+  deep.max_depth = 256;
+  const json::value expected_all = json::parse(run.out, {}, deep);
   const json::value document = json::parse(kDocument);
   ASSERT_EQ(expected_all.as_array().size(), kExpressions.size());
   int agreed = 0;
@@ -164,6 +183,64 @@ print(json.dumps(out))
                   << ", python " << json::serialize(expected.at("ok"));
   }
   EXPECT_EQ(agreed, static_cast<int>(kExpressions.size()));
+}
+
+// YAML output read back by PyYAML (what az users' scripts read YAML with) gives the same values:
+// no string turns into a date, a number, a boolean or a special key.
+TEST(OutputOracleTest, YamlReadsBackAsTheSameValuesInPyYaml) {
+  json::array strings;
+  for (const char* text :
+       {"2024-01-01", "2001-12-14t21:59:43.10-05:00", "1:20", "1_000", "0b101", "0x1F", "0o17", "017",
+        "1e3", ".5", "-", "-1", "+1", "<<", "=", "true", "yes", "Off", "~", "null", "NULL", "",
+        "1.27.7", "café", "a: b", "#x", "[x]", "{x}", "*a", "&a", "!t", "|", ">", "'q'", "\"q\"",
+        "%x", "@x", "`x", " lead", "trail ", "two\nlines", "tab\there", "?"}) {
+    strings.emplace_back(text);
+  }
+  json::object keyed;
+  for (const auto& text : strings) keyed[text.as_string()] = text;
+  const json::value document = json::object{{"list", strings}, {"keys", keyed}, {"number", 2.5},
+                                            {"big", 1e16}, {"int", 7}, {"flag", false}};
+  TempDir dir;
+  testing::WriteTestFile(dir.Join("out.yaml"), RenderOutput(document, OutputFormat::kYaml));
+  const auto run = RunProgram(
+      {"/usr/bin/python3", "-c",
+       "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+       dir.Join("out.yaml")});
+  ASSERT_EQ(run.exit_code, 0) << "Debian's python3-yaml is needed: " << run.err;
+  const json::value read_back = json::parse(run.out);
+  EXPECT_TRUE(SameJson(read_back, document)) << testing::ReadTestFile(dir.Join("out.yaml"));
+}
+
+TEST(QueryTest, DeepOrLongExpressionsAreRefusedNotCrashed) {
+  const json::value document = json::parse(R"({"a": 1})");
+  for (const std::string& expression :
+       {std::string(20000, '(') + "@" + std::string(20000, ')'), std::string(60000, '!') + "a",
+        [] {
+          std::string chain = "a";
+          for (int i = 0; i < 20000; ++i) chain += ".a";
+          return chain;
+        }(),
+        [] {
+          std::string pipes = "@";
+          for (int i = 0; i < 60000; ++i) pipes += "|@";
+          return pipes;
+        }()}) {
+    const auto result = ApplyQuery(document, expression);
+    ASSERT_FALSE(result.ok());
+    EXPECT_NE(result.error().message.find("--query"), std::string::npos);
+  }
+  // At the limits, still answered.
+  std::string nested = std::string(90, '(') + "a" + std::string(90, ')');
+  EXPECT_EQ(ApplyQuery(document, nested).value(), json::value(1));
+}
+
+TEST(QueryTest, AnExpressionThatStopsSaysSo) {
+  for (const char* expression : {"a ||", "(", "length(", "a."}) {
+    const auto result = ApplyQuery(json::value(), expression);
+    ASSERT_FALSE(result.ok());
+    EXPECT_NE(result.error().message.find("unexpected end"), std::string::npos)
+        << expression << ": " << result.error().message;
+  }
 }
 
 TEST(QueryTest, SyntaxErrorsPointAtTheColumn) {
