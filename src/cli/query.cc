@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/output.h"
+#include "common/text.h"
 
 namespace gangplank::cli {
 namespace json = boost::json;
@@ -692,12 +693,6 @@ std::string TypeName(const json::value& value) {
   return "object";
 }
 
-std::size_t CodePoints(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
 Error TypeError(const std::string& function, const std::string& expected, const json::value& got) {
   return MakeError(StatusCode::kInvalidArgument, "InvalidQuery",
                    "--query: " + function + "() expects " + expected + ", got " + TypeName(got));
@@ -913,7 +908,7 @@ class Evaluator {
     if (name == "length") {
       if (Status ok = arity(1); !ok.ok()) return ok.error();
       const json::value& a = args[0];
-      if (a.is_string()) return json::value(static_cast<std::int64_t>(CodePoints(a.get_string())));
+      if (a.is_string()) return json::value(static_cast<std::int64_t>(CodePointCount(a.get_string())));
       if (a.is_array()) return json::value(static_cast<std::int64_t>(a.get_array().size()));
       if (a.is_object()) return json::value(static_cast<std::int64_t>(a.get_object().size()));
       return TypeError(name, "a string, array or object", a);

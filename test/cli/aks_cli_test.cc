@@ -25,16 +25,16 @@ class AksCliTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_EQ(::geteuid(), 0u) << "the end-to-end CLI test runs local nodes: run it as root";
     std::filesystem::create_directories(home_.Join(".ssh"));
-    port_ = testing::FreeLoopbackPort();
-    server_ = std::make_unique<testing::BackgroundProcess>(
-        std::vector<std::string>{GANGPLANKD_PATH, "--data-dir", dir_.Join("data"), "--listen",
-                                 "127.0.0.1:" + std::to_string(port_), "--nodes", "local",
-                                 "--nodes-dir", nodes_.path().string(), "--node-agent",
-                                 GANGPLANK_NODE_PATH, "--node-network", network_.cidr()},
-        dir_.Join("gangplankd.log"));
-    ASSERT_TRUE(testing::WaitForPort(port_, std::chrono::seconds(20)));
-    for (int i = 0; i < 100 && !std::filesystem::exists(dir_.Join("data/credentials.json")); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    server_ = testing::StartListening(
+        [this](int port) {
+          return std::vector<std::string>{
+              GANGPLANKD_PATH, "--data-dir", dir_.Join("data"), "--listen",
+              "127.0.0.1:" + std::to_string(port), "--nodes", "local", "--nodes-dir",
+              nodes_.path().string(), "--node-agent", GANGPLANK_NODE_PATH, "--node-network",
+              network_.cidr()};
+        },
+        dir_.Join("gangplankd.log"), port_);
+    ASSERT_TRUE(server_) << testing::ReadTestFile(dir_.Join("gangplankd.log"));
     const auto login = Gangplank({"login", "--data-dir", dir_.Join("data")});
     ASSERT_EQ(login.exit_code, 0) << login.err;
     EXPECT_EQ(testing::FileMode(dir_.Join("config/config.json")), 0600u);

@@ -43,20 +43,27 @@ fail() {
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/data/credentials.json" "$1"; }
 
+# The port was free a moment ago; if another test's server takes it first, gangplankd exits and
+# a new port is tried (its /healthz is checked against its own CA, so no other server passes).
 start_gangplankd() {
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   gangplankd_bin=$1
-  "$1" --data-dir "$work/data" --listen "127.0.0.1:$port" --nodes-dir "$nodes_dir" \
-    --node-network "$node_network" >"$work/log" 2>&1 &
-  gangplankd_pid=$!
-  for _ in $(seq 200); do
-    if [ -f "$work/data/credentials.json" ] && python3 - "$port" "$work/data/tls/ca.crt" 2>/dev/null <<'PY'
+  for _attempt in 1 2 3 4 5; do
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$1" --data-dir "$work/data" --listen "127.0.0.1:$port" --nodes-dir "$nodes_dir" \
+      --node-network "$node_network" >>"$work/log" 2>&1 &
+    gangplankd_pid=$!
+    for _ in $(seq 200); do
+      kill -0 "$gangplankd_pid" 2>/dev/null || break
+      if [ -f "$work/data/credentials.json" ] && python3 - "$port" "$work/data/tls/ca.crt" 2>/dev/null <<'PY'
 import ssl, sys, urllib.request
 ctx = ssl.create_default_context(cafile=sys.argv[2])
 urllib.request.urlopen(f"https://127.0.0.1:{sys.argv[1]}/healthz", context=ctx, timeout=2)
 PY
-    then return 0; fi
-    sleep 0.1
+      then return 0; fi
+      sleep 0.1
+    done
+    wait "$gangplankd_pid" 2>/dev/null || true
+    gangplankd_pid=
   done
   fail "gangplankd did not answer /healthz"
 }

@@ -17,13 +17,14 @@ class GangplankdTest : public ::testing::Test {
  protected:
   // Restarts keep the port: tokens name the server's URL as issuer and audience.
   void Start() {
-    if (port_ == 0) port_ = testing::FreeLoopbackPort();
-    server_ = std::make_unique<testing::BackgroundProcess>(
-        std::vector<std::string>{GANGPLANKD_PATH, "--data-dir", dir_.Join("data"), "--listen",
-                                 "127.0.0.1:" + std::to_string(port_), "--threads", "2"},
-        dir_.Join("gangplankd.log"));
-    ASSERT_TRUE(testing::WaitForPort(port_, std::chrono::seconds(20)))
-        << testing::ReadTestFile(dir_.Join("gangplankd.log"));
+    server_ = testing::StartListening(
+        [this](int port) {
+          return std::vector<std::string>{GANGPLANKD_PATH, "--data-dir", dir_.Join("data"),
+                                          "--listen", "127.0.0.1:" + std::to_string(port),
+                                          "--threads", "2"};
+        },
+        dir_.Join("gangplankd.log"), port_);
+    ASSERT_TRUE(server_) << testing::ReadTestFile(dir_.Join("gangplankd.log"));
     client_ = std::make_unique<testing::HttpsClient>(port_, dir_.Join("data/tls/ca.crt"));
   }
 

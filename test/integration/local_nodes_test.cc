@@ -45,15 +45,16 @@ class LocalNodesTest : public ::testing::Test {
   }
 
   void Start(const std::string& agent = GANGPLANK_NODE_PATH, const std::string& timeout = "60") {
-    if (port_ == 0) port_ = testing::FreeLoopbackPort();
-    server_ = std::make_unique<testing::BackgroundProcess>(
-        std::vector<std::string>{GANGPLANKD_PATH, "--data-dir", dir_.Join("data"), "--listen",
-                                 "127.0.0.1:" + std::to_string(port_), "--nodes", "local",
-                                 "--nodes-dir", nodes_.path().string(), "--node-agent", agent,
-                                 "--node-network", network_.cidr(), "--node-timeout", timeout},
-        dir_.Join("gangplankd.log"));
-    ASSERT_TRUE(testing::WaitForPort(port_, std::chrono::seconds(20)))
-        << testing::ReadTestFile(dir_.Join("gangplankd.log"));
+    server_ = testing::StartListening(
+        [&](int port) {
+          return std::vector<std::string>{
+              GANGPLANKD_PATH, "--data-dir",     dir_.Join("data"), "--listen",
+              "127.0.0.1:" + std::to_string(port), "--nodes", "local", "--nodes-dir",
+              nodes_.path().string(), "--node-agent", agent, "--node-network", network_.cidr(),
+              "--node-timeout", timeout};
+        },
+        dir_.Join("gangplankd.log"), port_);
+    ASSERT_TRUE(server_) << testing::ReadTestFile(dir_.Join("gangplankd.log"));
     client_ = std::make_unique<testing::HttpsClient>(port_, dir_.Join("data/tls/ca.crt"));
     token_.clear();
   }

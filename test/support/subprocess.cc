@@ -1,6 +1,10 @@
 // fork/exec with pipes and a deadline, for tests that drive real programs.
 #include "support/subprocess.h"
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -208,6 +212,31 @@ bool WaitForPort(int port, std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   return false;
+}
+
+std::unique_ptr<BackgroundProcess> StartListening(
+    const std::function<std::vector<std::string>(int port)>& argv_for, const std::string& log_path,
+    int& port, std::chrono::milliseconds timeout) {
+  const bool fixed = port != 0;
+  for (int attempt = 0; attempt < (fixed ? 1 : 5); ++attempt) {
+    if (!fixed) port = FreeLoopbackPort();
+    const std::string marker = "listening on https://127.0.0.1:" + std::to_string(port) + "/";
+    // The log is appended to: only what this start writes counts (a restart finds the last
+    // start's line already there).
+    std::error_code ec;
+    const auto seen = std::filesystem::exists(log_path) ? std::filesystem::file_size(log_path, ec) : 0;
+    auto server = std::make_unique<BackgroundProcess>(argv_for(port), log_path);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::ifstream log(log_path);
+      log.seekg(static_cast<std::streamoff>(seen));
+      const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+      if (text.find(marker) != std::string::npos) return server;
+      if (!server->Running()) break;  // the port was taken: try another
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace gangplank::testing

@@ -5,7 +5,9 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -52,6 +54,14 @@ class BackgroundProcess {
  private:
   pid_t pid_ = -1;
 };
+
+// Starts a server on 127.0.0.1:`port` and waits until this very process listens: until its log
+// says "listening on https://127.0.0.1:PORT" (gangplankd's line). FreeLoopbackPort's port was
+// only free a moment ago; when another test's server takes it first, this one exits, and a new
+// port is tried, unless `port` was given non-zero (a restart keeps its URL). Null on failure.
+std::unique_ptr<BackgroundProcess> StartListening(
+    const std::function<std::vector<std::string>(int port)>& argv_for, const std::string& log_path,
+    int& port, std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 // Full path of a program in PATH or the usual sbin directories; empty if absent.
 std::string FindProgram(const std::string& name);
