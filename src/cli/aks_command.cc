@@ -91,10 +91,6 @@ Result<ArmClient> Client(CliContext& context) {
   return Connect(context, *config);
 }
 
-int Print(CliContext& context, const json::value& value, const OutputFlags& output) {
-  return PrintOutput(context, value, output);
-}
-
 // Waits for an operation. On a terminal: a spinner, a bar and the server's own progress text
 // ("1 of 3 nodes on the latest model and image"), redrawn in place. Without one: nothing, or
 // under --verbose one line per change.
@@ -208,13 +204,13 @@ int RunCreate(AksCommandState& state, CliContext& context) {
       json::object{{"location", group->body.at("location")}, {"properties", std::move(properties)}};
   auto created = client->Call("PUT", ClusterPath(*client, state) + Query(), &body);
   if (!created) return Fail(context, created.error());
-  if (state.no_wait) return Print(context, created->body, state.output);
+  if (state.no_wait) return PrintOutput(context, created->body, state.output);
   Status done = WaitFor(context, *client, created->async_operation, "Creating " + state.name);
   EndProgress(context);
   if (!done.ok()) return Fail(context, done.error());
   auto shown = client->Call("GET", ClusterPath(*client, state) + Query());
   if (!shown) return Fail(context, shown.error());
-  return Print(context, shown->body, state.output);
+  return PrintOutput(context, shown->body, state.output);
 }
 
 int RunUpdate(AksCommandState& state, CliContext& context) {
@@ -255,7 +251,7 @@ int RunUpdate(AksCommandState& state, CliContext& context) {
   }
   auto shown = client->Call("GET", ClusterPath(*client, state) + Query());
   if (!shown) return Fail(context, shown.error());
-  return Print(context, shown->body, state.output);
+  return PrintOutput(context, shown->body, state.output);
 }
 
 int RunShow(AksCommandState& state, CliContext& context) {
@@ -263,7 +259,7 @@ int RunShow(AksCommandState& state, CliContext& context) {
   if (!client) return Fail(context, client.error());
   auto shown = client->Call("GET", ClusterPath(*client, state) + Query());
   if (!shown) return Fail(context, shown.error());
-  return Print(context, shown->body, state.output);
+  return PrintOutput(context, shown->body, state.output);
 }
 
 int RunNodepoolUpgrade(AksCommandState& state, CliContext& context) {
@@ -293,13 +289,13 @@ int RunNodepoolUpgrade(AksCommandState& state, CliContext& context) {
   }
   auto started = client->Call("POST", pool_path + "/upgradeNodeImageVersion" + Query());
   if (!started) return Fail(context, started.error());
-  if (state.no_wait) return Print(context, started->body, state.output);
+  if (state.no_wait) return PrintOutput(context, started->body, state.output);
   Status done = WaitFor(context, *client, started->async_operation, "Reimaging " + state.pool);
   EndProgress(context);
   if (!done.ok()) return Fail(context, done.error());
   auto shown = client->Call("GET", pool_path + Query());
   if (!shown) return Fail(context, shown.error());
-  return Print(context, shown->body, state.output);
+  return PrintOutput(context, shown->body, state.output);
 }
 
 Result<json::array> Machines(ArmClient& client, const AksCommandState& state,
@@ -350,7 +346,7 @@ int RunMachineList(AksCommandState& state, CliContext& context) {
     if (!machines) return Fail(context, machines.error());
     for (const auto& machine : *machines) rows.push_back(MachineRow(machine, pool));
   }
-  return Print(context, rows, state.output);
+  return PrintOutput(context, rows, state.output);
 }
 
 // The whole machine in JSON (as az prints it); its row in table and tsv.
@@ -362,7 +358,7 @@ int RunMachineShow(AksCommandState& state, CliContext& context) {
   if (!machine) return Fail(context, machine.error());
   const bool row = (state.output.output == "table" || state.output.output == "tsv") &&
                    state.output.query.empty();
-  return Print(context, row ? json::value(MachineRow(machine->body, state.pool)) : machine->body,
+  return PrintOutput(context, row ? json::value(MachineRow(machine->body, state.pool)) : machine->body,
                state.output);
 }
 
@@ -467,11 +463,11 @@ int CallWaitPrint(CliContext& context, AksCommandState& state, const std::string
     if (!done.ok()) return Fail(context, done.error());
   }
   if (show_path.empty() || state.no_wait) {
-    return reply->body.is_null() ? kExitOk : Print(context, reply->body, state.output);
+    return reply->body.is_null() ? kExitOk : PrintOutput(context, reply->body, state.output);
   }
   auto shown = client->Call("GET", show_path);
   if (!shown) return Fail(context, shown.error());
-  return Print(context, shown->body, state.output);
+  return PrintOutput(context, shown->body, state.output);
 }
 
 int RunGet(CliContext& context, AksCommandState& state, const std::string& path, bool list_value) {
@@ -479,7 +475,7 @@ int RunGet(CliContext& context, AksCommandState& state, const std::string& path,
   if (!client) return Fail(context, client.error());
   auto reply = client->Call("GET", path);
   if (!reply) return Fail(context, reply.error());
-  return Print(context, list_value ? reply->body.at("value") : reply->body, state.output);
+  return PrintOutput(context, list_value ? reply->body.at("value") : reply->body, state.output);
 }
 
 std::string GroupPath(CliContext& context, const AksCommandState& state) {
@@ -856,7 +852,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
       return;
     }
     context.out << std::string(reply->body.at("logs").as_string());
-    exit_code = Print(context, reply->body.at("loginEvents"), state->output);
+    exit_code = PrintOutput(context, reply->body.at("loginEvents"), state->output);
   });
 
   // group create / show / list / delete

@@ -8,7 +8,6 @@
 #include <limits>
 #include <boost/json.hpp>
 #include <cmath>
-#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,8 +59,7 @@ Error SyntaxError(std::string_view expression, std::size_t column, const std::st
 }
 
 // Reads a JSON string body starting after the opening quote; `quote` ends it.
-Result<std::string> QuotedText(std::string_view in, std::size_t& i, char quote, bool json_escapes,
-                               std::string_view expression) {
+Result<std::string> QuotedText(std::string_view in, std::size_t& i, char quote, bool json_escapes) {
   const std::size_t start = i - 1;
   std::string raw;
   while (i < in.size() && in[i] != quote) {
@@ -81,12 +79,12 @@ Result<std::string> QuotedText(std::string_view in, std::size_t& i, char quote, 
     }
     raw.push_back(in[i++]);
   }
-  if (i >= in.size()) return SyntaxError(expression, start, "unterminated string");
+  if (i >= in.size()) return SyntaxError(in, start, "unterminated string");
   ++i;
   if (!json_escapes) return raw;
   boost::system::error_code ec;
   const json::value parsed = json::parse("\"" + raw + "\"", ec);
-  if (ec || !parsed.is_string()) return SyntaxError(expression, start, "bad escape in string");
+  if (ec || !parsed.is_string()) return SyntaxError(in, start, "bad escape in string");
   return std::string(parsed.get_string());
 }
 
@@ -115,7 +113,7 @@ Result<std::vector<Token>> Lex(std::string_view in) {
       tokens.push_back({Tok::kNumber, std::string(in.substr(column, i - column)), column});
     } else if (c == '"' || c == '\'') {
       ++i;
-      auto text = QuotedText(in, i, c, c == '"', in);
+      auto text = QuotedText(in, i, c, c == '"');
       if (!text) return text.error();
       tokens.push_back({c == '"' ? Tok::kQuotedIdentifier : Tok::kRawString, *text, column});
     } else if (c == '`') {
@@ -588,14 +586,10 @@ bool Truthy(const json::value& value) {
   return true;
 }
 
-bool IsNumber(const json::value& value) {
-  return value.is_int64() || value.is_uint64() || value.is_double();
-}
-
 double AsDouble(const json::value& value) { return value.to_number<double>(); }
 
 bool Equal(const json::value& a, const json::value& b) {
-  if (IsNumber(a) && IsNumber(b)) return AsDouble(a) == AsDouble(b);
+  if (a.is_number() && b.is_number()) return AsDouble(a) == AsDouble(b);
   if (a.is_array() && b.is_array()) {
     const auto &x = a.get_array(), &y = b.get_array();
     if (x.size() != y.size()) return false;
@@ -654,40 +648,10 @@ json::value PythonNumber(std::string_view text) {
   return value;
 }
 
-// JSON text with every non-ASCII character as \uXXXX, as Python's json.dumps writes it.
-std::string AsciiOnly(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size();) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x80) {
-      out.push_back(text[i++]);
-      continue;
-    }
-    const std::size_t length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2;
-    std::uint32_t code = byte & (length == 4 ? 0x07 : length == 3 ? 0x0F : 0x1F);
-    for (std::size_t k = 1; k < length && i + k < text.size(); ++k)
-      code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    i += length;
-    const auto escape = [&out](std::uint32_t unit) {
-      char buffer[16];
-      std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(unit & 0xFFFF));
-      out += buffer;
-    };
-    if (code >= 0x10000) {
-      code -= 0x10000;
-      escape(0xD800 + (code >> 10));
-      escape(0xDC00 + (code & 0x3FF));
-    } else {
-      escape(code);
-    }
-  }
-  return out;
-}
-
 std::string TypeName(const json::value& value) {
   if (value.is_null()) return "null";
   if (value.is_bool()) return "boolean";
-  if (IsNumber(value)) return "number";
+  if (value.is_number()) return "number";
   if (value.is_string()) return "string";
   if (value.is_array()) return "array";
   return "object";
@@ -869,7 +833,7 @@ class Evaluator {
       if (node.name == ">") return json::value(order > 0);
       return json::value(order >= 0);
     }
-    if (!IsNumber(*left) || !IsNumber(*right)) return json::value();
+    if (!left->is_number() || !right->is_number()) return json::value();
     const double a = AsDouble(*left), b = AsDouble(*right);
     if (node.name == "<") return json::value(a < b);
     if (node.name == "<=") return json::value(a <= b);
@@ -879,9 +843,9 @@ class Evaluator {
 
   // Sort keys: all numbers or all strings.
   static Result<bool> Less(const std::string& function, const json::value& a, const json::value& b) {
-    if (IsNumber(a) && IsNumber(b)) return AsDouble(a) < AsDouble(b);
+    if (a.is_number() && b.is_number()) return AsDouble(a) < AsDouble(b);
     if (a.is_string() && b.is_string()) return a.get_string() < b.get_string();
-    return TypeError(function, "numbers or strings, all of one kind", IsNumber(a) ? b : a);
+    return TypeError(function, "numbers or strings, all of one kind", a.is_number() ? b : a);
   }
 
   Result<json::value> Call(const Node& node, const json::value& value) {
@@ -965,7 +929,7 @@ class Evaluator {
       for (std::size_t i = 0; i < items.size(); ++i) {
         auto key = by ? Eval(*exprefs[1], items[i]) : Result<json::value>(items[i]);
         if (!key) return key;
-        if (!IsNumber(*key) && !key->is_string())
+        if (!key->is_number() && !key->is_string())
           return TypeError(name, "numbers or strings", *key);
         keyed.emplace_back(std::move(*key), i);
       }
@@ -997,7 +961,7 @@ class Evaluator {
       double total = 0;
       bool integers = true;
       for (const auto& item : args[0].get_array()) {
-        if (!IsNumber(item)) return TypeError(name, "an array of numbers", item);
+        if (!item.is_number()) return TypeError(name, "an array of numbers", item);
         total += AsDouble(item);
         integers = integers && !item.is_double();
       }
@@ -1007,7 +971,7 @@ class Evaluator {
     }
     if (name == "abs" || name == "floor" || name == "ceil") {
       if (Status ok = arity(1); !ok.ok()) return ok.error();
-      if (!IsNumber(args[0])) return TypeError(name, "a number", args[0]);
+      if (!args[0].is_number()) return TypeError(name, "a number", args[0]);
       const double x = AsDouble(args[0]);
       // abs keeps the type; Python's math.floor and math.ceil give integers.
       if (name == "abs") return args[0].is_double() ? json::value(std::fabs(x)) : Integer(std::fabs(x));
@@ -1016,11 +980,11 @@ class Evaluator {
     if (name == "to_string") {
       if (Status ok = arity(1); !ok.ok()) return ok.error();
       if (args[0].is_string()) return args[0];
-      return json::value(json::string(AsciiOnly(CompactJson(args[0]))));
+      return json::value(json::string(AsciiJsonEscapes(CompactJson(args[0]))));
     }
     if (name == "to_number") {
       if (Status ok = arity(1); !ok.ok()) return ok.error();
-      if (IsNumber(args[0])) return args[0];
+      if (args[0].is_number()) return args[0];
       if (!args[0].is_string()) return json::value();
       return PythonNumber(args[0].get_string());
     }

@@ -2,6 +2,7 @@
 #include "common/text.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace gangplank {
 namespace {
@@ -46,6 +47,36 @@ std::string ValidUtf8(std::string_view text) {
     } else {
       out.append(text, i, length);
       i += length;
+    }
+  }
+  return out;
+}
+
+std::string AsciiJsonEscapes(std::string_view text) {
+  const std::string valid = ValidUtf8(text);
+  std::string out;
+  const auto escape = [&out](unsigned unit) {
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "\\u%04x", unit & 0xFFFF);
+    out += buffer;
+  };
+  for (std::size_t i = 0; i < valid.size();) {
+    const std::size_t length = SequenceLength(valid, i);
+    const auto lead = static_cast<unsigned char>(valid[i]);
+    if (length == 1) {
+      out.push_back(valid[i++]);
+      continue;
+    }
+    unsigned code = lead & (length == 4 ? 0x07u : length == 3 ? 0x0Fu : 0x1Fu);
+    for (std::size_t k = 1; k < length; ++k)
+      code = (code << 6) | (static_cast<unsigned char>(valid[i + k]) & 0x3Fu);
+    i += length;
+    if (code >= 0x10000) {
+      code -= 0x10000;
+      escape(0xD800 + (code >> 10));
+      escape(0xDC00 + (code & 0x3FF));
+    } else {
+      escape(code);
     }
   }
   return out;

@@ -18,6 +18,10 @@ inline void AppendOctalEscape(std::string& out, unsigned char byte) {
 // overlongs, no surrogates, nothing past U+10FFFF) becomes U+FFFD, so JSON output always parses.
 std::string ValidUtf8(std::string_view text);
 
+// Valid UTF-8 with every non-ASCII character as \u escapes (surrogate pairs above U+FFFF), as
+// Python's json.dumps writes JSON text by default.
+std::string AsciiJsonEscapes(std::string_view text);
+
 // Characters, not bytes, of valid UTF-8: for lining up table columns.
 std::size_t CodePointCount(std::string_view text);
 
