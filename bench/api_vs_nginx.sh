@@ -3,6 +3,8 @@
 # over TLS (the practical ceiling on this machine), side by side in one run with wrk:
 #   1. GET of a managed cluster (goal: at least 50% of nginx's requests/s; p99 reported)
 #   2. PUTs that change a cluster's SSH key (each a durable SQLite commit; requests/s and p99)
+# It measures the API and the store, not nodes: gangplankd runs with --nodes simulated, so no node
+# process starts even as root (1,024 three-node clusters would otherwise start 3,072 real nodes).
 # Usage: bench/api_vs_nginx.sh [SECONDS] [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +22,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 api_port=$(free_port)
-"$dir/bin/gangplankd" --data-dir "$work/data" --listen "127.0.0.1:$api_port" --threads 2 >"$work/gangplankd.log" 2>&1 &
+"$dir/bin/gangplankd" --data-dir "$work/data" --listen "127.0.0.1:$api_port" --threads 2 --nodes simulated >"$work/gangplankd.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -f "$work/data/credentials.json" ] && break; sleep 0.1; done
 sleep 0.5

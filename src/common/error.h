@@ -25,6 +25,13 @@ enum class StatusCode {
 
 std::string_view StatusCodeName(StatusCode code);
 
+// False for the codes that say the same attempt will fail again (the input, the state of the
+// system or a permission must change first); true where waiting and trying again may succeed.
+constexpr bool WaitingMayHelp(StatusCode code) {
+  return code != StatusCode::kInvalidArgument && code != StatusCode::kFailedPrecondition &&
+         code != StatusCode::kPermissionDenied;
+}
+
 // `reason` is a stable machine-readable name (for example "KeyTooShort"); `message` is for people
 // and says what is wrong and how to fix it. Neither ever contains secret material.
 struct Error {

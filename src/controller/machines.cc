@@ -214,6 +214,11 @@ bool NodeReady(const Machine& machine) {
   return desired.ssh_enabled ? status.sshd_health == "Healthy" : status.sshd_health == "Disabled";
 }
 
+bool FailedForGood(const Machine& machine) {
+  return machine.status && machine.status->sshd_health == "Failed" &&
+         machine.status->failed_generation == machine.desired.reimage_generation;
+}
+
 PoolTarget TargetOf(const json::object& pool_doc, NodeImageCatalog& images) {
   const json::object& properties = pool_doc.at("resource").at("properties").as_object();
   return PoolTarget{pool_doc.at("model").at("version").as_int64(),
@@ -333,9 +338,14 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
     const Machine& machine = (*machines)[static_cast<std::size_t>(i)];
     const bool ready = NodeReady(machine);
     if (ready && (!options.reimage || OnTarget(machine, target))) ++progress.current;
-    if (!ready && now - machine.desired_at > options.node_timeout.count()) {
-      progress.failure = "node " + machine.desired.node_name + " (" + machine.desired.address +
-                         ") is not ready " + std::to_string(now - machine.desired_at) +
+    if (ready) continue;
+    const std::string node =
+        "node " + machine.desired.node_name + " (" + machine.desired.address + ")";
+    if (FailedForGood(machine)) {
+      // Waiting cannot help (sshd refuses its configuration, a binary is missing, …): fail now.
+      progress.failure = node + " cannot be provisioned: " + machine.status->message;
+    } else if (now - machine.desired_at > options.node_timeout.count()) {
+      progress.failure = node + " is not ready " + std::to_string(now - machine.desired_at) +
                          " s after it was told to provision: " +
                          (machine.status ? machine.status->message.empty()
                                                ? "its sshd reports " + machine.status->sshd_health
@@ -427,7 +437,9 @@ json::object MachineView(const Machine& machine, const PoolTarget& target) {
   } else if (machine.status->reimage_generation != machine.desired.reimage_generation) {
     state = "Reimaging";
   } else if (!ready) {
-    state = machine.status->sshd_health == "Starting" ? "Provisioning" : "Unhealthy";
+    state = machine.status->sshd_health == "Starting" ? "Provisioning"
+            : FailedForGood(machine)                  ? "Failed"
+                                                      : "Unhealthy";
   }
   properties["state"] = state;
   properties["port"] = machine.desired.port;

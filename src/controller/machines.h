@@ -52,6 +52,9 @@ Result<std::optional<Machine>> GetMachine(store::Store& store, const std::string
 // when SSH access is Disabled).
 bool NodeReady(const Machine& machine);
 
+// True when the node reports that its current desired state cannot be provisioned by waiting.
+bool FailedForGood(const Machine& machine);
+
 struct PoolTarget {
   std::int64_t model_version = 0;
   std::string image;

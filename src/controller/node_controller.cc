@@ -34,8 +34,13 @@ void NodeController::SyncOnce() {
     if (start_errors_[uid] == started.error().message) continue;
     start_errors_[uid] = started.error().message;
     node::NodeStatus status;
-    status.sshd_health = "Unhealthy";
     status.message = "the node could not be started: " + started.error().message;
+    if (WaitingMayHelp(started.error().code)) {
+      status.sshd_health = "Unhealthy";
+    } else {
+      status.sshd_health = "Failed";
+      status.failed_generation = doc.at("desired").at("reimageGeneration").to_number<std::int64_t>();
+    }
     (void)RecordNodeReport(store_, row.id, uid, status, {}, "", clock_);
   }
   for (const auto& row : *removals) {

@@ -30,7 +30,10 @@ Status EnsureLocalUser(const std::string& name) {
       {"/usr/sbin/useradd", "--create-home", "--shell", "/bin/bash", "--password", "*", name});
   // Another node may have created the same user a moment ago (useradd then exits 9).
   if (::getpwnam(name.c_str()) != nullptr) return OkStatus();
-  return MakeError(StatusCode::kUnavailable, "AdminUserNotCreated",
+  // 2 and 3: useradd refuses its arguments (a name it does not take); trying again cannot help.
+  const bool refused = status == 2 || status == 3;
+  return MakeError(refused ? StatusCode::kInvalidArgument : StatusCode::kUnavailable,
+                   "AdminUserNotCreated",
                    "useradd could not create the admin user '" + name + "' (exit status " +
                        std::to_string(status) + ")");
 }
@@ -49,7 +52,7 @@ void NodeAgent::Log(const std::string& line) {
   AppendLogLine(options_.layout.agent_log(), line);
 }
 
-NodeStatus NodeAgent::Report(const DesiredNodeState& desired, const std::string& problem) {
+NodeStatus NodeAgent::Report(const DesiredNodeState& desired, const Error* problem) {
   NodeStatus status;
   if (applied_) {
     status.applied_model_version = applied_->model_version;
@@ -59,9 +62,14 @@ NodeStatus NodeAgent::Report(const DesiredNodeState& desired, const std::string&
   }
   status.host_key_fingerprints = host_keys_.fingerprints;
   status.host_keys = host_keys_.public_keys;
-  if (!problem.empty()) {
-    status.sshd_health = "Unhealthy";
-    status.message = problem;
+  if (problem) {
+    status.message = problem->message;
+    if (WaitingMayHelp(problem->code)) {
+      status.sshd_health = "Unhealthy";
+    } else {
+      status.sshd_health = "Failed";  // the operation waiting on this node fails at once
+      status.failed_generation = desired.reimage_generation;
+    }
   } else if (!desired.ssh_enabled) {
     status.sshd_health = "Disabled";
   } else if (SshBannerAnswers(desired.address, desired.port, std::chrono::milliseconds(500))) {
@@ -84,9 +92,10 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
     return *last_good_;
   }
   last_good_.reset();
-  const auto fail = [&](const std::string& what, const Error& error) {
-    Log(what + ": " + error.message);
-    return Report(desired, what + ": " + error.message);
+  const auto fail = [&](const std::string& what, Error error) {
+    error.message = what + ": " + error.message;
+    Log(error.message);
+    return Report(desired, &error);
   };
   if (!applied_ || applied_->reimage_generation != desired.reimage_generation) {
     // A reimage: nothing of the old provisioning survives but the logs.
@@ -136,7 +145,7 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
     applied_ = desired;
     Log("applied model " + std::to_string(desired.model_version));
   }
-  NodeStatus status = Report(desired, "");
+  NodeStatus status = Report(desired);
   if (status.sshd_health == "Healthy" || status.sshd_health == "Disabled") {
     last_good_ = status;
     last_full_pass_ = now;

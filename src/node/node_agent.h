@@ -49,7 +49,8 @@ class NodeAgent final : public Agent {
   const std::optional<DesiredNodeState>& applied() const { return applied_; }
 
  private:
-  NodeStatus Report(const DesiredNodeState& desired, const std::string& problem);
+  // The status to report; `problem` (when set) says why the node is not healthy.
+  NodeStatus Report(const DesiredNodeState& desired, const Error* problem = nullptr);
   void Log(const std::string& line);
 
   NodeAgentOptions options_;

@@ -106,14 +106,16 @@ std::string NodeStatusJson(const NodeStatus& status) {
     fingerprints.emplace_back(fingerprint);
   json::array host_keys;
   for (const auto& key : status.host_keys) host_keys.emplace_back(key);
-  return json::serialize(json::object{{"appliedModelVersion", status.applied_model_version},
-                                      {"hostKeys", std::move(host_keys)},
-                                      {"imageVersion", status.image_version},
-                                      {"reimageGeneration", status.reimage_generation},
-                                      {"sshAccess", status.ssh_enabled ? "LocalUser" : "Disabled"},
-                                      {"hostKeyFingerprints", std::move(fingerprints)},
-                                      {"sshdHealth", status.sshd_health},
-                                      {"message", status.message}});
+  json::object doc{{"appliedModelVersion", status.applied_model_version},
+                   {"hostKeys", std::move(host_keys)},
+                   {"imageVersion", status.image_version},
+                   {"reimageGeneration", status.reimage_generation},
+                   {"sshAccess", status.ssh_enabled ? "LocalUser" : "Disabled"},
+                   {"hostKeyFingerprints", std::move(fingerprints)},
+                   {"sshdHealth", status.sshd_health},
+                   {"message", status.message}};
+  if (status.failed_generation != 0) doc["failedGeneration"] = status.failed_generation;
+  return json::serialize(doc);
 }
 
 Result<NodeStatus> ParseNodeStatus(std::string_view json_text) {
@@ -160,6 +162,10 @@ Result<NodeStatus> ParseNodeStatus(std::string_view json_text) {
   if (status.host_keys.size() > 8) return invalid;
   status.sshd_health = std::string(health->get_string());
   if (message) status.message = std::string(message->get_string()).substr(0, 2000);
+  if (const json::value* failed = doc.if_contains("failedGeneration")) {
+    if (!failed->is_int64()) return invalid;
+    status.failed_generation = failed->get_int64();
+  }
   return status;
 }
 

@@ -46,8 +46,13 @@ struct NodeStatus {
   bool ssh_enabled = true;
   std::vector<std::string> host_key_fingerprints;  // "ED25519 SHA256:…", "ECDSA SHA256:…"
   std::vector<std::string> host_keys;  // the public host keys, for clients' known_hosts
-  std::string sshd_health;  // Healthy (banner answered) | Starting | Unhealthy | Disabled
-  std::string message;      // why, in plain words, when not Healthy
+  // Healthy (banner answered) | Starting | Unhealthy (may pass) | Failed (will not pass by
+  // waiting: sshd refuses its configuration, a missing binary, a bad model) | Disabled
+  std::string sshd_health;
+  std::string message;  // why, in plain words, when not Healthy
+  // With Failed: the reimage generation of the desired state that cannot be provisioned, so a
+  // failure reported before a reimage never fails the reimage.
+  std::int64_t failed_generation = 0;
 };
 
 std::string NodeStatusJson(const NodeStatus& status);

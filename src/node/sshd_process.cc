@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,13 +28,70 @@ SshdProcess::SshdProcess(std::string sshd_path, NodeLayout layout)
 
 SshdProcess::~SshdProcess() = default;
 
-Status SshdProcess::CheckConfig() const {
+namespace {
+
+constexpr std::string_view kMissingPrivsepDir = "Missing privilege separation directory: ";
+
+// The directory sshd names in its complaint about a missing privilege-separation directory, or
+// empty when `err` is another complaint.
+fs::path MissingPrivsepDirectory(const std::string& err) {
+  const std::size_t at = err.find(kMissingPrivsepDir);
+  if (at == std::string::npos) return {};
+  const std::size_t from = at + kMissingPrivsepDir.size();
+  const std::size_t end = err.find_first_of("\r\n", from);
+  fs::path dir = err.substr(from, end == std::string::npos ? std::string::npos : end - from);
+  return dir.is_absolute() ? dir.lexically_normal() : fs::path();
+}
+
+}  // namespace
+
+Status EnsurePrivilegeSeparationDirectory(const fs::path& dir) {
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return MakeError(StatusCode::kFailedPrecondition, "SshdPrivsepDirMissing",
+                     "cannot create sshd's privilege separation directory " + dir.string() + ": " +
+                         std::strerror(errno));
+  }
+  // sshd refuses a directory that is not root's or that others can write (at the first login,
+  // not at `sshd -t`); one made before us with another umask is put right, anything else refused.
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return MakeError(StatusCode::kFailedPrecondition, "SshdPrivsepDirUnsafe",
+                     dir.string() + " (sshd's privilege separation directory) is not a directory; "
+                                    "remove it and provision the node again");
+  }
+  if (st.st_uid != 0 && ::lchown(dir.c_str(), 0, 0) != 0) {
+    return MakeError(StatusCode::kFailedPrecondition, "SshdPrivsepDirUnsafe",
+                     "cannot make root the owner of " + dir.string() + ": " + std::strerror(errno));
+  }
+  if ((st.st_mode & 07777) != 0755 && ::chmod(dir.c_str(), 0755) != 0) {
+    return MakeError(StatusCode::kFailedPrecondition, "SshdPrivsepDirUnsafe",
+                     "cannot set mode 0755 on " + dir.string() + ": " + std::strerror(errno));
+  }
+  return OkStatus();
+}
+
+Status CheckSshdConfig(const std::string& sshd_path, const fs::path& config) {
+  if (sshd_path.empty()) {
+    return MakeError(StatusCode::kFailedPrecondition, "SshdNotFound",
+                     "no sshd in /usr/sbin, /usr/local/sbin, /sbin or PATH; install OpenSSH's "
+                     "server (apt-get install openssh-server)");
+  }
+  const std::vector<std::string> test = {sshd_path, "-t", "-f", config.string()};
   std::string err;
-  if (RunToCompletion({sshd_path_, "-t", "-f", layout_.sshd_config().string()}, &err) == 0)
-    return OkStatus();
+  if (RunToCompletion(test, &err) == 0) return OkStatus();
+  // As root, sshd chroots its pre-authentication child into a directory built into it (Debian:
+  // /run/sshd) that the ssh service makes at boot; /run starts empty, so on a machine where that
+  // service never ran it is missing. sshd names it: make it and ask again.
+  if (const fs::path privsep = MissingPrivsepDirectory(err); !privsep.empty()) {
+    if (Status made = EnsurePrivilegeSeparationDirectory(privsep); !made.ok()) return made;
+    err.clear();
+    if (RunToCompletion(test, &err) == 0) return OkStatus();
+  }
   return MakeError(StatusCode::kFailedPrecondition, "SshdConfigRefused",
                    "sshd refuses the node's configuration: " + err.substr(0, 500));
 }
+
+Status SshdProcess::CheckConfig() const { return CheckSshdConfig(sshd_path_, layout_.sshd_config()); }
 
 pid_t SshdProcess::AdoptFromPidFile() const {
   return LivePidFromFile(layout_.sshd_pid(), {layout_.sshd_config().string()});
@@ -62,7 +120,6 @@ Status SshdProcess::EnsureRunning() {
     return OkStatus();
   }
   if (Status dir = EnsureDirectory(layout_.sshd_log().parent_path(), 0700); !dir.ok()) return dir;
-  if (::geteuid() == 0) (void)EnsureDirectory("/run/sshd", 0755);  // privilege separation
   const std::vector<std::string> argv = {
       sshd_path_, "-D", "-f", layout_.sshd_config().string(), "-E", layout_.sshd_log().string()};
   const pid_t pid = ::fork();

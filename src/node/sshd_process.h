@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 
 #include "common/error.h"
@@ -19,7 +20,7 @@ class SshdProcess {
   SshdProcess(const SshdProcess&) = delete;
   SshdProcess& operator=(const SshdProcess&) = delete;
 
-  // `sshd -t`: the rendered configuration is one sshd accepts (the error names the problem).
+  // CheckSshdConfig on the node's sshd_config: a pass means sshd can start.
   Status CheckConfig() const;
   // Starts sshd unless it runs (one started by an earlier agent is adopted from the pid file).
   Status EnsureRunning();
@@ -38,6 +39,13 @@ class SshdProcess {
   pid_t pid_ = -1;
   bool child_ = false;  // started by this agent (reaped with waitpid) or adopted (probed with kill)
 };
+
+// `sshd -t -f CONFIG` after making the privilege-separation directory that sshd says it misses
+// (asked of sshd, not assumed). Errors are FailedPrecondition: waiting does not fix them.
+Status CheckSshdConfig(const std::string& sshd_path, const std::filesystem::path& config);
+
+// Makes DIR as sshd needs its privilege-separation directory: a directory of root's, mode 0755.
+Status EnsurePrivilegeSeparationDirectory(const std::filesystem::path& dir);
 
 // True when a socket listens on ADDRESS:PORT (from /proc/net/tcp{,6}). Cheap, unlike a banner
 // check: every connection makes sshd fork and re-exec itself.

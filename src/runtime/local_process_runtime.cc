@@ -45,6 +45,18 @@ void StopNodeProcesses(const fs::path& dir) {
   StopProcess(LivePidFromFile(dir / "sshd.pid", {SshdMarker(dir)}));
 }
 
+const fs::path kDefaultNodesRoot = "/var/lib/gangplank/nodes";
+
+// Removes `nodes_dir` when it is empty, and then the default root's directories when they are:
+// the last node of a data dir leaves nothing behind. A directory something else uses stays.
+void RemoveEmptyNodeDirectories(const fs::path& nodes_dir) {
+  std::error_code ignored;  // not empty, or gone already: either way nothing to do
+  fs::remove(nodes_dir, ignored);
+  if (fs::exists(nodes_dir, ignored)) return;
+  if (nodes_dir.parent_path() != kDefaultNodesRoot) return;
+  if (fs::remove(kDefaultNodesRoot, ignored)) fs::remove(kDefaultNodesRoot.parent_path(), ignored);
+}
+
 }  // namespace
 
 LocalProcessRuntime::LocalProcessRuntime(LocalRuntimeOptions options)
@@ -57,7 +69,7 @@ fs::path LocalProcessRuntime::DefaultNodesDir(const std::string& data_dir) {
   EVP_Digest(absolute.data(), absolute.size(), digest, &length, EVP_sha256(), nullptr);
   char hex[13];
   for (int i = 0; i < 6; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-  return fs::path("/var/lib/gangplank/nodes") / hex;
+  return kDefaultNodesRoot / hex;
 }
 
 Status LocalProcessRuntime::Ensure(const NodeLaunch& node) {
@@ -106,6 +118,7 @@ Status LocalProcessRuntime::Remove(const std::string& uid) {
     return MakeError(StatusCode::kUnavailable, "NodeRemoveFailed",
                      "cannot remove " + dir.string() + ": " + ec.message());
   }
+  RemoveEmptyNodeDirectories(options_.nodes_dir);  // Ensure makes it again for the next node
   return OkStatus();
 }
 
@@ -128,6 +141,18 @@ int LocalProcessRuntime::StopAll(const fs::path& nodes_dir) {
     ++stopped;
   }
   return stopped;
+}
+
+Status LocalProcessRuntime::RemoveAll(const fs::path& nodes_dir) {
+  StopAll(nodes_dir);
+  std::error_code ec;
+  fs::remove_all(nodes_dir, ec);
+  if (ec) {
+    return MakeError(StatusCode::kUnavailable, "NodeRemoveFailed",
+                     "cannot remove " + nodes_dir.string() + ": " + ec.message());
+  }
+  RemoveEmptyNodeDirectories(nodes_dir);
+  return OkStatus();
 }
 
 }  // namespace gangplank::runtime

@@ -32,6 +32,8 @@ class LocalProcessRuntime final : public NodeRuntime {
   static std::filesystem::path DefaultNodesDir(const std::string& data_dir);
   // Stops every node under `nodes_dir` (gangplank local down); returns how many there were.
   static int StopAll(const std::filesystem::path& nodes_dir);
+  // StopAll, then removes `nodes_dir` and the default parents it leaves empty.
+  static Status RemoveAll(const std::filesystem::path& nodes_dir);
 
  private:
   std::filesystem::path NodeDir(const std::string& uid) const { return options_.nodes_dir / uid; }

@@ -117,12 +117,8 @@ int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream
                                 : std::filesystem::path(options.nodes_dir);
   const int stopped = runtime::LocalProcessRuntime::StopAll(nodes_dir);
   if (remove) {
-    std::error_code ec;
-    std::filesystem::remove_all(nodes_dir, ec);
-    if (ec) {
-      err << "gangplankd: cannot remove " << nodes_dir.string() << ": " << ec.message() << "\n";
-      return 1;
-    }
+    if (Status removed = runtime::LocalProcessRuntime::RemoveAll(nodes_dir); !removed.ok())
+      return Fail(err, removed.error());
   }
   out << "gangplankd: stopped " << stopped << " node(s) in " << nodes_dir.string()
       << (remove ? " and removed them" : "") << std::endl;

@@ -320,7 +320,7 @@ TEST_F(LocalNodesTest, AControlPlaneKilledMidUpgradeFinishesItAndAdoptsItsNodes)
   ASSERT_EQ(Call("DELETE", Cluster() + kVersion).status, 202);
   EXPECT_EQ(WaitFor(Cluster()), "NotFound");
   EXPECT_EQ(RunningNodeProcesses(), 0);
-  EXPECT_TRUE(std::filesystem::is_empty(nodes_.path()));
+  EXPECT_FALSE(std::filesystem::exists(nodes_.path())) << "the last node leaves no empty directory";
 }
 
 TEST_F(LocalNodesTest, NodesThatCannotComeUpFailTheCreateClearlyAndAreRemoved) {
@@ -339,10 +339,39 @@ TEST_F(LocalNodesTest, NodesThatCannotComeUpFailTheCreateClearlyAndAreRemoved) {
   EXPECT_NE(doc.at("error").at("message").as_string().find("never reported"), std::string::npos)
       << status.body;
   // The nodes that never came up are gone, processes and directories.
-  for (int i = 0; i < 50 && !std::filesystem::is_empty(nodes_.path()); ++i)
+  for (int i = 0; i < 50 && std::filesystem::exists(nodes_.path()); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_TRUE(Machines().empty());
-  EXPECT_TRUE(std::filesystem::is_empty(nodes_.path()));
+  EXPECT_FALSE(std::filesystem::exists(nodes_.path()));
+}
+
+TEST_F(LocalNodesTest, ANodeWhoseSshdRefusesItsConfigurationFailsTheCreateAtOnce) {
+  // The real agent with an sshd that refuses every configuration: waiting cannot help, so the
+  // create fails with sshd's own words long before the (hour-long) node timeout.
+  testing::WriteTestFile(dir_.Join("sshd"),
+                         "#!/bin/sh\necho '/etc/ssh/sshd_config line 7: Bad configuration option: "
+                         "Foo' >&2\nexit 255\n",
+                         0755);
+  testing::WriteTestFile(dir_.Join("agent"),
+                         std::string("#!/bin/sh\nexec ") + GANGPLANK_NODE_PATH + " --sshd " +
+                             dir_.Join("sshd") + " \"$@\"\n",
+                         0755);
+  server_.reset();
+  Start(dir_.Join("agent"), "3600");
+  const auto created = Call("PUT", Cluster() + kVersion, ClusterBody(key_a_, 2));
+  ASSERT_EQ(created.status, 201);
+  EXPECT_EQ(WaitFor(Cluster()), "Failed");
+  std::string operation = created.headers.at("azure-asyncoperation");
+  operation = operation.substr(operation.find("/subscriptions/"));
+  const json::object doc = json::parse(Call("GET", operation).body).as_object();
+  EXPECT_EQ(doc.at("error").at("code"), "NodeProvisioningFailed");
+  const std::string message(doc.at("error").at("message").as_string());
+  EXPECT_NE(message.find("cannot be provisioned"), std::string::npos) << message;
+  EXPECT_NE(message.find("Bad configuration option: Foo"), std::string::npos) << message;
+  for (int i = 0; i < 50 && std::filesystem::exists(nodes_.path()); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(Machines().empty());
+  EXPECT_FALSE(std::filesystem::exists(nodes_.path()));
 }
 
 }  // namespace

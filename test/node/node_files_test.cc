@@ -1,10 +1,16 @@
-// What the node agent renders and parses, without running anything: sshd_config, authorized_keys,
-// desired-state checks (nothing can inject a line into sshd's files), login events, StrictModes.
+// What the node agent renders and parses, without running sshd: sshd_config, authorized_keys,
+// desired-state checks (nothing can inject a line into sshd's files), login events, StrictModes,
+// and sshd's privilege-separation directory made when sshd says it is missing.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "node/login_events.h"
 #include "node/node_state.h"
 #include "node/sshd_files.h"
+#include "node/sshd_process.h"
 #include "sshkey/generate.h"
 #include "support/temp_dir.h"
 
@@ -114,6 +120,75 @@ TEST(SecurePathTest, WorldWritableDirectoriesAreNamed) {
   EXPECT_EQ(checked.error().reason, "InsecureNodeDir");
   EXPECT_NE(checked.error().message.find("/tmp"), std::string::npos) << checked.error().message;
   EXPECT_TRUE(CheckSecurePath("/usr/bin").ok());
+}
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+// A stand-in for `sshd -t` that, like OpenSSH's as root, refuses to pass while its privilege
+// separation directory is missing, and names it.
+std::string FakeSshd(testing::TempDir& dir, const std::string& privsep, const std::string& other) {
+  const std::string path = dir.Join("sshd");
+  testing::WriteTestFile(path,
+                         "#!/bin/sh\n"
+                         "[ -d '" + privsep + "' ] || { echo 'Missing privilege separation "
+                         "directory: " + privsep + "' >&2; exit 255; }\n" + other + "\nexit 0\n",
+                         0755);
+  return path;
+}
+
+TEST(PrivilegeSeparationDirectoryTest, IsMadeAsSshdWantsItAndPutRightWhenLoose) {
+  ASSERT_EQ(::geteuid(), 0u) << "sshd's privilege separation directory is root's (CI runs as root)";
+  testing::TempDir dir;
+  const std::string fresh = dir.Join("run-sshd");
+  ASSERT_TRUE(EnsurePrivilegeSeparationDirectory(fresh).ok());
+  EXPECT_EQ(ModeOf(fresh), 0755u);
+
+  const std::string loose = dir.Join("loose");
+  ASSERT_EQ(::mkdir(loose.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(loose.c_str(), 0777), 0);  // sshd would refuse it at the first login
+  ASSERT_TRUE(EnsurePrivilegeSeparationDirectory(loose).ok());
+  EXPECT_EQ(ModeOf(loose), 0755u);
+}
+
+TEST(PrivilegeSeparationDirectoryTest, ASymlinkIsRefusedAndItsTargetUntouched) {
+  testing::TempDir dir;
+  const std::string target = dir.Join("elsewhere");
+  ASSERT_EQ(::mkdir(target.c_str(), 0700), 0);
+  const std::string link = dir.Join("run-sshd");
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+  const Status made = EnsurePrivilegeSeparationDirectory(link);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.error().reason, "SshdPrivsepDirUnsafe");
+  EXPECT_FALSE(WaitingMayHelp(made.error().code));
+  EXPECT_EQ(ModeOf(target), 0700u);
+}
+
+TEST(CheckSshdConfigTest, MakesTheDirectorySshdNamesThenPasses) {
+  testing::TempDir dir;
+  const std::string privsep = dir.Join("privsep");  // where this "sshd" was built to chroot
+  const Status checked = CheckSshdConfig(FakeSshd(dir, privsep, ""), dir.Join("sshd_config"));
+  ASSERT_TRUE(checked.ok()) << checked.error().message;
+  EXPECT_TRUE(std::filesystem::is_directory(privsep));
+}
+
+TEST(CheckSshdConfigTest, OtherComplaintsFailForGoodWithSshdsOwnWords) {
+  testing::TempDir dir;
+  const std::string sshd =
+      FakeSshd(dir, dir.Join("privsep"), "echo 'sshd_config line 3: Bad SSH2 cipher spec' >&2; exit 255");
+  const Status checked = CheckSshdConfig(sshd, dir.Join("sshd_config"));
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.error().reason, "SshdConfigRefused");
+  EXPECT_FALSE(WaitingMayHelp(checked.error().code));
+  EXPECT_NE(checked.error().message.find("Bad SSH2 cipher spec"), std::string::npos);
+
+  const Status missing = CheckSshdConfig("", dir.Join("sshd_config"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().reason, "SshdNotFound");
+  EXPECT_NE(missing.error().message.find("openssh-server"), std::string::npos);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "node/sshd_process.h"
 #include "sshkey/generate.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
@@ -24,7 +25,6 @@ class SshdLoginTest : public ::testing::Test {
     sshd_ = testing::FindProgram("sshd");
     ASSERT_FALSE(sshd_.empty())
         << "sshd not found: install openssh-server (scripts/bootstrap does)";
-    if (::geteuid() == 0) ::mkdir("/run/sshd", 0755);  // sshd's privilege-separation directory
     port_ = testing::FreeLoopbackPort();
     ASSERT_EQ(
         RunProgram({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir_.Join("host_key")})
@@ -53,8 +53,10 @@ class SshdLoginTest : public ::testing::Test {
                                "UsePAM no\n"
                                "LogLevel VERBOSE\n",
                            0600);
-    auto check = RunProgram({sshd_, "-t", "-f", dir_.Join("sshd_config")});
-    ASSERT_EQ(check.exit_code, 0) << check.err;
+    // The product's own check: it makes sshd's privilege-separation directory when sshd says
+    // it is missing (a fresh machine), so this test does not hide that case.
+    const Status check = node::CheckSshdConfig(sshd_, dir_.Join("sshd_config"));
+    ASSERT_TRUE(check.ok()) << check.error().message;
   }
 
   void StartSshd() {
