@@ -139,6 +139,46 @@ SpecResult<std::optional<SshModel>> ParseLinuxProfile(const json::object& proper
   return std::optional<SshModel>(std::move(model));
 }
 
+void DropSecrets(json::object& properties) {
+  // (object under properties, field): every x-ms-secret of ManagedClusterProperties.
+  static constexpr std::pair<std::string_view, std::string_view> kSecrets[] = {
+      {"servicePrincipalProfile", "secret"},
+      {"windowsProfile", "adminPassword"},
+      {"aadProfile", "serverAppSecret"},
+  };
+  for (const auto& [object, field] : kSecrets) {
+    if (json::value* holder = properties.if_contains(object); holder && holder->is_object())
+      holder->get_object().erase(field);
+  }
+}
+
+std::optional<SpecError> CheckTags(const json::value& tags) {
+  constexpr std::size_t kMaxTags = 50, kMaxName = 512, kMaxValue = 256;
+  if (!tags.is_object()) {
+    return SpecError{"InvalidTagsFormat", "tags must be an object of string values.", "tags"};
+  }
+  if (tags.get_object().size() > kMaxTags) {
+    return SpecError{"InvalidTagsFormat",
+                     "At most 50 tags are allowed; this request has " +
+                         std::to_string(tags.get_object().size()) + ".",
+                     "tags"};
+  }
+  for (const auto& [name, value] : tags.get_object()) {
+    if (name.empty() || name.size() > kMaxName ||
+        name.find_first_of("<>%&\\?/") != std::string_view::npos) {
+      return SpecError{"InvalidTagNameCharacters",
+                       "Tag names are 1-512 characters without < > % & \\ ? /.", "tags"};
+    }
+    if (!value.is_string() || value.get_string().size() > kMaxValue) {
+      return SpecError{"InvalidTagsFormat",
+                       "The value of tag '" + std::string(name.substr(0, 64)) +
+                           "' must be a string of at most 256 characters.",
+                       "tags"};
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<SpecError> CheckStringFields(const json::object& object,
                                            std::initializer_list<const char*> names,
                                            const std::string& path) {

@@ -40,6 +40,15 @@ SpecResult<std::optional<SshModel>> ParseLinuxProfile(const boost::json::object&
 std::optional<SpecError> ValidatePoolProperties(boost::json::object& properties,
                                                 const std::string& path);
 
+// ARM's rules for `tags`: an object of at most 50 string values, names of 1-512 characters
+// without < > % & \ ? /, values of at most 256.
+std::optional<SpecError> CheckTags(const boost::json::value& tags);
+
+// Removes every field the AKS spec marks as a secret (x-ms-secret: the service principal's
+// secret, the Windows admin password, …) from a cluster's properties: Gangplank acts on none of
+// them, so they are neither stored nor returned, as AKS never returns them.
+void DropSecrets(boost::json::object& properties);
+
 // A 400 when any of `names` is present in `object` with a value that is neither a string nor null.
 std::optional<SpecError> CheckStringFields(const boost::json::object& object,
                                            std::initializer_list<const char*> names,

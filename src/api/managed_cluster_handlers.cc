@@ -9,6 +9,7 @@
 #include "api/arm_response.h"
 #include "api/cluster_spec.h"
 #include "api/handlers.h"
+#include "common/random.h"
 #include "controller/cluster_docs.h"
 #include "controller/machines.h"
 #include "sshkey/generate.h"
@@ -27,6 +28,7 @@ using controller::PoolView;
 using controller::SshAccessOf;
 using controller::SshFromJson;
 using controller::SshJson;
+using controller::StringOr;
 constexpr std::string_view kClusterType = "Microsoft.ContainerService/ManagedClusters";
 constexpr std::string_view kDefaultKubernetes = "1.25.6";
 
@@ -219,6 +221,48 @@ SshModel GeneratedSshModel() {
   return ssh;  // `pair` (and its wiped private key buffer) ends here
 }
 
+// A managed-identity cluster's server-made identities: identity.principalId/tenantId for a
+// SystemAssigned identity and identityProfile.kubeletidentity (aks-preview's `aks update` reads
+// it before its PUT). Made once at create, then kept: clients cannot set them.
+void AddManagedIdentities(json::object& resource, json::object& properties,
+                          const json::object* before, const Names& names,
+                          const std::string& location) {
+  const auto previous = [&](std::initializer_list<std::string_view> path) -> const json::value* {
+    const json::value* at = nullptr;
+    const json::object* object = before;
+    for (std::string_view key : path) {
+      if (object == nullptr || (at = object->if_contains(key)) == nullptr) return nullptr;
+      object = at->if_object();
+    }
+    return at;
+  };
+  const json::value* identity = resource.if_contains("identity");
+  const std::string type =
+      identity && identity->is_object() ? StringOr(identity->get_object(), "type", "") : "";
+  if (type == "SystemAssigned") {
+    json::object& sent = resource["identity"].as_object();
+    const json::value* principal = previous({"identity", "principalId"});
+    sent["principalId"] = principal ? *principal : json::value(NewUuid());
+    sent["tenantId"] = "adfs";
+  }
+  properties.erase("identityProfile");
+  if (type != "SystemAssigned" && type != "UserAssigned") return;
+  if (const json::value* kept = previous({"properties", "identityProfile"})) {
+    properties["identityProfile"] = *kept;
+    return;
+  }
+  const std::string node_group = "MC_" + names.group + "_" + names.cluster + "_" + location;
+  properties["identityProfile"] = json::object{
+      {"kubeletidentity",
+       json::object{{"resourceId", "/subscriptions/" + names.subscription + "/resourcegroups/" +
+                                       node_group +
+                                       "/providers/Microsoft.ManagedIdentity/"
+                                       "userAssignedIdentities/" +
+                                       names.cluster + "-agentpool"},
+                    {"clientId", NewUuid()},
+                    {"objectId", NewUuid()}}}};
+}
+
 HttpResponse PutCluster(const ApiRequest& request, const HandlerContext& context,
                         const Names& names, const std::string& api_version) {
   if (!IsValidClusterName(names.cluster)) {
@@ -233,6 +277,9 @@ HttpResponse PutCluster(const ApiRequest& request, const HandlerContext& context
   if (!location || !location->is_string() || location->get_string().empty()) {
     return Error400(request,
                     {"LocationRequired", "The location property is required.", "location"});
+  }
+  if (const json::value* tags = body->if_contains("tags"); tags && !tags->is_null()) {
+    if (auto error = CheckTags(*tags)) return Error400(request, *error);
   }
   auto group = context.store.Get("resourceGroup", names.group_id());
   if (!group) return StoreFailure(request, group.error());
@@ -344,6 +391,7 @@ HttpResponse PutCluster(const ApiRequest& request, const HandlerContext& context
   const std::string state = existing->has_value() ? "Updating" : "Creating";
   json::object resource = *body;
   properties.erase("agentPoolProfiles");
+  DropSecrets(properties);
   if (properties["kubernetesVersion"].is_null() || properties["kubernetesVersion"] == "") {
     properties["kubernetesVersion"] = kDefaultKubernetes;
   }
@@ -375,6 +423,10 @@ HttpResponse PutCluster(const ApiRequest& request, const HandlerContext& context
   } else {
     properties.erase("linuxProfile");  // the service-generated key is never shown
   }
+  json::object before;
+  if (existing->has_value()) before = json::parse((*existing)->body).at("resource").as_object();
+  AddManagedIdentities(resource, properties, existing->has_value() ? &before : nullptr, names,
+                       std::string(location->as_string()));
   resource["id"] = existing->has_value() ? (*existing)->id : names.cluster_id();
   resource["name"] = existing->has_value()
                          ? json::parse((*existing)->body).at("resource").at("name")
@@ -546,6 +598,42 @@ bool ClusterBusy(const HandlerContext& context, const Names& names) {
   return false;
 }
 
+// PATCH: tags only (ManagedClusters_UpdateTags; `az aks update --tags`). Nodes are not touched;
+// the operation is recorded like any other so clients poll it the same way.
+HttpResponse PatchCluster(const ApiRequest& request, const HandlerContext& context,
+                          const Names& names, const std::string& api_version) {
+  auto body = ParseObject(request.http.body());
+  if (!body) return NotJson(request, "{\"tags\": {\"team\": \"platform\"}}");
+  const json::value* tags = body->if_contains("tags");
+  if (tags != nullptr && !tags->is_null()) {
+    if (auto error = CheckTags(*tags)) return Error400(request, *error);
+  }
+  auto row = context.store.Get(kClusterKind, names.cluster_id());
+  if (!row) return StoreFailure(request, row.error());
+  if (!row->has_value()) return ClusterNotFound(request, names);
+  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  json::object doc = json::parse((*row)->body).as_object();
+  json::object& resource = doc["resource"].as_object();
+  resource["tags"] = tags && tags->is_object() ? *tags : json::value(json::object{});
+  resource["properties"].as_object()["provisioningState"] = "Updating";
+  store::Resource updated = **row;
+  updated.body = json::serialize(doc);
+  auto started = context.operations.Begin(
+      names.subscription, std::string(resource["location"].as_string()), kPutCluster,
+      names.cluster_id());
+  auto applied = context.store.Apply(
+      {store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version)),
+       started.record});
+  if (!applied) return StoreFailure(request, applied.error());
+  context.operations.Enqueue(started.operation.id);
+  auto view = ClusterView(context.store, applied->front());
+  if (!view) return StoreFailure(request, view.error());
+  HttpResponse response = JsonResponse(request.http, HttpStatus::ok, *view);
+  response.set(http::field::etag, Etag(applied->front().version));
+  AddOperationHeaders(response, context, started.operation, api_version, false);
+  return response;
+}
+
 HttpResponse DeleteCluster(const ApiRequest& request, const HandlerContext& context,
                            const Names& names, const std::string& api_version) {
   auto row = context.store.Get(kClusterKind, names.cluster_id());
@@ -595,19 +683,29 @@ HttpResponse PutPool(const ApiRequest& request, const HandlerContext& context, c
   auto body = ParseObject(request.http.body());
   if (!body) return NotJson(request, "{\"properties\": {\"count\": 3, \"mode\": \"User\"}}");
   json::object properties;
-  if (const auto* sent = body->if_contains("properties"); sent && sent->is_object())
+  if (const auto* sent = body->if_contains("properties"); sent && sent->is_object()) {
     properties = sent->get_object();
-  if (auto error = ValidatePoolProperties(properties, "properties"))
-    return Error400(request, *error);
+  } else if (const auto* bad = body->if_contains("properties"); bad && !bad->is_null()) {
+    return Error400(request, {"InvalidParameter", "properties must be an object.", "properties"});
+  }
   auto cluster = context.store.Get(kClusterKind, names.cluster_id());
   if (!cluster) return StoreFailure(request, cluster.error());
   if (!cluster->has_value()) return ClusterNotFound(request, names);
+  auto existing = context.store.Get(kPoolKind, names.pool_id());
+  if (!existing) return StoreFailure(request, existing.error());
+  if (existing->has_value()) {
+    // As AKS does, a PUT on an existing pool changes what it names and keeps the rest (the
+    // spec's AgentPools_Stop sends only powerState).
+    json::object merged = PoolView(**existing).at("properties").as_object();
+    for (const auto& [name, value] : properties) merged[name] = value;
+    properties = std::move(merged);
+  }
+  if (auto error = ValidatePoolProperties(properties, "properties"))
+    return Error400(request, *error);
   if (ClusterBusy(context, names)) return Busy(request, names.cluster);
   const json::object cluster_doc = json::parse((*cluster)->body).as_object();
   const std::string kubernetes =
       std::string(cluster_doc.at("resource").at("properties").at("kubernetesVersion").as_string());
-  auto existing = context.store.Get(kPoolKind, names.pool_id());
-  if (!existing) return StoreFailure(request, existing.error());
   json::object model;
   if (existing->has_value()) {
     model = json::parse((*existing)->body).at("model").as_object();
@@ -780,9 +878,11 @@ HttpResponse HandleContainerService(const ApiRequest& request, const HandlerCont
         return GetCluster(request, context, names);
       case HttpVerb::delete_:
         return DeleteCluster(request, context, names, api_version);
+      case HttpVerb::patch:
+        return PatchCluster(request, context, names, api_version);
       default:
         return ArmErrorResponse(request.http, HttpStatus::method_not_allowed, "MethodNotAllowed",
-                                "managed clusters take PUT, GET or DELETE");
+                                "managed clusters take PUT, PATCH, GET or DELETE");
     }
   }
   if (path[8] != "agentpools") {

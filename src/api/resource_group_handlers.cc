@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include "api/arm_response.h"
+#include "api/cluster_spec.h"
 #include "api/handlers.h"
 
 namespace gangplank::api {
@@ -46,10 +47,11 @@ HttpResponse PutGroup(const ApiRequest& request, const HandlerContext& context,
     return ArmErrorResponse(request.http, HttpStatus::bad_request, "LocationRequired",
                             "The location property is required for this definition.", "location");
   }
-  if (const json::value* tags = group.if_contains("tags");
-      tags && !tags->is_object() && !tags->is_null()) {
-    return ArmErrorResponse(request.http, HttpStatus::bad_request, "InvalidRequestContent",
-                            "tags must be an object of string values.", "tags");
+  if (const json::value* tags = group.if_contains("tags"); tags && !tags->is_null()) {
+    if (auto error = CheckTags(*tags)) {
+      return ArmErrorResponse(request.http, HttpStatus::bad_request, error->code, error->message,
+                              error->target);
+    }
   }
   auto existing = context.store.Get(kKind, id);
   if (!existing) return StoreFailure(request, existing.error());
