@@ -828,7 +828,20 @@ HttpResponse GetOperation(const ApiRequest& request, const HandlerContext& conte
     return ArmErrorResponse(request.http, HttpStatus::bad_request, op.error->reason,
                             op.error->message);
   }
-  return EmptyResponse(request.http, HttpStatus::no_content);
+  // Done: 200 with the resource the operation produced (the pool after upgradeNodeImageVersion,
+  // the cluster after a PUT), or with no body when there is none (a delete). Never 204: the SDKs
+  // check this status against the statuses the spec gives the operation, and 204 is not among
+  // upgradeNodeImageVersion's.
+  for (std::string_view kind : {kPoolKind, kClusterKind}) {
+    auto row = context.store.Get(kind, op.target);
+    if (!row) return StoreFailure(request, row.error());
+    if (!row->has_value()) continue;
+    if (kind == kPoolKind) return JsonResponse(request.http, HttpStatus::ok, PoolView(**row));
+    auto view = ClusterView(context.store, **row);
+    if (!view) return StoreFailure(request, view.error());
+    return JsonResponse(request.http, HttpStatus::ok, *view);
+  }
+  return EmptyResponse(request.http, HttpStatus::ok);
 }
 
 }  // namespace

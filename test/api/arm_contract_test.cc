@@ -169,5 +169,20 @@ TEST_F(ArmContractTest, KeyDataWithTheNewlineOfAFileIsAccepted) {
   EXPECT_EQ(again.result(), HttpStatus::ok) << again.body();
 }
 
+TEST_F(ArmContractTest, TheUpgradeResultUrlAnswers202ThenTheAgentPool) {
+  Created(ClusterBody(NewKey()));
+  const auto started =
+      Send(HttpVerb::post, kCluster + "/agentPools/nodepool1/upgradeNodeImageVersion" + kVersion);
+  ASSERT_EQ(started.result(), HttpStatus::accepted) << started.body();
+  std::string location(started[boost::beast::http::field::location]);
+  location = location.substr(location.find("/subscriptions/"));
+  EXPECT_EQ(Send(HttpVerb::get, location).result(), HttpStatus::accepted);
+  Settle();
+  const auto done = Send(HttpVerb::get, location);
+  ASSERT_EQ(done.result(), HttpStatus::ok);
+  EXPECT_EQ(Body(done).at("name"), "nodepool1");
+  EXPECT_EQ(Body(done).at("properties").at("provisioningState"), "Succeeded");
+}
+
 }  // namespace
 }  // namespace gangplank::api
