@@ -6,7 +6,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 
-#include "api/api_versions.h"
+#include "resources/api_versions.h"
 #include "api/arm_response.h"
 #include "api/handlers.h"
 
@@ -91,11 +91,11 @@ struct ApiService::Impl {
 
   HttpResponse RouteArm(const ApiRequest& request, const HandlerContext& context) const {
     const auto api_version = request.Query("api-version");
-    auto check = [&](ApiSurface surface) {
-      return CheckApiVersion(surface, api_version.value_or(""), api_version.has_value());
+    auto check = [&](resources::ApiSurface surface) {
+      return resources::CheckApiVersion(surface, api_version.value_or(""), api_version.has_value());
     };
     if (request.Matches({"subscriptions"}) || request.Matches({"subscriptions", "*"})) {
-      if (Status ok = check(ApiSurface::kSubscriptions); !ok.ok()) {
+      if (Status ok = check(resources::ApiSurface::kSubscriptions); !ok.ok()) {
         return ArmErrorResponse(request.http, ok.error());
       }
       return HandleSubscriptions(request, context);
@@ -106,14 +106,14 @@ struct ApiService::Impl {
           "The subscription '" + request.segments[1].substr(0, 64) + "' could not be found.");
     }
     if (IsContainerServicePath(request)) {
-      if (Status ok = check(ApiSurface::kContainerService); !ok.ok()) {
+      if (Status ok = check(resources::ApiSurface::kContainerService); !ok.ok()) {
         return ArmErrorResponse(request.http, ok.error());
       }
       return HandleContainerService(request, context);
     }
     if (request.Matches({"subscriptions", "*", "resourcegroups"}) ||
         request.Matches({"subscriptions", "*", "resourcegroups", "*"})) {
-      if (Status ok = check(ApiSurface::kResourceGroups); !ok.ok()) {
+      if (Status ok = check(resources::ApiSurface::kResourceGroups); !ok.ok()) {
         return ArmErrorResponse(request.http, ok.error());
       }
       return HandleResourceGroups(request, context);

@@ -17,6 +17,7 @@
 #include "common/file_io.h"
 #include "common/paths.h"
 #include "common/process.h"
+#include "resources/api_versions.h"
 #include "sshkey/parse.h"
 
 namespace gangplank::cli {
@@ -66,7 +67,10 @@ int Fail(CliContext& context, const Error& error) {
   return kExitFailure;
 }
 
-std::string Query() { return std::string("?api-version=") + kAksApiVersion; }
+// The CLI speaks the newest stable Microsoft.ContainerService version (machines, sshAccess).
+std::string Query() {
+  return "?api-version=" + std::string(resources::NewestStableContainerService());
+}
 
 std::string ClusterPath(const ArmClient& client, const AksCommandState& state) {
   return client.SubscriptionPath() + "/resourceGroups/" + state.group +

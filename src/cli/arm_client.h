@@ -13,8 +13,6 @@
 
 namespace gangplank::cli {
 
-inline constexpr const char* kAksApiVersion = "2022-11-01";
-
 struct ArmReply {
   int status = 0;
   boost::json::value body;      // null when the body was empty

@@ -21,6 +21,7 @@
 #include "common/process.h"
 #include "net/https_client.h"
 #include "node/sshd_process.h"
+#include "resources/api_versions.h"
 
 namespace gangplank::cli {
 namespace fs = std::filesystem;
@@ -70,7 +71,7 @@ void WaitForNodes(CliContext& context, const std::string& data_dir) {
   if (!client) return;
   auto clusters = client->Call("GET", client->SubscriptionPath() +
                                           "/providers/Microsoft.ContainerService/managedClusters"
-                                          "?api-version=2022-11-01");
+                                          "?api-version=" + std::string(resources::NewestStableContainerService()));
   if (!clusters) return;
   std::vector<std::pair<std::string, int>> addresses;
   for (const auto& cluster : clusters->body.at("value").as_array()) {
@@ -78,7 +79,7 @@ void WaitForNodes(CliContext& context, const std::string& data_dir) {
     for (const auto& pool : cluster.at("properties").at("agentPoolProfiles").as_array()) {
       auto machines =
           client->Call("GET", id + "/agentPools/" + std::string(pool.at("name").as_string()) +
-                                  "/machines?api-version=2022-11-01");
+                                  "/machines?api-version=" + std::string(resources::NewestStableContainerService()));
       if (!machines) continue;
       for (const auto& machine : machines->body.at("value").as_array()) {
         const json::object& p = machine.at("properties").as_object();

@@ -30,6 +30,10 @@ Result<std::vector<store::Resource>> PoolsOf(store::Store& store, const std::str
 }
 
 std::string SshAccessOf(const json::object& properties) {
+  return SshAccessOr(properties, "LocalUser");
+}
+
+std::string SshAccessOr(const json::object& properties, std::string_view fallback) {
   if (const auto* security = properties.if_contains("securityProfile");
       security && security->is_object()) {
     if (const auto* value = security->get_object().if_contains("sshAccess");
@@ -37,7 +41,7 @@ std::string SshAccessOf(const json::object& properties) {
       return std::string(value->get_string());
     }
   }
-  return "LocalUser";
+  return std::string(fallback);
 }
 
 std::string StringOr(const json::object& object, std::string_view key, std::string_view fallback) {

@@ -45,6 +45,9 @@ Result<std::vector<store::Resource>> PoolsOf(store::Store& store, const std::str
 
 // The SSH access mode a pool's properties ask for: LocalUser (default) or Disabled.
 std::string SshAccessOf(const boost::json::object& properties);
+// securityProfile.sshAccess as the request gave it, or `fallback` when it gave none (a client
+// that does not know the field keeps the pool's access mode).
+std::string SshAccessOr(const boost::json::object& properties, std::string_view fallback);
 
 // A string member, or `fallback` when absent or not a string.
 std::string StringOr(const boost::json::object& object, std::string_view key,

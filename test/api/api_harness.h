@@ -22,6 +22,8 @@ namespace gangplank::api {
 
 // The resources most tests use: subscription sub-1 (the admin's), group rg1, cluster c1.
 inline constexpr const char* kVersion = "?api-version=2022-11-01";
+// The newest stable version: it has the machines API and securityProfile.sshAccess.
+inline constexpr const char* kNewest = "?api-version=2026-08-01";
 inline const std::string kGroup = "/subscriptions/sub-1/resourceGroups/rg1";
 inline const std::string kCluster =
     kGroup + "/providers/Microsoft.ContainerService/managedClusters/c1";

@@ -107,7 +107,8 @@ TEST_F(ApiServiceTest, ApiVersionIsRequiredAndChecked) {
   EXPECT_EQ(ErrorCode(missing), "MissingApiVersionParameter");
   const auto unsupported = Send(HttpVerb::get, std::string(kGroups) + "?api-version=1999-01-01");
   EXPECT_EQ(ErrorCode(unsupported), "InvalidApiVersionParameter");
-  EXPECT_NE(Body(unsupported).at("error").at("message").as_string().find("2021-04-01"),
+  // It names the range a client can use, up to the newest version the spec defines.
+  EXPECT_NE(Body(unsupported).at("error").at("message").as_string().find("2025-04-01"),
             std::string::npos);
 }
 
@@ -166,7 +167,7 @@ TEST_F(ApiServiceTest, BadInputIsA4xxWithAnArmErrorAndWritesNothing) {
       {rg, "", "InvalidRequestContent"},
       {rg, R"({"location": 5})", "LocationRequired"},
       {rg, R"({"tags": {}})", "LocationRequired"},
-      {rg, R"({"location":"x","tags":"not-an-object"})", "InvalidRequestContent"},
+      {rg, R"({"location":"x","tags":"not-an-object"})", "InvalidTagsFormat"},
       {std::string(kGroups) + "/bad%20name?api-version=2021-04-01", R"({"location":"x"})",
        "InvalidResourceGroupName"},
       {std::string(kGroups) + "/ends.?api-version=2021-04-01", R"({"location":"x"})",

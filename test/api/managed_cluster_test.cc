@@ -215,9 +215,9 @@ TEST_F(ManagedClusterTest, KeyUpdateIsRefusedWhenAPoolIsAnAvailabilitySet) {
 }
 
 TEST_F(ManagedClusterTest, PoolRulesWindowsOsSkusNamesAndSystemPools) {
-  auto code_for = [&](const std::string& pools) {
+  auto code_for = [&](const std::string& pools, const char* version = kVersion) {
     const auto response =
-        Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{NewKey()}, pools));
+        Send(HttpVerb::put, kCluster + version, ClusterBody(json::array{NewKey()}, pools));
     return response.result() == HttpStatus::created ? std::string("created") : Code(response);
   };
   EXPECT_EQ(code_for(R"([{"name":"win","count":1,"mode":"System","osType":"Windows"}])"),
@@ -232,12 +232,14 @@ TEST_F(ManagedClusterTest, PoolRulesWindowsOsSkusNamesAndSystemPools) {
             "InvalidParameter");
   EXPECT_EQ(code_for(R"([{"name":"p","count":-1,"mode":"System"}])"), "InvalidParameter");
   EXPECT_EQ(code_for(R"([{"name":"p","count":"two","mode":"System"}])"), "InvalidParameter");
-  EXPECT_EQ(
-      code_for(
-          R"([{"name":"p","count":1,"mode":"System","securityProfile":{"sshAccess":"Sometimes"}}])"),
-      "InvalidParameter");
+  // securityProfile.sshAccess exists from 2025-09-01 (and 2023-07-02-preview) on.
+  EXPECT_EQ(code_for(R"([{"name":"p","count":1,"mode":"System",
+                          "securityProfile":{"sshAccess":"Sometimes"}}])",
+                     kNewest),
+            "InvalidParameter");
   EXPECT_EQ(code_for(R"([{"name":"p","count":1,"mode":"System","osSKU":"Mariner",
-                          "securityProfile":{"sshAccess":"Disabled"}}])"),
+                          "securityProfile":{"sshAccess":"Disabled"}}])",
+                     kNewest),
             "created");
   EXPECT_EQ(PoolModel("p").at("sshAccess"), "Disabled");
 }
@@ -357,7 +359,7 @@ TEST_F(ManagedClusterTest, AgentPoolsAddListUpgradeAndDelete) {
 TEST_F(ManagedClusterTest, MachinesKeepTheirModelUntilANodeImageUpgrade) {
   const std::string pool = kCluster + "/agentPools/nodepool1";
   auto machines = [&] {
-    return Body(Send(HttpVerb::get, pool + "/machines" + kVersion)).at("value").as_array();
+    return Body(Send(HttpVerb::get, pool + "/machines" + kNewest)).at("value").as_array();
   };
   auto cluster_with = [&](const std::string& key, int count) {
     return ClusterBody(json::array{key}, R"([{"name":"nodepool1","mode":"System","count":)" +
@@ -416,8 +418,8 @@ TEST_F(ManagedClusterTest, MachinesKeepTheirModelUntilANodeImageUpgrade) {
   auto remaining = machines();
   ASSERT_EQ(remaining.size(), 1u);
   EXPECT_EQ(remaining[0].at("name").as_string(), name0);
-  EXPECT_EQ(Send(HttpVerb::get, pool + "/machines/" + name0 + kVersion).result(), HttpStatus::ok);
-  EXPECT_EQ(Code(Send(HttpVerb::get, pool + "/machines/aks-nope" + kVersion)), "NotFound");
+  EXPECT_EQ(Send(HttpVerb::get, pool + "/machines/" + name0 + kNewest).result(), HttpStatus::ok);
+  EXPECT_EQ(Code(Send(HttpVerb::get, pool + "/machines/aks-nope" + kNewest)), "NotFound");
 }
 
 TEST_F(ManagedClusterTest, APublishedNodeImageReachesNodesWithTheNextUpgrade) {
@@ -431,7 +433,7 @@ TEST_F(ManagedClusterTest, APublishedNodeImageReachesNodesWithTheNextUpgrade) {
   EXPECT_FALSE(images_.Publish("Ubuntu", "bad version\n").ok());
   // Published, not yet applied: the machines show they are behind.
   EXPECT_EQ(Get(pool).at("properties").at("nodeImageVersion"), json::value(before));
-  const auto machines = Body(Send(HttpVerb::get, pool + "/machines" + kVersion));
+  const auto machines = Body(Send(HttpVerb::get, pool + "/machines" + kNewest));
   for (const auto& machine : machines.at("value").as_array())
     EXPECT_EQ(machine.at("properties").at("latestModelApplied"), false);
   ASSERT_EQ(Send(HttpVerb::post, pool + "/upgradeNodeImageVersion" + kVersion).result(),
@@ -439,7 +441,7 @@ TEST_F(ManagedClusterTest, APublishedNodeImageReachesNodesWithTheNextUpgrade) {
   Settle();
   EXPECT_EQ(Get(pool).at("properties").at("nodeImageVersion"),
             "AKSUbuntu-2204gen2containerd-202312.01.0");
-  const auto after = Body(Send(HttpVerb::get, pool + "/machines" + kVersion));
+  const auto after = Body(Send(HttpVerb::get, pool + "/machines" + kNewest));
   for (const auto& machine : after.at("value").as_array()) {
     EXPECT_EQ(machine.at("properties").at("nodeImageVersion"),
               "AKSUbuntu-2204gen2containerd-202312.01.0");

@@ -70,7 +70,7 @@ TEST_F(NodeProtocolTest, AnAgentReadsItsDesiredStateAndReports) {
   EXPECT_EQ(Node(HttpVerb::post, "status", token_, report).result(), HttpStatus::no_content);
   const auto logs = Send(HttpVerb::get,
                          kCluster + "/agentPools/nodepool1/machines/" + machine_.desired.node_name +
-                             "/logs" + kVersion,
+                             "/logs" + kNewest,
                          "", true);
   ASSERT_EQ(logs.result(), HttpStatus::ok) << logs.body();
   EXPECT_NE(Body(logs).at("logs").as_string().find("Server listening"), std::string::npos);

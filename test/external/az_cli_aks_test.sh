@@ -21,7 +21,7 @@ expect_eq "$(az aks show -g rg1 -n c1 --query 'agentPoolProfiles[0].count' -o ts
 
 # The machines extension API, through az rest: one record per node, on the latest model.
 sub=$(az account show --query id -o tsv)
-machines="https://127.0.0.1:$port/subscriptions/$sub/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/c1/agentPools/nodepool1/machines?api-version=2022-11-01"
+machines="https://127.0.0.1:$port/subscriptions/$sub/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/c1/agentPools/nodepool1/machines?api-version=2024-07-01"
 expect_eq "$(az rest --method get --url "$machines" --query 'length(value)' -o tsv)" "2" "machines"
 expect_eq "$(az rest --method get --url "$machines" --query 'value[0].properties.latestModelApplied' -o tsv)" "true" \
   "machine on the latest model"

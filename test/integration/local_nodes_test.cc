@@ -24,7 +24,8 @@ namespace {
 namespace json = boost::json;
 using testing::RunProgram;
 
-constexpr const char* kVersion = "?api-version=2022-11-01";
+// The newest stable version: machines and securityProfile.sshAccess are part of it.
+constexpr const char* kVersion = "?api-version=2026-08-01";
 
 class LocalNodesTest : public ::testing::Test {
  protected:

@@ -1,0 +1,452 @@
+// Managed clusters: PUT (create and update, with the SSH model every pool's nodes come from),
+// GET, PATCH (tags), DELETE and lists; the desired state and its operation are written in one batch.
+#include <boost/beast/http/field.hpp>
+#include <map>
+#include <set>
+
+#include "api/container_service.h"
+#include "common/random.h"
+#include "resources/arm_views.h"
+#include "sshkey/generate.h"
+
+namespace gangplank::api {
+namespace http = boost::beast::http;
+
+namespace {
+
+using controller::kDeleteCluster;
+using controller::kPutCluster;
+
+SshModel GeneratedSshModel() {
+  // --no-ssh-key: a key pair whose private half is dropped here, so nobody can log in with it.
+  SshModel ssh;
+  auto pair =
+      sshkey::GenerateKeyPair({sshkey::KeyKind::kEd25519, 0, "gangplank-service-generated"});
+  if (pair) ssh.public_keys.push_back(pair->public_key.ToPublicKeyLine());
+  ssh.service_generated = true;
+  return ssh;  // `pair` (and its wiped private key buffer) ends here
+}
+
+// A managed-identity cluster's server-made identities: identity.principalId/tenantId for a
+// SystemAssigned identity and identityProfile.kubeletidentity (aks-preview's `aks update` reads
+// it before its PUT). Made once at create, then kept: clients cannot set them.
+void AddManagedIdentities(json::object& resource, json::object& properties,
+                          const json::object* before, const ResourceNames& names,
+                          const std::string& location) {
+  const auto previous = [&](std::initializer_list<std::string_view> path) -> const json::value* {
+    const json::value* at = nullptr;
+    const json::object* object = before;
+    for (std::string_view key : path) {
+      if (object == nullptr || (at = object->if_contains(key)) == nullptr) return nullptr;
+      object = at->if_object();
+    }
+    return at;
+  };
+  const json::value* identity = resource.if_contains("identity");
+  const std::string type =
+      identity && identity->is_object() ? StringOr(identity->get_object(), "type", "") : "";
+  if (type == "SystemAssigned") {
+    json::object& sent = resource["identity"].as_object();
+    const json::value* principal = previous({"identity", "principalId"});
+    sent["principalId"] = principal ? *principal : json::value(NewUuid());
+    sent["tenantId"] = "adfs";
+  }
+  properties.erase("identityProfile");
+  if (type != "SystemAssigned" && type != "UserAssigned") return;
+  if (const json::value* kept = previous({"properties", "identityProfile"})) {
+    properties["identityProfile"] = *kept;
+    return;
+  }
+  const std::string node_group = "MC_" + names.group + "_" + names.cluster + "_" + location;
+  properties["identityProfile"] = json::object{
+      {"kubeletidentity",
+       json::object{{"resourceId", "/subscriptions/" + names.subscription + "/resourcegroups/" +
+                                       node_group +
+                                       "/providers/Microsoft.ManagedIdentity/"
+                                       "userAssignedIdentities/" +
+                                       names.cluster + "-agentpool"},
+                    {"clientId", NewUuid()},
+                    {"objectId", NewUuid()}}}};
+}
+
+}  // namespace
+
+HttpResponse PutCluster(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  const ResourceNames& names = call.names;
+  const std::string& api_version = call.api_version;
+  if (!IsValidClusterName(names.cluster)) {
+    return Error400(request, {"InvalidParameter",
+                              "Cluster names are 1-63 letters, digits, '-' and '_', starting and "
+                              "ending with a letter or digit.",
+                              "resourceName"});
+  }
+  auto body = ParseObject(request.http.body());
+  if (!body) return NotJson(request, "{\"location\": \"westus2\", \"properties\": {...}}");
+  const json::value* location = body->if_contains("location");
+  if (!location || !location->is_string() || location->get_string().empty()) {
+    return Error400(request,
+                    {"LocationRequired", "The location property is required.", "location"});
+  }
+  if (const json::value* tags = body->if_contains("tags"); tags && !tags->is_null()) {
+    if (auto error = CheckTags(*tags)) return Error400(request, *error);
+  }
+  auto group = context.store.Get("resourceGroup", names.group_id());
+  if (!group) return StoreFailure(request, group.error());
+  if (!group->has_value()) {
+    return ArmErrorResponse(request.http, HttpStatus::not_found, "ResourceGroupNotFound",
+                            "Resource group '" + names.group + "' could not be found.");
+  }
+  auto existing = context.store.Get(kClusterKind, names.cluster_id());
+  if (!existing) return StoreFailure(request, existing.error());
+  const auto if_match = request.http[http::field::if_match];
+  const auto if_none_match = request.http[http::field::if_none_match];
+  if (!if_match.empty() &&
+      (!existing->has_value() || (if_match != "*" && if_match != Etag((*existing)->version)))) {
+    return ArmErrorResponse(
+        request.http, HttpStatus::precondition_failed, "PreconditionFailed",
+        "The If-Match header does not match the cluster's current ETag; read it again.");
+  }
+  if (if_none_match == "*" && existing->has_value()) {
+    return ArmErrorResponse(request.http, HttpStatus::precondition_failed, "PreconditionFailed",
+                            "The cluster already exists (If-None-Match: *).");
+  }
+  if (existing->has_value() && context.operations.HasUnfinished(names.cluster_id())) {
+    return Busy(request, names.cluster);
+  }
+
+  json::object properties;
+  if (const auto* sent = body->if_contains("properties"); sent && sent->is_object()) {
+    properties = sent->get_object();
+  } else if (body->contains("properties")) {
+    return Error400(request, {"InvalidParameter", "properties must be an object.", "properties"});
+  }
+  if (auto error = CheckStringFields(
+          properties, {"kubernetesVersion", "dnsPrefix", "nodeResourceGroup"}, "properties")) {
+    return Error400(request, *error);
+  }
+  auto linux_profile = ParseLinuxProfile(properties);
+  if (auto* error = std::get_if<SpecError>(&linux_profile)) return Error400(request, *error);
+  std::optional<SshModel> requested_ssh = std::get<std::optional<SshModel>>(linux_profile);
+
+  // Agent pool profiles: validate every one before anything is written.
+  json::array profiles;
+  if (const auto* sent = properties.if_contains("agentPoolProfiles"); sent && sent->is_array()) {
+    profiles = sent->get_array();
+  } else if (properties.contains("agentPoolProfiles")) {
+    return Error400(request, {"InvalidParameter", "agentPoolProfiles must be an array.",
+                              "properties.agentPoolProfiles"});
+  }
+  if (!existing->has_value() && profiles.empty()) {
+    return Error400(request, {"InvalidParameter",
+                              "A new cluster needs at least one agent pool in "
+                              "properties.agentPoolProfiles.",
+                              "properties.agentPoolProfiles"});
+  }
+  std::set<std::string> seen;
+  bool has_system = false;
+  for (std::size_t i = 0; i < profiles.size(); ++i) {
+    const std::string path = "properties.agentPoolProfiles[" + std::to_string(i) + "]";
+    if (!profiles[i].is_object())
+      return Error400(request, {"InvalidParameter", path + " must be an object.", path});
+    json::object& profile = profiles[i].as_object();
+    const std::string pool_name = profile.contains("name") && profile["name"].is_string()
+                                      ? std::string(profile["name"].as_string())
+                                      : "";
+    if (!IsValidPoolName(pool_name)) {
+      return Error400(request, {"InvalidParameter",
+                                "Agent pool name '" + pool_name.substr(0, 40) +
+                                    "' is invalid: use 1-12 "
+                                    "lowercase letters and digits, starting with a letter.",
+                                path + ".name"});
+    }
+    if (!seen.insert(pool_name).second) {
+      return Error400(request,
+                      {"InvalidParameter", "Agent pool name '" + pool_name + "' is used twice.",
+                       path + ".name"});
+    }
+    resources::ShapePoolRequest(profile, api_version);
+    if (auto error = ValidatePoolProperties(profile, path)) return Error400(request, *error);
+    has_system = has_system || profile["mode"] == "System";
+  }
+  if (!existing->has_value() && !has_system) {
+    return Error400(
+        request, {"InvalidParameter", "A cluster needs at least one agent pool with mode System.",
+                  "properties.agentPoolProfiles"});
+  }
+
+  // SSH model: what the client sent, what the cluster had, or a generated key (--no-ssh-key).
+  SshModel ssh;
+  bool keys_changed = false;
+  if (existing->has_value()) {
+    const json::object stored = json::parse((*existing)->body).as_object();
+    ssh = SshFromJson(stored.at("ssh").as_object());
+    if (requested_ssh && (requested_ssh->public_keys != ssh.public_keys ||
+                          requested_ssh->admin_username != ssh.admin_username)) {
+      if (requested_ssh->admin_username != ssh.admin_username) {
+        return Error400(request,
+                        {"PropertyChangeNotAllowed",
+                         "linuxProfile.adminUsername cannot change after creation (it is '" +
+                             ssh.admin_username + "').",
+                         "linuxProfile.adminUsername"});
+      }
+      ssh = *requested_ssh;
+      keys_changed = true;
+    }
+  } else {
+    ssh = requested_ssh ? *requested_ssh : GeneratedSshModel();
+  }
+
+  // The ARM resource as stored: the client's fields (unknown ones kept), the server's read-only
+  // ones.
+  const std::string state = existing->has_value() ? "Updating" : "Creating";
+  json::object resource = *body;
+  properties.erase("agentPoolProfiles");
+  DropSecrets(properties);
+  if (properties["kubernetesVersion"].is_null() || properties["kubernetesVersion"] == "") {
+    properties["kubernetesVersion"] = kDefaultKubernetes;
+  }
+  const std::string kubernetes = std::string(properties["kubernetesVersion"].as_string());
+  properties["currentKubernetesVersion"] = kubernetes;
+  properties["provisioningState"] = state;
+  properties["powerState"] = json::object{{"code", "Running"}};
+  const std::string dns_prefix =
+      properties.contains("dnsPrefix") && properties["dnsPrefix"].is_string()
+          ? std::string(properties["dnsPrefix"].as_string())
+          : names.cluster;
+  properties["dnsPrefix"] = dns_prefix;
+  properties["fqdn"] =
+      dns_prefix + ".hcp." + std::string(location->as_string()) + ".gangplank.local";
+  properties["nodeResourceGroup"] =
+      "MC_" + names.group + "_" + names.cluster + "_" + std::string(location->as_string());
+  properties["maxAgentPools"] = 100;
+  // Managed-identity clusters report clientId "msi"; az's show/list code relies on the field.
+  if (!properties.contains("servicePrincipalProfile") ||
+      !properties["servicePrincipalProfile"].is_object()) {
+    properties["servicePrincipalProfile"] = json::object{{"clientId", "msi"}};
+  }
+  if (!ssh.service_generated) {
+    json::array keys;
+    for (const auto& key : ssh.public_keys) keys.push_back(json::object{{"keyData", key}});
+    properties["linuxProfile"] =
+        json::object{{"adminUsername", ssh.admin_username},
+                     {"ssh", json::object{{"publicKeys", std::move(keys)}}}};
+  } else {
+    properties.erase("linuxProfile");  // the service-generated key is never shown
+  }
+  json::object before;
+  if (existing->has_value()) before = json::parse((*existing)->body).at("resource").as_object();
+  AddManagedIdentities(resource, properties, existing->has_value() ? &before : nullptr, names,
+                       std::string(location->as_string()));
+  resource["id"] = existing->has_value() ? (*existing)->id : names.cluster_id();
+  resource["name"] = existing->has_value()
+                         ? json::parse((*existing)->body).at("resource").at("name")
+                         : json::value(names.cluster);
+  resource["type"] = kClusterType;
+  resource["properties"] = std::move(properties);
+
+  // Pools: new ones get the current model; changed keys bump every scale-set pool's model.
+  auto pools = PoolsOf(context.store, names.cluster_id());
+  if (!pools) return StoreFailure(request, pools.error());
+  std::map<std::string, store::Resource> by_name;
+  for (const auto& row : *pools) by_name[store::IdKey(PoolView(row).at("name").as_string())] = row;
+  if (keys_changed) {
+    for (const auto& [name, row] : by_name) {
+      const json::object view = PoolView(row);
+      if (view.at("properties").at("type") == "AvailabilitySet") {
+        return Error400(
+            request,
+            {"OperationNotAllowed",
+             "The SSH key can only be updated on clusters whose node pools are all "
+             "VirtualMachineScaleSets; pool '" +
+                 std::string(view.at("name").as_string()) + "' is an AvailabilitySet pool.",
+             "properties.linuxProfile.ssh.publicKeys"});
+      }
+    }
+  }
+  // A model changes version once per request, whatever changed in it.
+  auto apply_model_changes = [&](json::object& model, const std::string& access) {
+    bool changed = false;
+    if (keys_changed) {
+      model["publicKeys"] = SshJson(ssh).at("publicKeys");
+      model["serviceGenerated"] = false;
+      changed = true;
+    }
+    if (access != std::string(model["sshAccess"].as_string())) {
+      model["sshAccess"] = access;
+      changed = true;
+    }
+    if (changed) model["version"] = model["version"].as_int64() + 1;
+  };
+  std::vector<store::Mutation> mutations;
+  for (auto& value : profiles) {
+    json::object profile = value.as_object();
+    ResourceNames pool_names = names;
+    pool_names.pool = std::string(profile["name"].as_string());
+    profile.erase("name");
+    const auto found = by_name.find(store::IdKey(pool_names.pool));
+    json::object model;
+    if (found == by_name.end()) {
+      model = NewPoolModel(ssh, profile);
+      profile.erase("nodeImageVersion");  // the server's: new nodes get the latest image
+      mutations.push_back(store::Mutation::Put(
+          PoolRow(pool_names, profile, state, model, kubernetes, context.images),
+          store::Precondition::Absent()));
+    } else {
+      model = json::parse(found->second.body).at("model").as_object();
+      apply_model_changes(model, SshAccessOr(profile, std::string(model["sshAccess"].as_string())));
+      profile["nodeImageVersion"] = PoolView(found->second).at("properties").at("nodeImageVersion");
+      mutations.push_back(store::Mutation::Put(
+          PoolRow(pool_names, profile, state, model, kubernetes, context.images),
+          store::Precondition::AtVersion(found->second.version)));
+      by_name.erase(found);
+    }
+  }
+  for (const auto& [name, row] : by_name) {
+    // Pools the request did not mention keep their properties; a new key still enters their model.
+    if (!keys_changed) continue;
+    json::object doc = json::parse(row.body).as_object();
+    json::object& model = doc["model"].as_object();
+    apply_model_changes(model, std::string(model["sshAccess"].as_string()));
+    doc["resource"].as_object()["properties"].as_object()["sshModelVersion"] = model["version"];
+    store::Resource updated = row;
+    updated.body = json::serialize(doc);
+    mutations.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(row.version)));
+  }
+
+  auto started = context.operations.Begin(names.subscription, std::string(location->as_string()),
+                                          kPutCluster, names.cluster_id());
+  const store::Resource cluster_row{
+      std::string(kClusterKind), names.cluster_id(), names.group_id(),
+      json::serialize(json::object{{"resource", resource}, {"ssh", SshJson(ssh)}}), 0};
+  mutations.insert(
+      mutations.begin(),
+      store::Mutation::Put(cluster_row, existing->has_value()
+                                            ? store::Precondition::AtVersion((*existing)->version)
+                                            : store::Precondition::Absent()));
+  mutations.push_back(started.record);
+  auto applied = context.store.Apply(mutations);
+  if (!applied) return StoreFailure(request, applied.error());
+  context.operations.Enqueue(started.operation.id);
+
+  auto view = ClusterView(context.store, applied->front(), api_version);
+  if (!view) return StoreFailure(request, view.error());
+  HttpResponse response = JsonResponse(
+      request.http, existing->has_value() ? HttpStatus::ok : HttpStatus::created, *view);
+  response.set(http::field::etag, Etag(applied->front().version));
+  AddOperationHeaders(response, context, started.operation, api_version, false);
+  return response;
+}
+
+HttpResponse GetCluster(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  const ResourceNames& names = call.names;
+  const std::uint64_t revision = context.store.Revision();
+  auto cached = context.views.Find(store::IdKey(names.cluster_id()), revision);
+  if (!cached) {
+    auto row = context.store.Get(kClusterKind, names.cluster_id());
+    if (!row) return StoreFailure(request, row.error());
+    if (!row->has_value()) return ClusterNotFound(request, names);
+    auto view = CachedClusterView(context, revision, **row, call.api_version);
+    if (!view) return StoreFailure(request, view.error());
+    cached = std::move(view.value());
+  }
+  HttpResponse response = JsonTextResponse(request.http, HttpStatus::ok, *cached->body);
+  response.set(http::field::etag, cached->etag);
+  return response;
+}
+
+// PATCH: tags only (ManagedClusters_UpdateTags; `az aks update --tags`). Nodes are not touched;
+// the operation is recorded like any other so clients poll it the same way.
+HttpResponse PatchCluster(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  const ResourceNames& names = call.names;
+  const std::string& api_version = call.api_version;
+  auto body = ParseObject(request.http.body());
+  if (!body) return NotJson(request, "{\"tags\": {\"team\": \"platform\"}}");
+  const json::value* tags = body->if_contains("tags");
+  if (tags != nullptr && !tags->is_null()) {
+    if (auto error = CheckTags(*tags)) return Error400(request, *error);
+  }
+  auto row = context.store.Get(kClusterKind, names.cluster_id());
+  if (!row) return StoreFailure(request, row.error());
+  if (!row->has_value()) return ClusterNotFound(request, names);
+  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  json::object doc = json::parse((*row)->body).as_object();
+  json::object& resource = doc["resource"].as_object();
+  resource["tags"] = tags && tags->is_object() ? *tags : json::value(json::object{});
+  resource["properties"].as_object()["provisioningState"] = "Updating";
+  store::Resource updated = **row;
+  updated.body = json::serialize(doc);
+  auto started = context.operations.Begin(
+      names.subscription, std::string(resource["location"].as_string()), kPutCluster,
+      names.cluster_id());
+  auto applied = context.store.Apply(
+      {store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version)),
+       started.record});
+  if (!applied) return StoreFailure(request, applied.error());
+  context.operations.Enqueue(started.operation.id);
+  auto view = ClusterView(context.store, applied->front(), api_version);
+  if (!view) return StoreFailure(request, view.error());
+  HttpResponse response = JsonResponse(request.http, HttpStatus::ok, *view);
+  response.set(http::field::etag, Etag(applied->front().version));
+  AddOperationHeaders(response, context, started.operation, api_version, false);
+  return response;
+}
+
+HttpResponse DeleteCluster(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  const ResourceNames& names = call.names;
+  const std::string& api_version = call.api_version;
+  auto row = context.store.Get(kClusterKind, names.cluster_id());
+  if (!row) return StoreFailure(request, row.error());
+  if (!row->has_value()) return EmptyResponse(request.http, HttpStatus::no_content);
+  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  return StartAsync(request, context, names, api_version, kDeleteCluster, **row, "Deleting", false,
+                    std::nullopt);
+}
+
+namespace {
+
+HttpResponse ListClusters(const ApiRequest& request, const HandlerContext& context,
+                          const std::string& subscription, const std::optional<std::string>& group,
+                          std::string_view api_version) {
+  const std::uint64_t revision = context.store.Revision();
+  Result<std::vector<store::Resource>> rows =
+      group ? context.store.List(kClusterKind,
+                                 "/subscriptions/" + subscription + "/resourceGroups/" + *group)
+            : context.store.ListKind(kClusterKind);
+  if (!rows) return StoreFailure(request, rows.error());
+  // {"value": [views…]}, joined from the cached views without parsing them again.
+  std::string body = "{\"value\":[";
+  const std::string prefix = store::IdKey("/subscriptions/" + subscription + "/");
+  bool first = true;
+  for (const auto& row : *rows) {
+    if (!store::IdKey(row.id).starts_with(prefix)) continue;
+    auto view = CachedClusterView(context, revision, row, api_version);
+    if (!view) return StoreFailure(request, view.error());
+    if (!first) body += ',';
+    body += *view->body;
+    first = false;
+  }
+  body += "]}";
+  return JsonTextResponse(request.http, HttpStatus::ok, body);
+}
+
+}  // namespace
+
+HttpResponse ListClustersInGroup(const ArmCall& call) {
+  return ListClusters(call.request, call.context, call.names.subscription, call.names.group,
+                      call.api_version);
+}
+
+HttpResponse ListClustersInSubscription(const ArmCall& call) {
+  return ListClusters(call.request, call.context, call.names.subscription, std::nullopt,
+                      call.api_version);
+}
+
+}  // namespace gangplank::api

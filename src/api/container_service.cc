@@ -1,0 +1,198 @@
+// What the Microsoft.ContainerService handlers share (container_service.h).
+#include "api/container_service.h"
+
+#include <boost/beast/http/field.hpp>
+
+#include "resources/arm_views.h"
+
+namespace gangplank::api {
+namespace http = boost::beast::http;
+
+std::string Etag(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
+
+HttpResponse Error400(const ApiRequest& request, const SpecError& error) {
+  return ArmErrorResponse(request.http, HttpStatus::bad_request, error.code, error.message,
+                          error.target);
+}
+
+HttpResponse StoreFailure(const ApiRequest& request, const Error& error) {
+  if (error.code == StatusCode::kAborted) {
+    return ArmErrorResponse(request.http, HttpStatus::conflict, "OperationNotAllowed",
+                            "Another request changed this resource at the same time; retry.");
+  }
+  return ArmErrorResponse(request.http, error);
+}
+
+std::optional<json::object> ParseObject(const std::string& body) {
+  boost::system::error_code ec;
+  json::value value = json::parse(body, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  return std::move(value.get_object());
+}
+
+HttpResponse NotJson(const ApiRequest& request, std::string_view example) {
+  return ArmErrorResponse(
+      request.http, HttpStatus::bad_request, "InvalidRequestContent",
+      "The request content is not a valid JSON object; expected something like " +
+          std::string(example) + ".");
+}
+
+HttpResponse Busy(const ApiRequest& request, const std::string& cluster) {
+  return ArmErrorResponse(request.http, HttpStatus::conflict, "OperationNotAllowed",
+                          "Operation is not allowed because there's an in progress operation on "
+                          "managed cluster '" +
+                              cluster + "'; wait for it to finish and retry.");
+}
+
+HttpResponse ClusterNotFound(const ApiRequest& request, const ResourceNames& names) {
+  return ArmErrorResponse(request.http, HttpStatus::not_found, "ResourceNotFound",
+                          "The Resource 'Microsoft.ContainerService/managedClusters/" +
+                              names.cluster + "' under resource group '" + names.group +
+                              "' was not found.");
+}
+
+HttpResponse PoolNotFound(const ApiRequest& request, const ResourceNames& names) {
+  return ArmErrorResponse(
+      request.http, HttpStatus::not_found, "NotFound",
+      "Agent pool '" + names.pool + "' was not found in managed cluster '" + names.cluster + "'.");
+}
+
+// The cluster as ARM shows it: the stored resource plus agentPoolProfiles built from its pools.
+Result<json::object> ClusterView(store::Store& store, const store::Resource& row,
+                                 std::string_view api_version) {
+  json::object resource = json::parse(row.body).at("resource").as_object();
+  auto pools = PoolsOf(store, row.id);
+  if (!pools) return pools.error();
+  json::array profiles;
+  for (const auto& pool : *pools) {
+    json::object view = PoolView(pool);
+    json::object profile = view.at("properties").as_object();
+    profile["name"] = view.at("name");
+    profiles.push_back(std::move(profile));
+  }
+  resource["properties"].as_object()["agentPoolProfiles"] = std::move(profiles);
+  resources::ShapeClusterView(resource, api_version);
+  return resource;
+}
+
+std::string OperationUrl(const HandlerContext& context, const controller::Operation& operation,
+                         std::string_view api_version) {
+  return context.config.server_url + operation.id.substr(1) +
+         "?api-version=" + std::string(api_version);
+}
+
+std::string OperationResultUrl(const HandlerContext& context,
+                               const controller::Operation& operation,
+                               std::string_view api_version) {
+  std::string id = operation.id;
+  id.replace(id.rfind("/operations/"), 12, "/operationresults/");
+  return context.config.server_url + id.substr(1) + "?api-version=" + std::string(api_version);
+}
+
+// ARM LRO headers: PUT answers with Azure-AsyncOperation; DELETE and POST also with Location.
+void AddOperationHeaders(HttpResponse& response, const HandlerContext& context,
+                         const controller::Operation& operation, std::string_view api_version,
+                         bool with_location) {
+  response.set("Azure-AsyncOperation", OperationUrl(context, operation, api_version));
+  if (with_location)
+    response.set(http::field::location, OperationResultUrl(context, operation, api_version));
+  response.set(http::field::retry_after, "1");
+}
+
+json::object PoolViewFor(const store::Resource& row, std::string_view api_version) {
+  json::object view = PoolView(row);
+  resources::ShapePoolView(view["properties"].as_object(), api_version);
+  return view;
+}
+
+json::object NewPoolModel(const SshModel& ssh, const json::object& properties) {
+  json::object model = SshJson(ssh);
+  model["version"] = 1;
+  model["sshAccess"] = SshAccessOf(properties);
+  return model;
+}
+
+// A pool row for `properties` (validated), keeping `previous` model unless this creates it.
+store::Resource PoolRow(const ResourceNames& names, json::object properties, const std::string& state,
+                        json::object model, const std::string& kubernetes_version,
+                        controller::NodeImageCatalog& images) {
+  properties["provisioningState"] = state;
+  properties["powerState"] = json::object{{"code", "Running"}};
+  if (!properties.contains("orchestratorVersion") || properties["orchestratorVersion"] == "") {
+    properties["orchestratorVersion"] = kubernetes_version;
+  }
+  properties["currentOrchestratorVersion"] = properties["orchestratorVersion"];
+  properties["sshModelVersion"] = model.at("version");  // read-only: the model new nodes get
+  // The view shows the access mode the model holds, whatever the request left out.
+  if (json::value& security = properties["securityProfile"]; !security.is_object())
+    security = json::object{};
+  properties["securityProfile"].as_object()["sshAccess"] = model.at("sshAccess");
+  if (!properties.contains("nodeImageVersion"))
+    properties["nodeImageVersion"] =
+        images.Latest(controller::StringOr(properties, "osSKU", "Ubuntu"));
+  json::object resource{{"id", names.pool_id()},
+                        {"name", names.pool},
+                        {"type", kPoolType},
+                        {"properties", std::move(properties)}};
+  return store::Resource{
+      std::string(kPoolKind), names.pool_id(), names.cluster_id(),
+      json::serialize(json::object{{"resource", std::move(resource)}, {"model", std::move(model)}}),
+      0};
+}
+
+// The cluster's view joins its row and its pools' rows; it is rendered once per store revision
+// (`revision` was read before `row`).
+Result<ViewCache::View> CachedClusterView(const HandlerContext& context, std::uint64_t revision,
+                                          const store::Resource& row,
+                                          std::string_view api_version) {
+  const std::string key = store::IdKey(row.id) + "|" + resources::ViewShapeKey(api_version);
+  if (auto cached = context.views.Find(key, revision)) return *cached;
+  auto view = ClusterView(context.store, row, api_version);
+  if (!view) return view.error();
+  ViewCache::View rendered{std::make_shared<const std::string>(json::serialize(*view)),
+                           Etag(row.version)};
+  context.views.Insert(key, revision, rendered);
+  return rendered;
+}
+
+// Marks the target with `state`, records the operation, and answers 202 with LRO headers.
+HttpResponse StartAsync(const ApiRequest& request, const HandlerContext& context,
+                        const ResourceNames& names, const std::string& api_version, const char* type,
+                        const store::Resource& row, const std::string& state, bool pool,
+                        std::optional<json::value> reply_body) {
+  json::object doc = json::parse(row.body).as_object();
+  doc["resource"].as_object()["properties"].as_object()["provisioningState"] = state;
+  store::Resource updated = row;
+  updated.body = json::serialize(doc);
+  // Operations live under the cluster's location, pool operations too.
+  std::string location;
+  if (pool) {
+    auto cluster = context.store.Get(kClusterKind, names.cluster_id());
+    if (!cluster || !cluster->has_value()) return ClusterNotFound(request, names);
+    location = std::string(json::parse((*cluster)->body).at("resource").at("location").as_string());
+  } else {
+    location = std::string(doc["resource"].as_object()["location"].as_string());
+  }
+  auto started = context.operations.Begin(names.subscription, location, type,
+                                          pool ? names.pool_id() : names.cluster_id());
+  auto applied = context.store.Apply(
+      {store::Mutation::Put(updated, store::Precondition::AtVersion(row.version)), started.record});
+  if (!applied) return StoreFailure(request, applied.error());
+  context.operations.Enqueue(started.operation.id);
+  HttpResponse response = reply_body ? JsonResponse(request.http, HttpStatus::accepted, *reply_body)
+                                     : EmptyResponse(request.http, HttpStatus::accepted);
+  AddOperationHeaders(response, context, started.operation, api_version, true);
+  return response;
+}
+
+bool ClusterBusy(const HandlerContext& context, const ResourceNames& names) {
+  if (context.operations.HasUnfinished(names.cluster_id())) return true;
+  auto pools = PoolsOf(context.store, names.cluster_id());
+  if (!pools) return true;
+  for (const auto& row : *pools) {
+    if (context.operations.HasUnfinished(row.id)) return true;
+  }
+  return false;
+}
+
+}  // namespace gangplank::api

@@ -1,0 +1,132 @@
+// What the Microsoft.ContainerService handlers share: resource names from the path, ARM error
+// replies, views of clusters and pools, and the start of long-running operations. Internal to api/.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+
+#include "api/arm_response.h"
+#include "api/cluster_spec.h"
+#include "api/handlers.h"
+#include "controller/cluster_docs.h"
+#include "controller/operations.h"
+
+namespace gangplank::api {
+namespace json = boost::json;
+
+using controller::kClusterKind;
+using controller::kPoolKind;
+using controller::kPoolType;
+using controller::PoolsOf;
+using controller::PoolView;
+using controller::SshAccessOf;
+using controller::SshAccessOr;
+using controller::SshFromJson;
+using controller::SshJson;
+using controller::StringOr;
+
+inline constexpr std::string_view kClusterType = "Microsoft.ContainerService/ManagedClusters";
+inline constexpr std::string_view kDefaultKubernetes = "1.25.6";
+
+// The names a Microsoft.ContainerService path carries, and the ARM ids made from them.
+struct ResourceNames {
+  std::string subscription, group, cluster, pool;
+  std::string group_id() const {
+    return "/subscriptions/" + subscription + "/resourceGroups/" + group;
+  }
+  std::string cluster_id() const {
+    return group_id() + "/providers/Microsoft.ContainerService/managedClusters/" + cluster;
+  }
+  std::string pool_id() const { return cluster_id() + "/agentPools/" + pool; }
+};
+
+// A row version as an ETag value (quoted).
+std::string Etag(std::int64_t version);
+
+HttpResponse Error400(const ApiRequest& request, const SpecError& error);
+
+HttpResponse StoreFailure(const ApiRequest& request, const Error& error);
+
+std::optional<json::object> ParseObject(const std::string& body);
+
+HttpResponse NotJson(const ApiRequest& request, std::string_view example);
+
+HttpResponse Busy(const ApiRequest& request, const std::string& cluster);
+
+HttpResponse ClusterNotFound(const ApiRequest& request, const ResourceNames& names);
+
+HttpResponse PoolNotFound(const ApiRequest& request, const ResourceNames& names);
+
+// The cluster as ARM shows it: the stored resource plus agentPoolProfiles built from its pools,
+// in the shape of `api_version`.
+Result<json::object> ClusterView(store::Store& store, const store::Resource& row,
+                                 std::string_view api_version);
+// An agent pool's ARM view in the shape of `api_version`.
+json::object PoolViewFor(const store::Resource& row, std::string_view api_version);
+
+std::string OperationUrl(const HandlerContext& context, const controller::Operation& operation,
+                         std::string_view api_version);
+
+std::string OperationResultUrl(const HandlerContext& context,
+                               const controller::Operation& operation,
+                               std::string_view api_version);
+
+// ARM LRO headers: PUT answers with Azure-AsyncOperation; DELETE and POST also with Location.
+void AddOperationHeaders(HttpResponse& response, const HandlerContext& context,
+                         const controller::Operation& operation, std::string_view api_version,
+                         bool with_location);
+
+json::object NewPoolModel(const SshModel& ssh, const json::object& properties);
+
+// A pool row for `properties` (validated), keeping `previous` model unless this creates it.
+store::Resource PoolRow(const ResourceNames& names, json::object properties, const std::string& state,
+                        json::object model, const std::string& kubernetes_version,
+                        controller::NodeImageCatalog& images);
+
+// The cluster's view joins its row and its pools' rows; it is rendered once per store revision
+// (`revision` was read before `row`).
+Result<ViewCache::View> CachedClusterView(const HandlerContext& context, std::uint64_t revision,
+                                          const store::Resource& row,
+                                          std::string_view api_version);
+
+// Marks the target with `state`, records the operation, and answers 202 with LRO headers.
+HttpResponse StartAsync(const ApiRequest& request, const HandlerContext& context,
+                        const ResourceNames& names, const std::string& api_version, const char* type,
+                        const store::Resource& row, const std::string& state, bool pool,
+                        std::optional<json::value> reply_body);
+
+bool ClusterBusy(const HandlerContext& context, const ResourceNames& names);
+
+// ---- handlers: container_service_routes.cc routes to them ----
+
+// One ARM call as a handler sees it: the request, the services, the names in its path.
+struct ArmCall {
+  const ApiRequest& request;
+  const HandlerContext& context;
+  ResourceNames names;
+  std::string api_version;
+  std::string machine, location, operation;  // …/machines/{machine}, …/locations/{l}/…/{op}
+};
+
+// cluster_handlers.cc
+HttpResponse PutCluster(const ArmCall& call);
+HttpResponse GetCluster(const ArmCall& call);
+HttpResponse PatchCluster(const ArmCall& call);
+HttpResponse DeleteCluster(const ArmCall& call);
+HttpResponse ListClustersInGroup(const ArmCall& call);
+HttpResponse ListClustersInSubscription(const ArmCall& call);
+// pool_handlers.cc
+HttpResponse PutPool(const ArmCall& call);
+HttpResponse GetPool(const ArmCall& call);
+HttpResponse ListPools(const ArmCall& call);
+HttpResponse DeletePool(const ArmCall& call);
+HttpResponse UpgradeNodeImage(const ArmCall& call);
+HttpResponse ListMachines(const ArmCall& call);
+HttpResponse GetMachine(const ArmCall& call);
+HttpResponse GetMachineLogs(const ArmCall& call);
+// operation_handlers.cc
+HttpResponse GetOperationStatus(const ArmCall& call);
+HttpResponse GetOperationResult(const ArmCall& call);
+
+}  // namespace gangplank::api

@@ -1,0 +1,121 @@
+// Routes for everything under /providers/Microsoft.ContainerService: one table of path patterns,
+// verbs and handlers, with the api-version feature each route needs.
+#include <array>
+#include <span>
+
+#include "api/container_service.h"
+#include "resources/api_versions.h"
+
+namespace gangplank::api {
+namespace {
+
+using resources::Feature;
+
+// Path patterns below the provider ("managedclusters/{cluster}/…"): literal segments in lower
+// case, or one of the captures {cluster}, {pool}, {machine}, {location}, {operation}, {role}.
+struct Route {
+  std::string_view pattern;
+  HttpVerb verb;
+  HttpResponse (*handle)(const ArmCall& call);
+  std::optional<Feature> needs = std::nullopt;
+};
+
+// Under /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/.
+const Route kGroupRoutes[] = {
+    {"managedclusters", HttpVerb::get, ListClustersInGroup},
+    {"managedclusters/{cluster}", HttpVerb::put, PutCluster},
+    {"managedclusters/{cluster}", HttpVerb::get, GetCluster},
+    {"managedclusters/{cluster}", HttpVerb::patch, PatchCluster},
+    {"managedclusters/{cluster}", HttpVerb::delete_, DeleteCluster},
+    {"managedclusters/{cluster}/agentpools", HttpVerb::get, ListPools},
+    {"managedclusters/{cluster}/agentpools/{pool}", HttpVerb::put, PutPool},
+    {"managedclusters/{cluster}/agentpools/{pool}", HttpVerb::get, GetPool},
+    {"managedclusters/{cluster}/agentpools/{pool}", HttpVerb::delete_, DeletePool},
+    {"managedclusters/{cluster}/agentpools/{pool}/upgradenodeimageversion", HttpVerb::post,
+     UpgradeNodeImage},
+    {"managedclusters/{cluster}/agentpools/{pool}/machines", HttpVerb::get, ListMachines,
+     Feature::kMachines},
+    {"managedclusters/{cluster}/agentpools/{pool}/machines/{machine}", HttpVerb::get, GetMachine,
+     Feature::kMachines},
+    {"managedclusters/{cluster}/agentpools/{pool}/machines/{machine}/logs", HttpVerb::get,
+     GetMachineLogs, Feature::kMachines},
+};
+
+// Under /subscriptions/{s}/providers/Microsoft.ContainerService/.
+const Route kSubscriptionRoutes[] = {
+    {"managedclusters", HttpVerb::get, ListClustersInSubscription},
+    {"locations/{location}/operations/{operation}", HttpVerb::get, GetOperationStatus},
+    {"locations/{location}/operationresults/{operation}", HttpVerb::get, GetOperationResult},
+};
+
+// Fills `call`'s names from `path` when it has the pattern's shape.
+bool Match(std::string_view pattern, std::span<const std::string> path,
+           std::span<const std::string> original, ArmCall& call) {
+  std::size_t i = 0;
+  while (!pattern.empty()) {
+    const std::size_t slash = pattern.find('/');
+    const std::string_view part = pattern.substr(0, slash);
+    pattern = slash == std::string_view::npos ? std::string_view() : pattern.substr(slash + 1);
+    if (i >= path.size()) return false;
+    if (part == "{cluster}") call.names.cluster = original[i];
+    else if (part == "{pool}") call.names.pool = original[i];
+    else if (part == "{machine}") call.machine = original[i];
+    else if (part == "{location}") call.location = original[i];
+    else if (part == "{operation}") call.operation = original[i];
+    else if (part != path[i]) return false;
+    ++i;
+  }
+  return i == path.size();
+}
+
+std::string Verbs(std::span<const Route> routes, std::string_view pattern) {
+  std::string verbs;
+  for (const Route& route : routes) {
+    if (route.pattern != pattern) continue;
+    if (!verbs.empty()) verbs += ", ";
+    verbs += std::string(boost::beast::http::to_string(route.verb));
+  }
+  return verbs;
+}
+
+HttpResponse Dispatch(std::span<const Route> routes, const ArmCall& call, std::size_t skip) {
+  const auto& request = call.request;
+  const std::span<const std::string> path(request.lower_segments.begin() + skip,
+                                          request.lower_segments.end());
+  const std::span<const std::string> original(request.segments.begin() + skip,
+                                              request.segments.end());
+  const Route* same_path = nullptr;
+  for (const Route& route : routes) {
+    ArmCall attempt = call;
+    if (!Match(route.pattern, path, original, attempt)) continue;
+    if (route.verb != request.http.method()) {
+      same_path = &route;
+      continue;
+    }
+    if (route.needs && !resources::Supports(call.api_version, *route.needs)) {
+      return ArmErrorResponse(request.http, HttpStatus::bad_request, "NoRegisteredProviderFound",
+                              resources::UnsupportedMessage(call.api_version, *route.needs));
+    }
+    return route.handle(attempt);
+  }
+  if (same_path) {
+    return ArmErrorResponse(request.http, HttpStatus::method_not_allowed, "MethodNotAllowed",
+                            "This resource takes " + Verbs(routes, same_path->pattern) + ".");
+  }
+  return ArmErrorResponse(request.http, HttpStatus::not_found, "NotFound",
+                          "No Microsoft.ContainerService resource or operation at this path.");
+}
+
+}  // namespace
+
+HttpResponse HandleContainerService(const ApiRequest& request, const HandlerContext& context) {
+  ArmCall call{request, context, {}, request.Query("api-version").value_or(""), {}, {}, {}};
+  call.names.subscription = request.segments[1];
+  // /subscriptions/S/providers/Microsoft.ContainerService/… (4 segments before the routes)
+  if (request.lower_segments[2] == "providers") return Dispatch(kSubscriptionRoutes, call, 4);
+  // /subscriptions/S/resourceGroups/G/providers/Microsoft.ContainerService/… (6)
+  call.names.group = request.segments[3];
+  return Dispatch(kGroupRoutes, call, 6);
+}
+
+}  // namespace gangplank::api

@@ -1,0 +1,216 @@
+// Agent pools and their machines: PUT, GET, DELETE, lists, node image upgrades, and the machines
+// API with each node's logs and login events (the seed page's "kubelet logs").
+#include <boost/beast/http/field.hpp>
+
+#include "api/container_service.h"
+#include "controller/machines.h"
+#include "resources/arm_views.h"
+
+namespace gangplank::api {
+namespace http = boost::beast::http;
+
+using controller::kDeletePool;
+using controller::kPutPool;
+using controller::kUpgradeImage;
+
+// GET …/machines, …/machines/NAME and …/machines/NAME/logs (the node's agent and sshd log and
+// its login events: the "kubelet logs" of the seed page).
+namespace {
+
+HttpResponse GetMachines(const ApiRequest& request, const HandlerContext& context,
+                         const ResourceNames& names, const std::optional<std::string>& machine, bool logs) {
+  auto pool = context.store.Get(kPoolKind, names.pool_id());
+  if (!pool) return StoreFailure(request, pool.error());
+  if (!pool->has_value()) return PoolNotFound(request, names);
+  const controller::PoolTarget target =
+      controller::TargetOf(json::parse((*pool)->body).as_object(), context.images);
+  auto machines = controller::MachinesOf(
+      context.store, names.pool_id(),
+      logs ? controller::MachineDetail::kLogs : controller::MachineDetail::kStatus);
+  if (!machines) return StoreFailure(request, machines.error());
+  json::array value;
+  for (const auto& row : *machines) {
+    json::object view = controller::MachineView(row, target);
+    if (machine && store::IdKey(view.at("name").as_string()) == store::IdKey(*machine)) {
+      if (!logs) return JsonResponse(request.http, HttpStatus::ok, view);
+      return JsonResponse(
+          request.http, HttpStatus::ok,
+          json::object{{"name", view.at("name")},
+                       {"logs", row.log},
+                       {"loginEvents", json::parse(node::LoginEventsJson(row.logins))}});
+    }
+    if (!machine) value.push_back(std::move(view));
+  }
+  if (machine) {
+    return ArmErrorResponse(request.http, HttpStatus::not_found, "NotFound",
+                            "Machine '" + machine->substr(0, 80) +
+                                "' was not found in agent pool '" + names.pool + "'.");
+  }
+  return JsonResponse(request.http, HttpStatus::ok, json::object{{"value", std::move(value)}});
+}
+
+}  // namespace
+
+HttpResponse ListMachines(const ArmCall& call) {
+  return GetMachines(call.request, call.context, call.names, std::nullopt, false);
+}
+
+HttpResponse GetMachine(const ArmCall& call) {
+  return GetMachines(call.request, call.context, call.names, call.machine, false);
+}
+
+HttpResponse GetMachineLogs(const ArmCall& call) {
+  return GetMachines(call.request, call.context, call.names, call.machine, true);
+}
+
+HttpResponse PutPool(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  const ResourceNames& names = call.names;
+  const std::string& api_version = call.api_version;
+  if (!IsValidPoolName(names.pool)) {
+    return Error400(request, {"InvalidParameter",
+                              "Agent pool name '" + names.pool.substr(0, 40) +
+                                  "' is invalid: use 1-12 "
+                                  "lowercase letters and digits, starting with a letter.",
+                              "agentPoolName"});
+  }
+  auto body = ParseObject(request.http.body());
+  if (!body) return NotJson(request, "{\"properties\": {\"count\": 3, \"mode\": \"User\"}}");
+  json::object properties;
+  if (const auto* sent = body->if_contains("properties"); sent && sent->is_object()) {
+    properties = sent->get_object();
+  } else if (const auto* bad = body->if_contains("properties"); bad && !bad->is_null()) {
+    return Error400(request, {"InvalidParameter", "properties must be an object.", "properties"});
+  }
+  resources::ShapePoolRequest(properties, api_version);
+  // What the request says must be valid on its own (a bad field is a 400 whatever exists);
+  // merged with an existing pool below, it is checked again as a whole.
+  if (json::object alone = properties; auto error = ValidatePoolProperties(alone, "properties"))
+    return Error400(request, *error);
+  auto cluster = context.store.Get(kClusterKind, names.cluster_id());
+  if (!cluster) return StoreFailure(request, cluster.error());
+  if (!cluster->has_value()) return ClusterNotFound(request, names);
+  auto existing = context.store.Get(kPoolKind, names.pool_id());
+  if (!existing) return StoreFailure(request, existing.error());
+  json::object model;
+  std::string access = "LocalUser";
+  if (existing->has_value()) {
+    model = json::parse((*existing)->body).at("model").as_object();
+    access = std::string(model["sshAccess"].as_string());
+  }
+  access = SshAccessOr(properties, access);  // before the merge: what this request says
+  if (existing->has_value()) {
+    // As AKS does, a PUT on an existing pool changes what it names and keeps the rest (the
+    // spec's AgentPools_Stop sends only powerState).
+    json::object merged = PoolView(**existing).at("properties").as_object();
+    for (const auto& [name, value] : properties) merged[name] = value;
+    properties = std::move(merged);
+  }
+  if (auto error = ValidatePoolProperties(properties, "properties"))
+    return Error400(request, *error);
+  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  const json::object cluster_doc = json::parse((*cluster)->body).as_object();
+  const std::string kubernetes =
+      std::string(cluster_doc.at("resource").at("properties").at("kubernetesVersion").as_string());
+  if (existing->has_value()) {
+    const json::object old = PoolView(**existing).at("properties").as_object();
+    properties["nodeImageVersion"] = old.at("nodeImageVersion");
+    if (access != std::string(model["sshAccess"].as_string())) {
+      model["sshAccess"] = access;
+      model["version"] = model["version"].as_int64() + 1;
+    }
+  } else {
+    model = NewPoolModel(SshFromJson(cluster_doc.at("ssh").as_object()), properties);
+  }
+  const std::string state = existing->has_value() ? "Updating" : "Creating";
+  const std::string location = std::string(cluster_doc.at("resource").at("location").as_string());
+  auto started = context.operations.Begin(names.subscription, location, kPutPool, names.pool_id());
+  const store::Resource row = PoolRow(names, properties, state, model, kubernetes, context.images);
+  auto applied = context.store.Apply(
+      {store::Mutation::Put(row, existing->has_value()
+                                     ? store::Precondition::AtVersion((*existing)->version)
+                                     : store::Precondition::Absent()),
+       started.record});
+  if (!applied) return StoreFailure(request, applied.error());
+  context.operations.Enqueue(started.operation.id);
+  HttpResponse response =
+      JsonResponse(request.http, existing->has_value() ? HttpStatus::ok : HttpStatus::created,
+                   PoolViewFor(applied->front(), api_version));
+  AddOperationHeaders(response, context, started.operation, api_version, false);
+  return response;
+}
+
+HttpResponse GetPool(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  const ResourceNames& names = call.names;
+  auto row = context.store.Get(kPoolKind, names.pool_id());
+  if (!row) return StoreFailure(request, row.error());
+  if (!row->has_value()) return PoolNotFound(request, names);
+  return JsonResponse(request.http, HttpStatus::ok, PoolViewFor(**row, call.api_version));
+}
+
+HttpResponse ListPools(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  const ResourceNames& names = call.names;
+  auto cluster = context.store.Get(kClusterKind, names.cluster_id());
+  if (!cluster) return StoreFailure(request, cluster.error());
+  if (!cluster->has_value()) return ClusterNotFound(request, names);
+  auto pools = PoolsOf(context.store, names.cluster_id());
+  if (!pools) return StoreFailure(request, pools.error());
+  json::array value;
+  for (const auto& row : *pools) value.push_back(PoolViewFor(row, call.api_version));
+  return JsonResponse(request.http, HttpStatus::ok, json::object{{"value", std::move(value)}});
+}
+
+HttpResponse DeletePool(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  const ResourceNames& names = call.names;
+  const std::string& api_version = call.api_version;
+  auto row = context.store.Get(kPoolKind, names.pool_id());
+  if (!row) return StoreFailure(request, row.error());
+  if (!row->has_value()) return EmptyResponse(request.http, HttpStatus::no_content);
+  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  if (PoolView(**row).at("properties").at("mode") == "System") {
+    auto pools = PoolsOf(context.store, names.cluster_id());
+    if (!pools) return StoreFailure(request, pools.error());
+    int systems = 0;
+    for (const auto& pool : *pools)
+      systems += PoolView(pool).at("properties").at("mode") == "System" ? 1 : 0;
+    if (systems <= 1) {
+      return Error400(request, {"OperationNotAllowed",
+                                "Pool '" + names.pool +
+                                    "' is the cluster's last System pool and cannot "
+                                    "be deleted; add another System pool first.",
+                                "agentPoolName"});
+    }
+  }
+  return StartAsync(request, context, names, api_version, kDeletePool, **row, "Deleting", true,
+                    std::nullopt);
+}
+
+HttpResponse UpgradeNodeImage(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  const ResourceNames& names = call.names;
+  const std::string& api_version = call.api_version;
+  auto row = context.store.Get(kPoolKind, names.pool_id());
+  if (!row) return StoreFailure(request, row.error());
+  if (!row->has_value()) return PoolNotFound(request, names);
+  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  json::object view = PoolViewFor(**row, api_version);
+  if (view.at("properties").at("type") != "VirtualMachineScaleSets") {
+    return Error400(request, {"OperationNotAllowed",
+                              "Node image upgrades need a VirtualMachineScaleSets pool; '" +
+                                  names.pool + "' is an AvailabilitySet pool.",
+                              "agentPoolName"});
+  }
+  view["properties"].as_object()["provisioningState"] = "UpgradingNodeImageVersion";
+  return StartAsync(request, context, names, api_version, kUpgradeImage, **row,
+                    "UpgradingNodeImageVersion", true, json::value(view));
+}
+
+}  // namespace gangplank::api
