@@ -118,6 +118,12 @@ struct ApiService::Impl {
       }
       return HandleResourceGroups(request, context);
     }
+    if (request.Matches({"subscriptions", "*", "resourcegroups", "*", "resources"})) {
+      if (Status ok = check(resources::ApiSurface::kResourceGroups); !ok.ok()) {
+        return ArmErrorResponse(request.http, ok.error());
+      }
+      return HandleGroupResources(request, context);
+    }
     return NotFound(request);
   }
 

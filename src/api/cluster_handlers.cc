@@ -7,6 +7,7 @@
 #include "api/container_service.h"
 #include "common/random.h"
 #include "resources/arm_views.h"
+#include "resources/kubernetes_versions.h"
 #include "sshkey/generate.h"
 
 namespace gangplank::api {
@@ -205,7 +206,7 @@ HttpResponse PutCluster(const ArmCall& call) {
   properties.erase("agentPoolProfiles");
   DropSecrets(properties);
   if (properties["kubernetesVersion"].is_null() || properties["kubernetesVersion"] == "") {
-    properties["kubernetesVersion"] = kDefaultKubernetes;
+    properties["kubernetesVersion"] = resources::DefaultKubernetesVersion();
   }
   const std::string kubernetes = std::string(properties["kubernetesVersion"].as_string());
   properties["currentKubernetesVersion"] = kubernetes;

@@ -27,7 +27,6 @@ using controller::SshJson;
 using controller::StringOr;
 
 inline constexpr std::string_view kClusterType = "Microsoft.ContainerService/ManagedClusters";
-inline constexpr std::string_view kDefaultKubernetes = "1.25.6";
 
 // The names a Microsoft.ContainerService path carries, and the ARM ids made from them.
 struct ResourceNames {
@@ -125,6 +124,11 @@ HttpResponse UpgradeNodeImage(const ArmCall& call);
 HttpResponse ListMachines(const ArmCall& call);
 HttpResponse GetMachine(const ArmCall& call);
 HttpResponse GetMachineLogs(const ArmCall& call);
+// catalog_handlers.cc
+HttpResponse ListKubernetesVersions(const ArmCall& call);
+HttpResponse ListOrchestrators(const ArmCall& call);
+HttpResponse GetClusterUpgradeProfile(const ArmCall& call);
+HttpResponse GetPoolUpgradeProfile(const ArmCall& call);
 // operation_handlers.cc
 HttpResponse GetOperationStatus(const ArmCall& call);
 HttpResponse GetOperationResult(const ArmCall& call);

@@ -20,6 +20,19 @@ struct Route {
   std::optional<Feature> needs = std::nullopt;
 };
 
+// Operations AKS has that Gangplank cannot honour, and why: a clear 400, not a 404.
+struct Refusal {
+  std::string_view pattern;
+  HttpVerb verb;
+  std::string_view why;
+};
+
+constexpr std::string_view kNoKubernetes =
+    "Gangplank manages node pools and SSH access to their nodes; it runs no Kubernetes control "
+    "plane, so ";
+constexpr std::string_view kNoEntra =
+    "Gangplank's clusters have no Microsoft Entra ID or service principal to reset, so ";
+
 // Under /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/.
 const Route kGroupRoutes[] = {
     {"managedclusters", HttpVerb::get, ListClustersInGroup},
@@ -39,6 +52,27 @@ const Route kGroupRoutes[] = {
      Feature::kMachines},
     {"managedclusters/{cluster}/agentpools/{pool}/machines/{machine}/logs", HttpVerb::get,
      GetMachineLogs, Feature::kMachines},
+    {"managedclusters/{cluster}/upgradeprofiles/default", HttpVerb::get, GetClusterUpgradeProfile},
+    {"managedclusters/{cluster}/agentpools/{pool}/upgradeprofiles/default", HttpVerb::get,
+     GetPoolUpgradeProfile},
+};
+
+const Refusal kGroupRefusals[] = {
+    {"managedclusters/{cluster}/resetserviceprincipalprofile", HttpVerb::post, kNoEntra},
+    {"managedclusters/{cluster}/resetaadprofile", HttpVerb::post, kNoEntra},
+    {"managedclusters/{cluster}/runcommand", HttpVerb::post, kNoKubernetes},
+    {"managedclusters/{cluster}/commandresults/{operation}", HttpVerb::get, kNoKubernetes},
+    {"managedclusters/{cluster}/rotateclustercertificates", HttpVerb::post, kNoKubernetes},
+    {"managedclusters/{cluster}/rotateserviceaccountsigningkeys", HttpVerb::post, kNoKubernetes},
+    {"managedclusters/{cluster}/outboundnetworkdependenciesendpoints", HttpVerb::get,
+     kNoKubernetes},
+    {"managedclusters/{cluster}/maintenanceconfigurations", HttpVerb::get, kNoKubernetes},
+    {"managedclusters/{cluster}/maintenanceconfigurations/{operation}", HttpVerb::put,
+     kNoKubernetes},
+    {"managedclusters/{cluster}/privateendpointconnections", HttpVerb::get, kNoKubernetes},
+    {"managedclusters/{cluster}/trustedaccessrolebindings", HttpVerb::get, kNoKubernetes},
+    {"managedclusters/{cluster}/meshupgradeprofiles", HttpVerb::get, kNoKubernetes},
+    {"managedclusters/{cluster}/availableagentpoolversions", HttpVerb::get, kNoKubernetes},
 };
 
 // Under /subscriptions/{s}/providers/Microsoft.ContainerService/.
@@ -46,6 +80,9 @@ const Route kSubscriptionRoutes[] = {
     {"managedclusters", HttpVerb::get, ListClustersInSubscription},
     {"locations/{location}/operations/{operation}", HttpVerb::get, GetOperationStatus},
     {"locations/{location}/operationresults/{operation}", HttpVerb::get, GetOperationResult},
+    {"locations/{location}/kubernetesversions", HttpVerb::get, ListKubernetesVersions,
+     Feature::kKubernetesVersions},
+    {"locations/{location}/orchestrators", HttpVerb::get, ListOrchestrators},
 };
 
 // Fills `call`'s names from `path` when it has the pattern's shape.
@@ -78,7 +115,8 @@ std::string Verbs(std::span<const Route> routes, std::string_view pattern) {
   return verbs;
 }
 
-HttpResponse Dispatch(std::span<const Route> routes, const ArmCall& call, std::size_t skip) {
+HttpResponse Dispatch(std::span<const Route> routes, std::span<const Refusal> refusals,
+                      const ArmCall& call, std::size_t skip) {
   const auto& request = call.request;
   const std::span<const std::string> path(request.lower_segments.begin() + skip,
                                           request.lower_segments.end());
@@ -98,6 +136,15 @@ HttpResponse Dispatch(std::span<const Route> routes, const ArmCall& call, std::s
     }
     return route.handle(attempt);
   }
+  for (const Refusal& refusal : refusals) {
+    ArmCall attempt = call;
+    if (!Match(refusal.pattern, path, original, attempt) || refusal.verb != request.http.method())
+      continue;
+    const std::string_view operation = refusal.pattern.substr(refusal.pattern.rfind('/') + 1);
+    return ArmErrorResponse(request.http, HttpStatus::bad_request, "OperationNotSupported",
+                            std::string(refusal.why) + "'" + std::string(operation) +
+                                "' is not supported.");
+  }
   if (same_path) {
     return ArmErrorResponse(request.http, HttpStatus::method_not_allowed, "MethodNotAllowed",
                             "This resource takes " + Verbs(routes, same_path->pattern) + ".");
@@ -112,10 +159,10 @@ HttpResponse HandleContainerService(const ApiRequest& request, const HandlerCont
   ArmCall call{request, context, {}, request.Query("api-version").value_or(""), {}, {}, {}};
   call.names.subscription = request.segments[1];
   // /subscriptions/S/providers/Microsoft.ContainerService/… (4 segments before the routes)
-  if (request.lower_segments[2] == "providers") return Dispatch(kSubscriptionRoutes, call, 4);
+  if (request.lower_segments[2] == "providers") return Dispatch(kSubscriptionRoutes, {}, call, 4);
   // /subscriptions/S/resourceGroups/G/providers/Microsoft.ContainerService/… (6)
   call.names.group = request.segments[3];
-  return Dispatch(kGroupRoutes, call, 6);
+  return Dispatch(kGroupRoutes, kGroupRefusals, call, 6);
 }
 
 }  // namespace gangplank::api

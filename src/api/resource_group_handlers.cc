@@ -4,6 +4,7 @@
 #include "api/arm_response.h"
 #include "api/cluster_spec.h"
 #include "api/handlers.h"
+#include "controller/cluster_docs.h"
 
 namespace gangplank::api {
 namespace json = boost::json;
@@ -75,6 +76,34 @@ HttpResponse PutGroup(const ApiRequest& request, const HandlerContext& context,
 }
 
 }  // namespace
+
+HttpResponse HandleGroupResources(const ApiRequest& request, const HandlerContext& context) {
+  if (request.http.method() != HttpVerb::get) {
+    return ArmErrorResponse(request.http, HttpStatus::method_not_allowed, "MethodNotAllowed",
+                            "list a resource group's resources with GET");
+  }
+  const std::string group_id =
+      "/subscriptions/" + request.segments[1] + "/resourceGroups/" + request.segments[3];
+  auto group = context.store.Get(kKind, group_id);
+  if (!group) return StoreFailure(request, group.error());
+  if (!group->has_value()) return GroupNotFound(request, request.segments[3]);
+  // The group's managed clusters (the only top-level resources Gangplank has), as ARM's generic
+  // resource list shows them.
+  auto clusters = context.store.List(controller::kClusterKind, group_id);
+  if (!clusters) return StoreFailure(request, clusters.error());
+  json::array value;
+  for (const auto& row : *clusters) {
+    const json::object resource = json::parse(row.body).at("resource").as_object();
+    json::object item{{"id", resource.at("id")},
+                      {"name", resource.at("name")},
+                      {"type", resource.at("type")},
+                      {"location", resource.at("location")}};
+    if (const json::value* tags = resource.if_contains("tags")) item["tags"] = *tags;
+    if (const json::value* identity = resource.if_contains("identity")) item["identity"] = *identity;
+    value.push_back(std::move(item));
+  }
+  return JsonResponse(request.http, HttpStatus::ok, json::object{{"value", std::move(value)}});
+}
 
 HttpResponse HandleResourceGroups(const ApiRequest& request, const HandlerContext& context) {
   const std::string& subscription = request.segments[1];

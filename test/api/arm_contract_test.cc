@@ -184,5 +184,82 @@ TEST_F(ArmContractTest, TheUpgradeResultUrlAnswers202ThenTheAgentPool) {
   EXPECT_EQ(Body(done).at("properties").at("provisioningState"), "Succeeded");
 }
 
+TEST_F(ArmContractTest, UpgradeProfilesShowTheLatestNodeImageBeforeTheUpgrade) {
+  Created(ClusterBody(NewKey()));
+  const std::string profile = kCluster + "/agentPools/nodepool1/upgradeProfiles/default";
+  const json::object before = Get(profile);
+  EXPECT_EQ(before.at("name"), "default");
+  EXPECT_EQ(before.at("properties").at("osType"), "Linux");
+  EXPECT_EQ(before.at("properties").at("latestNodeImageVersion"),
+            json::value(images_.Latest("Ubuntu")));
+  ASSERT_TRUE(images_.Publish("Ubuntu", "AKSUbuntu-2204gen2containerd-202612.01.0").ok());
+  EXPECT_EQ(Get(profile).at("properties").at("latestNodeImageVersion"),
+            "AKSUbuntu-2204gen2containerd-202612.01.0");
+  // The pool's own image moves only with the upgrade.
+  EXPECT_NE(Get(kCluster + "/agentPools/nodepool1").at("properties").at("nodeImageVersion"),
+            "AKSUbuntu-2204gen2containerd-202612.01.0");
+
+  const json::object cluster = Get(kCluster + "/upgradeProfiles/default");
+  const json::value& control = cluster.at("properties").at("controlPlaneProfile");
+  EXPECT_EQ(control.at("kubernetesVersion"), "1.25.6");
+  EXPECT_FALSE(control.at("upgrades").as_array().empty());
+  EXPECT_EQ(cluster.at("properties").at("agentPoolProfiles").at(0).at("name"), "nodepool1");
+}
+
+TEST_F(ArmContractTest, LocationsListKubernetesVersionsAndOrchestrators) {
+  const std::string location = "/subscriptions/sub-1/providers/Microsoft.ContainerService/locations/westus2";
+  const auto versions = Send(HttpVerb::get, location + "/kubernetesVersions" + kNewest);
+  ASSERT_EQ(versions.result(), HttpStatus::ok) << versions.body();
+  bool has_default = false;
+  const json::value listed = Body(versions);
+  for (const auto& v : listed.at("values").as_array()) {
+    if (v.at("isDefault") == true) {
+      has_default = true;
+      EXPECT_TRUE(v.at("patchVersions").as_object().contains("1.25.6"));
+    }
+  }
+  EXPECT_TRUE(has_default);
+  // kubernetesVersions arrived with 2023-03-01: an older version says which to use.
+  const auto old = Send(HttpVerb::get, location + "/kubernetesVersions" + kVersion);
+  EXPECT_EQ(old.result(), HttpStatus::bad_request);
+  EXPECT_NE(std::string(Body(old).at("error").at("message").as_string()).find("2023-03-01"),
+            std::string::npos);
+  const auto orchestrators =
+      Send(HttpVerb::get, location + "/orchestrators?api-version=2019-08-01&resource-type=managedClusters");
+  ASSERT_EQ(orchestrators.result(), HttpStatus::ok) << orchestrators.body();
+  EXPECT_EQ(Body(orchestrators).at("properties").at("orchestrators").at(0).at("orchestratorType"),
+            "Kubernetes");
+}
+
+TEST_F(ArmContractTest, AGroupListsItsClustersAsResources) {
+  Created(ClusterBody(NewKey(), {}, {{"tags", {{"env", "dev"}}}}));
+  const auto listed = Send(HttpVerb::get, kGroup + "/resources?api-version=2019-10-01");
+  ASSERT_EQ(listed.result(), HttpStatus::ok) << listed.body();
+  const json::value body = Body(listed);
+  const json::array& value = body.at("value").as_array();
+  ASSERT_EQ(value.size(), 1u);
+  EXPECT_EQ(value.at(0).at("type"), "Microsoft.ContainerService/ManagedClusters");
+  EXPECT_EQ(value.at(0).at("tags").at("env"), "dev");
+  EXPECT_EQ(Send(HttpVerb::get, "/subscriptions/sub-1/resourceGroups/none/resources?api-version=2025-04-01")
+                .result(),
+            HttpStatus::not_found);
+}
+
+TEST_F(ArmContractTest, OperationsGangplankCannotHonourAreClear400s) {
+  Created(ClusterBody(NewKey()));
+  for (const char* operation : {"/resetServicePrincipalProfile", "/resetAADProfile", "/runCommand",
+                                "/rotateClusterCertificates"}) {
+    const auto refused = Send(HttpVerb::post, kCluster + operation + kNewest, "{}");
+    EXPECT_EQ(refused.result(), HttpStatus::bad_request) << operation;
+    EXPECT_EQ(ErrorCode(refused), "OperationNotSupported") << operation;
+    EXPECT_NE(std::string(Body(refused).at("error").at("message").as_string()).find("Gangplank"),
+              std::string::npos);
+  }
+  EXPECT_EQ(Send(HttpVerb::post, kCluster + "/noSuchThing" + kNewest, "{}").result(),
+            HttpStatus::not_found);
+  EXPECT_EQ(Send(HttpVerb::post, kCluster + kNewest, "{}").result(),
+            HttpStatus::method_not_allowed);
+}
+
 }  // namespace
 }  // namespace gangplank::api
