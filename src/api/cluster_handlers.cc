@@ -70,7 +70,59 @@ void AddManagedIdentities(json::object& resource, json::object& properties,
                     {"objectId", NewUuid()}}}};
 }
 
+bool ClusterStopped(const store::Resource& row) {
+  const json::object resource = json::parse(row.body).at("resource").as_object();
+  const json::value* power = resource.at("properties").as_object().if_contains("powerState");
+  return power && power->is_object() && StringOr(power->get_object(), "code", "") == "Stopped";
+}
+
+// stop / start: every pool's powerState, reconciled by a cluster operation (nodes keep their
+// model and image; a stopped node runs no sshd).
+HttpResponse PowerCluster(const ArmCall& call, bool start) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  auto row = context.store.Get(kClusterKind, call.names.cluster_id());
+  if (!row) return StoreFailure(request, row.error());
+  if (!row->has_value()) return ClusterNotFound(request, call.names);
+  if (ClusterBusy(context, call.names)) return Busy(request, call.names.cluster);
+  auto pools = PoolsOf(context.store, call.names.cluster_id());
+  if (!pools) return StoreFailure(request, pools.error());
+  const char* state = start ? "Starting" : "Stopping";
+  std::vector<store::Mutation> changes;
+  for (const auto& pool : *pools) {
+    json::object doc = json::parse(pool.body).as_object();
+    json::object& properties = doc["resource"].as_object()["properties"].as_object();
+    properties["powerState"] = json::object{{"code", start ? "Running" : "Stopped"}};
+    properties["provisioningState"] = state;
+    store::Resource updated = pool;
+    updated.body = json::serialize(doc);
+    changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(pool.version)));
+  }
+  json::object doc = json::parse((*row)->body).as_object();
+  json::object& resource = doc["resource"].as_object();
+  resource["properties"].as_object()["provisioningState"] = state;
+  store::Resource updated = **row;
+  updated.body = json::serialize(doc);
+  changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version)));
+  auto started = context.operations.Begin(call.names.subscription,
+                                          std::string(resource["location"].as_string()),
+                                          kPutCluster, call.names.cluster_id());
+  changes.push_back(started.record);
+  auto applied = context.store.Apply(changes);
+  if (!applied) return StoreFailure(request, applied.error());
+  context.operations.Enqueue(started.operation.id);
+  HttpResponse response = EmptyResponse(request.http, HttpStatus::accepted);
+  AddOperationHeaders(response, context, started.operation, call.api_version, true);
+  return response;
+}
+
 }  // namespace
+
+HttpResponse StopCluster(const ArmCall& call) { return PowerCluster(call, false); }
+HttpResponse AbortClusterOperation(const ArmCall& call) {
+  return AbortLatestOperation(call, kClusterKind, call.names.cluster_id());
+}
+HttpResponse StartCluster(const ArmCall& call) { return PowerCluster(call, true); }
 
 HttpResponse PutCluster(const ArmCall& call) {
   const ApiRequest& request = call.request;
@@ -115,6 +167,9 @@ HttpResponse PutCluster(const ArmCall& call) {
   }
   if (existing->has_value() && context.operations.HasUnfinished(names.cluster_id())) {
     return Busy(request, names.cluster);
+  }
+  if (existing->has_value() && ClusterStopped(**existing)) {
+    return Stopped(request, "Managed cluster '" + names.cluster + "'");
   }
 
   json::object properties;
@@ -211,7 +266,7 @@ HttpResponse PutCluster(const ArmCall& call) {
   const std::string kubernetes = std::string(properties["kubernetesVersion"].as_string());
   properties["currentKubernetesVersion"] = kubernetes;
   properties["provisioningState"] = state;
-  properties["powerState"] = json::object{{"code", "Running"}};
+  properties["powerState"] = json::object{{"code", "Running"}};  // a stopped one is refused above
   const std::string dns_prefix =
       properties.contains("dnsPrefix") && properties["dnsPrefix"].is_string()
           ? std::string(properties["dnsPrefix"].as_string())

@@ -248,6 +248,13 @@ std::optional<SpecError> ValidatePoolProperties(json::object& properties, const 
           path + ".securityProfile.sshAccess");
     }
   }
+  if (const json::value* power = properties.if_contains("powerState"); power && !power->is_null()) {
+    const std::string code =
+        power->is_object() ? StringOr(power->get_object(), "code", "Running") : "";
+    if (code != "Running" && code != "Stopped") {
+      return Invalid("powerState.code must be Running or Stopped.", path + ".powerState.code");
+    }
+  }
   if (const json::value* settings = properties.if_contains("upgradeSettings");
       settings && !settings->is_null()) {
     if (!settings->is_object())

@@ -3,6 +3,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "controller/machines.h"
 #include "resources/arm_views.h"
 
 namespace gangplank::api {
@@ -42,6 +43,12 @@ HttpResponse Busy(const ApiRequest& request, const std::string& cluster) {
                           "Operation is not allowed because there's an in progress operation on "
                           "managed cluster '" +
                               cluster + "'; wait for it to finish and retry.");
+}
+
+HttpResponse Stopped(const ApiRequest& request, const std::string& what) {
+  return ArmErrorResponse(request.http, HttpStatus::conflict, "OperationNotAllowed",
+                          what + " is stopped: nothing but a start is allowed on it; start it "
+                                 "first (az aks start, or az aks nodepool start for a pool).");
 }
 
 HttpResponse ClusterNotFound(const ApiRequest& request, const ResourceNames& names) {
@@ -117,7 +124,8 @@ store::Resource PoolRow(const ResourceNames& names, json::object properties, con
                         json::object model, const std::string& kubernetes_version,
                         controller::NodeImageCatalog& images) {
   properties["provisioningState"] = state;
-  properties["powerState"] = json::object{{"code", "Running"}};
+  properties["powerState"] =
+      json::object{{"code", controller::PoolRunning(properties) ? "Running" : "Stopped"}};
   if (!properties.contains("orchestratorVersion") || properties["orchestratorVersion"] == "") {
     properties["orchestratorVersion"] = kubernetes_version;
   }
@@ -193,6 +201,48 @@ bool ClusterBusy(const HandlerContext& context, const ResourceNames& names) {
     if (context.operations.HasUnfinished(row.id)) return true;
   }
   return false;
+}
+
+HttpResponse AbortLatestOperation(const ArmCall& call, std::string_view kind,
+                                  const std::string& target_id) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  auto row = context.store.Get(kind, target_id);
+  if (!row) return StoreFailure(request, row.error());
+  if (!row->has_value()) {
+    return kind == kPoolKind ? PoolNotFound(request, call.names)
+                             : ClusterNotFound(request, call.names);
+  }
+  auto cancels = context.operations.CancelRequests(target_id, controller::kAbort);
+  if (!cancels) return StoreFailure(request, cancels.error());
+  if (cancels->empty()) {
+    return ArmErrorResponse(request.http, HttpStatus::conflict, "OperationNotAllowed",
+                            "There is no operation in progress on '" +
+                                target_id.substr(target_id.rfind('/') + 1) + "' to abort.");
+  }
+  json::object doc = json::parse((*row)->body).as_object();
+  doc["resource"].as_object()["properties"].as_object()["provisioningState"] = "Canceling";
+  store::Resource updated = **row;
+  updated.body = json::serialize(doc);
+  std::vector<store::Mutation> changes = std::move(cancels.value());
+  changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version)));
+  auto cluster = context.store.Get(kClusterKind, call.names.cluster_id());
+  if (!cluster || !cluster->has_value()) return ClusterNotFound(request, call.names);
+  const std::string location(
+      json::parse((*cluster)->body).at("resource").at("location").as_string());
+  auto started =
+      context.operations.Begin(call.names.subscription, location, controller::kAbort, target_id);
+  changes.push_back(started.record);
+  auto applied = context.store.Apply(changes);
+  if (!applied && applied.error().code == StatusCode::kAborted) {
+    return ArmErrorResponse(request.http, HttpStatus::conflict, "OperationNotAllowed",
+                            "The operation finished before it could be canceled.");
+  }
+  if (!applied) return StoreFailure(request, applied.error());
+  context.operations.Enqueue(started.operation.id);
+  HttpResponse response = EmptyResponse(request.http, HttpStatus::accepted);
+  AddOperationHeaders(response, context, started.operation, call.api_version, true);
+  return response;
 }
 
 }  // namespace gangplank::api

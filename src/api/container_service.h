@@ -53,6 +53,9 @@ HttpResponse NotJson(const ApiRequest& request, std::string_view example);
 
 HttpResponse Busy(const ApiRequest& request, const std::string& cluster);
 
+// 409 for a change to a stopped cluster or pool (`what` names it).
+HttpResponse Stopped(const ApiRequest& request, const std::string& what);
+
 HttpResponse ClusterNotFound(const ApiRequest& request, const ResourceNames& names);
 
 HttpResponse PoolNotFound(const ApiRequest& request, const ResourceNames& names);
@@ -97,6 +100,13 @@ HttpResponse StartAsync(const ApiRequest& request, const HandlerContext& context
 
 bool ClusterBusy(const HandlerContext& context, const ResourceNames& names);
 
+struct ArmCall;
+// abortLatestOperation on a cluster or pool (`kind`, `target_id`): every operation running on it
+// (or below it) is asked to cancel; they stop between batches and end Canceled. 409 when none
+// runs, or when it finished before the cancel could be written.
+HttpResponse AbortLatestOperation(const ArmCall& call, std::string_view kind,
+                                  const std::string& target_id);
+
 // ---- handlers: container_service_routes.cc routes to them ----
 
 // One ARM call as a handler sees it: the request, the services, the names in its path.
@@ -115,12 +125,17 @@ HttpResponse PatchCluster(const ArmCall& call);
 HttpResponse DeleteCluster(const ArmCall& call);
 HttpResponse ListClustersInGroup(const ArmCall& call);
 HttpResponse ListClustersInSubscription(const ArmCall& call);
+HttpResponse StopCluster(const ArmCall& call);
+HttpResponse StartCluster(const ArmCall& call);
+HttpResponse AbortClusterOperation(const ArmCall& call);
 // pool_handlers.cc
 HttpResponse PutPool(const ArmCall& call);
 HttpResponse GetPool(const ArmCall& call);
 HttpResponse ListPools(const ArmCall& call);
 HttpResponse DeletePool(const ArmCall& call);
 HttpResponse UpgradeNodeImage(const ArmCall& call);
+HttpResponse DeleteMachines(const ArmCall& call);
+HttpResponse AbortPoolOperation(const ArmCall& call);
 HttpResponse ListMachines(const ArmCall& call);
 HttpResponse GetMachine(const ArmCall& call);
 HttpResponse GetMachineLogs(const ArmCall& call);

@@ -53,6 +53,13 @@ const Route kGroupRoutes[] = {
     {"managedclusters/{cluster}/agentpools/{pool}/machines/{machine}/logs", HttpVerb::get,
      GetMachineLogs, Feature::kMachines},
     {"managedclusters/{cluster}/upgradeprofiles/default", HttpVerb::get, GetClusterUpgradeProfile},
+    {"managedclusters/{cluster}/stop", HttpVerb::post, StopCluster, Feature::kStartStop},
+    {"managedclusters/{cluster}/start", HttpVerb::post, StartCluster, Feature::kStartStop},
+    {"managedclusters/{cluster}/abort", HttpVerb::post, AbortClusterOperation, Feature::kAbort},
+    {"managedclusters/{cluster}/agentpools/{pool}/abort", HttpVerb::post, AbortPoolOperation,
+     Feature::kAbort},
+    {"managedclusters/{cluster}/agentpools/{pool}/deletemachines", HttpVerb::post, DeleteMachines,
+     Feature::kDeleteMachines},
     {"managedclusters/{cluster}/agentpools/{pool}/upgradeprofiles/default", HttpVerb::get,
      GetPoolUpgradeProfile},
 };

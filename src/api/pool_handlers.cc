@@ -1,6 +1,8 @@
 // Agent pools and their machines: PUT, GET, DELETE, lists, node image upgrades, and the machines
 // API with each node's logs and login events (the seed page's "kubelet logs").
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
+#include <set>
 
 #include "api/container_service.h"
 #include "controller/machines.h"
@@ -202,6 +204,9 @@ HttpResponse UpgradeNodeImage(const ArmCall& call) {
   if (!row->has_value()) return PoolNotFound(request, names);
   if (ClusterBusy(context, names)) return Busy(request, names.cluster);
   json::object view = PoolViewFor(**row, api_version);
+  if (!controller::PoolRunning(view.at("properties").as_object())) {
+    return Stopped(request, "Agent pool '" + names.pool + "'");
+  }
   if (view.at("properties").at("type") != "VirtualMachineScaleSets") {
     return Error400(request, {"OperationNotAllowed",
                               "Node image upgrades need a VirtualMachineScaleSets pool; '" +
@@ -211,6 +216,76 @@ HttpResponse UpgradeNodeImage(const ArmCall& call) {
   view["properties"].as_object()["provisioningState"] = "UpgradingNodeImageVersion";
   return StartAsync(request, context, names, api_version, kUpgradeImage, **row,
                     "UpgradingNodeImageVersion", true, json::value(view));
+}
+
+HttpResponse AbortPoolOperation(const ArmCall& call) {
+  return AbortLatestOperation(call, kPoolKind, call.names.pool_id());
+}
+
+// deleteMachines: the named nodes go (their processes and directories with them) and the count
+// drops by as many; the other nodes are untouched.
+HttpResponse DeleteMachines(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  const ResourceNames& names = call.names;
+  auto body = ParseObject(request.http.body());
+  const json::value* list = body ? body->if_contains("machineNames") : nullptr;
+  if (list == nullptr || !list->is_array() || list->get_array().empty()) {
+    return Error400(request, {"InvalidParameter",
+                              "machineNames must list the machines to delete, such as "
+                              "{\"machineNames\": [\"aks-nodepool1-12345678-vmss000001\"]}.",
+                              "machineNames"});
+  }
+  auto row = context.store.Get(kPoolKind, names.pool_id());
+  if (!row) return StoreFailure(request, row.error());
+  if (!row->has_value()) return PoolNotFound(request, names);
+  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  auto machines = controller::MachinesOf(context.store, names.pool_id(),
+                                         controller::MachineDetail::kDesired);
+  if (!machines) return StoreFailure(request, machines.error());
+  std::vector<store::Mutation> changes;
+  std::set<std::string> chosen;
+  for (const json::value& name : list->get_array()) {
+    const std::string wanted = name.is_string() ? std::string(name.get_string()) : "";
+    const auto found = std::find_if(machines->begin(), machines->end(), [&](const auto& machine) {
+      return store::IdKey(machine.desired.node_name) == store::IdKey(wanted);
+    });
+    if (found == machines->end()) {
+      return Error400(request, {"InvalidParameter",
+                                "Machine '" + wanted.substr(0, 80) + "' is not in agent pool '" +
+                                    names.pool + "'; list them with GET …/machines.",
+                                "machineNames"});
+    }
+    if (!chosen.insert(found->row.id).second) continue;  // named twice: deleted once
+    controller::RemoveMachine(found->row.id, found->uid, names.pool_id(), changes);
+  }
+  json::object doc = json::parse((*row)->body).as_object();
+  json::object& properties = doc["resource"].as_object()["properties"].as_object();
+  const std::int64_t count = properties.at("count").as_int64() - static_cast<std::int64_t>(chosen.size());
+  if (count < 1 && properties.at("mode") == "System") {
+    return Error400(request, {"InvalidParameter",
+                              "Deleting these machines would leave System pool '" + names.pool +
+                                  "' without a node; keep at least one.",
+                              "machineNames"});
+  }
+  properties["count"] = std::max<std::int64_t>(count, 0);
+  properties["provisioningState"] = "Updating";
+  store::Resource updated = **row;
+  updated.body = json::serialize(doc);
+  changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version)));
+  auto cluster = context.store.Get(kClusterKind, names.cluster_id());
+  if (!cluster || !cluster->has_value()) return ClusterNotFound(request, names);
+  auto started = context.operations.Begin(
+      names.subscription,
+      std::string(json::parse((*cluster)->body).at("resource").at("location").as_string()),
+      kPutPool, names.pool_id());
+  changes.push_back(started.record);
+  auto applied = context.store.Apply(changes);
+  if (!applied) return StoreFailure(request, applied.error());
+  context.operations.Enqueue(started.operation.id);
+  HttpResponse response = EmptyResponse(request.http, HttpStatus::accepted);
+  AddOperationHeaders(response, context, started.operation, call.api_version, true);
+  return response;
 }
 
 }  // namespace gangplank::api

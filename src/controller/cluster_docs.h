@@ -28,6 +28,7 @@ inline constexpr const char* kDeleteCluster = "DeleteManagedCluster";
 inline constexpr const char* kPutPool = "PutAgentPool";
 inline constexpr const char* kDeletePool = "DeleteAgentPool";
 inline constexpr const char* kUpgradeImage = "UpgradeNodeImageVersion";
+inline constexpr const char* kAbort = "AbortLatestOperation";
 
 // The SSH part of a pool's model: what its nodes are provisioned with.
 struct SshModel {

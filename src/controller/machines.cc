@@ -211,7 +211,12 @@ bool NodeReady(const Machine& machine) {
       status.image_version != desired.image_version || status.ssh_enabled != desired.ssh_enabled) {
     return false;
   }
-  return desired.ssh_enabled ? status.sshd_health == "Healthy" : status.sshd_health == "Disabled";
+  return status.sshd_health == desired.SettledHealth();
+}
+
+bool PoolRunning(const json::object& pool_properties) {
+  const json::value* power = pool_properties.if_contains("powerState");
+  return !(power && power->is_object() && StringOr(power->get_object(), "code", "") == "Stopped");
 }
 
 bool FailedForGood(const Machine& machine) {
@@ -249,6 +254,29 @@ Result<int> SurgeOf(const json::object& pool_properties, int count) {
   return std::max(1, nodes);
 }
 
+namespace {
+
+// After a cancel: done when every node already told to change has got there (or failed for
+// good) and no removal is pending; nothing new starts.
+Result<PoolProgress> Settled(store::Store& store, const std::string& pool_id,
+                             const std::vector<Machine>& machines, const PoolTarget& target,
+                             const ReconcileOptions& options) {
+  PoolProgress progress;
+  progress.total = static_cast<int>(machines.size());
+  bool settled = true;
+  for (const Machine& machine : machines) {
+    const bool ready = NodeReady(machine);
+    if (ready && (!options.reimage || OnTarget(machine, target))) ++progress.current;
+    settled = settled && (ready || FailedForGood(machine));
+  }
+  auto removals = NodesPendingRemoval(store, pool_id);
+  if (!removals) return removals.error();
+  progress.done = settled && !*removals;
+  return progress;
+}
+
+}  // namespace
+
 Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& pool_row,
                                    NodeImageCatalog& images, const Clock& clock,
                                    const ReconcileOptions& options) {
@@ -264,6 +292,7 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
 
   PoolProgress progress;
   progress.total = count;
+  if (!options.start_new_work) return Settled(store, pool_row.id, *machines, target, options);
   const int existing = static_cast<int>(machines->size());
   const int keep = std::min(count, existing);
   // Scale in: the highest-numbered machines go first.
@@ -284,12 +313,15 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
   }
   auto surge = SurgeOf(properties, count);
   if (!surge) return surge.error();
+  const bool running = PoolRunning(properties);
   int started = 0;
+  std::set<std::size_t> changed;
   for (std::size_t i : pending) {
     if (busy + started >= *surge) break;
     Machine machine = (*machines)[i];
     const node::DesiredNodeState before = machine.desired;
     machine.desired = FromModel(model, target);
+    machine.desired.running = running;
     machine.desired.node_name = before.node_name;
     machine.desired.address = before.address;
     machine.desired.port = before.port;
@@ -298,7 +330,18 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
     progress.changes.push_back(store::Mutation::Put(
         MachineRow(machine), store::Precondition::AtVersion(machine.row.version)));
     (*machines)[i] = machine;
+    changed.insert(i);
     ++started;
+  }
+
+  // Stop and start (powerState): every node at once, keeping its model, image and host keys.
+  for (std::size_t i = 0; i < static_cast<std::size_t>(keep); ++i) {
+    Machine& machine = (*machines)[i];
+    if (changed.contains(i) || machine.desired.running == running) continue;
+    machine.desired.running = running;
+    machine.desired_at = now;
+    progress.changes.push_back(store::Mutation::Put(
+        MachineRow(machine), store::Precondition::AtVersion(machine.row.version)));
   }
 
   // Scale out: new machines on the latest model and image.
@@ -312,6 +355,7 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
     auto address = addresses.Lease(id, progress.changes);
     if (!address) return address.error();
     node::DesiredNodeState desired = FromModel(model, target);
+    desired.running = running;
     desired.node_name = name;
     desired.address = *address;
     desired.reimage_generation = 1;
@@ -436,6 +480,8 @@ json::object MachineView(const Machine& machine, const PoolTarget& target) {
     state = "Provisioning";
   } else if (machine.status->reimage_generation != machine.desired.reimage_generation) {
     state = "Reimaging";
+  } else if (ready && !machine.desired.running) {
+    state = "Stopped";
   } else if (!ready) {
     state = machine.status->sshd_health == "Starting" ? "Provisioning"
             : FailedForGood(machine)                  ? "Failed"

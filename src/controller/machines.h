@@ -55,6 +55,10 @@ bool NodeReady(const Machine& machine);
 // True when the node reports that its current desired state cannot be provisioned by waiting.
 bool FailedForGood(const Machine& machine);
 
+// The pool's powerState: its nodes run (Running) or are stopped (Stopped, by `aks stop` or
+// `aks nodepool stop`); stopped nodes keep what they were provisioned with.
+bool PoolRunning(const boost::json::object& pool_properties);
+
 struct PoolTarget {
   std::int64_t model_version = 0;
   std::string image;
@@ -74,6 +78,9 @@ struct ReconcileOptions {
   bool reimage = false;  // upgradeNodeImageVersion: bring every machine to the latest model/image
   std::chrono::seconds node_timeout{120};  // a node not ready this long after a change fails
   std::string address_prefix = "127.42";   // new nodes get addresses in PREFIX.0.0/16
+  // False after abortLatestOperation: nothing new is started (no reimage, no new or removed
+  // machine); the pool is done once the nodes already told to change have settled.
+  bool start_new_work = true;
 };
 
 // Level-based: new machines (on the latest model and image) until the pool has `count`, the

@@ -43,6 +43,9 @@ Operation FromJson(const store::Resource& row) {
   if (const auto* ended = work.if_contains("endedAt"); ended && ended->is_int64()) {
     operation.ended_at = ended->get_int64();
   }
+  if (const auto* cancel = work.if_contains("cancelRequested"); cancel && cancel->is_bool()) {
+    operation.cancel_requested = cancel->get_bool();
+  }
   if (const auto* error = doc.if_contains("error"); error && error->is_object()) {
     operation.error = MakeError(StatusCode::kInternal, std::string(error->at("code").as_string()),
                                 std::string(error->at("message").as_string()));
@@ -54,6 +57,7 @@ std::string ToJson(const Operation& operation) {
   json::object doc = json::parse(OperationStatusJson(operation)).as_object();
   json::object work{{"type", operation.type}, {"target", operation.target}};
   if (operation.ended_at != 0) work["endedAt"] = operation.ended_at;
+  if (operation.cancel_requested) work["cancelRequested"] = true;
   doc["work"] = std::move(work);
   return json::serialize(doc);
 }
@@ -177,6 +181,31 @@ bool OperationsEngine::HasUnfinished(std::string_view resource_id) {
   return unfinished_.contains(store::IdKey(resource_id));
 }
 
+Result<std::vector<store::Mutation>> OperationsEngine::CancelRequests(
+    std::string_view resource_id, std::string_view except_type) {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mutex_);
+    const std::string key = store::IdKey(resource_id);
+    for (const auto& [target, operations] : unfinished_) {
+      if (target != key && !target.starts_with(key + "/")) continue;
+      ids.insert(ids.end(), operations.begin(), operations.end());
+    }
+  }
+  std::vector<store::Mutation> changes;
+  for (const std::string& id : ids) {
+    auto row = store_.Get(kOperationKind, id);
+    if (!row) return row.error();
+    if (!row->has_value()) continue;
+    Operation operation = FromJson(**row);
+    if (operation.status != "InProgress" || operation.type == except_type) continue;
+    operation.cancel_requested = true;
+    changes.push_back(
+        store::Mutation::Put(Row(operation), store::Precondition::AtVersion((*row)->version)));
+  }
+  return changes;
+}
+
 void OperationsEngine::MarkFinished(const Operation& operation) {
   std::lock_guard lock(mutex_);
   const auto found = unfinished_.find(store::IdKey(operation.target));
@@ -217,7 +246,7 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
   }
   auto step = runner->second.run(operation, store_);
   if (step.ok() && step->done) {
-    operation.status = "Succeeded";
+    operation.status = step->canceled ? "Canceled" : "Succeeded";
     if (Finish(operation, std::move(step->changes)).ok()) return std::nullopt;
     return retry();  // the store refused; try again
   }

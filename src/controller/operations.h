@@ -34,6 +34,7 @@ struct Operation {
   std::optional<int> percent_complete;
   std::string progress;  // plain words, e.g. "3 of 10 nodes reimaged"
   std::optional<Error> error;
+  bool cancel_requested = false;  // abortLatestOperation: stop between batches, end Canceled
 };
 
 // The ARM operation-status document: {name, status, startTime, endTime?, percentComplete?,
@@ -46,6 +47,7 @@ std::string OperationStatusJson(const Operation& operation);
 struct Step {
   std::vector<store::Mutation> changes;  // committed with the operation record
   bool done = true;
+  bool canceled = false;  // done because a cancel was asked for: the operation ends Canceled
   std::chrono::milliseconds requeue_after{0};
   std::optional<int> percent_complete;
   std::string progress;
@@ -57,7 +59,7 @@ struct Step {
   }
   static Step Waiting(std::vector<store::Mutation> changes, std::chrono::milliseconds after,
                       int percent, std::string progress) {
-    return Step{std::move(changes), false, after, percent, std::move(progress)};
+    return Step{std::move(changes), false, false, after, percent, std::move(progress)};
   }
 };
 
@@ -106,6 +108,11 @@ class OperationsEngine {
   // True while an unfinished operation targets `resource_id` (409 OperationNotAllowed). Answered
   // from memory: it runs on every mutating request.
   bool HasUnfinished(std::string_view resource_id);
+  // The writes that ask every unfinished operation on `resource_id` or below it to cancel (each
+  // at the version read, so one that finishes meanwhile makes the batch fail); empty when none
+  // runs. Operations of `except_type` (an abort itself) are left alone.
+  Result<std::vector<store::Mutation>> CancelRequests(std::string_view resource_id,
+                                                      std::string_view except_type);
   // Deletes finished operation records whose end lies more than the retention in the past.
   Status PruneFinished();
 

@@ -37,24 +37,61 @@ class ClusterRunners {
   ClusterRunners(NodeImageCatalog& images, const Clock& clock, ClusterRunnerOptions options)
       : images_(images), clock_(clock), options_(options) {}
 
-  // Creating or updating a cluster: every pool reconciled (no reimage), then all Succeeded.
+  // Creating, updating, stopping or starting a cluster: every pool reconciled (no reimage), then
+  // all Succeeded, the cluster's powerState Stopped when every pool is.
   Result<Step> PutCluster(const Operation& op, store::Store& store) {
     auto pools = PoolsOf(store, op.target);
     if (!pools) return pools.error();
-    return Pools(store, *pools, false, [&](std::vector<store::Mutation>& done) -> Status {
-      auto cluster = SetState(store, kClusterKind, op.target, "Succeeded");
-      if (!cluster) return cluster.error();
-      Append(done, std::move(cluster.value()));
-      return OkStatus();
-    });
+    bool all_stopped = !pools->empty();
+    for (const auto& pool : *pools)
+      all_stopped = all_stopped && !PoolRunning(PoolView(pool).at("properties").as_object());
+    const char* state = op.cancel_requested ? "Canceled" : "Succeeded";
+    return Pools(store, *pools, false, op.cancel_requested,
+                 [&](std::vector<store::Mutation>& done) -> Status {
+                   auto cluster = SetState(store, kClusterKind, op.target, state, [&](json::object& doc) {
+                     doc["resource"].as_object()["properties"].as_object()["powerState"] =
+                         json::object{{"code", all_stopped ? "Stopped" : "Running"}};
+                   });
+                   if (!cluster) return cluster.error();
+                   Append(done, std::move(cluster.value()));
+                   return OkStatus();
+                 });
   }
 
   Result<Step> PutPool(const Operation& op, store::Store& store, bool reimage) {
     auto pool = store.Get(kPoolKind, op.target);
     if (!pool) return pool.error();
     if (!pool->has_value()) return Step::Done({});
-    return Pools(store, {**pool}, reimage,
+    return Pools(store, {**pool}, reimage, op.cancel_requested,
                  [](std::vector<store::Mutation>&) { return OkStatus(); });
+  }
+
+  // abortLatestOperation: done when the operations it canceled have ended.
+  Result<Step> Abort(const Operation& op, store::Store& store) {
+    auto rows = store.ListKind(kOperationKind);
+    if (!rows) return rows.error();
+    const std::string key = store::IdKey(op.target);
+    for (const auto& row : *rows) {
+      const json::object doc = json::parse(row.body).as_object();
+      const json::object& work = doc.at("work").as_object();
+      const std::string target = store::IdKey(work.at("target").as_string());
+      if (doc.at("status") != "InProgress" || work.at("type") == kAbort) continue;
+      if (target == key || target.starts_with(key + "/"))
+        return Step::Waiting({}, options_.poll, 50, "waiting for the running operation to stop");
+    }
+    // The canceled operation ended its own resource Canceled; a cluster whose pool operation was
+    // canceled is still Canceling until here.
+    const bool pool = key.find("/agentpools/") != std::string::npos;
+    auto row = store.Get(pool ? kPoolKind : kClusterKind, op.target);
+    if (!row) return row.error();
+    if (!row->has_value() ||
+        json::parse((*row)->body).at("resource").at("properties").at("provisioningState") !=
+            "Canceling") {
+      return Step::Done({});
+    }
+    auto state = SetState(store, pool ? kPoolKind : kClusterKind, op.target, "Canceled");
+    if (!state) return state.error();
+    return Step::Done(std::move(state.value()));
   }
 
   // Deleting: machines go first (their nodes queued for removal), the resource when no node of
@@ -108,7 +145,7 @@ class ClusterRunners {
   // Reconciles `pools`; when every one is done, marks them Succeeded (with the target image after
   // a reimage) and lets `finish` add the rest.
   Result<Step> Pools(store::Store& store, const std::vector<store::Resource>& pools, bool reimage,
-                     const std::function<Status(std::vector<store::Mutation>&)>& finish) {
+                     bool cancel, const std::function<Status(std::vector<store::Mutation>&)>& finish) {
     std::vector<store::Mutation> changes;
     bool done = true;
     int total = 0, current = 0;
@@ -118,9 +155,9 @@ class ClusterRunners {
           if (!simulated.ok()) return simulated.error();
         }
       }
-      auto progress =
-          ReconcilePool(store, pool, images_, clock_,
-                        ReconcileOptions{reimage, options_.node_timeout, options_.address_prefix});
+      auto progress = ReconcilePool(
+          store, pool, images_, clock_,
+          ReconcileOptions{reimage, options_.node_timeout, options_.address_prefix, !cancel});
       if (!progress) return progress.error();
       if (!progress->failure.empty()) {
         return MakeError(StatusCode::kFailedPrecondition, "NodeProvisioningFailed",
@@ -141,8 +178,9 @@ class ClusterRunners {
     for (const auto& pool : pools) {
       const json::object doc = json::parse(pool.body).as_object();
       const PoolTarget target = TargetOf(doc, images_);
-      auto state = SetState(store, kPoolKind, pool.id, "Succeeded", [&](json::object& pool_doc) {
-        if (reimage)
+      auto state = SetState(store, kPoolKind, pool.id, cancel ? "Canceled" : "Succeeded",
+                            [&](json::object& pool_doc) {
+        if (reimage && !cancel)
           pool_doc["resource"].as_object()["properties"].as_object()["nodeImageVersion"] =
               target.image;
       });
@@ -150,7 +188,9 @@ class ClusterRunners {
       Append(changes, std::move(state.value()));
     }
     if (Status finished = finish(changes); !finished.ok()) return finished.error();
-    return Step::Done(std::move(changes));
+    Step step = Step::Done(std::move(changes));
+    step.canceled = cancel;
+    return step;
   }
 
   // NodeMode::kSimulated: every machine reports exactly its desired state, as an agent would.
@@ -164,7 +204,7 @@ class ClusterRunners {
       status.image_version = machine.desired.image_version;
       status.reimage_generation = machine.desired.reimage_generation;
       status.ssh_enabled = machine.desired.ssh_enabled;
-      status.sshd_health = machine.desired.ssh_enabled ? "Healthy" : "Disabled";
+      status.sshd_health = machine.desired.SettledHealth();
       status.message = "simulated node (gangplankd --nodes simulated): no sshd runs";
       if (Status recorded =
               RecordNodeReport(store, machine.row.id, machine.uid, status, {}, "", clock_);
@@ -214,6 +254,10 @@ void RegisterClusterRunners(OperationsEngine& operations, NodeImageCatalog& imag
                                         return runners->PutPool(op, store, true);
                                       },
                                       failed(kPoolKind)});
+  operations.Register(kAbort, {[runners](const Operation& op, store::Store& store) {
+                                 return runners->Abort(op, store);
+                               },
+                               nullptr});
   operations.Register(kDeleteCluster, {[runners](const Operation& op, store::Store& store) {
                                          return runners->Delete(op, store, kClusterKind);
                                        },

@@ -87,12 +87,12 @@ NodeStatus HostAgent::Reconcile(const DesiredNodeState& desired) {
       status.host_keys.push_back(key->ToPublicKeyLine());
     }
   }
-  if (options_.create_users && desired.ssh_enabled) {
+  if (options_.create_users && desired.ServesSsh()) {
     if (Status user = EnsureLocalUser(desired.admin_username); !user.ok())
       return fail("admin user", user.error());
   }
   const bool changed = !applied_ || *applied_ != desired;
-  if (changed && desired.ssh_enabled) {
+  if (changed && desired.ServesSsh()) {
     const passwd* entry = ::getpwnam(desired.admin_username.c_str());
     if (entry == nullptr)
       return fail("admin user", MakeError(StatusCode::kNotFound, "AdminUserMissing",
@@ -120,7 +120,7 @@ NodeStatus HostAgent::Reconcile(const DesiredNodeState& desired) {
             WriteFileAtomically(DropIn(), RenderDropIn(desired), 0644, IfExists::kReplace);
         !written.ok())
       return fail("sshd drop-in", written.error());
-    const bool was_disabled = applied_ && !applied_->ssh_enabled;
+    const bool was_disabled = applied_ && !applied_->ServesSsh();
     if (Status applied = Run(was_disabled ? options_.start_command : options_.reload_command,
                              was_disabled ? "start sshd" : "reload sshd");
         !applied.ok())
@@ -130,7 +130,7 @@ NodeStatus HostAgent::Reconcile(const DesiredNodeState& desired) {
   } else if (changed) {
     if (Status stopped = Run(options_.stop_command, "stop sshd"); !stopped.ok())
       return fail("sshd", stopped.error());
-    Log("sshd stopped: SSH access is Disabled");
+    Log(desired.running ? "sshd stopped: SSH access is Disabled" : "sshd stopped: the node is stopped");
   }
   if (changed) {
     if (Status dir = EnsureDirectory(options_.state_dir, 0700); !dir.ok())
@@ -145,8 +145,8 @@ NodeStatus HostAgent::Reconcile(const DesiredNodeState& desired) {
   status.image_version = desired.image_version;
   status.reimage_generation = desired.reimage_generation;
   status.ssh_enabled = desired.ssh_enabled;
-  if (!desired.ssh_enabled) {
-    status.sshd_health = "Disabled";
+  if (!desired.ServesSsh()) {
+    status.sshd_health = desired.SettledHealth();
   } else {
     bool answers = false;
     for (int i = 0; i < 100 && !answers; ++i) {

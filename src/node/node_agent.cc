@@ -70,8 +70,8 @@ NodeStatus NodeAgent::Report(const DesiredNodeState& desired, const Error* probl
       status.sshd_health = "Failed";  // the operation waiting on this node fails at once
       status.failed_generation = desired.reimage_generation;
     }
-  } else if (!desired.ssh_enabled) {
-    status.sshd_health = "Disabled";
+  } else if (!desired.ServesSsh()) {
+    status.sshd_health = desired.SettledHealth();
   } else if (SshBannerAnswers(desired.address, desired.port, std::chrono::milliseconds(500))) {
     status.sshd_health = "Healthy";
   } else {
@@ -88,7 +88,7 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
   // file changed behind the agent's back is repaired and the health it reports stays true.
   const auto now = std::chrono::steady_clock::now();
   if (last_good_ && applied_ && *applied_ == desired && now - last_full_pass_ < kFullPassInterval &&
-      sshd_.Running() == desired.ssh_enabled) {
+      sshd_.Running() == desired.ServesSsh()) {
     return *last_good_;
   }
   last_good_.reset();
@@ -110,7 +110,7 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
   }
   if (Status secure = CheckSecurePath(options_.layout.dir); !secure.ok())
     return fail("node directory", secure.error());
-  if (options_.create_users && desired.ssh_enabled) {
+  if (options_.create_users && desired.ServesSsh()) {
     if (Status user = EnsureLocalUser(desired.admin_username); !user.ok())
       return fail("admin user", user.error());
   }
@@ -119,7 +119,7 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
   host_keys_ = *fingerprints;
   auto changed = WriteSshdFiles(desired, options_.layout);
   if (!changed) return fail("sshd files", changed.error());
-  if (desired.ssh_enabled) {
+  if (desired.ServesSsh()) {
     if (*changed || !sshd_.Running()) {
       if (Status valid = sshd_.CheckConfig(); !valid.ok()) return fail("sshd", valid.error());
       if (Status started = *changed ? sshd_.Restart() : sshd_.EnsureRunning(); !started.ok())
@@ -133,9 +133,10 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
     }
-  } else if (sshd_.Running() || !applied_ || applied_->ssh_enabled) {
+  } else if (sshd_.Running() || !applied_ || applied_->ServesSsh()) {
     sshd_.Stop();
-    Log("sshd stopped: SSH access is Disabled for this pool");
+    Log(desired.running ? "sshd stopped: SSH access is Disabled for this pool"
+                        : "sshd stopped: the node is stopped");
   }
   if (!applied_ || *applied_ != desired) {
     if (Status saved = WriteFileAtomically(options_.layout.applied_state(),
@@ -146,7 +147,7 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
     Log("applied model " + std::to_string(desired.model_version));
   }
   NodeStatus status = Report(desired);
-  if (status.sshd_health == "Healthy" || status.sshd_health == "Disabled") {
+  if (status.sshd_health == desired.SettledHealth()) {
     last_good_ = status;
     last_full_pass_ = now;
   }
@@ -154,7 +155,7 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
 }
 
 bool NodeAgent::Supervise() {
-  if (!applied_ || !applied_->ssh_enabled || sshd_.Running()) return false;
+  if (!applied_ || !applied_->ServesSsh() || sshd_.Running()) return false;
   if (!sshd_.EnsureRunning().ok()) return false;
   Log("sshd had stopped; started it again");
   return true;

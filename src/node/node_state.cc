@@ -83,6 +83,11 @@ Result<DesiredNodeState> ParseDesiredNodeState(std::string_view json_text) {
     return BadField("sshAccess", "\"LocalUser\" or \"Disabled\"");
   }
   state.ssh_enabled = access->get_string() == "LocalUser";
+  if (const json::value* power = doc.if_contains("power")) {  // absent: from before stop/start
+    if (!power->is_string() || (power->get_string() != "Running" && power->get_string() != "Stopped"))
+      return BadField("power", "\"Running\" or \"Stopped\"");
+    state.running = power->get_string() == "Running";
+  }
   return state;
 }
 
@@ -97,7 +102,8 @@ std::string DesiredNodeStateJson(const DesiredNodeState& state) {
                                       {"sshAccess", state.ssh_enabled ? "LocalUser" : "Disabled"},
                                       {"modelVersion", state.model_version},
                                       {"imageVersion", state.image_version},
-                                      {"reimageGeneration", state.reimage_generation}});
+                                      {"reimageGeneration", state.reimage_generation},
+                                      {"power", state.running ? "Running" : "Stopped"}});
 }
 
 std::string NodeStatusJson(const NodeStatus& status) {

@@ -20,6 +20,13 @@ struct DesiredNodeState {
   std::int64_t model_version = 0;        // the pool model the node was provisioned from
   std::string image_version;
   std::int64_t reimage_generation = 0;  // bumped by every reimage: wipe and provision again
+  bool running = true;  // powerState: a stopped node runs no sshd and keeps what it has
+
+  // Whether sshd should run, and the health a node in this state reports once it is there.
+  bool ServesSsh() const { return ssh_enabled && running; }
+  const char* SettledHealth() const {
+    return !running ? "Stopped" : ssh_enabled ? "Healthy" : "Disabled";
+  }
 
   friend bool operator==(const DesiredNodeState&, const DesiredNodeState&) = default;
 };
@@ -47,7 +54,7 @@ struct NodeStatus {
   std::vector<std::string> host_key_fingerprints;  // "ED25519 SHA256:…", "ECDSA SHA256:…"
   std::vector<std::string> host_keys;  // the public host keys, for clients' known_hosts
   // Healthy (banner answered) | Starting | Unhealthy (may pass) | Failed (will not pass by
-  // waiting: sshd refuses its configuration, a missing binary, a bad model) | Disabled
+  // waiting: sshd refuses its configuration, a missing binary, a bad model) | Disabled | Stopped
   std::string sshd_health;
   std::string message;  // why, in plain words, when not Healthy
   // With Failed: the reimage generation of the desired state that cannot be provisioned, so a

@@ -324,6 +324,30 @@ TEST_F(LocalNodesTest, AControlPlaneKilledMidUpgradeFinishesItAndAdoptsItsNodes)
   EXPECT_FALSE(std::filesystem::exists(nodes_.path())) << "the last node leaves no empty directory";
 }
 
+TEST_F(LocalNodesTest, AStoppedClusterRunsNoSshdAndStartBringsTheSameNodesBack) {
+  ASSERT_EQ(Call("PUT", Cluster() + kVersion, ClusterBody(key_a_, 2)).status, 201);
+  ASSERT_EQ(WaitFor(Cluster()), "Succeeded");
+  const json::array before = Machines();
+  ASSERT_EQ(Call("POST", Cluster() + "/stop" + kVersion).status, 202);
+  ASSERT_EQ(WaitFor(Cluster()), "Succeeded");
+  for (const auto& machine : Machines()) {
+    EXPECT_EQ(machine.at("properties").at("state"), "Stopped");
+    EXPECT_FALSE(node::SshBannerAnswers(Address(machine), 22, std::chrono::milliseconds(500)))
+        << Address(machine) << " still answers SSH while stopped";
+  }
+  EXPECT_EQ(RunningNodeProcesses(), 2);  // the machines exist; only their sshd is down
+
+  ASSERT_EQ(Call("POST", Cluster() + "/start" + kVersion).status, 202);
+  ASSERT_EQ(WaitFor(Cluster()), "Succeeded");
+  const json::array after = Machines();
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    // No reimage: the same host keys, the same key lets the user in.
+    EXPECT_EQ(after[i].at("properties").at("hostKeys"), before[i].at("properties").at("hostKeys"));
+    EXPECT_EQ(Ssh(key_a_, after[i]), 0);
+  }
+}
+
 TEST_F(LocalNodesTest, NodesThatCannotComeUpFailTheCreateClearlyAndAreRemoved) {
   // An "agent" that exits at once: the node never reports.
   server_.reset();
