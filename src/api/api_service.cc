@@ -79,6 +79,7 @@ struct ApiService::Impl {
       if (request.Matches({"adfs", "discovery", "keys"})) return HandleJwks(request, context);
       return NotFound(request);
     }
+    if (!path.empty() && path[0] == "kubernetes") return HandleKubernetes(request, context);
     if (path.size() >= 3 && path[0] == "gangplank" && path[1] == "node" && path[2] == "v1") {
       return HandleNode(request, context);
     }

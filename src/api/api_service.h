@@ -19,6 +19,9 @@ namespace gangplank::api {
 struct ApiServiceConfig {
   auth::AdminCredentials admin;  // the one client that may log in, and the default subscription
   std::string server_url;        // https://HOST:PORT/ (resource manager endpoint, with slash)
+  std::string ca_pem;            // the CA clients verify server_url with (kubeconfigs carry it)
+  // Issues and checks the kubeconfig credentials of clusters' Kubernetes views; null: none.
+  const auth::NodeTokens* kube_tokens = nullptr;
 };
 
 class ApiService {

@@ -70,6 +70,16 @@ void AddManagedIdentities(json::object& resource, json::object& properties,
                     {"objectId", NewUuid()}}}};
 }
 
+// The cluster's own uid: made at create, kept by every update; a cluster deleted and created
+// again under the same name gets a new one, so credentials of the old one stop working.
+std::string ClusterUid(const json::object* stored) {
+  if (stored != nullptr) {
+    if (const json::value* uid = stored->if_contains("uid"); uid && uid->is_string())
+      return std::string(uid->get_string());
+  }
+  return NewUuid();
+}
+
 bool ClusterStopped(const store::Resource& row) {
   const json::object resource = json::parse(row.body).at("resource").as_object();
   const json::value* power = resource.at("properties").as_object().if_contains("powerState");
@@ -291,8 +301,11 @@ HttpResponse PutCluster(const ArmCall& call) {
   } else {
     properties.erase("linuxProfile");  // the service-generated key is never shown
   }
-  json::object before;
-  if (existing->has_value()) before = json::parse((*existing)->body).at("resource").as_object();
+  json::object before_doc, before;
+  if (existing->has_value()) {
+    before_doc = json::parse((*existing)->body).as_object();
+    before = before_doc.at("resource").as_object();
+  }
   AddManagedIdentities(resource, properties, existing->has_value() ? &before : nullptr, names,
                        std::string(location->as_string()));
   resource["id"] = existing->has_value() ? (*existing)->id : names.cluster_id();
@@ -375,7 +388,10 @@ HttpResponse PutCluster(const ArmCall& call) {
                                           kPutCluster, names.cluster_id());
   const store::Resource cluster_row{
       std::string(kClusterKind), names.cluster_id(), names.group_id(),
-      json::serialize(json::object{{"resource", resource}, {"ssh", SshJson(ssh)}}), 0};
+      json::serialize(json::object{{"resource", resource},
+                                   {"ssh", SshJson(ssh)},
+                                   {"uid", ClusterUid(existing->has_value() ? &before_doc : nullptr)}}),
+      0};
   mutations.insert(
       mutations.begin(),
       store::Mutation::Put(cluster_row, existing->has_value()

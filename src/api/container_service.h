@@ -116,6 +116,7 @@ struct ArmCall {
   ResourceNames names;
   std::string api_version;
   std::string machine, location, operation;  // …/machines/{machine}, …/locations/{l}/…/{op}
+  std::string role;                          // …/accessProfiles/{role}/listCredential
 };
 
 // cluster_handlers.cc
@@ -139,6 +140,11 @@ HttpResponse AbortPoolOperation(const ArmCall& call);
 HttpResponse ListMachines(const ArmCall& call);
 HttpResponse GetMachine(const ArmCall& call);
 HttpResponse GetMachineLogs(const ArmCall& call);
+// credential_handlers.cc
+HttpResponse ListUserCredential(const ArmCall& call);
+HttpResponse ListAdminCredential(const ArmCall& call);
+HttpResponse ListMonitoringCredential(const ArmCall& call);
+HttpResponse GetAccessProfile(const ArmCall& call);
 // catalog_handlers.cc
 HttpResponse ListKubernetesVersions(const ArmCall& call);
 HttpResponse ListOrchestrators(const ArmCall& call);

@@ -53,6 +53,12 @@ const Route kGroupRoutes[] = {
     {"managedclusters/{cluster}/agentpools/{pool}/machines/{machine}/logs", HttpVerb::get,
      GetMachineLogs, Feature::kMachines},
     {"managedclusters/{cluster}/upgradeprofiles/default", HttpVerb::get, GetClusterUpgradeProfile},
+    {"managedclusters/{cluster}/listclusterusercredential", HttpVerb::post, ListUserCredential},
+    {"managedclusters/{cluster}/listclusteradmincredential", HttpVerb::post, ListAdminCredential},
+    {"managedclusters/{cluster}/listclustermonitoringusercredential", HttpVerb::post,
+     ListMonitoringCredential},
+    {"managedclusters/{cluster}/accessprofiles/{role}/listcredential", HttpVerb::post,
+     GetAccessProfile},
     {"managedclusters/{cluster}/stop", HttpVerb::post, StopCluster, Feature::kStartStop},
     {"managedclusters/{cluster}/start", HttpVerb::post, StartCluster, Feature::kStartStop},
     {"managedclusters/{cluster}/abort", HttpVerb::post, AbortClusterOperation, Feature::kAbort},
@@ -106,6 +112,7 @@ bool Match(std::string_view pattern, std::span<const std::string> path,
     else if (part == "{machine}") call.machine = original[i];
     else if (part == "{location}") call.location = original[i];
     else if (part == "{operation}") call.operation = original[i];
+    else if (part == "{role}") call.role = original[i];
     else if (part != path[i]) return false;
     ++i;
   }
@@ -163,7 +170,7 @@ HttpResponse Dispatch(std::span<const Route> routes, std::span<const Refusal> re
 }  // namespace
 
 HttpResponse HandleContainerService(const ApiRequest& request, const HandlerContext& context) {
-  ArmCall call{request, context, {}, request.Query("api-version").value_or(""), {}, {}, {}};
+  ArmCall call{request, context, {}, request.Query("api-version").value_or(""), {}, {}, {}, {}};
   call.names.subscription = request.segments[1];
   // /subscriptions/S/providers/Microsoft.ContainerService/… (4 segments before the routes)
   if (request.lower_segments[2] == "providers") return Dispatch(kSubscriptionRoutes, {}, call, 4);

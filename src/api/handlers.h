@@ -31,6 +31,10 @@ HttpResponse HandleSubscriptions(const ApiRequest& request, const HandlerContext
 // their operations (everything under a /providers/Microsoft.ContainerService path).
 HttpResponse HandleContainerService(const ApiRequest& request, const HandlerContext& context);
 
+// kubernetes_view.cc: /kubernetes/{cluster uid}/…, the read-only Kubernetes view of a cluster's
+// nodes that its kubeconfig (listClusterUserCredential) points at; its own bearer credentials.
+HttpResponse HandleKubernetes(const ApiRequest& request, const HandlerContext& context);
+
 // node_handlers.cc: the node protocol (/gangplank/node/v1/…), authenticated by node tokens.
 HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context);
 

@@ -11,8 +11,9 @@
 
 namespace gangplank::auth {
 
-Result<NodeTokens> NodeTokens::Open(const std::filesystem::path& data_dir) {
-  const std::filesystem::path path = data_dir / "auth" / "node-token.key";
+Result<NodeTokens> NodeTokens::Open(const std::filesystem::path& data_dir,
+                                    std::string_view key_file) {
+  const std::filesystem::path path = data_dir / "auth" / key_file;
   if (!std::filesystem::exists(path)) {
     if (Status dir = EnsureDirectory(path.parent_path(), 0700); !dir.ok()) return dir.error();
     const std::string key = Base64UrlEncode(RandomBytes(32));

@@ -1,6 +1,8 @@
 // Node credentials: each node agent proves which machine it is with a token derived from a key
 // only gangplankd holds (HMAC-SHA256 over the machine's id and its per-provisioning uid), so the
-// store keeps no node secret and a token dies with its machine record.
+// store keeps no node secret and a token dies with its machine record. The kubeconfig credentials
+// of a cluster's read-only Kubernetes view are made the same way (cluster id and uid) with a key
+// of their own.
 #pragma once
 
 #include <filesystem>
@@ -18,8 +20,9 @@ struct NodeIdentity {
 
 class NodeTokens {
  public:
-  // Loads DATA_DIR/auth/node-token.key (0600), creating it on first start.
-  static Result<NodeTokens> Open(const std::filesystem::path& data_dir);
+  // Loads DATA_DIR/auth/KEY_FILE (0600), creating it on first start.
+  static Result<NodeTokens> Open(const std::filesystem::path& data_dir,
+                                 std::string_view key_file = "node-token.key");
 
   std::string Issue(const NodeIdentity& identity) const;
   // The identity a token names, if gangplankd issued it (compared in constant time).

@@ -371,7 +371,8 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
                                {"index", next},
                                {"uid", NewUuid()},
                                {"desired", json::parse(node::DesiredNodeStateJson(desired))},
-                               {"desiredAt", now}};
+                               {"desiredAt", now},
+                               {"createdAt", now}};
     progress.changes.push_back(store::Mutation::Put(
         store::Resource{std::string(kMachineKind), id, pool_row.id, json::serialize(machine), 0},
         store::Precondition::Absent()));

@@ -212,7 +212,12 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
       {local_nodes ? controller::NodeMode::kLocal : controller::NodeMode::kSimulated,
        std::chrono::seconds(options.node_timeout_seconds), std::chrono::milliseconds(100),
        *network});
-  service = std::make_shared<api::ApiService>(api::ApiServiceConfig{*credentials, url}, **store,
+  auto kube_tokens = auth::NodeTokens::Open(data_dir, "kube-token.key");
+  if (!kube_tokens) return Fail(err, kube_tokens.error());
+  auto ca_pem = ReadFile(local_tls->ca_cert, 1 << 20);
+  service = std::make_shared<api::ApiService>(
+      api::ApiServiceConfig{*credentials, url, ca_pem ? *ca_pem : std::string(), &*kube_tokens},
+      **store,
                                               *tokens, clock, operations, images,
                                               local_nodes ? &*node_tokens : nullptr);
   std::unique_ptr<runtime::LocalProcessRuntime> node_runtime;

@@ -40,6 +40,7 @@ class ApiHarness : public ::testing::Test {
     admin_.client_secret = "client-secret";
     admin_.subscription_id = "sub-1";
     node_tokens_ = auth::NodeTokens::Open(dir_.path()).value();
+    kube_tokens_ = auth::NodeTokens::Open(dir_.path(), "kube-token.key").value();
     Restart();
     token_ = *tokens_->Issue("client-id", kUrl);
   }
@@ -52,7 +53,7 @@ class ApiHarness : public ::testing::Test {
     controller::RegisterClusterRunners(*operations_, images_, clock_,
                                        {controller::NodeMode::kSimulated, std::chrono::seconds(120),
                                         std::chrono::milliseconds(1)});
-    service_ = std::make_unique<ApiService>(ApiServiceConfig{admin_, kUrl}, *store_, tokens_,
+    service_ = std::make_unique<ApiService>(ApiServiceConfig{admin_, kUrl, "-----BEGIN CERTIFICATE-----\n", &*kube_tokens_}, *store_, tokens_,
                                             clock_, *operations_, images_, &*node_tokens_);
   }
 
@@ -106,6 +107,7 @@ class ApiHarness : public ::testing::Test {
   std::unique_ptr<controller::OperationsEngine> operations_;
   controller::NodeImageCatalog images_{dir_.path() / "node-images.json"};
   std::optional<auth::NodeTokens> node_tokens_;
+  std::optional<auth::NodeTokens> kube_tokens_;
   std::unique_ptr<ApiService> service_;
   std::string token_;
 };

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The unmodified Azure CLI 2.45 driving managed clusters and node pools on a real gangplankd:
 # create with --ssh-key-value (file and contents) and --no-ssh-key, show, list, scale,
+# get-credentials then kubectl get nodes on the cluster's Kubernetes view,
 # nodepool add/list/show/upgrade/delete, delete, and --no-wait variants.
 # Usage: az_cli_aks_test.sh PATH_TO_GANGPLANKD
 source "$(dirname "$0")/lib.sh"
@@ -25,6 +26,36 @@ machines="https://127.0.0.1:$port/subscriptions/$sub/resourceGroups/rg1/provider
 expect_eq "$(az rest --method get --url "$machines" --query 'length(value)' -o tsv)" "2" "machines"
 expect_eq "$(az rest --method get --url "$machines" --query 'value[0].properties.latestModelApplied' -o tsv)" "true" \
   "machine on the latest model"
+
+# az aks get-credentials, then the real kubectl against the cluster's read-only Kubernetes view:
+# every machine with its address, node image and SSH model; anything but nodes refused clearly.
+az aks get-credentials -g rg1 -n c1 --file "$work/kubeconfig" -o none || fail "aks get-credentials"
+kube() { kubectl --kubeconfig "$work/kubeconfig" --request-timeout=20s "$@"; }
+kube get nodes -o wide >"$work/nodes" 2>&1 || fail "kubectl get nodes: $(cat "$work/nodes")"
+expect_eq "$(grep -c ' Ready ' "$work/nodes")" "2" "kubectl: both nodes Ready"
+for address in $(az rest --method get --url "$machines" --query 'value[].properties.network.ipAddresses[0].ip' -o tsv); do
+  grep -q " $address " "$work/nodes" || fail "kubectl get nodes -o wide lacks $address: $(cat "$work/nodes")"
+done
+grep -q "AKSUbuntu-" "$work/nodes" || fail "kubectl shows no node image: $(cat "$work/nodes")"
+first=$(kube get nodes -o jsonpath='{.items[0].metadata.name}')
+expect_eq "$(kube get node "$first" -o jsonpath='{.metadata.annotations.gangplank\.io/latest-ssh-model-applied}')" \
+  "true" "kubectl: the latest SSH model is applied"
+expect_eq "$(kube get nodes -l agentpool=nodepool1 -o name | wc -l)" "2" "kubectl: pool label"
+if kube get pods >"$work/pods" 2>&1; then fail "kubectl get pods succeeded"; fi
+grep -q 'resource type "pods"' "$work/pods" || fail "kubectl get pods: $(cat "$work/pods")"
+# What kubectl does not show: the view's own answer, a Kubernetes Status saying why.
+server=$(kube config view -o jsonpath='{.clusters[0].cluster.server}')
+token=$(kube config view --raw -o jsonpath='{.users[0].user.token}')
+curl -s --cacert "$work/data/tls/ca.crt" -H "Authorization: Bearer $token" \
+  "$server/api/v1/namespaces/default/pods" >"$work/status"
+expect_eq "$(jq -r '.kind + " " + (.code|tostring)' "$work/status")" "Status 404" "pods Status"
+grep -q "serves nodes only" "$work/status" || fail "pods Status message: $(cat "$work/status")"
+if kube delete node "$first" >"$work/delete" 2>&1; then fail "a node was deleted through the view"; fi
+az aks get-credentials -g rg1 -n c1 --admin --file "$work/admin" -o none || fail "get-credentials --admin"
+expect_eq "$(kubectl --kubeconfig "$work/admin" config current-context)" "c1-admin" "admin context"
+sed -i 's/token: .*/token: forged/' "$work/admin"
+if kubectl --kubeconfig "$work/admin" get nodes >"$work/forged" 2>&1; then fail "a forged token was accepted"; fi
+grep -qi "unauthorized" "$work/forged" || fail "forged token error: $(cat "$work/forged")"
 
 # --ssh-key-value with the key contents, and --no-wait then polling with show.
 az aks create -g rg1 -n c2 --ssh-key-value "$(cat "$work/id_ed25519.pub")" --node-count 1 --no-wait -o none \

@@ -1,0 +1,108 @@
+// Cluster credentials (listClusterUserCredential, listClusterAdminCredential,
+// listClusterMonitoringUserCredential, accessProfiles/{role}/listCredential): real kubeconfigs for
+// the read-only Kubernetes view of the cluster's nodes that gangplankd serves (kubernetes_view.cc).
+#include "api/container_service.h"
+#include "common/base64.h"
+
+namespace gangplank::api {
+namespace {
+
+// The kubeconfig: one cluster (the view's URL, the local CA), one user (the view's credential),
+// one context, as `az aks get-credentials` merges it into ~/.kube/config. Every value is a plain
+// scalar (names are checked when the cluster is created; the rest is base64 or a URL).
+std::string Kubeconfig(const HandlerContext& context, const std::string& context_name,
+                       const std::string& user, const std::string& server,
+                       const std::string& token) {
+  std::string yaml = "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n";
+  if (!context.config.ca_pem.empty())
+    yaml += "    certificate-authority-data: " + Base64Encode(context.config.ca_pem) + "\n";
+  yaml += "    server: " + server + "\n  name: " + context_name + "\n";
+  yaml += "contexts:\n- context:\n    cluster: " + context_name + "\n    user: " + user +
+          "\n  name: " + context_name + "\n";
+  yaml += "current-context: " + context_name + "\npreferences: {}\n";
+  yaml += "users:\n- name: " + user + "\n  user:\n    token: " + token + "\n";
+  return yaml;
+}
+
+struct Credential {
+  std::string context_name, kubeconfig;
+};
+
+Result<std::optional<Credential>> CredentialFor(const ArmCall& call, std::string_view role) {
+  const HandlerContext& context = call.context;
+  auto row = context.store.Get(kClusterKind, call.names.cluster_id());
+  if (!row) return row.error();
+  if (!row->has_value()) return std::optional<Credential>();
+  const json::object doc = json::parse((*row)->body).as_object();
+  const std::string name(doc.at("resource").at("name").as_string());
+  const std::string uid(doc.at("uid").as_string());
+  const std::string token = context.config.kube_tokens->Issue({(*row)->id, uid});
+  // The context is the cluster's name for every role; `az aks get-credentials --admin` adds
+  // "-admin" itself.
+  const std::string& context_name = name;
+  const std::string user =
+      std::string(role) + "_" + call.names.group + "_" + name;
+  return std::optional<Credential>(Credential{
+      context_name, Kubeconfig(context, context_name, user,
+                               context.config.server_url + "kubernetes/" + uid, token)});
+}
+
+HttpResponse ListCredentials(const ArmCall& call, std::string_view role) {
+  const ApiRequest& request = call.request;
+  if (call.context.config.kube_tokens == nullptr) {
+    return ArmErrorResponse(request.http, HttpStatus::bad_request, "OperationNotSupported",
+                            "This control plane issues no cluster credentials.");
+  }
+  auto credential = CredentialFor(call, role);
+  if (!credential) return StoreFailure(request, credential.error());
+  if (!credential->has_value()) return ClusterNotFound(request, call.names);
+  return JsonResponse(
+      request.http, HttpStatus::ok,
+      json::object{{"kubeconfigs",
+                    json::array{json::object{{"name", role},
+                                             {"value", Base64Encode((*credential)->kubeconfig)}}}}});
+}
+
+}  // namespace
+
+HttpResponse ListUserCredential(const ArmCall& call) {
+  return ListCredentials(call, "clusterUser");
+}
+HttpResponse ListAdminCredential(const ArmCall& call) {
+  return ListCredentials(call, "clusterAdmin");
+}
+HttpResponse ListMonitoringCredential(const ArmCall& call) {
+  return ListCredentials(call, "clusterMonitoringUser");
+}
+
+// The deprecated accessProfiles/{role}/listCredential: the same kubeconfig, in a
+// ManagedClusterAccessProfile.
+HttpResponse GetAccessProfile(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  const std::string& role = call.role;
+  if (role != "clusterUser" && role != "clusterAdmin") {
+    return ArmErrorResponse(request.http, HttpStatus::bad_request, "InvalidParameter",
+                            "The access profile role must be clusterUser or clusterAdmin.",
+                            "roleName");
+  }
+  if (call.context.config.kube_tokens == nullptr) {
+    return ArmErrorResponse(request.http, HttpStatus::bad_request, "OperationNotSupported",
+                            "This control plane issues no cluster credentials.");
+  }
+  auto credential = CredentialFor(call, role);
+  if (!credential) return StoreFailure(request, credential.error());
+  if (!credential->has_value()) return ClusterNotFound(request, call.names);
+  auto cluster = call.context.store.Get(kClusterKind, call.names.cluster_id());
+  if (!cluster || !cluster->has_value()) return ClusterNotFound(request, call.names);
+  const json::value location = json::parse((*cluster)->body).at("resource").at("location");
+  return JsonResponse(
+      request.http, HttpStatus::ok,
+      json::object{{"id", call.names.cluster_id() + "/accessProfiles/" + role},
+                   {"name", role},
+                   {"type", "Microsoft.ContainerService/ManagedClusters/AccessProfiles"},
+                   {"location", location},
+                   {"properties",
+                    json::object{{"kubeConfig", Base64Encode((*credential)->kubeconfig)}}}});
+}
+
+}  // namespace gangplank::api
