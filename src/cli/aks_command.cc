@@ -11,6 +11,7 @@
 #include <functional>
 #include <iostream>
 
+#include "cli/aks_support.h"
 #include "cli/arm_client.h"
 #include "cli/output_flags.h"
 #include "cli/ssh_key_flags.h"
@@ -23,110 +24,7 @@
 namespace gangplank::cli {
 namespace json = boost::json;
 
-struct AksCommandState {
-  // login
-  std::string login_data_dir, login_server, login_client_id, login_client_secret, login_ca_file;
-  std::string login_subscription;
-  // shared
-  std::string group, name, pool;
-  OutputFlags output;
-  bool no_wait = false;
-  // create
-  sshkey::SshKeyFlags key_flags;
-  std::string admin_username = "azureuser", os_sku = "Ubuntu",
-              vm_set_type = "VirtualMachineScaleSets", ssh_access = "localuser";
-  int node_count = 3;
-  // nodepool upgrade
-  bool node_image_only = false;
-  std::string max_surge;
-  // ssh, logs
-  std::string node, identity;
-  std::vector<std::string> command;
-  // group, nodepool add/update, scale
-  std::string location = "westus2", mode = "User";
-  int count = -1;
-  bool yes = false;
-};
-
 namespace {
-
-// Asks on the terminal; without one (a script), the caller must pass --yes.
-bool Confirm(CliContext& context, const std::string& question) {
-  if (!context.interactive) {
-    context.err << "error: " << question << " Pass --yes to confirm (no terminal to ask on).\n";
-    return false;
-  }
-  context.err << question << " [y/N] " << std::flush;
-  std::string answer;
-  std::getline(std::cin, answer);
-  return answer == "y" || answer == "Y" || answer == "yes";
-}
-
-int Fail(CliContext& context, const Error& error) {
-  context.err << "error: " << error.message << "\n";
-  return kExitFailure;
-}
-
-// The CLI speaks the newest stable Microsoft.ContainerService version (machines, sshAccess).
-std::string Query() {
-  return "?api-version=" + std::string(resources::NewestStableContainerService());
-}
-
-std::string ClusterPath(const ArmClient& client, const AksCommandState& state) {
-  return client.SubscriptionPath() + "/resourceGroups/" + state.group +
-         "/providers/Microsoft.ContainerService/managedClusters/" + state.name;
-}
-
-// A client for `config` that reports to standard error under --verbose and --debug.
-Result<ArmClient> Connect(CliContext& context, const CliConfig& config) {
-  auto client = ArmClient::Connect(config);
-  if (client && context.verbosity > 0) {
-    client->set_trace([&context](int level, const std::string& line) {
-      if (level <= context.verbosity)
-        context.err << (level == 1 ? "INFO: " : "DEBUG: ") << line << "\n";
-    });
-  }
-  return client;
-}
-
-Result<ArmClient> Client(CliContext& context) {
-  auto config = LoadCliConfig(context);
-  if (!config) return config.error();
-  return Connect(context, *config);
-}
-
-// Waits for an operation. On a terminal: a spinner, a bar and the server's own progress text
-// ("1 of 3 nodes on the latest model and image"), redrawn in place. Without one: nothing, or
-// under --verbose one line per change.
-Status WaitFor(CliContext& context, ArmClient& client, const std::string& operation,
-               const std::string& what) {
-  static constexpr char kSpinner[] = {'|', '/', '-', '\\'};
-  constexpr int kCells = 20;
-  std::size_t ticks = 0;
-  int last_percent = -1;
-  std::string last_text;
-  return client.Wait(operation, [&](int percent, const std::string& text) {
-    percent = std::clamp(percent, 0, 100);
-    const bool changed = percent != last_percent || text != last_text;
-    last_percent = percent;
-    last_text = text;
-    if (!context.interactive) {
-      if (changed && context.verbosity > 0)
-        context.err << "INFO: " << what << ": " << percent << "%"
-                    << (text.empty() ? "" : " - " + text) << "\n";
-      return;
-    }
-    const int filled = percent * kCells / 100;
-    context.err << "\r" << kSpinner[ticks++ % 4] << " " << what << " ["
-                << std::string(static_cast<std::size_t>(filled), '#')
-                << std::string(static_cast<std::size_t>(kCells - filled), '.') << "] " << percent
-                << "%" << (text.empty() ? "" : "  " + text) << "\x1b[K" << std::flush;
-  });
-}
-
-void EndProgress(CliContext& context) {
-  if (context.interactive) context.err << "\n";
-}
 
 int RunLogin(AksCommandState& state, CliContext& context) {
   Result<CliConfig> config = CliConfig{};
@@ -217,27 +115,54 @@ int RunCreate(AksCommandState& state, CliContext& context) {
   return PrintOutput(context, shown->body, state.output);
 }
 
-int RunUpdate(AksCommandState& state, CliContext& context) {
-  if (!state.key_flags.ssh_key_value) {
-    context.err << "error: give the new key with --ssh-key-value (a .pub path or the key)\n";
+// --tags KEY=VALUE … (az's form; "KEY" alone is an empty value, and no pair clears them).
+Result<json::object> ParseTags(const std::vector<std::string>& pairs) {
+  json::object tags;
+  for (const std::string& pair : pairs) {
+    if (pair.empty()) continue;
+    const std::size_t equals = pair.find('=');
+    const std::string key = pair.substr(0, equals);
+    if (key.empty()) {
+      return MakeError(StatusCode::kInvalidArgument, "InvalidTag",
+                       "--tags takes KEY=VALUE pairs; '" + pair.substr(0, 40) + "' has no key");
+    }
+    tags[key] = equals == std::string::npos ? "" : pair.substr(equals + 1);
+  }
+  return tags;
+}
+
+int RunUpdate(AksCommandState& state, CliContext& context, bool tags_given) {
+  if (!state.key_flags.ssh_key_value && !tags_given) {
+    context.err << "error: say what to change: --ssh-key-value (a .pub path or the key) and/or "
+                   "--tags KEY=VALUE ...\n";
     return kExitUsage;
   }
-  auto resolved = sshkey::ResolveSshKey(state.key_flags, {context.home, {}});
-  if (!resolved) return Fail(context, resolved.error());
+  std::optional<sshkey::ResolvedKey> resolved;
+  if (state.key_flags.ssh_key_value) {
+    auto key = sshkey::ResolveSshKey(state.key_flags, {context.home, {}});
+    if (!key) return Fail(context, key.error());
+    resolved = std::move(key.value());
+  }
+  auto tags = ParseTags(state.tags);
+  if (!tags) return Fail(context, tags.error());
   auto client = Client(context);
   if (!client) return Fail(context, client.error());
   auto current = client->Call("GET", ClusterPath(*client, state) + Query());
   if (!current) return Fail(context, current.error());
-  json::object body{{"location", current->body.at("location")},
-                    {"properties", current->body.at("properties")}};
+  // As az does: the cluster as read, changed, PUT back whole.
+  json::object body = current->body.as_object();
   json::object& properties = body["properties"].as_object();
-  std::string admin = "azureuser";
-  if (const auto* profile = properties.if_contains("linuxProfile"); profile && profile->is_object())
-    admin = std::string(profile->at("adminUsername").as_string());
-  properties["linuxProfile"] = json::object{
-      {"adminUsername", admin},
-      {"ssh", json::object{{"publicKeys", json::array{json::object{
-                                              {"keyData", resolved->key->ToPublicKeyLine()}}}}}}};
+  if (tags_given) body["tags"] = std::move(tags.value());
+  if (resolved) {
+    std::string admin = "azureuser";
+    if (const auto* profile = properties.if_contains("linuxProfile");
+        profile && profile->is_object())
+      admin = std::string(profile->at("adminUsername").as_string());
+    properties["linuxProfile"] = json::object{
+        {"adminUsername", admin},
+        {"ssh", json::object{{"publicKeys", json::array{json::object{
+                                                {"keyData", resolved->key->ToPublicKeyLine()}}}}}}};
+  }
   const json::value request = body;
   auto updated = client->Call("PUT", ClusterPath(*client, state) + Query(), &request);
   if (!updated) return Fail(context, updated.error());
@@ -246,12 +171,14 @@ int RunUpdate(AksCommandState& state, CliContext& context) {
     EndProgress(context);
     if (!done.ok()) return Fail(context, done.error());
   }
-  context.err << "The new key is in every node pool's model. Running nodes keep the old key until "
-                 "a node image upgrade reimages them; run, for each pool:\n";
-  for (const auto& pool : properties.at("agentPoolProfiles").as_array()) {
-    context.err << "  gangplank aks nodepool upgrade -g " << state.group << " --cluster-name "
-                << state.name << " -n " << std::string(pool.at("name").as_string())
-                << " --node-image-only\n";
+  if (resolved) {
+    context.err << "The new key is in every node pool's model. Running nodes keep the old key "
+                   "until a node image upgrade reimages them; run, for each pool:\n";
+    for (const auto& pool : properties.at("agentPoolProfiles").as_array()) {
+      context.err << "  gangplank aks nodepool upgrade -g " << state.group << " --cluster-name "
+                  << state.name << " -n " << std::string(pool.at("name").as_string())
+                  << " --node-image-only\n";
+    }
   }
   auto shown = client->Call("GET", ClusterPath(*client, state) + Query());
   if (!shown) return Fail(context, shown.error());
@@ -452,51 +379,6 @@ int RunSsh(AksCommandState& state, CliContext& context) {
   return status < 0 ? kExitFailure : status;
 }
 
-// Sends a call that may start an operation, waits for it unless --no-wait, then prints the
-// resource (GET `show_path`, or the call's own answer when there is nothing to show).
-int CallWaitPrint(CliContext& context, AksCommandState& state, const std::string& method,
-                  const std::string& path, const json::value* body, const std::string& what,
-                  const std::string& show_path) {
-  auto client = Client(context);
-  if (!client) return Fail(context, client.error());
-  auto reply = client->Call(method, path, body);
-  if (!reply) return Fail(context, reply.error());
-  if (!state.no_wait && !reply->async_operation.empty()) {
-    Status done = WaitFor(context, *client, reply->async_operation, what);
-    EndProgress(context);
-    if (!done.ok()) return Fail(context, done.error());
-  }
-  if (show_path.empty() || state.no_wait) {
-    return reply->body.is_null() ? kExitOk : PrintOutput(context, reply->body, state.output);
-  }
-  auto shown = client->Call("GET", show_path);
-  if (!shown) return Fail(context, shown.error());
-  return PrintOutput(context, shown->body, state.output);
-}
-
-int RunGet(CliContext& context, AksCommandState& state, const std::string& path, bool list_value) {
-  auto client = Client(context);
-  if (!client) return Fail(context, client.error());
-  auto reply = client->Call("GET", path);
-  if (!reply) return Fail(context, reply.error());
-  return PrintOutput(context, list_value ? reply->body.at("value") : reply->body, state.output);
-}
-
-std::string GroupPath(CliContext& context, const AksCommandState& state) {
-  auto config = LoadCliConfig(context);
-  return "/subscriptions/" + (config ? config->subscription_id : std::string("-")) +
-         "/resourceGroups/" + state.group;
-}
-
-std::string ClusterPathFor(CliContext& context, const AksCommandState& state) {
-  return GroupPath(context, state) + "/providers/Microsoft.ContainerService/managedClusters/" +
-         state.name;
-}
-
-std::string PoolPathFor(CliContext& context, const AksCommandState& state) {
-  return ClusterPathFor(context, state) + "/agentPools/" + state.pool;
-}
-
 // Scale, add and update of a pool: GET (when it exists), change, PUT.
 int PutPool(CliContext& context, AksCommandState& state, bool create,
             const std::function<void(json::object&)>& change, const std::string& what) {
@@ -512,11 +394,6 @@ int PutPool(CliContext& context, AksCommandState& state, bool create,
   change(properties);
   const json::value body = json::object{{"properties", properties}};
   return CallWaitPrint(context, state, "PUT", path, &body, what, path);
-}
-
-void AddResourceFlags(CLI::App* command, AksCommandState& state) {
-  command->add_option("-g,--resource-group", state.group, "Resource group")->required();
-  command->add_option("-n,--name", state.name, "Cluster name")->required();
 }
 
 }  // namespace
@@ -577,9 +454,14 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   AddResourceFlags(update, *state);
   update->add_option("--ssh-key-value", state->key_flags.ssh_key_value,
                      "The new public key: a path or the key itself");
+  update->add_option("--tags", state->tags,
+                     "Space-separated KEY=VALUE tags for the cluster (replace its tags; \"\" "
+                     "clears them)");
   update->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
   AddOutputFlags(*update, state->output);
-  update->callback([state, &context, &exit_code] { exit_code = RunUpdate(*state, context); });
+  update->callback([state, &context, &exit_code, update] {
+    exit_code = RunUpdate(*state, context, update->count("--tags") > 0);
+  });
 
   CLI::App* show = aks->add_subcommand(
       "show",
@@ -592,6 +474,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
 
   CLI::App* nodepool = aks->add_subcommand("nodepool", "Node pools.");
   nodepool->require_subcommand(1);
+  RegisterAksLifecycleCommands(*aks, *nodepool, *state, context, exit_code);
   CLI::App* upgrade = nodepool->add_subcommand(
       "upgrade",
       "Reimage a pool's nodes onto its latest model and node image, maxSurge at a time.\n\n"

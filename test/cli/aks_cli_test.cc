@@ -205,6 +205,64 @@ TEST_F(AksCliTest, CreateSshUpdateUpgradeSshThroughTheCliOnly) {
   EXPECT_EQ(ssh("old").exit_code, 255);
 }
 
+TEST_F(AksCliTest, StopStartUpgradesAbortDeleteMachinesAndTagsWithAzsNames) {
+  ASSERT_EQ(Gangplank({"group", "create", "-n", "rg3", "-l", "westus2", "-o", "none"}).exit_code, 0);
+  ASSERT_EQ(Gangplank({"aks", "create", "-g", "rg3", "-n", "c1", "-c", "3", "--no-ssh-key", "-o",
+                       "none"})
+                .exit_code,
+            0);
+  auto show = [&](const std::string& query) {
+    auto shown = Gangplank({"aks", "show", "-g", "rg3", "-n", "c1", "--query", query, "-o", "tsv"});
+    EXPECT_EQ(shown.exit_code, 0) << shown.err;
+    return shown.out;
+  };
+  // update --tags: the cluster's tags, nothing else.
+  auto tagged = Gangplank(
+      {"aks", "update", "-g", "rg3", "-n", "c1", "--tags", "env=dev", "team=ops", "-o", "none"});
+  ASSERT_EQ(tagged.exit_code, 0) << tagged.err;
+  EXPECT_EQ(show("tags.team"), "ops\n");
+  EXPECT_EQ(Gangplank({"aks", "update", "-g", "rg3", "-n", "c1"}).exit_code, 2);
+
+  // get-upgrades and nodepool get-upgrades (latestNodeImageVersion).
+  auto upgrades = Gangplank({"aks", "get-upgrades", "-g", "rg3", "-n", "c1", "--query",
+                             "properties.controlPlaneProfile.kubernetesVersion", "-o", "tsv"});
+  ASSERT_EQ(upgrades.exit_code, 0) << upgrades.err;
+  EXPECT_EQ(upgrades.out, "1.25.6\n");
+  auto pool_upgrades =
+      Gangplank({"aks", "nodepool", "get-upgrades", "-g", "rg3", "--cluster-name", "c1",
+                 "--nodepool-name", "nodepool1", "--query", "properties.latestNodeImageVersion",
+                 "-o", "tsv"});
+  ASSERT_EQ(pool_upgrades.exit_code, 0) << pool_upgrades.err;
+  EXPECT_NE(pool_upgrades.out.find("AKSUbuntu-"), std::string::npos);
+
+  // Nothing runs: nothing to abort, and the message says so.
+  auto abort = Gangplank({"aks", "operation-abort", "-g", "rg3", "-n", "c1"});
+  EXPECT_EQ(abort.exit_code, 1);
+  EXPECT_NE(abort.err.find("no operation in progress"), std::string::npos) << abort.err;
+  EXPECT_EQ(Gangplank({"aks", "nodepool", "operation-abort", "-g", "rg3", "--cluster-name", "c1",
+                       "-n", "nodepool1"})
+                .exit_code,
+            1);
+
+  // delete-machines: the named node goes, the count drops.
+  auto machines = Gangplank({"aks", "machine", "list", "-g", "rg3", "--cluster-name", "c1",
+                             "--query", "[1].name", "-o", "tsv"});
+  ASSERT_EQ(machines.exit_code, 0);
+  const std::string doomed = machines.out.substr(0, machines.out.find('\n'));
+  auto deleted = Gangplank({"aks", "nodepool", "delete-machines", "-g", "rg3", "--cluster-name",
+                            "c1", "-n", "nodepool1", "--machine-names", doomed});
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_EQ(show("properties.agentPoolProfiles[0].count"), "2\n");
+  auto left = Gangplank({"aks", "machine", "list", "-g", "rg3", "--cluster-name", "c1"});
+  EXPECT_EQ(left.out.find(doomed), std::string::npos);
+
+  // stop and start.
+  ASSERT_EQ(Gangplank({"aks", "stop", "-g", "rg3", "-n", "c1"}).exit_code, 0);
+  EXPECT_EQ(show("properties.powerState.code"), "Stopped\n");
+  ASSERT_EQ(Gangplank({"aks", "start", "-g", "rg3", "-n", "c1"}).exit_code, 0);
+  EXPECT_EQ(show("properties.powerState.code"), "Running\n");
+}
+
 TEST_F(AksCliTest, GroupsPoolsScaleLogsAndDeletesWithConfirmation) {
   auto group = Gangplank({"group", "create", "-n", "rg2", "-l", "westus2", "-o", "json"});
   ASSERT_EQ(group.exit_code, 0) << group.err;

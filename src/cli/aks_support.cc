@@ -1,0 +1,140 @@
+// The shared pieces of the `gangplank aks …` commands (aks_support.h).
+#include "cli/aks_support.h"
+
+#include <algorithm>
+#include <iostream>
+
+#include "resources/api_versions.h"
+
+namespace gangplank::cli {
+namespace json = boost::json;
+
+// Asks on the terminal; without one (a script), the caller must pass --yes.
+bool Confirm(CliContext& context, const std::string& question) {
+  if (!context.interactive) {
+    context.err << "error: " << question << " Pass --yes to confirm (no terminal to ask on).\n";
+    return false;
+  }
+  context.err << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+int Fail(CliContext& context, const Error& error) {
+  context.err << "error: " << error.message << "\n";
+  return kExitFailure;
+}
+
+// The CLI speaks the newest stable Microsoft.ContainerService version (machines, sshAccess).
+std::string Query() {
+  return "?api-version=" + std::string(resources::NewestStableContainerService());
+}
+
+std::string ClusterPath(const ArmClient& client, const AksCommandState& state) {
+  return client.SubscriptionPath() + "/resourceGroups/" + state.group +
+         "/providers/Microsoft.ContainerService/managedClusters/" + state.name;
+}
+
+// A client for `config` that reports to standard error under --verbose and --debug.
+Result<ArmClient> Connect(CliContext& context, const CliConfig& config) {
+  auto client = ArmClient::Connect(config);
+  if (client && context.verbosity > 0) {
+    client->set_trace([&context](int level, const std::string& line) {
+      if (level <= context.verbosity)
+        context.err << (level == 1 ? "INFO: " : "DEBUG: ") << line << "\n";
+    });
+  }
+  return client;
+}
+
+Result<ArmClient> Client(CliContext& context) {
+  auto config = LoadCliConfig(context);
+  if (!config) return config.error();
+  return Connect(context, *config);
+}
+
+// Waits for an operation. On a terminal: a spinner, a bar and the server's own progress text
+// ("1 of 3 nodes on the latest model and image"), redrawn in place. Without one: nothing, or
+// under --verbose one line per change.
+Status WaitFor(CliContext& context, ArmClient& client, const std::string& operation,
+               const std::string& what) {
+  static constexpr char kSpinner[] = {'|', '/', '-', '\\'};
+  constexpr int kCells = 20;
+  std::size_t ticks = 0;
+  int last_percent = -1;
+  std::string last_text;
+  return client.Wait(operation, [&](int percent, const std::string& text) {
+    percent = std::clamp(percent, 0, 100);
+    const bool changed = percent != last_percent || text != last_text;
+    last_percent = percent;
+    last_text = text;
+    if (!context.interactive) {
+      if (changed && context.verbosity > 0)
+        context.err << "INFO: " << what << ": " << percent << "%"
+                    << (text.empty() ? "" : " - " + text) << "\n";
+      return;
+    }
+    const int filled = percent * kCells / 100;
+    context.err << "\r" << kSpinner[ticks++ % 4] << " " << what << " ["
+                << std::string(static_cast<std::size_t>(filled), '#')
+                << std::string(static_cast<std::size_t>(kCells - filled), '.') << "] " << percent
+                << "%" << (text.empty() ? "" : "  " + text) << "\x1b[K" << std::flush;
+  });
+}
+
+void EndProgress(CliContext& context) {
+  if (context.interactive) context.err << "\n";
+}
+
+// Sends a call that may start an operation, waits for it unless --no-wait, then prints the
+// resource (GET `show_path`, or the call's own answer when there is nothing to show).
+int CallWaitPrint(CliContext& context, AksCommandState& state, const std::string& method,
+                  const std::string& path, const json::value* body, const std::string& what,
+                  const std::string& show_path) {
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  auto reply = client->Call(method, path, body);
+  if (!reply) return Fail(context, reply.error());
+  if (!state.no_wait && !reply->async_operation.empty()) {
+    Status done = WaitFor(context, *client, reply->async_operation, what);
+    EndProgress(context);
+    if (!done.ok()) return Fail(context, done.error());
+  }
+  if (show_path.empty() || state.no_wait) {
+    return reply->body.is_null() ? kExitOk : PrintOutput(context, reply->body, state.output);
+  }
+  auto shown = client->Call("GET", show_path);
+  if (!shown) return Fail(context, shown.error());
+  return PrintOutput(context, shown->body, state.output);
+}
+
+int RunGet(CliContext& context, AksCommandState& state, const std::string& path, bool list_value) {
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  auto reply = client->Call("GET", path);
+  if (!reply) return Fail(context, reply.error());
+  return PrintOutput(context, list_value ? reply->body.at("value") : reply->body, state.output);
+}
+
+std::string GroupPath(CliContext& context, const AksCommandState& state) {
+  auto config = LoadCliConfig(context);
+  return "/subscriptions/" + (config ? config->subscription_id : std::string("-")) +
+         "/resourceGroups/" + state.group;
+}
+
+std::string ClusterPathFor(CliContext& context, const AksCommandState& state) {
+  return GroupPath(context, state) + "/providers/Microsoft.ContainerService/managedClusters/" +
+         state.name;
+}
+
+std::string PoolPathFor(CliContext& context, const AksCommandState& state) {
+  return ClusterPathFor(context, state) + "/agentPools/" + state.pool;
+}
+
+void AddResourceFlags(CLI::App* command, AksCommandState& state) {
+  command->add_option("-g,--resource-group", state.group, "Resource group")->required();
+  command->add_option("-n,--name", state.name, "Cluster name")->required();
+}
+
+}  // namespace gangplank::cli

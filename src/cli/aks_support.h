@@ -1,0 +1,89 @@
+// What the `gangplank aks …` command files share: the parsed flags, the client, waiting on
+// operations with progress, and the paths of clusters and pools. Internal to cli/.
+#pragma once
+
+#include <CLI/App.hpp>
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/arm_client.h"
+#include "cli/cli_context.h"
+#include "cli/output_flags.h"
+#include "cli/ssh_key_flags.h"
+
+namespace gangplank::cli {
+
+struct AksCommandState {
+  // login
+  std::string login_data_dir, login_server, login_client_id, login_client_secret, login_ca_file;
+  std::string login_subscription;
+  // shared
+  std::string group, name, pool;
+  OutputFlags output;
+  bool no_wait = false;
+  // create
+  sshkey::SshKeyFlags key_flags;
+  std::string admin_username = "azureuser", os_sku = "Ubuntu",
+              vm_set_type = "VirtualMachineScaleSets", ssh_access = "localuser";
+  int node_count = 3;
+  // nodepool upgrade
+  bool node_image_only = false;
+  std::string max_surge;
+  // ssh, logs
+  std::string node, identity;
+  std::vector<std::string> command;
+  // group, nodepool add/update, scale
+  std::string location = "westus2", mode = "User";
+  int count = -1;
+  bool yes = false;
+  // update --tags, nodepool delete-machines
+  std::vector<std::string> tags, machine_names;
+};
+
+// Asks on the terminal; without one (a script), the caller must pass --yes.
+bool Confirm(CliContext& context, const std::string& question);
+
+int Fail(CliContext& context, const Error& error);
+
+// The CLI speaks the newest stable Microsoft.ContainerService version (machines, sshAccess).
+std::string Query();
+
+std::string ClusterPath(const ArmClient& client, const AksCommandState& state);
+
+// A client for `config` that reports to standard error under --verbose and --debug.
+Result<ArmClient> Connect(CliContext& context, const CliConfig& config);
+
+Result<ArmClient> Client(CliContext& context);
+
+// Waits for an operation. On a terminal: a spinner, a bar and the server's own progress text
+// ("1 of 3 nodes on the latest model and image"), redrawn in place. Without one: nothing, or
+// under --verbose one line per change.
+Status WaitFor(CliContext& context, ArmClient& client, const std::string& operation,
+               const std::string& what);
+
+void EndProgress(CliContext& context);
+
+// Sends a call that may start an operation, waits for it unless --no-wait, then prints the
+// resource (GET `show_path`, or the call's own answer when there is nothing to show).
+int CallWaitPrint(CliContext& context, AksCommandState& state, const std::string& method,
+                  const std::string& path, const boost::json::value* body, const std::string& what,
+                  const std::string& show_path);
+
+int RunGet(CliContext& context, AksCommandState& state, const std::string& path, bool list_value);
+
+std::string GroupPath(CliContext& context, const AksCommandState& state);
+
+std::string ClusterPathFor(CliContext& context, const AksCommandState& state);
+
+std::string PoolPathFor(CliContext& context, const AksCommandState& state);
+
+void AddResourceFlags(CLI::App* command, AksCommandState& state);
+
+
+// aks_lifecycle_command.cc: aks stop|start|get-upgrades|operation-abort, aks nodepool
+// get-upgrades|delete-machines|operation-abort, with az's names and flags.
+void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandState& state,
+                                  CliContext& context, int& exit_code);
+
+}  // namespace gangplank::cli
