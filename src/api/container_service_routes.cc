@@ -45,7 +45,7 @@ const Route kGroupRoutes[] = {
     {"managedclusters/{cluster}/agentpools/{pool}", HttpVerb::get, GetPool},
     {"managedclusters/{cluster}/agentpools/{pool}", HttpVerb::delete_, DeletePool},
     {"managedclusters/{cluster}/agentpools/{pool}/upgradenodeimageversion", HttpVerb::post,
-     UpgradeNodeImage},
+     UpgradeNodeImage, Feature::kUpgradeNodeImage},
     {"managedclusters/{cluster}/agentpools/{pool}/machines", HttpVerb::get, ListMachines,
      Feature::kMachines},
     {"managedclusters/{cluster}/agentpools/{pool}/machines/{machine}", HttpVerb::get, GetMachine,

@@ -61,6 +61,7 @@ struct FeatureSince {
 };
 
 constexpr FeatureSince kFeatures[] = {
+    {Feature::kUpgradeNodeImage, "2020-07-01", "2021-11-01-preview", "node image upgrades"},
     {Feature::kStartStop, "2020-09-01", "2021-11-01-preview", "stopping and starting clusters"},
     {Feature::kAbort, "2023-01-01", "2022-07-02-preview", "aborting the latest operation"},
     {Feature::kKubernetesVersions, "2023-03-01", "2023-03-02-preview",
@@ -74,7 +75,9 @@ constexpr FeatureSince kFeatures[] = {
      "securityProfile.sshAccess EntraId"},
 };
 
-std::span<const std::string_view> Supported(ApiSurface surface) {
+}  // namespace
+
+std::span<const std::string_view> SupportedVersions(ApiSurface surface) {
   switch (surface) {
     case ApiSurface::kSubscriptions:
       return kSubscriptions;
@@ -85,6 +88,8 @@ std::span<const std::string_view> Supported(ApiSurface surface) {
   }
   return {};
 }
+
+namespace {
 
 // The newest stable and newest preview versions, for error messages (the full list is long).
 std::string Newest(std::span<const std::string_view> versions) {
@@ -106,7 +111,7 @@ std::string_view Date(std::string_view version) { return version.substr(0, 10); 
 }  // namespace
 
 Status CheckApiVersion(ApiSurface surface, std::string_view api_version, bool present) {
-  const auto supported = Supported(surface);
+  const auto supported = SupportedVersions(surface);
   if (!present || api_version.empty()) {
     return MakeError(StatusCode::kInvalidArgument, "MissingApiVersionParameter",
                      "The api-version query parameter (?api-version=) is required for all "

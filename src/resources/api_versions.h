@@ -3,6 +3,7 @@
 // request may set) and the views (what a response shows) all read.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -14,10 +15,10 @@ enum class ApiSurface { kSubscriptions, kResourceGroups, kContainerService };
 
 // What a Microsoft.ContainerService api-version brings that Gangplank acts on or shows.
 enum class Feature {
+  kUpgradeNodeImage,      // agentPools/{p}/upgradeNodeImageVersion
   kStartStop,             // managedClusters/{c}/stop and /start
   kAbort,                 // managedClusters/{c}/abort, agentPools/{p}/abort
   kKubernetesVersions,    // locations/{l}/kubernetesVersions
-  kOrchestrators,         // locations/{l}/orchestrators (older versions only)
   kMachines,              // agentPools/{p}/machines[/{m}]
   kDeleteMachines,        // agentPools/{p}/deleteMachines
   kPoolSshAccess,         // agentPool securityProfile.sshAccess: LocalUser | Disabled
@@ -27,6 +28,9 @@ enum class Feature {
 // InvalidArgument with ARM's MissingApiVersionParameter / InvalidApiVersionParameter reasons,
 // naming the newest supported versions.
 Status CheckApiVersion(ApiSurface surface, std::string_view api_version, bool present);
+
+// Every version a surface answers, oldest first.
+std::span<const std::string_view> SupportedVersions(ApiSurface surface);
 
 // True when `api_version` (a supported Microsoft.ContainerService version) has `feature`.
 bool Supports(std::string_view api_version, Feature feature);
