@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gangplankd over TLS with keep-alive against nginx serving the same cluster JSON as a static file
 # over TLS (the practical ceiling on this machine), side by side in one run with wrk:
-#   1. GET of a managed cluster (goal: at least 50% of nginx's requests/s; p99 reported)
+#   1. GET of a managed cluster at api-version 2022-11-01 and at the newest, 2026-08-01 (goal: at
+#      least 50% of nginx's requests/s; p99 reported)
 #   2. PUTs that change a cluster's SSH key (each a durable SQLite commit; requests/s and p99)
 # It measures the API and the store, not nodes: gangplankd runs with --nodes simulated, so no node
 # process starts even as root (1,024 three-node clusters would otherwise start 3,072 real nodes).
@@ -60,6 +61,7 @@ for i in range(1024):
 time.sleep(1)
 open(f"{work}/cluster.json", "w").write(call("GET", f"{prefix}/c0?api-version=2022-11-01", token=token))
 open(f"{work}/get_path", "w").write(f"{prefix}/c0?api-version=2022-11-01")
+open(f"{work}/get_path_newest", "w").write(f"{prefix}/c0?api-version=2026-08-01")
 open(f"{work}/put.lua", "w").write(f"""
 local bodies = {{ {json.dumps(body(keys[1]))}, {json.dumps(body(keys[0]))} }}
 local counter = 0
@@ -102,6 +104,7 @@ sleep 0.5
 
 token=$(cat "$work/token")
 get_path=$(cat "$work/get_path")
+get_path_newest=$(cat "$work/get_path_newest")
 measure() {  # NAME, then wrk arguments; prints "NAME rps 2xx-rps p99 non-2xx"
   local name=$1; shift
   local out
@@ -117,6 +120,7 @@ echo "wrk -t2 -c$connections -d${seconds}s, TLS, keep-alive, gangplankd --thread
 {
   measure nginx-static-GET "https://127.0.0.1:$nginx_port/cluster.json" -H "Authorization: Bearer $token"
   measure gangplankd-GET "https://127.0.0.1:$api_port$get_path" -H "Authorization: Bearer $token"
+  measure gangplankd-GET-2026-08-01 "https://127.0.0.1:$api_port$get_path_newest" -H "Authorization: Bearer $token"
   measure gangplankd-PUT-new-key -s "$work/put.lua" "https://127.0.0.1:$api_port"
 } | tee "$work/results"
 python3 - "$work/results" <<'PY'
@@ -130,6 +134,7 @@ print("| target | requests/s | 2xx/s | p99 | non-2xx |")
 print("| --- | --- | --- | --- | --- |")
 for name, (rps, ok_rps, p99, errors) in rows.items():
     print(f"| {name} | {rps:,.0f} | {ok_rps:,.0f} | {p99} | {errors} |")
-ratio = rows["gangplankd-GET"][0] / rows["nginx-static-GET"][0]
-print(f"\ngangplankd GET / nginx static GET = {ratio:.0%}")
+print()
+for name in ("gangplankd-GET", "gangplankd-GET-2026-08-01"):
+    print(f"{name} / nginx static GET = {rows[name][0] / rows['nginx-static-GET'][0]:.0%}")
 PY
