@@ -33,7 +33,7 @@ conn.request("POST", "/adfs/oauth2/v2.0/token", body=form,
              headers={"Content-Type": "application/x-www-form-urlencoded"})
 token = json.loads(conn.getresponse().read())["access_token"]
 sub = creds["subscriptionId"]
-V = "?api-version=2022-11-01"
+V = "?api-version=2026-08-01"  # the newest stable: it has the machines API
 call("PUT", f"/subscriptions/{sub}/resourceGroups/bench?api-version=2021-04-01",
      '{"location":"westus2"}', token)
 for name in ("a", "b"):

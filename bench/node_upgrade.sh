@@ -18,6 +18,7 @@ cleanup() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   "$dir/bin/gangplankd" stop-nodes --nodes-dir "$work/nodes" --remove >/dev/null 2>&1 || true
   rm -rf "$work"
+  rmdir /var/lib/gangplank-bench 2>/dev/null || true  # when no other run uses it
 }
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -6,6 +6,7 @@
 
 #include "api/container_service.h"
 #include "common/random.h"
+#include "resources/arm_defaults.h"
 #include "resources/arm_views.h"
 #include "resources/kubernetes_versions.h"
 #include "sshkey/generate.h"
@@ -192,9 +193,25 @@ HttpResponse PutCluster(const ArmCall& call) {
           properties, {"kubernetesVersion", "dnsPrefix", "nodeResourceGroup"}, "properties")) {
     return Error400(request, *error);
   }
+  if (auto error = CheckObjectFields(properties,
+                                     {"networkProfile", "servicePrincipalProfile", "windowsProfile",
+                                      "aadProfile", "identityProfile", "securityProfile"},
+                                     "properties")) {
+    return Error400(request, *error);
+  }
+  resources::DropReadOnlyClusterInput(properties);
   auto linux_profile = ParseLinuxProfile(properties);
   if (auto* error = std::get_if<SpecError>(&linux_profile)) return Error400(request, *error);
   std::optional<SshModel> requested_ssh = std::get<std::optional<SshModel>>(linux_profile);
+  if (existing->has_value()) {
+    // A PUT changes what it names and keeps the rest (clients that read with an older
+    // api-version send fewer fields than the cluster has).
+    const json::object stored = json::parse((*existing)->body).at("resource").at("properties").as_object();
+    for (const auto& [name, value] : stored)
+      if (!properties.contains(name)) properties[name] = value;
+  }
+  resources::FillClusterDefaults(properties);
+  const bool azure_cni = AzureCni(properties);
 
   // Agent pool profiles: validate every one before anything is written.
   json::array profiles;
@@ -209,6 +226,14 @@ HttpResponse PutCluster(const ArmCall& call) {
                               "A new cluster needs at least one agent pool in "
                               "properties.agentPoolProfiles.",
                               "properties.agentPoolProfiles"});
+  }
+  // As AKS does, a new cluster whose pools name no mode gets its first pool as the System pool.
+  if (!existing->has_value() &&
+      std::none_of(profiles.begin(), profiles.end(), [](const json::value& p) {
+        return p.is_object() && p.get_object().contains("mode");
+      }) &&
+      profiles[0].is_object()) {
+    profiles[0].as_object()["mode"] = "System";
   }
   std::set<std::string> seen;
   bool has_system = false;
@@ -233,7 +258,9 @@ HttpResponse PutCluster(const ArmCall& call) {
                        path + ".name"});
     }
     resources::ShapePoolRequest(profile, api_version);
+    resources::DropReadOnlyPoolInput(profile);
     if (auto error = ValidatePoolProperties(profile, path)) return Error400(request, *error);
+    resources::FillPoolDefaults(profile, azure_cni);
     has_system = has_system || profile["mode"] == "System";
   }
   if (!existing->has_value() && !has_system) {

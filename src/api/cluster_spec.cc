@@ -179,6 +179,19 @@ std::optional<SpecError> CheckTags(const json::value& tags) {
   return std::nullopt;
 }
 
+std::optional<SpecError> CheckObjectFields(const json::object& object,
+                                           std::initializer_list<const char*> names,
+                                           const std::string& path) {
+  for (const char* name : names) {
+    const json::value* value = object.if_contains(name);
+    if (value != nullptr && !value->is_object() && !value->is_null()) {
+      return Invalid(std::string(name) + " must be an object.",
+                     path.empty() ? name : path + "." + name);
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<SpecError> CheckStringFields(const json::object& object,
                                            std::initializer_list<const char*> names,
                                            const std::string& path) {

@@ -49,6 +49,11 @@ std::optional<SpecError> CheckTags(const boost::json::value& tags);
 // them, so they are neither stored nor returned, as AKS never returns them.
 void DropSecrets(boost::json::object& properties);
 
+// A 400 when any of `names` is present in `object` with a value that is neither an object nor null.
+std::optional<SpecError> CheckObjectFields(const boost::json::object& object,
+                                           std::initializer_list<const char*> names,
+                                           const std::string& path);
+
 // A 400 when any of `names` is present in `object` with a value that is neither a string nor null.
 std::optional<SpecError> CheckStringFields(const boost::json::object& object,
                                            std::initializer_list<const char*> names,

@@ -106,6 +106,13 @@ void AddOperationHeaders(HttpResponse& response, const HandlerContext& context,
   response.set(http::field::retry_after, "1");
 }
 
+bool AzureCni(const json::object& cluster_properties) {
+  const json::value* network = cluster_properties.if_contains("networkProfile");
+  if (network == nullptr || !network->is_object()) return false;
+  return StringOr(network->get_object(), "networkPlugin", "") == "azure" &&
+         StringOr(network->get_object(), "networkPluginMode", "") != "overlay";
+}
+
 json::object PoolViewFor(const store::Resource& row, std::string_view api_version) {
   json::object view = PoolView(row);
   resources::ShapePoolView(view["properties"].as_object(), api_version);

@@ -64,6 +64,10 @@ HttpResponse PoolNotFound(const ApiRequest& request, const ResourceNames& names)
 // in the shape of `api_version`.
 Result<json::object> ClusterView(store::Store& store, const store::Resource& row,
                                  std::string_view api_version);
+// True when a cluster's pods take addresses from the nodes' subnet (Azure CNI without overlay):
+// then a pool's default maxPods is 30, not 110.
+bool AzureCni(const json::object& cluster_properties);
+
 // An agent pool's ARM view in the shape of `api_version`.
 json::object PoolViewFor(const store::Resource& row, std::string_view api_version);
 

@@ -6,6 +6,7 @@
 
 #include "api/container_service.h"
 #include "controller/machines.h"
+#include "resources/arm_defaults.h"
 #include "resources/arm_views.h"
 
 namespace gangplank::api {
@@ -86,6 +87,7 @@ HttpResponse PutPool(const ArmCall& call) {
     return Error400(request, {"InvalidParameter", "properties must be an object.", "properties"});
   }
   resources::ShapePoolRequest(properties, api_version);
+  resources::DropReadOnlyPoolInput(properties);
   // What the request says must be valid on its own (a bad field is a 400 whatever exists);
   // merged with an existing pool below, it is checked again as a whole.
   if (json::object alone = properties; auto error = ValidatePoolProperties(alone, "properties"))
@@ -113,6 +115,8 @@ HttpResponse PutPool(const ArmCall& call) {
     return Error400(request, *error);
   if (ClusterBusy(context, names)) return Busy(request, names.cluster);
   const json::object cluster_doc = json::parse((*cluster)->body).as_object();
+  resources::FillPoolDefaults(
+      properties, AzureCni(cluster_doc.at("resource").at("properties").as_object()));
   const std::string kubernetes =
       std::string(cluster_doc.at("resource").at("properties").at("kubernetesVersion").as_string());
   if (existing->has_value()) {

@@ -55,60 +55,7 @@ std::string AddressAt(const std::string& prefix, int index) {
   return prefix + "." + std::to_string(index / 254) + "." + std::to_string(index % 254 + 1);
 }
 
-class AddressAllocator {
- public:
-  AddressAllocator(store::Store& store, std::string prefix)
-      : store_(store), prefix_(std::move(prefix)) {}
 
-  // The next free address for `machine_id`; its lease joins `changes`.
-  Result<std::string> Lease(const std::string& machine_id, std::vector<store::Mutation>& changes) {
-    if (!cursor_) {
-      auto row = store_.Get(kAddressCursorKind, kAddressRoot);
-      if (!row) return row.error();
-      cursor_version_ = row->has_value() ? (*row)->version : 0;
-      cursor_ =
-          row->has_value() ? static_cast<int>(json::parse((*row)->body).at("next").as_int64()) : 0;
-    }
-    for (int probe = 0; probe < kAddressCount; ++probe) {
-      const int index = (*cursor_ + probe) % kAddressCount;
-      const std::string address = AddressAt(prefix_, index);
-      if (taken_.contains(address)) continue;
-      const std::string lease_id = std::string(kAddressRoot) + "/" + address;
-      auto lease = store_.Get(kAddressLeaseKind, lease_id);
-      if (!lease) return lease.error();
-      if (lease->has_value()) {
-        const std::string owner(json::parse((*lease)->body).at("machine").as_string());
-        auto machine = store_.Get(kMachineKind, owner);
-        if (!machine) return machine.error();
-        if (machine->has_value()) continue;
-      }
-      taken_.insert(address);
-      cursor_ = (index + 1) % kAddressCount;
-      changes.push_back(store::Mutation::Put(
-          store::Resource{std::string(kAddressLeaseKind), lease_id, std::string(kAddressRoot),
-                          json::serialize(json::object{{"machine", machine_id}}), 0}));
-      return address;
-    }
-    return MakeError(StatusCode::kFailedPrecondition, "AddressSpaceExhausted",
-                     "no free node address is left in " + prefix_ + ".0.0/16; delete unused pools");
-  }
-
-  // The cursor's new position, once every lease of the batch is taken.
-  void Commit(std::vector<store::Mutation>& changes) {
-    if (!cursor_) return;
-    changes.push_back(store::Mutation::Put(
-        store::Resource{std::string(kAddressCursorKind), std::string(kAddressRoot), "",
-                        json::serialize(json::object{{"next", *cursor_}}), 0},
-        store::Precondition::AtVersion(cursor_version_)));
-  }
-
- private:
-  store::Store& store_;
-  std::string prefix_;
-  std::optional<int> cursor_;
-  std::int64_t cursor_version_ = 0;
-  std::set<std::string> taken_;  // leased in this batch, not yet in the store
-};
 
 std::string StatusId(const std::string& machine_id) { return machine_id + "/status"; }
 
@@ -167,6 +114,50 @@ node::DesiredNodeState FromModel(const json::object& model, const PoolTarget& ta
 }
 
 }  // namespace
+
+NodeAddressAllocator::NodeAddressAllocator(store::Store& store, std::string prefix)
+    : store_(store), prefix_(std::move(prefix)) {}
+
+Result<std::string> NodeAddressAllocator::Lease(const std::string& machine_id,
+                                                std::vector<store::Mutation>& changes) {
+  if (!cursor_) {
+    auto row = store_.Get(kAddressCursorKind, kAddressRoot);
+    if (!row) return row.error();
+    cursor_version_ = row->has_value() ? (*row)->version : 0;
+    cursor_ =
+        row->has_value() ? static_cast<int>(json::parse((*row)->body).at("next").as_int64()) : 0;
+  }
+  for (int probe = 0; probe < kAddressCount; ++probe) {
+    const int index = (*cursor_ + probe) % kAddressCount;
+    const std::string address = AddressAt(prefix_, index);
+    if (taken_.contains(address)) continue;
+    const std::string lease_id = std::string(kAddressRoot) + "/" + address;
+    auto lease = store_.Get(kAddressLeaseKind, lease_id);
+    if (!lease) return lease.error();
+    if (lease->has_value()) {
+      const std::string owner(json::parse((*lease)->body).at("machine").as_string());
+      auto machine = store_.Get(kMachineKind, owner);
+      if (!machine) return machine.error();
+      if (machine->has_value()) continue;
+    }
+    taken_.insert(address);
+    cursor_ = (index + 1) % kAddressCount;
+    changes.push_back(store::Mutation::Put(
+        store::Resource{std::string(kAddressLeaseKind), lease_id, std::string(kAddressRoot),
+                        json::serialize(json::object{{"machine", machine_id}}), 0}));
+    return address;
+  }
+  return MakeError(StatusCode::kFailedPrecondition, "AddressSpaceExhausted",
+                   "no free node address is left in " + prefix_ + ".0.0/16; delete unused pools");
+}
+
+void NodeAddressAllocator::Commit(std::vector<store::Mutation>& changes) {
+  if (taken_.empty()) return;
+  changes.push_back(store::Mutation::Put(
+      store::Resource{std::string(kAddressCursorKind), std::string(kAddressRoot), "",
+                      json::serialize(json::object{{"next", *cursor_}}), 0},
+      store::Precondition::AtVersion(cursor_version_)));
+}
 
 void RemoveMachine(const std::string& machine_id, const std::string& uid,
                    const std::string& owner_id, std::vector<store::Mutation>& changes) {
@@ -279,7 +270,8 @@ Result<PoolProgress> Settled(store::Store& store, const std::string& pool_id,
 
 Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& pool_row,
                                    NodeImageCatalog& images, const Clock& clock,
-                                   const ReconcileOptions& options) {
+                                   const ReconcileOptions& options,
+                                   NodeAddressAllocator& addresses) {
   const json::object doc = json::parse(pool_row.body).as_object();
   const json::object& properties = doc.at("resource").at("properties").as_object();
   const json::object& model = doc.at("model").as_object();
@@ -347,9 +339,7 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
   // Scale out: new machines on the latest model and image.
   std::int64_t next = keep == 0 ? 0 : (*machines)[static_cast<std::size_t>(keep - 1)].index + 1;
   const std::string digits = ScaleSetDigits(pool_row.parent);
-  AddressAllocator addresses(store, options.address_prefix);
-  int added = 0;
-  for (int n = keep; n < count; ++n, ++next, ++added) {
+  for (int n = keep; n < count; ++n, ++next) {
     const std::string name = MachineName(pool, digits, next);
     const std::string id = pool_row.id + "/machines/" + name;
     auto address = addresses.Lease(id, progress.changes);
@@ -377,7 +367,6 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
         store::Resource{std::string(kMachineKind), id, pool_row.id, json::serialize(machine), 0},
         store::Precondition::Absent()));
   }
-  if (added > 0) addresses.Commit(progress.changes);
 
   for (int i = 0; i < keep; ++i) {
     const Machine& machine = (*machines)[static_cast<std::size_t>(i)];

@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -77,10 +78,30 @@ struct PoolProgress {
 struct ReconcileOptions {
   bool reimage = false;  // upgradeNodeImageVersion: bring every machine to the latest model/image
   std::chrono::seconds node_timeout{120};  // a node not ready this long after a change fails
-  std::string address_prefix = "127.42";   // new nodes get addresses in PREFIX.0.0/16
   // False after abortLatestOperation: nothing new is started (no reimage, no new or removed
   // machine); the pool is done once the nodes already told to change have settled.
   bool start_new_work = true;
+};
+
+// Node addresses for new machines, from PREFIX.0.0/16: each address in use has a lease row naming
+// its machine, and a cursor row says where the last search ended. One allocator serves every
+// pool reconciled in one step, so two pools never lease the same address; Commit writes the
+// cursor with a precondition, so two steps that raced for addresses cannot both commit.
+class NodeAddressAllocator {
+ public:
+  NodeAddressAllocator(store::Store& store, std::string prefix);
+
+  // The next free address for `machine_id`; its lease joins `changes`.
+  Result<std::string> Lease(const std::string& machine_id, std::vector<store::Mutation>& changes);
+  // The cursor's new position, once every lease of the step is taken (nothing when none was).
+  void Commit(std::vector<store::Mutation>& changes);
+
+ private:
+  store::Store& store_;
+  std::string prefix_;
+  std::optional<int> cursor_;
+  std::int64_t cursor_version_ = 0;
+  std::set<std::string> taken_;  // leased in this step, not yet in the store
 };
 
 // Level-based: new machines (on the latest model and image) until the pool has `count`, the
@@ -88,7 +109,8 @@ struct ReconcileOptions {
 // batches of upgradeSettings.maxSurge (count or percent, default 10%, at least 1).
 Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& pool_row,
                                    NodeImageCatalog& images, const Clock& clock,
-                                   const ReconcileOptions& options);
+                                   const ReconcileOptions& options,
+                                   NodeAddressAllocator& addresses);
 
 // The changes that remove every machine of `owner_id` (a pool or a cluster) and queue their nodes
 // for removal; and whether nodes of `owner_id` are still waiting to be removed.

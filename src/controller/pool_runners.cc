@@ -149,6 +149,7 @@ class ClusterRunners {
     std::vector<store::Mutation> changes;
     bool done = true;
     int total = 0, current = 0;
+    NodeAddressAllocator addresses(store, options_.address_prefix);
     for (const auto& pool : pools) {
       if (options_.mode == NodeMode::kSimulated) {
         for (Status simulated : {Simulate(store, pool.id), SimulateRemovals(store, pool.id)}) {
@@ -157,7 +158,8 @@ class ClusterRunners {
       }
       auto progress = ReconcilePool(
           store, pool, images_, clock_,
-          ReconcileOptions{reimage, options_.node_timeout, options_.address_prefix, !cancel});
+          ReconcileOptions{reimage, options_.node_timeout, !cancel},
+          addresses);
       if (!progress) return progress.error();
       if (!progress->failure.empty()) {
         return MakeError(StatusCode::kFailedPrecondition, "NodeProvisioningFailed",
@@ -168,6 +170,7 @@ class ClusterRunners {
       total += progress->total;
       current += progress->current;
     }
+    addresses.Commit(changes);
     if (!done) {
       const int percent = total == 0 ? 0 : current * 100 / total;
       return Step::Waiting(std::move(changes), options_.poll, percent,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <set>
 
 #include "api/api_harness.h"
 #include "sshkey/generate.h"
@@ -51,6 +52,12 @@ class ArmContractTest : public ApiHarness {
     const auto response = Send(HttpVerb::get, id + kVersion);
     EXPECT_EQ(response.result(), HttpStatus::ok) << response.body();
     return Body(response).as_object();
+  }
+
+  std::string OperationStatus(const HttpResponse& accepted) {
+    std::string url(accepted["Azure-AsyncOperation"]);
+    url = url.substr(url.find("/subscriptions/"));
+    return std::string(Send(HttpVerb::get, url).body());
   }
 
   // Every stored row, as text: what a secret must never be found in.
@@ -259,6 +266,77 @@ TEST_F(ArmContractTest, OperationsGangplankCannotHonourAreClear400s) {
             HttpStatus::not_found);
   EXPECT_EQ(Send(HttpVerb::post, kCluster + kNewest, "{}").result(),
             HttpStatus::method_not_allowed);
+}
+
+TEST_F(ArmContractTest, DefaultsAreFilledReadOnlyInputIgnoredAndAPoolListWithoutModeAccepted) {
+  json::object properties{{"dnsPrefix", "c1"},
+                          {"azurePortalFQDN", "forged.example"},
+                          {"fqdn", "forged.example"},
+                          {"linuxProfile",
+                           json::object{{"adminUsername", "azureuser"},
+                                        {"ssh", json::object{{"publicKeys",
+                                                              json::array{json::object{
+                                                                  {"keyData", NewKey()}}}}}}}},
+                          {"agentPoolProfiles",
+                           json::parse(R"([{"name":"nodepool1","count":2,"osType":"Linux",
+                                           "nodeImageVersion":"forged-image"},
+                                          {"name":"extra","count":1,"osType":"Linux"}])")}};
+  const auto created = Send(HttpVerb::put, kCluster + kVersion,
+                            json::serialize(json::object{{"location", "westus2"},
+                                                         {"properties", properties}}));
+  ASSERT_EQ(created.result(), HttpStatus::created) << created.body();
+  Settle();
+  const json::object cluster = Get(kCluster);
+  const json::value& p = cluster.at("properties");
+  ASSERT_EQ(p.at("provisioningState"), "Succeeded") << OperationStatus(created);
+  // Two pools created in one request: every node has an address of its own.
+  std::set<std::string> addresses;
+  for (const char* pool : {"nodepool1", "extra"}) {
+    const auto listed = Send(HttpVerb::get, kCluster + "/agentPools/" + pool + "/machines" + kNewest);
+    const json::value machines = Body(listed);
+    for (const auto& machine : machines.at("value").as_array()) {
+      EXPECT_TRUE(addresses
+                      .insert(std::string(machine.at("properties").at("network").at("ipAddresses")
+                                              .at(0).at("ip").as_string()))
+                      .second);
+    }
+  }
+  EXPECT_EQ(addresses.size(), 3u);
+  EXPECT_EQ(p.at("networkProfile").at("networkPlugin"), "kubenet");
+  EXPECT_EQ(p.at("networkProfile").at("podCidr"), "10.244.0.0/16");
+  EXPECT_EQ(p.at("networkProfile").at("serviceCidr"), "10.0.0.0/16");
+  EXPECT_EQ(p.at("enableRBAC"), true);
+  EXPECT_NE(p.at("fqdn"), "forged.example");
+  EXPECT_FALSE(p.as_object().contains("azurePortalFQDN") &&
+               p.at("azurePortalFQDN") == "forged.example");
+  const auto pool_named = [&](std::string_view name) -> const json::value& {
+    for (const auto& pool : p.at("agentPoolProfiles").as_array())
+      if (pool.at("name").as_string() == name) return pool;
+    return p;
+  };
+  const json::value& first = pool_named("nodepool1");
+  EXPECT_EQ(first.at("mode"), "System") << "the first pool of a list without modes";
+  EXPECT_EQ(pool_named("extra").at("mode"), "User");
+  EXPECT_EQ(first.at("maxPods"), 110);
+  EXPECT_EQ(first.at("osDiskSizeGB"), 128);
+  EXPECT_NE(first.at("nodeImageVersion"), "forged-image");
+
+  // A partial PUT keeps what it does not name (here: a custom network).
+  json::object update = cluster;
+  update["properties"].as_object()["networkProfile"].as_object()["serviceCidr"] = "10.9.0.0/16";
+  const auto updated = Send(HttpVerb::put, kCluster + kVersion, json::serialize(update));
+  ASSERT_EQ(updated.result(), HttpStatus::ok) << updated.body();
+  Settle();
+  json::object partial{{"location", "westus2"},
+                       {"properties", json::object{{"dnsPrefix", "c1"}}}};
+  ASSERT_EQ(Send(HttpVerb::put, kCluster + kVersion, json::serialize(partial)).result(),
+            HttpStatus::ok);
+  Settle();
+  EXPECT_EQ(Get(kCluster).at("properties").at("networkProfile").at("serviceCidr"), "10.9.0.0/16");
+  EXPECT_EQ(Send(HttpVerb::put, kCluster + kVersion,
+                 R"({"location":"westus2","properties":{"networkProfile":7}})")
+                .result(),
+            HttpStatus::bad_request);
 }
 
 }  // namespace
