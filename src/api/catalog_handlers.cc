@@ -104,7 +104,7 @@ HttpResponse GetClusterUpgradeProfile(const ArmCall& call) {
           {"properties",
            json::object{{"controlPlaneProfile",
                          json::object{{"kubernetesVersion", version},
-                                      {"name", nullptr},
+                                      {"name", "default"},
                                       {"osType", "Linux"},
                                       {"upgrades", UpgradesFrom(version, false)}}},
                         {"agentPoolProfiles", std::move(pool_profiles)}}}});
@@ -129,6 +129,24 @@ HttpResponse GetPoolUpgradeProfile(const ArmCall& call) {
                         {"upgrades", UpgradesFrom(version, false)},
                         {"latestNodeImageVersion",
                          call.context.images.Latest(PropertyOr(pool, "osSKU", "Ubuntu"))}}}});
+}
+
+HttpResponse ListAvailablePoolVersions(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  auto row = call.context.store.Get(kClusterKind, call.names.cluster_id());
+  if (!row) return StoreFailure(request, row.error());
+  if (!row->has_value()) return ClusterNotFound(request, call.names);
+  json::array versions;
+  for (const KubernetesVersion& v : KubernetesVersions()) {
+    versions.push_back(json::object{
+        {"kubernetesVersion", v.version}, {"default", v.is_default}, {"isPreview", v.is_preview}});
+  }
+  return JsonResponse(
+      request.http, HttpStatus::ok,
+      json::object{{"id", call.names.cluster_id() + "/availableAgentPoolVersions"},
+                   {"name", "availableAgentPoolVersions"},
+                   {"type", "Microsoft.ContainerService/managedClusters/availableAgentPoolVersions"},
+                   {"properties", json::object{{"agentPoolVersions", std::move(versions)}}}});
 }
 
 }  // namespace gangplank::api

@@ -1,5 +1,6 @@
 // Managed clusters: PUT (create and update, with the SSH model every pool's nodes come from),
 // GET, PATCH (tags), DELETE and lists; the desired state and its operation are written in one batch.
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <map>
 #include <set>
@@ -29,6 +30,62 @@ SshModel GeneratedSshModel() {
   return ssh;  // `pair` (and its wiped private key buffer) ends here
 }
 
+// What the service computes for a cluster: its FQDNs (a private one for private clusters), node
+// resource group, outbound IPs and the tenant of its Entra ID profile, as the spec's example
+// responses show them.
+void AddComputedFields(json::object& properties, const ResourceNames& names,
+                       const std::string& location, const std::string& dns_prefix) {
+  const std::string domain = "." + location + ".gangplank.local";
+  properties["fqdn"] = dns_prefix + ".hcp" + domain;
+  properties["azurePortalFQDN"] = dns_prefix + ".portal.hcp" + domain;
+  if (const json::value* access = properties.if_contains("apiServerAccessProfile");
+      access && access->is_object() && access->get_object().contains("enablePrivateCluster") &&
+      access->get_object().at("enablePrivateCluster") == true) {
+    properties["privateFQDN"] = dns_prefix + ".privatelink" + domain;
+    json::object& profile = properties["apiServerAccessProfile"].as_object();
+    if (!profile.contains("privateDNSZone")) profile["privateDNSZone"] = "system";
+  }
+  const std::string node_group = "MC_" + names.group + "_" + names.cluster + "_" + location;
+  if (!properties.contains("nodeResourceGroup") || !properties["nodeResourceGroup"].is_string() ||
+      properties["nodeResourceGroup"] == "")
+    properties["nodeResourceGroup"] = node_group;
+  properties["maxAgentPools"] = 100;
+  json::object& network = properties["networkProfile"].as_object();
+  if (StringOr(network, "outboundType", "loadBalancer") == "loadBalancer") {
+    json::value& balancer = network["loadBalancerProfile"];
+    if (!balancer.is_object()) balancer = json::object{};
+    json::object& profile = balancer.as_object();
+    if (!profile.contains("managedOutboundIPs") && !profile.contains("outboundIPs") &&
+        !profile.contains("outboundIPPrefixes"))
+      profile["managedOutboundIPs"] = json::object{{"count", 1}};
+    if (!profile.contains("allocatedOutboundPorts")) profile["allocatedOutboundPorts"] = 0;
+    if (!profile.contains("idleTimeoutInMinutes")) profile["idleTimeoutInMinutes"] = 30;
+    const json::value* families = network.if_contains("ipFamilies");
+    const bool dual_stack = families && families->is_array() &&
+                            std::find(families->get_array().begin(), families->get_array().end(),
+                                      json::value("IPv6")) != families->get_array().end();
+    if (json::value* managed = profile.if_contains("managedOutboundIPs");
+        dual_stack && managed && managed->is_object() && !managed->get_object().contains("countIPv6"))
+      managed->get_object()["countIPv6"] = 1;
+    profile["effectiveOutboundIPs"] = json::array{json::object{
+        {"id", "/subscriptions/" + names.subscription + "/resourceGroups/" +
+                   StringOr(properties, "nodeResourceGroup", node_group) +
+                   "/providers/Microsoft.Network/publicIPAddresses/" + names.cluster + "-outbound"}}};
+  }
+  if (StringOr(network, "outboundType", "") == "managedNATGateway") {
+    json::value& gateway = network["natGatewayProfile"];
+    if (gateway.is_object()) {
+      gateway.as_object()["effectiveOutboundIPs"] = json::array{json::object{
+          {"id", "/subscriptions/" + names.subscription + "/resourceGroups/" +
+                     StringOr(properties, "nodeResourceGroup", node_group) +
+                     "/providers/Microsoft.Network/publicIPAddresses/" + names.cluster + "-nat"}}};
+    }
+  }
+  if (json::value* aad = properties.if_contains("aadProfile"); aad && aad->is_object()) {
+    if (!aad->get_object().contains("tenantID")) aad->get_object()["tenantID"] = "adfs";
+  }
+}
+
 // A managed-identity cluster's server-made identities: identity.principalId/tenantId for a
 // SystemAssigned identity and identityProfile.kubeletidentity (aks-preview's `aks update` reads
 // it before its PUT). Made once at create, then kept: clients cannot set them.
@@ -52,6 +109,20 @@ void AddManagedIdentities(json::object& resource, json::object& properties,
     const json::value* principal = previous({"identity", "principalId"});
     sent["principalId"] = principal ? *principal : json::value(NewUuid());
     sent["tenantId"] = "adfs";
+  }
+  // Each user-assigned identity gets the principal and client ids Entra ID would give it, once.
+  if (json::value* assigned = identity && identity->is_object()
+                                 ? resource["identity"].as_object().if_contains(
+                                       "userAssignedIdentities")
+                                 : nullptr;
+      assigned && assigned->is_object()) {
+    const json::value* kept = previous({"identity", "userAssignedIdentities"});
+    for (auto& [id, value] : assigned->get_object()) {
+      const json::value* old = kept && kept->is_object() ? kept->get_object().if_contains(id) : nullptr;
+      value = old && old->is_object() ? *old
+                                      : json::value(json::object{{"principalId", NewUuid()},
+                                                                 {"clientId", NewUuid()}});
+    }
   }
   properties.erase("identityProfile");
   if (type != "SystemAssigned" && type != "UserAssigned") return;
@@ -221,6 +292,13 @@ HttpResponse PutCluster(const ArmCall& call) {
     return Error400(request, {"InvalidParameter", "agentPoolProfiles must be an array.",
                               "properties.agentPoolProfiles"});
   }
+  // An Automatic cluster (sku.name Automatic) gets its system pool from the service.
+  if (const json::value* sku = body->if_contains("sku");
+      !existing->has_value() && profiles.empty() && sku && sku->is_object() &&
+      StringOr(sku->get_object(), "name", "") == "Automatic") {
+    profiles.push_back(json::object{
+        {"name", "nodepool1"}, {"count", 3}, {"mode", "System"}, {"osType", "Linux"}});
+  }
   if (!existing->has_value() && profiles.empty()) {
     return Error400(request, {"InvalidParameter",
                               "A new cluster needs at least one agent pool in "
@@ -309,11 +387,7 @@ HttpResponse PutCluster(const ArmCall& call) {
           ? std::string(properties["dnsPrefix"].as_string())
           : names.cluster;
   properties["dnsPrefix"] = dns_prefix;
-  properties["fqdn"] =
-      dns_prefix + ".hcp." + std::string(location->as_string()) + ".gangplank.local";
-  properties["nodeResourceGroup"] =
-      "MC_" + names.group + "_" + names.cluster + "_" + std::string(location->as_string());
-  properties["maxAgentPools"] = 100;
+  AddComputedFields(properties, names, std::string(location->as_string()), dns_prefix);
   // Managed-identity clusters report clientId "msi"; az's show/list code relies on the field.
   if (!properties.contains("servicePrincipalProfile") ||
       !properties["servicePrincipalProfile"].is_object()) {

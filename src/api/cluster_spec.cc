@@ -228,11 +228,36 @@ std::optional<SpecError> ValidatePoolProperties(json::object& properties, const 
   }
   properties["osSKU"] = os_sku;
   const std::string type = StringOr(properties, "type", "VirtualMachineScaleSets");
-  if (type != "VirtualMachineScaleSets" && type != "AvailabilitySet") {
-    return Invalid("type '" + type + "' is not a node pool type; use VirtualMachineScaleSets.",
+  if (type == "FlexNodes") {
+    return Invalid("type FlexNodes joins machines Gangplank does not run; use "
+                   "VirtualMachineScaleSets or VirtualMachines.",
+                   path + ".type");
+  }
+  if (type != "VirtualMachineScaleSets" && type != "VirtualMachines" &&
+      type != "AvailabilitySet") {
+    return Invalid("type '" + type +
+                       "' is not a node pool type; use VirtualMachineScaleSets or VirtualMachines.",
                    path + ".type");
   }
   properties["type"] = type;
+  // A VirtualMachines pool may give its size as virtualMachinesProfile.scale.manual[].count.
+  if (type == "VirtualMachines" && !properties.contains("count")) {
+    std::int64_t total = 0;
+    if (const json::value* profile = properties.if_contains("virtualMachinesProfile");
+        profile && profile->is_object()) {
+      const json::value* scale = profile->get_object().if_contains("scale");
+      const json::value* manual = scale && scale->is_object()
+                                      ? scale->get_object().if_contains("manual")
+                                      : nullptr;
+      if (manual && manual->is_array()) {
+        for (const json::value& entry : manual->get_array()) {
+          const json::value* n = entry.is_object() ? entry.get_object().if_contains("count") : nullptr;
+          if (n && n->is_int64()) total += n->get_int64();
+        }
+      }
+    }
+    if (total > 0) properties["count"] = total;
+  }
   const std::string mode = StringOr(properties, "mode", "User");
   if (mode != "System" && mode != "User") {
     return Invalid("mode '" + mode + "' is not valid; use System or User.", path + ".mode");

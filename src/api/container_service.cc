@@ -72,12 +72,13 @@ Result<json::object> ClusterView(store::Store& store, const store::Resource& row
   if (!pools) return pools.error();
   json::array profiles;
   for (const auto& pool : *pools) {
-    json::object view = PoolView(pool);
+    json::object view = PoolViewFor(pool, api_version);
     json::object profile = view.at("properties").as_object();
     profile["name"] = view.at("name");
     profiles.push_back(std::move(profile));
   }
   resource["properties"].as_object()["agentPoolProfiles"] = std::move(profiles);
+  resource["eTag"] = Etag(row.version);
   resources::ShapeClusterView(resource, api_version);
   return resource;
 }
@@ -115,7 +116,15 @@ bool AzureCni(const json::object& cluster_properties) {
 
 json::object PoolViewFor(const store::Resource& row, std::string_view api_version) {
   json::object view = PoolView(row);
-  resources::ShapePoolView(view["properties"].as_object(), api_version);
+  json::object& properties = view["properties"].as_object();
+  properties["eTag"] = Etag(row.version);
+  // A VirtualMachines pool reports its nodes by size.
+  if (properties.contains("type") && properties.at("type") == "VirtualMachines") {
+    properties["virtualMachineNodesStatus"] =
+        json::array{json::object{{"size", StringOr(properties, "vmSize", "Standard_DS2_v2")},
+                                 {"count", properties.at("count")}}};
+  }
+  resources::ShapePoolView(properties, api_version);
   return view;
 }
 
@@ -222,11 +231,8 @@ HttpResponse AbortLatestOperation(const ArmCall& call, std::string_view kind,
   }
   auto cancels = context.operations.CancelRequests(target_id, controller::kAbort);
   if (!cancels) return StoreFailure(request, cancels.error());
-  if (cancels->empty()) {
-    return ArmErrorResponse(request.http, HttpStatus::conflict, "OperationNotAllowed",
-                            "There is no operation in progress on '" +
-                                target_id.substr(target_id.rfind('/') + 1) + "' to abort.");
-  }
+  // Nothing runs: nothing to abort, which the spec answers with 204.
+  if (cancels->empty()) return EmptyResponse(request.http, HttpStatus::no_content);
   json::object doc = json::parse((*row)->body).as_object();
   doc["resource"].as_object()["properties"].as_object()["provisioningState"] = "Canceling";
   store::Resource updated = **row;

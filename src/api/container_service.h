@@ -106,8 +106,8 @@ bool ClusterBusy(const HandlerContext& context, const ResourceNames& names);
 
 struct ArmCall;
 // abortLatestOperation on a cluster or pool (`kind`, `target_id`): every operation running on it
-// (or below it) is asked to cancel; they stop between batches and end Canceled. 409 when none
-// runs, or when it finished before the cancel could be written.
+// (or below it) is asked to cancel; they stop between batches and end Canceled. 204 when none
+// runs; 409 when it finished before the cancel could be written.
 HttpResponse AbortLatestOperation(const ArmCall& call, std::string_view kind,
                                   const std::string& target_id);
 
@@ -154,6 +154,7 @@ HttpResponse ListKubernetesVersions(const ArmCall& call);
 HttpResponse ListOrchestrators(const ArmCall& call);
 HttpResponse GetClusterUpgradeProfile(const ArmCall& call);
 HttpResponse GetPoolUpgradeProfile(const ArmCall& call);
+HttpResponse ListAvailablePoolVersions(const ArmCall& call);
 // operation_handlers.cc
 HttpResponse GetOperationStatus(const ArmCall& call);
 HttpResponse GetOperationResult(const ArmCall& call);

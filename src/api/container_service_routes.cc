@@ -43,6 +43,7 @@ const Route kGroupRoutes[] = {
     {"managedclusters/{cluster}/agentpools", HttpVerb::get, ListPools},
     {"managedclusters/{cluster}/agentpools/{pool}", HttpVerb::put, PutPool},
     {"managedclusters/{cluster}/agentpools/{pool}", HttpVerb::get, GetPool},
+    {"managedclusters/{cluster}/agentpools/{pool}", HttpVerb::patch, PutPool},
     {"managedclusters/{cluster}/agentpools/{pool}", HttpVerb::delete_, DeletePool},
     {"managedclusters/{cluster}/agentpools/{pool}/upgradenodeimageversion", HttpVerb::post,
      UpgradeNodeImage, Feature::kUpgradeNodeImage},
@@ -53,6 +54,8 @@ const Route kGroupRoutes[] = {
     {"managedclusters/{cluster}/agentpools/{pool}/machines/{machine}/logs", HttpVerb::get,
      GetMachineLogs, Feature::kMachines},
     {"managedclusters/{cluster}/upgradeprofiles/default", HttpVerb::get, GetClusterUpgradeProfile},
+    {"managedclusters/{cluster}/availableagentpoolversions", HttpVerb::get,
+     ListAvailablePoolVersions},
     {"managedclusters/{cluster}/listclusterusercredential", HttpVerb::post, ListUserCredential},
     {"managedclusters/{cluster}/listclusteradmincredential", HttpVerb::post, ListAdminCredential},
     {"managedclusters/{cluster}/listclustermonitoringusercredential", HttpVerb::post,
@@ -70,10 +73,21 @@ const Route kGroupRoutes[] = {
      GetPoolUpgradeProfile},
 };
 
+constexpr std::string_view kNodesFromCount =
+    "Gangplank makes a pool's machines from its count and model (scale or upgrade the pool), so ";
+
 const Refusal kGroupRefusals[] = {
+    {"managedclusters/{cluster}/agentpools/{pool}/machines/{machine}", HttpVerb::put,
+     kNodesFromCount},
+    {"managedclusters/{cluster}/agentpools/{pool}/completeupgrade", HttpVerb::post,
+     kNodesFromCount},
+    {"managedclusters/{cluster}/agentpools/{pool}/listbootstrapdata", HttpVerb::post,
+     kNodesFromCount},
     {"managedclusters/{cluster}/resetserviceprincipalprofile", HttpVerb::post, kNoEntra},
     {"managedclusters/{cluster}/resetaadprofile", HttpVerb::post, kNoEntra},
     {"managedclusters/{cluster}/runcommand", HttpVerb::post, kNoKubernetes},
+    {"managedclusters/{cluster}/generateupgradeinsights", HttpVerb::post, kNoKubernetes},
+    {"managedclusters/{cluster}/upgradeinsights/{operation}", HttpVerb::get, kNoKubernetes},
     {"managedclusters/{cluster}/commandresults/{operation}", HttpVerb::get, kNoKubernetes},
     {"managedclusters/{cluster}/rotateclustercertificates", HttpVerb::post, kNoKubernetes},
     {"managedclusters/{cluster}/rotateserviceaccountsigningkeys", HttpVerb::post, kNoKubernetes},
@@ -85,7 +99,6 @@ const Refusal kGroupRefusals[] = {
     {"managedclusters/{cluster}/privateendpointconnections", HttpVerb::get, kNoKubernetes},
     {"managedclusters/{cluster}/trustedaccessrolebindings", HttpVerb::get, kNoKubernetes},
     {"managedclusters/{cluster}/meshupgradeprofiles", HttpVerb::get, kNoKubernetes},
-    {"managedclusters/{cluster}/availableagentpoolversions", HttpVerb::get, kNoKubernetes},
 };
 
 // Under /subscriptions/{s}/providers/Microsoft.ContainerService/.
@@ -154,7 +167,9 @@ HttpResponse Dispatch(std::span<const Route> routes, std::span<const Refusal> re
     ArmCall attempt = call;
     if (!Match(refusal.pattern, path, original, attempt) || refusal.verb != request.http.method())
       continue;
-    const std::string_view operation = refusal.pattern.substr(refusal.pattern.rfind('/') + 1);
+    std::string_view operation = refusal.pattern;  // its last literal segment names it
+    while (operation.ends_with('}')) operation = operation.substr(0, operation.rfind('/'));
+    operation = operation.substr(operation.rfind('/') + 1);
     return ArmErrorResponse(request.http, HttpStatus::bad_request, "OperationNotSupported",
                             std::string(refusal.why) + "'" + std::string(operation) +
                                 "' is not supported.");

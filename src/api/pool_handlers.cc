@@ -31,9 +31,24 @@ HttpResponse GetMachines(const ApiRequest& request, const HandlerContext& contex
       context.store, names.pool_id(),
       logs ? controller::MachineDetail::kLogs : controller::MachineDetail::kStatus);
   if (!machines) return StoreFailure(request, machines.error());
+  auto cluster = context.store.Get(kClusterKind, names.cluster_id());
+  if (!cluster) return StoreFailure(request, cluster.error());
+  if (!cluster->has_value()) return ClusterNotFound(request, names);
+  const json::object pool_properties = PoolView(**pool).at("properties").as_object();
+  const std::string node_group = StringOr(
+      json::parse((*cluster)->body).at("resource").at("properties").as_object(),
+      "nodeResourceGroup", "");
   json::array value;
   for (const auto& row : *machines) {
     json::object view = controller::MachineView(row, target);
+    // The newest spec's fields: the VM behind the machine, and its zone.
+    const std::string name(view.at("name").as_string());
+    view["properties"].as_object()["resourceId"] =
+        "/subscriptions/" + names.subscription + "/resourceGroups/" + node_group +
+        "/providers/Microsoft.Compute/virtualMachineScaleSets/" +
+        name.substr(0, name.rfind("vmss") + 4) + "/virtualMachines/" + std::to_string(row.index);
+    const json::value* zones = pool_properties.if_contains("availabilityZones");
+    view["zones"] = zones && zones->is_array() ? *zones : json::value(json::array{});
     if (machine && store::IdKey(view.at("name").as_string()) == store::IdKey(*machine)) {
       if (!logs) return JsonResponse(request.http, HttpStatus::ok, view);
       return JsonResponse(
@@ -211,7 +226,7 @@ HttpResponse UpgradeNodeImage(const ArmCall& call) {
   if (!controller::PoolRunning(view.at("properties").as_object())) {
     return Stopped(request, "Agent pool '" + names.pool + "'");
   }
-  if (view.at("properties").at("type") != "VirtualMachineScaleSets") {
+  if (view.at("properties").at("type") == "AvailabilitySet") {
     return Error400(request, {"OperationNotAllowed",
                               "Node image upgrades need a VirtualMachineScaleSets pool; '" +
                                   names.pool + "' is an AvailabilitySet pool.",

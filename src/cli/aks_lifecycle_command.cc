@@ -22,12 +22,12 @@ void ClusterFlags(CLI::App* command, AksCommandState& state) {
 // A POST that starts an operation; waits for it unless --no-wait; prints nothing, as az does.
 void Action(CLI::App* command, AksCommandState& state, CliContext& context, int& exit_code,
             std::function<std::string()> path, std::function<json::value()> body,
-            std::function<std::string()> what) {
+            std::function<std::string()> what, std::function<std::string()> nothing = nullptr) {
   command->add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
-  command->callback([&state, &context, &exit_code, path, body, what] {
+  command->callback([&state, &context, &exit_code, path, body, what, nothing] {
     const json::value request = body ? body() : json::value();
     exit_code = CallWaitPrint(context, state, "POST", path() + Query(),
-                              body ? &request : nullptr, what(), "");
+                              body ? &request : nullptr, what(), "", nothing ? nothing() : "");
   });
 }
 
@@ -57,9 +57,10 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
       "Abort the operation running on a cluster: a rolling upgrade stops between batches; nodes "
       "already reimaged stay.\n\nExample:\n  gangplank aks operation-abort -g rg1 -n c1");
   ClusterFlags(abort, state);
-  Action(abort, state, context, exit_code,
-         [&] { return ClusterPathFor(context, state) + "/abort"; }, nullptr,
-         [&] { return "Aborting the operation on " + state.name; });
+  Action(
+      abort, state, context, exit_code, [&] { return ClusterPathFor(context, state) + "/abort"; },
+      nullptr, [&] { return "Aborting the operation on " + state.name; },
+      [&] { return "There is no operation in progress on " + state.name + "; nothing to abort."; });
 
   CLI::App* upgrades = aks.add_subcommand(
       "get-upgrades",
@@ -90,9 +91,10 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
       "Abort the operation running on a pool.\n\nExample:\n"
       "  gangplank aks nodepool operation-abort -g rg1 --cluster-name c1 -n nodepool1");
   PoolFlags(pool_abort, state, "-n,--name,--nodepool-name");
-  Action(pool_abort, state, context, exit_code,
-         [&] { return PoolPathFor(context, state) + "/abort"; }, nullptr,
-         [&] { return "Aborting the operation on " + state.pool; });
+  Action(
+      pool_abort, state, context, exit_code, [&] { return PoolPathFor(context, state) + "/abort"; },
+      nullptr, [&] { return "Aborting the operation on " + state.pool; },
+      [&] { return "There is no operation in progress on " + state.pool + "; nothing to abort."; });
 
   CLI::App* delete_machines = nodepool.add_subcommand(
       "delete-machines",

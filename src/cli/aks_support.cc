@@ -87,15 +87,18 @@ void EndProgress(CliContext& context) {
   if (context.interactive) context.err << "\n";
 }
 
-// Sends a call that may start an operation, waits for it unless --no-wait, then prints the
-// resource (GET `show_path`, or the call's own answer when there is nothing to show).
 int CallWaitPrint(CliContext& context, AksCommandState& state, const std::string& method,
                   const std::string& path, const json::value* body, const std::string& what,
-                  const std::string& show_path) {
+                  const std::string& show_path,
+                  const std::string& when_nothing_to_do) {
   auto client = Client(context);
   if (!client) return Fail(context, client.error());
   auto reply = client->Call(method, path, body);
   if (!reply) return Fail(context, reply.error());
+  if (reply->status == 204 && !when_nothing_to_do.empty()) {
+    context.err << when_nothing_to_do << "\n";
+    return kExitOk;
+  }
   if (!state.no_wait && !reply->async_operation.empty()) {
     Status done = WaitFor(context, *client, reply->async_operation, what);
     EndProgress(context);

@@ -65,10 +65,12 @@ Status WaitFor(CliContext& context, ArmClient& client, const std::string& operat
 void EndProgress(CliContext& context);
 
 // Sends a call that may start an operation, waits for it unless --no-wait, then prints the
-// resource (GET `show_path`, or the call's own answer when there is nothing to show).
+// resource (GET `show_path`, or the call's own answer when there is nothing to show). A 204 (the
+// server had nothing to do) prints `when_nothing_to_do` on standard error, when given.
 int CallWaitPrint(CliContext& context, AksCommandState& state, const std::string& method,
                   const std::string& path, const boost::json::value* body, const std::string& what,
-                  const std::string& show_path);
+                  const std::string& show_path,
+                  const std::string& when_nothing_to_do = "");
 
 int RunGet(CliContext& context, AksCommandState& state, const std::string& path, bool list_value);
 

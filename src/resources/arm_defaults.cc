@@ -88,9 +88,9 @@ void FillClusterDefaults(json::object& properties) {
       sent && !sent->is_null() && !sent->is_object())
     return;  // the caller refuses it
   Default(properties, "networkProfile.networkPlugin", "kubenet");
-  const json::object& network = properties.at("networkProfile").as_object();
+  // Looked up on each use: the defaults below may grow the objects it lives in.
   const auto text = [&](std::string_view key) {
-    const json::value* value = network.if_contains(key);
+    const json::value* value = properties.at("networkProfile").as_object().if_contains(key);
     return value && value->is_string() ? std::string(value->get_string()) : std::string();
   };
   // Pods get addresses from a pod CIDR with kubenet and with Azure CNI's overlay mode; plain
@@ -105,6 +105,16 @@ void FillClusterDefaults(json::object& properties) {
   Default(properties, "networkProfile.outboundType", "loadBalancer");
   Default(properties, "networkProfile.loadBalancerSku", "standard");
   Default(properties, "networkProfile.ipFamilies", json::array{"IPv4"});
+  Default(properties, "networkProfile.dockerBridgeCidr", "172.17.0.1/16");
+  if (text("outboundType") == "managedNATGateway") {
+    Default(properties, "networkProfile.natGatewayProfile.managedOutboundIPProfile.count", 1);
+    Default(properties, "networkProfile.natGatewayProfile.idleTimeoutInMinutes", 4);
+  }
+  if (const json::value* mesh = properties.if_contains("serviceMeshProfile");
+      mesh && mesh->is_object() && mesh->get_object().contains("mode") &&
+      mesh->get_object().at("mode") == "Istio") {
+    Default(properties, "serviceMeshProfile.istio.revisions", json::array{"asm-1-25"});
+  }
 }
 
 void FillPoolDefaults(json::object& pool_properties, bool azure_cni) {
@@ -117,6 +127,12 @@ void FillPoolDefaults(json::object& pool_properties, bool azure_cni) {
   Default(pool_properties, "enableFIPS", false);
   Default(pool_properties, "enableEncryptionAtHost", false);
   Default(pool_properties, "scaleDownMode", "Delete");
+  Default(pool_properties, "upgradeSettings.maxSurge", "10%");
+  if (const json::value* priority = pool_properties.if_contains("scaleSetPriority");
+      priority && *priority == "Spot") {
+    Default(pool_properties, "spotMaxPrice", -1);
+    Default(pool_properties, "scaleSetEvictionPolicy", "Delete");
+  }
 }
 
 }  // namespace gangplank::resources
