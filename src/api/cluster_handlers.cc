@@ -186,16 +186,7 @@ HttpResponse PowerCluster(const ArmCall& call, bool start) {
   store::Resource updated = **row;
   updated.body = json::serialize(doc);
   changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version)));
-  auto started = context.operations.Begin(call.names.subscription,
-                                          std::string(resource["location"].as_string()),
-                                          kPutCluster, call.names.cluster_id());
-  changes.push_back(started.record);
-  auto applied = context.store.Apply(changes);
-  if (!applied) return StoreFailure(request, applied.error());
-  context.operations.Enqueue(started.operation.id);
-  HttpResponse response = EmptyResponse(request.http, HttpStatus::accepted);
-  AddOperationHeaders(response, context, started.operation, call.api_version, true);
-  return response;
+  return AcceptOperation(call, kPutCluster, call.names.cluster_id(), std::move(changes));
 }
 
 }  // namespace
@@ -574,13 +565,11 @@ HttpResponse DeleteCluster(const ArmCall& call) {
   const ApiRequest& request = call.request;
   const HandlerContext& context = call.context;
   const ResourceNames& names = call.names;
-  const std::string& api_version = call.api_version;
   auto row = context.store.Get(kClusterKind, names.cluster_id());
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return EmptyResponse(request.http, HttpStatus::no_content);
   if (ClusterBusy(context, names)) return Busy(request, names.cluster);
-  return StartAsync(request, context, names, api_version, kDeleteCluster, **row, "Deleting", false,
-                    std::nullopt);
+  return StartAsync(call, kDeleteCluster, **row, "Deleting", false, std::nullopt);
 }
 
 namespace {

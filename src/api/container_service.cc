@@ -180,33 +180,46 @@ Result<ViewCache::View> CachedClusterView(const HandlerContext& context, std::ui
 }
 
 // Marks the target with `state`, records the operation, and answers 202 with LRO headers.
-HttpResponse StartAsync(const ApiRequest& request, const HandlerContext& context,
-                        const ResourceNames& names, const std::string& api_version, const char* type,
-                        const store::Resource& row, const std::string& state, bool pool,
+Result<std::string> ClusterLocation(const HandlerContext& context, const ResourceNames& names) {
+  auto cluster = context.store.Get(kClusterKind, names.cluster_id());
+  if (!cluster) return cluster.error();
+  if (!cluster->has_value()) {
+    return MakeError(StatusCode::kNotFound, "ResourceNotFound",
+                     "The Resource 'Microsoft.ContainerService/managedClusters/" + names.cluster +
+                         "' under resource group '" + names.group + "' was not found.");
+  }
+  return std::string(json::parse((*cluster)->body).at("resource").at("location").as_string());
+}
+
+HttpResponse AcceptOperation(const ArmCall& call, const char* type, const std::string& target,
+                             std::vector<store::Mutation> changes,
+                             std::optional<json::value> reply_body) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  // Operations live under the cluster's location, pool operations too.
+  auto location = ClusterLocation(context, call.names);
+  if (!location) return ArmErrorResponse(request.http, location.error());
+  auto started = context.operations.Begin(call.names.subscription, *location, type, target);
+  changes.push_back(started.record);
+  auto applied = context.store.Apply(changes);
+  if (!applied) return StoreFailure(request, applied.error());
+  context.operations.Enqueue(started.operation.id);
+  HttpResponse response = reply_body ? JsonResponse(request.http, HttpStatus::accepted, *reply_body)
+                                     : EmptyResponse(request.http, HttpStatus::accepted);
+  AddOperationHeaders(response, context, started.operation, call.api_version, true);
+  return response;
+}
+
+HttpResponse StartAsync(const ArmCall& call, const char* type, const store::Resource& row,
+                        const std::string& state, bool pool,
                         std::optional<json::value> reply_body) {
   json::object doc = json::parse(row.body).as_object();
   doc["resource"].as_object()["properties"].as_object()["provisioningState"] = state;
   store::Resource updated = row;
   updated.body = json::serialize(doc);
-  // Operations live under the cluster's location, pool operations too.
-  std::string location;
-  if (pool) {
-    auto cluster = context.store.Get(kClusterKind, names.cluster_id());
-    if (!cluster || !cluster->has_value()) return ClusterNotFound(request, names);
-    location = std::string(json::parse((*cluster)->body).at("resource").at("location").as_string());
-  } else {
-    location = std::string(doc["resource"].as_object()["location"].as_string());
-  }
-  auto started = context.operations.Begin(names.subscription, location, type,
-                                          pool ? names.pool_id() : names.cluster_id());
-  auto applied = context.store.Apply(
-      {store::Mutation::Put(updated, store::Precondition::AtVersion(row.version)), started.record});
-  if (!applied) return StoreFailure(request, applied.error());
-  context.operations.Enqueue(started.operation.id);
-  HttpResponse response = reply_body ? JsonResponse(request.http, HttpStatus::accepted, *reply_body)
-                                     : EmptyResponse(request.http, HttpStatus::accepted);
-  AddOperationHeaders(response, context, started.operation, api_version, true);
-  return response;
+  return AcceptOperation(call, type, pool ? call.names.pool_id() : call.names.cluster_id(),
+                         {store::Mutation::Put(updated, store::Precondition::AtVersion(row.version))},
+                         std::move(reply_body));
 }
 
 bool ClusterBusy(const HandlerContext& context, const ResourceNames& names) {
@@ -239,23 +252,8 @@ HttpResponse AbortLatestOperation(const ArmCall& call, std::string_view kind,
   updated.body = json::serialize(doc);
   std::vector<store::Mutation> changes = std::move(cancels.value());
   changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version)));
-  auto cluster = context.store.Get(kClusterKind, call.names.cluster_id());
-  if (!cluster || !cluster->has_value()) return ClusterNotFound(request, call.names);
-  const std::string location(
-      json::parse((*cluster)->body).at("resource").at("location").as_string());
-  auto started =
-      context.operations.Begin(call.names.subscription, location, controller::kAbort, target_id);
-  changes.push_back(started.record);
-  auto applied = context.store.Apply(changes);
-  if (!applied && applied.error().code == StatusCode::kAborted) {
-    return ArmErrorResponse(request.http, HttpStatus::conflict, "OperationNotAllowed",
-                            "The operation finished before it could be canceled.");
-  }
-  if (!applied) return StoreFailure(request, applied.error());
-  context.operations.Enqueue(started.operation.id);
-  HttpResponse response = EmptyResponse(request.http, HttpStatus::accepted);
-  AddOperationHeaders(response, context, started.operation, call.api_version, true);
-  return response;
+  // An operation that ends meanwhile makes the batch fail: 409, as the spec says.
+  return AcceptOperation(call, controller::kAbort, target_id, std::move(changes), std::nullopt);
 }
 
 }  // namespace gangplank::api

@@ -96,15 +96,26 @@ Result<ViewCache::View> CachedClusterView(const HandlerContext& context, std::ui
                                           const store::Resource& row,
                                           std::string_view api_version);
 
-// Marks the target with `state`, records the operation, and answers 202 with LRO headers.
-HttpResponse StartAsync(const ApiRequest& request, const HandlerContext& context,
-                        const ResourceNames& names, const std::string& api_version, const char* type,
-                        const store::Resource& row, const std::string& state, bool pool,
-                        std::optional<json::value> reply_body);
+
 
 bool ClusterBusy(const HandlerContext& context, const ResourceNames& names);
 
 struct ArmCall;
+
+// The location of the cluster in `names`: operations of a cluster and its pools live under it.
+Result<std::string> ClusterLocation(const HandlerContext& context, const ResourceNames& names);
+
+// Writes `changes` with a new operation's record (type, target) in one batch, queues it, and
+// answers 202 with its Azure-AsyncOperation and Location headers (and `reply_body`, when given).
+HttpResponse AcceptOperation(const ArmCall& call, const char* type, const std::string& target,
+                             std::vector<store::Mutation> changes,
+                             std::optional<json::value> reply_body = std::nullopt);
+
+// Marks the cluster (or, with `pool`, the pool) with `state` and accepts the operation.
+HttpResponse StartAsync(const ArmCall& call, const char* type, const store::Resource& row,
+                        const std::string& state, bool pool,
+                        std::optional<json::value> reply_body);
+
 // abortLatestOperation on a cluster or pool (`kind`, `target_id`): every operation running on it
 // (or below it) is asked to cancel; they stop between batches and end Canceled. 204 when none
 // runs; 409 when it finished before the cancel could be written.

@@ -190,7 +190,6 @@ HttpResponse DeletePool(const ArmCall& call) {
   const ApiRequest& request = call.request;
   const HandlerContext& context = call.context;
   const ResourceNames& names = call.names;
-  const std::string& api_version = call.api_version;
   auto row = context.store.Get(kPoolKind, names.pool_id());
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return EmptyResponse(request.http, HttpStatus::no_content);
@@ -209,8 +208,7 @@ HttpResponse DeletePool(const ArmCall& call) {
                                 "agentPoolName"});
     }
   }
-  return StartAsync(request, context, names, api_version, kDeletePool, **row, "Deleting", true,
-                    std::nullopt);
+  return StartAsync(call, kDeletePool, **row, "Deleting", true, std::nullopt);
 }
 
 HttpResponse UpgradeNodeImage(const ArmCall& call) {
@@ -233,8 +231,7 @@ HttpResponse UpgradeNodeImage(const ArmCall& call) {
                               "agentPoolName"});
   }
   view["properties"].as_object()["provisioningState"] = "UpgradingNodeImageVersion";
-  return StartAsync(request, context, names, api_version, kUpgradeImage, **row,
-                    "UpgradingNodeImageVersion", true, json::value(view));
+  return StartAsync(call, kUpgradeImage, **row, "UpgradingNodeImageVersion", true, json::value(view));
 }
 
 HttpResponse AbortPoolOperation(const ArmCall& call) {
@@ -292,19 +289,7 @@ HttpResponse DeleteMachines(const ArmCall& call) {
   store::Resource updated = **row;
   updated.body = json::serialize(doc);
   changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version)));
-  auto cluster = context.store.Get(kClusterKind, names.cluster_id());
-  if (!cluster || !cluster->has_value()) return ClusterNotFound(request, names);
-  auto started = context.operations.Begin(
-      names.subscription,
-      std::string(json::parse((*cluster)->body).at("resource").at("location").as_string()),
-      kPutPool, names.pool_id());
-  changes.push_back(started.record);
-  auto applied = context.store.Apply(changes);
-  if (!applied) return StoreFailure(request, applied.error());
-  context.operations.Enqueue(started.operation.id);
-  HttpResponse response = EmptyResponse(request.http, HttpStatus::accepted);
-  AddOperationHeaders(response, context, started.operation, call.api_version, true);
-  return response;
+  return AcceptOperation(call, kPutPool, names.pool_id(), std::move(changes));
 }
 
 }  // namespace gangplank::api

@@ -89,21 +89,47 @@ Result<pid_t> SpawnDetached(const std::vector<std::string>& argv, const std::str
   return pid;
 }
 
+namespace {
+
+// The process's arguments joined with spaces; empty when it is gone (or a zombie).
+std::string CommandLine(pid_t pid) {
+  auto cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline", 1 << 16);
+  if (!cmdline) return "";
+  for (char& c : *cmdline) {
+    if (c == '\0') c = ' ';
+  }
+  return *cmdline;
+}
+
+bool HasEvery(const std::string& cmdline, const std::vector<std::string>& markers) {
+  if (cmdline.empty()) return false;
+  for (const auto& marker : markers) {
+    if (cmdline.find(marker) == std::string::npos) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 pid_t LivePidFromFile(const std::filesystem::path& pid_file,
                       const std::vector<std::string>& markers) {
   auto text = ReadFile(pid_file, 64);
   if (!text) return -1;
   const pid_t pid = static_cast<pid_t>(std::atol(text->c_str()));
   if (pid <= 1) return -1;
-  auto cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline", 1 << 16);
-  if (!cmdline) return -1;
-  for (char& c : *cmdline) {
-    if (c == '\0') c = ' ';
+  return HasEvery(CommandLine(pid), markers) ? pid : -1;
+}
+
+std::vector<pid_t> PidsWithCommandLine(const std::vector<std::string>& markers) {
+  std::vector<pid_t> pids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::atol(name.c_str()));
+    if (pid > 1 && pid != ::getpid() && HasEvery(CommandLine(pid), markers)) pids.push_back(pid);
   }
-  for (const auto& marker : markers) {
-    if (cmdline->find(marker) == std::string::npos) return -1;
-  }
-  return pid;
+  return pids;
 }
 
 bool ProcessAlive(pid_t pid) {

@@ -31,6 +31,11 @@ Result<pid_t> SpawnDetached(const std::vector<std::string>& argv, const std::str
 pid_t LivePidFromFile(const std::filesystem::path& pid_file,
                       const std::vector<std::string>& markers);
 
+// Every process whose command line contains every marker (for example a node's own config path):
+// how processes a pid file no longer names (one started as its owner was being stopped) are still
+// stopped by PID.
+std::vector<pid_t> PidsWithCommandLine(const std::vector<std::string>& markers);
+
 // True while `pid` runs: not gone, and not a zombie waiting for init.
 bool ProcessAlive(pid_t pid);
 

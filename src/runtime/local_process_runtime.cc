@@ -42,7 +42,9 @@ std::string SshdMarker(const fs::path& dir) { return (dir / "ssh" / "sshd_config
 void StopNodeProcesses(const fs::path& dir) {
   StopProcess(
       LivePidFromFile(dir / "agent.pid", {AgentMarker(dir)}));  // first, so it restarts nothing
-  StopProcess(LivePidFromFile(dir / "sshd.pid", {SshdMarker(dir)}));
+  // Every sshd of this node, not only the one its pid file names: an agent stopped while it was
+  // restarting sshd leaves one whose pid file was never written.
+  for (const pid_t pid : PidsWithCommandLine({SshdMarker(dir)})) StopProcess(pid);
 }
 
 const fs::path kDefaultNodesRoot = "/var/lib/gangplank/nodes";
