@@ -152,6 +152,18 @@ std::string ClusterUid(const json::object* stored) {
   return NewUuid();
 }
 
+// The answer to a PUT or PATCH that wrote `row` and started `operation`: the cluster's view with
+// its ETag and the Azure-AsyncOperation header.
+HttpResponse Written(const ArmCall& call, const store::Resource& row,
+                     const controller::Operation& operation, HttpStatus status) {
+  auto view = ClusterView(call.context.store, row, call.api_version);
+  if (!view) return StoreFailure(call.request, view.error());
+  HttpResponse response = JsonResponse(call.request.http, status, *view);
+  response.set(http::field::etag, Etag(row.version));
+  AddOperationHeaders(response, call.context, operation, call.api_version, false);
+  return response;
+}
+
 bool ClusterStopped(const store::Resource& row) {
   const json::object resource = json::parse(row.body).at("resource").as_object();
   const json::value* power = resource.at("properties").as_object().if_contains("powerState");
@@ -494,13 +506,8 @@ HttpResponse PutCluster(const ArmCall& call) {
   if (!applied) return StoreFailure(request, applied.error());
   context.operations.Enqueue(started.operation.id);
 
-  auto view = ClusterView(context.store, applied->front(), api_version);
-  if (!view) return StoreFailure(request, view.error());
-  HttpResponse response = JsonResponse(
-      request.http, existing->has_value() ? HttpStatus::ok : HttpStatus::created, *view);
-  response.set(http::field::etag, Etag(applied->front().version));
-  AddOperationHeaders(response, context, started.operation, api_version, false);
-  return response;
+  return Written(call, applied->front(), started.operation,
+                 existing->has_value() ? HttpStatus::ok : HttpStatus::created);
 }
 
 HttpResponse GetCluster(const ArmCall& call) {
@@ -528,7 +535,6 @@ HttpResponse PatchCluster(const ArmCall& call) {
   const ApiRequest& request = call.request;
   const HandlerContext& context = call.context;
   const ResourceNames& names = call.names;
-  const std::string& api_version = call.api_version;
   auto body = ParseObject(request.http.body());
   if (!body) return NotJson(request, "{\"tags\": {\"team\": \"platform\"}}");
   const json::value* tags = body->if_contains("tags");
@@ -553,12 +559,7 @@ HttpResponse PatchCluster(const ArmCall& call) {
        started.record});
   if (!applied) return StoreFailure(request, applied.error());
   context.operations.Enqueue(started.operation.id);
-  auto view = ClusterView(context.store, applied->front(), api_version);
-  if (!view) return StoreFailure(request, view.error());
-  HttpResponse response = JsonResponse(request.http, HttpStatus::ok, *view);
-  response.set(http::field::etag, Etag(applied->front().version));
-  AddOperationHeaders(response, context, started.operation, api_version, false);
-  return response;
+  return Written(call, applied->front(), started.operation, HttpStatus::ok);
 }
 
 HttpResponse DeleteCluster(const ArmCall& call) {

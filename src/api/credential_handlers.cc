@@ -25,11 +25,16 @@ std::string Kubeconfig(const HandlerContext& context, const std::string& context
 }
 
 struct Credential {
-  std::string context_name, kubeconfig;
+  std::string kubeconfig;
+  json::value location;  // the cluster's
 };
 
 Result<std::optional<Credential>> CredentialFor(const ArmCall& call, std::string_view role) {
   const HandlerContext& context = call.context;
+  if (context.config.kube_tokens == nullptr) {
+    return MakeError(StatusCode::kInvalidArgument, "OperationNotSupported",
+                     "This control plane issues no cluster credentials.");
+  }
   auto row = context.store.Get(kClusterKind, call.names.cluster_id());
   if (!row) return row.error();
   if (!row->has_value()) return std::optional<Credential>();
@@ -42,19 +47,16 @@ Result<std::optional<Credential>> CredentialFor(const ArmCall& call, std::string
   const std::string& context_name = name;
   const std::string user =
       std::string(role) + "_" + call.names.group + "_" + name;
-  return std::optional<Credential>(Credential{
-      context_name, Kubeconfig(context, context_name, user,
-                               context.config.server_url + "kubernetes/" + uid, token)});
+  return std::optional<Credential>(
+      Credential{Kubeconfig(context, context_name, user,
+                            context.config.server_url + "kubernetes/" + uid, token),
+                 doc.at("resource").at("location")});
 }
 
 HttpResponse ListCredentials(const ArmCall& call, std::string_view role) {
   const ApiRequest& request = call.request;
-  if (call.context.config.kube_tokens == nullptr) {
-    return ArmErrorResponse(request.http, HttpStatus::bad_request, "OperationNotSupported",
-                            "This control plane issues no cluster credentials.");
-  }
   auto credential = CredentialFor(call, role);
-  if (!credential) return StoreFailure(request, credential.error());
+  if (!credential) return ArmErrorResponse(request.http, credential.error());
   if (!credential->has_value()) return ClusterNotFound(request, call.names);
   return JsonResponse(
       request.http, HttpStatus::ok,
@@ -85,22 +87,15 @@ HttpResponse GetAccessProfile(const ArmCall& call) {
                             "The access profile role must be clusterUser or clusterAdmin.",
                             "roleName");
   }
-  if (call.context.config.kube_tokens == nullptr) {
-    return ArmErrorResponse(request.http, HttpStatus::bad_request, "OperationNotSupported",
-                            "This control plane issues no cluster credentials.");
-  }
   auto credential = CredentialFor(call, role);
-  if (!credential) return StoreFailure(request, credential.error());
+  if (!credential) return ArmErrorResponse(request.http, credential.error());
   if (!credential->has_value()) return ClusterNotFound(request, call.names);
-  auto cluster = call.context.store.Get(kClusterKind, call.names.cluster_id());
-  if (!cluster || !cluster->has_value()) return ClusterNotFound(request, call.names);
-  const json::value location = json::parse((*cluster)->body).at("resource").at("location");
   return JsonResponse(
       request.http, HttpStatus::ok,
       json::object{{"id", call.names.cluster_id() + "/accessProfiles/" + role},
                    {"name", role},
                    {"type", "Microsoft.ContainerService/ManagedClusters/AccessProfiles"},
-                   {"location", location},
+                   {"location", (*credential)->location},
                    {"properties",
                     json::object{{"kubeConfig", Base64Encode((*credential)->kubeconfig)}}}});
 }

@@ -59,6 +59,14 @@ void RemoveEmptyNodeDirectories(const fs::path& nodes_dir) {
   if (fs::remove(kDefaultNodesRoot, ignored)) fs::remove(kDefaultNodesRoot.parent_path(), ignored);
 }
 
+Status RemoveTree(const fs::path& dir) {
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (!ec) return OkStatus();
+  return MakeError(StatusCode::kUnavailable, "NodeRemoveFailed",
+                   "cannot remove " + dir.string() + ": " + ec.message());
+}
+
 }  // namespace
 
 LocalProcessRuntime::LocalProcessRuntime(LocalRuntimeOptions options)
@@ -114,12 +122,7 @@ Status LocalProcessRuntime::Remove(const std::string& uid) {
   std::lock_guard lock(mutex_);
   const fs::path dir = NodeDir(uid);
   StopNodeProcesses(dir);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  if (ec) {
-    return MakeError(StatusCode::kUnavailable, "NodeRemoveFailed",
-                     "cannot remove " + dir.string() + ": " + ec.message());
-  }
+  if (Status removed = RemoveTree(dir); !removed.ok()) return removed;
   RemoveEmptyNodeDirectories(options_.nodes_dir);  // Ensure makes it again for the next node
   return OkStatus();
 }
@@ -147,12 +150,7 @@ int LocalProcessRuntime::StopAll(const fs::path& nodes_dir) {
 
 Status LocalProcessRuntime::RemoveAll(const fs::path& nodes_dir) {
   StopAll(nodes_dir);
-  std::error_code ec;
-  fs::remove_all(nodes_dir, ec);
-  if (ec) {
-    return MakeError(StatusCode::kUnavailable, "NodeRemoveFailed",
-                     "cannot remove " + nodes_dir.string() + ": " + ec.message());
-  }
+  if (Status removed = RemoveTree(nodes_dir); !removed.ok()) return removed;
   RemoveEmptyNodeDirectories(nodes_dir);
   return OkStatus();
 }
