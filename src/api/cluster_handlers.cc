@@ -515,7 +515,7 @@ HttpResponse GetCluster(const ArmCall& call) {
   const HandlerContext& context = call.context;
   const ResourceNames& names = call.names;
   const std::uint64_t revision = context.store.Revision();
-  auto cached = context.views.Find(store::IdKey(names.cluster_id()), revision);
+  auto cached = context.views.Find(ViewKey(names.cluster_id(), call.api_version), revision);
   if (!cached) {
     auto row = context.store.Get(kClusterKind, names.cluster_id());
     if (!row) return StoreFailure(request, row.error());

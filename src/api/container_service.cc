@@ -166,10 +166,14 @@ store::Resource PoolRow(const ResourceNames& names, json::object properties, con
 
 // The cluster's view joins its row and its pools' rows; it is rendered once per store revision
 // (`revision` was read before `row`).
+std::string ViewKey(const std::string& id, std::string_view api_version) {
+  return store::IdKey(id) + "|" + resources::ViewShapeKey(api_version);
+}
+
 Result<ViewCache::View> CachedClusterView(const HandlerContext& context, std::uint64_t revision,
                                           const store::Resource& row,
                                           std::string_view api_version) {
-  const std::string key = store::IdKey(row.id) + "|" + resources::ViewShapeKey(api_version);
+  const std::string key = ViewKey(row.id, api_version);
   if (auto cached = context.views.Find(key, revision)) return *cached;
   auto view = ClusterView(context.store, row, api_version);
   if (!view) return view.error();

@@ -90,6 +90,9 @@ store::Resource PoolRow(const ResourceNames& names, json::object properties, con
                         json::object model, const std::string& kubernetes_version,
                         controller::NodeImageCatalog& images);
 
+// The view cache's key of a resource's view in the shape of `api_version`.
+std::string ViewKey(const std::string& id, std::string_view api_version);
+
 // The cluster's view joins its row and its pools' rows; it is rendered once per store revision
 // (`revision` was read before `row`).
 Result<ViewCache::View> CachedClusterView(const HandlerContext& context, std::uint64_t revision,
