@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's first command as a newcomer meets it: ./scripts/demo with /run empty (no /run/sshd,
-# as after a boot where the ssh service never ran), no earlier data dir, node dir or config; checks
+# The README's first command as a newcomer meets it: ./scripts/demo with /run empty (no directory
+# for sshd's privilege separation, as after a boot where the ssh service never ran), no earlier
+# data dir, node dir or config; checks
 # every step's result and that the demo leaves no process and no directory behind.
 # Usage: test/fresh_machine/demo_check.sh   (as root; scripts/test --ci runs it)
 set -euo pipefail
@@ -20,7 +21,7 @@ if [ "${1:-}" != --inside ]; then
 fi
 
 mount -t tmpfs -o mode=0755 gangplank-fresh-run /run
-work=$(mktemp -d /tmp/gangplank-demo-check.XXXXXX)
+work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/tmp"
 state_before=$(find /var/lib/gangplank -mindepth 1 2>/dev/null | sort || true)
@@ -31,7 +32,7 @@ expect() {  # expect DESCRIPTION EXTENDED-REGEX: some line of the demo's output 
   if ! grep -Eq -- "$2" "$work/demo.log"; then fail "$1 (no line matches /$2/)"; fi
 }
 
-echo "demo check: /run is empty ($(ls -A /run | wc -l) entries), /run/sshd $( [ -e /run/sshd ] && echo exists || echo is absent)"
+echo "demo check: /run is a fresh tmpfs with $(ls -A /run | wc -l) entries"
 start=$(date +%s)
 set +e
 TMPDIR="$work/tmp" "$root/scripts/demo" </dev/null 2>&1 | tee "$work/demo.log"
