@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command as a newcomer meets it: ./scripts/demo with /run empty (no directory
 # for sshd's privilege separation, as after a boot where the ssh service never ran), no earlier
-# data dir, node dir or config; checks
-# every step's result and that the demo leaves no process and no directory behind.
+# data dir, node dir or config; checks every step's result and that the demo leaves no process
+# and no directory behind.
 # Usage: test/fresh_machine/demo_check.sh   (as root; scripts/test --ci runs it)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
