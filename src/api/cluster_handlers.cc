@@ -111,10 +111,11 @@ void AddManagedIdentities(json::object& resource, json::object& properties,
     sent["tenantId"] = "adfs";
   }
   // Each user-assigned identity gets the principal and client ids Entra ID would give it, once.
-  if (json::value* assigned = identity && identity->is_object()
-                                 ? resource["identity"].as_object().if_contains(
-                                       "userAssignedIdentities")
-                                 : nullptr;
+  // (Looked up again: json::object's operator[] above may have moved what `identity` pointed to.)
+  json::value* sent_identity = resource.if_contains("identity");
+  if (json::value* assigned = sent_identity && sent_identity->is_object()
+                                  ? sent_identity->get_object().if_contains("userAssignedIdentities")
+                                  : nullptr;
       assigned && assigned->is_object()) {
     const json::value* kept = previous({"identity", "userAssignedIdentities"});
     for (auto& [id, value] : assigned->get_object()) {
