@@ -70,6 +70,14 @@ started = time.time()
 with concurrent.futures.ThreadPoolExecutor(8) as pool:
     list(pool.map(create, range(clusters)))
 print(f"created {clusters} clusters in {time.time() - started:.1f} s")
+# Measure the steady state: every create operation finished (the engine runs them in order).
+def state(i):
+    return json.loads(call("GET", f"/subscriptions/{sub}/resourceGroups/rg{i % groups}/providers/"
+                       f"Microsoft.ContainerService/managedClusters/c{i}?api-version=2022-11-01",
+                       token=token))["properties"]["provisioningState"]
+while state(clusters - 1) != "Succeeded" or state(0) != "Succeeded":
+    time.sleep(0.5)
+print(f"every create operation finished {time.time() - started:.1f} s after the first request")
 with open(f"{work}/get.lua", "w") as f:
     f.write(f"""
 math.randomseed(42)

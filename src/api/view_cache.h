@@ -31,7 +31,15 @@ class ViewCache {
   // Records a view rendered from reads taken after Revision() returned `revision`.
   void Insert(const std::string& key, std::uint64_t revision, View view) {
     std::unique_lock lock(mutex_);
-    // Bounded without bookkeeping: most views of old revisions are dead weight, so start over.
+    // Bounded without bookkeeping: views of older revisions are dead weight and go first; when
+    // the live ones alone are too many, start over.
+    if (bytes_ + view.body->size() > kMaxBytes) {
+      std::erase_if(views_, [&](const auto& entry) {
+        if (entry.second.revision == revision) return false;
+        bytes_ -= entry.second.view.body->size();
+        return true;
+      });
+    }
     if (bytes_ + view.body->size() > kMaxBytes) {
       views_.clear();
       bytes_ = 0;
@@ -43,7 +51,8 @@ class ViewCache {
   }
 
  private:
-  static constexpr std::size_t kMaxBytes = 64u << 20;
+  // 10,000 clusters' views (about 7 KiB each with AKS's computed fields) fit with room to spare.
+  static constexpr std::size_t kMaxBytes = 192u << 20;
   struct Entry {
     std::uint64_t revision;
     View view;
