@@ -63,7 +63,7 @@ struct NodeRow {
 
 // One machine as a v1 Node (and its kubectl row).
 NodeRow NodeOf(const controller::Machine& machine, const json::object& pool_view,
-               const controller::PoolTarget& target, long long now) {
+               const controller::PoolTarget& target, long long now, const std::string& kernel) {
   const json::object view = controller::MachineView(machine, target);
   const json::object& machine_properties = view.at("properties").as_object();
   const json::object& pool = pool_view.at("properties").as_object();
@@ -112,7 +112,6 @@ NodeRow NodeOf(const controller::Machine& machine, const json::object& pool_view
            {annotation("sshd-health"), StringOr(machine_properties, "sshdHealth", "Unknown")},
            {annotation("host-key-fingerprints"), fingerprint_text}}}};
   const std::string os_image = os_sku + " (" + image + ")";
-  const std::string kernel = KernelRelease();
   json::object node{
       {"kind", "Node"},
       {"apiVersion", "v1"},
@@ -183,6 +182,7 @@ HttpResponse Nodes(const ApiRequest& request, const HandlerContext& context,
   if (!pools) return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
                             "the store cannot be read now; try again");
   const long long now = UnixSeconds(context.clock.Now());
+  const std::string kernel = KernelRelease();  // the host's: every local node shares its kernel
   json::array items, rows;
   for (const auto& pool_row : *pools) {
     const json::object pool_doc = json::parse(pool_row.body).as_object();
@@ -192,7 +192,7 @@ HttpResponse Nodes(const ApiRequest& request, const HandlerContext& context,
                                  "the store cannot be read now; try again");
     for (const auto& machine : *machines) {
       if (only && machine.desired.node_name != *only) continue;
-      NodeRow row = NodeOf(machine, pool_doc.at("resource").as_object(), target, now);
+      NodeRow row = NodeOf(machine, pool_doc.at("resource").as_object(), target, now, kernel);
       rows.push_back(json::object{
           {"cells", std::move(row.cells)},
           {"object", json::object{{"kind", "PartialObjectMetadata"},

@@ -15,6 +15,7 @@
 #include "api/api_service.h"
 #include "controller/pool_runners.h"
 #include "mocks/fake_clock.h"
+#include "sshkey/generate.h"
 #include "store/sqlite_store.h"
 #include "support/temp_dir.h"
 
@@ -27,6 +28,11 @@ inline constexpr const char* kNewest = "?api-version=2026-08-01";
 inline const std::string kGroup = "/subscriptions/sub-1/resourceGroups/rg1";
 inline const std::string kCluster =
     kGroup + "/providers/Microsoft.ContainerService/managedClusters/c1";
+
+// A fresh public key line (ed25519 unless told otherwise) for request bodies.
+inline std::string NewKey(sshkey::KeyKind kind = sshkey::KeyKind::kEd25519) {
+  return sshkey::GenerateKeyPair({kind, 0, "test@host"})->public_key.ToPublicKeyLine();
+}
 
 class ApiHarness : public ::testing::Test {
  protected:
@@ -90,6 +96,13 @@ class ApiHarness : public ::testing::Test {
     return std::any_of(list.begin(), list.end(), [](const store::Resource& row) {
       return row.body.find("\"status\":\"InProgress\"") != std::string::npos;
     });
+  }
+
+  // The operation an accepted request started, as its Azure-AsyncOperation URL answers now.
+  boost::json::value OperationOf(const HttpResponse& accepted) {
+    std::string url(accepted["Azure-AsyncOperation"]);
+    url = url.substr(url.find("/subscriptions/"));
+    return Body(Send(HttpVerb::get, url));
   }
 
   static boost::json::value Body(const HttpResponse& response) {

@@ -15,10 +15,6 @@ namespace {
 namespace json = boost::json;
 using resources::Feature;
 
-std::string NewKey() {
-  return sshkey::GenerateKeyPair({sshkey::KeyKind::kEd25519, 0, "test@host"})
-      ->public_key.ToPublicKeyLine();
-}
 
 class ApiVersionMatrixTest : public ApiHarness,
                              public ::testing::WithParamInterface<std::string_view> {

@@ -12,10 +12,6 @@ namespace gangplank::api {
 namespace {
 namespace json = boost::json;
 
-std::string NewKey() {
-  return sshkey::GenerateKeyPair({sshkey::KeyKind::kEd25519, 0, "test@host"})
-      ->public_key.ToPublicKeyLine();
-}
 
 class ArmContractTest : public ApiHarness {
  protected:
@@ -52,12 +48,6 @@ class ArmContractTest : public ApiHarness {
     const auto response = Send(HttpVerb::get, id + kVersion);
     EXPECT_EQ(response.result(), HttpStatus::ok) << response.body();
     return Body(response).as_object();
-  }
-
-  std::string OperationStatus(const HttpResponse& accepted) {
-    std::string url(accepted["Azure-AsyncOperation"]);
-    url = url.substr(url.find("/subscriptions/"));
-    return std::string(Send(HttpVerb::get, url).body());
   }
 
   // Every stored row, as text: what a secret must never be found in.
@@ -288,7 +278,7 @@ TEST_F(ArmContractTest, DefaultsAreFilledReadOnlyInputIgnoredAndAPoolListWithout
   Settle();
   const json::object cluster = Get(kCluster);
   const json::value& p = cluster.at("properties");
-  ASSERT_EQ(p.at("provisioningState"), "Succeeded") << OperationStatus(created);
+  ASSERT_EQ(p.at("provisioningState"), "Succeeded") << json::serialize(OperationOf(created));
   // Two pools created in one request: every node has an address of its own.
   std::set<std::string> addresses;
   for (const char* pool : {"nodepool1", "extra"}) {

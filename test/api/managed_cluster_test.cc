@@ -17,9 +17,6 @@ namespace json = boost::json;
 namespace http = boost::beast::http;
 
 
-std::string NewKey(sshkey::KeyKind kind = sshkey::KeyKind::kEd25519) {
-  return sshkey::GenerateKeyPair({kind, 0, "test@host"})->public_key.ToPublicKeyLine();
-}
 
 std::string ClusterBody(const json::value& keys, const std::string& pools = "") {
   json::object properties{{"dnsPrefix", "c1"}, {"futureSetting", json::object{{"kept", true}}}};

@@ -13,10 +13,6 @@ namespace gangplank::api {
 namespace {
 namespace json = boost::json;
 
-std::string NewKey() {
-  return sshkey::GenerateKeyPair({sshkey::KeyKind::kEd25519, 0, "test@host"})
-      ->public_key.ToPublicKeyLine();
-}
 
 std::string ClusterWith(const std::string& key, int count, const std::string& surge = "33%") {
   json::object pool{{"name", "nodepool1"},     {"count", count},
@@ -59,9 +55,7 @@ class PoolOperationsTest : public ApiHarness {
   }
 
   std::string OperationStatus(const HttpResponse& accepted) {
-    std::string url(accepted["Azure-AsyncOperation"]);
-    url = url.substr(url.find("/subscriptions/"));
-    return std::string(Body(Send(HttpVerb::get, url)).at("status").as_string());
+    return std::string(OperationOf(accepted).at("status").as_string());
   }
 };
 

@@ -12,9 +12,7 @@ import urllib.request
 import ssl
 import time
 
-from azure.identity import ClientSecretCredential
-from azure.mgmt.containerservice import ContainerServiceClient
-from azure.mgmt.resource import ResourceManagementClient
+from azure_clients import connect
 
 AKS_PREVIEW = "2023-06-02-preview"   # what aks-preview 0.5.151 sends
 MODELS = "2022-11-02-preview"        # the newest preview models python3-azure has
@@ -29,19 +27,10 @@ def new_key(directory, name):
 
 
 def main():
-    with open(f"{sys.argv[1]}/credentials.json") as f:
-        creds = json.load(f)
-    server = creds["server"].rstrip("/")
-    credential = ClientSecretCredential(
-        tenant_id="adfs", client_id=creds["clientId"], client_secret=creds["clientSecret"],
-        authority=server + "/", disable_instance_discovery=True)
-    scopes = [server + "/.default"]
-    sub = creds["subscriptionId"]
-    resources = ResourceManagementClient(credential, sub, base_url=server, credential_scopes=scopes)
-    aks = ContainerServiceClient(credential, sub, base_url=server, credential_scopes=scopes,
-                                 api_version=MODELS)
-    models = aks.models(api_version=MODELS)
-    token = credential.get_token(scopes[0]).token
+    clients = connect(sys.argv[1], MODELS)
+    server, sub = clients.server, clients.subscription
+    resources, aks, models = clients.resources, clients.aks, clients.models
+    token = clients.credential.get_token(clients.scopes[0]).token
     tls = ssl.create_default_context(cafile=f"{sys.argv[1]}/tls/ca.crt")
 
     def rest(method, path, body=None):

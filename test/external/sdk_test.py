@@ -1,15 +1,13 @@
 """The Azure SDK for Python (Debian's python3-azure, api-version 2022-11-01) against a real
 gangplankd: clusters and pools are created, read, updated (a new SSH key), listed and deleted,
 and every long-running operation is polled to completion. Usage: sdk_test.py DATA_DIR"""
-import json
 import subprocess
 import sys
 import tempfile
 
 from azure.core.exceptions import HttpResponseError
-from azure.identity import ClientSecretCredential
-from azure.mgmt.containerservice import ContainerServiceClient
-from azure.mgmt.resource import ResourceManagementClient
+
+from azure_clients import connect
 
 API_VERSION = "2022-11-01"
 
@@ -22,18 +20,8 @@ def new_key(directory, name):
 
 
 def main():
-    with open(f"{sys.argv[1]}/credentials.json") as f:
-        creds = json.load(f)
-    server = creds["server"]
-    credential = ClientSecretCredential(
-        tenant_id="adfs", client_id=creds["clientId"], client_secret=creds["clientSecret"],
-        authority=server, disable_instance_discovery=True)
-    scopes = [server + "/.default"]
-    resources = ResourceManagementClient(credential, creds["subscriptionId"], base_url=server,
-                                         credential_scopes=scopes)
-    aks = ContainerServiceClient(credential, creds["subscriptionId"], base_url=server,
-                                 credential_scopes=scopes, api_version=API_VERSION)
-    models = aks.models(api_version=API_VERSION)
+    clients = connect(sys.argv[1], API_VERSION)
+    resources, aks, models = clients.resources, clients.aks, clients.models
     resources.resource_groups.create_or_update("sdk-rg", {"location": "westus2"})
 
     with tempfile.TemporaryDirectory() as keys:
