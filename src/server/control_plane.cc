@@ -27,7 +27,7 @@
 #include "controller/operations.h"
 #include "controller/pool_runners.h"
 #include "runtime/local_process_runtime.h"
-#include "store/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace gangplank::server {
 namespace net = boost::asio;
@@ -65,27 +65,6 @@ std::string ServerUrl(const tcp::endpoint& endpoint) {
                      : address.is_v6()        ? "[" + address.to_string() + "]"
                                               : address.to_string();
   return "https://" + host + ":" + std::to_string(endpoint.port()) + "/";
-}
-
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& url,
-                                                const std::string& data_dir) {
-  std::string path = data_dir + "/gangplank.db";
-  if (!url.empty()) {
-    if (url.starts_with("sqlite://")) {
-      path = url.substr(9);
-    } else if (url.starts_with("sqlite:")) {
-      path = url.substr(7);
-    } else if (url.starts_with("postgres")) {
-      return MakeError(StatusCode::kInvalidArgument, "UnsupportedStore",
-                       "the PostgreSQL store is not available yet; use sqlite:PATH");
-    } else {
-      return MakeError(StatusCode::kInvalidArgument, "UnsupportedStore",
-                       "--store \"" + url + "\" is not a store URL; use sqlite:PATH");
-    }
-  }
-  auto store = store::SqliteStore::Open(path);
-  if (!store) return store.error();
-  return std::unique_ptr<store::Store>(std::move(store.value()));
 }
 
 // "127.X.0.0/16" → "127.X": local nodes listen on loopback addresses only.
@@ -165,7 +144,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
       options.tls_cert.empty() ? local_tls->server_cert : options.tls_cert,
       options.tls_key.empty() ? local_tls->server_key : options.tls_key);
   if (!tls) return Fail(err, tls.error());
-  auto store = OpenStore(options.store_url, data_dir);
+  auto store = store::OpenStore(options.store_url, data_dir);
   if (!store) return Fail(err, store.error());
 
   const int threads = options.threads > 0

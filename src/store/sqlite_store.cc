@@ -57,7 +57,7 @@ Status Exec(sqlite3* db, const char* sql) {
 }
 
 // Each entry moves the schema one version forward; never edit a shipped entry, add a new one.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
     CREATE TABLE resources (
       kind TEXT NOT NULL,
@@ -69,6 +69,11 @@ constexpr std::array<const char*, 1> kMigrations = {
       PRIMARY KEY (kind, key)
     );
     CREATE INDEX resources_by_parent ON resources (kind, parent_key);
+    )sql",
+    // The store-wide revision survives restarts, so a watcher's "changes after r" stays meaningful.
+    R"sql(
+    CREATE TABLE store_revision (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+    INSERT INTO store_revision (id, value) VALUES (1, 1);
     )sql",
 };
 
@@ -125,37 +130,17 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
 SqliteStore::~SqliteStore() { sqlite3_close(db_); }
 
 Status SqliteStore::LoadCache() {
+  Statement revision(db_, "SELECT value FROM store_revision WHERE id = 1");
+  if (!revision.ok() || revision.Step() != SQLITE_ROW)
+    return SqliteError(db_, "reading the store revision");
   Statement query(db_, "SELECT kind, id, parent_key, body, version FROM resources");
   if (!query.ok()) return SqliteError(db_, "preparing the cache load");
+  std::vector<Resource> rows;
   int rc;
-  std::unique_lock lock(cache_mutex_);
-  while ((rc = query.Step()) == SQLITE_ROW) {
-    Resource row = Row(query);
-    cache_[row.kind][IdKey(row.id)] = std::move(row);
-  }
+  while ((rc = query.Step()) == SQLITE_ROW) rows.push_back(Row(query));
   if (rc != SQLITE_DONE) return SqliteError(db_, "loading the cache");
+  cache_.Reset(std::move(rows), static_cast<std::uint64_t>(revision.Int(0)));
   return OkStatus();
-}
-
-void SqliteStore::ApplyPendingToCache() {
-  std::unique_lock lock(cache_mutex_);
-  for (PendingChange& change : pending_) {
-    const std::string key = IdKey(change.row.id);
-    if (change.is_put) {
-      cache_[change.row.kind][key] = std::move(change.row);
-      continue;
-    }
-    // A delete takes the row and, whatever their kind, every row under it.
-    cache_[change.row.kind].erase(key);
-    const std::string prefix = key + "/";
-    for (auto& [kind, rows] : cache_) {
-      for (auto it = rows.lower_bound(prefix); it != rows.end() && it->first.starts_with(prefix);) {
-        it = rows.erase(it);
-      }
-    }
-  }
-  pending_.clear();
-  revision_.fetch_add(1, std::memory_order_release);
 }
 
 Status SqliteStore::Migrate() {
@@ -187,101 +172,91 @@ Status SqliteStore::Migrate() {
 }
 
 Result<std::optional<Resource>> SqliteStore::Get(std::string_view kind, std::string_view id) {
-  std::shared_lock lock(cache_mutex_);
-  const auto rows = cache_.find(std::string(kind));
-  if (rows == cache_.end()) return std::optional<Resource>();
-  const auto row = rows->second.find(IdKey(id));
-  if (row == rows->second.end()) return std::optional<Resource>();
-  return std::optional<Resource>(row->second);
+  return cache_.Get(kind, id);
 }
 
 Result<std::vector<Resource>> SqliteStore::List(std::string_view kind, std::string_view parent) {
-  const std::string parent_key = IdKey(parent);
-  std::shared_lock lock(cache_mutex_);
-  std::vector<Resource> rows;
-  const auto found = cache_.find(std::string(kind));
-  if (found == cache_.end()) return rows;
-  // Children's keys start with the parent's; the map is ordered, so they are one range.
-  for (auto it = found->second.lower_bound(parent_key + "/");
-       it != found->second.end() && it->first.starts_with(parent_key + "/"); ++it) {
-    if (it->second.parent == parent_key) rows.push_back(it->second);
-  }
-  return rows;
+  return cache_.List(kind, parent);
 }
 
-// Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back when it fails.
-// Runs `body` inside BEGIN IMMEDIATE … COMMIT; `on_commit` runs after a successful commit and
-// `on_rollback` after a failed one (the cache follows what SQLite made durable).
-template <typename T, typename Body, typename OnCommit, typename OnRollback>
-Result<T> InTransaction(sqlite3* db, Body body, OnCommit on_commit, OnRollback on_rollback) {
-  if (Status begun = Exec(db, "BEGIN IMMEDIATE"); !begun.ok()) return begun.error();
-  Result<T> result = body();
-  if (!result.ok()) {
-    (void)Exec(db, "ROLLBACK");
-    on_rollback();
-    return result;
-  }
-  if (Status committed = Exec(db, "COMMIT"); !committed.ok()) {
-    (void)Exec(db, "ROLLBACK");
-    on_rollback();
-    return committed.error();
-  }
-  on_commit();
-  return result;
+Result<std::vector<Resource>> SqliteStore::ListKind(std::string_view kind) {
+  return cache_.ListKind(kind);
 }
 
 Result<Resource> SqliteStore::Put(const Resource& resource, Precondition precondition) {
-  auto stored = Apply({Mutation::Put(resource, precondition)});
+  auto stored = Commit({Mutation::Put(resource, precondition)}, true);
   if (!stored) return stored.error();
   return std::move(stored->front());
 }
 
 Status SqliteStore::Delete(std::string_view kind, std::string_view id, Precondition precondition) {
-  std::lock_guard lock(mutex_);
-  auto result = InTransaction<bool>(
-      db_,
-      [&]() -> Result<bool> {
-        Status deleted = DeleteLocked(kind, id, precondition, false);
-        if (!deleted.ok()) return deleted.error();
-        return true;
-      },
-      [this] { ApplyPendingToCache(); }, [this] { pending_.clear(); });
-  if (!result.ok()) return result.error();
+  auto deleted = Commit({Mutation::Delete(std::string(kind), std::string(id), precondition)}, false);
+  if (!deleted) return deleted.error();
   return OkStatus();
 }
 
 Result<std::vector<Resource>> SqliteStore::Apply(const std::vector<Mutation>& mutations) {
+  return Commit(mutations, true);
+}
+
+Result<std::vector<Resource>> SqliteStore::Commit(const std::vector<Mutation>& mutations,
+                                                  bool missing_ok) {
   std::lock_guard lock(mutex_);
-  return InTransaction<std::vector<Resource>>(
-      db_,
-      [&]() -> Result<std::vector<Resource>> {
-        std::vector<Resource> stored;
-        for (const Mutation& mutation : mutations) {
-          if (mutation.type == Mutation::Type::kPut) {
-            auto put = PutLocked(mutation.resource, mutation.precondition);
-            if (!put) return put.error();
-            stored.push_back(std::move(put.value()));
-          } else {
-            Status deleted = DeleteLocked(mutation.resource.kind, mutation.resource.id,
-                                          mutation.precondition, true);
-            if (!deleted.ok()) return deleted.error();
-          }
+  if (Status begun = Exec(db_, "BEGIN IMMEDIATE"); !begun.ok()) return begun.error();
+  ResourceCache::Commit commit;
+  auto body = [&]() -> Result<std::vector<Resource>> {
+    std::vector<Resource> stored;
+    for (const Mutation& mutation : mutations) {
+      const Resource& target = mutation.resource;
+      Status status = OkStatus();
+      switch (mutation.type) {
+        case Mutation::Type::kPut: {
+          auto put = PutLocked(target, mutation.precondition, commit);
+          if (!put) return put.error();
+          stored.push_back(std::move(put.value()));
+          break;
         }
-        return stored;
-      },
-      [this] { ApplyPendingToCache(); }, [this] { pending_.clear(); });
-}
-
-Result<std::vector<Resource>> SqliteStore::ListKind(std::string_view kind) {
-  std::shared_lock lock(cache_mutex_);
-  std::vector<Resource> rows;
-  if (const auto found = cache_.find(std::string(kind)); found != cache_.end()) {
-    for (const auto& [key, row] : found->second) rows.push_back(row);
+        case Mutation::Type::kDelete:
+          status = DeleteLocked(target.kind, target.id, mutation.precondition, missing_ok, commit);
+          break;
+        case Mutation::Type::kCheck:
+          status = CheckLocked(target.kind, target.id, mutation.precondition);
+          break;
+      }
+      if (!status.ok()) return status.error();
+    }
+    if (commit.changes.empty()) return stored;
+    Statement bump(db_, "UPDATE store_revision SET value = value + 1 WHERE id = 1 RETURNING value");
+    if (!bump.ok() || bump.Step() != SQLITE_ROW) return SqliteError(db_, "moving the revision");
+    commit.revision = static_cast<std::uint64_t>(bump.Int(0));
+    return stored;
+  };
+  Result<std::vector<Resource>> result = body();
+  if (result.ok()) {
+    if (Status committed = Exec(db_, "COMMIT"); !committed.ok()) result = committed.error();
   }
-  return rows;
+  if (!result.ok()) {
+    (void)Exec(db_, "ROLLBACK");
+    return result;
+  }
+  if (commit.revision != 0) cache_.Apply(std::move(commit));
+  return result;
 }
 
-Result<Resource> SqliteStore::PutLocked(const Resource& resource, Precondition precondition) {
+Status SqliteStore::CheckLocked(std::string_view kind, std::string_view id,
+                                Precondition precondition) {
+  Statement current(db_, "SELECT version FROM resources WHERE kind = ? AND key = ?");
+  if (!current.ok()) return SqliteError(db_, "preparing a check");
+  current.Bind(1, kind).Bind(2, IdKey(id));
+  const int rc = current.Step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(db_, "reading for a check");
+  const std::int64_t existing = rc == SQLITE_ROW ? current.Int(0) : 0;
+  if (precondition.version && *precondition.version != existing) return PreconditionFailed(id);
+  return OkStatus();
+}
+
+Result<Resource> SqliteStore::PutLocked(const Resource& resource, Precondition precondition,
+                                        ResourceCache::Commit& commit) {
   Statement current(db_, "SELECT version, id FROM resources WHERE kind = ? AND key = ?");
   if (!current.ok()) return SqliteError(db_, "preparing a write");
   current.Bind(1, resource.kind).Bind(2, IdKey(resource.id));
@@ -307,12 +282,13 @@ Result<Resource> SqliteStore::PutLocked(const Resource& resource, Precondition p
       .Bind(5, stored.body)
       .Bind(6, stored.version);
   if (write.Step() != SQLITE_DONE) return SqliteError(db_, "writing " + stored.id);
-  pending_.push_back({true, stored});
+  commit.Put(stored);
   return stored;
 }
 
 Status SqliteStore::DeleteLocked(std::string_view kind, std::string_view id,
-                                 Precondition precondition, bool missing_ok) {
+                                 Precondition precondition, bool missing_ok,
+                                 ResourceCache::Commit& commit) {
   const std::string key = IdKey(id);
   Statement current(db_, "SELECT version FROM resources WHERE kind = ? AND key = ?");
   if (!current.ok()) return SqliteError(db_, "preparing a delete");
@@ -335,7 +311,7 @@ Status SqliteStore::DeleteLocked(std::string_view kind, std::string_view id,
   }
   remove.Bind(1, kind).Bind(2, key).Bind(3, prefix + "/%");
   if (remove.Step() != SQLITE_DONE) return SqliteError(db_, "deleting " + std::string(id));
-  pending_.push_back({false, Resource{std::string(kind), std::string(id), {}, {}, 0}});
+  commit.Delete(std::string(kind), std::string(id));
   return OkStatus();
 }
 

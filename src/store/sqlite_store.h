@@ -1,16 +1,14 @@
 // Store on SQLite: WAL journal, synchronous=FULL, numbered schema migrations, an in-memory read
-// cache.
+// cache. One process owns the file (the embedded default); replicas use PostgreSQL.
 #pragma once
 
-#include <atomic>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <vector>
 
+#include "store/resource_cache.h"
 #include "store/store.h"
 
 struct sqlite3;
@@ -28,7 +26,15 @@ class SqliteStore final : public Store {
   Status Delete(std::string_view kind, std::string_view id, Precondition precondition) override;
   Result<std::vector<Resource>> Apply(const std::vector<Mutation>& mutations) override;
   Result<std::vector<Resource>> ListKind(std::string_view kind) override;
-  std::uint64_t Revision() const override { return revision_.load(std::memory_order_acquire); }
+  std::uint64_t Revision() const override { return cache_.Revision(); }
+  // This process is the file's only writer: its cache already holds every acknowledged write.
+  Result<std::uint64_t> Sync() override { return cache_.Revision(); }
+  std::uint64_t WaitForChange(std::uint64_t after, std::chrono::milliseconds timeout) override {
+    return cache_.WaitForChange(after, timeout);
+  }
+  Result<std::vector<Change>> ChangesSince(std::uint64_t after, std::string_view kind) override {
+    return cache_.ChangesSince(after, kind);
+  }
 
   int schema_version() const { return schema_version_; }
 
@@ -36,28 +42,21 @@ class SqliteStore final : public Store {
   SqliteStore(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
 
   Status LoadCache();
-  // Applies the writes of a committed transaction to the cache (under mutex_).
-  void ApplyPendingToCache();
   Status Migrate();
-  // The bodies of Put and Delete, inside a transaction the caller holds.
-  Result<Resource> PutLocked(const Resource& resource, Precondition precondition);
+  // The bodies of the mutations, inside a transaction the caller holds; they add to `commit`.
+  Result<Resource> PutLocked(const Resource& resource, Precondition precondition,
+                             ResourceCache::Commit& commit);
   Status DeleteLocked(std::string_view kind, std::string_view id, Precondition precondition,
-                      bool missing_ok);
+                      bool missing_ok, ResourceCache::Commit& commit);
+  Status CheckLocked(std::string_view kind, std::string_view id, Precondition precondition);
+  // Runs `mutations` in one transaction and, once committed, applies them to the cache.
+  Result<std::vector<Resource>> Commit(const std::vector<Mutation>& mutations, bool missing_ok);
 
   sqlite3* db_;
   std::filesystem::path path_;
   int schema_version_ = 0;
   std::mutex mutex_;  // one connection, one writer at a time; SQLite serialises writes anyway
-  // Every row, in memory: this process is the store's only writer, so reads are served from here
-  // (no SQLite transaction, no file lock per read) and SQLite is the durable copy.
-  mutable std::shared_mutex cache_mutex_;
-  std::map<std::string, std::map<std::string, Resource>> cache_;  // kind → id key → row
-  struct PendingChange {
-    bool is_put;
-    Resource row;  // for deletes: kind and id key
-  };
-  std::vector<PendingChange> pending_;      // writes of the open transaction
-  std::atomic<std::uint64_t> revision_{1};  // bumped after each commit reaches the cache
+  ResourceCache cache_;
 };
 
 }  // namespace gangplank::store

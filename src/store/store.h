@@ -1,6 +1,7 @@
 // The Store seam: durable ARM resources, keyed case-insensitively, with a version per row.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,9 +28,10 @@ struct Precondition {
   std::optional<std::int64_t> version;  // 0: must not exist
 };
 
-// One change in an atomic batch: a put (with `resource`) or a delete (of kind/id).
+// One change in an atomic batch: a put (with `resource`), a delete (of kind/id), or a check that
+// writes nothing but makes the batch fail unless its precondition holds (a lock that must be free).
 struct Mutation {
-  enum class Type { kPut, kDelete };
+  enum class Type { kPut, kDelete, kCheck };
   Type type = Type::kPut;
   Resource resource;  // for deletes only kind and id matter
   Precondition precondition;
@@ -41,6 +43,17 @@ struct Mutation {
                          Precondition precondition = Precondition::Any()) {
     return {Type::kDelete, Resource{std::move(kind), std::move(id), {}, {}, 0}, precondition};
   }
+  static Mutation Check(std::string kind, std::string id, Precondition precondition) {
+    return {Type::kCheck, Resource{std::move(kind), std::move(id), {}, {}, 0}, precondition};
+  }
+};
+
+// One committed change of a row, as a watch reports it.
+struct Change {
+  std::uint64_t revision = 0;  // the store revision that committed it
+  std::string kind;
+  std::string id;
+  bool deleted = false;
 };
 
 class Store {
@@ -61,9 +74,20 @@ class Store {
   virtual Result<std::vector<Resource>> Apply(const std::vector<Mutation>& mutations) = 0;
   // Every row of a kind, whatever its parent (operations to resume after a restart).
   virtual Result<std::vector<Resource>> ListKind(std::string_view kind) = 0;
-  // A number that changes whenever a write commits (like etcd's revision): anything derived from
-  // reads taken after Revision() returned r is current for as long as Revision() still returns r.
+  // The store-wide revision this process's reads reflect (like etcd's): it grows with every
+  // committed write, anywhere; anything derived from reads taken after Revision() returned r is
+  // current for as long as Revision() still returns r.
   virtual std::uint64_t Revision() const = 0;
+  // The read barrier: afterwards, reads reflect every write acknowledged (by any process) before
+  // the call. Returns the revision they reflect. Unavailable when the store cannot be reached.
+  virtual Result<std::uint64_t> Sync() = 0;
+  // Waits until Revision() passes `after` or `timeout` elapses; returns Revision(). Controllers
+  // and agents watch with it, then read what changed with ChangesSince.
+  virtual std::uint64_t WaitForChange(std::uint64_t after, std::chrono::milliseconds timeout) = 0;
+  // The changes to rows of `kind` committed after revision `after`, oldest first (one per row:
+  // its latest). FailedPrecondition ("Compacted") when `after` is older than the changes this process
+  // keeps: list the kind again instead.
+  virtual Result<std::vector<Change>> ChangesSince(std::uint64_t after, std::string_view kind) = 0;
 };
 
 // Lowercase ASCII: the comparison key of ARM ids.

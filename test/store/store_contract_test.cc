@@ -1,34 +1,73 @@
-// The Store contract, run unchanged against every Store (SQLite today; each new store joins the
-// list at the bottom): versions, preconditions, case-insensitive ids, cascading deletes, atomic
-// batches, revisions, durability across reopening.
+// The Store contract, run unchanged against every Store (SQLite and a real PostgreSQL server;
+// each new store joins the list at the bottom): versions, preconditions, checks, case-insensitive
+// ids, cascading deletes, atomic batches, revisions, watches, durability across reopening.
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <memory>
+#include <atomic>
+#include <thread>
 
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
+#include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
 namespace gangplank::store {
 namespace {
 
-// How to open a store of one kind over a scratch location; opening the same location again must
-// find what was written before.
+// A scratch location of one store kind (a file, a database), gone when this is destroyed;
+// opening it again finds what was written before, and two opens at once share it when the kind
+// is shared (replicas).
+class StoreLocation {
+ public:
+  virtual ~StoreLocation() = default;
+  virtual std::string Problem() const { return ""; }  // why the location could not be made
+  virtual Result<std::unique_ptr<Store>> Open() = 0;
+};
+
+class SqliteLocation : public StoreLocation {
+ public:
+  Result<std::unique_ptr<Store>> Open() override {
+    auto store = SqliteStore::Open(dir_.Join("db"));
+    if (!store) return store.error();
+    return std::unique_ptr<Store>(std::move(store.value()));
+  }
+
+ private:
+  testing::TempDir dir_;
+};
+
+class PostgresLocation : public StoreLocation {
+ public:
+  std::string Problem() const override { return database_.error(); }
+  Result<std::unique_ptr<Store>> Open() override { return Open(true); }
+  Result<std::unique_ptr<Store>> Open(bool change_feed) {
+    auto store = PostgresStore::Open(database_.uri(), change_feed);
+    if (!store) return store.error();
+    return std::unique_ptr<Store>(std::move(store.value()));
+  }
+
+ private:
+  testing::ScratchDatabase database_;
+};
+
 struct StoreKind {
   std::string name;
-  std::function<Result<std::unique_ptr<Store>>(const testing::TempDir&)> open;
+  std::function<std::unique_ptr<StoreLocation>()> make;
 };
 
 class StoreContractTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   void SetUp() override {
+    ASSERT_EQ(location_->Problem(), "");
     auto opened = Open();
     ASSERT_TRUE(opened.ok()) << opened.error().ToString();
     store_ = std::move(opened.value());
   }
-  Result<std::unique_ptr<Store>> Open() { return GetParam().open(dir_); }
+  Result<std::unique_ptr<Store>> Open() { return location_->Open(); }
 
-  testing::TempDir dir_;
+  std::unique_ptr<StoreLocation> location_ = GetParam().make();
   std::unique_ptr<Store> store_;
 };
 
@@ -128,29 +167,206 @@ TEST_P(StoreContractTest, WritesSurviveReopening) {
   EXPECT_EQ((*kept)->version, 1);
 }
 
+TEST_P(StoreContractTest, ChecksGuardABatchWithoutWritingAnything) {
+  const std::string lock = Group("rg").id + "/operationLock";
+  const std::uint64_t start = store_->Revision();
+  // Nothing holds the lock: the batch goes through; the check itself wrote nothing.
+  ASSERT_TRUE(store_->Apply({Mutation::Check("lock", lock, Precondition::Absent()),
+                             Mutation::Put(Group("rg"))})
+                  .ok());
+  EXPECT_FALSE(store_->Get("lock", lock)->has_value());
+  ASSERT_TRUE(store_->Put({"lock", lock, Group("rg").id, "{}", 0}, Precondition::Absent()).ok());
+  auto refused = store_->Apply({Mutation::Check("lock", lock, Precondition::Absent()),
+                                Mutation::Put(Group("other"))});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, StatusCode::kAborted);
+  EXPECT_FALSE(store_->Get("resourceGroup", Group("other").id)->has_value());
+  // A batch of checks only commits no revision.
+  const std::uint64_t before = store_->Revision();
+  ASSERT_TRUE(store_->Apply({Mutation::Check("lock", lock, Precondition::AtVersion(1))}).ok());
+  EXPECT_EQ(store_->Revision(), before);
+  EXPECT_GT(before, start);
+}
+
+TEST_P(StoreContractTest, WatchersSeeEveryChangeOfTheirKindAfterARevision) {
+  ASSERT_TRUE(store_->Put(Group("a"), Precondition::Absent()).ok());
+  const std::uint64_t from = store_->Revision();
+  ASSERT_TRUE(store_->Put(Group("b"), Precondition::Absent()).ok());
+  ASSERT_TRUE(store_->Put(Group("a", "{\"v\":2}"), Precondition::AtVersion(1)).ok());
+  ASSERT_TRUE(store_->Put({"managedCluster", Group("b").id + "/c", Group("b").id, "{}", 0},
+                          Precondition::Absent())
+                  .ok());
+  ASSERT_TRUE(store_->Delete("resourceGroup", Group("b").id, Precondition::Any()).ok());
+  auto groups = store_->ChangesSince(from, "resourceGroup");
+  ASSERT_TRUE(groups.ok()) << groups.error().ToString();
+  // One entry per row, its latest change, oldest first.
+  ASSERT_EQ(groups->size(), 2u);
+  EXPECT_EQ(IdKey((*groups)[0].id), IdKey(Group("a").id));
+  EXPECT_FALSE((*groups)[0].deleted);
+  EXPECT_EQ(IdKey((*groups)[1].id), IdKey(Group("b").id));
+  EXPECT_TRUE((*groups)[1].deleted);
+  // The cascade shows up as a deletion of the child, under its own kind.
+  auto clusters = store_->ChangesSince(from, "managedCluster");
+  ASSERT_TRUE(clusters.ok());
+  ASSERT_EQ(clusters->size(), 1u);
+  EXPECT_TRUE((*clusters)[0].deleted);
+  EXPECT_TRUE(store_->ChangesSince(store_->Revision(), "resourceGroup")->empty());
+}
+
+TEST_P(StoreContractTest, AWatcherWakesOnAWriteAndTimesOutWithoutOne) {
+  const std::uint64_t from = store_->Revision();
+  EXPECT_EQ(store_->WaitForChange(from, std::chrono::milliseconds(20)), from);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(store_->Put(Group("late"), Precondition::Absent()).ok());
+  });
+  const std::uint64_t seen = store_->WaitForChange(from, std::chrono::seconds(30));
+  writer.join();
+  EXPECT_GT(seen, from);
+}
+
+TEST_P(StoreContractTest, RevisionsKeepGrowingAcrossReopening) {
+  ASSERT_TRUE(store_->Put(Group("one"), Precondition::Absent()).ok());
+  const std::uint64_t before = store_->Revision();
+  store_.reset();
+  auto reopened = Open();
+  ASSERT_TRUE(reopened.ok()) << reopened.error().ToString();
+  EXPECT_EQ((*reopened)->Revision(), before);
+  ASSERT_TRUE((*reopened)->Put(Group("two"), Precondition::Absent()).ok());
+  EXPECT_GT((*reopened)->Revision(), before);
+}
+
 // SQLite's own promises beside the contract: one file, private, its schema migrated once.
 TEST(SqliteStoreTest, TheDatabaseFileIsPrivateAndItsSchemaMigratedOnce) {
   testing::TempDir dir;
   {
     auto store = SqliteStore::Open(dir.Join("db"));
     ASSERT_TRUE(store.ok());
-    EXPECT_EQ((*store)->schema_version(), 1);
+    EXPECT_EQ((*store)->schema_version(), 2);
   }
   auto reopened = SqliteStore::Open(dir.Join("db"));
   ASSERT_TRUE(reopened.ok());
-  EXPECT_EQ((*reopened)->schema_version(), 1);
+  EXPECT_EQ((*reopened)->schema_version(), 2);
   EXPECT_EQ(testing::FileMode(dir.Join("db")), 0600u);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Stores, StoreContractTest,
-    ::testing::Values(StoreKind{"sqlite",
-                                [](const testing::TempDir& dir) -> Result<std::unique_ptr<Store>> {
-                                  auto store = SqliteStore::Open(dir.Join("db"));
-                                  if (!store) return store.error();
-                                  return std::unique_ptr<Store>(std::move(store.value()));
-                                }}),
+    ::testing::Values(StoreKind{"sqlite", [] { return std::make_unique<SqliteLocation>(); }},
+                      StoreKind{"postgresql", [] { return std::make_unique<PostgresLocation>(); }}),
     [](const ::testing::TestParamInfo<StoreKind>& kind) { return kind.param.name; });
+
+// Replicas: several PostgresStores on one database, as several gangplankd processes hold them.
+class PostgresReplicasTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(location_.Problem(), "");
+    for (auto* store : {&a_, &b_}) {
+      auto opened = location_.Open();
+      ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+      *store = std::move(opened.value());
+    }
+  }
+  PostgresLocation location_;
+  std::unique_ptr<Store> a_, b_;
+};
+
+TEST_F(PostgresReplicasTest, AWriteAcknowledgedByOneIsReadByTheOtherAfterTheBarrier) {
+  for (int i = 0; i < 50; ++i) {
+    const std::string body = "{\"i\":" + std::to_string(i) + "}";
+    ASSERT_TRUE(a_->Put(Group("shared", body), Precondition::Any()).ok());
+    auto synced = b_->Sync();
+    ASSERT_TRUE(synced.ok()) << synced.error().ToString();
+    EXPECT_EQ(*synced, a_->Revision());
+    auto read = b_->Get("resourceGroup", Group("shared").id);
+    ASSERT_TRUE(read.ok() && read->has_value());
+    ASSERT_EQ((*read)->body, body) << "replica b served a stale row after the barrier";
+  }
+}
+
+TEST_F(PostgresReplicasTest, TheChangeFeedWakesTheOtherReplicasWatchers) {
+  const std::uint64_t from = b_->Revision();
+  ASSERT_TRUE(a_->Put(Group("fed"), Precondition::Absent()).ok());
+  // No Sync on b: the notification (or the fallback poll) brings the write.
+  EXPECT_GT(b_->WaitForChange(from, std::chrono::seconds(10)), from);
+  EXPECT_TRUE(b_->Get("resourceGroup", Group("fed").id)->has_value());
+  auto changes = b_->ChangesSince(from, "resourceGroup");
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 1u);
+}
+
+TEST_F(PostgresReplicasTest, ConflictingWritersFromTwoReplicasNeverBothWin) {
+  // Many rounds of the same race: both replicas try to take one lock; exactly one may.
+  for (int round = 0; round < 40; ++round) {
+    const std::string lock = Group("rg").id + "/lock" + std::to_string(round);
+    std::atomic<int> winners{0};
+    auto take = [&](Store* store) {
+      if (store->Put({"lock", lock, Group("rg").id, "{}", 0}, Precondition::Absent()).ok())
+        ++winners;
+    };
+    std::thread first(take, a_.get());
+    std::thread second(take, b_.get());
+    first.join();
+    second.join();
+    ASSERT_EQ(winners.load(), 1) << "round " << round;
+  }
+}
+
+TEST_F(PostgresReplicasTest, ADeleteCascadesIntoTheOtherReplicasCache) {
+  ASSERT_TRUE(a_->Put(Group("rg"), Precondition::Absent()).ok());
+  ASSERT_TRUE(a_->Put({"managedCluster", Group("rg").id + "/c1", Group("rg").id, "{}", 0},
+                      Precondition::Absent())
+                  .ok());
+  ASSERT_TRUE(b_->Sync().ok());
+  ASSERT_EQ(b_->List("managedCluster", Group("rg").id)->size(), 1u);
+  ASSERT_TRUE(a_->Delete("resourceGroup", Group("rg").id, Precondition::Any()).ok());
+  ASSERT_TRUE(b_->Sync().ok());
+  EXPECT_TRUE(b_->List("managedCluster", Group("rg").id)->empty());
+  EXPECT_FALSE(b_->Get("resourceGroup", Group("rg").id)->has_value());
+}
+
+TEST_F(PostgresReplicasTest, AReplicaBehindTheKeptChangesReloadsEverything) {
+  auto behind = location_.Open(false);
+  ASSERT_TRUE(behind.ok());
+  ASSERT_TRUE(a_->Put(Group("gone"), Precondition::Absent()).ok());
+  ASSERT_TRUE((*behind)->Sync().ok());
+  ASSERT_TRUE(a_->Delete("resourceGroup", Group("gone").id, Precondition::Any()).ok());
+  ASSERT_TRUE(a_->Put(Group("new"), Precondition::Absent()).ok());
+  // The deletion record is compacted away before the replica that is behind catches up.
+  auto* postgres = dynamic_cast<PostgresStore*>(a_.get());
+  ASSERT_TRUE(postgres->CompactChanges(std::chrono::seconds(0)).ok());
+  ASSERT_TRUE((*behind)->Sync().ok());
+  EXPECT_FALSE((*behind)->Get("resourceGroup", Group("gone").id)->has_value());
+  EXPECT_TRUE((*behind)->Get("resourceGroup", Group("new").id)->has_value());
+  EXPECT_EQ((*behind)->Revision(), a_->Revision());
+  EXPECT_EQ((*behind)->ChangesSince(0, "resourceGroup").error().reason, "Compacted");
+}
+
+TEST(PostgresStoreTest, ReplicasStartingTogetherMigrateTheSchemaOnce) {
+  PostgresLocation fresh;
+  ASSERT_EQ(fresh.Problem(), "");
+  std::vector<std::thread> starting;
+  std::vector<Result<std::unique_ptr<Store>>> opened;
+  for (int i = 0; i < 3; ++i) opened.push_back(MakeError(StatusCode::kInternal, "NotRun", "-"));
+  for (std::size_t i = 0; i < opened.size(); ++i) {
+    starting.emplace_back([&, i] { opened[i] = fresh.Open(); });
+  }
+  for (auto& thread : starting) thread.join();
+  for (auto& store : opened) {
+    ASSERT_TRUE(store.ok()) << store.error().ToString();
+    EXPECT_EQ(dynamic_cast<PostgresStore*>(store->get())->schema_version(), 1);
+  }
+}
+
+TEST(PostgresStoreTest, AnUnreachableServerIsUnavailableWithinTheConnectTimeout) {
+  const auto start = std::chrono::steady_clock::now();
+  // A loopback port nothing listens on: refused at once, never a hang.
+  auto store = PostgresStore::Open("postgresql://nobody:secret@127.0.0.1:1/none");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, StatusCode::kUnavailable);
+  EXPECT_EQ(store.error().message.find("secret"), std::string::npos) << store.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
 
 }  // namespace
 }  // namespace gangplank::store

@@ -1,0 +1,177 @@
+// libpq with deadlines: asynchronous sends, poll(2) on the socket, a dropped connection on timeout.
+#include "store/pg_connection.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <cstdlib>
+
+namespace gangplank::store {
+namespace {
+
+Error Unavailable(std::string message) {
+  return MakeError(StatusCode::kUnavailable, "StoreUnavailable",
+                   "the PostgreSQL store is unavailable: " + std::move(message));
+}
+
+std::string Trimmed(const char* text) {
+  std::string out = text ? text : "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+std::string RedactedUri(std::string_view uri) {
+  std::string out(uri);
+  // postgresql://user:secret@host → postgresql://user:***@host
+  if (const auto scheme = out.find("://"); scheme != std::string::npos) {
+    const auto at = out.find('@', scheme + 3);
+    const auto colon = out.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at)
+      out.replace(colon + 1, at - colon - 1, "***");
+  }
+  if (const auto password = out.find("password="); password != std::string::npos) {
+    auto end = out.find_first_of(" &", password);
+    out.replace(password + 9, (end == std::string::npos ? out.size() : end) - password - 9, "***");
+  }
+  return out;
+}
+
+PgRows::PgRows(pg_result* result) : result_(result) {}
+PgRows::~PgRows() { PQclear(result_); }
+PgRows::PgRows(PgRows&& other) noexcept : result_(other.result_) { other.result_ = nullptr; }
+PgRows& PgRows::operator=(PgRows&& other) noexcept {
+  if (this != &other) {
+    PQclear(result_);
+    result_ = other.result_;
+    other.result_ = nullptr;
+  }
+  return *this;
+}
+int PgRows::size() const { return result_ ? PQntuples(result_) : 0; }
+bool PgRows::IsNull(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+std::string PgRows::Text(int row, int column) const {
+  return std::string(PQgetvalue(result_, row, column),
+                     static_cast<std::size_t>(PQgetlength(result_, row, column)));
+}
+std::int64_t PgRows::Int(int row, int column) const {
+  return std::strtoll(PQgetvalue(result_, row, column), nullptr, 10);
+}
+bool PgRows::Bool(int row, int column) const { return PQgetvalue(result_, row, column)[0] == 't'; }
+
+PgConnection::~PgConnection() { Disconnect(); }
+
+void PgConnection::Disconnect() {
+  if (conn_) PQfinish(conn_);
+  conn_ = nullptr;
+}
+
+int PgConnection::Socket() const { return conn_ ? PQsocket(conn_) : -1; }
+
+Status PgConnection::Connect() {
+  if (conn_ && PQstatus(conn_) == CONNECTION_OK) return OkStatus();
+  Disconnect();
+  // The URI's own settings win; a connect timeout and a name in pg_stat_activity are defaults.
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"3", "gangplankd", uri_.c_str(), nullptr};
+  conn_ = PQconnectdbParams(keys, values, 1);
+  if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+    std::string message = conn_ ? Trimmed(PQerrorMessage(conn_)) : "out of memory";
+    Disconnect();
+    return Unavailable(message);
+  }
+  // Server notices ("relation … already exists, skipping") are not for gangplankd's users.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  return OkStatus();
+}
+
+Status PgConnection::WaitFor(bool write, std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  pollfd fd{PQsocket(conn_), static_cast<short>(write ? POLLOUT : POLLIN), 0};
+  const int ready = left.count() > 0 ? ::poll(&fd, 1, static_cast<int>(left.count())) : 0;
+  if (ready <= 0) {
+    Disconnect();
+    return Unavailable("no answer in time");
+  }
+  return OkStatus();
+}
+
+Result<PgRows> PgConnection::Exec(std::string_view sql, const std::vector<std::string>& params,
+                                  std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (Status connected = Connect(); !connected.ok()) return connected.error();
+  std::vector<const char*> values;
+  for (const std::string& param : params) values.push_back(param.c_str());
+  const std::string text(sql);
+  // Without parameters, the simple protocol (it also runs multi-statement scripts).
+  const int sent = values.empty() ? PQsendQuery(conn_, text.c_str())
+                                  : PQsendQueryParams(conn_, text.c_str(),
+                                                      static_cast<int>(values.size()), nullptr,
+                                                      values.data(), nullptr, nullptr, 0);
+  if (!sent) {
+    std::string message = Trimmed(PQerrorMessage(conn_));
+    Disconnect();
+    return Unavailable(message);
+  }
+  for (int flushed; (flushed = PQflush(conn_)) != 0;) {
+    if (flushed < 0) {
+      std::string message = Trimmed(PQerrorMessage(conn_));
+      Disconnect();
+      return Unavailable(message);
+    }
+    if (Status waited = WaitFor(true, deadline); !waited.ok()) return waited.error();
+  }
+  PGresult* last = nullptr;
+  for (;;) {
+    while (PQisBusy(conn_)) {
+      if (Status waited = WaitFor(false, deadline); !waited.ok()) {
+        PQclear(last);
+        return waited.error();
+      }
+      if (!PQconsumeInput(conn_)) {
+        std::string message = Trimmed(PQerrorMessage(conn_));
+        PQclear(last);
+        Disconnect();
+        return Unavailable(message);
+      }
+    }
+    PGresult* next = PQgetResult(conn_);
+    if (!next) break;
+    PQclear(last);
+    last = next;
+  }
+  PgRows rows(last);
+  const ExecStatusType status = last ? PQresultStatus(last) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return rows;
+  const char* state = last ? PQresultErrorField(last, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string sqlstate = state ? state : "";
+  std::string message = Trimmed(last ? PQresultErrorMessage(last) : PQerrorMessage(conn_));
+  if (PQstatus(conn_) != CONNECTION_OK || sqlstate.starts_with("08") ||
+      sqlstate.starts_with("57P")) {
+    Disconnect();
+    return Unavailable(message);
+  }
+  if (sqlstate == "40001" || sqlstate == "40P01") {
+    return MakeError(StatusCode::kAborted, "StoreConflict", message);
+  }
+  return MakeError(StatusCode::kInternal, "StoreError", message);
+}
+
+Result<std::vector<std::string>> PgConnection::TakeNotifications() {
+  if (!conn_) return Unavailable("not connected");
+  if (!PQconsumeInput(conn_)) {
+    std::string message = Trimmed(PQerrorMessage(conn_));
+    Disconnect();
+    return Unavailable(message);
+  }
+  std::vector<std::string> channels;
+  while (PGnotify* notify = PQnotifies(conn_)) {
+    channels.emplace_back(notify->relname);
+    PQfreemem(notify);
+  }
+  return channels;
+}
+
+}  // namespace gangplank::store

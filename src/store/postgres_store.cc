@@ -1,0 +1,441 @@
+// PostgreSQL-backed Store: numbered migrations, a store-wide revision, change records for the
+// replicas' caches, LISTEN/NOTIFY as the change feed.
+#include "store/postgres_store.h"
+
+#include <poll.h>
+
+#include <array>
+
+#include "store/pg_connection.h"
+
+namespace gangplank::store {
+namespace {
+
+constexpr std::string_view kChannel = "gangplank_changes";
+
+// Each entry moves the schema one version forward; never edit a shipped entry, add a new one.
+constexpr std::array<const char*, 1> kMigrations = {
+    R"sql(
+    CREATE TABLE store_revision (
+      id integer PRIMARY KEY CHECK (id = 1),
+      value bigint NOT NULL,      -- the revision of the newest committed write
+      compacted bigint NOT NULL   -- deletion records up to here are gone: replicas behind reload
+    );
+    INSERT INTO store_revision (id, value, compacted) VALUES (1, 1, 0);
+    CREATE TABLE resources (
+      kind text NOT NULL,
+      key text NOT NULL,
+      id text NOT NULL,
+      parent_key text NOT NULL,
+      body text NOT NULL,
+      version bigint NOT NULL,
+      revision bigint NOT NULL,
+      PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX resources_by_revision ON resources (revision);
+    CREATE INDEX resources_by_key ON resources (key text_pattern_ops);
+    CREATE TABLE deletions (
+      kind text NOT NULL,
+      key text NOT NULL,
+      revision bigint NOT NULL,
+      deleted_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX deletions_by_revision ON deletions (revision);
+    )sql",
+};
+
+Error PreconditionFailed(std::string_view id) {
+  return MakeError(StatusCode::kAborted, "PreconditionFailed",
+                   std::string(id) + " was changed by another request; read it again and retry");
+}
+
+// `key LIKE prefix || '/%'` with the prefix's own wildcards escaped.
+std::string ChildPattern(const std::string& key) {
+  std::string pattern;
+  for (char c : key) {
+    if (c == '%' || c == '_' || c == '\\') pattern.push_back('\\');
+    pattern.push_back(c);
+  }
+  return pattern + "/%";
+}
+
+Resource RowAt(const PgRows& rows, int row, int first_column) {
+  return Resource{rows.Text(row, first_column), rows.Text(row, first_column + 1),
+                  rows.Text(row, first_column + 2), rows.Text(row, first_column + 3),
+                  rows.Int(row, first_column + 4)};
+}
+
+}  // namespace
+
+PostgresStore::PostgresStore(std::string uri)
+    : uri_(std::move(uri)),
+      writer_(std::make_unique<PgConnection>(uri_)),
+      reader_(std::make_unique<PgConnection>(uri_)) {}
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& uri,
+                                                           bool change_feed) {
+  std::unique_ptr<PostgresStore> store(new PostgresStore(uri));
+  if (Status connected = store->writer_->Connect(); !connected.ok()) {
+    Error error = connected.error();
+    error.message = "cannot open the store at " + RedactedUri(uri) + ": " + error.message;
+    return error;
+  }
+  if (Status migrated = store->Migrate(); !migrated.ok()) return migrated.error();
+  if (Status loaded = store->Reload(); !loaded.ok()) return loaded.error();
+  if (change_feed) store->feed_ = std::thread([raw = store.get()] { raw->FeedLoop(); });
+  return store;
+}
+
+PostgresStore::~PostgresStore() {
+  stopping_ = true;
+  if (feed_.joinable()) feed_.join();
+}
+
+Status PostgresStore::Migrate() {
+  PgConnection& db = *writer_;
+  // Replicas starting together: one migrates, the others wait on the lock and find it done.
+  if (auto locked = db.Exec("SELECT pg_advisory_lock(424242)", {}, std::chrono::seconds(60));
+      !locked) {
+    return locked.error();
+  }
+  auto unlock = [&] { (void)db.Exec("SELECT pg_advisory_unlock(424242)"); };
+  auto created =
+      db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY)");
+  auto current = created ? db.Exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+                         : std::move(created);
+  if (!current) {
+    unlock();
+    return current.error();
+  }
+  schema_version_ = static_cast<int>(current->Int(0, 0));
+  if (schema_version_ > static_cast<int>(kMigrations.size())) {
+    unlock();
+    return MakeError(StatusCode::kFailedPrecondition, "StoreTooNew",
+                     "the store has schema version " + std::to_string(schema_version_) +
+                         ", newer than this gangplankd knows; run a newer gangplankd");
+  }
+  for (std::size_t i = static_cast<std::size_t>(schema_version_); i < kMigrations.size(); ++i) {
+    const std::string script = std::string("BEGIN;") + kMigrations[i] +
+                               "INSERT INTO schema_migrations (version) VALUES (" +
+                               std::to_string(i + 1) + "); COMMIT;";
+    // A multi-statement script runs as a simple query (no parameters).
+    if (auto applied = db.Exec(script, {}, std::chrono::seconds(60)); !applied) {
+      (void)db.Exec("ROLLBACK");
+      unlock();
+      return applied.error();
+    }
+    schema_version_ = static_cast<int>(i + 1);
+  }
+  unlock();
+  return OkStatus();
+}
+
+Status PostgresStore::Reload() {
+  PgConnection& db = *reader_;  // only the one running catch-up (or Open) uses it
+  // One snapshot for the revision and the rows.
+  auto begun = db.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  if (!begun) return begun.error();
+  auto revision = db.Exec("SELECT value FROM store_revision WHERE id = 1");
+  auto rows = revision ? db.Exec("SELECT kind, id, parent_key, body, version FROM resources",
+                                 {}, std::chrono::seconds(60))
+                       : std::move(revision);
+  if (!rows) {
+    (void)db.Exec("ROLLBACK");
+    return rows.error();
+  }
+  (void)db.Exec("COMMIT");
+  std::vector<Resource> loaded;
+  loaded.reserve(static_cast<std::size_t>(rows->size()));
+  for (int i = 0; i < rows->size(); ++i) loaded.push_back(RowAt(*rows, i, 0));
+  cache_.Reset(std::move(loaded), static_cast<std::uint64_t>(revision->Int(0, 0)));
+  return OkStatus();
+}
+
+Result<std::uint64_t> PostgresStore::CatchUp() {
+  const std::uint64_t from = cache_.Revision();
+  const std::string after = std::to_string(from);
+  // One statement, so one snapshot: the revision and every change up to it. Deletion records
+  // come before puts of the same revision (a put of a key removes its older deletion record).
+  const std::string_view sql =
+      "SELECT r.value, r.compacted, c.revision, c.deleted, c.kind, c.id, c.parent_key, c.body, "
+      "c.version FROM store_revision r LEFT JOIN LATERAL ("
+      "  SELECT revision, false AS deleted, kind, id, parent_key, body, version"
+      "  FROM resources WHERE revision > $1"
+      "  UNION ALL SELECT revision, true, kind, key, '', '', 0 FROM deletions WHERE revision > $1"
+      ") c ON true WHERE r.id = 1 ORDER BY c.revision, c.deleted DESC";
+  auto rows = reader_->Exec(sql, {after});
+  // A connection the server dropped since its last use fails at once: try a fresh one.
+  if (!rows && rows.error().code == StatusCode::kUnavailable) rows = reader_->Exec(sql, {after});
+  if (!rows) return rows.error();
+  const auto newest = static_cast<std::uint64_t>(rows->Int(0, 0));
+  const auto compacted = static_cast<std::uint64_t>(rows->Int(0, 1));
+  if (newest == from) return newest;
+  if (compacted > from) {
+    if (Status reloaded = Reload(); !reloaded.ok()) return reloaded.error();
+    return cache_.Revision();
+  }
+  ResourceCache::Commit commit;
+  for (int i = 0; i < rows->size(); ++i) {
+    if (rows->IsNull(i, 2)) continue;
+    const auto revision = static_cast<std::uint64_t>(rows->Int(i, 2));
+    if (revision != commit.revision && !commit.changes.empty()) {
+      cache_.Apply(std::move(commit));
+      commit = {};
+    }
+    commit.revision = revision;
+    if (rows->Bool(i, 3)) {
+      commit.Delete(rows->Text(i, 4), rows->Text(i, 5));
+    } else {
+      commit.Put(RowAt(*rows, i, 4));
+    }
+  }
+  if (!commit.changes.empty()) cache_.Apply(std::move(commit));
+  // The newest revision may have left no record of its own (its rows changed again since).
+  ResourceCache::Commit last;
+  last.revision = newest;
+  cache_.Apply(std::move(last));
+  return newest;
+}
+
+Result<std::uint64_t> PostgresStore::Sync() {
+  std::unique_lock lock(sync_mutex_);
+  // A catch-up that is already running may have read the database before this call: wait for
+  // one that starts after it. Callers that arrive together share that one.
+  const std::uint64_t needed = syncs_started_ + 1;
+  for (;;) {
+    if (syncs_finished_ >= needed) {
+      if (last_sync_error_) return *last_sync_error_;
+      return cache_.Revision();
+    }
+    if (!sync_running_) break;
+    sync_done_.wait(lock);
+  }
+  sync_running_ = true;
+  const std::uint64_t ticket = ++syncs_started_;
+  lock.unlock();
+  Result<std::uint64_t> result = CatchUp();
+  lock.lock();
+  sync_running_ = false;
+  syncs_finished_ = ticket;
+  last_sync_error_ = result.ok() ? std::nullopt : std::optional<Error>(result.error());
+  sync_done_.notify_all();
+  return result;
+}
+
+Result<std::optional<Resource>> PostgresStore::Get(std::string_view kind, std::string_view id) {
+  return cache_.Get(kind, id);
+}
+
+Result<std::vector<Resource>> PostgresStore::List(std::string_view kind, std::string_view parent) {
+  return cache_.List(kind, parent);
+}
+
+Result<std::vector<Resource>> PostgresStore::ListKind(std::string_view kind) {
+  return cache_.ListKind(kind);
+}
+
+Result<Resource> PostgresStore::Put(const Resource& resource, Precondition precondition) {
+  auto stored = Commit({Mutation::Put(resource, precondition)}, true);
+  if (!stored) return stored.error();
+  return std::move(stored->front());
+}
+
+Status PostgresStore::Delete(std::string_view kind, std::string_view id,
+                             Precondition precondition) {
+  auto deleted =
+      Commit({Mutation::Delete(std::string(kind), std::string(id), precondition)}, false);
+  if (!deleted) return deleted.error();
+  return OkStatus();
+}
+
+Result<std::vector<Resource>> PostgresStore::Apply(const std::vector<Mutation>& mutations) {
+  return Commit(mutations, true);
+}
+
+namespace {
+
+// The statements of one mutation inside the transaction that holds revision `revision`.
+struct Writer {
+  PgConnection& db;
+  std::string revision;
+  ResourceCache::Commit& commit;
+
+  Result<std::int64_t> VersionOf(const std::string& kind, const std::string& key) {
+    auto rows = db.Exec("SELECT version FROM resources WHERE kind = $1 AND key = $2", {kind, key});
+    if (!rows) return rows.error();
+    return rows->size() == 0 ? std::int64_t{0} : rows->Int(0, 0);
+  }
+
+  Result<Resource> Put(const Resource& resource, Precondition precondition) {
+    const std::string key = IdKey(resource.id);
+    const std::string parent = IdKey(resource.parent);
+    // Writing a key again forgets its deletion record: replicas take the row as it now is.
+    static constexpr std::string_view kForget =
+        "WITH forget AS (DELETE FROM deletions WHERE kind = $1 AND key = $2) ";
+    std::string sql(kForget);
+    std::vector<std::string> params;
+    if (!precondition.version || *precondition.version == 0) {
+      sql += "INSERT INTO resources (kind, key, id, parent_key, body, version, revision) "
+             "VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (kind, key) ";
+      sql += precondition.version ? "DO NOTHING "
+                                  : "DO UPDATE SET body = excluded.body, "
+                                    "version = resources.version + 1, revision = excluded.revision ";
+      sql += "RETURNING id, version";
+      params = {resource.kind, key, resource.id, parent, resource.body, revision};
+    } else {
+      sql += "UPDATE resources SET body = $3, version = version + 1, revision = $4 "
+             "WHERE kind = $1 AND key = $2 AND version = $5 RETURNING id, version";
+      params = {resource.kind, key, resource.body, revision,
+                std::to_string(*precondition.version)};
+    }
+    auto rows = db.Exec(sql, params);
+    if (!rows) return rows.error();
+    if (rows->size() == 0) return PreconditionFailed(resource.id);
+    Resource stored = resource;
+    stored.id = rows->Text(0, 0);  // the row keeps the id's first casing, as ARM does
+    stored.version = rows->Int(0, 1);
+    stored.parent = parent;
+    commit.Put(stored);
+    return stored;
+  }
+
+  Status Delete(const Resource& target, Precondition precondition, bool missing_ok) {
+    const std::string key = IdKey(target.id);
+    auto existing = VersionOf(target.kind, key);
+    if (!existing) return existing.error();
+    if (*existing == 0) {
+      if (missing_ok) return OkStatus();
+      return MakeError(StatusCode::kNotFound, "NotFound", target.id + " does not exist");
+    }
+    if (precondition.version && *precondition.version != *existing)
+      return PreconditionFailed(target.id);
+    // Children's ids start with the parent's id and a slash, whatever their kind; each row
+    // deleted leaves a record the replicas' caches follow.
+    auto deleted = db.Exec(
+        "WITH gone AS (DELETE FROM resources WHERE (kind = $1 AND key = $2) OR key LIKE $3 "
+        "RETURNING kind, key) INSERT INTO deletions (kind, key, revision) "
+        "SELECT kind, key, $4 FROM gone ON CONFLICT (kind, key) DO UPDATE SET "
+        "revision = excluded.revision, deleted_at = now()",
+        {target.kind, key, ChildPattern(key), revision});
+    if (!deleted) return deleted.error();
+    commit.Delete(target.kind, target.id);
+    return OkStatus();
+  }
+
+  Status Check(const Resource& target, Precondition precondition) {
+    auto existing = VersionOf(target.kind, IdKey(target.id));
+    if (!existing) return existing.error();
+    if (precondition.version && *precondition.version != *existing)
+      return PreconditionFailed(target.id);
+    return OkStatus();
+  }
+};
+
+}  // namespace
+
+Result<std::vector<Resource>> PostgresStore::Commit(const std::vector<Mutation>& mutations,
+                                                    bool missing_ok) {
+  std::lock_guard lock(write_mutex_);
+  PgConnection& db = *writer_;
+  // A connection the server dropped since its last use fails at once: try a fresh one.
+  auto begun = db.Exec("BEGIN");
+  if (!begun && begun.error().code == StatusCode::kUnavailable) begun = db.Exec("BEGIN");
+  if (!begun) return begun.error();
+  // Taking the revision row first serialises writers store-wide: revisions commit in order, so
+  // "every change after r" is exact, and each statement below sees every earlier commit.
+  auto bumped = db.Exec(
+      "UPDATE store_revision SET value = value + 1 WHERE id = 1 "
+      "RETURNING value, pg_notify('" + std::string(kChannel) + "', value::text)");
+  ResourceCache::Commit commit;
+  auto body = [&]() -> Result<std::vector<Resource>> {
+    if (!bumped) return bumped.error();
+    commit.revision = static_cast<std::uint64_t>(bumped->Int(0, 0));
+    Writer writer{db, std::to_string(commit.revision), commit};
+    std::vector<Resource> stored;
+    for (const Mutation& mutation : mutations) {
+      Status status = OkStatus();
+      switch (mutation.type) {
+        case Mutation::Type::kPut: {
+          auto put = writer.Put(mutation.resource, mutation.precondition);
+          if (!put) return put.error();
+          stored.push_back(std::move(put.value()));
+          break;
+        }
+        case Mutation::Type::kDelete:
+          status = writer.Delete(mutation.resource, mutation.precondition, missing_ok);
+          break;
+        case Mutation::Type::kCheck:
+          status = writer.Check(mutation.resource, mutation.precondition);
+          break;
+      }
+      if (!status.ok()) return status.error();
+    }
+    return stored;
+  };
+  Result<std::vector<Resource>> result = body();
+  // A batch that changed nothing (checks only, deletes of absent rows) commits no revision.
+  const bool changed = result.ok() && !commit.changes.empty();
+  if (changed) {
+    if (auto committed = db.Exec("COMMIT"); !committed) result = committed.error();
+  }
+  if (!changed || !result.ok()) (void)db.Exec("ROLLBACK");
+  if (!result.ok() || !changed) return result;
+  // Our own commit follows the cache's revision directly, or others committed in between and
+  // a catch-up brings them all (ours with them).
+  // (When the catch-up fails, the write is still durable; the next sync brings it.)
+  if (!cache_.ApplyNext(std::move(commit))) (void)Sync();
+  return result;
+}
+
+Status PostgresStore::CompactChanges(std::chrono::seconds age) {
+  std::lock_guard lock(write_mutex_);
+  auto compacted = writer_->Exec(
+      "WITH gone AS (DELETE FROM deletions WHERE deleted_at < now() - make_interval(secs => $1) "
+      "RETURNING revision) UPDATE store_revision SET compacted = GREATEST(compacted, "
+      "(SELECT MAX(revision) FROM gone)) WHERE id = 1 AND EXISTS (SELECT 1 FROM gone)",
+      {std::to_string(age.count())});
+  if (!compacted) return compacted.error();
+  return OkStatus();
+}
+
+void PostgresStore::FeedLoop() {
+  PgConnection listener(uri_);
+  bool listening = false;
+  auto next_compaction = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  int quiet_rounds = 0;
+  while (!stopping_) {
+    if (!listening) {
+      listening = listener.Exec("LISTEN " + std::string(kChannel)).ok();
+      if (!listening) {
+        // The database is away: the one-second poll below keeps trying.
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      }
+    }
+    bool notified = false;
+    if (listening) {
+      pollfd fd{listener.Socket(), POLLIN, 0};
+      // Wake at least every second: a notification lost with a dropped connection is found by
+      // the catch-up that follows anyway.
+      const int ready = ::poll(&fd, 1, 250);
+      if (ready > 0) {
+        auto channels = listener.TakeNotifications();
+        if (!channels) {
+          listening = false;
+        } else {
+          notified = !channels->empty();
+        }
+      }
+    }
+    if (notified || ++quiet_rounds >= 4) {
+      quiet_rounds = 0;
+      (void)Sync();
+    }
+    if (std::chrono::steady_clock::now() >= next_compaction) {
+      (void)CompactChanges(std::chrono::hours(1));
+      next_compaction = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+    }
+  }
+}
+
+}  // namespace gangplank::store
