@@ -59,6 +59,13 @@ struct ApiService::Impl {
     return std::nullopt;
   }
 
+  // Whatever the request reads reflects every write acknowledged before it arrived, on any
+  // replica; 503 with Retry-After when the store cannot be reached.
+  std::optional<HttpResponse> ReadBarrier(const ApiRequest& request) const {
+    if (auto synced = store.Sync(); !synced) return ArmErrorResponse(request.http, synced.error());
+    return std::nullopt;
+  }
+
   HttpResponse Route(ApiRequest& request) const {
     const HandlerContext context = Context();
     const auto& path = request.lower_segments;
@@ -79,12 +86,17 @@ struct ApiService::Impl {
       if (request.Matches({"adfs", "discovery", "keys"})) return HandleJwks(request, context);
       return NotFound(request);
     }
-    if (!path.empty() && path[0] == "kubernetes") return HandleKubernetes(request, context);
+    if (!path.empty() && path[0] == "kubernetes") {
+      if (auto unavailable = ReadBarrier(request)) return *unavailable;
+      return HandleKubernetes(request, context);
+    }
     if (path.size() >= 3 && path[0] == "gangplank" && path[1] == "node" && path[2] == "v1") {
+      if (auto unavailable = ReadBarrier(request)) return *unavailable;
       return HandleNode(request, context);
     }
     if (!path.empty() && path[0] == "subscriptions") {
       if (auto denied = Authenticate(request)) return *denied;
+      if (auto unavailable = ReadBarrier(request)) return *unavailable;
       return RouteArm(request, context);
     }
     return NotFound(request);
@@ -118,6 +130,12 @@ struct ApiService::Impl {
         return ArmErrorResponse(request.http, ok.error());
       }
       return HandleResourceGroups(request, context);
+    }
+    if (request.Matches({"subscriptions", "*", "operationresults", "*"})) {
+      if (Status ok = check(resources::ApiSurface::kResourceGroups); !ok.ok()) {
+        return ArmErrorResponse(request.http, ok.error());
+      }
+      return HandleGroupOperationResult(request, context);
     }
     if (request.Matches({"subscriptions", "*", "resourcegroups", "*", "resources"})) {
       if (Status ok = check(resources::ApiSurface::kResourceGroups); !ok.ok()) {

@@ -59,7 +59,11 @@ HttpResponse ArmErrorResponse(const HttpRequest& request, HttpStatus status, std
                               std::string_view message, std::string_view target) {
   json::object error{{"code", code}, {"message", message}, {"details", json::array()}};
   error["target"] = target.empty() ? json::value(nullptr) : json::value(target);
-  return JsonResponse(request, status, json::object{{"error", std::move(error)}});
+  HttpResponse response = JsonResponse(request, status, json::object{{"error", std::move(error)}});
+  // Clients back off and retry a 503 on their own when told how long to wait.
+  if (status == HttpStatus::service_unavailable)
+    response.set(boost::beast::http::field::retry_after, "5");
+  return response;
 }
 
 HttpResponse ArmErrorResponse(const HttpRequest& request, const Error& error,

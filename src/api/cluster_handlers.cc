@@ -251,9 +251,7 @@ HttpResponse PutCluster(const ArmCall& call) {
     return ArmErrorResponse(request.http, HttpStatus::precondition_failed, "PreconditionFailed",
                             "The cluster already exists (If-None-Match: *).");
   }
-  if (existing->has_value() && context.operations.HasUnfinished(names.cluster_id())) {
-    return Busy(request, names.cluster);
-  }
+  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
   if (existing->has_value() && ClusterStopped(**existing)) {
     return Stopped(request, "Managed cluster '" + names.cluster + "'");
   }
@@ -489,8 +487,6 @@ HttpResponse PutCluster(const ArmCall& call) {
     mutations.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(row.version)));
   }
 
-  auto started = context.operations.Begin(names.subscription, std::string(location->as_string()),
-                                          kPutCluster, names.cluster_id());
   const store::Resource cluster_row{
       std::string(kClusterKind), names.cluster_id(), names.group_id(),
       json::serialize(json::object{{"resource", resource},
@@ -502,12 +498,11 @@ HttpResponse PutCluster(const ArmCall& call) {
       store::Mutation::Put(cluster_row, existing->has_value()
                                             ? store::Precondition::AtVersion((*existing)->version)
                                             : store::Precondition::Absent()));
-  mutations.push_back(started.record);
-  auto applied = context.store.Apply(mutations);
-  if (!applied) return StoreFailure(request, applied.error());
-  context.operations.Enqueue(started.operation.id);
-
-  return Written(call, applied->front(), started.operation,
+  auto accepted = CommitOperation(call, kPutCluster, names.cluster_id(),
+                                  std::string(location->as_string()), std::move(mutations));
+  if (auto* refused = std::get_if<HttpResponse>(&accepted)) return std::move(*refused);
+  const Accepted& done = std::get<Accepted>(accepted);
+  return Written(call, done.stored.front(), done.operation,
                  existing->has_value() ? HttpStatus::ok : HttpStatus::created);
 }
 
@@ -552,15 +547,12 @@ HttpResponse PatchCluster(const ArmCall& call) {
   resource["properties"].as_object()["provisioningState"] = "Updating";
   store::Resource updated = **row;
   updated.body = json::serialize(doc);
-  auto started = context.operations.Begin(
-      names.subscription, std::string(resource["location"].as_string()), kPutCluster,
-      names.cluster_id());
-  auto applied = context.store.Apply(
-      {store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version)),
-       started.record});
-  if (!applied) return StoreFailure(request, applied.error());
-  context.operations.Enqueue(started.operation.id);
-  return Written(call, applied->front(), started.operation, HttpStatus::ok);
+  auto accepted = CommitOperation(
+      call, kPutCluster, names.cluster_id(), std::string(resource["location"].as_string()),
+      {store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version))});
+  if (auto* refused = std::get_if<HttpResponse>(&accepted)) return std::move(*refused);
+  const Accepted& done = std::get<Accepted>(accepted);
+  return Written(call, done.stored.front(), done.operation, HttpStatus::ok);
 }
 
 HttpResponse DeleteCluster(const ArmCall& call) {

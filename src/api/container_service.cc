@@ -1,6 +1,7 @@
 // What the Microsoft.ContainerService handlers share (container_service.h).
 #include "api/container_service.h"
 
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
 
 #include "controller/machines.h"
@@ -195,6 +196,36 @@ Result<std::string> ClusterLocation(const HandlerContext& context, const Resourc
   return std::string(json::parse((*cluster)->body).at("resource").at("location").as_string());
 }
 
+controller::Locking ClusterLocking(const ResourceNames& names) {
+  return {controller::OperationLockId(names.cluster_id()),
+          {controller::OperationLockId(names.group_id())}};
+}
+
+std::variant<Accepted, HttpResponse> CommitOperation(const ArmCall& call, const char* type,
+                                                     const std::string& target,
+                                                     const std::string& location,
+                                                     std::vector<store::Mutation> changes) {
+  const HandlerContext& context = call.context;
+  const bool abort = std::string_view(type) == controller::kAbort;
+  auto started = context.operations.Begin(
+      "/subscriptions/" + call.names.subscription +
+          "/providers/Microsoft.ContainerService/locations/" + location + "/operations/",
+      type, target, abort ? controller::Locking{} : ClusterLocking(call.names));
+  const std::size_t puts = static_cast<std::size_t>(
+      std::count_if(changes.begin(), changes.end(),
+                    [](const auto& m) { return m.type == store::Mutation::Type::kPut; }));
+  for (auto& record : started.records) changes.push_back(std::move(record));
+  auto applied = context.store.Apply(changes);
+  if (!applied) {
+    // Lost a race: tell which operation won when one holds the lock now.
+    if (applied.error().code == StatusCode::kAborted && ClusterBusy(context, call.names))
+      return Busy(call.request, call.names.cluster);
+    return StoreFailure(call.request, applied.error());
+  }
+  applied->resize(puts);
+  return Accepted{started.operation, std::move(applied.value())};
+}
+
 HttpResponse AcceptOperation(const ArmCall& call, const char* type, const std::string& target,
                              std::vector<store::Mutation> changes,
                              std::optional<json::value> reply_body) {
@@ -203,14 +234,12 @@ HttpResponse AcceptOperation(const ArmCall& call, const char* type, const std::s
   // Operations live under the cluster's location, pool operations too.
   auto location = ClusterLocation(context, call.names);
   if (!location) return ArmErrorResponse(request.http, location.error());
-  auto started = context.operations.Begin(call.names.subscription, *location, type, target);
-  changes.push_back(started.record);
-  auto applied = context.store.Apply(changes);
-  if (!applied) return StoreFailure(request, applied.error());
-  context.operations.Enqueue(started.operation.id);
+  auto accepted = CommitOperation(call, type, target, *location, std::move(changes));
+  if (auto* refused = std::get_if<HttpResponse>(&accepted)) return std::move(*refused);
   HttpResponse response = reply_body ? JsonResponse(request.http, HttpStatus::accepted, *reply_body)
                                      : EmptyResponse(request.http, HttpStatus::accepted);
-  AddOperationHeaders(response, context, started.operation, call.api_version, true);
+  AddOperationHeaders(response, context, std::get<Accepted>(accepted).operation,
+                      call.api_version, true);
   return response;
 }
 
@@ -227,11 +256,10 @@ HttpResponse StartAsync(const ArmCall& call, const char* type, const store::Reso
 }
 
 bool ClusterBusy(const HandlerContext& context, const ResourceNames& names) {
-  if (context.operations.HasUnfinished(names.cluster_id())) return true;
-  auto pools = PoolsOf(context.store, names.cluster_id());
-  if (!pools) return true;
-  for (const auto& row : *pools) {
-    if (context.operations.HasUnfinished(row.id)) return true;
+  for (const std::string& lock : {controller::OperationLockId(names.cluster_id()),
+                                  controller::OperationLockId(names.group_id())}) {
+    auto held = context.store.Get(controller::kOperationLockKind, lock);
+    if (!held || held->has_value()) return true;
   }
   return false;
 }
@@ -246,7 +274,8 @@ HttpResponse AbortLatestOperation(const ArmCall& call, std::string_view kind,
     return kind == kPoolKind ? PoolNotFound(request, call.names)
                              : ClusterNotFound(request, call.names);
   }
-  auto cancels = context.operations.CancelRequests(target_id, controller::kAbort);
+  auto cancels = context.operations.CancelRequests(
+      controller::OperationLockId(call.names.cluster_id()), target_id);
   if (!cancels) return StoreFailure(request, cancels.error());
   // Nothing runs: nothing to abort, which the spec answers with 204.
   if (cancels->empty()) return EmptyResponse(request.http, HttpStatus::no_content);

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "api/arm_response.h"
 #include "api/cluster_spec.h"
@@ -99,8 +100,11 @@ Result<ViewCache::View> CachedClusterView(const HandlerContext& context, std::ui
                                           const store::Resource& row,
                                           std::string_view api_version);
 
+// The lock every operation on a cluster or its pools takes, and the group lock that must be free.
+controller::Locking ClusterLocking(const ResourceNames& names);
 
-
+// True while an operation holds the cluster's lock (the early, friendly 409; the lock written
+// with a precondition in the accepting Apply is what makes it hold under races).
 bool ClusterBusy(const HandlerContext& context, const ResourceNames& names);
 
 struct ArmCall;
@@ -108,8 +112,20 @@ struct ArmCall;
 // The location of the cluster in `names`: operations of a cluster and its pools live under it.
 Result<std::string> ClusterLocation(const HandlerContext& context, const ResourceNames& names);
 
-// Writes `changes` with a new operation's record (type, target) in one batch, queues it, and
-// answers 202 with its Azure-AsyncOperation and Location headers (and `reply_body`, when given).
+// Writes `changes` with a new operation (type, target, under `location`) and the cluster's lock
+// (none for an abort) in one Apply. A conflicting request that got there first makes it fail:
+// the reply is then 409 OperationNotAllowed. The engines find the operation in the store.
+struct Accepted {
+  controller::Operation operation;
+  std::vector<store::Resource> stored;  // the puts of `changes`, as stored
+};
+std::variant<Accepted, HttpResponse> CommitOperation(const ArmCall& call, const char* type,
+                                                     const std::string& target,
+                                                     const std::string& location,
+                                                     std::vector<store::Mutation> changes);
+
+// CommitOperation under the cluster's location, answering 202 with its Azure-AsyncOperation and
+// Location headers (and `reply_body`, when given).
 HttpResponse AcceptOperation(const ArmCall& call, const char* type, const std::string& target,
                              std::vector<store::Mutation> changes,
                              std::optional<json::value> reply_body = std::nullopt);

@@ -40,6 +40,8 @@ HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context
 
 // resource_group_handlers.cc: /subscriptions/{id}/resourcegroups[/{name}].
 HttpResponse HandleResourceGroups(const ApiRequest& request, const HandlerContext& context);
+// /subscriptions/{id}/operationresults/{operation}: where a resource group deletion is polled.
+HttpResponse HandleGroupOperationResult(const ApiRequest& request, const HandlerContext& context);
 // /subscriptions/{id}/resourcegroups/{name}/resources: what the group holds.
 HttpResponse HandleGroupResources(const ApiRequest& request, const HandlerContext& context);
 

@@ -146,19 +146,21 @@ HttpResponse PutPool(const ArmCall& call) {
   }
   const std::string state = existing->has_value() ? "Updating" : "Creating";
   const std::string location = std::string(cluster_doc.at("resource").at("location").as_string());
-  auto started = context.operations.Begin(names.subscription, location, kPutPool, names.pool_id());
   const store::Resource row = PoolRow(names, properties, state, model, kubernetes, context.images);
-  auto applied = context.store.Apply(
+  // The cluster must still be there when the pool is written (a delete may have just ended).
+  auto accepted = CommitOperation(
+      call, kPutPool, names.pool_id(), location,
       {store::Mutation::Put(row, existing->has_value()
                                      ? store::Precondition::AtVersion((*existing)->version)
                                      : store::Precondition::Absent()),
-       started.record});
-  if (!applied) return StoreFailure(request, applied.error());
-  context.operations.Enqueue(started.operation.id);
+       store::Mutation::Check(std::string(kClusterKind), names.cluster_id(),
+                              store::Precondition::Exists())});
+  if (auto* refused = std::get_if<HttpResponse>(&accepted)) return std::move(*refused);
+  const Accepted& done = std::get<Accepted>(accepted);
   HttpResponse response =
       JsonResponse(request.http, existing->has_value() ? HttpStatus::ok : HttpStatus::created,
-                   PoolViewFor(applied->front(), api_version));
-  AddOperationHeaders(response, context, started.operation, api_version, false);
+                   PoolViewFor(done.stored.front(), api_version));
+  AddOperationHeaders(response, context, done.operation, api_version, false);
   return response;
 }
 

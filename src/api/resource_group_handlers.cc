@@ -1,10 +1,13 @@
-// Resource groups: PUT/GET/HEAD/DELETE and list, stored with every field the client sent.
+// Resource groups: PUT/GET/HEAD and list, stored with every field the client sent; DELETE is a
+// long-running operation that removes every node of the group's clusters first.
+#include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 
 #include "api/arm_response.h"
 #include "api/cluster_spec.h"
 #include "api/handlers.h"
 #include "controller/cluster_docs.h"
+#include "controller/operations.h"
 
 namespace gangplank::api {
 namespace json = boost::json;
@@ -31,6 +34,76 @@ HttpResponse GroupNotFound(const ApiRequest& request, std::string_view name) {
 
 HttpResponse StoreFailure(const ApiRequest& request, const Error& error) {
   return ArmErrorResponse(request.http, error);
+}
+
+HttpResponse BeingDeleted(const ApiRequest& request, std::string_view name) {
+  return ArmErrorResponse(request.http, HttpStatus::conflict, "ResourceGroupBeingDeleted",
+                          "The resource group '" + std::string(name) +
+                              "' is in deprovisioning state and cannot perform this operation; "
+                              "wait until its deletion ends.");
+}
+
+std::string OperationPrefix(const std::string& subscription) {
+  return "/subscriptions/" + subscription + "/operationresults/";
+}
+
+// 202 with the Location a client polls until the deletion ends.
+HttpResponse DeletionAccepted(const ApiRequest& request, const HandlerContext& context,
+                              const std::string& operation_id) {
+  HttpResponse response = EmptyResponse(request.http, HttpStatus::accepted);
+  const auto api_version = request.Query("api-version");
+  response.set(boost::beast::http::field::location,
+               context.config.server_url + operation_id.substr(1) +
+                   "?api-version=" + std::string(api_version.value_or("2022-09-01")));
+  response.set(boost::beast::http::field::retry_after, "1");
+  return response;
+}
+
+// DELETE: refused (409) while an operation runs on one of the group's clusters; otherwise the
+// group's lock is taken (nothing new starts in it) and the operation removes everything.
+HttpResponse DeleteGroup(const ApiRequest& request, const HandlerContext& context,
+                         const std::string& id, const std::string& name) {
+  const std::string lock = controller::OperationLockId(id);
+  // A second DELETE while one runs answers like the first.
+  if (auto holder = context.operations.LockHolder(lock); holder && holder->has_value() &&
+                                                         (*holder)->status == "InProgress") {
+    return DeletionAccepted(request, context, (*holder)->id);
+  }
+  auto group = context.store.Get(kKind, id);
+  if (!group) return StoreFailure(request, group.error());
+  if (!group->has_value()) return GroupNotFound(request, name);
+  auto clusters = context.store.List(controller::kClusterKind, id);
+  if (!clusters) return StoreFailure(request, clusters.error());
+  json::object doc = json::parse((*group)->body).as_object();
+  doc["properties"].as_object()["provisioningState"] = "Deleting";
+  std::vector<store::Mutation> changes{store::Mutation::Put(
+      {std::string(kKind), id, (*group)->parent, json::serialize(doc), 0},
+      store::Precondition::AtVersion((*group)->version))};
+  std::vector<std::string> busy_if_held;
+  for (const auto& cluster : *clusters) {
+    busy_if_held.push_back(controller::OperationLockId(cluster.id));
+  }
+  auto started = context.operations.Begin(OperationPrefix(request.segments[1]),
+                                          controller::kDeleteGroup, id,
+                                          controller::Locking{lock, busy_if_held});
+  for (auto& record : started.records) changes.push_back(std::move(record));
+  auto applied = context.store.Apply(changes);
+  if (applied) return DeletionAccepted(request, context, started.operation.id);
+  if (applied.error().code != StatusCode::kAborted) return StoreFailure(request, applied.error());
+  for (const auto& cluster_lock : busy_if_held) {
+    auto holder = context.operations.LockHolder(cluster_lock);
+    if (!holder || !holder->has_value()) continue;
+    const std::string cluster = cluster_lock.substr(0, cluster_lock.rfind('/'));
+    return ArmErrorResponse(
+        request.http, HttpStatus::conflict, "OperationNotAllowed",
+        "Resource group '" + name + "' cannot be deleted while an operation (" +
+            (*holder)->type + ") runs on managed cluster '" +
+            cluster.substr(cluster.rfind('/') + 1) +
+            "'; wait for it to finish (az aks wait) and delete the group again.");
+  }
+  return ArmErrorResponse(request.http, HttpStatus::conflict, "Conflict",
+                          "Resource group '" + name +
+                              "' was changed by another request meanwhile; retry the delete.");
 }
 
 HttpResponse PutGroup(const ApiRequest& request, const HandlerContext& context,
@@ -68,11 +141,24 @@ HttpResponse PutGroup(const ApiRequest& request, const HandlerContext& context,
   properties["provisioningState"] = "Succeeded";
   group["properties"] = std::move(properties);
   if (!group.contains("tags")) group["tags"] = json::object{};
-  auto stored = context.store.Put({std::string(kKind), id, parent, json::serialize(group), 0},
-                                  store::Precondition::Any());
+  // Not while the group is being deleted (its lock is held until the deletion ends).
+  auto stored = context.store.Apply(
+      {store::Mutation::Put({std::string(kKind), id, parent, json::serialize(group), 0},
+                            existing->has_value()
+                                ? store::Precondition::AtVersion((*existing)->version)
+                                : store::Precondition::Absent()),
+       store::Mutation::Check(std::string(controller::kOperationLockKind),
+                              controller::OperationLockId(id), store::Precondition::Absent())});
+  if (!stored && stored.error().code == StatusCode::kAborted) {
+    auto lock = context.store.Get(controller::kOperationLockKind, controller::OperationLockId(id));
+    if (lock && lock->has_value()) return BeingDeleted(request, name);
+    return ArmErrorResponse(request.http, HttpStatus::conflict, "Conflict",
+                            "Resource group '" + name +
+                                "' was changed by another request meanwhile; retry.");
+  }
   if (!stored) return StoreFailure(request, stored.error());
-  return JsonResponse(request.http, stored->version == 1 ? HttpStatus::created : HttpStatus::ok,
-                      group);
+  return JsonResponse(request.http,
+                      stored->front().version == 1 ? HttpStatus::created : HttpStatus::ok, group);
 }
 
 }  // namespace
@@ -146,18 +232,32 @@ HttpResponse HandleResourceGroups(const ApiRequest& request, const HandlerContex
       }
       return JsonResponse(request.http, HttpStatus::ok, json::parse(group->value().body));
     }
-    case HttpVerb::delete_: {
-      Status deleted = context.store.Delete(kKind, id, store::Precondition::Any());
-      if (!deleted.ok() && deleted.error().code == StatusCode::kNotFound) {
-        return GroupNotFound(request, name);
-      }
-      if (!deleted.ok()) return StoreFailure(request, deleted.error());
-      return EmptyResponse(request.http, HttpStatus::ok);
-    }
+    case HttpVerb::delete_:
+      return DeleteGroup(request, context, id, name);
     default:
       return ArmErrorResponse(request.http, HttpStatus::method_not_allowed, "MethodNotAllowed",
                               "resource groups take PUT, GET, HEAD or DELETE");
   }
+}
+
+HttpResponse HandleGroupOperationResult(const ApiRequest& request, const HandlerContext& context) {
+  if (request.http.method() != HttpVerb::get) {
+    return ArmErrorResponse(request.http, HttpStatus::method_not_allowed, "MethodNotAllowed",
+                            "poll an operation result with GET");
+  }
+  auto operation = context.operations.Get(OperationPrefix(request.segments[1]) + request.segments[3]);
+  if (!operation) return StoreFailure(request, operation.error());
+  if (!operation->has_value()) {
+    return ArmErrorResponse(request.http, HttpStatus::not_found, "NotFound",
+                            "Operation '" + request.segments[3].substr(0, 64) + "' was not found.");
+  }
+  const controller::Operation& op = **operation;
+  if (op.status == "InProgress") return DeletionAccepted(request, context, op.id);
+  if (op.status == "Failed" && op.error) {
+    return ArmErrorResponse(request.http, HttpStatus::bad_request, op.error->reason,
+                            op.error->message);
+  }
+  return EmptyResponse(request.http, HttpStatus::ok);
 }
 
 }  // namespace gangplank::api

@@ -102,6 +102,21 @@ Status WritePem(const std::string& path, Result<std::string> pem, mode_t mode) {
   return WriteFileAtomically(path, *pem, mode, IfExists::kReplace);
 }
 
+// The CA a data dir already has (a replica's copy of the shared one), if both halves are there.
+bool LoadCa(const std::filesystem::path& dir, KeyPtr& key, CertPtr& cert) {
+  if (!std::filesystem::exists(dir / "ca.key") || !std::filesystem::exists(dir / "ca.crt"))
+    return false;
+  auto key_pem = ReadFile(dir / "ca.key", 1 << 20);
+  auto cert_pem = ReadFile(dir / "ca.crt", 1 << 20);
+  if (!key_pem || !cert_pem) return false;
+  BioPtr key_bio(BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size())));
+  BioPtr cert_bio(BIO_new_mem_buf(cert_pem->data(), static_cast<int>(cert_pem->size())));
+  key.reset(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+  cert.reset(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+  std::fill(key_pem->begin(), key_pem->end(), '\0');
+  return key && cert && X509_check_private_key(cert.get(), key.get()) == 1;
+}
+
 }  // namespace
 
 Result<TlsFiles> EnsureLocalTls(const std::filesystem::path& data_dir) {
@@ -114,18 +129,31 @@ Result<TlsFiles> EnsureLocalTls(const std::filesystem::path& data_dir) {
   }
   if (Status created = EnsureDirectory(dir, 0700); !created.ok()) return created.error();
 
-  KeyPtr ca_key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  // A CA that is there (a replica's copy of the shared one) signs a new serving certificate.
+  KeyPtr ca_key;
+  CertPtr ca_cert;
+  const bool have_ca = LoadCa(dir, ca_key, ca_cert);
+  if (!have_ca) {
+    ca_key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+    if (!ca_key) return TlsError("key generation");
+    auto ca = MakeCertificate(ca_key.get(), "Gangplank local CA", 3650, nullptr, nullptr, true);
+    if (!ca) return ca.error();
+    ca_cert = std::move(ca.value());
+  }
   KeyPtr server_key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-  if (!ca_key || !server_key) return TlsError("key generation");
-  auto ca = MakeCertificate(ca_key.get(), "Gangplank local CA", 3650, nullptr, nullptr, true);
-  if (!ca) return ca.error();
-  auto server = MakeCertificate(server_key.get(), "localhost", 825, ca->get(), ca_key.get(), false);
+  if (!server_key) return TlsError("key generation");
+  auto server =
+      MakeCertificate(server_key.get(), "localhost", 825, ca_cert.get(), ca_key.get(), false);
   if (!server) return server.error();
 
   // Keys first, certificates last: a certificate on disk means its key is there too.
-  for (Status status : {WritePem((dir / "ca.key").string(), ToPem(nullptr, ca_key.get()), 0600),
-                        WritePem(files.server_key, ToPem(nullptr, server_key.get()), 0600),
-                        WritePem(files.ca_cert, ToPem(ca->get(), nullptr), 0644),
+  if (!have_ca) {
+    for (Status status : {WritePem((dir / "ca.key").string(), ToPem(nullptr, ca_key.get()), 0600),
+                          WritePem(files.ca_cert, ToPem(ca_cert.get(), nullptr), 0644)}) {
+      if (!status.ok()) return status.error();
+    }
+  }
+  for (Status status : {WritePem(files.server_key, ToPem(nullptr, server_key.get()), 0600),
                         WritePem(files.server_cert, ToPem(server->get(), nullptr), 0644)}) {
     if (!status.ok()) return status.error();
   }

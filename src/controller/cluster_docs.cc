@@ -49,4 +49,9 @@ std::string StringOr(const json::object& object, std::string_view key, std::stri
   return value && value->is_string() ? std::string(value->get_string()) : std::string(fallback);
 }
 
+std::string ClusterIdOf(const std::string& id) {
+  const std::size_t pools = store::IdKey(id).find("/agentpools/");
+  return pools == std::string::npos ? id : id.substr(0, pools);
+}
+
 }  // namespace gangplank::controller

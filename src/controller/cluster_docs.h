@@ -29,6 +29,11 @@ inline constexpr const char* kPutPool = "PutAgentPool";
 inline constexpr const char* kDeletePool = "DeleteAgentPool";
 inline constexpr const char* kUpgradeImage = "UpgradeNodeImageVersion";
 inline constexpr const char* kAbort = "AbortLatestOperation";
+inline constexpr const char* kDeleteGroup = "DeleteResourceGroup";
+inline constexpr std::string_view kGroupKind = "resourceGroup";
+
+// The cluster a cluster or pool id belongs to (the id itself for a cluster).
+std::string ClusterIdOf(const std::string& id);
 
 // The SSH part of a pool's model: what its nodes are provisioned with.
 struct SshModel {

@@ -55,8 +55,8 @@ void NodeController::SyncOnce() {
   }
 }
 
-void NodeController::Start(std::chrono::milliseconds period) {
-  worker_ = std::thread([this, period] {
+void NodeController::Start(std::chrono::milliseconds period, LeaderLease* leader) {
+  worker_ = std::thread([this, period, leader] {
     for (;;) {
       {
         std::unique_lock lock(mutex_);
@@ -64,7 +64,7 @@ void NodeController::Start(std::chrono::milliseconds period) {
         if (stopping_) return;
         woken_ = false;
       }
-      SyncOnce();
+      if (leader == nullptr || leader->Hold()) SyncOnce();
     }
   });
 }

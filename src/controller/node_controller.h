@@ -12,6 +12,7 @@
 
 #include "auth/node_tokens.h"
 #include "common/clock.h"
+#include "controller/leader_lease.h"
 #include "runtime/node_runtime.h"
 #include "store/store.h"
 
@@ -25,8 +26,9 @@ class NodeController {
 
   // One pass over every machine and node (tests drive the controller with this).
   void SyncOnce();
-  // Syncs every `period` and whenever Wake() is called, until Stop().
-  void Start(std::chrono::milliseconds period);
+  // Syncs every `period` and whenever Wake() is called, until Stop(). With `leader`, only while
+  // this process holds that lease (replicas: one node controller acts at a time).
+  void Start(std::chrono::milliseconds period, LeaderLease* leader = nullptr);
   void Wake();
   void Stop();
 

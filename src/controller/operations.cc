@@ -1,4 +1,5 @@
-// The operations engine: store-backed records, a merging work queue, retries with backoff.
+// The operations engine: store-backed records found by watching the store, leases with fencing,
+// a merging work queue, retries with backoff.
 #include "controller/operations.h"
 
 #include <boost/json.hpp>
@@ -46,6 +47,16 @@ Operation FromJson(const store::Resource& row) {
   if (const auto* cancel = work.if_contains("cancelRequested"); cancel && cancel->is_bool()) {
     operation.cancel_requested = cancel->get_bool();
   }
+  if (const auto* lock = work.if_contains("lock"); lock && lock->is_string()) {
+    operation.lock = std::string(lock->get_string());
+  }
+  if (const auto* owner = work.if_contains("owner"); owner && owner->is_string()) {
+    operation.owner = std::string(owner->get_string());
+  }
+  if (const auto* lease = work.if_contains("leaseUntilMs"); lease && lease->is_int64()) {
+    operation.lease_until_ms = lease->get_int64();
+  }
+  operation.version = row.version;
   if (const auto* error = doc.if_contains("error"); error && error->is_object()) {
     operation.error = MakeError(StatusCode::kInternal, std::string(error->at("code").as_string()),
                                 std::string(error->at("message").as_string()));
@@ -58,13 +69,24 @@ std::string ToJson(const Operation& operation) {
   json::object work{{"type", operation.type}, {"target", operation.target}};
   if (operation.ended_at != 0) work["endedAt"] = operation.ended_at;
   if (operation.cancel_requested) work["cancelRequested"] = true;
+  if (!operation.lock.empty()) work["lock"] = operation.lock;
+  if (!operation.owner.empty()) {
+    work["owner"] = operation.owner;
+    work["leaseUntilMs"] = operation.lease_until_ms;
+  }
   doc["work"] = std::move(work);
   return json::serialize(doc);
 }
 
+// Operation records live under their subscription.
 store::Resource Row(const Operation& operation) {
-  const std::string parent = operation.id.substr(0, operation.id.find("/providers/"));
-  return store::Resource{std::string(kOperationKind), operation.id, parent, ToJson(operation), 0};
+  const std::size_t end = operation.id.find('/', std::string_view("/subscriptions/").size());
+  return store::Resource{std::string(kOperationKind), operation.id, operation.id.substr(0, end),
+                         ToJson(operation), 0};
+}
+
+store::Mutation WriteFenced(const Operation& operation) {
+  return store::Mutation::Put(Row(operation), store::Precondition::AtVersion(operation.version));
 }
 
 std::chrono::milliseconds Backoff(int attempt) {
@@ -101,9 +123,15 @@ std::string OperationStatusJson(const Operation& operation) {
   return json::serialize(doc);
 }
 
-OperationsEngine::OperationsEngine(store::Store& store, const Clock& clock,
-                                   std::chrono::seconds retention)
-    : store_(store), clock_(clock), retention_(retention) {}
+std::string OperationLockId(std::string_view scope_id) {
+  return std::string(scope_id) + "/operationLock";
+}
+
+OperationsEngine::OperationsEngine(store::Store& store, const Clock& clock, EngineOptions options)
+    : store_(store), clock_(clock), options_([&] {
+        if (options.owner.empty()) options.owner = "engine-" + NewUuid().substr(0, 8);
+        return options;
+      }()) {}
 
 OperationsEngine::~OperationsEngine() { Stop(); }
 
@@ -111,56 +139,50 @@ void OperationsEngine::Register(const std::string& type, OperationRunner runner)
   runners_[type] = std::move(runner);
 }
 
-OperationsEngine::Started OperationsEngine::Begin(const std::string& subscription,
-                                                  const std::string& location,
+long long OperationsEngine::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch())
+      .count();
+}
+
+OperationsEngine::Started OperationsEngine::Begin(const std::string& id_prefix,
                                                   const std::string& type,
-                                                  const std::string& target) {
+                                                  const std::string& target,
+                                                  const Locking& locking) {
   Operation operation;
   operation.name = NewUuid();
-  operation.id = "/subscriptions/" + subscription +
-                 "/providers/Microsoft.ContainerService/locations/" + location + "/operations/" +
-                 operation.name;
+  operation.id = id_prefix + operation.name;
   operation.type = type;
   operation.target = target;
   operation.status = "InProgress";
   operation.start_time = Rfc3339(clock_.Now());
-  return Started{operation, store::Mutation::Put(Row(operation), store::Precondition::Absent())};
-}
-
-void OperationsEngine::Enqueue(const std::string& operation_id) {
-  auto found = Get(operation_id);
-  {
-    std::lock_guard lock(mutex_);
-    if (found && found->has_value() && (*found)->status == "InProgress") {
-      unfinished_[store::IdKey((*found)->target)].insert(store::IdKey(operation_id));
-    }
-    if (!queued_.insert(operation_id).second) return;
-    ready_.push_back(operation_id);
+  operation.lock = locking.take;
+  Started started{operation, {store::Mutation::Put(Row(operation), store::Precondition::Absent())}};
+  for (const std::string& lock : locking.free) {
+    started.records.push_back(
+        store::Mutation::Check(std::string(kOperationLockKind), lock, store::Precondition::Absent()));
   }
-  wake_.notify_one();
-}
-
-Status OperationsEngine::ResumeUnfinished() {
-  if (Status pruned = PruneFinished(); !pruned.ok()) return pruned;
-  auto rows = store_.ListKind(kOperationKind);
-  if (!rows) return rows.error();
-  for (const auto& row : *rows) {
-    if (FromJson(row).status == "InProgress") Enqueue(row.id);
+  if (!locking.take.empty()) {
+    const json::object holder{{"operation", operation.id}, {"type", type}, {"target", target}};
+    const std::string scope = locking.take.substr(0, locking.take.rfind('/'));
+    started.records.push_back(store::Mutation::Put(
+        {std::string(kOperationLockKind), locking.take, scope, json::serialize(holder), 0},
+        store::Precondition::Absent()));
   }
-  return OkStatus();
+  return started;
 }
 
 Status OperationsEngine::PruneFinished() {
   auto rows = store_.ListKind(kOperationKind);
   if (!rows) return rows.error();
-  const long long cutoff = UnixSeconds(clock_.Now()) - retention_.count();
+  const long long cutoff = UnixSeconds(clock_.Now()) - options_.retention.count();
   std::vector<store::Mutation> expired;
   for (const auto& row : *rows) {
     const Operation operation = FromJson(row);
     // Records written before endedAt existed have none; they expire from now on.
     if (operation.status != "InProgress" && operation.ended_at != 0 &&
         operation.ended_at < cutoff) {
-      expired.push_back(store::Mutation::Delete(std::string(kOperationKind), row.id));
+      expired.push_back(store::Mutation::Delete(std::string(kOperationKind), row.id,
+                                                store::Precondition::AtVersion(row.version)));
     }
   }
   if (expired.empty()) return OkStatus();
@@ -176,53 +198,96 @@ Result<std::optional<Operation>> OperationsEngine::Get(std::string_view id) {
   return std::optional<Operation>(FromJson(**row));
 }
 
-bool OperationsEngine::HasUnfinished(std::string_view resource_id) {
-  std::lock_guard lock(mutex_);
-  return unfinished_.contains(store::IdKey(resource_id));
+Result<std::optional<Operation>> OperationsEngine::LockHolder(std::string_view lock_id) {
+  auto lock = store_.Get(kOperationLockKind, lock_id);
+  if (!lock) return lock.error();
+  if (!lock->has_value()) return std::optional<Operation>();
+  boost::system::error_code ec;
+  const json::value holder = json::parse((*lock)->body, ec);
+  if (ec || !holder.is_object() || !holder.as_object().contains("operation"))
+    return std::optional<Operation>();
+  return Get(std::string(holder.at("operation").as_string()));
 }
 
 Result<std::vector<store::Mutation>> OperationsEngine::CancelRequests(
-    std::string_view resource_id, std::string_view except_type) {
-  std::vector<std::string> ids;
-  {
-    std::lock_guard lock(mutex_);
-    const std::string key = store::IdKey(resource_id);
-    for (const auto& [target, operations] : unfinished_) {
-      if (target != key && !target.starts_with(key + "/")) continue;
-      ids.insert(ids.end(), operations.begin(), operations.end());
-    }
-  }
+    std::string_view lock_id, std::string_view resource_id) {
   std::vector<store::Mutation> changes;
-  for (const std::string& id : ids) {
-    auto row = store_.Get(kOperationKind, id);
-    if (!row) return row.error();
-    if (!row->has_value()) continue;
-    Operation operation = FromJson(**row);
-    if (operation.status != "InProgress" || operation.type == except_type) continue;
-    operation.cancel_requested = true;
-    changes.push_back(
-        store::Mutation::Put(Row(operation), store::Precondition::AtVersion((*row)->version)));
-  }
+  auto holder = LockHolder(lock_id);
+  if (!holder) return holder.error();
+  if (!holder->has_value()) return changes;
+  Operation operation = **holder;
+  const std::string key = store::IdKey(resource_id);
+  const std::string target = store::IdKey(operation.target);
+  if (operation.status != "InProgress" || (target != key && !target.starts_with(key + "/")))
+    return changes;
+  operation.cancel_requested = true;
+  changes.push_back(WriteFenced(operation));
   return changes;
 }
 
-void OperationsEngine::MarkFinished(const Operation& operation) {
+void OperationsEngine::Queue(const std::string& id, std::chrono::milliseconds after) {
   std::lock_guard lock(mutex_);
-  const auto found = unfinished_.find(store::IdKey(operation.target));
-  if (found == unfinished_.end()) return;
-  found->second.erase(store::IdKey(operation.id));
-  if (found->second.empty()) unfinished_.erase(found);
-  attempts_.erase(operation.id);
+  // Once per key, whenever it is due: a change seen while it waits does not run it twice.
+  if (!queued_.insert(id).second) return;
+  if (after.count() <= 0) {
+    ready_.push_back(id);
+  } else {
+    delayed_.emplace(std::chrono::steady_clock::now() + after, id);
+  }
 }
 
-Status OperationsEngine::Finish(Operation operation, std::vector<store::Mutation> changes) {
-  operation.end_time = Rfc3339(clock_.Now());
-  operation.ended_at = UnixSeconds(clock_.Now());
-  if (operation.status == "Succeeded") operation.percent_complete = 100;
-  changes.push_back(store::Mutation::Put(Row(operation)));
+void OperationsEngine::Track(const store::Resource& row) {
+  const Operation operation = FromJson(row);
+  if (operation.status != "InProgress") return;
+  // Someone else's live lease: look again when it runs out (its holder renews it well before).
+  const long long left = operation.owner == options_.owner ? 0 : operation.lease_until_ms - NowMs();
+  Queue(row.id, std::chrono::milliseconds(std::max(0LL, left)));
+}
+
+void OperationsEngine::Discover() {
+  const std::uint64_t revision = store_.Revision();
+  if (revision == seen_revision_) return;
+  auto changes = seen_revision_ == 0 ? Result<std::vector<store::Change>>(MakeError(
+                                           StatusCode::kFailedPrecondition, "Compacted", "first look"))
+                                     : store_.ChangesSince(seen_revision_, kOperationKind);
+  if (!changes) {
+    // A first look, or too far behind the kept changes: everything unfinished is work.
+    auto rows = store_.ListKind(kOperationKind);
+    if (!rows) return;
+    for (const auto& row : *rows) Track(row);
+  } else {
+    for (const store::Change& change : *changes) {
+      if (change.deleted) continue;
+      auto row = store_.Get(kOperationKind, change.id);
+      if (row && row->has_value()) Track(**row);
+    }
+  }
+  seen_revision_ = revision;
+}
+
+Status OperationsEngine::Commit(Operation& operation, std::vector<store::Mutation> changes,
+                                bool finished) {
+  if (finished) {
+    operation.end_time = Rfc3339(clock_.Now());
+    operation.ended_at = UnixSeconds(clock_.Now());
+    if (operation.status == "Succeeded") operation.percent_complete = 100;
+    operation.owner.clear();
+    // The lock goes with the end of the operation (it may be gone with its scope already).
+    if (!operation.lock.empty()) {
+      auto lock = store_.Get(kOperationLockKind, operation.lock);
+      if (!lock) return lock.error();
+      if (lock->has_value() && (*lock)->body.find(operation.id) != std::string::npos) {
+        changes.push_back(store::Mutation::Delete(std::string(kOperationLockKind), operation.lock,
+                                                  store::Precondition::AtVersion((*lock)->version)));
+      }
+    }
+  }
+  // Every write carries the record's version: an engine whose lease was taken over (or whose
+  // operation was asked to cancel meanwhile) writes nothing and looks again.
+  changes.push_back(WriteFenced(operation));
   auto applied = store_.Apply(changes);
   if (!applied) return applied.error();
-  MarkFinished(operation);
+  operation.version = applied->back().version;
   return OkStatus();
 }
 
@@ -232,23 +297,38 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
   if (!found->has_value()) return std::nullopt;  // gone (its resource was deleted)
   Operation operation = **found;
   if (operation.status != "InProgress") {
-    MarkFinished(operation);
+    attempts_.erase(id);
+    return std::nullopt;
+  }
+  const long long now = NowMs();
+  if (operation.owner != options_.owner && operation.lease_until_ms > now) {
+    // Another engine's: look again when its lease runs out (it renews well before).
+    Queue(id, std::chrono::milliseconds(operation.lease_until_ms - now));
     return std::nullopt;
   }
   const auto retry = [&] { return Backoff(attempts_[id]++); };
+  // Take the lease (or renew it once half of it is gone) before doing anything.
+  if (operation.owner != options_.owner || operation.lease_until_ms - now < options_.lease.count() / 2) {
+    operation.owner = options_.owner;
+    operation.lease_until_ms = now + options_.lease.count();
+    if (!Commit(operation, {}, false).ok()) return retry();
+  }
   const auto runner = runners_.find(operation.type);
   if (runner == runners_.end()) {
     operation.status = "Failed";
     operation.error = MakeError(StatusCode::kInternal, "UnknownOperation",
                                 "this server cannot run operations of type " + operation.type);
-    if (Finish(operation, {}).ok()) return std::nullopt;
+    if (Commit(operation, {}, true).ok()) return std::nullopt;
     return retry();
   }
   auto step = runner->second.run(operation, store_);
   if (step.ok() && step->done) {
     operation.status = step->canceled ? "Canceled" : "Succeeded";
-    if (Finish(operation, std::move(step->changes)).ok()) return std::nullopt;
-    return retry();  // the store refused; try again
+    if (Commit(operation, std::move(step->changes), true).ok()) {
+      attempts_.erase(id);
+      return std::nullopt;
+    }
+    return retry();  // the store refused (or the lease moved); look again
   }
   if (step.ok()) {
     // Progress: commit what the runner did and what it says, then look again later.
@@ -256,10 +336,12 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
                           step->percent_complete != operation.percent_complete;
     operation.progress = step->progress;
     operation.percent_complete = step->percent_complete;
-    if (reported) step->changes.push_back(store::Mutation::Put(Row(operation)));
-    if (!step->changes.empty() && !store_.Apply(step->changes).ok()) return retry();
+    if ((reported || !step->changes.empty()) &&
+        !Commit(operation, std::move(step->changes), false).ok())
+      return retry();
     attempts_.erase(id);
-    return step->requeue_after;
+    // Wake in time to renew the lease, however long the runner asked to wait.
+    return std::min(step->requeue_after, options_.lease / 3);
   }
   if (Retryable(step.error()) && attempts_[id] < kMaxAttempts) return retry();
   operation.status = "Failed";
@@ -267,15 +349,17 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
   std::vector<store::Mutation> rollback;
   if (runner->second.on_failure)
     rollback = runner->second.on_failure(operation, store_, step.error());
-  if (Finish(operation, std::move(rollback)).ok()) return std::nullopt;
+  if (Commit(operation, std::move(rollback), true).ok()) {
+    attempts_.erase(id);
+    return std::nullopt;
+  }
   return retry();
 }
 
 void OperationsEngine::PromoteDueLocked(SteadyTime now) {
   while (!delayed_.empty() && delayed_.begin()->first <= now) {
-    const std::string id = delayed_.begin()->second;
+    ready_.push_back(delayed_.begin()->second);
     delayed_.erase(delayed_.begin());
-    if (queued_.insert(id).second) ready_.push_back(id);
   }
 }
 
@@ -290,6 +374,11 @@ std::optional<std::string> OperationsEngine::PopReadyLocked() {
 void OperationsEngine::RunPending() {
   // Operations that wait on the outside world run once per call; failed attempts are retried
   // at once (tests have no time to wait for backoff), up to kMaxAttempts.
+  Discover();
+  {
+    std::lock_guard lock(mutex_);
+    PromoteDueLocked(SteadyTime::max());  // tests do not wait for delays
+  }
   std::set<std::string> waiting;
   for (;;) {
     std::optional<std::string> id;
@@ -302,56 +391,45 @@ void OperationsEngine::RunPending() {
     const auto again = RunOne(*id);
     if (!again) continue;
     if (attempts_[*id] > attempts_before && attempts_[*id] <= kMaxAttempts) {
-      std::lock_guard lock(mutex_);
-      if (queued_.insert(*id).second) ready_.push_back(*id);
+      Queue(*id, std::chrono::milliseconds(0));
     } else {
       waiting.insert(*id);
     }
   }
-  std::lock_guard lock(mutex_);
-  for (const auto& id : waiting) {
-    if (queued_.insert(id).second) ready_.push_back(id);
-  }
+  for (const auto& id : waiting) Queue(id, std::chrono::milliseconds(1));
 }
 
 void OperationsEngine::Start() {
   worker_ = std::thread([this] {
-    auto next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
-    for (;;) {
+    auto next_prune = std::chrono::steady_clock::now();
+    while (!stopping_) {
+      Discover();
       std::optional<std::string> id;
+      SteadyTime next_due = std::chrono::steady_clock::now() + std::chrono::milliseconds(250);
       {
-        std::unique_lock lock(mutex_);
-        for (;;) {
-          if (stopping_) return;
-          const auto now = std::chrono::steady_clock::now();
-          PromoteDueLocked(now);
-          if ((id = PopReadyLocked())) break;
-          const auto until = delayed_.empty()
-                                 ? now + std::chrono::minutes(1)
-                                 : std::min(delayed_.begin()->first, now + std::chrono::minutes(1));
-          wake_.wait_until(lock, until);
-          if (std::chrono::steady_clock::now() >= next_prune) break;
-        }
+        std::lock_guard lock(mutex_);
+        PromoteDueLocked(std::chrono::steady_clock::now());
+        id = PopReadyLocked();
+        if (!delayed_.empty()) next_due = std::min(next_due, delayed_.begin()->first);
       }
-      if (!id) {
-        (void)PruneFinished();  // best effort; the next prune tries again
-        next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+      if (id) {
+        if (const auto again = RunOne(*id)) Queue(*id, std::max(*again, std::chrono::milliseconds(1)));
         continue;
       }
-      if (const auto again = RunOne(*id)) {
-        std::lock_guard lock(mutex_);
-        delayed_.emplace(std::chrono::steady_clock::now() + *again, *id);
+      if (std::chrono::steady_clock::now() >= next_prune) {
+        (void)PruneFinished();  // best effort; the next prune tries again
+        next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
       }
+      // Sleep until the store changes or delayed work is due (at most 250 ms, to see Stop).
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+          next_due - std::chrono::steady_clock::now());
+      if (wait.count() > 0) store_.WaitForChange(seen_revision_, wait);
     }
   });
 }
 
 void OperationsEngine::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  stopping_ = true;
   if (worker_.joinable()) worker_.join();
 }
 

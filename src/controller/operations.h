@@ -2,8 +2,8 @@
 // duplicates, level-based runners, and resumption of unfinished work after a restart.
 #pragma once
 
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
@@ -21,6 +21,12 @@
 namespace gangplank::controller {
 
 inline constexpr std::string_view kOperationKind = "operation";
+// A lock row: held by one operation from the Apply that accepts it to the Apply that ends it.
+inline constexpr std::string_view kOperationLockKind = "operationLock";
+
+// The id of the lock that guards `scope` (a cluster, a resource group). It sits under the scope,
+// so deleting the scope deletes its lock.
+std::string OperationLockId(std::string_view scope_id);
 
 struct Operation {
   std::string id;      // ARM id of the operation status resource
@@ -35,6 +41,16 @@ struct Operation {
   std::string progress;  // plain words, e.g. "3 of 10 nodes reimaged"
   std::optional<Error> error;
   bool cancel_requested = false;  // abortLatestOperation: stop between batches, end Canceled
+  std::string lock;               // the lock row it holds until it ends ("" for none)
+  std::string owner;              // the engine (replica) that holds its lease
+  long long lease_until_ms = 0;   // Unix milliseconds; another engine may take it over after
+  std::int64_t version = 0;       // of its store row, when read from the store
+};
+
+// Which locks an operation takes and which must be free when it is accepted.
+struct Locking {
+  std::string take;               // a lock id this operation holds until it ends ("": none)
+  std::vector<std::string> free;  // lock ids that must not be held (a group being deleted)
 };
 
 // The ARM operation-status document: {name, status, startTime, endTime?, percentComplete?,
@@ -72,72 +88,82 @@ struct OperationRunner {
       on_failure;
 };
 
+struct EngineOptions {
+  // Names this engine in the leases it holds: one per gangplankd process.
+  std::string owner;
+  // How long a lease lasts without renewal: after a replica dies, another takes its operations
+  // over this long after its last renewal.
+  std::chrono::milliseconds lease{6000};
+  // Finished operation records are kept this long for clients that poll late, then deleted.
+  std::chrono::seconds retention{std::chrono::hours(24)};
+};
+
+// Runs the operations recorded in the store. It learns its work only from the store: a watch
+// from a revision (or a fresh list) finds InProgress operations; each runs under a lease written
+// with a precondition, and every write of a step carries the operation record's version, so an
+// engine that lost its lease stops before its next write.
 class OperationsEngine {
  public:
-  // Finished operation records are kept this long for clients that poll late, then deleted.
-  static constexpr std::chrono::hours kDefaultRetention{24};
-
-  OperationsEngine(store::Store& store, const Clock& clock,
-                   std::chrono::seconds retention = kDefaultRetention);
+  OperationsEngine(store::Store& store, const Clock& clock, EngineOptions options = {});
   ~OperationsEngine();
 
   void Register(const std::string& type, OperationRunner runner);
 
-  // A new InProgress operation; write `record` in the same Apply as the change it finishes, then
-  // call Enqueue(operation.id).
+  // A new InProgress operation with its id under `id_prefix`, and the writes that record it and
+  // take its locks; put them in the same Apply as the change it finishes. A lock that is held, or
+  // one in `locking.free` that is, makes that Apply fail (Aborted): the request is refused.
   struct Started {
     Operation operation;
-    store::Mutation record;
+    std::vector<store::Mutation> records;
   };
-  Started Begin(const std::string& subscription, const std::string& location,
-                const std::string& type, const std::string& target);
+  Started Begin(const std::string& id_prefix, const std::string& type, const std::string& target,
+                const Locking& locking);
 
-  // Queues a committed operation and marks its target busy (HasUnfinished) until it finishes.
-  void Enqueue(const std::string& operation_id);
-  // Enqueues every InProgress operation in the store (on start, after a crash) and prunes
-  // finished records past their retention.
-  Status ResumeUnfinished();
-  // Runs queued operations until none is ready (tests drive the engine with this); operations
-  // that wait on the outside world stay queued for the next call.
+  // Finds work in the store and runs it until none is ready (tests drive the engine with this);
+  // operations that wait on the outside world run once per call.
   void RunPending();
-  // Runs queued operations on a background thread until Stop().
+  // Watches the store and runs operations on a background thread until Stop().
   void Start();
   void Stop();
 
   Result<std::optional<Operation>> Get(std::string_view id);
-  // True while an unfinished operation targets `resource_id` (409 OperationNotAllowed). Answered
-  // from memory: it runs on every mutating request.
-  bool HasUnfinished(std::string_view resource_id);
-  // The writes that ask every unfinished operation on `resource_id` or below it to cancel (each
-  // at the version read, so one that finishes meanwhile makes the batch fail); empty when none
-  // runs. Operations of `except_type` (an abort itself) are left alone.
-  Result<std::vector<store::Mutation>> CancelRequests(std::string_view resource_id,
-                                                      std::string_view except_type);
+  // The operation that holds lock `lock_id`, if any.
+  Result<std::optional<Operation>> LockHolder(std::string_view lock_id);
+  // The writes that ask the operation holding `lock_id` to cancel, if it acts on `resource_id`
+  // or below it (at the version read, so one that finishes meanwhile makes the batch fail);
+  // empty when none runs.
+  Result<std::vector<store::Mutation>> CancelRequests(std::string_view lock_id,
+                                                      std::string_view resource_id);
   // Deletes finished operation records whose end lies more than the retention in the past.
   Status PruneFinished();
 
+  const std::string& owner() const { return options_.owner; }
+
  private:
   using SteadyTime = std::chrono::steady_clock::time_point;
-  // Runs one operation; returns when to run it again (nullopt: finished or gone).
+  // Reads what changed in the store since the last look and queues the operations to run.
+  void Discover();
+  void Track(const store::Resource& row);
+  // Runs one operation; returns when to run it again (nullopt: finished, gone or not ours).
   std::optional<std::chrono::milliseconds> RunOne(const std::string& id);
-  Status Finish(Operation operation, std::vector<store::Mutation> changes);
-  void MarkFinished(const Operation& operation);
+  Status Commit(Operation& operation, std::vector<store::Mutation> changes, bool finished);
+  void Queue(const std::string& id, std::chrono::milliseconds after);
+  long long NowMs() const;
   // Moves delayed operations whose time has come to the ready queue (under mutex_).
   void PromoteDueLocked(SteadyTime now);
   std::optional<std::string> PopReadyLocked();
 
   store::Store& store_;
   const Clock& clock_;
-  const std::chrono::seconds retention_;
+  const EngineOptions options_;
   std::map<std::string, OperationRunner> runners_;
   std::mutex mutex_;
-  std::condition_variable wake_;
   std::deque<std::string> ready_;
   std::set<std::string> queued_;  // merges duplicate keys, as controller work queues do
   std::multimap<SteadyTime, std::string> delayed_;
   std::map<std::string, int> attempts_;
-  std::map<std::string, std::set<std::string>> unfinished_;  // target key → operation ids
-  bool stopping_ = false;
+  std::uint64_t seen_revision_ = 0;  // 0: list everything on the next look
+  std::atomic<bool> stopping_{false};
   std::thread worker_;
 };
 

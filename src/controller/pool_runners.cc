@@ -66,16 +66,14 @@ class ClusterRunners {
                  [](std::vector<store::Mutation>&) { return OkStatus(); });
   }
 
-  // abortLatestOperation: done when the operations it canceled have ended.
-  Result<Step> Abort(const Operation& op, store::Store& store) {
-    auto rows = store.ListKind(kOperationKind);
-    if (!rows) return rows.error();
+  // abortLatestOperation: done when the operation it canceled (the holder of the cluster's lock,
+  // acting on the target or below it) has ended.
+  Result<Step> Abort(const Operation& op, store::Store& store, OperationsEngine& engine) {
     const std::string key = store::IdKey(op.target);
-    for (const auto& row : *rows) {
-      const json::object doc = json::parse(row.body).as_object();
-      const json::object& work = doc.at("work").as_object();
-      const std::string target = store::IdKey(work.at("target").as_string());
-      if (doc.at("status") != "InProgress" || work.at("type") == kAbort) continue;
+    auto holder = engine.LockHolder(OperationLockId(ClusterIdOf(op.target)));
+    if (!holder) return holder.error();
+    if (holder->has_value() && (*holder)->status == "InProgress") {
+      const std::string target = store::IdKey((*holder)->target);
       if (target == key || target.starts_with(key + "/"))
         return Step::Waiting({}, options_.poll, 50, "waiting for the running operation to stop");
     }
@@ -97,19 +95,48 @@ class ClusterRunners {
   // Deleting: machines go first (their nodes queued for removal), the resource when no node of
   // it is left.
   Result<Step> Delete(const Operation& op, store::Store& store, std::string_view kind) {
+    auto removing = RemoveNodes(store, op.target);
+    if (!removing) return removing.error();
+    if (*removing) return std::move(**removing);
+    return Step::Done({store::Mutation::Delete(std::string(kind), op.target)});
+  }
+
+  // Deleting a resource group: its lock keeps new operations out; those accepted before it are
+  // waited for; then every node of every cluster in it is removed, and the group with the rest.
+  Result<Step> DeleteGroup(const Operation& op, store::Store& store, OperationsEngine& engine) {
+    auto clusters = store.List(kClusterKind, op.target);
+    if (!clusters) return clusters.error();
+    for (const auto& cluster : *clusters) {
+      auto holder = engine.LockHolder(OperationLockId(cluster.id));
+      if (!holder) return holder.error();
+      if (holder->has_value() && (*holder)->status == "InProgress") {
+        return Step::Waiting({}, options_.poll, 5,
+                             "waiting for the running operation on " + cluster.id);
+      }
+    }
+    auto removing = RemoveNodes(store, op.target);
+    if (!removing) return removing.error();
+    if (*removing) return std::move(**removing);
+    return Step::Done({store::Mutation::Delete(std::string(kGroupKind), op.target)});
+  }
+
+  // The machines under `owner_id` (a group, cluster or pool) queued for removal: a step that
+  // waits while any node is left, or nullopt when none is.
+  Result<std::optional<Step>> RemoveNodes(store::Store& store, const std::string& owner_id) {
     if (options_.mode == NodeMode::kSimulated) {
-      if (Status removed = SimulateRemovals(store, op.target); !removed.ok())
+      if (Status removed = SimulateRemovals(store, owner_id); !removed.ok())
         return removed.error();
     }
-    auto removals = RemoveMachines(store, op.target);
+    auto removals = RemoveMachines(store, owner_id);
     if (!removals) return removals.error();
     if (!removals->empty()) {
-      return Step::Waiting(std::move(removals.value()), options_.poll, 10, "removing nodes");
+      return std::optional<Step>(
+          Step::Waiting(std::move(removals.value()), options_.poll, 10, "removing nodes"));
     }
-    auto pending = NodesPendingRemoval(store, op.target);
+    auto pending = NodesPendingRemoval(store, owner_id);
     if (!pending) return pending.error();
-    if (*pending) return Step::Waiting({}, options_.poll, 50, "removing nodes");
-    return Step::Done({store::Mutation::Delete(std::string(kind), op.target)});
+    if (*pending) return std::optional<Step>(Step::Waiting({}, options_.poll, 50, "removing nodes"));
+    return std::optional<Step>();
   }
 
   // After a failure: the resource is Failed, and machines whose node never came up are removed
@@ -239,6 +266,7 @@ class ClusterRunners {
 
 void RegisterClusterRunners(OperationsEngine& operations, NodeImageCatalog& images,
                             const Clock& clock, ClusterRunnerOptions options) {
+  OperationsEngine* engine = &operations;
   auto runners = std::make_shared<ClusterRunners>(images, clock, options);
   const auto failed = [runners](std::string_view kind) {
     return [runners, kind](const Operation& op, store::Store& store, const Error&) {
@@ -257,10 +285,14 @@ void RegisterClusterRunners(OperationsEngine& operations, NodeImageCatalog& imag
                                         return runners->PutPool(op, store, true);
                                       },
                                       failed(kPoolKind)});
-  operations.Register(kAbort, {[runners](const Operation& op, store::Store& store) {
-                                 return runners->Abort(op, store);
+  operations.Register(kAbort, {[runners, engine](const Operation& op, store::Store& store) {
+                                 return runners->Abort(op, store, *engine);
                                },
                                nullptr});
+  operations.Register(kDeleteGroup, {[runners, engine](const Operation& op, store::Store& store) {
+                                       return runners->DeleteGroup(op, store, *engine);
+                                     },
+                                     nullptr});
   operations.Register(kDeleteCluster, {[runners](const Operation& op, store::Store& store) {
                                          return runners->Delete(op, store, kClusterKind);
                                        },

@@ -16,7 +16,14 @@ int main(int argc, char** argv) {
                  "Data directory (default ${GANGPLANK_DATA_DIR:-$HOME/.local/share/gangplank})");
   app.add_option("--listen", options.listen, "HOST:PORT to listen on (default 127.0.0.1:8443)");
   app.add_option("--store", options.store_url,
-                 "Store URL: sqlite:PATH (default sqlite:DATA_DIR/gangplank.db)");
+                 "Store URL: sqlite:PATH (default sqlite:DATA_DIR/gangplank.db), or a PostgreSQL "
+                 "URI (postgresql://USER@HOST:PORT/DB) that any number of replicas share");
+  app.add_option("--store-key", options.store_key,
+                 "With a PostgreSQL store: the file (32 random bytes, base64) that seals the "
+                 "control plane's private keys in the database; the same file on every replica");
+  app.add_option("--public-url", options.public_url,
+                 "The URL clients and nodes use, e.g. a load balancer in front of replicas "
+                 "(default: this process's https://HOST:PORT/)");
   app.add_option("--threads", options.threads, "I/O threads (default: the number of cores)")
       ->check(CLI::Range(1, 256));
   app.add_option("--tls-cert", options.tls_cert,

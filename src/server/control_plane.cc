@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -18,6 +19,7 @@
 #include "api/https_server.h"
 #include "auth/credentials.h"
 #include "auth/local_tls.h"
+#include "auth/shared_secrets.h"
 #include "auth/token_service.h"
 #include "common/file_io.h"
 #include "common/paths.h"
@@ -86,6 +88,56 @@ int Fail(std::ostream& err, const Error& error) {
   return 1;
 }
 
+// Replicas of one shared store are one control plane: the CA, the token keys and the admin
+// credentials come from the store (sealed with --store-key) into this data dir, or, for the
+// first replica, go from here into the store.
+Status ShareIdentity(store::Store& store, const ControlPlaneOptions& options,
+                     const std::string& data_dir, const Clock& clock) {
+  if (options.store_key.empty()) {
+    return MakeError(StatusCode::kInvalidArgument, "StoreKeyRequired",
+                     "--store " + options.store_url.substr(0, options.store_url.find(':')) +
+                         "://… needs --store-key FILE: the key that seals the control plane's "
+                         "private keys in the database. Make it once (openssl rand -base64 32 > "
+                         "FILE; chmod 600 FILE) and give every replica the same file");
+  }
+  auto secrets = auth::SharedSecrets::Open(store, options.store_key);
+  if (!secrets) return secrets.error();
+  auto changed = secrets->Synchronize(data_dir, [&]() -> Status {
+    // A first start's files, made as a single gangplankd makes them.
+    if (auto tls = auth::EnsureLocalTls(data_dir); !tls) return tls.error();
+    for (const char* key : {"node-token.key", "kube-token.key"}) {
+      if (auto tokens = auth::NodeTokens::Open(data_dir, key); !tokens) return tokens.error();
+    }
+    if (auto tokens = auth::TokenService::Open(data_dir, "https://localhost/adfs", {}, clock);
+        !tokens)
+      return tokens.error();
+    if (auto credentials = auth::EnsureAdminCredentials(data_dir, "", ""); !credentials)
+      return credentials.error();
+    return OkStatus();
+  });
+  if (!changed) return changed.error();
+  // A serving certificate signed by another CA than the shared one is made again.
+  if (std::find(changed->begin(), changed->end(), "tls/ca.crt") != changed->end()) {
+    std::filesystem::remove(data_dir + "/tls/server.crt");
+    std::filesystem::remove(data_dir + "/tls/server.key");
+  }
+  return OkStatus();
+}
+
+// The URL clients and nodes use: --public-url (a load balancer in front of replicas), or this
+// process's own.
+Result<std::string> PublicUrl(const ControlPlaneOptions& options, const std::string& own_url) {
+  if (options.public_url.empty()) return own_url;
+  std::string url = options.public_url;
+  if (!url.starts_with("https://") || url.size() < 10 ||
+      url.find_first_of(" \r\n\t?#") != std::string::npos) {
+    return MakeError(StatusCode::kInvalidArgument, "InvalidPublicUrl",
+                     "--public-url must be an https:// URL such as https://127.0.0.1:9443/");
+  }
+  if (url.back() != '/') url += '/';
+  return url;
+}
+
 }  // namespace
 
 int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream& out,
@@ -138,14 +190,20 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
     return Fail(err, MakeError(StatusCode::kInvalidArgument, "InvalidTlsOptions",
                                "--tls-cert and --tls-key go together"));
   }
+  auto store = store::OpenStore(options.store_url, data_dir);
+  if (!store) return Fail(err, store.error());
+  SystemClock clock;
+  const bool shared_store = store::IsSharedStore(options.store_url);
+  if (shared_store) {
+    if (Status shared = ShareIdentity(**store, options, data_dir, clock); !shared.ok())
+      return Fail(err, shared.error());
+  }
   auto local_tls = auth::EnsureLocalTls(data_dir);
   if (!local_tls) return Fail(err, local_tls.error());
   auto tls = api::MakeServerTlsContext(
       options.tls_cert.empty() ? local_tls->server_cert : options.tls_cert,
       options.tls_key.empty() ? local_tls->server_key : options.tls_key);
   if (!tls) return Fail(err, tls.error());
-  auto store = store::OpenStore(options.store_url, data_dir);
-  if (!store) return Fail(err, store.error());
 
   const int threads = options.threads > 0
                           ? options.threads
@@ -158,20 +216,24 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
     context_pointers.push_back(contexts.back().get());
   }
   net::io_context& io = *contexts.front();
-  SystemClock clock;
   std::shared_ptr<api::ApiService> service;  // set once the port (and so the URL) is known
   api::HttpsServer server(context_pointers, **tls, [&service](const api::HttpRequest& request) {
     return service->Handle(request);
   });
   auto bound = server.Listen(*endpoint);
   if (!bound) return Fail(err, bound.error());
-  const std::string url = ServerUrl(*bound);
+  const std::string own_url = ServerUrl(*bound);
+  auto public_url = PublicUrl(options, own_url);
+  if (!public_url) return Fail(err, public_url.error());
+  const std::string& url = *public_url;
 
   auto credentials = auth::EnsureAdminCredentials(data_dir, url, local_tls->ca_cert);
   if (!credentials) return Fail(err, credentials.error());
-  // az asks for "<resource manager>/.default" with the trailing slash kept; accept both forms.
-  auto tokens =
-      auth::TokenService::Open(data_dir, url + "adfs", {url, url.substr(0, url.size() - 1)}, clock);
+  // az asks for "<resource manager>/.default" with the trailing slash kept; accept both forms,
+  // and this replica's own address beside the public one.
+  auto tokens = auth::TokenService::Open(
+      data_dir, url + "adfs",
+      {url, url.substr(0, url.size() - 1), own_url, own_url.substr(0, own_url.size() - 1)}, clock);
   if (!tokens) return Fail(err, tokens.error());
   // Nodes: real local processes (root) or simulated records.
   const bool local_nodes = options.nodes.empty() ? ::geteuid() == 0 : options.nodes == "local";
@@ -183,7 +245,16 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   auto node_tokens = auth::NodeTokens::Open(data_dir);
   if (!node_tokens) return Fail(err, node_tokens.error());
   controller::NodeImageCatalog images(data_dir + "/node-images.json");
-  controller::OperationsEngine operations(**store, clock);
+  // The engine's name in the leases it holds: which replica runs what. On SQLite this process is
+  // the only one, so a restarted gangplankd is the same owner and resumes its leases at once.
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  controller::OperationsEngine operations(
+      **store, clock,
+      controller::EngineOptions{shared_store
+                                    ? std::string(host) + ":" + std::to_string(::getpid()) + ":" +
+                                          std::to_string(bound->port())
+                                    : "gangplankd"});
   const auto network = ParseNodeNetwork(options.node_network);
   if (!network) return Fail(err, network.error());
   controller::RegisterClusterRunners(
@@ -217,12 +288,16 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
     node_controller =
         std::make_unique<controller::NodeController>(**store, *node_runtime, *node_tokens, clock);
   }
-  // Operations accepted before a crash or restart are finished now.
-  if (Status resumed = operations.ResumeUnfinished(); !resumed.ok())
-    return Fail(err, resumed.error());
+  // The engine finds its work in the store: operations accepted before a crash or restart (by
+  // this replica or another whose lease ran out) are finished now.
   operations.Start();
-  // Nodes that kept running while gangplankd was down are adopted on the first pass.
-  if (node_controller) node_controller->Start(std::chrono::milliseconds(200));
+  // Nodes that kept running while gangplankd was down are adopted on the first pass. Replicas
+  // take turns: the one holding the lease runs the node controller.
+  std::unique_ptr<controller::LeaderLease> node_leader;
+  if (shared_store)
+    node_leader = std::make_unique<controller::LeaderLease>(**store, clock, "node-controller",
+                                                            operations.owner());
+  if (node_controller) node_controller->Start(std::chrono::milliseconds(200), node_leader.get());
 
   net::signal_set signals(io, SIGINT, SIGTERM);
   // Graceful shutdown: stop accepting, let requests already read be answered (at most 10 s),
@@ -241,7 +316,8 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
     server.Stop();
     wait_for_requests();
   });
-  out << "gangplankd: listening on " << url << " (data dir " << data_dir << ", credentials "
+  out << "gangplankd: listening on " << own_url << (url != own_url ? " for " + url : "")
+      << " (data dir " << data_dir << ", credentials "
       << data_dir << "/credentials.json, "
       << (local_nodes ? "local nodes" : "simulated nodes: no sshd runs") << ")" << std::endl;
 

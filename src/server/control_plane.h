@@ -9,7 +9,9 @@ namespace gangplank::server {
 struct ControlPlaneOptions {
   std::string data_dir;  // empty: $GANGPLANK_DATA_DIR or ~/.local/share/gangplank
   std::string listen = "127.0.0.1:8443";
-  std::string store_url;  // empty: sqlite:DATA_DIR/gangplank.db
+  std::string store_url;  // empty: sqlite:DATA_DIR/gangplank.db; postgresql://…: replicas
+  std::string store_key;  // with a shared store: the file whose key seals the shared secrets
+  std::string public_url;  // empty: this process's own https://HOST:PORT/
   int threads = 0;        // 0: the number of cores
   std::string tls_cert;
   std::string tls_key;

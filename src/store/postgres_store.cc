@@ -284,10 +284,11 @@ struct Writer {
       sql += "RETURNING id, version";
       params = {resource.kind, key, resource.id, parent, resource.body, revision};
     } else {
+      const bool any_version = *precondition.version == Precondition::kExists;
       sql += "UPDATE resources SET body = $3, version = version + 1, revision = $4 "
-             "WHERE kind = $1 AND key = $2 AND version = $5 RETURNING id, version";
+             "WHERE kind = $1 AND key = $2 AND (version = $5 OR $5 = -1) RETURNING id, version";
       params = {resource.kind, key, resource.body, revision,
-                std::to_string(*precondition.version)};
+                any_version ? "-1" : std::to_string(*precondition.version)};
     }
     auto rows = db.Exec(sql, params);
     if (!rows) return rows.error();
@@ -308,7 +309,7 @@ struct Writer {
       if (missing_ok) return OkStatus();
       return MakeError(StatusCode::kNotFound, "NotFound", target.id + " does not exist");
     }
-    if (precondition.version && *precondition.version != *existing)
+    if (!precondition.HoldsAt(*existing))
       return PreconditionFailed(target.id);
     // Children's ids start with the parent's id and a slash, whatever their kind; each row
     // deleted leaves a record the replicas' caches follow.
@@ -326,7 +327,7 @@ struct Writer {
   Status Check(const Resource& target, Precondition precondition) {
     auto existing = VersionOf(target.kind, IdKey(target.id));
     if (!existing) return existing.error();
-    if (precondition.version && *precondition.version != *existing)
+    if (!precondition.HoldsAt(*existing))
       return PreconditionFailed(target.id);
     return OkStatus();
   }

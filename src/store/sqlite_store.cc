@@ -251,7 +251,7 @@ Status SqliteStore::CheckLocked(std::string_view kind, std::string_view id,
   const int rc = current.Step();
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(db_, "reading for a check");
   const std::int64_t existing = rc == SQLITE_ROW ? current.Int(0) : 0;
-  if (precondition.version && *precondition.version != existing) return PreconditionFailed(id);
+  if (!precondition.HoldsAt(existing)) return PreconditionFailed(id);
   return OkStatus();
 }
 
@@ -263,7 +263,7 @@ Result<Resource> SqliteStore::PutLocked(const Resource& resource, Precondition p
   const int rc = current.Step();
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(db_, "reading before a write");
   const std::int64_t existing = rc == SQLITE_ROW ? current.Int(0) : 0;
-  if (precondition.version && *precondition.version != existing)
+  if (!precondition.HoldsAt(existing))
     return PreconditionFailed(resource.id);
   Resource stored = resource;
   stored.version = existing + 1;
@@ -299,7 +299,7 @@ Status SqliteStore::DeleteLocked(std::string_view kind, std::string_view id,
     return MakeError(StatusCode::kNotFound, "NotFound", std::string(id) + " does not exist");
   }
   if (rc != SQLITE_ROW) return SqliteError(db_, "reading before a delete");
-  if (precondition.version && *precondition.version != current.Int(0))
+  if (!precondition.HoldsAt(current.Int(0)))
     return PreconditionFailed(id);
   // Children's ids start with the parent's id and a slash, whatever their kind.
   Statement remove(db_,

@@ -24,8 +24,16 @@ struct Resource {
 struct Precondition {
   static Precondition Any() { return {}; }
   static Precondition Absent() { return {0}; }
+  static Precondition Exists() { return {kExists}; }
   static Precondition AtVersion(std::int64_t v) { return {v}; }
-  std::optional<std::int64_t> version;  // 0: must not exist
+  std::optional<std::int64_t> version;  // 0: must not exist; kExists: must, at any version
+
+  static constexpr std::int64_t kExists = -1;
+  // Whether a row now at `current` (0: absent) satisfies it.
+  bool HoldsAt(std::int64_t current) const {
+    if (!version) return true;
+    return *version == kExists ? current != 0 : *version == current;
+  }
 };
 
 // One change in an atomic batch: a put (with `resource`), a delete (of kind/id), or a check that

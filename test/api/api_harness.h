@@ -55,7 +55,9 @@ class ApiHarness : public ::testing::Test {
   // simulated (they report their desired state at once); tests of real nodes use the binaries.
   void Restart() {
     service_.reset();
-    operations_ = std::make_unique<controller::OperationsEngine>(*store_, clock_);
+    // One process on SQLite: a restarted engine is the same owner and resumes its leases at once.
+    operations_ = std::make_unique<controller::OperationsEngine>(
+        *store_, clock_, controller::EngineOptions{"gangplankd"});
     controller::RegisterClusterRunners(*operations_, images_, clock_,
                                        {controller::NodeMode::kSimulated, std::chrono::seconds(120),
                                         std::chrono::milliseconds(1)});

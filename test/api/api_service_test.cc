@@ -146,7 +146,22 @@ TEST_F(ApiServiceTest, ResourceGroupLifecycleKeepsUnknownFieldsAndOwnsReadOnlyOn
   EXPECT_EQ(Send(HttpVerb::head, rg + "?api-version=2021-04-01").result(), HttpStatus::no_content);
   const auto list = Send(HttpVerb::get, std::string(kGroups) + "?api-version=2021-04-01");
   EXPECT_EQ(Body(list).at("value").as_array().size(), 1u);
-  EXPECT_EQ(Send(HttpVerb::delete_, rg + "?api-version=2021-04-01").result(), HttpStatus::ok);
+  // DELETE is long-running: 202 and a Location to poll until the group is gone.
+  const auto deleting = Send(HttpVerb::delete_, rg + "?api-version=2021-04-01");
+  ASSERT_EQ(deleting.result(), HttpStatus::accepted);
+  std::string poll(deleting[boost::beast::http::field::location]);
+  poll = poll.substr(poll.find("/subscriptions/"));
+  EXPECT_NE(poll.find("/operationresults/"), std::string::npos);
+  EXPECT_EQ(Send(HttpVerb::get, poll).result(), HttpStatus::accepted);
+  EXPECT_EQ(Body(Send(HttpVerb::get, rg + "?api-version=2021-04-01"))
+                .at("properties")
+                .at("provisioningState"),
+            "Deleting");
+  EXPECT_EQ(ErrorCode(Send(HttpVerb::put, rg + "?api-version=2021-04-01",
+                           R"({"location":"westus2"})")),
+            "ResourceGroupBeingDeleted");
+  Settle();
+  EXPECT_EQ(Send(HttpVerb::get, poll).result(), HttpStatus::ok);
   EXPECT_EQ(ErrorCode(Send(HttpVerb::get, rg + "?api-version=2021-04-01")),
             "ResourceGroupNotFound");
   EXPECT_EQ(Send(HttpVerb::head, rg + "?api-version=2021-04-01").result(), HttpStatus::not_found);

@@ -1,7 +1,11 @@
-// The operations engine: the in-memory busy index, waiting steps, retries and pruning.
+// The operations engine: work found in the store, locks, waiting steps, retries, pruning, leases
+// and fencing between two engines on one store.
 #include "controller/operations.h"
 
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
 
 #include "mocks/fake_clock.h"
 #include "store/sqlite_store.h"
@@ -11,6 +15,9 @@ namespace gangplank::controller {
 namespace {
 
 constexpr const char* kTarget = "/subscriptions/s/resourceGroups/g/things/t";
+constexpr const char* kPrefix = "/subscriptions/s/providers/Test/locations/westus2/operations/";
+
+Result<Step> Quick(const Operation&, store::Store&) { return Step::Done({}); }
 
 class OperationsEngineTest : public ::testing::Test {
  protected:
@@ -18,14 +25,19 @@ class OperationsEngineTest : public ::testing::Test {
     auto opened = store::SqliteStore::Open(dir_.path() / "ops.db");
     ASSERT_TRUE(opened.ok());
     store_ = std::move(opened.value());
-    engine_ = std::make_unique<OperationsEngine>(*store_, clock_, std::chrono::hours(1));
+    engine_ = NewEngine("one");
   }
 
-  // Begins, commits and enqueues an operation of `type` on kTarget.
-  Operation StartOne(const std::string& type) {
-    auto started = engine_->Begin("s", "westus2", type, kTarget);
-    EXPECT_TRUE(store_->Apply({started.record}).ok());
-    engine_->Enqueue(started.operation.id);
+  std::unique_ptr<OperationsEngine> NewEngine(const std::string& owner) {
+    return std::make_unique<OperationsEngine>(
+        *store_, clock_, EngineOptions{owner, std::chrono::seconds(6), std::chrono::hours(1)});
+  }
+
+  // Begins and commits an operation of `type` on kTarget holding `lock` (none when empty).
+  Result<Operation> StartOne(const std::string& type, const std::string& lock = "") {
+    auto started = engine_->Begin(kPrefix, type, kTarget, Locking{lock, {}});
+    auto applied = store_->Apply(started.records);
+    if (!applied) return applied.error();
     return started.operation;
   }
 
@@ -40,17 +52,30 @@ class OperationsEngineTest : public ::testing::Test {
   std::unique_ptr<OperationsEngine> engine_;
 };
 
-TEST_F(OperationsEngineTest, TargetIsBusyUntilItsOperationFinishes) {
-  engine_->Register(
-      "Quick",
-      {[](const Operation&, store::Store&) -> Result<Step> { return Step::Done({}); }, nullptr});
-  EXPECT_FALSE(engine_->HasUnfinished(kTarget));
-  const Operation operation = StartOne("Quick");
-  EXPECT_TRUE(engine_->HasUnfinished(kTarget));
-  EXPECT_TRUE(engine_->HasUnfinished("/SUBSCRIPTIONS/s/resourcegroups/G/things/T"));
+TEST_F(OperationsEngineTest, ALockIsHeldUntilItsOperationEndsAndRefusesASecondOne) {
+  engine_->Register("Quick", {Quick, nullptr});
+  const std::string lock = OperationLockId(kTarget);
+  auto first = StartOne("Quick", lock);
+  ASSERT_TRUE(first.ok());
+  auto holder = engine_->LockHolder(lock);
+  ASSERT_TRUE(holder.ok() && holder->has_value());
+  EXPECT_EQ((*holder)->id, first->id);
+  // A conflicting operation cannot be accepted while the lock is held: its Apply fails whole.
+  auto second = StartOne("Quick", lock);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, StatusCode::kAborted);
+  EXPECT_EQ(store_->ListKind(kOperationKind)->size(), 1u);
   engine_->RunPending();
-  EXPECT_FALSE(engine_->HasUnfinished(kTarget));
-  EXPECT_EQ(StatusOf(operation), "Succeeded");
+  EXPECT_EQ(StatusOf(*first), "Succeeded");
+  EXPECT_FALSE(store_->Get(kOperationLockKind, lock)->has_value());
+  EXPECT_TRUE(StartOne("Quick", lock).ok());
+}
+
+TEST_F(OperationsEngineTest, AHeldLockInFreeRefusesTheOperation) {
+  const std::string group_lock = OperationLockId("/subscriptions/s/resourceGroups/g");
+  ASSERT_TRUE(StartOne("Quick", group_lock).ok());
+  auto started = engine_->Begin(kPrefix, "Quick", kTarget, Locking{"", {group_lock}});
+  EXPECT_FALSE(store_->Apply(started.records).ok());
 }
 
 TEST_F(OperationsEngineTest, WaitingStepsReportProgressAndRunAgainUntilDone) {
@@ -64,23 +89,22 @@ TEST_F(OperationsEngineTest, WaitingStepsReportProgressAndRunAgainUntilDone) {
                                return Step::Done({});
                              },
                              nullptr});
-  const Operation operation = StartOne("Slow");
+  const Operation operation = *StartOne("Slow");
   engine_->RunPending();  // a waiting operation runs once per call
   EXPECT_EQ(runs, 1);
   auto seen = engine_->Get(operation.id);
   ASSERT_TRUE(seen.ok() && seen->has_value());
   EXPECT_EQ((*seen)->status, "InProgress");
   EXPECT_EQ((*seen)->progress, "1 of 3 done");
+  EXPECT_EQ((*seen)->owner, "one");
   EXPECT_NE(OperationStatusJson(**seen).find("\"percentComplete\":30"), std::string::npos);
-  EXPECT_TRUE(engine_->HasUnfinished(kTarget));
   engine_->RunPending();
   engine_->RunPending();
   EXPECT_EQ(runs, 3);
   EXPECT_EQ(StatusOf(operation), "Succeeded");
-  EXPECT_FALSE(engine_->HasUnfinished(kTarget));
 }
 
-TEST_F(OperationsEngineTest, TheBackgroundWorkerFinishesWaitingOperations) {
+TEST_F(OperationsEngineTest, TheBackgroundWorkerFindsAndFinishesOperationsByWatchingTheStore) {
   std::atomic<int> runs = 0;
   engine_->Register("Slow", {[&runs](const Operation&, store::Store&) -> Result<Step> {
                                if (++runs < 5)
@@ -89,8 +113,9 @@ TEST_F(OperationsEngineTest, TheBackgroundWorkerFinishesWaitingOperations) {
                              },
                              nullptr});
   engine_->Start();
-  const Operation operation = StartOne("Slow");
-  for (int i = 0; i < 500 && engine_->HasUnfinished(kTarget); ++i)
+  // Written to the store after the engine started: nothing tells it but the store.
+  const Operation operation = *StartOne("Slow");
+  for (int i = 0; i < 1000 && StatusOf(operation) == "InProgress"; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   engine_->Stop();
   EXPECT_EQ(runs.load(), 5);
@@ -110,36 +135,30 @@ TEST_F(OperationsEngineTest, TerminalErrorsFailAndRetryableOnesAreRetried) {
                                                   "this cannot work");
                                },
                                nullptr});
-  const Operation flaky = StartOne("Flaky");
+  const Operation flaky = *StartOne("Flaky");
   engine_->RunPending();
   EXPECT_EQ(attempts, 3);
   EXPECT_EQ(StatusOf(flaky), "Succeeded");
-  const Operation broken = StartOne("Broken");
+  const std::string lock = OperationLockId(kTarget);
+  const Operation broken = *StartOne("Broken", lock);
   engine_->RunPending();
   auto failed = engine_->Get(broken.id);
   ASSERT_TRUE(failed.ok() && failed->has_value());
   EXPECT_EQ((*failed)->status, "Failed");
   ASSERT_TRUE((*failed)->error.has_value());
   EXPECT_EQ((*failed)->error->reason, "NoGood");
-  EXPECT_FALSE(engine_->HasUnfinished(kTarget));
+  EXPECT_FALSE(store_->Get(kOperationLockKind, lock)->has_value()) << "a failed operation keeps its lock";
 }
 
 TEST_F(OperationsEngineTest, FinishedRecordsArePrunedAfterTheRetentionAndUnfinishedOnesResume) {
-  engine_->Register(
-      "Quick",
-      {[](const Operation&, store::Store&) -> Result<Step> { return Step::Done({}); }, nullptr});
-  const Operation done = StartOne("Quick");
+  engine_->Register("Quick", {Quick, nullptr});
+  const Operation done = *StartOne("Quick");
   engine_->RunPending();
-  const Operation pending = StartOne("Quick");  // accepted, never run: a crash comes first
+  const Operation pending = *StartOne("Quick");  // accepted, never run: a crash comes first
 
-  // A new engine on the same store: the busy index is rebuilt from the records.
-  engine_ = std::make_unique<OperationsEngine>(*store_, clock_, std::chrono::hours(1));
-  engine_->Register(
-      "Quick",
-      {[](const Operation&, store::Store&) -> Result<Step> { return Step::Done({}); }, nullptr});
-  EXPECT_FALSE(engine_->HasUnfinished(kTarget));
-  ASSERT_TRUE(engine_->ResumeUnfinished().ok());
-  EXPECT_TRUE(engine_->HasUnfinished(kTarget));
+  // A new engine on the same store finds the unfinished operation there.
+  engine_ = NewEngine("one");
+  engine_->Register("Quick", {Quick, nullptr});
   EXPECT_EQ(StatusOf(done), "Succeeded");  // within the retention
 
   clock_.Advance(std::chrono::minutes(61));
@@ -148,6 +167,63 @@ TEST_F(OperationsEngineTest, FinishedRecordsArePrunedAfterTheRetentionAndUnfinis
   EXPECT_EQ(StatusOf(pending), "InProgress");  // unfinished work is never pruned
   engine_->RunPending();
   EXPECT_EQ(StatusOf(pending), "Succeeded");
+}
+
+// Two engines (replicas) on one store: a lease decides who runs an operation; the other takes it
+// over only when the lease lapses, and the one that lost it writes nothing more.
+TEST_F(OperationsEngineTest, ALeaseKeepsASecondEngineOffUntilItLapsesThenItTakesOver) {
+  std::atomic<int> runs_one = 0, runs_two = 0;
+  auto slow = [](std::atomic<int>& runs) {
+    return OperationRunner{[&runs](const Operation&, store::Store&) -> Result<Step> {
+                             ++runs;
+                             return Step::Waiting({}, std::chrono::milliseconds(1), 10,
+                                                  "run " + std::to_string(runs.load()));
+                           },
+                           nullptr};
+  };
+  engine_->Register("Slow", slow(runs_one));
+  auto two = NewEngine("two");
+  two->Register("Slow", slow(runs_two));
+  const Operation operation = *StartOne("Slow");
+  engine_->RunPending();
+  two->RunPending();
+  two->RunPending();
+  EXPECT_EQ(runs_one.load(), 1);
+  EXPECT_EQ(runs_two.load(), 0) << "the second engine ran an operation another engine leases";
+
+  clock_.Advance(std::chrono::seconds(7));  // engine one is gone: its lease lapses
+  two->RunPending();
+  EXPECT_EQ(runs_two.load(), 1);
+  EXPECT_EQ((*engine_->Get(operation.id))->owner, "two");
+  // Engine one comes back: it sees the other's live lease and stays off.
+  engine_->RunPending();
+  engine_->RunPending();
+  EXPECT_EQ(runs_one.load(), 1);
+}
+
+TEST_F(OperationsEngineTest, AnEngineThatLostItsLeaseMidStepWritesNothing) {
+  const std::string marker = "/subscriptions/s/marker";
+  OperationsEngine* other = nullptr;
+  // While engine one runs its step, engine two takes the lease (one's lease has lapsed).
+  engine_->Register("Fenced", {[&](const Operation&, store::Store&) -> Result<Step> {
+                                 clock_.Advance(std::chrono::seconds(7));
+                                 other->RunPending();
+                                 return Step::Done({store::Mutation::Put(
+                                     {"marker", marker, "/subscriptions/s", "{\"by\":\"one\"}", 0})});
+                               },
+                               nullptr});
+  auto two = NewEngine("two");
+  other = two.get();
+  two->Register("Fenced", {[&](const Operation&, store::Store&) -> Result<Step> {
+                              return Step::Waiting({}, std::chrono::milliseconds(1), 0, "two");
+                            },
+                            nullptr});
+  const Operation operation = *StartOne("Fenced");
+  engine_->RunPending();
+  EXPECT_FALSE(store_->Get("marker", marker)->has_value())
+      << "a step of an engine that lost its lease was committed";
+  EXPECT_EQ(StatusOf(operation), "InProgress");
+  EXPECT_EQ((*engine_->Get(operation.id))->owner, "two");
 }
 
 }  // namespace
