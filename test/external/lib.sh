@@ -1,10 +1,17 @@
 # Shared by the external-client tests: starts a real gangplankd in a scratch directory, logs the
 # unmodified az CLI in, and stops everything by PID on exit (also on failure).
 # Usage (sourced): start_gangplankd PATH_TO_GANGPLANKD; az_login
+# With GANGPLANK_TEST_REPLICAS=N (N ≥ 2), start_gangplankd starts a throwaway PostgreSQL server,
+# N gangplankd replicas on it and HAProxy in front of them (health checks on /healthz); the
+# clients then talk to HAProxy only.
 set -euo pipefail
 work=$(mktemp -d)
+chmod 0755 "$work"
 gangplankd_pid=
 gangplankd_bin=
+replica_pids=()
+haproxy_pid=
+source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Local nodes (as root) live where sshd's StrictModes accepts them, on a loopback /16 of their own
 # so that tests running side by side do not share addresses.
 mkdir -p /var/lib/gangplank-test 2>/dev/null && chmod 0755 /var/lib/gangplank-test 2>/dev/null || true
@@ -22,10 +29,15 @@ for i in $(seq 0 139); do
 done
 node_network="127.${octet}.0.0/16"
 cleanup() {
-  if [ -n "$gangplankd_pid" ]; then
-    kill "$gangplankd_pid" 2>/dev/null || true
-    wait "$gangplankd_pid" 2>/dev/null || true
+  if [ -n "$haproxy_pid" ]; then
+    kill "$haproxy_pid" 2>/dev/null || true
+    wait "$haproxy_pid" 2>/dev/null || true
   fi
+  for pid in $gangplankd_pid "${replica_pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ -d "$work/pg" ]; then "$source_dir/scripts/postgres-sandbox" stop "$work/pg" >/dev/null 2>&1 || true; fi
   if [ -n "$gangplankd_bin" ]; then
     "$gangplankd_bin" stop-nodes --nodes-dir "$nodes_dir" --remove >/dev/null 2>&1 || true
   fi
@@ -36,8 +48,10 @@ trap cleanup EXIT
 
 fail() {
   echo "FAIL: $*" >&2
-  echo "--- gangplankd log" >&2
-  cat "$work/log" >&2 || true
+  for log in "$work"/log*; do
+    echo "--- $log" >&2
+    cat "$log" >&2 || true
+  done
   exit 1
 }
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
@@ -45,21 +59,76 @@ field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.ar
 
 # The port was free a moment ago; if another test's server takes it first, gangplankd exits and
 # a new port is tried (its /healthz is checked against its own CA, so no other server passes).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# True once https://127.0.0.1:PORT/healthz answers, verified against CA.
+healthy() {
+  python3 - "$1" "$2" 2>/dev/null <<'PY'
+import ssl, sys, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+urllib.request.urlopen(f"https://127.0.0.1:{sys.argv[1]}/healthz", context=ctx, timeout=2)
+PY
+}
+
+# N replicas on one PostgreSQL behind HAProxy; `port` is HAProxy's, data dir $work/data is the
+# first replica's (its credentials.json names HAProxy's URL).
+start_replicas() {
+  gangplankd_bin=$1
+  local count=$2 uri i
+  uri=$("$source_dir/scripts/postgres-sandbox" start "$work/pg") || fail "PostgreSQL did not start"
+  echo "$uri" >"$work/pg.uri"
+  openssl rand -base64 32 >"$work/store.key"
+  chmod 600 "$work/store.key"
+  port=$(free_port)
+  local ports=()
+  for i in $(seq 1 "$count"); do
+    local dir="$work/data"
+    [ "$i" = 1 ] || dir="$work/data$i"
+    ports+=("$(free_port)")
+    "$1" --data-dir "$dir" --listen "127.0.0.1:${ports[-1]}" --public-url "https://127.0.0.1:$port/" \
+      --store "$uri" --store-key "$work/store.key" --nodes-dir "$nodes_dir" \
+      --node-network "$node_network" >>"$work/log$i" 2>&1 &
+    replica_pids+=($!)
+    for _ in $(seq 200); do
+      kill -0 "${replica_pids[-1]}" 2>/dev/null || fail "replica $i exited"
+      if [ -f "$dir/tls/ca.crt" ] && healthy "${ports[-1]}" "$dir/tls/ca.crt"; then break; fi
+      sleep 0.1
+    done
+  done
+  {
+    printf 'global\n  maxconn 2000\ndefaults\n  mode tcp\n  timeout connect 2s\n'
+    printf '  timeout client 300s\n  timeout server 300s\n'
+    printf 'frontend api\n  bind 127.0.0.1:%s\n  default_backend replicas\n' "$port"
+    printf 'backend replicas\n  balance roundrobin\n  option httpchk GET /healthz\n'
+    printf '  http-check expect status 200\n'
+    for i in "${!ports[@]}"; do
+      printf '  server r%s 127.0.0.1:%s check check-ssl verify required ca-file %s inter 500 fall 2 rise 1\n' \
+        "$i" "${ports[$i]}" "$work/data/tls/ca.crt"
+    done
+  } >"$work/haproxy.cfg"
+  haproxy -f "$work/haproxy.cfg" -db >>"$work/log-haproxy" 2>&1 &
+  haproxy_pid=$!
+  for _ in $(seq 100); do
+    healthy "$port" "$work/data/tls/ca.crt" && return 0
+    sleep 0.1
+  done
+  fail "HAProxy in front of the replicas did not answer /healthz"
+}
+
 start_gangplankd() {
+  if [ "${GANGPLANK_TEST_REPLICAS:-1}" -ge 2 ]; then
+    start_replicas "$1" "$GANGPLANK_TEST_REPLICAS"
+    return 0
+  fi
   gangplankd_bin=$1
   for _attempt in 1 2 3 4 5; do
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(free_port)
     "$1" --data-dir "$work/data" --listen "127.0.0.1:$port" --nodes-dir "$nodes_dir" \
       --node-network "$node_network" >>"$work/log" 2>&1 &
     gangplankd_pid=$!
     for _ in $(seq 200); do
       kill -0 "$gangplankd_pid" 2>/dev/null || break
-      if [ -f "$work/data/credentials.json" ] && python3 - "$port" "$work/data/tls/ca.crt" 2>/dev/null <<'PY'
-import ssl, sys, urllib.request
-ctx = ssl.create_default_context(cafile=sys.argv[2])
-urllib.request.urlopen(f"https://127.0.0.1:{sys.argv[1]}/healthz", context=ctx, timeout=2)
-PY
-      then return 0; fi
+      if [ -f "$work/data/credentials.json" ] && healthy "$port" "$work/data/tls/ca.crt"; then return 0; fi
       sleep 0.1
     done
     wait "$gangplankd_pid" 2>/dev/null || true
