@@ -3,23 +3,33 @@
 # random cluster and list-by-resource-group latency under wrk (TLS, keep-alive), the server's
 # memory, and the time a restart takes to load the store. It measures the API and the store, not
 # nodes: gangplankd runs with --nodes simulated (machine rows, no node processes, even as root).
-# Usage: bench/store_10k_clusters.sh [CLUSTERS] [SECONDS]
+# Usage: bench/store_10k_clusters.sh [CLUSTERS] [SECONDS] [sqlite|postgresql]
+#   postgresql: the store is a throwaway PostgreSQL server on this machine (scripts/postgres-sandbox)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clusters=${1:-10000}
 seconds=${2:-10}
+backend=${3:-sqlite}
 ./scripts/bootstrap --bench
 dir=$(./scripts/build --release)
 work=$(mktemp -d)
 pid=
+chmod 0755 "$work"
 cleanup() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  scripts/postgres-sandbox stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+store_args=()
+if [ "$backend" = postgresql ]; then
+  store_args=(--store "$(scripts/postgres-sandbox start "$work/pg")" --store-key "$work/store.key")
+  openssl rand -base64 32 >"$work/store.key"
+fi
 start_server() {
-  "$dir/bin/gangplankd" --data-dir "$work/data" --listen "127.0.0.1:$port" --threads 2 --nodes simulated >>"$work/gangplankd.log" 2>&1 &
+  "$dir/bin/gangplankd" --data-dir "$work/data" --listen "127.0.0.1:$port" --threads 2 --nodes simulated \
+    "${store_args[@]}" >>"$work/gangplankd.log" 2>&1 &
   pid=$!
   python3 - "$port" <<'PY'
 import socket, sys, time
@@ -104,13 +114,17 @@ measure() {  # NAME LUA CONNECTIONS
   out=$(wrk -t"$(( $3 < 2 ? $3 : 2 ))" -c"$3" -d"${seconds}s" --latency -s "$2" "https://127.0.0.1:$port")
   echo "$1 $(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1 == "50%" {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out") $(awk '/Non-2xx/ {print $5}' <<<"$out")"
 }
-echo "== $clusters clusters in 100 resource groups; wrk -t2 -d${seconds}s, TLS, keep-alive, --threads 2"
+echo "== $clusters clusters in 100 resource groups on $backend; wrk -t2 -d${seconds}s, TLS, keep-alive, --threads 2"
 measure "GET-random-cluster(c32)" "$work/get.lua" 32
 measure "GET-random-cluster(c1)" "$work/get.lua" 1
 measure "list-resource-group-of-$((clusters / 100))(c32)" "$work/list.lua" 32
 measure "list-resource-group-of-$((clusters / 100))(c1)" "$work/list.lua" 1
 echo "RSS after load: $(rss_mib) MiB"
-echo "database: $(du -m "$work/data/gangplank.db" | cut -f1) MiB"
+if [ "$backend" = postgresql ]; then
+  echo "database: $(du -sm "$work/pg/data" | cut -f1) MiB (the whole PostgreSQL data directory)"
+else
+  echo "database: $(du -m "$work/data/gangplank.db" | cut -f1) MiB"
+fi
 kill "$pid"; wait "$pid" || true
 started=$(date +%s.%N)
 start_server
