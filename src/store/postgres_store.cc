@@ -223,36 +223,6 @@ Result<std::uint64_t> PostgresStore::Sync() {
   return result;
 }
 
-Result<std::optional<Resource>> PostgresStore::Get(std::string_view kind, std::string_view id) {
-  return cache_.Get(kind, id);
-}
-
-Result<std::vector<Resource>> PostgresStore::List(std::string_view kind, std::string_view parent) {
-  return cache_.List(kind, parent);
-}
-
-Result<std::vector<Resource>> PostgresStore::ListKind(std::string_view kind) {
-  return cache_.ListKind(kind);
-}
-
-Result<Resource> PostgresStore::Put(const Resource& resource, Precondition precondition) {
-  auto stored = Commit({Mutation::Put(resource, precondition)}, true);
-  if (!stored) return stored.error();
-  return std::move(stored->front());
-}
-
-Status PostgresStore::Delete(std::string_view kind, std::string_view id,
-                             Precondition precondition) {
-  auto deleted =
-      Commit({Mutation::Delete(std::string(kind), std::string(id), precondition)}, false);
-  if (!deleted) return deleted.error();
-  return OkStatus();
-}
-
-Result<std::vector<Resource>> PostgresStore::Apply(const std::vector<Mutation>& mutations) {
-  return Commit(mutations, true);
-}
-
 namespace {
 
 // The statements of one mutation inside the transaction that holds revision `revision`.

@@ -10,14 +10,13 @@
 #include <string>
 #include <thread>
 
-#include "store/resource_cache.h"
-#include "store/store.h"
+#include "store/cached_store.h"
 
 namespace gangplank::store {
 
 class PgConnection;
 
-class PostgresStore final : public Store {
+class PostgresStore final : public CachedStore {
  public:
   // `uri` is a libpq URI or key=value string (postgresql://USER@HOST:PORT/DB). Without the
   // change feed the cache moves only with Sync and this process's own writes (tests use that to
@@ -26,29 +25,17 @@ class PostgresStore final : public Store {
                                                      bool change_feed = true);
   ~PostgresStore() override;
 
-  Result<std::optional<Resource>> Get(std::string_view kind, std::string_view id) override;
-  Result<std::vector<Resource>> List(std::string_view kind, std::string_view parent) override;
-  Result<Resource> Put(const Resource& resource, Precondition precondition) override;
-  Status Delete(std::string_view kind, std::string_view id, Precondition precondition) override;
-  Result<std::vector<Resource>> Apply(const std::vector<Mutation>& mutations) override;
-  Result<std::vector<Resource>> ListKind(std::string_view kind) override;
-  std::uint64_t Revision() const override { return cache_.Revision(); }
   Result<std::uint64_t> Sync() override;
-  std::uint64_t WaitForChange(std::uint64_t after, std::chrono::milliseconds timeout) override {
-    return cache_.WaitForChange(after, timeout);
-  }
-  Result<std::vector<Change>> ChangesSince(std::uint64_t after, std::string_view kind) override {
-    return cache_.ChangesSince(after, kind);
-  }
 
   int schema_version() const { return schema_version_; }
   // Deletes change records older than `age` (replicas further behind reload everything).
   Status CompactChanges(std::chrono::seconds age);
 
  private:
+  Result<std::vector<Resource>> Commit(const std::vector<Mutation>& mutations,
+                                       bool missing_ok) override;
   explicit PostgresStore(std::string uri);
   Status Migrate();
-  Result<std::vector<Resource>> Commit(const std::vector<Mutation>& mutations, bool missing_ok);
   // One catch-up from the database into the cache (the body of Sync, run by one caller at a time).
   Result<std::uint64_t> CatchUp();
   Status Reload();
@@ -56,7 +43,6 @@ class PostgresStore final : public Store {
 
   const std::string uri_;
   int schema_version_ = 0;
-  ResourceCache cache_;
   std::mutex write_mutex_;
   std::unique_ptr<PgConnection> writer_;
   // Sync coalescing: callers that arrive while a catch-up runs share the next one.

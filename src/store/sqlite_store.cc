@@ -171,34 +171,6 @@ Status SqliteStore::Migrate() {
   return OkStatus();
 }
 
-Result<std::optional<Resource>> SqliteStore::Get(std::string_view kind, std::string_view id) {
-  return cache_.Get(kind, id);
-}
-
-Result<std::vector<Resource>> SqliteStore::List(std::string_view kind, std::string_view parent) {
-  return cache_.List(kind, parent);
-}
-
-Result<std::vector<Resource>> SqliteStore::ListKind(std::string_view kind) {
-  return cache_.ListKind(kind);
-}
-
-Result<Resource> SqliteStore::Put(const Resource& resource, Precondition precondition) {
-  auto stored = Commit({Mutation::Put(resource, precondition)}, true);
-  if (!stored) return stored.error();
-  return std::move(stored->front());
-}
-
-Status SqliteStore::Delete(std::string_view kind, std::string_view id, Precondition precondition) {
-  auto deleted = Commit({Mutation::Delete(std::string(kind), std::string(id), precondition)}, false);
-  if (!deleted) return deleted.error();
-  return OkStatus();
-}
-
-Result<std::vector<Resource>> SqliteStore::Apply(const std::vector<Mutation>& mutations) {
-  return Commit(mutations, true);
-}
-
 Result<std::vector<Resource>> SqliteStore::Commit(const std::vector<Mutation>& mutations,
                                                   bool missing_ok) {
   std::lock_guard lock(mutex_);
