@@ -65,6 +65,7 @@ PgConnection::~PgConnection() { Disconnect(); }
 void PgConnection::Disconnect() {
   if (conn_) PQfinish(conn_);
   conn_ = nullptr;
+  prepared_.clear();
 }
 
 int PgConnection::Socket() const { return conn_ ? PQsocket(conn_) : -1; }
@@ -115,6 +116,38 @@ Result<PgRows> PgConnection::Exec(std::string_view sql, const std::vector<std::s
     Disconnect();
     return Unavailable(message);
   }
+  return Await(deadline);
+}
+
+Result<PgRows> PgConnection::ExecPrepared(const std::string& name, std::string_view sql,
+                                          const std::vector<std::string>& params,
+                                          std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (Status connected = Connect(); !connected.ok()) return connected.error();
+  if (!prepared_.contains(name)) {
+    const std::string text(sql);
+    if (!PQsendPrepare(conn_, name.c_str(), text.c_str(), static_cast<int>(params.size()),
+                       nullptr)) {
+      std::string message = Trimmed(PQerrorMessage(conn_));
+      Disconnect();
+      return Unavailable(message);
+    }
+    auto prepared = Await(deadline);
+    if (!prepared) return prepared.error();
+    prepared_.insert(name);
+  }
+  std::vector<const char*> values;
+  for (const std::string& param : params) values.push_back(param.c_str());
+  if (!PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
+                           nullptr, nullptr, 0)) {
+    std::string message = Trimmed(PQerrorMessage(conn_));
+    Disconnect();
+    return Unavailable(message);
+  }
+  return Await(deadline);
+}
+
+Result<PgRows> PgConnection::Await(std::chrono::steady_clock::time_point deadline) {
   for (int flushed; (flushed = PQflush(conn_)) != 0;) {
     if (flushed < 0) {
       std::string message = Trimmed(PQerrorMessage(conn_));

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,11 @@ class PgConnection {
   // or does not answer within `timeout`; Aborted on serialisation conflicts; Internal otherwise.
   Result<PgRows> Exec(std::string_view sql, const std::vector<std::string>& params = {},
                       std::chrono::milliseconds timeout = kDefaultTimeout);
+  // The same for a statement run often: prepared once per connection under `name` (parsed and
+  // planned once, not on every call).
+  Result<PgRows> ExecPrepared(const std::string& name, std::string_view sql,
+                              const std::vector<std::string>& params,
+                              std::chrono::milliseconds timeout = kDefaultTimeout);
   // Connects now if not connected (LISTEN needs a live connection before anything is sent).
   Status Connect();
   void Disconnect();
@@ -58,8 +64,11 @@ class PgConnection {
  private:
   Status WaitFor(bool write, std::chrono::steady_clock::time_point deadline);
 
+  Result<PgRows> Await(std::chrono::steady_clock::time_point deadline);
+
   std::string uri_;
   pg_conn* conn_ = nullptr;
+  std::set<std::string> prepared_;  // on this connection; forgotten when it is dropped
 };
 
 // Redacts the password of a libpq URI or key=value string, for messages.
