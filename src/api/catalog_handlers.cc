@@ -82,7 +82,9 @@ HttpResponse GetClusterUpgradeProfile(const ArmCall& call) {
   auto row = call.context.store.Get(kClusterKind, call.names.cluster_id());
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return ClusterNotFound(request, call.names);
-  const json::object cluster = json::parse((*row)->body).at("resource").as_object();
+  auto record = resources::ClusterRecord::Decode(**row);
+  if (!record) return StoreFailure(request, record.error());
+  const json::object& cluster = record->resource;
   const std::string version = PropertyOr(cluster, "kubernetesVersion", "");
   auto pools = PoolsOf(call.context.store, call.names.cluster_id());
   if (!pools) return StoreFailure(request, pools.error());

@@ -145,14 +145,6 @@ void AddManagedIdentities(json::object& resource, json::object& properties,
 
 // The cluster's own uid: made at create, kept by every update; a cluster deleted and created
 // again under the same name gets a new one, so credentials of the old one stop working.
-std::string ClusterUid(const json::object* stored) {
-  if (stored != nullptr) {
-    if (const json::value* uid = stored->if_contains("uid"); uid && uid->is_string())
-      return std::string(uid->get_string());
-  }
-  return NewUuid();
-}
-
 // The answer to a PUT or PATCH that wrote `row` and started `operation`: the cluster's view with
 // its ETag and the Azure-AsyncOperation header.
 HttpResponse Written(const ArmCall& call, const store::Resource& row,
@@ -163,12 +155,6 @@ HttpResponse Written(const ArmCall& call, const store::Resource& row,
   response.set(http::field::etag, Etag(row.version));
   AddOperationHeaders(response, call.context, operation, call.api_version, false);
   return response;
-}
-
-bool ClusterStopped(const store::Resource& row) {
-  const json::object resource = json::parse(row.body).at("resource").as_object();
-  const json::value* power = resource.at("properties").as_object().if_contains("powerState");
-  return power && power->is_object() && StringOr(power->get_object(), "code", "") == "Stopped";
 }
 
 // stop / start: every pool's powerState, reconciled by a cluster operation (nodes keep their
@@ -185,20 +171,16 @@ HttpResponse PowerCluster(const ArmCall& call, bool start) {
   const char* state = start ? "Starting" : "Stopping";
   std::vector<store::Mutation> changes;
   for (const auto& pool : *pools) {
-    json::object doc = json::parse(pool.body).as_object();
-    json::object& properties = doc["resource"].as_object()["properties"].as_object();
-    properties["powerState"] = json::object{{"code", start ? "Running" : "Stopped"}};
-    properties["provisioningState"] = state;
-    store::Resource updated = pool;
-    updated.body = json::serialize(doc);
-    changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(pool.version)));
+    auto record = resources::PoolRecord::Decode(pool);
+    if (!record) return StoreFailure(request, record.error());
+    record->set_power(start);
+    record->set_provisioning_state(state);
+    changes.push_back(resources::WriteBack(*record));
   }
-  json::object doc = json::parse((*row)->body).as_object();
-  json::object& resource = doc["resource"].as_object();
-  resource["properties"].as_object()["provisioningState"] = state;
-  store::Resource updated = **row;
-  updated.body = json::serialize(doc);
-  changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version)));
+  auto cluster = resources::ClusterRecord::Decode(**row);
+  if (!cluster) return StoreFailure(request, cluster.error());
+  cluster->set_provisioning_state(state);
+  changes.push_back(resources::WriteBack(*cluster));
   return AcceptOperation(call, kPutCluster, call.names.cluster_id(), std::move(changes));
 }
 
@@ -252,7 +234,13 @@ HttpResponse PutCluster(const ArmCall& call) {
                             "The cluster already exists (If-None-Match: *).");
   }
   if (ClusterBusy(context, names)) return Busy(request, names.cluster);
-  if (existing->has_value() && ClusterStopped(**existing)) {
+  std::optional<resources::ClusterRecord> before;
+  if (existing->has_value()) {
+    auto decoded = resources::ClusterRecord::Decode(**existing);
+    if (!decoded) return StoreFailure(request, decoded.error());
+    before = std::move(decoded.value());
+  }
+  if (before && before->stopped()) {
     return Stopped(request, "Managed cluster '" + names.cluster + "'");
   }
 
@@ -279,8 +267,7 @@ HttpResponse PutCluster(const ArmCall& call) {
   if (existing->has_value()) {
     // A PUT changes what it names and keeps the rest (clients that read with an older
     // api-version send fewer fields than the cluster has).
-    const json::object stored = json::parse((*existing)->body).at("resource").at("properties").as_object();
-    for (const auto& [name, value] : stored)
+    for (const auto& [name, value] : before->properties())
       if (!properties.contains(name)) properties[name] = value;
   }
   resources::FillClusterDefaults(properties);
@@ -353,8 +340,7 @@ HttpResponse PutCluster(const ArmCall& call) {
   SshModel ssh;
   bool keys_changed = false;
   if (existing->has_value()) {
-    const json::object stored = json::parse((*existing)->body).as_object();
-    ssh = SshFromJson(stored.at("ssh").as_object());
+    ssh = before->ssh;
     if (requested_ssh && (requested_ssh->public_keys != ssh.public_keys ||
                           requested_ssh->admin_username != ssh.admin_username)) {
       if (requested_ssh->admin_username != ssh.admin_username) {
@@ -404,17 +390,10 @@ HttpResponse PutCluster(const ArmCall& call) {
   } else {
     properties.erase("linuxProfile");  // the service-generated key is never shown
   }
-  json::object before_doc, before;
-  if (existing->has_value()) {
-    before_doc = json::parse((*existing)->body).as_object();
-    before = before_doc.at("resource").as_object();
-  }
-  AddManagedIdentities(resource, properties, existing->has_value() ? &before : nullptr, names,
+  AddManagedIdentities(resource, properties, before ? &before->resource : nullptr, names,
                        std::string(location->as_string()));
-  resource["id"] = existing->has_value() ? (*existing)->id : names.cluster_id();
-  resource["name"] = existing->has_value()
-                         ? json::parse((*existing)->body).at("resource").at("name")
-                         : json::value(names.cluster);
+  resource["id"] = before ? before->id : names.cluster_id();
+  resource["name"] = before ? before->resource.at("name") : json::value(names.cluster);
   resource["type"] = kClusterType;
   resource["properties"] = std::move(properties);
 
@@ -438,18 +417,18 @@ HttpResponse PutCluster(const ArmCall& call) {
     }
   }
   // A model changes version once per request, whatever changed in it.
-  auto apply_model_changes = [&](json::object& model, const std::string& access) {
+  auto apply_model_changes = [&](resources::PoolModel& model, const std::string& access) {
     bool changed = false;
     if (keys_changed) {
-      model["publicKeys"] = SshJson(ssh).at("publicKeys");
-      model["serviceGenerated"] = false;
+      model.ssh.public_keys = ssh.public_keys;
+      model.ssh.service_generated = false;
       changed = true;
     }
-    if (access != std::string(model["sshAccess"].as_string())) {
-      model["sshAccess"] = access;
+    if (access != model.ssh_access) {
+      model.ssh_access = access;
       changed = true;
     }
-    if (changed) model["version"] = model["version"].as_int64() + 1;
+    if (changed) ++model.version;
   };
   std::vector<store::Mutation> mutations;
   for (auto& value : profiles) {
@@ -458,19 +437,20 @@ HttpResponse PutCluster(const ArmCall& call) {
     pool_names.pool = std::string(profile["name"].as_string());
     profile.erase("name");
     const auto found = by_name.find(store::IdKey(pool_names.pool));
-    json::object model;
     if (found == by_name.end()) {
-      model = NewPoolModel(ssh, profile);
       profile.erase("nodeImageVersion");  // the server's: new nodes get the latest image
       mutations.push_back(store::Mutation::Put(
-          PoolRow(pool_names, profile, state, model, kubernetes, context.images),
+          PoolRow(pool_names, profile, state, NewPoolModel(ssh, profile), kubernetes,
+                  context.images)
+              .Encode(),
           store::Precondition::Absent()));
     } else {
-      model = json::parse(found->second.body).at("model").as_object();
-      apply_model_changes(model, SshAccessOr(profile, std::string(model["sshAccess"].as_string())));
-      profile["nodeImageVersion"] = PoolView(found->second).at("properties").at("nodeImageVersion");
+      auto pool = resources::PoolRecord::Decode(found->second);
+      if (!pool) return StoreFailure(request, pool.error());
+      apply_model_changes(pool->model, SshAccessOr(profile, pool->model.ssh_access));
+      profile["nodeImageVersion"] = pool->properties().at("nodeImageVersion");
       mutations.push_back(store::Mutation::Put(
-          PoolRow(pool_names, profile, state, model, kubernetes, context.images),
+          PoolRow(pool_names, profile, state, pool->model, kubernetes, context.images).Encode(),
           store::Precondition::AtVersion(found->second.version)));
       by_name.erase(found);
     }
@@ -478,26 +458,24 @@ HttpResponse PutCluster(const ArmCall& call) {
   for (const auto& [name, row] : by_name) {
     // Pools the request did not mention keep their properties; a new key still enters their model.
     if (!keys_changed) continue;
-    json::object doc = json::parse(row.body).as_object();
-    json::object& model = doc["model"].as_object();
-    apply_model_changes(model, std::string(model["sshAccess"].as_string()));
-    doc["resource"].as_object()["properties"].as_object()["sshModelVersion"] = model["version"];
-    store::Resource updated = row;
-    updated.body = json::serialize(doc);
-    mutations.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(row.version)));
+    auto pool = resources::PoolRecord::Decode(row);
+    if (!pool) return StoreFailure(request, pool.error());
+    apply_model_changes(pool->model, pool->model.ssh_access);
+    pool->properties()["sshModelVersion"] = pool->model.version;
+    mutations.push_back(resources::WriteBack(*pool));
   }
 
-  const store::Resource cluster_row{
-      std::string(kClusterKind), names.cluster_id(), names.group_id(),
-      json::serialize(json::object{{"resource", resource},
-                                   {"ssh", SshJson(ssh)},
-                                   {"uid", ClusterUid(existing->has_value() ? &before_doc : nullptr)}}),
-      0};
+  resources::ClusterRecord cluster;
+  cluster.id = names.cluster_id();
+  cluster.parent = names.group_id();
+  cluster.resource = std::move(resource);
+  cluster.ssh = ssh;
+  cluster.uid = before && !before->uid.empty() ? before->uid : NewUuid();
+  const store::Resource cluster_row = cluster.Encode();
   mutations.insert(
       mutations.begin(),
-      store::Mutation::Put(cluster_row, existing->has_value()
-                                            ? store::Precondition::AtVersion((*existing)->version)
-                                            : store::Precondition::Absent()));
+      store::Mutation::Put(cluster_row, before ? store::Precondition::AtVersion(before->version)
+                                               : store::Precondition::Absent()));
   auto accepted = CommitOperation(call, kPutCluster, names.cluster_id(),
                                   std::string(location->as_string()), std::move(mutations));
   if (auto* refused = std::get_if<HttpResponse>(&accepted)) return std::move(*refused);
@@ -541,15 +519,12 @@ HttpResponse PatchCluster(const ArmCall& call) {
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return ClusterNotFound(request, names);
   if (ClusterBusy(context, names)) return Busy(request, names.cluster);
-  json::object doc = json::parse((*row)->body).as_object();
-  json::object& resource = doc["resource"].as_object();
-  resource["tags"] = tags && tags->is_object() ? *tags : json::value(json::object{});
-  resource["properties"].as_object()["provisioningState"] = "Updating";
-  store::Resource updated = **row;
-  updated.body = json::serialize(doc);
-  auto accepted = CommitOperation(
-      call, kPutCluster, names.cluster_id(), std::string(resource["location"].as_string()),
-      {store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version))});
+  auto cluster = resources::ClusterRecord::Decode(**row);
+  if (!cluster) return StoreFailure(request, cluster.error());
+  cluster->resource["tags"] = tags && tags->is_object() ? *tags : json::value(json::object{});
+  cluster->set_provisioning_state("Updating");
+  auto accepted = CommitOperation(call, kPutCluster, names.cluster_id(), cluster->location(),
+                                  {resources::WriteBack(*cluster)});
   if (auto* refused = std::get_if<HttpResponse>(&accepted)) return std::move(*refused);
   const Accepted& done = std::get<Accepted>(accepted);
   return Written(call, done.stored.front(), done.operation, HttpStatus::ok);

@@ -68,7 +68,9 @@ HttpResponse PoolNotFound(const ApiRequest& request, const ResourceNames& names)
 // The cluster as ARM shows it: the stored resource plus agentPoolProfiles built from its pools.
 Result<json::object> ClusterView(store::Store& store, const store::Resource& row,
                                  std::string_view api_version) {
-  json::object resource = json::parse(row.body).at("resource").as_object();
+  auto record = resources::ClusterRecord::Decode(row);
+  if (!record) return record.error();
+  json::object& resource = record->resource;
   auto pools = PoolsOf(store, row.id);
   if (!pools) return pools.error();
   json::array profiles;
@@ -78,10 +80,10 @@ Result<json::object> ClusterView(store::Store& store, const store::Resource& row
     profile["name"] = view.at("name");
     profiles.push_back(std::move(profile));
   }
-  resource["properties"].as_object()["agentPoolProfiles"] = std::move(profiles);
+  record->properties()["agentPoolProfiles"] = std::move(profiles);
   resource["eTag"] = Etag(row.version);
   resources::ShapeClusterView(resource, api_version);
-  return resource;
+  return std::move(resource);
 }
 
 std::string OperationUrl(const HandlerContext& context, const controller::Operation& operation,
@@ -129,17 +131,15 @@ json::object PoolViewFor(const store::Resource& row, std::string_view api_versio
   return view;
 }
 
-json::object NewPoolModel(const SshModel& ssh, const json::object& properties) {
-  json::object model = SshJson(ssh);
-  model["version"] = 1;
-  model["sshAccess"] = SshAccessOf(properties);
-  return model;
+resources::PoolModel NewPoolModel(const SshModel& ssh, const json::object& properties) {
+  return resources::PoolModel{1, ssh, SshAccessOf(properties)};
 }
 
 // A pool row for `properties` (validated), keeping `previous` model unless this creates it.
-store::Resource PoolRow(const ResourceNames& names, json::object properties, const std::string& state,
-                        json::object model, const std::string& kubernetes_version,
-                        controller::NodeImageCatalog& images) {
+resources::PoolRecord PoolRow(const ResourceNames& names, json::object properties,
+                              const std::string& state, resources::PoolModel model,
+                              const std::string& kubernetes_version,
+                              controller::NodeImageCatalog& images) {
   properties["provisioningState"] = state;
   properties["powerState"] =
       json::object{{"code", controller::PoolRunning(properties) ? "Running" : "Stopped"}};
@@ -147,22 +147,23 @@ store::Resource PoolRow(const ResourceNames& names, json::object properties, con
     properties["orchestratorVersion"] = kubernetes_version;
   }
   properties["currentOrchestratorVersion"] = properties["orchestratorVersion"];
-  properties["sshModelVersion"] = model.at("version");  // read-only: the model new nodes get
+  properties["sshModelVersion"] = model.version;  // read-only: the model new nodes get
   // The view shows the access mode the model holds, whatever the request left out.
   if (json::value& security = properties["securityProfile"]; !security.is_object())
     security = json::object{};
-  properties["securityProfile"].as_object()["sshAccess"] = model.at("sshAccess");
+  properties["securityProfile"].as_object()["sshAccess"] = model.ssh_access;
   if (!properties.contains("nodeImageVersion"))
     properties["nodeImageVersion"] =
         images.Latest(controller::StringOr(properties, "osSKU", "Ubuntu"));
-  json::object resource{{"id", names.pool_id()},
-                        {"name", names.pool},
-                        {"type", kPoolType},
-                        {"properties", std::move(properties)}};
-  return store::Resource{
-      std::string(kPoolKind), names.pool_id(), names.cluster_id(),
-      json::serialize(json::object{{"resource", std::move(resource)}, {"model", std::move(model)}}),
-      0};
+  resources::PoolRecord record;
+  record.id = names.pool_id();
+  record.parent = names.cluster_id();
+  record.resource = json::object{{"id", names.pool_id()},
+                                 {"name", names.pool},
+                                 {"type", kPoolType},
+                                 {"properties", std::move(properties)}};
+  record.model = std::move(model);
+  return record;
 }
 
 // The cluster's view joins its row and its pools' rows; it is rendered once per store revision
@@ -193,7 +194,22 @@ Result<std::string> ClusterLocation(const HandlerContext& context, const Resourc
                      "The Resource 'Microsoft.ContainerService/managedClusters/" + names.cluster +
                          "' under resource group '" + names.group + "' was not found.");
   }
-  return std::string(json::parse((*cluster)->body).at("resource").at("location").as_string());
+  auto record = resources::ClusterRecord::Decode(**cluster);
+  if (!record) return record.error();
+  return record->location();
+}
+
+Result<store::Mutation> MarkState(const store::Resource& row, std::string_view state) {
+  if (row.kind == kPoolKind) {
+    auto pool = resources::PoolRecord::Decode(row);
+    if (!pool) return pool.error();
+    pool->set_provisioning_state(state);
+    return resources::WriteBack(*pool);
+  }
+  auto record = resources::ClusterRecord::Decode(row);
+  if (!record) return record.error();
+  record->set_provisioning_state(state);
+  return resources::WriteBack(*record);
 }
 
 controller::Locking ClusterLocking(const ResourceNames& names) {
@@ -246,13 +262,10 @@ HttpResponse AcceptOperation(const ArmCall& call, const char* type, const std::s
 HttpResponse StartAsync(const ArmCall& call, const char* type, const store::Resource& row,
                         const std::string& state, bool pool,
                         std::optional<json::value> reply_body) {
-  json::object doc = json::parse(row.body).as_object();
-  doc["resource"].as_object()["properties"].as_object()["provisioningState"] = state;
-  store::Resource updated = row;
-  updated.body = json::serialize(doc);
+  auto changed = MarkState(row, state);
+  if (!changed) return StoreFailure(call.request, changed.error());
   return AcceptOperation(call, type, pool ? call.names.pool_id() : call.names.cluster_id(),
-                         {store::Mutation::Put(updated, store::Precondition::AtVersion(row.version))},
-                         std::move(reply_body));
+                         {std::move(changed.value())}, std::move(reply_body));
 }
 
 bool ClusterBusy(const HandlerContext& context, const ResourceNames& names) {
@@ -279,12 +292,10 @@ HttpResponse AbortLatestOperation(const ArmCall& call, std::string_view kind,
   if (!cancels) return StoreFailure(request, cancels.error());
   // Nothing runs: nothing to abort, which the spec answers with 204.
   if (cancels->empty()) return EmptyResponse(request.http, HttpStatus::no_content);
-  json::object doc = json::parse((*row)->body).as_object();
-  doc["resource"].as_object()["properties"].as_object()["provisioningState"] = "Canceling";
-  store::Resource updated = **row;
-  updated.body = json::serialize(doc);
+  auto canceling = MarkState(**row, "Canceling");
+  if (!canceling) return StoreFailure(request, canceling.error());
   std::vector<store::Mutation> changes = std::move(cancels.value());
-  changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version)));
+  changes.push_back(std::move(canceling.value()));
   // An operation that ends meanwhile makes the batch fail: 409, as the spec says.
   return AcceptOperation(call, controller::kAbort, target_id, std::move(changes), std::nullopt);
 }

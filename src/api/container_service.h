@@ -84,12 +84,13 @@ void AddOperationHeaders(HttpResponse& response, const HandlerContext& context,
                          const controller::Operation& operation, std::string_view api_version,
                          bool with_location);
 
-json::object NewPoolModel(const SshModel& ssh, const json::object& properties);
+resources::PoolModel NewPoolModel(const SshModel& ssh, const json::object& properties);
 
-// A pool row for `properties` (validated), keeping `previous` model unless this creates it.
-store::Resource PoolRow(const ResourceNames& names, json::object properties, const std::string& state,
-                        json::object model, const std::string& kubernetes_version,
-                        controller::NodeImageCatalog& images);
+// A pool record for `properties` (validated) with `model`, in provisioning `state`.
+resources::PoolRecord PoolRow(const ResourceNames& names, json::object properties,
+                              const std::string& state, resources::PoolModel model,
+                              const std::string& kubernetes_version,
+                              controller::NodeImageCatalog& images);
 
 // The view cache's key of a resource's view in the shape of `api_version`.
 std::string ViewKey(const std::string& id, std::string_view api_version);
@@ -99,6 +100,9 @@ std::string ViewKey(const std::string& id, std::string_view api_version);
 Result<ViewCache::View> CachedClusterView(const HandlerContext& context, std::uint64_t revision,
                                           const store::Resource& row,
                                           std::string_view api_version);
+
+// The write that sets a cluster's or pool's provisioningState, at the version read.
+Result<store::Mutation> MarkState(const store::Resource& row, std::string_view state);
 
 // The lock every operation on a cluster or its pools takes, and the group lock that must be free.
 controller::Locking ClusterLocking(const ResourceNames& names);

@@ -38,9 +38,10 @@ Result<std::optional<Credential>> CredentialFor(const ArmCall& call, std::string
   auto row = context.store.Get(kClusterKind, call.names.cluster_id());
   if (!row) return row.error();
   if (!row->has_value()) return std::optional<Credential>();
-  const json::object doc = json::parse((*row)->body).as_object();
-  const std::string name(doc.at("resource").at("name").as_string());
-  const std::string uid(doc.at("uid").as_string());
+  auto cluster = resources::ClusterRecord::Decode(**row);
+  if (!cluster) return cluster.error();
+  const std::string name = StringOr(cluster->resource, "name", "");
+  const std::string& uid = cluster->uid;
   const std::string token = context.config.kube_tokens->Issue({(*row)->id, uid});
   // The context is the cluster's name for every role; `az aks get-credentials --admin` adds
   // "-admin" itself.
@@ -50,7 +51,7 @@ Result<std::optional<Credential>> CredentialFor(const ArmCall& call, std::string
   return std::optional<Credential>(
       Credential{Kubeconfig(context, context_name, user,
                             context.config.server_url + "kubernetes/" + uid, token),
-                 doc.at("resource").at("location")});
+                 json::value(cluster->location())});
 }
 
 HttpResponse ListCredentials(const ArmCall& call, std::string_view role) {

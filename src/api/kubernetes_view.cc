@@ -185,14 +185,16 @@ HttpResponse Nodes(const ApiRequest& request, const HandlerContext& context,
   const std::string kernel = KernelRelease();  // the host's: every local node shares its kernel
   json::array items, rows;
   for (const auto& pool_row : *pools) {
-    const json::object pool_doc = json::parse(pool_row.body).as_object();
-    const controller::PoolTarget target = controller::TargetOf(pool_doc, context.images);
+    auto pool = resources::PoolRecord::Decode(pool_row);
+    if (!pool) return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
+                             "the store cannot be read now; try again");
+    const controller::PoolTarget target = controller::TargetOf(*pool, context.images);
     auto machines = controller::MachinesOf(context.store, pool_row.id);
     if (!machines) return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
                                  "the store cannot be read now; try again");
     for (const auto& machine : *machines) {
       if (only && machine.desired.node_name != *only) continue;
-      NodeRow row = NodeOf(machine, pool_doc.at("resource").as_object(), target, now, kernel);
+      NodeRow row = NodeOf(machine, pool->resource, target, now, kernel);
       rows.push_back(json::object{
           {"cells", std::move(row.cells)},
           {"object", json::object{{"kind", "PartialObjectMetadata"},
@@ -232,9 +234,8 @@ std::optional<store::Resource> Authorized(const ApiRequest& request, const Handl
   if (!identity || identity->uid != uid) return std::nullopt;
   auto row = context.store.Get(controller::kClusterKind, identity->machine_id);
   if (!row || !row->has_value()) return std::nullopt;
-  const json::value doc = json::parse((*row)->body);
-  const json::value* stored = doc.as_object().if_contains("uid");
-  if (!stored || !stored->is_string() || stored->get_string() != uid) return std::nullopt;
+  auto cluster = resources::ClusterRecord::Decode(**row);
+  if (!cluster || cluster->uid != uid) return std::nullopt;
   return **row;
 }
 

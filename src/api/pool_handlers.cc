@@ -25,8 +25,9 @@ HttpResponse GetMachines(const ApiRequest& request, const HandlerContext& contex
   auto pool = context.store.Get(kPoolKind, names.pool_id());
   if (!pool) return StoreFailure(request, pool.error());
   if (!pool->has_value()) return PoolNotFound(request, names);
-  const controller::PoolTarget target =
-      controller::TargetOf(json::parse((*pool)->body).as_object(), context.images);
+  auto pool_record = resources::PoolRecord::Decode(**pool);
+  if (!pool_record) return StoreFailure(request, pool_record.error());
+  const controller::PoolTarget target = controller::TargetOf(*pool_record, context.images);
   auto machines = controller::MachinesOf(
       context.store, names.pool_id(),
       logs ? controller::MachineDetail::kLogs : controller::MachineDetail::kStatus);
@@ -34,10 +35,10 @@ HttpResponse GetMachines(const ApiRequest& request, const HandlerContext& contex
   auto cluster = context.store.Get(kClusterKind, names.cluster_id());
   if (!cluster) return StoreFailure(request, cluster.error());
   if (!cluster->has_value()) return ClusterNotFound(request, names);
-  const json::object pool_properties = PoolView(**pool).at("properties").as_object();
-  const std::string node_group = StringOr(
-      json::parse((*cluster)->body).at("resource").at("properties").as_object(),
-      "nodeResourceGroup", "");
+  const json::object& pool_properties = pool_record->properties();
+  auto cluster_record = resources::ClusterRecord::Decode(**cluster);
+  if (!cluster_record) return StoreFailure(request, cluster_record.error());
+  const std::string node_group = StringOr(cluster_record->properties(), "nodeResourceGroup", "");
   json::array value;
   for (const auto& row : *machines) {
     json::object view = controller::MachineView(row, target);
@@ -110,43 +111,46 @@ HttpResponse PutPool(const ArmCall& call) {
   auto cluster = context.store.Get(kClusterKind, names.cluster_id());
   if (!cluster) return StoreFailure(request, cluster.error());
   if (!cluster->has_value()) return ClusterNotFound(request, names);
+  auto cluster_record = resources::ClusterRecord::Decode(**cluster);
+  if (!cluster_record) return StoreFailure(request, cluster_record.error());
   auto existing = context.store.Get(kPoolKind, names.pool_id());
   if (!existing) return StoreFailure(request, existing.error());
-  json::object model;
-  std::string access = "LocalUser";
+  std::optional<resources::PoolRecord> before;
   if (existing->has_value()) {
-    model = json::parse((*existing)->body).at("model").as_object();
-    access = std::string(model["sshAccess"].as_string());
+    auto decoded = resources::PoolRecord::Decode(**existing);
+    if (!decoded) return StoreFailure(request, decoded.error());
+    before = std::move(decoded.value());
   }
-  access = SshAccessOr(properties, access);  // before the merge: what this request says
-  if (existing->has_value()) {
+  // Before the merge: what this request says, or what the pool had.
+  const std::string access = SshAccessOr(properties, before ? before->model.ssh_access : "LocalUser");
+  if (before) {
     // As AKS does, a PUT on an existing pool changes what it names and keeps the rest (the
     // spec's AgentPools_Stop sends only powerState).
-    json::object merged = PoolView(**existing).at("properties").as_object();
+    json::object merged = before->properties();
     for (const auto& [name, value] : properties) merged[name] = value;
     properties = std::move(merged);
   }
   if (auto error = ValidatePoolProperties(properties, "properties"))
     return Error400(request, *error);
   if (ClusterBusy(context, names)) return Busy(request, names.cluster);
-  const json::object cluster_doc = json::parse((*cluster)->body).as_object();
-  resources::FillPoolDefaults(
-      properties, AzureCni(cluster_doc.at("resource").at("properties").as_object()));
-  const std::string kubernetes =
-      std::string(cluster_doc.at("resource").at("properties").at("kubernetesVersion").as_string());
-  if (existing->has_value()) {
-    const json::object old = PoolView(**existing).at("properties").as_object();
-    properties["nodeImageVersion"] = old.at("nodeImageVersion");
-    if (access != std::string(model["sshAccess"].as_string())) {
-      model["sshAccess"] = access;
-      model["version"] = model["version"].as_int64() + 1;
+  const json::object& cluster_properties = cluster_record->properties();
+  resources::FillPoolDefaults(properties, AzureCni(cluster_properties));
+  const std::string kubernetes = StringOr(cluster_properties, "kubernetesVersion", "");
+  resources::PoolModel model;
+  if (before) {
+    model = before->model;
+    properties["nodeImageVersion"] = before->properties().at("nodeImageVersion");
+    if (access != model.ssh_access) {
+      model.ssh_access = access;
+      ++model.version;
     }
   } else {
-    model = NewPoolModel(SshFromJson(cluster_doc.at("ssh").as_object()), properties);
+    model = NewPoolModel(cluster_record->ssh, properties);
   }
   const std::string state = existing->has_value() ? "Updating" : "Creating";
-  const std::string location = std::string(cluster_doc.at("resource").at("location").as_string());
-  const store::Resource row = PoolRow(names, properties, state, model, kubernetes, context.images);
+  const std::string location = cluster_record->location();
+  const store::Resource row =
+      PoolRow(names, properties, state, model, kubernetes, context.images).Encode();
   // The cluster must still be there when the pool is written (a delete may have just ended).
   auto accepted = CommitOperation(
       call, kPutPool, names.pool_id(), location,
@@ -277,8 +281,9 @@ HttpResponse DeleteMachines(const ArmCall& call) {
     if (!chosen.insert(found->row.id).second) continue;  // named twice: deleted once
     controller::RemoveMachine(found->row.id, found->uid, names.pool_id(), changes);
   }
-  json::object doc = json::parse((*row)->body).as_object();
-  json::object& properties = doc["resource"].as_object()["properties"].as_object();
+  auto pool = resources::PoolRecord::Decode(**row);
+  if (!pool) return StoreFailure(request, pool.error());
+  json::object& properties = pool->properties();
   const std::int64_t count = properties.at("count").as_int64() - static_cast<std::int64_t>(chosen.size());
   if (count < 1 && properties.at("mode") == "System") {
     return Error400(request, {"InvalidParameter",
@@ -287,10 +292,8 @@ HttpResponse DeleteMachines(const ArmCall& call) {
                               "machineNames"});
   }
   properties["count"] = std::max<std::int64_t>(count, 0);
-  properties["provisioningState"] = "Updating";
-  store::Resource updated = **row;
-  updated.body = json::serialize(doc);
-  changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion(updated.version)));
+  pool->set_provisioning_state("Updating");
+  changes.push_back(resources::WriteBack(*pool));
   return AcceptOperation(call, kPutPool, names.pool_id(), std::move(changes));
 }
 

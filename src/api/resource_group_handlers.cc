@@ -179,7 +179,9 @@ HttpResponse HandleGroupResources(const ApiRequest& request, const HandlerContex
   if (!clusters) return StoreFailure(request, clusters.error());
   json::array value;
   for (const auto& row : *clusters) {
-    const json::object resource = json::parse(row.body).at("resource").as_object();
+    auto cluster = resources::ClusterRecord::Decode(row);
+    if (!cluster) return StoreFailure(request, cluster.error());
+    const json::object& resource = cluster->resource;
     json::object item{{"id", resource.at("id")},
                       {"name", resource.at("name")},
                       {"type", resource.at("type")},

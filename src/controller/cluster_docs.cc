@@ -4,23 +4,6 @@
 namespace gangplank::controller {
 namespace json = boost::json;
 
-json::object SshJson(const SshModel& ssh) {
-  json::array keys;
-  for (const auto& key : ssh.public_keys) keys.push_back(json::value(key));
-  return json::object{{"adminUsername", ssh.admin_username},
-                      {"publicKeys", std::move(keys)},
-                      {"serviceGenerated", ssh.service_generated}};
-}
-
-SshModel SshFromJson(const json::object& doc) {
-  SshModel ssh;
-  ssh.admin_username = std::string(doc.at("adminUsername").as_string());
-  for (const auto& key : doc.at("publicKeys").as_array())
-    ssh.public_keys.emplace_back(key.as_string());
-  ssh.service_generated = doc.at("serviceGenerated").as_bool();
-  return ssh;
-}
-
 json::object PoolView(const store::Resource& row) {
   return json::parse(row.body).at("resource").as_object();
 }

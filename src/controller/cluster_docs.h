@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "resources/records.h"
 #include "store/store.h"
 
 namespace gangplank::controller {
@@ -15,8 +16,8 @@ namespace gangplank::controller {
 // Row kinds. Cluster rows: {"resource": ARM resource without agentPoolProfiles, "ssh": SSH model}.
 // Pool rows: {"resource": ARM agent pool, "model": {"version", "adminUsername", "publicKeys",
 // "sshAccess", "serviceGenerated"}}. Machine rows: see machines.h.
-inline constexpr std::string_view kClusterKind = "managedCluster";
-inline constexpr std::string_view kPoolKind = "agentPool";
+using resources::kClusterKind;
+using resources::kPoolKind;
 inline constexpr std::string_view kMachineKind = "machine";
 inline constexpr std::string_view kPoolType = "Microsoft.ContainerService/managedClusters/agentPools";
 inline constexpr std::string_view kMachineType =
@@ -35,15 +36,9 @@ inline constexpr std::string_view kGroupKind = "resourceGroup";
 // The cluster a cluster or pool id belongs to (the id itself for a cluster).
 std::string ClusterIdOf(const std::string& id);
 
-// The SSH part of a pool's model: what its nodes are provisioned with.
-struct SshModel {
-  std::string admin_username = "azureuser";
-  std::vector<std::string> public_keys;  // canonical "type base64 comment" lines
-  bool service_generated = false;        // --no-ssh-key: no private half exists anywhere
-};
-
-boost::json::object SshJson(const SshModel& ssh);
-SshModel SshFromJson(const boost::json::object& doc);
+using resources::SshFromJson;
+using resources::SshJson;
+using resources::SshModel;
 
 // The ARM agent pool of a pool row.
 boost::json::object PoolView(const store::Resource& row);

@@ -102,12 +102,11 @@ bool OnTarget(const Machine& machine, const PoolTarget& target) {
 }
 
 // The desired state of a node provisioned now from the pool's model.
-node::DesiredNodeState FromModel(const json::object& model, const PoolTarget& target) {
+node::DesiredNodeState FromModel(const resources::PoolModel& model, const PoolTarget& target) {
   node::DesiredNodeState desired;
-  desired.admin_username = std::string(model.at("adminUsername").as_string());
-  for (const auto& key : model.at("publicKeys").as_array())
-    desired.public_keys.emplace_back(key.as_string());
-  desired.ssh_enabled = model.at("sshAccess") != "Disabled";
+  desired.admin_username = model.ssh.admin_username;
+  desired.public_keys = model.ssh.public_keys;
+  desired.ssh_enabled = model.ssh_access != "Disabled";
   desired.model_version = target.model_version;
   desired.image_version = target.image;
   return desired;
@@ -215,10 +214,8 @@ bool FailedForGood(const Machine& machine) {
          machine.status->failed_generation == machine.desired.reimage_generation;
 }
 
-PoolTarget TargetOf(const json::object& pool_doc, NodeImageCatalog& images) {
-  const json::object& properties = pool_doc.at("resource").at("properties").as_object();
-  return PoolTarget{pool_doc.at("model").at("version").as_int64(),
-                    images.Latest(StringOr(properties, "osSKU", "Ubuntu"))};
+PoolTarget TargetOf(const resources::PoolRecord& pool, NodeImageCatalog& images) {
+  return PoolTarget{pool.model.version, images.Latest(StringOr(pool.properties(), "osSKU", "Ubuntu"))};
 }
 
 Result<int> SurgeOf(const json::object& pool_properties, int count) {
@@ -272,12 +269,17 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
                                    NodeImageCatalog& images, const Clock& clock,
                                    const ReconcileOptions& options,
                                    NodeAddressAllocator& addresses) {
-  const json::object doc = json::parse(pool_row.body).as_object();
-  const json::object& properties = doc.at("resource").at("properties").as_object();
-  const json::object& model = doc.at("model").as_object();
-  const PoolTarget target = TargetOf(doc, images);
-  const auto count = static_cast<int>(properties.at("count").as_int64());
-  const std::string pool = std::string(doc.at("resource").at("name").as_string());
+  auto record = resources::PoolRecord::Decode(pool_row);
+  if (!record) return record.error();
+  const json::object& properties = record->properties();
+  const resources::PoolModel& model = record->model;
+  const PoolTarget target = TargetOf(*record, images);
+  const json::value* count_field = properties.if_contains("count");
+  if (!count_field || !count_field->is_int64()) {
+    return MakeError(StatusCode::kInternal, "CorruptRecord", pool_row.id + " has no node count");
+  }
+  const int count = static_cast<int>(count_field->get_int64());
+  const std::string pool = record->name();
   const long long now = UnixSeconds(clock.Now());
   auto machines = MachinesOf(store, pool_row.id);
   if (!machines) return machines.error();

@@ -15,6 +15,7 @@
 #include "controller/node_images.h"
 #include "controller/operations.h"
 #include "node/node_state.h"
+#include "resources/records.h"
 #include "store/store.h"
 
 namespace gangplank::controller {
@@ -64,7 +65,7 @@ struct PoolTarget {
   std::int64_t model_version = 0;
   std::string image;
 };
-PoolTarget TargetOf(const boost::json::object& pool_doc, NodeImageCatalog& images);
+PoolTarget TargetOf(const resources::PoolRecord& pool, NodeImageCatalog& images);
 
 // Where the pool's machines are and what remains to do; `changes` move them one step on.
 struct PoolProgress {

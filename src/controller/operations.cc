@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "common/random.h"
+#include "resources/operation.h"
 
 namespace gangplank::controller {
 namespace json = boost::json;
@@ -18,75 +19,12 @@ bool Retryable(const Error& error) {
   return error.code == StatusCode::kUnavailable || error.code == StatusCode::kAborted;
 }
 
-Operation FromJson(const store::Resource& row) {
-  const json::object doc = json::parse(row.body).as_object();
-  Operation operation;
-  operation.id = row.id;
-  operation.name = std::string(doc.at("name").as_string());
-  operation.status = std::string(doc.at("status").as_string());
-  operation.start_time = std::string(doc.at("startTime").as_string());
-  if (const auto* end = doc.if_contains("endTime"); end && end->is_string()) {
-    operation.end_time = std::string(end->get_string());
-  }
-  if (const auto* percent = doc.if_contains("percentComplete"); percent && percent->is_int64()) {
-    operation.percent_complete = static_cast<int>(percent->get_int64());
-  }
-  if (const auto* properties = doc.if_contains("properties");
-      properties && properties->is_object()) {
-    if (const auto* progress = properties->get_object().if_contains("progress");
-        progress && progress->is_string()) {
-      operation.progress = std::string(progress->get_string());
-    }
-  }
-  const json::object& work = doc.at("work").as_object();
-  operation.type = std::string(work.at("type").as_string());
-  operation.target = std::string(work.at("target").as_string());
-  if (const auto* ended = work.if_contains("endedAt"); ended && ended->is_int64()) {
-    operation.ended_at = ended->get_int64();
-  }
-  if (const auto* cancel = work.if_contains("cancelRequested"); cancel && cancel->is_bool()) {
-    operation.cancel_requested = cancel->get_bool();
-  }
-  if (const auto* lock = work.if_contains("lock"); lock && lock->is_string()) {
-    operation.lock = std::string(lock->get_string());
-  }
-  if (const auto* owner = work.if_contains("owner"); owner && owner->is_string()) {
-    operation.owner = std::string(owner->get_string());
-  }
-  if (const auto* lease = work.if_contains("leaseUntilMs"); lease && lease->is_int64()) {
-    operation.lease_until_ms = lease->get_int64();
-  }
-  operation.version = row.version;
-  if (const auto* error = doc.if_contains("error"); error && error->is_object()) {
-    operation.error = MakeError(StatusCode::kInternal, std::string(error->at("code").as_string()),
-                                std::string(error->at("message").as_string()));
-  }
-  return operation;
-}
+using resources::OperationRow;
 
-std::string ToJson(const Operation& operation) {
-  json::object doc = json::parse(OperationStatusJson(operation)).as_object();
-  json::object work{{"type", operation.type}, {"target", operation.target}};
-  if (operation.ended_at != 0) work["endedAt"] = operation.ended_at;
-  if (operation.cancel_requested) work["cancelRequested"] = true;
-  if (!operation.lock.empty()) work["lock"] = operation.lock;
-  if (!operation.owner.empty()) {
-    work["owner"] = operation.owner;
-    work["leaseUntilMs"] = operation.lease_until_ms;
-  }
-  doc["work"] = std::move(work);
-  return json::serialize(doc);
-}
-
-// Operation records live under their subscription.
-store::Resource Row(const Operation& operation) {
-  const std::size_t end = operation.id.find('/', std::string_view("/subscriptions/").size());
-  return store::Resource{std::string(kOperationKind), operation.id, operation.id.substr(0, end),
-                         ToJson(operation), 0};
-}
+Operation FromJson(const store::Resource& row) { return resources::DecodeOperation(row); }
 
 store::Mutation WriteFenced(const Operation& operation) {
-  return store::Mutation::Put(Row(operation), store::Precondition::AtVersion(operation.version));
+  return store::Mutation::Put(OperationRow(operation), store::Precondition::AtVersion(operation.version));
 }
 
 std::chrono::milliseconds Backoff(int attempt) {
@@ -94,34 +32,6 @@ std::chrono::milliseconds Backoff(int attempt) {
 }
 
 }  // namespace
-
-std::string Rfc3339(std::chrono::system_clock::time_point time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count() %
-      1000000;
-  char fraction[16];
-  std::snprintf(fraction, sizeof fraction, ".%06lldZ", static_cast<long long>(micros));
-  return std::string(buffer) + fraction;
-}
-
-std::string OperationStatusJson(const Operation& operation) {
-  json::object doc{
-      {"name", operation.name}, {"status", operation.status}, {"startTime", operation.start_time}};
-  if (!operation.end_time.empty()) doc["endTime"] = operation.end_time;
-  if (operation.percent_complete) doc["percentComplete"] = *operation.percent_complete;
-  if (!operation.progress.empty())
-    doc["properties"] = json::object{{"progress", operation.progress}};
-  if (operation.error) {
-    doc["error"] =
-        json::object{{"code", operation.error->reason}, {"message", operation.error->message}};
-  }
-  return json::serialize(doc);
-}
 
 std::string OperationLockId(std::string_view scope_id) {
   return std::string(scope_id) + "/operationLock";
@@ -156,7 +66,7 @@ OperationsEngine::Started OperationsEngine::Begin(const std::string& id_prefix,
   operation.status = "InProgress";
   operation.start_time = Rfc3339(clock_.Now());
   operation.lock = locking.take;
-  Started started{operation, {store::Mutation::Put(Row(operation), store::Precondition::Absent())}};
+  Started started{operation, {store::Mutation::Put(OperationRow(operation), store::Precondition::Absent())}};
   for (const std::string& lock : locking.free) {
     started.records.push_back(
         store::Mutation::Check(std::string(kOperationLockKind), lock, store::Precondition::Absent()));

@@ -16,11 +16,16 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "resources/operation.h"
 #include "store/store.h"
 
 namespace gangplank::controller {
 
-inline constexpr std::string_view kOperationKind = "operation";
+using resources::kOperationKind;
+using resources::Operation;
+using resources::OperationStatusJson;
+using resources::Rfc3339;
+
 // A lock row: held by one operation from the Apply that accepts it to the Apply that ends it.
 inline constexpr std::string_view kOperationLockKind = "operationLock";
 
@@ -28,34 +33,11 @@ inline constexpr std::string_view kOperationLockKind = "operationLock";
 // so deleting the scope deletes its lock.
 std::string OperationLockId(std::string_view scope_id);
 
-struct Operation {
-  std::string id;      // ARM id of the operation status resource
-  std::string name;    // the operation's own id (last path segment)
-  std::string type;    // which runner does the work, e.g. "PutManagedCluster"
-  std::string target;  // the ARM id of the resource it acts on
-  std::string status;  // InProgress | Succeeded | Failed | Canceled
-  std::string start_time;
-  std::string end_time;
-  long long ended_at = 0;  // Unix seconds, for pruning finished records
-  std::optional<int> percent_complete;
-  std::string progress;  // plain words, e.g. "3 of 10 nodes reimaged"
-  std::optional<Error> error;
-  bool cancel_requested = false;  // abortLatestOperation: stop between batches, end Canceled
-  std::string lock;               // the lock row it holds until it ends ("" for none)
-  std::string owner;              // the engine (replica) that holds its lease
-  long long lease_until_ms = 0;   // Unix milliseconds; another engine may take it over after
-  std::int64_t version = 0;       // of its store row, when read from the store
-};
-
 // Which locks an operation takes and which must be free when it is accepted.
 struct Locking {
   std::string take;               // a lock id this operation holds until it ends ("": none)
   std::vector<std::string> free;  // lock ids that must not be held (a group being deleted)
 };
-
-// The ARM operation-status document: {name, status, startTime, endTime?, percentComplete?,
-// properties.progress?, error?}.
-std::string OperationStatusJson(const Operation& operation);
 
 // What one run of a runner achieved. Level-based work that waits on the outside world (nodes
 // coming up) returns `done = false` with the progress made so far and runs again later; the
@@ -166,8 +148,5 @@ class OperationsEngine {
   std::atomic<bool> stopping_{false};
   std::thread worker_;
 };
-
-// RFC 3339 UTC with fractional seconds, as ARM writes timestamps.
-std::string Rfc3339(std::chrono::system_clock::time_point time);
 
 }  // namespace gangplank::controller

@@ -2,9 +2,11 @@
 #include "controller/pool_runners.h"
 
 #include <boost/json.hpp>
+#include <type_traits>
 
 #include "controller/cluster_docs.h"
 #include "controller/machines.h"
+#include "resources/records.h"
 
 namespace gangplank::controller {
 namespace json = boost::json;
@@ -12,20 +14,29 @@ namespace json = boost::json;
 namespace {
 
 // The store change that sets a cluster's or pool's provisioningState (and whatever `also` does).
-Result<std::vector<store::Mutation>> SetState(store::Store& store, std::string_view kind,
-                                              const std::string& id, const char* state,
-                                              const std::function<void(json::object&)>& also = {}) {
+template <typename Record>
+Result<std::vector<store::Mutation>> SetState(store::Store& store, const std::string& id,
+                                              const char* state,
+                                              const std::function<void(Record&)>& also = {}) {
+  constexpr std::string_view kind =
+      std::is_same_v<Record, resources::ClusterRecord> ? kClusterKind : kPoolKind;
   auto row = store.Get(kind, id);
   if (!row) return row.error();
   std::vector<store::Mutation> changes;
   if (!row->has_value()) return changes;  // deleted meanwhile: nothing to finish
-  json::object doc = json::parse((*row)->body).as_object();
-  doc["resource"].as_object()["properties"].as_object()["provisioningState"] = state;
-  if (also) also(doc);
-  store::Resource updated = **row;
-  updated.body = json::serialize(doc);
-  changes.push_back(store::Mutation::Put(updated, store::Precondition::AtVersion((*row)->version)));
+  auto record = Record::Decode(**row);
+  if (!record) return record.error();
+  record->set_provisioning_state(state);
+  if (also) also(*record);
+  changes.push_back(resources::WriteBack(*record));
   return changes;
+}
+
+// SetState on a cluster or a pool, by kind.
+Result<std::vector<store::Mutation>> SetStateOf(store::Store& store, std::string_view kind,
+                                                const std::string& id, const char* state) {
+  return kind == kPoolKind ? SetState<resources::PoolRecord>(store, id, state)
+                           : SetState<resources::ClusterRecord>(store, id, state);
 }
 
 void Append(std::vector<store::Mutation>& to, std::vector<store::Mutation> more) {
@@ -48,10 +59,9 @@ class ClusterRunners {
     const char* state = op.cancel_requested ? "Canceled" : "Succeeded";
     return Pools(store, *pools, false, op.cancel_requested,
                  [&](std::vector<store::Mutation>& done) -> Status {
-                   auto cluster = SetState(store, kClusterKind, op.target, state, [&](json::object& doc) {
-                     doc["resource"].as_object()["properties"].as_object()["powerState"] =
-                         json::object{{"code", all_stopped ? "Stopped" : "Running"}};
-                   });
+                   auto cluster = SetState<resources::ClusterRecord>(
+                       store, op.target, state,
+                       [&](resources::ClusterRecord& record) { record.set_power(!all_stopped); });
                    if (!cluster) return cluster.error();
                    Append(done, std::move(cluster.value()));
                    return OkStatus();
@@ -82,12 +92,11 @@ class ClusterRunners {
     const bool pool = key.find("/agentpools/") != std::string::npos;
     auto row = store.Get(pool ? kPoolKind : kClusterKind, op.target);
     if (!row) return row.error();
-    if (!row->has_value() ||
-        json::parse((*row)->body).at("resource").at("properties").at("provisioningState") !=
-            "Canceling") {
-      return Step::Done({});
-    }
-    auto state = SetState(store, pool ? kPoolKind : kClusterKind, op.target, "Canceled");
+    if (!row->has_value()) return Step::Done({});
+    auto record = resources::ClusterRecord::Decode(**row);  // the shared part is all it reads
+    if (!record) return record.error();
+    if (record->provisioning_state() != "Canceling") return Step::Done({});
+    auto state = SetStateOf(store, pool ? kPoolKind : kClusterKind, op.target, "Canceled");
     if (!state) return state.error();
     return Step::Done(std::move(state.value()));
   }
@@ -144,7 +153,7 @@ class ClusterRunners {
   std::vector<store::Mutation> Failed(const Operation& op, store::Store& store,
                                       std::string_view kind) {
     std::vector<store::Mutation> changes;
-    auto state = SetState(store, kind, op.target, "Failed");
+    auto state = SetStateOf(store, kind, op.target, "Failed");
     if (state) Append(changes, std::move(state.value()));
     std::vector<store::Resource> pools;
     if (kind == kPoolKind) {
@@ -153,7 +162,7 @@ class ClusterRunners {
     } else if (auto all = PoolsOf(store, op.target)) {
       pools = std::move(all.value());
       for (const auto& pool : pools) {
-        if (auto pool_state = SetState(store, kPoolKind, pool.id, "Failed"))
+        if (auto pool_state = SetState<resources::PoolRecord>(store, pool.id, "Failed"))
           Append(changes, std::move(pool_state.value()));
       }
     }
@@ -206,14 +215,13 @@ class ClusterRunners {
                                         : " nodes provisioned and answering SSH"));
     }
     for (const auto& pool : pools) {
-      const json::object doc = json::parse(pool.body).as_object();
-      const PoolTarget target = TargetOf(doc, images_);
-      auto state = SetState(store, kPoolKind, pool.id, cancel ? "Canceled" : "Succeeded",
-                            [&](json::object& pool_doc) {
-        if (reimage && !cancel)
-          pool_doc["resource"].as_object()["properties"].as_object()["nodeImageVersion"] =
-              target.image;
-      });
+      auto record = resources::PoolRecord::Decode(pool);
+      if (!record) return record.error();
+      const PoolTarget target = TargetOf(*record, images_);
+      auto state = SetState<resources::PoolRecord>(
+          store, pool.id, cancel ? "Canceled" : "Succeeded", [&](resources::PoolRecord& finished) {
+            if (reimage && !cancel) finished.properties()["nodeImageVersion"] = target.image;
+          });
       if (!state) return state.error();
       Append(changes, std::move(state.value()));
     }

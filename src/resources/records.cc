@@ -1,0 +1,130 @@
+// Codecs of the cluster and pool records.
+#include "resources/records.h"
+
+namespace gangplank::resources {
+namespace json = boost::json;
+
+namespace {
+
+Error Corrupt(const std::string& id, std::string_view what) {
+  return MakeError(StatusCode::kInternal, "CorruptRecord",
+                   "the stored record of " + id + " is unreadable (" + std::string(what) + ")");
+}
+
+std::string StringAt(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+// Parses a row's body as an object holding an object "resource".
+Result<json::object> Body(const store::Resource& row) {
+  boost::system::error_code ec;
+  json::value doc = json::parse(row.body, ec);
+  if (ec || !doc.is_object()) return Corrupt(row.id, "not a JSON object");
+  const json::value* resource = doc.as_object().if_contains("resource");
+  if (!resource || !resource->is_object()) return Corrupt(row.id, "no resource");
+  return std::move(doc.as_object());
+}
+
+}  // namespace
+
+json::object SshJson(const SshModel& ssh) {
+  json::array keys;
+  for (const auto& key : ssh.public_keys) keys.push_back(json::value(key));
+  return json::object{{"adminUsername", ssh.admin_username},
+                      {"publicKeys", std::move(keys)},
+                      {"serviceGenerated", ssh.service_generated}};
+}
+
+SshModel SshFromJson(const json::object& doc) {
+  SshModel ssh;
+  ssh.admin_username = StringAt(doc, "adminUsername");
+  if (const auto* keys = doc.if_contains("publicKeys"); keys && keys->is_array()) {
+    for (const auto& key : keys->get_array())
+      if (key.is_string()) ssh.public_keys.emplace_back(key.get_string());
+  }
+  const json::value* generated = doc.if_contains("serviceGenerated");
+  ssh.service_generated = generated && generated->is_bool() && generated->get_bool();
+  return ssh;
+}
+
+json::object& ArmRecord::properties() {
+  json::value& value = resource["properties"];
+  if (!value.is_object()) value = json::object{};
+  return value.as_object();
+}
+
+const json::object& ArmRecord::properties() const {
+  static const json::object empty;
+  const json::value* value = resource.if_contains("properties");
+  return value && value->is_object() ? value->get_object() : empty;
+}
+
+std::string ArmRecord::provisioning_state() const {
+  return StringAt(properties(), "provisioningState");
+}
+
+void ArmRecord::set_provisioning_state(std::string_view state) {
+  properties()["provisioningState"] = state;
+}
+
+bool ArmRecord::stopped() const {
+  const json::value* power = properties().if_contains("powerState");
+  return power && power->is_object() && StringAt(power->get_object(), "code") == "Stopped";
+}
+
+void ArmRecord::set_power(bool running) {
+  properties()["powerState"] = json::object{{"code", running ? "Running" : "Stopped"}};
+}
+
+Result<ClusterRecord> ClusterRecord::Decode(const store::Resource& row) {
+  auto doc = Body(row);
+  if (!doc) return doc.error();
+  ClusterRecord record;
+  record.id = row.id;
+  record.parent = row.parent;
+  record.version = row.version;
+  record.resource = std::move((*doc)["resource"].as_object());
+  if (const auto* ssh = doc->if_contains("ssh"); ssh && ssh->is_object())
+    record.ssh = SshFromJson(ssh->get_object());
+  record.uid = StringAt(*doc, "uid");
+  return record;
+}
+
+store::Resource ClusterRecord::Encode() const {
+  json::object doc{{"resource", resource}, {"ssh", SshJson(ssh)}, {"uid", uid}};
+  return store::Resource{std::string(kClusterKind), id, parent, json::serialize(doc), version};
+}
+
+std::string ClusterRecord::location() const { return StringAt(resource, "location"); }
+
+Result<PoolRecord> PoolRecord::Decode(const store::Resource& row) {
+  auto doc = Body(row);
+  if (!doc) return doc.error();
+  PoolRecord record;
+  record.id = row.id;
+  record.parent = row.parent;
+  record.version = row.version;
+  record.resource = std::move((*doc)["resource"].as_object());
+  const json::value* model = doc->if_contains("model");
+  if (!model || !model->is_object()) return Corrupt(row.id, "no model");
+  const json::object& fields = model->get_object();
+  record.model.ssh = SshFromJson(fields);
+  const json::value* version = fields.if_contains("version");
+  record.model.version = version && version->is_int64() ? version->get_int64() : 1;
+  record.model.ssh_access = StringAt(fields, "sshAccess");
+  if (record.model.ssh_access.empty()) record.model.ssh_access = "LocalUser";
+  return record;
+}
+
+store::Resource PoolRecord::Encode() const {
+  json::object fields = SshJson(model.ssh);
+  fields["version"] = model.version;
+  fields["sshAccess"] = model.ssh_access;
+  json::object doc{{"resource", resource}, {"model", std::move(fields)}};
+  return store::Resource{std::string(kPoolKind), id, parent, json::serialize(doc), version};
+}
+
+std::string PoolRecord::name() const { return StringAt(resource, "name"); }
+
+}  // namespace gangplank::resources

@@ -1,0 +1,79 @@
+// The stored documents of managed clusters and agent pools, typed: one codec each. The ARM
+// resource stays a JSON object inside (ARM keeps every field a client sends, known or not); what
+// the control plane itself reads or writes has a name here, not a path.
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "store/store.h"
+
+namespace gangplank::resources {
+
+inline constexpr std::string_view kClusterKind = "managedCluster";
+inline constexpr std::string_view kPoolKind = "agentPool";
+
+// The SSH part of a cluster: what new pools' models start from.
+struct SshModel {
+  std::string admin_username = "azureuser";
+  std::vector<std::string> public_keys;  // canonical "type base64 comment" lines
+  bool service_generated = false;        // --no-ssh-key: no private half exists anywhere
+};
+
+boost::json::object SshJson(const SshModel& ssh);
+SshModel SshFromJson(const boost::json::object& doc);
+
+// What a pool's nodes are provisioned from; `version` goes up once per change.
+struct PoolModel {
+  std::int64_t version = 1;
+  SshModel ssh;
+  std::string ssh_access = "LocalUser";  // LocalUser | Disabled
+};
+
+// Fields every stored ARM resource record shares: its row, and the ARM resource itself.
+struct ArmRecord {
+  std::string id;      // the row's ARM id
+  std::string parent;  // the row's parent id
+  std::int64_t version = 0;
+  boost::json::object resource;
+
+  boost::json::object& properties();
+  const boost::json::object& properties() const;
+  std::string provisioning_state() const;
+  void set_provisioning_state(std::string_view state);
+  // properties.powerState.code is "Stopped".
+  bool stopped() const;
+  void set_power(bool running);
+};
+
+// managedCluster rows: {"resource": the ARM resource without agentPoolProfiles, "ssh": SshModel,
+// "uid": the cluster's own id (its Kubernetes view's path)}.
+struct ClusterRecord : ArmRecord {
+  SshModel ssh;
+  std::string uid;
+
+  static Result<ClusterRecord> Decode(const store::Resource& row);
+  store::Resource Encode() const;
+  std::string location() const;
+};
+
+// agentPool rows: {"resource": the ARM agent pool, "model": PoolModel}.
+struct PoolRecord : ArmRecord {
+  PoolModel model;
+
+  static Result<PoolRecord> Decode(const store::Resource& row);
+  store::Resource Encode() const;
+  std::string name() const;
+};
+
+// A store write of `record` that holds only if nobody wrote the row since it was read.
+template <typename Record>
+store::Mutation WriteBack(const Record& record) {
+  return store::Mutation::Put(record.Encode(), store::Precondition::AtVersion(record.version));
+}
+
+}  // namespace gangplank::resources
