@@ -5,7 +5,8 @@ namespace gangplank::controller {
 namespace json = boost::json;
 
 json::object PoolView(const store::Resource& row) {
-  return json::parse(row.body).at("resource").as_object();
+  auto record = resources::PoolRecord::Decode(row);
+  return record ? std::move(record->resource) : json::object{};
 }
 
 Result<std::vector<store::Resource>> PoolsOf(store::Store& store, const std::string& cluster_id) {
