@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "resources/machine.h"
 #include "resources/records.h"
 #include "store/store.h"
 
@@ -18,7 +19,7 @@ namespace gangplank::controller {
 // "sshAccess", "serviceGenerated"}}. Machine rows: see machines.h.
 using resources::kClusterKind;
 using resources::kPoolKind;
-inline constexpr std::string_view kMachineKind = "machine";
+using resources::kMachineKind;
 inline constexpr std::string_view kPoolType = "Microsoft.ContainerService/managedClusters/agentPools";
 inline constexpr std::string_view kMachineType =
     "Microsoft.ContainerService/managedClusters/agentPools/machines";

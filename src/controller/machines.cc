@@ -57,44 +57,19 @@ std::string AddressAt(const std::string& prefix, int index) {
 
 
 
-std::string StatusId(const std::string& machine_id) { return machine_id + "/status"; }
+using resources::MachineStatusId;
 
 Result<Machine> MachineFrom(store::Store& store, const store::Resource& row, MachineDetail detail) {
-  const json::object doc = json::parse(row.body).as_object();
-  Machine machine;
-  machine.row = row;
-  machine.index = doc.at("index").as_int64();
-  machine.uid = std::string(doc.at("uid").as_string());
-  auto desired = node::ParseDesiredNodeState(json::serialize(doc.at("desired")));
-  if (!desired) return desired.error();
-  machine.desired = std::move(desired.value());
-  machine.desired_at = doc.at("desiredAt").as_int64();
-  if (detail == MachineDetail::kDesired) return machine;
-  auto status_row = store.Get(kMachineStatusKind, StatusId(row.id));
+  auto machine = resources::DecodeMachine(row);
+  if (!machine || detail == MachineDetail::kDesired) return machine;
+  auto status_row = store.Get(kMachineStatusKind, MachineStatusId(row.id));
   if (!status_row) return status_row.error();
-  if (status_row->has_value()) {
-    const json::object status_doc = json::parse((*status_row)->body).as_object();
-    if (status_doc.at("uid") == json::value(machine.uid)) {
-      auto status = node::ParseNodeStatus(json::serialize(status_doc.at("status")));
-      if (status) machine.status = std::move(status.value());
-      machine.reported_at = status_doc.at("reportedAt").as_int64();
-      if (detail == MachineDetail::kLogs) {
-        machine.log = std::string(status_doc.at("log").as_string());
-        machine.logins = node::ParseLoginEvents(json::serialize(status_doc.at("logins")));
-      }
-    }
-  }
+  if (status_row->has_value())
+    resources::DecodeMachineStatus(**status_row, detail == MachineDetail::kLogs, *machine);
   return machine;
 }
 
-store::Resource MachineRow(const Machine& machine) {
-  store::Resource row = machine.row;
-  json::object doc = json::parse(row.body).as_object();
-  doc["desired"] = json::parse(node::DesiredNodeStateJson(machine.desired));
-  doc["desiredAt"] = machine.desired_at;
-  row.body = json::serialize(doc);
-  return row;
-}
+store::Resource MachineRow(const Machine& machine) { return resources::EncodeMachine(machine); }
 
 bool OnTarget(const Machine& machine, const PoolTarget& target) {
   return machine.desired.model_version == target.model_version &&
@@ -403,8 +378,9 @@ Result<std::vector<store::Mutation>> RemoveMachines(store::Store& store,
   const std::string prefix = store::IdKey(owner_id) + "/";
   for (const auto& row : *machines) {
     if (!store::IdKey(row.id).starts_with(prefix)) continue;
-    RemoveMachine(row.id, std::string(json::parse(row.body).at("uid").as_string()), owner_id,
-                  changes);
+    auto machine = resources::DecodeMachine(row);
+    if (!machine) return machine.error();
+    RemoveMachine(row.id, machine->uid, owner_id, changes);
   }
   return changes;
 }
@@ -456,7 +432,7 @@ Status RecordNodeReport(store::Store& store, const std::string& machine_id, cons
                          {"reportedAt", now},
                          {"log", log},
                          {"logins", json::parse(node::LoginEventsJson(all))}};
-  auto written = store.Put(store::Resource{std::string(kMachineStatusKind), StatusId(machine_id),
+  auto written = store.Put(store::Resource{std::string(kMachineStatusKind), MachineStatusId(machine_id),
                                            machine_id, json::serialize(doc), 0},
                            store::Precondition::Any());
   if (!written) return written.error();

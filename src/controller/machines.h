@@ -15,31 +15,20 @@
 #include "controller/node_images.h"
 #include "controller/operations.h"
 #include "node/node_state.h"
+#include "resources/machine.h"
 #include "resources/records.h"
 #include "store/store.h"
 
 namespace gangplank::controller {
 
-// Machine rows: {"resource": ARM machine, "index": N, "uid": per-provisioning id,
-//                "desired": DesiredNodeState, "desiredAt": Unix seconds of the last change}.
-// Status rows (kMachineStatusKind, id MACHINE/status): what the node's agent last reported.
+// Machine and status rows: resources/machine.h.
 // Removal rows (kNodeRemovalKind): nodes whose machine is gone and whose process and directory
 // the node controller still has to remove; operations wait for them.
-inline constexpr std::string_view kMachineStatusKind = "machineStatus";
+using resources::kMachineStatusKind;
+using resources::Machine;
 inline constexpr std::string_view kNodeRemovalKind = "nodeRemoval";
 inline constexpr std::string_view kNodeRemovalRoot = "/gangplank/nodeRemovals";
 
-struct Machine {
-  store::Resource row;
-  std::int64_t index = 0;
-  std::string uid;
-  node::DesiredNodeState desired;
-  long long desired_at = 0;
-  std::optional<node::NodeStatus> status;  // nullopt until its agent reports
-  long long reported_at = 0;
-  std::string log;                       // recent agent and sshd log lines (MachineDetail::kLogs)
-  std::vector<node::LoginEvent> logins;  // the most recent login events (MachineDetail::kLogs)
-};
 
 // How much of a machine to read: its row only (an agent's poll), with its status (the
 // reconciler, the machines API), or with its logs and login events too.

@@ -1,6 +1,8 @@
 // Machines ↔ runtime nodes, reconciled level-based.
 #include "controller/node_controller.h"
 
+#include "resources/machine.h"
+
 #include <boost/json.hpp>
 #include <set>
 
@@ -22,8 +24,9 @@ void NodeController::SyncOnce() {
   if (!machines || !removals) return;  // the store is unreadable now; the next pass retries
   std::set<std::string> wanted;
   for (const auto& row : *machines) {
-    const json::object doc = json::parse(row.body).as_object();
-    const std::string uid(doc.at("uid").as_string());
+    auto machine = resources::DecodeMachine(row);
+    if (!machine) continue;  // unreadable: never start a node for it
+    const std::string& uid = machine->uid;
     wanted.insert(uid);
     const Status started = runtime_.Ensure({uid, row.id, tokens_.Issue({row.id, uid})});
     if (started.ok()) {
@@ -39,7 +42,7 @@ void NodeController::SyncOnce() {
       status.sshd_health = "Unhealthy";
     } else {
       status.sshd_health = "Failed";
-      status.failed_generation = doc.at("desired").at("reimageGeneration").to_number<std::int64_t>();
+      status.failed_generation = machine->desired.reimage_generation;
     }
     (void)RecordNodeReport(store_, row.id, uid, status, {}, "", clock_);
   }

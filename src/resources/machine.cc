@@ -1,0 +1,65 @@
+// Codecs of the machine row and its status row.
+#include "resources/machine.h"
+
+#include <boost/json.hpp>
+
+namespace gangplank::resources {
+namespace json = boost::json;
+
+std::string MachineStatusId(const std::string& machine_id) { return machine_id + "/status"; }
+
+Result<Machine> DecodeMachine(const store::Resource& row) {
+  const auto corrupt = MakeError(StatusCode::kInternal, "CorruptRecord",
+                                 "the stored record of machine " + row.id + " is unreadable");
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(row.body, ec);
+  if (ec || !parsed.is_object()) return corrupt;
+  const json::object& doc = parsed.get_object();
+  const json::value* index = doc.if_contains("index");
+  const json::value* uid = doc.if_contains("uid");
+  const json::value* desired = doc.if_contains("desired");
+  const json::value* desired_at = doc.if_contains("desiredAt");
+  if (!index || !index->is_int64() || !uid || !uid->is_string() || !desired ||
+      !desired_at || !desired_at->is_int64())
+    return corrupt;
+  Machine machine;
+  machine.row = row;
+  machine.index = index->get_int64();
+  machine.uid = std::string(uid->get_string());
+  auto state = node::ParseDesiredNodeState(json::serialize(*desired));
+  if (!state) return state.error();
+  machine.desired = std::move(state.value());
+  machine.desired_at = desired_at->get_int64();
+  return machine;
+}
+
+store::Resource EncodeMachine(const Machine& machine) {
+  store::Resource row = machine.row;
+  json::object doc = json::parse(row.body).as_object();
+  doc["desired"] = json::parse(node::DesiredNodeStateJson(machine.desired));
+  doc["desiredAt"] = machine.desired_at;
+  row.body = json::serialize(doc);
+  return row;
+}
+
+void DecodeMachineStatus(const store::Resource& status_row, bool with_logs, Machine& machine) {
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(status_row.body, ec);
+  if (ec || !parsed.is_object()) return;
+  const json::object& doc = parsed.get_object();
+  const json::value* uid = doc.if_contains("uid");
+  if (!uid || *uid != json::value(machine.uid)) return;  // a report about an older node
+  if (const json::value* status = doc.if_contains("status")) {
+    if (auto parsed_status = node::ParseNodeStatus(json::serialize(*status)))
+      machine.status = std::move(parsed_status.value());
+  }
+  if (const json::value* at = doc.if_contains("reportedAt"); at && at->is_int64())
+    machine.reported_at = at->get_int64();
+  if (!with_logs) return;
+  if (const json::value* log = doc.if_contains("log"); log && log->is_string())
+    machine.log = std::string(log->get_string());
+  if (const json::value* logins = doc.if_contains("logins"))
+    machine.logins = node::ParseLoginEvents(json::serialize(*logins));
+}
+
+}  // namespace gangplank::resources

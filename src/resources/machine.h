@@ -1,0 +1,45 @@
+// The machine record: one node of a pool, the desired state it was last given (the node
+// protocol's type) and what its agent last reported. One codec for each of its two rows.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "node/login_events.h"
+#include "node/node_state.h"
+#include "store/store.h"
+
+namespace gangplank::resources {
+
+// Machine rows: {"resource": ARM machine, "index": N, "uid": per-provisioning id,
+//                "desired": DesiredNodeState, "desiredAt": Unix seconds of the last change}.
+// Status rows (kMachineStatusKind, id MACHINE/status): what the node's agent last reported,
+// {"uid", "status", "reportedAt", "log", "logins"}; a report for an older uid is ignored.
+inline constexpr std::string_view kMachineKind = "machine";
+inline constexpr std::string_view kMachineStatusKind = "machineStatus";
+
+struct Machine {
+  store::Resource row;
+  std::int64_t index = 0;
+  std::string uid;
+  node::DesiredNodeState desired;
+  long long desired_at = 0;
+  std::optional<node::NodeStatus> status;  // nullopt until its agent reports
+  long long reported_at = 0;
+  std::string log;                       // recent agent and sshd log lines (with logs read)
+  std::vector<node::LoginEvent> logins;  // the most recent login events (with logs read)
+};
+
+// The machine row's part of a Machine (no status).
+Result<Machine> DecodeMachine(const store::Resource& row);
+// The machine row with `machine.desired` and `desired_at` written into it.
+store::Resource EncodeMachine(const Machine& machine);
+// Adds what the status row says to `machine` (when it is about the machine's current uid).
+void DecodeMachineStatus(const store::Resource& status_row, bool with_logs, Machine& machine);
+std::string MachineStatusId(const std::string& machine_id);
+
+}  // namespace gangplank::resources
