@@ -229,10 +229,8 @@ Result<std::uint64_t> PostgresStore::Sync() {
   return result;
 }
 
-namespace {
-
 // The statements of one mutation inside the transaction that holds revision `revision`.
-struct Writer {
+struct PostgresStore::Writer {
   PgConnection& db;
   std::string revision;
   ResourceCache::Commit& commit;
@@ -309,60 +307,119 @@ struct Writer {
   }
 };
 
-}  // namespace
-
 Result<std::vector<Resource>> PostgresStore::Commit(const std::vector<Mutation>& mutations,
                                                     bool missing_ok) {
-  std::lock_guard lock(write_mutex_);
+  // Group commit: batches that arrive while a transaction is being written wait and go together
+  // into the next one, each under a savepoint of its own, so one fsync makes many durable and a
+  // batch whose precondition fails takes nothing of the others with it.
+  PendingBatch batch{&mutations, missing_ok, MakeError(StatusCode::kInternal, "NotRun", "")};
+  std::unique_lock lock(group_mutex_);
+  queue_.push_back(&batch);
+  group_done_.wait(lock, [&] { return batch.done || !group_running_; });
+  if (batch.done) return std::move(batch.result);
+  group_running_ = true;
+  while (!queue_.empty()) {
+    std::vector<PendingBatch*> group(queue_.begin(), queue_.end());
+    queue_.clear();
+    lock.unlock();
+    WriteGroup(group);
+    lock.lock();
+    for (PendingBatch* member : group) member->done = true;
+    group_done_.notify_all();
+    if (batch.done) break;
+  }
+  group_running_ = false;
+  group_done_.notify_all();  // a batch queued meanwhile leads the next group
+  return std::move(batch.result);
+}
+
+Result<std::vector<Resource>> PostgresStore::WriteBatch(PendingBatch& batch, Writer& writer) {
+  std::vector<Resource> stored;
+  for (const Mutation& mutation : *batch.mutations) {
+    Status status = OkStatus();
+    switch (mutation.type) {
+      case Mutation::Type::kPut: {
+        auto put = writer.Put(mutation.resource, mutation.precondition);
+        if (!put) return put.error();
+        stored.push_back(std::move(put.value()));
+        break;
+      }
+      case Mutation::Type::kDelete:
+        status = writer.Delete(mutation.resource, mutation.precondition, batch.missing_ok);
+        break;
+      case Mutation::Type::kCheck:
+        status = writer.Check(mutation.resource, mutation.precondition);
+        break;
+    }
+    if (!status.ok()) return status.error();
+  }
+  return stored;
+}
+
+void PostgresStore::WriteGroup(const std::vector<PendingBatch*>& group) {
+  std::lock_guard connection(write_mutex_);
   PgConnection& db = *writer_;
+  const auto fail_all = [&](const Error& error) {
+    for (PendingBatch* member : group) member->result = error;
+  };
   // A connection the server dropped since its last use fails at once: try a fresh one.
   auto begun = db.Exec("BEGIN");
   if (!begun && begun.error().code == StatusCode::kUnavailable) begun = db.Exec("BEGIN");
-  if (!begun) return begun.error();
+  if (!begun) return fail_all(begun.error());
   // Taking the revision row first serialises writers store-wide: revisions commit in order, so
   // "every change after r" is exact, and each statement below sees every earlier commit.
-  auto bumped = db.Exec(
+  auto bumped = db.ExecPrepared(
+      "bump_revision",
       "UPDATE store_revision SET value = value + 1 WHERE id = 1 "
-      "RETURNING value, pg_notify('" + std::string(kChannel) + "', value::text)");
-  ResourceCache::Commit commit;
-  auto body = [&]() -> Result<std::vector<Resource>> {
-    if (!bumped) return bumped.error();
-    commit.revision = static_cast<std::uint64_t>(bumped->Int(0, 0));
-    Writer writer{db, std::to_string(commit.revision), commit};
-    std::vector<Resource> stored;
-    for (const Mutation& mutation : mutations) {
-      Status status = OkStatus();
-      switch (mutation.type) {
-        case Mutation::Type::kPut: {
-          auto put = writer.Put(mutation.resource, mutation.precondition);
-          if (!put) return put.error();
-          stored.push_back(std::move(put.value()));
-          break;
-        }
-        case Mutation::Type::kDelete:
-          status = writer.Delete(mutation.resource, mutation.precondition, missing_ok);
-          break;
-        case Mutation::Type::kCheck:
-          status = writer.Check(mutation.resource, mutation.precondition);
-          break;
-      }
-      if (!status.ok()) return status.error();
-    }
-    return stored;
-  };
-  Result<std::vector<Resource>> result = body();
-  // A batch that changed nothing (checks only, deletes of absent rows) commits no revision.
-  const bool changed = result.ok() && !commit.changes.empty();
-  if (changed) {
-    if (auto committed = db.Exec("COMMIT"); !committed) result = committed.error();
+      "RETURNING value, pg_notify('" + std::string(kChannel) + "', value::text)",
+      {});
+  if (!bumped) {
+    (void)db.Exec("ROLLBACK");
+    return fail_all(bumped.error());
   }
-  if (!changed || !result.ok()) (void)db.Exec("ROLLBACK");
-  if (!result.ok() || !changed) return result;
-  // Our own commit follows the cache's revision directly, or others committed in between and
-  // a catch-up brings them all (ours with them).
-  // (When the catch-up fails, the write is still durable; the next sync brings it.)
+  ResourceCache::Commit commit;
+  commit.revision = static_cast<std::uint64_t>(bumped->Int(0, 0));
+  const bool alone = group.size() == 1;
+  for (PendingBatch* member : group) {
+    // Alone, a failed batch rolls the whole transaction back; in a group, its savepoint.
+    if (!alone) {
+      if (auto saved = db.Exec("SAVEPOINT batch"); !saved) {
+        (void)db.Exec("ROLLBACK");
+        return fail_all(saved.error());
+      }
+    }
+    ResourceCache::Commit own;
+    own.revision = commit.revision;
+    Writer writer{db, std::to_string(commit.revision), own};
+    member->result = WriteBatch(*member, writer);
+    const bool ok = member->result.ok();
+    if (!alone) {
+      auto ended = db.Exec(ok ? "RELEASE SAVEPOINT batch" : "ROLLBACK TO SAVEPOINT batch");
+      if (!ended) {
+        (void)db.Exec("ROLLBACK");
+        return fail_all(ended.error());
+      }
+    }
+    if (ok) {
+      for (auto& change : own.changes) commit.changes.push_back(std::move(change));
+    }
+  }
+  // Nothing changed (checks only, deletes of absent rows, failed preconditions): no revision.
+  if (commit.changes.empty()) {
+    (void)db.Exec("ROLLBACK");
+    return;
+  }
+  if (auto committed = db.Exec("COMMIT"); !committed) {
+    (void)db.Exec("ROLLBACK");
+    // Whether it committed is unknown: every batch that would have is told it failed.
+    for (PendingBatch* member : group)
+      if (member->result.ok()) member->result = committed.error();
+    return;
+  }
+  // The commit follows the cache's revision directly, or others committed in between and a
+  // catch-up brings them all (this one with them). When the catch-up fails, the write is still
+  // durable; the next sync brings it.
   if (!cache_.ApplyNext(std::move(commit))) (void)Sync();
-  return result;
 }
 
 Status PostgresStore::CompactChanges(std::chrono::seconds age) {

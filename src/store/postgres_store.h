@@ -43,8 +43,24 @@ class PostgresStore final : public CachedStore {
 
   const std::string uri_;
   int schema_version_ = 0;
-  std::mutex write_mutex_;
+  struct Writer;
+  // One caller's batch waiting for (or written by) a group commit.
+  struct PendingBatch {
+    const std::vector<Mutation>* mutations;
+    bool missing_ok;
+    Result<std::vector<Resource>> result;
+    bool done = false;
+  };
+  Result<std::vector<Resource>> WriteBatch(PendingBatch& batch, Writer& writer);
+  // Writes `group` in one transaction (one revision); sets each batch's result.
+  void WriteGroup(const std::vector<PendingBatch*>& group);
+
+  std::mutex write_mutex_;  // the writer connection, for CompactChanges beside the group commit
   std::unique_ptr<PgConnection> writer_;
+  std::mutex group_mutex_;
+  std::condition_variable group_done_;
+  std::vector<PendingBatch*> queue_;
+  bool group_running_ = false;
   // Sync coalescing: callers that arrive while a catch-up runs share the next one.
   std::mutex sync_mutex_;
   std::condition_variable sync_done_;

@@ -225,6 +225,35 @@ TEST_P(StoreContractTest, AWatcherWakesOnAWriteAndTimesOutWithoutOne) {
   EXPECT_GT(seen, from);
 }
 
+TEST_P(StoreContractTest, ConcurrentBatchesCommitOrFailEachOnItsOwn) {
+  // Odd writers' batches carry a check that fails; even writers' must all land, whatever batches
+  // they were written beside (a group commit must not mix them up).
+  ASSERT_TRUE(store_->Put({"lock", "/held", "/", "{}", 0}, Precondition::Absent()).ok());
+  constexpr int kWriters = 8, kBatches = 25;
+  std::vector<std::thread> writers;
+  std::atomic<int> wrong{0};
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int b = 0; b < kBatches; ++b) {
+        const std::string name = "w" + std::to_string(w) + "b" + std::to_string(b);
+        auto applied = store_->Apply(
+            {Mutation::Put(Group(name + "x")), Mutation::Put(Group(name + "y")),
+             Mutation::Check("lock", "/held", w % 2 ? Precondition::Absent() : Precondition::Any())});
+        if (applied.ok() != (w % 2 == 0)) ++wrong;
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  EXPECT_EQ(wrong.load(), 0);
+  ASSERT_TRUE(store_->Sync().ok());
+  EXPECT_EQ(store_->ListKind("resourceGroup")->size(), static_cast<std::size_t>(kWriters / 2 * kBatches * 2));
+  auto reopened = Open();
+  ASSERT_TRUE(reopened.ok());
+  store_.reset();
+  EXPECT_EQ((*reopened)->ListKind("resourceGroup")->size(),
+            static_cast<std::size_t>(kWriters / 2 * kBatches * 2));
+}
+
 TEST_P(StoreContractTest, RevisionsKeepGrowingAcrossReopening) {
   ASSERT_TRUE(store_->Put(Group("one"), Precondition::Absent()).ok());
   const std::uint64_t before = store_->Revision();
