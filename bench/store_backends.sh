@@ -32,9 +32,10 @@ stop_all() {
   pids=()
 }
 
-# start STORE REPLICAS: gangplankd replicas (and HAProxy for two or more); sets $front and $data.
+# start STORE REPLICAS THREADS: gangplankd replicas (and HAProxy for two or more); sets $front
+# and $data.
 start() {
-  local store=$1 count=$2 i ports=() uri=""
+  local store=$1 count=$2 threads=$3 i ports=() uri=""
   rm -rf "$work/run" && mkdir -p "$work/run"
   front=$(free_port)
   if [ "$store" = postgresql ]; then
@@ -46,7 +47,7 @@ start() {
     local port=$front
     [ "$count" -gt 1 ] && port=$(free_port)
     ports+=("$port")
-    local args=(--data-dir "$work/run/data$i" --listen "127.0.0.1:$port" --threads 2 --nodes simulated)
+    local args=(--data-dir "$work/run/data$i" --listen "127.0.0.1:$port" --threads "$threads" --nodes simulated)
     [ -n "$uri" ] && args+=(--store "$uri" --store-key "$work/run/store.key" --public-url "https://127.0.0.1:$front/")
     "$dir/bin/gangplankd" "${args[@]}" >>"$work/run/log$i" 2>&1 &
     pids+=($!)
@@ -70,9 +71,12 @@ measure() {  # NAME
 }
 
 echo "== GET of a cluster (wrk -t2 -c16 -d${seconds}s) and durable PUTs with a new key (16 clients)"
-echo "topology GET/s GET-p50 GET-p99 PUT/s PUT-accept-p50-ms PUT-accept-p99-ms"
-for topology in sqlite:1 postgresql:1 postgresql:2 postgresql:3; do
-  start "${topology%:*}" "${topology#*:}"
+echo "store:replicas:threads GET/s GET-p50 GET-p99 PUT/s PUT-accept-p50-ms PUT-accept-p99-ms"
+# --threads 2 is one I/O thread per core; 16 lets requests that wait on PostgreSQL's read
+# barrier share one round trip (a handler blocks its I/O thread while it waits).
+for topology in sqlite:1:2 sqlite:1:16 postgresql:1:2 postgresql:1:16 postgresql:2:16 postgresql:3:16; do
+  IFS=: read -r store replicas threads <<<"$topology"
+  start "$store" "$replicas" "$threads"
   measure "$topology"
   stop_all
 done
