@@ -236,7 +236,9 @@ struct PostgresStore::Writer {
   ResourceCache::Commit& commit;
 
   Result<std::int64_t> VersionOf(const std::string& kind, const std::string& key) {
-    auto rows = db.Exec("SELECT version FROM resources WHERE kind = $1 AND key = $2", {kind, key});
+    auto rows = db.ExecPrepared("version_of",
+                                "SELECT version FROM resources WHERE kind = $1 AND key = $2",
+                                {kind, key});
     if (!rows) return rows.error();
     return rows->size() == 0 ? std::int64_t{0} : rows->Int(0, 0);
   }
@@ -249,6 +251,10 @@ struct PostgresStore::Writer {
         "WITH forget AS (DELETE FROM deletions WHERE kind = $1 AND key = $2) ";
     std::string sql(kForget);
     std::vector<std::string> params;
+    // Prepared once per form (parsed and planned once): most writes are puts.
+    const char* name = !precondition.version ? "put_upsert"
+                       : *precondition.version == 0 ? "put_insert"
+                                                    : "put_update";
     if (!precondition.version || *precondition.version == 0) {
       sql += "INSERT INTO resources (kind, key, id, parent_key, body, version, revision) "
              "VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (kind, key) ";
@@ -264,7 +270,7 @@ struct PostgresStore::Writer {
       params = {resource.kind, key, resource.body, revision,
                 any_version ? "-1" : std::to_string(*precondition.version)};
     }
-    auto rows = db.Exec(sql, params);
+    auto rows = db.ExecPrepared(name, sql, params);
     if (!rows) return rows.error();
     if (rows->size() == 0) return PreconditionFailed(resource.id);
     Resource stored = resource;
@@ -286,7 +292,8 @@ struct PostgresStore::Writer {
     if (!precondition.HoldsAt(*existing))
       return PreconditionFailed(target.id);
     // Children's ids start with the parent's id and a slash, whatever their kind; each row
-    // deleted leaves a record the replicas' caches follow.
+    // deleted leaves a record the replicas' caches follow. (Not prepared: a generic plan of
+    // `LIKE $3` could not use the prefix index.)
     auto deleted = db.Exec(
         "WITH gone AS (DELETE FROM resources WHERE (kind = $1 AND key = $2) OR key LIKE $3 "
         "RETURNING kind, key) INSERT INTO deletions (kind, key, revision) "
