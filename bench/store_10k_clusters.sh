@@ -3,13 +3,15 @@
 # random cluster and list-by-resource-group latency under wrk (TLS, keep-alive), the server's
 # memory, and the time a restart takes to load the store. It measures the API and the store, not
 # nodes: gangplankd runs with --nodes simulated (machine rows, no node processes, even as root).
-# Usage: bench/store_10k_clusters.sh [CLUSTERS] [SECONDS] [sqlite|postgresql]
+# Usage: bench/store_10k_clusters.sh [CLUSTERS] [SECONDS] [sqlite|postgresql] [THREADS]
 #   postgresql: the store is a throwaway PostgreSQL server on this machine (scripts/postgres-sandbox)
+#   THREADS: gangplankd's --threads (default 2, one per core here)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clusters=${1:-10000}
 seconds=${2:-10}
 backend=${3:-sqlite}
+threads=${4:-2}
 ./scripts/bootstrap --bench
 dir=$(./scripts/build --release)
 work=$(mktemp -d)
@@ -28,7 +30,7 @@ if [ "$backend" = postgresql ]; then
   openssl rand -base64 32 >"$work/store.key"
 fi
 start_server() {
-  "$dir/bin/gangplankd" --data-dir "$work/data" --listen "127.0.0.1:$port" --threads 2 --nodes simulated \
+  "$dir/bin/gangplankd" --data-dir "$work/data" --listen "127.0.0.1:$port" --threads "$threads" --nodes simulated \
     "${store_args[@]}" >>"$work/gangplankd.log" 2>&1 &
   pid=$!
   python3 - "$port" <<'PY'
@@ -114,7 +116,7 @@ measure() {  # NAME LUA CONNECTIONS
   out=$(wrk -t"$(( $3 < 2 ? $3 : 2 ))" -c"$3" -d"${seconds}s" --latency -s "$2" "https://127.0.0.1:$port")
   echo "$1 $(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1 == "50%" {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out") $(awk '/Non-2xx/ {print $5}' <<<"$out")"
 }
-echo "== $clusters clusters in 100 resource groups on $backend; wrk -t2 -d${seconds}s, TLS, keep-alive, --threads 2"
+echo "== $clusters clusters in 100 resource groups on $backend; wrk -t2 -d${seconds}s, TLS, keep-alive, --threads $threads"
 measure "GET-random-cluster(c32)" "$work/get.lua" 32
 measure "GET-random-cluster(c1)" "$work/get.lua" 1
 measure "list-resource-group-of-$((clusters / 100))(c32)" "$work/list.lua" 32

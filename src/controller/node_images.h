@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "store/store.h"
 
 namespace gangplank::controller {
 
@@ -16,6 +17,8 @@ class NodeImageCatalog {
  public:
   // `file` need not exist: until something is published the built-in versions apply.
   explicit NodeImageCatalog(std::filesystem::path file);
+  // The catalog in a store that replicas share (one row), read through the store's cache.
+  explicit NodeImageCatalog(store::Store& store);
 
   // The newest image for an OS SKU (Ubuntu, AzureLinux, CBLMariner, Mariner).
   std::string Latest(const std::string& os_sku);
@@ -31,6 +34,8 @@ class NodeImageCatalog {
   void RefreshLocked();
 
   std::filesystem::path file_;
+  store::Store* store_ = nullptr;
+  std::int64_t loaded_version_ = 0;
   std::mutex mutex_;
   std::filesystem::file_time_type loaded_time_{};
   std::map<std::string, std::vector<std::string>> versions_;

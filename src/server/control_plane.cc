@@ -156,13 +156,33 @@ int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream
   return 0;
 }
 
+// The node image catalog of options.data_dir, or of the shared store when --store names one.
+struct Catalog {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<controller::NodeImageCatalog> images;
+};
+Result<Catalog> OpenCatalog(const ControlPlaneOptions& options, const std::string& data_dir) {
+  Catalog catalog;
+  if (store::IsSharedStore(options.store_url)) {
+    auto opened = store::OpenStore(options.store_url, data_dir);
+    if (!opened) return opened.error();
+    catalog.store = std::move(opened.value());
+    catalog.images = std::make_unique<controller::NodeImageCatalog>(*catalog.store);
+  } else {
+    catalog.images =
+        std::make_unique<controller::NodeImageCatalog>(data_dir + "/node-images.json");
+  }
+  return catalog;
+}
+
 int PublishNodeImage(const ControlPlaneOptions& options, const std::string& os_sku,
                      const std::string& version, std::ostream& out, std::ostream& err) {
   const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
   if (Status created = EnsureDirectory(data_dir, 0700); !created.ok())
     return Fail(err, created.error());
-  controller::NodeImageCatalog images(data_dir + "/node-images.json");
-  if (Status published = images.Publish(os_sku, version); !published.ok())
+  auto catalog = OpenCatalog(options, data_dir);
+  if (!catalog) return Fail(err, catalog.error());
+  if (Status published = catalog->images->Publish(os_sku, version); !published.ok())
     return Fail(err, published.error());
   out << "gangplankd: " << version << " is now the latest " << os_sku
       << " node image; run upgradeNodeImageVersion (az aks nodepool upgrade --node-image-only) "
@@ -173,8 +193,9 @@ int PublishNodeImage(const ControlPlaneOptions& options, const std::string& os_s
 
 int ListNodeImages(const ControlPlaneOptions& options, std::ostream& out) {
   const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
-  controller::NodeImageCatalog images(data_dir + "/node-images.json");
-  for (const auto& [sku, versions] : images.All()) {
+  auto catalog = OpenCatalog(options, data_dir);
+  if (!catalog) return Fail(out, catalog.error());
+  for (const auto& [sku, versions] : catalog->images->All()) {
     for (const auto& version : versions) out << sku << "\t" << version << "\n";
   }
   return 0;
@@ -245,7 +266,11 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   }
   auto node_tokens = auth::NodeTokens::Open(data_dir);
   if (!node_tokens) return Fail(err, node_tokens.error());
-  controller::NodeImageCatalog images(data_dir + "/node-images.json");
+  // Replicas share one catalog, in the store; one process keeps it in its data dir.
+  auto images_owner = shared_store
+                          ? std::make_unique<controller::NodeImageCatalog>(**store)
+                          : std::make_unique<controller::NodeImageCatalog>(data_dir + "/node-images.json");
+  controller::NodeImageCatalog& images = *images_owner;
   // The engine's name in the leases it holds: which replica runs what. On SQLite this process is
   // the only one, so a restarted gangplankd is the same owner and resumes its leases at once.
   char host[256] = {};

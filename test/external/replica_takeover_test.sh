@@ -14,11 +14,10 @@ nodes=6
 az aks create -g rg1 -n c1 --ssh-key-value "$work/id_ed25519.pub" --node-count "$nodes" -o none \
   || fail "aks create"
 
-# A new node image, published to every replica's catalog (each data dir keeps one).
+# A new node image, published once into the catalog the replicas share (in the store).
 image=AKSUbuntu-2204gen2containerd-209912.01.0
-for dir in "$work"/data*; do
-  "$gangplankd_bin" node-image publish --data-dir "$dir" --os-sku Ubuntu --version "$image" >/dev/null
-done
+"$gangplankd_bin" node-image publish --store "$(cat "$work/pg.uri")" --data-dir "$work/data" \
+  --os-sku Ubuntu --version "$image" >/dev/null || fail "node-image publish"
 # One node at a time, so the upgrade runs long enough to be cut in the middle.
 az aks nodepool update -g rg1 --cluster-name c1 -n nodepool1 --max-surge 1 -o none \
   || fail "nodepool update --max-surge"

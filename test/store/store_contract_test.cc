@@ -8,6 +8,8 @@
 #include <atomic>
 #include <thread>
 
+#include "controller/leader_lease.h"
+#include "mocks/fake_clock.h"
 #include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 #include "support/postgres_server.h"
@@ -252,6 +254,22 @@ TEST_P(StoreContractTest, ConcurrentBatchesCommitOrFailEachOnItsOwn) {
   store_.reset();
   EXPECT_EQ((*reopened)->ListKind("resourceGroup")->size(),
             static_cast<std::size_t>(kWriters / 2 * kBatches * 2));
+}
+
+TEST_P(StoreContractTest, LeasesHaveOneHolderAtATimeAndPassOnWhenTheyLapse) {
+  testing::FakeClock clock;
+  controller::LeaderLease a(*store_, clock, "role", "a", std::chrono::seconds(6));
+  controller::LeaderLease b(*store_, clock, "role", "b", std::chrono::seconds(6));
+  // Both try at once, many times over: never two holders.
+  for (int round = 0; round < 20; ++round) {
+    clock.Advance(std::chrono::seconds(7));  // whoever held it stopped renewing
+    std::atomic<int> holders{0};
+    std::thread first([&] { holders += a.Hold() ? 1 : 0; });
+    std::thread second([&] { holders += b.Hold() ? 1 : 0; });
+    first.join();
+    second.join();
+    ASSERT_EQ(holders.load(), 1) << "round " << round;
+  }
 }
 
 TEST_P(StoreContractTest, RevisionsKeepGrowingAcrossReopening) {
