@@ -192,19 +192,19 @@ Result<PgRows> PgConnection::Await(std::chrono::steady_clock::time_point deadlin
   return MakeError(StatusCode::kInternal, "StoreError", message);
 }
 
-Result<std::vector<std::string>> PgConnection::TakeNotifications() {
+Result<std::vector<PgConnection::Notification>> PgConnection::TakeNotifications() {
   if (!conn_) return Unavailable("not connected");
   if (!PQconsumeInput(conn_)) {
     std::string message = Trimmed(PQerrorMessage(conn_));
     Disconnect();
     return Unavailable(message);
   }
-  std::vector<std::string> channels;
+  std::vector<Notification> notifications;
   while (PGnotify* notify = PQnotifies(conn_)) {
-    channels.emplace_back(notify->relname);
+    notifications.push_back({notify->relname, notify->extra ? notify->extra : ""});
     PQfreemem(notify);
   }
-  return channels;
+  return notifications;
 }
 
 }  // namespace gangplank::store

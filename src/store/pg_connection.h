@@ -58,8 +58,12 @@ class PgConnection {
   void Disconnect();
   // The socket, for waiting on notifications; -1 when not connected.
   int Socket() const;
-  // Reads what the server sent and returns the channels notified since the last call.
-  Result<std::vector<std::string>> TakeNotifications();
+  // Reads what the server sent and returns the notifications since the last call.
+  struct Notification {
+    std::string channel;
+    std::string payload;
+  };
+  Result<std::vector<Notification>> TakeNotifications();
 
  private:
   Status WaitFor(bool write, std::chrono::steady_clock::time_point deadline);

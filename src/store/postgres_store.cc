@@ -5,16 +5,22 @@
 #include <poll.h>
 
 #include <array>
+#include <cstdlib>
 
+#include "common/random.h"
 #include "store/pg_connection.h"
 
 namespace gangplank::store {
 namespace {
 
 constexpr std::string_view kChannel = "gangplank_changes";
+constexpr std::string_view kAppliedChannel = "gangplank_applied";  // payload "REPLICA:REVISION"
+constexpr auto kReadLease = std::chrono::seconds(2);
+constexpr auto kLeaseMargin = std::chrono::milliseconds(300);   // clock and scheduling slack
+constexpr auto kRenewEvery = std::chrono::milliseconds(500);
 
 // Each entry moves the schema one version forward; never edit a shipped entry, add a new one.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
     CREATE TABLE store_revision (
       id integer PRIMARY KEY CHECK (id = 1),
@@ -42,6 +48,13 @@ constexpr std::array<const char*, 1> kMigrations = {
       PRIMARY KEY (kind, key)
     );
     CREATE INDEX deletions_by_revision ON deletions (revision);
+    )sql",
+    // Read leases of the replicas (see postgres_store.h).
+    R"sql(
+    CREATE TABLE replica_leases (
+      name text PRIMARY KEY,
+      until timestamptz NOT NULL
+    );
     )sql",
 };
 
@@ -71,7 +84,8 @@ Resource RowAt(const PgRows& rows, int row, int first_column) {
 PostgresStore::PostgresStore(std::string uri)
     : uri_(std::move(uri)),
       writer_(std::make_unique<PgConnection>(uri_)),
-      reader_(std::make_unique<PgConnection>(uri_)) {}
+      reader_(std::make_unique<PgConnection>(uri_)),
+      name_(NewUuid()) {}
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& uri,
                                                            bool change_feed) {
@@ -205,6 +219,14 @@ Result<std::uint64_t> PostgresStore::CatchUp() {
 }
 
 Result<std::uint64_t> PostgresStore::Sync() {
+  // Every write acknowledged so far has been applied here already, or its writer is still
+  // waiting for this replica (see AwaitReplicas).
+  if (std::chrono::steady_clock::now().time_since_epoch().count() < read_lease_until_.load())
+    return cache_.Revision();
+  return Barrier();
+}
+
+Result<std::uint64_t> PostgresStore::Barrier() {
   std::unique_lock lock(sync_mutex_);
   // A catch-up that is already running may have read the database before this call: wait for
   // one that starts after it. Callers that arrive together share that one.
@@ -426,12 +448,41 @@ void PostgresStore::WriteGroup(const std::vector<PendingBatch*>& group) {
   // The commit follows the cache's revision directly, or others committed in between and a
   // catch-up brings them all (this one with them). When the catch-up fails, the write is still
   // durable; the next sync brings it.
-  if (!cache_.ApplyNext(std::move(commit))) (void)Sync();
+  const std::uint64_t revision = commit.revision;
+  if (!cache_.ApplyNext(std::move(commit))) (void)Barrier();
+  AwaitReplicas(revision);
+}
+
+void PostgresStore::AwaitReplicas(std::uint64_t revision) {
+  auto others = writer_->ExecPrepared(
+      "live_replicas",
+      "SELECT name, (EXTRACT(EPOCH FROM until - now()) * 1000)::bigint FROM replica_leases "
+      "WHERE until > now() AND name <> $1",
+      {name_});
+  if (!others) {
+    // Who holds a lease cannot be read: wait until any lease there was has run out.
+    std::this_thread::sleep_for(kReadLease);
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  std::unique_lock lock(applied_mutex_);
+  for (int i = 0; i < others->size(); ++i) {
+    const std::string name = others->Text(i, 0);
+    const auto deadline = now + std::chrono::milliseconds(others->Int(i, 1));
+    applied_changed_.wait_until(lock, deadline, [&] {
+      const auto found = applied_.find(name);
+      return found != applied_.end() && found->second >= revision;
+    });
+  }
 }
 
 Status PostgresStore::CompactChanges(std::chrono::seconds age) {
   std::lock_guard lock(write_mutex_);
-  auto compacted = writer_->Exec(
+  return CompactWith(*writer_, age);
+}
+
+Status PostgresStore::CompactWith(PgConnection& db, std::chrono::seconds age) {
+  auto compacted = db.Exec(
       "WITH gone AS (DELETE FROM deletions WHERE deleted_at < now() - make_interval(secs => $1) "
       "RETURNING revision) UPDATE store_revision SET compacted = GREATEST(compacted, "
       "(SELECT MAX(revision) FROM gone)) WHERE id = 1 AND EXISTS (SELECT 1 FROM gone)",
@@ -440,14 +491,36 @@ Status PostgresStore::CompactChanges(std::chrono::seconds age) {
   return OkStatus();
 }
 
+void PostgresStore::RenewReadLease(PgConnection& listener) {
+  const auto sent = std::chrono::steady_clock::now();
+  if (sent < next_renewal_) return;
+  auto renewed = listener.ExecPrepared(
+      "renew_read_lease",
+      "INSERT INTO replica_leases (name, until) VALUES ($1, now() + make_interval(secs => $2)) "
+      "ON CONFLICT (name) DO UPDATE SET until = excluded.until",
+      {name_, std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kReadLease).count())});
+  if (!renewed) {
+    read_lease_until_ = 0;
+    return;
+  }
+  // The row says the lease runs until (server time at the insert) + kReadLease; counted from
+  // before the request was sent, this replica stops relying on it earlier than any writer does.
+  read_lease_until_ = (sent + kReadLease - kLeaseMargin).time_since_epoch().count();
+  next_renewal_ = sent + kRenewEvery;
+}
+
 void PostgresStore::FeedLoop() {
   PgConnection listener(uri_);
   bool listening = false;
   auto next_compaction = std::chrono::steady_clock::now() + std::chrono::minutes(5);
   int quiet_rounds = 0;
+  std::uint64_t announced = 0;
   while (!stopping_) {
     if (!listening) {
-      listening = listener.Exec("LISTEN " + std::string(kChannel)).ok();
+      read_lease_until_ = 0;  // nothing tells this replica of others' writes: no fast reads
+      listening = listener.Exec("LISTEN " + std::string(kChannel)).ok() &&
+                  listener.Exec("LISTEN " + std::string(kAppliedChannel)).ok();
+      announced = 0;
       if (!listening) {
         // The database is away: the one-second poll below keeps trying.
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -455,27 +528,62 @@ void PostgresStore::FeedLoop() {
     }
     bool notified = false;
     if (listening) {
-      pollfd fd{listener.Socket(), POLLIN, 0};
-      // Wake at least every second: a notification lost with a dropped connection is found by
-      // the catch-up that follows anyway.
-      const int ready = ::poll(&fd, 1, 250);
-      if (ready > 0) {
-        auto channels = listener.TakeNotifications();
-        if (!channels) {
-          listening = false;
-        } else {
-          notified = !channels->empty();
+      // What libpq already read (during this connection's own statements) is drained first;
+      // only then is the socket waited on. Wake at least every 250 ms: a notification lost with
+      // a dropped connection is found by the catch-up that follows anyway.
+      auto notifications = listener.TakeNotifications();
+      if (notifications && notifications->empty()) {
+        pollfd fd{listener.Socket(), POLLIN, 0};
+        if (::poll(&fd, 1, 250) > 0) notifications = listener.TakeNotifications();
+      }
+      if (!notifications) {
+        listening = false;
+        read_lease_until_ = 0;
+        continue;
+      }
+      for (const auto& notification : *notifications) {
+        if (notification.channel == kChannel) {
+          notified = true;
+          continue;
         }
+        // Another replica applied a revision: a writer here may be waiting for it.
+        const auto colon = notification.payload.rfind(':');
+        if (colon == std::string::npos) continue;
+        const std::uint64_t revision =
+            std::strtoull(notification.payload.c_str() + colon + 1, nullptr, 10);
+        {
+          std::lock_guard lock(applied_mutex_);
+          auto& seen = applied_[notification.payload.substr(0, colon)];
+          seen = std::max(seen, revision);
+        }
+        applied_changed_.notify_all();
       }
     }
     if (notified || ++quiet_rounds >= 4) {
       quiet_rounds = 0;
-      (void)Sync();
+      auto caught_up = Barrier();
+      // Tell writers this replica has what they wrote (they wait for it before acknowledging).
+      if (listening && caught_up && *caught_up > announced) {
+        if (listener
+                .ExecPrepared("announce_applied", "SELECT pg_notify('gangplank_applied', $1)",
+                              {name_ + ":" + std::to_string(*caught_up)})
+                .ok()) {
+          announced = *caught_up;
+        }
+      }
     }
+    if (listening) RenewReadLease(listener);
     if (std::chrono::steady_clock::now() >= next_compaction) {
-      (void)CompactChanges(std::chrono::hours(1));
+      // On the feed's own connection: a writer waiting for other replicas holds the writer's.
+      if (listening) (void)CompactWith(listener, std::chrono::hours(1));
       next_compaction = std::chrono::steady_clock::now() + std::chrono::minutes(5);
     }
+  }
+  // A clean stop gives the lease back, so no writer waits for this replica.
+  read_lease_until_ = 0;
+  if (listening) {
+    (void)listener.Exec("DELETE FROM replica_leases WHERE name = $1", {name_},
+                        std::chrono::seconds(1));
   }
 }
 

@@ -1,10 +1,18 @@
 // Store on PostgreSQL (libpq): any number of gangplankd replicas share one database. Writes are
 // serialised by a store-wide revision row; each replica keeps a cache that a change feed
-// (LISTEN/NOTIFY, with a one-second poll as fallback) and a read barrier keep current.
+// (LISTEN/NOTIFY, with a one-second poll as fallback) keeps current.
+//
+// Reads on any replica reflect every write acknowledged before them, by read leases: a replica
+// whose feed works holds a lease (a row renewed every half second, lasting two); a write is
+// acknowledged only once every other replica holding a lease has applied it (each says so on a
+// channel of its own) or its lease has run out. A replica with a live lease therefore answers
+// reads from its cache at once; without one (its feed is down, or it runs without a feed) every
+// read first catches up with the database.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,9 +33,15 @@ class PostgresStore final : public CachedStore {
                                                      bool change_feed = true);
   ~PostgresStore() override;
 
+  // At once while this replica holds its read lease; otherwise one catch-up with the database.
   Result<std::uint64_t> Sync() override;
 
   int schema_version() const { return schema_version_; }
+  // True while this replica answers reads from its cache without a round trip.
+  bool HoldsReadLease() const {
+    return std::chrono::steady_clock::now().time_since_epoch().count() < read_lease_until_.load();
+  }
+  const std::string& replica_name() const { return name_; }
   // Deletes change records older than `age` (replicas further behind reload everything).
   Status CompactChanges(std::chrono::seconds age);
 
@@ -36,8 +50,15 @@ class PostgresStore final : public CachedStore {
                                        bool missing_ok) override;
   explicit PostgresStore(std::string uri);
   Status Migrate();
-  // One catch-up from the database into the cache (the body of Sync, run by one caller at a time).
+  // One catch-up from the database into the cache (run by one caller at a time).
   Result<std::uint64_t> CatchUp();
+  // A catch-up that started after this call (callers that wait together share one).
+  Result<std::uint64_t> Barrier();
+  // After a commit at `revision`: waits until every other replica with a live read lease has
+  // applied it, or its lease has run out.
+  void AwaitReplicas(std::uint64_t revision);
+  void RenewReadLease(PgConnection& listener);
+  Status CompactWith(PgConnection& db, std::chrono::seconds age);
   Status Reload();
   void FeedLoop();
 
@@ -71,6 +92,13 @@ class PostgresStore final : public CachedStore {
   std::optional<Error> last_sync_error_;
   std::atomic<bool> stopping_{false};
   std::thread feed_;
+  // Read leases: this replica's name and how long (steady clock) its own lease surely lasts.
+  const std::string name_;
+  std::atomic<std::int64_t> read_lease_until_{0};  // steady_clock ticks; 0: none
+  std::chrono::steady_clock::time_point next_renewal_{};
+  std::mutex applied_mutex_;
+  std::condition_variable applied_changed_;
+  std::map<std::string, std::uint64_t> applied_;  // other replicas → newest revision they applied
 };
 
 }  // namespace gangplank::store

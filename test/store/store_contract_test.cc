@@ -10,6 +10,7 @@
 
 #include "controller/leader_lease.h"
 #include "mocks/fake_clock.h"
+#include "store/pg_connection.h"
 #include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 #include "support/postgres_server.h"
@@ -43,6 +44,7 @@ class SqliteLocation : public StoreLocation {
 class PostgresLocation : public StoreLocation {
  public:
   std::string Problem() const override { return database_.error(); }
+  const std::string& uri() const { return database_.uri(); }
   Result<std::unique_ptr<Store>> Open() override { return Open(true); }
   Result<std::unique_ptr<Store>> Open(bool change_feed) {
     auto store = PostgresStore::Open(database_.uri(), change_feed);
@@ -318,7 +320,19 @@ class PostgresReplicasTest : public ::testing::Test {
   std::unique_ptr<Store> a_, b_;
 };
 
+// Waits until `store` answers reads from its cache (its feed renewed its read lease).
+bool HoldsLease(Store& store) {
+  auto* postgres = dynamic_cast<PostgresStore*>(&store);
+  for (int i = 0; i < 100 && !postgres->HoldsReadLease(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return postgres->HoldsReadLease();
+}
+
 TEST_F(PostgresReplicasTest, AWriteAcknowledgedByOneIsReadByTheOtherAfterTheBarrier) {
+  // With read leases, b's barrier is answered from its cache: a's writes are acknowledged only
+  // once b has applied them.
+  ASSERT_TRUE(HoldsLease(*a_));
+  ASSERT_TRUE(HoldsLease(*b_));
   for (int i = 0; i < 50; ++i) {
     const std::string body = "{\"i\":" + std::to_string(i) + "}";
     ASSERT_TRUE(a_->Put(Group("shared", body), Precondition::Any()).ok());
@@ -329,6 +343,21 @@ TEST_F(PostgresReplicasTest, AWriteAcknowledgedByOneIsReadByTheOtherAfterTheBarr
     ASSERT_TRUE(read.ok() && read->has_value());
     ASSERT_EQ((*read)->body, body) << "replica b served a stale row after the barrier";
   }
+}
+
+TEST_F(PostgresReplicasTest, ADeadReplicasLeaseHoldsWritesBackOnlyUntilItRunsOut) {
+  // A replica that died without giving its lease back: a row no feed will ever answer for.
+  PgConnection admin(location_.uri());
+  ASSERT_TRUE(admin.Exec("INSERT INTO replica_leases (name, until) "
+                         "VALUES ('ghost', now() + interval '1 second')")
+                  .ok());
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(a_->Put(Group("late"), Precondition::Absent()).ok());
+  const auto waited = std::chrono::steady_clock::now() - start;
+  // The write waited for the ghost (it might have been serving reads) and then went through.
+  EXPECT_GE(waited, std::chrono::milliseconds(500));
+  ASSERT_TRUE(a_->Put(Group("later"), Precondition::Absent()).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
 TEST_F(PostgresReplicasTest, TheChangeFeedWakesTheOtherReplicasWatchers) {
@@ -401,7 +430,7 @@ TEST(PostgresStoreTest, ReplicasStartingTogetherMigrateTheSchemaOnce) {
   for (auto& thread : starting) thread.join();
   for (auto& store : opened) {
     ASSERT_TRUE(store.ok()) << store.error().ToString();
-    EXPECT_EQ(dynamic_cast<PostgresStore*>(store->get())->schema_version(), 1);
+    EXPECT_EQ(dynamic_cast<PostgresStore*>(store->get())->schema_version(), 2);
   }
 }
 

@@ -1,7 +1,11 @@
 // Finds or starts the tests' PostgreSQL server; one scratch database per test.
 #include "support/postgres_server.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
 
 #include <cstdlib>
 #include <fstream>
@@ -23,6 +27,18 @@ struct OwnSandbox {
   std::string dir;
   Result<std::string> uri = MakeError(StatusCode::kUnavailable, "NotStarted", "not started");
   OwnSandbox() {
+    // Servers of test processes that were killed before they could stop theirs.
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/tmp", ec)) {
+      const std::string name = entry.path().filename().string();
+      constexpr std::string_view kPrefix = "gangplank-test-postgres-";
+      if (!name.starts_with(kPrefix)) continue;
+      const long owner = std::strtol(name.c_str() + kPrefix.size(), nullptr, 10);
+      if (owner > 0 && ::kill(static_cast<pid_t>(owner), 0) != 0 && errno == ESRCH) {
+        RunProgram({GANGPLANK_SOURCE_DIR "/scripts/postgres-sandbox", "stop", entry.path().string()},
+                   RunOptions::WithTimeout(std::chrono::seconds(30)));
+      }
+    }
     dir = "/tmp/gangplank-test-postgres-" + std::to_string(::getpid());
     RunResult started = RunProgram({GANGPLANK_SOURCE_DIR "/scripts/postgres-sandbox", "start", dir},
                                    RunOptions::WithTimeout(std::chrono::seconds(120)));
