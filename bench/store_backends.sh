@@ -72,8 +72,7 @@ measure() {  # NAME
 
 echo "== GET of a cluster (wrk -t2 -c16 -d${seconds}s) and durable PUTs with a new key (16 clients)"
 echo "store:replicas:threads GET/s GET-p50 GET-p99 PUT/s PUT-accept-p50-ms PUT-accept-p99-ms"
-# --threads 2 is one I/O thread per core; 16 lets requests that wait on PostgreSQL's read
-# barrier share one round trip (a handler blocks its I/O thread while it waits).
+# --threads 2 is one I/O thread per core (the default); 16 shows what more threads change.
 for topology in sqlite:1:2 sqlite:1:16 postgresql:1:2 postgresql:1:16 postgresql:2:16 postgresql:3:16; do
   IFS=: read -r store replicas threads <<<"$topology"
   start "$store" "$replicas" "$threads"

@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   app.add_option("--public-url", options.public_url,
                  "The URL clients and nodes use, e.g. a load balancer in front of replicas "
                  "(default: this process's https://HOST:PORT/)");
-  app.add_option("--threads", options.threads, "I/O threads (default: one per core; eight per core with a PostgreSQL store)")
+  app.add_option("--threads", options.threads, "I/O threads (default: the number of cores)")
       ->check(CLI::Range(1, 256));
   app.add_option("--tls-cert", options.tls_cert,
                  "Serving certificate (PEM); default: the local CA's");

@@ -226,10 +226,11 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
       options.tls_key.empty() ? local_tls->server_key : options.tls_key);
   if (!tls) return Fail(err, tls.error());
 
-  // One I/O thread per core; on a shared store eight per core, because a request waits on its
-  // read barrier's round trip to PostgreSQL with its thread, and waiting requests share one.
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int threads = options.threads > 0 ? options.threads : shared_store ? 8 * cores : cores;
+  // One I/O thread per core: reads never wait on the store (a replica answers them from its
+  // cache under its read lease), so more threads would only share the same cores.
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // One io_context per thread: connections stay on the thread that accepted them.
   std::vector<std::unique_ptr<net::io_context>> contexts;
   std::vector<net::io_context*> context_pointers;
