@@ -16,13 +16,18 @@ std::string StringAt(const json::object& object, std::string_view key) {
   return value && value->is_string() ? std::string(value->get_string()) : std::string();
 }
 
-// Parses a row's body as an object holding an object "resource".
-Result<json::object> Body(const store::Resource& row) {
+// Parses a row's body as an object holding an object "resource", which moves into `record`
+// with the row's identity; the rest of the body is returned for the record's own fields.
+Result<json::object> Body(const store::Resource& row, ArmRecord& record) {
   boost::system::error_code ec;
   json::value doc = json::parse(row.body, ec);
   if (ec || !doc.is_object()) return Corrupt(row.id, "not a JSON object");
-  const json::value* resource = doc.as_object().if_contains("resource");
+  json::value* resource = doc.as_object().if_contains("resource");
   if (!resource || !resource->is_object()) return Corrupt(row.id, "no resource");
+  record.id = row.id;
+  record.parent = row.parent;
+  record.version = row.version;
+  record.resource = std::move(resource->as_object());
   return std::move(doc.as_object());
 }
 
@@ -78,13 +83,9 @@ void ArmRecord::set_power(bool running) {
 }
 
 Result<ClusterRecord> ClusterRecord::Decode(const store::Resource& row) {
-  auto doc = Body(row);
-  if (!doc) return doc.error();
   ClusterRecord record;
-  record.id = row.id;
-  record.parent = row.parent;
-  record.version = row.version;
-  record.resource = std::move((*doc)["resource"].as_object());
+  auto doc = Body(row, record);
+  if (!doc) return doc.error();
   if (const auto* ssh = doc->if_contains("ssh"); ssh && ssh->is_object())
     record.ssh = SshFromJson(ssh->get_object());
   record.uid = StringAt(*doc, "uid");
@@ -99,13 +100,9 @@ store::Resource ClusterRecord::Encode() const {
 std::string ClusterRecord::location() const { return StringAt(resource, "location"); }
 
 Result<PoolRecord> PoolRecord::Decode(const store::Resource& row) {
-  auto doc = Body(row);
-  if (!doc) return doc.error();
   PoolRecord record;
-  record.id = row.id;
-  record.parent = row.parent;
-  record.version = row.version;
-  record.resource = std::move((*doc)["resource"].as_object());
+  auto doc = Body(row, record);
+  if (!doc) return doc.error();
   const json::value* model = doc->if_contains("model");
   if (!model || !model->is_object()) return Corrupt(row.id, "no model");
   const json::object& fields = model->get_object();
