@@ -499,7 +499,10 @@ void PostgresStore::RenewReadLease(PgConnection& listener) {
       "INSERT INTO replica_leases (name, until) VALUES ($1, now() + make_interval(secs => $2)) "
       "ON CONFLICT (name) DO UPDATE SET until = excluded.until",
       {name_, std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kReadLease).count())});
-  if (!renewed) {
+  // Writers that looked for leaseholders before this renewal committed did not wait for this
+  // replica: a catch-up that starts after it brings whatever they wrote. Only then is the
+  // lease relied on.
+  if (!renewed || !Barrier()) {
     read_lease_until_ = 0;
     return;
   }

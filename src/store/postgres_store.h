@@ -3,7 +3,8 @@
 // (LISTEN/NOTIFY, with a one-second poll as fallback) keeps current.
 //
 // Reads on any replica reflect every write acknowledged before them, by read leases: a replica
-// whose feed works holds a lease (a row renewed every half second, lasting two); a write is
+// whose feed works holds a lease (a row renewed every half second, lasting two, and relied on
+// only after a catch-up that started once the row was written); a write is
 // acknowledged only once every other replica holding a lease has applied it (each says so on a
 // channel of its own) or its lease has run out. A replica with a live lease therefore answers
 // reads from its cache at once; without one (its feed is down, or it runs without a feed) every
