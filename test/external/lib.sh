@@ -10,6 +10,7 @@ chmod 0755 "$work"
 gangplankd_pid=
 gangplankd_bin=
 replica_pids=()
+replica_ports=()
 haproxy_pid=
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Local nodes (as root) live where sshd's StrictModes accepts them, on a loopback /16 of their own
@@ -75,6 +76,7 @@ PY
 start_replicas() {
   gangplankd_bin=$1
   local count=$2 uri i
+  replica_ports=()
   uri=$("$source_dir/scripts/postgres-sandbox" start "$work/pg") || fail "PostgreSQL did not start"
   echo "$uri" >"$work/pg.uri"
   openssl rand -base64 32 >"$work/store.key"
@@ -85,6 +87,7 @@ start_replicas() {
     local dir="$work/data"
     [ "$i" = 1 ] || dir="$work/data$i"
     ports+=("$(free_port)")
+    replica_ports+=("${ports[-1]}")
     "$1" --data-dir "$dir" --listen "127.0.0.1:${ports[-1]}" --public-url "https://127.0.0.1:$port/" \
       --store "$uri" --store-key "$work/store.key" --nodes-dir "$nodes_dir" \
       --node-network "$node_network" >>"$work/log$i" 2>&1 &
