@@ -199,19 +199,6 @@ Result<std::string> ClusterLocation(const HandlerContext& context, const Resourc
   return record->location();
 }
 
-Result<store::Mutation> MarkState(const store::Resource& row, std::string_view state) {
-  if (row.kind == kPoolKind) {
-    auto pool = resources::PoolRecord::Decode(row);
-    if (!pool) return pool.error();
-    pool->set_provisioning_state(state);
-    return resources::WriteBack(*pool);
-  }
-  auto record = resources::ClusterRecord::Decode(row);
-  if (!record) return record.error();
-  record->set_provisioning_state(state);
-  return resources::WriteBack(*record);
-}
-
 controller::Locking ClusterLocking(const ResourceNames& names) {
   return {controller::OperationLockId(names.cluster_id()),
           {controller::OperationLockId(names.group_id())}};
@@ -262,7 +249,7 @@ HttpResponse AcceptOperation(const ArmCall& call, const char* type, const std::s
 HttpResponse StartAsync(const ArmCall& call, const char* type, const store::Resource& row,
                         const std::string& state, bool pool,
                         std::optional<json::value> reply_body) {
-  auto changed = MarkState(row, state);
+  auto changed = resources::WithProvisioningState(row, state);
   if (!changed) return StoreFailure(call.request, changed.error());
   return AcceptOperation(call, type, pool ? call.names.pool_id() : call.names.cluster_id(),
                          {std::move(changed.value())}, std::move(reply_body));
@@ -292,7 +279,7 @@ HttpResponse AbortLatestOperation(const ArmCall& call, std::string_view kind,
   if (!cancels) return StoreFailure(request, cancels.error());
   // Nothing runs: nothing to abort, which the spec answers with 204.
   if (cancels->empty()) return EmptyResponse(request.http, HttpStatus::no_content);
-  auto canceling = MarkState(**row, "Canceling");
+  auto canceling = resources::WithProvisioningState(**row, "Canceling");
   if (!canceling) return StoreFailure(request, canceling.error());
   std::vector<store::Mutation> changes = std::move(cancels.value());
   changes.push_back(std::move(canceling.value()));

@@ -101,9 +101,6 @@ Result<ViewCache::View> CachedClusterView(const HandlerContext& context, std::ui
                                           const store::Resource& row,
                                           std::string_view api_version);
 
-// The write that sets a cluster's or pool's provisioningState, at the version read.
-Result<store::Mutation> MarkState(const store::Resource& row, std::string_view state);
-
 // The lock every operation on a cluster or its pools takes, and the group lock that must be free.
 controller::Locking ClusterLocking(const ResourceNames& names);
 

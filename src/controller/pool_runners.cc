@@ -35,8 +35,14 @@ Result<std::vector<store::Mutation>> SetState(store::Store& store, const std::st
 // SetState on a cluster or a pool, by kind.
 Result<std::vector<store::Mutation>> SetStateOf(store::Store& store, std::string_view kind,
                                                 const std::string& id, const char* state) {
-  return kind == kPoolKind ? SetState<resources::PoolRecord>(store, id, state)
-                           : SetState<resources::ClusterRecord>(store, id, state);
+  auto row = store.Get(kind, id);
+  if (!row) return row.error();
+  std::vector<store::Mutation> changes;
+  if (!row->has_value()) return changes;  // deleted meanwhile: nothing to finish
+  auto write = resources::WithProvisioningState(**row, state);
+  if (!write) return write.error();
+  changes.push_back(std::move(write.value()));
+  return changes;
 }
 
 void Append(std::vector<store::Mutation>& to, std::vector<store::Mutation> more) {

@@ -124,4 +124,18 @@ store::Resource PoolRecord::Encode() const {
 
 std::string PoolRecord::name() const { return StringAt(resource, "name"); }
 
+Result<store::Mutation> WithProvisioningState(const store::Resource& row,
+                                              std::string_view state) {
+  if (row.kind == kPoolKind) {
+    auto pool = PoolRecord::Decode(row);
+    if (!pool) return pool.error();
+    pool->set_provisioning_state(state);
+    return WriteBack(*pool);
+  }
+  auto cluster = ClusterRecord::Decode(row);
+  if (!cluster) return cluster.error();
+  cluster->set_provisioning_state(state);
+  return WriteBack(*cluster);
+}
+
 }  // namespace gangplank::resources

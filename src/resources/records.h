@@ -70,6 +70,10 @@ struct PoolRecord : ArmRecord {
   std::string name() const;
 };
 
+// The write that sets a cluster's or pool's provisioningState (by the row's kind), at the
+// version read.
+Result<store::Mutation> WithProvisioningState(const store::Resource& row, std::string_view state);
+
 // A store write of `record` that holds only if nobody wrote the row since it was read.
 template <typename Record>
 store::Mutation WriteBack(const Record& record) {

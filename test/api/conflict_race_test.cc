@@ -151,11 +151,15 @@ class ConflictRaceTest : public ::testing::TestWithParam<Topology> {
     return count;
   }
 
-  void CreateGroupAndCluster(const std::string& group, const std::string& cluster) {
+  void CreateGroup(const std::string& group) {
     ASSERT_EQ(Send(replicas_.front(), HttpVerb::put, group + "?api-version=2021-04-01",
                    R"({"location":"westus2"})")
                   .result(),
               HttpStatus::created);
+  }
+
+  void CreateGroupAndCluster(const std::string& group, const std::string& cluster) {
+    CreateGroup(group);
     ASSERT_EQ(Send(replicas_.front(), HttpVerb::put, cluster + kVersion, ClusterBody(KeyLine()))
                   .result(),
               HttpStatus::created);
@@ -207,10 +211,7 @@ TEST_P(ConflictRaceTest, AGroupDeleteDuringAClusterCreateLeavesNoNodeBehind) {
   for (int round = 0; round < kRounds; ++round) {
     const std::string group = kGroups + "groups" + std::to_string(round);
     const std::string cluster = group + "/providers/Microsoft.ContainerService/managedClusters/c";
-    ASSERT_EQ(Send(replicas_.front(), HttpVerb::put, group + "?api-version=2021-04-01",
-                   R"({"location":"westus2"})")
-                  .result(),
-              HttpStatus::created);
+    CreateGroup(group);
     auto [create, del] = Race(HttpVerb::put, cluster + kVersion, ClusterBody(KeyLine()),
                               HttpVerb::delete_, group + "?api-version=2021-04-01", "");
     ASSERT_TRUE(Accepted(create) || Accepted(del))
