@@ -12,6 +12,7 @@
 #include "common/process.h"
 #include "node/login_events.h"
 #include "node/sshd_process.h"
+#include "node/user_files.h"
 #include "sshkey/fingerprint.h"
 #include "sshkey/parse.h"
 
@@ -97,23 +98,20 @@ NodeStatus HostAgent::Reconcile(const DesiredNodeState& desired) {
     if (entry == nullptr)
       return fail("admin user", MakeError(StatusCode::kNotFound, "AdminUserMissing",
                                           desired.admin_username + " does not exist"));
-    // ~/.ssh 0700 and authorized_keys 0600, both the user's, as StrictModes wants them.
+    // ~/.ssh 0700 and authorized_keys 0600, both the user's, written without following links.
     // The home is there on a real host (useradd made it); under a test root it is made here.
     const fs::path keys = AuthorizedKeys(desired.admin_username);
-    const fs::path home = keys.parent_path().parent_path();
-    const bool new_home = !fs::exists(home);
-    for (Status step :
-         {EnsureDirectory(home, 0755), EnsureDirectory(keys.parent_path(), 0700),
-          WriteFileAtomically(keys, RenderAuthorizedKeys(desired), 0600, IfExists::kReplace)}) {
-      if (!step.ok()) return fail("authorized_keys", step.error());
+    const bool test_root = options_.root != "/";
+    if (test_root) {
+      if (Status homes = EnsureDirectory(keys.parent_path().parent_path().parent_path(), 0755);
+          !homes.ok())
+        return fail("authorized_keys", homes.error());
     }
-    if ((new_home && ::chown(home.c_str(), entry->pw_uid, entry->pw_gid) != 0) ||
-        ::chown(keys.parent_path().c_str(), entry->pw_uid, entry->pw_gid) != 0 ||
-        ::chown(keys.c_str(), entry->pw_uid, entry->pw_gid) != 0) {
-      return fail("authorized_keys",
-                  MakeError(StatusCode::kPermissionDenied, "ChownFailed",
-                            "cannot give " + keys.string() + " to " + desired.admin_username));
-    }
+    if (Status written = WriteAuthorizedKeys(
+            {entry->pw_uid, entry->pw_gid, keys.parent_path().parent_path()},
+            RenderAuthorizedKeys(desired), test_root);
+        !written.ok())
+      return fail("authorized_keys", written.error());
     if (Status dir = EnsureDirectory(DropIn().parent_path(), 0755); !dir.ok())
       return fail("sshd drop-in", dir.error());
     if (Status written =

@@ -150,5 +150,42 @@ TEST_F(HostAgentSshdTest, DropInAndAuthorizedKeysGovernTheHostsOwnSshd) {
   EXPECT_EQ(Ssh(key_b_, back), 0);
 }
 
+
+// The admin user points ~/.ssh at a root-owned directory: the agent refuses it and chowns nothing;
+// a symlinked authorized_keys is replaced by a file of the user's, its target left alone.
+TEST_F(HostAgentSshdTest, SymlinkedSshDirectoryIsRefusedAndNothingIsChowned) {
+  ASSERT_EQ(agent_->Reconcile(Desired(key_a_, 1)).sshd_health, "Healthy");  // the user exists
+  const std::filesystem::path home = root_.Join("home/" + std::string(kAdmin));
+  const std::filesystem::path secret = root_.Join("secret");
+  std::filesystem::create_directories(secret);
+  ::chmod(secret.c_str(), 0700);
+  testing::WriteTestFile((secret / "shadow").string(), "root only\n", 0600);
+  std::filesystem::remove_all(home / ".ssh");
+  std::filesystem::create_directory_symlink(secret, home / ".ssh");
+
+  const NodeStatus refused = agent_->Reconcile(Desired(key_b_, 2));
+  EXPECT_EQ(refused.sshd_health, "Unhealthy");
+  EXPECT_NE(refused.message.find("is a symbolic link"), std::string::npos) << refused.message;
+  struct stat info {};
+  ASSERT_EQ(::stat(secret.c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, 0u);
+  EXPECT_EQ(info.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((secret / "shadow").c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, 0u);
+  EXPECT_FALSE(std::filesystem::exists(secret / "authorized_keys"));
+
+  // A real ~/.ssh whose authorized_keys links to a root file: the link is replaced, not followed.
+  std::filesystem::remove(home / ".ssh");
+  std::filesystem::create_directory(home / ".ssh");
+  std::filesystem::create_symlink(secret / "shadow", home / ".ssh" / "authorized_keys");
+  const NodeStatus fixed = agent_->Reconcile(Desired(key_b_, 3));
+  ASSERT_EQ(fixed.sshd_health, "Healthy") << fixed.message;
+  EXPECT_EQ(testing::ReadTestFile((secret / "shadow").string()), "root only\n");
+  ASSERT_EQ(::lstat((home / ".ssh" / "authorized_keys").c_str(), &info), 0);
+  EXPECT_TRUE(S_ISREG(info.st_mode));
+  EXPECT_NE(info.st_uid, 0u);
+  EXPECT_EQ(Ssh(key_b_, fixed), 0);
+}
+
 }  // namespace
 }  // namespace gangplank::node
