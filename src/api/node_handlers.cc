@@ -2,6 +2,8 @@
 // events and new log lines. Agents authenticate with their node token, not an ARM token.
 #include <strings.h>
 
+#include <cstdio>
+
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 
@@ -26,6 +28,15 @@ Result<auth::NodeIdentity> NodeCaller(const ApiRequest& request, const HandlerCo
   return context.node_tokens->Verify(value.substr(kBearer.size()));
 }
 
+// A strong validator of the desired state's JSON (FNV-1a, 64 bits, quoted as HTTP wants it).
+std::string DesiredStateEtag(std::string_view desired) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (const unsigned char c : desired) hash = (hash ^ c) * 1099511628211ull;
+  char text[20];
+  std::snprintf(text, sizeof text, "\"%016llx\"", static_cast<unsigned long long>(hash));
+  return text;
+}
+
 }  // namespace
 
 HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context) {
@@ -46,8 +57,19 @@ HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context
   }
   if (request.Matches({"gangplank", "node", "v1", "desired"}) &&
       request.http.method() == HttpVerb::get) {
-    return JsonTextResponse(request.http, HttpStatus::ok,
-                            node::DesiredNodeStateJson((*machine)->desired));
+    // The ETag lets an agent wait for a change: the node gateway holds a request whose
+    // If-None-Match still matches (304) until the machine's row changes.
+    const std::string desired = node::DesiredNodeStateJson((*machine)->desired);
+    const std::string etag = DesiredStateEtag(desired);
+    const auto known = request.http[boost::beast::http::field::if_none_match];
+    if (std::string_view(known.data(), known.size()) == etag) {
+      HttpResponse unchanged = EmptyResponse(request.http, HttpStatus::not_modified);
+      unchanged.set(boost::beast::http::field::etag, etag);
+      return unchanged;
+    }
+    HttpResponse response = JsonTextResponse(request.http, HttpStatus::ok, desired);
+    response.set(boost::beast::http::field::etag, etag);
+    return response;
   }
   if (request.Matches({"gangplank", "node", "v1", "status"}) &&
       request.http.method() == HttpVerb::post) {

@@ -21,6 +21,14 @@ namespace gangplank {
 // captured there; without, the child shares this process's standard streams.
 int RunToCompletion(const std::vector<std::string>& argv, std::string* stderr_text = nullptr);
 
+// Runs argv to completion and returns its exit status; its standard output and error (at most
+// 1 MiB) land in `output`. Only for programs that leave no process behind holding the pipe.
+int RunCapturing(const std::vector<std::string>& argv, std::string& output);
+
+// Runs argv to completion with standard input /dev/null and standard output and error appended
+// to `log_path` (what a daemon it starts inherits, too); returns its exit status (-1: a signal).
+int RunLoggingTo(const std::vector<std::string>& argv, const std::string& log_path);
+
 // Starts argv as nobody's child (double fork, its own session), standard input /dev/null and
 // standard output and error appended to `log_path`; returns its pid. It outlives this process.
 Result<pid_t> SpawnDetached(const std::vector<std::string>& argv, const std::string& log_path);

@@ -42,7 +42,7 @@ std::string MachineName(const std::string& pool, const std::string& digits, std:
   return "aks-" + pool + "-" + digits + "-vmss" + suffix;
 }
 
-// Node addresses come from 127.42.0.0/16 (local nodes listen on their own address). Each address
+// Node addresses come from the node network's /16 (runtime/node_network.h), its .0.1 excepted. Each address
 // in use has a lease row naming its machine; a cursor row remembers where the last search ended, so
 // an allocation costs a few lookups however many machines exist. A lease whose machine is gone is
 // free again: deleting a pool or cluster removes its machines but not their leases.
@@ -103,6 +103,7 @@ Result<std::string> NodeAddressAllocator::Lease(const std::string& machine_id,
   }
   for (int probe = 0; probe < kAddressCount; ++probe) {
     const int index = (*cursor_ + probe) % kAddressCount;
+    if (index == 0) continue;  // PREFIX.0.1 is the gateway: the node bridge's own address
     const std::string address = AddressAt(prefix_, index);
     if (taken_.contains(address)) continue;
     const std::string lease_id = std::string(kAddressRoot) + "/" + address;

@@ -1,91 +1,129 @@
-// Machines ↔ runtime nodes, reconciled level-based.
+// Machines ↔ runtime nodes, reconciled level-based from the store's changes.
 #include "controller/node_controller.h"
 
-#include "resources/machine.h"
-
 #include <boost/json.hpp>
-#include <set>
 
 #include "controller/cluster_docs.h"
 #include "controller/machines.h"
+#include "resources/machine.h"
 
 namespace gangplank::controller {
-namespace json = boost::json;
 
 NodeController::NodeController(store::Store& store, runtime::NodeRuntime& runtime,
-                               const auth::NodeTokens& tokens, const Clock& clock)
-    : store_(store), runtime_(runtime), tokens_(tokens), clock_(clock) {}
+                               const auth::NodeTokens& tokens, const Clock& clock,
+                               NodeControllerOptions options)
+    : store_(store), runtime_(runtime), tokens_(tokens), clock_(clock), options_(std::move(options)) {}
 
 NodeController::~NodeController() { Stop(); }
 
-void NodeController::SyncOnce() {
-  auto machines = store_.ListKind(kMachineKind);
-  auto removals = store_.ListKind(kNodeRemovalKind);
-  if (!machines || !removals) return;  // the store is unreadable now; the next pass retries
-  std::set<std::string> wanted;
-  for (const auto& row : *machines) {
-    auto machine = resources::DecodeMachine(row);
-    if (!machine) continue;  // unreadable: never start a node for it
-    const std::string& uid = machine->uid;
-    wanted.insert(uid);
-    const Status started = runtime_.Ensure({uid, row.id, tokens_.Issue({row.id, uid})});
-    if (started.ok()) {
-      start_errors_.erase(uid);
-      continue;
-    }
-    // Tell the operation waiting on this node why it cannot come up (once per distinct error).
-    if (start_errors_[uid] == started.error().message) continue;
-    start_errors_[uid] = started.error().message;
-    node::NodeStatus status;
-    status.message = "the node could not be started: " + started.error().message;
-    if (WaitingMayHelp(started.error().code)) {
-      status.sshd_health = "Unhealthy";
-    } else {
-      status.sshd_health = "Failed";
-      status.failed_generation = machine->desired.reimage_generation;
-    }
-    (void)RecordNodeReport(store_, row.id, uid, status, {}, "", clock_);
+void NodeController::EnsureNode(const store::Resource& row) {
+  auto machine = resources::DecodeMachine(row);
+  if (!machine) return;  // unreadable: never start a node for it
+  const std::string& uid = machine->uid;
+  const node::DesiredNodeState& desired = machine->desired;
+  const Status started = runtime_.Ensure({uid, row.id, tokens_.Issue({row.id, uid}),
+                                          desired.node_name, desired.address,
+                                          desired.image_version, desired.reimage_generation});
+  if (started.ok()) {
+    start_errors_.erase(uid);
+    return;
   }
+  // Tell the operation waiting on this node why it cannot come up (once per distinct error).
+  if (start_errors_[uid] == started.error().message) return;
+  start_errors_[uid] = started.error().message;
+  node::NodeStatus status;
+  status.message = "the node could not be started: " + started.error().message;
+  if (WaitingMayHelp(started.error().code)) {
+    status.sshd_health = "Unhealthy";
+  } else {
+    status.sshd_health = "Failed";
+    status.failed_generation = desired.reimage_generation;
+  }
+  (void)RecordNodeReport(store_, row.id, uid, status, {}, "", clock_);
+}
+
+void NodeController::CarryOutRemovals() {
+  auto removals = store_.ListKind(kNodeRemovalKind);
+  if (!removals) return;
   for (const auto& row : *removals) {
     const std::string uid = row.id.substr(row.id.rfind('/') + 1);
     if (runtime_.Remove(uid).ok()) {
       (void)store_.Delete(kNodeRemovalKind, row.id, store::Precondition::AtVersion(row.version));
     }
   }
+}
+
+void NodeController::SyncOnce() {
+  auto machines = store_.ListKind(kMachineKind);
+  if (!machines) return;  // the store is unreadable now; the next pass retries
+  std::set<std::string> wanted;
+  for (const auto& row : *machines) {
+    if (auto machine = resources::DecodeMachine(row)) wanted.insert(machine->uid);
+    EnsureNode(row);
+  }
+  CarryOutRemovals();
   // Nodes no machine owns: a crash came between deleting a machine and queueing its removal.
   for (const std::string& uid : runtime_.List()) {
     if (!wanted.contains(uid)) (void)runtime_.Remove(uid);
   }
 }
 
-void NodeController::Start(std::chrono::milliseconds period, LeaderLease* leader) {
-  worker_ = std::thread([this, period, leader] {
-    for (;;) {
-      {
-        std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, period, [this] { return stopping_ || woken_; });
-        if (stopping_) return;
-        woken_ = false;
-      }
-      if (leader == nullptr || leader->Hold()) SyncOnce();
+bool NodeController::ChangedMachines(std::uint64_t seen, std::set<std::string>& ids) {
+  for (const std::string_view kind : {kMachineKind, kNodeRemovalKind}) {
+    auto changes = store_.ChangesSince(seen, kind);
+    if (!changes) return false;
+    for (const auto& change : *changes) {
+      if (kind == kNodeRemovalKind) ids.insert("");  // "" : removals to carry out
+      else if (!change.deleted) ids.insert(change.id);
     }
-  });
+  }
+  return true;
 }
 
-void NodeController::Wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
+void NodeController::Run(LeaderLease* leader) {
+  bool leading = false;
+  std::uint64_t seen = 0;
+  auto last_sweep = std::chrono::steady_clock::time_point{};
+  while (!stopping_) {
+    const bool holds = leader == nullptr || leader->Hold();
+    if (holds != leading) {
+      leading = holds;
+      if (options_.on_leadership) options_.on_leadership(leading);
+      sweep_now_ = true;  // a new leader looks at everything first
+    }
+    const std::uint64_t revision = store_.Revision();
+    if (leading) {
+      const auto now = std::chrono::steady_clock::now();
+      std::set<std::string> changed;
+      if (sweep_now_.exchange(false) || now - last_sweep >= options_.sweep ||
+          !ChangedMachines(seen, changed)) {
+        SyncOnce();
+        last_sweep = now;
+      } else {
+        for (const std::string& id : changed) {
+          if (id.empty()) continue;
+          auto row = store_.Get(kMachineKind, id);
+          if (row && row->has_value()) EnsureNode(**row);
+        }
+        if (changed.contains("")) CarryOutRemovals();
+      }
+    }
+    seen = revision;
+    // Wakes on the next commit; the lease is renewed well within its 6 s either way.
+    store_.WaitForChange(seen, std::chrono::milliseconds(leader ? 1000 : 2000));
   }
-  wake_.notify_one();
+  if (leading && options_.on_leadership) options_.on_leadership(false);
 }
+
+void NodeController::Start(LeaderLease* leader) {
+  stopping_ = false;
+  worker_ = std::thread([this, leader] { Run(leader); });
+}
+
+void NodeController::Wake() { sweep_now_ = true; }
 
 void NodeController::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  stopping_ = true;
   if (worker_.joinable()) worker_.join();
 }
 

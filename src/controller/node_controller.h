@@ -1,13 +1,15 @@
 // The node controller: level-based, it makes the runtime's nodes match the machine records —
-// every machine has a running node, every queued removal is carried out, and a node without a
-// machine (left by a crash between the two) is removed.
+// every machine has a running node (on its reimage generation), every queued removal is carried
+// out, and a node without a machine (left by a crash between the two) is removed. It follows the
+// store's changes, so an idle control plane costs nothing per node but a slow sweep.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "auth/node_tokens.h"
@@ -18,30 +20,46 @@
 
 namespace gangplank::controller {
 
+struct NodeControllerOptions {
+  // A full pass over every machine and node this often (nodes that died, nodes left over);
+  // between sweeps only the machines that changed are looked at.
+  std::chrono::milliseconds sweep{std::chrono::seconds(30)};
+  // Called when this process starts or stops being the one that runs the nodes (replicas hold a
+  // lease; a single gangplankd always leads): the node gateway follows it.
+  std::function<void(bool leading)> on_leadership;
+};
+
 class NodeController {
  public:
   NodeController(store::Store& store, runtime::NodeRuntime& runtime,
-                 const auth::NodeTokens& tokens, const Clock& clock);
+                 const auth::NodeTokens& tokens, const Clock& clock,
+                 NodeControllerOptions options = {});
   ~NodeController();
 
   // One pass over every machine and node (tests drive the controller with this).
   void SyncOnce();
-  // Syncs every `period` and whenever Wake() is called, until Stop(). With `leader`, only while
-  // this process holds that lease (replicas: one node controller acts at a time).
-  void Start(std::chrono::milliseconds period, LeaderLease* leader = nullptr);
+  // Follows the store until Stop(). With `leader`, only while this process holds that lease
+  // (replicas: one node controller acts at a time).
+  void Start(LeaderLease* leader = nullptr);
+  // The next look is a full sweep.
   void Wake();
   void Stop();
 
  private:
+  void EnsureNode(const store::Resource& row);
+  void CarryOutRemovals();
+  // The machines changed after `seen` (ids); false when the store no longer has that history.
+  bool ChangedMachines(std::uint64_t seen, std::set<std::string>& ids);
+  void Run(LeaderLease* leader);
+
   store::Store& store_;
   runtime::NodeRuntime& runtime_;
   const auth::NodeTokens& tokens_;
   const Clock& clock_;
+  NodeControllerOptions options_;
   std::map<std::string, std::string> start_errors_;  // uid → last error reported for it
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool woken_ = false;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> sweep_now_{false};
   std::thread worker_;
 };
 

@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "common/file_io.h"
-#include "net/https_client.h"
+#include "net/unix_http_client.h"
 #include "node/agent_loop.h"
 #include "node/host_agent.h"
 
@@ -29,8 +29,11 @@ int main(int argc, char** argv) {
                  "the node's directory (sshd files, host keys, logs); it and its parents must "
                  "not be writable by group or others (sshd's StrictModes)")
       ->required();
-  auto* server_option = app.add_option("--server", server, "the control plane, https://HOST:PORT/");
-  app.add_option("--ca-file", ca_file, "the CA the control plane's certificate chains to");
+  auto* server_option = app.add_option(
+      "--server", server,
+      "the control plane: unix:/PATH (the node gateway's socket, where a request for the desired "
+      "state waits for a change) or https://HOST:PORT/ (polled every --interval-ms)");
+  app.add_option("--ca-file", ca_file, "with https://: the CA the control plane's certificate chains to");
   app.add_option("--token-file", token_file, "the file holding this node's token (0600)");
   auto* file_option = app.add_option(
       "--desired-file", desired_file,
@@ -38,8 +41,14 @@ int main(int argc, char** argv) {
       "and write reports to NODE_DIR/status.json");
   server_option->excludes(file_option);
   app.add_option("--sshd", sshd_path, "the sshd to run (default: sshd from PATH or /usr/sbin)");
-  app.add_option("--interval-ms", interval_ms, "how often to check the desired state and sshd")
+  app.add_option("--interval-ms", interval_ms,
+                 "how often to ask for the desired state when the source cannot wait for a change "
+                 "(https://, --desired-file)")
       ->check(CLI::Range(10, 60000));
+  int wait_seconds = 55;
+  app.add_option("--wait-seconds", wait_seconds,
+                 "how long one request to the node gateway waits for a change")
+      ->check(CLI::Range(1, 120));
   app.add_flag("--once", once, "reconcile once, report, and exit (0 when sshd is as desired)");
   app.add_flag("--stop-sshd-on-exit", stop_sshd_on_exit,
                "stop sshd when the agent stops (by default it keeps running, like a VM's sshd)");
@@ -67,9 +76,11 @@ int main(int argc, char** argv) {
   if (!desired_file.empty()) {
     source = std::make_unique<node::FileSource>(desired_file, node_dir + "/status.json");
   } else {
-    if (server.empty() || ca_file.empty() || token_file.empty()) {
-      std::cerr << "gangplank-node: give --server, --ca-file and --token-file (a node of a "
-                   "control plane) or --desired-file (a standalone node)\n";
+    const bool unix_socket = server.starts_with("unix:");
+    if (server.empty() || token_file.empty() || (!unix_socket && ca_file.empty())) {
+      std::cerr << "gangplank-node: give --server unix:/PATH or --server https://… with "
+                   "--ca-file, and --token-file (a node of a control plane), or --desired-file "
+                   "(a standalone node)\n";
       return 2;
     }
     auto token = ReadSecretFile(token_file, 4096);
@@ -80,12 +91,15 @@ int main(int argc, char** argv) {
     std::string token_text(token->data(), token->size());
     while (!token_text.empty() && (token_text.back() == '\n' || token_text.back() == '\r'))
       token_text.pop_back();
-    auto client = net::HttpsClient::Create(server, ca_file, std::chrono::seconds(10));
-    if (!client) {
-      std::cerr << "gangplank-node: " << client.error().message << "\n";
+    // The watch connection waits up to --wait-seconds for an answer; reports answer at once.
+    auto watch = net::ConnectToServer(server, ca_file, std::chrono::seconds(wait_seconds + 15));
+    auto report = net::ConnectToServer(server, ca_file, std::chrono::seconds(10));
+    if (!watch || !report) {
+      std::cerr << "gangplank-node: " << (watch ? report : watch).error().message << "\n";
       return 1;
     }
-    source = std::make_unique<node::ControlPlaneSource>(std::move(client.value()), token_text);
+    source = std::make_unique<node::ControlPlaneSource>(std::move(watch.value()),
+                                                        std::move(report.value()), token_text);
   }
 
   const node::NodeLayout layout{node_dir};
@@ -105,7 +119,9 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
   const int code = node::RunAgentLoop(
       *agent, layout, *source,
-      {std::chrono::milliseconds(interval_ms), std::chrono::seconds(10), once}, g_stop, std::cerr);
+      {std::chrono::seconds(wait_seconds), std::chrono::milliseconds(interval_ms),
+       std::chrono::seconds(60), once},
+      g_stop, std::cerr);
   if (once && !desired_file.empty()) {
     if (auto status = ReadFile(node_dir + "/status.json", 1 << 20)) std::cout << *status;
   }

@@ -24,6 +24,8 @@ class HttpClient {
   virtual Result<HttpReply> Send(const std::string& method, const std::string& target,
                                  const std::string& body,
                                  const std::map<std::string, std::string>& headers) = 0;
+  // Makes a Send that is waiting on another thread fail at once (a stopping long poll).
+  virtual void Interrupt() {}
 };
 
 class HttpsClient final : public HttpClient {

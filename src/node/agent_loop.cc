@@ -1,9 +1,17 @@
-// The agent loop and its two sources of desired state.
+// The agent loop, its watcher thread, and its two sources of desired state.
 #include "node/agent_loop.h"
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
+#include <condition_variable>
 #include <filesystem>
-#include <fstream>
+#include <mutex>
 #include <ostream>
 #include <thread>
 
@@ -13,6 +21,7 @@
 namespace gangplank::node {
 namespace json = boost::json;
 namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
@@ -25,15 +34,152 @@ std::string Prefixed(LogTail& tail, const std::string& prefix, std::size_t limit
   return text;
 }
 
+std::string ContentTag(std::string_view text) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (const unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  return std::to_string(hash);
+}
+
+// A descriptor closed when it goes out of scope.
+struct OwnedFd {
+  int fd = -1;
+  explicit OwnedFd(int value) : fd(value) {}
+  OwnedFd(const OwnedFd&) = delete;
+  OwnedFd& operator=(const OwnedFd&) = delete;
+  ~OwnedFd() { Reset(-1); }
+  void Reset(int value) {
+    if (fd >= 0) ::close(fd);
+    fd = value;
+  }
+};
+
+// What the watcher thread hands the loop: the newest desired state or why there is none.
+class Mailbox {
+ public:
+  Mailbox() : event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+  int fd() const { return event_.fd; }
+
+  void Put(Result<DesiredReply> reply) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!reply) {
+        error_ = reply.error();
+      } else {
+        error_.reset();
+        if (reply->state) state_ = std::move(reply->state);
+      }
+    }
+    const std::uint64_t one = 1;
+    (void)!::write(event_.fd, &one, sizeof one);
+  }
+
+  // The latest state (kept across calls) and the latest error.
+  void Take(std::optional<DesiredNodeState>& state, std::optional<Error>& error) {
+    std::uint64_t count = 0;
+    (void)!::read(event_.fd, &count, sizeof count);
+    std::lock_guard lock(mutex_);
+    state = state_;
+    error = error_;
+  }
+
+  // Blocks until the first answer (--once).
+  void AwaitFirst() {
+    pollfd entry{event_.fd, POLLIN, 0};
+    ::poll(&entry, 1, -1);
+  }
+
+ private:
+  OwnedFd event_;
+  std::mutex mutex_;
+  std::optional<DesiredNodeState> state_;
+  std::optional<Error> error_;
+};
+
+// Asks the source for changes until `stop`: a long poll when the source can wait, otherwise a
+// poll every interval; a failure is retried after a growing pause (up to 5 s).
+void WatchDesiredState(DesiredStateSource& source, const AgentLoopOptions& options,
+                       const std::atomic<bool>& stop, Mailbox& mailbox) {
+  std::string known;
+  auto pause = std::chrono::milliseconds(100);
+  while (!stop) {
+    const auto started = SteadyClock::now();
+    auto reply = source.Fetch(known, options.once ? std::chrono::seconds(0) : options.wait);
+    const bool failed = !reply;
+    const bool unchanged = reply && !reply->state;
+    if (reply && reply->state) known = reply->etag;
+    mailbox.Put(std::move(reply));
+    if (options.once || stop) return;
+    auto sleep = std::chrono::milliseconds(0);
+    if (failed) {
+      sleep = pause;
+      pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+    } else {
+      pause = std::chrono::milliseconds(100);
+      const auto took =
+          std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
+      if (unchanged && took < options.interval) sleep = options.interval - took;
+    }
+    for (auto slept = std::chrono::milliseconds(0); slept < sleep && !stop;
+         slept += std::chrono::milliseconds(50)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+}
+
+// The events the loop sleeps on besides the mailbox: writes in the directories of the logs it
+// reads (login events) and the exit of sshd (a pidfd).
+class AgentEvents {
+ public:
+  explicit AgentEvents(const std::vector<fs::path>& logs)
+      : inotify_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {
+    for (const fs::path& log : logs) {
+      std::error_code ec;
+      fs::create_directories(log.parent_path(), ec);
+      ::inotify_add_watch(inotify_.fd, log.parent_path().c_str(),
+                          IN_MODIFY | IN_CREATE | IN_MOVED_TO);
+    }
+  }
+
+  void FollowPid(pid_t pid) {
+    if (pid == pid_) return;
+    pid_ = pid;
+    pidfd_.Reset(pid > 0 ? static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)) : -1);
+  }
+
+  void Wait(int mailbox, std::chrono::milliseconds timeout) {
+    pollfd entries[3] = {{mailbox, POLLIN, 0}, {inotify_.fd, POLLIN, 0}, {pidfd_.fd, POLLIN, 0}};
+    ::poll(entries, pidfd_.fd >= 0 ? 3 : 2, static_cast<int>(timeout.count()));
+    if (entries[1].revents != 0) {
+      char buffer[4096];
+      while (::read(inotify_.fd, buffer, sizeof buffer) > 0) {
+      }
+    }
+    if (pidfd_.fd >= 0 && entries[2].revents != 0) FollowPid(-1);  // exited: Supervise acts
+  }
+
+ private:
+  OwnedFd inotify_;
+  OwnedFd pidfd_{-1};
+  pid_t pid_ = -1;
+};
+
 }  // namespace
 
-ControlPlaneSource::ControlPlaneSource(std::unique_ptr<net::HttpClient> client, std::string token)
-    : client_(std::move(client)), token_(std::move(token)) {}
+ControlPlaneSource::ControlPlaneSource(std::unique_ptr<net::HttpClient> watch_client,
+                                       std::unique_ptr<net::HttpClient> report_client,
+                                       std::string token)
+    : watch_client_(std::move(watch_client)),
+      report_client_(std::move(report_client)),
+      token_(std::move(token)) {}
 
-Result<DesiredNodeState> ControlPlaneSource::Fetch() {
-  auto reply = client_->Send("GET", "/gangplank/node/v1/desired", "",
-                             {{"Authorization", "Bearer " + token_}});
+Result<DesiredReply> ControlPlaneSource::Fetch(const std::string& known,
+                                               std::chrono::seconds wait) {
+  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token_}};
+  if (!known.empty()) headers["If-None-Match"] = known;
+  auto reply = watch_client_->Send(
+      "GET", "/gangplank/node/v1/desired?wait=" + std::to_string(wait.count()), "", headers);
   if (!reply) return reply.error();
+  if (reply->status == 304) return DesiredReply{std::nullopt, known};
   if (reply->status == 410) {
     return MakeError(StatusCode::kNotFound, "MachineGone", "this node's machine was deleted");
   }
@@ -43,7 +189,9 @@ Result<DesiredNodeState> ControlPlaneSource::Fetch() {
                      "the control plane answered " + std::to_string(reply->status) + ": " +
                          reply->body.substr(0, 300));
   }
-  return ParseDesiredNodeState(reply->body);
+  auto state = ParseDesiredNodeState(reply->body);
+  if (!state) return state.error();
+  return DesiredReply{std::move(*state), reply->headers["etag"]};
 }
 
 Status ControlPlaneSource::Report(const NodeStatus& status, const std::vector<LoginEvent>& logins,
@@ -53,8 +201,9 @@ Status ControlPlaneSource::Report(const NodeStatus& status, const std::vector<Lo
                                    {"loginEvents", json::parse(LoginEventsJson(logins))},
                                    {"log", new_log_lines}});
   auto reply =
-      client_->Send("POST", "/gangplank/node/v1/status", body,
-                    {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}});
+      report_client_->Send("POST", "/gangplank/node/v1/status", body,
+                           {{"Authorization", "Bearer " + token_},
+                            {"Content-Type", "application/json"}});
   if (!reply) return reply.error();
   if (reply->status / 100 != 2) {
     return MakeError(StatusCode::kUnavailable, "ReportRefused",
@@ -67,10 +216,14 @@ Status ControlPlaneSource::Report(const NodeStatus& status, const std::vector<Lo
 FileSource::FileSource(std::string desired_file, std::string status_file)
     : desired_file_(std::move(desired_file)), status_file_(std::move(status_file)) {}
 
-Result<DesiredNodeState> FileSource::Fetch() {
+Result<DesiredReply> FileSource::Fetch(const std::string& known, std::chrono::seconds) {
   auto text = ReadFile(desired_file_, 1 << 20);
   if (!text) return text.error();
-  return ParseDesiredNodeState(*text);
+  const std::string tag = ContentTag(*text);
+  if (tag == known) return DesiredReply{std::nullopt, known};
+  auto state = ParseDesiredNodeState(*text);
+  if (!state) return state.error();
+  return DesiredReply{std::move(*state), tag};
 }
 
 Status FileSource::Report(const NodeStatus& status, const std::vector<LoginEvent>& logins,
@@ -86,25 +239,41 @@ int RunAgentLoop(Agent& agent, const NodeLayout& layout, DesiredStateSource& sou
                  std::ostream& err) {
   LogTail agent_log(layout.agent_log());
   LogTail sshd_log(layout.sshd_log());
+  Mailbox mailbox;
+  // Signals (SIGTERM) go to this thread, whose poll they end, not to the watcher.
+  sigset_t all, previous;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &previous);
+  std::thread watcher([&] { WatchDesiredState(source, options, stop, mailbox); });
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (options.once) mailbox.AwaitFirst();
+  std::vector<fs::path> logs = agent.LogsToWatch();
+  AgentEvents events(logs);
   std::string last_status, last_error;
   std::vector<LoginEvent> unsent_logins;
   std::string unsent_log;
-  auto last_report = std::chrono::steady_clock::time_point{};
+  auto last_report = SteadyClock::time_point{};
   bool gone = false;
+  int code = 0;
   while (!stop) {
     agent.Supervise();
-    auto desired = source.Fetch();
-    if (!desired) {
-      if (desired.error().message != last_error) {
-        err << "gangplank-node: " << desired.error().message << std::endl;
-        last_error = desired.error().message;
+    std::optional<DesiredNodeState> desired;
+    std::optional<Error> error;
+    mailbox.Take(desired, error);
+    if (error) {
+      if (error->message != last_error) {
+        err << "gangplank-node: " << error->message << std::endl;
+        last_error = error->message;
       }
-      if (desired.error().reason == "MachineGone" && !gone) {
+      if (error->reason == "MachineGone" && !gone) {
         agent.StopSshd();  // a deleted machine must not keep letting people in
         gone = true;
       }
-      if (options.once) return 1;
-    } else {
+      if (options.once) {
+        code = 1;
+        break;
+      }
+    } else if (desired) {
       gone = false;
       last_error.clear();
       const NodeStatus status = agent.Reconcile(*desired);
@@ -112,7 +281,7 @@ int RunAgentLoop(Agent& agent, const NodeLayout& layout, DesiredStateSource& sou
       unsent_log += Prefixed(agent_log, "agent: ", kMaxLogPerReport);
       unsent_log += Prefixed(sshd_log, "sshd: ", kMaxLogPerReport);
       const std::string status_json = NodeStatusJson(status);
-      const auto now = std::chrono::steady_clock::now();
+      const auto now = SteadyClock::now();
       if (status_json != last_status || !unsent_logins.empty() || !unsent_log.empty() ||
           now - last_report > options.heartbeat) {
         if (source.Report(status, unsent_logins, unsent_log).ok()) {
@@ -124,11 +293,24 @@ int RunAgentLoop(Agent& agent, const NodeLayout& layout, DesiredStateSource& sou
           unsent_log.erase(0, unsent_log.size() - 4 * kMaxLogPerReport);  // bounded while offline
         }
       }
-      if (options.once) return status.sshd_health == "Unhealthy" ? 1 : 0;
+      if (options.once) {
+        code = status.sshd_health == "Unhealthy" ? 1 : 0;
+        break;
+      }
+      // Not yet settled (sshd starting, a report refused): look again soon.
+      if (status.sshd_health != desired->SettledHealth() || status_json != last_status) {
+        events.FollowPid(agent.SupervisedPid());
+        events.Wait(mailbox.fd(), std::chrono::milliseconds(200));
+        continue;
+      }
     }
-    std::this_thread::sleep_for(options.interval);
+    events.FollowPid(agent.SupervisedPid());
+    events.Wait(mailbox.fd(), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  error ? std::chrono::seconds(1) : options.heartbeat));
   }
-  return 0;
+  source.Interrupt();
+  watcher.join();
+  return code;
 }
 
 }  // namespace gangplank::node

@@ -1,10 +1,11 @@
-// gangplank-node's main loop: fetch the desired state (from the control plane or a file),
-// reconcile, keep sshd alive, and report status, login events and new log lines.
+// gangplank-node's main loop: wait for the desired state (a long poll to the control plane, or a
+// file), reconcile, keep sshd alive, and report status, login events and new log lines.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,26 +14,39 @@
 
 namespace gangplank::node {
 
+struct DesiredReply {
+  std::optional<DesiredNodeState> state;  // empty: unchanged since the state the caller knows
+  std::string etag;                       // names `state` for the next call
+};
+
 // Where the desired state comes from and where reports go.
 class DesiredStateSource {
  public:
   virtual ~DesiredStateSource() = default;
-  // NotFound with reason "MachineGone" when the node's machine was deleted.
-  virtual Result<DesiredNodeState> Fetch() = 0;
+  // The desired state when it is not the one `known` names (an ETag; empty: nothing yet). A
+  // source that can wait holds the call up to `wait` for a change; one that cannot answers at
+  // once. NotFound with reason "MachineGone" when the node's machine was deleted.
+  virtual Result<DesiredReply> Fetch(const std::string& known, std::chrono::seconds wait) = 0;
   virtual Status Report(const NodeStatus& status, const std::vector<LoginEvent>& logins,
                         const std::string& new_log_lines) = 0;
+  // Ends a Fetch that is waiting (the agent is stopping).
+  virtual void Interrupt() {}
 };
 
-// The control plane's node protocol (GET /gangplank/node/v1/desired, POST …/status).
+// The control plane's node protocol (GET /gangplank/node/v1/desired?wait=S with If-None-Match,
+// POST …/status). Fetch and Report run on different threads, each with its own connection.
 class ControlPlaneSource final : public DesiredStateSource {
  public:
-  ControlPlaneSource(std::unique_ptr<net::HttpClient> client, std::string token);
-  Result<DesiredNodeState> Fetch() override;
+  ControlPlaneSource(std::unique_ptr<net::HttpClient> watch_client,
+                     std::unique_ptr<net::HttpClient> report_client, std::string token);
+  Result<DesiredReply> Fetch(const std::string& known, std::chrono::seconds wait) override;
   Status Report(const NodeStatus& status, const std::vector<LoginEvent>& logins,
                 const std::string& new_log_lines) override;
+  void Interrupt() override { watch_client_->Interrupt(); }
 
  private:
-  std::unique_ptr<net::HttpClient> client_;
+  std::unique_ptr<net::HttpClient> watch_client_;
+  std::unique_ptr<net::HttpClient> report_client_;
   std::string token_;
 };
 
@@ -41,7 +55,7 @@ class ControlPlaneSource final : public DesiredStateSource {
 class FileSource final : public DesiredStateSource {
  public:
   FileSource(std::string desired_file, std::string status_file);
-  Result<DesiredNodeState> Fetch() override;
+  Result<DesiredReply> Fetch(const std::string& known, std::chrono::seconds wait) override;
   Status Report(const NodeStatus& status, const std::vector<LoginEvent>& logins,
                 const std::string& new_log_lines) override;
 
@@ -51,12 +65,17 @@ class FileSource final : public DesiredStateSource {
 };
 
 struct AgentLoopOptions {
+  // How long a Fetch may wait for a change (the gateway holds it); a source that answers at once
+  // is asked again after `interval`.
+  std::chrono::seconds wait{55};
   std::chrono::milliseconds interval{200};
-  std::chrono::seconds heartbeat{10};  // report at least this often, changed or not
+  std::chrono::seconds heartbeat{60};  // report at least this often, changed or not
   bool once = false;                   // one reconcile and report, then return
 };
 
-// Runs until `stop` is set; returns the process exit code.
+// Runs until `stop` is set (then call Interrupt on the source, or wait up to interval);
+// returns the process exit code. Between changes the loop sleeps on events: a new desired state,
+// a write to a log it reads (login events), sshd's exit, or the heartbeat.
 int RunAgentLoop(Agent& agent, const NodeLayout& layout, DesiredStateSource& source,
                  const AgentLoopOptions& options, const std::atomic<bool>& stop, std::ostream& err);
 

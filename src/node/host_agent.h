@@ -31,6 +31,10 @@ class HostAgent final : public Agent {
   bool Supervise() override { return false; }  // systemd supervises the host's sshd
   std::vector<LoginEvent> TakeLoginEvents() override;
   void StopSshd() override;
+  std::vector<std::filesystem::path> LogsToWatch() const override {
+    if (options_.sshd_log.empty()) return {};
+    return {options_.sshd_log};
+  }
 
   std::filesystem::path DropIn() const;
   // ~USER/.ssh/authorized_keys (under the root prefix: ROOT/home/USER when root is not "/").

@@ -33,6 +33,10 @@ class Agent {
   virtual std::vector<LoginEvent> TakeLoginEvents() = 0;
   // Stops sshd (the node is being removed).
   virtual void StopSshd() = 0;
+  // The sshd process the agent keeps alive (its exit wakes the loop); -1 when none.
+  virtual pid_t SupervisedPid() { return -1; }
+  // The logs TakeLoginEvents reads (a write to one wakes the loop).
+  virtual std::vector<std::filesystem::path> LogsToWatch() const = 0;
 };
 
 class NodeAgent final : public Agent {
@@ -45,6 +49,10 @@ class NodeAgent final : public Agent {
   bool Supervise() override;
   std::vector<LoginEvent> TakeLoginEvents() override;
   void StopSshd() override { sshd_.Stop(); }
+  pid_t SupervisedPid() override { return sshd_.Running() ? sshd_.pid() : -1; }
+  std::vector<std::filesystem::path> LogsToWatch() const override {
+    return {options_.layout.sshd_log()};
+  }
 
   const std::optional<DesiredNodeState>& applied() const { return applied_; }
 
@@ -58,7 +66,7 @@ class NodeAgent final : public Agent {
   std::optional<DesiredNodeState> applied_;
   HostKeys host_keys_;
   LogTail sshd_log_;  // sshd's log, read for login events
-  static constexpr std::chrono::seconds kFullPassInterval{30};
+  static constexpr std::chrono::seconds kFullPassInterval{300};
   std::optional<NodeStatus> last_good_;  // the last full pass's status, while it holds
   std::chrono::steady_clock::time_point last_full_pass_{};
 };

@@ -2,6 +2,7 @@
 // processes (local_process_runtime.h); a VM or container runtime would implement the same calls.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,10 @@ struct NodeLaunch {
   std::string uid;         // names the node for the runtime (its directory, for local nodes)
   std::string machine_id;  // the ARM machine it is
   std::string token;       // the credential its agent presents to the control plane
+  std::string hostname;    // the node's name (aks-POOL-NNNNNNNN-vmssNNNNNN)
+  std::string address;     // its address on the node network
+  std::string image_version;           // the node image it is made from
+  std::int64_t reimage_generation = 0;  // a new generation is a new node from a fresh image
 };
 
 class NodeRuntime {

@@ -29,6 +29,7 @@
 #include "controller/operations.h"
 #include "controller/pool_runners.h"
 #include "runtime/local_process_runtime.h"
+#include "server/node_gateway.h"
 #include "store/open_store.h"
 
 namespace gangplank::server {
@@ -297,6 +298,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
       **store,
                                               *tokens, clock, operations, images,
                                               local_nodes ? &*node_tokens : nullptr);
+  std::unique_ptr<NodeGateway> node_gateway;
   std::unique_ptr<runtime::LocalProcessRuntime> node_runtime;
   std::unique_ptr<controller::NodeController> node_controller;
   if (local_nodes) {
@@ -310,10 +312,27 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
                                  "the node agent " + agent +
                                      " is missing; build it or pass --node-agent PATH"));
     }
-    node_runtime = std::make_unique<runtime::LocalProcessRuntime>(
-        runtime::LocalRuntimeOptions{nodes_dir, agent, url, local_tls->ca_cert});
-    node_controller =
-        std::make_unique<controller::NodeController>(**store, *node_runtime, *node_tokens, clock);
+    // Agents reach the node gateway's socket in the nodes directory; replicas that share the
+    // directory take turns serving it with the node controller's lease.
+    const std::filesystem::path control_dir = std::filesystem::path(nodes_dir) / "control";
+    if (Status made = EnsureDirectory(nodes_dir, 0755); !made.ok()) return Fail(err, made.error());
+    if (Status made = EnsureDirectory(control_dir, 0700); !made.ok())
+      return Fail(err, made.error());
+    const std::filesystem::path socket = control_dir / "node.sock";
+    node_gateway = std::make_unique<NodeGateway>(
+        **store, *node_tokens, [&service](const api::HttpRequest& request) {
+          return service->Handle(request);
+        });
+    node_runtime = std::make_unique<runtime::LocalProcessRuntime>(runtime::LocalRuntimeOptions{
+        nodes_dir, agent, "unix:" + socket.string(), local_tls->ca_cert});
+    controller::NodeControllerOptions controller_options;
+    controller_options.on_leadership = [&gateway = *node_gateway, socket, &err](bool leading) {
+      if (!leading) return gateway.Stop();
+      if (Status started = gateway.Start(socket); !started.ok())
+        err << "gangplankd: " << started.error().message << std::endl;
+    };
+    node_controller = std::make_unique<controller::NodeController>(
+        **store, *node_runtime, *node_tokens, clock, std::move(controller_options));
   }
   // The engine finds its work in the store: operations accepted before a crash or restart (by
   // this replica or another whose lease ran out) are finished now.
@@ -324,7 +343,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   if (shared_store)
     node_leader = std::make_unique<controller::LeaderLease>(**store, clock, "node-controller",
                                                             operations.owner());
-  if (node_controller) node_controller->Start(std::chrono::milliseconds(200), node_leader.get());
+  if (node_controller) node_controller->Start(node_leader.get());
 
   net::signal_set signals(io, SIGINT, SIGTERM);
   // Graceful shutdown: stop accepting, let requests already read be answered (at most 10 s),
@@ -358,6 +377,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   for (auto& thread : pool) thread.join();
   operations.Stop();
   if (node_controller) node_controller->Stop();  // the nodes keep running, like VMs
+  if (node_gateway) node_gateway->Stop();
   out << "gangplankd: stopped" << std::endl;
   return 0;
 }

@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <future>
+#include <thread>
 
 #include "api/api_harness.h"
 #include "controller/machines.h"
+#include "net/unix_http_client.h"
+#include "resources/machine.h"
+#include "server/node_gateway.h"
 #include "sshkey/generate.h"
 
 namespace gangplank::api {
@@ -99,6 +104,68 @@ TEST_F(NodeProtocolTest, ForgedStaleAndMissingTokensAndBadReportsAreRefused) {
     EXPECT_EQ(refused.result(), HttpStatus::bad_request) << bad << ": " << refused.body();
   }
   EXPECT_EQ(Node(HttpVerb::delete_, "desired", token_).result(), HttpStatus::not_found);
+}
+
+// The node gateway (a Unix socket): a request that knows the current state waits, is answered
+// as soon as the machine's row changes, and a deleted machine ends the wait with 410.
+TEST_F(NodeProtocolTest, TheGatewayHoldsAWaitingRequestUntilTheMachineChanges) {
+  server::NodeGateway gateway(*store_, *node_tokens_,
+                              [this](const HttpRequest& request) { return service_->Handle(request); });
+  const std::string socket = dir_.Join("node.sock");
+  ASSERT_TRUE(gateway.Start(socket).ok());
+  net::UnixHttpClient client(socket, std::chrono::seconds(60));
+  const std::map<std::string, std::string> auth{{"Authorization", "Bearer " + token_}};
+  auto first = client.Send("GET", "/gangplank/node/v1/desired", "", auth);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_EQ(first->status, 200) << first->body;
+  const std::string etag = first->headers["etag"];
+  ASSERT_FALSE(etag.empty());
+  auto known = auth;
+  known["If-None-Match"] = etag;
+
+  // Unchanged: the wait runs out and the answer is 304.
+  auto unchanged = client.Send("GET", "/gangplank/node/v1/desired?wait=1", "", known);
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_EQ(unchanged->status, 304);
+  // Only the node protocol is served here.
+  auto other = client.Send("GET", "/subscriptions", "", auth);
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->status, 404);
+
+  // A change (a reimage) answers the waiting request with the new state, long before its wait.
+  auto waiting = std::async(std::launch::async, [&] {
+    net::UnixHttpClient watcher(socket, std::chrono::seconds(120));
+    return watcher.Send("GET", "/gangplank/node/v1/desired?wait=100", "", known);
+  });
+  for (int i = 0; i < 500 && gateway.Waiting() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(gateway.Waiting(), 1u);
+  controller::Machine changed = machine_;
+  changed.desired.reimage_generation += 1;
+  store::Resource row = resources::EncodeMachine(changed);
+  ASSERT_TRUE(store_->Put(row, store::Precondition::AtVersion(machine_.row.version)).ok());
+  ASSERT_EQ(waiting.wait_for(std::chrono::seconds(50)), std::future_status::ready)
+      << "the change did not end the wait";
+  auto answered = waiting.get();
+  ASSERT_TRUE(answered.ok());
+  ASSERT_EQ(answered->status, 200);
+  EXPECT_EQ(json::parse(answered->body).at("reimageGeneration"), changed.desired.reimage_generation);
+  EXPECT_NE(answered->headers["etag"], etag);
+  EXPECT_EQ(gateway.Waiting(), 0u);
+
+  // The machine is deleted while its node waits: 410, and the agent stops its sshd.
+  known["If-None-Match"] = answered->headers["etag"];
+  auto deleted = std::async(std::launch::async, [&] {
+    net::UnixHttpClient watcher(socket, std::chrono::seconds(120));
+    return watcher.Send("GET", "/gangplank/node/v1/desired?wait=100", "", known);
+  });
+  for (int i = 0; i < 500 && gateway.Waiting() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(store_->Delete(resources::kMachineKind, machine_.row.id, store::Precondition::Any()).ok());
+  ASSERT_EQ(deleted.wait_for(std::chrono::seconds(50)), std::future_status::ready);
+  EXPECT_EQ(deleted.get()->status, 410);
+  gateway.Stop();
+  EXPECT_FALSE(gateway.Serving());
 }
 
 }  // namespace

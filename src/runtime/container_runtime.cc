@@ -1,0 +1,351 @@
+// runc containers on overlays of node images, each with a veth on the node bridge.
+#include "runtime/container_runtime.h"
+
+#include <openssl/evp.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <thread>
+
+#include "common/file_io.h"
+#include "common/process.h"
+
+namespace gangplank::runtime {
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+const fs::path kDefaultNodesRoot = "/var/lib/gangplank/nodes";
+constexpr const char* kNodeDirInside = "/var/lib/gangplank-node";
+
+bool IsNodeUid(const std::string& uid) {
+  return !uid.empty() && uid.size() <= 64 &&
+         uid.find_first_not_of("0123456789abcdef-") == std::string::npos;
+}
+
+// The host end of a node's veth: "gpv" and 12 hex digits of its uid (15 characters, IFNAMSIZ).
+std::string HostVeth(const std::string& uid) {
+  std::string hex;
+  for (const char c : uid)
+    if (c != '-' && hex.size() < 12) hex += c;
+  return "gpv" + hex;
+}
+
+fs::path RuncRoot(const fs::path& nodes_dir) { return nodes_dir / ".runc"; }
+
+// What a node was started with; a different generation means a new machine.
+struct Launched {
+  std::int64_t generation = 0;
+  std::string image;
+};
+
+std::optional<Launched> ReadLaunched(const fs::path& dir) {
+  auto text = ReadFile(dir / "launch.json", 64 * 1024);
+  if (!text) return std::nullopt;
+  boost::system::error_code ec;
+  const json::value doc = json::parse(*text, ec);
+  if (ec || !doc.is_object()) return std::nullopt;
+  const json::object& object = doc.as_object();
+  const json::value* generation = object.if_contains("generation");
+  const json::value* image = object.if_contains("image");
+  if (!generation || !generation->is_int64() || !image || !image->is_string()) return std::nullopt;
+  return Launched{generation->as_int64(), std::string(image->as_string())};
+}
+
+// The pid of the node's first process while it runs: the pid runc wrote, still alive and in the
+// node's own cgroup (a pid reused by something else is not).
+pid_t InitPid(const fs::path& dir, const std::string& uid) {
+  auto text = ReadFile(dir / "init.pid", 64);
+  if (!text) return -1;
+  pid_t pid = -1;
+  try {
+    pid = static_cast<pid_t>(std::stol(*text));
+  } catch (...) {
+    return -1;
+  }
+  if (pid <= 1 || !ProcessAlive(pid)) return -1;
+  auto cgroups = ReadFile("/proc/" + std::to_string(pid) + "/cgroup", 64 * 1024);
+  if (!cgroups || cgroups->find("/gangplank/" + uid) == std::string::npos) return -1;
+  return pid;
+}
+
+std::string Joined(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const auto& word : argv) text += (text.empty() ? "" : " ") + word;
+  return text;
+}
+
+Status Run(const std::vector<std::string>& argv, const std::string& what) {
+  std::string output;
+  if (RunCapturing(argv, output) == 0) return OkStatus();
+  if (output.size() > 800) output = output.substr(output.size() - 800);
+  return MakeError(StatusCode::kUnavailable, "NodeStartFailed",
+                   what + " failed ('" + Joined(argv).substr(0, 300) + "'): " + output);
+}
+
+// Ends the node's container: runc kills its first process (and with it the PID namespace, every
+// process of the node) and forgets it; the overlay is unmounted. The disk stays.
+void StopContainer(const fs::path& nodes_dir, const std::string& uid, const std::string& runc) {
+  const fs::path dir = nodes_dir / uid;
+  std::string ignored;
+  RunCapturing({runc, "--root", RuncRoot(nodes_dir).string(), "delete", "--force", uid}, ignored);
+  // Without runc's state (removed by hand), the first process is still found by its cgroup.
+  if (const pid_t pid = InitPid(dir, uid); pid > 0) {
+    ::kill(pid, SIGKILL);
+    for (int i = 0; i < 200 && ProcessAlive(pid); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::umount2((dir / "bundle" / "rootfs").c_str(), MNT_DETACH);
+}
+
+json::array Strings(std::initializer_list<const char*> items) {
+  json::array array;
+  for (const char* item : items) array.emplace_back(item);
+  return array;
+}
+
+json::object Mount(const char* destination, const char* type, const std::string& source,
+                   std::initializer_list<const char*> options) {
+  return {{"destination", destination}, {"type", type}, {"source", source},
+          {"options", Strings(options)}};
+}
+
+// The OCI runtime spec of a node: runc's defaults (masked /proc paths, read-only /sys) plus what
+// sshd and useradd need (setuid, chown, chroot …), never CAP_SYS_ADMIN or CAP_NET_ADMIN.
+std::string NodeSpec(const NodeLaunch& node, const fs::path& control_dir,
+                     const fs::path& secrets_dir, const ContainerRuntimeOptions& options) {
+  const json::array capabilities =
+      Strings({"CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID",
+               "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID", "CAP_SYS_CHROOT"});
+  json::object process{
+      {"terminal", false},
+      {"user", json::object{{"uid", 0}, {"gid", 0}}},
+      {"args", json::array{kImageAgentPath, "--server", "unix:/run/gangplank/node.sock",
+                           "--token-file", "/run/gangplank-node/token", "--node-dir",
+                           kNodeDirInside, "--machine"}},
+      {"env", Strings({"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                       "HOME=/root", "container=gangplank"})},
+      {"cwd", "/"},
+      {"capabilities", json::object{{"bounding", capabilities},
+                                    {"effective", capabilities},
+                                    {"permitted", capabilities}}},
+      {"rlimits", json::array{json::object{{"type", "RLIMIT_NOFILE"}, {"hard", 4096}, {"soft", 4096}}}},
+      {"noNewPrivileges", true}};
+  json::array mounts{
+      Mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
+      Mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
+      Mount("/dev/pts", "devpts", "devpts",
+            {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}),
+      Mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
+      Mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
+      Mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
+      Mount("/run/gangplank", "bind", control_dir.string(),
+            {"rbind", "ro", "nosuid", "nodev", "noexec"}),
+      Mount("/run/gangplank-node", "bind", secrets_dir.string(),
+            {"rbind", "ro", "nosuid", "nodev", "noexec"})};
+  json::array namespaces;
+  for (const char* type : {"pid", "network", "ipc", "uts", "mount", "cgroup"})
+    namespaces.push_back(json::object{{"type", type}});
+  json::object linux{
+      {"cgroupsPath", "/gangplank/" + node.uid},
+      {"resources",
+       json::object{{"devices", json::array{json::object{{"allow", false}, {"access", "rwm"}}}},
+                    {"memory", json::object{{"limit", options.memory_limit_bytes}}},
+                    {"pids", json::object{{"limit", options.pids_limit}}}}},
+      {"namespaces", namespaces},
+      {"maskedPaths", Strings({"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+                               "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+                               "/proc/sched_debug", "/sys/firmware", "/proc/scsi"})},
+      {"readonlyPaths", Strings({"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                 "/proc/sysrq-trigger"})}};
+  return json::serialize(json::object{{"ociVersion", "1.0.2"},
+                                      {"process", process},
+                                      {"root", json::object{{"path", "rootfs"}, {"readonly", false}}},
+                                      {"hostname", node.hostname},
+                                      {"mounts", mounts},
+                                      {"linux", linux}});
+}
+
+// An address some host interface holds (another network, a leftover): never given to a node.
+bool HeldOnHost(const std::string& address) {
+  std::string output;
+  RunCapturing({"/sbin/ip", "-4", "-o", "addr", "show"}, output);
+  return output.find(" inet " + address + "/") != std::string::npos;
+}
+
+}  // namespace
+
+ContainerRuntime::ContainerRuntime(ContainerRuntimeOptions options) : options_(std::move(options)) {}
+
+fs::path ContainerRuntime::DefaultNodesDir(const std::string& data_dir) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  const std::string absolute = fs::absolute(data_dir).lexically_normal().string();
+  EVP_Digest(absolute.data(), absolute.size(), digest, &length, EVP_sha256(), nullptr);
+  char hex[13];
+  for (int i = 0; i < 6; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  return kDefaultNodesRoot / hex;
+}
+
+Status ContainerRuntime::Ensure(const NodeLaunch& node) {
+  if (::geteuid() != 0) {
+    return MakeError(StatusCode::kFailedPrecondition, "LocalNodesNeedRoot",
+                     "local nodes are containers (runc, a network namespace on the node bridge, "
+                     "an overlay mount): run gangplankd as root or use --nodes simulated");
+  }
+  if (!IsNodeUid(node.uid)) {
+    return MakeError(StatusCode::kInvalidArgument, "InvalidNodeUid", "node uid is not a uuid");
+  }
+  std::lock_guard lock(mutex_);
+  const fs::path dir = NodeDir(node.uid);
+  const auto launched = ReadLaunched(dir);
+  const bool running = InitPid(dir, node.uid) > 0;
+  if (launched && launched->generation == node.reimage_generation && running) return OkStatus();
+  std::string image = node.image_version;
+  if (launched) {
+    StopContainer(options_.nodes_dir, node.uid, options_.runc);
+    std::error_code ec;
+    if (launched->generation != node.reimage_generation) {
+      // A reimage: nothing of the old machine survives (files, accounts, host keys).
+      fs::remove_all(dir / "upper", ec);
+      fs::remove_all(dir / "work", ec);
+      fs::remove(dir / "launch.json", ec);
+    } else {
+      image = launched->image;  // a restart keeps the disk and the image it was made from
+    }
+  }
+  auto lower = options_.images->Ensure(image);
+  if (!lower) return lower.error();
+  Status started = Start(node, *lower);
+  if (!started.ok()) {
+    StopContainer(options_.nodes_dir, node.uid, options_.runc);
+    return started;
+  }
+  if (launched && launched->generation == node.reimage_generation) return OkStatus();
+  return WriteFileAtomically(dir / "launch.json",
+                             json::serialize(json::object{{"generation", node.reimage_generation},
+                                                          {"image", image}}),
+                             0600, IfExists::kReplace);
+}
+
+Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
+  const fs::path dir = NodeDir(node.uid);
+  const fs::path rootfs = dir / "bundle" / "rootfs";
+  for (const auto& [path, mode] : std::vector<std::pair<fs::path, mode_t>>{
+           {options_.nodes_dir, 0755}, {dir, 0700}, {dir / "bundle", 0700}, {rootfs, 0755},
+           {dir / "upper", 0755}, {dir / "work", 0700}, {dir / "secrets", 0700},
+           {RuncRoot(options_.nodes_dir), 0700}}) {
+    if (Status made = EnsureDirectory(path, mode); !made.ok()) return made;
+  }
+  if (HeldOnHost(node.address)) {
+    return MakeError(StatusCode::kUnavailable, "NodeAddressInUse",
+                     "the address " + node.address + " is held by an interface of this host");
+  }
+  const std::string overlay = "lowerdir=" + lower.string() + ",upperdir=" + (dir / "upper").string() +
+                              ",workdir=" + (dir / "work").string();
+  if (::mount("overlay", rootfs.c_str(), "overlay", MS_NODEV, overlay.c_str()) != 0) {
+    return MakeError(StatusCode::kUnavailable, "NodeStartFailed",
+                     "cannot mount the node's overlay on " + rootfs.string() + ": " +
+                         std::strerror(errno));
+  }
+  for (Status step :
+       {WriteFileAtomically(dir / "secrets" / "token", node.token, 0600, IfExists::kReplace),
+        WriteFileAtomically(dir / "bundle" / "config.json",
+                            NodeSpec(node, options_.nodes_dir / "control", dir / "secrets", options_),
+                            0600, IfExists::kReplace)}) {
+    if (!step.ok()) return step;
+  }
+  const std::string root = RuncRoot(options_.nodes_dir).string();
+  std::error_code ec;
+  fs::remove(dir / "init.pid", ec);
+  // runc hands its standard streams to the node's first process: the agent's output file.
+  const std::vector<std::string> create = {options_.runc, "--root", root, "create", "--bundle",
+                                           (dir / "bundle").string(), "--pid-file",
+                                           (dir / "init.pid").string(), node.uid};
+  if (RunLoggingTo(create, (dir / "console.log").string()) != 0) {
+    auto log = ReadFile(dir / "console.log", 1 << 20);
+    std::string tail = log ? *log : "";
+    if (tail.size() > 600) tail = tail.substr(tail.size() - 600);
+    return MakeError(StatusCode::kUnavailable, "NodeStartFailed", "runc create failed: " + tail);
+  }
+  const pid_t pid = InitPid(dir, node.uid);
+  if (pid <= 0) {
+    return MakeError(StatusCode::kUnavailable, "NodeStartFailed",
+                     "runc created the node but its first process is not there");
+  }
+  // The network: a veth pair, the host end on the bridge, the other (eth0) in the node with its
+  // address. Only the /16 is routed: a node reaches its peers and the host, nothing beyond.
+  const std::string veth = HostVeth(node.uid);
+  const std::string nsenter_net = "--net=/proc/" + std::to_string(pid) + "/ns/net";
+  for (Status step : {Run({"/sbin/ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0",
+                           "netns", std::to_string(pid)},
+                          "making the node's veth"),
+                      Run({"/sbin/ip", "link", "set", veth, "master", options_.network.bridge, "up"},
+                          "attaching the node to the bridge"),
+                      Run({"/usr/bin/nsenter", nsenter_net, "/sbin/ip", "addr", "add",
+                           node.address + "/16", "dev", "eth0"},
+                          "giving the node its address"),
+                      Run({"/usr/bin/nsenter", nsenter_net, "/sbin/ip", "link", "set", "eth0", "up"},
+                          "starting the node's eth0"),
+                      Run({"/usr/bin/nsenter", nsenter_net, "/sbin/ip", "link", "set", "lo", "up"},
+                          "starting the node's loopback"),
+                      Run({options_.runc, "--root", root, "start", node.uid}, "runc start")}) {
+    if (!step.ok()) return step;
+  }
+  return OkStatus();
+}
+
+Status ContainerRuntime::Remove(const std::string& uid) {
+  if (!IsNodeUid(uid)) return OkStatus();
+  std::lock_guard lock(mutex_);
+  StopContainer(options_.nodes_dir, uid, options_.runc);
+  std::error_code ec;
+  fs::remove_all(NodeDir(uid), ec);
+  if (ec) {
+    return MakeError(StatusCode::kUnavailable, "NodeRemoveFailed",
+                     "cannot remove " + NodeDir(uid).string() + ": " + ec.message());
+  }
+  return OkStatus();
+}
+
+std::vector<std::string> ContainerRuntime::List() {
+  std::vector<std::string> uids;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(options_.nodes_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory() && IsNodeUid(name)) uids.push_back(name);
+  }
+  return uids;
+}
+
+int ContainerRuntime::StopAll(const fs::path& nodes_dir, const std::string& runc) {
+  int stopped = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(nodes_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || !IsNodeUid(name)) continue;
+    StopContainer(nodes_dir, name, runc);
+    ++stopped;
+  }
+  return stopped;
+}
+
+Status ContainerRuntime::RemoveAll(const fs::path& nodes_dir, const std::string& runc) {
+  StopAll(nodes_dir, runc);
+  std::error_code ec;
+  fs::remove_all(nodes_dir, ec);
+  if (ec) {
+    return MakeError(StatusCode::kUnavailable, "NodeRemoveFailed",
+                     "cannot remove " + nodes_dir.string() + ": " + ec.message());
+  }
+  // The default root's directories go too when nothing else is left in them.
+  if (nodes_dir.parent_path() == kDefaultNodesRoot && fs::remove(kDefaultNodesRoot, ec))
+    fs::remove(kDefaultNodesRoot.parent_path(), ec);
+  return OkStatus();
+}
+
+}  // namespace gangplank::runtime

@@ -1,0 +1,59 @@
+// Local nodes as containers: each node is its own machine, started by runc (the OCI runtime AKS
+// nodes run their containers with) from an overlay on a node image — its own root file system,
+// /etc/passwd, PID, UTS (hostname = the machine name), IPC, mount and cgroup namespaces, and a
+// network namespace with one address on the control plane's node bridge. The node agent is the
+// container's first process; it reaches the control plane through the node gateway's socket,
+// bind-mounted read-only. Nodes are not gangplankd's children: they keep running when it stops,
+// and a restarted gangplankd adopts them (runc's state and the init's cgroup).
+#pragma once
+
+#include <filesystem>
+#include <mutex>
+#include <string>
+
+#include "runtime/node_image_builder.h"
+#include "runtime/node_network.h"
+#include "runtime/node_runtime.h"
+
+namespace gangplank::runtime {
+
+struct ContainerRuntimeOptions {
+  std::filesystem::path nodes_dir;      // NODES_DIR/<uid> per node; NODES_DIR/control the socket
+  NodeImageBuilder* images = nullptr;   // the root file systems
+  NodeNetwork network;
+  std::string runc = "/usr/sbin/runc";
+  long long memory_limit_bytes = 256ll << 20;  // per node (cgroup), so one node cannot starve the host
+  int pids_limit = 512;
+};
+
+class ContainerRuntime final : public NodeRuntime {
+ public:
+  explicit ContainerRuntime(ContainerRuntimeOptions options);
+
+  // Starts the node unless it runs on `node.reimage_generation`. A new generation is a new
+  // machine: the old container, its processes and its disk (the overlay's upper layer) are gone
+  // first, and the new one starts from the image named in `node`. A node that stopped (killed,
+  // host rebooted) on the same generation starts again with its disk, as a VM would.
+  Status Ensure(const NodeLaunch& node) override;
+  // Ends every process of the node and removes its container, overlay, address and directory.
+  Status Remove(const std::string& uid) override;
+  std::vector<std::string> List() override;
+
+  // The default place for a data dir's nodes: /var/lib/gangplank/nodes/<hash of the data dir>.
+  static std::filesystem::path DefaultNodesDir(const std::string& data_dir);
+  // Stops every node under `nodes_dir`, keeping their disks (gangplankd stop-nodes); returns how
+  // many there were.
+  static int StopAll(const std::filesystem::path& nodes_dir, const std::string& runc = "/usr/sbin/runc");
+  // Stops and removes every node and then `nodes_dir` (stop-nodes --remove).
+  static Status RemoveAll(const std::filesystem::path& nodes_dir,
+                          const std::string& runc = "/usr/sbin/runc");
+
+ private:
+  std::filesystem::path NodeDir(const std::string& uid) const { return options_.nodes_dir / uid; }
+  Status Start(const NodeLaunch& node, const std::filesystem::path& lower);
+
+  ContainerRuntimeOptions options_;
+  std::mutex mutex_;
+};
+
+}  // namespace gangplank::runtime
