@@ -54,6 +54,11 @@ int main(int argc, char** argv) {
                "stop sshd when the agent stops (by default it keeps running, like a VM's sshd)");
   app.add_flag("--no-create-users", no_create_users,
                "do not create a missing admin user (report it instead)");
+  bool whole_machine = false;
+  app.add_flag("--machine", whole_machine,
+               "the agent is the first process of a node that is its own machine (a container "
+               "from a node image): it creates the admin user and refuses a name the image "
+               "already has");
   bool host = false;
   node::HostAgentOptions host_options;
   std::string host_root = "/";
@@ -102,6 +107,13 @@ int main(int argc, char** argv) {
                                                         std::move(report.value()), token_text);
   }
 
+  if (whole_machine) {  // a fresh node's disk has no agent directory yet
+    // 0755: sshd reads authorized_keys (below it) as the admin user.
+    if (Status made = EnsureDirectory(node_dir, 0755); !made.ok()) {
+      std::cerr << "gangplank-node: " << made.error().message << "\n";
+      return 1;
+    }
+  }
   const node::NodeLayout layout{node_dir};
   std::unique_ptr<node::Agent> agent;
   if (host) {
@@ -112,7 +124,7 @@ int main(int argc, char** argv) {
     agent = std::make_unique<node::HostAgent>(host_options);
   } else {
     agent = std::make_unique<node::NodeAgent>(
-        node::NodeAgentOptions{layout, sshd_path, !no_create_users});
+        node::NodeAgentOptions{layout, sshd_path, !no_create_users, whole_machine});
   }
   ::signal(SIGTERM, OnSignal);
   ::signal(SIGINT, OnSignal);

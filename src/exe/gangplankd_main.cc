@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
                  "Serving certificate (PEM); default: the local CA's");
   app.add_option("--tls-key", options.tls_key, "Serving key (PEM), with --tls-cert");
   app.add_option("--nodes", options.nodes,
-                 "local: every node is a gangplank-node process with a real sshd (needs root); "
+                 "local: every node is a container (runc) made from a node image, with its own "
+                 "address on the node bridge and a real sshd (needs root); "
                  "simulated: nodes are records that report their desired state at once (default: "
                  "local as root, simulated otherwise)")
       ->check(CLI::IsMember({"local", "simulated"}));
@@ -43,15 +44,18 @@ int main(int argc, char** argv) {
                  "Seconds a node may take to come up before its operation fails (default 120)")
       ->check(CLI::Range(5, 3600));
   app.add_option("--node-network", options.node_network,
-                 "The loopback /16 local nodes get their addresses from (default 127.42.0.0/16)");
+                 "The /16 local nodes get their addresses from: auto (the first /16 of "
+                 "10.224.0.0/12 no route or address of this host overlaps, kept in the store) or "
+                 "10.N.0.0/16 (default auto)");
   app.set_version_flag("--version", "gangplankd 0.1.0");
   auto* stop_nodes = app.add_subcommand(
       "stop-nodes",
-      "Stop every local node (agent and sshd) of a data dir, by PID; gangplankd itself is stopped "
-      "with SIGTERM. Started again, gangplankd starts them again.");
+      "Stop every local node (container) of a data dir; gangplankd itself is stopped with "
+      "SIGTERM. Started again, gangplankd starts them again with their disks.");
   bool remove = false;
   stop_nodes->fallthrough();  // --data-dir and --nodes-dir also after the subcommand
-  stop_nodes->add_flag("--remove", remove, "also delete the nodes' directories");
+  stop_nodes->add_flag("--remove", remove,
+                       "also delete the nodes' disks and directories and the node bridge");
   auto* node_image = app.add_subcommand("node-image", "The node image catalog of a data dir");
   node_image->fallthrough();
   node_image->require_subcommand(1);
@@ -64,13 +68,24 @@ int main(int argc, char** argv) {
   publish->add_option("--os-sku", os_sku, "Ubuntu, AzureLinux, CBLMariner or Mariner")->required();
   publish->add_option("--version", version, "for example AKSUbuntu-2204gen2containerd-202312.01.0")
       ->required();
-  auto* list = node_image->add_subcommand("list", "Every known version per OS SKU, newest last");
+  auto* list = node_image->add_subcommand(
+      "list", "Every known version per OS SKU, newest last, and whether this data dir has built it");
   list->fallthrough();
+  auto* build = node_image->add_subcommand(
+      "build",
+      "Build a node image (a root file system from Debian packages: debootstrap, openssh-server, "
+      "the node agent) into the data dir; the first build on a machine is cached");
+  build->fallthrough();
+  build->add_option("--version", version,
+                    "the version to build (default: the latest published Ubuntu version)");
   CLI11_PARSE(app, argc, argv);
   if (publish->parsed()) {
     return gangplank::server::PublishNodeImage(options, os_sku, version, std::cout, std::cerr);
   }
   if (list->parsed()) return gangplank::server::ListNodeImages(options, std::cout);
+  if (build->parsed()) {
+    return gangplank::server::BuildNodeImage(options, version, std::cout, std::cerr);
+  }
   if (stop_nodes->parsed()) {
     return gangplank::server::StopLocalNodes(options, remove, std::cout, std::cerr);
   }

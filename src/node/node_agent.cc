@@ -38,6 +38,20 @@ Status EnsureLocalUser(const std::string& name) {
                        std::to_string(status) + ")");
 }
 
+Status EnsureMachineAdminUser(const std::string& name, const fs::path& record) {
+  auto created = ReadFile(record, 4096);
+  const bool ours = created && *created == name + "\n";
+  if (const passwd* entry = ::getpwnam(name.c_str()); entry != nullptr && !ours) {
+    return MakeError(StatusCode::kFailedPrecondition, "AdminUserIsSystemAccount",
+                     "the admin user name '" + name + "' is an account of the node image (uid " +
+                         std::to_string(entry->pw_uid) +
+                         "); choose another adminUsername for the cluster");
+  }
+  if (ours && ::getpwnam(name.c_str()) != nullptr) return OkStatus();
+  if (Status made = EnsureLocalUser(name); !made.ok()) return made;
+  return WriteFileAtomically(record, name + "\n", 0600, IfExists::kReplace);
+}
+
 NodeAgent::NodeAgent(NodeAgentOptions options)
     : options_(std::move(options)),
       sshd_(options_.sshd_path.empty() ? FindSshd() : options_.sshd_path, options_.layout),
@@ -83,9 +97,9 @@ NodeStatus NodeAgent::Report(const DesiredNodeState& desired, const Error* probl
 
 NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
   // Steady state: nothing changed since the last full pass and sshd runs (or not) as it should.
-  // The agent is asked several times a second; a full pass (files, host keys, an SSH banner
-  // check, which makes sshd fork) runs on a change and at least every kFullPassInterval, so a
-  // file changed behind the agent's back is repaired and the health it reports stays true.
+  // The loop calls this on every event (a log write, a heartbeat); a full pass (files, host keys,
+  // an SSH banner check, which makes sshd fork) runs on a change and at least every
+  // kFullPassInterval, so a file changed behind the agent's back is repaired.
   const auto now = std::chrono::steady_clock::now();
   if (last_good_ && applied_ && *applied_ == desired && now - last_full_pass_ < kFullPassInterval &&
       sshd_.Running() == desired.ServesSsh()) {
@@ -111,7 +125,11 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
   if (Status secure = CheckSecurePath(options_.layout.dir); !secure.ok())
     return fail("node directory", secure.error());
   if (options_.create_users && desired.ServesSsh()) {
-    if (Status user = EnsureLocalUser(desired.admin_username); !user.ok())
+    if (Status user = options_.whole_machine
+                          ? EnsureMachineAdminUser(desired.admin_username,
+                                                   options_.layout.dir / "admin-user")
+                          : EnsureLocalUser(desired.admin_username);
+        !user.ok())
       return fail("admin user", user.error());
   }
   auto fingerprints = EnsureHostKeys(options_.layout);

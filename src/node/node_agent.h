@@ -18,6 +18,9 @@ struct NodeAgentOptions {
   NodeLayout layout;
   std::string sshd_path;     // empty: FindSshd()
   bool create_users = true;  // create the admin user when it is missing (needs root)
+  // The agent runs inside a node that is its own machine (a container from a node image): the
+  // admin user is created here, and a name the image already has (a system account) is refused.
+  bool whole_machine = false;
 };
 
 // What gangplank-node's loop drives: a local node with its own sshd (NodeAgent) or a real host's
@@ -74,5 +77,10 @@ class NodeAgent final : public Agent {
 // Creates a local user for sshd to let in: a home directory, /bin/bash, and no usable password
 // ('*', which sshd does not treat as a locked account). Nothing happens when the user exists.
 Status EnsureLocalUser(const std::string& name);
+
+// On a node that is its own machine: creates the admin user and records that it did (in
+// `record`); an existing account it did not create (one of the node image's, such as "daemon")
+// is refused, never reused.
+Status EnsureMachineAdminUser(const std::string& name, const std::filesystem::path& record);
 
 }  // namespace gangplank::node

@@ -62,8 +62,8 @@ std::string OsReleaseField(const std::string& name) {
   return "";
 }
 
-// The host's own Debian mirror: the first URI of a deb822 source naming "debian" (not
-// debian-security), or of a one-line "deb URI SUITE main" entry.
+// The host's own Debian mirror: the first http(s) URI ending in /debian (not debian-security,
+// not a third-party repository) of a deb822 source or a one-line "deb URI SUITE main" entry.
 std::string HostMirror() {
   std::error_code ec;
   std::vector<fs::path> files = {"/etc/apt/sources.list"};
@@ -76,8 +76,9 @@ std::string HostMirror() {
       std::istringstream words(line);
       std::string first, uri;
       words >> first >> uri;
+      while (uri.ends_with("/")) uri.pop_back();
       if ((first == "URIs:" || first == "deb") && uri.starts_with("http") &&
-          uri.find("security") == std::string::npos)
+          uri.ends_with("/debian"))
         return uri;
     }
   }
@@ -92,23 +93,26 @@ Error BuildFailed(const std::string& what, const std::string& detail) {
 
 }  // namespace
 
-NodeImageBuilder::NodeImageBuilder(NodeImageBuilderOptions options)
-    : options_(std::move(options)) {
+NodeImageBuilder::NodeImageBuilder(NodeImageBuilderOptions options) : options_(std::move(options)) {
   if (options_.mirror.empty()) options_.mirror = HostMirror();
 }
 
 bool NodeImageBuilder::IsValidVersion(const std::string& version) {
   return !version.empty() && version.size() <= 100 && version.front() != '.' &&
-         version.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+         version.find_first_not_of(
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
              std::string::npos;
 }
 
-// OpenSSH's server, the packages of the agent's shared libraries (asked of dpkg about what ldd
-// resolves), and procps, so a login can look around.
+// OpenSSH's server, tini (the node's first process: it reaps what sessions leave and runs the
+// agent), the packages of the agent's shared libraries (asked of dpkg about what ldd resolves),
+// and procps, so a login can look around.
 std::vector<std::string> NodeImageBuilder::Packages() const {
-  std::set<std::string> packages = {"openssh-server", "procps"};
+  std::set<std::string> packages = {"openssh-server", "procps", "tini"};
   std::string libraries;
-  RunCapturing({"/usr/bin/ldd", options_.agent_path}, libraries);
+  RunCapturing({"/usr/bin/ldd",
+                options_.library_source.empty() ? options_.agent_path : options_.library_source},
+               libraries);
   std::istringstream lines(libraries);
   std::string line;
   while (std::getline(lines, line)) {
@@ -134,8 +138,9 @@ std::vector<std::string> NodeImageBuilder::DebootstrapCommand(const fs::path& ta
   std::string include;
   for (const std::string& package : Packages()) include += (include.empty() ? "" : ",") + package;
   const std::string suite = OsReleaseField("VERSION_CODENAME");
-  return {"/usr/sbin/debootstrap", "--variant=minbase", "--include=" + include,
-          suite.empty() ? "bookworm" : suite, target.string(), options_.mirror};
+  return {"/usr/sbin/debootstrap", "--variant=minbase",
+          "--include=" + include,  suite.empty() ? "bookworm" : suite,
+          target.string(),         options_.mirror};
 }
 
 Result<fs::path> NodeImageBuilder::EnsureBase() {

@@ -16,6 +16,9 @@ struct NodeImageBuilderOptions {
   std::filesystem::path images_dir;  // DATA_DIR/node-images: one directory per version
   std::filesystem::path cache_dir = "/var/cache/gangplank/node-image-base";
   std::string agent_path;            // the gangplank-node binary copied into every image
+  // The binary whose shared libraries' packages the image gets (the real gangplank-node, even
+  // when agent_path is a stand-in): it decides the cached base, so stand-ins share it.
+  std::string library_source;
   std::string mirror;                // empty: the host's Debian mirror (apt sources), else deb.debian.org
 };
 

@@ -28,7 +28,9 @@
 #include "controller/node_images.h"
 #include "controller/operations.h"
 #include "controller/pool_runners.h"
-#include "runtime/local_process_runtime.h"
+#include "runtime/container_runtime.h"
+#include "runtime/node_image_builder.h"
+#include "runtime/node_network.h"
 #include "server/node_gateway.h"
 #include "store/open_store.h"
 
@@ -70,18 +72,21 @@ std::string ServerUrl(const tcp::endpoint& endpoint) {
   return "https://" + host + ":" + std::to_string(endpoint.port()) + "/";
 }
 
-// "127.X.0.0/16" → "127.X": local nodes listen on loopback addresses only.
-Result<std::string> ParseNodeNetwork(const std::string& network) {
+// Simulated nodes' addresses are only names: "auto" is 127.42.0.0/16, and any /16 given as
+// 127.X.0.0/16 or 10.X.0.0/16 is taken as it is (local nodes get theirs from the node network).
+Result<std::string> SimulatedNodePrefix(const std::string& network) {
+  if (network == "auto") return std::string("127.42");
   const auto invalid = MakeError(StatusCode::kInvalidArgument, "InvalidNodeNetwork",
                                  "--node-network \"" + network.substr(0, 60) +
-                                     "\" is not a loopback /16 such as 127.42.0.0/16");
-  if (!network.starts_with("127.") || !network.ends_with(".0.0/16")) return invalid;
-  const std::string second = network.substr(4, network.size() - 4 - 7);
+                                     "\" is neither 'auto' nor a /16 such as 10.224.0.0/16");
+  const bool loopback = network.starts_with("127."), private10 = network.starts_with("10.");
+  if ((!loopback && !private10) || !network.ends_with(".0.0/16")) return invalid;
+  const std::size_t first = loopback ? 4 : 3;
+  const std::string second = network.substr(first, network.size() - first - 7);
   if (second.empty() || second.size() > 3 ||
-      second.find_first_not_of("0123456789") != std::string::npos || std::stoi(second) > 255 ||
-      second == "0")
+      second.find_first_not_of("0123456789") != std::string::npos || std::stoi(second) > 255)
     return invalid;
-  return "127." + second;
+  return network.substr(0, first) + second;
 }
 
 int Fail(std::ostream& err, const Error& error) {
@@ -145,12 +150,20 @@ int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream
                    std::ostream& err) {
   const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
   const std::filesystem::path nodes_dir =
-      options.nodes_dir.empty() ? runtime::LocalProcessRuntime::DefaultNodesDir(data_dir)
+      options.nodes_dir.empty() ? runtime::ContainerRuntime::DefaultNodesDir(data_dir)
                                 : std::filesystem::path(options.nodes_dir);
-  const int stopped = runtime::LocalProcessRuntime::StopAll(nodes_dir);
+  const int stopped = runtime::ContainerRuntime::StopAll(nodes_dir);
   if (remove) {
-    if (Status removed = runtime::LocalProcessRuntime::RemoveAll(nodes_dir); !removed.ok())
+    // The node bridge goes with the last node (its name is kept beside the nodes).
+    auto bridge = ReadFile(nodes_dir / "bridge", 64);
+    if (Status removed = runtime::ContainerRuntime::RemoveAll(nodes_dir); !removed.ok())
       return Fail(err, removed.error());
+    if (bridge && !bridge->empty()) {
+      std::string name = *bridge;
+      while (!name.empty() && name.back() == '\n') name.pop_back();
+      if (Status removed = runtime::RemoveNodeBridge({"", name}); !removed.ok())
+        return Fail(err, removed.error());
+    }
   }
   out << "gangplankd: stopped " << stopped << " node(s) in " << nodes_dir.string()
       << (remove ? " and removed them" : "") << std::endl;
@@ -192,13 +205,69 @@ int PublishNodeImage(const ControlPlaneOptions& options, const std::string& os_s
   return 0;
 }
 
+// With no node left, nothing of the nodes stays behind a stopped gangplankd: the socket's
+// directory, the nodes directory and the bridge go (the next start makes them again, on the same
+// /16, which the store keeps). Replicas sharing the directory leave it to the last one.
+void RemoveIdleNodeNetwork(const ControlPlaneOptions& options, const std::string& data_dir) {
+  const std::filesystem::path nodes_dir =
+      options.nodes_dir.empty() ? runtime::ContainerRuntime::DefaultNodesDir(data_dir)
+                                : std::filesystem::path(options.nodes_dir);
+  std::error_code ec;
+  if (!std::filesystem::is_empty(nodes_dir / "control", ec)) return;  // another replica serves
+  auto bridge = ReadFile(nodes_dir / "bridge", 64);
+  std::filesystem::remove(nodes_dir / "control", ec);
+  std::filesystem::remove(nodes_dir / "bridge", ec);
+  std::filesystem::remove(nodes_dir / ".runc", ec);
+  if (!std::filesystem::remove(nodes_dir, ec)) return;  // something else is in it: keep all
+  if (bridge) {
+    std::string name = *bridge;
+    while (!name.empty() && name.back() == '\n') name.pop_back();
+    (void)runtime::RemoveNodeBridge({"", name});
+  }
+  const std::filesystem::path root = nodes_dir.parent_path();
+  if (options.nodes_dir.empty() && std::filesystem::remove(root, ec))
+    std::filesystem::remove(root.parent_path(), ec);
+}
+
+runtime::NodeImageBuilder ImageBuilder(const ControlPlaneOptions& options,
+                                       const std::string& data_dir) {
+  const std::string agent = ExecutableSibling("gangplank-node");
+  return runtime::NodeImageBuilder({data_dir + "/node-images", "/var/cache/gangplank/node-image-base",
+                                    options.node_agent.empty() ? agent : options.node_agent, agent,
+                                    ""});
+}
+
 int ListNodeImages(const ControlPlaneOptions& options, std::ostream& out) {
   const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
   auto catalog = OpenCatalog(options, data_dir);
   if (!catalog) return Fail(out, catalog.error());
+  const std::vector<std::string> built = ImageBuilder(options, data_dir).Built();
   for (const auto& [sku, versions] : catalog->images->All()) {
-    for (const auto& version : versions) out << sku << "\t" << version << "\n";
+    for (const auto& version : versions) {
+      const bool here = std::find(built.begin(), built.end(), version) != built.end();
+      out << sku << "\t" << version << (here ? "\tbuilt" : "") << "\n";
+    }
   }
+  return 0;
+}
+
+int BuildNodeImage(const ControlPlaneOptions& options, const std::string& version,
+                   std::ostream& out, std::ostream& err) {
+  const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
+  if (Status created = EnsureDirectory(data_dir, 0700); !created.ok())
+    return Fail(err, created.error());
+  std::string wanted = version;
+  if (wanted.empty()) {
+    auto catalog = OpenCatalog(options, data_dir);
+    if (!catalog) return Fail(err, catalog.error());
+    wanted = catalog->images->Latest("Ubuntu");
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto rootfs = ImageBuilder(options, data_dir).Ensure(wanted);
+  if (!rootfs) return Fail(err, rootfs.error());
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
+  out << "gangplankd: node image " << wanted << " is at " << rootfs->string() << " ("
+      << static_cast<int>(seconds.count() * 10) / 10.0 << " s)" << std::endl;
   return 0;
 }
 
@@ -263,8 +332,9 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   const bool local_nodes = options.nodes.empty() ? ::geteuid() == 0 : options.nodes == "local";
   if (local_nodes && ::geteuid() != 0) {
     return Fail(err, MakeError(StatusCode::kFailedPrecondition, "LocalNodesNeedRoot",
-                               "--nodes local needs root: each node runs sshd on port 22 of its "
-                               "own loopback address; run as root or use --nodes simulated"));
+                               "--nodes local needs root: every node is a container (runc) with "
+                               "its own network namespace on the node bridge; run as root or use "
+                               "--nodes simulated"));
   }
   auto node_tokens = auth::NodeTokens::Open(data_dir);
   if (!node_tokens) return Fail(err, node_tokens.error());
@@ -283,7 +353,16 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
                                     ? std::string(host) + ":" + std::to_string(::getpid()) + ":" +
                                           std::to_string(bound->port())
                                     : "gangplankd"});
-  const auto network = ParseNodeNetwork(options.node_network);
+  // Local nodes live on the control plane's node network (a bridge and a /16 it owns);
+  // simulated nodes' addresses are only names.
+  std::optional<runtime::NodeNetwork> node_network;
+  if (local_nodes) {
+    auto ensured = runtime::EnsureNodeNetwork(**store, options.node_network);
+    if (!ensured) return Fail(err, ensured.error());
+    node_network = *ensured;
+  }
+  const auto network =
+      node_network ? Result<std::string>(node_network->prefix) : SimulatedNodePrefix(options.node_network);
   if (!network) return Fail(err, network.error());
   controller::RegisterClusterRunners(
       operations, images, clock,
@@ -299,12 +378,13 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
                                               *tokens, clock, operations, images,
                                               local_nodes ? &*node_tokens : nullptr);
   std::unique_ptr<NodeGateway> node_gateway;
-  std::unique_ptr<runtime::LocalProcessRuntime> node_runtime;
+  std::unique_ptr<runtime::NodeImageBuilder> image_builder;
+  std::unique_ptr<runtime::ContainerRuntime> node_runtime;
   std::unique_ptr<controller::NodeController> node_controller;
   if (local_nodes) {
-    const std::string nodes_dir =
-        options.nodes_dir.empty() ? runtime::LocalProcessRuntime::DefaultNodesDir(data_dir).string()
-                                  : options.nodes_dir;
+    const std::filesystem::path nodes_dir =
+        options.nodes_dir.empty() ? runtime::ContainerRuntime::DefaultNodesDir(data_dir)
+                                  : std::filesystem::path(options.nodes_dir);
     std::string agent = options.node_agent;
     if (agent.empty()) agent = ExecutableSibling("gangplank-node");
     if (::access(agent.c_str(), X_OK) != 0) {
@@ -312,19 +392,29 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
                                  "the node agent " + agent +
                                      " is missing; build it or pass --node-agent PATH"));
     }
-    // Agents reach the node gateway's socket in the nodes directory; replicas that share the
-    // directory take turns serving it with the node controller's lease.
-    const std::filesystem::path control_dir = std::filesystem::path(nodes_dir) / "control";
-    if (Status made = EnsureDirectory(nodes_dir, 0755); !made.ok()) return Fail(err, made.error());
-    if (Status made = EnsureDirectory(control_dir, 0700); !made.ok())
-      return Fail(err, made.error());
+    // Agents reach the node gateway's socket in the nodes directory (bind-mounted into every
+    // node); replicas that share the directory take turns serving it with the node controller's
+    // lease.
+    const std::filesystem::path control_dir = nodes_dir / "control";
+    for (const auto& [dir, mode] : {std::pair{nodes_dir, 0755}, std::pair{control_dir, 0700}}) {
+      if (Status made = EnsureDirectory(dir, static_cast<mode_t>(mode)); !made.ok())
+        return Fail(err, made.error());
+    }
+    if (Status kept = WriteFileAtomically(nodes_dir / "bridge", node_network->bridge + "\n", 0644,
+                                          IfExists::kReplace);
+        !kept.ok())
+      return Fail(err, kept.error());
     const std::filesystem::path socket = control_dir / "node.sock";
     node_gateway = std::make_unique<NodeGateway>(
         **store, *node_tokens, [&service](const api::HttpRequest& request) {
           return service->Handle(request);
         });
-    node_runtime = std::make_unique<runtime::LocalProcessRuntime>(runtime::LocalRuntimeOptions{
-        nodes_dir, agent, "unix:" + socket.string(), local_tls->ca_cert});
+    image_builder = std::make_unique<runtime::NodeImageBuilder>(ImageBuilder(options, data_dir));
+    runtime::ContainerRuntimeOptions runtime_options;
+    runtime_options.nodes_dir = nodes_dir;
+    runtime_options.images = image_builder.get();
+    runtime_options.network = *node_network;
+    node_runtime = std::make_unique<runtime::ContainerRuntime>(runtime_options);
     controller::NodeControllerOptions controller_options;
     controller_options.on_leadership = [&gateway = *node_gateway, socket, &err](bool leading) {
       if (!leading) return gateway.Stop();
@@ -378,6 +468,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   operations.Stop();
   if (node_controller) node_controller->Stop();  // the nodes keep running, like VMs
   if (node_gateway) node_gateway->Stop();
+  if (node_runtime && node_runtime->List().empty()) RemoveIdleNodeNetwork(options, data_dir);
   out << "gangplankd: stopped" << std::endl;
   return 0;
 }

@@ -19,7 +19,9 @@ struct ControlPlaneOptions {
   std::string nodes_dir;   // empty: /var/lib/gangplank/nodes/<hash of the data dir>
   std::string node_agent;  // empty: gangplank-node beside the gangplankd binary
   int node_timeout_seconds = 120;
-  std::string node_network = "127.42.0.0/16";  // a /16 in 127.0.0.0/8: one address per node
+  // Local nodes: "auto" (a free /16 of 10.224.0.0/12, kept in the store) or 10.N.0.0/16.
+  // Simulated nodes: "auto" is 127.42.0.0/16.
+  std::string node_network = "auto";
 };
 
 // `gangplankd stop-nodes`: stops the local nodes of options.data_dir (or options.nodes_dir).
@@ -30,6 +32,9 @@ int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream
 int PublishNodeImage(const ControlPlaneOptions& options, const std::string& os_sku,
                      const std::string& version, std::ostream& out, std::ostream& err);
 int ListNodeImages(const ControlPlaneOptions& options, std::ostream& out);
+// `gangplankd node-image build`: the root file system of a version, in options.data_dir.
+int BuildNodeImage(const ControlPlaneOptions& options, const std::string& version,
+                   std::ostream& out, std::ostream& err);
 
 // Runs until SIGINT or SIGTERM; returns the process exit code.
 int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::ostream& err);

@@ -53,6 +53,8 @@ struct NodeGateway::Impl {
   std::unique_ptr<asio::io_context> io;
   std::optional<local::acceptor> acceptor;  // destroyed before the io_context
   std::thread io_thread, watch_thread;
+  std::filesystem::path socket_path;  // what Start bound, and its inode: Stop removes only its own
+  ino_t socket_inode = 0;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> waiting_count{0};
@@ -283,6 +285,9 @@ Status NodeGateway::Start(const std::filesystem::path& socket) {
     return MakeError(StatusCode::kUnavailable, "NodeGatewayUnavailable",
                      "cannot listen on " + socket.string() + ": " + ec.message());
   }
+  struct stat bound {};
+  if (::stat(socket.c_str(), &bound) == 0) impl->socket_inode = bound.st_ino;
+  impl->socket_path = socket;
   impl->Accept();
   impl->io_thread = std::thread([raw = impl.get()] { raw->io->run(); });
   impl->watch_thread = std::thread([raw = impl.get()] { raw->Watch(); });
@@ -306,7 +311,11 @@ void NodeGateway::Stop() {
   impl_->waiting.clear();
   impl_->sessions.clear();
   impl_->acceptor.reset();
-  impl_->io.reset();  // destroys the handlers still queued, and with them the last sessions
+  impl_->io.reset();
+  // The socket goes unless another process (the next leader) has bound its own there since.
+  struct stat now {};
+  if (::stat(impl_->socket_path.c_str(), &now) == 0 && now.st_ino == impl_->socket_inode)
+    ::unlink(impl_->socket_path.c_str());  // destroys the handlers still queued, and with them the last sessions
   impl_ = std::make_shared<Impl>(impl_->store, impl_->tokens, impl_->handler, impl_->options);
 }
 

@@ -1,5 +1,6 @@
-// End to end with real parts: gangplankd (as root) runs a gangplank-node and a real sshd per node,
-// and the real ssh client logs in with the keys the API was given. Key rotation reaches running
+// End to end with real parts: gangplankd (as root) runs every node as a container (runc, from a
+// node image built with debootstrap) whose agent runs a real sshd, and the real ssh client logs in
+// with the keys the API was given. Key rotation reaches running
 // nodes only with a node image upgrade; --no-ssh-key nodes admit no user key; sshAccess Disabled
 // closes the port; a control plane killed mid-upgrade finishes it after a restart.
 #include <gtest/gtest.h>
@@ -9,14 +10,13 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <fstream>
 #include <set>
 #include <thread>
 
 #include "node/sshd_process.h"
-#include "runtime/local_process_runtime.h"
 #include "sshkey/generate.h"
 #include "support/https_client.h"
-#include "support/node_network.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
@@ -41,8 +41,9 @@ class LocalNodesTest : public ::testing::Test {
 
   void TearDown() override {
     server_.reset();  // SIGTERM, then SIGKILL
-    runtime::LocalProcessRuntime::StopAll(nodes_.path());
-    // Every node process is gone, whatever the test did.
+    // Every node, its disk and the node bridge are gone, whatever the test did.
+    RunProgram({GANGPLANKD_PATH, "stop-nodes", "--data-dir", dir_.Join("data"), "--nodes-dir",
+                nodes_.path().string(), "--remove"});
     EXPECT_EQ(RunningNodeProcesses(), 0);
   }
 
@@ -52,8 +53,7 @@ class LocalNodesTest : public ::testing::Test {
           return std::vector<std::string>{
               GANGPLANKD_PATH, "--data-dir",     dir_.Join("data"), "--listen",
               "127.0.0.1:" + std::to_string(port), "--nodes", "local", "--nodes-dir",
-              nodes_.path().string(), "--node-agent", agent, "--node-network", network_.cidr(),
-              "--node-timeout", timeout};
+              nodes_.path().string(), "--node-agent", agent, "--node-timeout", timeout};
         },
         dir_.Join("gangplankd.log"), port_);
     ASSERT_TRUE(server_) << testing::ReadTestFile(dir_.Join("gangplankd.log"));
@@ -61,12 +61,13 @@ class LocalNodesTest : public ::testing::Test {
     token_.clear();
   }
 
-  // Directories of nodes in the nodes directory (beside it: control/, the node gateway's socket).
+  // Directories of nodes (named by uid) in the nodes directory; beside them are control/ (the
+  // node gateway's socket), .runc/ (runc's state) and the bridge's name.
   int NodeDirectories() const {
     int count = 0;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(nodes_.path(), ec))
-      count += entry.path().filename() != "control";
+      count += entry.path().filename().string().size() == 36;
     return count;
   }
 
@@ -184,18 +185,22 @@ class LocalNodesTest : public ::testing::Test {
     }
   }
 
+  // Nodes whose container runs: the first process runc started (its pid file) is alive and in
+  // the node's own cgroup.
   int RunningNodeProcesses() {
-    const auto ps = RunProgram({"ps", "-eo", "args"});
     int count = 0;
-    std::size_t at = 0;
-    const std::string marker = nodes_.path().string() + "/";
-    while ((at = ps.out.find(marker, at)) != std::string::npos) {
-      const std::size_t line_start = ps.out.rfind('\n', at) + 1;
-      const std::string line = ps.out.substr(line_start, ps.out.find('\n', at) - line_start);
-      if (line.find("gangplank-node") != std::string::npos &&
-          line.find("--node-dir") != std::string::npos)
-        ++count;
-      at = ps.out.find('\n', at);
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(nodes_.path(), ec)) {
+      const std::string uid = entry.path().filename().string();
+      if (uid.size() != 36) continue;
+      const auto read = [](const std::string& path) {
+        std::ifstream in(path);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+      };
+      const std::string pid = read((entry.path() / "init.pid").string());
+      if (pid.empty()) continue;
+      const std::string cgroup = read("/proc/" + pid + "/cgroup");
+      count += cgroup.find("/gangplank/" + uid) != std::string::npos;
     }
     return count;
   }
@@ -203,7 +208,6 @@ class LocalNodesTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::TempDir keys_;
   testing::TempDir nodes_{"/var/lib/gangplank-test", 0755};
-  testing::NodeNetworkClaim network_;
   int port_ = 0;
   std::string token_;
   std::unique_ptr<testing::BackgroundProcess> server_;
@@ -432,19 +436,26 @@ TEST_F(LocalNodesTest, NodesThatCannotComeUpFailTheCreateClearlyAndAreRemoved) {
   EXPECT_EQ(NodeDirectories(), 0);
 }
 
-TEST_F(LocalNodesTest, ANodeWhoseSshdRefusesItsConfigurationFailsTheCreateAtOnce) {
-  // The real agent with an sshd that refuses every configuration: waiting cannot help, so the
-  // create fails with sshd's own words long before the (hour-long) node timeout.
-  testing::WriteTestFile(dir_.Join("sshd"),
+TEST_F(LocalNodesTest, ANodeImageWhoseSshdRefusesItsConfigurationFailsTheCreateAtOnce) {
+  // A node image whose sshd refuses every configuration, published as the newest: waiting cannot
+  // help, so the create fails with sshd's own words long before the (hour-long) node timeout.
+  server_.reset();
+  const std::string data = dir_.Join("data");
+  ASSERT_EQ(RunProgram({GANGPLANKD_PATH, "node-image", "build", "--data-dir", data, "--version",
+                        "GangplankBrokenSshd-1"})
+                .exit_code,
+            0);
+  const std::string sshd = data + "/node-images/GangplankBrokenSshd-1/rootfs/usr/sbin/sshd";
+  std::filesystem::remove(sshd);  // a hard link into the machine's cache: never write through it
+  testing::WriteTestFile(sshd,
                          "#!/bin/sh\necho '/etc/ssh/sshd_config line 7: Bad configuration option: "
                          "Foo' >&2\nexit 255\n",
                          0755);
-  testing::WriteTestFile(dir_.Join("agent"),
-                         std::string("#!/bin/sh\nexec ") + GANGPLANK_NODE_PATH + " --sshd " +
-                             dir_.Join("sshd") + " \"$@\"\n",
-                         0755);
-  server_.reset();
-  Start(dir_.Join("agent"), "3600");
+  ASSERT_EQ(RunProgram({GANGPLANKD_PATH, "node-image", "publish", "--data-dir", data, "--os-sku",
+                        "Ubuntu", "--version", "GangplankBrokenSshd-1"})
+                .exit_code,
+            0);
+  Start(GANGPLANK_NODE_PATH, "3600");
   const auto created = Call("PUT", Cluster() + kVersion, ClusterBody(key_a_, 2));
   ASSERT_EQ(created.status, 201);
   EXPECT_EQ(WaitFor(Cluster()), "Failed");
