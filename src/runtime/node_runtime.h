@@ -1,5 +1,5 @@
-// The node runtime seam: how the control plane makes a node exist. Today nodes are local
-// processes (local_process_runtime.h); a VM or container runtime would implement the same calls.
+// The node runtime seam: how the control plane makes a node exist. Local nodes are runc
+// containers (container_runtime.h); a VM runtime would implement the same calls.
 #pragma once
 
 #include <cstdint>

@@ -8,8 +8,6 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
-#include "runtime/local_process_runtime.h"
-#include "support/node_network.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
@@ -30,8 +28,7 @@ class AksCliTest : public ::testing::Test {
           return std::vector<std::string>{
               GANGPLANKD_PATH, "--data-dir", dir_.Join("data"), "--listen",
               "127.0.0.1:" + std::to_string(port), "--nodes", "local", "--nodes-dir",
-              nodes_.path().string(), "--node-agent", GANGPLANK_NODE_PATH, "--node-network",
-              network_.cidr()};
+              nodes_.path().string(), "--node-agent", GANGPLANK_NODE_PATH};
         },
         dir_.Join("gangplankd.log"), port_);
     ASSERT_TRUE(server_) << testing::ReadTestFile(dir_.Join("gangplankd.log"));
@@ -44,7 +41,8 @@ class AksCliTest : public ::testing::Test {
 
   void TearDown() override {
     server_.reset();
-    runtime::LocalProcessRuntime::StopAll(nodes_.path());
+    RunProgram({GANGPLANKD_PATH, "stop-nodes", "--data-dir", dir_.Join("data"), "--nodes-dir",
+                nodes_.path().string(), "--remove"});
   }
 
   void CreateGroup() {
@@ -86,7 +84,6 @@ class AksCliTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::TempDir home_;
   testing::TempDir nodes_{"/var/lib/gangplank-test", 0755};
-  testing::NodeNetworkClaim network_;
   int port_ = 0;
   std::unique_ptr<testing::BackgroundProcess> server_;
 };

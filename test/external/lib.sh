@@ -13,22 +13,10 @@ replica_pids=()
 replica_ports=()
 haproxy_pid=
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# Local nodes (as root) live where sshd's StrictModes accepts them, on a loopback /16 of their own
-# so that tests running side by side do not share addresses.
+# Local nodes (as root) are containers in a nodes directory of the test's own; each control plane
+# picks a node network (a bridge and a /16) no other one on this host uses.
 mkdir -p /var/lib/gangplank-test 2>/dev/null && chmod 0755 /var/lib/gangplank-test 2>/dev/null || true
 nodes_dir=/var/lib/gangplank-test/ext-$$-$RANDOM
-# Claimed like test/support/node_network.cc does: a directory per /16 in use.
-network_claim=
-mkdir -p /var/lib/gangplank-test/networks 2>/dev/null || true
-start=$((RANDOM % 140))
-for i in $(seq 0 139); do
-  octet=$((60 + (start + i) % 140))
-  if mkdir "/var/lib/gangplank-test/networks/$octet" 2>/dev/null; then
-    network_claim=/var/lib/gangplank-test/networks/$octet
-    break
-  fi
-done
-node_network="127.${octet}.0.0/16"
 cleanup() {
   if [ -n "$haproxy_pid" ]; then
     kill "$haproxy_pid" 2>/dev/null || true
@@ -42,7 +30,6 @@ cleanup() {
   if [ -n "$gangplankd_bin" ]; then
     "$gangplankd_bin" stop-nodes --nodes-dir "$nodes_dir" --remove >/dev/null 2>&1 || true
   fi
-  if [ -n "$network_claim" ]; then rmdir "$network_claim" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -54,6 +41,17 @@ fail() {
     cat "$log" >&2 || true
   done
   exit 1
+}
+# Node containers that run: the first process runc started is alive and in the node's cgroup.
+running_nodes() {
+  local count=0 dir uid pid
+  for dir in "$nodes_dir"/*-*-*-*-*; do
+    [ -f "$dir/init.pid" ] || continue
+    uid=$(basename "$dir")
+    pid=$(cat "$dir/init.pid")
+    grep -q "/gangplank/$uid" "/proc/$pid/cgroup" 2>/dev/null && count=$((count + 1))
+  done
+  echo "$count"
 }
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/data/credentials.json" "$1"; }
@@ -89,8 +87,7 @@ start_replicas() {
     ports+=("$(free_port)")
     replica_ports+=("${ports[-1]}")
     "$1" --data-dir "$dir" --listen "127.0.0.1:${ports[-1]}" --public-url "https://127.0.0.1:$port/" \
-      --store "$uri" --store-key "$work/store.key" --nodes-dir "$nodes_dir" \
-      --node-network "$node_network" >>"$work/log$i" 2>&1 &
+      --store "$uri" --store-key "$work/store.key" --nodes-dir "$nodes_dir" >>"$work/log$i" 2>&1 &
     replica_pids+=($!)
     for _ in $(seq 200); do
       kill -0 "${replica_pids[-1]}" 2>/dev/null || fail "replica $i exited"
@@ -126,8 +123,7 @@ start_gangplankd() {
   gangplankd_bin=$1
   for _attempt in 1 2 3 4 5; do
     port=$(free_port)
-    "$1" --data-dir "$work/data" --listen "127.0.0.1:$port" --nodes-dir "$nodes_dir" \
-      --node-network "$node_network" >>"$work/log" 2>&1 &
+    "$1" --data-dir "$work/data" --listen "127.0.0.1:$port" --nodes-dir "$nodes_dir" >>"$work/log" 2>&1 &
     gangplankd_pid=$!
     for _ in $(seq 200); do
       kill -0 "$gangplankd_pid" 2>/dev/null || break

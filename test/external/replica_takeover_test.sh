@@ -64,13 +64,13 @@ az aks wait -g rg1 -n c1 --custom "agentPoolProfiles[0].provisioningState=='Succ
   || fail "the upgrade did not finish after the takeover"
 expect_eq "$(az aks nodepool show -g rg1 --cluster-name c1 -n nodepool1 --query nodeImageVersion -o tsv)" \
   "$image" "node image after the takeover"
-# Every node once: as many machines, node directories and agents as the pool's count.
+# Every node once: as many machines, node directories and containers as the pool's count.
 sub=$(az account show --query id -o tsv)
 machines="https://127.0.0.1:$port/subscriptions/$sub/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/c1/agentPools/nodepool1/machines?api-version=2024-07-01"
 expect_eq "$(az rest --method get --url "$machines" --query 'length(value)' -o tsv)" "$nodes" "machines"
 expect_eq "$(find "$nodes_dir" -mindepth 1 -maxdepth 1 -type d -name '*-*-*-*-*' | wc -l)" "$nodes" "node directories"
-agents=$(ps -eo args | grep -c "^[^ ]*gangplank-node .*$nodes_dir" || true)
-expect_eq "$agents" "$nodes" "node agents running"
+expect_eq "$(running_nodes)" "$nodes" "node containers running"
 az aks delete -g rg1 -n c1 --yes -o none || fail "aks delete"
 expect_eq "$(find "$nodes_dir" -mindepth 1 -maxdepth 1 -type d -name '*-*-*-*-*' 2>/dev/null | wc -l)" "0" "nodes left"
+expect_eq "$(running_nodes)" "0" "node containers left"
 echo "replicas: kill -9 of the replica running a node image upgrade, another finishes it: ok"
