@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Node image upgrades with real local nodes (gangplank-node + sshd per node): time from
-# upgradeNodeImageVersion until every node runs the new key, for several pool sizes and maxSurge
-# values; memory per idle node and of gangplankd; a bare sshd start as the floor. Needs root.
+# Node image upgrades with real container nodes (runc, a node image, the agent and sshd per node):
+# time from upgradeNodeImageVersion until every node runs the new key, for several pool sizes and
+# maxSurge values; what an idle node costs and gangplankd's memory; one bare container with sshd
+# as the floor. Needs root.
 # Usage: bench/node_upgrade.sh [SIZES] [SURGES]     (default: 10,50,200 and 10%,33%)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,9 +24,10 @@ cleanup() {
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$dir/bin/gangplankd" --data-dir "$work/data" --listen "127.0.0.1:$port" --threads 2 --nodes local \
-  --nodes-dir "$work/nodes" --node-network 127.30.0.0/16 --node-timeout 300 >"$work/gangplankd.log" 2>&1 &
+  --nodes-dir "$work/nodes" --node-timeout 600 >"$work/gangplankd.log" 2>&1 &
 pid=$!
 for _ in $(seq 200); do [ -f "$work/data/credentials.json" ] && break; sleep 0.05; done
 sleep 0.3
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(/usr/sbin/sshd -V 2>&1 | head -1)"
-python3 bench/node_upgrade.py "$work" "$port" "$sizes" "$surges" "$pid"
+"$dir/bin/gangplankd" node-image build --data-dir "$work/data" >/dev/null
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(runc --version | head -1)"
+PYTHONPATH=bench python3 bench/node_upgrade.py "$work" "$port" "$sizes" "$surges" "$pid"

@@ -147,6 +147,9 @@ class AgentEvents {
   }
 
   void Wait(int mailbox, std::chrono::milliseconds timeout) {
+    // Without inotify (fs.inotify.max_user_instances, 128 by default, is shared by every root
+    // process on the host, nodes included), the logs are looked at every second instead.
+    if (inotify_.fd < 0) timeout = std::min(timeout, std::chrono::milliseconds(1000));
     pollfd entries[3] = {{mailbox, POLLIN, 0}, {inotify_.fd, POLLIN, 0}, {pidfd_.fd, POLLIN, 0}};
     ::poll(entries, pidfd_.fd >= 0 ? 3 : 2, static_cast<int>(timeout.count()));
     if (entries[1].revents != 0) {
