@@ -49,11 +49,11 @@ expect "--generate-ssh-keys wrote the public key 0644" '^-rw-r--r-- .* id_rsa\.p
 expect "a missing key file is refused" "^refused \(exit 1\): .*missing\.pub"
 expect "a private key is refused" "^refused \(exit 1\): .*private key"
 expect "a mistyped command gets a suggestion" "^refused \(exit 2\): .*Did you mean create"
-expect "both nodes run the latest model" '^aks-nodepool1-[0-9]+-vmss00000[01] +nodepool1 +127\.[0-9.]+ +22 +Running +AKS[^ ]+ +true +LocalUser'
-expect "ssh logged into a node" '^logged in as azureuser on 127\.'
+expect "both nodes run the latest model" '^aks-nodepool1-[0-9]+-vmss00000[01] +nodepool1 +10\.[0-9.]+ +22 +Running +AKS[^ ]+ +true +LocalUser'
+expect "ssh logged into a node, a machine of its own" '^logged in as azureuser on aks-nodepool1-[0-9]+-vmss00000[01] \(10\.[0-9.]+ [0-9]+ 10\.[0-9.]+ 22\), [0-9]+ processes in sight$'
 expect "the old key works before the upgrade" '^old key still works until the upgrade$'
 expect "the new key works after the upgrade" '^new key works$'
-expect "the login audit shows an accepted login" ' azureuser +127\.[0-9.]+ +SHA256:[^ ]+ +Accepted$'
+expect "the login audit shows an accepted login" ' azureuser +10\.[0-9.]+ +SHA256:[^ ]+ +Accepted$'
 expect "az lists the pool" '^nodepool1 +2 +.* Succeeded$'
 refusals=$(grep -c '^refused (exit' "$work/demo.log" || true)
 [ "$refusals" = 5 ] || fail "5 refused commands expected, saw $refusals"
@@ -69,6 +69,10 @@ if [ -n "$(ls -A "$work/tmp")" ]; then fail "left in TMPDIR: $(ls -A "$work/tmp"
 state_after=$(find /var/lib/gangplank -mindepth 1 2>/dev/null | sort || true)
 added=$(comm -13 <(echo "$state_before") <(echo "$state_after"))
 if [ -n "$added" ]; then fail "left under /var/lib/gangplank: $(echo "$added" | head -5)"; fi
+# Nor anything of the nodes: no node bridge or veth, no overlay mount.
+links=$(ip -o link show | grep -oE 'gp-node-[0-9]+|gpv[0-9a-f]+' || true)
+if [ -n "$links" ]; then fail "network links left: $links"; fi
+if grep -q '^overlay .*/bundle/rootfs ' /proc/self/mounts; then fail "a node's overlay is still mounted"; fi
 
 if [ "$failures" -gt 0 ]; then
   echo "demo check: $failures check(s) failed" >&2

@@ -21,7 +21,7 @@ class GangplankdTest : public ::testing::Test {
         [this](int port) {
           return std::vector<std::string>{GANGPLANKD_PATH, "--data-dir", dir_.Join("data"),
                                           "--listen", "127.0.0.1:" + std::to_string(port),
-                                          "--threads", "2"};
+                                          "--threads", "2", "--nodes", "simulated"};
         },
         dir_.Join("gangplankd.log"), port_);
     ASSERT_TRUE(server_) << testing::ReadTestFile(dir_.Join("gangplankd.log"));
