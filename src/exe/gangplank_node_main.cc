@@ -59,6 +59,11 @@ int main(int argc, char** argv) {
                "the agent is the first process of a node that is its own machine (a container "
                "from a node image): it creates the admin user and refuses a name the image "
                "already has");
+  std::int64_t machine_generation = -1;
+  app.add_option("--generation", machine_generation,
+                 "with --machine: the reimage generation this machine was made for; a desired "
+                 "state of another generation is left to the runtime, which replaces the machine")
+      ->check(CLI::NonNegativeNumber);
   bool host = false;
   node::HostAgentOptions host_options;
   std::string host_root = "/";
@@ -124,7 +129,8 @@ int main(int argc, char** argv) {
     agent = std::make_unique<node::HostAgent>(host_options);
   } else {
     agent = std::make_unique<node::NodeAgent>(
-        node::NodeAgentOptions{layout, sshd_path, !no_create_users, whole_machine});
+        node::NodeAgentOptions{layout, sshd_path, !no_create_users, whole_machine,
+                               machine_generation});
   }
   ::signal(SIGTERM, OnSignal);
   ::signal(SIGINT, OnSignal);

@@ -105,6 +105,15 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
       sshd_.Running() == desired.ServesSsh()) {
     return *last_good_;
   }
+  if (options_.whole_machine && options_.machine_generation >= 0 &&
+      desired.reimage_generation != options_.machine_generation) {
+    NodeStatus replaced = applied_ ? Report(*applied_) : NodeStatus{};
+    if (!applied_) {
+      replaced.sshd_health = "Starting";
+      replaced.message = "this machine is being replaced by a new one from the node image";
+    }
+    return replaced;
+  }
   last_good_.reset();
   const auto fail = [&](const std::string& what, Error error) {
     error.message = what + ": " + error.message;

@@ -21,6 +21,10 @@ struct NodeAgentOptions {
   // The agent runs inside a node that is its own machine (a container from a node image): the
   // admin user is created here, and a name the image already has (a system account) is refused.
   bool whole_machine = false;
+  // With whole_machine: the reimage generation this machine was made for. A desired state of
+  // another generation is not applied here: the runtime replaces the whole machine for it, and
+  // until then the agent reports what it runs (so the old machine never passes for the new one).
+  std::int64_t machine_generation = -1;
 };
 
 // What gangplank-node's loop drives: a local node with its own sshd (NodeAgent) or a real host's
