@@ -126,7 +126,7 @@ def container_floor(work, runs=10):
     with an address on the node bridge) whose only process is sshd with a ready host key, until
     its SSH banner answers."""
     images = f"{work}/data/node-images"
-    rootfs = f"{images}/{sorted(os.listdir(images))[0]}/rootfs"
+    rootfs = f"{images}/{sorted(v for v in os.listdir(images) if not v.startswith('.'))[0]}/rootfs"
     bridge = open(f"{work}/nodes/bridge").read().strip()
     prefix = "10." + bridge.rsplit("-", 1)[1]
     address = f"{prefix}.255.250"

@@ -24,13 +24,16 @@ void NodeController::EnsureNode(const store::Resource& row) {
   const Status started = runtime_.Ensure({uid, row.id, tokens_.Issue({row.id, uid}),
                                           desired.node_name, desired.address,
                                           desired.image_version, desired.reimage_generation});
-  if (started.ok()) {
-    start_errors_.erase(uid);
-    return;
+  {
+    std::lock_guard lock(errors_mutex_);
+    if (started.ok()) {
+      start_errors_.erase(uid);
+      return;
+    }
+    // Tell the operation waiting on this node why it cannot come up (once per distinct error).
+    if (start_errors_[uid] == started.error().message) return;
+    start_errors_[uid] = started.error().message;
   }
-  // Tell the operation waiting on this node why it cannot come up (once per distinct error).
-  if (start_errors_[uid] == started.error().message) return;
-  start_errors_[uid] = started.error().message;
   node::NodeStatus status;
   status.message = "the node could not be started: " + started.error().message;
   if (WaitingMayHelp(started.error().code)) {
@@ -40,6 +43,19 @@ void NodeController::EnsureNode(const store::Resource& row) {
     status.failed_generation = desired.reimage_generation;
   }
   (void)RecordNodeReport(store_, row.id, uid, status, {}, "", clock_);
+}
+
+void NodeController::EnsureNodes(const std::vector<store::Resource>& rows) {
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i = next++; i < rows.size(); i = next++) EnsureNode(rows[i]);
+  };
+  std::vector<std::thread> workers;
+  const std::size_t count =
+      std::min<std::size_t>(rows.size(), static_cast<std::size_t>(std::max(1, options_.parallel_starts)));
+  for (std::size_t i = 1; i < count; ++i) workers.emplace_back(work);
+  work();
+  for (auto& worker : workers) worker.join();
 }
 
 void NodeController::CarryOutRemovals() {
@@ -59,8 +75,8 @@ void NodeController::SyncOnce() {
   std::set<std::string> wanted;
   for (const auto& row : *machines) {
     if (auto machine = resources::DecodeMachine(row)) wanted.insert(machine->uid);
-    EnsureNode(row);
   }
+  EnsureNodes(*machines);
   CarryOutRemovals();
   // Nodes no machine owns: a crash came between deleting a machine and queueing its removal.
   for (const std::string& uid : runtime_.List()) {
@@ -100,11 +116,13 @@ void NodeController::Run(LeaderLease* leader) {
         SyncOnce();
         last_sweep = now;
       } else {
+        std::vector<store::Resource> rows;
         for (const std::string& id : changed) {
           if (id.empty()) continue;
           auto row = store_.Get(kMachineKind, id);
-          if (row && row->has_value()) EnsureNode(**row);
+          if (row && row->has_value()) rows.push_back(**row);
         }
+        EnsureNodes(rows);
         if (changed.contains("")) CarryOutRemovals();
       }
     }

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <vector>
 #include <thread>
 
 #include "auth/node_tokens.h"
@@ -24,6 +25,8 @@ struct NodeControllerOptions {
   // A full pass over every machine and node this often (nodes that died, nodes left over);
   // between sweeps only the machines that changed are looked at.
   std::chrono::milliseconds sweep{std::chrono::seconds(30)};
+  // Nodes started (or replaced) side by side: most of a start is waiting on runc and the kernel.
+  int parallel_starts = 8;
   // Called when this process starts or stops being the one that runs the nodes (replicas hold a
   // lease; a single gangplankd always leads): the node gateway follows it.
   std::function<void(bool leading)> on_leadership;
@@ -47,6 +50,8 @@ class NodeController {
 
  private:
   void EnsureNode(const store::Resource& row);
+  // EnsureNode for every row, options_.parallel_starts at a time.
+  void EnsureNodes(const std::vector<store::Resource>& rows);
   void CarryOutRemovals();
   // The machines changed after `seen` (ids); false when the store no longer has that history.
   bool ChangedMachines(std::uint64_t seen, std::set<std::string>& ids);
@@ -57,6 +62,7 @@ class NodeController {
   const auth::NodeTokens& tokens_;
   const Clock& clock_;
   NodeControllerOptions options_;
+  std::mutex errors_mutex_;
   std::map<std::string, std::string> start_errors_;  // uid → last error reported for it
   std::atomic<bool> stopping_{false};
   std::atomic<bool> sweep_now_{false};

@@ -3,7 +3,12 @@
 
 #include <openssl/evp.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -87,18 +92,27 @@ Status Run(const std::vector<std::string>& argv, const std::string& what) {
                    what + " failed ('" + Joined(argv).substr(0, 300) + "'): " + output);
 }
 
-// Ends the node's container: runc kills its first process (and with it the PID namespace, every
-// process of the node) and forgets it; the overlay is unmounted. The disk stays.
+// Ends the node's container: its first process gets SIGKILL, which ends the PID namespace and
+// so every process of the node; runc then forgets it and its cgroup. (runc's own `delete --force`
+// sleeps 100 ms at least before it looks again; waiting on a pidfd here takes what the kernel
+// takes.) The overlay is unmounted. The disk stays.
 void StopContainer(const fs::path& nodes_dir, const std::string& uid, const std::string& runc) {
   const fs::path dir = nodes_dir / uid;
-  std::string ignored;
-  RunCapturing({runc, "--root", RuncRoot(nodes_dir).string(), "delete", "--force", uid}, ignored);
-  // Without runc's state (removed by hand), the first process is still found by its cgroup.
   if (const pid_t pid = InitPid(dir, uid); pid > 0) {
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     ::kill(pid, SIGKILL);
-    for (int i = 0; i < 200 && ProcessAlive(pid); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (pidfd >= 0) {
+      pollfd exited{pidfd, POLLIN, 0};
+      ::poll(&exited, 1, 5000);
+      ::close(pidfd);
+    }
+    for (int i = 0; i < 500 && ProcessAlive(pid); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  std::string ignored;
+  const std::string root = RuncRoot(nodes_dir).string();
+  if (RunCapturing({runc, "--root", root, "delete", uid}, ignored) != 0)
+    RunCapturing({runc, "--root", root, "delete", "--force", uid}, ignored);
   ::umount2((dir / "bundle" / "rootfs").c_str(), MNT_DETACH);
 }
 
@@ -173,14 +187,41 @@ std::string NodeSpec(const NodeLaunch& node, const fs::path& control_dir,
 
 // An address some host interface holds (another network, a leftover): never given to a node.
 bool HeldOnHost(const std::string& address) {
-  std::string output;
-  RunCapturing({"/sbin/ip", "-4", "-o", "addr", "show"}, output);
-  return output.find(" inet " + address + "/") != std::string::npos;
+  ifaddrs* interfaces = nullptr;
+  if (::getifaddrs(&interfaces) != 0) return false;
+  bool held = false;
+  for (const ifaddrs* entry = interfaces; entry != nullptr && !held; entry = entry->ifa_next) {
+    if (entry->ifa_addr == nullptr || entry->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN] = {};
+    const auto* inet = reinterpret_cast<const sockaddr_in*>(entry->ifa_addr);
+    ::inet_ntop(AF_INET, &inet->sin_addr, text, sizeof text);
+    held = address == text;
+  }
+  ::freeifaddrs(interfaces);
+  return held;
+}
+
+// Runs `ip -batch FILE` (optionally inside a network namespace): one process for several steps.
+Status IpBatch(const fs::path& file, const std::string& commands, const std::string& what,
+               const std::string& netns = "") {
+  if (Status written = WriteFileAtomically(file, commands, 0600, IfExists::kReplace); !written.ok())
+    return written;
+  std::vector<std::string> argv;
+  if (!netns.empty()) argv = {"/usr/bin/nsenter", "--net=" + netns};
+  argv.insert(argv.end(), {"/sbin/ip", "-batch", file.string()});
+  return Run(argv, what);
 }
 
 }  // namespace
 
 ContainerRuntime::ContainerRuntime(ContainerRuntimeOptions options) : options_(std::move(options)) {}
+
+std::shared_ptr<std::mutex> ContainerRuntime::NodeLock(const std::string& uid) {
+  std::lock_guard lock(mutex_);
+  auto& entry = node_locks_[uid];
+  if (!entry) entry = std::make_shared<std::mutex>();
+  return entry;
+}
 
 fs::path ContainerRuntime::DefaultNodesDir(const std::string& data_dir) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -201,7 +242,7 @@ Status ContainerRuntime::Ensure(const NodeLaunch& node) {
   if (!IsNodeUid(node.uid)) {
     return MakeError(StatusCode::kInvalidArgument, "InvalidNodeUid", "node uid is not a uuid");
   }
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(*NodeLock(node.uid));  // nodes start side by side, each once
   const fs::path dir = NodeDir(node.uid);
   const auto launched = ReadLaunched(dir);
   const bool running = InitPid(dir, node.uid) > 0;
@@ -281,20 +322,15 @@ Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
   // The network: a veth pair, the host end on the bridge, the other (eth0) in the node with its
   // address. Only the /16 is routed: a node reaches its peers and the host, nothing beyond.
   const std::string veth = HostVeth(node.uid);
-  const std::string nsenter_net = "--net=/proc/" + std::to_string(pid) + "/ns/net";
-  for (Status step : {Run({"/sbin/ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0",
-                           "netns", std::to_string(pid)},
-                          "making the node's veth"),
-                      Run({"/sbin/ip", "link", "set", veth, "master", options_.network.bridge, "up"},
-                          "attaching the node to the bridge"),
-                      Run({"/usr/bin/nsenter", nsenter_net, "/sbin/ip", "addr", "add",
-                           node.address + "/16", "dev", "eth0"},
-                          "giving the node its address"),
-                      Run({"/usr/bin/nsenter", nsenter_net, "/sbin/ip", "link", "set", "eth0", "up"},
-                          "starting the node's eth0"),
-                      Run({"/usr/bin/nsenter", nsenter_net, "/sbin/ip", "link", "set", "lo", "up"},
-                          "starting the node's loopback"),
-                      Run({options_.runc, "--root", root, "start", node.uid}, "runc start")}) {
+  for (Status step :
+       {IpBatch(dir / "host.ip",
+                "link add " + veth + " type veth peer name eth0 netns " + std::to_string(pid) +
+                    "\nlink set " + veth + " master " + options_.network.bridge + " up\n",
+                "making the node's veth on the bridge"),
+        IpBatch(dir / "node.ip",
+                "addr add " + node.address + "/16 dev eth0\nlink set eth0 up\nlink set lo up\n",
+                "giving the node its address", "/proc/" + std::to_string(pid) + "/ns/net"),
+        Run({options_.runc, "--root", root, "start", node.uid}, "runc start")}) {
     if (!step.ok()) return step;
   }
   return OkStatus();
@@ -302,7 +338,8 @@ Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
 
 Status ContainerRuntime::Remove(const std::string& uid) {
   if (!IsNodeUid(uid)) return OkStatus();
-  std::lock_guard lock(mutex_);
+  const auto node_lock = NodeLock(uid);
+  std::lock_guard lock(*node_lock);
   StopContainer(options_.nodes_dir, uid, options_.runc);
   std::error_code ec;
   fs::remove_all(NodeDir(uid), ec);
@@ -310,6 +347,8 @@ Status ContainerRuntime::Remove(const std::string& uid) {
     return MakeError(StatusCode::kUnavailable, "NodeRemoveFailed",
                      "cannot remove " + NodeDir(uid).string() + ": " + ec.message());
   }
+  std::lock_guard map_lock(mutex_);
+  node_locks_.erase(uid);  // the controller never starts a node it is removing
   return OkStatus();
 }
 

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -52,8 +54,12 @@ class ContainerRuntime final : public NodeRuntime {
   std::filesystem::path NodeDir(const std::string& uid) const { return options_.nodes_dir / uid; }
   Status Start(const NodeLaunch& node, const std::filesystem::path& lower);
 
+  // One lock per node: different nodes start and stop side by side.
+  std::shared_ptr<std::mutex> NodeLock(const std::string& uid);
+
   ContainerRuntimeOptions options_;
-  std::mutex mutex_;
+  std::mutex mutex_;  // guards node_locks_
+  std::map<std::string, std::shared_ptr<std::mutex>> node_locks_;
 };
 
 }  // namespace gangplank::runtime
