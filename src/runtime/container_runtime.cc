@@ -7,7 +7,9 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -116,6 +118,9 @@ void StopContainer(const fs::path& nodes_dir, const std::string& uid, const std:
   ::umount2((dir / "bundle" / "rootfs").c_str(), MNT_DETACH);
 }
 
+// Ends the node's network namespace (bound to NODE_DIR/netns): its veth and address go with it.
+void ReleaseNodeNetns(const fs::path& dir) { ::umount2((dir / "netns").c_str(), MNT_DETACH); }
+
 json::array Strings(std::initializer_list<const char*> items) {
   json::array array;
   for (const char* item : items) array.emplace_back(item);
@@ -131,7 +136,8 @@ json::object Mount(const char* destination, const char* type, const std::string&
 // The OCI runtime spec of a node: runc's defaults (masked /proc paths, read-only /sys) plus what
 // sshd and useradd need (setuid, chown, chroot …), never CAP_SYS_ADMIN or CAP_NET_ADMIN.
 std::string NodeSpec(const NodeLaunch& node, const fs::path& control_dir,
-                     const fs::path& secrets_dir, const ContainerRuntimeOptions& options) {
+                     const fs::path& secrets_dir, const fs::path& netns,
+                     const ContainerRuntimeOptions& options) {
   const json::array capabilities =
       Strings({"CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID",
                "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID", "CAP_SYS_CHROOT"});
@@ -162,8 +168,8 @@ std::string NodeSpec(const NodeLaunch& node, const fs::path& control_dir,
             {"rbind", "ro", "nosuid", "nodev", "noexec"}),
       Mount("/run/gangplank-node", "bind", secrets_dir.string(),
             {"rbind", "ro", "nosuid", "nodev", "noexec"})};
-  json::array namespaces;
-  for (const char* type : {"pid", "network", "ipc", "uts", "mount", "cgroup"})
+  json::array namespaces{json::object{{"type", "network"}, {"path", netns.string()}}};
+  for (const char* type : {"pid", "ipc", "uts", "mount", "cgroup"})
     namespaces.push_back(json::object{{"type", type}});
   json::object linux{
       {"cgroupsPath", "/gangplank/" + node.uid},
@@ -199,6 +205,12 @@ bool HeldOnHost(const std::string& address) {
   }
   ::freeifaddrs(interfaces);
   return held;
+}
+
+// True when PATH is a namespace bound there (nsfs), not just the empty file it is bound onto.
+bool IsBoundNamespace(const fs::path& path) {
+  struct statfs info {};
+  return ::statfs(path.c_str(), &info) == 0 && static_cast<unsigned long>(info.f_type) == NSFS_MAGIC;
 }
 
 // Runs `ip -batch FILE` (optionally inside a network namespace): one process for several steps.
@@ -283,10 +295,7 @@ Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
            {RuncRoot(options_.nodes_dir), 0700}}) {
     if (Status made = EnsureDirectory(path, mode); !made.ok()) return made;
   }
-  if (HeldOnHost(node.address)) {
-    return MakeError(StatusCode::kUnavailable, "NodeAddressInUse",
-                     "the address " + node.address + " is held by an interface of this host");
-  }
+  if (Status network = EnsureNodeNetns(node, dir); !network.ok()) return network;
   const std::string overlay = "lowerdir=" + lower.string() + ",upperdir=" + (dir / "upper").string() +
                               ",workdir=" + (dir / "work").string();
   if (::mount("overlay", rootfs.c_str(), "overlay", MS_NODEV, overlay.c_str()) != 0) {
@@ -297,7 +306,8 @@ Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
   for (Status step :
        {WriteFileAtomically(dir / "secrets" / "token", node.token, 0600, IfExists::kReplace),
         WriteFileAtomically(dir / "bundle" / "config.json",
-                            NodeSpec(node, options_.nodes_dir / "control", dir / "secrets", options_),
+                            NodeSpec(node, options_.nodes_dir / "control", dir / "secrets",
+                                     dir / "netns", options_),
                             0600, IfExists::kReplace)}) {
     if (!step.ok()) return step;
   }
@@ -314,26 +324,42 @@ Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
     if (tail.size() > 600) tail = tail.substr(tail.size() - 600);
     return MakeError(StatusCode::kUnavailable, "NodeStartFailed", "runc create failed: " + tail);
   }
-  const pid_t pid = InitPid(dir, node.uid);
-  if (pid <= 0) {
+  if (InitPid(dir, node.uid) <= 0) {
     return MakeError(StatusCode::kUnavailable, "NodeStartFailed",
                      "runc created the node but its first process is not there");
   }
-  // The network: a veth pair, the host end on the bridge, the other (eth0) in the node with its
-  // address. Only the /16 is routed: a node reaches its peers and the host, nothing beyond.
-  const std::string veth = HostVeth(node.uid);
-  for (Status step :
-       {IpBatch(dir / "host.ip",
-                "link add " + veth + " type veth peer name eth0 netns " + std::to_string(pid) +
-                    "\nlink set " + veth + " master " + options_.network.bridge + " up\n",
-                "making the node's veth on the bridge"),
-        IpBatch(dir / "node.ip",
-                "addr add " + node.address + "/16 dev eth0\nlink set eth0 up\nlink set lo up\n",
-                "giving the node its address", "/proc/" + std::to_string(pid) + "/ns/net"),
-        Run({options_.runc, "--root", root, "start", node.uid}, "runc start")}) {
-    if (!step.ok()) return step;
+  return Run({options_.runc, "--root", root, "start", node.uid}, "runc start");
+}
+
+// The node's network namespace outlives its containers (a reimage replaces the machine, not its
+// network card): it is bound to NODE_DIR/netns (unshare --net=FILE), with a veth whose host end is
+// on the bridge and whose other end is eth0 with the node's address. Made once per node; only the
+// /16 is routed, so a node reaches its peers and the host, nothing beyond. Releasing the binding
+// (ReleaseNodeNetns) ends the namespace, and with it the veth and the address.
+Status ContainerRuntime::EnsureNodeNetns(const NodeLaunch& node, const fs::path& dir) {
+  const fs::path netns = dir / "netns";
+  if (IsBoundNamespace(netns)) return OkStatus();
+  if (HeldOnHost(node.address)) {
+    return MakeError(StatusCode::kUnavailable, "NodeAddressInUse",
+                     "the address " + node.address + " is held by an interface of this host");
   }
-  return OkStatus();
+  if (Status made = WriteFileAtomically(netns, "", 0600, IfExists::kReplace); !made.ok())
+    return made;
+  if (Status bound = Run({"/usr/bin/unshare", "--net=" + netns.string(), "/bin/true"},
+                         "making the node's network namespace");
+      !bound.ok())
+    return bound;
+  const std::string veth = HostVeth(node.uid);
+  const std::string steps = "link add eth0 type veth peer name " + veth + " netns " +
+                            std::to_string(::getpid()) + "\naddr add " + node.address +
+                            "/16 dev eth0\nlink set eth0 up\nlink set lo up\n";
+  Status configured = IpBatch(dir / "node.ip", steps, "giving the node its address", netns.string());
+  if (configured.ok()) {
+    configured = Run({"/sbin/ip", "link", "set", veth, "master", options_.network.bridge, "up"},
+                     "attaching the node to the bridge");
+  }
+  if (!configured.ok()) ReleaseNodeNetns(dir);
+  return configured;
 }
 
 Status ContainerRuntime::Remove(const std::string& uid) {
@@ -341,6 +367,7 @@ Status ContainerRuntime::Remove(const std::string& uid) {
   const auto node_lock = NodeLock(uid);
   std::lock_guard lock(*node_lock);
   StopContainer(options_.nodes_dir, uid, options_.runc);
+  ReleaseNodeNetns(NodeDir(uid));
   std::error_code ec;
   fs::remove_all(NodeDir(uid), ec);
   if (ec) {
@@ -369,6 +396,7 @@ int ContainerRuntime::StopAll(const fs::path& nodes_dir, const std::string& runc
     const std::string name = entry.path().filename().string();
     if (!entry.is_directory() || !IsNodeUid(name)) continue;
     StopContainer(nodes_dir, name, runc);
+    ReleaseNodeNetns(entry.path());  // a started node gets its network again
     ++stopped;
   }
   return stopped;

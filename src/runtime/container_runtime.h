@@ -53,6 +53,7 @@ class ContainerRuntime final : public NodeRuntime {
  private:
   std::filesystem::path NodeDir(const std::string& uid) const { return options_.nodes_dir / uid; }
   Status Start(const NodeLaunch& node, const std::filesystem::path& lower);
+  Status EnsureNodeNetns(const NodeLaunch& node, const std::filesystem::path& dir);
 
   // One lock per node: different nodes start and stop side by side.
   std::shared_ptr<std::mutex> NodeLock(const std::string& uid);
