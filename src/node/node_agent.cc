@@ -107,7 +107,8 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
   }
   if (options_.whole_machine && options_.machine_generation >= 0 &&
       desired.reimage_generation != options_.machine_generation) {
-    NodeStatus replaced = applied_ ? Report(*applied_) : NodeStatus{};
+    // What the last full pass found (no banner check: this machine is about to go).
+    NodeStatus replaced = last_good_ ? *last_good_ : applied_ ? Report(*applied_) : NodeStatus{};
     if (!applied_) {
       replaced.sshd_health = "Starting";
       replaced.message = "this machine is being replaced by a new one from the node image";

@@ -314,21 +314,22 @@ Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
   const std::string root = RuncRoot(options_.nodes_dir).string();
   std::error_code ec;
   fs::remove(dir / "init.pid", ec);
-  // runc hands its standard streams to the node's first process: the agent's output file.
-  const std::vector<std::string> create = {options_.runc, "--root", root, "create", "--bundle",
-                                           (dir / "bundle").string(), "--pid-file",
-                                           (dir / "init.pid").string(), node.uid};
-  if (RunLoggingTo(create, (dir / "console.log").string()) != 0) {
+  // runc hands its standard streams to the node's first process: the agent's output file. The
+  // network namespace exists already, so create and start are one step.
+  const std::vector<std::string> run = {options_.runc, "--root", root, "run", "--detach",
+                                        "--bundle", (dir / "bundle").string(), "--pid-file",
+                                        (dir / "init.pid").string(), node.uid};
+  if (RunLoggingTo(run, (dir / "console.log").string()) != 0) {
     auto log = ReadFile(dir / "console.log", 1 << 20);
     std::string tail = log ? *log : "";
     if (tail.size() > 600) tail = tail.substr(tail.size() - 600);
-    return MakeError(StatusCode::kUnavailable, "NodeStartFailed", "runc create failed: " + tail);
+    return MakeError(StatusCode::kUnavailable, "NodeStartFailed", "runc run failed: " + tail);
   }
   if (InitPid(dir, node.uid) <= 0) {
     return MakeError(StatusCode::kUnavailable, "NodeStartFailed",
-                     "runc created the node but its first process is not there");
+                     "runc started the node but its first process is not there");
   }
-  return Run({options_.runc, "--root", root, "start", node.uid}, "runc start");
+  return OkStatus();
 }
 
 // The node's network namespace outlives its containers (a reimage replaces the machine, not its
