@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What idle container nodes cost (run by bench/node_idle.sh, as root): for each size, a cluster
 of that many nodes is created and left alone; over the measuring window, the CPU time of
-gangplankd and of every node's cgroup (tini, the agent, sshd), and per node its processes' PSS and
+gangplankd and of every node's cgroup (dumb-init, the agent, sshd), and per node its processes' PSS and
 its memory cgroup's usage."""
 import sys, time
 

@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::size_t kMaxLogBytes = 64 * 1024;  // per machine, newest kept
 constexpr std::size_t kMaxLogins = 200;
-constexpr long long kHeartbeatSeconds = 30;
+constexpr long long kHeartbeatSeconds = 300;  // an unchanged report is written this often
 
 // AKS's 8-digit scale-set number, stable per cluster.
 std::string ScaleSetDigits(const std::string& cluster_id) {

@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
   const int code = node::RunAgentLoop(
       *agent, layout, *source,
       {std::chrono::seconds(wait_seconds), std::chrono::milliseconds(interval_ms),
-       std::chrono::seconds(60), once},
+       std::chrono::seconds(120), once},
       g_stop, std::cerr);
   if (once && !desired_file.empty()) {
     if (auto status = ReadFile(node_dir + "/status.json", 1 << 20)) std::cout << *status;

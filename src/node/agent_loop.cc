@@ -130,8 +130,10 @@ void WatchDesiredState(DesiredStateSource& source, const AgentLoopOptions& optio
 // reads (login events) and the exit of sshd (a pidfd).
 class AgentEvents {
  public:
-  explicit AgentEvents(const std::vector<fs::path>& logs)
-      : inotify_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {
+  AgentEvents(const std::vector<fs::path>& logs, int log_fd)
+      : inotify_(logs.empty() ? -1 : ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)),
+        log_fd_(log_fd),
+        logs_(!logs.empty()) {
     for (const fs::path& log : logs) {
       std::error_code ec;
       fs::create_directories(log.parent_path(), ec);
@@ -149,19 +151,25 @@ class AgentEvents {
   void Wait(int mailbox, std::chrono::milliseconds timeout) {
     // Without inotify (fs.inotify.max_user_instances, 128 by default, is shared by every root
     // process on the host, nodes included), the logs are looked at every second instead.
-    if (inotify_.fd < 0) timeout = std::min(timeout, std::chrono::milliseconds(1000));
-    pollfd entries[3] = {{mailbox, POLLIN, 0}, {inotify_.fd, POLLIN, 0}, {pidfd_.fd, POLLIN, 0}};
-    ::poll(entries, pidfd_.fd >= 0 ? 3 : 2, static_cast<int>(timeout.count()));
+    if (logs_ && inotify_.fd < 0) timeout = std::min(timeout, std::chrono::milliseconds(1000));
+    // Negative descriptors (no inotify, no log pipe, no sshd) are ignored by poll().
+    pollfd entries[4] = {{mailbox, POLLIN, 0},
+                         {inotify_.fd, POLLIN, 0},
+                         {log_fd_, POLLIN, 0},
+                         {pidfd_.fd, POLLIN, 0}};
+    ::poll(entries, 4, static_cast<int>(timeout.count()));
     if (entries[1].revents != 0) {
       char buffer[4096];
       while (::read(inotify_.fd, buffer, sizeof buffer) > 0) {
       }
     }
-    if (pidfd_.fd >= 0 && entries[2].revents != 0) FollowPid(-1);  // exited: Supervise acts
+    if (pidfd_.fd >= 0 && entries[3].revents != 0) FollowPid(-1);  // exited: Supervise acts
   }
 
  private:
   OwnedFd inotify_;
+  int log_fd_;  // the agent's: readable when sshd logged (the agent drains it)
+  bool logs_;   // there are logs to watch (with inotify, or every second without)
   OwnedFd pidfd_{-1};
   pid_t pid_ = -1;
 };
@@ -250,8 +258,7 @@ int RunAgentLoop(Agent& agent, const NodeLayout& layout, DesiredStateSource& sou
   std::thread watcher([&] { WatchDesiredState(source, options, stop, mailbox); });
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (options.once) mailbox.AwaitFirst();
-  std::vector<fs::path> logs = agent.LogsToWatch();
-  AgentEvents events(logs);
+  AgentEvents events(agent.LogsToWatch(), agent.LogEventFd());
   std::string last_status, last_error;
   std::vector<LoginEvent> unsent_logins;
   std::string unsent_log;

@@ -69,7 +69,7 @@ struct AgentLoopOptions {
   // is asked again after `interval`.
   std::chrono::seconds wait{55};
   std::chrono::milliseconds interval{200};
-  std::chrono::seconds heartbeat{60};  // report at least this often, changed or not
+  std::chrono::seconds heartbeat{120};  // report at least this often, changed or not
   bool once = false;                   // one reconcile and report, then return
 };
 

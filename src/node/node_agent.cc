@@ -1,6 +1,7 @@
 // Level-based reconciliation of one node: files, host keys, users, sshd.
 #include "node/node_agent.h"
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,6 +60,34 @@ NodeAgent::NodeAgent(NodeAgentOptions options)
   if (auto text = ReadFile(options_.layout.applied_state(), 1 << 20)) {
     if (auto state = ParseDesiredNodeState(*text)) applied_ = *state;
   }
+  // On a machine of its own sshd never outlives the agent (the node ends with it), so sshd can
+  // log into a pipe the agent reads as it comes: no inotify instance (a host-wide limit, 128 by
+  // default) and no polling of the log file.
+  if (options_.whole_machine && ::pipe2(log_pipe_, O_CLOEXEC | O_NONBLOCK) == 0) {
+    ::fcntl(log_pipe_[1], F_SETFL, 0);  // sshd's end blocks as a normal stderr does
+    ::fcntl(log_pipe_[0], F_SETPIPE_SZ, 1 << 20);
+    sshd_.LogTo(log_pipe_[1]);
+  }
+}
+
+NodeAgent::~NodeAgent() {
+  for (const int fd : log_pipe_)
+    if (fd >= 0) ::close(fd);
+}
+
+void NodeAgent::DrainLogPipe() {
+  if (log_pipe_[0] < 0) return;
+  std::string text;
+  char buffer[16384];
+  for (ssize_t n; (n = ::read(log_pipe_[0], buffer, sizeof buffer)) > 0;)
+    text.append(buffer, static_cast<std::size_t>(n));
+  if (text.empty()) return;
+  (void)EnsureDirectory(options_.layout.sshd_log().parent_path(), 0700);
+  const int log = ::open(options_.layout.sshd_log().c_str(),
+                         O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log < 0) return;
+  (void)!::write(log, text.data(), text.size());
+  ::close(log);
 }
 
 void NodeAgent::Log(const std::string& line) {
@@ -190,6 +219,7 @@ bool NodeAgent::Supervise() {
 }
 
 std::vector<LoginEvent> NodeAgent::TakeLoginEvents() {
+  DrainLogPipe();
   std::vector<LoginEvent> events;
   for (const std::string& line : sshd_log_.Take()) {
     if (auto event = ParseLoginEvent(line)) {

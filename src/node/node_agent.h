@@ -42,8 +42,10 @@ class Agent {
   virtual void StopSshd() = 0;
   // The sshd process the agent keeps alive (its exit wakes the loop); -1 when none.
   virtual pid_t SupervisedPid() { return -1; }
-  // The logs TakeLoginEvents reads (a write to one wakes the loop).
+  // The logs TakeLoginEvents reads (a write to one wakes the loop, through inotify).
   virtual std::vector<std::filesystem::path> LogsToWatch() const = 0;
+  // A descriptor that turns readable when sshd logs something (-1: watch LogsToWatch instead).
+  virtual int LogEventFd() const { return -1; }
 };
 
 class NodeAgent final : public Agent {
@@ -58,8 +60,11 @@ class NodeAgent final : public Agent {
   void StopSshd() override { sshd_.Stop(); }
   pid_t SupervisedPid() override { return sshd_.Running() ? sshd_.pid() : -1; }
   std::vector<std::filesystem::path> LogsToWatch() const override {
+    if (log_pipe_[0] >= 0) return {};
     return {options_.layout.sshd_log()};
   }
+  int LogEventFd() const override { return log_pipe_[0]; }
+  ~NodeAgent() override;
 
   const std::optional<DesiredNodeState>& applied() const { return applied_; }
 
@@ -72,7 +77,11 @@ class NodeAgent final : public Agent {
   SshdProcess sshd_;
   std::optional<DesiredNodeState> applied_;
   HostKeys host_keys_;
+  // Moves what sshd wrote into the log pipe to its log file (where LogTail reads it).
+  void DrainLogPipe();
+
   LogTail sshd_log_;  // sshd's log, read for login events
+  int log_pipe_[2] = {-1, -1};  // whole_machine: sshd's standard error, read as it comes
   static constexpr std::chrono::seconds kFullPassInterval{300};
   std::optional<NodeStatus> last_good_;  // the last full pass's status, while it holds
   std::chrono::steady_clock::time_point last_full_pass_{};

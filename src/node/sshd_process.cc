@@ -120,8 +120,12 @@ Status SshdProcess::EnsureRunning() {
     return OkStatus();
   }
   if (Status dir = EnsureDirectory(layout_.sshd_log().parent_path(), 0700); !dir.ok()) return dir;
-  const std::vector<std::string> argv = {
-      sshd_path_, "-D", "-f", layout_.sshd_config().string(), "-E", layout_.sshd_log().string()};
+  std::vector<std::string> argv = {sshd_path_, "-D", "-f", layout_.sshd_config().string()};
+  if (log_fd_ >= 0) {
+    argv.push_back("-e");
+  } else {
+    argv.insert(argv.end(), {"-E", layout_.sshd_log().string()});
+  }
   const pid_t pid = ::fork();
   if (pid < 0) {
     return MakeError(StatusCode::kUnavailable, "SshdStartFailed", "cannot fork to start sshd");
@@ -131,7 +135,7 @@ Status SshdProcess::EnsureRunning() {
     const int null = ::open("/dev/null", O_RDWR);
     ::dup2(null, 0);
     ::dup2(null, 1);
-    ::dup2(null, 2);
+    ::dup2(log_fd_ >= 0 ? log_fd_ : null, 2);
     ExecInChild(argv);
   }
   pid_ = pid;

@@ -29,6 +29,9 @@ class SshdProcess {
   void Stop();
   bool Running();
   pid_t pid() const { return pid_; }
+  // sshd logs to this descriptor (its standard error, `-e`) instead of the log file: on a node
+  // that is its own machine, where sshd never outlives the agent, the agent reads it as it comes.
+  void LogTo(int fd) { log_fd_ = fd; }
 
  private:
   // The pid in sshd's pid file when that process is our sshd (its command line names our config).
@@ -38,6 +41,7 @@ class SshdProcess {
   NodeLayout layout_;
   pid_t pid_ = -1;
   bool child_ = false;  // started by this agent (reaped with waitpid) or adopted (probed with kill)
+  int log_fd_ = -1;
 };
 
 // `sshd -t -f CONFIG` after making the privilege-separation directory that sshd says it misses

@@ -144,7 +144,7 @@ std::string NodeSpec(const NodeLaunch& node, const fs::path& control_dir,
   json::object process{
       {"terminal", false},
       {"user", json::object{{"uid", 0}, {"gid", 0}}},
-      {"args", json::array{"/usr/bin/tini", "--", kImageAgentPath, "--server", "unix:/run/gangplank/node.sock",
+      {"args", json::array{"/usr/bin/dumb-init", "--", kImageAgentPath, "--server", "unix:/run/gangplank/node.sock",
                            "--token-file", "/run/gangplank-node/token", "--node-dir",
                            kNodeDirInside, "--machine", "--generation",
                            std::to_string(node.reimage_generation)}},

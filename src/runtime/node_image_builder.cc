@@ -104,11 +104,12 @@ bool NodeImageBuilder::IsValidVersion(const std::string& version) {
              std::string::npos;
 }
 
-// OpenSSH's server, tini (the node's first process: it reaps what sessions leave and runs the
-// agent), the packages of the agent's shared libraries (asked of dpkg about what ldd resolves),
-// and procps, so a login can look around.
+// OpenSSH's server, dumb-init (the node's first process: it runs the agent and reaps what
+// sessions leave, and sleeps between signals; tini wakes every second), the packages of the
+// agent's shared libraries (asked of dpkg about what ldd resolves), and procps, so a login can
+// look around.
 std::vector<std::string> NodeImageBuilder::Packages() const {
-  std::set<std::string> packages = {"openssh-server", "procps", "tini"};
+  std::set<std::string> packages = {"dumb-init", "openssh-server", "procps"};
   std::string libraries;
   RunCapturing({"/usr/bin/ldd",
                 options_.library_source.empty() ? options_.agent_path : options_.library_source},

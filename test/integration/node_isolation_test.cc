@@ -77,7 +77,7 @@ TEST_F(LocalNodesTest, ALoginSeesItsOwnNodeOnlyNotTheHostNorOtherNodes) {
   std::getline(lines, hostname);
   std::getline(lines, count);
   EXPECT_EQ(hostname, MachineName(machines[0]));  // its own UTS namespace
-  EXPECT_LT(std::stoi(count), 15) << inside.out;  // tini, the agent, sshd and this session
+  EXPECT_LT(std::stoi(count), 15) << inside.out;  // dumb-init, the agent, sshd and this session
   EXPECT_EQ(inside.out.find("gangplankd"), std::string::npos) << inside.out;
   EXPECT_EQ(inside.out.find("SEES-"), std::string::npos) << inside.out;
   // The host key file there is this node's own, not the other node's.
