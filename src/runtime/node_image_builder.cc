@@ -1,9 +1,7 @@
 // debootstrap once per machine, a hard-linked copy per image version.
 #include "runtime/node_image_builder.h"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +10,7 @@
 #include <sstream>
 
 #include "common/file_io.h"
+#include "common/file_lock.h"
 #include "common/process.h"
 #include "common/random.h"
 
@@ -19,23 +18,6 @@ namespace gangplank::runtime {
 namespace fs = std::filesystem;
 
 namespace {
-
-// An exclusive flock on PATH for as long as the object lives.
-class FileLock {
- public:
-  explicit FileLock(const fs::path& path)
-      : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_;
-};
 
 std::string Sha256Hex(const std::string& text, std::size_t bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];

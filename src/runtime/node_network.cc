@@ -1,8 +1,6 @@
 // The node bridge and its /16: chosen against the host's routes, recorded in the store.
 #include "runtime/node_network.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -11,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/file_lock.h"
 #include "common/process.h"
 
 namespace gangplank::runtime {
@@ -123,23 +122,11 @@ std::string UsedBy(const NodeNetwork& network, const std::vector<Prefix>& host) 
   return "";
 }
 
-class HostLock {
- public:
-  HostLock() {
-    const char* dir = std::filesystem::is_directory("/run/lock") ? "/run/lock" : "/tmp";
-    fd_ = ::open((std::string(dir) + "/gangplank-node-networks.lock").c_str(),
-                 O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~HostLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  HostLock(const HostLock&) = delete;
-  HostLock& operator=(const HostLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
+// Control planes on one host choose their networks one at a time.
+std::filesystem::path HostLockPath() {
+  const char* dir = std::filesystem::is_directory("/run/lock") ? "/run/lock" : "/tmp";
+  return std::filesystem::path(dir) / "gangplank-node-networks.lock";
+}
 
 Status Ip(const std::vector<std::string>& arguments) {
   std::vector<std::string> argv = {"/sbin/ip"};
@@ -195,7 +182,7 @@ Result<std::optional<NodeNetwork>> RecordedNodeNetwork(store::Store& store) {
 }
 
 Result<NodeNetwork> EnsureNodeNetwork(store::Store& store, const std::string& requested) {
-  HostLock lock;
+  FileLock lock(HostLockPath());
   auto recorded = RecordedNodeNetwork(store);
   if (!recorded) return recorded.error();
   const std::vector<Prefix> host = HostPrefixes();
