@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/parallel.h"
 #include "controller/cluster_docs.h"
 #include "controller/machines.h"
 #include "resources/machine.h"
@@ -12,7 +13,11 @@ namespace gangplank::controller {
 NodeController::NodeController(store::Store& store, runtime::NodeRuntime& runtime,
                                const auth::NodeTokens& tokens, const Clock& clock,
                                NodeControllerOptions options)
-    : store_(store), runtime_(runtime), tokens_(tokens), clock_(clock), options_(std::move(options)) {}
+    : store_(store),
+      runtime_(runtime),
+      tokens_(tokens),
+      clock_(clock),
+      options_(std::move(options)) {}
 
 NodeController::~NodeController() { Stop(); }
 
@@ -21,9 +26,9 @@ void NodeController::EnsureNode(const store::Resource& row) {
   if (!machine) return;  // unreadable: never start a node for it
   const std::string& uid = machine->uid;
   const node::DesiredNodeState& desired = machine->desired;
-  const Status started = runtime_.Ensure({uid, row.id, tokens_.Issue({row.id, uid}),
-                                          desired.node_name, desired.address,
-                                          desired.image_version, desired.reimage_generation});
+  const Status started =
+      runtime_.Ensure({uid, row.id, tokens_.Issue({row.id, uid}), desired.node_name,
+                       desired.address, desired.image_version, desired.reimage_generation});
   {
     std::lock_guard lock(errors_mutex_);
     if (started.ok()) {
@@ -46,27 +51,25 @@ void NodeController::EnsureNode(const store::Resource& row) {
 }
 
 void NodeController::EnsureNodes(const std::vector<store::Resource>& rows) {
-  std::atomic<std::size_t> next{0};
-  const auto work = [&] {
-    for (std::size_t i = next++; i < rows.size(); i = next++) EnsureNode(rows[i]);
-  };
-  std::vector<std::thread> workers;
-  const std::size_t count =
-      std::min<std::size_t>(rows.size(), static_cast<std::size_t>(std::max(1, options_.parallel_starts)));
-  for (std::size_t i = 1; i < count; ++i) workers.emplace_back(work);
-  work();
-  for (auto& worker : workers) worker.join();
+  ParallelFor(
+      rows.size(), options_.parallel_starts, [&](std::size_t i) { EnsureNode(rows[i]); },
+      &stopping_);
 }
 
 void NodeController::CarryOutRemovals() {
   auto removals = store_.ListKind(kNodeRemovalKind);
   if (!removals) return;
-  for (const auto& row : *removals) {
-    const std::string uid = row.id.substr(row.id.rfind('/') + 1);
-    if (runtime_.Remove(uid).ok()) {
-      (void)store_.Delete(kNodeRemovalKind, row.id, store::Precondition::AtVersion(row.version));
-    }
-  }
+  const std::vector<store::Resource>& rows = *removals;
+  ParallelFor(
+      rows.size(), options_.parallel_starts,
+      [&](std::size_t i) {
+        const std::string uid = rows[i].id.substr(rows[i].id.rfind('/') + 1);
+        if (runtime_.Remove(uid).ok()) {
+          (void)store_.Delete(kNodeRemovalKind, rows[i].id,
+                              store::Precondition::AtVersion(rows[i].version));
+        }
+      },
+      &stopping_);
 }
 
 void NodeController::SyncOnce() {
@@ -89,8 +92,10 @@ bool NodeController::ChangedMachines(std::uint64_t seen, std::set<std::string>& 
     auto changes = store_.ChangesSince(seen, kind);
     if (!changes) return false;
     for (const auto& change : *changes) {
-      if (kind == kNodeRemovalKind) ids.insert("");  // "" : removals to carry out
-      else if (!change.deleted) ids.insert(change.id);
+      if (kind == kNodeRemovalKind)
+        ids.insert("");  // "" : removals to carry out
+      else if (!change.deleted)
+        ids.insert(change.id);
     }
   }
   return true;

@@ -25,7 +25,7 @@ struct NodeControllerOptions {
   // A full pass over every machine and node this often (nodes that died, nodes left over);
   // between sweeps only the machines that changed are looked at.
   std::chrono::milliseconds sweep{std::chrono::seconds(30)};
-  // Nodes started (or replaced) side by side: most of a start is waiting on runc and the kernel.
+  // Nodes started, replaced or removed side by side: most of it is waiting on runc and the kernel.
   int parallel_starts = 8;
   // Called when this process starts or stops being the one that runs the nodes (replicas hold a
   // lease; a single gangplankd always leads): the node gateway follows it.

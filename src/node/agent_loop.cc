@@ -266,7 +266,7 @@ int RunAgentLoop(Agent& agent, const NodeLayout& layout, DesiredStateSource& sou
   bool gone = false;
   int code = 0;
   while (!stop) {
-    agent.Supervise();
+    if (!gone) agent.Supervise();  // a deleted machine's sshd stays stopped
     std::optional<DesiredNodeState> desired;
     std::optional<Error> error;
     mailbox.Take(desired, error);

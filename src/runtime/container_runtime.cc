@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "common/file_io.h"
+#include "common/parallel.h"
 #include "common/process.h"
 
 namespace gangplank::runtime {
@@ -391,16 +392,18 @@ std::vector<std::string> ContainerRuntime::List() {
 }
 
 int ContainerRuntime::StopAll(const fs::path& nodes_dir, const std::string& runc) {
-  int stopped = 0;
+  std::vector<std::string> uids;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(nodes_dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (!entry.is_directory() || !IsNodeUid(name)) continue;
-    StopContainer(nodes_dir, name, runc);
-    ReleaseNodeNetns(entry.path());  // a started node gets its network again
-    ++stopped;
+    if (entry.is_directory() && IsNodeUid(name)) uids.push_back(name);
   }
-  return stopped;
+  // Eight at a time, as the node controller starts them: stopping is mostly waiting.
+  ParallelFor(uids.size(), 8, [&](std::size_t i) {
+    StopContainer(nodes_dir, uids[i], runc);
+    ReleaseNodeNetns(nodes_dir / uids[i]);  // a started node gets its network again
+  });
+  return static_cast<int>(uids.size());
 }
 
 Status ContainerRuntime::RemoveAll(const fs::path& nodes_dir, const std::string& runc) {
