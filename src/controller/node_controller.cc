@@ -21,14 +21,13 @@ NodeController::NodeController(store::Store& store, runtime::NodeRuntime& runtim
 
 NodeController::~NodeController() { Stop(); }
 
-void NodeController::EnsureNode(const store::Resource& row) {
-  auto machine = resources::DecodeMachine(row);
-  if (!machine) return;  // unreadable: never start a node for it
-  const std::string& uid = machine->uid;
-  const node::DesiredNodeState& desired = machine->desired;
+void NodeController::EnsureNode(const resources::Machine& machine) {
+  const std::string& uid = machine.uid;
+  const std::string& id = machine.row.id;
+  const node::DesiredNodeState& desired = machine.desired;
   const Status started =
-      runtime_.Ensure({uid, row.id, tokens_.Issue({row.id, uid}), desired.node_name,
-                       desired.address, desired.image_version, desired.reimage_generation});
+      runtime_.Ensure({uid, id, tokens_.Issue({id, uid}), desired.node_name, desired.address,
+                       desired.image_version, desired.reimage_generation});
   {
     std::lock_guard lock(errors_mutex_);
     if (started.ok()) {
@@ -47,13 +46,24 @@ void NodeController::EnsureNode(const store::Resource& row) {
     status.sshd_health = "Failed";
     status.failed_generation = desired.reimage_generation;
   }
-  (void)RecordNodeReport(store_, row.id, uid, status, {}, "", clock_);
+  (void)RecordNodeReport(store_, id, uid, status, {}, "", clock_);
 }
 
-void NodeController::EnsureNodes(const std::vector<store::Resource>& rows) {
+namespace {
+// An unreadable row is left out: never start a node for it.
+std::vector<resources::Machine> Decoded(const std::vector<store::Resource>& rows) {
+  std::vector<resources::Machine> machines;
+  for (const auto& row : rows) {
+    if (auto machine = resources::DecodeMachine(row)) machines.push_back(std::move(*machine));
+  }
+  return machines;
+}
+}  // namespace
+
+void NodeController::EnsureNodes(const std::vector<resources::Machine>& machines) {
   ParallelFor(
-      rows.size(), options_.parallel_starts, [&](std::size_t i) { EnsureNode(rows[i]); },
-      &stopping_);
+      machines.size(), options_.parallel_starts,
+      [&](std::size_t i) { EnsureNode(machines[i]); }, &stopping_);
 }
 
 void NodeController::CarryOutRemovals() {
@@ -75,11 +85,10 @@ void NodeController::CarryOutRemovals() {
 void NodeController::SyncOnce() {
   auto machines = store_.ListKind(kMachineKind);
   if (!machines) return;  // the store is unreadable now; the next pass retries
+  const std::vector<resources::Machine> decoded = Decoded(*machines);
   std::set<std::string> wanted;
-  for (const auto& row : *machines) {
-    if (auto machine = resources::DecodeMachine(row)) wanted.insert(machine->uid);
-  }
-  EnsureNodes(*machines);
+  for (const auto& machine : decoded) wanted.insert(machine.uid);
+  EnsureNodes(decoded);
   CarryOutRemovals();
   // Nodes no machine owns: a crash came between deleting a machine and queueing its removal.
   for (const std::string& uid : runtime_.List()) {
@@ -127,7 +136,7 @@ void NodeController::Run(LeaderLease* leader) {
           auto row = store_.Get(kMachineKind, id);
           if (row && row->has_value()) rows.push_back(**row);
         }
-        EnsureNodes(rows);
+        EnsureNodes(Decoded(rows));
         if (changed.contains("")) CarryOutRemovals();
       }
     }

@@ -16,6 +16,7 @@
 #include "auth/node_tokens.h"
 #include "common/clock.h"
 #include "controller/leader_lease.h"
+#include "resources/machine.h"
 #include "runtime/node_runtime.h"
 #include "store/store.h"
 
@@ -49,9 +50,9 @@ class NodeController {
   void Stop();
 
  private:
-  void EnsureNode(const store::Resource& row);
-  // EnsureNode for every row, options_.parallel_starts at a time.
-  void EnsureNodes(const std::vector<store::Resource>& rows);
+  void EnsureNode(const resources::Machine& machine);
+  // EnsureNode for every machine, options_.parallel_starts at a time.
+  void EnsureNodes(const std::vector<resources::Machine>& machines);
   void CarryOutRemovals();
   // The machines changed after `seen` (ids); false when the store no longer has that history.
   bool ChangedMachines(std::uint64_t seen, std::set<std::string>& ids);

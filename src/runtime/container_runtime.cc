@@ -15,6 +15,7 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include "common/file_io.h"
@@ -229,6 +230,42 @@ Status IpBatch(const fs::path& file, const std::string& commands, const std::str
 
 ContainerRuntime::ContainerRuntime(ContainerRuntimeOptions options) : options_(std::move(options)) {}
 
+// When `pid` started (clock ticks since boot, /proc/PID/stat's 22nd field): with the pid, it names
+// one process for good, as a pid alone does not (pids are reused).
+long long ProcessStartTicks(pid_t pid) {
+  auto text = ReadFile("/proc/" + std::to_string(pid) + "/stat", 4096);
+  if (!text) return -1;
+  std::istringstream fields(text->substr(text->rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) return std::atoll(field.c_str());
+  }
+  return -1;
+}
+
+// The sweep asks about every node every 30 s: a node this process started or adopted is checked
+// with one read of /proc/PID/stat instead of its files and cgroup.
+void ContainerRuntime::Remember(const std::string& uid, pid_t pid, std::int64_t generation) {
+  const long long started = pid > 0 ? ProcessStartTicks(pid) : -1;
+  std::lock_guard lock(mutex_);
+  if (started < 0) {
+    running_.erase(uid);
+    return;
+  }
+  running_[uid] = {pid, generation, started};
+}
+
+bool ContainerRuntime::StillRunning(const std::string& uid, std::int64_t generation) {
+  Running known;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = running_.find(uid);
+    if (found == running_.end() || found->second.generation != generation) return false;
+    known = found->second;
+  }
+  return ProcessStartTicks(known.pid) == known.started && ProcessAlive(known.pid);
+}
+
 std::shared_ptr<std::mutex> ContainerRuntime::NodeLock(const std::string& uid) {
   std::lock_guard lock(mutex_);
   auto& entry = node_locks_[uid];
@@ -256,12 +293,17 @@ Status ContainerRuntime::Ensure(const NodeLaunch& node) {
     return MakeError(StatusCode::kInvalidArgument, "InvalidNodeUid", "node uid is not a uuid");
   }
   std::lock_guard lock(*NodeLock(node.uid));  // nodes start side by side, each once
+  if (StillRunning(node.uid, node.reimage_generation)) return OkStatus();
   const fs::path dir = NodeDir(node.uid);
   const auto launched = ReadLaunched(dir);
-  const bool running = InitPid(dir, node.uid) > 0;
-  if (launched && launched->generation == node.reimage_generation && running) return OkStatus();
+  if (const pid_t pid = InitPid(dir, node.uid);
+      launched && launched->generation == node.reimage_generation && pid > 0) {
+    Remember(node.uid, pid, node.reimage_generation);  // adopted: started before this process
+    return OkStatus();
+  }
   std::string image = node.image_version;
   if (launched) {
+    Remember(node.uid, -1, 0);
     StopContainer(options_.nodes_dir, node.uid, options_.runc);
     std::error_code ec;
     if (launched->generation != node.reimage_generation) {
@@ -280,6 +322,7 @@ Status ContainerRuntime::Ensure(const NodeLaunch& node) {
     StopContainer(options_.nodes_dir, node.uid, options_.runc);
     return started;
   }
+  Remember(node.uid, InitPid(dir, node.uid), node.reimage_generation);
   if (launched && launched->generation == node.reimage_generation) return OkStatus();
   return WriteFileAtomically(dir / "launch.json",
                              json::serialize(json::object{{"generation", node.reimage_generation},
@@ -378,6 +421,7 @@ Status ContainerRuntime::Remove(const std::string& uid) {
   }
   std::lock_guard map_lock(mutex_);
   node_locks_.erase(uid);  // the controller never starts a node it is removing
+  running_.erase(uid);
   return OkStatus();
 }
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sys/types.h>
 #include <string>
 
 #include "runtime/node_image_builder.h"
@@ -57,10 +58,21 @@ class ContainerRuntime final : public NodeRuntime {
 
   // One lock per node: different nodes start and stop side by side.
   std::shared_ptr<std::mutex> NodeLock(const std::string& uid);
+  // The first process of a node this process started or adopted (pid -1: forget it), and whether
+  // that same process still runs on `generation`.
+  void Remember(const std::string& uid, pid_t pid, std::int64_t generation);
+  bool StillRunning(const std::string& uid, std::int64_t generation);
+
+  struct Running {
+    pid_t pid = -1;
+    std::int64_t generation = 0;
+    long long started = 0;  // its start time (ProcessStartTicks)
+  };
 
   ContainerRuntimeOptions options_;
-  std::mutex mutex_;  // guards node_locks_
+  std::mutex mutex_;  // guards node_locks_ and running_
   std::map<std::string, std::shared_ptr<std::mutex>> node_locks_;
+  std::map<std::string, Running> running_;
 };
 
 }  // namespace gangplank::runtime
