@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
                  "how often to ask for the desired state when the source cannot wait for a change "
                  "(https://, --desired-file)")
       ->check(CLI::Range(10, 60000));
-  int wait_seconds = 55;
+  int wait_seconds = 110;
   app.add_option("--wait-seconds", wait_seconds,
                  "how long one request to the node gateway waits for a change")
       ->check(CLI::Range(1, 120));
@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
   const int code = node::RunAgentLoop(
       *agent, layout, *source,
       {std::chrono::seconds(wait_seconds), std::chrono::milliseconds(interval_ms),
-       std::chrono::seconds(120), once},
+       std::chrono::seconds(240), once},
       g_stop, std::cerr);
   if (once && !desired_file.empty()) {
     if (auto status = ReadFile(node_dir + "/status.json", 1 << 20)) std::cout << *status;

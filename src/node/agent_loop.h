@@ -67,9 +67,9 @@ class FileSource final : public DesiredStateSource {
 struct AgentLoopOptions {
   // How long a Fetch may wait for a change (the gateway holds it); a source that answers at once
   // is asked again after `interval`.
-  std::chrono::seconds wait{55};
+  std::chrono::seconds wait{110};
   std::chrono::milliseconds interval{200};
-  std::chrono::seconds heartbeat{120};  // report at least this often, changed or not
+  std::chrono::seconds heartbeat{240};  // report at least this often, changed or not
   bool once = false;                   // one reconcile and report, then return
 };
 
