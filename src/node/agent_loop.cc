@@ -26,6 +26,7 @@ using SteadyClock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::size_t kMaxLogPerReport = 32 * 1024;
+constexpr std::size_t kMaxUnsentLogins = 200;  // what the control plane keeps per machine too
 
 // The new lines of a log, each marked with where it came from.
 std::string Prefixed(LogTail& tail, const std::string& prefix, std::size_t limit) {
@@ -283,6 +284,12 @@ int RunAgentLoop(Agent& agent, const NodeLayout& layout, DesiredStateSource& sou
         code = 1;
         break;
       }
+      // Logins go on while the control plane cannot be reached: keep them (the newest few
+      // hundred) for the next report. Reading them also empties sshd's log pipe, which would
+      // otherwise wake this loop at once, again and again.
+      for (auto& event : agent.TakeLoginEvents()) unsent_logins.push_back(std::move(event));
+      if (unsent_logins.size() > kMaxUnsentLogins)
+        unsent_logins.erase(unsent_logins.begin(), unsent_logins.end() - kMaxUnsentLogins);
     } else if (desired) {
       gone = false;
       last_error.clear();

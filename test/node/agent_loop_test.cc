@@ -1,4 +1,5 @@
-// The agent loop against faked seams: a deleted machine's sshd is stopped once and stays stopped.
+// The agent loop against faked seams: a deleted machine's sshd is stopped once and stays stopped,
+// and what sshd logs meanwhile is read, not left to wake the loop again and again.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -27,12 +28,16 @@ TEST(AgentLoopTest, ADeletedMachinesSshdIsStoppedOnceAndNeverRestarted) {
   for (int i = 0; i < 500 && agent.stops == 0; ++i)  // until the loop has seen the machine go
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   const int supervised_when_gone = agent.supervises;
+  // sshd logs its last lines as it stops: the loop reads them instead of waking on them forever.
+  agent.SshdLogs("Received signal 15; terminating.\n");
+  const int passes_when_gone = agent.loop_passes;
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two more passes of the loop
   stop = true;
   loop.join();
   EXPECT_GE(source.fetches, 3);  // the state, then "gone" again and again (backing off)
   EXPECT_EQ(agent.stops, 1);
   EXPECT_EQ(agent.supervises, supervised_when_gone) << "sshd was supervised after the machine went";
+  EXPECT_LT(agent.loop_passes - passes_when_gone, 20) << "the loop spun on sshd's unread log";
   EXPECT_NE(err.str().find("machine was deleted"), std::string::npos);
 }
 
