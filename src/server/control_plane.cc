@@ -214,16 +214,24 @@ void RemoveIdleNodeNetwork(const ControlPlaneOptions& options, const std::string
                                 : std::filesystem::path(options.nodes_dir);
   std::error_code ec;
   if (!std::filesystem::is_empty(nodes_dir / "control", ec)) return;  // another replica serves
+  // Only when nothing but the control directory, runc's (empty) state and the bridge's name is
+  // left: then the bridge goes first, and its name last, so a later stop-nodes --remove still
+  // finds it if anything below fails.
+  for (const auto& entry : std::filesystem::directory_iterator(nodes_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name != "control" && name != "bridge" && name != ".runc") return;
+  }
+  if (!std::filesystem::is_empty(nodes_dir / ".runc", ec) && !ec) return;
   auto bridge = ReadFile(nodes_dir / "bridge", 64);
-  std::filesystem::remove(nodes_dir / "control", ec);
-  std::filesystem::remove(nodes_dir / "bridge", ec);
-  std::filesystem::remove(nodes_dir / ".runc", ec);
-  if (!std::filesystem::remove(nodes_dir, ec)) return;  // something else is in it: keep all
   if (bridge) {
     std::string name = *bridge;
     while (!name.empty() && name.back() == '\n') name.pop_back();
-    (void)runtime::RemoveNodeBridge({"", name});
+    if (!runtime::RemoveNodeBridge({"", name}).ok()) return;
   }
+  std::filesystem::remove(nodes_dir / "control", ec);
+  std::filesystem::remove(nodes_dir / ".runc", ec);
+  std::filesystem::remove(nodes_dir / "bridge", ec);
+  if (!std::filesystem::remove(nodes_dir, ec)) return;
   const std::filesystem::path root = nodes_dir.parent_path();
   if (options.nodes_dir.empty() && std::filesystem::remove(root, ec))
     std::filesystem::remove(root.parent_path(), ec);

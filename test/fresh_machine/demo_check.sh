@@ -25,6 +25,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/tmp"
 state_before=$(find /var/lib/gangplank -mindepth 1 2>/dev/null | sort || true)
+links_before=$(ip -o link show | grep -oE 'gp-node-[0-9]+|gpv[0-9a-f]+' | sort || true)
 
 failures=0
 fail() { echo "demo check: FAILED: $*" >&2; failures=$((failures + 1)); }
@@ -70,7 +71,8 @@ state_after=$(find /var/lib/gangplank -mindepth 1 2>/dev/null | sort || true)
 added=$(comm -13 <(echo "$state_before") <(echo "$state_after"))
 if [ -n "$added" ]; then fail "left under /var/lib/gangplank: $(echo "$added" | head -5)"; fi
 # Nor anything of the nodes: no node bridge or veth, no overlay mount.
-links=$(ip -o link show | grep -oE 'gp-node-[0-9]+|gpv[0-9a-f]+' || true)
+links_after=$(ip -o link show | grep -oE 'gp-node-[0-9]+|gpv[0-9a-f]+' | sort || true)
+links=$(comm -13 <(echo "$links_before") <(echo "$links_after"))
 if [ -n "$links" ]; then fail "network links left: $links"; fi
 if grep -q '^overlay .*/bundle/rootfs ' /proc/self/mounts; then fail "a node's overlay is still mounted"; fi
 
