@@ -146,6 +146,14 @@ Result<std::string> PublicUrl(const ControlPlaneOptions& options, const std::str
 
 }  // namespace
 
+// The node bridge's name, kept beside the nodes (NODES_DIR/bridge); empty when there is none.
+static std::string BridgeOf(const std::filesystem::path& nodes_dir) {
+  auto text = ReadFile(nodes_dir / "bridge", 64);
+  std::string name = text ? *text : "";
+  while (!name.empty() && name.back() == '\n') name.pop_back();
+  return name;
+}
+
 int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream& out,
                    std::ostream& err) {
   const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
@@ -155,13 +163,11 @@ int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream
   const int stopped = runtime::ContainerRuntime::StopAll(nodes_dir);
   if (remove) {
     // The node bridge goes with the last node (its name is kept beside the nodes).
-    auto bridge = ReadFile(nodes_dir / "bridge", 64);
+    const std::string bridge = BridgeOf(nodes_dir);
     if (Status removed = runtime::ContainerRuntime::RemoveAll(nodes_dir); !removed.ok())
       return Fail(err, removed.error());
-    if (bridge && !bridge->empty()) {
-      std::string name = *bridge;
-      while (!name.empty() && name.back() == '\n') name.pop_back();
-      if (Status removed = runtime::RemoveNodeBridge({"", name}); !removed.ok())
+    if (!bridge.empty()) {
+      if (Status removed = runtime::RemoveNodeBridge({"", bridge}); !removed.ok())
         return Fail(err, removed.error());
     }
   }
@@ -222,11 +228,8 @@ void RemoveIdleNodeNetwork(const ControlPlaneOptions& options, const std::string
     if (name != "control" && name != "bridge" && name != ".runc") return;
   }
   if (!std::filesystem::is_empty(nodes_dir / ".runc", ec) && !ec) return;
-  auto bridge = ReadFile(nodes_dir / "bridge", 64);
-  if (bridge) {
-    std::string name = *bridge;
-    while (!name.empty() && name.back() == '\n') name.pop_back();
-    if (!runtime::RemoveNodeBridge({"", name}).ok()) return;
+  if (const std::string bridge = BridgeOf(nodes_dir); !bridge.empty()) {
+    if (!runtime::RemoveNodeBridge({"", bridge}).ok()) return;
   }
   std::filesystem::remove(nodes_dir / "control", ec);
   std::filesystem::remove(nodes_dir / ".runc", ec);
