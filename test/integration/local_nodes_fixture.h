@@ -69,6 +69,14 @@ class LocalNodesTest : public ::testing::Test {
     return count;
   }
 
+  // The links on this control plane's node bridge (other tests' nodes run beside ours).
+  std::string LinksOnOurBridge() const {
+    std::string bridge = testing::ReadTestFile((nodes_.path() / "bridge").string());
+    while (!bridge.empty() && bridge.back() == '\n') bridge.pop_back();
+    if (bridge.empty()) return {};
+    return RunProgram({"/sbin/ip", "-o", "link", "show", "master", bridge}).out;
+  }
+
   void Kill9() {
     ::kill(server_->pid(), SIGKILL);
     server_->Stop();
