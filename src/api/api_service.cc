@@ -66,6 +66,27 @@ struct ApiService::Impl {
     return std::nullopt;
   }
 
+  // ARM bodies may be as large as ARM allows; the node protocol's reports are bounded on their
+  // own; whatever anyone may send (token requests, health) is small.
+  static constexpr std::size_t kArmBodyLimit = 4 << 20;
+  static constexpr std::size_t kNodeBodyLimit = 1 << 20;
+  static constexpr std::size_t kOpenBodyLimit = 16 << 10;
+
+  Admission Admit(ApiRequest& request) const {
+    const auto& path = request.lower_segments;
+    if (!path.empty() && path[0] == "subscriptions") {
+      if (auto denied = Authenticate(request)) return {std::move(*denied), 0};
+      return {std::nullopt, kArmBodyLimit};
+    }
+    if (path.size() >= 3 && path[0] == "gangplank" && path[1] == "node" && path[2] == "v1" &&
+        node_tokens != nullptr) {
+      auto caller = AuthenticateNode(request, Context());
+      if (!caller) return {ArmErrorResponse(request.http, caller.error()), 0};
+      return {std::nullopt, kNodeBodyLimit};
+    }
+    return {std::nullopt, kOpenBodyLimit};
+  }
+
   HttpResponse Route(ApiRequest& request) const {
     const HandlerContext context = Context();
     const auto& path = request.lower_segments;
@@ -170,6 +191,12 @@ ApiService::ApiService(ApiServiceConfig config, store::Store& store,
                        controller::NodeImageCatalog& images, const auth::NodeTokens* node_tokens)
     : impl_(std::make_shared<Impl>(Impl{std::move(config), store, std::move(tokens), clock,
                                         operations, images, node_tokens})) {}
+
+Admission ApiService::Admit(const HttpRequest& header) {
+  auto parsed = ParseApiRequest(header);
+  if (!parsed) return {ArmErrorResponse(header, parsed.error()), 0};
+  return impl_->Admit(*parsed);
+}
 
 HttpResponse ApiService::Handle(const HttpRequest& request) {
   auto parsed = ParseApiRequest(request);

@@ -32,6 +32,9 @@ class ApiService {
              controller::OperationsEngine& operations, controller::NodeImageCatalog& images,
              const auth::NodeTokens* node_tokens);
 
+  // From the header alone (the body is not read yet): refuses a caller that has not proved who
+  // it is, and says how large a body the request may carry.
+  Admission Admit(const HttpRequest& header);
   HttpResponse Handle(const HttpRequest& request);
 
  private:

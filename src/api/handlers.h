@@ -37,6 +37,9 @@ HttpResponse HandleKubernetes(const ApiRequest& request, const HandlerContext& c
 
 // node_handlers.cc: the node protocol (/gangplank/node/v1/…), authenticated by node tokens.
 HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context);
+// The machine a node token names (from the Authorization header), if gangplankd issued it.
+Result<auth::NodeIdentity> AuthenticateNode(const ApiRequest& request,
+                                            const HandlerContext& context);
 
 // resource_group_handlers.cc: /subscriptions/{id}/resourcegroups[/{name}].
 HttpResponse HandleResourceGroups(const ApiRequest& request, const HandlerContext& context);

@@ -1,8 +1,12 @@
-// Async HTTPS sessions after the Boost.Beast advanced server example.
+// Async HTTPS sessions after the Boost.Beast advanced server example, with admission from the
+// header, deadlines per phase and caps on connections and buffered bodies.
 #include "api/https_server.h"
+
+#include <sys/resource.h>
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -20,14 +24,57 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+// What every session of one listener shares; sessions keep it alive after the listener stops.
+struct Shared {
+  HeaderCheck admit;
+  RequestHandler handler;
+  ServerLimits limits;
+  std::atomic<int> in_flight{0};
+  std::atomic<std::size_t> connections{0};  // served sessions
+  std::atomic<std::size_t> turned_away{0};  // sessions that only answer 503
+  std::atomic<std::size_t> body_bytes{0};   // reserved by bodies being read or handled
+
+  bool ReserveBody(std::size_t bytes) {
+    std::size_t now = body_bytes.load();
+    do {
+      if (now + bytes > limits.max_body_bytes_in_flight) return false;
+    } while (!body_bytes.compare_exchange_weak(now, now + bytes));
+    return true;
+  }
+};
+
+HttpResponse ErrorWithoutRequest(HttpStatus status, std::string_view code,
+                                 const std::string& message) {
+  HttpRequest placeholder;
+  placeholder.version(11);
+  placeholder.keep_alive(false);
+  return ArmErrorResponse(placeholder, status, code, message);
+}
+
+HttpResponse Busy(std::string_view what) {
+  HttpResponse response =
+      ErrorWithoutRequest(HttpStatus::service_unavailable, "ServerBusy",
+                          "The server is at its limit of " + std::string(what) + "; retry later.");
+  response.set(http::field::retry_after, "1");
+  return response;
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, ssl::context& tls, const RequestHandler& handler,
-          const ServerLimits& limits, std::shared_ptr<std::atomic<int>> in_flight)
+  Session(tcp::socket&& socket, ssl::context& tls, std::shared_ptr<Shared> shared,
+          bool turned_away)
       : stream_(std::move(socket), tls),
-        handler_(handler),
-        limits_(limits),
-        in_flight_(std::move(in_flight)) {}
+        // A header must fit whole; bodies pass through it in pieces. Without a cap the buffer
+        // doubles past the header limit.
+        buffer_(shared->limits.max_header_bytes + 8192),
+        shared_(std::move(shared)),
+        turned_away_(turned_away) {
+    ++(turned_away_ ? shared_->turned_away : shared_->connections);
+  }
+  ~Session() {
+    ReleaseBody();
+    --(turned_away_ ? shared_->turned_away : shared_->connections);
+  }
 
   void Run() {
     net::dispatch(stream_.get_executor(),
@@ -35,58 +82,122 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  const ServerLimits& limits() const { return shared_->limits; }
+  void Expire(std::chrono::seconds after) {
+    beast::get_lowest_layer(stream_).expires_after(after);
+  }
+
   void Handshake() {
-    beast::get_lowest_layer(stream_).expires_after(limits_.handshake_timeout);
+    Expire(limits().handshake_timeout);
     stream_.async_handshake(ssl::stream_base::server,
                             beast::bind_front_handler(&Session::OnHandshake, shared_from_this()));
   }
 
   void OnHandshake(beast::error_code ec) {
     if (ec) return;  // a client that cannot do TLS with us; nothing to answer
-    Read();
+    AwaitRequest(limits().first_request_timeout);
   }
 
-  void Read() {
+  // Waits (up to `idle`) for the first byte of a request, then gives the header its own deadline:
+  // an idle keep-alive connection may wait long, a header that trickles in may not.
+  void AwaitRequest(std::chrono::seconds idle) {
     parser_.emplace();
-    parser_->body_limit(limits_.max_body_bytes);
-    parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-    beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+    parser_->header_limit(static_cast<std::uint32_t>(limits().max_header_bytes));
+    // The body's limit depends on who sends it: decided once the header is in (OnHeader).
+    parser_->body_limit(boost::none);
+    if (buffer_.size() > 0) return ReadHeader();  // pipelined
+    Expire(idle);
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](
+                                                       beast::error_code ec, std::size_t n) {
+      if (ec) return self->Close();
+      self->buffer_.commit(n);
+      self->ReadHeader();
+    });
   }
 
-  void OnRead(beast::error_code ec, std::size_t) {
+  void ReadHeader() {
+    Expire(limits().header_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    if (turned_away_) return Write(Busy("connections"));
+    Admission admission = shared_->admit(parser_->get());
+    if (admission.refusal) return Refuse(std::move(*admission.refusal));
+    const std::size_t announced =
+        parser_->is_done() ? 0 : parser_->content_length().value_or(admission.body_limit);
+    if (announced > admission.body_limit) return TooLarge(admission.body_limit);
+    if (!shared_->ReserveBody(announced)) return Write(Busy("request bodies in flight"));
+    reserved_ = announced;
+    ReadBody(admission.body_limit, &Session::OnRequest);
+  }
+
+  void ReadBody(std::size_t limit, void (Session::*then)(beast::error_code, std::size_t)) {
+    body_limit_ = limit;
+    parser_->body_limit(limit);
+    Expire(limits().body_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(then, shared_from_this()));
+  }
+
+  void OnRequest(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    ++shared_->in_flight;  // until the response is written
+    answering_ = true;
+    HttpResponse response = shared_->handler(parser_->get());
+    parser_.reset();  // the body goes now, not when the response is written
+    ReleaseBody();
+    Write(std::move(response));
+  }
+
+  // A refused request's small body is read and dropped, so the client reads the answer and the
+  // connection stays usable; a large or unannounced one is not read: the connection closes.
+  void Refuse(HttpResponse refusal) {
+    if (parser_->is_done()) return Write(std::move(refusal));
+    const auto announced = parser_->content_length();
+    if (!announced || *announced > limits().max_drained_body_bytes) {
+      refusal.keep_alive(false);
+      return Write(std::move(refusal));
+    }
+    refusal_ = std::move(refusal);
+    ReadBody(limits().max_drained_body_bytes, &Session::OnDrained);
+  }
+
+  void OnDrained(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    HttpResponse refusal = std::move(*refusal_);
+    refusal_.reset();
+    Write(std::move(refusal));
+  }
+
+  void TooLarge(std::size_t limit) {
+    const std::string size = limit >= (1u << 20) ? std::to_string(limit >> 20) + " MiB"
+                                                 : std::to_string(limit >> 10) + " KiB";
+    Write(ErrorWithoutRequest(HttpStatus::payload_too_large, "RequestEntityTooLarge",
+                              "The request body is larger than " + size + "."));
+  }
+
+  void OnReadError(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof ||
         ec == ssl::error::stream_truncated) {
       return Close();
     }
-    if (ec == http::error::body_limit) {
-      return RejectAndClose(HttpStatus::payload_too_large, "RequestEntityTooLarge",
-                            "The request body is larger than " +
-                                std::to_string(limits_.max_body_bytes >> 20) + " MiB.");
-    }
+    if (ec == http::error::body_limit) return TooLarge(body_limit_);
     if (ec == http::error::header_limit) {
-      return RejectAndClose(HttpStatus::request_header_fields_too_large, "RequestHeadersTooLarge",
-                            "The request headers are too large.");
+      return Write(ErrorWithoutRequest(HttpStatus::request_header_fields_too_large,
+                                       "RequestHeadersTooLarge",
+                                       "The request headers are too large."));
     }
-    if (ec) {
-      return RejectAndClose(HttpStatus::bad_request, "BadRequest",
-                            "The request is not valid HTTP/1.1: " + ec.message() + ".");
-    }
-    ++*in_flight_;  // until the response is written
-    answering_ = true;
-    Write(handler_(parser_->get()));
-  }
-
-  void RejectAndClose(HttpStatus status, std::string_view code, const std::string& message) {
-    HttpRequest placeholder;
-    placeholder.version(11);
-    placeholder.keep_alive(false);
-    Write(ArmErrorResponse(placeholder, status, code, message));
+    Write(ErrorWithoutRequest(HttpStatus::bad_request, "BadRequest",
+                              "The request is not valid HTTP/1.1: " + ec.message() + "."));
   }
 
   void Write(HttpResponse response) {
+    if (turned_away_) response.keep_alive(false);
     response_ = std::make_shared<HttpResponse>(std::move(response));
+    Expire(limits().body_timeout);
     http::async_write(
         stream_, *response_,
         beast::bind_front_handler(&Session::OnWrite, shared_from_this(), response_->keep_alive()));
@@ -94,27 +205,35 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
     if (answering_) {
-      --*in_flight_;
+      --shared_->in_flight;
       answering_ = false;
     }
+    ReleaseBody();
     if (ec) return;
     if (!keep_alive) return Close();
     response_.reset();
-    Read();
+    AwaitRequest(limits().idle_timeout);
+  }
+
+  void ReleaseBody() {
+    shared_->body_bytes -= reserved_;
+    reserved_ = 0;
   }
 
   void Close() {
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    Expire(std::chrono::seconds(5));
     stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
   }
 
   beast::ssl_stream<beast::tcp_stream> stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<HttpResponse> refusal_;
   std::shared_ptr<HttpResponse> response_;
-  RequestHandler handler_;  // copies: a session may outlive the listener that accepted it
-  ServerLimits limits_;
-  std::shared_ptr<std::atomic<int>> in_flight_;
+  std::shared_ptr<Shared> shared_;
+  const bool turned_away_;
+  std::size_t reserved_ = 0;
+  std::size_t body_limit_ = 0;
   bool answering_ = false;
 };
 
@@ -122,44 +241,66 @@ class Session : public std::enable_shared_from_this<Session> {
 
 struct HttpsServer::Listener : std::enable_shared_from_this<Listener> {
   Listener(std::vector<net::io_context*> io_contexts, ssl::context& tls_context,
-           RequestHandler request_handler, ServerLimits server_limits)
+           std::shared_ptr<Shared> shared_state)
       : contexts(std::move(io_contexts)),
         tls(tls_context),
-        handler(std::move(request_handler)),
-        limits(server_limits),
-        acceptor(net::make_strand(*contexts.front())) {}
+        shared(std::move(shared_state)),
+        acceptor(net::make_strand(*contexts.front())),
+        retry(acceptor.get_executor()) {}
 
   void Accept() {
     net::io_context& target = *contexts[next_context++ % contexts.size()];
     acceptor.async_accept(net::make_strand(target),
                           [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-                            if (ec == net::error::operation_aborted) return;
-                            if (!ec) {
-                              // Responses go out whole; Nagle would hold the tail of a large one
-                              // until the client's delayed ACK (40 ms).
-                              beast::error_code ignored;
-                              socket.set_option(tcp::no_delay(true), ignored);
-                            }
-                            if (!ec)
-                              std::make_shared<Session>(std::move(socket), self->tls, self->handler,
-                                                        self->limits, self->in_flight)
-                                  ->Run();
-                            self->Accept();
+                            self->OnAccept(ec, std::move(socket));
                           });
+  }
+
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted) return;
+    if (ec) {
+      // Out of descriptors (or memory): retrying at once would spin; wait, longer each time.
+      backoff = std::min(std::max(backoff * 2, std::chrono::milliseconds(5)),
+                         std::chrono::milliseconds(1000));
+      retry.expires_after(backoff);
+      retry.async_wait([self = shared_from_this()](beast::error_code waited) {
+        if (!waited) self->Accept();
+      });
+      return;
+    }
+    backoff = std::chrono::milliseconds(0);
+    const bool full = shared->connections.load() >= shared->limits.max_connections;
+    if (full && shared->turned_away.load() >= shared->limits.max_turned_away) {
+      beast::error_code ignored;
+      socket.close(ignored);  // even the 503s are at their limit
+      return Accept();
+    }
+    // Responses go out whole; Nagle would hold the tail of a large one until the client's
+    // delayed ACK (40 ms).
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::make_shared<Session>(std::move(socket), tls, shared, full)->Run();
+    Accept();
   }
 
   std::vector<net::io_context*> contexts;
   std::size_t next_context = 0;  // only touched on the acceptor's strand
   ssl::context& tls;
-  RequestHandler handler;
-  ServerLimits limits;
+  std::shared_ptr<Shared> shared;
   tcp::acceptor acceptor;
-  std::shared_ptr<std::atomic<int>> in_flight = std::make_shared<std::atomic<int>>(0);
+  net::steady_timer retry;
+  std::chrono::milliseconds backoff{0};
 };
 
 HttpsServer::HttpsServer(std::vector<net::io_context*> contexts, ssl::context& tls,
-                         RequestHandler handler, ServerLimits limits)
-    : listener_(std::make_shared<Listener>(std::move(contexts), tls, std::move(handler), limits)) {}
+                         HeaderCheck admit, RequestHandler handler, ServerLimits limits)
+    : listener_(std::make_shared<Listener>(std::move(contexts), tls, [&] {
+        auto shared = std::make_shared<Shared>();
+        shared->admit = std::move(admit);
+        shared->handler = std::move(handler);
+        shared->limits = limits;
+        return shared;
+      }())) {}
 
 HttpsServer::~HttpsServer() { Stop(); }
 
@@ -184,10 +325,11 @@ void HttpsServer::Stop() {
   net::post(listener_->acceptor.get_executor(), [listener = listener_] {
     beast::error_code ignored;
     listener->acceptor.close(ignored);
+    listener->retry.cancel();
   });
 }
 
-int HttpsServer::InFlight() const { return listener_->in_flight->load(); }
+int HttpsServer::InFlight() const { return listener_->shared->in_flight.load(); }
 
 Result<std::shared_ptr<ssl::context>> MakeServerTlsContext(const std::string& cert_file,
                                                            const std::string& key_file) {
@@ -204,6 +346,17 @@ Result<std::shared_ptr<ssl::context>> MakeServerTlsContext(const std::string& ce
                          ec.message());
   }
   return context;
+}
+
+std::size_t RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return static_cast<std::size_t>(limit.rlim_cur);
 }
 
 }  // namespace gangplank::api

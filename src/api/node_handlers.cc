@@ -16,17 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-Result<auth::NodeIdentity> NodeCaller(const ApiRequest& request, const HandlerContext& context) {
-  const auto header = request.http[boost::beast::http::field::authorization];
-  const std::string_view value(header.data(), header.size());
-  constexpr std::string_view kBearer = "Bearer ";
-  if (value.size() <= kBearer.size() ||
-      strncasecmp(value.data(), kBearer.data(), kBearer.size()) != 0) {
-    return MakeError(StatusCode::kUnauthenticated, "AuthenticationFailed",
-                     "the node protocol needs 'Authorization: Bearer <node token>'");
-  }
-  return context.node_tokens->Verify(value.substr(kBearer.size()));
-}
 
 // A strong validator of the desired state's JSON (FNV-1a, 64 bits, quoted as HTTP wants it).
 std::string DesiredStateEtag(std::string_view desired) {
@@ -39,12 +28,25 @@ std::string DesiredStateEtag(std::string_view desired) {
 
 }  // namespace
 
+Result<auth::NodeIdentity> AuthenticateNode(const ApiRequest& request,
+                                            const HandlerContext& context) {
+  const auto header = request.http[boost::beast::http::field::authorization];
+  const std::string_view value(header.data(), header.size());
+  constexpr std::string_view kBearer = "Bearer ";
+  if (value.size() <= kBearer.size() ||
+      strncasecmp(value.data(), kBearer.data(), kBearer.size()) != 0) {
+    return MakeError(StatusCode::kUnauthenticated, "AuthenticationFailed",
+                     "the node protocol needs 'Authorization: Bearer <node token>'");
+  }
+  return context.node_tokens->Verify(value.substr(kBearer.size()));
+}
+
 HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context) {
   if (context.node_tokens == nullptr) {
     return ArmErrorResponse(request.http, HttpStatus::not_found, "NotFound",
                             "this control plane runs no local nodes");
   }
-  auto caller = NodeCaller(request, context);
+  auto caller = AuthenticateNode(request, context);
   if (!caller) return ArmErrorResponse(request.http, caller.error());
   // Agents poll several times a second: the status, logs and login events are not read here.
   auto machine = controller::GetMachine(context.store, caller->machine_id,

@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
                  "(default: this process's https://HOST:PORT/)");
   app.add_option("--threads", options.threads, "I/O threads (default: the number of cores)")
       ->check(CLI::Range(1, 256));
+  app.add_option("--max-connections", options.max_connections,
+                 "Client connections served at once (default 1000, and at most half the "
+                 "open-file limit); more get 503 with Retry-After")
+      ->check(CLI::Range(1, 1000000));
   app.add_option("--tls-cert", options.tls_cert,
                  "Serving certificate (PEM); default: the local CA's");
   app.add_option("--tls-key", options.tls_key, "Serving key (PEM), with --tls-cert");

@@ -321,9 +321,15 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   }
   net::io_context& io = *contexts.front();
   std::shared_ptr<api::ApiService> service;  // set once the port (and so the URL) is known
-  api::HttpsServer server(context_pointers, **tls, [&service](const api::HttpRequest& request) {
-    return service->Handle(request);
-  });
+  // Every connection is a descriptor: use all the hard limit allows, and keep half of it free
+  // for the store, the nodes and the files.
+  api::ServerLimits limits;
+  limits.max_connections = std::min(static_cast<std::size_t>(options.max_connections),
+                                    api::RaiseOpenFileLimit() / 2);
+  api::HttpsServer server(
+      context_pointers, **tls,
+      [&service](const api::HttpRequest& header) { return service->Admit(header); },
+      [&service](const api::HttpRequest& request) { return service->Handle(request); }, limits);
   auto bound = server.Listen(*endpoint);
   if (!bound) return Fail(err, bound.error());
   const std::string own_url = ServerUrl(*bound);

@@ -13,6 +13,7 @@ struct ControlPlaneOptions {
   std::string store_key;  // with a shared store: the file whose key seals the shared secrets
   std::string public_url;  // empty: this process's own https://HOST:PORT/
   int threads = 0;        // 0: the number of cores
+  int max_connections = 1000;  // at most half the open-file limit; beyond: 503 Retry-After
   std::string tls_cert;
   std::string tls_key;
   std::string nodes;       // "local" | "simulated"; empty: local as root, simulated otherwise

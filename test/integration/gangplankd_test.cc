@@ -76,11 +76,14 @@ TEST_F(GangplankdTest, FirstStartWritesCredentialsAndServesHealthOverVerifiedTls
 
 TEST_F(GangplankdTest, OversizedAndMalformedRequestsGetArmErrors) {
   Start();
-  // Refused from the headers alone, before any of the body is read.
-  const auto big = client_->Raw(
+  // Refused from the headers alone, before any of the body is read: first who is asking, then
+  // the size.
+  const std::string big_put =
       "PUT /subscriptions/x/resourcegroups/rg?api-version=2021-04-01 HTTP/1.1\r\n"
       "Host: 127.0.0.1\r\nContent-Length: " +
-      std::to_string(5 << 20) + "\r\n\r\n");
+      std::to_string(5 << 20) + "\r\n";
+  EXPECT_EQ(client_->Raw(big_put + "\r\n").status, 401);
+  const auto big = client_->Raw(big_put + "Authorization: Bearer " + Token() + "\r\n\r\n");
   EXPECT_EQ(big.status, 413);
   EXPECT_EQ(json::parse(big.body).at("error").at("code"), "RequestEntityTooLarge");
   const auto garbage = client_->Raw("THIS IS NOT HTTP\r\n\r\n");

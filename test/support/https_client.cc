@@ -37,11 +37,19 @@ struct HttpsClient::Impl {
     ++connections;
   }
 
-  HttpsReply Read() {
+  HttpsReply Read(std::chrono::seconds timeout = std::chrono::seconds(30)) {
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 << 20);
-    beast::get_lowest_layer(*stream).expires_after(std::chrono::seconds(30));
-    http::read(*stream, buffer, parser);
+    // Asynchronously, so the deadline holds (a blocking read ignores the stream's expiry).
+    beast::get_lowest_layer(*stream).expires_after(timeout);
+    beast::error_code ec;
+    http::async_read(*stream, buffer, parser, [&](beast::error_code read, std::size_t) { ec = read; });
+    io.restart();
+    io.run();
+    if (ec) {
+      stream.reset();
+      throw boost::system::system_error(ec);
+    }
     HttpsReply reply;
     const auto& response = parser.get();
     reply.status = response.result_int();
@@ -82,6 +90,18 @@ HttpsReply HttpsClient::Raw(const std::string& bytes) {
   net::write(*impl_->stream, net::buffer(bytes));
   return impl_->Read();
 }
+
+void HttpsClient::Connect() {
+  if (!impl_->stream) impl_->Connect();
+}
+
+void HttpsClient::Send(const std::string& bytes) {
+  if (!impl_->stream) impl_->Connect();
+  beast::get_lowest_layer(*impl_->stream).expires_after(std::chrono::seconds(30));
+  net::write(*impl_->stream, net::buffer(bytes));
+}
+
+HttpsReply HttpsClient::ReadReply(std::chrono::seconds timeout) { return impl_->Read(timeout); }
 
 int HttpsClient::connections() const { return impl_->connections; }
 

@@ -2,6 +2,7 @@
 // connection alive between requests, and can send raw bytes for malformed-request tests.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,6 +25,12 @@ class HttpsClient {
                      const std::map<std::string, std::string>& headers = {});
   // Writes `bytes` on the TLS stream as they are and reads one response.
   HttpsReply Raw(const std::string& bytes);
+  // Opens the connection (TLS handshake done) without sending anything.
+  void Connect();
+  // Writes `bytes` without reading; then ReadReply reads one response (throws when the server
+  // closed the connection instead).
+  void Send(const std::string& bytes);
+  HttpsReply ReadReply(std::chrono::seconds timeout = std::chrono::seconds(30));
   // How many TCP connections this client has opened (keep-alive keeps it at 1).
   int connections() const;
 

@@ -1,0 +1,133 @@
+// The standing attack suite's fixture: a real gangplankd over real TLS, a token, and the server's
+// health and footprint (resident memory, CPU time) read from /proc before and after an attack.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/https_client.h"
+#include "support/subprocess.h"
+#include "support/temp_dir.h"
+
+namespace gangplank::attacks {
+namespace json = boost::json;
+
+// The newest stable version (machines, securityProfile.sshAccess).
+inline constexpr const char* kVersion = "?api-version=2026-08-01";
+
+class AttackTest : public ::testing::Test {
+ protected:
+  // Attacks open many connections from this process too.
+  static void SetUpTestSuite() {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+
+  void Start(std::vector<std::string> extra = {}, std::vector<std::string> wrapper = {}) {
+    server_ = testing::StartListening(
+        [&](int port) {
+          std::vector<std::string> argv = wrapper;
+          for (const std::string& arg :
+               {std::string(GANGPLANKD_PATH), std::string("--data-dir"), dir_.Join("data"),
+                std::string("--listen"), "127.0.0.1:" + std::to_string(port),
+                std::string("--threads"), std::string("2"), std::string("--nodes"),
+                std::string("simulated")})
+            argv.push_back(arg);
+          argv.insert(argv.end(), extra.begin(), extra.end());
+          return argv;
+        },
+        dir_.Join("gangplankd.log"), port_);
+    ASSERT_TRUE(server_) << testing::ReadTestFile(dir_.Join("gangplankd.log"));
+    client_ = NewClient();
+    token_ = Token();
+    ASSERT_EQ(Call("PUT", Group() + "?api-version=2021-04-01", R"({"location":"westus2"})").status,
+              201);
+  }
+
+  std::unique_ptr<testing::HttpsClient> NewClient() const {
+    return std::make_unique<testing::HttpsClient>(port_, dir_.Join("data/tls/ca.crt"));
+  }
+
+  json::object Credentials() const {
+    return json::parse(testing::ReadTestFile(dir_.Join("data/credentials.json"))).as_object();
+  }
+
+  std::string Token() {
+    const json::object credentials = Credentials();
+    const std::string form =
+        "grant_type=client_credentials&client_id=" +
+        std::string(credentials.at("clientId").as_string()) +
+        "&client_secret=" + std::string(credentials.at("clientSecret").as_string()) +
+        "&scope=https://127.0.0.1:" + std::to_string(port_) + "//.default";
+    const auto reply = client_->Request("POST", "/adfs/oauth2/v2.0/token", form,
+                                        {{"Content-Type", "application/x-www-form-urlencoded"}});
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    return std::string(json::parse(reply.body).at("access_token").as_string());
+  }
+
+  std::string Group() const {
+    return "/subscriptions/" + std::string(Credentials().at("subscriptionId").as_string()) +
+           "/resourceGroups/rg1";
+  }
+  std::string Cluster(const std::string& name = "c1") const {
+    return Group() + "/providers/Microsoft.ContainerService/managedClusters/" + name;
+  }
+
+  testing::HttpsReply Call(const std::string& method, const std::string& target,
+                           const std::string& body = "") {
+    std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token_}};
+    if (!body.empty()) headers["Content-Type"] = "application/json";
+    return client_->Request(method, target, body, headers);
+  }
+
+  // The server still answers, anonymous and authenticated, on a new connection.
+  void ExpectHealthy() {
+    ASSERT_TRUE(server_->Running()) << "gangplankd died";
+    client_ = NewClient();
+    EXPECT_EQ(client_->Request("GET", "/healthz").status, 200);
+    EXPECT_EQ(Call("GET", Group() + "?api-version=2021-04-01").status, 200);
+  }
+
+  // Resident memory of gangplankd, in KiB.
+  long ResidentKiB() const {
+    std::ifstream status("/proc/" + std::to_string(server_->pid()) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+  }
+
+  // User and system CPU time of gangplankd, in clock ticks.
+  long CpuTicks() const {
+    std::ifstream stat("/proc/" + std::to_string(server_->pid()) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string field;
+    long utime = 0, stime = 0;
+    for (int i = 3; fields >> field; ++i) {
+      if (i == 14) utime = std::stol(field);
+      if (i == 15) stime = std::stol(field);
+    }
+    return utime + stime;
+  }
+
+  std::string Log() const { return testing::ReadTestFile(dir_.Join("gangplankd.log")); }
+
+  testing::TempDir dir_;
+  int port_ = 0;
+  std::unique_ptr<testing::BackgroundProcess> server_;
+  std::unique_ptr<testing::HttpsClient> client_;
+  std::string token_;
+};
+
+}  // namespace gangplank::attacks
