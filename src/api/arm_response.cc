@@ -3,6 +3,9 @@
 
 #include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/pchars.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 namespace gangplank::api {
 namespace json = boost::json;
@@ -69,6 +72,20 @@ HttpResponse ArmErrorResponse(const HttpRequest& request, HttpStatus status, std
 HttpResponse ArmErrorResponse(const HttpRequest& request, const Error& error,
                               std::string_view target) {
   return ArmErrorResponse(request, HttpStatusFor(error.code), error.reason, error.message, target);
+}
+
+std::string ResourceUrl(std::string_view server_url, std::string_view id,
+                        std::string_view api_version) {
+  namespace urls = boost::urls;
+  std::string url(server_url);  // ends with '/'
+  std::size_t start = id.starts_with('/') ? 1 : 0;
+  while (start <= id.size()) {
+    const std::size_t end = std::min(id.find('/', start), id.size());
+    if (!url.ends_with('/')) url += '/';
+    url += urls::encode(id.substr(start, end - start), urls::pchars);
+    start = end + 1;
+  }
+  return url + "?api-version=" + urls::encode(api_version, urls::unreserved_chars);
 }
 
 }  // namespace gangplank::api

@@ -30,4 +30,9 @@ HttpResponse ArmErrorResponse(const HttpRequest& request, HttpStatus status, std
 HttpResponse ArmErrorResponse(const HttpRequest& request, const Error& error,
                               std::string_view target = {});
 
+// The absolute URL of an ARM id (/subscriptions/…) on this server, every segment and the
+// api-version percent-encoded: the one way URLs that go into headers are built.
+std::string ResourceUrl(std::string_view server_url, std::string_view id,
+                        std::string_view api_version);
+
 }  // namespace gangplank::api

@@ -10,6 +10,7 @@
 #include "resources/arm_defaults.h"
 #include "resources/arm_views.h"
 #include "resources/kubernetes_versions.h"
+#include "resources/location.h"
 #include "sshkey/generate.h"
 
 namespace gangplank::api {
@@ -205,11 +206,16 @@ HttpResponse PutCluster(const ArmCall& call) {
   }
   auto body = ParseObject(request.http.body());
   if (!body) return NotJson(request, "{\"location\": \"westus2\", \"properties\": {...}}");
-  const json::value* location = body->if_contains("location");
-  if (!location || !location->is_string() || location->get_string().empty()) {
+  const json::value* sent_location = body->if_contains("location");
+  if (!sent_location || !sent_location->is_string() || sent_location->get_string().empty()) {
     return Error400(request,
                     {"LocationRequired", "The location property is required.", "location"});
   }
+  auto region = resources::NormalizeLocation(sent_location->get_string(),
+                                             "LocationNotAvailableForResourceType");
+  if (!region) return ArmErrorResponse(request.http, region.error(), "location");
+  (*body)["location"] = *region;
+  const json::value* location = body->if_contains("location");
   if (const json::value* tags = body->if_contains("tags"); tags && !tags->is_null()) {
     if (auto error = CheckTags(*tags)) return Error400(request, *error);
   }
@@ -239,6 +245,13 @@ HttpResponse PutCluster(const ArmCall& call) {
     auto decoded = resources::ClusterRecord::Decode(**existing);
     if (!decoded) return StoreFailure(request, decoded.error());
     before = std::move(decoded.value());
+  }
+  if (before && before->location() != *region) {
+    return ArmErrorResponse(request.http, HttpStatus::conflict, "InvalidResourceLocation",
+                            "The cluster '" + names.cluster + "' already exists in location '" +
+                                before->location() + "'; a cluster cannot move to '" + *region +
+                                "'. Keep its location, or create a cluster of another name.",
+                            "location");
   }
   if (before && before->stopped()) {
     return Stopped(request, "Managed cluster '" + names.cluster + "'");

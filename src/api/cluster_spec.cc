@@ -5,15 +5,17 @@
 #include <boost/json.hpp>
 #include <variant>
 
+#include "common/text.h"
 #include "controller/machines.h"
+#include "resources/limits.h"
 #include "sshkey/parse.h"
 
 namespace gangplank::api {
 namespace json = boost::json;
+namespace limits = resources::limits;
 
 namespace {
 
-constexpr std::size_t kMaxPublicKeys = 10;
 
 // From AKS's documentation of adminUsername: these cannot be used.
 constexpr std::string_view kReservedUsers[] = {"root",
@@ -63,6 +65,51 @@ SpecError Invalid(std::string message, std::string target) {
   return SpecError{"InvalidParameter", std::move(message), std::move(target)};
 }
 
+SpecError OverQuota(std::string message, std::string target) {
+  return SpecError{"QuotaExceeded", std::move(message), std::move(target)};
+}
+
+// One keyData: a plain public key ("type base64 [comment]") as AKS takes it. Options would be
+// dropped on the nodes, so a key with options is refused rather than installed without them;
+// a comment is printable text, because it is written into authorized_keys and shown to users.
+SpecResult<sshkey::PublicKey> ParseKeyData(std::string_view text, const std::string& where) {
+  constexpr const char* kTarget = "linuxProfile.ssh.publicKeys.keyData";
+  if (text.size() > limits::kKeyDataBytes) {
+    return OverQuota(where + " has " + std::to_string(text.size()) + " bytes; the limit is " +
+                         std::to_string(limits::kKeyDataBytes) + " bytes.",
+                     kTarget);
+  }
+  auto key = sshkey::ParseSinglePublicKey(text);
+  if (!key) {
+    // The sshkey library's messages never contain key material, private or not.
+    return Invalid(where + " is not a valid SSH public key (" + key.error().reason +
+                       "): " + key.error().message,
+                   kTarget);
+  }
+  if (!key->options.empty()) {
+    return Invalid(where + " (" + std::string(key->type()) + ", comment '" +
+                       TerminalSafe(key->comment.substr(0, 64)) +
+                       "') has authorized_keys options such as '" +
+                       TerminalSafe(key->options.front().name.substr(0, 32)) +
+                       "': AKS takes plain keys ('type base64 [comment]'), and the options would "
+                       "not be kept on the nodes. Remove the options.",
+                   kTarget);
+  }
+  if (key->comment.size() > limits::kKeyCommentBytes) {
+    return OverQuota(where + " has a comment of " + std::to_string(key->comment.size()) +
+                         " bytes; the limit is " + std::to_string(limits::kKeyCommentBytes) +
+                         " bytes.",
+                     kTarget);
+  }
+  if (TerminalSafe(key->comment) != key->comment) {
+    return Invalid(where + " has a control character in its comment ('" +
+                       TerminalSafe(key->comment.substr(0, 64)) +
+                       "'); a comment is printable text. Remove the character.",
+                   kTarget);
+  }
+  return std::move(*key);
+}
+
 }  // namespace
 
 bool IsValidClusterName(std::string_view name) {
@@ -110,10 +157,11 @@ SpecResult<std::optional<SshModel>> ParseLinuxProfile(const json::object& proper
         "AAAA...\"}); to create a cluster without SSH keys, leave out linuxProfile.",
         "linuxProfile.ssh.publicKeys");
   }
-  if (keys->get_array().size() > kMaxPublicKeys) {
-    return Invalid("linuxProfile.ssh.publicKeys has " + std::to_string(keys->get_array().size()) +
-                       " keys; at most " + std::to_string(kMaxPublicKeys) + " are allowed.",
-                   "linuxProfile.ssh.publicKeys");
+  if (keys->get_array().size() > limits::kPublicKeysPerCluster) {
+    return OverQuota("linuxProfile.ssh.publicKeys has " +
+                         std::to_string(keys->get_array().size()) + " keys; the limit is " +
+                         std::to_string(limits::kPublicKeysPerCluster) + " keys per cluster.",
+                     "linuxProfile.ssh.publicKeys");
   }
   std::size_t index = 0;
   for (const json::value& entry : keys->get_array()) {
@@ -126,14 +174,9 @@ SpecResult<std::optional<SshModel>> ParseLinuxProfile(const json::object& proper
                          "comment\"}.",
                      "linuxProfile.ssh.publicKeys.keyData");
     }
-    auto key = sshkey::ParseSinglePublicKey(std::string_view(data->get_string()));
-    if (!key) {
-      // The sshkey library's messages never contain key material, private or not.
-      return Invalid(where + " is not a valid SSH public key (" + key.error().reason +
-                         "): " + key.error().message,
-                     "linuxProfile.ssh.publicKeys.keyData");
-    }
-    model.public_keys.push_back(key->ToPublicKeyLine());
+    auto key = ParseKeyData(std::string_view(data->get_string()), where);
+    if (auto* error = std::get_if<SpecError>(&key)) return std::move(*error);
+    model.public_keys.push_back(std::get<sshkey::PublicKey>(key).ToPublicKeyLine());
     ++index;
   }
   return std::optional<SshModel>(std::move(model));

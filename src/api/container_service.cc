@@ -88,8 +88,7 @@ Result<json::object> ClusterView(store::Store& store, const store::Resource& row
 
 std::string OperationUrl(const HandlerContext& context, const controller::Operation& operation,
                          std::string_view api_version) {
-  return context.config.server_url + operation.id.substr(1) +
-         "?api-version=" + std::string(api_version);
+  return ResourceUrl(context.config.server_url, operation.id, api_version);
 }
 
 std::string OperationResultUrl(const HandlerContext& context,
@@ -97,7 +96,7 @@ std::string OperationResultUrl(const HandlerContext& context,
                                std::string_view api_version) {
   std::string id = operation.id;
   id.replace(id.rfind("/operations/"), 12, "/operationresults/");
-  return context.config.server_url + id.substr(1) + "?api-version=" + std::string(api_version);
+  return ResourceUrl(context.config.server_url, id, api_version);
 }
 
 // ARM LRO headers: PUT answers with Azure-AsyncOperation; DELETE and POST also with Location.

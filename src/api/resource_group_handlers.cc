@@ -8,6 +8,7 @@
 #include "api/handlers.h"
 #include "controller/cluster_docs.h"
 #include "controller/operations.h"
+#include "resources/location.h"
 
 namespace gangplank::api {
 namespace json = boost::json;
@@ -53,8 +54,8 @@ HttpResponse DeletionAccepted(const ApiRequest& request, const HandlerContext& c
   HttpResponse response = EmptyResponse(request.http, HttpStatus::accepted);
   const auto api_version = request.Query("api-version");
   response.set(boost::beast::http::field::location,
-               context.config.server_url + operation_id.substr(1) +
-                   "?api-version=" + std::string(api_version.value_or("2022-09-01")));
+               ResourceUrl(context.config.server_url, operation_id,
+                           api_version.value_or("2022-09-01")));
   response.set(boost::beast::http::field::retry_after, "1");
   return response;
 }
@@ -121,6 +122,10 @@ HttpResponse PutGroup(const ApiRequest& request, const HandlerContext& context,
     return ArmErrorResponse(request.http, HttpStatus::bad_request, "LocationRequired",
                             "The location property is required for this definition.", "location");
   }
+  auto region =
+      resources::NormalizeLocation(location->get_string(), "LocationNotAvailableForResourceGroup");
+  if (!region) return ArmErrorResponse(request.http, region.error(), "location");
+  group["location"] = *region;
   if (const json::value* tags = group.if_contains("tags"); tags && !tags->is_null()) {
     if (auto error = CheckTags(*tags)) {
       return ArmErrorResponse(request.http, HttpStatus::bad_request, error->code, error->message,
@@ -129,6 +134,16 @@ HttpResponse PutGroup(const ApiRequest& request, const HandlerContext& context,
   }
   auto existing = context.store.Get(kKind, id);
   if (!existing) return StoreFailure(request, existing.error());
+  if (existing->has_value()) {
+    const json::value kept = json::parse(existing->value().body);
+    if (kept.at("location") != json::value(*region)) {
+      return ArmErrorResponse(request.http, HttpStatus::conflict, "InvalidResourceGroupLocation",
+                              "Invalid resource group location '" + *region +
+                                  "'. The resource group already exists in location '" +
+                                  std::string(kept.at("location").as_string()) + "'.",
+                              "location");
+    }
+  }
   // Read-only fields are the server's, whatever the client sent; unknown fields are kept.
   group["id"] = existing->has_value() ? json::value(existing->value().id) : json::value(id);
   group["name"] =

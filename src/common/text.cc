@@ -52,6 +52,48 @@ std::string ValidUtf8(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// The code point of the well-formed sequence of `length` bytes at valid[i].
+unsigned DecodeAt(std::string_view valid, std::size_t i, std::size_t length) {
+  const auto lead = static_cast<unsigned char>(valid[i]);
+  unsigned code = lead & (length == 4 ? 0x07u : length == 3 ? 0x0Fu : length == 2 ? 0x1Fu : 0x7Fu);
+  for (std::size_t k = 1; k < length; ++k)
+    code = (code << 6) | (static_cast<unsigned char>(valid[i + k]) & 0x3Fu);
+  return code;
+}
+
+// Characters a terminal acts on (or that reorder what it shows) rather than prints.
+bool ActsOnTerminal(unsigned code, bool keep_newlines) {
+  if (code == '\n' && keep_newlines) return false;
+  return code < 0x20 || code == 0x7F || (code >= 0x80 && code <= 0x9F) ||
+         (code >= 0x202A && code <= 0x202E) || (code >= 0x2066 && code <= 0x2069) ||
+         code == 0x200E || code == 0x200F || code == 0x061C;
+}
+
+}  // namespace
+
+std::string TerminalSafe(std::string_view text, bool keep_newlines) {
+  const std::string valid = ValidUtf8(text);
+  std::string out;
+  out.reserve(valid.size());
+  for (std::size_t i = 0; i < valid.size();) {
+    const std::size_t length = SequenceLength(valid, i);
+    const unsigned code = DecodeAt(valid, i, length);
+    if (!ActsOnTerminal(code, keep_newlines)) {
+      out.append(valid, i, length);
+    } else if (code < 0x80) {
+      AppendOctalEscape(out, static_cast<unsigned char>(code));
+    } else {
+      char buffer[16];
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", code);
+      out += buffer;
+    }
+    i += length;
+  }
+  return out;
+}
+
 std::string AsciiJsonEscapes(std::string_view text) {
   const std::string valid = ValidUtf8(text);
   std::string out;

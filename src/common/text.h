@@ -22,6 +22,11 @@ std::string ValidUtf8(std::string_view text);
 // Python's json.dumps writes JSON text by default.
 std::string AsciiJsonEscapes(std::string_view text);
 
+// `text` safe to put on a terminal: valid UTF-8 with every control character (C0, tab too, DEL,
+// C1) and every bidirectional override written as an escape (\033, \u202e) instead of acted on.
+// With `keep_newlines`, '\n' stays (multi-line text such as logs); otherwise it is escaped too.
+std::string TerminalSafe(std::string_view text, bool keep_newlines = false);
+
 // Characters, not bytes, of valid UTF-8: for lining up table columns.
 std::size_t CodePointCount(std::string_view text);
 

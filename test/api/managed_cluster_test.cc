@@ -123,7 +123,7 @@ TEST_F(ManagedClusterTest, BadKeysAre400InvalidParameterNamingTheKeyWithoutEchoi
   json::array eleven;
   for (int i = 0; i < 11; ++i) eleven.push_back(json::value(NewKey()));
   EXPECT_EQ(Code(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(eleven))),
-            "InvalidParameter");
+            "QuotaExceeded");
   const auto target =
       Body(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{"nope"})));
   EXPECT_EQ(target.at("error").at("target"), "linuxProfile.ssh.publicKeys.keyData");

@@ -11,6 +11,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/https_client.h"
@@ -88,6 +89,20 @@ class AttackTest : public ::testing::Test {
     std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token_}};
     if (!body.empty()) headers["Content-Type"] = "application/json";
     return client_->Request(method, target, body, headers);
+  }
+
+  // The provisioning state of `target` once it is no longer changing (or "NotFound").
+  std::string WaitFor(const std::string& target) {
+    std::string state;
+    for (int i = 0; i < 300; ++i) {
+      const auto reply = Call("GET", target + kVersion);
+      if (reply.status == 404) return "NotFound";
+      state = std::string(
+          json::parse(reply.body).at("properties").at("provisioningState").as_string());
+      if (state == "Succeeded" || state == "Failed" || state == "Canceled") return state;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return state;
   }
 
   // The server still answers, anonymous and authenticated, on a new connection.

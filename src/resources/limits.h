@@ -1,0 +1,23 @@
+// Every size and count limit of the API in one place: AKS's own, and Gangplank's where AKS has
+// none that a client could rely on. A request over one gets 400 QuotaExceeded naming it.
+#pragma once
+
+#include <cstddef>
+
+namespace gangplank::resources::limits {
+
+// AKS's documented limits.
+inline constexpr std::size_t kPoolsPerCluster = 100;
+inline constexpr std::size_t kNodesPerPool = 1000;
+inline constexpr std::size_t kPublicKeysPerCluster = 10;
+
+// Gangplank's: a keyData line (an RSA key of 16,384 bits with a full comment fits), its comment.
+inline constexpr std::size_t kKeyDataBytes = 8192;
+inline constexpr std::size_t kKeyCommentBytes = 1024;
+// Nodes one control plane (data dir) runs, over all clusters.
+inline constexpr std::size_t kNodesPerControlPlane = 5000;
+// What a node's report may carry: short fields, the sshd health line, each log line.
+inline constexpr std::size_t kReportShortFieldBytes = 256;
+inline constexpr std::size_t kReportMessageBytes = 4096;
+
+}  // namespace gangplank::resources::limits
