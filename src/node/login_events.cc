@@ -1,6 +1,12 @@
 // Parses the authentication lines sshd writes (auth.c's auth_log and the invalid-user notices).
+// The user name in them is whatever a client offered, spaces and all, so a line is read only
+// from its start (sshd's fixed message) and its end (address, port, key: sshd's own), and the
+// name is what lies between.
 #include "node/login_events.h"
 
+#include <arpa/inet.h>
+
+#include <array>
 #include <charconv>
 #include <vector>
 
@@ -21,10 +27,123 @@ std::vector<std::string_view> Words(std::string_view text) {
   return words;
 }
 
-int PortOf(std::string_view text) {
+std::optional<int> PortOf(std::string_view text) {
   int port = 0;
-  std::from_chars(text.data(), text.data() + text.size(), port);
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (ec != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535)
+    return std::nullopt;
   return port;
+}
+
+bool IsAddress(std::string_view text) {
+  if (text.size() > 45) return false;
+  const std::string address(text);
+  unsigned char buffer[16];
+  return ::inet_pton(AF_INET, address.c_str(), buffer) == 1 ||
+         ::inet_pton(AF_INET6, address.c_str(), buffer) == 1;
+}
+
+// What shadow's useradd takes: [a-z_][a-z0-9_-]*[$]?, at most 32 characters.
+bool IsLinuxUserName(std::string_view name) {
+  if (name.empty() || name.size() > 32) return false;
+  if (name.back() == '$') name.remove_suffix(1);
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool ok = (c >= 'a' && c <= 'z') || c == '_' ||
+                    (i > 0 && ((c >= '0' && c <= '9') || c == '-'));
+    if (!ok) return false;
+  }
+  return !name.empty();
+}
+
+// The authentication methods auth_log names (with keyboard-interactive's "/pam" and the like).
+bool IsMethod(std::string_view method) {
+  static constexpr std::array<std::string_view, 6> kMethods = {
+      "publickey", "password", "keyboard-interactive", "none", "hostbased", "gssapi-with-mic"};
+  const std::string_view base = method.substr(0, method.find('/'));
+  for (const std::string_view known : kMethods)
+    if (base == known) return true;
+  return false;
+}
+
+// "sshd[123]: " or "sshd: " as sshd -E writes it, or nothing as sshd -e does.
+std::string_view WithoutProgramPrefix(std::string_view line) {
+  if (!line.starts_with("sshd")) return line;
+  const std::size_t colon = line.find(": ");
+  if (colon == std::string_view::npos) return line;
+  const std::string_view program = line.substr(0, colon);
+  if (program == "sshd") return line.substr(colon + 2);
+  if (program.starts_with("sshd[") && program.ends_with("]") && program.size() > 6 &&
+      program.substr(5, program.size() - 6).find_first_not_of("0123456789") ==
+          std::string_view::npos)
+    return line.substr(colon + 2);
+  return line;
+}
+
+// "from ADDRESS port PORT" at words[at..at+3].
+bool SourceAt(const std::vector<std::string_view>& words, std::size_t at, LoginEvent& event) {
+  if (at + 4 > words.size() || words[at] != "from" || words[at + 2] != "port") return false;
+  const auto port = PortOf(words[at + 3]);
+  if (!IsAddress(words[at + 1]) || !port) return false;
+  event.source = words[at + 1];
+  event.source_port = *port;
+  return true;
+}
+
+// The user part between two fixed parts of the line; a name that cannot be a Linux user's is
+// kept (escaped by whoever prints it) but the event becomes an invalid-user one.
+void SetUser(std::string_view user, LoginEvent& event) {
+  event.user = user.substr(0, 100);
+  if (!IsLinuxUserName(user)) {
+    event.accepted = false;
+    event.invalid_user = true;
+  }
+}
+
+// "Invalid user NAME from ADDRESS port PORT"
+std::optional<LoginEvent> ParseInvalidUser(std::string_view message) {
+  const auto words = Words(message);
+  if (words.size() < 7) return std::nullopt;
+  LoginEvent event;
+  if (!SourceAt(words, words.size() - 4, event)) return std::nullopt;
+  const std::size_t name_start = std::string_view("Invalid user ").size();
+  const std::size_t name_end = static_cast<std::size_t>(words[words.size() - 4].data() - message.data());
+  if (name_end <= name_start) return std::nullopt;
+  event.user = message.substr(name_start, name_end - 1 - name_start).substr(0, 100);
+  event.invalid_user = true;
+  event.method = "none";
+  return event;
+}
+
+// "Accepted|Failed METHOD for [invalid user ]NAME from ADDRESS port PORT ssh2[: TYPE FP]"
+std::optional<LoginEvent> ParseAuthResult(std::string_view message) {
+  const auto words = Words(message);
+  if (words.size() < 8 || words[2] != "for" || !IsMethod(words[1])) return std::nullopt;
+  LoginEvent event;
+  event.accepted = words[0] == "Accepted";
+  event.method = words[1];
+  std::size_t end = words.size();
+  if (words[end - 1] != "ssh2") {
+    // ": TYPE SHA256:…" after "ssh2:" (the key's type and fingerprint, sshd's own words).
+    if (end < 3 || words[end - 3] != "ssh2:" || !words[end - 1].starts_with("SHA256:")) return std::nullopt;
+    event.key_type = words[end - 2];
+    event.fingerprint = words[end - 1];
+    end -= 3;
+  } else {
+    end -= 1;
+  }
+  if (end < 4 + 4 || !SourceAt(words, end - 4, event)) return std::nullopt;
+  const std::size_t name_start = static_cast<std::size_t>(words[3].data() - message.data());
+  const std::size_t name_end = static_cast<std::size_t>(words[end - 4].data() - message.data()) - 1;
+  if (name_end <= name_start) return std::nullopt;
+  std::string_view user = message.substr(name_start, name_end - name_start);
+  if (user.starts_with("invalid user ")) {
+    user.remove_prefix(13);
+    event.accepted = false;
+    event.invalid_user = true;
+  }
+  SetUser(user, event);
+  return event;
 }
 
 }  // namespace
@@ -33,39 +152,10 @@ std::optional<LoginEvent> ParseLoginEvent(std::string_view line) {
   // sshd ends the lines it writes with -E in "\r\n".
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' '))
     line.remove_suffix(1);
-  // "Accepted publickey for azureuser from 127.0.0.1 port 40022 ssh2: ED25519 SHA256:…"
-  // "Failed publickey for [invalid user ]bob from 127.0.0.1 port 40022 ssh2: RSA SHA256:…"
-  // "Invalid user bob from 127.0.0.1 port 40022"
-  for (std::string_view marker : {"Accepted ", "Failed ", "Invalid user "}) {
-    const std::size_t at = line.find(marker);
-    if (at == std::string_view::npos) continue;
-    const auto words = Words(line.substr(at));
-    LoginEvent event;
-    std::size_t i = 0;
-    if (marker == "Invalid user ") {
-      if (words.size() < 7 || words[3] != "from" || words[5] != "port") return std::nullopt;
-      event.user = words[2];
-      event.source = words[4];
-      event.source_port = PortOf(words[6]);
-      event.method = "none";
-      return event;
-    }
-    event.accepted = marker == "Accepted ";
-    if (words.size() < 8 || words[2] != "for") return std::nullopt;
-    event.method = words[1];
-    i = 3;
-    if (words[i] == "invalid" && i + 1 < words.size() && words[i + 1] == "user") i += 2;
-    if (i + 5 > words.size() || words[i + 1] != "from" || words[i + 3] != "port")
-      return std::nullopt;
-    event.user = words[i];
-    event.source = words[i + 2];
-    event.source_port = PortOf(words[i + 4]);
-    if (i + 7 < words.size() && words[i + 5] == "ssh2:") {
-      event.key_type = words[i + 6];
-      event.fingerprint = words[i + 7];
-    }
-    return event;
-  }
+  const std::string_view message = WithoutProgramPrefix(line);
+  if (message.starts_with("Invalid user ")) return ParseInvalidUser(message);
+  if (message.starts_with("Accepted ") || message.starts_with("Failed "))
+    return ParseAuthResult(message);
   return std::nullopt;
 }
 

@@ -185,7 +185,9 @@ std::string LoginEventsJson(const std::vector<LoginEvent>& events) {
                                 {"keyType", event.key_type},
                                 {"fingerprint", event.fingerprint},
                                 {"method", event.method},
-                                {"result", event.accepted ? "Accepted" : "Refused"}});
+                                {"result", event.accepted       ? "Accepted"
+                                           : event.invalid_user ? "InvalidUser"
+                                                                : "Refused"}});
   }
   return json::serialize(list);
 }
@@ -213,6 +215,7 @@ std::vector<LoginEvent> ParseLoginEvents(std::string_view json_text) {
     event.fingerprint = text("fingerprint");
     event.method = text("method");
     event.accepted = text("result") == "Accepted";
+    event.invalid_user = text("result") == "InvalidUser";
     events.push_back(std::move(event));
   }
   return events;

@@ -43,6 +43,8 @@ struct LoginEvent {
   std::string key_type;     // ED25519, RSA, ECDSA …, empty when no key was offered
   std::string fingerprint;  // SHA256:…
   bool accepted = false;
+  // The name offered is not one of the node's users, or cannot be a Linux user name at all.
+  bool invalid_user = false;
   std::string method;  // publickey, password, none …
 };
 

@@ -109,6 +109,9 @@ TEST(LoginEventTest, ParsesAcceptedFailedAndInvalidUserLines) {
   EXPECT_EQ(invalid->source, "127.0.0.9");
 
   EXPECT_FALSE(ParseLoginEvent("Server listening on 127.42.0.7 port 22.").has_value());
+  EXPECT_FALSE(ParseLoginEvent("Postponed publickey for bob from 10.1.2.3 port 5 ssh2").has_value());
+  EXPECT_FALSE(ParseLoginEvent("Accepted publickey for bob from nowhere port 5 ssh2").has_value());
+  EXPECT_FALSE(ParseLoginEvent("Accepted publickey for bob from 10.1.2.3 port 99999 ssh2").has_value());
   EXPECT_FALSE(ParseLoginEvent("Accepted").has_value());
   EXPECT_FALSE(ParseLoginEvent("Failed publickey for").has_value());
 }
