@@ -738,7 +738,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
       exit_code = Fail(context, reply.error());
       return;
     }
-    context.out << std::string(reply->body.at("logs").as_string());
+    context.out << TerminalSafe(reply->body.at("logs").as_string(), Escapes::kTerminalKeepNewlines);
     exit_code = PrintOutput(context, reply->body.at("loginEvents"), state->output);
   });
 

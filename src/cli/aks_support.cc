@@ -21,10 +21,7 @@ bool Confirm(CliContext& context, const std::string& question) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-int Fail(CliContext& context, const Error& error) {
-  context.err << "error: " << error.message << "\n";
-  return kExitFailure;
-}
+int Fail(CliContext& context, const Error& error) { return PrintError(context, error.message); }
 
 // The CLI speaks the newest stable Microsoft.ContainerService version (machines, sshAccess).
 std::string Query() {
@@ -42,7 +39,8 @@ Result<ArmClient> Connect(CliContext& context, const CliConfig& config) {
   if (client && context.verbosity > 0) {
     client->set_trace([&context](int level, const std::string& line) {
       if (level <= context.verbosity)
-        context.err << (level == 1 ? "INFO: " : "DEBUG: ") << line << "\n";
+        context.err << (level == 1 ? "INFO: " : "DEBUG: ")
+                    << TerminalSafe(line, Escapes::kTerminalKeepNewlines) << "\n";
     });
   }
   return client;

@@ -26,7 +26,7 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
       path += " " + at->get_name();
     }
     // CLI11 quotes the values it did not expect or accept: never one that may be a secret.
-    return "error: " + RedactArguments(error.what(), args) + "\nSee `" + path + " --help`.\n";
+    return "error: " + TerminalSafe(RedactArguments(error.what(), args)) + "\nSee `" + path + " --help`.\n";
   });
   // Inherited by every subcommand registered below, so each --help ends with it.
   app.footer(
@@ -50,7 +50,7 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
     return LoginToDataDir(context, dir);
   });
   if (Status checked = CheckCommandLine(app, args); !checked.ok()) {
-    context.err << "error: " << checked.error().message << "\n";
+    PrintError(context, checked.error().message);
     return kExitUsage;
   }
   try {

@@ -6,8 +6,12 @@
 #include <iosfwd>
 #include <string>
 
+#include <ostream>
+#include <string_view>
+
 #include "common/error.h"
 #include "common/secure_buffer.h"
+#include "common/text.h"
 
 namespace gangplank::cli {
 
@@ -27,5 +31,12 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // the command ran and failed (bad key, file error, …)
 inline constexpr int kExitUsage = 2;    // the command line itself is wrong
 inline constexpr int kExitNotRunning = 3;  // `local status`: no control plane runs
+
+// "error: MESSAGE" on standard error, escaped: messages quote what servers, nodes and users
+// sent. Returns kExitFailure.
+inline int PrintError(CliContext& context, std::string_view message) {
+  context.err << "error: " << TerminalSafe(message) << "\n";
+  return kExitFailure;
+}
 
 }  // namespace gangplank::cli

@@ -46,10 +46,7 @@ pid_t RunningPid(const std::string& data_dir) {
   return LivePidFromFile(data_dir + "/gangplankd.pid", {"gangplankd", data_dir});
 }
 
-int Fail(CliContext& context, const std::string& message) {
-  context.err << "error: " << message << "\n";
-  return kExitFailure;
-}
+int Fail(CliContext& context, const std::string& message) { return PrintError(context, message); }
 
 // Answers /healthz at the server its credentials name (`expected`, when given: the credentials of
 // an earlier start may still name another port until the new start rewrites them).

@@ -46,11 +46,13 @@ std::string PythonFloat(double value) {
   return out;
 }
 
-// A JSON string literal that always parses: bytes that are not UTF-8 become U+FFFD.
+// A JSON string literal that always parses (bytes that are not UTF-8 become U+FFFD) and is safe on
+// a terminal: the serializer escapes C0 controls, C1 and bidirectional controls become \uXXXX.
 std::string JsonString(std::string_view text) {
   const bool ascii = std::all_of(text.begin(), text.end(),
                                  [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  return json::serialize(json::string(ascii ? std::string(text) : ValidUtf8(text)));
+  if (ascii) return json::serialize(json::string(text));
+  return TerminalSafe(json::serialize(json::string(ValidUtf8(text))), Escapes::kJsonString);
 }
 
 std::string CompactJson(const json::value& value) {
@@ -114,26 +116,9 @@ void RenderJson(const json::value& value, std::string& out, int indent) {
 
 bool IsScalar(const json::value& value) { return !value.is_object() && !value.is_array(); }
 
-// Table and TSV cells go to terminals and to `cut`/`awk`: control characters are escaped, and
-// in TSV so are tabs, which would otherwise split a cell in two.
-std::string CellText(std::string_view text, bool escape_tabs) {
-  std::string out;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '\t' && escape_tabs) {
-      out += "\\t";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if ((byte < 0x20 && c != '\t') || byte == 0x7f) {
-      AppendOctalEscape(out, byte);
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
+// Table and TSV cells go to terminals and to `cut`/`awk`: control characters are escaped, tabs
+// too, which would otherwise split a TSV cell in two.
+std::string CellText(std::string_view text) { return TerminalSafe(text); }
 
 std::string ScalarText(const json::value& value) {
   if (value.is_string()) return std::string(value.get_string());
@@ -141,9 +126,10 @@ std::string ScalarText(const json::value& value) {
   return CompactJson(value);
 }
 
-// "fingerprintSha256" → "FingerprintSha256", as az titles its table columns.
+// "fingerprintSha256" → "FingerprintSha256", as az titles its table columns (keys such as tag
+// names come from the server: escaped like cells).
 std::string ColumnTitle(std::string_view key) {
-  std::string title(key);
+  std::string title = CellText(key);
   if (!title.empty() && title[0] >= 'a' && title[0] <= 'z')
     title[0] = static_cast<char>(title[0] - 32);
   return title;
@@ -195,7 +181,7 @@ std::string RenderTable(const json::value& value) {
     auto& line = cells.emplace_back();
     for (std::size_t i = 0; i < columns.size(); ++i) {
       const auto* member = row.if_contains(columns[i]);
-      line.push_back(member && IsScalar(*member) ? CellText(ScalarText(*member), false) : "");
+      line.push_back(member && IsScalar(*member) ? CellText(ScalarText(*member)) : "");
       widths[i] = std::max(widths[i], CodePointCount(line.back()));
     }
   }
@@ -223,7 +209,7 @@ std::string RenderTable(const json::value& value) {
 
 std::string RenderTsv(const json::value& value) {
   if (value.is_null()) return "";
-  if (IsScalar(value)) return ScalarText(value) + "\n";
+  if (IsScalar(value)) return CellText(ScalarText(value)) + "\n";
   std::string out;
   for (const auto& row : Rows(value)) {
     bool first = true;
@@ -231,7 +217,7 @@ std::string RenderTsv(const json::value& value) {
       if (!IsScalar(member)) continue;
       if (!first) out.push_back('\t');
       first = false;
-      out += CellText(ScalarText(member), true);
+      out += CellText(ScalarText(member));
     }
     out.push_back('\n');
   }
@@ -252,16 +238,26 @@ bool ResolvesToNonString(const std::string& text) {
          first == '.' || text == "<<" || text == "=";
 }
 
+// A key or a string value. yaml-cpp leaves "true", "yes", "123" unquoted, and YAML readers would
+// turn them into a boolean or a number: such strings are quoted. It escapes C0 controls itself;
+// C1 and bidirectional controls only when told to escape every non-ASCII character (\u escapes
+// in a double-quoted scalar: the same text).
+void EmitYamlString(std::string_view given, YAML::Emitter& out) {
+  const std::string text = ValidUtf8(given);
+  if (ResolvesToNonString(text)) out << YAML::DoubleQuoted;
+  if (TerminalSafe(text, Escapes::kJsonString) != text) out << YAML::EscapeNonAscii;
+  out << text;
+}
+
 void EmitYaml(const json::value& value, YAML::Emitter& out) {
   switch (value.kind()) {
     case json::kind::object:
       if (value.get_object().empty()) out << YAML::Flow;
       out << YAML::BeginMap;
       for (const auto& [key, member] : value.get_object()) {
-        const std::string name(key);
         out << YAML::Key;
-        if (ResolvesToNonString(name)) out << YAML::DoubleQuoted;
-        out << name << YAML::Value;
+        EmitYamlString(key, out);
+        out << YAML::Value;
         EmitYaml(member, out);
       }
       out << YAML::EndMap;
@@ -272,14 +268,9 @@ void EmitYaml(const json::value& value, YAML::Emitter& out) {
       for (const auto& element : value.get_array()) EmitYaml(element, out);
       out << YAML::EndSeq;
       break;
-    case json::kind::string: {
-      // yaml-cpp leaves "true", "yes", "123" unquoted, and YAML readers would turn them into a
-      // boolean or a number; such strings are quoted.
-      const std::string text = ValidUtf8(value.get_string());
-      if (ResolvesToNonString(text)) out << YAML::DoubleQuoted;
-      out << text;
+    case json::kind::string:
+      EmitYamlString(value.get_string(), out);
       break;
-    }
     case json::kind::bool_:
       out << value.get_bool();
       break;

@@ -33,7 +33,7 @@ int PrintOutput(CliContext& context, const boost::json::value& value, const Outp
   }
   auto selected = ApplyQuery(value, flags.query);
   if (!selected) {
-    context.err << "error: " << selected.error().message << "\n";
+    PrintError(context, selected.error().message);
     return kExitFailure;
   }
   context.out << RenderOutput(*selected, format);

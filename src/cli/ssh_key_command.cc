@@ -34,10 +34,7 @@ struct SshKeyCommandState {
 
 namespace {
 
-int Fail(CliContext& context, const Error& error) {
-  context.err << "error: " << error.message << "\n";
-  return kExitFailure;
-}
+int Fail(CliContext& context, const Error& error) { return PrintError(context, error.message); }
 
 constexpr std::size_t kMaxShowInputBytes = std::size_t{256} << 20;
 
@@ -109,9 +106,10 @@ int RunShow(const SshKeyCommandState& state, CliContext& context) {
     if (!entry.key) {
       ++failures;
       if (!number_lines) {
-        context.err << "error: " << entry.key.error().message << "\n";
+        PrintError(context, entry.key.error().message);
       } else {
-        context.err << "line " << entry.line << ": " << entry.key.error().message << "\n";
+        context.err << "line " << entry.line << ": " << TerminalSafe(entry.key.error().message)
+                    << "\n";
       }
       continue;
     }

@@ -64,30 +64,41 @@ unsigned DecodeAt(std::string_view valid, std::size_t i, std::size_t length) {
 }
 
 // Characters a terminal acts on (or that reorder what it shows) rather than prints.
-bool ActsOnTerminal(unsigned code, bool keep_newlines) {
-  if (code == '\n' && keep_newlines) return false;
+bool ActsOnTerminal(unsigned code) {
   return code < 0x20 || code == 0x7F || (code >= 0x80 && code <= 0x9F) ||
          (code >= 0x202A && code <= 0x202E) || (code >= 0x2066 && code <= 0x2069) ||
          code == 0x200E || code == 0x200F || code == 0x061C;
 }
 
+void AppendEscape(std::string& out, unsigned code) {
+  static constexpr std::pair<unsigned, const char*> kNamed[] = {
+      {'\t', "\\t"}, {'\n', "\\n"}, {'\r', "\\r"}};
+  if (code < 0x80) {
+    for (const auto& [named, text] : kNamed)
+      if (code == named) return void(out += text);
+    return AppendOctalEscape(out, static_cast<unsigned char>(code));
+  }
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "\\u%04x", code);
+  out += buffer;
+}
+
 }  // namespace
 
-std::string TerminalSafe(std::string_view text, bool keep_newlines) {
+std::string TerminalSafe(std::string_view text, Escapes style) {
   const std::string valid = ValidUtf8(text);
   std::string out;
   out.reserve(valid.size());
   for (std::size_t i = 0; i < valid.size();) {
     const std::size_t length = SequenceLength(valid, i);
     const unsigned code = DecodeAt(valid, i, length);
-    if (!ActsOnTerminal(code, keep_newlines)) {
+    const bool kept = !ActsOnTerminal(code) ||
+                      (style == Escapes::kTerminalKeepNewlines && code == '\n') ||
+                      (style == Escapes::kJsonString && code < 0x80);
+    if (kept) {
       out.append(valid, i, length);
-    } else if (code < 0x80) {
-      AppendOctalEscape(out, static_cast<unsigned char>(code));
     } else {
-      char buffer[16];
-      std::snprintf(buffer, sizeof buffer, "\\u%04x", code);
-      out += buffer;
+      AppendEscape(out, code);
     }
     i += length;
   }
@@ -104,14 +115,11 @@ std::string AsciiJsonEscapes(std::string_view text) {
   };
   for (std::size_t i = 0; i < valid.size();) {
     const std::size_t length = SequenceLength(valid, i);
-    const auto lead = static_cast<unsigned char>(valid[i]);
     if (length == 1) {
       out.push_back(valid[i++]);
       continue;
     }
-    unsigned code = lead & (length == 4 ? 0x07u : length == 3 ? 0x0Fu : 0x1Fu);
-    for (std::size_t k = 1; k < length; ++k)
-      code = (code << 6) | (static_cast<unsigned char>(valid[i + k]) & 0x3Fu);
+    unsigned code = DecodeAt(valid, i, length);
     i += length;
     if (code >= 0x10000) {
       code -= 0x10000;

@@ -22,10 +22,17 @@ std::string ValidUtf8(std::string_view text);
 // Python's json.dumps writes JSON text by default.
 std::string AsciiJsonEscapes(std::string_view text);
 
+// How TerminalSafe writes what it escapes.
+enum class Escapes {
+  kTerminal,              // \t \n \r, other bytes below 0x80 as \ooo, the rest as \uXXXX
+  kTerminalKeepNewlines,  // the same, but '\n' stays (multi-line text such as logs)
+  kJsonString,            // only non-ASCII ones, as \uXXXX (a JSON serializer does the rest)
+};
+
 // `text` safe to put on a terminal: valid UTF-8 with every control character (C0, tab too, DEL,
-// C1) and every bidirectional override written as an escape (\033, \u202e) instead of acted on.
-// With `keep_newlines`, '\n' stays (multi-line text such as logs); otherwise it is escaped too.
-std::string TerminalSafe(std::string_view text, bool keep_newlines = false);
+// C1) and every bidirectional control written as an escape instead of acted on. The one function
+// through which the CLI prints text that came from a server or a node, in every format.
+std::string TerminalSafe(std::string_view text, Escapes style = Escapes::kTerminal);
 
 // Characters, not bytes, of valid UTF-8: for lining up table columns.
 std::size_t CodePointCount(std::string_view text);

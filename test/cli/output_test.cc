@@ -84,7 +84,14 @@ TEST(OutputTest, YamlQuotesStringsThatWouldReadAsOtherTypes) {
 TEST(OutputTest, TsvAndTableCellsEscapeControlCharacters) {
   const json::value rows = json::array{json::object{{"comment", "a\tb\nc\x1b"}, {"n", 1}}};
   EXPECT_EQ(RenderOutput(rows, OutputFormat::kTsv), "a\\tb\\nc\\033\t1\n");
-  EXPECT_NE(RenderOutput(rows, OutputFormat::kTable).find("a\tb\\nc\\033"), std::string::npos);
+  // In a table a tab would shift the columns after it: escaped as well.
+  EXPECT_NE(RenderOutput(rows, OutputFormat::kTable).find("a\\tb\\nc\\033"), std::string::npos);
+  // C1 controls and bidirectional overrides too, in every format; JSON and YAML keep the value.
+  const json::value text = json::value("x\xc2\x9b" "2J\xe2\x80\xae" "y");
+  EXPECT_EQ(RenderOutput(text, OutputFormat::kTsv), "x\\u009b2J\\u202ey\n");
+  EXPECT_EQ(RenderOutput(text, OutputFormat::kJson), "\"x\\u009b2J\\u202ey\"\n");
+  EXPECT_EQ(json::parse(RenderOutput(text, OutputFormat::kJson)), text);
+  EXPECT_EQ(RenderOutput(json::object{{"k", text}}, OutputFormat::kYaml), "k: \"x\\x9b2J\\u202ey\"\n");
 }
 
 TEST(OutputTest, UnknownFormatIsAClearError) {
