@@ -1,5 +1,6 @@
 // Managed clusters: PUT (create and update, with the SSH model every pool's nodes come from),
-// GET, PATCH (tags), DELETE and lists; the desired state and its operation are written in one batch.
+// GET, PATCH (tags), DELETE and lists; the desired state and its operation are written in one
+// batch.
 #include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <map>
@@ -66,12 +67,14 @@ void AddComputedFields(json::object& properties, const ResourceNames& names,
                             std::find(families->get_array().begin(), families->get_array().end(),
                                       json::value("IPv6")) != families->get_array().end();
     if (json::value* managed = profile.if_contains("managedOutboundIPs");
-        dual_stack && managed && managed->is_object() && !managed->get_object().contains("countIPv6"))
+        dual_stack && managed && managed->is_object() &&
+        !managed->get_object().contains("countIPv6"))
       managed->get_object()["countIPv6"] = 1;
-    profile["effectiveOutboundIPs"] = json::array{json::object{
-        {"id", "/subscriptions/" + names.subscription + "/resourceGroups/" +
-                   StringOr(properties, "nodeResourceGroup", node_group) +
-                   "/providers/Microsoft.Network/publicIPAddresses/" + names.cluster + "-outbound"}}};
+    profile["effectiveOutboundIPs"] = json::array{
+        json::object{{"id", "/subscriptions/" + names.subscription + "/resourceGroups/" +
+                                StringOr(properties, "nodeResourceGroup", node_group) +
+                                "/providers/Microsoft.Network/publicIPAddresses/" + names.cluster +
+                                "-outbound"}}};
   }
   if (StringOr(network, "outboundType", "") == "managedNATGateway") {
     json::value& gateway = network["natGatewayProfile"];
@@ -114,16 +117,18 @@ void AddManagedIdentities(json::object& resource, json::object& properties,
   // Each user-assigned identity gets the principal and client ids Entra ID would give it, once.
   // (Looked up again: json::object's operator[] above may have moved what `identity` pointed to.)
   json::value* sent_identity = resource.if_contains("identity");
-  if (json::value* assigned = sent_identity && sent_identity->is_object()
-                                  ? sent_identity->get_object().if_contains("userAssignedIdentities")
-                                  : nullptr;
+  if (json::value* assigned =
+          sent_identity && sent_identity->is_object()
+              ? sent_identity->get_object().if_contains("userAssignedIdentities")
+              : nullptr;
       assigned && assigned->is_object()) {
     const json::value* kept = previous({"identity", "userAssignedIdentities"});
     for (auto& [id, value] : assigned->get_object()) {
-      const json::value* old = kept && kept->is_object() ? kept->get_object().if_contains(id) : nullptr;
-      value = old && old->is_object() ? *old
-                                      : json::value(json::object{{"principalId", NewUuid()},
-                                                                 {"clientId", NewUuid()}});
+      const json::value* old =
+          kept && kept->is_object() ? kept->get_object().if_contains(id) : nullptr;
+      value = old && old->is_object()
+                  ? *old
+                  : json::value(json::object{{"principalId", NewUuid()}, {"clientId", NewUuid()}});
     }
   }
   properties.erase("identityProfile");
@@ -134,14 +139,13 @@ void AddManagedIdentities(json::object& resource, json::object& properties,
   }
   const std::string node_group = "MC_" + names.group + "_" + names.cluster + "_" + location;
   properties["identityProfile"] = json::object{
-      {"kubeletidentity",
-       json::object{{"resourceId", "/subscriptions/" + names.subscription + "/resourcegroups/" +
-                                       node_group +
-                                       "/providers/Microsoft.ManagedIdentity/"
-                                       "userAssignedIdentities/" +
-                                       names.cluster + "-agentpool"},
-                    {"clientId", NewUuid()},
-                    {"objectId", NewUuid()}}}};
+      {"kubeletidentity", json::object{{"resourceId", "/subscriptions/" + names.subscription +
+                                                          "/resourcegroups/" + node_group +
+                                                          "/providers/Microsoft.ManagedIdentity/"
+                                                          "userAssignedIdentities/" +
+                                                          names.cluster + "-agentpool"},
+                                       {"clientId", NewUuid()},
+                                       {"objectId", NewUuid()}}}};
 }
 
 // The cluster's own uid: made at create, kept by every update; a cluster deleted and created
@@ -298,8 +302,8 @@ HttpResponse PutCluster(const ArmCall& call) {
   if (const json::value* sku = body->if_contains("sku");
       !existing->has_value() && profiles.empty() && sku && sku->is_object() &&
       StringOr(sku->get_object(), "name", "") == "Automatic") {
-    profiles.push_back(json::object{
-        {"name", "nodepool1"}, {"count", 3}, {"mode", "System"}, {"osType", "Linux"}});
+    profiles.push_back(
+        json::object{{"name", "nodepool1"}, {"count", 3}, {"mode", "System"}, {"osType", "Linux"}});
   }
   if (!existing->has_value() && profiles.empty()) {
     return Error400(request, {"InvalidParameter",
@@ -309,9 +313,9 @@ HttpResponse PutCluster(const ArmCall& call) {
   }
   // As AKS does, a new cluster whose pools name no mode gets its first pool as the System pool.
   if (!existing->has_value() &&
-      std::none_of(profiles.begin(), profiles.end(), [](const json::value& p) {
-        return p.is_object() && p.get_object().contains("mode");
-      }) &&
+      std::none_of(
+          profiles.begin(), profiles.end(),
+          [](const json::value& p) { return p.is_object() && p.get_object().contains("mode"); }) &&
       profiles[0].is_object()) {
     profiles[0].as_object()["mode"] = "System";
   }
@@ -452,11 +456,11 @@ HttpResponse PutCluster(const ArmCall& call) {
     const auto found = by_name.find(store::IdKey(pool_names.pool));
     if (found == by_name.end()) {
       profile.erase("nodeImageVersion");  // the server's: new nodes get the latest image
-      mutations.push_back(store::Mutation::Put(
-          PoolRow(pool_names, profile, state, NewPoolModel(ssh, profile), kubernetes,
-                  context.images)
-              .Encode(),
-          store::Precondition::Absent()));
+      mutations.push_back(
+          store::Mutation::Put(PoolRow(pool_names, profile, state, NewPoolModel(ssh, profile),
+                                       kubernetes, context.images)
+                                   .Encode(),
+                               store::Precondition::Absent()));
     } else {
       auto pool = resources::PoolRecord::Decode(found->second);
       if (!pool) return StoreFailure(request, pool.error());

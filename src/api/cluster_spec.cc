@@ -16,7 +16,6 @@ namespace limits = resources::limits;
 
 namespace {
 
-
 // From AKS's documentation of adminUsername: these cannot be used.
 constexpr std::string_view kReservedUsers[] = {"root",
                                                "admin",
@@ -158,9 +157,9 @@ SpecResult<std::optional<SshModel>> ParseLinuxProfile(const json::object& proper
         "linuxProfile.ssh.publicKeys");
   }
   if (keys->get_array().size() > limits::kPublicKeysPerCluster) {
-    return OverQuota("linuxProfile.ssh.publicKeys has " +
-                         std::to_string(keys->get_array().size()) + " keys; the limit is " +
-                         std::to_string(limits::kPublicKeysPerCluster) + " keys per cluster.",
+    return OverQuota("linuxProfile.ssh.publicKeys has " + std::to_string(keys->get_array().size()) +
+                         " keys; the limit is " + std::to_string(limits::kPublicKeysPerCluster) +
+                         " keys per cluster.",
                      "linuxProfile.ssh.publicKeys");
   }
   std::size_t index = 0;
@@ -272,12 +271,12 @@ std::optional<SpecError> ValidatePoolProperties(json::object& properties, const 
   properties["osSKU"] = os_sku;
   const std::string type = StringOr(properties, "type", "VirtualMachineScaleSets");
   if (type == "FlexNodes") {
-    return Invalid("type FlexNodes joins machines Gangplank does not run; use "
-                   "VirtualMachineScaleSets or VirtualMachines.",
-                   path + ".type");
+    return Invalid(
+        "type FlexNodes joins machines Gangplank does not run; use "
+        "VirtualMachineScaleSets or VirtualMachines.",
+        path + ".type");
   }
-  if (type != "VirtualMachineScaleSets" && type != "VirtualMachines" &&
-      type != "AvailabilitySet") {
+  if (type != "VirtualMachineScaleSets" && type != "VirtualMachines" && type != "AvailabilitySet") {
     return Invalid("type '" + type +
                        "' is not a node pool type; use VirtualMachineScaleSets or VirtualMachines.",
                    path + ".type");
@@ -289,12 +288,12 @@ std::optional<SpecError> ValidatePoolProperties(json::object& properties, const 
     if (const json::value* profile = properties.if_contains("virtualMachinesProfile");
         profile && profile->is_object()) {
       const json::value* scale = profile->get_object().if_contains("scale");
-      const json::value* manual = scale && scale->is_object()
-                                      ? scale->get_object().if_contains("manual")
-                                      : nullptr;
+      const json::value* manual =
+          scale && scale->is_object() ? scale->get_object().if_contains("manual") : nullptr;
       if (manual && manual->is_array()) {
         for (const json::value& entry : manual->get_array()) {
-          const json::value* n = entry.is_object() ? entry.get_object().if_contains("count") : nullptr;
+          const json::value* n =
+              entry.is_object() ? entry.get_object().if_contains("count") : nullptr;
           if (n && n->is_int64()) total += n->get_int64();
         }
       }

@@ -48,8 +48,9 @@ HttpResponse Busy(const ApiRequest& request, const std::string& cluster) {
 
 HttpResponse Stopped(const ApiRequest& request, const std::string& what) {
   return ArmErrorResponse(request.http, HttpStatus::conflict, "OperationNotAllowed",
-                          what + " is stopped: nothing but a start is allowed on it; start it "
-                                 "first (az aks start, or az aks nodepool start for a pool).");
+                          what +
+                              " is stopped: nothing but a start is allowed on it; start it "
+                              "first (az aks start, or az aks nodepool start for a pool).");
 }
 
 HttpResponse ClusterNotFound(const ApiRequest& request, const ResourceNames& names) {
@@ -213,9 +214,10 @@ std::variant<Accepted, HttpResponse> CommitOperation(const ArmCall& call, const 
       "/subscriptions/" + call.names.subscription +
           "/providers/Microsoft.ContainerService/locations/" + location + "/operations/",
       type, target, abort ? controller::Locking{} : ClusterLocking(call.names));
-  const std::size_t puts = static_cast<std::size_t>(
-      std::count_if(changes.begin(), changes.end(),
-                    [](const auto& m) { return m.type == store::Mutation::Type::kPut; }));
+  const std::size_t puts =
+      static_cast<std::size_t>(std::count_if(changes.begin(), changes.end(), [](const auto& m) {
+        return m.type == store::Mutation::Type::kPut;
+      }));
   for (auto& record : started.records) changes.push_back(std::move(record));
   auto applied = context.store.Apply(changes);
   if (!applied) {
@@ -240,8 +242,8 @@ HttpResponse AcceptOperation(const ArmCall& call, const char* type, const std::s
   if (auto* refused = std::get_if<HttpResponse>(&accepted)) return std::move(*refused);
   HttpResponse response = reply_body ? JsonResponse(request.http, HttpStatus::accepted, *reply_body)
                                      : EmptyResponse(request.http, HttpStatus::accepted);
-  AddOperationHeaders(response, context, std::get<Accepted>(accepted).operation,
-                      call.api_version, true);
+  AddOperationHeaders(response, context, std::get<Accepted>(accepted).operation, call.api_version,
+                      true);
   return response;
 }
 

@@ -61,8 +61,7 @@ HttpResponse Busy(std::string_view what) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, ssl::context& tls, std::shared_ptr<Shared> shared,
-          bool turned_away)
+  Session(tcp::socket&& socket, ssl::context& tls, std::shared_ptr<Shared> shared, bool turned_away)
       : stream_(std::move(socket), tls),
         // A header must fit whole; bodies pass through it in pieces. Without a cap the buffer
         // doubles past the header limit.
@@ -83,9 +82,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   const ServerLimits& limits() const { return shared_->limits; }
-  void Expire(std::chrono::seconds after) {
-    beast::get_lowest_layer(stream_).expires_after(after);
-  }
+  void Expire(std::chrono::seconds after) { beast::get_lowest_layer(stream_).expires_after(after); }
 
   void Handshake() {
     Expire(limits().handshake_timeout);
@@ -107,12 +104,12 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(boost::none);
     if (buffer_.size() > 0) return ReadHeader();  // pipelined
     Expire(idle);
-    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](
-                                                       beast::error_code ec, std::size_t n) {
-      if (ec) return self->Close();
-      self->buffer_.commit(n);
-      self->ReadHeader();
-    });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->Close();
+                              self->buffer_.commit(n);
+                              self->ReadHeader();
+                            });
   }
 
   void ReadHeader() {

@@ -2,10 +2,9 @@
 // events and new log lines. Agents authenticate with their node token, not an ARM token.
 #include <strings.h>
 
-#include <cstdio>
-
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
+#include <cstdio>
 
 #include "api/arm_response.h"
 #include "api/handlers.h"
@@ -15,7 +14,6 @@ namespace gangplank::api {
 namespace json = boost::json;
 
 namespace {
-
 
 // A strong validator of the desired state's JSON (FNV-1a, 64 bits, quoted as HTTP wants it).
 std::string DesiredStateEtag(std::string_view desired) {

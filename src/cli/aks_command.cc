@@ -289,8 +289,9 @@ int RunMachineShow(AksCommandState& state, CliContext& context) {
   if (!machine) return Fail(context, machine.error());
   const bool row = (state.output.output == "table" || state.output.output == "tsv") &&
                    state.output.query.empty();
-  return PrintOutput(context, row ? json::value(MachineRow(machine->body, state.pool)) : machine->body,
-               state.output);
+  return PrintOutput(context,
+                     row ? json::value(MachineRow(machine->body, state.pool)) : machine->body,
+                     state.output);
 }
 
 // The private key in ~/.ssh whose .pub is one of the cluster's keys ("the right key"), if any.
@@ -349,6 +350,13 @@ int RunSsh(AksCommandState& state, CliContext& context) {
   const json::object& p = target->at("properties").as_object();
   const std::string address(p.at("network").at("ipAddresses").at(0).at("ip").as_string());
   const std::string port = std::to_string(p.at("port").as_int64());
+  if (!IsLinuxUserName(admin) || !IsIpAddress(address)) {
+    return Fail(context,
+                MakeError(StatusCode::kFailedPrecondition, "UnexpectedNodeAddress",
+                          "the server gave the user '" + admin + "' and the address '" + address +
+                              "', which are not a Linux user name and an IP address; "
+                              "not passing them to ssh"));
+  }
   if (p.at("hostKeys").as_array().empty()) {
     return Fail(context, MakeError(StatusCode::kFailedPrecondition, "NoHostKeys",
                                    "node " + std::string(target->at("name").as_string()) +
@@ -366,13 +374,21 @@ int RunSsh(AksCommandState& state, CliContext& context) {
   if (Status written = WriteFileAtomically(known_hosts, lines, 0600, IfExists::kReplace);
       !written.ok())
     return Fail(context, written.error());
-  std::vector<std::string> argv = {
-      "/usr/bin/ssh", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + known_hosts,
-      "-p",           port};
+  // The user and the address come from the server: each goes where ssh reads only that (-l, and
+  // after --), so neither can be read as an option such as -oProxyCommand.
+  std::vector<std::string> argv = {"/usr/bin/ssh",
+                                   "-o",
+                                   "StrictHostKeyChecking=yes",
+                                   "-o",
+                                   "UserKnownHostsFile=" + known_hosts,
+                                   "-p",
+                                   port,
+                                   "-l",
+                                   admin};
   const std::string identity = state.identity.empty() ? MatchingIdentity(context, cluster->body)
                                                       : ExpandUser(state.identity, context.home);
   if (!identity.empty()) argv.insert(argv.end(), {"-i", identity, "-o", "IdentitiesOnly=yes"});
-  argv.push_back(admin + "@" + address);
+  argv.insert(argv.end(), {"--", address});
   argv.insert(argv.end(), state.command.begin(), state.command.end());
   context.out.flush();
   const int status = RunToCompletion(argv);  // ssh shares the terminal
@@ -631,9 +647,10 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
     exit_code =
         RunGet(context, *state, ClusterPathFor(context, *state) + "/agentPools" + Query(), true);
   });
-  CLI::App* show_pool = nodepool->add_subcommand(
-      "show",
-      "Show a pool.\n\nExample:\n  gangplank aks nodepool show -g rg1 --cluster-name c1 -n nodepool1");
+  CLI::App* show_pool =
+      nodepool->add_subcommand("show",
+                               "Show a pool.\n\nExample:\n  gangplank aks nodepool show -g rg1 "
+                               "--cluster-name c1 -n nodepool1");
   pool_flags(show_pool, true);
   output_and_wait(show_pool, false);
   show_pool->callback([state, &context, &exit_code] {
@@ -774,10 +791,10 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
                            "/resourcegroups?api-version=2021-04-01",
                        true);
   });
-  CLI::App* group_delete = group->add_subcommand(
-      "delete",
-      "Delete a resource group (asks; --yes in scripts).\n\nExample:\n"
-      "  gangplank group delete -n rg1 --yes");
+  CLI::App* group_delete =
+      group->add_subcommand("delete",
+                            "Delete a resource group (asks; --yes in scripts).\n\nExample:\n"
+                            "  gangplank group delete -n rg1 --yes");
   group_delete->add_option("-n,--name", state->group, "Name")->required();
   group_delete->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
   output_and_wait(group_delete, true);

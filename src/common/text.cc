@@ -1,6 +1,8 @@
 // UTF-8 repair and counting for printed output.
 #include "common/text.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -103,6 +105,26 @@ std::string TerminalSafe(std::string_view text, Escapes style) {
     i += length;
   }
   return out;
+}
+
+bool IsIpAddress(std::string_view text) {
+  if (text.empty() || text.size() > 45) return false;
+  const std::string address(text);
+  unsigned char buffer[16];
+  return ::inet_pton(AF_INET, address.c_str(), buffer) == 1 ||
+         ::inet_pton(AF_INET6, address.c_str(), buffer) == 1;
+}
+
+bool IsLinuxUserName(std::string_view name) {
+  if (name.empty() || name.size() > 32) return false;
+  if (name.back() == '$') name.remove_suffix(1);
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool ok =
+        (c >= 'a' && c <= 'z') || c == '_' || (i > 0 && ((c >= '0' && c <= '9') || c == '-'));
+    if (!ok) return false;
+  }
+  return !name.empty();
 }
 
 std::string AsciiJsonEscapes(std::string_view text) {

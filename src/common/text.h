@@ -34,6 +34,12 @@ enum class Escapes {
 // through which the CLI prints text that came from a server or a node, in every format.
 std::string TerminalSafe(std::string_view text, Escapes style = Escapes::kTerminal);
 
+// What shadow's useradd takes as a user name: [a-z_][a-z0-9_-]*[$]?, at most 32 characters.
+bool IsLinuxUserName(std::string_view name);
+
+// An IPv4 or IPv6 address in its text form (nothing else: no names, no ports, no options).
+bool IsIpAddress(std::string_view text);
+
 // Characters, not bytes, of valid UTF-8: for lining up table columns.
 std::size_t CodePointCount(std::string_view text);
 

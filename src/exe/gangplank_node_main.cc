@@ -33,14 +33,17 @@ int main(int argc, char** argv) {
       "--server", server,
       "the control plane: unix:/PATH (the node gateway's socket, where a request for the desired "
       "state waits for a change) or https://HOST:PORT/ (polled every --interval-ms)");
-  app.add_option("--ca-file", ca_file, "with https://: the CA the control plane's certificate chains to");
+  app.add_option("--ca-file", ca_file,
+                 "with https://: the CA the control plane's certificate chains to");
   app.add_option("--token-file", token_file, "the file holding this node's token (0600)");
   auto* file_option = app.add_option(
       "--desired-file", desired_file,
       "no control plane: read the desired state from this JSON file (re-read on every pass) "
       "and write reports to NODE_DIR/status.json");
   server_option->excludes(file_option);
-  app.add_option("--sshd", sshd_path, "the sshd to run (default: sshd from PATH or /usr/sbin)");
+  app.add_option("--sshd", sshd_path,
+                 "the sshd to run (default: the first of /usr/sbin/sshd, /usr/local/sbin/sshd and "
+                 "/sbin/sshd that root owns and only root may write; never one from PATH)");
   app.add_option("--interval-ms", interval_ms,
                  "how often to ask for the desired state when the source cannot wait for a change "
                  "(https://, --desired-file)")
@@ -128,18 +131,17 @@ int main(int argc, char** argv) {
     host_options.create_users = !no_create_users;
     agent = std::make_unique<node::HostAgent>(host_options);
   } else {
-    agent = std::make_unique<node::NodeAgent>(
-        node::NodeAgentOptions{layout, sshd_path, !no_create_users, whole_machine,
-                               machine_generation});
+    agent = std::make_unique<node::NodeAgent>(node::NodeAgentOptions{
+        layout, sshd_path, !no_create_users, whole_machine, machine_generation});
   }
   ::signal(SIGTERM, OnSignal);
   ::signal(SIGINT, OnSignal);
   ::signal(SIGPIPE, SIG_IGN);
-  const int code = node::RunAgentLoop(
-      *agent, layout, *source,
-      {std::chrono::seconds(wait_seconds), std::chrono::milliseconds(interval_ms),
-       std::chrono::seconds(240), once},
-      g_stop, std::cerr);
+  const int code =
+      node::RunAgentLoop(*agent, layout, *source,
+                         {std::chrono::seconds(wait_seconds),
+                          std::chrono::milliseconds(interval_ms), std::chrono::seconds(240), once},
+                         g_stop, std::cerr);
   if (once && !desired_file.empty()) {
     if (auto status = ReadFile(node_dir + "/status.json", 1 << 20)) std::cout << *status;
   }

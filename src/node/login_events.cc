@@ -4,11 +4,11 @@
 // name is what lies between.
 #include "node/login_events.h"
 
-#include <arpa/inet.h>
-
 #include <array>
 #include <charconv>
 #include <vector>
+
+#include "common/text.h"
 
 namespace gangplank::node {
 
@@ -33,27 +33,6 @@ std::optional<int> PortOf(std::string_view text) {
   if (ec != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535)
     return std::nullopt;
   return port;
-}
-
-bool IsAddress(std::string_view text) {
-  if (text.size() > 45) return false;
-  const std::string address(text);
-  unsigned char buffer[16];
-  return ::inet_pton(AF_INET, address.c_str(), buffer) == 1 ||
-         ::inet_pton(AF_INET6, address.c_str(), buffer) == 1;
-}
-
-// What shadow's useradd takes: [a-z_][a-z0-9_-]*[$]?, at most 32 characters.
-bool IsLinuxUserName(std::string_view name) {
-  if (name.empty() || name.size() > 32) return false;
-  if (name.back() == '$') name.remove_suffix(1);
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool ok = (c >= 'a' && c <= 'z') || c == '_' ||
-                    (i > 0 && ((c >= '0' && c <= '9') || c == '-'));
-    if (!ok) return false;
-  }
-  return !name.empty();
 }
 
 // The authentication methods auth_log names (with keyboard-interactive's "/pam" and the like).
@@ -84,7 +63,7 @@ std::string_view WithoutProgramPrefix(std::string_view line) {
 bool SourceAt(const std::vector<std::string_view>& words, std::size_t at, LoginEvent& event) {
   if (at + 4 > words.size() || words[at] != "from" || words[at + 2] != "port") return false;
   const auto port = PortOf(words[at + 3]);
-  if (!IsAddress(words[at + 1]) || !port) return false;
+  if (!IsIpAddress(words[at + 1]) || !port) return false;
   event.source = words[at + 1];
   event.source_port = *port;
   return true;
@@ -107,7 +86,8 @@ std::optional<LoginEvent> ParseInvalidUser(std::string_view message) {
   LoginEvent event;
   if (!SourceAt(words, words.size() - 4, event)) return std::nullopt;
   const std::size_t name_start = std::string_view("Invalid user ").size();
-  const std::size_t name_end = static_cast<std::size_t>(words[words.size() - 4].data() - message.data());
+  const std::size_t name_end =
+      static_cast<std::size_t>(words[words.size() - 4].data() - message.data());
   if (name_end <= name_start) return std::nullopt;
   event.user = message.substr(name_start, name_end - 1 - name_start).substr(0, 100);
   event.invalid_user = true;
@@ -125,7 +105,8 @@ std::optional<LoginEvent> ParseAuthResult(std::string_view message) {
   std::size_t end = words.size();
   if (words[end - 1] != "ssh2") {
     // ": TYPE SHA256:…" after "ssh2:" (the key's type and fingerprint, sshd's own words).
-    if (end < 3 || words[end - 3] != "ssh2:" || !words[end - 1].starts_with("SHA256:")) return std::nullopt;
+    if (end < 3 || words[end - 3] != "ssh2:" || !words[end - 1].starts_with("SHA256:"))
+      return std::nullopt;
     event.key_type = words[end - 2];
     event.fingerprint = words[end - 1];
     end -= 3;

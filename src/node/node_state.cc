@@ -84,7 +84,8 @@ Result<DesiredNodeState> ParseDesiredNodeState(std::string_view json_text) {
   }
   state.ssh_enabled = access->get_string() == "LocalUser";
   if (const json::value* power = doc.if_contains("power")) {  // absent: from before stop/start
-    if (!power->is_string() || (power->get_string() != "Running" && power->get_string() != "Stopped"))
+    if (!power->is_string() ||
+        (power->get_string() != "Running" && power->get_string() != "Stopped"))
       return BadField("power", "\"Running\" or \"Stopped\"");
     state.running = power->get_string() == "Running";
   }

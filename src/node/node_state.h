@@ -54,7 +54,7 @@ struct NodeStatus {
   std::int64_t reimage_generation = 0;
   bool ssh_enabled = true;
   std::vector<std::string> host_key_fingerprints;  // "ED25519 SHA256:…", "ECDSA SHA256:…"
-  std::vector<std::string> host_keys;  // the public host keys, for clients' known_hosts
+  std::vector<std::string> host_keys;              // the public host keys, for clients' known_hosts
   // Healthy (banner answered) | Starting | Unhealthy (may pass) | Failed (will not pass by
   // waiting: sshd refuses its configuration, a missing binary, a bad model) | Disabled | Stopped
   std::string sshd_health;

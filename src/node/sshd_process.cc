@@ -56,8 +56,9 @@ Status EnsurePrivilegeSeparationDirectory(const fs::path& dir) {
   struct stat st {};
   if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return MakeError(StatusCode::kFailedPrecondition, "SshdPrivsepDirUnsafe",
-                     dir.string() + " (sshd's privilege separation directory) is not a directory; "
-                                    "remove it and provision the node again");
+                     dir.string() +
+                         " (sshd's privilege separation directory) is not a directory; "
+                         "remove it and provision the node again");
   }
   if (st.st_uid != 0 && ::lchown(dir.c_str(), 0, 0) != 0) {
     return MakeError(StatusCode::kFailedPrecondition, "SshdPrivsepDirUnsafe",
@@ -91,7 +92,9 @@ Status CheckSshdConfig(const std::string& sshd_path, const fs::path& config) {
                    "sshd refuses the node's configuration: " + err.substr(0, 500));
 }
 
-Status SshdProcess::CheckConfig() const { return CheckSshdConfig(sshd_path_, layout_.sshd_config()); }
+Status SshdProcess::CheckConfig() const {
+  return CheckSshdConfig(sshd_path_, layout_.sshd_config());
+}
 
 pid_t SshdProcess::AdoptFromPidFile() const {
   return LivePidFromFile(layout_.sshd_pid(), {layout_.sshd_config().string()});
@@ -249,19 +252,11 @@ bool SshBannerAnswers(const std::string& address, int port, std::chrono::millise
 }
 
 std::string FindSshd() {
-  std::vector<std::string> directories = {"/usr/sbin", "/usr/local/sbin", "/sbin"};
-  if (const char* path = std::getenv("PATH")) {
-    std::string all = path;
-    std::size_t at = 0;
-    while (at <= all.size()) {
-      const std::size_t end = std::min(all.find(':', at), all.size());
-      directories.insert(directories.begin(), all.substr(at, end - at));
-      at = end + 1;
-    }
-  }
-  for (const auto& dir : directories) {
-    const std::string candidate = dir + "/sshd";
-    if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+  for (const char* candidate : kSshdCandidates) {
+    struct stat st {};
+    if (::stat(candidate, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) continue;
+    if (::access(candidate, X_OK) == 0) return candidate;
   }
   return "";
 }

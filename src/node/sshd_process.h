@@ -58,7 +58,12 @@ bool Listening(const std::string& address, int port);
 // True when ADDRESS:PORT accepts a TCP connection and sends an "SSH-2.0-" banner within `timeout`.
 bool SshBannerAnswers(const std::string& address, int port, std::chrono::milliseconds timeout);
 
-// The first sshd found in PATH, /usr/sbin or /usr/local/sbin; empty when there is none.
+// Where the agent looks for sshd, in this order, never in PATH (the agent runs as root; a PATH
+// entry a user can write would choose the program root starts). A candidate counts only if root
+// owns it and nobody else may write it. `gangplank-node --sshd PATH` names another one.
+inline constexpr const char* kSshdCandidates[] = {"/usr/sbin/sshd", "/usr/local/sbin/sshd",
+                                                  "/sbin/sshd"};
+// The first of kSshdCandidates that qualifies; empty when there is none.
 std::string FindSshd();
 
 }  // namespace gangplank::node

@@ -3,11 +3,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -157,9 +157,9 @@ static std::string BridgeOf(const std::filesystem::path& nodes_dir) {
 int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream& out,
                    std::ostream& err) {
   const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
-  const std::filesystem::path nodes_dir =
-      options.nodes_dir.empty() ? runtime::ContainerRuntime::DefaultNodesDir(data_dir)
-                                : std::filesystem::path(options.nodes_dir);
+  const std::filesystem::path nodes_dir = options.nodes_dir.empty()
+                                              ? runtime::ContainerRuntime::DefaultNodesDir(data_dir)
+                                              : std::filesystem::path(options.nodes_dir);
   const int stopped = runtime::ContainerRuntime::StopAll(nodes_dir);
   if (remove) {
     // The node bridge goes with the last node (its name is kept beside the nodes).
@@ -189,8 +189,7 @@ Result<Catalog> OpenCatalog(const ControlPlaneOptions& options, const std::strin
     catalog.store = std::move(opened.value());
     catalog.images = std::make_unique<controller::NodeImageCatalog>(*catalog.store);
   } else {
-    catalog.images =
-        std::make_unique<controller::NodeImageCatalog>(data_dir + "/node-images.json");
+    catalog.images = std::make_unique<controller::NodeImageCatalog>(data_dir + "/node-images.json");
   }
   return catalog;
 }
@@ -215,9 +214,9 @@ int PublishNodeImage(const ControlPlaneOptions& options, const std::string& os_s
 // directory, the nodes directory and the bridge go (the next start makes them again, on the same
 // /16, which the store keeps). Replicas sharing the directory leave it to the last one.
 void RemoveIdleNodeNetwork(const ControlPlaneOptions& options, const std::string& data_dir) {
-  const std::filesystem::path nodes_dir =
-      options.nodes_dir.empty() ? runtime::ContainerRuntime::DefaultNodesDir(data_dir)
-                                : std::filesystem::path(options.nodes_dir);
+  const std::filesystem::path nodes_dir = options.nodes_dir.empty()
+                                              ? runtime::ContainerRuntime::DefaultNodesDir(data_dir)
+                                              : std::filesystem::path(options.nodes_dir);
   std::error_code ec;
   if (!std::filesystem::is_empty(nodes_dir / "control", ec)) return;  // another replica serves
   // Only when nothing but the control directory, runc's (empty) state and the bridge's name is
@@ -243,9 +242,9 @@ void RemoveIdleNodeNetwork(const ControlPlaneOptions& options, const std::string
 runtime::NodeImageBuilder ImageBuilder(const ControlPlaneOptions& options,
                                        const std::string& data_dir) {
   const std::string agent = ExecutableSibling("gangplank-node");
-  return runtime::NodeImageBuilder({data_dir + "/node-images", "/var/cache/gangplank/node-image-base",
-                                    options.node_agent.empty() ? agent : options.node_agent, agent,
-                                    ""});
+  return runtime::NodeImageBuilder(
+      {data_dir + "/node-images", "/var/cache/gangplank/node-image-base",
+       options.node_agent.empty() ? agent : options.node_agent, agent, ""});
 }
 
 int ListNodeImages(const ControlPlaneOptions& options, std::ostream& out) {
@@ -324,8 +323,8 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   // Every connection is a descriptor: use all the hard limit allows, and keep half of it free
   // for the store, the nodes and the files.
   api::ServerLimits limits;
-  limits.max_connections = std::min(static_cast<std::size_t>(options.max_connections),
-                                    api::RaiseOpenFileLimit() / 2);
+  limits.max_connections =
+      std::min(static_cast<std::size_t>(options.max_connections), api::RaiseOpenFileLimit() / 2);
   api::HttpsServer server(
       context_pointers, **tls,
       [&service](const api::HttpRequest& header) { return service->Admit(header); },
@@ -356,9 +355,9 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   auto node_tokens = auth::NodeTokens::Open(data_dir);
   if (!node_tokens) return Fail(err, node_tokens.error());
   // Replicas share one catalog, in the store; one process keeps it in its data dir.
-  auto images_owner = shared_store
-                          ? std::make_unique<controller::NodeImageCatalog>(**store)
-                          : std::make_unique<controller::NodeImageCatalog>(data_dir + "/node-images.json");
+  auto images_owner =
+      shared_store ? std::make_unique<controller::NodeImageCatalog>(**store)
+                   : std::make_unique<controller::NodeImageCatalog>(data_dir + "/node-images.json");
   controller::NodeImageCatalog& images = *images_owner;
   // The engine's name in the leases it holds: which replica runs what. On SQLite this process is
   // the only one, so a restarted gangplankd is the same owner and resumes its leases at once.
@@ -378,8 +377,8 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
     if (!ensured) return Fail(err, ensured.error());
     node_network = *ensured;
   }
-  const auto network =
-      node_network ? Result<std::string>(node_network->prefix) : SimulatedNodePrefix(options.node_network);
+  const auto network = node_network ? Result<std::string>(node_network->prefix)
+                                    : SimulatedNodePrefix(options.node_network);
   if (!network) return Fail(err, network.error());
   controller::RegisterClusterRunners(
       operations, images, clock,
@@ -391,9 +390,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   auto ca_pem = ReadFile(local_tls->ca_cert, 1 << 20);
   service = std::make_shared<api::ApiService>(
       api::ApiServiceConfig{*credentials, url, ca_pem ? *ca_pem : std::string(), &*kube_tokens},
-      **store,
-                                              *tokens, clock, operations, images,
-                                              local_nodes ? &*node_tokens : nullptr);
+      **store, *tokens, clock, operations, images, local_nodes ? &*node_tokens : nullptr);
   std::unique_ptr<NodeGateway> node_gateway;
   std::unique_ptr<runtime::NodeImageBuilder> image_builder;
   std::unique_ptr<runtime::ContainerRuntime> node_runtime;
@@ -423,9 +420,8 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
       return Fail(err, kept.error());
     const std::filesystem::path socket = control_dir / "node.sock";
     node_gateway = std::make_unique<NodeGateway>(
-        **store, *node_tokens, [&service](const api::HttpRequest& request) {
-          return service->Handle(request);
-        });
+        **store, *node_tokens,
+        [&service](const api::HttpRequest& request) { return service->Handle(request); });
     image_builder = std::make_unique<runtime::NodeImageBuilder>(ImageBuilder(options, data_dir));
     runtime::ContainerRuntimeOptions runtime_options;
     runtime_options.nodes_dir = nodes_dir;
@@ -470,8 +466,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
     wait_for_requests();
   });
   out << "gangplankd: listening on " << own_url << (url != own_url ? " for " + url : "")
-      << " (data dir " << data_dir << ", credentials "
-      << data_dir << "/credentials.json, "
+      << " (data dir " << data_dir << ", credentials " << data_dir << "/credentials.json, "
       << (local_nodes ? "local nodes" : "simulated nodes: no sshd runs") << ")" << std::endl;
 
   // Idle contexts must not return from run() before shutdown.

@@ -97,8 +97,8 @@ class AttackTest : public ::testing::Test {
     for (int i = 0; i < 300; ++i) {
       const auto reply = Call("GET", target + kVersion);
       if (reply.status == 404) return "NotFound";
-      state = std::string(
-          json::parse(reply.body).at("properties").at("provisioningState").as_string());
+      state =
+          std::string(json::parse(reply.body).at("properties").at("provisioningState").as_string());
       if (state == "Succeeded" || state == "Failed" || state == "Canceled") return state;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

@@ -8,11 +8,14 @@ namespace {
 using testing::RunProgram;
 
 // The bytes a terminal acts on: ESC, BEL, CR, U+0085 (C1 NEL), U+202E (right-to-left override).
-const std::string kEvil = "\x1b]0;PWNED\x07\x1b[2J\rok\xc2\x85 \xe2\x80\xae" "desrever";
+const std::string kEvil =
+    "\x1b]0;PWNED\x07\x1b[2J\rok\xc2\x85 \xe2\x80\xae"
+    "desrever";
 
 bool ActsOnTerminal(const std::string& text) {
   return text.find_first_of("\x1b\x07\r") != std::string::npos ||
-         text.find("\xc2\x85") != std::string::npos || text.find("\xe2\x80\xae") != std::string::npos;
+         text.find("\xc2\x85") != std::string::npos ||
+         text.find("\xe2\x80\xae") != std::string::npos;
 }
 
 class CliAttackTest : public AttackTest {
@@ -35,10 +38,10 @@ TEST_F(CliAttackTest, ServerTextNeverReachesTheTerminalRawInAnyFormat) {
       {"location", "westus2"},
       {"tags", json::object{{"evil", kEvil}, {"t" + kEvil, "named"}}},
       {"properties",
-       json::object{{"dnsPrefix", "c1"},
-                    {"agentPoolProfiles",
-                     json::array{json::object{{"name", "nodepool1"}, {"count", 1},
-                                              {"mode", "System"}}}}}}});
+       json::object{
+           {"dnsPrefix", "c1"},
+           {"agentPoolProfiles",
+            json::array{json::object{{"name", "nodepool1"}, {"count", 1}, {"mode", "System"}}}}}}});
   ASSERT_EQ(Call("PUT", Cluster() + kVersion, body).status, 201);
   ASSERT_EQ(WaitFor(Cluster()), "Succeeded");
   for (const std::string format : {"json", "yaml", "table", "tsv"}) {

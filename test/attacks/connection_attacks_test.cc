@@ -51,9 +51,9 @@ std::vector<int> ReadAll(std::vector<std::unique_ptr<testing::HttpsClient>>& cli
 }
 
 std::string PutHeader(const std::string& target, std::size_t length, const std::string& token) {
-  std::string header = "PUT " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-                       "Content-Type: application/json\r\nContent-Length: " +
-                       std::to_string(length) + "\r\n";
+  std::string header =
+      "PUT " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+      "Content-Type: application/json\r\nContent-Length: " + std::to_string(length) + "\r\n";
   if (!token.empty()) header += "Authorization: Bearer " + token + "\r\n";
   return header + "\r\n";
 }
@@ -87,9 +87,9 @@ TEST_F(AttackTest, AuthenticatedBodiesInFlightAreCappedWith503AndRetryAfter) {
   std::vector<std::unique_ptr<testing::HttpsClient>> clients;
   for (int i = 0; i < 40; ++i) {
     clients.push_back(NewClient());
-    clients.back()->Send(PutHeader(Cluster("c" + std::to_string(i)) + kVersion, (4 << 20) - 1,
-                                   token_) +
-                         std::string(1024, ' '));
+    clients.back()->Send(
+        PutHeader(Cluster("c" + std::to_string(i)) + kVersion, (4 << 20) - 1, token_) +
+        std::string(1024, ' '));
   }
   std::vector<std::string> retry_after;
   const std::vector<int> statuses = ReadAll(clients, std::chrono::seconds(3), &retry_after);
@@ -104,13 +104,13 @@ TEST_F(AttackTest, AuthenticatedBodiesInFlightAreCappedWith503AndRetryAfter) {
   clients.clear();
   ExpectHealthy();
   // The budget is back: a full-size body is read and judged on its content.
-  const std::string big = R"({"location":"westus2","tags":{"a":")" + std::string(3 << 20, 'a') +
-                          R"("}})";
-  EXPECT_EQ(Call("PUT", Group() + "/providers/Microsoft.ContainerService/managedClusters/big" +
-                            kVersion,
-                 big)
-                .status,
-            400);
+  const std::string big =
+      R"({"location":"westus2","tags":{"a":")" + std::string(3 << 20, 'a') + R"("}})";
+  EXPECT_EQ(
+      Call("PUT", Group() + "/providers/Microsoft.ContainerService/managedClusters/big" + kVersion,
+           big)
+          .status,
+      400);
 }
 
 // The documented bound (docs/security.md): every connection the server serves holding an almost
@@ -121,12 +121,12 @@ TEST_F(AttackTest, MemoryStaysBoundedWithEveryConnectionAndTheBodyBudgetInUse) {
   std::vector<std::unique_ptr<testing::HttpsClient>> clients;
   for (int i = 0; i < 16; ++i) {  // 16 bodies of 4 MiB: the 64 MiB budget
     clients.push_back(NewClient());
-    clients.back()->Send(PutHeader(Cluster("c" + std::to_string(i)) + kVersion, (4 << 20) - 1,
-                                   token_) +
-                         std::string((4 << 20) - 2, ' '));
+    clients.back()->Send(
+        PutHeader(Cluster("c" + std::to_string(i)) + kVersion, (4 << 20) - 1, token_) +
+        std::string((4 << 20) - 2, ' '));
   }
-  const std::string almost_full_header = "GET /healthz HTTP/1.1\r\nX-Fill: " +
-                                         std::string((64 << 10) - 200, 'h');
+  const std::string almost_full_header =
+      "GET /healthz HTTP/1.1\r\nX-Fill: " + std::string((64 << 10) - 200, 'h');
   for (int i = 0; i < 1000 - 17; ++i) {
     clients.push_back(NewClient());
     clients.back()->Send(almost_full_header);

@@ -23,9 +23,10 @@ std::string ClusterBody(const json::array& keys, const std::string& location = "
            {"dnsPrefix", "c1"},
            {"linuxProfile", json::object{{"adminUsername", "azureuser"},
                                          {"ssh", json::object{{"publicKeys", key_objects}}}}},
-           {"agentPoolProfiles",
-            json::array{json::object{{"name", "nodepool1"}, {"count", count}, {"mode", "System"},
-                                     {"vmSize", "Standard_DS2_v2"}}}}}}});
+           {"agentPoolProfiles", json::array{json::object{{"name", "nodepool1"},
+                                                          {"count", count},
+                                                          {"mode", "System"},
+                                                          {"vmSize", "Standard_DS2_v2"}}}}}}});
 }
 
 std::string ErrorCode(const testing::HttpsReply& reply) {
@@ -48,8 +49,7 @@ TEST_F(AttackTest, ALocationCannotCarryHeadersIntoOperationUrls) {
   EXPECT_EQ(cluster.headers.count("x-injected"), 0u);
   EXPECT_EQ(ErrorMessage(cluster).find('\r'), std::string::npos) << "echoed raw";
   for (const std::string bad : {"west us/../2", "westus2?x=1", "ü", "", "9north"}) {
-    EXPECT_EQ(Call("PUT", Cluster() + kVersion, ClusterBody({PlainKey()}, bad)).status, 400)
-        << bad;
+    EXPECT_EQ(Call("PUT", Cluster() + kVersion, ClusterBody({PlainKey()}, bad)).status, 400) << bad;
   }
   // A display name is a region name too, stored as ARM stores it; the URLs are clean.
   const auto created = Call("PUT", Cluster() + kVersion, ClusterBody({PlainKey()}, "West US 2"));
@@ -72,8 +72,7 @@ TEST_F(AttackTest, AKeyWithOptionsIsRefusedNamingTheKeyNotInstalledWithoutThem) 
   for (const std::string& options :
        {std::string("from=\"10.9.9.9\",restrict "), std::string("command=\"/bin/true\" "),
         std::string("no-pty ")}) {
-    const auto reply =
-        Call("PUT", Cluster() + kVersion, ClusterBody({PlainKey(), options + key}));
+    const auto reply = Call("PUT", Cluster() + kVersion, ClusterBody({PlainKey(), options + key}));
     EXPECT_EQ(reply.status, 400) << options;
     EXPECT_EQ(ErrorCode(reply), "InvalidParameter");
     const std::string message = ErrorMessage(reply);
@@ -100,9 +99,9 @@ TEST_F(AttackTest, KeyCommentsWithControlCharactersAreRefused) {
     EXPECT_EQ(message.find_first_of("\r\x1b\x07"), std::string::npos) << "echoed raw";
   }
   // Printable comments of any script are fine.
-  EXPECT_EQ(Call("PUT", Cluster() + kVersion, ClusterBody({line + " Jürgen's key (laptop) ✓"}))
-                .status,
-            201);
+  EXPECT_EQ(
+      Call("PUT", Cluster() + kVersion, ClusterBody({line + " Jürgen's key (laptop) ✓"})).status,
+      201);
   ExpectHealthy();
 }
 
@@ -115,8 +114,8 @@ TEST_F(AttackTest, KeySizesAndCountsHaveLimitsThatSayWhichOne) {
   EXPECT_EQ(long_comment.status, 400);
   EXPECT_EQ(ErrorCode(long_comment), "QuotaExceeded");
   EXPECT_NE(ErrorMessage(long_comment).find("1024"), std::string::npos);
-  const auto huge = Call("PUT", Cluster() + kVersion,
-                         ClusterBody({line + " " + std::string(380 << 10, 'c')}));
+  const auto huge =
+      Call("PUT", Cluster() + kVersion, ClusterBody({line + " " + std::string(380 << 10, 'c')}));
   EXPECT_EQ(huge.status, 400);
   EXPECT_EQ(ErrorCode(huge), "QuotaExceeded");
   EXPECT_NE(ErrorMessage(huge).find("8192"), std::string::npos);

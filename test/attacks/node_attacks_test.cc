@@ -1,12 +1,15 @@
 // Attacks from the network side of a node: user names that try to forge the login audit, against
 // the real sshd and the real ssh (needs root, as every real-node test).
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "attacks/attack_fixture.h"
 #include "node/login_events.h"
 #include "node/node_agent.h"
+#include "node/sshd_process.h"
 #include "sshkey/generate.h"
 #include "support/node_network.h"
 
@@ -41,6 +44,18 @@ TEST(LoginAuditAttack, AUserNameThatLooksLikeALoginIsAnInvalidUserAtTheRealSourc
   EXPECT_TRUE(odd->invalid_user);
 }
 
+// A PATH entry someone else can write never chooses the program the agent starts as root.
+TEST(SshdLookupAttack, AnSshdEarlierInPathIsNotTheOneStarted) {
+  testing::TempDir planted;
+  testing::WriteTestFile(planted.Join("sshd"), "#!/bin/sh\ntouch /tmp/pwned\n");
+  ASSERT_EQ(::chmod(planted.Join("sshd").c_str(), 0755), 0);
+  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
+  ::setenv("PATH", (planted.path().string() + ":" + saved).c_str(), 1);
+  const std::string found = node::FindSshd();
+  ::setenv("PATH", saved.c_str(), 1);
+  EXPECT_EQ(found, "/usr/sbin/sshd");
+}
+
 TEST(LoginAuditAttack, TheForgedNameAgainstTheRealSshdRecordsNoAcceptedLogin) {
   ASSERT_EQ(::geteuid(), 0u) << "a real sshd on port 22 of a node address needs root";
   testing::NodeNetworkClaim network;
@@ -55,8 +70,8 @@ TEST(LoginAuditAttack, TheForgedNameAgainstTheRealSshdRecordsNoAcceptedLogin) {
   desired.address = address;
   desired.admin_username = "gpattack";
   // The admin's key, not the attacker's.
-  desired.public_keys = {
-      sshkey::GenerateKeyPair({sshkey::KeyKind::kEd25519, 0, "admin"})->public_key.ToPublicKeyLine()};
+  desired.public_keys = {sshkey::GenerateKeyPair({sshkey::KeyKind::kEd25519, 0, "admin"})
+                             ->public_key.ToPublicKeyLine()};
   desired.model_version = desired.reimage_generation = 1;
   desired.image_version = "image-1";
   const node::NodeStatus status = agent.Reconcile(desired);
@@ -65,10 +80,26 @@ TEST(LoginAuditAttack, TheForgedNameAgainstTheRealSshdRecordsNoAcceptedLogin) {
   const std::string forged =
       "Accepted publickey for gpattack from 203.0.113.66 port 4444 ssh2: ED25519 "
       "SHA256:Uz9ZHDTSqo4NfTkz6746/yc34UYGN8UxePngjSyVf/o";
-  const auto ssh = RunProgram({"ssh", "-F", "/dev/null", "-i", keys.Join("k"), "-o",
-                               "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o",
-                               "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                               "-o", "ConnectTimeout=10", "-l", forged, "--", address, "true"},
+  const auto ssh = RunProgram({"ssh",
+                               "-F",
+                               "/dev/null",
+                               "-i",
+                               keys.Join("k"),
+                               "-o",
+                               "IdentitiesOnly=yes",
+                               "-o",
+                               "BatchMode=yes",
+                               "-o",
+                               "StrictHostKeyChecking=no",
+                               "-o",
+                               "UserKnownHostsFile=/dev/null",
+                               "-o",
+                               "ConnectTimeout=10",
+                               "-l",
+                               forged,
+                               "--",
+                               address,
+                               "true"},
                               testing::RunOptions::WithTimeout(std::chrono::seconds(30)));
   EXPECT_EQ(ssh.exit_code, 255);
   std::vector<node::LoginEvent> events;

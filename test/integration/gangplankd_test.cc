@@ -19,9 +19,15 @@ class GangplankdTest : public ::testing::Test {
   void Start() {
     server_ = testing::StartListening(
         [this](int port) {
-          return std::vector<std::string>{GANGPLANKD_PATH, "--data-dir", dir_.Join("data"),
-                                          "--listen", "127.0.0.1:" + std::to_string(port),
-                                          "--threads", "2", "--nodes", "simulated"};
+          return std::vector<std::string>{GANGPLANKD_PATH,
+                                          "--data-dir",
+                                          dir_.Join("data"),
+                                          "--listen",
+                                          "127.0.0.1:" + std::to_string(port),
+                                          "--threads",
+                                          "2",
+                                          "--nodes",
+                                          "simulated"};
         },
         dir_.Join("gangplankd.log"), port_);
     ASSERT_TRUE(server_) << testing::ReadTestFile(dir_.Join("gangplankd.log"));

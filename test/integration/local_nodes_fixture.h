@@ -48,10 +48,19 @@ class LocalNodesTest : public ::testing::Test {
   void Start(const std::string& agent = GANGPLANK_NODE_PATH, const std::string& timeout = "60") {
     server_ = testing::StartListening(
         [&](int port) {
-          return std::vector<std::string>{
-              GANGPLANKD_PATH, "--data-dir",     dir_.Join("data"), "--listen",
-              "127.0.0.1:" + std::to_string(port), "--nodes", "local", "--nodes-dir",
-              nodes_.path().string(), "--node-agent", agent, "--node-timeout", timeout};
+          return std::vector<std::string>{GANGPLANKD_PATH,
+                                          "--data-dir",
+                                          dir_.Join("data"),
+                                          "--listen",
+                                          "127.0.0.1:" + std::to_string(port),
+                                          "--nodes",
+                                          "local",
+                                          "--nodes-dir",
+                                          nodes_.path().string(),
+                                          "--node-agent",
+                                          agent,
+                                          "--node-timeout",
+                                          timeout};
         },
         dir_.Join("gangplankd.log"), port_);
     ASSERT_TRUE(server_) << testing::ReadTestFile(dir_.Join("gangplankd.log"));
@@ -172,10 +181,26 @@ class LocalNodesTest : public ::testing::Test {
     for (const auto& key : machine.at("properties").at("hostKeys").as_array())
       known_hosts += Address(machine) + " " + std::string(key.as_string()) + "\n";
     testing::WriteTestFile(keys_.Join("known_hosts"), known_hosts);
-    return RunProgram({"ssh", "-F", "/dev/null", "-i", identity, "-o", "IdentitiesOnly=yes", "-o",
-                       "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o",
-                       "UserKnownHostsFile=" + keys_.Join("known_hosts"), "-o", "ConnectTimeout=5",
-                       "-l", admin_, "--", Address(machine), command},
+    return RunProgram({"ssh",
+                       "-F",
+                       "/dev/null",
+                       "-i",
+                       identity,
+                       "-o",
+                       "IdentitiesOnly=yes",
+                       "-o",
+                       "BatchMode=yes",
+                       "-o",
+                       "StrictHostKeyChecking=yes",
+                       "-o",
+                       "UserKnownHostsFile=" + keys_.Join("known_hosts"),
+                       "-o",
+                       "ConnectTimeout=5",
+                       "-l",
+                       admin_,
+                       "--",
+                       Address(machine),
+                       command},
                       testing::RunOptions::WithTimeout(std::chrono::seconds(30)));
   }
 

@@ -43,7 +43,8 @@ struct HttpsClient::Impl {
     // Asynchronously, so the deadline holds (a blocking read ignores the stream's expiry).
     beast::get_lowest_layer(*stream).expires_after(timeout);
     beast::error_code ec;
-    http::async_read(*stream, buffer, parser, [&](beast::error_code read, std::size_t) { ec = read; });
+    http::async_read(*stream, buffer, parser,
+                     [&](beast::error_code read, std::size_t) { ec = read; });
     io.restart();
     io.run();
     if (ec) {
