@@ -11,6 +11,7 @@
 #include "resources/arm_defaults.h"
 #include "resources/arm_views.h"
 #include "resources/kubernetes_versions.h"
+#include "resources/limits.h"
 #include "resources/location.h"
 #include "sshkey/generate.h"
 
@@ -304,6 +305,14 @@ HttpResponse PutCluster(const ArmCall& call) {
       StringOr(sku->get_object(), "name", "") == "Automatic") {
     profiles.push_back(
         json::object{{"name", "nodepool1"}, {"count", 3}, {"mode", "System"}, {"osType", "Linux"}});
+  }
+  if (profiles.size() > resources::limits::kPoolsPerCluster) {
+    return Error400(
+        request, {"QuotaExceeded",
+                  "properties.agentPoolProfiles has " + std::to_string(profiles.size()) +
+                      " pools; the limit is " +
+                      std::to_string(resources::limits::kPoolsPerCluster) + " pools per cluster.",
+                  "properties.agentPoolProfiles"});
   }
   if (!existing->has_value() && profiles.empty()) {
     return Error400(request, {"InvalidParameter",

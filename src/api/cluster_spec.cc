@@ -310,7 +310,13 @@ std::optional<SpecError> ValidatePoolProperties(json::object& properties, const 
     return Invalid("count must be a whole number.", path + ".count");
   }
   const std::int64_t nodes = count ? count->to_number<std::int64_t>() : 1;
-  if (nodes < 0 || nodes > 1000 || (mode == "System" && nodes < 1)) {
+  constexpr auto kMaxNodes = static_cast<std::int64_t>(limits::kNodesPerPool);
+  if (nodes > kMaxNodes) {
+    return OverQuota("count " + std::to_string(nodes) + " is over the limit of " +
+                         std::to_string(kMaxNodes) + " nodes per pool; add another pool.",
+                     path + ".count");
+  }
+  if (nodes < 0 || (mode == "System" && nodes < 1)) {
     return Invalid("count " + std::to_string(nodes) +
                        " is out of range: 1-1000 for System pools, "
                        "0-1000 for User pools.",

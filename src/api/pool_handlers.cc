@@ -8,6 +8,7 @@
 #include "controller/machines.h"
 #include "resources/arm_defaults.h"
 #include "resources/arm_views.h"
+#include "resources/limits.h"
 
 namespace gangplank::api {
 namespace http = boost::beast::http;
@@ -21,7 +22,8 @@ using controller::kUpgradeImage;
 namespace {
 
 HttpResponse GetMachines(const ApiRequest& request, const HandlerContext& context,
-                         const ResourceNames& names, const std::optional<std::string>& machine, bool logs) {
+                         const ResourceNames& names, const std::optional<std::string>& machine,
+                         bool logs) {
   auto pool = context.store.Get(kPoolKind, names.pool_id());
   if (!pool) return StoreFailure(request, pool.error());
   if (!pool->has_value()) return PoolNotFound(request, names);
@@ -121,8 +123,21 @@ HttpResponse PutPool(const ArmCall& call) {
     if (!decoded) return StoreFailure(request, decoded.error());
     before = std::move(decoded.value());
   }
+  if (!before) {
+    auto pools = PoolsOf(context.store, names.cluster_id());
+    if (!pools) return StoreFailure(request, pools.error());
+    if (pools->size() >= resources::limits::kPoolsPerCluster) {
+      return Error400(request, {"QuotaExceeded",
+                                "Cluster '" + names.cluster + "' already has " +
+                                    std::to_string(pools->size()) + " pools, the limit of " +
+                                    std::to_string(resources::limits::kPoolsPerCluster) +
+                                    " per cluster; delete one first.",
+                                "agentPoolName"});
+    }
+  }
   // Before the merge: what this request says, or what the pool had.
-  const std::string access = SshAccessOr(properties, before ? before->model.ssh_access : "LocalUser");
+  const std::string access =
+      SshAccessOr(properties, before ? before->model.ssh_access : "LocalUser");
   if (before) {
     // As AKS does, a PUT on an existing pool changes what it names and keeps the rest (the
     // spec's AgentPools_Stop sends only powerState).
@@ -237,7 +252,8 @@ HttpResponse UpgradeNodeImage(const ArmCall& call) {
                               "agentPoolName"});
   }
   view["properties"].as_object()["provisioningState"] = "UpgradingNodeImageVersion";
-  return StartAsync(call, kUpgradeImage, **row, "UpgradingNodeImageVersion", true, json::value(view));
+  return StartAsync(call, kUpgradeImage, **row, "UpgradingNodeImageVersion", true,
+                    json::value(view));
 }
 
 HttpResponse AbortPoolOperation(const ArmCall& call) {
@@ -262,8 +278,8 @@ HttpResponse DeleteMachines(const ArmCall& call) {
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return PoolNotFound(request, names);
   if (ClusterBusy(context, names)) return Busy(request, names.cluster);
-  auto machines = controller::MachinesOf(context.store, names.pool_id(),
-                                         controller::MachineDetail::kDesired);
+  auto machines =
+      controller::MachinesOf(context.store, names.pool_id(), controller::MachineDetail::kDesired);
   if (!machines) return StoreFailure(request, machines.error());
   std::vector<store::Mutation> changes;
   std::set<std::string> chosen;
@@ -284,7 +300,8 @@ HttpResponse DeleteMachines(const ArmCall& call) {
   auto pool = resources::PoolRecord::Decode(**row);
   if (!pool) return StoreFailure(request, pool.error());
   json::object& properties = pool->properties();
-  const std::int64_t count = properties.at("count").as_int64() - static_cast<std::int64_t>(chosen.size());
+  const std::int64_t count =
+      properties.at("count").as_int64() - static_cast<std::int64_t>(chosen.size());
   if (count < 1 && properties.at("mode") == "System") {
     return Error400(request, {"InvalidParameter",
                               "Deleting these machines would leave System pool '" + names.pool +

@@ -42,10 +42,10 @@ std::string MachineName(const std::string& pool, const std::string& digits, std:
   return "aks-" + pool + "-" + digits + "-vmss" + suffix;
 }
 
-// Node addresses come from the node network's /16 (runtime/node_network.h), its .0.1 excepted. Each address
-// in use has a lease row naming its machine; a cursor row remembers where the last search ended, so
-// an allocation costs a few lookups however many machines exist. A lease whose machine is gone is
-// free again: deleting a pool or cluster removes its machines but not their leases.
+// Node addresses come from the node network's /16 (runtime/node_network.h), its .0.1 excepted. Each
+// address in use has a lease row naming its machine; a cursor row remembers where the last search
+// ended, so an allocation costs a few lookups however many machines exist. A lease whose machine is
+// gone is free again: deleting a pool or cluster removes its machines but not their leases.
 constexpr std::string_view kAddressLeaseKind = "nodeAddressLease";
 constexpr std::string_view kAddressCursorKind = "nodeAddressCursor";
 constexpr std::string_view kAddressRoot = "/gangplank/nodeAddresses";
@@ -54,8 +54,6 @@ constexpr int kAddressCount = 256 * 254;  // 127.42.H.L, L in 1..254
 std::string AddressAt(const std::string& prefix, int index) {
   return prefix + "." + std::to_string(index / 254) + "." + std::to_string(index % 254 + 1);
 }
-
-
 
 using resources::MachineStatusId;
 
@@ -190,8 +188,16 @@ bool FailedForGood(const Machine& machine) {
          machine.status->failed_generation == machine.desired.reimage_generation;
 }
 
+// Since when a machine that is not ready has been so: since it was told to change, or since its
+// reports stopped saying it was ready, whichever is later. One bad report of a node that has been
+// fine for days does not fail the next operation.
+long long UnreadySince(const Machine& machine) {
+  return std::max(machine.desired_at, machine.not_ready_since);
+}
+
 PoolTarget TargetOf(const resources::PoolRecord& pool, NodeImageCatalog& images) {
-  return PoolTarget{pool.model.version, images.Latest(StringOr(pool.properties(), "osSKU", "Ubuntu"))};
+  return PoolTarget{pool.model.version,
+                    images.Latest(StringOr(pool.properties(), "osSKU", "Ubuntu"))};
 }
 
 Result<int> SurgeOf(const json::object& pool_properties, int count) {
@@ -335,12 +341,10 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
          json::object{{"network", json::object{{"ipAddresses",
                                                 json::array{json::object{{"family", "IPv4"},
                                                                          {"ip", *address}}}}}}}}};
-    const json::object machine{{"resource", resource},
-                               {"index", next},
-                               {"uid", NewUuid()},
-                               {"desired", json::parse(node::DesiredNodeStateJson(desired))},
-                               {"desiredAt", now},
-                               {"createdAt", now}};
+    const json::object machine{
+        {"resource", resource}, {"index", next},
+        {"uid", NewUuid()},     {"desired", json::parse(node::DesiredNodeStateJson(desired))},
+        {"desiredAt", now},     {"createdAt", now}};
     progress.changes.push_back(store::Mutation::Put(
         store::Resource{std::string(kMachineKind), id, pool_row.id, json::serialize(machine), 0},
         store::Precondition::Absent()));
@@ -356,9 +360,9 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
     if (FailedForGood(machine)) {
       // Waiting cannot help (sshd refuses its configuration, a binary is missing, …): fail now.
       progress.failure = node + " cannot be provisioned: " + machine.status->message;
-    } else if (now - machine.desired_at > options.node_timeout.count()) {
-      progress.failure = node + " is not ready " + std::to_string(now - machine.desired_at) +
-                         " s after it was told to provision: " +
+    } else if (now - UnreadySince(machine) > options.node_timeout.count()) {
+      progress.failure = node + " has not been ready for " +
+                         std::to_string(now - UnreadySince(machine)) + " s: " +
                          (machine.status ? machine.status->message.empty()
                                                ? "its sshd reports " + machine.status->sshd_health
                                                : machine.status->message
@@ -428,14 +432,21 @@ Status RecordNodeReport(store::Store& store, const std::string& machine_id, cons
   std::vector<node::LoginEvent> all = (*machine)->logins;
   all.insert(all.end(), logins.begin(), logins.end());
   if (all.size() > kMaxLogins) all.erase(all.begin(), all.end() - kMaxLogins);
-  const json::object doc{{"uid", uid},
-                         {"status", json::parse(status_json)},
-                         {"reportedAt", now},
-                         {"log", log},
-                         {"logins", json::parse(node::LoginEventsJson(all))}};
-  auto written = store.Put(store::Resource{std::string(kMachineStatusKind), MachineStatusId(machine_id),
-                                           machine_id, json::serialize(doc), 0},
-                           store::Precondition::Any());
+  Machine reported = **machine;
+  reported.status = status;
+  const long long not_ready_since = NodeReady(reported)           ? 0
+                                    : (*machine)->not_ready_since ? (*machine)->not_ready_since
+                                                                  : now;
+  json::object doc{{"uid", uid},
+                   {"status", json::parse(status_json)},
+                   {"reportedAt", now},
+                   {"log", log},
+                   {"logins", json::parse(node::LoginEventsJson(all))}};
+  if (not_ready_since != 0) doc["notReadySince"] = not_ready_since;
+  auto written =
+      store.Put(store::Resource{std::string(kMachineStatusKind), MachineStatusId(machine_id),
+                                machine_id, json::serialize(doc), 0},
+                store::Precondition::Any());
   if (!written) return written.error();
   return OkStatus();
 }

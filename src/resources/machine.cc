@@ -19,8 +19,8 @@ Result<Machine> DecodeMachine(const store::Resource& row) {
   const json::value* uid = doc.if_contains("uid");
   const json::value* desired = doc.if_contains("desired");
   const json::value* desired_at = doc.if_contains("desiredAt");
-  if (!index || !index->is_int64() || !uid || !uid->is_string() || !desired ||
-      !desired_at || !desired_at->is_int64())
+  if (!index || !index->is_int64() || !uid || !uid->is_string() || !desired || !desired_at ||
+      !desired_at->is_int64())
     return corrupt;
   Machine machine;
   machine.row = row;
@@ -55,6 +55,8 @@ void DecodeMachineStatus(const store::Resource& status_row, bool with_logs, Mach
   }
   if (const json::value* at = doc.if_contains("reportedAt"); at && at->is_int64())
     machine.reported_at = at->get_int64();
+  if (const json::value* since = doc.if_contains("notReadySince"); since && since->is_int64())
+    machine.not_ready_since = since->get_int64();
   if (!with_logs) return;
   if (const json::value* log = doc.if_contains("log"); log && log->is_string())
     machine.log = std::string(log->get_string());

@@ -30,6 +30,9 @@ struct Machine {
   long long desired_at = 0;
   std::optional<node::NodeStatus> status;  // nullopt until its agent reports
   long long reported_at = 0;
+  // The first of an unbroken run of reports in which the node was not ready (0: it is ready): a
+  // node that was fine is failed only once it has stayed unready for the node timeout.
+  long long not_ready_since = 0;
   std::string log;                       // recent agent and sshd log lines (with logs read)
   std::vector<node::LoginEvent> logins;  // the most recent login events (with logs read)
 };

@@ -1,0 +1,132 @@
+// Attacks on the API's rules, through the handlers without sockets (a fake clock, simulated
+// nodes): one bad node report must not fail an operation or delete a node, read-only fields stay
+// the server's, and requests that ask for too much get QuotaExceeded naming the limit.
+#include <boost/json.hpp>
+
+#include "api/api_harness.h"
+#include "controller/machines.h"
+
+namespace gangplank::api {
+namespace {
+namespace json = boost::json;
+
+class ApiAttackTest : public ApiHarness {
+ protected:
+  void SetUp() override {
+    ApiHarness::SetUp();
+    CreateGroup(kGroup);
+  }
+
+  void CreateCluster(const std::string& pool_extra = "") {
+    const std::string body =
+        R"({"location":"westus2","properties":{"agentPoolProfiles":[{"name":"nodepool1","count":1,"mode":"System")" +
+        pool_extra + "}]}}";
+    ASSERT_EQ(Send(HttpVerb::put, kCluster + kNewest, body).result(), HttpStatus::created);
+    Settle();
+  }
+
+  controller::Machine OnlyMachine() {
+    auto machines = controller::MachinesOf(*store_, kCluster + "/agentPools/nodepool1");
+    EXPECT_TRUE(machines.ok() && machines->size() == 1u);
+    return machines->front();
+  }
+
+  void Report(const controller::Machine& machine, const std::string& health) {
+    node::NodeStatus status;
+    status.applied_model_version = machine.desired.model_version;
+    status.image_version = machine.desired.image_version;
+    status.reimage_generation = machine.desired.reimage_generation;
+    status.sshd_health = health;
+    ASSERT_TRUE(
+        controller::RecordNodeReport(*store_, machine.row.id, machine.uid, status, {}, "", clock_)
+            .ok());
+  }
+
+  std::string FailureOfTheNextStep() {
+    auto pool = store_->Get(resources::kPoolKind, kCluster + "/agentPools/nodepool1");
+    controller::NodeAddressAllocator addresses(*store_, "127.42");
+    auto progress = controller::ReconcilePool(*store_, **pool, images_, clock_,
+                                              {false, std::chrono::seconds(120), true}, addresses);
+    EXPECT_TRUE(progress.ok());
+    return progress->failure;
+  }
+};
+
+TEST_F(ApiAttackTest, OneUnhealthyReportOfANodeThatWasFineFailsNothing) {
+  CreateCluster();
+  clock_.Advance(std::chrono::hours(24));  // a node that has been fine for a day
+  const controller::Machine machine = OnlyMachine();
+  Report(machine, "Unhealthy");
+  EXPECT_EQ(FailureOfTheNextStep(), "") << "one report failed the operation at once";
+  clock_.Advance(std::chrono::seconds(60));
+  Report(machine, "Unhealthy");
+  EXPECT_EQ(FailureOfTheNextStep(), "");
+  // Healthy again resets the count; unhealthy for longer than the node timeout fails.
+  Report(machine, "Healthy");
+  clock_.Advance(std::chrono::seconds(10));
+  Report(machine, "Unhealthy");
+  clock_.Advance(std::chrono::seconds(100));
+  EXPECT_EQ(FailureOfTheNextStep(), "");
+  clock_.Advance(std::chrono::seconds(30));
+  const std::string failure = FailureOfTheNextStep();
+  EXPECT_NE(failure.find("has not been ready for 130 s"), std::string::npos) << failure;
+}
+
+TEST_F(ApiAttackTest, AClientCannotSetTheNodeImageVersion) {
+  CreateCluster(R"(,"nodeImageVersion":"AKSUbuntu-2204gen2containerd-evil")");
+  const auto pool = Body(Send(HttpVerb::get, kCluster + "/agentPools/nodepool1" + kNewest));
+  EXPECT_NE(pool.at("properties").at("nodeImageVersion"), "AKSUbuntu-2204gen2containerd-evil");
+  int index = 0;
+  for (const std::string version : {kNewest, kVersion, "?api-version=2019-04-01"}) {
+    const std::string name = "p" + std::to_string(++index);
+    const auto added =
+        Send(HttpVerb::put, kCluster + "/agentPools/" + name + version,
+             R"({"properties":{"count":1,"mode":"User","nodeImageVersion":"evil-image"}})");
+    ASSERT_EQ(added.result(), HttpStatus::created) << added.body();
+    Settle();
+    const auto other = Body(Send(HttpVerb::get, kCluster + "/agentPools/" + name + kNewest));
+    EXPECT_EQ(other.at("properties").at("nodeImageVersion"),
+              pool.at("properties").at("nodeImageVersion"))
+        << version;
+  }
+}
+
+TEST_F(ApiAttackTest, PoolsAndNodesHaveAksLimitsThatSayWhichOne) {
+  json::array pools;
+  for (int i = 0; i < 101; ++i)
+    pools.push_back(
+        json::object{{"name", "p" + std::to_string(i)}, {"count", 1}, {"mode", "System"}});
+  const auto many = Send(
+      HttpVerb::put, kCluster + kNewest,
+      json::serialize(json::object{{"location", "westus2"},
+                                   {"properties", json::object{{"agentPoolProfiles", pools}}}}));
+  EXPECT_EQ(many.result(), HttpStatus::bad_request);
+  EXPECT_EQ(ErrorCode(many), "QuotaExceeded");
+  EXPECT_NE(Body(many).at("error").at("message").as_string().find("100 pools per cluster"),
+            std::string::npos);
+  EXPECT_EQ(Send(HttpVerb::get, kCluster + kNewest).result(), HttpStatus::not_found);
+
+  CreateCluster();
+  const auto big = Send(HttpVerb::put, kCluster + "/agentPools/big" + kNewest,
+                        R"({"properties":{"count":1001,"mode":"User"}})");
+  EXPECT_EQ(big.result(), HttpStatus::bad_request);
+  EXPECT_EQ(ErrorCode(big), "QuotaExceeded");
+  EXPECT_NE(Body(big).at("error").at("message").as_string().find("1000 nodes per pool"),
+            std::string::npos);
+  // One pool at a time up to the limit, then the 101st is refused.
+  for (int i = 2; i <= 100; ++i) {
+    ASSERT_EQ(Send(HttpVerb::put, kCluster + "/agentPools/p" + std::to_string(i) + kNewest,
+                   R"({"properties":{"count":0,"mode":"User"}})")
+                  .result(),
+              HttpStatus::created)
+        << i;
+    Settle();
+  }
+  const auto extra = Send(HttpVerb::put, kCluster + "/agentPools/p101" + kNewest,
+                          R"({"properties":{"count":0,"mode":"User"}})");
+  EXPECT_EQ(extra.result(), HttpStatus::bad_request);
+  EXPECT_EQ(ErrorCode(extra), "QuotaExceeded");
+}
+
+}  // namespace
+}  // namespace gangplank::api
