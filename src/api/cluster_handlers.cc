@@ -444,6 +444,7 @@ HttpResponse PutCluster(const ArmCall& call) {
   }
   // A model changes version once per request, whatever changed in it.
   auto apply_model_changes = [&](resources::PoolModel& model, const std::string& access) {
+    const std::vector<std::string> keys_until_now = model.ssh.public_keys;
     bool changed = false;
     if (keys_changed) {
       model.ssh.public_keys = ssh.public_keys;
@@ -454,7 +455,7 @@ HttpResponse PutCluster(const ArmCall& call) {
       model.ssh_access = access;
       changed = true;
     }
-    if (changed) ++model.version;
+    if (changed) model.StartNextVersion(keys_until_now);
   };
   std::vector<store::Mutation> mutations;
   for (auto& value : profiles) {

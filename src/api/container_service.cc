@@ -132,7 +132,7 @@ json::object PoolViewFor(const store::Resource& row, std::string_view api_versio
 }
 
 resources::PoolModel NewPoolModel(const SshModel& ssh, const json::object& properties) {
-  return resources::PoolModel{1, ssh, SshAccessOf(properties)};
+  return resources::PoolModel{1, ssh, SshAccessOf(properties), {}};
 }
 
 // A pool row for `properties` (validated), keeping `previous` model unless this creates it.

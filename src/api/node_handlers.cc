@@ -59,7 +59,9 @@ HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context
       request.http.method() == HttpVerb::get) {
     // The ETag lets an agent wait for a change: the node gateway holds a request whose
     // If-None-Match still matches (304) until the machine's row changes.
-    const std::string desired = node::DesiredNodeStateJson((*machine)->desired);
+    auto served = controller::ServedDesiredState(context.store, **machine);
+    if (!served) return ArmErrorResponse(request.http, served.error());
+    const std::string desired = node::DesiredNodeStateJson(*served);
     const std::string etag = DesiredStateEtag(desired);
     const auto known = request.http[boost::beast::http::field::if_none_match];
     if (std::string_view(known.data(), known.size()) == etag) {

@@ -157,7 +157,7 @@ HttpResponse PutPool(const ArmCall& call) {
     properties["nodeImageVersion"] = before->properties().at("nodeImageVersion");
     if (access != model.ssh_access) {
       model.ssh_access = access;
-      ++model.version;
+      model.StartNextVersion(model.ssh.public_keys);
     }
   } else {
     model = NewPoolModel(cluster_record->ssh, properties);

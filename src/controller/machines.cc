@@ -78,7 +78,7 @@ bool OnTarget(const Machine& machine, const PoolTarget& target) {
 node::DesiredNodeState FromModel(const resources::PoolModel& model, const PoolTarget& target) {
   node::DesiredNodeState desired;
   desired.admin_username = model.ssh.admin_username;
-  desired.public_keys = model.ssh.public_keys;
+  // No keys: the machine row refers to the model version (ServedDesiredState adds its keys).
   desired.ssh_enabled = model.ssh_access != "Disabled";
   desired.model_version = target.model_version;
   desired.image_version = target.image;
@@ -164,6 +164,18 @@ Result<std::optional<Machine>> GetMachine(store::Store& store, const std::string
   auto machine = MachineFrom(store, **row, detail);
   if (!machine) return machine.error();
   return std::optional<Machine>(std::move(machine.value()));
+}
+
+Result<node::DesiredNodeState> ServedDesiredState(store::Store& store, const Machine& machine) {
+  node::DesiredNodeState desired = machine.desired;
+  auto pool_row = store.Get(kPoolKind, machine.row.parent);
+  if (!pool_row) return pool_row.error();
+  if (!pool_row->has_value()) return desired;  // the pool is going: nothing new to serve
+  auto pool = resources::PoolRecord::Decode(**pool_row);
+  if (!pool) return pool.error();
+  // A machine row written before rows stopped copying keys still has its own.
+  if (const auto* keys = pool->model.KeysOf(desired.model_version)) desired.public_keys = *keys;
+  return desired;
 }
 
 bool NodeReady(const Machine& machine) {

@@ -29,7 +29,6 @@ using resources::Machine;
 inline constexpr std::string_view kNodeRemovalKind = "nodeRemoval";
 inline constexpr std::string_view kNodeRemovalRoot = "/gangplank/nodeRemovals";
 
-
 // How much of a machine to read: its row only (an agent's poll), with its status (the
 // reconciler, the machines API), or with its logs and login events too.
 enum class MachineDetail { kDesired, kStatus, kLogs };
@@ -42,6 +41,10 @@ Result<std::optional<Machine>> GetMachine(store::Store& store, const std::string
 // True when the node's agent reports exactly its desired state, with sshd answering (or stopped
 // when SSH access is Disabled).
 bool NodeReady(const Machine& machine);
+
+// The desired state an agent is served: the machine's, with the keys of the model version it
+// runs, from its pool's record (machine rows refer to the version and never copy the keys).
+Result<node::DesiredNodeState> ServedDesiredState(store::Store& store, const Machine& machine);
 
 // True when the node reports that its current desired state cannot be provisioned by waiting.
 bool FailedForGood(const Machine& machine);

@@ -139,8 +139,7 @@ class ClusterRunners {
   // waits while any node is left, or nullopt when none is.
   Result<std::optional<Step>> RemoveNodes(store::Store& store, const std::string& owner_id) {
     if (options_.mode == NodeMode::kSimulated) {
-      if (Status removed = SimulateRemovals(store, owner_id); !removed.ok())
-        return removed.error();
+      if (Status removed = SimulateRemovals(store, owner_id); !removed.ok()) return removed.error();
     }
     auto removals = RemoveMachines(store, owner_id);
     if (!removals) return removals.error();
@@ -150,7 +149,8 @@ class ClusterRunners {
     }
     auto pending = NodesPendingRemoval(store, owner_id);
     if (!pending) return pending.error();
-    if (*pending) return std::optional<Step>(Step::Waiting({}, options_.poll, 50, "removing nodes"));
+    if (*pending)
+      return std::optional<Step>(Step::Waiting({}, options_.poll, 50, "removing nodes"));
     return std::optional<Step>();
   }
 
@@ -187,7 +187,8 @@ class ClusterRunners {
   // Reconciles `pools`; when every one is done, marks them Succeeded (with the target image after
   // a reimage) and lets `finish` add the rest.
   Result<Step> Pools(store::Store& store, const std::vector<store::Resource>& pools, bool reimage,
-                     bool cancel, const std::function<Status(std::vector<store::Mutation>&)>& finish) {
+                     bool cancel,
+                     const std::function<Status(std::vector<store::Mutation>&)>& finish) {
     std::vector<store::Mutation> changes;
     bool done = true;
     int total = 0, current = 0;
@@ -198,10 +199,9 @@ class ClusterRunners {
           if (!simulated.ok()) return simulated.error();
         }
       }
-      auto progress = ReconcilePool(
-          store, pool, images_, clock_,
-          ReconcileOptions{reimage, options_.node_timeout, !cancel},
-          addresses);
+      auto progress =
+          ReconcilePool(store, pool, images_, clock_,
+                        ReconcileOptions{reimage, options_.node_timeout, !cancel}, addresses);
       if (!progress) return progress.error();
       if (!progress->failure.empty()) {
         return MakeError(StatusCode::kFailedPrecondition, "NodeProvisioningFailed",
@@ -227,6 +227,12 @@ class ClusterRunners {
       auto state = SetState<resources::PoolRecord>(
           store, pool.id, cancel ? "Canceled" : "Succeeded", [&](resources::PoolRecord& finished) {
             if (reimage && !cancel) finished.properties()["nodeImageVersion"] = target.image;
+            // The keys of versions no machine runs any more go (after a reimage: all of them).
+            if (auto machines = MachinesOf(store, pool.id)) {
+              std::set<std::int64_t> in_use;
+              for (const Machine& machine : *machines) in_use.insert(machine.desired.model_version);
+              finished.model.KeepKeysOf(in_use);
+            }
           });
       if (!state) return state.error();
       Append(changes, std::move(state.value()));

@@ -1,6 +1,7 @@
 // JSON for the node protocol's desired state and status documents.
 #include "node/node_state.h"
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
 #include <cctype>
@@ -167,8 +168,22 @@ Result<NodeStatus> ParseNodeStatus(std::string_view json_text) {
     }
   }
   if (status.host_keys.size() > 8) return invalid;
+  if (image->get_string().size() > kMaxReportFieldBytes) {
+    return MakeError(StatusCode::kInvalidArgument, "QuotaExceeded",
+                     "imageVersion has " + std::to_string(image->get_string().size()) +
+                         " bytes; the limit is " + std::to_string(kMaxReportFieldBytes));
+  }
+  static constexpr std::string_view kHealths[] = {"Healthy", "Unhealthy", "Starting",
+                                                  "Failed",  "Disabled",  "Stopped"};
+  if (std::find(std::begin(kHealths), std::end(kHealths), health->get_string()) ==
+      std::end(kHealths)) {
+    return MakeError(StatusCode::kInvalidArgument, "InvalidNodeStatus",
+                     "sshdHealth must be one of Healthy, Unhealthy, Starting, Failed, Disabled, "
+                     "Stopped");
+  }
   status.sshd_health = std::string(health->get_string());
-  if (message) status.message = std::string(message->get_string()).substr(0, 2000);
+  if (message)
+    status.message = std::string(message->get_string()).substr(0, kMaxReportMessageBytes);
   if (const json::value* failed = doc.if_contains("failedGeneration")) {
     if (!failed->is_int64()) return invalid;
     status.failed_generation = failed->get_int64();

@@ -48,6 +48,11 @@ struct LoginEvent {
   std::string method;  // publickey, password, none …
 };
 
+// What one report may carry: short fields such as imageVersion (longer: 400 QuotaExceeded), and
+// the status message (cut to this length).
+inline constexpr std::size_t kMaxReportFieldBytes = 256;
+inline constexpr std::size_t kMaxReportMessageBytes = 2000;
+
 struct NodeStatus {
   std::int64_t applied_model_version = 0;
   std::string image_version;

@@ -14,10 +14,6 @@ inline constexpr std::size_t kPublicKeysPerCluster = 10;
 // Gangplank's: a keyData line (an RSA key of 16,384 bits with a full comment fits), its comment.
 inline constexpr std::size_t kKeyDataBytes = 8192;
 inline constexpr std::size_t kKeyCommentBytes = 1024;
-// Nodes one control plane (data dir) runs, over all clusters.
-inline constexpr std::size_t kNodesPerControlPlane = 5000;
-// What a node's report may carry: short fields, the sshd health line, each log line.
-inline constexpr std::size_t kReportShortFieldBytes = 256;
-inline constexpr std::size_t kReportMessageBytes = 4096;
+// What a node's report may carry is bounded where reports are parsed (node/node_state.h).
 
 }  // namespace gangplank::resources::limits

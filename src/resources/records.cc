@@ -1,6 +1,8 @@
 // Codecs of the cluster and pool records.
 #include "resources/records.h"
 
+#include <charconv>
+
 namespace gangplank::resources {
 namespace json = boost::json;
 
@@ -99,6 +101,22 @@ store::Resource ClusterRecord::Encode() const {
 
 std::string ClusterRecord::location() const { return StringAt(resource, "location"); }
 
+const std::vector<std::string>* PoolModel::KeysOf(std::int64_t model_version) const {
+  if (model_version == version) return &ssh.public_keys;
+  const auto found = earlier_keys.find(model_version);
+  return found == earlier_keys.end() ? nullptr : &found->second;
+}
+
+void PoolModel::StartNextVersion(std::vector<std::string> keys_until_now) {
+  earlier_keys[version] = std::move(keys_until_now);
+  ++version;
+}
+
+void PoolModel::KeepKeysOf(const std::set<std::int64_t>& versions_in_use) {
+  std::erase_if(earlier_keys,
+                [&](const auto& entry) { return !versions_in_use.contains(entry.first); });
+}
+
 Result<PoolRecord> PoolRecord::Decode(const store::Resource& row) {
   PoolRecord record;
   auto doc = Body(row, record);
@@ -111,6 +129,17 @@ Result<PoolRecord> PoolRecord::Decode(const store::Resource& row) {
   record.model.version = version && version->is_int64() ? version->get_int64() : 1;
   record.model.ssh_access = StringAt(fields, "sshAccess");
   if (record.model.ssh_access.empty()) record.model.ssh_access = "LocalUser";
+  if (const json::value* earlier = fields.if_contains("earlierKeys");
+      earlier && earlier->is_object()) {
+    for (const auto& [key, list] : earlier->get_object()) {
+      std::int64_t model_version = 0;
+      const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), model_version);
+      if (!list.is_array() || ec != std::errc() || end != key.data() + key.size()) continue;
+      std::vector<std::string>& keys = record.model.earlier_keys[model_version];
+      for (const auto& line : list.get_array())
+        if (line.is_string()) keys.emplace_back(line.get_string());
+    }
+  }
   return record;
 }
 
@@ -118,14 +147,19 @@ store::Resource PoolRecord::Encode() const {
   json::object fields = SshJson(model.ssh);
   fields["version"] = model.version;
   fields["sshAccess"] = model.ssh_access;
+  if (!model.earlier_keys.empty()) {
+    json::object earlier;
+    for (const auto& [model_version, keys] : model.earlier_keys)
+      earlier[std::to_string(model_version)] = json::array(keys.begin(), keys.end());
+    fields["earlierKeys"] = std::move(earlier);
+  }
   json::object doc{{"resource", resource}, {"model", std::move(fields)}};
   return store::Resource{std::string(kPoolKind), id, parent, json::serialize(doc), version};
 }
 
 std::string PoolRecord::name() const { return StringAt(resource, "name"); }
 
-Result<store::Mutation> WithProvisioningState(const store::Resource& row,
-                                              std::string_view state) {
+Result<store::Mutation> WithProvisioningState(const store::Resource& row, std::string_view state) {
   if (row.kind == kPoolKind) {
     auto pool = PoolRecord::Decode(row);
     if (!pool) return pool.error();

@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,11 +29,21 @@ struct SshModel {
 boost::json::object SshJson(const SshModel& ssh);
 SshModel SshFromJson(const boost::json::object& doc);
 
-// What a pool's nodes are provisioned from; `version` goes up once per change.
+// What a pool's nodes are provisioned from; `version` goes up once per change. Machines refer to
+// the version they run; the keys are kept here only, once per version still in use, never copied
+// into machine rows (a pool of 1,000 nodes holds its keys once, not 1,000 times).
 struct PoolModel {
   std::int64_t version = 1;
   SshModel ssh;
-  std::string ssh_access = "LocalUser";  // LocalUser | Disabled
+  std::string ssh_access = "LocalUser";                           // LocalUser | Disabled
+  std::map<std::int64_t, std::vector<std::string>> earlier_keys;  // older versions' keys
+
+  // The keys of `model_version`, if this model still has them.
+  const std::vector<std::string>* KeysOf(std::int64_t model_version) const;
+  // Starts the next version; `keys_until_now` stay available for the machines still on this one.
+  void StartNextVersion(std::vector<std::string> keys_until_now);
+  // Forgets the keys of earlier versions no machine runs any more.
+  void KeepKeysOf(const std::set<std::int64_t>& versions_in_use);
 };
 
 // Fields every stored ARM resource record shares: its row, and the ARM resource itself.

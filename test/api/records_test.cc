@@ -36,13 +36,22 @@ TEST(RecordsTest, APoolRecordCarriesItsModel) {
   PoolRecord pool;
   pool.id = "/p";
   pool.resource = json::object{{"name", "nodepool1"}, {"properties", json::object{{"count", 2}}}};
-  pool.model = PoolModel{4, SshModel{"azureuser", {"ssh-ed25519 AAAA k"}, false}, "Disabled"};
+  pool.model = PoolModel{3, SshModel{"azureuser", {"ssh-ed25519 AAAA old"}, false}, "Disabled", {}};
+  pool.model.StartNextVersion({"ssh-ed25519 AAAA old"});
+  pool.model.ssh.public_keys = {"ssh-ed25519 AAAA k"};
   auto back = PoolRecord::Decode(pool.Encode());
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->name(), "nodepool1");
   EXPECT_EQ(back->model.version, 4);
   EXPECT_EQ(back->model.ssh_access, "Disabled");
   EXPECT_EQ(back->model.ssh.public_keys.size(), 1u);
+  // Machines still on version 3 are served its keys until no machine runs it.
+  ASSERT_NE(back->model.KeysOf(3), nullptr);
+  EXPECT_EQ(back->model.KeysOf(3)->front(), "ssh-ed25519 AAAA old");
+  EXPECT_EQ(back->model.KeysOf(4)->front(), "ssh-ed25519 AAAA k");
+  EXPECT_EQ(back->model.KeysOf(2), nullptr);
+  back->model.KeepKeysOf({4});
+  EXPECT_EQ(back->model.KeysOf(3), nullptr);
   const store::Mutation write = WriteBack(*back);
   EXPECT_EQ(write.precondition.version, pool.version);
 }

@@ -128,5 +128,37 @@ TEST_F(ApiAttackTest, PoolsAndNodesHaveAksLimitsThatSayWhichOne) {
   EXPECT_EQ(ErrorCode(extra), "QuotaExceeded");
 }
 
+// A node (or whoever holds its token) cannot make its report any size or say anything.
+TEST_F(ApiAttackTest, NodeReportsHaveBoundedFieldsAndAKnownHealth) {
+  CreateCluster();
+  const controller::Machine machine = OnlyMachine();
+  const std::string token = node_tokens_->Issue({machine.row.id, machine.uid});
+  const auto report = [&](const std::string& image, const std::string& health) {
+    node::NodeStatus status;
+    status.applied_model_version = machine.desired.model_version;
+    status.reimage_generation = machine.desired.reimage_generation;
+    status.image_version = image;
+    status.sshd_health = health;
+    return Send(
+        HttpVerb::post, "/gangplank/node/v1/status",
+        json::serialize(json::object{{"status", json::parse(node::NodeStatusJson(status))}}), false,
+        {{boost::beast::http::field::authorization, "Bearer " + token}});
+  };
+  const auto huge = report(std::string(300 << 10, 'i'), "Healthy");
+  EXPECT_EQ(huge.result(), HttpStatus::bad_request);
+  EXPECT_EQ(ErrorCode(huge), "QuotaExceeded");
+  const auto odd = report(machine.desired.image_version, std::string(1000, 'h'));
+  EXPECT_EQ(odd.result(), HttpStatus::bad_request);
+  EXPECT_NE(Body(odd).at("error").at("message").as_string().find("sshdHealth"), std::string::npos);
+  EXPECT_EQ(report(machine.desired.image_version, "Healthy").result(), HttpStatus::no_content);
+  // Another machine's token does not let it report for this one, a forged one nothing at all.
+  std::string forged = token;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(Send(HttpVerb::get, "/gangplank/node/v1/desired", "", false,
+                 {{boost::beast::http::field::authorization, "Bearer " + forged}})
+                .result(),
+            HttpStatus::unauthorized);
+}
+
 }  // namespace
 }  // namespace gangplank::api
