@@ -217,9 +217,29 @@ class Session : public std::enable_shared_from_this<Session> {
     reserved_ = 0;
   }
 
+  // A lingering close, as HTTP servers do: closing a socket with unread bytes (a body that was
+  // refused, a header over the limit) sends a reset, and the reset would take the answer with it
+  // before the client reads it. So: TLS close_notify, no more sending, then read and drop what the
+  // client still sends, for a second and 256 KiB at most.
   void Close() {
-    Expire(std::chrono::seconds(5));
-    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+    Expire(std::chrono::seconds(2));
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->Expire(std::chrono::seconds(1));
+      self->buffer_.clear();
+      self->Linger(256 << 10);
+    });
+  }
+
+  void Linger(std::size_t budget) {
+    if (budget == 0) return;
+    beast::get_lowest_layer(stream_).async_read_some(
+        buffer_.prepare(std::min<std::size_t>(budget, 16 << 10)),
+        [self = shared_from_this(), budget](beast::error_code ec, std::size_t n) {
+          if (ec) return;  // the client closed too (or the second is over)
+          self->Linger(budget - std::min(budget, n));
+        });
   }
 
   beast::ssl_stream<beast::tcp_stream> stream_;

@@ -24,6 +24,74 @@ std::string DesiredStateEtag(std::string_view desired) {
   return text;
 }
 
+// GET desired: the state this node should be in. The ETag lets an agent wait for a change: the
+// node gateway holds a request whose If-None-Match still matches (304) until the machine's row
+// changes.
+HttpResponse ServeDesired(const ApiRequest& request, const HandlerContext& context,
+                          const controller::Machine& machine, const auth::NodeIdentity&) {
+  auto served = controller::ServedDesiredState(context.store, machine);
+  if (!served) return ArmErrorResponse(request.http, served.error());
+  const std::string desired = node::DesiredNodeStateJson(*served);
+  const std::string etag = DesiredStateEtag(desired);
+  const auto known = request.http[boost::beast::http::field::if_none_match];
+  if (std::string_view(known.data(), known.size()) == etag) {
+    HttpResponse unchanged = EmptyResponse(request.http, HttpStatus::not_modified);
+    unchanged.set(boost::beast::http::field::etag, etag);
+    return unchanged;
+  }
+  HttpResponse response = JsonTextResponse(request.http, HttpStatus::ok, desired);
+  response.set(boost::beast::http::field::etag, etag);
+  return response;
+}
+
+// POST status: what the node runs, its new login events and log lines.
+HttpResponse RecordStatus(const ApiRequest& request, const HandlerContext& context,
+                          const controller::Machine&, const auth::NodeIdentity& caller) {
+  boost::system::error_code ec;
+  const json::value body = json::parse(request.http.body(), ec);
+  const json::object* doc = !ec && body.is_object() ? &body.get_object() : nullptr;
+  const json::value* status_value = doc ? doc->if_contains("status") : nullptr;
+  auto status = status_value ? node::ParseNodeStatus(json::serialize(*status_value))
+                             : Result<node::NodeStatus>(MakeError(
+                                   StatusCode::kInvalidArgument, "InvalidNodeStatus",
+                                   "the body must be {\"status\": {...}, \"loginEvents\": [...], "
+                                   "\"log\": \"...\"}"));
+  if (!status) return ArmErrorResponse(request.http, status.error());
+  std::vector<node::LoginEvent> logins;
+  if (const json::value* events = doc->if_contains("loginEvents"))
+    logins = node::ParseLoginEvents(json::serialize(*events));
+  std::string log;
+  if (const json::value* lines = doc->if_contains("log"); lines && lines->is_string())
+    log = std::string(lines->get_string());
+  if (Status recorded = controller::RecordNodeReport(context.store, caller.machine_id, caller.uid,
+                                                     *status, logins, log, context.clock);
+      !recorded.ok()) {
+    return ArmErrorResponse(request.http, recorded.error());
+  }
+  return EmptyResponse(request.http, HttpStatus::no_content);
+}
+
+// POST token: a fresh token for the same machine (the agent renews before its token expires).
+HttpResponse RenewToken(const ApiRequest& request, const HandlerContext& context,
+                        const controller::Machine&, const auth::NodeIdentity& caller) {
+  const std::string token = context.node_tokens->Issue(caller);
+  auto renewed = context.node_tokens->Verify(token);
+  if (!renewed) return ArmErrorResponse(request.http, renewed.error());
+  return JsonResponse(request.http, HttpStatus::ok,
+                      json::object{{"token", token}, {"expiresOn", renewed->expires_at}});
+}
+
+using NodeRouteHandler = HttpResponse (*)(const ApiRequest&, const HandlerContext&,
+                                          const controller::Machine&, const auth::NodeIdentity&);
+struct NodeRoute {
+  std::string_view name;
+  HttpVerb verb;
+  NodeRouteHandler handle;
+};
+constexpr NodeRoute kNodeRoutes[] = {{"desired", HttpVerb::get, ServeDesired},
+                                     {"status", HttpVerb::post, RecordStatus},
+                                     {"token", HttpVerb::post, RenewToken}};
+
 }  // namespace
 
 Result<auth::NodeIdentity> AuthenticateNode(const ApiRequest& request,
@@ -55,51 +123,13 @@ HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context
     return ArmErrorResponse(request.http, HttpStatus::gone, "MachineGone",
                             "this node's machine no longer exists");
   }
-  if (request.Matches({"gangplank", "node", "v1", "desired"}) &&
-      request.http.method() == HttpVerb::get) {
-    // The ETag lets an agent wait for a change: the node gateway holds a request whose
-    // If-None-Match still matches (304) until the machine's row changes.
-    auto served = controller::ServedDesiredState(context.store, **machine);
-    if (!served) return ArmErrorResponse(request.http, served.error());
-    const std::string desired = node::DesiredNodeStateJson(*served);
-    const std::string etag = DesiredStateEtag(desired);
-    const auto known = request.http[boost::beast::http::field::if_none_match];
-    if (std::string_view(known.data(), known.size()) == etag) {
-      HttpResponse unchanged = EmptyResponse(request.http, HttpStatus::not_modified);
-      unchanged.set(boost::beast::http::field::etag, etag);
-      return unchanged;
-    }
-    HttpResponse response = JsonTextResponse(request.http, HttpStatus::ok, desired);
-    response.set(boost::beast::http::field::etag, etag);
-    return response;
-  }
-  if (request.Matches({"gangplank", "node", "v1", "status"}) &&
-      request.http.method() == HttpVerb::post) {
-    boost::system::error_code ec;
-    const json::value body = json::parse(request.http.body(), ec);
-    const json::object* doc = !ec && body.is_object() ? &body.get_object() : nullptr;
-    const json::value* status_value = doc ? doc->if_contains("status") : nullptr;
-    auto status = status_value ? node::ParseNodeStatus(json::serialize(*status_value))
-                               : Result<node::NodeStatus>(MakeError(
-                                     StatusCode::kInvalidArgument, "InvalidNodeStatus",
-                                     "the body must be {\"status\": {...}, \"loginEvents\": [...], "
-                                     "\"log\": \"...\"}"));
-    if (!status) return ArmErrorResponse(request.http, status.error());
-    std::vector<node::LoginEvent> logins;
-    if (const json::value* events = doc->if_contains("loginEvents"))
-      logins = node::ParseLoginEvents(json::serialize(*events));
-    std::string log;
-    if (const json::value* lines = doc->if_contains("log"); lines && lines->is_string())
-      log = std::string(lines->get_string());
-    if (Status recorded = controller::RecordNodeReport(
-            context.store, caller->machine_id, caller->uid, *status, logins, log, context.clock);
-        !recorded.ok()) {
-      return ArmErrorResponse(request.http, recorded.error());
-    }
-    return EmptyResponse(request.http, HttpStatus::no_content);
+  for (const NodeRoute& route : kNodeRoutes) {
+    if (request.Matches({"gangplank", "node", "v1", route.name}) &&
+        request.http.method() == route.verb)
+      return route.handle(request, context, **machine, *caller);
   }
   return ArmErrorResponse(request.http, HttpStatus::not_found, "NotFound",
-                          "the node protocol has GET desired and POST status");
+                          "the node protocol has GET desired, POST status and POST token");
 }
 
 }  // namespace gangplank::api

@@ -112,7 +112,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     source = std::make_unique<node::ControlPlaneSource>(std::move(watch.value()),
-                                                        std::move(report.value()), token_text);
+                                                        std::move(report.value()), token_text,
+                                                        token_file);
   }
 
   if (whole_machine) {  // a fresh node's disk has no agent directory yet

@@ -15,6 +15,7 @@
 #include <ostream>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/file_io.h"
 #include "node/log_tail.h"
 
@@ -179,14 +180,60 @@ class AgentEvents {
 
 ControlPlaneSource::ControlPlaneSource(std::unique_ptr<net::HttpClient> watch_client,
                                        std::unique_ptr<net::HttpClient> report_client,
-                                       std::string token)
+                                       std::string token, std::string token_file)
     : watch_client_(std::move(watch_client)),
       report_client_(std::move(report_client)),
-      token_(std::move(token)) {}
+      token_(std::move(token)),
+      token_file_(std::move(token_file)) {}
+
+std::string ControlPlaneSource::Token() {
+  std::lock_guard lock(token_mutex_);
+  return token_;
+}
+
+void ControlPlaneSource::RenewIfDue() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < renew_at_) return;
+  renew_at_ = now + std::chrono::minutes(1);  // unless the renewal below says later
+  auto reply = watch_client_->Send("POST", "/gangplank/node/v1/token", "",
+                                   {{"Authorization", "Bearer " + Token()}});
+  if (!reply || reply->status != 200) return;
+  boost::system::error_code ec;
+  const json::value doc = json::parse(reply->body, ec);
+  const json::value* token =
+      !ec && doc.is_object() ? doc.get_object().if_contains("token") : nullptr;
+  const json::value* expires =
+      !ec && doc.is_object() ? doc.get_object().if_contains("expiresOn") : nullptr;
+  if (!token || !token->is_string() || !expires || !expires->is_int64()) return;
+  {
+    std::lock_guard lock(token_mutex_);
+    token_ = std::string(token->get_string());
+  }
+  const long long left = expires->get_int64() - UnixSeconds(std::chrono::system_clock::now());
+  renew_at_ = now + std::chrono::seconds(std::max(60LL, left / 2));
+  // For the next start of the agent, where the file may be written (on a node it is read-only:
+  // gangplankd writes it).
+  if (!token_file_.empty())
+    (void)WriteFileAtomically(token_file_, std::string(token->get_string()) + "\n", 0600,
+                              IfExists::kReplace);
+}
+
+bool ControlPlaneSource::ReloadTokenFile() {
+  if (token_file_.empty()) return false;
+  auto text = ReadSecretFile(token_file_, 4096);
+  if (!text) return false;
+  std::string token(text->data(), text->size());
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  std::lock_guard lock(token_mutex_);
+  if (token.empty() || token == token_) return false;
+  token_ = std::move(token);
+  return true;
+}
 
 Result<DesiredReply> ControlPlaneSource::Fetch(const std::string& known,
                                                std::chrono::seconds wait) {
-  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token_}};
+  RenewIfDue();
+  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + Token()}};
   if (!known.empty()) headers["If-None-Match"] = known;
   auto reply = watch_client_->Send(
       "GET", "/gangplank/node/v1/desired?wait=" + std::to_string(wait.count()), "", headers);
@@ -195,6 +242,7 @@ Result<DesiredReply> ControlPlaneSource::Fetch(const std::string& known,
   if (reply->status == 410) {
     return MakeError(StatusCode::kNotFound, "MachineGone", "this node's machine was deleted");
   }
+  if (reply->status == 401 && ReloadTokenFile()) return Fetch(known, wait);
   if (reply->status != 200) {
     return MakeError(reply->status == 401 ? StatusCode::kUnauthenticated : StatusCode::kUnavailable,
                      "DesiredStateUnavailable",
@@ -212,10 +260,13 @@ Status ControlPlaneSource::Report(const NodeStatus& status, const std::vector<Lo
       json::serialize(json::object{{"status", json::parse(NodeStatusJson(status))},
                                    {"loginEvents", json::parse(LoginEventsJson(logins))},
                                    {"log", new_log_lines}});
-  auto reply =
-      report_client_->Send("POST", "/gangplank/node/v1/status", body,
-                           {{"Authorization", "Bearer " + token_},
-                            {"Content-Type", "application/json"}});
+  auto send = [&] {
+    return report_client_->Send(
+        "POST", "/gangplank/node/v1/status", body,
+        {{"Authorization", "Bearer " + Token()}, {"Content-Type", "application/json"}});
+  };
+  auto reply = send();
+  if (reply && reply->status == 401 && ReloadTokenFile()) reply = send();
   if (!reply) return reply.error();
   if (reply->status / 100 != 2) {
     return MakeError(StatusCode::kUnavailable, "ReportRefused",

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,20 +35,32 @@ class DesiredStateSource {
 };
 
 // The control plane's node protocol (GET /gangplank/node/v1/desired?wait=S with If-None-Match,
-// POST …/status). Fetch and Report run on different threads, each with its own connection.
+// POST …/status, POST …/token). Fetch and Report run on different threads, each with its own
+// connection. The node token expires: Fetch renews it halfway through its life, and after a 401
+// the token file is read again (gangplankd keeps it fresh for a node that was cut off too long).
 class ControlPlaneSource final : public DesiredStateSource {
  public:
   ControlPlaneSource(std::unique_ptr<net::HttpClient> watch_client,
-                     std::unique_ptr<net::HttpClient> report_client, std::string token);
+                     std::unique_ptr<net::HttpClient> report_client, std::string token,
+                     std::string token_file = "");
   Result<DesiredReply> Fetch(const std::string& known, std::chrono::seconds wait) override;
   Status Report(const NodeStatus& status, const std::vector<LoginEvent>& logins,
                 const std::string& new_log_lines) override;
   void Interrupt() override { watch_client_->Interrupt(); }
 
  private:
+  std::string Token();
+  // On the watcher thread, before a Fetch: a new token once half of this one's life is over.
+  void RenewIfDue();
+  // After a 401: the token file's token, if it is another one.
+  bool ReloadTokenFile();
+
   std::unique_ptr<net::HttpClient> watch_client_;
   std::unique_ptr<net::HttpClient> report_client_;
+  std::mutex token_mutex_;
   std::string token_;
+  const std::string token_file_;
+  std::chrono::steady_clock::time_point renew_at_{};  // the watcher thread's
 };
 
 // A JSON file holding the desired state (a host managed without a control plane); reports go to
@@ -70,7 +83,7 @@ struct AgentLoopOptions {
   std::chrono::seconds wait{110};
   std::chrono::milliseconds interval{200};
   std::chrono::seconds heartbeat{240};  // report at least this often, changed or not
-  bool once = false;                   // one reconcile and report, then return
+  bool once = false;                    // one reconcile and report, then return
 };
 
 // Runs until `stop` is set (then call Interrupt on the source, or wait up to interval);

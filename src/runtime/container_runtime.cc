@@ -1,13 +1,13 @@
 // runc containers on overlays of node images, each with a veth on the node bridge.
 #include "runtime/container_runtime.h"
 
-#include <openssl/evp.h>
-#include <signal.h>
 #include <arpa/inet.h>
 #include <ifaddrs.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <linux/magic.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -45,6 +45,17 @@ std::string HostVeth(const std::string& uid) {
 }
 
 fs::path RuncRoot(const fs::path& nodes_dir) { return nodes_dir / ".runc"; }
+
+// A running node's token file is rewritten once an hour: its agent renews its token itself, but
+// one cut off from the control plane for longer than a token lives reads the file again after a
+// 401 (the file is bind-mounted into the node read-only).
+void RefreshTokenFile(const fs::path& dir, const std::string& token) {
+  const fs::path file = dir / "secrets" / "token";
+  std::error_code ec;
+  const auto written = fs::last_write_time(file, ec);
+  if (!ec && fs::file_time_type::clock::now() - written < std::chrono::hours(1)) return;
+  (void)WriteFileAtomically(file, token, 0600, IfExists::kReplace);
+}
 
 // What a node was started with; a different generation means a new machine.
 struct Launched {
@@ -131,7 +142,9 @@ json::array Strings(std::initializer_list<const char*> items) {
 
 json::object Mount(const char* destination, const char* type, const std::string& source,
                    std::initializer_list<const char*> options) {
-  return {{"destination", destination}, {"type", type}, {"source", source},
+  return {{"destination", destination},
+          {"type", type},
+          {"source", source},
           {"options", Strings(options)}};
 }
 
@@ -146,17 +159,18 @@ std::string NodeSpec(const NodeLaunch& node, const fs::path& control_dir,
   json::object process{
       {"terminal", false},
       {"user", json::object{{"uid", 0}, {"gid", 0}}},
-      {"args", json::array{"/usr/bin/dumb-init", "--", kImageAgentPath, "--server", "unix:/run/gangplank/node.sock",
-                           "--token-file", "/run/gangplank-node/token", "--node-dir",
-                           kNodeDirInside, "--machine", "--generation",
-                           std::to_string(node.reimage_generation)}},
+      {"args", json::array{"/usr/bin/dumb-init", "--", kImageAgentPath, "--server",
+                           "unix:/run/gangplank/node.sock", "--token-file",
+                           "/run/gangplank-node/token", "--node-dir", kNodeDirInside, "--machine",
+                           "--generation", std::to_string(node.reimage_generation)}},
       {"env", Strings({"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                        "HOME=/root", "container=gangplank"})},
       {"cwd", "/"},
-      {"capabilities", json::object{{"bounding", capabilities},
-                                    {"effective", capabilities},
-                                    {"permitted", capabilities}}},
-      {"rlimits", json::array{json::object{{"type", "RLIMIT_NOFILE"}, {"hard", 4096}, {"soft", 4096}}}},
+      {"capabilities",
+       json::object{
+           {"bounding", capabilities}, {"effective", capabilities}, {"permitted", capabilities}}},
+      {"rlimits",
+       json::array{json::object{{"type", "RLIMIT_NOFILE"}, {"hard", 4096}, {"soft", 4096}}}},
       {"noNewPrivileges", true}};
   json::array mounts{
       Mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
@@ -183,14 +197,15 @@ std::string NodeSpec(const NodeLaunch& node, const fs::path& control_dir,
       {"maskedPaths", Strings({"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
                                "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
                                "/proc/sched_debug", "/sys/firmware", "/proc/scsi"})},
-      {"readonlyPaths", Strings({"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                                 "/proc/sysrq-trigger"})}};
-  return json::serialize(json::object{{"ociVersion", "1.0.2"},
-                                      {"process", process},
-                                      {"root", json::object{{"path", "rootfs"}, {"readonly", false}}},
-                                      {"hostname", node.hostname},
-                                      {"mounts", mounts},
-                                      {"linux", linux}});
+      {"readonlyPaths",
+       Strings({"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"})}};
+  return json::serialize(
+      json::object{{"ociVersion", "1.0.2"},
+                   {"process", process},
+                   {"root", json::object{{"path", "rootfs"}, {"readonly", false}}},
+                   {"hostname", node.hostname},
+                   {"mounts", mounts},
+                   {"linux", linux}});
 }
 
 // An address some host interface holds (another network, a leftover): never given to a node.
@@ -212,7 +227,8 @@ bool HeldOnHost(const std::string& address) {
 // True when PATH is a namespace bound there (nsfs), not just the empty file it is bound onto.
 bool IsBoundNamespace(const fs::path& path) {
   struct statfs info {};
-  return ::statfs(path.c_str(), &info) == 0 && static_cast<unsigned long>(info.f_type) == NSFS_MAGIC;
+  return ::statfs(path.c_str(), &info) == 0 &&
+         static_cast<unsigned long>(info.f_type) == NSFS_MAGIC;
 }
 
 // Runs `ip -batch FILE` (optionally inside a network namespace): one process for several steps.
@@ -228,7 +244,8 @@ Status IpBatch(const fs::path& file, const std::string& commands, const std::str
 
 }  // namespace
 
-ContainerRuntime::ContainerRuntime(ContainerRuntimeOptions options) : options_(std::move(options)) {}
+ContainerRuntime::ContainerRuntime(ContainerRuntimeOptions options)
+    : options_(std::move(options)) {}
 
 // When `pid` started (clock ticks since boot, /proc/PID/stat's 22nd field): with the pid, it names
 // one process for good, as a pid alone does not (pids are reused).
@@ -293,12 +310,16 @@ Status ContainerRuntime::Ensure(const NodeLaunch& node) {
     return MakeError(StatusCode::kInvalidArgument, "InvalidNodeUid", "node uid is not a uuid");
   }
   std::lock_guard lock(*NodeLock(node.uid));  // nodes start side by side, each once
-  if (StillRunning(node.uid, node.reimage_generation)) return OkStatus();
   const fs::path dir = NodeDir(node.uid);
+  if (StillRunning(node.uid, node.reimage_generation)) {
+    RefreshTokenFile(dir, node.token);
+    return OkStatus();
+  }
   const auto launched = ReadLaunched(dir);
   if (const pid_t pid = InitPid(dir, node.uid);
       launched && launched->generation == node.reimage_generation && pid > 0) {
     Remember(node.uid, pid, node.reimage_generation);  // adopted: started before this process
+    RefreshTokenFile(dir, node.token);
     return OkStatus();
   }
   std::string image = node.image_version;
@@ -324,28 +345,34 @@ Status ContainerRuntime::Ensure(const NodeLaunch& node) {
   }
   Remember(node.uid, InitPid(dir, node.uid), node.reimage_generation);
   if (launched && launched->generation == node.reimage_generation) return OkStatus();
-  return WriteFileAtomically(dir / "launch.json",
-                             json::serialize(json::object{{"generation", node.reimage_generation},
-                                                          {"image", image}}),
-                             0600, IfExists::kReplace);
+  return WriteFileAtomically(
+      dir / "launch.json",
+      json::serialize(json::object{{"generation", node.reimage_generation}, {"image", image}}),
+      0600, IfExists::kReplace);
 }
 
 Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
   const fs::path dir = NodeDir(node.uid);
   const fs::path rootfs = dir / "bundle" / "rootfs";
-  for (const auto& [path, mode] : std::vector<std::pair<fs::path, mode_t>>{
-           {options_.nodes_dir, 0755}, {dir, 0700}, {dir / "bundle", 0700}, {rootfs, 0755},
-           {dir / "upper", 0755}, {dir / "work", 0700}, {dir / "secrets", 0700},
-           {RuncRoot(options_.nodes_dir), 0700}}) {
+  for (const auto& [path, mode] :
+       std::vector<std::pair<fs::path, mode_t>>{{options_.nodes_dir, 0755},
+                                                {dir, 0700},
+                                                {dir / "bundle", 0700},
+                                                {rootfs, 0755},
+                                                {dir / "upper", 0755},
+                                                {dir / "work", 0700},
+                                                {dir / "secrets", 0700},
+                                                {RuncRoot(options_.nodes_dir), 0700}}) {
     if (Status made = EnsureDirectory(path, mode); !made.ok()) return made;
   }
   if (Status network = EnsureNodeNetns(node, dir); !network.ok()) return network;
-  const std::string overlay = "lowerdir=" + lower.string() + ",upperdir=" + (dir / "upper").string() +
+  const std::string overlay = "lowerdir=" + lower.string() +
+                              ",upperdir=" + (dir / "upper").string() +
                               ",workdir=" + (dir / "work").string();
   if (::mount("overlay", rootfs.c_str(), "overlay", MS_NODEV, overlay.c_str()) != 0) {
-    return MakeError(StatusCode::kUnavailable, "NodeStartFailed",
-                     "cannot mount the node's overlay on " + rootfs.string() + ": " +
-                         std::strerror(errno));
+    return MakeError(
+        StatusCode::kUnavailable, "NodeStartFailed",
+        "cannot mount the node's overlay on " + rootfs.string() + ": " + std::strerror(errno));
   }
   for (Status step :
        {WriteFileAtomically(dir / "secrets" / "token", node.token, 0600, IfExists::kReplace),
@@ -360,9 +387,16 @@ Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
   fs::remove(dir / "init.pid", ec);
   // runc hands its standard streams to the node's first process: the agent's output file. The
   // network namespace exists already, so create and start are one step.
-  const std::vector<std::string> run = {options_.runc, "--root", root, "run", "--detach",
-                                        "--bundle", (dir / "bundle").string(), "--pid-file",
-                                        (dir / "init.pid").string(), node.uid};
+  const std::vector<std::string> run = {options_.runc,
+                                        "--root",
+                                        root,
+                                        "run",
+                                        "--detach",
+                                        "--bundle",
+                                        (dir / "bundle").string(),
+                                        "--pid-file",
+                                        (dir / "init.pid").string(),
+                                        node.uid};
   if (RunLoggingTo(run, (dir / "console.log").string()) != 0) {
     auto log = ReadFile(dir / "console.log", 1 << 20);
     std::string tail = log ? *log : "";
@@ -398,7 +432,8 @@ Status ContainerRuntime::EnsureNodeNetns(const NodeLaunch& node, const fs::path&
   const std::string steps = "link add eth0 type veth peer name " + veth + " netns " +
                             std::to_string(::getpid()) + "\naddr add " + node.address +
                             "/16 dev eth0\nlink set eth0 up\nlink set lo up\n";
-  Status configured = IpBatch(dir / "node.ip", steps, "giving the node its address", netns.string());
+  Status configured =
+      IpBatch(dir / "node.ip", steps, "giving the node its address", netns.string());
   if (configured.ok()) {
     configured = Run({"/sbin/ip", "link", "set", veth, "master", options_.network.bridge, "up"},
                      "attaching the node to the bridge");

@@ -352,7 +352,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
                                "its own network namespace on the node bridge; run as root or use "
                                "--nodes simulated"));
   }
-  auto node_tokens = auth::NodeTokens::Open(data_dir);
+  auto node_tokens = auth::NodeTokens::Open(data_dir, "node-token.key", &clock);
   if (!node_tokens) return Fail(err, node_tokens.error());
   // Replicas share one catalog, in the store; one process keeps it in its data dir.
   auto images_owner =

@@ -45,7 +45,7 @@ class ApiHarness : public ::testing::Test {
     admin_.client_id = "client-id";
     admin_.client_secret = "client-secret";
     admin_.subscription_id = "sub-1";
-    node_tokens_ = auth::NodeTokens::Open(dir_.path()).value();
+    node_tokens_ = auth::NodeTokens::Open(dir_.path(), "node-token.key", &clock_).value();
     kube_tokens_ = auth::NodeTokens::Open(dir_.path(), "kube-token.key").value();
     Restart();
     token_ = *tokens_->Issue("client-id", kUrl);

@@ -5,6 +5,9 @@
 
 #include "api/api_harness.h"
 #include "controller/machines.h"
+#include "net/unix_http_client.h"
+#include "node/agent_loop.h"
+#include "server/node_gateway.h"
 
 namespace gangplank::api {
 namespace {
@@ -158,6 +161,47 @@ TEST_F(ApiAttackTest, NodeReportsHaveBoundedFieldsAndAKnownHealth) {
                  {{boost::beast::http::field::authorization, "Bearer " + forged}})
                 .result(),
             HttpStatus::unauthorized);
+}
+
+// A node token is good for a day: after that it opens nothing. The agent renews its own halfway,
+// and one cut off for longer takes the fresh token gangplankd writes into its token file.
+TEST_F(ApiAttackTest, NodeTokensExpireAndTheAgentRenewsItsOwn) {
+  CreateCluster();
+  const controller::Machine machine = OnlyMachine();
+  const std::string issued = node_tokens_->Issue({machine.row.id, machine.uid});
+  server::NodeGateway gateway(*store_, *node_tokens_, [this](const HttpRequest& request) {
+    return service_->Handle(request);
+  });
+  const std::string socket = dir_.Join("node.sock");
+  ASSERT_TRUE(gateway.Start(socket).ok());
+  testing::TempDir secrets;
+  testing::WriteTestFile(secrets.Join("token"), issued + "\n", 0600);
+  node::ControlPlaneSource source(
+      std::make_unique<net::UnixHttpClient>(socket, std::chrono::seconds(30)),
+      std::make_unique<net::UnixHttpClient>(socket, std::chrono::seconds(30)), issued,
+      secrets.Join("token"));
+
+  clock_.Advance(std::chrono::seconds(10));
+  auto first = source.Fetch("", std::chrono::seconds(0));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  std::string renewed = testing::ReadTestFile(secrets.Join("token"));
+  renewed.pop_back();
+  EXPECT_NE(renewed, issued) << "the agent renewed its token (and kept it for its next start)";
+
+  clock_.Advance(std::chrono::hours(25));
+  for (const std::string& token : {issued, renewed}) {
+    const auto expired = Send(HttpVerb::get, "/gangplank/node/v1/desired", "", false,
+                              {{boost::beast::http::field::authorization, "Bearer " + token}});
+    EXPECT_EQ(expired.result(), HttpStatus::unauthorized);
+    EXPECT_EQ(ErrorCode(expired), "NodeTokenExpired");
+  }
+  EXPECT_FALSE(source.Fetch("", std::chrono::seconds(0)).ok()) << "an expired token still works";
+  // gangplankd writes a fresh token into the node's file: the agent reads it after the 401.
+  testing::WriteTestFile(secrets.Join("token"),
+                         node_tokens_->Issue({machine.row.id, machine.uid}) + "\n", 0600);
+  auto again = source.Fetch("", std::chrono::seconds(0));
+  EXPECT_TRUE(again.ok()) << again.error().message;
+  gateway.Stop();
 }
 
 }  // namespace
