@@ -6,9 +6,9 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 
+#include "resources/api_versions.h"
 #include "api/arm_response.h"
 #include "api/handlers.h"
-#include "resources/api_versions.h"
 
 namespace gangplank::api {
 namespace json = boost::json;

@@ -503,6 +503,14 @@ HttpResponse PutCluster(const ArmCall& call) {
       mutations.begin(),
       store::Mutation::Put(cluster_row, before ? store::Precondition::AtVersion(before->version)
                                                : store::Precondition::Absent()));
+  std::map<std::string, std::int64_t> asked;  // the pools this request names, and their counts
+  for (const auto& value : profiles) {
+    const json::object& profile = value.as_object();
+    ResourceNames pool_names = names;
+    pool_names.pool = std::string(profile.at("name").as_string());
+    asked[pool_names.pool_id()] = profile.at("count").as_int64();
+  }
+  if (auto refused = ReserveLocalNodes(call, asked, mutations)) return std::move(*refused);
   auto accepted = CommitOperation(call, kPutCluster, names.cluster_id(),
                                   std::string(location->as_string()), std::move(mutations));
   if (auto* refused = std::get_if<HttpResponse>(&accepted)) return std::move(*refused);

@@ -6,6 +6,7 @@
 
 #include "controller/machines.h"
 #include "resources/arm_views.h"
+#include "resources/limits.h"
 
 namespace gangplank::api {
 namespace http = boost::beast::http;
@@ -202,6 +203,51 @@ Result<std::string> ClusterLocation(const HandlerContext& context, const Resourc
 controller::Locking ClusterLocking(const ResourceNames& names) {
   return {controller::OperationLockId(names.cluster_id()),
           {controller::OperationLockId(names.group_id())}};
+}
+
+std::optional<HttpResponse> ReserveLocalNodes(const ArmCall& call,
+                                              const std::map<std::string, std::int64_t>& asked,
+                                              std::vector<store::Mutation>& changes) {
+  const HandlerContext& context = call.context;
+  if (context.node_tokens == nullptr) return std::nullopt;  // simulated nodes
+  constexpr std::string_view kQuotaKind = "localNodeQuota";
+  constexpr std::string_view kQuotaId = "/gangplank/localNodeQuota";
+  std::map<std::string, std::int64_t> asked_by_key;
+  std::int64_t wanted = 0;
+  for (const auto& [id, nodes] : asked) {
+    asked_by_key[store::IdKey(id)] = nodes;
+    wanted += nodes;
+  }
+  auto pools = context.store.ListKind(kPoolKind);
+  if (!pools) return StoreFailure(call.request, pools.error());
+  const std::vector<store::Resource>& rows = pools.value();
+  std::int64_t elsewhere = 0, before = 0;
+  for (const store::Resource& row : rows) {
+    auto pool = resources::PoolRecord::Decode(row);
+    if (!pool) continue;
+    const json::value* count = pool->properties().if_contains("count");
+    const std::int64_t nodes = count && count->is_int64() ? count->get_int64() : 0;
+    (asked_by_key.contains(store::IdKey(row.id)) ? before : elsewhere) += nodes;
+  }
+  if (wanted <= before) return std::nullopt;  // no more nodes than these pools have now
+  constexpr auto kLimit = static_cast<std::int64_t>(resources::limits::kLocalNodesPerControlPlane);
+  if (elsewhere + wanted > kLimit) {
+    return Error400(call.request,
+                    {"QuotaExceeded",
+                     "This control plane runs its nodes as containers on one host, at most " +
+                         std::to_string(kLimit) + "; " + std::to_string(elsewhere) +
+                         " run or are asked for in other pools and this request asks for " +
+                         std::to_string(wanted) + ". Scale a pool down or delete one first.",
+                     "count"});
+  }
+  auto quota = context.store.Get(kQuotaKind, kQuotaId);
+  if (!quota) return StoreFailure(call.request, quota.error());
+  changes.push_back(
+      store::Mutation::Put({std::string(kQuotaKind), std::string(kQuotaId), "",
+                            json::serialize(json::object{{"nodes", elsewhere + wanted}}), 0},
+                           quota->has_value() ? store::Precondition::AtVersion((*quota)->version)
+                                              : store::Precondition::Absent()));
+  return std::nullopt;
 }
 
 std::variant<Accepted, HttpResponse> CommitOperation(const ArmCall& call, const char* type,

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -98,8 +100,7 @@ std::string ViewKey(const std::string& id, std::string_view api_version);
 // The cluster's view joins its row and its pools' rows; it is rendered once per store revision
 // (`revision` was read before `row`).
 Result<ViewCache::View> CachedClusterView(const HandlerContext& context, std::uint64_t revision,
-                                          const store::Resource& row,
-                                          std::string_view api_version);
+                                          const store::Resource& row, std::string_view api_version);
 
 // The lock every operation on a cluster or its pools takes, and the group lock that must be free.
 controller::Locking ClusterLocking(const ResourceNames& names);
@@ -112,6 +113,15 @@ struct ArmCall;
 
 // The location of the cluster in `names`: operations of a cluster and its pools live under it.
 Result<std::string> ClusterLocation(const HandlerContext& context, const ResourceNames& names);
+
+// With local nodes (containers on this host), refuses with 400 QuotaExceeded a request that would
+// take the control plane past limits::kLocalNodesPerControlPlane. `asked` maps the pools the
+// request writes (by id) to the node counts it asks for; every other pool counts as stored. A
+// request that adds nodes also rewrites the quota row at the version it read (into `changes`), so
+// two that would together pass the limit cannot both be accepted.
+std::optional<HttpResponse> ReserveLocalNodes(const ArmCall& call,
+                                              const std::map<std::string, std::int64_t>& asked,
+                                              std::vector<store::Mutation>& changes);
 
 // Writes `changes` with a new operation (type, target, under `location`) and the cluster's lock
 // (none for an abort) in one Apply. A conflicting request that got there first makes it fail:
@@ -133,8 +143,7 @@ HttpResponse AcceptOperation(const ArmCall& call, const char* type, const std::s
 
 // Marks the cluster (or, with `pool`, the pool) with `state` and accepts the operation.
 HttpResponse StartAsync(const ArmCall& call, const char* type, const store::Resource& row,
-                        const std::string& state, bool pool,
-                        std::optional<json::value> reply_body);
+                        const std::string& state, bool pool, std::optional<json::value> reply_body);
 
 // abortLatestOperation on a cluster or pool (`kind`, `target_id`): every operation running on it
 // (or below it) is asked to cancel; they stop between batches and end Canceled. 204 when none

@@ -167,13 +167,16 @@ HttpResponse PutPool(const ArmCall& call) {
   const store::Resource row =
       PoolRow(names, properties, state, model, kubernetes, context.images).Encode();
   // The cluster must still be there when the pool is written (a delete may have just ended).
-  auto accepted = CommitOperation(
-      call, kPutPool, names.pool_id(), location,
-      {store::Mutation::Put(row, existing->has_value()
-                                     ? store::Precondition::AtVersion((*existing)->version)
-                                     : store::Precondition::Absent()),
-       store::Mutation::Check(std::string(kClusterKind), names.cluster_id(),
-                              store::Precondition::Exists())});
+  std::vector<store::Mutation> changes = {
+      store::Mutation::Put(row, existing->has_value()
+                                    ? store::Precondition::AtVersion((*existing)->version)
+                                    : store::Precondition::Absent()),
+      store::Mutation::Check(std::string(kClusterKind), names.cluster_id(),
+                             store::Precondition::Exists())};
+  if (auto refused =
+          ReserveLocalNodes(call, {{names.pool_id(), properties.at("count").as_int64()}}, changes))
+    return std::move(*refused);
+  auto accepted = CommitOperation(call, kPutPool, names.pool_id(), location, std::move(changes));
   if (auto* refused = std::get_if<HttpResponse>(&accepted)) return std::move(*refused);
   const Accepted& done = std::get<Accepted>(accepted);
   HttpResponse response =

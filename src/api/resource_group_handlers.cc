@@ -53,9 +53,9 @@ HttpResponse DeletionAccepted(const ApiRequest& request, const HandlerContext& c
                               const std::string& operation_id) {
   HttpResponse response = EmptyResponse(request.http, HttpStatus::accepted);
   const auto api_version = request.Query("api-version");
-  response.set(
-      boost::beast::http::field::location,
-      ResourceUrl(context.config.server_url, operation_id, api_version.value_or("2022-09-01")));
+  response.set(boost::beast::http::field::location,
+               ResourceUrl(context.config.server_url, operation_id,
+                           api_version.value_or("2022-09-01")));
   response.set(boost::beast::http::field::retry_after, "1");
   return response;
 }
@@ -66,8 +66,8 @@ HttpResponse DeleteGroup(const ApiRequest& request, const HandlerContext& contex
                          const std::string& id, const std::string& name) {
   const std::string lock = controller::OperationLockId(id);
   // A second DELETE while one runs answers like the first.
-  if (auto holder = context.operations.LockHolder(lock);
-      holder && holder->has_value() && (*holder)->status == "InProgress") {
+  if (auto holder = context.operations.LockHolder(lock); holder && holder->has_value() &&
+                                                         (*holder)->status == "InProgress") {
     return DeletionAccepted(request, context, (*holder)->id);
   }
   auto group = context.store.Get(kKind, id);
@@ -77,16 +77,16 @@ HttpResponse DeleteGroup(const ApiRequest& request, const HandlerContext& contex
   if (!clusters) return StoreFailure(request, clusters.error());
   json::object doc = json::parse((*group)->body).as_object();
   doc["properties"].as_object()["provisioningState"] = "Deleting";
-  std::vector<store::Mutation> changes{
-      store::Mutation::Put({std::string(kKind), id, (*group)->parent, json::serialize(doc), 0},
-                           store::Precondition::AtVersion((*group)->version))};
+  std::vector<store::Mutation> changes{store::Mutation::Put(
+      {std::string(kKind), id, (*group)->parent, json::serialize(doc), 0},
+      store::Precondition::AtVersion((*group)->version))};
   std::vector<std::string> busy_if_held;
   for (const auto& cluster : *clusters) {
     busy_if_held.push_back(controller::OperationLockId(cluster.id));
   }
-  auto started =
-      context.operations.Begin(OperationPrefix(request.segments[1]), controller::kDeleteGroup, id,
-                               controller::Locking{lock, busy_if_held});
+  auto started = context.operations.Begin(OperationPrefix(request.segments[1]),
+                                          controller::kDeleteGroup, id,
+                                          controller::Locking{lock, busy_if_held});
   for (auto& record : started.records) changes.push_back(std::move(record));
   auto applied = context.store.Apply(changes);
   if (applied) return DeletionAccepted(request, context, started.operation.id);
@@ -97,13 +97,14 @@ HttpResponse DeleteGroup(const ApiRequest& request, const HandlerContext& contex
     const std::string cluster = cluster_lock.substr(0, cluster_lock.rfind('/'));
     return ArmErrorResponse(
         request.http, HttpStatus::conflict, "OperationNotAllowed",
-        "Resource group '" + name + "' cannot be deleted while an operation (" + (*holder)->type +
-            ") runs on managed cluster '" + cluster.substr(cluster.rfind('/') + 1) +
+        "Resource group '" + name + "' cannot be deleted while an operation (" +
+            (*holder)->type + ") runs on managed cluster '" +
+            cluster.substr(cluster.rfind('/') + 1) +
             "'; wait for it to finish (az aks wait) and delete the group again.");
   }
-  return ArmErrorResponse(
-      request.http, HttpStatus::conflict, "Conflict",
-      "Resource group '" + name + "' was changed by another request meanwhile; retry the delete.");
+  return ArmErrorResponse(request.http, HttpStatus::conflict, "Conflict",
+                          "Resource group '" + name +
+                              "' was changed by another request meanwhile; retry the delete.");
 }
 
 HttpResponse PutGroup(const ApiRequest& request, const HandlerContext& context,
@@ -166,9 +167,9 @@ HttpResponse PutGroup(const ApiRequest& request, const HandlerContext& context,
   if (!stored && stored.error().code == StatusCode::kAborted) {
     auto lock = context.store.Get(controller::kOperationLockKind, controller::OperationLockId(id));
     if (lock && lock->has_value()) return BeingDeleted(request, name);
-    return ArmErrorResponse(
-        request.http, HttpStatus::conflict, "Conflict",
-        "Resource group '" + name + "' was changed by another request meanwhile; retry.");
+    return ArmErrorResponse(request.http, HttpStatus::conflict, "Conflict",
+                            "Resource group '" + name +
+                                "' was changed by another request meanwhile; retry.");
   }
   if (!stored) return StoreFailure(request, stored.error());
   return JsonResponse(request.http,
@@ -201,8 +202,7 @@ HttpResponse HandleGroupResources(const ApiRequest& request, const HandlerContex
                       {"type", resource.at("type")},
                       {"location", resource.at("location")}};
     if (const json::value* tags = resource.if_contains("tags")) item["tags"] = *tags;
-    if (const json::value* identity = resource.if_contains("identity"))
-      item["identity"] = *identity;
+    if (const json::value* identity = resource.if_contains("identity")) item["identity"] = *identity;
     value.push_back(std::move(item));
   }
   return JsonResponse(request.http, HttpStatus::ok, json::object{{"value", std::move(value)}});
@@ -262,8 +262,7 @@ HttpResponse HandleGroupOperationResult(const ApiRequest& request, const Handler
     return ArmErrorResponse(request.http, HttpStatus::method_not_allowed, "MethodNotAllowed",
                             "poll an operation result with GET");
   }
-  auto operation =
-      context.operations.Get(OperationPrefix(request.segments[1]) + request.segments[3]);
+  auto operation = context.operations.Get(OperationPrefix(request.segments[1]) + request.segments[3]);
   if (!operation) return StoreFailure(request, operation.error());
   if (!operation->has_value()) {
     return ArmErrorResponse(request.http, HttpStatus::not_found, "NotFound",

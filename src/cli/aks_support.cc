@@ -87,7 +87,8 @@ void EndProgress(CliContext& context) {
 
 int CallWaitPrint(CliContext& context, AksCommandState& state, const std::string& method,
                   const std::string& path, const json::value* body, const std::string& what,
-                  const std::string& show_path, const std::string& when_nothing_to_do) {
+                  const std::string& show_path,
+                  const std::string& when_nothing_to_do) {
   auto client = Client(context);
   if (!client) return Fail(context, client.error());
   auto reply = client->Call(method, path, body);

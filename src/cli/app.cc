@@ -26,8 +26,7 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
       path += " " + at->get_name();
     }
     // CLI11 quotes the values it did not expect or accept: never one that may be a secret.
-    return "error: " + TerminalSafe(RedactArguments(error.what(), args)) + "\nSee `" + path +
-           " --help`.\n";
+    return "error: " + TerminalSafe(RedactArguments(error.what(), args)) + "\nSee `" + path + " --help`.\n";
   });
   // Inherited by every subcommand registered below, so each --help ends with it.
   app.footer(

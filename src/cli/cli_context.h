@@ -4,8 +4,9 @@
 #include <cstddef>
 #include <functional>
 #include <iosfwd>
-#include <ostream>
 #include <string>
+
+#include <ostream>
 #include <string_view>
 
 #include "common/error.h"
@@ -22,13 +23,13 @@ struct CliContext {
   std::string home;          // for ~ expansion and ~/.ssh defaults
   std::string config_dir;    // empty: $HOME/.config/gangplank (main() honours GANGPLANK_CONFIG_DIR)
   bool interactive = false;  // standard error is a terminal: show progress there
-  int verbosity = 0;  // 1: --verbose (requests, progress, timing), 2: --debug (+ headers, bodies)
+  int verbosity = 0;         // 1: --verbose (requests, progress, timing), 2: --debug (+ headers, bodies)
 };
 
 // Exit codes, documented in the README.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;     // the command ran and failed (bad key, file error, …)
-inline constexpr int kExitUsage = 2;       // the command line itself is wrong
+inline constexpr int kExitFailure = 1;  // the command ran and failed (bad key, file error, …)
+inline constexpr int kExitUsage = 2;    // the command line itself is wrong
 inline constexpr int kExitNotRunning = 3;  // `local status`: no control plane runs
 
 // "error: MESSAGE" on standard error, escaped: messages quote what servers, nodes and users

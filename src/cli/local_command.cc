@@ -68,17 +68,15 @@ void WaitForNodes(CliContext& context, const std::string& data_dir) {
   if (!client) return;
   auto clusters = client->Call("GET", client->SubscriptionPath() +
                                           "/providers/Microsoft.ContainerService/managedClusters"
-                                          "?api-version=" +
-                                          std::string(resources::NewestStableContainerService()));
+                                          "?api-version=" + std::string(resources::NewestStableContainerService()));
   if (!clusters) return;
   std::vector<std::pair<std::string, int>> addresses;
   for (const auto& cluster : clusters->body.at("value").as_array()) {
     const std::string id(cluster.at("id").as_string());
     for (const auto& pool : cluster.at("properties").at("agentPoolProfiles").as_array()) {
-      auto machines = client->Call(
-          "GET",
-          id + "/agentPools/" + std::string(pool.at("name").as_string()) +
-              "/machines?api-version=" + std::string(resources::NewestStableContainerService()));
+      auto machines =
+          client->Call("GET", id + "/agentPools/" + std::string(pool.at("name").as_string()) +
+                                  "/machines?api-version=" + std::string(resources::NewestStableContainerService()));
       if (!machines) continue;
       for (const auto& machine : machines->body.at("value").as_array()) {
         const json::object& p = machine.at("properties").as_object();

@@ -4,8 +4,8 @@
 #include <strings.h>
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
 #include <boost/json/serialize.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -22,8 +22,8 @@ namespace json = boost::json;
 std::string PythonFloat(double value) {
   if (!std::isfinite(value)) return "null";  // JSON has no form for them
   char buffer[64];
-  const auto [end, ec] =
-      std::to_chars(std::begin(buffer), std::end(buffer), value, std::chars_format::scientific);
+  const auto [end, ec] = std::to_chars(std::begin(buffer), std::end(buffer), value,
+                                       std::chars_format::scientific);
   const std::string scientific(buffer, ec == std::errc() ? end : buffer);
   const std::size_t e = scientific.find('e');
   const int exponent = std::atoi(scientific.c_str() + e + 1);
@@ -65,7 +65,8 @@ std::string CompactJson(const json::value& value) {
   if (const auto* object = value.if_object()) {
     std::string out = "{";
     for (const auto& [key, member] : *object) {
-      out += (out.size() > 1 ? "," : "") + JsonString(key) + ":" + CompactJson(member);
+      out += (out.size() > 1 ? "," : "") + JsonString(key) + ":" +
+             CompactJson(member);
     }
     return out + "}";
   }

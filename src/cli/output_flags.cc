@@ -7,9 +7,7 @@
 namespace gangplank::cli {
 
 void AddOutputFlags(CLI::App& command, OutputFlags& flags) {
-  command
-      .add_option("-o,--output", flags.output,
-                  "Output format: json (default), table, tsv, yaml or none")
+  command.add_option("-o,--output", flags.output, "Output format: json (default), table, tsv, yaml or none")
       ->check(CLI::IsMember({"json", "table", "tsv", "yaml", "none"}));
   command
       .add_option("--query", flags.query,

@@ -73,8 +73,7 @@ int main(int argc, char** argv) {
   publish->add_option("--version", version, "for example AKSUbuntu-2204gen2containerd-202312.01.0")
       ->required();
   auto* list = node_image->add_subcommand(
-      "list",
-      "Every known version per OS SKU, newest last, and whether this data dir has built it");
+      "list", "Every known version per OS SKU, newest last, and whether this data dir has built it");
   list->fallthrough();
   auto* build = node_image->add_subcommand(
       "build",

@@ -9,10 +9,10 @@ namespace gangplank::server {
 struct ControlPlaneOptions {
   std::string data_dir;  // empty: $GANGPLANK_DATA_DIR or ~/.local/share/gangplank
   std::string listen = "127.0.0.1:8443";
-  std::string store_url;       // empty: sqlite:DATA_DIR/gangplank.db; postgresql://…: replicas
-  std::string store_key;       // with a shared store: the file whose key seals the shared secrets
-  std::string public_url;      // empty: this process's own https://HOST:PORT/
-  int threads = 0;             // 0: the number of cores
+  std::string store_url;  // empty: sqlite:DATA_DIR/gangplank.db; postgresql://…: replicas
+  std::string store_key;  // with a shared store: the file whose key seals the shared secrets
+  std::string public_url;  // empty: this process's own https://HOST:PORT/
+  int threads = 0;        // 0: the number of cores
   int max_connections = 1000;  // at most half the open-file limit; beyond: 503 Retry-After
   std::string tls_cert;
   std::string tls_key;

@@ -16,6 +16,8 @@ namespace {
 namespace json = boost::json;
 namespace http = boost::beast::http;
 
+
+
 std::string ClusterBody(const json::value& keys, const std::string& pools = "") {
   json::object properties{{"dnsPrefix", "c1"}, {"futureSetting", json::object{{"kept", true}}}};
   if (!keys.is_null()) {
@@ -120,7 +122,8 @@ TEST_F(ManagedClusterTest, BadKeysAre400InvalidParameterNamingTheKeyWithoutEchoi
   }
   json::array eleven;
   for (int i = 0; i < 11; ++i) eleven.push_back(json::value(NewKey()));
-  EXPECT_EQ(Code(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(eleven))), "QuotaExceeded");
+  EXPECT_EQ(Code(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(eleven))),
+            "QuotaExceeded");
   const auto target =
       Body(Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{"nope"})));
   EXPECT_EQ(target.at("error").at("target"), "linuxProfile.ssh.publicKeys.keyData");

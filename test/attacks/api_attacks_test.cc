@@ -2,6 +2,7 @@
 // nodes): one bad node report must not fail an operation or delete a node, read-only fields stay
 // the server's, and requests that ask for too much get QuotaExceeded naming the limit.
 #include <boost/json.hpp>
+#include <future>
 
 #include "api/api_harness.h"
 #include "controller/machines.h"
@@ -154,7 +155,22 @@ TEST_F(ApiAttackTest, NodeReportsHaveBoundedFieldsAndAKnownHealth) {
   EXPECT_EQ(odd.result(), HttpStatus::bad_request);
   EXPECT_NE(Body(odd).at("error").at("message").as_string().find("sshdHealth"), std::string::npos);
   EXPECT_EQ(report(machine.desired.image_version, "Healthy").result(), HttpStatus::no_content);
-  // Another machine's token does not let it report for this one, a forged one nothing at all.
+  // Each kind of token opens its own door only: a node token is no ARM token and the other way.
+  EXPECT_EQ(Send(HttpVerb::get, kCluster + kNewest, "", false,
+                 {{boost::beast::http::field::authorization, "Bearer " + token}})
+                .result(),
+            HttpStatus::unauthorized);
+  EXPECT_EQ(Send(HttpVerb::get, "/gangplank/node/v1/desired", "", false,
+                 {{boost::beast::http::field::authorization, "Bearer " + token_}})
+                .result(),
+            HttpStatus::unauthorized);
+  // The token of a machine that was provisioned anew (another uid) is gone with it.
+  const std::string stale = node_tokens_->Issue({machine.row.id, "another-uid"});
+  EXPECT_EQ(Send(HttpVerb::get, "/gangplank/node/v1/desired", "", false,
+                 {{boost::beast::http::field::authorization, "Bearer " + stale}})
+                .result(),
+            HttpStatus::gone);
+  // A forged one opens nothing at all.
   std::string forged = token;
   forged.back() = forged.back() == 'A' ? 'B' : 'A';
   EXPECT_EQ(Send(HttpVerb::get, "/gangplank/node/v1/desired", "", false,
@@ -202,6 +218,52 @@ TEST_F(ApiAttackTest, NodeTokensExpireAndTheAgentRenewsItsOwn) {
   auto again = source.Fetch("", std::chrono::seconds(0));
   EXPECT_TRUE(again.ok()) << again.error().message;
   gateway.Stop();
+}
+
+// Local nodes are containers on this host: one control plane runs at most 2,000, and two requests
+// that would together pass that cannot both be accepted (the harness's API runs local nodes).
+TEST_F(ApiAttackTest, LocalNodesPerControlPlaneAreCappedEvenUnderRacingRequests) {
+  const auto put_cluster = [&](const std::string& name, int count) {
+    const std::string body =
+        R"({"location":"westus2","properties":{"agentPoolProfiles":[{"name":"nodepool1","count":)" +
+        std::to_string(count) + R"(,"mode":"System"}]}})";
+    return Send(HttpVerb::put,
+                kGroup + "/providers/Microsoft.ContainerService/managedClusters/" + name + kNewest,
+                body);
+  };
+  ASSERT_EQ(put_cluster("big1", 1000).result(), HttpStatus::created);
+  ASSERT_EQ(put_cluster("big2", 990).result(), HttpStatus::created);
+  const auto over = put_cluster("over", 11);
+  EXPECT_EQ(over.result(), HttpStatus::bad_request);
+  EXPECT_EQ(ErrorCode(over), "QuotaExceeded");
+  EXPECT_NE(Body(over).at("error").at("message").as_string().find("at most 2000"),
+            std::string::npos);
+  Settle();
+  // Ten free: two clusters of ten each, at the same moment, many times; one at most gets in.
+  int rounds_with_one = 0;
+  for (int round = 0; round < 10; ++round) {
+    const std::string a = "ra" + std::to_string(round), b = "rb" + std::to_string(round);
+    auto first = std::async(std::launch::async, [&] { return put_cluster(a, 10); });
+    auto second = std::async(std::launch::async, [&] { return put_cluster(b, 10); });
+    const HttpResponse replies[] = {first.get(), second.get()};
+    int accepted = 0;
+    for (const auto& reply : replies) {
+      accepted += reply.result() == HttpStatus::created;
+      EXPECT_TRUE(reply.result() == HttpStatus::created ||
+                  reply.result() == HttpStatus::bad_request ||
+                  reply.result() == HttpStatus::conflict)
+          << reply.body();
+    }
+    EXPECT_LE(accepted, 1) << "round " << round;
+    rounds_with_one += accepted == 1;
+    Settle();
+    for (const std::string& name : {a, b}) {
+      Send(HttpVerb::delete_,
+           kGroup + "/providers/Microsoft.ContainerService/managedClusters/" + name + kNewest);
+    }
+    Settle();
+  }
+  EXPECT_GE(rounds_with_one, 5) << "deleting a cluster frees its nodes for the next round";
 }
 
 }  // namespace

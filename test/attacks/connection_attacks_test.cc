@@ -76,7 +76,7 @@ TEST_F(AttackTest, BodiesFromCallersWhoNeverAuthenticatedAreNeverBuffered) {
   for (const int status : statuses) EXPECT_TRUE(status == 401 || status == 0) << status;
   EXPECT_GT(std::count(statuses.begin(), statuses.end(), 401), 0);
   // Was 943 MiB for 250 such connections when bodies were buffered before the token was read.
-  EXPECT_LT(during - before, 48 << 10) << "KiB added by 250 unauthenticated bodies";
+  EXPECT_LT(during - before, kMemoryScale * (48 << 10)) << "KiB added by 250 unauthenticated bodies";
   clients.clear();
   ExpectHealthy();
 }
@@ -100,7 +100,7 @@ TEST_F(AttackTest, AuthenticatedBodiesInFlightAreCappedWith503AndRetryAfter) {
     if (statuses[i] == 503) {
       EXPECT_EQ(retry_after[i], "1");
     }
-  EXPECT_LT(ResidentKiB() - before, 100 << 10) << "KiB added by 40 bodies of 4 MiB announced";
+  EXPECT_LT(ResidentKiB() - before, kMemoryScale * (100 << 10)) << "KiB added by 40 bodies of 4 MiB announced";
   clients.clear();
   ExpectHealthy();
   // The budget is back: a full-size body is read and judged on its content.
@@ -135,7 +135,7 @@ TEST_F(AttackTest, MemoryStaysBoundedWithEveryConnectionAndTheBodyBudgetInUse) {
   const long added = ResidentKiB() - before;
   std::printf("gangplankd memory with 1,000 connections and 64 MiB of bodies: +%ld MiB\n",
               added >> 10);
-  EXPECT_LT(added, 256 << 10) << "KiB";
+  EXPECT_LT(added, kMemoryScale * (256 << 10)) << "KiB";
   clients.clear();
   ExpectHealthy();
 }

@@ -43,19 +43,10 @@ TEST(OutputTest, ScalarsAndListsOfQueryResultsAreRowsAsInAz) {
             "Column1  Column2\n-------  -------\npool1    3\ntools    1.5\n");
   EXPECT_EQ(RenderOutput(json::value(2.0), OutputFormat::kJson), "2.0\n");
   // Floats as Python's repr() (and so az) writes them.
-  for (const auto& [number, text] :
-       std::vector<std::pair<double, std::string>>{{100000.0, "100000.0"},
-                                                   {0.0001, "0.0001"},
-                                                   {0.00001, "1e-05"},
-                                                   {1.5e-5, "1.5e-05"},
-                                                   {1e15, "1000000000000000.0"},
-                                                   {1e16, "1e+16"},
-                                                   {-2.5, "-2.5"},
-                                                   {123.456, "123.456"},
-                                                   {0.1, "0.1"},
-                                                   {3e6, "3000000.0"},
-                                                   {-0.0, "-0.0"},
-                                                   {1.0 / 3, "0.3333333333333333"}}) {
+  for (const auto& [number, text] : std::vector<std::pair<double, std::string>>{
+           {100000.0, "100000.0"}, {0.0001, "0.0001"}, {0.00001, "1e-05"}, {1.5e-5, "1.5e-05"},
+           {1e15, "1000000000000000.0"}, {1e16, "1e+16"}, {-2.5, "-2.5"}, {123.456, "123.456"},
+           {0.1, "0.1"}, {3e6, "3000000.0"}, {-0.0, "-0.0"}, {1.0 / 3, "0.3333333333333333"}}) {
     EXPECT_EQ(CompactJson(json::value(number)), text) << number;
   }
   EXPECT_EQ(RenderOutput(json::value("c1"), OutputFormat::kTable), "Result\n------\nc1\n");
@@ -67,10 +58,10 @@ TEST(OutputTest, InvalidUtf8StillMakesValidJsonAndTablesAlignByCharacter) {
   boost::system::error_code ec;
   const json::value parsed = json::parse(rendered, ec);
   ASSERT_FALSE(ec) << rendered;
-  EXPECT_EQ(parsed.at("comment"),
-            json::value("ok\xEF\xBF\xBD\xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"));
+  EXPECT_EQ(parsed.at("comment"), json::value("ok\xEF\xBF\xBD\xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"));
   const json::value names = json::parse(R"([{"name": "café", "n": 1}, {"name": "cafe", "n": 2}])");
-  EXPECT_EQ(RenderOutput(names, OutputFormat::kTable), "Name  N\n----  -\ncafé  1\ncafe  2\n");
+  EXPECT_EQ(RenderOutput(names, OutputFormat::kTable),
+            "Name  N\n----  -\ncafé  1\ncafe  2\n");
   EXPECT_EQ(RenderOutput(json::value(), OutputFormat::kTable), "");
   EXPECT_EQ(RenderOutput(json::value(), OutputFormat::kTsv), "");
 }
@@ -96,15 +87,11 @@ TEST(OutputTest, TsvAndTableCellsEscapeControlCharacters) {
   // In a table a tab would shift the columns after it: escaped as well.
   EXPECT_NE(RenderOutput(rows, OutputFormat::kTable).find("a\\tb\\nc\\033"), std::string::npos);
   // C1 controls and bidirectional overrides too, in every format; JSON and YAML keep the value.
-  const json::value text = json::value(
-      "x\xc2\x9b"
-      "2J\xe2\x80\xae"
-      "y");
+  const json::value text = json::value("x\xc2\x9b" "2J\xe2\x80\xae" "y");
   EXPECT_EQ(RenderOutput(text, OutputFormat::kTsv), "x\\u009b2J\\u202ey\n");
   EXPECT_EQ(RenderOutput(text, OutputFormat::kJson), "\"x\\u009b2J\\u202ey\"\n");
   EXPECT_EQ(json::parse(RenderOutput(text, OutputFormat::kJson)), text);
-  EXPECT_EQ(RenderOutput(json::object{{"k", text}}, OutputFormat::kYaml),
-            "k: \"x\\x9b2J\\u202ey\"\n");
+  EXPECT_EQ(RenderOutput(json::object{{"k", text}}, OutputFormat::kYaml), "k: \"x\\x9b2J\\u202ey\"\n");
 }
 
 TEST(OutputTest, UnknownFormatIsAClearError) {

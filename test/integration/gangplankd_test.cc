@@ -19,15 +19,9 @@ class GangplankdTest : public ::testing::Test {
   void Start() {
     server_ = testing::StartListening(
         [this](int port) {
-          return std::vector<std::string>{GANGPLANKD_PATH,
-                                          "--data-dir",
-                                          dir_.Join("data"),
-                                          "--listen",
-                                          "127.0.0.1:" + std::to_string(port),
-                                          "--threads",
-                                          "2",
-                                          "--nodes",
-                                          "simulated"};
+          return std::vector<std::string>{GANGPLANKD_PATH, "--data-dir", dir_.Join("data"),
+                                          "--listen", "127.0.0.1:" + std::to_string(port),
+                                          "--threads", "2", "--nodes", "simulated"};
         },
         dir_.Join("gangplankd.log"), port_);
     ASSERT_TRUE(server_) << testing::ReadTestFile(dir_.Join("gangplankd.log"));
@@ -39,16 +33,9 @@ class GangplankdTest : public ::testing::Test {
   }
 
   std::string Token() {
-    const json::object credentials = Credentials();
-    const std::string form =
-        "grant_type=client_credentials&client_id=" +
-        std::string(credentials.at("clientId").as_string()) +
-        "&client_secret=" + std::string(credentials.at("clientSecret").as_string()) +
-        "&scope=https://127.0.0.1:" + std::to_string(port_) + "//.default";
-    const auto reply = client_->Request("POST", "/adfs/oauth2/v2.0/token", form,
-                                        {{"Content-Type", "application/x-www-form-urlencoded"}});
-    EXPECT_EQ(reply.status, 200) << reply.body;
-    return std::string(json::parse(reply.body).at("access_token").as_string());
+    std::string token = testing::AdminToken(*client_, dir_.Join("data"), port_);
+    EXPECT_FALSE(token.empty());
+    return token;
   }
 
   std::string Subscription() const {

@@ -48,19 +48,10 @@ class LocalNodesTest : public ::testing::Test {
   void Start(const std::string& agent = GANGPLANK_NODE_PATH, const std::string& timeout = "60") {
     server_ = testing::StartListening(
         [&](int port) {
-          return std::vector<std::string>{GANGPLANKD_PATH,
-                                          "--data-dir",
-                                          dir_.Join("data"),
-                                          "--listen",
-                                          "127.0.0.1:" + std::to_string(port),
-                                          "--nodes",
-                                          "local",
-                                          "--nodes-dir",
-                                          nodes_.path().string(),
-                                          "--node-agent",
-                                          agent,
-                                          "--node-timeout",
-                                          timeout};
+          return std::vector<std::string>{
+              GANGPLANKD_PATH, "--data-dir",     dir_.Join("data"), "--listen",
+              "127.0.0.1:" + std::to_string(port), "--nodes", "local", "--nodes-dir",
+              nodes_.path().string(), "--node-agent", agent, "--node-timeout", timeout};
         },
         dir_.Join("gangplankd.log"), port_);
     ASSERT_TRUE(server_) << testing::ReadTestFile(dir_.Join("gangplankd.log"));
@@ -104,18 +95,7 @@ class LocalNodesTest : public ::testing::Test {
 
   testing::HttpsReply Call(const std::string& method, const std::string& path,
                            const std::string& body = "") {
-    if (token_.empty()) {
-      const json::object credentials =
-          json::parse(testing::ReadTestFile(dir_.Join("data/credentials.json"))).as_object();
-      const auto reply = client_->Request(
-          "POST", "/adfs/oauth2/v2.0/token",
-          "grant_type=client_credentials&client_id=" +
-              std::string(credentials.at("clientId").as_string()) +
-              "&client_secret=" + std::string(credentials.at("clientSecret").as_string()) +
-              "&scope=https://127.0.0.1:" + std::to_string(port_) + "//.default",
-          {{"Content-Type", "application/x-www-form-urlencoded"}});
-      token_ = std::string(json::parse(reply.body).at("access_token").as_string());
-    }
+    if (token_.empty()) token_ = testing::AdminToken(*client_, dir_.Join("data"), port_);
     return client_->Request(
         method, path, body,
         {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}});
@@ -181,26 +161,10 @@ class LocalNodesTest : public ::testing::Test {
     for (const auto& key : machine.at("properties").at("hostKeys").as_array())
       known_hosts += Address(machine) + " " + std::string(key.as_string()) + "\n";
     testing::WriteTestFile(keys_.Join("known_hosts"), known_hosts);
-    return RunProgram({"ssh",
-                       "-F",
-                       "/dev/null",
-                       "-i",
-                       identity,
-                       "-o",
-                       "IdentitiesOnly=yes",
-                       "-o",
-                       "BatchMode=yes",
-                       "-o",
-                       "StrictHostKeyChecking=yes",
-                       "-o",
-                       "UserKnownHostsFile=" + keys_.Join("known_hosts"),
-                       "-o",
-                       "ConnectTimeout=5",
-                       "-l",
-                       admin_,
-                       "--",
-                       Address(machine),
-                       command},
+    return RunProgram({"ssh", "-F", "/dev/null", "-i", identity, "-o", "IdentitiesOnly=yes", "-o",
+                       "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o",
+                       "UserKnownHostsFile=" + keys_.Join("known_hosts"), "-o", "ConnectTimeout=5",
+                       "-l", admin_, "--", Address(machine), command},
                       testing::RunOptions::WithTimeout(std::chrono::seconds(30)));
   }
 

@@ -64,16 +64,13 @@ TEST_F(LocalNodesTest, ALoginSeesItsOwnNodeOnlyNotTheHostNorOtherNodes) {
   ASSERT_EQ(WaitFor(Cluster()), "Succeeded");
   const json::array machines = Machines();
   ASSERT_EQ(machines.size(), 2u);
-  const auto inside = SshRun(key_a_, machines[0],
-                             "hostname; ps -e -o comm= | wc -l; ps -e -o comm=; "
-                             "test -e " +
-                                 nodes_.path().string() +
-                                 " && echo SEES-THE-NODES-DIRECTORY; "
-                                 "test -e " +
-                                 dir_.path().string() +
-                                 " && echo SEES-THE-DATA-DIRECTORY; "
-                                 "test -e /var/lib/gangplank-test && echo SEES-THE-HOST; "
-                                 "cat /var/lib/gangplank-node/ssh/ssh_host_ed25519_key.pub");
+  const auto inside = SshRun(
+      key_a_, machines[0],
+      "hostname; ps -e -o comm= | wc -l; ps -e -o comm=; "
+      "test -e " + nodes_.path().string() + " && echo SEES-THE-NODES-DIRECTORY; "
+      "test -e " + dir_.path().string() + " && echo SEES-THE-DATA-DIRECTORY; "
+      "test -e /var/lib/gangplank-test && echo SEES-THE-HOST; "
+      "cat /var/lib/gangplank-node/ssh/ssh_host_ed25519_key.pub");
   ASSERT_EQ(inside.exit_code, 0) << inside.err;
   std::istringstream lines(inside.out);
   std::string hostname, count;
@@ -87,8 +84,7 @@ TEST_F(LocalNodesTest, ALoginSeesItsOwnNodeOnlyNotTheHostNorOtherNodes) {
   const auto own_keys = machines[0].at("properties").at("hostKeys").as_array();
   const auto other_keys = machines[1].at("properties").at("hostKeys").as_array();
   bool own = false, other = false;
-  for (const auto& key : own_keys)
-    own = own || inside.out.find(key.as_string()) != std::string::npos;
+  for (const auto& key : own_keys) own = own || inside.out.find(key.as_string()) != std::string::npos;
   for (const auto& key : other_keys)
     other = other || inside.out.find(key.as_string()) != std::string::npos;
   EXPECT_TRUE(own) << inside.out;
@@ -113,9 +109,9 @@ TEST_F(LocalNodesTest, NothingOfANodeSurvivesItsReimageOrItsDeletion) {
   // A new key, then the node image upgrade: a new machine from a fresh copy of the image.
   ASSERT_EQ(Call("PUT", Cluster() + kVersion, ClusterBody(key_b_, 1)).status, 200);
   ASSERT_EQ(WaitFor(Cluster()), "Succeeded");
-  ASSERT_EQ(
-      Call("POST", Cluster() + "/agentPools/nodepool1/upgradeNodeImageVersion" + kVersion).status,
-      202);
+  ASSERT_EQ(Call("POST", Cluster() + "/agentPools/nodepool1/upgradeNodeImageVersion" + kVersion)
+                .status,
+            202);
   ASSERT_EQ(WaitFor(Cluster() + "/agentPools/nodepool1"), "Succeeded");
   EXPECT_TRUE(HostPidsRunning({"sleep", "7777"}).empty()) << "a node process survived its reimage";
   const json::value after = Machines().at(0);
@@ -146,21 +142,20 @@ class OtherControlPlane : public LocalNodesTest {
   void TestBody() override {}
   using LocalNodesTest::Call;
   using LocalNodesTest::Cluster;
-  using LocalNodesTest::ClusterBody;
-  using LocalNodesTest::key_a_;
   using LocalNodesTest::Machines;
   using LocalNodesTest::SetUp;
   using LocalNodesTest::TearDown;
   using LocalNodesTest::WaitFor;
+  using LocalNodesTest::ClusterBody;
+  using LocalNodesTest::key_a_;
 };
 
 TEST_F(LocalNodesTest, TwoControlPlanesOnOneHostShareNoAddressAndEveryHostKeyIsTheNodesOwn) {
   OtherControlPlane other;
   other.SetUp();
   ASSERT_EQ(Call("PUT", Cluster() + kVersion, ClusterBody(key_a_, 2)).status, 201);
-  ASSERT_EQ(
-      other.Call("PUT", other.Cluster() + kVersion, other.ClusterBody(other.key_a_, 2)).status,
-      201);
+  ASSERT_EQ(other.Call("PUT", other.Cluster() + kVersion, other.ClusterBody(other.key_a_, 2)).status,
+            201);
   ASSERT_EQ(WaitFor(Cluster()), "Succeeded");
   ASSERT_EQ(other.WaitFor(other.Cluster()), "Succeeded");
   std::set<std::string> networks, addresses;

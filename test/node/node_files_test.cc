@@ -109,11 +109,9 @@ TEST(LoginEventTest, ParsesAcceptedFailedAndInvalidUserLines) {
   EXPECT_EQ(invalid->source, "127.0.0.9");
 
   EXPECT_FALSE(ParseLoginEvent("Server listening on 127.42.0.7 port 22.").has_value());
-  EXPECT_FALSE(
-      ParseLoginEvent("Postponed publickey for bob from 10.1.2.3 port 5 ssh2").has_value());
+  EXPECT_FALSE(ParseLoginEvent("Postponed publickey for bob from 10.1.2.3 port 5 ssh2").has_value());
   EXPECT_FALSE(ParseLoginEvent("Accepted publickey for bob from nowhere port 5 ssh2").has_value());
-  EXPECT_FALSE(
-      ParseLoginEvent("Accepted publickey for bob from 10.1.2.3 port 99999 ssh2").has_value());
+  EXPECT_FALSE(ParseLoginEvent("Accepted publickey for bob from 10.1.2.3 port 99999 ssh2").has_value());
   EXPECT_FALSE(ParseLoginEvent("Accepted").has_value());
   EXPECT_FALSE(ParseLoginEvent("Failed publickey for").has_value());
 }
@@ -139,11 +137,8 @@ std::string FakeSshd(testing::TempDir& dir, const std::string& privsep, const st
   const std::string path = dir.Join("sshd");
   testing::WriteTestFile(path,
                          "#!/bin/sh\n"
-                         "[ -d '" +
-                             privsep +
-                             "' ] || { echo 'Missing privilege separation "
-                             "directory: " +
-                             privsep + "' >&2; exit 255; }\n" + other + "\nexit 0\n",
+                         "[ -d '" + privsep + "' ] || { echo 'Missing privilege separation "
+                         "directory: " + privsep + "' >&2; exit 255; }\n" + other + "\nexit 0\n",
                          0755);
   return path;
 }
@@ -185,8 +180,8 @@ TEST(CheckSshdConfigTest, MakesTheDirectorySshdNamesThenPasses) {
 
 TEST(CheckSshdConfigTest, OtherComplaintsFailForGoodWithSshdsOwnWords) {
   testing::TempDir dir;
-  const std::string sshd = FakeSshd(
-      dir, dir.Join("privsep"), "echo 'sshd_config line 3: Bad SSH2 cipher spec' >&2; exit 255");
+  const std::string sshd =
+      FakeSshd(dir, dir.Join("privsep"), "echo 'sshd_config line 3: Bad SSH2 cipher spec' >&2; exit 255");
   const Status checked = CheckSshdConfig(sshd, dir.Join("sshd_config"));
   ASSERT_FALSE(checked.ok());
   EXPECT_EQ(checked.error().reason, "SshdConfigRefused");

@@ -9,7 +9,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/json.hpp>
 #include <optional>
+
+#include "support/temp_dir.h"
 
 namespace gangplank::testing {
 namespace beast = boost::beast;
@@ -43,8 +46,7 @@ struct HttpsClient::Impl {
     // Asynchronously, so the deadline holds (a blocking read ignores the stream's expiry).
     beast::get_lowest_layer(*stream).expires_after(timeout);
     beast::error_code ec;
-    http::async_read(*stream, buffer, parser,
-                     [&](beast::error_code read, std::size_t) { ec = read; });
+    http::async_read(*stream, buffer, parser, [&](beast::error_code read, std::size_t) { ec = read; });
     io.restart();
     io.run();
     if (ec) {
@@ -103,6 +105,20 @@ void HttpsClient::Send(const std::string& bytes) {
 }
 
 HttpsReply HttpsClient::ReadReply(std::chrono::seconds timeout) { return impl_->Read(timeout); }
+
+std::string AdminToken(HttpsClient& client, const std::string& data_dir, int port) {
+  namespace json = boost::json;
+  const json::value credentials = json::parse(ReadTestFile(data_dir + "/credentials.json"));
+  const auto reply = client.Request(
+      "POST", "/adfs/oauth2/v2.0/token",
+      "grant_type=client_credentials&client_id=" +
+          std::string(credentials.at("clientId").as_string()) +
+          "&client_secret=" + std::string(credentials.at("clientSecret").as_string()) +
+          "&scope=https://127.0.0.1:" + std::to_string(port) + "//.default",
+      {{"Content-Type", "application/x-www-form-urlencoded"}});
+  if (reply.status != 200) return "";
+  return std::string(json::parse(reply.body).at("access_token").as_string());
+}
 
 int HttpsClient::connections() const { return impl_->connections; }
 

@@ -39,4 +39,8 @@ class HttpsClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// An ARM token from the gangplankd at `port`, for the admin credentials in DATA_DIR's
+// credentials.json (client credentials, as az and the SDKs ask); empty if refused.
+std::string AdminToken(HttpsClient& client, const std::string& data_dir, int port);
+
 }  // namespace gangplank::testing
