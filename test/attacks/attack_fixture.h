@@ -68,15 +68,8 @@ class AttackTest : public ::testing::Test {
     return std::make_unique<testing::HttpsClient>(port_, dir_.Join("data/tls/ca.crt"));
   }
 
-  json::object Credentials() const {
-    return json::parse(testing::ReadTestFile(dir_.Join("data/credentials.json"))).as_object();
-  }
-
-  std::string Token() {
-    std::string token = testing::AdminToken(*client_, dir_.Join("data"), port_);
-    EXPECT_FALSE(token.empty());
-    return token;
-  }
+  json::object Credentials() const { return testing::AdminCredentials(dir_.Join("data")); }
+  std::string Token() { return testing::AdminToken(*client_, dir_.Join("data"), port_); }
 
   std::string Group() const {
     return "/subscriptions/" + std::string(Credentials().at("subscriptionId").as_string()) +

@@ -106,9 +106,12 @@ void HttpsClient::Send(const std::string& bytes) {
 
 HttpsReply HttpsClient::ReadReply(std::chrono::seconds timeout) { return impl_->Read(timeout); }
 
+boost::json::object AdminCredentials(const std::string& data_dir) {
+  return boost::json::parse(ReadTestFile(data_dir + "/credentials.json")).as_object();
+}
+
 std::string AdminToken(HttpsClient& client, const std::string& data_dir, int port) {
-  namespace json = boost::json;
-  const json::value credentials = json::parse(ReadTestFile(data_dir + "/credentials.json"));
+  const boost::json::object credentials = AdminCredentials(data_dir);
   const auto reply = client.Request(
       "POST", "/adfs/oauth2/v2.0/token",
       "grant_type=client_credentials&client_id=" +
@@ -117,7 +120,7 @@ std::string AdminToken(HttpsClient& client, const std::string& data_dir, int por
           "&scope=https://127.0.0.1:" + std::to_string(port) + "//.default",
       {{"Content-Type", "application/x-www-form-urlencoded"}});
   if (reply.status != 200) return "";
-  return std::string(json::parse(reply.body).at("access_token").as_string());
+  return std::string(boost::json::parse(reply.body).at("access_token").as_string());
 }
 
 int HttpsClient::connections() const { return impl_->connections; }

@@ -2,6 +2,7 @@
 // connection alive between requests, and can send raw bytes for malformed-request tests.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -38,6 +39,9 @@ class HttpsClient {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// DATA_DIR/credentials.json: the admin's clientId, clientSecret, subscriptionId, server, caFile.
+boost::json::object AdminCredentials(const std::string& data_dir);
 
 // An ARM token from the gangplankd at `port`, for the admin credentials in DATA_DIR's
 // credentials.json (client credentials, as az and the SDKs ask); empty if refused.
