@@ -155,6 +155,8 @@ TEST_F(AttackTest, TheLargestAllowedRequestCostsItsKeysOncePerPool) {
     const auto size = std::filesystem::file_size(dir_.Join(file), ec);
     if (!ec) database += size;
   }
+  std::printf("store for 1,000 nodes with ten 1 KiB keys: %ju KiB; gangplankd: +%ld MiB\n",
+              database >> 10, (ResidentKiB() - memory_before) >> 10);
   // 10 keys of about 1 KiB in 1,000 machine rows would be 10 MiB on their own.
   EXPECT_LT(database, 8u << 20) << "bytes of store for 1,000 nodes";
   EXPECT_LT(ResidentKiB() - memory_before, kMemoryScale * (128 << 10)) << "KiB added";
