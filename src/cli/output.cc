@@ -47,7 +47,7 @@ std::string PythonFloat(double value) {
 }
 
 // A JSON string literal that always parses (bytes that are not UTF-8 become U+FFFD) and is safe on
-// a terminal: the serializer escapes C0 controls, C1 and bidirectional controls become \uXXXX.
+// a terminal: the serializer escapes C0 controls, C1 and bidirectional controls become \u escapes.
 std::string JsonString(std::string_view text) {
   const bool ascii = std::all_of(text.begin(), text.end(),
                                  [](char c) { return static_cast<unsigned char>(c) < 0x80; });

@@ -24,9 +24,9 @@ std::string AsciiJsonEscapes(std::string_view text);
 
 // How TerminalSafe writes what it escapes.
 enum class Escapes {
-  kTerminal,              // \t \n \r, other bytes below 0x80 as \ooo, the rest as \uXXXX
+  kTerminal,              // \t \n \r, other bytes below 0x80 as \ooo, the rest as \u202e
   kTerminalKeepNewlines,  // the same, but '\n' stays (multi-line text such as logs)
-  kJsonString,            // only non-ASCII ones, as \uXXXX (a JSON serializer does the rest)
+  kJsonString,            // only non-ASCII ones, as \u202e (a JSON serializer does the rest)
 };
 
 // `text` safe to put on a terminal: valid UTF-8 with every control character (C0, tab too, DEL,
