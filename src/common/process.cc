@@ -1,106 +1,155 @@
-// Child processes: exec without leaks, run to completion, detached spawn, pid files.
+// Child processes: started with posix_spawn without leaks, run to completion, detached, pid files.
 #include "common/process.h"
 
 #include <fcntl.h>
+#include <spawn.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <cstdlib>
 
 #include "common/file_io.h"
 
 namespace gangplank {
 
-void ExecInChild(const std::vector<std::string>& argv) {
-  ::close_range(3, ~0U, 0);
-  std::vector<char*> args;
-  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  ::execv(args[0], args.data());
-  ::_exit(127);
+namespace {
+
+// A child ready to start: argv and the set-up of its descriptors are built before anything
+// starts, so that starting it (posix_spawn: glibc's clone-and-exec, nothing of this process's
+// heap touched in between) is safe in a process with threads. A fork followed by anything that
+// allocates can deadlock on a lock another thread held at the fork; under the sanitizers such a
+// child spun forever.
+class PreparedChild {
+ public:
+  PreparedChild(const std::vector<std::string>& argv, const ChildStreams& streams)
+      : argv_(argv) {
+    for (auto& arg : argv_) pointers_.push_back(arg.data());
+    pointers_.push_back(nullptr);
+    ::posix_spawn_file_actions_init(&actions_);
+    ::posix_spawnattr_init(&attributes_);
+    if (!streams.inherit) {
+      ::posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
+      if (!streams.log_path.empty()) {
+        ::posix_spawn_file_actions_addopen(&actions_, 1, streams.log_path.c_str(),
+                                           O_WRONLY | O_CREAT | O_APPEND, 0600);
+        ::posix_spawn_file_actions_adddup2(&actions_, 1, 2);
+      } else {
+        Redirect(streams.out, 1);
+        Redirect(streams.err, 2);
+      }
+    }
+    ::posix_spawn_file_actions_addclosefrom_np(&actions_, 3);  // nothing of ours leaks
+    // A clean signal state: the thread that starts it may have signals blocked.
+    sigset_t none, all;
+    ::sigemptyset(&none);
+    ::sigfillset(&all);
+    ::posix_spawnattr_setsigmask(&attributes_, &none);
+    ::posix_spawnattr_setsigdefault(&attributes_, &all);
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    if (streams.new_session) flags |= POSIX_SPAWN_SETSID;
+    ::posix_spawnattr_setflags(&attributes_, flags);
+  }
+  PreparedChild(const PreparedChild&) = delete;
+  PreparedChild& operator=(const PreparedChild&) = delete;
+  ~PreparedChild() {
+    ::posix_spawn_file_actions_destroy(&actions_);
+    ::posix_spawnattr_destroy(&attributes_);
+  }
+
+  // The child's pid, or -errno when it could not be started (the program is missing, …).
+  pid_t Start() const {
+    pid_t pid = -1;
+    const int error =
+        ::posix_spawn(&pid, pointers_[0], &actions_, &attributes_, pointers_.data(), environ);
+    return error == 0 ? pid : -error;
+  }
+
+ private:
+  // `fd` becomes `target`; -1 means /dev/null.
+  void Redirect(int fd, int target) {
+    if (fd < 0) {
+      ::posix_spawn_file_actions_addopen(&actions_, target, "/dev/null", O_WRONLY, 0);
+    } else if (fd != target) {
+      ::posix_spawn_file_actions_adddup2(&actions_, fd, target);
+    }
+  }
+
+  std::vector<std::string> argv_;
+  std::vector<char*> pointers_;
+  posix_spawn_file_actions_t actions_;
+  posix_spawnattr_t attributes_;
+};
+
+int ExitStatus(pid_t pid) {
+  if (pid < 0) return kNotStarted;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Reads `fd` to its end (what the child and anything it left behind wrote), keeping `limit` bytes.
+void ReadAll(int fd, std::string& into, std::size_t limit) {
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0 && into.size() < limit) into.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+Result<pid_t> StartChild(const std::vector<std::string>& argv, const ChildStreams& streams) {
+  const pid_t pid = PreparedChild(argv, streams).Start();
+  if (pid < 0) {
+    return MakeError(StatusCode::kUnavailable, "SpawnFailed",
+                     "cannot start " + argv.front() + ": " + std::strerror(-pid));
+  }
+  return pid;
 }
 
 int RunToCompletion(const std::vector<std::string>& argv, std::string* stderr_text) {
+  if (!stderr_text) return ExitStatus(PreparedChild(argv, ChildStreams::Inherited()).Start());
   int pipe_fds[2] = {-1, -1};
-  if (stderr_text && ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     *stderr_text = "pipe failed";
     return -1;
   }
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    if (stderr_text) {
-      ::dup2(pipe_fds[1], 2);
-      const int null = ::open("/dev/null", O_RDWR);
-      ::dup2(null, 0);
-      ::dup2(null, 1);
-    }
-    ExecInChild(argv);
-  }
-  if (stderr_text) {
-    ::close(pipe_fds[1]);
-    stderr_text->clear();
-    char buffer[4096];
-    ssize_t n;
-    while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0 && stderr_text->size() < 65536)
-      stderr_text->append(buffer, static_cast<std::size_t>(n));
-    ::close(pipe_fds[0]);
-  }
-  if (pid < 0) return -1;
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const pid_t pid = PreparedChild(argv, ChildStreams::To(-1, pipe_fds[1])).Start();
+  ::close(pipe_fds[1]);
+  stderr_text->clear();
+  ReadAll(pipe_fds[0], *stderr_text, 65536);
+  ::close(pipe_fds[0]);
+  if (pid < 0) *stderr_text = "cannot start " + argv.front() + ": " + std::strerror(-pid);
+  return ExitStatus(pid);
 }
 
 int RunCapturing(const std::vector<std::string>& argv, std::string& output) {
   output.clear();
   int pipe_fds[2] = {-1, -1};
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, 0);
-    ::dup2(pipe_fds[1], 1);
-    ::dup2(pipe_fds[1], 2);
-    ExecInChild(argv);
-  }
+  const pid_t pid = PreparedChild(argv, ChildStreams::To(pipe_fds[1], pipe_fds[1])).Start();
   ::close(pipe_fds[1]);
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) {
-    if (output.size() < (1 << 20)) output.append(buffer, static_cast<std::size_t>(n));
-  }
+  ReadAll(pipe_fds[0], output, 1 << 20);
   ::close(pipe_fds[0]);
-  if (pid < 0) return -1;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (pid < 0) output = "cannot start " + argv.front() + ": " + std::strerror(-pid);
+  return ExitStatus(pid);
 }
 
 int RunLoggingTo(const std::vector<std::string>& argv, const std::string& log_path) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_RDONLY);
-    const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (null < 0 || log < 0) ::_exit(127);
-    ::dup2(null, 0);
-    ::dup2(log, 1);
-    ::dup2(log, 2);
-    ExecInChild(argv);
-  }
-  if (pid < 0) return -1;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return ExitStatus(PreparedChild(argv, ChildStreams::AppendingTo(log_path)).Start());
 }
 
 Result<pid_t> SpawnDetached(const std::vector<std::string>& argv, const std::string& log_path) {
+  const PreparedChild prepared(argv, ChildStreams::AppendingTo(log_path).InNewSession());
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
     return MakeError(StatusCode::kUnavailable, "SpawnFailed", "pipe failed");
+  // The go-between starts the program and exits at once, so that init, not this process, is
+  // its parent. It only starts the prepared child and writes the pid's bytes: nothing allocates.
   const pid_t child = ::fork();
   if (child < 0) {
     ::close(pipe_fds[0]);
@@ -108,28 +157,20 @@ Result<pid_t> SpawnDetached(const std::vector<std::string>& argv, const std::str
     return MakeError(StatusCode::kUnavailable, "SpawnFailed", "fork failed");
   }
   if (child == 0) {
-    ::setsid();
-    const pid_t grandchild = ::fork();
-    if (grandchild == 0) {
-      const int null = ::open("/dev/null", O_RDONLY);
-      const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-      ::dup2(null, 0);
-      ::dup2(log, 1);
-      ::dup2(log, 2);
-      ExecInChild(argv);
-    }
-    const std::string pid = std::to_string(grandchild);
-    (void)!::write(pipe_fds[1], pid.data(), pid.size());
+    const pid_t grandchild = prepared.Start();
+    (void)!::write(pipe_fds[1], &grandchild, sizeof grandchild);
     ::_exit(grandchild > 0 ? 0 : 1);
   }
   ::close(pipe_fds[1]);
-  char buffer[32] = {};
-  const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer - 1);
+  pid_t pid = -1;
+  const ssize_t n = ::read(pipe_fds[0], &pid, sizeof pid);
   ::close(pipe_fds[0]);
   ::waitpid(child, nullptr, 0);
-  const pid_t pid = n > 0 ? static_cast<pid_t>(std::atol(buffer)) : -1;
-  if (pid <= 0) {
-    return MakeError(StatusCode::kUnavailable, "SpawnFailed", argv.front() + " did not start");
+  if (n != sizeof pid || pid <= 0) {
+    return MakeError(StatusCode::kUnavailable, "SpawnFailed",
+                     argv.front() + " did not start" +
+                         (n == sizeof pid && pid < 0 ? std::string(": ") + std::strerror(-pid)
+                                                     : std::string()));
   }
   return pid;
 }

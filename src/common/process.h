@@ -6,17 +6,52 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
 
 namespace gangplank {
 
-// In a forked child: closes every descriptor above 2 and executes argv[0] (a path) with argv;
-// exits with status 127 if that fails. Never returns.
-[[noreturn]] void ExecInChild(const std::vector<std::string>& argv);
+// Exit status of a Run* call whose program could not be started (missing, not executable), as a
+// shell says it.
+inline constexpr int kNotStarted = 127;
 
-// Runs argv to completion and returns its exit status (-1 when a signal ended it). With
+// How a child's standard streams are set up. Standard input is /dev/null unless `inherit`.
+struct ChildStreams {
+  bool inherit = false;      // share this process's standard streams
+  int out = -1, err = -1;    // descriptors that become 1 and 2; -1: /dev/null
+  std::string log_path;      // when set, 1 and 2 append to this file (created 0600)
+  bool new_session = false;  // its own session: a signal to our terminal does not reach it
+
+  static ChildStreams Inherited() {
+    ChildStreams streams;
+    streams.inherit = true;
+    return streams;
+  }
+  static ChildStreams To(int out, int err) {
+    ChildStreams streams;
+    streams.out = out;
+    streams.err = err;
+    return streams;
+  }
+  static ChildStreams AppendingTo(std::string path) {
+    ChildStreams streams;
+    streams.log_path = std::move(path);
+    return streams;
+  }
+  ChildStreams InNewSession() && {
+    new_session = true;
+    return std::move(*this);
+  }
+};
+
+// Starts argv[0] (a path) with argv and no descriptor of this process above 2, with an empty
+// signal mask and default signal actions. Safe in a process with threads (posix_spawn).
+Result<pid_t> StartChild(const std::vector<std::string>& argv, const ChildStreams& streams);
+
+// Runs argv to completion and returns its exit status (-1 when a signal ended it, kNotStarted
+// when it could not start). With
 // `stderr_text`, standard input and output are /dev/null and standard error (at most 64 KiB) is
 // captured there; without, the child shares this process's standard streams.
 int RunToCompletion(const std::vector<std::string>& argv, std::string* stderr_text = nullptr);

@@ -129,18 +129,12 @@ Status SshdProcess::EnsureRunning() {
   } else {
     argv.insert(argv.end(), {"-E", layout_.sshd_log().string()});
   }
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    return MakeError(StatusCode::kUnavailable, "SshdStartFailed", "cannot fork to start sshd");
+  // Its own session: a signal to the agent's terminal does not reach it.
+  auto started = StartChild(argv, ChildStreams::To(-1, log_fd_).InNewSession());
+  if (!started) {
+    return MakeError(StatusCode::kUnavailable, "SshdStartFailed", started.error().message);
   }
-  if (pid == 0) {
-    ::setsid();  // its own session: a signal to the agent's terminal does not reach it
-    const int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(log_fd_ >= 0 ? log_fd_ : null, 2);
-    ExecInChild(argv);
-  }
+  const pid_t pid = *started;
   pid_ = pid;
   child_ = true;
   return OkStatus();

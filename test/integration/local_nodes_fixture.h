@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <thread>
 
@@ -39,6 +40,7 @@ class LocalNodesTest : public ::testing::Test {
 
   void TearDown() override {
     server_.reset();  // SIGTERM, then SIGKILL
+    if (HasFailure()) std::cerr << NodeConsoles();  // before the nodes and their disks go
     // Every node, its disk and the node bridge are gone, whatever the test did.
     RunProgram({GANGPLANKD_PATH, "stop-nodes", "--data-dir", dir_.Join("data"), "--nodes-dir",
                 nodes_.path().string(), "--remove"});
@@ -140,6 +142,32 @@ class LocalNodesTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return "timed out in " + state;
+  }
+
+  // What each node's first process (the agent) printed: an agent that died says why here.
+  std::string NodeConsoles() const {
+    std::string text;
+    std::error_code ec;
+    namespace fs = std::filesystem;
+    for (const auto& entry : fs::directory_iterator(nodes_.path(), ec)) {
+      const fs::path file = entry.path() / "console.log";
+      if (entry.path().filename().string().size() != 36 || !fs::exists(file)) continue;
+      const std::string console = testing::ReadTestFile(file.string());
+      text += "--- node " + entry.path().filename().string() + " console.log (end) ---\n" +
+              console.substr(console.size() > 3000 ? console.size() - 3000 : 0) + "\n";
+    }
+    return text;
+  }
+
+  // For a failed wait: the end of gangplankd's log, which says which node held things up and why.
+  std::string Explain() {
+    const std::string log = testing::ReadTestFile(dir_.Join("gangplankd.log"));
+    std::size_t from = log.size();
+    for (int lines = 0; lines < 80 && from > 0; ++lines) from = log.rfind('\n', from - 1);
+    const auto machines =
+        Call("GET", Cluster() + "/agentPools/nodepool1/machines" + std::string(kVersion));
+    return "\n--- gangplankd.log (end) ---\n" + log.substr(from == std::string::npos ? 0 : from) +
+           "\n--- machines ---\n" + machines.body;
   }
 
   json::array Machines(const std::string& cluster = "c1") {
