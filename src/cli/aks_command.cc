@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
+#include <cctype>
 #include <functional>
 #include <iostream>
 
@@ -75,36 +76,104 @@ int RunLogin(AksCommandState& state, CliContext& context) {
   return kExitOk;
 }
 
+// az's default DNS prefix: the first 10 of the name (starting with a letter), the first 16 of
+// the group, the first 6 of the subscription.
+std::string DefaultDnsPrefix(const std::string& name, const std::string& group,
+                             const std::string& subscription) {
+  const auto clean = [](const std::string& text, std::size_t most) {
+    std::string kept;
+    for (const char c : text)
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') kept += c;
+    return kept.substr(0, most);
+  };
+  std::string name_part = clean(name, 10);
+  if (name_part.empty() || !std::isalpha(static_cast<unsigned char>(name_part[0])))
+    name_part = ("a" + name_part).substr(0, 10);
+  return name_part + "-" + clean(group, 16) + "-" + subscription.substr(0, 6);
+}
+
+// What az 2.45 sends for `az aks create` with no other flag (recorded); flags change it.
+json::object CreateBody(const AksCommandState& state, const std::string& subscription) {
+  json::object pool{{"count", 3},
+                    {"vmSize", "Standard_DS2_v2"},
+                    {"osDiskSizeGB", 0},
+                    {"osType", "Linux"},
+                    {"enableAutoScaling", false},
+                    {"type", "VirtualMachineScaleSets"},
+                    {"mode", "System"},
+                    {"orchestratorVersion", ""},
+                    {"upgradeSettings", json::object()},
+                    {"enableNodePublicIP", false},
+                    {"scaleSetPriority", "Regular"},
+                    {"scaleSetEvictionPolicy", "Delete"},
+                    {"spotMaxPrice", -1.0},
+                    {"nodeTaints", json::array()},
+                    {"enableEncryptionAtHost", false},
+                    {"enableUltraSSD", false},
+                    {"enableFIPS", false},
+                    {"name", "nodepool1"}};
+  json::object properties{
+      {"kubernetesVersion", ""},
+      {"dnsPrefix", DefaultDnsPrefix(state.name, state.group, subscription)},
+      {"agentPoolProfiles", json::array{std::move(pool)}},
+      {"addonProfiles", json::object()},
+      {"enableRBAC", true},
+      {"networkProfile", json::object{{"networkPlugin", "kubenet"},
+                                      {"podCidr", "10.244.0.0/16"},
+                                      {"serviceCidr", "10.0.0.0/16"},
+                                      {"dnsServiceIP", "10.0.0.10"},
+                                      {"dockerBridgeCidr", "172.17.0.1/16"},
+                                      {"outboundType", "loadBalancer"},
+                                      {"loadBalancerSku", "standard"}}},
+      {"disableLocalAccounts", false},
+      {"storageProfile", json::object()}};
+  return json::object{{"location", ""},
+                      {"identity", json::object{{"type", "SystemAssigned"}}},
+                      {"properties", std::move(properties)}};
+}
+
+// The flags into the body, and their headers into the client.
+Status ApplyFlags(const AzFlagSet& flags, json::object& body, AzBody kind, CliContext& context,
+                  ArmClient& client) {
+  std::map<std::string, std::string> headers;
+  if (Status applied = flags.Apply(body, kind, context.home, headers); !applied.ok())
+    return applied;
+  client.set_extra_headers(std::move(headers));
+  return OkStatus();
+}
+
 int RunCreate(AksCommandState& state, CliContext& context) {
-  // The key first: a key error must leave the server untouched.
+  // The flags and the key first: an error there must leave the server untouched.
+  if (Status checked = state.flags.Check(AzBody::kCluster, context.home); !checked.ok())
+    return Fail(context, checked.error());
   auto resolved = sshkey::ResolveSshKey(state.key_flags, {context.home, {}});
   if (!resolved) return Fail(context, resolved.error());
   for (const auto& notice : resolved->notices) context.err << notice << "\n";
   auto client = Client(context);
   if (!client) return Fail(context, client.error());
-  auto group = client->Call("GET", client->SubscriptionPath() + "/resourcegroups/" + state.group +
-                                       "?api-version=2021-04-01");
-  if (!group) return Fail(context, group.error());
-  json::object pool{
-      {"name", "nodepool1"},
-      {"count", state.node_count},
-      {"mode", "System"},
-      {"osType", "Linux"},
-      {"osSKU", state.os_sku},
-      {"type", state.vm_set_type},
-      {"securityProfile",
-       json::object{{"sshAccess", state.ssh_access == "disabled" ? "Disabled" : "LocalUser"}}}};
-  json::object properties{{"dnsPrefix", state.name},
-                          {"agentPoolProfiles", json::array{std::move(pool)}}};
+  json::object body = CreateBody(state, client->config().subscription_id);
+  if (Status applied = ApplyFlags(state.flags, body, AzBody::kCluster, context, *client);
+      !applied.ok())
+    return Fail(context, applied.error());
+  json::object& properties = body["properties"].as_object();
+  // kubenet alone has a pod CIDR of its own.
+  json::object& network = properties["networkProfile"].as_object();
+  if (network["networkPlugin"] != "kubenet" && !state.flags.Given("--pod-cidr"))
+    network.erase("podCidr");
   if (resolved->key) {
     properties["linuxProfile"] = json::object{
         {"adminUsername", state.admin_username},
         {"ssh", json::object{{"publicKeys", json::array{json::object{
                                                 {"keyData", resolved->key->ToPublicKeyLine()}}}}}}};
   }
-  const json::value body =
-      json::object{{"location", group->body.at("location")}, {"properties", std::move(properties)}};
-  auto created = client->Call("PUT", ClusterPath(*client, state) + Query(), &body);
+  if (!state.flags.Given("--location")) {
+    auto group = client->Call("GET", client->SubscriptionPath() + "/resourcegroups/" +
+                                         state.group + "?api-version=2021-04-01");
+    if (!group) return Fail(context, group.error());
+    body["location"] = group->body.at("location");
+  }
+  const json::value request = std::move(body);
+  auto created = client->Call("PUT", ClusterPath(*client, state) + Query(), &request);
   if (!created) return Fail(context, created.error());
   if (state.no_wait) return PrintOutput(context, created->body, state.output);
   Status done = WaitFor(context, *client, created->async_operation, "Creating " + state.name);
@@ -115,44 +184,64 @@ int RunCreate(AksCommandState& state, CliContext& context) {
   return PrintOutput(context, shown->body, state.output);
 }
 
-// --tags KEY=VALUE … (az's form; "KEY" alone is an empty value, and no pair clears them).
-Result<json::object> ParseTags(const std::vector<std::string>& pairs) {
-  json::object tags;
-  for (const std::string& pair : pairs) {
-    if (pair.empty()) continue;
-    const std::size_t equals = pair.find('=');
-    const std::string key = pair.substr(0, equals);
-    if (key.empty()) {
-      return MakeError(StatusCode::kInvalidArgument, "InvalidTag",
-                       "--tags takes KEY=VALUE pairs; '" + pair.substr(0, 40) + "' has no key");
-    }
-    tags[key] = equals == std::string::npos ? "" : pair.substr(equals + 1);
+// Pools whose SSH access a change of `before` to `after` switches (they need a reimage).
+std::vector<std::string> SshAccessChanged(const json::object& before, const json::object& after) {
+  const auto access = [](const json::value& pool) {
+    const auto* profile = pool.as_object().if_contains("securityProfile");
+    const auto* value =
+        profile && profile->is_object() ? profile->as_object().if_contains("sshAccess") : nullptr;
+    return value && value->is_string() ? std::string(value->as_string()) : "LocalUser";
+  };
+  std::vector<std::string> changed;
+  const auto* old_pools = before.at("properties").as_object().if_contains("agentPoolProfiles");
+  const auto& new_pools = after.at("properties").at("agentPoolProfiles").as_array();
+  for (std::size_t i = 0; old_pools && i < new_pools.size() && i < old_pools->as_array().size();
+       ++i) {
+    if (access(old_pools->as_array()[i]) != access(new_pools[i]))
+      changed.emplace_back(new_pools[i].at("name").as_string());
   }
-  return tags;
+  return changed;
 }
 
-int RunUpdate(AksCommandState& state, CliContext& context, bool tags_given) {
-  if (!state.key_flags.ssh_key_value && !tags_given) {
-    context.err << "error: say what to change: --ssh-key-value (a .pub path or the key) and/or "
-                   "--tags KEY=VALUE ...\n";
-    return kExitUsage;
-  }
+// "After their next node image upgrade …": asked before SSH access is switched off.
+bool ConfirmDisabling(CliContext& context, const AksCommandState& state,
+                      const std::string& pools) {
+  return state.yes || state.flags.Given("--yes") ||
+         Confirm(context, "After their next node image upgrade, no node of " + pools +
+                                           " will accept SSH connections. Continue?");
+}
+
+int RunUpdate(AksCommandState& state, CliContext& context) {
+  if (Status checked = state.flags.Check(AzBody::kCluster, context.home); !checked.ok())
+    return Fail(context, checked.error());
   std::optional<sshkey::ResolvedKey> resolved;
   if (state.key_flags.ssh_key_value) {
     auto key = sshkey::ResolveSshKey(state.key_flags, {context.home, {}});
     if (!key) return Fail(context, key.error());
     resolved = std::move(key.value());
   }
-  auto tags = ParseTags(state.tags);
-  if (!tags) return Fail(context, tags.error());
   auto client = Client(context);
   if (!client) return Fail(context, client.error());
   auto current = client->Call("GET", ClusterPath(*client, state) + Query());
   if (!current) return Fail(context, current.error());
-  // As az does: the cluster as read, changed, PUT back whole.
-  json::object body = current->body.as_object();
+  // As az does: the cluster as read, changed, PUT back whole. With no flag at all, that moves
+  // the cluster to its goal state again.
+  const json::object before = current->body.as_object();
+  json::object body = before;
+  if (state.flags.SetsPoolFields() &&
+      body["properties"].as_object()["agentPoolProfiles"].as_array().size() != 1) {
+    return Fail(context,
+                MakeError(StatusCode::kInvalidArgument, "MultiplePools",
+                          "the autoscaler flags of aks update work on a cluster with one node "
+                          "pool; this one has several: use gangplank aks nodepool update"));
+  }
+  if (Status applied = ApplyFlags(state.flags, body, AzBody::kCluster, context, *client);
+      !applied.ok())
+    return Fail(context, applied.error());
   json::object& properties = body["properties"].as_object();
-  if (tags_given) body["tags"] = std::move(tags.value());
+  if (state.flags.Words("--ssh-access") == std::vector<std::string>{"disabled"} &&
+      !ConfirmDisabling(context, state, "this cluster's pools"))
+    return kExitFailure;
   if (resolved) {
     std::string admin = "azureuser";
     if (const auto* profile = properties.if_contains("linuxProfile");
@@ -163,6 +252,7 @@ int RunUpdate(AksCommandState& state, CliContext& context, bool tags_given) {
         {"ssh", json::object{{"publicKeys", json::array{json::object{
                                                 {"keyData", resolved->key->ToPublicKeyLine()}}}}}}};
   }
+  const std::vector<std::string> access_changed = SshAccessChanged(before, body);
   const json::value request = body;
   auto updated = client->Call("PUT", ClusterPath(*client, state) + Query(), &request);
   if (!updated) return Fail(context, updated.error());
@@ -171,14 +261,20 @@ int RunUpdate(AksCommandState& state, CliContext& context, bool tags_given) {
     EndProgress(context);
     if (!done.ok()) return Fail(context, done.error());
   }
+  std::vector<std::string> reimage = access_changed;
   if (resolved) {
     context.err << "The new key is in every node pool's model. Running nodes keep the old key "
-                   "until a node image upgrade reimages them; run, for each pool:\n";
-    for (const auto& pool : properties.at("agentPoolProfiles").as_array()) {
-      context.err << "  gangplank aks nodepool upgrade -g " << state.group << " --cluster-name "
-                  << state.name << " -n " << std::string(pool.at("name").as_string())
-                  << " --node-image-only\n";
-    }
+                   "until a node image upgrade reimages them.\n";
+    reimage.clear();
+    for (const auto& pool : properties.at("agentPoolProfiles").as_array())
+      reimage.emplace_back(pool.at("name").as_string());
+  } else if (!reimage.empty()) {
+    context.err << "SSH access changes when a pool's nodes are reimaged.\n";
+  }
+  if (!reimage.empty()) context.err << "Run, for each pool:\n";
+  for (const std::string& pool : reimage) {
+    context.err << "  gangplank aks nodepool upgrade -g " << state.group << " --cluster-name "
+                << state.name << " -n " << pool << " --node-image-only\n";
   }
   auto shown = client->Call("GET", ClusterPath(*client, state) + Query());
   if (!shown) return Fail(context, shown.error());
@@ -193,30 +289,51 @@ int RunShow(AksCommandState& state, CliContext& context) {
   return PrintOutput(context, shown->body, state.output);
 }
 
+// GET a pool, apply the command's flags (and `change`), PUT it back, and wait unless --no-wait
+// (or `wait_anyway`: a change that must land before what follows).
+Result<json::object> ChangePool(CliContext& context, AksCommandState& state, ArmClient& client,
+                                const std::string& what, bool wait_anyway,
+                                const std::function<Status(json::object&)>& change = nullptr) {
+  const std::string path = PoolPathFor(context, state) + Query();
+  auto current = client.Call("GET", path);
+  if (!current) return current.error();
+  json::object body{{"properties", current->body.at("properties")}};
+  if (Status applied = ApplyFlags(state.flags, body, AzBody::kPool, context, client); !applied.ok())
+    return applied.error();
+  if (change) {
+    if (Status changed = change(body); !changed.ok()) return changed.error();
+  }
+  const json::value request = body;
+  auto updated = client.Call("PUT", path, &request);
+  if (!updated) return updated.error();
+  if (!state.no_wait || wait_anyway) {
+    Status done = WaitFor(context, client, updated->async_operation, what);
+    EndProgress(context);
+    if (!done.ok()) return done.error();
+  }
+  return body;
+}
+
 int RunNodepoolUpgrade(AksCommandState& state, CliContext& context) {
-  if (!state.node_image_only) {
-    context.err << "error: only node image upgrades exist here: add --node-image-only\n";
+  if (Status checked = state.flags.Check(AzBody::kPool, context.home); !checked.ok())
+    return Fail(context, checked.error());
+  const bool change_model = state.flags.Given("--kubernetes-version") ||
+                            state.flags.Given("--max-surge") || state.flags.Given("--snapshot-id");
+  if (!state.node_image_only && !state.flags.Given("--kubernetes-version")) {
+    context.err << "error: say what to upgrade: --node-image-only (reimage onto the latest model "
+                   "and node image) or --kubernetes-version VERSION\n";
     return kExitUsage;
   }
   auto client = Client(context);
   if (!client) return Fail(context, client.error());
   const std::string pool_path = ClusterPath(*client, state) + "/agentPools/" + state.pool;
-  if (!state.max_surge.empty()) {
-    auto pool = client->Call("GET", pool_path + Query());
-    if (!pool) return Fail(context, pool.error());
-    json::object body{{"properties", pool->body.at("properties")}};
-    json::object& properties = body["properties"].as_object();
-    json::object settings;
-    if (const auto* old = properties.if_contains("upgradeSettings"); old && old->is_object())
-      settings = old->get_object();
-    settings["maxSurge"] = state.max_surge;
-    properties["upgradeSettings"] = std::move(settings);
-    const json::value request = body;
-    auto updated = client->Call("PUT", pool_path + Query(), &request);
-    if (!updated) return Fail(context, updated.error());
-    Status done = WaitFor(context, *client, updated->async_operation, "Setting maxSurge");
-    EndProgress(context);
-    if (!done.ok()) return Fail(context, done.error());
+  if (change_model) {
+    auto changed = ChangePool(context, state, *client, "Updating " + state.pool,
+                              state.node_image_only);
+    if (!changed) return Fail(context, changed.error());
+    if (!state.node_image_only) {
+      return state.no_wait ? kExitOk : RunGet(context, state, pool_path + Query(), false);
+    }
   }
   auto started = client->Call("POST", pool_path + "/upgradeNodeImageVersion" + Query());
   if (!started) return Fail(context, started.error());
@@ -227,6 +344,59 @@ int RunNodepoolUpgrade(AksCommandState& state, CliContext& context) {
   auto shown = client->Call("GET", pool_path + Query());
   if (!shown) return Fail(context, shown.error());
   return PrintOutput(context, shown->body, state.output);
+}
+
+// What az 2.45 sends for `az aks nodepool add` with no other flag; flags change it.
+json::object PoolAddBody() {
+  return json::object{{"properties", json::object{{"count", 3},
+                                                  {"vmSize", "Standard_DS2_v2"},
+                                                  {"osType", "Linux"},
+                                                  {"type", "VirtualMachineScaleSets"},
+                                                  {"mode", "User"},
+                                                  {"enableAutoScaling", false},
+                                                  {"enableNodePublicIP", false},
+                                                  {"scaleSetPriority", "Regular"},
+                                                  {"scaleSetEvictionPolicy", "Delete"},
+                                                  {"spotMaxPrice", -1.0},
+                                                  {"nodeTaints", json::array()},
+                                                  {"upgradeSettings", json::object()},
+                                                  {"enableEncryptionAtHost", false},
+                                                  {"enableUltraSSD", false},
+                                                  {"enableFIPS", false}}}};
+}
+
+int RunNodepoolAdd(AksCommandState& state, CliContext& context) {
+  if (Status checked = state.flags.Check(AzBody::kPool, context.home); !checked.ok())
+    return Fail(context, checked.error());
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  json::object body = PoolAddBody();
+  if (Status applied = ApplyFlags(state.flags, body, AzBody::kPool, context, *client);
+      !applied.ok())
+    return Fail(context, applied.error());
+  const std::string path = PoolPathFor(context, state) + Query();
+  const json::value request = std::move(body);
+  return CallWaitPrint(context, state, "PUT", path, &request, "Adding " + state.pool, path);
+}
+
+int RunNodepoolUpdate(AksCommandState& state, CliContext& context) {
+  if (Status checked = state.flags.Check(AzBody::kPool, context.home); !checked.ok())
+    return Fail(context, checked.error());
+  const bool access = state.flags.Given("--ssh-access");
+  if (state.flags.Words("--ssh-access") == std::vector<std::string>{"disabled"} &&
+      !ConfirmDisabling(context, state, state.pool))
+    return kExitFailure;
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  auto changed = ChangePool(context, state, *client, "Updating " + state.pool, false);
+  if (!changed) return Fail(context, changed.error());
+  if (access) {
+    context.err << "SSH access changes when the pool's nodes are reimaged: gangplank aks "
+                   "nodepool upgrade -g "
+                << state.group << " --cluster-name " << state.name << " -n " << state.pool
+                << " --node-image-only\n";
+  }
+  return state.no_wait ? kExitOk : RunGet(context, state, PoolPathFor(context, state) + Query(), false);
 }
 
 Result<json::array> Machines(ArmClient& client, const AksCommandState& state,
@@ -447,37 +617,26 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
       "  gangplank aks create -g rg1 -n c1 --no-ssh-key");
   AddResourceFlags(create, *state);
   AddSshKeyFlags(*create, state->key_flags);
-  create->add_option("--admin-username", state->admin_username, "Admin user (default azureuser)");
-  create->add_option("-c,--node-count", state->node_count, "Nodes in nodepool1 (default 3)")
-      ->check(CLI::Range(1, 1000));
-  create->add_option("--os-sku", state->os_sku, "Ubuntu (default), AzureLinux, CBLMariner, Mariner")
-      ->check(CLI::IsMember({"Ubuntu", "AzureLinux", "CBLMariner", "Mariner"}));
-  create
-      ->add_option("--vm-set-type", state->vm_set_type,
-                   "VirtualMachineScaleSets or AvailabilitySet")
-      ->check(CLI::IsMember({"VirtualMachineScaleSets", "AvailabilitySet"}));
-  create->add_option("--ssh-access", state->ssh_access, "localuser (default) or disabled")
-      ->check(CLI::IsMember({"localuser", "disabled"}, CLI::ignore_case));
+  create->add_option("-u,--admin-username", state->admin_username,
+                     "Admin user (default azureuser)");
+  state->flags.Register(*create, kAksCreate);
   create->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
   AddOutputFlags(*create, state->output);
   create->callback([state, &context, &exit_code] { exit_code = RunCreate(*state, context); });
 
   CLI::App* update = aks->add_subcommand(
       "update",
-      "Replace the SSH key on every node pool's model (running nodes keep the old key until a "
-      "node image upgrade).\n\nExample:\n"
-      "  gangplank aks update -g rg1 -n c1 --ssh-key-value ~/.ssh/new_key.pub");
+      "Change a cluster, as az does: GET, change, PUT. A new SSH key goes into every node pool's "
+      "model (running nodes keep the old key until a node image upgrade).\n\nExamples:\n"
+      "  gangplank aks update -g rg1 -n c1 --ssh-key-value ~/.ssh/new_key.pub\n"
+      "  gangplank aks update -g rg1 -n c1 --tags team=platform env=dev");
   AddResourceFlags(update, *state);
   update->add_option("--ssh-key-value", state->key_flags.ssh_key_value,
                      "The new public key: a path or the key itself");
-  update->add_option("--tags", state->tags,
-                     "Space-separated KEY=VALUE tags for the cluster (replace its tags; \"\" "
-                     "clears them)");
+  state->flags.Register(*update, kAksUpdate);
   update->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
   AddOutputFlags(*update, state->output);
-  update->callback([state, &context, &exit_code, update] {
-    exit_code = RunUpdate(*state, context, update->count("--tags") > 0);
-  });
+  update->callback([state, &context, &exit_code] { exit_code = RunUpdate(*state, context); });
 
   CLI::App* show = aks->add_subcommand(
       "show",
@@ -498,9 +657,10 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
       "--node-image-only --max-surge 33%");
   upgrade->add_option("-g,--resource-group", state->group, "Resource group")->required();
   upgrade->add_option("--cluster-name", state->name, "Cluster name")->required();
-  upgrade->add_option("-n,--name", state->pool, "Node pool name")->required();
-  upgrade->add_flag("--node-image-only", state->node_image_only, "Reimage (the only upgrade here)");
-  upgrade->add_option("--max-surge", state->max_surge, "Nodes at a time: a count or N%");
+  upgrade->add_option("-n,--name,--nodepool-name", state->pool, "Node pool name")->required();
+  upgrade->add_flag("--node-image-only", state->node_image_only,
+                    "Reimage the nodes onto the latest model and node image");
+  state->flags.Register(*upgrade, kPoolUpgrade);
   upgrade->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
   AddOutputFlags(*upgrade, state->output);
   upgrade->callback(
@@ -554,7 +714,8 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   const auto pool_flags = [&state](CLI::App* command, bool pool) {
     command->add_option("-g,--resource-group", state->group, "Resource group")->required();
     command->add_option("--cluster-name", state->name, "Cluster name")->required();
-    if (pool) command->add_option("-n,--name", state->pool, "Node pool name")->required();
+    if (pool)
+      command->add_option("-n,--name,--nodepool-name", state->pool, "Node pool name")->required();
   };
 
   // aks list / delete / scale
@@ -612,31 +773,9 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
       "  gangplank aks nodepool add -g rg1 --cluster-name c1 -n tools -c 2 --os-sku "
       "AzureLinux");
   pool_flags(add, true);
-  add->add_option("-c,--node-count", state->count, "Nodes (default 3)")->check(CLI::Range(0, 1000));
-  add->add_option("--os-sku", state->os_sku, "Ubuntu (default), AzureLinux, CBLMariner, Mariner")
-      ->check(CLI::IsMember({"Ubuntu", "AzureLinux", "CBLMariner", "Mariner"}));
-  add->add_option("--mode", state->mode, "User (default) or System")
-      ->check(CLI::IsMember({"User", "System"}));
-  add->add_option("--ssh-access", state->ssh_access, "localuser (default) or disabled")
-      ->check(CLI::IsMember({"localuser", "disabled"}, CLI::ignore_case));
-  add->add_option("--max-surge", state->max_surge, "Nodes reimaged at a time: a count or N%");
+  state->flags.Register(*add, kPoolAdd);
   output_and_wait(add, true);
-  add->callback([state, &context, &exit_code] {
-    exit_code = PutPool(
-        context, *state, true,
-        [&](json::object& p) {
-          p["count"] = state->count < 0 ? 3 : state->count;
-          p["mode"] = state->mode;
-          p["osType"] = "Linux";
-          p["osSKU"] = state->os_sku;
-          p["type"] = "VirtualMachineScaleSets";
-          p["securityProfile"] = json::object{
-              {"sshAccess", state->ssh_access == "disabled" ? "Disabled" : "LocalUser"}};
-          if (!state->max_surge.empty())
-            p["upgradeSettings"] = json::object{{"maxSurge", state->max_surge}};
-        },
-        "Adding " + state->pool);
-  });
+  add->callback([state, &context, &exit_code] { exit_code = RunNodepoolAdd(*state, context); });
   CLI::App* list_pools = nodepool->add_subcommand(
       "list",
       "List a cluster's pools.\n\nExample:\n  gangplank aks nodepool list -g rg1 --cluster-name c1 "
@@ -672,46 +811,16 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   });
   CLI::App* update_pool = nodepool->add_subcommand(
       "update",
-      "Change a pool's SSH access (applies at its next node image upgrade) or maxSurge.\n\n"
+      "Change a pool, as az does: GET, change, PUT. SSH access applies at its next node image "
+      "upgrade.\n\n"
       "Example:\n  gangplank aks nodepool update -g rg1 --cluster-name c1 -n nodepool1 "
       "--ssh-access disabled --yes");
   pool_flags(update_pool, true);
-  update_pool->add_option("--ssh-access", state->ssh_access, "localuser or disabled")
-      ->check(CLI::IsMember({"localuser", "disabled"}, CLI::ignore_case));
-  update_pool->add_option("--max-surge", state->max_surge, "Nodes reimaged at a time");
+  state->flags.Register(*update_pool, kPoolUpdate);
   update_pool->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
   output_and_wait(update_pool, true);
-  update_pool->callback([state, &context, &exit_code, update_pool] {
-    const bool access = update_pool->count("--ssh-access") > 0;
-    if (access && state->ssh_access == "disabled" && !state->yes &&
-        !Confirm(context, "After its next node image upgrade, no node of " + state->pool +
-                              " will accept SSH connections. Continue?")) {
-      exit_code = kExitFailure;
-      return;
-    }
-    exit_code = PutPool(
-        context, *state, false,
-        [&](json::object& p) {
-          if (access) {
-            p["securityProfile"] = json::object{
-                {"sshAccess", state->ssh_access == "disabled" ? "Disabled" : "LocalUser"}};
-          }
-          if (!state->max_surge.empty()) {
-            json::object settings;
-            if (const auto* old = p.if_contains("upgradeSettings"); old && old->is_object())
-              settings = old->get_object();
-            settings["maxSurge"] = state->max_surge;
-            p["upgradeSettings"] = std::move(settings);
-          }
-        },
-        "Updating " + state->pool);
-    if (exit_code == kExitOk && access) {
-      context.err << "SSH access changes when the pool's nodes are reimaged: gangplank aks "
-                     "nodepool upgrade -g "
-                  << state->group << " --cluster-name " << state->name << " -n " << state->pool
-                  << " --node-image-only\n";
-    }
-  });
+  update_pool->callback(
+      [state, &context, &exit_code] { exit_code = RunNodepoolUpdate(*state, context); });
   CLI::App* delete_pool = nodepool->add_subcommand(
       "delete",
       "Delete a pool and its nodes.\n\nExample:\n  gangplank aks nodepool delete -g rg1 "

@@ -79,7 +79,7 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
       "upgrade (the one that rolls out a new SSH key) gives its nodes.\n\nExample:\n"
       "  gangplank aks nodepool get-upgrades -g rg1 --cluster-name c1 --nodepool-name nodepool1 "
       "--query latestNodeImageVersion -o tsv");
-  PoolFlags(pool_upgrades, state, "--nodepool-name");
+  PoolFlags(pool_upgrades, state, "-n,--name,--nodepool-name");
   AddOutputFlags(*pool_upgrades, state.output);
   pool_upgrades->callback([&state, &context, &exit_code] {
     exit_code = RunGet(context, state,

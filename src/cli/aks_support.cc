@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <set>
 
 #include "resources/api_versions.h"
 
@@ -21,7 +22,12 @@ bool Confirm(CliContext& context, const std::string& question) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-int Fail(CliContext& context, const Error& error) { return PrintError(context, error.message); }
+int Fail(CliContext& context, const Error& error) {
+  PrintError(context, error.message);
+  static const std::set<std::string> kUsage = {"RefusedArgument", "InvalidArgumentValue",
+                                               "MultiplePools"};
+  return kUsage.contains(error.reason) ? kExitUsage : kExitFailure;
+}
 
 // The CLI speaks the newest stable Microsoft.ContainerService version (machines, sshAccess).
 std::string Query() {

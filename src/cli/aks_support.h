@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/arm_client.h"
+#include "cli/az_flags.h"
 #include "cli/cli_context.h"
 #include "cli/output_flags.h"
 #include "cli/ssh_key_flags.h"
@@ -22,28 +23,29 @@ struct AksCommandState {
   std::string group, name, pool;
   OutputFlags output;
   bool no_wait = false;
-  // create
+  // create, update
   sshkey::SshKeyFlags key_flags;
-  std::string admin_username = "azureuser", os_sku = "Ubuntu",
-              vm_set_type = "VirtualMachineScaleSets", ssh_access = "localuser";
-  int node_count = 3;
+  std::string admin_username = "azureuser";
   // nodepool upgrade
   bool node_image_only = false;
-  std::string max_surge;
   // ssh, logs
   std::string node, identity;
   std::vector<std::string> command;
   // group, nodepool add/update, scale
-  std::string location = "westus2", mode = "User";
+  std::string location = "westus2";
   int count = -1;
   bool yes = false;
-  // update --tags, nodepool delete-machines
-  std::vector<std::string> tags, machine_names;
+  // nodepool delete-machines
+  std::vector<std::string> machine_names;
+  // az's table flags of the command that runs (cli/az_flags.h)
+  AzFlagSet flags;
 };
 
 // Asks on the terminal; without one (a script), the caller must pass --yes.
 bool Confirm(CliContext& context, const std::string& question);
 
+// Prints "error: MESSAGE" and returns kExitFailure, or kExitUsage when the command line itself
+// cannot run (a refused flag, a value az would refuse too).
 int Fail(CliContext& context, const Error& error);
 
 // The CLI speaks the newest stable Microsoft.ContainerService version (machines, sshAccess).

@@ -126,7 +126,8 @@ Result<ArmReply> ArmClient::Call(const std::string& method, const std::string& p
     if (token_.empty()) {
       if (Status fetched = FetchToken(); !fetched.ok()) return fetched.error();
     }
-    std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token_}};
+    std::map<std::string, std::string> headers = extra_headers_;
+    headers["Authorization"] = "Bearer " + token_;
     if (body) headers["Content-Type"] = "application/json";
     const std::string sent = body ? json::serialize(*body) : "";
     const auto started = std::chrono::steady_clock::now();

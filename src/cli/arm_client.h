@@ -5,6 +5,7 @@
 
 #include <boost/json/value.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -39,6 +40,11 @@ class ArmClient {
   using Trace = std::function<void(int level, const std::string& line)>;
   void set_trace(Trace trace) { trace_ = std::move(trace); }
 
+  // Headers sent with every ARM call from now on (az's --aks-custom-headers).
+  void set_extra_headers(std::map<std::string, std::string> headers) {
+    extra_headers_ = std::move(headers);
+  }
+
   const CliConfig& config() const { return config_; }
   std::string SubscriptionPath() const { return "/subscriptions/" + config_.subscription_id; }
 
@@ -49,6 +55,7 @@ class ArmClient {
   std::unique_ptr<net::HttpClient> http_;
   std::string token_;
   Trace trace_;
+  std::map<std::string, std::string> extra_headers_;
 };
 
 }  // namespace gangplank::cli

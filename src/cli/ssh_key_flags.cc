@@ -8,7 +8,7 @@ void AddSshKeyFlags(CLI::App& command, sshkey::SshKeyFlags& flags) {
                      "Public key path (~ expanded) or key contents. Default ~/.ssh/id_rsa.pub");
   command.add_flag("--generate-ssh-keys,--generate-ssh-key", flags.generate_ssh_keys,
                    "Use the key at the path if it exists, else generate a key pair there");
-  command.add_flag("--no-ssh-key", flags.no_ssh_key,
+  command.add_flag("-x,--no-ssh-key", flags.no_ssh_key,
                    "Send no key: the service generates one and discards its private half");
 }
 

@@ -218,7 +218,19 @@ TEST_F(AksCliTest, StopStartUpgradesAbortDeleteMachinesAndTagsWithAzsNames) {
       {"aks", "update", "-g", "rg3", "-n", "c1", "--tags", "env=dev", "team=ops", "-o", "none"});
   ASSERT_EQ(tagged.exit_code, 0) << tagged.err;
   EXPECT_EQ(show("tags.team"), "ops\n");
-  EXPECT_EQ(Gangplank({"aks", "update", "-g", "rg3", "-n", "c1"}).exit_code, 2);
+  // No flag at all: as az, the cluster is PUT back as it is (back to its goal state).
+  EXPECT_EQ(Gangplank({"aks", "update", "-g", "rg3", "-n", "c1", "-o", "none"}).exit_code, 0);
+  EXPECT_EQ(show("tags.env"), "dev\n");
+  // A value az would refuse is refused before anything is sent; so is a flag that needs a
+  // service this control plane does not run.
+  auto bad = Gangplank({"aks", "update", "-g", "rg3", "-n", "c1", "--auto-upgrade-channel", "x"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("argument --auto-upgrade-channel: invalid choice: 'x'"), std::string::npos)
+      << bad.err;
+  auto refused = Gangplank({"aks", "update", "-g", "rg3", "-n", "c1", "--attach-acr", "reg1"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("--attach-acr is not supported here"), std::string::npos)
+      << refused.err;
 
   // get-upgrades and nodepool get-upgrades (latestNodeImageVersion).
   auto upgrades = Gangplank({"aks", "get-upgrades", "-g", "rg3", "-n", "c1", "--query",
@@ -381,6 +393,63 @@ TEST_F(AksCliTest, QueryVerboseDebugDidYouMeanAndMachineShow) {
   auto command = Gangplank({"aks", "nodepool", "lsit", "-g", "rg1", "--cluster-name", "c1"});
   EXPECT_EQ(command.exit_code, 2);
   EXPECT_NE(command.err.find("Did you mean list?"), std::string::npos) << command.err;
+}
+
+// az's everyday flags, as a script for az writes them, land in the fields az sets, and the
+// server keeps them.
+TEST_F(AksCliTest, AzsFlagsForVmSizeZonesLabelsTaintsTagsAndTheAutoscalerReachTheBody) {
+  ASSERT_EQ(Gangplank({"group", "create", "-n", "rg4", "-l", "westus2", "-o", "none"}).exit_code, 0);
+  auto created = Gangplank({"aks", "create", "-g", "rg4", "-n", "c1", "--no-ssh-key", "-c", "1",
+                            "-s", "Standard_D4s_v3", "--zones", "1", "2", "--max-pods", "50",
+                            "--tags", "team=platform", "env=dev", "--network-plugin", "AZURE",
+                            "--enable-cluster-autoscaler", "--min-count", "1", "--max-count", "3",
+                            "-k", "1.27.3", "--yes", "-o", "json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const json::value cluster = json::parse(created.out);
+  const json::value& pool = cluster.at("properties").at("agentPoolProfiles").at(0);
+  EXPECT_EQ(pool.at("vmSize"), "Standard_D4s_v3");
+  EXPECT_EQ(pool.at("availabilityZones"), json::parse(R"(["1","2"])"));
+  EXPECT_EQ(pool.at("maxPods"), 50);
+  EXPECT_EQ(pool.at("enableAutoScaling"), true);
+  EXPECT_EQ(pool.at("minCount"), 1);
+  EXPECT_EQ(pool.at("maxCount"), 3);
+  EXPECT_EQ(pool.at("orchestratorVersion"), "1.27.3");
+  EXPECT_EQ(cluster.at("tags"), json::parse(R"({"team":"platform","env":"dev"})"));
+  EXPECT_EQ(cluster.at("properties").at("networkProfile").at("networkPlugin"), "azure");
+  EXPECT_EQ(cluster.at("properties").at("kubernetesVersion"), "1.27.3");
+
+  auto added = Gangplank({"aks", "nodepool", "add", "-g", "rg4", "--cluster-name", "c1", "-n",
+                          "gpu", "-c", "1", "--labels", "sku=gpu", "tier=a", "--node-taints",
+                          "sku=gpu:NoSchedule,zone=a:NoExecute", "--mode", "user",
+                          "--ssh-access", "Disabled", "-o", "json"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const json::value properties = json::parse(added.out).at("properties");
+  EXPECT_EQ(properties.at("nodeLabels"), json::parse(R"({"sku":"gpu","tier":"a"})"));
+  EXPECT_EQ(properties.at("nodeTaints"),
+            json::parse(R"(["sku=gpu:NoSchedule","zone=a:NoExecute"])"));
+  EXPECT_EQ(properties.at("mode"), "User");
+  EXPECT_EQ(properties.at("securityProfile").at("sshAccess"), "Disabled");
+
+  // nodepool update: GET, change, PUT; what was not named stays.
+  auto updated = Gangplank({"aks", "nodepool", "update", "-g", "rg4", "--cluster-name", "c1",
+                            "-n", "gpu", "--labels", "sku=cpu", "--max-surge", "50%", "-o",
+                            "json"});
+  ASSERT_EQ(updated.exit_code, 0) << updated.err;
+  const json::value after = json::parse(updated.out).at("properties");
+  EXPECT_EQ(after.at("nodeLabels"), json::parse(R"({"sku":"cpu"})"));
+  EXPECT_EQ(after.at("upgradeSettings").at("maxSurge"), "50%");
+  EXPECT_EQ(after.at("nodeTaints").as_array().size(), 2u);
+
+  // Wrong values are az's errors, with exit code 2 and nothing sent.
+  auto wrong = Gangplank({"aks", "nodepool", "add", "-g", "rg4", "--cluster-name", "c1", "-n",
+                          "bad", "--zones", "4"});
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.err.find("argument --zones: invalid choice: '4'"), std::string::npos)
+      << wrong.err;
+  EXPECT_EQ(Gangplank({"aks", "nodepool", "show", "-g", "rg4", "--cluster-name", "c1", "-n",
+                       "bad"})
+                .exit_code,
+            1);
 }
 
 TEST_F(AksCliTest, LoginWithServerAndCredentialsAndItsErrors) {

@@ -1,0 +1,628 @@
+// The table of az's `aks` flags and how their words become the ARM body.
+#include "cli/az_flags.h"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+#include "common/file_io.h"
+#include "common/paths.h"
+
+namespace gangplank::cli {
+namespace json = boost::json;
+
+namespace {
+
+constexpr unsigned C = kAksCreate, U = kAksUpdate, PA = kPoolAdd, PU = kPoolUpdate,
+                   PG = kPoolUpgrade;
+using V = AzValue;
+
+constexpr std::string_view kNeedsLogAnalytics =
+    "it needs a Log Analytics workspace and Azure Monitor data collection rules, which this "
+    "control plane does not run; leave it out (nodes' logs: gangplank aks node logs)";
+constexpr std::string_view kNeedsRoleAssignments =
+    "az grants the cluster's identity a role on the registry through Azure role assignments, "
+    "which this control plane does not have; give the nodes registry credentials instead";
+constexpr std::string_view kNeedsIdentityService =
+    "az reads the identity's client and object IDs from the Managed Identity service, which this "
+    "control plane does not run; leave it out (the kubelet identity is then system-assigned)";
+constexpr std::string_view kNeedsSnapshots =
+    "node pool snapshots are not kept here; leave it out (pools start from the latest node image)";
+
+}  // namespace
+
+const std::vector<AzFlag>& AzFlags() {
+  static const std::vector<AzFlag> kFlags = {
+      // The pool's machines.
+      {"-c,--node-count", C | PA, V::kInt, "pool.count", "", "", "", "Nodes (default 3)"},
+      {"-s,--node-vm-size", C | PA, V::kText, "pool.vmSize", "", "", "",
+       "VM size (default Standard_DS2_v2)"},
+      {"--node-osdisk-size", C | PA, V::kInt, "pool.osDiskSizeGB", "", "", "", "OS disk in GB"},
+      {"--node-osdisk-type", C | PA, V::kText, "pool.osDiskType", "", "Ephemeral,Managed", "",
+       "OS disk type"},
+      {"-m,--max-pods", C | PA, V::kInt, "pool.maxPods", "", "", "", "Pods per node"},
+      {"-z,--zones", C | PA, V::kWords, "pool.availabilityZones", "", "1,2,3", "",
+       "Availability zones: 1 2 3"},
+      {"--os-sku", C | PA, V::kText, "pool.osSKU", "",
+       "Ubuntu,AzureLinux,CBLMariner,Mariner,Windows2019,Windows2022", "", "Node OS"},
+      {"--os-type", PA, V::kText, "pool.osType", "", "Linux,Windows", "", "Linux (default)"},
+      {"--vm-set-type", C, V::kText, "pool.type", "", "VirtualMachineScaleSets,AvailabilitySet",
+       "", "VirtualMachineScaleSets (default) or AvailabilitySet"},
+      {"--nodepool-name", C, V::kText, "pool.name", "", "", "", "First pool (default nodepool1)"},
+      {"--enable-node-public-ip", C | PA, V::kSwitch, "pool.enableNodePublicIP", "true", "", "",
+       "A public IP per node"},
+      {"--node-public-ip-prefix-id", C | PA, V::kText, "pool.nodePublicIPPrefixID", "", "", "",
+       "Prefix of the nodes' public IPs"},
+      {"--enable-encryption-at-host", C | PA, V::kSwitch, "pool.enableEncryptionAtHost", "true",
+       "", "", "Host-based encryption"},
+      {"--enable-ultra-ssd", C | PA, V::kSwitch, "pool.enableUltraSSD", "true", "", "",
+       "UltraSSD"},
+      {"--enable-fips-image", C | PA, V::kSwitch, "pool.enableFIPS", "true", "", "",
+       "FIPS-enabled OS"},
+      {"--gpu-instance-profile", C | PA, V::kText, "pool.gpuInstanceProfile", "",
+       "MIG1g,MIG2g,MIG3g,MIG4g,MIG7g", "", "GPU partition"},
+      {"--host-group-id", C | PA, V::kText, "pool.hostGroupID", "", "", "",
+       "Dedicated host group"},
+      {"--kubelet-config", C | PA, V::kJsonFile, "pool.kubeletConfig", "", "", "",
+       "JSON file of kubelet settings"},
+      {"--linux-os-config", C | PA, V::kJsonFile, "pool.linuxOSConfig", "", "", "",
+       "JSON file of OS settings"},
+      {"--pod-subnet-id", C | PA, V::kText, "pool.podSubnetID", "", "", "", "Pods' subnet"},
+      {"--vnet-subnet-id", C | PA, V::kText, "pool.vnetSubnetID", "", "", "", "Nodes' subnet"},
+      {"--ppg", C | PA, V::kText, "pool.proximityPlacementGroupID", "", "", "",
+       "Proximity placement group"},
+      {"--snapshot-id", C | PA | PG, V::kText, "", "", "", kNeedsSnapshots, "Node pool snapshot"},
+      {"--priority", PA, V::kText, "pool.scaleSetPriority", "", "Regular,Spot", "",
+       "Regular (default) or Spot"},
+      {"--eviction-policy", PA, V::kText, "pool.scaleSetEvictionPolicy", "", "Deallocate,Delete",
+       "", "Spot eviction"},
+      {"--spot-max-price", PA, V::kNumber, "pool.spotMaxPrice", "", "", "", "Spot price cap"},
+      {"--scale-down-mode", PA | PU, V::kText, "pool.scaleDownMode", "", "Deallocate,Delete", "",
+       "How nodes leave"},
+      {"--mode", PA | PU, V::kText, "pool.mode", "", "System,User", "", "System or User"},
+      {"--max-surge", PA | PU | PG, V::kText, "pool.upgradeSettings.maxSurge", "", "", "",
+       "Nodes reimaged at a time: a count or N%"},
+      {"--labels", PA | PU, V::kPairs, "pool.nodeLabels", "", "", "", "Node labels: KEY=VALUE ..."},
+      {"--node-taints", PA | PU, V::kCommaList, "pool.nodeTaints", "", "", "",
+       "Taints: KEY=VALUE:EFFECT,..."},
+      {"--tags", PA | PU, V::kPairs, "pool.tags", "", "", "", "The pool's tags: KEY[=VALUE] ..."},
+      {"--nodepool-tags", C, V::kPairs, "pool.tags", "", "", "", "The first pool's tags"},
+      {"--nodepool-labels", C, V::kPairs, "pool.nodeLabels", "", "", "", "The first pool's labels"},
+      {"--nodepool-labels", U, V::kPairs, "pools.nodeLabels", "", "", "", "Every pool's labels"},
+      {"-k,--kubernetes-version", C, V::kText, "props.kubernetesVersion;pool.orchestratorVersion",
+       "", "", "", "Kubernetes version (kept; nodes run no Kubernetes here)"},
+      {"-k,--kubernetes-version", PA | PG, V::kText, "pool.orchestratorVersion", "", "", "",
+       "Kubernetes version (kept; nodes run no Kubernetes here)"},
+      // SSH access (aks-preview's spelling).
+      {"--ssh-access", C | PA | PU, V::kText, "pool.securityProfile.sshAccess", "",
+       "localuser=LocalUser,disabled=Disabled", "",
+       "localuser (default) or disabled; applies at the next node image upgrade"},
+      {"--ssh-access", U, V::kText, "pools.securityProfile.sshAccess", "",
+       "localuser=LocalUser,disabled=Disabled", "",
+       "Every pool: localuser or disabled; applies at the next node image upgrade"},
+      // The autoscaler.
+      {"--enable-cluster-autoscaler", C, V::kSwitch, "pool.enableAutoScaling", "true", "", "",
+       "Autoscale the first pool (--min-count, --max-count)"},
+      {"-e,--enable-cluster-autoscaler", U | PA | PU, V::kSwitch, "pool.enableAutoScaling",
+       "true", "", "", "Autoscale (--min-count, --max-count)"},
+      {"-d,--disable-cluster-autoscaler", U | PU, V::kSwitch,
+       "pool.enableAutoScaling=false;pool.minCount=null;pool.maxCount=null", "", "", "",
+       "Stop autoscaling"},
+      {"-u,--update-cluster-autoscaler", U | PU, V::kSwitch, "", "", "", "",
+       "Change --min-count/--max-count"},
+      {"--min-count", C | U | PA | PU, V::kInt, "pool.minCount", "", "", "", "Autoscaler minimum"},
+      {"--max-count", C | U | PA | PU, V::kInt, "pool.maxCount", "", "", "", "Autoscaler maximum"},
+      {"--ca-profile,--cluster-autoscaler-profile", C | U, V::kPairs, "props.autoScalerProfile",
+       "", "", "", "Autoscaler settings: KEY=VALUE ..."},
+      // The cluster.
+      {"-l,--location", C, V::kText, "top.location", "", "", "",
+       "Location (default: the resource group's)"},
+      {"--tags", C | U, V::kPairs, "top.tags", "", "", "",
+       "Tags: KEY[=VALUE] ... ('' clears them)"},
+      {"-p,--dns-name-prefix", C, V::kText, "props.dnsPrefix", "", "", "",
+       "DNS prefix (default NAME-GROUP-SUB)"},
+      {"--fqdn-subdomain", C, V::kText, "props.fqdnSubdomain", "", "", "", "FQDN subdomain"},
+      {"--node-resource-group", C, V::kText, "props.nodeResourceGroup", "", "", "",
+       "Group of the nodes' resources"},
+      {"-d,--node-osdisk-diskencryptionset-id", C, V::kText, "props.diskEncryptionSetID", "", "",
+       "", "Disk encryption set"},
+      {"--disable-rbac", C, V::kSwitch, "props.enableRBAC", "false", "", "", "No Kubernetes RBAC"},
+      {"--disable-local-accounts", C | U, V::kSwitch, "props.disableLocalAccounts", "true", "",
+       "", "No local accounts"},
+      {"--enable-local-accounts", U, V::kSwitch, "props.disableLocalAccounts", "false", "", "",
+       "Local accounts again"},
+      {"--auto-upgrade-channel", C | U, V::kText, "props.autoUpgradeProfile.upgradeChannel", "",
+       "node-image,none,patch,rapid,stable", "", "Auto-upgrade channel"},
+      {"--enable-oidc-issuer", C | U, V::kSwitch, "props.oidcIssuerProfile.enabled", "true", "",
+       "", "OIDC issuer"},
+      {"--enable-keda", C | U, V::kSwitch, "props.workloadAutoScalerProfile.keda.enabled", "true",
+       "", "", "KEDA"},
+      {"--disable-keda", U, V::kSwitch, "props.workloadAutoScalerProfile.keda.enabled", "false",
+       "", "", "No KEDA"},
+      {"--http-proxy-config", C | U, V::kJsonFile, "props.httpProxyConfig", "", "", "",
+       "JSON file of proxy settings"},
+      {"--edge-zone", C, V::kText, "top.extendedLocation.name;top.extendedLocation.type=\"EdgeZone\"",
+       "", "", "", "Edge zone"},
+      {"--uptime-sla", C | U, V::kSwitch, "top.sku", R"({"name":"Basic","tier":"Paid"})", "", "",
+       "Paid tier"},
+      {"--no-uptime-sla", U, V::kSwitch, "top.sku", R"({"name":"Basic","tier":"Free"})", "", "",
+       "Free tier"},
+      {"--aks-custom-headers", C | U | PA | PU | PG, V::kCommaPairs, "header", "", "", "",
+       "Extra request headers: KEY=VALUE,..."},
+      {"-y,--yes", C | U | PG, V::kSwitch, "", "", "", "", "Do not ask for confirmation"},
+      // Identity and access.
+      {"--enable-managed-identity", C | U, V::kSwitch, "top.identity.type", "\"SystemAssigned\"",
+       "", "", "System-assigned identity (the default)"},
+      {"--assign-identity", C | U, V::kText,
+       "top.identity.type=\"UserAssigned\";top.identity.userAssignedIdentities", "", "", "",
+       "A user-assigned identity's resource ID"},
+      {"--assign-kubelet-identity", C | U, V::kText, "", "", "", kNeedsIdentityService,
+       "Kubelet identity"},
+      {"--service-principal", C, V::kText, "props.servicePrincipalProfile.clientId", "", "", "",
+       "Service principal ID"},
+      {"--client-secret", C, V::kText, "props.servicePrincipalProfile.secret", "", "", "",
+       "Service principal secret (never printed)"},
+      {"--attach-acr", C | U, V::kText, "", "", "", kNeedsRoleAssignments, "Registry to pull from"},
+      {"--detach-acr", U, V::kText, "", "", "", kNeedsRoleAssignments, "Registry to stop pulling from"},
+      {"--enable-aad", C | U, V::kSwitch, "props.aadProfile.managed", "true", "", "",
+       "Managed Azure AD"},
+      {"--aad-admin-group-object-ids", C | U, V::kCommaList,
+       "props.aadProfile.adminGroupObjectIDs", "", "", "", "Admin groups: ID,..."},
+      {"--aad-tenant-id", C | U, V::kText, "props.aadProfile.tenantID", "", "", "", "AAD tenant"},
+      {"--enable-azure-rbac", C | U, V::kSwitch, "props.aadProfile.enableAzureRBAC", "true", "",
+       "", "Azure RBAC for Kubernetes"},
+      {"--disable-azure-rbac", U, V::kSwitch, "props.aadProfile.enableAzureRBAC", "false", "", "",
+       "No Azure RBAC for Kubernetes"},
+      {"--api-server-authorized-ip-ranges", C | U, V::kCommaList,
+       "props.apiServerAccessProfile.authorizedIPRanges", "", "", "", "CIDR,..."},
+      {"--enable-private-cluster", C, V::kSwitch, "props.apiServerAccessProfile.enablePrivateCluster",
+       "true", "", "", "Private API server"},
+      {"--private-dns-zone", C, V::kText, "props.apiServerAccessProfile.privateDNSZone", "", "", "",
+       "Private DNS zone"},
+      {"--disable-public-fqdn", C | U, V::kSwitch,
+       "props.apiServerAccessProfile.enablePrivateClusterPublicFQDN", "false", "", "",
+       "No public FQDN"},
+      {"--enable-public-fqdn", U, V::kSwitch,
+       "props.apiServerAccessProfile.enablePrivateClusterPublicFQDN", "true", "", "", "Public FQDN"},
+      {"--azure-keyvault-kms-key-id", C | U, V::kText,
+       "props.securityProfile.azureKeyVaultKms.keyId", "", "", "", "KMS key"},
+      {"--azure-keyvault-kms-key-vault-network-access", C | U, V::kText,
+       "props.securityProfile.azureKeyVaultKms.keyVaultNetworkAccess", "", "Private,Public", "",
+       "KMS key vault access"},
+      {"--azure-keyvault-kms-key-vault-resource-id", C | U, V::kText,
+       "props.securityProfile.azureKeyVaultKms.keyVaultResourceId", "", "", "", "KMS key vault"},
+      {"--enable-azure-keyvault-kms", C | U, V::kSwitch,
+       "props.securityProfile.azureKeyVaultKms.enabled", "true", "", "", "KMS etcd encryption"},
+      {"--disable-azure-keyvault-kms", U, V::kSwitch,
+       "props.securityProfile.azureKeyVaultKms.enabled", "false", "", "", "No KMS"},
+      {"--enable-defender", C | U, V::kSwitch, "", "", "", kNeedsLogAnalytics, "Defender"},
+      {"--defender-config", C | U, V::kText, "", "", "", kNeedsLogAnalytics, "Defender settings"},
+      {"--disable-defender", U, V::kSwitch,
+       "props.securityProfile.defender.securityMonitoring.enabled", "false", "", "", "No Defender"},
+      // Windows.
+      {"--windows-admin-username", C, V::kText, "props.windowsProfile.adminUsername", "", "", "",
+       "Windows admin user"},
+      {"--windows-admin-password", C | U, V::kText, "props.windowsProfile.adminPassword", "", "",
+       "", "Windows admin password (never printed)"},
+      {"--enable-ahub", C | U, V::kSwitch, "props.windowsProfile.licenseType", "\"Windows_Server\"",
+       "", "", "Azure Hybrid User Benefits"},
+      {"--disable-ahub", U, V::kSwitch, "props.windowsProfile.licenseType", "\"None\"", "", "",
+       "No Azure Hybrid User Benefits"},
+      {"--enable-windows-gmsa", C | U, V::kSwitch, "props.windowsProfile.gmsaProfile.enabled",
+       "true", "", "", "Windows gMSA"},
+      {"--gmsa-dns-server", C | U, V::kText, "props.windowsProfile.gmsaProfile.dnsServer", "", "",
+       "", "gMSA DNS server"},
+      {"--gmsa-root-domain-name", C | U, V::kText,
+       "props.windowsProfile.gmsaProfile.rootDomainName", "", "", "", "gMSA root domain"},
+      // Storage drivers.
+      {"--disable-disk-driver", C | U, V::kSwitch, "props.storageProfile.diskCSIDriver.enabled",
+       "false", "", "", "No disk CSI driver"},
+      {"--enable-disk-driver", U, V::kSwitch, "props.storageProfile.diskCSIDriver.enabled", "true",
+       "", "", "Disk CSI driver"},
+      {"--disable-file-driver", C | U, V::kSwitch, "props.storageProfile.fileCSIDriver.enabled",
+       "false", "", "", "No file CSI driver"},
+      {"--enable-file-driver", U, V::kSwitch, "props.storageProfile.fileCSIDriver.enabled", "true",
+       "", "", "File CSI driver"},
+      {"--enable-blob-driver", C | U, V::kSwitch, "props.storageProfile.blobCSIDriver.enabled",
+       "true", "", "", "Blob CSI driver"},
+      {"--disable-blob-driver", U, V::kSwitch, "props.storageProfile.blobCSIDriver.enabled",
+       "false", "", "", "No blob CSI driver"},
+      {"--disable-snapshot-controller", C | U, V::kSwitch,
+       "props.storageProfile.snapshotController.enabled", "false", "", "", "No snapshot controller"},
+      {"--enable-snapshot-controller", U, V::kSwitch,
+       "props.storageProfile.snapshotController.enabled", "true", "", "", "Snapshot controller"},
+      // The network.
+      {"--network-plugin", C, V::kText, "props.networkProfile.networkPlugin", "",
+       "azure,kubenet,none", "", "kubenet (default), azure or none"},
+      {"--network-policy", C, V::kText, "props.networkProfile.networkPolicy", "", "", "",
+       "Network policy"},
+      {"--pod-cidr", C, V::kText, "props.networkProfile.podCidr", "", "", "", "Pods' CIDR"},
+      {"--service-cidr", C, V::kText, "props.networkProfile.serviceCidr", "", "", "",
+       "Services' CIDR"},
+      {"--dns-service-ip", C, V::kText, "props.networkProfile.dnsServiceIP", "", "", "",
+       "Cluster DNS address"},
+      {"--docker-bridge-address", C, V::kText, "props.networkProfile.dockerBridgeCidr", "", "", "",
+       "Docker bridge CIDR"},
+      {"--outbound-type", C, V::kText, "props.networkProfile.outboundType", "",
+       "loadBalancer,managedNATGateway,userAssignedNATGateway,userDefinedRouting", "",
+       "Egress"},
+      {"--load-balancer-sku", C, V::kText, "props.networkProfile.loadBalancerSku", "",
+       "basic,standard", "", "Load balancer SKU"},
+      {"--load-balancer-idle-timeout", C | U, V::kInt,
+       "props.networkProfile.loadBalancerProfile.idleTimeoutInMinutes", "", "", "",
+       "Minutes"},
+      {"--load-balancer-managed-outbound-ip-count", C | U, V::kInt,
+       "props.networkProfile.loadBalancerProfile.managedOutboundIPs.count", "", "", "",
+       "Managed outbound IPs"},
+      {"--load-balancer-outbound-ip-prefixes", C | U, V::kIdList,
+       "props.networkProfile.loadBalancerProfile.outboundIPPrefixes.publicIPPrefixes", "", "", "",
+       "Prefix IDs: ID,..."},
+      {"--load-balancer-outbound-ips", C | U, V::kIdList,
+       "props.networkProfile.loadBalancerProfile.outboundIPs.publicIPs", "", "", "",
+       "Public IP IDs: ID,..."},
+      {"--load-balancer-outbound-ports", C | U, V::kInt,
+       "props.networkProfile.loadBalancerProfile.allocatedOutboundPorts", "", "", "",
+       "SNAT ports per node"},
+      {"--nat-gateway-idle-timeout", C | U, V::kInt,
+       "props.networkProfile.natGatewayProfile.idleTimeoutInMinutes", "", "", "", "Minutes"},
+      {"--nat-gateway-managed-outbound-ip-count", C | U, V::kInt,
+       "props.networkProfile.natGatewayProfile.managedOutboundIPProfile.count", "", "", "",
+       "Managed outbound IPs"},
+      {"--skip-subnet-role-assignment", C, V::kSwitch, "", "", "", "",
+       "Accepted; there are no role assignments here"},
+      // Addons.
+      {"-a,--enable-addons", C, V::kAddons, "props.addonProfiles", "", "", "",
+       "Addons: NAME,... (monitoring needs Log Analytics and is refused)"},
+      {"--aci-subnet-name", C, V::kText, "props.addonProfiles.aciConnectorLinux.config.SubnetName",
+       "", "", "", "Virtual node subnet"},
+      {"--enable-secret-rotation", C | U, V::kSwitch,
+       "props.addonProfiles.azureKeyvaultSecretsProvider.config.enableSecretRotation", "\"true\"",
+       "", "", "Rotate Key Vault secrets"},
+      {"--disable-secret-rotation", U, V::kSwitch,
+       "props.addonProfiles.azureKeyvaultSecretsProvider.config.enableSecretRotation",
+       "\"false\"", "", "", "Stop rotating"},
+      {"--rotation-poll-interval", C | U, V::kText,
+       "props.addonProfiles.azureKeyvaultSecretsProvider.config.rotationPollInterval", "", "", "",
+       "Rotation interval"},
+      {"--enable-sgxquotehelper", C, V::kSwitch,
+       "props.addonProfiles.ACCSGXDevicePlugin.config.ACCSGXQuoteHelperEnabled", "\"true\"", "",
+       "", "SGX quote helper"},
+      {"--appgw-id", C, V::kText,
+       "props.addonProfiles.ingressApplicationGateway.config.applicationGatewayId", "", "", "",
+       "Application gateway"},
+      {"--appgw-name", C, V::kText,
+       "props.addonProfiles.ingressApplicationGateway.config.applicationGatewayName", "", "", "",
+       "Application gateway name"},
+      {"--appgw-subnet-cidr", C, V::kText,
+       "props.addonProfiles.ingressApplicationGateway.config.subnetCIDR", "", "", "",
+       "Application gateway subnet CIDR"},
+      {"--appgw-subnet-id", C, V::kText,
+       "props.addonProfiles.ingressApplicationGateway.config.subnetId", "", "", "",
+       "Application gateway subnet"},
+      {"--appgw-watch-namespace", C, V::kText,
+       "props.addonProfiles.ingressApplicationGateway.config.watchNamespace", "", "", "",
+       "Namespaces to watch"},
+      {"--workspace-resource-id", C, V::kText, "", "", "", kNeedsLogAnalytics,
+       "Log Analytics workspace"},
+      {"--enable-msi-auth-for-monitoring", C, V::kText, "", "", "", kNeedsLogAnalytics,
+       "Monitoring with managed identity"},
+      {"--enable-syslog", C, V::kText, "", "", "", kNeedsLogAnalytics, "Syslog collection"},
+      {"--data-collection-settings", C, V::kText, "", "", "", kNeedsLogAnalytics,
+       "Data collection settings"},
+  };
+  return kFlags;
+}
+
+std::string_view LongName(const AzFlag& flag) {
+  const std::size_t at = flag.names.find("--");
+  std::string_view rest = flag.names.substr(at);
+  return rest.substr(0, rest.find(','));
+}
+
+namespace {
+
+std::vector<std::string_view> Split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  while (!text.empty()) {
+    const std::size_t at = text.find(separator);
+    parts.push_back(text.substr(0, at));
+    if (at == std::string_view::npos) break;
+    text = text.substr(at + 1);
+  }
+  return parts;
+}
+
+Error BadValue(const AzFlag& flag, const std::string& why) {
+  return MakeError(StatusCode::kInvalidArgument, "InvalidArgumentValue",
+                   "argument " + std::string(LongName(flag)) + ": " + why);
+}
+
+// az's choices are case-insensitive; the body gets the choice as az spells it (or, for a
+// "given=sent" pair, what is sent).
+Result<std::string> Choose(const AzFlag& flag, const std::string& word) {
+  if (flag.choices.empty()) return word;
+  std::string listed;
+  for (std::string_view choice : Split(flag.choices, ',')) {
+    const std::string_view given = choice.substr(0, choice.find('='));
+    const std::string_view sent =
+        choice.find('=') == std::string_view::npos ? choice : choice.substr(choice.find('=') + 1);
+    if (word.size() == given.size() &&
+        std::equal(word.begin(), word.end(), given.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        }))
+      return std::string(sent);
+    listed += (listed.empty() ? "'" : ", '") + std::string(given) + "'";
+  }
+  return BadValue(flag, "invalid choice: '" + word.substr(0, 80) + "' (choose from " + listed + ")");
+}
+
+// az's addon names → the addonProfiles key. Monitoring needs Log Analytics.
+Result<json::object> Addons(const AzFlag& flag, const std::string& list) {
+  static const std::map<std::string, std::string> kAddonKeys = {
+      {"http_application_routing", "httpApplicationRouting"},
+      {"virtual-node", "aciConnectorLinux"},
+      {"azure-policy", "azurepolicy"},
+      {"ingress-appgw", "ingressApplicationGateway"},
+      {"confcom", "ACCSGXDevicePlugin"},
+      {"open-service-mesh", "openServiceMesh"},
+      {"azure-keyvault-secrets-provider", "azureKeyvaultSecretsProvider"}};
+  json::object addons;
+  for (std::string_view name : Split(list, ',')) {
+    if (name == "monitoring") {
+      return MakeError(StatusCode::kInvalidArgument, "RefusedArgument",
+                       "--enable-addons monitoring is not supported here: " +
+                           std::string(kNeedsLogAnalytics));
+    }
+    const auto found = kAddonKeys.find(std::string(name));
+    if (found == kAddonKeys.end()) {
+      std::string known = "monitoring";
+      for (const auto& [key, unused] : kAddonKeys) known += ", " + key;
+      return BadValue(flag, "'" + std::string(name.substr(0, 60)) + "' is not an addon (" + known +
+                                ")");
+    }
+    addons[found->second] = json::object{{"enabled", true}};
+  }
+  return addons;
+}
+
+Result<json::object> Pairs(const std::vector<std::string>& words, char separator) {
+  json::object pairs;
+  for (const std::string& word : words) {
+    for (std::string_view pair : Split(word, separator)) {
+      if (pair.empty()) continue;  // '' clears
+      const std::size_t equals = pair.find('=');
+      pairs[pair.substr(0, equals)] =
+          equals == std::string_view::npos ? "" : std::string(pair.substr(equals + 1));
+    }
+  }
+  return pairs;
+}
+
+// The JSON a given flag stands for.
+Result<json::value> ValueOf(const AzFlag& flag, const std::vector<std::string>& words,
+                            const std::string& home) {
+  const std::string word = words.empty() ? "" : words.front();
+  switch (flag.value) {
+    case AzValue::kSwitch:
+      return json::parse(flag.set_to.empty() ? "true" : flag.set_to);
+    case AzValue::kText: {
+      auto chosen = Choose(flag, word);
+      if (!chosen) return chosen.error();
+      return json::value(*chosen);
+    }
+    case AzValue::kInt: {
+      std::size_t used = 0;
+      long long number = 0;
+      try {
+        number = std::stoll(word, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != word.size())
+        return BadValue(flag, "invalid int value: '" + word.substr(0, 40) + "'");
+      return json::value(number);
+    }
+    case AzValue::kNumber: {
+      std::size_t used = 0;
+      double number = 0;
+      try {
+        number = std::stod(word, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != word.size())
+        return BadValue(flag, "invalid float value: '" + word.substr(0, 40) + "'");
+      return json::value(number);
+    }
+    case AzValue::kWords: {
+      json::array array;
+      for (const std::string& each : words) {
+        auto chosen = Choose(flag, each);
+        if (!chosen) return chosen.error();
+        array.emplace_back(*chosen);
+      }
+      return json::value(std::move(array));
+    }
+    case AzValue::kPairs: {
+      auto pairs = Pairs(words, ' ');
+      if (!pairs) return pairs.error();
+      return json::value(std::move(*pairs));
+    }
+    case AzValue::kCommaPairs: {
+      auto pairs = Pairs(words, ',');
+      if (!pairs) return pairs.error();
+      return json::value(std::move(*pairs));
+    }
+    case AzValue::kCommaList:
+    case AzValue::kIdList: {
+      json::array array;
+      for (std::string_view part : Split(word, ',')) {
+        if (part.empty()) continue;
+        if (flag.value == AzValue::kIdList)
+          array.emplace_back(json::object{{"id", part}});
+        else
+          array.emplace_back(part);
+      }
+      return json::value(std::move(array));
+    }
+    case AzValue::kJsonFile: {
+      const std::string path = ExpandUser(word, home);
+      auto text = ReadFile(path, 1 << 20);
+      if (!text) return BadValue(flag, "cannot read '" + path + "': " + text.error().message);
+      boost::system::error_code ec;
+      json::value doc = json::parse(*text, ec);
+      if (ec || !doc.is_object())
+        return BadValue(flag, "'" + path + "' is not a JSON object (" + ec.message() + ")");
+      return doc;
+    }
+    case AzValue::kAddons: {
+      auto addons = Addons(flag, word);
+      if (!addons) return addons.error();
+      return json::value(std::move(*addons));
+    }
+  }
+  return BadValue(flag, "unknown value kind");
+}
+
+// The object at `path` (dot-separated keys) under `root`, made (or made an object) when missing.
+json::object& ObjectAt(json::object& root, std::string_view path) {
+  json::object* at = &root;
+  for (std::string_view key : Split(path, '.')) {
+    json::value& next = (*at)[key];
+    if (!next.is_object()) next = json::object();
+    at = &next.as_object();
+  }
+  return *at;
+}
+
+// Sets `value` at a dotted path. With `merge`, an object joins one already there (addons that
+// other flags configured); otherwise it replaces it (--labels names every label, as in az).
+void SetAt(json::object& root, std::string_view path, json::value value, bool merge = false) {
+  const std::size_t last_dot = path.rfind('.');
+  json::object& parent =
+      last_dot == std::string_view::npos ? root : ObjectAt(root, path.substr(0, last_dot));
+  json::value& slot = parent[path.substr(last_dot == std::string_view::npos ? 0 : last_dot + 1)];
+  if (merge && slot.is_object() && value.is_object()) {
+    for (auto& [name, member] : value.as_object()) slot.as_object()[name] = member;
+  } else {
+    slot = std::move(value);
+  }
+}
+
+// The pools a target writes to: the pool resource's properties, the first pool of a cluster
+// body, or (pools.) every pool of it.
+std::vector<json::object*> PoolsOf(json::object& body, AzBody kind, bool every) {
+  if (kind == AzBody::kPool) return {&ObjectAt(body, "properties")};
+  json::value& pools = ObjectAt(body, "properties")["agentPoolProfiles"];
+  if (!pools.is_array() || pools.as_array().empty()) pools = json::array{json::object()};
+  std::vector<json::object*> found;
+  for (json::value& pool : pools.as_array()) {
+    if (!pool.is_object()) pool = json::object();
+    found.push_back(&pool.as_object());
+    if (!every) break;
+  }
+  return found;
+}
+
+}  // namespace
+
+void AzFlagSet::Register(CLI::App& app, AzCommand command) {
+  for (const AzFlag& flag : AzFlags()) {
+    if ((flag.commands & command) == 0) continue;
+    std::string help(flag.help);
+    if (!flag.refused.empty()) help += " [refused here: " + std::string(flag.refused) + "]";
+    if (!flag.choices.empty() && flag.value != AzValue::kSwitch) {
+      std::string shown;
+      for (std::string_view choice : Split(flag.choices, ','))
+        shown += (shown.empty() ? "" : ", ") + std::string(choice.substr(0, choice.find('=')));
+      help += " (" + shown + ")";
+    }
+    CLI::Option* option = nullptr;
+    if (flag.value == AzValue::kSwitch) {
+      option = app.add_flag(std::string(flag.names));
+    } else {
+      option = app.add_option(std::string(flag.names));
+      if (flag.value == AzValue::kWords || flag.value == AzValue::kPairs)
+        option->expected(CLI::detail::expected_max_vector_size);  // one or more words
+      else
+        option->expected(1);
+      option->type_name(flag.value == AzValue::kInt      ? "INT"
+                        : flag.value == AzValue::kNumber ? "FLOAT"
+                                                         : "TEXT");
+    }
+    option->description(help);
+    options_.emplace_back(&flag, option);
+  }
+}
+
+bool AzFlagSet::Given(std::string_view long_name) const {
+  for (const auto& [flag, option] : options_)
+    if (LongName(*flag) == long_name && option->count() > 0) return true;
+  return false;
+}
+
+std::vector<std::string> AzFlagSet::Words(std::string_view long_name) const {
+  for (const auto& [flag, option] : options_)
+    if (LongName(*flag) == long_name && option->count() > 0) return option->results();
+  return {};
+}
+
+bool AzFlagSet::SetsPoolFields() const {
+  for (const auto& [flag, option] : options_) {
+    if (option->count() == 0) continue;
+    for (std::string_view target : Split(flag->fields, ';'))
+      if (target.starts_with("pool.")) return true;
+  }
+  return false;
+}
+
+Status AzFlagSet::Check(AzBody kind, const std::string& home) const {
+  json::object scratch;
+  std::map<std::string, std::string> headers;
+  return Apply(scratch, kind, home, headers);
+}
+
+Status AzFlagSet::Apply(json::object& body, AzBody kind, const std::string& home,
+                        std::map<std::string, std::string>& headers) const {
+  for (const auto& [flag, option] : options_) {
+    if (option->count() == 0) continue;
+    if (!flag->refused.empty()) {
+      return MakeError(StatusCode::kInvalidArgument, "RefusedArgument",
+                       std::string(LongName(*flag)) + " is not supported here: " +
+                           std::string(flag->refused));
+    }
+    auto value = ValueOf(*flag, option->results(), home);
+    if (!value) return value.error();
+    for (std::string_view target : Split(flag->fields, ';')) {
+      if (target.empty()) continue;
+      json::value this_value = *value;
+      if (const std::size_t equals = target.find('='); equals != std::string_view::npos) {
+        this_value = json::parse(target.substr(equals + 1));
+        target = target.substr(0, equals);
+      }
+      if (target == "header") {
+        for (const auto& [name, header] : value->as_object())
+          headers[std::string(name)] = std::string(header.as_string());
+        continue;
+      }
+      if (target == "top.identity.userAssignedIdentities") {  // the ID is a key
+        this_value = json::object{{std::string(value->as_string()), json::object()}};
+      }
+      const std::size_t dot = target.find('.');
+      const std::string_view root = target.substr(0, dot), rest = target.substr(dot + 1);
+      if (root == "top") {
+        SetAt(body, rest, std::move(this_value));
+      } else if (root == "props") {
+        SetAt(ObjectAt(body, "properties"), rest, std::move(this_value),
+              flag->value == AzValue::kAddons);
+      } else {
+        for (json::object* pool : PoolsOf(body, kind, root == "pools"))
+          SetAt(*pool, rest, this_value);
+      }
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace gangplank::cli
