@@ -218,6 +218,10 @@ std::optional<HttpResponse> ReserveLocalNodes(const ArmCall& call,
     asked_by_key[store::IdKey(id)] = nodes;
     wanted += nodes;
   }
+  // The quota row first, then the pools: a request that commits in between changes the row's
+  // version, so the rewrite below fails instead of counting pools read before that commit.
+  auto quota = context.store.Get(kQuotaKind, kQuotaId);
+  if (!quota) return StoreFailure(call.request, quota.error());
   auto pools = context.store.ListKind(kPoolKind);
   if (!pools) return StoreFailure(call.request, pools.error());
   const std::vector<store::Resource>& rows = pools.value();
@@ -240,8 +244,6 @@ std::optional<HttpResponse> ReserveLocalNodes(const ArmCall& call,
                          std::to_string(wanted) + ". Scale a pool down or delete one first.",
                      "count"});
   }
-  auto quota = context.store.Get(kQuotaKind, kQuotaId);
-  if (!quota) return StoreFailure(call.request, quota.error());
   changes.push_back(
       store::Mutation::Put({std::string(kQuotaKind), std::string(kQuotaId), "",
                             json::serialize(json::object{{"nodes", elsewhere + wanted}}), 0},

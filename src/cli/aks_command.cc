@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "cli/aks_support.h"
+#include "cli/az_output.h"
 #include "cli/arm_client.h"
 #include "cli/output_flags.h"
 #include "cli/ssh_key_flags.h"
@@ -175,13 +176,13 @@ int RunCreate(AksCommandState& state, CliContext& context) {
   const json::value request = std::move(body);
   auto created = client->Call("PUT", ClusterPath(*client, state) + Query(), &request);
   if (!created) return Fail(context, created.error());
-  if (state.no_wait) return PrintOutput(context, created->body, state.output);
+  if (state.no_wait) return PrintOutput(context, AzClusterView(created->body), state.output);
   Status done = WaitFor(context, *client, created->async_operation, "Creating " + state.name);
   EndProgress(context);
   if (!done.ok()) return Fail(context, done.error());
   auto shown = client->Call("GET", ClusterPath(*client, state) + Query());
   if (!shown) return Fail(context, shown.error());
-  return PrintOutput(context, shown->body, state.output);
+  return PrintOutput(context, AzClusterView(shown->body), state.output);
 }
 
 // Pools whose SSH access a change of `before` to `after` switches (they need a reimage).
@@ -278,7 +279,7 @@ int RunUpdate(AksCommandState& state, CliContext& context) {
   }
   auto shown = client->Call("GET", ClusterPath(*client, state) + Query());
   if (!shown) return Fail(context, shown.error());
-  return PrintOutput(context, shown->body, state.output);
+  return PrintOutput(context, AzClusterView(shown->body), state.output);
 }
 
 int RunShow(AksCommandState& state, CliContext& context) {
@@ -286,7 +287,7 @@ int RunShow(AksCommandState& state, CliContext& context) {
   if (!client) return Fail(context, client.error());
   auto shown = client->Call("GET", ClusterPath(*client, state) + Query());
   if (!shown) return Fail(context, shown.error());
-  return PrintOutput(context, shown->body, state.output);
+  return PrintOutput(context, AzClusterView(shown->body), state.output);
 }
 
 // GET a pool, apply the command's flags (and `change`), PUT it back, and wait unless --no-wait
@@ -332,18 +333,19 @@ int RunNodepoolUpgrade(AksCommandState& state, CliContext& context) {
                               state.node_image_only);
     if (!changed) return Fail(context, changed.error());
     if (!state.node_image_only) {
-      return state.no_wait ? kExitOk : RunGet(context, state, pool_path + Query(), false);
+      return state.no_wait ? kExitOk
+                           : RunGet(context, state, pool_path + Query(), Printed::kPool);
     }
   }
   auto started = client->Call("POST", pool_path + "/upgradeNodeImageVersion" + Query());
   if (!started) return Fail(context, started.error());
-  if (state.no_wait) return PrintOutput(context, started->body, state.output);
+  if (state.no_wait) return kExitOk;  // as az, which prints nothing then
   Status done = WaitFor(context, *client, started->async_operation, "Reimaging " + state.pool);
   EndProgress(context);
   if (!done.ok()) return Fail(context, done.error());
   auto shown = client->Call("GET", pool_path + Query());
   if (!shown) return Fail(context, shown.error());
-  return PrintOutput(context, shown->body, state.output);
+  return PrintOutput(context, AzView(shown->body, "AgentPool"), state.output);
 }
 
 // What az 2.45 sends for `az aks nodepool add` with no other flag; flags change it.
@@ -376,7 +378,8 @@ int RunNodepoolAdd(AksCommandState& state, CliContext& context) {
     return Fail(context, applied.error());
   const std::string path = PoolPathFor(context, state) + Query();
   const json::value request = std::move(body);
-  return CallWaitPrint(context, state, "PUT", path, &request, "Adding " + state.pool, path);
+  return CallWaitPrint(context, state, *client, "PUT", path, &request, "Adding " + state.pool, path,
+                       Printed::kPool);
 }
 
 int RunNodepoolUpdate(AksCommandState& state, CliContext& context) {
@@ -396,7 +399,9 @@ int RunNodepoolUpdate(AksCommandState& state, CliContext& context) {
                 << state.group << " --cluster-name " << state.name << " -n " << state.pool
                 << " --node-image-only\n";
   }
-  return state.no_wait ? kExitOk : RunGet(context, state, PoolPathFor(context, state) + Query(), false);
+  return state.no_wait ? kExitOk
+                       : RunGet(context, state, PoolPathFor(context, state) + Query(),
+                                Printed::kPool);
 }
 
 Result<json::array> Machines(ArmClient& client, const AksCommandState& state,
@@ -565,21 +570,47 @@ int RunSsh(AksCommandState& state, CliContext& context) {
   return status < 0 ? kExitFailure : status;
 }
 
-// Scale, add and update of a pool: GET (when it exists), change, PUT.
-int PutPool(CliContext& context, AksCommandState& state, bool create,
-            const std::function<void(json::object&)>& change, const std::string& what) {
+// aks scale, as az does it: GET the cluster, change the named pool's count (the only pool when
+// none is named), PUT the cluster back, print it.
+int ScaleCluster(CliContext& context, AksCommandState& state) {
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  const std::string path = ClusterPath(*client, state) + Query();
+  auto current = client->Call("GET", path);
+  if (!current) return Fail(context, current.error());
+  json::object body = current->body.as_object();
+  json::array& pools = body["properties"].as_object()["agentPoolProfiles"].as_array();
+  if (state.pool.empty() && pools.size() > 1) {
+    return Fail(context, MakeError(StatusCode::kInvalidArgument, "InvalidArgumentValue",
+                                   "there is more than one node pool in the cluster; name one "
+                                   "with --nodepool-name"));
+  }
+  json::object* scaled = nullptr;
+  for (json::value& pool : pools)
+    if (state.pool.empty() || pool.at("name").as_string() == state.pool) scaled = &pool.as_object();
+  if (!scaled) {
+    return Fail(context, MakeError(StatusCode::kNotFound, "NodePoolNotFound",
+                                   "the cluster has no node pool named " + state.pool));
+  }
+  (*scaled)["count"] = state.count;
+  const std::string what = "Scaling " + std::string((*scaled)["name"].as_string());
+  const json::value request = std::move(body);
+  return CallWaitPrint(context, state, *client, "PUT", path, &request, what, path,
+                       Printed::kCluster);
+}
+
+// aks nodepool scale: GET the pool, change its count, PUT it back, print it.
+int ScalePool(CliContext& context, AksCommandState& state) {
   auto client = Client(context);
   if (!client) return Fail(context, client.error());
   const std::string path = PoolPathFor(context, state) + Query();
-  json::object properties;
-  if (!create) {
-    auto current = client->Call("GET", path);
-    if (!current) return Fail(context, current.error());
-    properties = current->body.at("properties").as_object();
-  }
-  change(properties);
-  const json::value body = json::object{{"properties", properties}};
-  return CallWaitPrint(context, state, "PUT", path, &body, what, path);
+  auto current = client->Call("GET", path);
+  if (!current) return Fail(context, current.error());
+  json::object properties = current->body.at("properties").as_object();
+  properties["count"] = state.count;
+  const json::value body = json::object{{"properties", std::move(properties)}};
+  return CallWaitPrint(context, state, *client, "PUT", path, &body, "Scaling " + state.pool, path,
+                       Printed::kPool);
 }
 
 }  // namespace
@@ -641,7 +672,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   CLI::App* show = aks->add_subcommand(
       "show",
       "Show a cluster.\n\nExamples:\n  gangplank aks show -g rg1 -n c1\n"
-      "  gangplank aks show -g rg1 -n c1 --query properties.linuxProfile.ssh.publicKeys[0].keyData "
+      "  gangplank aks show -g rg1 -n c1 --query linuxProfile.ssh.publicKeys[0].keyData "
       "-o tsv");
   AddResourceFlags(show, *state);
   AddOutputFlags(*show, state->output);
@@ -732,7 +763,8 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
                                   : GroupPath(context, *state);
     exit_code =
         RunGet(context, *state,
-               scope + "/providers/Microsoft.ContainerService/managedClusters" + Query(), true);
+               scope + "/providers/Microsoft.ContainerService/managedClusters" + Query(),
+               Printed::kClusters);
   });
   CLI::App* delete_cluster =
       aks->add_subcommand("delete",
@@ -747,7 +779,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
       return;
     }
     exit_code = CallWaitPrint(context, *state, "DELETE", ClusterPathFor(context, *state) + Query(),
-                              nullptr, "Deleting " + state->name, "");
+                              nullptr, "Deleting " + state->name, "", Printed::kAsSent);
   });
   CLI::App* scale = aks->add_subcommand(
       "scale",
@@ -757,13 +789,10 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   scale->add_option("-c,--node-count", state->count, "Nodes")
       ->required()
       ->check(CLI::Range(0, 1000));
-  scale->add_option("--nodepool-name", state->pool, "Pool (default nodepool1)");
+  scale->add_option("--nodepool-name", state->pool, "Pool (default: the only one)");
   output_and_wait(scale, true);
   scale->callback([state, &context, &exit_code] {
-    if (state->pool.empty()) state->pool = "nodepool1";
-    exit_code = PutPool(
-        context, *state, false, [&](json::object& p) { p["count"] = state->count; },
-        "Scaling " + state->pool);
+    exit_code = ScaleCluster(context, *state);
   });
 
   // nodepool add / list / show / scale / update / delete
@@ -784,7 +813,8 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   output_and_wait(list_pools, false);
   list_pools->callback([state, &context, &exit_code] {
     exit_code =
-        RunGet(context, *state, ClusterPathFor(context, *state) + "/agentPools" + Query(), true);
+        RunGet(context, *state, ClusterPathFor(context, *state) + "/agentPools" + Query(),
+               Printed::kPools);
   });
   CLI::App* show_pool =
       nodepool->add_subcommand("show",
@@ -793,7 +823,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   pool_flags(show_pool, true);
   output_and_wait(show_pool, false);
   show_pool->callback([state, &context, &exit_code] {
-    exit_code = RunGet(context, *state, PoolPathFor(context, *state) + Query(), false);
+    exit_code = RunGet(context, *state, PoolPathFor(context, *state) + Query(), Printed::kPool);
   });
   CLI::App* scale_pool = nodepool->add_subcommand(
       "scale",
@@ -805,9 +835,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
       ->check(CLI::Range(0, 1000));
   output_and_wait(scale_pool, true);
   scale_pool->callback([state, &context, &exit_code] {
-    exit_code = PutPool(
-        context, *state, false, [&](json::object& p) { p["count"] = state->count; },
-        "Scaling " + state->pool);
+    exit_code = ScalePool(context, *state);
   });
   CLI::App* update_pool = nodepool->add_subcommand(
       "update",
@@ -829,7 +857,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   output_and_wait(delete_pool, true);
   delete_pool->callback([state, &context, &exit_code] {
     exit_code = CallWaitPrint(context, *state, "DELETE", PoolPathFor(context, *state) + Query(),
-                              nullptr, "Deleting " + state->pool, "");
+                              nullptr, "Deleting " + state->pool, "", Printed::kAsSent);
   });
 
   // aks node logs
@@ -850,7 +878,8 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
     if (state->output.output == "json" || !state->output.query.empty()) {
       exit_code = RunGet(
           context, *state,
-          PoolPathFor(context, *state) + "/machines/" + state->node + "/logs" + Query(), false);
+          PoolPathFor(context, *state) + "/machines/" + state->node + "/logs" + Query(),
+          Printed::kAsSent);
       return;
     }
     auto client = Client(context);
@@ -880,7 +909,8 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
     const json::value body = json::object{{"location", state->location}};
     exit_code =
         CallWaitPrint(context, *state, "PUT",
-                      GroupPath(context, *state) + "?api-version=2021-04-01", &body, "", "");
+                      GroupPath(context, *state) + "?api-version=2021-04-01", &body, "", "",
+                      Printed::kAsSent);
   });
   CLI::App* group_show = group->add_subcommand(
       "show", "Show a resource group.\n\nExample:\n  gangplank group show -n rg1 -o table");
@@ -888,7 +918,8 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   output_and_wait(group_show, false);
   group_show->callback([state, &context, &exit_code] {
     exit_code =
-        RunGet(context, *state, GroupPath(context, *state) + "?api-version=2021-04-01", false);
+        RunGet(context, *state, GroupPath(context, *state) + "?api-version=2021-04-01",
+               Printed::kAsSent);
   });
   CLI::App* group_list = group->add_subcommand(
       "list", "List resource groups.\n\nExample:\n  gangplank group list --query [].name -o tsv");
@@ -898,7 +929,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
     exit_code = RunGet(context, *state,
                        "/subscriptions/" + (config ? config->subscription_id : "-") +
                            "/resourcegroups?api-version=2021-04-01",
-                       true);
+                       Printed::kAsSent);
   });
   CLI::App* group_delete =
       group->add_subcommand("delete",
@@ -914,7 +945,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
     }
     exit_code = CallWaitPrint(context, *state, "DELETE",
                               GroupPath(context, *state) + "?api-version=2021-04-01", nullptr,
-                              "Deleting " + state->group, "");
+                              "Deleting " + state->group, "", Printed::kAsSent);
   });
   return state;
 }

@@ -1,6 +1,11 @@
-// aks stop|start|get-upgrades|operation-abort and aks nodepool get-upgrades|delete-machines|
-// operation-abort: what the control plane does to a cluster's nodes, with az's names and flags.
+// aks stop|start|upgrade|get-upgrades|operation-abort|wait and aks nodepool stop|start|
+// get-upgrades|delete-machines|operation-abort|wait: what the control plane does to a cluster's
+// nodes, with az's names and flags.
+#include <chrono>
+#include <thread>
+
 #include "cli/aks_support.h"
+#include "cli/query.h"
 
 namespace gangplank::cli {
 namespace json = boost::json;
@@ -27,8 +32,150 @@ void Action(CLI::App* command, AksCommandState& state, CliContext& context, int&
   command->callback([&state, &context, &exit_code, path, body, what, nothing] {
     const json::value request = body ? body() : json::value();
     exit_code = CallWaitPrint(context, state, "POST", path() + Query(),
-                              body ? &request : nullptr, what(), "", nothing ? nothing() : "");
+                              body ? &request : nullptr, what(), "", Printed::kAsSent,
+                              nothing ? nothing() : "");
   });
+}
+
+void AddWaitFlags(CLI::App* command, WaitFlags& flags) {
+  command->add_flag("--created", flags.created,
+                    "Wait until created with 'provisioningState' at 'Succeeded'");
+  command->add_flag("--updated", flags.updated,
+                    "Wait until updated with provisioningState at 'Succeeded'");
+  command->add_flag("--deleted", flags.deleted, "Wait until deleted");
+  command->add_flag("--exists", flags.exists, "Wait until the resource exists");
+  command->add_option("--custom", flags.custom,
+                      "Wait until a JMESPath query on what `show` prints is true, e.g. "
+                      "\"provisioningState!='Updating'\"");
+  command->add_option("--interval", flags.interval, "Polling interval in seconds (default 30)")
+      ->check(CLI::Range(1, 86400));
+  command->add_option("--timeout", flags.timeout, "Maximum wait in seconds (default 3600)")
+      ->check(CLI::Range(0, 31536000));
+}
+
+// JMESPath's (and Python's) truth: false, null, 0, and empty strings, lists and objects are false.
+bool Truthy(const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::null: return false;
+    case json::kind::bool_: return value.get_bool();
+    case json::kind::string: return !value.get_string().empty();
+    case json::kind::array: return !value.get_array().empty();
+    case json::kind::object: return !value.get_object().empty();
+    default: return value.to_number<double>() != 0;
+  }
+}
+
+// az's generic wait: GET every interval until the condition holds; a Failed provisioning state
+// ends it at once; a 404 is what --deleted waits for.
+int RunWait(CliContext& context, const WaitFlags& flags, const std::string& path, Printed shape) {
+  if (!flags.created && !flags.updated && !flags.deleted && !flags.exists && flags.custom.empty()) {
+    context.err << "error: incorrect usage: --created | --updated | --deleted | --exists | "
+                   "--custom JMESPATH\n";
+    return kExitUsage;
+  }
+  if (!flags.custom.empty()) {
+    if (Status valid = ValidateQuery(flags.custom); !valid.ok()) {
+      context.err << "error: --custom: " << valid.error().message << "\n";
+      return kExitUsage;
+    }
+  }
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  for (int waited = 0; waited < flags.timeout; waited += flags.interval) {
+    auto reply = client->Call("GET", path);
+    if (!reply) {
+      if (reply.error().code != StatusCode::kNotFound) return Fail(context, reply.error());
+      if (flags.deleted) return kExitOk;
+      if (!flags.created && !flags.exists && flags.custom.empty())
+        return Fail(context, reply.error());
+    } else {
+      if (flags.exists) return kExitOk;
+      const json::value view = AsAzPrints(reply->body, shape);
+      std::string state;
+      if (const auto* found = view.as_object().if_contains("provisioningState");
+          found && found->is_string())
+        state = std::string(found->as_string());
+      for (char& c : state) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (state == "failed") {
+        return Fail(context, MakeError(StatusCode::kFailedPrecondition, "OperationFailed",
+                                       "The operation failed"));
+      }
+      if ((flags.created || flags.updated) && state == "succeeded") return kExitOk;
+      if (!flags.custom.empty()) {
+        auto result = ApplyQuery(view, flags.custom);
+        if (result && Truthy(*result)) return kExitOk;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(flags.interval));
+  }
+  return Fail(context, MakeError(StatusCode::kUnavailable, "WaitTimedOut",
+                                 "Wait operation timed-out after " +
+                                     std::to_string(flags.timeout) + " seconds"));
+}
+
+// nodepool stop|start, as az does them: GET the pool, set its powerState, PUT it back.
+int SetPoolPower(CliContext& context, AksCommandState& state, const std::string& code) {
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  std::map<std::string, std::string> headers;  // --aks-custom-headers
+  json::object unused;
+  if (Status applied = state.flags.Apply(unused, AzBody::kPool, context.home, headers);
+      !applied.ok())
+    return Fail(context, applied.error());
+  client->set_extra_headers(std::move(headers));
+  const std::string path = PoolPathFor(context, state) + Query();
+  auto current = client->Call("GET", path);
+  if (!current) return Fail(context, current.error());
+  json::object properties = current->body.at("properties").as_object();
+  properties["powerState"] = json::object{{"code", code}};
+  const json::value body = json::object{{"properties", std::move(properties)}};
+  return CallWaitPrint(context, state, *client, "PUT", path, &body,
+                       (code == "Stopped" ? "Stopping " : "Starting ") + state.pool, path,
+                       Printed::kPool);
+}
+
+// aks upgrade: --node-image-only reimages every pool, one upgradeNodeImageVersion each, as az
+// does; a Kubernetes version is kept on the cluster (and its pools unless --control-plane-only).
+int RunUpgrade(CliContext& context, AksCommandState& state, const AzFlagSet& flags) {
+  const bool version = flags.Given("--kubernetes-version");
+  if (version == state.node_image_only) {
+    context.err << "error: say what to upgrade: --node-image-only (reimage every pool onto the "
+                   "latest model and node image) or --kubernetes-version VERSION\n";
+    return kExitUsage;
+  }
+  if (!flags.Given("--yes") &&
+      !Confirm(context, state.node_image_only
+                            ? "Every node of " + state.name + " will be reimaged. Continue?"
+                            : "Upgrading " + state.name + " may reimage its nodes. Continue?"))
+    return kExitFailure;
+  auto client = Client(context);
+  if (!client) return Fail(context, client.error());
+  const std::string cluster = ClusterPath(*client, state);
+  auto current = client->Call("GET", cluster + Query());
+  if (!current) return Fail(context, current.error());
+  if (state.node_image_only) {
+    for (const auto& pool : current->body.at("properties").at("agentPoolProfiles").as_array()) {
+      const std::string name(pool.at("name").as_string());
+      auto started =
+          client->Call("POST", cluster + "/agentPools/" + name + "/upgradeNodeImageVersion" + Query());
+      if (!started) return Fail(context, started.error());
+      if (state.no_wait) continue;
+      Status done = WaitFor(context, *client, started->async_operation, "Reimaging " + name);
+      EndProgress(context);
+      if (!done.ok()) return Fail(context, done.error());
+    }
+    return state.no_wait ? kExitOk : RunGet(context, state, cluster + Query(), Printed::kCluster);
+  }
+  json::object body = current->body.as_object();
+  json::object& properties = body["properties"].as_object();
+  const std::string wanted = flags.Words("--kubernetes-version").front();
+  properties["kubernetesVersion"] = wanted;
+  if (!flags.Given("--control-plane-only"))
+    for (auto& pool : properties["agentPoolProfiles"].as_array())
+      pool.as_object()["orchestratorVersion"] = wanted;
+  const json::value request = std::move(body);
+  return CallWaitPrint(context, state, *client, "PUT", cluster + Query(), &request,
+                       "Upgrading " + state.name, cluster + Query(), Printed::kCluster);
 }
 
 }  // namespace
@@ -70,7 +217,8 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
   AddOutputFlags(*upgrades, state.output);
   upgrades->callback([&state, &context, &exit_code] {
     exit_code = RunGet(context, state,
-                       ClusterPathFor(context, state) + "/upgradeProfiles/default" + Query(), false);
+                       ClusterPathFor(context, state) + "/upgradeProfiles/default" + Query(),
+                       Printed::kClusterUpgrades);
   });
 
   CLI::App* pool_upgrades = nodepool.add_subcommand(
@@ -83,7 +231,8 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
   AddOutputFlags(*pool_upgrades, state.output);
   pool_upgrades->callback([&state, &context, &exit_code] {
     exit_code = RunGet(context, state,
-                       PoolPathFor(context, state) + "/upgradeProfiles/default" + Query(), false);
+                       PoolPathFor(context, state) + "/upgradeProfiles/default" + Query(),
+                       Printed::kPoolUpgrades);
   });
 
   CLI::App* pool_abort = nodepool.add_subcommand(
@@ -113,6 +262,58 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
         return json::value(json::object{{"machineNames", std::move(names)}});
       },
       [&] { return "Deleting machines of " + state.pool; });
+
+  CLI::App* wait = aks.add_subcommand(
+      "wait",
+      "Wait for a cluster to reach a state, as az does (polls every --interval seconds).\n\n"
+      "Example:\n  gangplank aks wait -g rg1 -n c1 --updated --interval 5 --timeout 600");
+  ClusterFlags(wait, state);
+  AddWaitFlags(wait, state.wait);
+  wait->callback([&state, &context, &exit_code] {
+    exit_code = RunWait(context, state.wait, ClusterPathFor(context, state) + Query(),
+                        Printed::kCluster);
+  });
+  CLI::App* pool_wait_command = nodepool.add_subcommand(
+      "wait",
+      "Wait for a pool to reach a state, as az does.\n\nExample:\n"
+      "  gangplank aks nodepool wait -g rg1 --cluster-name c1 -n nodepool1 --custom "
+      "\"powerState.code=='Stopped'\" --interval 2");
+  PoolFlags(pool_wait_command, state, "-n,--name,--nodepool-name");
+  AddWaitFlags(pool_wait_command, state.wait);
+  pool_wait_command->callback([&state, &context, &exit_code] {
+    exit_code = RunWait(context, state.wait, PoolPathFor(context, state) + Query(), Printed::kPool);
+  });
+
+  for (const auto& [name, code] : {std::pair{"stop", "Stopped"}, std::pair{"start", "Running"}}) {
+    CLI::App* power = nodepool.add_subcommand(
+        name, std::string(code == std::string("Stopped")
+                              ? "Stop a pool: its nodes keep their model and image and run no sshd."
+                              : "Start a stopped pool: the same nodes come back (no reimage).") +
+                  "\n\nExample:\n  gangplank aks nodepool " + name +
+                  " -g rg1 --cluster-name c1 -n nodepool1");
+    PoolFlags(power, state, "-n,--name,--nodepool-name");
+    state.flags.Register(*power, kPoolPower);
+    power->add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
+    AddOutputFlags(*power, state.output);
+    const std::string power_code = code;
+    power->callback([&state, &context, &exit_code, power_code] {
+      exit_code = SetPoolPower(context, state, power_code);
+    });
+  }
+
+  CLI::App* upgrade = aks.add_subcommand(
+      "upgrade",
+      "Upgrade a cluster: --node-image-only reimages every pool onto its latest model and node "
+      "image (the way a new SSH key reaches running nodes).\n\nExample:\n"
+      "  gangplank aks upgrade -g rg1 -n c1 --node-image-only --yes");
+  ClusterFlags(upgrade, state);
+  upgrade->add_flag("--node-image-only", state.node_image_only,
+                    "Reimage every pool onto its latest model and node image");
+  state.flags.Register(*upgrade, kAksUpgrade);
+  upgrade->add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
+  AddOutputFlags(*upgrade, state.output);
+  upgrade->callback(
+      [&state, &context, &exit_code] { exit_code = RunUpgrade(context, state, state.flags); });
 }
 
 }  // namespace gangplank::cli

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <set>
 
+#include "cli/az_output.h"
 #include "resources/api_versions.h"
 
 namespace gangplank::cli {
@@ -91,37 +92,71 @@ void EndProgress(CliContext& context) {
   if (context.interactive) context.err << "\n";
 }
 
+json::value AsAzPrints(const json::value& body, Printed shape) {
+  switch (shape) {
+    case Printed::kAsSent: return body;
+    case Printed::kCluster: return AzClusterView(body);
+    case Printed::kClusters: {
+      json::array clusters;
+      if (const auto* list = body.if_object(); list && list->contains("value"))
+        for (const json::value& cluster : list->at("value").as_array())
+          clusters.push_back(AzClusterView(cluster));
+      return clusters;
+    }
+    case Printed::kPool: return AzView(body, "AgentPool");
+    case Printed::kPools:
+      return AzView(body.is_object() && body.as_object().contains("value") ? body.at("value")
+                                                                          : json::array(),
+                    "[AgentPool]");
+    case Printed::kClusterUpgrades: return AzView(body, "ManagedClusterUpgradeProfile");
+    case Printed::kPoolUpgrades: return AzView(body, "AgentPoolUpgradeProfile");
+  }
+  return body;
+}
+
 int CallWaitPrint(CliContext& context, AksCommandState& state, const std::string& method,
                   const std::string& path, const json::value* body, const std::string& what,
-                  const std::string& show_path,
+                  const std::string& show_path, Printed shape,
                   const std::string& when_nothing_to_do) {
   auto client = Client(context);
   if (!client) return Fail(context, client.error());
-  auto reply = client->Call(method, path, body);
+  return CallWaitPrint(context, state, *client, method, path, body, what, show_path, shape,
+                       when_nothing_to_do);
+}
+
+int CallWaitPrint(CliContext& context, AksCommandState& state, ArmClient& client,
+                  const std::string& method, const std::string& path, const json::value* body,
+                  const std::string& what, const std::string& show_path, Printed shape,
+                  const std::string& when_nothing_to_do) {
+  auto reply = client.Call(method, path, body);
   if (!reply) return Fail(context, reply.error());
   if (reply->status == 204 && !when_nothing_to_do.empty()) {
     context.err << when_nothing_to_do << "\n";
     return kExitOk;
   }
   if (!state.no_wait && !reply->async_operation.empty()) {
-    Status done = WaitFor(context, *client, reply->async_operation, what);
+    Status done = WaitFor(context, client, reply->async_operation, what);
     EndProgress(context);
     if (!done.ok()) return Fail(context, done.error());
   }
   if (show_path.empty() || state.no_wait) {
-    return reply->body.is_null() ? kExitOk : PrintOutput(context, reply->body, state.output);
+    return reply->body.is_null() ? kExitOk
+                                 : PrintOutput(context, AsAzPrints(reply->body, shape), state.output);
   }
-  auto shown = client->Call("GET", show_path);
+  auto shown = client.Call("GET", show_path);
   if (!shown) return Fail(context, shown.error());
-  return PrintOutput(context, shown->body, state.output);
+  return PrintOutput(context, AsAzPrints(shown->body, shape), state.output);
 }
 
-int RunGet(CliContext& context, AksCommandState& state, const std::string& path, bool list_value) {
+int RunGet(CliContext& context, AksCommandState& state, const std::string& path, Printed shape) {
   auto client = Client(context);
   if (!client) return Fail(context, client.error());
   auto reply = client->Call("GET", path);
   if (!reply) return Fail(context, reply.error());
-  return PrintOutput(context, list_value ? reply->body.at("value") : reply->body, state.output);
+  const bool list = reply->body.is_object() && reply->body.as_object().contains("value") &&
+                    reply->body.at("value").is_array() && shape == Printed::kAsSent;
+  return PrintOutput(context, list ? reply->body.at("value") : AsAzPrints(reply->body, shape),
+                     state.output);
 }
 
 std::string GroupPath(CliContext& context, const AksCommandState& state) {

@@ -15,6 +15,13 @@
 
 namespace gangplank::cli {
 
+// az's wait flags: --created/--updated/--deleted/--exists/--custom, --interval, --timeout.
+struct WaitFlags {
+  bool created = false, updated = false, deleted = false, exists = false;
+  std::string custom;
+  int interval = 30, timeout = 3600;
+};
+
 struct AksCommandState {
   // login
   std::string login_data_dir, login_server, login_client_id, login_client_secret, login_ca_file;
@@ -39,6 +46,8 @@ struct AksCommandState {
   std::vector<std::string> machine_names;
   // az's table flags of the command that runs (cli/az_flags.h)
   AzFlagSet flags;
+  // aks wait, aks nodepool wait
+  WaitFlags wait;
 };
 
 // Asks on the terminal; without one (a script), the caller must pass --yes.
@@ -69,12 +78,25 @@ void EndProgress(CliContext& context);
 // Sends a call that may start an operation, waits for it unless --no-wait, then prints the
 // resource (GET `show_path`, or the call's own answer when there is nothing to show). A 204 (the
 // server had nothing to do) prints `when_nothing_to_do` on standard error, when given.
+// How a command prints what the server sent: as az prints these resources (its SDK's shape:
+// properties lifted, az's names; cli/az_output.h), or as sent (groups, machines, logs).
+enum class Printed { kAsSent, kCluster, kClusters, kPool, kPools, kClusterUpgrades, kPoolUpgrades };
+
+boost::json::value AsAzPrints(const boost::json::value& body, Printed shape);
+
 int CallWaitPrint(CliContext& context, AksCommandState& state, const std::string& method,
                   const std::string& path, const boost::json::value* body, const std::string& what,
-                  const std::string& show_path,
+                  const std::string& show_path, Printed shape,
+                  const std::string& when_nothing_to_do = "");
+// The same with a client already made (with --aks-custom-headers set on it).
+int CallWaitPrint(CliContext& context, AksCommandState& state, ArmClient& client,
+                  const std::string& method, const std::string& path,
+                  const boost::json::value* body, const std::string& what,
+                  const std::string& show_path, Printed shape,
                   const std::string& when_nothing_to_do = "");
 
-int RunGet(CliContext& context, AksCommandState& state, const std::string& path, bool list_value);
+// GET and print; a list's "value" is what is printed.
+int RunGet(CliContext& context, AksCommandState& state, const std::string& path, Printed shape);
 
 std::string GroupPath(CliContext& context, const AksCommandState& state);
 

@@ -14,7 +14,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr unsigned C = kAksCreate, U = kAksUpdate, PA = kPoolAdd, PU = kPoolUpdate,
-                   PG = kPoolUpgrade;
+                   PG = kPoolUpgrade, UG = kAksUpgrade, PP = kPoolPower;
 using V = AzValue;
 
 constexpr std::string_view kNeedsLogAnalytics =
@@ -147,9 +147,13 @@ const std::vector<AzFlag>& AzFlags() {
        "Paid tier"},
       {"--no-uptime-sla", U, V::kSwitch, "top.sku", R"({"name":"Basic","tier":"Free"})", "", "",
        "Free tier"},
-      {"--aks-custom-headers", C | U | PA | PU | PG, V::kCommaPairs, "header", "", "", "",
+      {"--aks-custom-headers", C | U | PA | PU | PG | PP, V::kCommaPairs, "header", "", "", "",
        "Extra request headers: KEY=VALUE,..."},
-      {"-y,--yes", C | U | PG, V::kSwitch, "", "", "", "", "Do not ask for confirmation"},
+      {"-y,--yes", C | U | PG | UG, V::kSwitch, "", "", "", "", "Do not ask for confirmation"},
+      {"-k,--kubernetes-version", UG, V::kText, "", "", "", "",
+       "Kubernetes version (kept on the cluster; nodes run no Kubernetes here)"},
+      {"--control-plane-only", UG, V::kSwitch, "", "", "", "",
+       "Only the cluster's version, not its pools'"},
       // Identity and access.
       {"--enable-managed-identity", C | U, V::kSwitch, "top.identity.type", "\"SystemAssigned\"",
        "", "", "System-assigned identity (the default)"},

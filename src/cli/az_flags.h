@@ -22,6 +22,8 @@ enum AzCommand : unsigned {
   kPoolUpgrade = 1u << 4,
   kAksScale = 1u << 5,
   kPoolScale = 1u << 6,
+  kAksUpgrade = 1u << 7,
+  kPoolPower = 1u << 8,  // nodepool stop and start
 };
 
 // How a flag's words become JSON.

@@ -76,6 +76,17 @@ std::string CompactJson(const json::value& value) {
 
 namespace {
 
+// An object's members by key, as az prints JSON and YAML (Python's sort_keys: code point order,
+// which is UTF-8 byte order).
+std::vector<const json::key_value_pair*> SortedMembers(const json::object& object) {
+  std::vector<const json::key_value_pair*> members;
+  for (const json::key_value_pair& member : object) members.push_back(&member);
+  std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) {
+    return a->key() < b->key();
+  });
+  return members;
+}
+
 void RenderJson(const json::value& value, std::string& out, int indent) {
   const std::string pad(static_cast<std::size_t>(indent) + 2, ' ');
   const std::string close_pad(static_cast<std::size_t>(indent), ' ');
@@ -86,13 +97,13 @@ void RenderJson(const json::value& value, std::string& out, int indent) {
     }
     out += "{\n";
     bool first = true;
-    for (const auto& [key, member] : *object) {
+    for (const json::key_value_pair* member : SortedMembers(*object)) {
       if (!first) out += ",\n";
       first = false;
       out += pad;
-      out += JsonString(key);
+      out += JsonString(member->key());
       out += ": ";
-      RenderJson(member, out, indent + 2);
+      RenderJson(member->value(), out, indent + 2);
     }
     out += "\n" + close_pad + "}";
   } else if (const auto* array = value.if_array()) {
@@ -254,11 +265,11 @@ void EmitYaml(const json::value& value, YAML::Emitter& out) {
     case json::kind::object:
       if (value.get_object().empty()) out << YAML::Flow;
       out << YAML::BeginMap;
-      for (const auto& [key, member] : value.get_object()) {
+      for (const json::key_value_pair* member : SortedMembers(value.get_object())) {
         out << YAML::Key;
-        EmitYamlString(key, out);
+        EmitYamlString(member->key(), out);
         out << YAML::Value;
-        EmitYaml(member, out);
+        EmitYaml(member->value(), out);
       }
       out << YAML::EndMap;
       break;

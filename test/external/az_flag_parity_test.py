@@ -11,7 +11,8 @@ import sys
 COMMANDS = [
     "create", "update", "show", "list", "delete", "scale", "stop", "start", "get-upgrades",
     "nodepool add", "nodepool update", "nodepool upgrade", "nodepool list", "nodepool show",
-    "nodepool scale", "nodepool delete", "nodepool get-upgrades",
+    "nodepool scale", "nodepool delete", "nodepool get-upgrades", "wait", "upgrade",
+    "nodepool wait", "nodepool stop", "nodepool start",
 ]
 # What az has that is about az itself, not the command (the global arguments are not listed).
 AZ_ONLY = set()
