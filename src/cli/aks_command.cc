@@ -494,6 +494,66 @@ std::string MatchingIdentity(const CliContext& context, const json::value& clust
   return "";
 }
 
+// What the API says about why ssh into `machine` (of `pool`) cannot work, with the commands that
+// fix it; empty when it may work. `definite`: ssh would surely fail (said before trying); else a
+// hint for after ssh was refused.
+struct SshDiagnosis {
+  std::string why;
+  bool definite = false;
+};
+
+SshDiagnosis DiagnoseSsh(const AksCommandState& state, const json::value& cluster,
+                         const std::string& pool, const json::object& machine,
+                         const std::string& identity) {
+  const json::object& p = machine.at("properties").as_object();
+  const auto text = [&](const char* key) {
+    const json::value* value = p.if_contains(key);
+    return value && value->is_string() ? std::string(value->as_string()) : std::string();
+  };
+  const std::string node = std::string(machine.at("name").as_string());
+  const std::string pool_flags =
+      "-g " + state.group + " --cluster-name " + state.name + " -n " + pool;
+  const std::string reimage = "gangplank aks nodepool upgrade " + pool_flags + " --node-image-only";
+  const bool latest = p.if_contains("latestModelApplied") && p.at("latestModelApplied") == true;
+  const auto* profile = cluster.at("properties").as_object().if_contains("linuxProfile");
+  const bool cluster_has_key = profile && profile->is_object();
+  if (text("state") == "Stopped") {
+    return {"node " + node + " is stopped, and a stopped node runs no sshd. Start it: gangplank "
+            "aks nodepool start " + pool_flags + " (or the whole cluster: gangplank aks start -g " +
+                state.group + " -n " + state.name + ")",
+            true};
+  }
+  if (text("sshAccess") == "Disabled") {
+    return {"SSH is disabled on node " + node + " (pool " + pool +
+                "'s sshAccess was Disabled when it was last reimaged), so nothing listens on its "
+                "port. To open it: gangplank aks nodepool update " + pool_flags +
+                " --ssh-access localuser, then " + reimage,
+            true};
+  }
+  if (!cluster_has_key && latest) {
+    return {"cluster " + state.name + " has no SSH key (it was created with --no-ssh-key), so no "
+            "key opens its nodes. Give it yours: gangplank aks update -g " + state.group + " -n " +
+                state.name + " --ssh-key-value ~/.ssh/id_rsa.pub, then " + reimage,
+            true};
+  }
+  if (identity.empty() && latest) {
+    return {"none of the keys in ~/.ssh is one of cluster " + state.name + "'s keys, and node " +
+                node + " has only those. Pass the private key of one with -i, or give the "
+                "cluster yours: gangplank aks update -g " + state.group + " -n " + state.name +
+                " --ssh-key-value ~/.ssh/id_rsa.pub, then " + reimage,
+            true};
+  }
+  if (!latest) {
+    return {"node " + node + " has not applied its pool's latest model (it runs version " +
+                std::to_string(p.if_contains("appliedModelVersion")
+                                   ? p.at("appliedModelVersion").to_number<long long>()
+                                   : 0) +
+                "): a key set with aks update reaches it only when it is reimaged: " + reimage,
+            false};
+  }
+  return {};
+}
+
 int RunSsh(AksCommandState& state, CliContext& context) {
   auto client = Client(context);
   if (!client) return Fail(context, client.error());
@@ -506,12 +566,14 @@ int RunSsh(AksCommandState& state, CliContext& context) {
   auto pools = Pools(*client, state);
   if (!pools) return Fail(context, pools.error());
   std::optional<json::object> target;
+  std::string target_pool;
   for (const auto& pool : *pools) {
     auto machines = Machines(*client, state, pool);
     if (!machines) return Fail(context, machines.error());
     for (const auto& machine : *machines) {
       if (state.node.empty() || machine.at("name").as_string() == state.node) {
         target = machine.as_object();
+        target_pool = pool;
         break;
       }
     }
@@ -531,6 +593,14 @@ int RunSsh(AksCommandState& state, CliContext& context) {
                           "the server gave the user '" + admin + "' and the address '" + address +
                               "', which are not a Linux user name and an IP address; "
                               "not passing them to ssh"));
+  }
+  // What the API knows first: a stopped node, SSH disabled, no key that can work.
+  const std::string identity = state.identity.empty() ? MatchingIdentity(context, cluster->body)
+                                                      : ExpandUser(state.identity, context.home);
+  const SshDiagnosis diagnosis = DiagnoseSsh(state, cluster->body, target_pool, *target, identity);
+  if (diagnosis.definite) {
+    return Fail(context, MakeError(StatusCode::kFailedPrecondition, "SshNotPossible",
+                                   diagnosis.why));
   }
   if (p.at("hostKeys").as_array().empty()) {
     return Fail(context, MakeError(StatusCode::kFailedPrecondition, "NoHostKeys",
@@ -560,13 +630,12 @@ int RunSsh(AksCommandState& state, CliContext& context) {
                                    port,
                                    "-l",
                                    admin};
-  const std::string identity = state.identity.empty() ? MatchingIdentity(context, cluster->body)
-                                                      : ExpandUser(state.identity, context.home);
   if (!identity.empty()) argv.insert(argv.end(), {"-i", identity, "-o", "IdentitiesOnly=yes"});
   argv.insert(argv.end(), {"--", address});
   argv.insert(argv.end(), state.command.begin(), state.command.end());
   context.out.flush();
   const int status = RunToCompletion(argv);  // ssh shares the terminal
+  if (status == 255 && !diagnosis.why.empty()) context.err << "note: " << diagnosis.why << "\n";
   return status < 0 ? kExitFailure : status;
 }
 

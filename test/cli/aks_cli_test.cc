@@ -520,6 +520,62 @@ TEST_F(AksCliTest, WaitPoolStopStartAndUpgradeAsAzDoesThem) {
             0);
 }
 
+// aks ssh says, from the API and before ssh fails, why it cannot get in, with the command that
+// fixes it: no key on the cluster, a key not yet applied, SSH disabled, a stopped node.
+TEST_F(AksCliTest, SshSaysWhyItCannotGetInAndWhatFixesIt) {
+  ASSERT_EQ(
+      RunProgram({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", home_.Join(".ssh/id_rsa")})
+          .exit_code,
+      0);
+  ASSERT_EQ(Gangplank({"group", "create", "-n", "rg6", "-l", "westus2", "-o", "none"}).exit_code, 0);
+  ASSERT_EQ(Gangplank({"aks", "create", "-g", "rg6", "-n", "c1", "-c", "1", "--no-ssh-key", "-o",
+                       "none"})
+                .exit_code,
+            0);
+  const auto ssh = [&] { return Gangplank({"aks", "ssh", "-g", "rg6", "-n", "c1", "--", "true"}); };
+  auto no_key = ssh();
+  EXPECT_EQ(no_key.exit_code, 1);
+  EXPECT_NE(no_key.err.find("has no SSH key"), std::string::npos) << no_key.err;
+  EXPECT_NE(no_key.err.find("gangplank aks update -g rg6 -n c1 --ssh-key-value"), std::string::npos)
+      << no_key.err;
+
+  ASSERT_EQ(Gangplank({"aks", "update", "-g", "rg6", "-n", "c1", "--ssh-key-value",
+                       "~/.ssh/id_rsa.pub", "-o", "none"})
+                .exit_code,
+            0);
+  auto pending = ssh();  // ssh itself is refused; then the reason
+  EXPECT_EQ(pending.exit_code, 255);
+  EXPECT_NE(pending.err.find("has not applied its pool's latest model"), std::string::npos)
+      << pending.err;
+  EXPECT_NE(pending.err.find("gangplank aks nodepool upgrade -g rg6 --cluster-name c1 -n "
+                             "nodepool1 --node-image-only"),
+            std::string::npos)
+      << pending.err;
+  const std::vector<std::string> reimage = {"aks", "nodepool", "upgrade", "-g", "rg6",
+                                            "--cluster-name", "c1", "-n", "nodepool1",
+                                            "--node-image-only", "-o", "none"};
+  ASSERT_EQ(Gangplank(reimage).exit_code, 0);
+  auto in = ssh();
+  EXPECT_EQ(in.exit_code, 0) << in.err;
+
+  ASSERT_EQ(Gangplank({"aks", "nodepool", "update", "-g", "rg6", "--cluster-name", "c1", "-n",
+                       "nodepool1", "--ssh-access", "disabled", "--yes", "-o", "none"})
+                .exit_code,
+            0);
+  ASSERT_EQ(Gangplank(reimage).exit_code, 0);
+  auto disabled = ssh();
+  EXPECT_EQ(disabled.exit_code, 1);
+  EXPECT_NE(disabled.err.find("SSH is disabled on node"), std::string::npos) << disabled.err;
+  EXPECT_NE(disabled.err.find("--ssh-access localuser"), std::string::npos) << disabled.err;
+
+  ASSERT_EQ(Gangplank({"aks", "stop", "-g", "rg6", "-n", "c1"}).exit_code, 0);
+  auto stopped = ssh();
+  EXPECT_EQ(stopped.exit_code, 1);
+  EXPECT_NE(stopped.err.find("is stopped"), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find("gangplank aks start -g rg6 -n c1"), std::string::npos)
+      << stopped.err;
+}
+
 TEST_F(AksCliTest, LoginWithServerAndCredentialsAndItsErrors) {
   const json::object credentials =
       json::parse(testing::ReadTestFile(dir_.Join("data/credentials.json"))).as_object();

@@ -14,10 +14,14 @@ const json::value kRows = json::array{
     json::object{{"name", "longer-name"}, {"count", 12}, {"tags", json::object{}}},
 };
 
-TEST(OutputTest, JsonIsIndentedAndKeepsOrder) {
-  EXPECT_EQ(
-      RenderOutput(json::object{{"b", 1}, {"a", json::array{true, nullptr}}}, OutputFormat::kJson),
-      "{\n  \"b\": 1,\n  \"a\": [\n    true,\n    null\n  ]\n}\n");
+// As az's json.dumps(sort_keys=True, indent=2): keys sorted by code point, at every level.
+TEST(OutputTest, JsonIsIndentedWithKeysSortedAsAzPrintsThem) {
+  EXPECT_EQ(RenderOutput(json::object{{"b", 1},
+                                      {"a", json::array{true, nullptr, json::object{{"z", 1},
+                                                                                   {"B", 2}}}}},
+                         OutputFormat::kJson),
+            "{\n  \"a\": [\n    true,\n    null,\n    {\n      \"B\": 2,\n      \"z\": 1\n    }\n  "
+            "],\n  \"b\": 1\n}\n");
   EXPECT_EQ(json::parse(RenderOutput(kRows, OutputFormat::kJson)), kRows);
 }
 
