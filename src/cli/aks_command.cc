@@ -58,7 +58,7 @@ int RunLogin(AksCommandState& state, CliContext& context) {
     config = given;
   }
   if (!config) return Fail(context, config.error());
-  auto client = Connect(context, *config);
+  auto client = Connect(context, *config, /*cached=*/false);
   if (!client) return Fail(context, client.error());
   // The login proves itself: a token, then the subscription it can see.
   auto subscriptions = client->Call("GET", "/subscriptions?api-version=2020-01-01");
@@ -72,6 +72,10 @@ int RunLogin(AksCommandState& state, CliContext& context) {
   }
   if (Status saved = SaveCliConfig(context, *config); !saved.ok())
     return Fail(context, saved.error());
+  // Another login: nothing of the last one's token or TLS session is used again.
+  std::error_code ignored;
+  for (const char* cache : {"/tokens.json", "/tls-session"})
+    std::filesystem::remove(ConfigDir(context) + cache, ignored);
   context.err << "Logged in to " << config->server << " (subscription " << config->subscription_id
               << "); the credentials are in " << ConfigDir(context) << "/config.json (0600)\n";
   return kExitOk;
@@ -1018,6 +1022,8 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   });
   return state;
 }
+
+void PrepareAksFlags(AksCommandState& state, CLI::App& command) { state.flags.Prepare(command); }
 
 int LoginToDataDir(CliContext& context, const std::string& data_dir) {
   AksCommandState state;

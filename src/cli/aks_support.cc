@@ -41,8 +41,9 @@ std::string ClusterPath(const ArmClient& client, const AksCommandState& state) {
 }
 
 // A client for `config` that reports to standard error under --verbose and --debug.
-Result<ArmClient> Connect(CliContext& context, const CliConfig& config) {
-  auto client = ArmClient::Connect(config);
+Result<ArmClient> Connect(CliContext& context, const CliConfig& config, bool cached) {
+  auto client = ArmClient::Connect(config, cached ? ConfigDir(context) : "");
+  if (client && cached) client->set_token_cache(ConfigDir(context) + "/tokens.json");
   if (client && context.verbosity > 0) {
     client->set_trace([&context](int level, const std::string& line) {
       if (level <= context.verbosity)

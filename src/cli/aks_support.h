@@ -62,8 +62,9 @@ std::string Query();
 
 std::string ClusterPath(const ArmClient& client, const AksCommandState& state);
 
-// A client for `config` that reports to standard error under --verbose and --debug.
-Result<ArmClient> Connect(CliContext& context, const CliConfig& config);
+// A client for `config` that reports to standard error under --verbose and --debug. With
+// `cached`, it reuses the token and the TLS session of earlier runs (login checks afresh).
+Result<ArmClient> Connect(CliContext& context, const CliConfig& config, bool cached = true);
 
 Result<ArmClient> Client(CliContext& context);
 

@@ -49,6 +49,15 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
   auto local = RegisterLocalCommands(app, context, exit_code, [&context](const std::string& dir) {
     return LoginToDataDir(context, dir);
   });
+  // The commands on the line get their table flags before the line is checked against them.
+  CLI::App* command = &app;
+  for (const std::string& arg : args) {
+    if (arg.starts_with("-")) continue;
+    const auto subs = command->get_subcommands([&arg](CLI::App* sub) { return sub->check_name(arg); });
+    if (subs.empty()) continue;
+    command = subs.front();
+    PrepareAksFlags(*aks, *command);
+  }
   if (Status checked = CheckCommandLine(app, args); !checked.ok()) {
     PrintError(context, checked.error().message);
     return kExitUsage;

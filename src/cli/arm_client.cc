@@ -5,7 +5,10 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
+
+#include "common/file_io.h"
 
 namespace gangplank::cli {
 namespace json = boost::json;
@@ -80,13 +83,68 @@ std::string BodyText(const std::string& body) {
 ArmClient::ArmClient(CliConfig config, std::unique_ptr<net::HttpClient> http)
     : config_(std::move(config)), http_(std::move(http)) {}
 
-Result<ArmClient> ArmClient::Connect(const CliConfig& config) {
+Result<ArmClient> ArmClient::Connect(const CliConfig& config, const std::string& state_dir) {
   auto http = net::HttpsClient::Create(config.server, config.ca_file, std::chrono::seconds(60));
   if (!http) return http.error();
+  if (!state_dir.empty()) (*http)->set_session_file(state_dir + "/tls-session");
   return ArmClient(config, std::move(http.value()));
 }
 
+namespace {
+
+constexpr long long kRefreshBeforeExpiry = 300;  // seconds, as az's MSAL cache
+
+long long NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+json::object ReadTokenCache(const std::string& path) {
+  auto text = ReadSecretFile(path, 1 << 20);
+  if (!text) return {};
+  boost::system::error_code ec;
+  json::value doc = json::parse(std::string_view(text->data(), text->size()), ec);
+  return !ec && doc.is_object() ? doc.as_object() : json::object();
+}
+
+}  // namespace
+
+// The cached token for this server and client, when it has more than five minutes left.
+bool ArmClient::TokenFromCache() {
+  if (token_cache_.empty() || cached_token_refused_) return false;
+  const json::object cache = ReadTokenCache(token_cache_);
+  const json::value* entry = cache.if_contains(config_.server + " " + config_.client_id);
+  if (!entry || !entry->is_object()) return false;
+  const json::value* token = entry->as_object().if_contains("accessToken");
+  const json::value* expires = entry->as_object().if_contains("expiresOn");
+  if (!token || !token->is_string() || !expires || !expires->is_int64() ||
+      expires->get_int64() - NowSeconds() <= kRefreshBeforeExpiry)
+    return false;
+  token_ = std::string(token->get_string());
+  if (trace_) trace_(1, "token: from " + token_cache_);
+  return true;
+}
+
+void ArmClient::SaveToken(long long expires_on) const {
+  if (token_cache_.empty()) return;
+  json::object cache = ReadTokenCache(token_cache_);
+  for (auto it = cache.begin(); it != cache.end();) {  // drop what has expired
+    const json::value* expires =
+        it->value().is_object() ? it->value().as_object().if_contains("expiresOn") : nullptr;
+    if (!expires || !expires->is_int64() || expires->get_int64() <= NowSeconds())
+      it = cache.erase(it);
+    else
+      ++it;
+  }
+  cache[config_.server + " " + config_.client_id] =
+      json::object{{"accessToken", token_}, {"expiresOn", expires_on}};
+  // A cache that cannot be written costs the next run a token request, nothing more.
+  (void)WriteFileAtomically(token_cache_, json::serialize(cache), 0600, IfExists::kReplace);
+}
+
 Status ArmClient::FetchToken() {
+  if (TokenFromCache()) return OkStatus();
   const std::string form =
       "grant_type=client_credentials&client_id=" + FormEncode(config_.client_id) +
       "&client_secret=" + FormEncode(config_.client_secret) +
@@ -117,6 +175,12 @@ Status ArmClient::FetchToken() {
                      "the token endpoint of " + config_.server + " answered without a token");
   }
   token_ = std::string(token->get_string());
+  const json::value* lifetime = doc.get_object().if_contains("expires_in");
+  if (lifetime && (lifetime->is_int64() || lifetime->is_string())) {
+    const long long seconds = lifetime->is_int64() ? lifetime->get_int64()
+                                                   : std::atoll(std::string(lifetime->get_string()).c_str());
+    SaveToken(NowSeconds() + seconds);
+  }
   return OkStatus();
 }
 
@@ -143,6 +207,7 @@ Result<ArmReply> ArmClient::Call(const std::string& method, const std::string& p
     }
     if (reply->status == 401 && attempt == 0) {  // expired: one new token, one more try
       token_.clear();
+      cached_token_refused_ = true;
       continue;
     }
     if (reply->status >= 400) return ArmError(reply->status, reply->body);

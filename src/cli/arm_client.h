@@ -24,7 +24,8 @@ class ArmClient {
  public:
   // `http` reaches config.server; a token is fetched on the first call.
   ArmClient(CliConfig config, std::unique_ptr<net::HttpClient> http);
-  static Result<ArmClient> Connect(const CliConfig& config);
+  // `state_dir`, when given, keeps the TLS session between runs (tls-session, 0600).
+  static Result<ArmClient> Connect(const CliConfig& config, const std::string& state_dir = "");
 
   // METHOD PATH (under the subscription's server, api-version included by the caller). A 4xx or
   // 5xx becomes an Error whose message is ARM's "(Code) message"; 404 keeps kNotFound.
@@ -40,6 +41,10 @@ class ArmClient {
   using Trace = std::function<void(int level, const std::string& line)>;
   void set_trace(Trace trace) { trace_ = std::move(trace); }
 
+  // Keeps tokens in `path` (0600, in the 0700 config dir) between runs, as az does: a token is
+  // used again until five minutes before it expires, and fetched anew after a 401.
+  void set_token_cache(std::string path) { token_cache_ = std::move(path); }
+
   // Headers sent with every ARM call from now on (az's --aks-custom-headers).
   void set_extra_headers(std::map<std::string, std::string> headers) {
     extra_headers_ = std::move(headers);
@@ -50,12 +55,16 @@ class ArmClient {
 
  private:
   Status FetchToken();
+  bool TokenFromCache();
+  void SaveToken(long long expires_on) const;
 
   CliConfig config_;
   std::unique_ptr<net::HttpClient> http_;
   std::string token_;
   Trace trace_;
   std::map<std::string, std::string> extra_headers_;
+  std::string token_cache_;
+  bool cached_token_refused_ = false;
 };
 
 }  // namespace gangplank::cli

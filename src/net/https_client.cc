@@ -1,6 +1,7 @@
 // A synchronous Beast HTTPS client with one reusable connection.
 #include "net/https_client.h"
 
+#include <openssl/sha.h>
 #include <openssl/x509_vfy.h>
 
 #include <boost/asio/connect.hpp>
@@ -9,7 +10,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <algorithm>
 #include <optional>
+
+#include "common/file_io.h"
 
 namespace gangplank::net {
 namespace beast = boost::beast;
@@ -26,9 +30,64 @@ struct HttpsClient::Impl {
   ssl::context tls{ssl::context::tls_client};
   std::optional<beast::ssl_stream<beast::tcp_stream>> stream;
   beast::flat_buffer buffer;
+  std::string session_file;  // empty: no resumption across processes
+  // The server URL and a digest of the CA file: a session is resumed only by a client of the same
+  // server that trusts the same CA (a resumed session skips the certificate check).
+  std::string session_key;
+
+  ~Impl() { SaveSession(); }
+
+  // OpenSSL hands over each session ticket the server sends (TLS 1.3 sends them after the
+  // handshake): the newest is kept, and written to the session file when the client goes.
+  static int OnNewSession(SSL* ssl, SSL_SESSION* session) {
+    auto* self = static_cast<Impl*>(SSL_get_ex_data(ssl, ExDataIndex()));
+    if (!self) return 0;
+    if (self->new_session) SSL_SESSION_free(self->new_session);
+    self->new_session = session;
+    return 1;  // ours now
+  }
+  SSL_SESSION* new_session = nullptr;
+  bool resumed = false;  // the last handshake resumed the session from the file
+
+  // Where the SSL object points back at this client (Asio keeps its own use of the app data).
+  static int ExDataIndex() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+  }
+
+  void ResumeSession(SSL* ssl) {
+    if (session_file.empty()) return;
+    auto saved = ReadFile(session_file, 16384);
+    if (!saved || !saved->starts_with(session_key + "\n")) return;
+    const std::string der = saved->substr(session_key.size() + 1);
+    const unsigned char* at = reinterpret_cast<const unsigned char*>(der.data());
+    SSL_SESSION* session = d2i_SSL_SESSION(nullptr, &at, static_cast<long>(der.size()));
+    if (!session) return;
+    if (SSL_SESSION_is_resumable(session)) SSL_set_session(ssl, session);
+    SSL_SESSION_free(session);
+  }
+
+  // Written only after a full handshake: the ticket a resumed session came from stays good for
+  // its lifetime (the server's hint, two hours), and rewriting the file every run costs more
+  // than the resumption saves.
+  void SaveSession() {
+    if (!new_session) return;
+    if (!session_file.empty() && !resumed) {
+      const int size = i2d_SSL_SESSION(new_session, nullptr);
+      std::string der(static_cast<std::size_t>(std::max(size, 0)), '\0');
+      unsigned char* at = reinterpret_cast<unsigned char*>(der.data());
+      if (size > 0 && i2d_SSL_SESSION(new_session, &at) == size)
+        (void)WriteFileAtomically(session_file, session_key + "\n" + der, 0600,
+                                  IfExists::kReplace);
+    }
+    SSL_SESSION_free(new_session);
+    new_session = nullptr;
+  }
 
   void Connect() {
     stream.emplace(io, tls);
+    SSL_set_ex_data(stream->native_handle(), ExDataIndex(), this);
+    ResumeSession(stream->native_handle());
     boost::system::error_code ec;
     (void)asio::ip::make_address(host, ec);
     if (!ec) {
@@ -42,6 +101,7 @@ struct HttpsClient::Impl {
     beast::get_lowest_layer(*stream).connect(resolver.resolve(host, port));
     beast::get_lowest_layer(*stream).socket().set_option(tcp::no_delay(true));
     stream->handshake(ssl::stream_base::client);
+    resumed = SSL_session_reused(stream->native_handle()) == 1;
     buffer.clear();
   }
 };
@@ -81,8 +141,23 @@ Result<std::unique_ptr<HttpsClient>> HttpsClient::Create(const std::string& serv
                      "cannot load the CA file " + ca_file + ": " + ec.message());
   }
   impl->tls.set_verify_mode(ssl::verify_peer);
+  auto ca = ReadFile(ca_file, 1 << 20);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(ca ? ca->data() : ""), ca ? ca->size() : 0,
+         digest);
+  impl->session_key = server_url + " ";
+  for (const unsigned char byte : digest) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    impl->session_key += kHex[byte >> 4];
+    impl->session_key += kHex[byte & 15];
+  }
+  SSL_CTX_set_session_cache_mode(impl->tls.native_handle(),
+                                 SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(impl->tls.native_handle(), &Impl::OnNewSession);
   return std::unique_ptr<HttpsClient>(new HttpsClient(std::move(impl)));
 }
+
+void HttpsClient::set_session_file(std::string path) { impl_->session_file = std::move(path); }
 
 Result<HttpReply> HttpsClient::Send(const std::string& method, const std::string& target,
                                     const std::string& body,

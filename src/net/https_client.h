@@ -36,6 +36,12 @@ class HttpsClient final : public HttpClient {
                                                      std::chrono::seconds timeout);
   ~HttpsClient() override;
 
+  // Resumes the TLS session kept in `path` (0600) and keeps a new one there: a new process skips
+  // the certificate exchange and verification of a full handshake. Only a session made with this
+  // server URL and this CA file is resumed; a file that does not parse, or a session the server
+  // does not take, means a full handshake with the certificate checked.
+  void set_session_file(std::string path);
+
   Result<HttpReply> Send(const std::string& method, const std::string& target,
                          const std::string& body,
                          const std::map<std::string, std::string>& headers) override;

@@ -619,6 +619,26 @@ TEST_F(AksCliTest, LoginWithServerAndCredentialsAndItsErrors) {
   EXPECT_EQ(testing::FileMode(dir_.Join("config/config.json")), 0600u);
   EXPECT_EQ(Gangplank({"group", "show", "-n", "rg1", "--query", "name", "-o", "tsv"}).out, "rg1\n");
 
+  // The next run reuses the token and the TLS session (0600 files; the secret is in neither).
+  auto again = Gangplank({"--verbose", "group", "show", "-n", "rg1", "-o", "none"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("token: from"), std::string::npos) << again.err;
+  EXPECT_EQ(again.err.find("/oauth2/"), std::string::npos) << "no token request: " << again.err;
+  for (const char* file : {"config/tokens.json", "config/tls-session"}) {
+    EXPECT_EQ(testing::FileMode(dir_.Join(file)), 0600u) << file;
+    EXPECT_EQ(testing::ReadTestFile(dir_.Join(file)).find(secret), std::string::npos) << file;
+  }
+  // A session is resumed only by a client that trusts the CA it was made with: pointed at
+  // another CA, the client checks the certificate again, and refuses it.
+  const std::string config = testing::ReadTestFile(dir_.Join("config/config.json"));
+  std::string other_ca = config;
+  other_ca.replace(other_ca.find(ca), ca.size(), other.Join("ca.crt"));
+  testing::WriteTestFile(dir_.Join("config/config.json"), other_ca, 0600);
+  auto resumed = Gangplank({"group", "show", "-n", "rg1", "-o", "none"});
+  EXPECT_EQ(resumed.exit_code, 1);
+  EXPECT_NE(resumed.err.find("certificate"), std::string::npos) << resumed.err;
+  testing::WriteTestFile(dir_.Join("config/config.json"), config, 0600);
+
   // A cluster made with --no-ssh-key takes a key later with aks update.
   ASSERT_EQ(Gangplank({"aks", "create", "-g", "rg1", "-n", "nokey", "-c", "1", "--no-ssh-key",
                        "-o", "none"})
