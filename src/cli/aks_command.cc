@@ -15,6 +15,7 @@
 #include "cli/aks_support.h"
 #include "cli/az_output.h"
 #include "cli/arm_client.h"
+#include "cli/output.h"
 #include "cli/output_flags.h"
 #include "cli/ssh_key_flags.h"
 #include "common/file_io.h"
@@ -948,7 +949,8 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   logs->add_option("--node", state->node, "Node name")->required();
   output_and_wait(logs, false);
   logs->callback([state, &context, &exit_code] {
-    if (state->output.output == "json" || !state->output.query.empty()) {
+    const auto format = ParseOutputFormat(state->output.output);
+    if ((format && *format == OutputFormat::kJson) || !state->output.query.empty()) {
       exit_code = RunGet(
           context, *state,
           PoolPathFor(context, *state) + "/machines/" + state->node + "/logs" + Query(),

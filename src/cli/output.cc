@@ -303,15 +303,20 @@ void EmitYaml(const json::value& value, YAML::Emitter& out) {
 
 }  // namespace
 
+// az's formats, as az reads them (case-insensitive). jsonc and yamlc are az's coloured json and
+// yaml; here they print the same text without colours.
 Result<OutputFormat> ParseOutputFormat(std::string_view name) {
-  if (name == "json") return OutputFormat::kJson;
-  if (name == "table") return OutputFormat::kTable;
-  if (name == "tsv") return OutputFormat::kTsv;
-  if (name == "yaml") return OutputFormat::kYaml;
-  if (name == "none") return OutputFormat::kNone;
+  static const std::pair<std::string_view, OutputFormat> kFormats[] = {
+      {"json", OutputFormat::kJson}, {"jsonc", OutputFormat::kJson},
+      {"table", OutputFormat::kTable}, {"tsv", OutputFormat::kTsv},
+      {"yaml", OutputFormat::kYaml}, {"yamlc", OutputFormat::kYaml},
+      {"none", OutputFormat::kNone}};
+  for (const auto& [known, format] : kFormats)
+    if (strncasecmp(known.data(), name.data(), known.size()) == 0 && known.size() == name.size())
+      return format;
   return MakeError(StatusCode::kInvalidArgument, "InvalidOutputFormat",
-                   "output format \"" + std::string(name) +
-                       "\" is not known; use json, table, tsv, yaml or none");
+                   "output format \"" + std::string(name.substr(0, 40)) +
+                       "\" is not known; use json, jsonc, table, tsv, yaml, yamlc or none");
 }
 
 std::string RenderOutput(const json::value& value, OutputFormat format) {

@@ -7,8 +7,11 @@
 namespace gangplank::cli {
 
 void AddOutputFlags(CLI::App& command, OutputFlags& flags) {
-  command.add_option("-o,--output", flags.output, "Output format: json (default), table, tsv, yaml or none")
-      ->check(CLI::IsMember({"json", "table", "tsv", "yaml", "none"}));
+  command
+      .add_option("-o,--output", flags.output,
+                  "Output format: json (default), jsonc, table, tsv, yaml, yamlc or none")
+      ->check(CLI::IsMember({"json", "jsonc", "table", "tsv", "yaml", "yamlc", "none"},
+                            CLI::ignore_case));
   command
       .add_option("--query", flags.query,
                   "JMESPath query, as az's: e.g. \"[].{name:name, count:count}\" or "

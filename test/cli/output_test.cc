@@ -101,7 +101,10 @@ TEST(OutputTest, TsvAndTableCellsEscapeControlCharacters) {
 TEST(OutputTest, UnknownFormatIsAClearError) {
   auto format = ParseOutputFormat("xml");
   ASSERT_FALSE(format.ok());
-  EXPECT_NE(format.error().message.find("json, table, tsv, yaml or none"), std::string::npos);
+  EXPECT_NE(format.error().message.find("json, jsonc, table, tsv, yaml, yamlc or none"),
+            std::string::npos);
+  EXPECT_EQ(*ParseOutputFormat("JSONC"), OutputFormat::kJson);  // az reads -o case-insensitively
+  EXPECT_EQ(*ParseOutputFormat("yamlc"), OutputFormat::kYaml);
 }
 
 }  // namespace
