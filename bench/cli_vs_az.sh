@@ -4,7 +4,8 @@
 #   1. gangplank aks show          vs  az aks show
 #   2. gangplank aks nodepool list  vs  az aks nodepool list
 # (goal: gangplank at least 100x faster; the token and the TLS session of the warm-up runs are
-# reused, as in a script that runs commands one after another), plus the CLI's binary size and both clients' peak memory.
+# reused, as in a script that runs commands one after another), plus the CLI's binary size and
+# both clients' peak memory.
 # Usage: bench/cli_vs_az.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
