@@ -60,10 +60,7 @@ grep -qi "unauthorized" "$work/forged" || fail "forged token error: $(cat "$work
 # --ssh-key-value with the key contents, and --no-wait then polling with show.
 az aks create -g rg1 -n c2 --ssh-key-value "$(cat "$work/id_ed25519.pub")" --node-count 1 --no-wait -o none \
   || fail "aks create --no-wait (contents)"
-for _ in $(seq 50); do
-  [ "$(az aks show -g rg1 -n c2 --query provisioningState -o tsv)" = Succeeded ] && break
-  sleep 0.2
-done
+wait_for_output 300 Succeeded az aks show -g rg1 -n c2 --query provisioningState -o tsv
 expect_eq "$(az aks show -g rg1 -n c2 --query provisioningState -o tsv)" "Succeeded" "no-wait create finished"
 
 # --no-ssh-key: no linux profile is shown.
@@ -85,10 +82,8 @@ expect_eq "$(az aks nodepool show -g rg1 --cluster-name c1 -n pool2 --query prov
   "after node image upgrade"
 az aks nodepool upgrade -g rg1 --cluster-name c1 -n nodepool1 --node-image-only --no-wait -o none \
   || fail "nodepool upgrade --no-wait"
-for _ in $(seq 50); do
-  [ "$(az aks nodepool show -g rg1 --cluster-name c1 -n nodepool1 --query provisioningState -o tsv)" = Succeeded ] && break
-  sleep 0.2
-done
+wait_for_output 300 Succeeded \
+  az aks nodepool show -g rg1 --cluster-name c1 -n nodepool1 --query provisioningState -o tsv
 az aks nodepool delete -g rg1 --cluster-name c1 -n pool2 -o none || fail "nodepool delete"
 expect_eq "$(az aks nodepool list -g rg1 --cluster-name c1 --query 'length(@)' -o tsv)" "1" "after nodepool delete"
 
@@ -103,9 +98,6 @@ expect_eq "$(az aks list --query 'length(@)' -o tsv)" "3" "nothing created by th
 az aks delete -g rg1 -n c1 --yes || fail "aks delete"
 az aks delete -g rg1 -n c2 --yes --no-wait || fail "aks delete --no-wait"
 az aks delete -g rg1 -n c3 --yes || fail "aks delete c3"
-for _ in $(seq 50); do
-  [ "$(az aks list --query 'length(@)' -o tsv)" = 0 ] && break
-  sleep 0.2
-done
+wait_for_output 300 0 az aks list --query 'length(@)' -o tsv
 expect_eq "$(az aks list --query 'length(@)' -o tsv)" "0" "all clusters deleted"
 echo "az CLI: aks create/show/list/scale/delete and nodepool add/list/show/upgrade/delete: ok"

@@ -54,6 +54,17 @@ running_nodes() {
   echo "$count"
 }
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+# Runs COMMAND until it prints EXPECTED or SECONDS have passed (a node may take long to start when
+# the whole suite runs beside it); the caller's expect_eq then says what it printed last.
+wait_for_output() {
+  local seconds=$1 expected=$2
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    [ "$("$@" 2>/dev/null)" = "$expected" ] && return 0
+    sleep 0.2
+  done
+}
 field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/data/credentials.json" "$1"; }
 
 # The port was free a moment ago; if another test's server takes it first, gangplankd exits and

@@ -63,9 +63,18 @@ RunResult RunProgram(const std::vector<std::string>& argv, const RunOptions& opt
   std::vector<std::string> env = MergedEnvironment(options.env);
   auto c_args = CStrings(args);
   auto c_env = CStrings(env);
+  // A child that exits before reading all of its standard input (it refused the input) must not
+  // kill the test with SIGPIPE: the write below then fails with EPIPE instead. The child gets the
+  // default action back.
+  static const bool kSigpipeIgnored = [] {
+    ::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)kSigpipeIgnored;
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    ::signal(SIGPIPE, SIG_DFL);
     ::dup2(in_pipe[0], 0);
     ::dup2(out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
@@ -141,6 +150,7 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    ::signal(SIGPIPE, SIG_DFL);  // whatever the test process does with it
     const int null_fd = ::open("/dev/null", O_RDONLY);
     ::dup2(null_fd, 0);
     ::dup2(log_fd, 1);
