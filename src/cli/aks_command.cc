@@ -295,20 +295,16 @@ int RunShow(AksCommandState& state, CliContext& context) {
   return PrintOutput(context, AzClusterView(shown->body), state.output);
 }
 
-// GET a pool, apply the command's flags (and `change`), PUT it back, and wait unless --no-wait
-// (or `wait_anyway`: a change that must land before what follows).
+// GET a pool, apply the command's flags, PUT it back, and wait unless --no-wait (or
+// `wait_anyway`: a change that must land before what follows).
 Result<json::object> ChangePool(CliContext& context, AksCommandState& state, ArmClient& client,
-                                const std::string& what, bool wait_anyway,
-                                const std::function<Status(json::object&)>& change = nullptr) {
+                                const std::string& what, bool wait_anyway) {
   const std::string path = PoolPathFor(context, state) + Query();
   auto current = client.Call("GET", path);
   if (!current) return current.error();
   json::object body{{"properties", current->body.at("properties")}};
   if (Status applied = ApplyFlags(state.flags, body, AzBody::kPool, context, client); !applied.ok())
     return applied.error();
-  if (change) {
-    if (Status changed = change(body); !changed.ok()) return changed.error();
-  }
   const json::value request = body;
   auto updated = client.Call("PUT", path, &request);
   if (!updated) return updated.error();

@@ -53,8 +53,9 @@ void AddWaitFlags(CLI::App* command, WaitFlags& flags) {
       ->check(CLI::Range(0, 31536000));
 }
 
-// JMESPath's (and Python's) truth: false, null, 0, and empty strings, lists and objects are false.
-bool Truthy(const json::value& value) {
+// Python's bool(), which az's --custom applies to the query's result (verify_property): unlike
+// JMESPath's own truth (query.cc), 0 is false too.
+bool PythonTruthy(const json::value& value) {
   switch (value.kind()) {
     case json::kind::null: return false;
     case json::kind::bool_: return value.get_bool();
@@ -103,7 +104,7 @@ int RunWait(CliContext& context, const WaitFlags& flags, const std::string& path
       if ((flags.created || flags.updated) && state == "succeeded") return kExitOk;
       if (!flags.custom.empty()) {
         auto result = ApplyQuery(view, flags.custom);
-        if (result && Truthy(*result)) return kExitOk;
+        if (result && PythonTruthy(*result)) return kExitOk;
       }
     }
     std::this_thread::sleep_for(std::chrono::seconds(flags.interval));
