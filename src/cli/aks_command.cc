@@ -133,6 +133,16 @@ json::object CreateBody(const AksCommandState& state, const std::string& subscri
                                       {"loadBalancerSku", "standard"}}},
       {"disableLocalAccounts", false},
       {"storageProfile", json::object()}};
+  // az fills the SDK's default CIDRs only when no network flag is given; with one, the profile
+  // holds what was given (set by the flags) and no default.
+  static constexpr const char* kNetworkFlags[] = {"--network-plugin", "--pod-cidr",
+                                                  "--service-cidr", "--dns-service-ip",
+                                                  "--docker-bridge-address", "--network-policy"};
+  if (std::any_of(std::begin(kNetworkFlags), std::end(kNetworkFlags),
+                  [&](const char* flag) { return state.flags.Given(flag); })) {
+    properties["networkProfile"] =
+        json::object{{"outboundType", "loadBalancer"}, {"loadBalancerSku", "standard"}};
+  }
   return json::object{{"location", ""},
                       {"identity", json::object{{"type", "SystemAssigned"}}},
                       {"properties", std::move(properties)}};
@@ -233,7 +243,7 @@ int RunUpdate(AksCommandState& state, CliContext& context) {
   // As az does: the cluster as read, changed, PUT back whole. With no flag at all, that moves
   // the cluster to its goal state again.
   const json::object before = current->body.as_object();
-  json::object body = before;
+  json::object body = ClusterPutBack(before);
   if (state.flags.SetsPoolFields() &&
       body["properties"].as_object()["agentPoolProfiles"].as_array().size() != 1) {
     return Fail(context,
@@ -302,7 +312,7 @@ Result<json::object> ChangePool(CliContext& context, AksCommandState& state, Arm
   const std::string path = PoolPathFor(context, state) + Query();
   auto current = client.Call("GET", path);
   if (!current) return current.error();
-  json::object body{{"properties", current->body.at("properties")}};
+  json::object body = PoolPutBack(current->body);
   if (Status applied = ApplyFlags(state.flags, body, AzBody::kPool, context, client); !applied.ok())
     return applied.error();
   const json::value request = body;
@@ -353,7 +363,9 @@ int RunNodepoolUpgrade(AksCommandState& state, CliContext& context) {
 json::object PoolAddBody() {
   return json::object{{"properties", json::object{{"count", 3},
                                                   {"vmSize", "Standard_DS2_v2"},
+                                                  {"osDiskSizeGB", 0},
                                                   {"osType", "Linux"},
+                                                  {"scaleDownMode", "Delete"},
                                                   {"type", "VirtualMachineScaleSets"},
                                                   {"mode", "User"},
                                                   {"enableAutoScaling", false},
@@ -648,7 +660,7 @@ int ScaleCluster(CliContext& context, AksCommandState& state) {
   const std::string path = ClusterPath(*client, state) + Query();
   auto current = client->Call("GET", path);
   if (!current) return Fail(context, current.error());
-  json::object body = current->body.as_object();
+  json::object body = ClusterPutBack(current->body);
   json::array& pools = body["properties"].as_object()["agentPoolProfiles"].as_array();
   if (state.pool.empty() && pools.size() > 1) {
     return Fail(context, MakeError(StatusCode::kInvalidArgument, "InvalidArgumentValue",
@@ -662,8 +674,16 @@ int ScaleCluster(CliContext& context, AksCommandState& state) {
     return Fail(context, MakeError(StatusCode::kNotFound, "NodePoolNotFound",
                                    "the cluster has no node pool named " + state.pool));
   }
+  if (const json::value* autoscaled = scaled->if_contains("enableAutoScaling");
+      autoscaled && autoscaled->is_bool() && autoscaled->get_bool()) {
+    return Fail(context, MakeError(StatusCode::kInvalidArgument, "InvalidArgumentValue",
+                                   "cannot scale a node pool whose cluster autoscaler is enabled; "
+                                   "disable it first: gangplank aks nodepool update "
+                                   "--disable-cluster-autoscaler"));
+  }
   (*scaled)["count"] = state.count;
   const std::string what = "Scaling " + std::string((*scaled)["name"].as_string());
+  body["properties"].as_object().erase("servicePrincipalProfile");  // as az does: see RunUpgrade
   const json::value request = std::move(body);
   return CallWaitPrint(context, state, *client, "PUT", path, &request, what, path,
                        Printed::kCluster);
@@ -676,10 +696,10 @@ int ScalePool(CliContext& context, AksCommandState& state) {
   const std::string path = PoolPathFor(context, state) + Query();
   auto current = client->Call("GET", path);
   if (!current) return Fail(context, current.error());
-  json::object properties = current->body.at("properties").as_object();
-  properties["count"] = state.count;
-  const json::value body = json::object{{"properties", std::move(properties)}};
-  return CallWaitPrint(context, state, *client, "PUT", path, &body, "Scaling " + state.pool, path,
+  json::object body = PoolPutBack(current->body);
+  body["properties"].as_object()["count"] = state.count;
+  const json::value request = std::move(body);
+  return CallWaitPrint(context, state, *client, "PUT", path, &request, "Scaling " + state.pool, path,
                        Printed::kPool);
 }
 

@@ -29,6 +29,7 @@ void Action(CLI::App* command, AksCommandState& state, CliContext& context, int&
             std::function<std::string()> path, std::function<json::value()> body,
             std::function<std::string()> what, std::function<std::string()> nothing = nullptr) {
   command->add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
+  AddOutputFlags(*command, state.output);  // az's global flags: accepted, with nothing to print
   command->callback([&state, &context, &exit_code, path, body, what, nothing] {
     const json::value request = body ? body() : json::value();
     exit_code = CallWaitPrint(context, state, "POST", path() + Query(),
@@ -127,9 +128,9 @@ int SetPoolPower(CliContext& context, AksCommandState& state, const std::string&
   const std::string path = PoolPathFor(context, state) + Query();
   auto current = client->Call("GET", path);
   if (!current) return Fail(context, current.error());
-  json::object properties = current->body.at("properties").as_object();
-  properties["powerState"] = json::object{{"code", code}};
-  const json::value body = json::object{{"properties", std::move(properties)}};
+  json::object put_back = PoolPutBack(current->body);
+  put_back["properties"].as_object()["powerState"] = json::object{{"code", code}};
+  const json::value body = std::move(put_back);
   return CallWaitPrint(context, state, *client, "PUT", path, &body,
                        (code == "Stopped" ? "Stopping " : "Starting ") + state.pool, path,
                        Printed::kPool);
@@ -167,13 +168,19 @@ int RunUpgrade(CliContext& context, AksCommandState& state, const AzFlagSet& fla
     }
     return state.no_wait ? kExitOk : RunGet(context, state, cluster + Query(), Printed::kCluster);
   }
-  json::object body = current->body.as_object();
+  json::object body = ClusterPutBack(current->body);
   json::object& properties = body["properties"].as_object();
   const std::string wanted = flags.Words("--kubernetes-version").front();
   properties["kubernetesVersion"] = wanted;
-  if (!flags.Given("--control-plane-only"))
-    for (auto& pool : properties["agentPoolProfiles"].as_array())
+  if (!flags.Given("--control-plane-only")) {
+    for (auto& pool : properties["agentPoolProfiles"].as_array()) {
       pool.as_object()["orchestratorVersion"] = wanted;
+      pool.as_object().erase("creationData");
+    }
+  }
+  // az leaves the service principal profile out of an upgrade or a scale ("otherwise validation
+  // complains"): an MSI cluster's {"clientId": "msi"} is not a principal to send back.
+  properties.erase("servicePrincipalProfile");
   const json::value request = std::move(body);
   return CallWaitPrint(context, state, *client, "PUT", cluster + Query(), &request,
                        "Upgrading " + state.name, cluster + Query(), Printed::kCluster);
@@ -270,6 +277,7 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
       "Example:\n  gangplank aks wait -g rg1 -n c1 --updated --interval 5 --timeout 600");
   ClusterFlags(wait, state);
   AddWaitFlags(wait, state.wait);
+  AddOutputFlags(*wait, state.output);
   wait->callback([&state, &context, &exit_code] {
     exit_code = RunWait(context, state.wait, ClusterPathFor(context, state) + Query(),
                         Printed::kCluster);
@@ -281,6 +289,7 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
       "\"powerState.code=='Stopped'\" --interval 2");
   PoolFlags(pool_wait_command, state, "-n,--name,--nodepool-name");
   AddWaitFlags(pool_wait_command, state.wait);
+  AddOutputFlags(*pool_wait_command, state.output);
   pool_wait_command->callback([&state, &context, &exit_code] {
     exit_code = RunWait(context, state.wait, PoolPathFor(context, state) + Query(), Printed::kPool);
   });

@@ -7,6 +7,7 @@
 
 #include "cli/az_output.h"
 #include "resources/api_versions.h"
+#include "resources/arm_defaults.h"
 
 namespace gangplank::cli {
 namespace json = boost::json;
@@ -91,6 +92,28 @@ Status WaitFor(CliContext& context, ArmClient& client, const std::string& operat
 
 void EndProgress(CliContext& context) {
   if (context.interactive) context.err << "\n";
+}
+
+// Left out: what az 2.45's model marks read-only (AzWritable), and a pool's members that are
+// read-only at the newest API version (eTag, sshModelVersion: newer than that model). The
+// cluster's own newest list is not applied: az 2.45 sends effectiveOutboundIPs back, and the
+// server ignores it either way.
+json::object ClusterPutBack(const json::value& read) {
+  json::object body = AzWritable(read, "ManagedCluster").as_object();
+  body.erase("eTag");  // read-only at the newest API version, unknown to az 2.45's model
+  if (json::object* properties = body["properties"].if_object()) {
+    if (json::array* pools = (*properties)["agentPoolProfiles"].if_array())
+      for (json::value& pool : *pools)
+        if (json::object* profile = pool.if_object()) resources::DropReadOnlyPoolInput(*profile);
+  }
+  return body;
+}
+
+json::object PoolPutBack(const json::value& read) {
+  json::object body = AzWritable(read, "AgentPool").as_object();
+  if (json::object* properties = body["properties"].if_object())
+    resources::DropReadOnlyPoolInput(*properties);
+  return body;
 }
 
 json::value AsAzPrints(const json::value& body, Printed shape) {

@@ -96,6 +96,11 @@ int CallWaitPrint(CliContext& context, AksCommandState& state, ArmClient& client
                   const std::string& show_path, Printed shape,
                   const std::string& when_nothing_to_do = "");
 
+// What az PUTs back of a cluster or a pool it read: without what the server alone sets
+// (AzWritable), as an object to change.
+boost::json::object ClusterPutBack(const boost::json::value& read);
+boost::json::object PoolPutBack(const boost::json::value& read);
+
 // GET and print; a list's "value" is what is printed.
 int RunGet(CliContext& context, AksCommandState& state, const std::string& path, Printed shape);
 

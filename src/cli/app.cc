@@ -4,7 +4,10 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
+#include <streambuf>
+#include <string_view>
 
 #include "cli/aks_command.h"
 #include "cli/command_line_check.h"
@@ -12,6 +15,44 @@
 #include "cli/ssh_key_command.h"
 
 namespace gangplank::cli {
+namespace {
+
+// --only-show-errors, as az has it: standard error keeps the first "error:" line and what follows
+// it, and drops the notices and progress before it.
+class ErrorsOnlyBuffer : public std::streambuf {
+ public:
+  explicit ErrorsOnlyBuffer(std::streambuf* to) : to_(to) {}
+
+ protected:
+  int overflow(int c) override {
+    static constexpr std::string_view kError = "error:";
+    if (c == traits_type::eof()) return traits_type::not_eof(c);
+    const char ch = static_cast<char>(c);
+    if (passing_) return to_->sputc(ch);
+    if (ch == '\n' || ch == '\r') {
+      prefix_.clear();
+      dropping_ = false;
+    } else if (!dropping_) {
+      prefix_.push_back(ch);
+      if (prefix_ == kError) {
+        passing_ = true;
+        to_->sputn(prefix_.data(), static_cast<std::streamsize>(prefix_.size()));
+      } else if (!kError.starts_with(prefix_)) {
+        dropping_ = true;
+      }
+    }
+    return c;
+  }
+  int sync() override { return to_->pubsync(); }
+
+ private:
+  std::streambuf* to_;
+  std::string prefix_;  // the start of the current line, while it may still be "error:"
+  bool dropping_ = false;
+  bool passing_ = false;
+};
+
+}  // namespace
 
 int RunGangplank(int argc, const char* const* argv, CliContext& context) {
   CLI::App app{"Gangplank: AKS-compatible node pools and SSH access to their nodes.", "gangplank"};
@@ -42,6 +83,16 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
   app.add_flag_callback(
       "--debug", [&context] { context.verbosity = 2; },
       "Also print headers and bodies (never tokens or secrets)");
+  ErrorsOnlyBuffer errors_only(context.err.rdbuf());
+  // Standard error gets its own buffer back on every way out (the context outlives this run).
+  const std::unique_ptr<std::streambuf, std::function<void(std::streambuf*)>> restore_err(
+      context.err.rdbuf(), [&context](std::streambuf* own) { context.err.rdbuf(own); });
+  app.add_flag_callback(
+      "--only-show-errors", [&context, &errors_only] { context.err.rdbuf(&errors_only); },
+      "Print errors only: no notices, warnings or progress");
+  app.add_option_function<std::string>(
+      "--subscription", [&context](const std::string& id) { context.subscription = id; },
+      "The subscription (id) to use instead of the login's");
   const auto started = std::chrono::steady_clock::now();
   int exit_code = kExitOk;
   auto ssh_key = RegisterSshKeyCommands(app, context, exit_code);

@@ -112,6 +112,53 @@ json::value Convert(const json::value& value, std::string_view type) {
   return value;
 }
 
+json::value Writable(const json::value& value, std::string_view type);
+
+// Erases the member at a dotted key path, if there is one.
+void EraseAt(json::object& root, std::string_view key) {
+  json::object* at = &root;
+  for (std::size_t dot; (dot = key.find('.')) != std::string_view::npos; key = key.substr(dot + 1)) {
+    json::value* next = at->if_contains(key.substr(0, dot));
+    if (!next || !next->is_object()) return;
+    at = &next->as_object();
+  }
+  at->erase(key);
+}
+
+json::value* FindAt(json::value& root, std::string_view key) {
+  return const_cast<json::value*>(At(root, key));
+}
+
+json::value WritableModel(const json::value& arm, const AzModel& model) {
+  if (!arm.is_object()) return arm;
+  json::value writable = arm;
+  for (const AzAttribute& attribute : model.attributes) {
+    if (attribute.read_only) {
+      EraseAt(writable.as_object(), attribute.key);
+    } else if (json::value* member = FindAt(writable, attribute.key)) {
+      *member = Writable(*member, attribute.type);
+    }
+  }
+  return writable;
+}
+
+json::value Writable(const json::value& value, std::string_view type) {
+  if (type.starts_with('[') && value.is_array()) {
+    json::array items;
+    for (const json::value& item : value.as_array())
+      items.push_back(Writable(item, type.substr(1, type.size() - 2)));
+    return items;
+  }
+  if (type.starts_with('{') && value.is_object()) {
+    json::object items;
+    for (const auto& [key, item] : value.as_object())
+      items[key] = Writable(item, type.substr(1, type.size() - 2));
+    return items;
+  }
+  if (const AzModel* model = FindModel(type)) return WritableModel(value, *model);
+  return value;
+}
+
 // az adds "resourceGroup" to every object whose id names one (its global output transform).
 void AddResourceGroups(json::value& value) {
   if (json::array* array = value.if_array()) {
@@ -149,6 +196,10 @@ json::value AzView(const json::value& arm, std::string_view model) {
   json::value view = Convert(arm, model);
   AddResourceGroups(view);
   return view;
+}
+
+json::value AzWritable(const json::value& arm, std::string_view model) {
+  return Writable(arm, model);
 }
 
 json::value AzClusterView(const json::value& arm) {

@@ -49,7 +49,9 @@ Result<CliConfig> LoadCliConfig(const CliContext& context) {
     }
     return text.error();
   }
-  return ParseConfig(std::string(text->data(), text->size()), path);
+  auto config = ParseConfig(std::string(text->data(), text->size()), path);
+  if (config && !context.subscription.empty()) config->subscription_id = context.subscription;
+  return config;
 }
 
 Status SaveCliConfig(const CliContext& context, const CliConfig& config) {

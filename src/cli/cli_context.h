@@ -24,6 +24,7 @@ struct CliContext {
   std::string config_dir;    // empty: $HOME/.config/gangplank (main() honours GANGPLANK_CONFIG_DIR)
   bool interactive = false;  // standard error is a terminal: show progress there
   int verbosity = 0;         // 1: --verbose (requests, progress, timing), 2: --debug (+ headers, bodies)
+  std::string subscription{};  // --subscription: instead of the login's
 };
 
 // Exit codes, documented in the README.

@@ -390,6 +390,35 @@ TEST_F(AksCliTest, QueryVerboseDebugDidYouMeanAndMachineShow) {
       << scaled.out;
   EXPECT_EQ(Gangplank({"aks", "scale", "-g", "rg1", "-n", "c1", "-c", "2", "-o", "none"}).err, "");
 
+  // az's other global flags: --only-show-errors drops progress and notices but keeps errors;
+  // --subscription names the subscription instead of the login's.
+  const auto quiet = RunProgram(
+      {"script", "-qefc",
+       std::string(GANGPLANK_CLI_PATH) + " aks scale -g rg1 -n c1 -c 3 -o none --only-show-errors",
+       "/dev/null"},
+      [&] {
+        testing::RunOptions options;
+        options.env = {{"HOME", home_.path().string()},
+                       {"GANGPLANK_CONFIG_DIR", dir_.Join("config")}};
+        return options;
+      }());
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.out;
+  EXPECT_EQ(quiet.out.find("Scaling nodepool1"), std::string::npos) << quiet.out;
+  auto missing = Gangplank({"aks", "show", "-g", "rg1", "-n", "nope", "--only-show-errors"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err.rfind("error: ", 0), 0u) << missing.err;
+  const std::string subscription(json::parse(testing::ReadTestFile(dir_.Join("data/credentials.json")))
+                                     .at("subscriptionId")
+                                     .as_string());
+  EXPECT_EQ(Gangplank({"aks", "show", "-g", "rg1", "-n", "c1", "-o", "none", "--subscription",
+                       subscription})
+                .exit_code,
+            0);
+  auto other = Gangplank({"aks", "show", "-g", "rg1", "-n", "c1", "--subscription",
+                          "00000000-0000-0000-0000-000000000001"});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("00000000-0000-0000-0000-000000000001"), std::string::npos) << other.err;
+
   // Typos: "did you mean", exit 2, nothing sent.
   auto flag = Gangplank({"aks", "create", "-g", "rg1", "-n", "c9", "--ssh-key-vale", "x"});
   EXPECT_EQ(flag.exit_code, 2);

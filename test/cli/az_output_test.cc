@@ -39,6 +39,27 @@ TEST(AzOutputTest, AClusterIsPrintedAsAzPrintsIt) {
   EXPECT_EQ(pool.at("securityProfile").at("sshAccess"), "Disabled");
 }
 
+// A PUT-back, as az sends one: what the server alone sets is left out at every depth; what az's
+// model does not know (newer fields) stays.
+TEST(AzOutputTest, APutBackLeavesOutReadOnlyMembersAndKeepsNewerOnes) {
+  const json::value read = json::parse(R"({
+    "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c1",
+    "name": "c1", "type": "Microsoft.ContainerService/ManagedClusters", "location": "westus2",
+    "identity": {"type": "SystemAssigned", "principalId": "p", "tenantId": "t"},
+    "properties": {"provisioningState": "Succeeded", "fqdn": "c1.example", "dnsPrefix": "c1",
+      "powerState": {"code": "Running"}, "maxAgentPools": 100,
+      "agentPoolProfiles": [{"name": "nodepool1", "count": 2, "nodeImageVersion": "v1",
+        "provisioningState": "Succeeded", "powerState": {"code": "Running"},
+        "securityProfile": {"sshAccess": "Disabled"}}]}})");
+  const json::value sent = AzWritable(read, "ManagedCluster");
+  EXPECT_EQ(sent, json::parse(R"({
+    "location": "westus2", "identity": {"type": "SystemAssigned"},
+    "properties": {"dnsPrefix": "c1",
+      "agentPoolProfiles": [{"name": "nodepool1", "count": 2, "powerState": {"code": "Running"},
+        "securityProfile": {"sshAccess": "Disabled"}}]}})"))
+      << json::serialize(sent);
+}
+
 TEST(AzOutputTest, APoolLiftsItsPropertiesAndKeepsNewOnes) {
   const json::value pool = json::parse(R"({
     "id": "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/c1/agentPools/p1",

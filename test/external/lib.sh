@@ -1,6 +1,7 @@
 # Shared by the external-client tests: starts a real gangplankd in a scratch directory, logs the
 # unmodified az CLI in, and stops everything by PID on exit (also on failure).
-# Usage (sourced): start_gangplankd PATH_TO_GANGPLANKD; az_login
+# Usage (sourced): start_gangplankd PATH_TO_GANGPLANKD; az_login; gangplank_login PATH_TO_GANGPLANK
+# Set gangplankd_args=(…) before start_gangplankd for more flags (--nodes simulated).
 # With GANGPLANK_TEST_REPLICAS=N (N ≥ 2), start_gangplankd starts a throwaway PostgreSQL server,
 # N gangplankd replicas on it and HAProxy in front of them (health checks on /healthz); the
 # clients then talk to HAProxy only.
@@ -10,6 +11,7 @@ chmod 0755 "$work"
 gangplankd_pid=
 gangplankd_bin=
 replica_pids=()
+gangplankd_args=("${gangplankd_args[@]}")
 replica_ports=()
 haproxy_pid=
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -134,7 +136,8 @@ start_gangplankd() {
   gangplankd_bin=$1
   for _attempt in 1 2 3 4 5; do
     port=$(free_port)
-    "$1" --data-dir "$work/data" --listen "127.0.0.1:$port" --nodes-dir "$nodes_dir" >>"$work/log" 2>&1 &
+    "$1" --data-dir "$work/data" --listen "127.0.0.1:$port" --nodes-dir "$nodes_dir" \
+      "${gangplankd_args[@]}" >>"$work/log" 2>&1 &
     gangplankd_pid=$!
     for _ in $(seq 200); do
       kill -0 "$gangplankd_pid" 2>/dev/null || break
@@ -150,8 +153,16 @@ start_gangplankd() {
 az_login() {
   export AZURE_CONFIG_DIR="$work/az" REQUESTS_CA_BUNDLE="$work/data/tls/ca.crt"
   export AZURE_CORE_COLLECT_TELEMETRY=0 AZURE_CORE_ONLY_SHOW_ERRORS=1 AZURE_CORE_NO_COLOR=1
+  # No recommendations from Microsoft's service after an error: nothing leaves this machine.
+  export AZURE_CORE_ERROR_RECOMMENDATION=off
   az cloud register -n gangplank-test --endpoint-resource-manager "https://127.0.0.1:$port/" >/dev/null
   az cloud set -n gangplank-test >/dev/null
   az login --service-principal -u "$(field clientId)" -p "$(field clientSecret)" --tenant adfs >/dev/null \
     || fail "az login"
+}
+
+# Logs the gangplank CLI in to the same server, with a config dir of the test's own.
+gangplank_login() {
+  export GANGPLANK_CONFIG_DIR="$work/gangplank"
+  "$1" login --data-dir "$work/data" >/dev/null || fail "gangplank login"
 }
