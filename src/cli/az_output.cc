@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace gangplank::cli {
@@ -92,20 +93,27 @@ json::value ModelView(const json::value& arm, const AzModel& model) {
   return view;
 }
 
-json::value Convert(const json::value& value, std::string_view type) {
-  if (value.is_null()) return nullptr;
+// A list ([T]) or a map ({T}) with `each` applied to every element as a T; nullopt for anything
+// else.
+template <typename Each>
+std::optional<json::value> Elements(const json::value& value, std::string_view type, Each each) {
+  const std::string_view element = type.size() > 2 ? type.substr(1, type.size() - 2) : "";
   if (type.starts_with('[') && value.is_array()) {
     json::array items;
-    for (const json::value& item : value.as_array())
-      items.push_back(Convert(item, type.substr(1, type.size() - 2)));
+    for (const json::value& item : value.as_array()) items.push_back(each(item, element));
     return items;
   }
   if (type.starts_with('{') && value.is_object()) {
     json::object items;
-    for (const auto& [key, item] : value.as_object())
-      items[key] = Convert(item, type.substr(1, type.size() - 2));
+    for (const auto& [key, item] : value.as_object()) items[key] = each(item, element);
     return items;
   }
+  return std::nullopt;
+}
+
+json::value Convert(const json::value& value, std::string_view type) {
+  if (value.is_null()) return nullptr;
+  if (auto elements = Elements(value, type, Convert)) return std::move(*elements);
   if (type == "float" && value.is_number()) return value.to_number<double>();
   if (type == "iso-8601" && value.is_string()) return json::value(PythonTime(std::string(value.as_string())));
   if (const AzModel* model = FindModel(type)) return ModelView(value, *model);
@@ -143,18 +151,7 @@ json::value WritableModel(const json::value& arm, const AzModel& model) {
 }
 
 json::value Writable(const json::value& value, std::string_view type) {
-  if (type.starts_with('[') && value.is_array()) {
-    json::array items;
-    for (const json::value& item : value.as_array())
-      items.push_back(Writable(item, type.substr(1, type.size() - 2)));
-    return items;
-  }
-  if (type.starts_with('{') && value.is_object()) {
-    json::object items;
-    for (const auto& [key, item] : value.as_object())
-      items[key] = Writable(item, type.substr(1, type.size() - 2));
-    return items;
-  }
+  if (auto elements = Elements(value, type, Writable)) return std::move(*elements);
   if (const AzModel* model = FindModel(type)) return WritableModel(value, *model);
   return value;
 }

@@ -77,6 +77,15 @@ class AksCliTest : public ::testing::Test {
     return RunProgram(args, options);
   }
 
+  // `gangplank ARGUMENTS` on a terminal (a pty from script(1)): its output, standard error included.
+  RunResult GangplankOnTerminal(const std::string& arguments) {
+    testing::RunOptions options;
+    options.env = {{"HOME", home_.path().string()}, {"GANGPLANK_CONFIG_DIR", dir_.Join("config")}};
+    options.timeout = std::chrono::seconds(120);
+    return RunProgram(
+        {"script", "-qefc", std::string(GANGPLANK_CLI_PATH) + " " + arguments, "/dev/null"}, options);
+  }
+
   bool ClusterExists(const std::string& name) {
     return Gangplank({"aks", "show", "-g", "rg1", "-n", name}).exit_code == 0;
   }
@@ -374,15 +383,7 @@ TEST_F(AksCliTest, QueryVerboseDebugDidYouMeanAndMachineShow) {
 
   // On a terminal (a pty from script(1)), a long operation shows a spinner, a bar and the
   // server's progress; without one (every other call here), standard error stays quiet.
-  const auto scaled = RunProgram(
-      {"script", "-qefc",
-       std::string(GANGPLANK_CLI_PATH) + " aks scale -g rg1 -n c1 -c 3 -o none", "/dev/null"},
-      [&] {
-        testing::RunOptions options;
-        options.env = {{"HOME", home_.path().string()},
-                       {"GANGPLANK_CONFIG_DIR", dir_.Join("config")}};
-        return options;
-      }());
+  const auto scaled = GangplankOnTerminal("aks scale -g rg1 -n c1 -c 3 -o none");
   EXPECT_EQ(scaled.exit_code, 0) << scaled.out;
   EXPECT_NE(scaled.out.find("Scaling nodepool1 ["), std::string::npos) << scaled.out;
   EXPECT_NE(scaled.out.find("[####################] 100%"), std::string::npos) << scaled.out;
@@ -392,16 +393,7 @@ TEST_F(AksCliTest, QueryVerboseDebugDidYouMeanAndMachineShow) {
 
   // az's other global flags: --only-show-errors drops progress and notices but keeps errors;
   // --subscription names the subscription instead of the login's.
-  const auto quiet = RunProgram(
-      {"script", "-qefc",
-       std::string(GANGPLANK_CLI_PATH) + " aks scale -g rg1 -n c1 -c 3 -o none --only-show-errors",
-       "/dev/null"},
-      [&] {
-        testing::RunOptions options;
-        options.env = {{"HOME", home_.path().string()},
-                       {"GANGPLANK_CONFIG_DIR", dir_.Join("config")}};
-        return options;
-      }());
+  const auto quiet = GangplankOnTerminal("aks scale -g rg1 -n c1 -c 3 -o none --only-show-errors");
   EXPECT_EQ(quiet.exit_code, 0) << quiet.out;
   EXPECT_EQ(quiet.out.find("Scaling nodepool1"), std::string::npos) << quiet.out;
   auto missing = Gangplank({"aks", "show", "-g", "rg1", "-n", "nope", "--only-show-errors"});
