@@ -151,10 +151,10 @@ json::object CreateBody(const AksCommandState& state, const std::string& subscri
 // The flags into the body, and their headers into the client.
 Status ApplyFlags(const AzFlagSet& flags, json::object& body, AzBody kind, CliContext& context,
                   ArmClient& client) {
-  std::map<std::string, std::string> headers;
-  if (Status applied = flags.Apply(body, kind, context.home, headers); !applied.ok())
+  AzRequestExtras extras;
+  if (Status applied = flags.Apply(body, kind, context.home, extras); !applied.ok())
     return applied;
-  client.set_extra_headers(std::move(headers));
+  client.set_extra_headers(std::move(extras.headers));
   return OkStatus();
 }
 
@@ -298,7 +298,7 @@ int RunUpdate(AksCommandState& state, CliContext& context) {
 }
 
 int RunShow(AksCommandState& state, CliContext& context) {
-  auto client = Client(context);
+  auto client = ClientFor(context, state);
   if (!client) return Fail(context, client.error());
   auto shown = client->Call("GET", ClusterPath(*client, state) + Query());
   if (!shown) return Fail(context, shown.error());
@@ -655,7 +655,7 @@ int RunSsh(AksCommandState& state, CliContext& context) {
 // aks scale, as az does it: GET the cluster, change the named pool's count (the only pool when
 // none is named), PUT the cluster back, print it.
 int ScaleCluster(CliContext& context, AksCommandState& state) {
-  auto client = Client(context);
+  auto client = ClientFor(context, state);
   if (!client) return Fail(context, client.error());
   const std::string path = ClusterPath(*client, state) + Query();
   auto current = client->Call("GET", path);
@@ -691,7 +691,7 @@ int ScaleCluster(CliContext& context, AksCommandState& state) {
 
 // aks nodepool scale: GET the pool, change its count, PUT it back, print it.
 int ScalePool(CliContext& context, AksCommandState& state) {
-  auto client = Client(context);
+  auto client = ClientFor(context, state);
   if (!client) return Fail(context, client.error());
   const std::string path = PoolPathFor(context, state) + Query();
   auto current = client->Call("GET", path);
@@ -765,6 +765,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
       "  gangplank aks show -g rg1 -n c1 --query linuxProfile.ssh.publicKeys[0].keyData "
       "-o tsv");
   AddResourceFlags(show, *state);
+  state->flags.Register(*show, kAksShow);
   AddOutputFlags(*show, state->output);
   show->callback([state, &context, &exit_code] { exit_code = RunShow(*state, context); });
 
@@ -861,6 +862,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
                           "Delete a cluster and every node of it (asks; --yes in scripts).\n\n"
                           "Example:\n  gangplank aks delete -g rg1 -n c1 --yes");
   AddResourceFlags(delete_cluster, *state);
+  state->flags.Register(*delete_cluster, kAksDelete);
   delete_cluster->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
   output_and_wait(delete_cluster, true);
   delete_cluster->callback([state, &context, &exit_code] {
@@ -880,6 +882,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
       ->required()
       ->check(CLI::Range(0, 1000));
   scale->add_option("--nodepool-name", state->pool, "Pool (default: the only one)");
+  state->flags.Register(*scale, kAksScale);
   output_and_wait(scale, true);
   scale->callback([state, &context, &exit_code] {
     exit_code = ScaleCluster(context, *state);
@@ -920,6 +923,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
       "Scale a pool: new nodes get the latest model, the highest-numbered go first.\n\nExample:\n"
       "  gangplank aks nodepool scale -g rg1 --cluster-name c1 -n tools -c 3");
   pool_flags(scale_pool, true);
+  state->flags.Register(*scale_pool, kPoolScale);
   scale_pool->add_option("-c,--node-count", state->count, "Nodes")
       ->required()
       ->check(CLI::Range(0, 1000));
@@ -944,6 +948,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
       "Delete a pool and its nodes.\n\nExample:\n  gangplank aks nodepool delete -g rg1 "
       "--cluster-name c1 -n tools");
   pool_flags(delete_pool, true);
+  state->flags.Register(*delete_pool, kPoolDelete);
   output_and_wait(delete_pool, true);
   delete_pool->callback([state, &context, &exit_code] {
     exit_code = CallWaitPrint(context, *state, "DELETE", PoolPathFor(context, *state) + Query(),

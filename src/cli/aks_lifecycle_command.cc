@@ -117,14 +117,8 @@ int RunWait(CliContext& context, const WaitFlags& flags, const std::string& path
 
 // nodepool stop|start, as az does them: GET the pool, set its powerState, PUT it back.
 int SetPoolPower(CliContext& context, AksCommandState& state, const std::string& code) {
-  auto client = Client(context);
+  auto client = ClientFor(context, state);  // --aks-custom-headers
   if (!client) return Fail(context, client.error());
-  std::map<std::string, std::string> headers;  // --aks-custom-headers
-  json::object unused;
-  if (Status applied = state.flags.Apply(unused, AzBody::kPool, context.home, headers);
-      !applied.ok())
-    return Fail(context, applied.error());
-  client->set_extra_headers(std::move(headers));
   const std::string path = PoolPathFor(context, state) + Query();
   auto current = client->Call("GET", path);
   if (!current) return Fail(context, current.error());
@@ -145,12 +139,14 @@ int RunUpgrade(CliContext& context, AksCommandState& state, const AzFlagSet& fla
                    "latest model and node image) or --kubernetes-version VERSION\n";
     return kExitUsage;
   }
+  if (Status checked = flags.Check(AzBody::kCluster, context.home); !checked.ok())
+    return Fail(context, checked.error());
   if (!flags.Given("--yes") &&
       !Confirm(context, state.node_image_only
                             ? "Every node of " + state.name + " will be reimaged. Continue?"
                             : "Upgrading " + state.name + " may reimage its nodes. Continue?"))
     return kExitFailure;
-  auto client = Client(context);
+  auto client = ClientFor(context, state);
   if (!client) return Fail(context, client.error());
   const std::string cluster = ClusterPath(*client, state);
   auto current = client->Call("GET", cluster + Query());
@@ -212,6 +208,7 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
       "Abort the operation running on a cluster: a rolling upgrade stops between batches; nodes "
       "already reimaged stay.\n\nExample:\n  gangplank aks operation-abort -g rg1 -n c1");
   ClusterFlags(abort, state);
+  state.flags.Register(*abort, kAbort);
   Action(
       abort, state, context, exit_code, [&] { return ClusterPathFor(context, state) + "/abort"; },
       nullptr, [&] { return "Aborting the operation on " + state.name; },
@@ -248,6 +245,7 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
       "Abort the operation running on a pool.\n\nExample:\n"
       "  gangplank aks nodepool operation-abort -g rg1 --cluster-name c1 -n nodepool1");
   PoolFlags(pool_abort, state, "-n,--name,--nodepool-name");
+  state.flags.Register(*pool_abort, kAbort);
   Action(
       pool_abort, state, context, exit_code, [&] { return PoolPathFor(context, state) + "/abort"; },
       nullptr, [&] { return "Aborting the operation on " + state.pool; },

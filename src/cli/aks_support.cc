@@ -2,6 +2,7 @@
 #include "cli/aks_support.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <set>
 
@@ -59,6 +60,39 @@ Result<ArmClient> Client(CliContext& context) {
   auto config = LoadCliConfig(context);
   if (!config) return config.error();
   return Connect(context, *config);
+}
+
+Result<ArmClient> ClientFor(CliContext& context, const AksCommandState& state,
+                            AzRequestExtras* extras) {
+  AzRequestExtras wanted;
+  json::object unused;
+  if (Status applied = state.flags.Apply(unused, AzBody::kPool, context.home, wanted);
+      !applied.ok())
+    return applied.error();
+  auto client = Client(context);
+  if (!client) return client.error();
+  client->set_extra_headers(wanted.headers);
+  if (extras) *extras = std::move(wanted);
+  return client;
+}
+
+std::string QueryOf(const AzRequestExtras& extras) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string query;
+  for (const auto& [name, value] : extras.query) {
+    query += "&" + name + "=";
+    for (const char c : value) {
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+          c == '~') {
+        query += c;
+      } else {
+        query += '%';
+        query += kHex[static_cast<unsigned char>(c) >> 4];
+        query += kHex[static_cast<unsigned char>(c) & 15];
+      }
+    }
+  }
+  return query;
 }
 
 // Waits for an operation. On a terminal: a spinner, a bar and the server's own progress text
@@ -142,10 +176,11 @@ int CallWaitPrint(CliContext& context, AksCommandState& state, const std::string
                   const std::string& path, const json::value* body, const std::string& what,
                   const std::string& show_path, Printed shape,
                   const std::string& when_nothing_to_do) {
-  auto client = Client(context);
+  AzRequestExtras extras;
+  auto client = ClientFor(context, state, &extras);
   if (!client) return Fail(context, client.error());
-  return CallWaitPrint(context, state, *client, method, path, body, what, show_path, shape,
-                       when_nothing_to_do);
+  return CallWaitPrint(context, state, *client, method, path + QueryOf(extras), body, what,
+                       show_path, shape, when_nothing_to_do);
 }
 
 int CallWaitPrint(CliContext& context, AksCommandState& state, ArmClient& client,

@@ -67,6 +67,12 @@ std::string ClusterPath(const ArmClient& client, const AksCommandState& state);
 Result<ArmClient> Connect(CliContext& context, const CliConfig& config, bool cached = true);
 
 Result<ArmClient> Client(CliContext& context);
+// The client for the command that runs, with the headers its table flags ask for
+// (--aks-custom-headers) set on it; `extras`, when given, gets them and the URL parameters.
+Result<ArmClient> ClientFor(CliContext& context, const AksCommandState& state,
+                            AzRequestExtras* extras = nullptr);
+// "&NAME=VALUE…" of the flags' URL parameters, encoded.
+std::string QueryOf(const AzRequestExtras& extras);
 
 // Waits for an operation. On a terminal: a spinner, a bar and the server's own progress text
 // ("1 of 3 nodes on the latest model and image"), redrawn in place. Without one: nothing, or

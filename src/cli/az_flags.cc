@@ -5,6 +5,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "common/base64.h"
 #include "common/file_io.h"
 #include "common/paths.h"
 
@@ -14,7 +15,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr unsigned C = kAksCreate, U = kAksUpdate, PA = kPoolAdd, PU = kPoolUpdate,
-                   PG = kPoolUpgrade, UG = kAksUpgrade, PP = kPoolPower;
+                   PG = kPoolUpgrade, UG = kAksUpgrade, PP = kPoolPower, S = kAksScale,
+                   PS = kPoolScale, SH = kAksShow, D = kAksDelete, PD = kPoolDelete, AB = kAbort;
 using V = AzValue;
 
 constexpr std::string_view kNeedsLogAnalytics =
@@ -26,6 +28,11 @@ constexpr std::string_view kNeedsRoleAssignments =
 constexpr std::string_view kNeedsIdentityService =
     "az reads the identity's client and object IDs from the Managed Identity service, which this "
     "control plane does not run; leave it out (the kubelet identity is then system-assigned)";
+constexpr std::string_view kNeedsClusterSnapshots =
+    "cluster snapshots are not kept here; leave it out (clusters start from the latest node image)";
+constexpr std::string_view kNeedsAzureMonitor =
+    "it needs an Azure Monitor workspace and data collection rules, which this control plane "
+    "does not run; leave it out (nodes' logs: gangplank aks node logs)";
 constexpr std::string_view kNeedsSnapshots =
     "node pool snapshots are not kept here; leave it out (pools start from the latest node image)";
 
@@ -46,8 +53,9 @@ const std::vector<AzFlag>& AzFlags() {
       {"--os-sku", C | PA, V::kText, "pool.osSKU", "",
        "Ubuntu,AzureLinux,CBLMariner,Mariner,Windows2019,Windows2022", "", "Node OS"},
       {"--os-type", PA, V::kText, "pool.osType", "", "Linux,Windows", "", "Linux (default)"},
-      {"--vm-set-type", C, V::kText, "pool.type", "", "VirtualMachineScaleSets,AvailabilitySet",
-       "", "VirtualMachineScaleSets (default) or AvailabilitySet"},
+      {"--vm-set-type", C, V::kText, "pool.type", "",
+       "VirtualMachineScaleSets,AvailabilitySet,VirtualMachines", "",
+       "VirtualMachineScaleSets (default), AvailabilitySet or VirtualMachines"},
       {"--nodepool-name", C, V::kText, "pool.name", "", "", "", "First pool (default nodepool1)"},
       {"--enable-node-public-ip", C | PA, V::kSwitch, "pool.enableNodePublicIP", "true", "", "",
        "A public IP per node"},
@@ -147,7 +155,7 @@ const std::vector<AzFlag>& AzFlags() {
        "Paid tier"},
       {"--no-uptime-sla", U, V::kSwitch, "top.sku", R"({"name":"Basic","tier":"Free"})", "", "",
        "Free tier"},
-      {"--aks-custom-headers", C | U | PA | PU | PG | PP, V::kCommaPairs, "header", "", "", "",
+      {"--aks-custom-headers", C | U | PA | PU | PG | PP | UG | S | PS | SH | AB, V::kCommaPairs, "header", "", "", "",
        "Extra request headers: KEY=VALUE,..."},
       {"-y,--yes", C | U | PG | UG, V::kSwitch, "", "", "", "", "Do not ask for confirmation"},
       {"-k,--kubernetes-version", UG, V::kText, "", "", "", "",
@@ -240,14 +248,14 @@ const std::vector<AzFlag>& AzFlags() {
        "azure,kubenet,none", "", "kubenet (default), azure or none"},
       {"--network-policy", C, V::kText, "props.networkProfile.networkPolicy", "", "", "",
        "Network policy"},
-      {"--pod-cidr", C, V::kText, "props.networkProfile.podCidr", "", "", "", "Pods' CIDR"},
+      {"--pod-cidr", C | U, V::kText, "props.networkProfile.podCidr", "", "", "", "Pods' CIDR"},
       {"--service-cidr", C, V::kText, "props.networkProfile.serviceCidr", "", "", "",
        "Services' CIDR"},
       {"--dns-service-ip", C, V::kText, "props.networkProfile.dnsServiceIP", "", "", "",
        "Cluster DNS address"},
       {"--docker-bridge-address", C, V::kText, "props.networkProfile.dockerBridgeCidr", "", "", "",
        "Docker bridge CIDR"},
-      {"--outbound-type", C, V::kText, "props.networkProfile.outboundType", "",
+      {"--outbound-type", C | U, V::kText, "props.networkProfile.outboundType", "",
        "loadBalancer,managedNATGateway,userAssignedNATGateway,userDefinedRouting", "",
        "Egress"},
       {"--load-balancer-sku", C, V::kText, "props.networkProfile.loadBalancerSku", "",
@@ -313,6 +321,145 @@ const std::vector<AzFlag>& AzFlags() {
       {"--enable-syslog", C, V::kText, "", "", "", kNeedsLogAnalytics, "Syslog collection"},
       {"--data-collection-settings", C, V::kText, "", "", "", kNeedsLogAnalytics,
        "Data collection settings"},
+      // What the aks-preview extension (0.5.151, the release for az 2.45) adds to these commands.
+      {"--vm-set-type", PA, V::kText, "pool.type", "",
+       "VirtualMachineScaleSets,AvailabilitySet,VirtualMachines", "", "The pool's VM set type"},
+      {"--crg-id", C | PA, V::kText, "pool.capacityReservationGroupID", "", "", "",
+       "Capacity reservation group"},
+      {"--message-of-the-day", C | PA, V::kFileBase64, "pool.messageOfTheDay", "", "", "",
+       "A file whose text nodes show as /etc/motd"},
+      {"--workload-runtime", C | PA, V::kText, "pool.workloadRuntime", "",
+       "OCIContainer,WasmWasi,KataMshvVmIsolation", "", "What the nodes run"},
+      {"--enable-custom-ca-trust", C | PA | PU, V::kSwitch, "pool.enableCustomCATrust", "true", "",
+       "", "Nodes trust the cluster's custom CAs"},
+      {"--disable-custom-ca-trust,--dcat", PU, V::kSwitch, "pool.enableCustomCATrust", "false", "",
+       "", "Nodes stop trusting custom CAs"},
+      {"--disable-windows-outbound-nat", PA, V::kSwitch, "pool.windowsProfile.disableOutboundNat",
+       "true", "", "", "Windows pools: no outbound NAT"},
+      {"--nodepool-allowed-host-ports", C, V::kPortRanges, "pool.networkProfile.allowedHostPorts",
+       "", "", "", "The first pool's host ports: 80/tcp,4000-4100/udp"},
+      {"--allowed-host-ports", PA | PU, V::kPortRanges, "pool.networkProfile.allowedHostPorts", "",
+       "", "", "Host ports: 80/tcp,4000-4100/udp"},
+      {"--nodepool-asg-ids", C, V::kCommaList, "pool.networkProfile.applicationSecurityGroups", "",
+       "", "", "The first pool's application security groups: ID,..."},
+      {"--asg-ids", PA | PU, V::kCommaList, "pool.networkProfile.applicationSecurityGroups", "", "",
+       "", "Application security groups: ID,..."},
+      {"--node-public-ip-tags", C | PA, V::kIpTags, "pool.networkProfile.nodePublicIPTags", "", "",
+       "", "Node public IP tags: TYPE=TAG ..."},
+      {"--nodepool-taints", C, V::kCommaList, "pool.nodeTaints", "", "", "",
+       "The first pool's taints: KEY=VALUE:EFFECT,..."},
+      {"--nodepool-taints", U, V::kCommaList, "pools.nodeTaints", "", "", "",
+       "Every pool's taints: KEY=VALUE:EFFECT,..."},
+      {"--load-balancer-backend-pool-type", C | U, V::kText,
+       "props.networkProfile.loadBalancerProfile.backendPoolType", "",
+       "nodeIP,nodeIPConfiguration", "", "Load balancer backend pool type"},
+      {"--network-plugin-mode", C, V::kText, "props.networkProfile.networkPluginMode", "",
+       "overlay", "", "overlay"},
+      {"--network-plugin-mode", U, V::kText, "props.networkProfile.networkPluginMode", "", "", "",
+       "The network plugin mode"},
+      {"--network-dataplane", C | U, V::kText, "props.networkProfile.networkDataplane", "",
+       "azure,cilium", "", "Network dataplane"},
+      {"--kube-proxy-config", C | U, V::kJsonFile, "props.networkProfile.kubeProxyConfig", "", "",
+       "", "kube-proxy configuration: a JSON file"},
+      {"--ip-families", C, V::kCommaList, "props.networkProfile.ipFamilies", "", "", "",
+       "IPv4,IPv6"},
+      {"--pod-cidrs", C, V::kCommaList, "props.networkProfile.podCidrs", "", "", "", "CIDR,..."},
+      {"--service-cidrs", C, V::kCommaList, "props.networkProfile.serviceCidrs", "", "", "",
+       "CIDR,..."},
+      {"--load-balancer-managed-outbound-ipv6-count", C | U, V::kInt,
+       "props.networkProfile.loadBalancerProfile.managedOutboundIPs.countIPv6", "", "", "",
+       "Managed outbound IPv6 addresses"},
+      {"--enable-network-observability", C | U, V::kSwitch,
+       "props.networkProfile.monitoring.enabled", "true", "", "", "Network observability"},
+      {"--node-os-upgrade-channel", C | U, V::kText,
+       "props.autoUpgradeProfile.nodeOSUpgradeChannel", "",
+       "NodeImage,None,SecurityPatch,Unmanaged", "", "How nodes' OS is updated"},
+      {"--tier", C | U, V::kText, "top.sku.name=\"Base\";top.sku.tier", "",
+       "free=Free,standard=Standard", "", "SKU tier"},
+      {"--nrg-lockdown-restriction-level", C | U, V::kText,
+       "props.nodeResourceGroupProfile.restrictionLevel", "", "ReadOnly,Unrestricted", "",
+       "Node resource group restriction"},
+      {"--disk-driver-version", C | U, V::kText, "props.storageProfile.diskCSIDriver.version", "",
+       "v1,v2", "", "Azure Disk CSI driver version"},
+      {"--enable-pod-identity", C | U, V::kSwitch, "props.podIdentityProfile.enabled", "true", "",
+       "", "Pod identity"},
+      {"--enable-pod-identity-with-kubenet", C | U, V::kSwitch,
+       "props.podIdentityProfile.allowNetworkPluginKubenet", "true", "", "",
+       "Pod identity with kubenet"},
+      {"--disable-pod-identity", U, V::kSwitch, "props.podIdentityProfile.enabled", "false", "", "",
+       "No pod identity"},
+      {"--disable-pod-security-policy", U, V::kSwitch, "props.enablePodSecurityPolicy", "false", "",
+       "", "No pod security policy"},
+      {"--enable-workload-identity", C | U, V::kBool,
+       "props.securityProfile.workloadIdentity.enabled", "", "", "",
+       "Workload identity (true when given alone)"},
+      {"--enable-image-cleaner", C | U, V::kSwitch, "props.securityProfile.imageCleaner.enabled",
+       "true", "", "", "Image cleaner"},
+      {"--disable-image-cleaner", U, V::kSwitch, "props.securityProfile.imageCleaner.enabled",
+       "false", "", "", "No image cleaner"},
+      {"--image-cleaner-interval-hours", C | U, V::kInt,
+       "props.securityProfile.imageCleaner.intervalHours", "", "", "", "Hours between scans"},
+      {"--disable-image-integrity", U, V::kSwitch, "props.securityProfile.imageIntegrity.enabled",
+       "false", "", "", "No image integrity"},
+      {"--enable-node-restriction", C | U, V::kSwitch,
+       "props.securityProfile.nodeRestriction.enabled", "true", "", "", "Node restriction"},
+      {"--disable-node-restriction", U, V::kSwitch, "props.securityProfile.nodeRestriction.enabled",
+       "false", "", "", "No node restriction"},
+      {"--custom-ca-trust-certificates,--ca-certs", C | U, V::kCertsFile,
+       "props.securityProfile.customCATrustCertificates", "", "", "",
+       "A file of up to 10 PEM certificates, blank-line separated"},
+      {"--enable-apiserver-vnet-integration", C | U, V::kSwitch,
+       "props.apiServerAccessProfile.enableVnetIntegration", "true", "", "",
+       "API server in the cluster's VNet"},
+      {"--apiserver-subnet-id", C | U, V::kText, "props.apiServerAccessProfile.subnetId", "", "", "",
+       "The API server's subnet"},
+      {"--enable-private-cluster", U, V::kSwitch,
+       "props.apiServerAccessProfile.enablePrivateCluster", "true", "", "",
+       "Private API server (VNet-integrated clusters)"},
+      {"--disable-private-cluster", U, V::kSwitch,
+       "props.apiServerAccessProfile.enablePrivateCluster", "false", "", "",
+       "Public API server (VNet-integrated clusters)"},
+      {"--private-dns-zone", U, V::kText, "props.apiServerAccessProfile.privateDNSZone", "", "", "",
+       "Private DNS zone"},
+      {"--dns-zone-resource-id", C, V::kText, "props.ingressProfile.webAppRouting.dnsZoneResourceId",
+       "", "", "", "DNS zone of the web application routing addon"},
+      {"--enable-vpa", C | U, V::kSwitch,
+       "props.workloadAutoScalerProfile.verticalPodAutoscaler.enabled", "true", "", "",
+       "Vertical pod autoscaler"},
+      {"--disable-vpa", U, V::kSwitch, "props.workloadAutoScalerProfile.verticalPodAutoscaler.enabled",
+       "false", "", "", "No vertical pod autoscaler"},
+      {"--guardrails-level", C | U, V::kText, "props.guardrailsProfile.level", "",
+       "Off,Warning,Enforcement", "", "Guardrails level"},
+      {"--guardrails-version", C | U, V::kText, "props.guardrailsProfile.version", "", "", "",
+       "Guardrails version"},
+      {"--guardrails-excluded-ns", C | U, V::kCommaList, "props.guardrailsProfile.excludedNamespaces",
+       "", "", "", "Namespaces without guardrails: NS,..."},
+      {"--enable-azure-service-mesh,--enable-asm", C | U, V::kSwitch, "props.serviceMeshProfile.mode",
+       "\"Istio\"", "", "", "Azure service mesh (Istio)"},
+      {"--upgrade-settings", U, V::kCommaList,
+       "props.upgradeSettings.overrideSettings.controlPlaneOverrides", "", "", "",
+       "Upgrade overrides: IgnoreKubernetesDeprecations,..."},
+      {"--upgrade-override-until", U, V::kText, "props.upgradeSettings.overrideSettings.until", "",
+       "", "", "Until when the overrides hold (date-time)"},
+      {"--cluster-snapshot-id", C | U | UG, V::kText, "", "", "", kNeedsClusterSnapshots,
+       "Cluster snapshot"},
+      {"--enable-azure-monitor-metrics", C | U, V::kSwitch, "", "", "", kNeedsAzureMonitor,
+       "Azure Monitor metrics"},
+      {"--azure-monitor-workspace-resource-id", C | U, V::kText, "", "", "", kNeedsAzureMonitor,
+       "Azure Monitor workspace"},
+      {"--ksm-metric-labels-allow-list", C | U, V::kText, "", "", "", kNeedsAzureMonitor,
+       "kube-state-metrics labels"},
+      {"--ksm-metric-annotations-allow-list", C | U, V::kText, "", "", "", kNeedsAzureMonitor,
+       "kube-state-metrics annotations"},
+      {"--grafana-resource-id", C | U, V::kText, "", "", "", kNeedsAzureMonitor, "Managed Grafana"},
+      {"--enable-windows-recording-rules", C | U, V::kSwitch, "", "", "", kNeedsAzureMonitor,
+       "Windows recording rules"},
+      {"--disable-azure-monitor-metrics", U, V::kSwitch, "props.azureMonitorProfile.metrics.enabled",
+       "false", "", "", "No Azure Monitor metrics"},
+      {"--ignore-pod-disruption-budget", D, V::kBool, "query.ignore-pod-disruption-budget", "", "",
+       "", "Delete without waiting for pod disruption budgets"},
+      {"-i,--ignore-pod-disruption-budget", PD, V::kBool, "query.ignore-pod-disruption-budget", "",
+       "", "", "Delete without waiting for pod disruption budgets"},
   };
   return kFlags;
 }
@@ -403,6 +550,59 @@ Result<json::object> Pairs(const std::vector<std::string>& words, char separator
   return pairs;
 }
 
+// A text file as az sends it: the message of the day in base64, or the certificates of a CA
+// trust file (blank-line separated, at most 10) each in base64.
+Result<json::value> FileValue(const AzFlag& flag, const std::string& path) {
+  auto text = ReadFile(path, 1 << 20);
+  if (!text) return BadValue(flag, "cannot read '" + path + "': " + text.error().message);
+  if (flag.value == AzValue::kFileBase64) return json::value(Base64Encode(*text));
+  json::array certificates;
+  std::string current;
+  std::istringstream lines(*text);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) {
+      if (!current.empty()) certificates.emplace_back(Base64Encode(current));
+      current.clear();
+    } else {
+      current += line + "\n";
+    }
+  }
+  if (!current.empty()) certificates.emplace_back(Base64Encode(current));
+  if (certificates.empty() || certificates.size() > 10)
+    return BadValue(flag, "'" + path + "' must hold 1 to 10 certificates, separated by blank lines");
+  return json::value(std::move(certificates));
+}
+
+// az's host port ranges: PORT[-PORT]/PROTOCOL, comma-separated.
+Result<json::value> PortRanges(const AzFlag& flag, const std::string& list) {
+  json::array ranges;
+  for (std::string_view range : Split(list, ',')) {
+    if (range.empty()) continue;
+    const std::size_t slash = range.find('/');
+    const std::string_view ports = range.substr(0, slash);
+    const std::string protocol = slash == std::string_view::npos
+                                     ? ""
+                                     : std::string(range.substr(slash + 1));
+    const std::size_t dash = ports.find('-');
+    const auto port = [](std::string_view text) {  // -1 when not a port number
+      if (text.empty() || text.size() > 5 ||
+          text.find_first_not_of("0123456789") != std::string_view::npos)
+        return -1;
+      return std::stoi(std::string(text));
+    };
+    const int start = port(ports.substr(0, dash));
+    const int end = dash == std::string_view::npos ? start : port(ports.substr(dash + 1));
+    std::string upper = protocol;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (start < 1 || end > 65535 || end < start || (upper != "TCP" && upper != "UDP"))
+      return BadValue(flag, "'" + std::string(range.substr(0, 60)) +
+                                "' is not PORT[-PORT]/tcp|udp (e.g. 80/tcp,4000-4100/udp)");
+    ranges.emplace_back(json::object{{"portStart", start}, {"portEnd", end}, {"protocol", upper}});
+  }
+  return json::value(std::move(ranges));
+}
+
 // The JSON a given flag stands for.
 Result<json::value> ValueOf(const AzFlag& flag, const std::vector<std::string>& words,
                             const std::string& home) {
@@ -485,6 +685,29 @@ Result<json::value> ValueOf(const AzFlag& flag, const std::vector<std::string>& 
       if (!addons) return addons.error();
       return json::value(std::move(*addons));
     }
+    case AzValue::kBool: {
+      std::string lower = word;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (lower.empty() || lower == "true") return json::value(true);
+      if (lower == "false") return json::value(false);
+      return BadValue(flag, "invalid boolean value: '" + word.substr(0, 40) + "' (true or false)");
+    }
+    case AzValue::kFileBase64:
+    case AzValue::kCertsFile:
+      return FileValue(flag, ExpandUser(word, home));
+    case AzValue::kPortRanges:
+      return PortRanges(flag, word);
+    case AzValue::kIpTags: {
+      json::array tags;
+      for (const std::string& each : words) {
+        const std::size_t equals = each.find('=');
+        if (equals == std::string::npos || equals == 0)
+          return BadValue(flag, "'" + each.substr(0, 60) + "' is not TYPE=TAG (e.g. RoutingPreference=Internet)");
+        tags.emplace_back(json::object{{"ipTagType", each.substr(0, equals)},
+                                       {"tag", each.substr(equals + 1)}});
+      }
+      return json::value(std::move(tags));
+    }
   }
   return BadValue(flag, "unknown value kind");
 }
@@ -562,8 +785,11 @@ void AzFlagSet::RegisterNow(CLI::App& app, AzCommand command) {
       option = app.add_flag(std::string(flag.names));
     } else {
       option = app.add_option(std::string(flag.names));
-      if (flag.value == AzValue::kWords || flag.value == AzValue::kPairs)
+      if (flag.value == AzValue::kWords || flag.value == AzValue::kPairs ||
+          flag.value == AzValue::kIpTags)
         option->expected(CLI::detail::expected_max_vector_size);  // one or more words
+      else if (flag.value == AzValue::kBool)
+        option->expected(0, 1);
       else
         option->expected(1);
       option->type_name(flag.value == AzValue::kInt      ? "INT"
@@ -598,12 +824,12 @@ bool AzFlagSet::SetsPoolFields() const {
 
 Status AzFlagSet::Check(AzBody kind, const std::string& home) const {
   json::object scratch;
-  std::map<std::string, std::string> headers;
-  return Apply(scratch, kind, home, headers);
+  AzRequestExtras extras;
+  return Apply(scratch, kind, home, extras);
 }
 
 Status AzFlagSet::Apply(json::object& body, AzBody kind, const std::string& home,
-                        std::map<std::string, std::string>& headers) const {
+                        AzRequestExtras& extras) const {
   for (const auto& [flag, option] : options_) {
     if (option->count() == 0) continue;
     if (!flag->refused.empty()) {
@@ -622,7 +848,13 @@ Status AzFlagSet::Apply(json::object& body, AzBody kind, const std::string& home
       }
       if (target == "header") {
         for (const auto& [name, header] : value->as_object())
-          headers[std::string(name)] = std::string(header.as_string());
+          extras.headers[std::string(name)] = std::string(header.as_string());
+        continue;
+      }
+      if (target.starts_with("query.")) {
+        extras.query.emplace_back(target.substr(6), this_value.is_string()
+                                                        ? std::string(this_value.as_string())
+                                                        : json::serialize(this_value));
         continue;
       }
       if (target == "top.identity.userAssignedIdentities") {  // the ID is a key

@@ -24,6 +24,10 @@ enum AzCommand : unsigned {
   kPoolScale = 1u << 6,
   kAksUpgrade = 1u << 7,
   kPoolPower = 1u << 8,  // nodepool stop and start
+  kAksShow = 1u << 9,
+  kAksDelete = 1u << 10,
+  kPoolDelete = 1u << 11,
+  kAbort = 1u << 12,  // aks operation-abort and aks nodepool operation-abort
 };
 
 // How a flag's words become JSON.
@@ -39,6 +43,11 @@ enum class AzValue {
   kIdList,     // id1,id2 → [{"id": id1}, …]
   kJsonFile,   // a path to a JSON file → its object
   kAddons,     // az's addon names, comma-separated → addonProfiles entries
+  kBool,       // true or false, or nothing for true (--enable-workload-identity)
+  kFileBase64, // a path to a text file → its contents in base64 (--message-of-the-day)
+  kCertsFile,  // a path to PEM certificates, blank-line separated → each in base64 (at most 10)
+  kPortRanges, // 80/tcp,4000-4100/udp → [{"portStart", "portEnd", "protocol"}, …]
+  kIpTags,     // TYPE=TAG words → [{"ipTagType", "tag"}, …]
 };
 
 struct AzFlag {
@@ -50,6 +59,7 @@ struct AzFlag {
   //   props. the resource's properties
   //   pool.  the pool: agentPoolProfiles[0] of a cluster body, or a pool's own properties
   //   header the request's headers
+  //   query. a parameter of the request's URL
   // Empty: accepted, and nothing to send (az sends nothing for it either, or it only changes
   // what the CLI itself does).
   std::string_view fields;
@@ -63,6 +73,12 @@ const std::vector<AzFlag>& AzFlags();
 
 // What a command sends: a cluster (its first pool is agentPoolProfiles[0]) or a pool.
 enum class AzBody { kCluster, kPool };
+
+// What flags add to a request besides its body.
+struct AzRequestExtras {
+  std::map<std::string, std::string> headers;
+  std::vector<std::pair<std::string, std::string>> query;  // appended to the URL, encoded
+};
 
 // The table's flags as parsed. One set may serve every command: only the command that runs has
 // flags given.
@@ -80,9 +96,9 @@ class AzFlagSet {
   std::vector<std::string> Words(std::string_view long_name) const;
 
   // Checks the given flags (refused ones, values, choices) and writes them into `body`, a cluster
-  // or a pool resource. `home` expands ~ in file paths. Headers go to `headers`.
+  // or a pool resource. `home` expands ~ in file paths. Headers and URL parameters go to `extras`.
   Status Apply(boost::json::object& body, AzBody kind, const std::string& home,
-               std::map<std::string, std::string>& headers) const;
+               AzRequestExtras& extras) const;
 
   // Apply onto nothing: whether the command line can run, before anything is read or sent.
   Status Check(AzBody kind, const std::string& home) const;

@@ -1,6 +1,7 @@
 // Entry point of the `gangplank` CLI.
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -21,5 +22,15 @@ int main(int argc, char** argv) {
                                      false};
   if (const char* dir = std::getenv("GANGPLANK_CONFIG_DIR"); dir && *dir) context.config_dir = dir;
   context.interactive = ::isatty(STDERR_FILENO) == 1;
-  return gangplank::cli::RunGangplank(argc, argv, context);
+  const int exit_code = gangplank::cli::RunGangplank(argc, argv, context);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return exit_code;  // the sanitizers' checks run at exit
+#else
+  // Everything the command writes is written by now (files closed, the session saved when its
+  // client went): skip the destructors and OpenSSL's cleanup, a tenth of a short command's time.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  std::_Exit(exit_code);
+#endif
 }

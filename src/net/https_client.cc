@@ -1,6 +1,8 @@
 // A synchronous Beast HTTPS client with one reusable connection.
 #include "net/https_client.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509_vfy.h>
 
@@ -36,6 +38,31 @@ struct HttpsClient::Impl {
   std::string session_key;
 
   ~Impl() { SaveSession(); }
+
+  // The CA is parsed when a handshake first needs it: a resumed session checks no certificate,
+  // and parsing a PEM certificate costs OpenSSL 3 more than the whole resumed handshake.
+  std::string ca_file;
+  std::string ca_pem;
+  bool ca_loaded = false;
+  bool ca_unusable = false;  // the file holds no certificate OpenSSL can read
+  static int VerifyWithCa(X509_STORE_CTX* store_ctx, void* arg) {
+    auto* self = static_cast<Impl*>(arg);
+    if (!self->ca_loaded) {
+      self->ca_loaded = true;
+      X509_STORE* store = SSL_CTX_get_cert_store(self->tls.native_handle());
+      BIO* bio = BIO_new_mem_buf(self->ca_pem.data(), static_cast<int>(self->ca_pem.size()));
+      int added = 0;
+      while (X509* cert = bio ? PEM_read_bio_X509(bio, nullptr, nullptr, nullptr) : nullptr) {
+        added += X509_STORE_add_cert(store, cert);
+        X509_free(cert);
+      }
+      BIO_free(bio);
+      ERR_clear_error();  // the end of the file reads as an error
+      self->ca_unusable = added == 0;
+    }
+    if (self->ca_unusable) return 0;
+    return X509_verify_cert(store_ctx);
+  }
 
   // OpenSSL hands over each session ticket the server sends (TLS 1.3 sends them after the
   // handshake): the newest is kept, and written to the session file when the client goes.
@@ -134,17 +161,18 @@ Result<std::unique_ptr<HttpsClient>> HttpsClient::Create(const std::string& serv
   if (impl->host.empty() || impl->port.empty() ||
       impl->port.find_first_not_of("0123456789") != std::string::npos)
     return invalid;
-  boost::system::error_code ec;
-  impl->tls.load_verify_file(ca_file, ec);
-  if (ec) {
-    return MakeError(StatusCode::kFailedPrecondition, "CaFileUnreadable",
-                     "cannot load the CA file " + ca_file + ": " + ec.message());
-  }
-  impl->tls.set_verify_mode(ssl::verify_peer);
   auto ca = ReadFile(ca_file, 1 << 20);
+  if (!ca || ca->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return MakeError(StatusCode::kFailedPrecondition, "CaFileUnreadable",
+                     "cannot load the CA file " + ca_file + ": " +
+                         (ca ? std::string("it holds no PEM certificate") : ca.error().message));
+  }
+  impl->ca_file = ca_file;
+  impl->ca_pem = *ca;
+  impl->tls.set_verify_mode(ssl::verify_peer);
+  SSL_CTX_set_cert_verify_callback(impl->tls.native_handle(), &Impl::VerifyWithCa, impl.get());
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(ca ? ca->data() : ""), ca ? ca->size() : 0,
-         digest);
+  SHA256(reinterpret_cast<const unsigned char*>(ca->data()), ca->size(), digest);
   impl->session_key = server_url + " ";
   for (const unsigned char byte : digest) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -191,7 +219,9 @@ Result<HttpReply> HttpsClient::Send(const std::string& method, const std::string
       if (attempt == 1) {
         std::string message = "cannot reach https://" + impl_->host + ":" + impl_->port + "/: " +
                               error.code().message();
-        if (message.find("certificate verify failed") != std::string::npos)
+        if (impl_->ca_unusable)
+          message += " (no certificate in the CA file " + impl_->ca_file + " could be read)";
+        else if (message.find("certificate verify failed") != std::string::npos)
           message += " (the server's certificate does not chain to the given CA file: is it the "
                      "CA of this server?)";
         return MakeError(StatusCode::kUnavailable, "ServerUnreachable", message);

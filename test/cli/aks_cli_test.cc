@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <tuple>
 #include <boost/json.hpp>
 
 #include "support/subprocess.h"
@@ -476,6 +477,49 @@ TEST_F(AksCliTest, AzsFlagsForVmSizeZonesLabelsTaintsTagsAndTheAutoscalerReachTh
                        "bad"})
                 .exit_code,
             1);
+  // aks-preview's flags: a file in base64, host port ranges, IP tags, a three-state switch, the
+  // SKU tier, and a URL parameter of a delete.
+  testing::WriteTestFile(dir_.Join("motd"), "Authorized use only\n");
+  auto preview = Gangplank({"aks", "nodepool", "add", "-g", "rg4", "--cluster-name", "c1", "-n",
+                            "edge", "-c", "1", "--message-of-the-day", dir_.Join("motd"),
+                            "--allowed-host-ports", "80/tcp,4000-4100/UDP", "--node-public-ip-tags",
+                            "RoutingPreference=Internet", "--workload-runtime", "wasmwasi", "-o",
+                            "json"});
+  ASSERT_EQ(preview.exit_code, 0) << preview.err;
+  const json::value edge = json::parse(preview.out);
+  EXPECT_EQ(edge.at("messageOfTheDay"), "QXV0aG9yaXplZCB1c2Ugb25seQo=");
+  EXPECT_EQ(edge.at("networkProfile"), json::parse(R"({
+      "allowedHostPorts": [{"portStart": 80, "portEnd": 80, "protocol": "TCP"},
+                           {"portStart": 4000, "portEnd": 4100, "protocol": "UDP"}],
+      "nodePublicIPTags": [{"ipTagType": "RoutingPreference", "tag": "Internet"}]})"));
+  EXPECT_EQ(edge.at("workloadRuntime"), "WasmWasi");
+  auto tiered = Gangplank({"aks", "update", "-g", "rg4", "-n", "c1", "--tier", "standard",
+                           "--enable-workload-identity", "--node-os-upgrade-channel", "nodeimage",
+                           "-o", "json"});
+  ASSERT_EQ(tiered.exit_code, 0) << tiered.err;
+  const json::value tier = json::parse(tiered.out);
+  EXPECT_EQ(tier.at("sku"), json::parse(R"({"name": "Base", "tier": "Standard"})"));
+  EXPECT_EQ(tier.at("securityProfile").at("workloadIdentity").at("enabled"), true);
+  EXPECT_EQ(tier.at("autoUpgradeProfile").at("nodeOSUpgradeChannel"), "NodeImage");
+  for (const auto& [flag, value, error] :
+       {std::tuple{"--allowed-host-ports", "80/icmp", "is not PORT[-PORT]/tcp|udp"},
+        std::tuple{"--node-public-ip-tags", "Internet", "is not TYPE=TAG"},
+        std::tuple{"--message-of-the-day", "/nonexistent/motd", "cannot read"}}) {
+    auto refused = Gangplank({"aks", "nodepool", "add", "-g", "rg4", "--cluster-name", "c1", "-n",
+                              "bad", flag, value});
+    EXPECT_EQ(refused.exit_code, 2) << flag;
+    EXPECT_NE(refused.err.find(error), std::string::npos) << refused.err;
+  }
+  auto snapshot = Gangplank({"aks", "update", "-g", "rg4", "-n", "c1", "--cluster-snapshot-id", "x"});
+  EXPECT_EQ(snapshot.exit_code, 2);
+  EXPECT_NE(snapshot.err.find("cluster snapshots are not kept here"), std::string::npos)
+      << snapshot.err;
+  auto deleted = Gangplank({"aks", "nodepool", "delete", "-g", "rg4", "--cluster-name", "c1", "-n",
+                            "edge", "-i", "true", "--verbose"});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_NE(deleted.err.find("edge?api-version=2026-08-01&ignore-pod-disruption-budget=true"),
+            std::string::npos)
+      << deleted.err;
 }
 
 // az's wait, nodepool stop/start and upgrade --node-image-only, and what they print: az's shape

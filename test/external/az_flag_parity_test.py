@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Every flag that `az aks CMD --help` (az 2.45 on this machine) lists is accepted by
-`gangplank aks CMD`, with az's short forms, or is refused for a reason that docs/az-compatibility.md
-lists. Fails on a flag that is neither. Usage: az_flag_parity_test.py GANGPLANK_BINARY"""
+"""Every flag that `az aks CMD --help` (az 2.45 on this machine) lists, and every flag that the
+aks-preview extension adds to CMD (aks_preview_flags.txt), is accepted by `gangplank aks CMD`, with
+az's short forms, or is refused for a reason that docs/az-compatibility.md lists. Fails on a flag
+that is neither. Usage: az_flag_parity_test.py GANGPLANK_BINARY"""
 import os
 import re
 import subprocess
@@ -29,6 +30,18 @@ def az_flags(command):
         if match:
             names = match.group(1).split()
             flags.append(([n for n in names if n.startswith("--")], [n for n in names if not n.startswith("--")]))
+    return flags
+
+
+def preview_flags():
+    """command → [(longs, shorts)] from aks_preview_flags.txt."""
+    flags = {}
+    with open(os.path.join(os.path.dirname(__file__), "aks_preview_flags.txt")) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            command, long, short = (line.rstrip("\n").split("\t") + [""])[:3]
+            flags.setdefault(command, []).append(([long], [short] if short else []))
     return flags
 
 
@@ -61,9 +74,13 @@ def main():
     docs = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs",
                              "az-compatibility.md")).read()
     gaps, refusals, total = [], 0, 0
-    for command in COMMANDS:
+    preview = preview_flags()
+    unknown = set(preview) - set(COMMANDS) - {"operation-abort", "nodepool operation-abort"}
+    assert not unknown, f"aks_preview_flags.txt names commands not checked here: {unknown}"
+    for command in COMMANDS + ["operation-abort", "nodepool operation-abort"]:
         names, refused = gangplank_flags(binary, command)
-        for longs, shorts in az_flags(command):
+        core = az_flags(command) if command in COMMANDS else []
+        for longs, shorts in core + preview.get(command, []):
             total += 1
             for name in longs + shorts:
                 if name not in names:
@@ -76,7 +93,7 @@ def main():
                                     "but docs/az-compatibility.md does not list it")
     for gap in gaps:
         print(gap)
-    print(f"{total} az flags over {len(COMMANDS)} commands; {refusals} refused with a reason; "
+    print(f"{total} az and aks-preview flags over {len(COMMANDS) + 2} commands; {refusals} refused with a reason; "
           f"{len(gaps)} gaps")
     return 1 if gaps else 0
 
