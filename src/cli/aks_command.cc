@@ -767,7 +767,10 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   AddResourceFlags(show, *state);
   state->flags.Register(*show, kAksShow);
   AddOutputFlags(*show, state->output);
-  show->callback([state, &context, &exit_code] { exit_code = RunShow(*state, context); });
+  show->callback([state, &context, &exit_code] {
+    state->output.table_query = kClusterTable;
+    exit_code = RunShow(*state, context);
+  });
 
   CLI::App* nodepool = aks->add_subcommand("nodepool", "Node pools.");
   nodepool->require_subcommand(1);
@@ -848,6 +851,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   list_clusters->add_option("-g,--resource-group", state->group, "Resource group (default: all)");
   output_and_wait(list_clusters, false);
   list_clusters->callback([state, &context, &exit_code] {
+    state->output.table_query = kClustersTable;
     auto config = LoadCliConfig(context);
     const std::string scope = state->group.empty()
                                   ? "/subscriptions/" + (config ? config->subscription_id : "-")
@@ -905,6 +909,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   pool_flags(list_pools, false);
   output_and_wait(list_pools, false);
   list_pools->callback([state, &context, &exit_code] {
+    state->output.table_query = kPoolsTable;
     exit_code =
         RunGet(context, *state, ClusterPathFor(context, *state) + "/agentPools" + Query(),
                Printed::kPools);
@@ -916,6 +921,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   pool_flags(show_pool, true);
   output_and_wait(show_pool, false);
   show_pool->callback([state, &context, &exit_code] {
+    state->output.table_query = kPoolTable;
     exit_code = RunGet(context, *state, PoolPathFor(context, *state) + Query(), Printed::kPool);
   });
   CLI::App* scale_pool = nodepool->add_subcommand(

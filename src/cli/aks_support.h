@@ -107,6 +107,24 @@ int CallWaitPrint(CliContext& context, AksCommandState& state, ArmClient& client
 boost::json::object ClusterPutBack(const boost::json::value& read);
 boost::json::object PoolPutBack(const boost::json::value& read);
 
+// az's own tables for `aks show|list` and `aks nodepool show|list` (its table transformers).
+inline constexpr const char* kClusterTable =
+    "{name: name, location: location, resourceGroup: resourceGroup, kubernetesVersion: "
+    "kubernetesVersion, currentKubernetesVersion: currentKubernetesVersion, provisioningState: "
+    "provisioningState, fqdn: fqdn || privateFqdn}";
+inline constexpr const char* kClustersTable =
+    "[].{name: name, location: location, resourceGroup: resourceGroup, kubernetesVersion: "
+    "kubernetesVersion, currentKubernetesVersion: currentKubernetesVersion, provisioningState: "
+    "provisioningState, fqdn: fqdn || privateFqdn}";
+inline constexpr const char* kPoolTable =
+    "{name: name, osType: osType, kubernetesVersion: orchestratorVersion, vmSize: vmSize, "
+    "osDiskSizeGB: osDiskSizeGB, count: count, maxPods: maxPods, provisioningState: "
+    "provisioningState, mode: mode}";
+inline constexpr const char* kPoolsTable =
+    "[].{name: name, osType: osType, kubernetesVersion: orchestratorVersion, vmSize: vmSize, "
+    "osDiskSizeGB: osDiskSizeGB, count: count, maxPods: maxPods, provisioningState: "
+    "provisioningState, mode: mode}";
+
 // GET and print; a list's "value" is what is printed.
 int RunGet(CliContext& context, AksCommandState& state, const std::string& path, Printed shape);
 

@@ -1,7 +1,6 @@
 // Renderers for json/table/tsv/yaml; YAML goes through yaml-cpp so quoting is always right.
 #include "cli/output.h"
 
-#include <strings.h>
 #include <yaml-cpp/yaml.h>
 
 #include <boost/json/serialize.hpp>
@@ -9,6 +8,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <regex>
+#include <string>
 #include <vector>
 
 #include "common/text.h"
@@ -131,9 +132,12 @@ bool IsScalar(const json::value& value) { return !value.is_object() && !value.is
 // too, which would otherwise split a TSV cell in two.
 std::string CellText(std::string_view text) { return TerminalSafe(text); }
 
-std::string ScalarText(const json::value& value) {
-  if (value.is_string()) return std::string(value.get_string());
-  if (value.is_null()) return "";
+// A scalar as Python's str() writes it, which is what az's table and TSV cells show: True,
+// False, None, -1.0.
+std::string PythonText(const json::value& value) {
+  if (value.is_string()) return CellText(value.get_string());
+  if (value.is_null()) return "None";
+  if (value.is_bool()) return value.get_bool() ? "True" : "False";
   return CompactJson(value);
 }
 
@@ -146,54 +150,60 @@ std::string ColumnTitle(std::string_view key) {
   return title;
 }
 
-// Table and TSV rows, as az makes them: an object is a row; in a list, an object is a row, a
-// scalar a one-cell row ("Result"), and a list (a multiselect like [name, count]) a row of
-// Column1, Column2, ….
-std::vector<json::object> Rows(const json::value& value) {
-  std::vector<json::object> rows;
-  const auto add = [&rows](const json::value& element) {
-    if (const auto* object = element.if_object()) {
-      rows.push_back(*object);
-    } else if (const auto* cells = element.if_array()) {
-      json::object row;
-      for (std::size_t i = 0; i < cells->size(); ++i)
-        row["Column" + std::to_string(i + 1)] = (*cells)[i];
-      rows.push_back(std::move(row));
-    } else {
-      rows.push_back(json::object{{"Result", element}});
+// An object's members, sorted by key or in their own order.
+std::vector<const json::key_value_pair*> Members(const json::object& object, bool sorted) {
+  if (sorted) return SortedMembers(object);
+  std::vector<const json::key_value_pair*> members;
+  for (const json::key_value_pair& member : object) members.push_back(&member);
+  return members;
+}
+
+// A table row as knack (az's output library) makes one: an object's scalar members that are not
+// null, but id, type and etag; a list's items as Column1, Column2, …; anything else as Result.
+std::vector<std::pair<std::string, std::string>> TableRow(const json::value& item, bool sorted) {
+  std::vector<std::pair<std::string, std::string>> row;
+  if (const auto* object = item.if_object()) {
+    for (const json::key_value_pair* member : Members(*object, sorted)) {
+      const std::string_view key = member->key();
+      if (key == "id" || key == "type" || key == "etag") continue;
+      if (member->value().is_null() || !IsScalar(member->value())) continue;
+      row.emplace_back(ColumnTitle(key), PythonText(member->value()));
     }
-  };
-  if (const auto* array = value.if_array()) {
-    for (const auto& element : *array) add(element);
+  } else if (const auto* cells = item.if_array()) {
+    for (std::size_t i = 0; i < cells->size(); ++i)
+      row.emplace_back("Column" + std::to_string(i + 1),
+                       IsScalar((*cells)[i]) ? PythonText((*cells)[i]) : CompactJson((*cells)[i]));
   } else {
-    add(value);
+    row.emplace_back("Result", PythonText(item));
   }
-  return rows;
+  return row;
 }
 
-std::vector<std::string> Columns(const std::vector<json::object>& rows) {
-  std::vector<std::string> columns;
-  if (rows.empty()) return columns;
-  for (const auto& [key, member] : rows.front()) {
-    if (IsScalar(member)) columns.emplace_back(key);
-  }
-  return columns;
-}
-
-std::string RenderTable(const json::value& value) {
+// az's table (tabulate's "simple" format): the columns are every row's keys in the order they
+// first appear, each as wide as its widest cell or its title and two more, two spaces apart.
+std::string RenderTable(const json::value& value, bool sorted) {
   if (value.is_null()) return "";  // a query that found nothing: no table at all
-  const auto rows = Rows(value);
-  const auto columns = Columns(rows);
+  std::vector<std::vector<std::pair<std::string, std::string>>> rows;
+  if (const auto* array = value.if_array()) {
+    for (const auto& element : *array) rows.push_back(TableRow(element, sorted));
+  } else {
+    rows.push_back(TableRow(value, sorted));
+  }
+  std::vector<std::string> columns;
+  for (const auto& row : rows)
+    for (const auto& [title, cell] : row)
+      if (std::find(columns.begin(), columns.end(), title) == columns.end()) columns.push_back(title);
   if (columns.empty()) return "";
-  std::vector<std::size_t> widths;
-  for (const auto& column : columns) widths.push_back(ColumnTitle(column).size());
+  std::vector<std::size_t> widths;  // a title gets two spaces more (tabulate's MIN_PADDING)
+  for (const auto& column : columns) widths.push_back(CodePointCount(column) + 2);
   std::vector<std::vector<std::string>> cells;
   for (const auto& row : rows) {
-    auto& line = cells.emplace_back();
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-      const auto* member = row.if_contains(columns[i]);
-      line.push_back(member && IsScalar(*member) ? CellText(ScalarText(*member)) : "");
-      widths[i] = std::max(widths[i], CodePointCount(line.back()));
+    auto& line = cells.emplace_back(columns.size());
+    for (const auto& [title, cell] : row) {
+      const std::size_t i = static_cast<std::size_t>(
+          std::find(columns.begin(), columns.end(), title) - columns.begin());
+      line[i] = cell;
+      widths[i] = std::max(widths[i], CodePointCount(cell));
     }
   }
   std::string out;
@@ -202,61 +212,87 @@ std::string RenderTable(const json::value& value) {
     for (std::size_t i = 0; i < fields.size(); ++i) {
       if (i != 0) line += "  ";
       line += fields[i];
-      if (i + 1 != fields.size()) line.append(widths[i] - CodePointCount(fields[i]), ' ');
+      line.append(widths[i] - CodePointCount(fields[i]), ' ');
     }
+    line.erase(line.find_last_not_of(' ') + 1);  // tabulate ends no line with spaces
     out += line + "\n";
   };
-  std::vector<std::string> titles;
   std::vector<std::string> rules;
-  for (std::size_t i = 0; i < columns.size(); ++i) {
-    titles.push_back(ColumnTitle(columns[i]));
-    rules.emplace_back(widths[i], '-');
-  }
-  append_row(titles);
+  for (const std::size_t width : widths) rules.emplace_back(width, '-');
+  append_row(columns);
   append_row(rules);
   for (const auto& line : cells) append_row(line);
   return out;
 }
 
-std::string RenderTsv(const json::value& value) {
-  if (value.is_null()) return "";
-  if (IsScalar(value)) return CellText(ScalarText(value)) + "\n";
+// A TSV cell as knack writes one: a list is its length, an object nothing, a scalar Python's
+// str() of it.
+std::string TsvCell(const json::value& value) {
+  if (const auto* array = value.if_array()) return std::to_string(array->size());
+  if (value.is_object()) return "";
+  return PythonText(value);
+}
+
+// knack's TSV: a row per item of a list (or one for anything else); an object's values sorted by
+// key (a multiselect hash's in its own order), a list's in order; a bare boolean lower-case.
+std::string RenderTsv(const json::value& value, bool multiselect) {
+  if (value.is_null()) return "";  // az prints nothing for a result of None
   std::string out;
-  for (const auto& row : Rows(value)) {
-    bool first = true;
-    for (const auto& [key, member] : row) {
-      if (!IsScalar(member)) continue;
-      if (!first) out.push_back('\t');
-      first = false;
-      out += CellText(ScalarText(member));
+  const auto row = [&](const json::value& item) {
+    std::string line;
+    if (const auto* object = item.if_object()) {
+      bool first = true;
+      for (const json::key_value_pair* member : Members(*object, !multiselect)) {
+        line += (first ? "" : "\t") + TsvCell(member->value());
+        first = false;
+      }
+    } else if (const auto* array = item.if_array()) {
+      for (std::size_t i = 0; i < array->size(); ++i)
+        line += (i == 0 ? "" : "\t") + TsvCell((*array)[i]);
+    } else if (item.is_bool()) {
+      line = item.get_bool() ? "true" : "false";
+    } else {
+      line = TsvCell(item);
     }
-    out.push_back('\n');
+    out += line + "\n";
+  };
+  if (const auto* array = value.if_array()) {
+    for (const auto& element : *array) row(element);
+  } else {
+    row(value);
   }
   return out;
 }
 
+// True when a YAML 1.1 reader would take this plain scalar for something other than a string:
+// PyYAML's implicit resolvers (bool, float, int, null, timestamp, merge, value), which decide
+// what az quotes; and y/n, which Go's yaml.v2 reads as booleans.
 bool ResolvesToNonString(const std::string& text) {
-  static const char* const kSpecial[] = {"",   "~",   "null", "true", "false", "yes",   "no",
-                                         "on", "off", "y",    "n",    ".inf",  "-.inf", ".nan"};
-  for (const char* special : kSpecial) {
-    if (strcasecmp(text.c_str(), special) == 0) return true;
-  }
-  // YAML 1.1 readers (PyYAML among them) also turn dates, times like 1:20, 1_000, 0b101, 0x1f
-  // and 017 into other types, and read << and = as special keys. Anything that starts like a
-  // number, or is one of those two, is quoted: quoting a string too often is harmless.
-  const char first = text[0];
-  return std::isdigit(static_cast<unsigned char>(first)) || first == '+' || first == '-' ||
-         first == '.' || text == "<<" || text == "=";
+  static const std::regex kResolvers(
+      "(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)"
+      "|([-+]?[0-9][0-9_]*\\.[0-9_]*([eE][-+][0-9]+)?|\\.[0-9][0-9_]*([eE][-+][0-9]+)?"
+      "|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))"
+      "|([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
+      "|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)"
+      "|(~|null|Null|NULL|)|<<|="
+      "|([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \\t]+)[0-9]{1,2}:[0-9]{2}"
+      ":[0-9]{2}(\\.[0-9]*)?([ \\t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)"
+      "|y|Y|n|N");
+  return std::regex_match(text, kResolvers);
 }
 
 // A key or a string value. yaml-cpp leaves "true", "yes", "123" unquoted, and YAML readers would
-// turn them into a boolean or a number: such strings are quoted. It escapes C0 controls itself;
-// C1 and bidirectional controls only when told to escape every non-ASCII character (\u escapes
-// in a double-quoted scalar: the same text).
+// turn them into a boolean or a number: such strings are single-quoted, as PyYAML (and so az)
+// quotes them. yaml-cpp escapes C0 controls itself; C1 and bidirectional controls only when told
+// to escape every non-ASCII character (\u escapes in a double-quoted scalar: the same text).
 void EmitYamlString(std::string_view given, YAML::Emitter& out) {
   const std::string text = ValidUtf8(given);
-  if (ResolvesToNonString(text)) out << YAML::DoubleQuoted;
-  if (TerminalSafe(text, Escapes::kJsonString) != text) out << YAML::EscapeNonAscii;
+  const bool escaped = TerminalSafe(text, Escapes::kJsonString) != text;
+  if (escaped) {
+    out << YAML::EscapeNonAscii;
+  } else if (ResolvesToNonString(text)) {
+    out << YAML::SingleQuoted;
+  }
   out << text;
 }
 
@@ -319,7 +355,7 @@ Result<OutputFormat> ParseOutputFormat(std::string_view name) {
                        "\" is not known; use json, jsonc, table, tsv, yaml, yamlc or none");
 }
 
-std::string RenderOutput(const json::value& value, OutputFormat format) {
+std::string RenderOutput(const json::value& value, OutputFormat format, RenderHints hints) {
   switch (format) {
     case OutputFormat::kJson: {
       std::string out;
@@ -327,11 +363,12 @@ std::string RenderOutput(const json::value& value, OutputFormat format) {
       return out + "\n";
     }
     case OutputFormat::kTable:
-      return RenderTable(value);
+      return RenderTable(value, !hints.query_active);
     case OutputFormat::kTsv:
-      return RenderTsv(value);
+      return RenderTsv(value, hints.multiselect);
     case OutputFormat::kYaml: {
       YAML::Emitter emitter;
+      emitter.SetNullFormat(YAML::LowerNull);  // "null", as az (PyYAML) writes it, not "~"
       EmitYaml(value, emitter);
       return std::string(emitter.c_str()) + "\n";
     }

@@ -30,16 +30,24 @@ void AddOutputFlags(CLI::App& command, OutputFlags& flags) {
 int PrintOutput(CliContext& context, const boost::json::value& value, const OutputFlags& flags) {
   const auto parsed = ParseOutputFormat(flags.output);  // checked at parse time
   const OutputFormat format = parsed ? *parsed : OutputFormat::kJson;
-  if (flags.query.empty()) {
+  // As az: a command's table transform applies to a table when no --query is given.
+  std::string query = flags.query;
+  if (query.empty() && format == OutputFormat::kTable && flags.table_query)
+    query = flags.table_query;
+  if (query.empty()) {
     context.out << RenderOutput(value, format);
     return kExitOk;
   }
-  auto selected = ApplyQuery(value, flags.query);
+  auto selected = ApplyQuery(value, query);
   if (!selected) {
     PrintError(context, selected.error().message);
     return kExitFailure;
   }
-  context.out << RenderOutput(*selected, format);
+  // A query whose last step is a multiselect hash ({a: x}) gives objects in its own order (az
+  // reads them as Python's OrderedDict).
+  const std::size_t end = query.find_last_not_of(" \t");
+  const bool multiselect = end != std::string::npos && query[end] == '}';
+  context.out << RenderOutput(*selected, format, RenderHints{true, multiselect});
   return kExitOk;
 }
 

@@ -12,6 +12,9 @@ namespace gangplank::cli {
 struct OutputFlags {
   std::string output = "json";
   std::string query;  // JMESPath; empty: the whole result
+  // The command's own table (az's table_transformer) as JMESPath, used by -o table without
+  // --query; null: the generic table.
+  const char* table_query = nullptr;
 };
 
 // Both options are validated at parse time, so a typo fails before anything is sent.

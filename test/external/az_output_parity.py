@@ -1,0 +1,69 @@
+"""What scripts read: the same command lines through az 2.45 and gangplank print the same text
+(tables through az's own table transforms, TSV by knack's rules, YAML, JSON of what az's model
+knows), on one cluster with two pools. Members newer than az 2.45's model (a pool's
+securityProfile) are the documented difference, so whole resources are compared through queries.
+Usage: az_output_parity.py GANGPLANK WORK_DIR (az and gangplank logged in to one server)"""
+import subprocess
+import sys
+
+GANGPLANK, WORK = sys.argv[1], sys.argv[2]
+POOL = "-g out --cluster-name c1"
+LINES = [
+    "aks show -g out -n c1 -o table",
+    "aks list -o table",
+    "aks list -g out -o table",
+    f"aks nodepool list {POOL} -o table",
+    f"aks nodepool show {POOL} -n nodepool1 -o table",
+    f"aks nodepool list {POOL} --query '[].{{name:name, count:count, zones:availabilityZones}}' -o table",
+    f"aks nodepool list {POOL} --query '[].{{name:name, count:count, auto:enableAutoScaling}}' -o tsv",
+    f"aks nodepool list {POOL} --query '[].name' -o tsv",
+    f"aks nodepool list {POOL} --query '[].[name, count, mode]' -o tsv",
+    f"aks nodepool list {POOL} --query '[].[name, count, mode]' -o table",
+    "aks show -g out -n c1 --query '{n:name, t:tags, c:agentPoolProfiles[0].count}' -o tsv",
+    "aks show -g out -n c1 --query '[name, location, tags]' -o tsv",
+    "aks show -g out -n c1 --query tags -o yaml",
+    "aks show -g out -n c1 --query tags -o json",
+    "aks show -g out -n c1 --query linuxProfile -o json",
+    "aks show -g out -n c1 --query networkProfile -o tsv",
+    "aks show -g out -n c1 --query 'agentPoolProfiles[0].enableAutoScaling' -o tsv",
+    "aks show -g out -n c1 --query 'agentPoolProfiles[0].spotMaxPrice' -o tsv",
+    "aks show -g out -n c1 --query 'powerState' -o table",
+    "aks show -g out -n c1 --query 'identity' -o yaml",
+    "aks get-upgrades -g out -n c1 -o tsv",
+    f"aks nodepool get-upgrades {POOL} --nodepool-name tools -o tsv",
+    f"aks nodepool get-upgrades {POOL} --nodepool-name tools -o json",
+]
+
+
+def run(tool, line):
+    program = "az" if tool == "az" else GANGPLANK
+    done = subprocess.run(f"{program} {line}", shell=True, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"FAIL: {tool} {line}: exit {done.returncode}\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def main():
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "out", "-f", f"{WORK}/out_key"],
+                   check=True)
+    for setup in ["group create -n out -l westus2",
+                  f"aks create -g out -n c1 --ssh-key-value {WORK}/out_key.pub -c 2 --tags team=data env=dev "
+                  "--zones 1 2",
+                  f"aks nodepool add {POOL} -n tools -c 1 --labels a=b --enable-cluster-autoscaler "
+                  "--min-count 1 --max-count 3"]:
+        run("az", setup + " -o none")
+    different = []
+    for line in LINES:
+        az, ours = run("az", line), run("gangplank", line)
+        print(f"{'same' if az == ours else 'DIFFERENT'}: {line}")
+        if az != ours:
+            different.append(f"{line}\n--- az\n{az}--- gangplank\n{ours}")
+    print(f"{len(LINES)} command lines, {len(different)} printed differently")
+    if different:
+        print("\n".join(different), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
