@@ -803,7 +803,10 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   list->add_option("--cluster-name", state->name, "Cluster name")->required();
   list->add_option("--nodepool-name", state->pool, "Only this pool");
   AddOutputFlags(*list, state->output);
-  list->callback([state, &context, &exit_code] { exit_code = RunMachineList(*state, context); });
+  list->callback([state, &context, &exit_code] {
+    state->output.own_order = true;
+    exit_code = RunMachineList(*state, context);
+  });
   CLI::App* show_machine = machine->add_subcommand(
       "show",
       "One node: its state, address, port, model and image, SSH access, sshd health and host "
@@ -814,8 +817,10 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   show_machine->add_option("--nodepool-name", state->pool, "Pool of the node")->required();
   show_machine->add_option("--machine-name", state->node, "Node name")->required();
   AddOutputFlags(*show_machine, state->output);
-  show_machine->callback(
-      [state, &context, &exit_code] { exit_code = RunMachineShow(*state, context); });
+  show_machine->callback([state, &context, &exit_code] {
+    state->output.own_order = true;
+    exit_code = RunMachineShow(*state, context);
+  });
 
   CLI::App* ssh = aks->add_subcommand(
       "ssh",
@@ -976,6 +981,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   logs->add_option("--node", state->node, "Node name")->required();
   output_and_wait(logs, false);
   logs->callback([state, &context, &exit_code] {
+    state->output.own_order = true;
     const auto format = ParseOutputFormat(state->output.output);
     if ((format && *format == OutputFormat::kJson) || !state->output.query.empty()) {
       exit_code = RunGet(

@@ -30,7 +30,7 @@ namespace json = boost::json;
 struct LocalCommandState {
   std::string data_dir;
   std::string listen = "127.0.0.1:8443";
-  OutputFlags output;
+  OutputFlags output = OwnShapeOutput();
 };
 
 namespace {

@@ -35,7 +35,7 @@ int PrintOutput(CliContext& context, const boost::json::value& value, const Outp
   if (query.empty() && format == OutputFormat::kTable && flags.table_query)
     query = flags.table_query;
   if (query.empty()) {
-    context.out << RenderOutput(value, format);
+    context.out << RenderOutput(value, format, RenderHints{flags.own_order, flags.own_order});
     return kExitOk;
   }
   auto selected = ApplyQuery(value, query);

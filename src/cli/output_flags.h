@@ -15,7 +15,17 @@ struct OutputFlags {
   // The command's own table (az's table_transformer) as JMESPath, used by -o table without
   // --query; null: the generic table.
   const char* table_query = nullptr;
+  // gangplank's own shapes (machines, login events, keys, status), which az does not print: their
+  // columns and TSV fields stay in the order the command made them, as a table transform's do.
+  bool own_order = false;
 };
+
+// The flags of a command that prints a shape of gangplank's own.
+inline OutputFlags OwnShapeOutput() {
+  OutputFlags flags;
+  flags.own_order = true;
+  return flags;
+}
 
 // Both options are validated at parse time, so a typo fails before anything is sent.
 void AddOutputFlags(CLI::App& command, OutputFlags& flags);

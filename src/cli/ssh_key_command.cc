@@ -23,13 +23,13 @@ namespace json = boost::json;
 struct SshKeyCommandState {
   std::string show_input;
   std::string show_hash = "sha256";
-  OutputFlags show_output;
+  OutputFlags show_output = OwnShapeOutput();
 
   std::string generate_type = "rsa";
   int generate_bits = 0;
   std::string generate_file;
   std::optional<std::string> generate_comment;
-  OutputFlags generate_output;
+  OutputFlags generate_output = OwnShapeOutput();
 };
 
 namespace {
