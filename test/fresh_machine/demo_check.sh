@@ -50,7 +50,7 @@ expect "--generate-ssh-keys wrote the public key 0644" '^-rw-r--r-- .* id_rsa\.p
 expect "a missing key file is refused" "^refused \(exit 1\): .*missing\.pub"
 expect "a private key is refused" "^refused \(exit 1\): .*private key"
 expect "a mistyped command gets a suggestion" "^refused \(exit 2\): .*Did you mean create"
-expect "both nodes run the latest model" '^aks-nodepool1-[0-9]+-vmss00000[01] +nodepool1 +10\.[0-9.]+ +22 +Running +AKS[^ ]+ +true +LocalUser'
+expect "both nodes run the latest model" '^aks-nodepool1-[0-9]+-vmss00000[01] +nodepool1 +10\.[0-9.]+ +22 +Running +AKS[^ ]+ +True +LocalUser'
 expect "ssh logged into a node, a machine of its own" '^logged in as azureuser on aks-nodepool1-[0-9]+-vmss00000[01] \(10\.[0-9.]+ [0-9]+ 10\.[0-9.]+ 22\), [0-9]+ processes in sight$'
 expect "the old key works before the upgrade" '^old key still works until the upgrade$'
 expect "the new key works after the upgrade" '^new key works$'
