@@ -13,12 +13,13 @@ What may differ, and why:
 aks-preview cannot be installed here; aks_preview_update_test.py sends its requests).
 Usage: az_body_parity.py GANGPLANK WORK_DIR (az and gangplank logged in to one server)"""
 import json
-import os
 import re
 import subprocess
 import sys
 
 from azure.mgmt.containerservice.v2022_11_01 import models
+
+import parity
 
 GANGPLANK, WORK = sys.argv[1], sys.argv[2]
 KEY = f"{WORK}/parity_key"
@@ -81,12 +82,7 @@ BODY_GP = "DEBUG:   request body: "
 
 
 def run(tool, line, check=True):
-    """Runs `tool line` through the shell (the lines are written as a user types them)."""
-    program = "az" if tool == "az" else GANGPLANK
-    done = subprocess.run(f"{program} {line}", shell=True, capture_output=True, text=True)
-    if check and done.returncode != 0:
-        raise SystemExit(f"FAIL: {tool} {line}: exit {done.returncode}\n{done.stderr[-3000:]}")
-    return done
+    return parity.run("az" if tool == "az" else GANGPLANK, line, check)
 
 
 def writes_az(log):
@@ -196,11 +192,8 @@ def main():
             for newer in differences(as_az_reads(our_body, path), our_body):
                 print(f"  newer than az 2.45's API version, kept: {newer.split(':')[0]}")
         print(f"{'same' if not [f for f in failures if f.startswith(f'[{what}]')] else 'DIFFERENT'}: {what}")
-    print(f"{len(CASES)} command lines, {compared} requests, {fields} fields compared")
-    if failures:
-        print("\n".join(failures), file=sys.stderr)
-        return 1
-    return 0
+    return parity.verdict(f"{len(CASES)} command lines, {compared} requests, {fields} fields compared",
+                          failures)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ Usage: az_output_parity.py GANGPLANK WORK_DIR (az and gangplank logged in to one
 import subprocess
 import sys
 
+import parity
+
 GANGPLANK, WORK = sys.argv[1], sys.argv[2]
 POOL = "-g out --cluster-name c1"
 LINES = [
@@ -36,11 +38,7 @@ LINES = [
 
 
 def run(tool, line):
-    program = "az" if tool == "az" else GANGPLANK
-    done = subprocess.run(f"{program} {line}", shell=True, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"FAIL: {tool} {line}: exit {done.returncode}\n{done.stderr[-2000:]}")
-    return done.stdout
+    return parity.run("az" if tool == "az" else GANGPLANK, line).stdout
 
 
 def main():
@@ -58,11 +56,7 @@ def main():
         print(f"{'same' if az == ours else 'DIFFERENT'}: {line}")
         if az != ours:
             different.append(f"{line}\n--- az\n{az}--- gangplank\n{ours}")
-    print(f"{len(LINES)} command lines, {len(different)} printed differently")
-    if different:
-        print("\n".join(different), file=sys.stderr)
-        return 1
-    return 0
+    return parity.verdict(f"{len(LINES)} command lines, {len(different)} printed differently", different)
 
 
 if __name__ == "__main__":
