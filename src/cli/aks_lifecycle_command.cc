@@ -269,28 +269,30 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
       },
       [&] { return "Deleting machines of " + state.pool; });
 
-  CLI::App* wait = aks.add_subcommand(
-      "wait",
-      "Wait for a cluster to reach a state, as az does (polls every --interval seconds).\n\n"
-      "Example:\n  gangplank aks wait -g rg1 -n c1 --updated --interval 5 --timeout 600");
-  ClusterFlags(wait, state);
-  AddWaitFlags(wait, state.wait);
-  AddOutputFlags(*wait, state.output);
-  wait->callback([&state, &context, &exit_code] {
-    exit_code = RunWait(context, state.wait, ClusterPathFor(context, state) + Query(),
-                        Printed::kCluster);
-  });
-  CLI::App* pool_wait_command = nodepool.add_subcommand(
-      "wait",
-      "Wait for a pool to reach a state, as az does.\n\nExample:\n"
-      "  gangplank aks nodepool wait -g rg1 --cluster-name c1 -n nodepool1 --custom "
-      "\"powerState.code=='Stopped'\" --interval 2");
-  PoolFlags(pool_wait_command, state, "-n,--name,--nodepool-name");
-  AddWaitFlags(pool_wait_command, state.wait);
-  AddOutputFlags(*pool_wait_command, state.output);
-  pool_wait_command->callback([&state, &context, &exit_code] {
-    exit_code = RunWait(context, state.wait, PoolPathFor(context, state) + Query(), Printed::kPool);
-  });
+  const auto add_wait = [&](CLI::App& parent, const std::string& description, bool pool) {
+    CLI::App* wait = parent.add_subcommand("wait", description);
+    if (pool)
+      PoolFlags(wait, state, "-n,--name,--nodepool-name");
+    else
+      ClusterFlags(wait, state);
+    AddWaitFlags(wait, state.wait);
+    AddOutputFlags(*wait, state.output);
+    wait->callback([&state, &context, &exit_code, pool] {
+      exit_code = RunWait(context, state.wait,
+                          (pool ? PoolPathFor(context, state) : ClusterPathFor(context, state)) +
+                              Query(),
+                          pool ? Printed::kPool : Printed::kCluster);
+    });
+  };
+  add_wait(aks,
+           "Wait for a cluster to reach a state, as az does (polls every --interval seconds).\n\n"
+           "Example:\n  gangplank aks wait -g rg1 -n c1 --updated --interval 5 --timeout 600",
+           false);
+  add_wait(nodepool,
+           "Wait for a pool to reach a state, as az does.\n\nExample:\n"
+           "  gangplank aks nodepool wait -g rg1 --cluster-name c1 -n nodepool1 --custom "
+           "\"powerState.code=='Stopped'\" --interval 2",
+           true);
 
   for (const auto& [name, code] : {std::pair{"stop", "Stopped"}, std::pair{"start", "Running"}}) {
     CLI::App* power = nodepool.add_subcommand(
