@@ -775,6 +775,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   CLI::App* nodepool = aks->add_subcommand("nodepool", "Node pools.");
   nodepool->require_subcommand(1);
   RegisterAksLifecycleCommands(*aks, *nodepool, *state, context, exit_code);
+  RegisterAksCredentialsCommand(*aks, *state, context, exit_code);
   CLI::App* upgrade = nodepool->add_subcommand(
       "upgrade",
       "Reimage a pool's nodes onto its latest model and node image, maxSurge at a time.\n\n"

@@ -142,4 +142,8 @@ void AddResourceFlags(CLI::App* command, AksCommandState& state);
 void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandState& state,
                                   CliContext& context, int& exit_code);
 
+// aks_credentials_command.cc: aks get-credentials.
+void RegisterAksCredentialsCommand(CLI::App& aks, AksCommandState& state, CliContext& context,
+                                   int& exit_code);
+
 }  // namespace gangplank::cli

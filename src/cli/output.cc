@@ -8,10 +8,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <regex>
 #include <string>
 #include <vector>
 
+#include "cli/yaml_types.h"
 #include "common/text.h"
 
 namespace gangplank::cli {
@@ -265,20 +265,11 @@ std::string RenderTsv(const json::value& value, bool multiselect) {
 }
 
 // True when a YAML 1.1 reader would take this plain scalar for something other than a string:
-// PyYAML's implicit resolvers (bool, float, int, null, timestamp, merge, value), which decide
-// what az quotes; and y/n, which Go's yaml.v2 reads as booleans.
+// PyYAML's implicit resolvers, which decide what az quotes; and y/n, which Go's yaml.v2 reads as
+// booleans.
 bool ResolvesToNonString(const std::string& text) {
-  static const std::regex kResolvers(
-      "(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)"
-      "|([-+]?[0-9][0-9_]*\\.[0-9_]*([eE][-+][0-9]+)?|\\.[0-9][0-9_]*([eE][-+][0-9]+)?"
-      "|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))"
-      "|([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
-      "|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)"
-      "|(~|null|Null|NULL|)|<<|="
-      "|([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \\t]+)[0-9]{1,2}:[0-9]{2}"
-      ":[0-9]{2}(\\.[0-9]*)?([ \\t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)"
-      "|y|Y|n|N");
-  return std::regex_match(text, kResolvers);
+  return ResolvePlainYaml(text) != YamlPlain::kString || text == "y" || text == "Y" ||
+         text == "n" || text == "N";
 }
 
 // A key or a string value. yaml-cpp leaves "true", "yes", "123" unquoted, and YAML readers would
@@ -294,6 +285,56 @@ void EmitYamlString(std::string_view given, YAML::Emitter& out) {
     out << YAML::SingleQuoted;
   }
   out << text;
+}
+
+void EmitYaml(const json::value& value, YAML::Emitter& out);
+
+bool IsEmptyContainer(const json::value& value) {
+  return (value.is_object() && value.get_object().empty()) ||
+         (value.is_array() && value.get_array().empty());
+}
+
+// One scalar, or an empty {} or [], as it stands after "key: " or "- ": yaml-cpp writes it alone,
+// quoted as EmitYamlString decides; a string with a line break double-quoted with \n escapes,
+// so that it stays on its line (PyYAML folds it over lines in single quotes: the same string).
+std::string YamlScalar(const json::value& value) {
+  YAML::Emitter emitter;
+  emitter.SetNullFormat(YAML::LowerNull);  // "null", as az (PyYAML) writes it, not "~"
+  if (value.is_string() && value.get_string().find_first_of("\r\n") != json::string::npos)
+    emitter << YAML::DoubleQuoted;
+  EmitYaml(value, emitter);
+  return emitter.c_str();
+}
+
+// A non-empty mapping or sequence in PyYAML's block layout (safe_dump, default_flow_style=False):
+// keys sorted, nested mappings two spaces in, sequences under a key not indented ("key:\n- a"),
+// a mapping or sequence in a sequence starting on the "- " line.
+void WriteYamlBlock(const json::value& value, std::size_t indent, std::string& out) {
+  const std::string pad(indent, ' ');
+  const auto nested = [](const json::value& member) {
+    return !IsScalar(member) && !IsEmptyContainer(member);
+  };
+  if (const json::object* object = value.if_object()) {
+    for (const json::key_value_pair* member : SortedMembers(*object)) {
+      out += pad + YamlScalar(json::value(member->key())) + ":";
+      if (!nested(member->value())) {
+        out += " " + YamlScalar(member->value()) + "\n";
+      } else {
+        out += "\n";
+        WriteYamlBlock(member->value(), member->value().is_object() ? indent + 2 : indent, out);
+      }
+    }
+    return;
+  }
+  for (const json::value& item : value.as_array()) {
+    if (!nested(item)) {
+      out += pad + "- " + YamlScalar(item) + "\n";
+      continue;
+    }
+    std::string inner;
+    WriteYamlBlock(item, indent + 2, inner);
+    out += pad + "- " + inner.substr(indent + 2);  // the first line starts after "- "
+  }
 }
 
 void EmitYaml(const json::value& value, YAML::Emitter& out) {
@@ -367,10 +408,14 @@ std::string RenderOutput(const json::value& value, OutputFormat format, RenderHi
     case OutputFormat::kTsv:
       return RenderTsv(value, hints.multiselect);
     case OutputFormat::kYaml: {
-      YAML::Emitter emitter;
-      emitter.SetNullFormat(YAML::LowerNull);  // "null", as az (PyYAML) writes it, not "~"
-      EmitYaml(value, emitter);
-      return std::string(emitter.c_str()) + "\n";
+      std::string out;
+      if (IsScalar(value) || IsEmptyContainer(value)) {
+        out = YamlScalar(value) + "\n";
+        if (IsScalar(value)) out += "...\n";  // PyYAML ends a lone scalar's document so
+      } else {
+        WriteYamlBlock(value, 0, out);
+      }
+      return out;
     }
     case OutputFormat::kNone:
       return {};

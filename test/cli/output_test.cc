@@ -123,6 +123,21 @@ TEST(OutputTest, YamlQuotesStringsThatWouldReadAsOtherTypes) {
             "p: '='\nq: '1_000'\nr: '.5'\ns: '+1'\nu: '1.5'\nv: '017'\nw: '12:30:45'\n");
 }
 
+// PyYAML's block layout (yaml.safe_dump(x, default_flow_style=False), Debian's python3-yaml):
+// sequences under a key are not indented, a mapping in a sequence starts on the "- " line, and a
+// lone scalar ends its document.
+TEST(OutputTest, YamlHasPyYamlsLayout) {
+  const json::value nested = json::parse(R"({"a": [["x", "z"], {"k": 1, "j": [1, 2]}],
+      "b": {}, "c": [], "f": {"g": {"h": 1}}})");
+  EXPECT_EQ(RenderOutput(nested, OutputFormat::kYaml),
+            "a:\n- - x\n  - z\n- j:\n  - 1\n  - 2\n  k: 1\nb: {}\nc: []\nf:\n  g:\n    h: 1\n");
+  EXPECT_EQ(RenderOutput(json::parse(R"([{"a": 1, "b": 2}, "x"])"), OutputFormat::kYaml),
+            "- a: 1\n  b: 2\n- x\n");
+  EXPECT_EQ(RenderOutput(json::value("c1"), OutputFormat::kYaml), "c1\n...\n");
+  EXPECT_EQ(RenderOutput(json::value(nullptr), OutputFormat::kYaml), "null\n...\n");
+  EXPECT_EQ(RenderOutput(json::array(), OutputFormat::kYaml), "[]\n");
+}
+
 TEST(OutputTest, TsvAndTableCellsEscapeControlCharacters) {
   const json::value rows = json::array{json::object{{"comment", "a\tb\nc\x1b"}, {"n", 1}}};
   EXPECT_EQ(RenderOutput(rows, OutputFormat::kTsv), "a\\tb\\nc\\033\t1\n");

@@ -1,6 +1,6 @@
 """What scripts read: the same command lines through az 2.45 and gangplank print the same text
 (tables through az's own table transforms, TSV by knack's rules, YAML, JSON of what az's model
-knows), on one cluster with two pools. Members newer than az 2.45's model (a pool's
+knows), on one cluster with two pools; and `aks get-credentials` writes the same kubeconfig. Members newer than az 2.45's model (a pool's
 securityProfile) are the documented difference, so whole resources are compared through queries.
 Usage: az_output_parity.py GANGPLANK WORK_DIR (az and gangplank logged in to one server)"""
 import subprocess
@@ -41,6 +41,56 @@ def run(tool, line):
     return parity.run("az" if tool == "az" else GANGPLANK, line).stdout
 
 
+SEED = """apiVersion: v1
+clusters:
+- cluster:
+    insecure-skip-tls-verify: true
+    server: https://other:6443
+  name: other
+contexts:
+- context:
+    cluster: other
+    user: other-user
+  name: other
+current-context: other
+kind: Config
+preferences: {}
+users:
+- name: other-user
+  user:
+    token: "12345"
+"""
+
+
+def kubeconfig_differences():
+    """`aks get-credentials` merging into a kubeconfig that holds another cluster: the same file,
+    byte for byte, and the same refusal of a different entry of the same name."""
+    found = []
+    for flags in ["", "--admin", "--context mine", "--overwrite-existing"]:
+        files = {}
+        for tool in ("az", "gangplank"):
+            path = f"{WORK}/kubeconfig-{tool}"
+            with open(path, "w") as f:
+                f.write(SEED)
+            run(tool, f"aks get-credentials -g out -n c1 -f {path} {flags}")
+            with open(path) as f:
+                files[tool] = f.read()
+        print(f"{'same' if files['az'] == files['gangplank'] else 'DIFFERENT'}: get-credentials {flags}")
+        if files["az"] != files["gangplank"]:
+            found.append(f"get-credentials {flags}\n--- az\n{files['az']}--- gangplank\n{files['gangplank']}")
+    for tool in ("az", "gangplank"):
+        path = f"{WORK}/kubeconfig-{tool}"
+        with open(path) as f:
+            text = f.read().replace("server: https://127.0.0.1", "server: https://127.0.0.2")
+        with open(path, "w") as f:
+            f.write(text)
+        done = parity.run("az" if tool == "az" else GANGPLANK,
+                          f"aks get-credentials -g out -n c1 -f {path} < /dev/null", check=False)
+        if done.returncode == 0 or "A different object named c1 already exists" not in done.stderr:
+            found.append(f"{tool} merged over a different entry: {done.returncode} {done.stderr}")
+    return found
+
+
 def main():
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "out", "-f", f"{WORK}/out_key"],
                    check=True)
@@ -56,7 +106,9 @@ def main():
         print(f"{'same' if az == ours else 'DIFFERENT'}: {line}")
         if az != ours:
             different.append(f"{line}\n--- az\n{az}--- gangplank\n{ours}")
-    return parity.verdict(f"{len(LINES)} command lines, {len(different)} printed differently", different)
+    different += kubeconfig_differences()
+    return parity.verdict(f"{len(LINES)} command lines and get-credentials, {len(different)} differences",
+                          different)
 
 
 if __name__ == "__main__":
