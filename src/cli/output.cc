@@ -287,7 +287,36 @@ void EmitYamlString(std::string_view given, YAML::Emitter& out) {
   out << text;
 }
 
-void EmitYaml(const json::value& value, YAML::Emitter& out);
+// A scalar, or an empty mapping or sequence ({} and []: what WriteYamlBlock does not lay out).
+void EmitYaml(const json::value& value, YAML::Emitter& out) {
+  switch (value.kind()) {
+    case json::kind::object:
+      out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+      break;
+    case json::kind::array:
+      out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+      break;
+    case json::kind::string:
+      EmitYamlString(value.get_string(), out);
+      break;
+    case json::kind::bool_:
+      out << value.get_bool();
+      break;
+    case json::kind::null:
+      out << YAML::Null;
+      break;
+    default: {
+      std::string number = CompactJson(value);
+      // YAML 1.1 floats need a dot: PyYAML reads 1e+16 as a string, 1.0e+16 as the number.
+      if (value.is_double() && number.find('.') == std::string::npos) {
+        const std::size_t e = number.find('e');
+        if (e != std::string::npos) number.insert(e, ".0");
+      }
+      out << number;
+      break;
+    }
+  }
+}
 
 bool IsEmptyContainer(const json::value& value) {
   return (value.is_object() && value.get_object().empty()) ||
@@ -337,46 +366,6 @@ void WriteYamlBlock(const json::value& value, std::size_t indent, std::string& o
   }
 }
 
-void EmitYaml(const json::value& value, YAML::Emitter& out) {
-  switch (value.kind()) {
-    case json::kind::object:
-      if (value.get_object().empty()) out << YAML::Flow;
-      out << YAML::BeginMap;
-      for (const json::key_value_pair* member : SortedMembers(value.get_object())) {
-        out << YAML::Key;
-        EmitYamlString(member->key(), out);
-        out << YAML::Value;
-        EmitYaml(member->value(), out);
-      }
-      out << YAML::EndMap;
-      break;
-    case json::kind::array:
-      if (value.get_array().empty()) out << YAML::Flow;
-      out << YAML::BeginSeq;
-      for (const auto& element : value.get_array()) EmitYaml(element, out);
-      out << YAML::EndSeq;
-      break;
-    case json::kind::string:
-      EmitYamlString(value.get_string(), out);
-      break;
-    case json::kind::bool_:
-      out << value.get_bool();
-      break;
-    case json::kind::null:
-      out << YAML::Null;
-      break;
-    default: {
-      std::string number = CompactJson(value);
-      // YAML 1.1 floats need a dot: PyYAML reads 1e+16 as a string, 1.0e+16 as the number.
-      if (value.is_double() && number.find('.') == std::string::npos) {
-        const std::size_t e = number.find('e');
-        if (e != std::string::npos) number.insert(e, ".0");
-      }
-      out << number;
-      break;
-    }
-  }
-}
 
 }  // namespace
 
