@@ -90,7 +90,15 @@ struct ApiService::Impl {
   HttpResponse Route(ApiRequest& request) const {
     const HandlerContext context = Context();
     const auto& path = request.lower_segments;
-    if (request.Matches({"healthz"})) {
+    // Liveness: the process serves requests. Readiness (and /healthz, which load balancers
+    // already ask): a request sent now would be served, because the store answers and this
+    // replica holds its read lease; otherwise 503 with Retry-After, so the balancer sends
+    // clients elsewhere until it is back.
+    if (request.Matches({"livez"})) {
+      return JsonResponse(request.http, HttpStatus::ok, json::object{{"status", "ok"}});
+    }
+    if (request.Matches({"readyz"}) || request.Matches({"healthz"})) {
+      if (Status ready = store.Ready(); !ready.ok()) return ArmErrorResponse(request.http, ready.error());
       return JsonResponse(request.http, HttpStatus::ok, json::object{{"status", "ok"}});
     }
     if (request.Matches({"metadata", "endpoints"})) return HandleCloudMetadata(request, context);

@@ -1,7 +1,9 @@
 // A lease on a singleton role (the node controller) kept in the store: one replica holds it and
-// renews it; when it stops renewing, another takes it over after the lease runs out.
+// renews it; when it stops renewing, another takes it over after the lease runs out. Each
+// takeover starts a new term, and every act the holder takes on a node is fenced by it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -14,12 +16,22 @@ inline constexpr std::string_view kLeaseKind = "lease";
 
 class LeaderLease {
  public:
+  // `clock` is the store's shared clock for replicas (store/shared_clock.h): a replica whose own
+  // clock runs ahead must not find a live lease lapsed.
   LeaderLease(store::Store& store, const Clock& clock, std::string role, std::string owner,
               std::chrono::milliseconds duration = std::chrono::seconds(6));
 
   // Takes the lease when it is free or lapsed, renews it when half of it is gone; true while
   // this process holds it (its last successful write has not run out).
   bool Hold();
+  // The fence before an act on the host (starting, replacing or removing a node): true only
+  // while this holder's lease has time left by the shared clock and the store, read afresh,
+  // still names it holder in the same term. A holder paused and continued (SIGSTOP, a stalled
+  // VM) fails it until it has taken the lease again and looked at the store again, so it never
+  // acts on what it read before the pause. Safe to call from several threads.
+  bool Confirm() const;
+  // The term of the lease this process holds (1 for the first holder; +1 at every takeover).
+  std::int64_t term() const { return term_; }
   const std::string& owner() const { return owner_; }
 
  private:
@@ -30,7 +42,8 @@ class LeaderLease {
   const std::string id_;
   const std::string owner_;
   const std::chrono::milliseconds duration_;
-  long long held_until_ms_ = 0;
+  std::atomic<long long> held_until_ms_{0};
+  std::atomic<std::int64_t> term_{0};
 };
 
 }  // namespace gangplank::controller

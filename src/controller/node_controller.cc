@@ -21,10 +21,15 @@ NodeController::NodeController(store::Store& store, runtime::NodeRuntime& runtim
 
 NodeController::~NodeController() { Stop(); }
 
+bool NodeController::MayAct() const {
+  return !stopping_ && (leader_ == nullptr || leader_->Confirm());
+}
+
 void NodeController::EnsureNode(const resources::Machine& machine) {
   const std::string& uid = machine.uid;
   const std::string& id = machine.row.id;
   const node::DesiredNodeState& desired = machine.desired;
+  if (!MayAct()) return;
   const Status started =
       runtime_.Ensure({uid, id, tokens_.Issue({id, uid}), desired.node_name, desired.address,
                        desired.image_version, desired.reimage_generation});
@@ -34,6 +39,8 @@ void NodeController::EnsureNode(const resources::Machine& machine) {
       start_errors_.erase(uid);
       return;
     }
+    // A newer machine already runs there: what this look read is older than what was done.
+    if (started.error().code == StatusCode::kAborted) return;
     // Tell the operation waiting on this node why it cannot come up (once per distinct error).
     if (start_errors_[uid] == started.error().message) return;
     start_errors_[uid] = started.error().message;
@@ -74,7 +81,7 @@ void NodeController::CarryOutRemovals() {
       rows.size(), options_.parallel_starts,
       [&](std::size_t i) {
         const std::string uid = rows[i].id.substr(rows[i].id.rfind('/') + 1);
-        if (runtime_.Remove(uid).ok()) {
+        if (MayAct() && runtime_.Remove(uid).ok()) {
           (void)store_.Delete(kNodeRemovalKind, rows[i].id,
                               store::Precondition::AtVersion(rows[i].version));
         }
@@ -92,7 +99,7 @@ void NodeController::SyncOnce() {
   CarryOutRemovals();
   // Nodes no machine owns: a crash came between deleting a machine and queueing its removal.
   for (const std::string& uid : runtime_.List()) {
-    if (!wanted.contains(uid)) (void)runtime_.Remove(uid);
+    if (!wanted.contains(uid) && MayAct()) (void)runtime_.Remove(uid);
   }
 }
 
@@ -149,6 +156,7 @@ void NodeController::Run(LeaderLease* leader) {
 
 void NodeController::Start(LeaderLease* leader) {
   stopping_ = false;
+  leader_ = leader;
   worker_ = std::thread([this, leader] { Run(leader); });
 }
 

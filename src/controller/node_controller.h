@@ -50,6 +50,9 @@ class NodeController {
   void Stop();
 
  private:
+  // The fence before every act on the host: not stopping and, with a leader lease, still its
+  // confirmed holder (a sweep that lost the lease midway stops there).
+  bool MayAct() const;
   void EnsureNode(const resources::Machine& machine);
   // EnsureNode for every machine, options_.parallel_starts at a time.
   void EnsureNodes(const std::vector<resources::Machine>& machines);
@@ -67,6 +70,7 @@ class NodeController {
   std::map<std::string, std::string> start_errors_;  // uid → last error reported for it
   std::atomic<bool> stopping_{false};
   std::atomic<bool> sweep_now_{false};
+  LeaderLease* leader_ = nullptr;  // set by Start; nullptr: this process always leads
   std::thread worker_;
 };
 

@@ -110,7 +110,9 @@ Status Run(const std::vector<std::string>& argv, const std::string& what) {
 // Ends the node's container: its first process gets SIGKILL, which ends the PID namespace and
 // so every process of the node; runc then forgets it and its cgroup. (runc's own `delete --force`
 // sleeps 100 ms at least before it looks again; waiting on a pidfd here takes what the kernel
-// takes.) The overlay is unmounted. The disk stays.
+// takes.) The overlay is unmounted. The disk stays. Whatever part of a start a crash left (a
+// container runc knows but that never ran, an overlay mounted twice) goes too, so every start
+// after it begins from the same place.
 void StopContainer(const fs::path& nodes_dir, const std::string& uid, const std::string& runc) {
   const fs::path dir = nodes_dir / uid;
   if (const pid_t pid = InitPid(dir, uid); pid > 0) {
@@ -124,11 +126,15 @@ void StopContainer(const fs::path& nodes_dir, const std::string& uid, const std:
     for (int i = 0; i < 500 && ProcessAlive(pid); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  std::string ignored;
-  const std::string root = RuncRoot(nodes_dir).string();
-  if (RunCapturing({runc, "--root", root, "delete", uid}, ignored) != 0)
-    RunCapturing({runc, "--root", root, "delete", "--force", uid}, ignored);
-  ::umount2((dir / "bundle" / "rootfs").c_str(), MNT_DETACH);
+  std::error_code ec;
+  if (fs::exists(RuncRoot(nodes_dir) / uid, ec)) {  // runc's state of this container
+    std::string ignored;
+    const std::string root = RuncRoot(nodes_dir).string();
+    if (RunCapturing({runc, "--root", root, "delete", uid}, ignored) != 0)
+      RunCapturing({runc, "--root", root, "delete", "--force", uid}, ignored);
+  }
+  while (::umount2((dir / "bundle" / "rootfs").c_str(), MNT_DETACH) == 0) {
+  }
 }
 
 // Ends the node's network namespace (bound to NODE_DIR/netns): its veth and address go with it.
@@ -231,6 +237,23 @@ bool IsBoundNamespace(const fs::path& path) {
          static_cast<unsigned long>(info.f_type) == NSFS_MAGIC;
 }
 
+// True when the host end of a node's veth is up and enslaved to `bridge`.
+bool AttachedTo(const std::string& veth, const std::string& bridge) {
+  std::error_code ec;
+  const fs::path link = fs::path("/sys/class/net") / veth;
+  const fs::path master = fs::read_symlink(link / "master", ec);
+  if (ec || master.filename() != bridge) return false;
+  auto flags = ReadFile(link / "flags", 64);
+  return flags && (std::strtoul(flags->c_str(), nullptr, 16) & 0x1) != 0;  // IFF_UP
+}
+
+// Deletes a host link if it exists (with its veth peer, wherever that is).
+Status DeleteLink(const std::string& name) {
+  std::error_code ec;
+  if (!fs::exists(fs::path("/sys/class/net") / name, ec)) return OkStatus();
+  return Run({"/sbin/ip", "link", "del", name}, "removing the leftover link " + name);
+}
+
 // Runs `ip -batch FILE` (optionally inside a network namespace): one process for several steps.
 Status IpBatch(const fs::path& file, const std::string& commands, const std::string& what,
                const std::string& netns = "") {
@@ -300,6 +323,10 @@ fs::path ContainerRuntime::DefaultNodesDir(const std::string& data_dir) {
   return kDefaultNodesRoot / hex;
 }
 
+fs::path ContainerRuntime::SharedNodesDir(const std::string& bridge) {
+  return kDefaultNodesRoot / bridge;
+}
+
 Status ContainerRuntime::Ensure(const NodeLaunch& node) {
   if (::geteuid() != 0) {
     return MakeError(StatusCode::kFailedPrecondition, "LocalNodesNeedRoot",
@@ -316,25 +343,41 @@ Status ContainerRuntime::Ensure(const NodeLaunch& node) {
     return OkStatus();
   }
   const auto launched = ReadLaunched(dir);
-  if (const pid_t pid = InitPid(dir, node.uid);
-      launched && launched->generation == node.reimage_generation && pid > 0) {
+  if (launched && launched->generation > node.reimage_generation) {
+    // Whoever asks for an older machine read the store before a newer one was made (a paused
+    // controller): a node never goes back.
+    return MakeError(StatusCode::kAborted, "StaleNodeGeneration",
+                     "node " + node.uid + " already runs generation " +
+                         std::to_string(launched->generation) + ", newer than the " +
+                         std::to_string(node.reimage_generation) + " asked for");
+  }
+  const bool same_machine = launched && launched->generation == node.reimage_generation;
+  if (const pid_t pid = InitPid(dir, node.uid); same_machine && pid > 0) {
     Remember(node.uid, pid, node.reimage_generation);  // adopted: started before this process
     RefreshTokenFile(dir, node.token);
     return OkStatus();
   }
-  std::string image = node.image_version;
-  if (launched) {
-    Remember(node.uid, -1, 0);
-    StopContainer(options_.nodes_dir, node.uid, options_.runc);
+  // Every step below may have been done before, by this process or by a replica that died in
+  // the middle: each one takes what it finds to the same end.
+  Remember(node.uid, -1, 0);
+  StopContainer(options_.nodes_dir, node.uid, options_.runc);
+  // A restart keeps the disk and the image it was made from. Anything else is a new machine:
+  // nothing of an earlier one survives (files, accounts, host keys), and what it will be is
+  // written down before it starts, so a start cut short is finished the same way.
+  const std::string image = same_machine ? launched->image : node.image_version;
+  if (!same_machine) {
     std::error_code ec;
-    if (launched->generation != node.reimage_generation) {
-      // A reimage: nothing of the old machine survives (files, accounts, host keys).
-      fs::remove_all(dir / "upper", ec);
-      fs::remove_all(dir / "work", ec);
-      fs::remove(dir / "launch.json", ec);
-    } else {
-      image = launched->image;  // a restart keeps the disk and the image it was made from
-    }
+    fs::remove_all(dir / "upper", ec);
+    fs::remove_all(dir / "work", ec);
+    if (Status made = EnsureDirectory(options_.nodes_dir, 0755); !made.ok()) return made;
+    if (Status made = EnsureDirectory(dir, 0700); !made.ok()) return made;
+    if (Status recorded = WriteFileAtomically(
+            dir / "launch.json",
+            json::serialize(
+                json::object{{"generation", node.reimage_generation}, {"image", image}}),
+            0600, IfExists::kReplace);
+        !recorded.ok())
+      return recorded;
   }
   auto lower = options_.images->Ensure(image);
   if (!lower) return lower.error();
@@ -344,11 +387,7 @@ Status ContainerRuntime::Ensure(const NodeLaunch& node) {
     return started;
   }
   Remember(node.uid, InitPid(dir, node.uid), node.reimage_generation);
-  if (launched && launched->generation == node.reimage_generation) return OkStatus();
-  return WriteFileAtomically(
-      dir / "launch.json",
-      json::serialize(json::object{{"generation", node.reimage_generation}, {"image", image}}),
-      0600, IfExists::kReplace);
+  return OkStatus();
 }
 
 Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
@@ -417,7 +456,12 @@ Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
 // (ReleaseNodeNetns) ends the namespace, and with it the veth and the address.
 Status ContainerRuntime::EnsureNodeNetns(const NodeLaunch& node, const fs::path& dir) {
   const fs::path netns = dir / "netns";
-  if (IsBoundNamespace(netns)) return OkStatus();
+  const std::string veth = HostVeth(node.uid);
+  if (IsBoundNamespace(netns) && AttachedTo(veth, options_.network.bridge)) return OkStatus();
+  // Less than that is what a start cut short left (a namespace without its veth, a veth not on
+  // the bridge, a veth of a namespace no longer bound here): made again from nothing.
+  ReleaseNodeNetns(dir);
+  if (Status deleted = DeleteLink(veth); !deleted.ok()) return deleted;
   if (HeldOnHost(node.address)) {
     return MakeError(StatusCode::kUnavailable, "NodeAddressInUse",
                      "the address " + node.address + " is held by an interface of this host");
@@ -428,7 +472,6 @@ Status ContainerRuntime::EnsureNodeNetns(const NodeLaunch& node, const fs::path&
                          "making the node's network namespace");
       !bound.ok())
     return bound;
-  const std::string veth = HostVeth(node.uid);
   const std::string steps = "link add eth0 type veth peer name " + veth + " netns " +
                             std::to_string(::getpid()) + "\naddr add " + node.address +
                             "/16 dev eth0\nlink set eth0 up\nlink set lo up\n";
@@ -438,7 +481,10 @@ Status ContainerRuntime::EnsureNodeNetns(const NodeLaunch& node, const fs::path&
     configured = Run({"/sbin/ip", "link", "set", veth, "master", options_.network.bridge, "up"},
                      "attaching the node to the bridge");
   }
-  if (!configured.ok()) ReleaseNodeNetns(dir);
+  if (!configured.ok()) {
+    ReleaseNodeNetns(dir);
+    (void)DeleteLink(veth);
+  }
   return configured;
 }
 
@@ -448,6 +494,7 @@ Status ContainerRuntime::Remove(const std::string& uid) {
   std::lock_guard lock(*node_lock);
   StopContainer(options_.nodes_dir, uid, options_.runc);
   ReleaseNodeNetns(NodeDir(uid));
+  (void)DeleteLink(HostVeth(uid));  // gone with its namespace, unless something else holds that
   std::error_code ec;
   fs::remove_all(NodeDir(uid), ec);
   if (ec) {

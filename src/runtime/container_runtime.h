@@ -44,6 +44,8 @@ class ContainerRuntime final : public NodeRuntime {
 
   // The default place for a data dir's nodes: /var/lib/gangplank/nodes/<hash of the data dir>.
   static std::filesystem::path DefaultNodesDir(const std::string& data_dir);
+  // The place replicas of one shared store share on a host: /var/lib/gangplank/nodes/<bridge>.
+  static std::filesystem::path SharedNodesDir(const std::string& bridge);
   // Stops every node under `nodes_dir`, keeping their disks (gangplankd stop-nodes); returns how
   // many there were.
   static int StopAll(const std::filesystem::path& nodes_dir, const std::string& runc = "/usr/sbin/runc");

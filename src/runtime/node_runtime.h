@@ -23,7 +23,8 @@ struct NodeLaunch {
 class NodeRuntime {
  public:
   virtual ~NodeRuntime() = default;
-  // Starts the node's agent unless it runs; cheap when it does (called on every sync).
+  // Starts the node's agent unless it runs; cheap when it does (called on every sync). Aborted
+  // when the node already runs a newer reimage generation than asked for (a stale request).
   virtual Status Ensure(const NodeLaunch& node) = 0;
   // Stops the node's agent and sshd and removes everything the node kept; done when it returns.
   virtual Status Remove(const std::string& uid) = 0;

@@ -33,6 +33,7 @@
 #include "runtime/node_network.h"
 #include "server/node_gateway.h"
 #include "store/open_store.h"
+#include "store/shared_clock.h"
 
 namespace gangplank::server {
 namespace net = boost::asio;
@@ -154,12 +155,37 @@ static std::string BridgeOf(const std::filesystem::path& nodes_dir) {
   return name;
 }
 
+// Where the nodes live: --nodes-dir; for one process, a directory named after its data dir; for
+// replicas of a shared store, one named after the store's node bridge, so every replica on this
+// host finds the same nodes and the one that leads adopts what another started.
+static Result<std::filesystem::path> ResolveNodesDir(const ControlPlaneOptions& options,
+                                                     const std::string& data_dir,
+                                                     store::Store* store) {
+  if (!options.nodes_dir.empty()) return std::filesystem::path(options.nodes_dir);
+  if (!store::IsSharedStore(options.store_url))
+    return runtime::ContainerRuntime::DefaultNodesDir(data_dir);
+  std::unique_ptr<store::Store> opened;
+  if (store == nullptr) {
+    auto made = store::OpenStore(options.store_url, data_dir);
+    if (!made) return made.error();
+    opened = std::move(made.value());
+    store = opened.get();
+  }
+  auto network = runtime::RecordedNodeNetwork(*store);
+  if (!network) return network.error();
+  if (!network->has_value()) {
+    return MakeError(StatusCode::kNotFound, "NoNodeNetwork",
+                     "this store has no node network yet, so no replica has started local nodes");
+  }
+  return runtime::ContainerRuntime::SharedNodesDir((*network)->bridge);
+}
+
 int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream& out,
                    std::ostream& err) {
   const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
-  const std::filesystem::path nodes_dir = options.nodes_dir.empty()
-                                              ? runtime::ContainerRuntime::DefaultNodesDir(data_dir)
-                                              : std::filesystem::path(options.nodes_dir);
+  auto resolved = ResolveNodesDir(options, data_dir, nullptr);
+  if (!resolved) return Fail(err, resolved.error());
+  const std::filesystem::path& nodes_dir = *resolved;
   const int stopped = runtime::ContainerRuntime::StopAll(nodes_dir);
   if (remove) {
     // The node bridge goes with the last node (its name is kept beside the nodes).
@@ -213,10 +239,8 @@ int PublishNodeImage(const ControlPlaneOptions& options, const std::string& os_s
 // With no node left, nothing of the nodes stays behind a stopped gangplankd: the socket's
 // directory, the nodes directory and the bridge go (the next start makes them again, on the same
 // /16, which the store keeps). Replicas sharing the directory leave it to the last one.
-void RemoveIdleNodeNetwork(const ControlPlaneOptions& options, const std::string& data_dir) {
-  const std::filesystem::path nodes_dir = options.nodes_dir.empty()
-                                              ? runtime::ContainerRuntime::DefaultNodesDir(data_dir)
-                                              : std::filesystem::path(options.nodes_dir);
+void RemoveIdleNodeNetwork(const ControlPlaneOptions& options,
+                           const std::filesystem::path& nodes_dir) {
   std::error_code ec;
   if (!std::filesystem::is_empty(nodes_dir / "control", ec)) return;  // another replica serves
   // Only when nothing but the control directory, runc's (empty) state and the bridge's name is
@@ -293,7 +317,10 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   }
   auto store = store::OpenStore(options.store_url, data_dir);
   if (!store) return Fail(err, store.error());
-  SystemClock clock;
+  SystemClock own_clock;
+  // Replicas read one clock, the database server's: a replica whose host clock is seconds off
+  // takes no lease early and times no node out early.
+  store::SharedClock clock(**store, own_clock);
   const bool shared_store = store::IsSharedStore(options.store_url);
   if (shared_store) {
     if (Status shared = ShareIdentity(**store, options, data_dir, clock); !shared.ok())
@@ -395,10 +422,11 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   std::unique_ptr<runtime::NodeImageBuilder> image_builder;
   std::unique_ptr<runtime::ContainerRuntime> node_runtime;
   std::unique_ptr<controller::NodeController> node_controller;
+  std::filesystem::path nodes_dir;
   if (local_nodes) {
-    const std::filesystem::path nodes_dir =
-        options.nodes_dir.empty() ? runtime::ContainerRuntime::DefaultNodesDir(data_dir)
-                                  : std::filesystem::path(options.nodes_dir);
+    auto resolved = ResolveNodesDir(options, data_dir, store->get());
+    if (!resolved) return Fail(err, resolved.error());
+    nodes_dir = *resolved;
     std::string agent = options.node_agent;
     if (agent.empty()) agent = ExecutableSibling("gangplank-node");
     if (::access(agent.c_str(), X_OK) != 0) {
@@ -480,7 +508,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   operations.Stop();
   if (node_controller) node_controller->Stop();  // the nodes keep running, like VMs
   if (node_gateway) node_gateway->Stop();
-  if (node_runtime && node_runtime->List().empty()) RemoveIdleNodeNetwork(options, data_dir);
+  if (node_runtime && node_runtime->List().empty()) RemoveIdleNodeNetwork(options, nodes_dir);
   out << "gangplankd: stopped" << std::endl;
   return 0;
 }

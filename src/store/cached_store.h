@@ -39,6 +39,9 @@ class CachedStore : public Store {
   Result<std::vector<Change>> ChangesSince(std::uint64_t after, std::string_view kind) final {
     return cache_.ChangesSince(after, kind);
   }
+  // One process owns the database: it is ready whenever it runs, and its clock is the clock.
+  Status Ready() const override { return OkStatus(); }
+  std::optional<long long> SharedClockMs() const override { return std::nullopt; }
 
  protected:
   // Runs `mutations` in one transaction (deleting an absent row is an error only without

@@ -73,9 +73,16 @@ int PgConnection::Socket() const { return conn_ ? PQsocket(conn_) : -1; }
 Status PgConnection::Connect() {
   if (conn_ && PQstatus(conn_) == CONNECTION_OK) return OkStatus();
   Disconnect();
-  // The URI's own settings win; a connect timeout and a name in pg_stat_activity are defaults.
-  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {"3", "gangplankd", uri_.c_str(), nullptr};
+  // The URI's own settings win. The defaults: a connect timeout; TCP keepalives and a TCP user
+  // timeout, so a server that vanished (a host gone, a cable cut) fails a waiting connection in
+  // seconds rather than at the kernel's two hours; a statement timeout on the server, so work a
+  // timed-out caller walked away from does not run on; a name in pg_stat_activity.
+  const char* keys[] = {"connect_timeout", "keepalives",       "keepalives_idle",
+                        "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                        "options",         "application_name", "dbname",
+                        nullptr};
+  const char* values[] = {"3", "1", "5", "2", "2", "9000", "-c statement_timeout=30000",
+                          "gangplankd", uri_.c_str(), nullptr};
   conn_ = PQconnectdbParams(keys, values, 1);
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
     std::string message = conn_ ? Trimmed(PQerrorMessage(conn_)) : "out of memory";

@@ -37,7 +37,9 @@ class PgRows {
 
 class PgConnection {
  public:
-  static constexpr std::chrono::seconds kDefaultTimeout{5};
+  // A request waits on one statement at most this long: with the store hung, a request is
+  // answered (503) well within the six seconds a client is promised.
+  static constexpr std::chrono::seconds kDefaultTimeout{3};
 
   explicit PgConnection(std::string uri) : uri_(std::move(uri)) {}
   ~PgConnection();

@@ -58,6 +58,12 @@ constexpr std::array<const char*, 2> kMigrations = {
     )sql",
 };
 
+// An Unavailable that came back at once: a connection the server had dropped, worth one retry.
+bool FailedAtOnce(const Error& error, std::chrono::steady_clock::time_point started) {
+  return error.code == StatusCode::kUnavailable &&
+         std::chrono::steady_clock::now() - started < std::chrono::milliseconds(100);
+}
+
 Error PreconditionFailed(std::string_view id) {
   return MakeError(StatusCode::kAborted, "PreconditionFailed",
                    std::string(id) + " was changed by another request; read it again and retry");
@@ -96,7 +102,10 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
     return error;
   }
   if (Status migrated = store->Migrate(); !migrated.ok()) return migrated.error();
+  if (Status measured = store->MeasureClock(*store->writer_); !measured.ok())
+    return measured.error();
   if (Status loaded = store->Reload(); !loaded.ok()) return loaded.error();
+  store->change_feed_ = change_feed;
   if (change_feed) store->feed_ = std::thread([raw = store.get()] { raw->FeedLoop(); });
   return store;
 }
@@ -180,9 +189,11 @@ Result<std::uint64_t> PostgresStore::CatchUp() {
       ") c ON true WHERE r.id = 1 ORDER BY c.revision, c.deleted DESC";
   // Most barriers find nothing new: one cheap prepared read of the revision answers them.
   constexpr std::string_view kNewest = "SELECT value FROM store_revision WHERE id = 1";
+  const auto started = std::chrono::steady_clock::now();
   auto newest_row = reader_->ExecPrepared("newest_revision", kNewest, {});
-  // A connection the server dropped since its last use fails at once: try a fresh one.
-  if (!newest_row && newest_row.error().code == StatusCode::kUnavailable)
+  // A connection the server dropped since its last use fails at once: try a fresh one (but not
+  // after a deadline ran out: the server does not answer, and a second wait helps nobody).
+  if (!newest_row && FailedAtOnce(newest_row.error(), started))
     newest_row = reader_->ExecPrepared("newest_revision", kNewest, {});
   if (!newest_row) return newest_row.error();
   if (static_cast<std::uint64_t>(newest_row->Int(0, 0)) == from) return from;
@@ -218,15 +229,59 @@ Result<std::uint64_t> PostgresStore::CatchUp() {
   return newest;
 }
 
+Error PostgresStore::Away() const {
+  return MakeError(StatusCode::kUnavailable, "StoreUnavailable",
+                   "the PostgreSQL store does not answer; this replica reconnects by itself, "
+                   "retry shortly");
+}
+
+Status PostgresStore::Ready() const {
+  if (KnownAway()) return Away();
+  if (!HoldsReadLease()) {
+    return MakeError(StatusCode::kUnavailable, "StoreUnavailable",
+                     "this replica's change feed does not reach the PostgreSQL store yet (no "
+                     "read lease); it reconnects by itself");
+  }
+  return OkStatus();
+}
+
+std::optional<long long> PostgresStore::SharedClockMs() const {
+  const long long steady = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  return steady + clock_offset_ms_.load();
+}
+
+Status PostgresStore::MeasureClock(PgConnection& db) {
+  const auto sent = std::chrono::steady_clock::now();
+  auto rows = db.ExecPrepared(
+      "server_clock", "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint", {});
+  if (!rows) return rows.error();
+  NoteServerClock(sent, rows->Int(0, 0));
+  return OkStatus();
+}
+
+void PostgresStore::NoteServerClock(std::chrono::steady_clock::time_point sent,
+                                    long long server_ms) {
+  // The server read its clock somewhere between sending and receiving: take the middle.
+  const auto received = std::chrono::steady_clock::now();
+  const long long middle =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          (sent.time_since_epoch() + received.time_since_epoch()) / 2)
+          .count();
+  clock_offset_ms_ = server_ms - middle;
+}
+
 Result<std::uint64_t> PostgresStore::Sync() {
   // Every write acknowledged so far has been applied here already, or its writer is still
   // waiting for this replica (see AwaitReplicas).
   if (std::chrono::steady_clock::now().time_since_epoch().count() < read_lease_until_.load())
     return cache_.Revision();
-  return Barrier();
+  if (KnownAway()) return Away();
+  return Barrier(false);
 }
 
-Result<std::uint64_t> PostgresStore::Barrier() {
+Result<std::uint64_t> PostgresStore::Barrier(bool probe) {
   std::unique_lock lock(sync_mutex_);
   // A catch-up that is already running may have read the database before this call: wait for
   // one that starts after it. Callers that arrive together share that one.
@@ -236,6 +291,8 @@ Result<std::uint64_t> PostgresStore::Barrier() {
       if (last_sync_error_) return *last_sync_error_;
       return cache_.Revision();
     }
+    // The one that ran meanwhile found the database away: a request does not wait out another.
+    if (!probe && KnownAway()) return Away();
     if (!sync_running_) break;
     sync_done_.wait(lock);
   }
@@ -243,6 +300,7 @@ Result<std::uint64_t> PostgresStore::Barrier() {
   const std::uint64_t ticket = ++syncs_started_;
   lock.unlock();
   Result<std::uint64_t> result = CatchUp();
+  if (!result && result.error().code == StatusCode::kUnavailable) away_ = true;
   lock.lock();
   sync_running_ = false;
   syncs_finished_ = ticket;
@@ -341,6 +399,7 @@ Result<std::vector<Resource>> PostgresStore::Commit(const std::vector<Mutation>&
   // Group commit: batches that arrive while a transaction is being written wait and go together
   // into the next one, each under a savepoint of its own, so one fsync makes many durable and a
   // batch whose precondition fails takes nothing of the others with it.
+  if (KnownAway()) return Away();
   PendingBatch batch{&mutations, missing_ok, MakeError(StatusCode::kInternal, "NotRun", "")};
   std::unique_lock lock(group_mutex_);
   queue_.push_back(&batch);
@@ -351,7 +410,11 @@ Result<std::vector<Resource>> PostgresStore::Commit(const std::vector<Mutation>&
     std::vector<PendingBatch*> group(queue_.begin(), queue_.end());
     queue_.clear();
     lock.unlock();
-    WriteGroup(group);
+    if (KnownAway()) {
+      for (PendingBatch* member : group) member->result = Away();
+    } else {
+      WriteGroup(group);
+    }
     lock.lock();
     for (PendingBatch* member : group) member->done = true;
     group_done_.notify_all();
@@ -389,11 +452,13 @@ void PostgresStore::WriteGroup(const std::vector<PendingBatch*>& group) {
   std::lock_guard connection(write_mutex_);
   PgConnection& db = *writer_;
   const auto fail_all = [&](const Error& error) {
+    if (error.code == StatusCode::kUnavailable) away_ = true;
     for (PendingBatch* member : group) member->result = error;
   };
   // A connection the server dropped since its last use fails at once: try a fresh one.
+  const auto started = std::chrono::steady_clock::now();
   auto begun = db.Exec("BEGIN");
-  if (!begun && begun.error().code == StatusCode::kUnavailable) begun = db.Exec("BEGIN");
+  if (!begun && FailedAtOnce(begun.error(), started)) begun = db.Exec("BEGIN");
   if (!begun) return fail_all(begun.error());
   // Taking the revision row first serialises writers store-wide: revisions commit in order, so
   // "every change after r" is exact, and each statement below sees every earlier commit.
@@ -441,6 +506,7 @@ void PostgresStore::WriteGroup(const std::vector<PendingBatch*>& group) {
   if (auto committed = db.Exec("COMMIT"); !committed) {
     (void)db.Exec("ROLLBACK");
     // Whether it committed is unknown: every batch that would have is told it failed.
+    if (committed.error().code == StatusCode::kUnavailable) away_ = true;
     for (PendingBatch* member : group)
       if (member->result.ok()) member->result = committed.error();
     return;
@@ -449,7 +515,7 @@ void PostgresStore::WriteGroup(const std::vector<PendingBatch*>& group) {
   // catch-up brings them all (this one with them). When the catch-up fails, the write is still
   // durable; the next sync brings it.
   const std::uint64_t revision = commit.revision;
-  if (!cache_.ApplyNext(std::move(commit))) (void)Barrier();
+  if (!cache_.ApplyNext(std::move(commit))) (void)Barrier(true);
   AwaitReplicas(revision);
 }
 
@@ -497,15 +563,19 @@ void PostgresStore::RenewReadLease(PgConnection& listener) {
   auto renewed = listener.ExecPrepared(
       "renew_read_lease",
       "INSERT INTO replica_leases (name, until) VALUES ($1, now() + make_interval(secs => $2)) "
-      "ON CONFLICT (name) DO UPDATE SET until = excluded.until",
+      "ON CONFLICT (name) DO UPDATE SET until = excluded.until "
+      "RETURNING (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint",
       {name_, std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kReadLease).count())});
+  if (renewed) NoteServerClock(sent, renewed->Int(0, 0));
   // Writers that looked for leaseholders before this renewal committed did not wait for this
   // replica: a catch-up that starts after it brings whatever they wrote. Only then is the
   // lease relied on.
-  if (!renewed || !Barrier()) {
+  if (!renewed || !Barrier(true)) {
     read_lease_until_ = 0;
+    if (!renewed && renewed.error().code == StatusCode::kUnavailable) away_ = true;
     return;
   }
+  away_ = false;  // the database answers again
   // The row says the lease runs until (server time at the insert) + kReadLease; counted from
   // before the request was sent, this replica stops relying on it earlier than any writer does.
   read_lease_until_ = (sent + kReadLease - kLeaseMargin).time_since_epoch().count();
@@ -525,6 +595,7 @@ void PostgresStore::FeedLoop() {
                   listener.Exec("LISTEN " + std::string(kAppliedChannel)).ok();
       announced = 0;
       if (!listening) {
+        away_ = true;
         // The database is away: the one-second poll below keeps trying.
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
       }
@@ -542,6 +613,7 @@ void PostgresStore::FeedLoop() {
       if (!notifications) {
         listening = false;
         read_lease_until_ = 0;
+        away_ = true;
         continue;
       }
       for (const auto& notification : *notifications) {
@@ -564,7 +636,7 @@ void PostgresStore::FeedLoop() {
     }
     if (notified || ++quiet_rounds >= 4) {
       quiet_rounds = 0;
-      auto caught_up = Barrier();
+      auto caught_up = Barrier(true);
       // Tell writers this replica has what they wrote (they wait for it before acknowledging).
       if (listening && caught_up && *caught_up > announced) {
         if (listener

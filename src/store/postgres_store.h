@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,8 +35,14 @@ class PostgresStore final : public CachedStore {
                                                      bool change_feed = true);
   ~PostgresStore() override;
 
-  // At once while this replica holds its read lease; otherwise one catch-up with the database.
+  // At once while this replica holds its read lease; otherwise one catch-up with the database;
+  // at once Unavailable while the database is known to be away.
   Result<std::uint64_t> Sync() override;
+  // Ready while the change feed reaches the database and this replica holds its read lease.
+  Status Ready() const override;
+  // The database server's clock: this host's monotonic clock plus the offset the change feed
+  // measures on every lease renewal (two round trips a second), so no call waits on the network.
+  std::optional<long long> SharedClockMs() const override;
 
   int schema_version() const { return schema_version_; }
   // True while this replica answers reads from its cache without a round trip.
@@ -53,8 +60,13 @@ class PostgresStore final : public CachedStore {
   Status Migrate();
   // One catch-up from the database into the cache (run by one caller at a time).
   Result<std::uint64_t> CatchUp();
-  // A catch-up that started after this call (callers that wait together share one).
-  Result<std::uint64_t> Barrier();
+  // A catch-up that started after this call (callers that wait together share one). A request
+  // (not `probe`) gives up at once once the database is known to be away; the change feed and
+  // the writer's own catch-up are the probes that find it back.
+  Result<std::uint64_t> Barrier(bool probe);
+  // The database's clock against this host's steady clock (see SharedClockMs).
+  Status MeasureClock(PgConnection& db);
+  void NoteServerClock(std::chrono::steady_clock::time_point sent, long long server_ms);
   // After a commit at `revision`: waits until every other replica with a live read lease has
   // applied it, or its lease has run out.
   void AwaitReplicas(std::uint64_t revision);
@@ -96,6 +108,16 @@ class PostgresStore final : public CachedStore {
   // Read leases: this replica's name and how long (steady clock) its own lease surely lasts.
   const std::string name_;
   std::atomic<std::int64_t> read_lease_until_{0};  // steady_clock ticks; 0: none
+  // The database was found away (a statement ran out of time, a connection failed): requests
+  // are answered 503 at once instead of each waiting out a deadline of its own, until the change
+  // feed reaches the database again.
+  std::atomic<bool> away_{false};
+  bool change_feed_ = false;  // without one (tests), every request is its own probe
+  bool KnownAway() const { return change_feed_ && away_; }
+  Error Away() const;
+  // The database's clock minus this host's steady clock, in ms (kNoOffset: not measured yet).
+  static constexpr long long kNoOffset = std::numeric_limits<long long>::min();
+  std::atomic<long long> clock_offset_ms_{kNoOffset};
   std::chrono::steady_clock::time_point next_renewal_{};
   std::mutex applied_mutex_;
   std::condition_variable applied_changed_;

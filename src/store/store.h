@@ -96,6 +96,15 @@ class Store {
   // its latest). FailedPrecondition ("Compacted") when `after` is older than the changes this process
   // keeps: list the kind again instead.
   virtual Result<std::vector<Change>> ChangesSince(std::uint64_t after, std::string_view kind) = 0;
+  // Readiness (a load balancer's question): OK when a request sent now would be served, that is
+  // the store answers within its deadline and, for replicas, this one holds its read lease.
+  // Cheap: it answers from what the store already knows and never waits on the database.
+  virtual Status Ready() const = 0;
+  // The clock that leases are written and judged by, shared by every process of the store (the
+  // database server's for replicas, so a replica whose own clock is off takes no lease early),
+  // in milliseconds since the Unix epoch; nullopt for a store that one process owns, whose
+  // caller's own clock is the only one.
+  virtual std::optional<long long> SharedClockMs() const = 0;
 };
 
 // Lowercase ASCII: the comparison key of ARM ids.

@@ -3,7 +3,7 @@
 # Usage (sourced): start_gangplankd PATH_TO_GANGPLANKD; az_login; gangplank_login PATH_TO_GANGPLANK
 # Set gangplankd_args=(…) before start_gangplankd for more flags (--nodes simulated).
 # With GANGPLANK_TEST_REPLICAS=N (N ≥ 2), start_gangplankd starts a throwaway PostgreSQL server,
-# N gangplankd replicas on it and HAProxy in front of them (health checks on /healthz); the
+# N gangplankd replicas on it and HAProxy in front of them (health checks on /readyz); the
 # clients then talk to HAProxy only.
 set -euo pipefail
 work=$(mktemp -d)
@@ -112,7 +112,7 @@ start_replicas() {
     printf 'global\n  maxconn 2000\ndefaults\n  mode tcp\n  timeout connect 2s\n'
     printf '  timeout client 300s\n  timeout server 300s\n'
     printf 'frontend api\n  bind 127.0.0.1:%s\n  default_backend replicas\n' "$port"
-    printf 'backend replicas\n  balance roundrobin\n  option httpchk GET /healthz\n'
+    printf 'backend replicas\n  balance roundrobin\n  option httpchk GET /readyz\n'
     printf '  http-check expect status 200\n'
     for i in "${!ports[@]}"; do
       printf '  server r%s 127.0.0.1:%s check check-ssl verify required ca-file %s inter 500 fall 2 rise 1\n' \
