@@ -1,6 +1,8 @@
 // AES-256-GCM sealed identity files in the store, copied to and from each replica's data dir.
 #include "auth/shared_secrets.h"
 
+#include <sys/stat.h>
+
 #include <openssl/evp.h>
 
 #include <functional>
@@ -36,6 +38,16 @@ const std::vector<std::string>& SharedIdentityFiles() {
 
 Result<SharedSecrets> SharedSecrets::Open(store::Store& store,
                                           const std::filesystem::path& key_file) {
+  // The key opens every private key of the control plane: a copy others can read is a leak, as
+  // ssh refuses a private key file that is not 0600.
+  struct stat info {};
+  if (::stat(key_file.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+    return MakeError(StatusCode::kInvalidArgument, "StoreKeyTooOpen",
+                     "the store key " + key_file.string() + " is readable by others (mode " +
+                         mode + "); make it private with: chmod 600 " + key_file.string());
+  }
   auto text = ReadSecretFile(key_file, 4096);
   if (!text) return text.error();
   std::string trimmed(text->begin(), text->end());

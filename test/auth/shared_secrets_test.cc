@@ -98,5 +98,18 @@ TEST_F(SharedSecretsTest, AKeyFileThatIsNotAKeyIsRefusedWithHowToMakeOne) {
   EXPECT_NE(secrets.error().message.find("openssl rand -base64 32"), std::string::npos);
 }
 
+TEST_F(SharedSecretsTest, AKeyFileOthersCanReadIsRefusedWithHowToFixIt) {
+  for (const mode_t mode : {0640, 0604, 0644, 0660}) {
+    testing::WriteTestFile(dir_.Join("open.key"), Base64Encode(RandomBytes(32)) + "\n", mode);
+    auto secrets = SharedSecrets::Open(*store_, dir_.Join("open.key"));
+    ASSERT_FALSE(secrets.ok()) << std::oct << mode;
+    EXPECT_EQ(secrets.error().reason, "StoreKeyTooOpen");
+    EXPECT_NE(secrets.error().message.find("chmod 600 " + dir_.Join("open.key")), std::string::npos)
+        << secrets.error().message;
+  }
+  testing::WriteTestFile(dir_.Join("private.key"), Base64Encode(RandomBytes(32)) + "\n", 0400);
+  EXPECT_TRUE(SharedSecrets::Open(*store_, dir_.Join("private.key")).ok());
+}
+
 }  // namespace
 }  // namespace gangplank::auth

@@ -27,5 +27,47 @@ TEST(LeaderLeaseTest, OneHolderAtATimeAndATakeoverAfterTheLeaseLapses) {
   EXPECT_FALSE(a.Hold()) << "a came back and kept acting beside b";
 }
 
+TEST(LeaderLeaseTest, EveryTakeoverStartsANewTermAndRenewalsKeepIt) {
+  testing::TempDir dir;
+  auto store = std::move(store::SqliteStore::Open(dir.Join("db")).value());
+  testing::FakeClock clock;
+  LeaderLease a(*store, clock, "node-controller", "a", std::chrono::seconds(6));
+  LeaderLease b(*store, clock, "node-controller", "b", std::chrono::seconds(6));
+  ASSERT_TRUE(a.Hold());
+  EXPECT_EQ(a.term(), 1);
+  clock.Advance(std::chrono::seconds(4));
+  ASSERT_TRUE(a.Hold());
+  EXPECT_EQ(a.term(), 1) << "a renewal is no takeover";
+  clock.Advance(std::chrono::seconds(7));
+  ASSERT_TRUE(b.Hold());
+  EXPECT_EQ(b.term(), 2);
+  clock.Advance(std::chrono::seconds(7));
+  ASSERT_TRUE(a.Hold());
+  EXPECT_EQ(a.term(), 3) << "a holder that lost its lease comes back in a new term";
+}
+
+// The fence before an act on a node: a holder paused past its lease (SIGSTOP, a stalled VM)
+// confirms nothing when it continues, even before it looks at the lease again, and a holder that
+// was taken over never confirms the old term.
+TEST(LeaderLeaseTest, APausedHolderConfirmsNothingWhenItContinues) {
+  testing::TempDir dir;
+  auto store = std::move(store::SqliteStore::Open(dir.Join("db")).value());
+  testing::FakeClock clock;
+  LeaderLease a(*store, clock, "node-controller", "a", std::chrono::seconds(6));
+  LeaderLease b(*store, clock, "node-controller", "b", std::chrono::seconds(6));
+  EXPECT_FALSE(a.Confirm()) << "confirmed a lease never taken";
+  ASSERT_TRUE(a.Hold());
+  EXPECT_TRUE(a.Confirm());
+  clock.Advance(std::chrono::milliseconds(5500));  // a pause: too little left to start an act
+  EXPECT_FALSE(a.Confirm());
+  clock.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(b.Hold());
+  EXPECT_TRUE(b.Confirm());
+  EXPECT_FALSE(a.Confirm()) << "a acted in b's term";
+  // a's next Hold sees b's live lease: it is not leader and still confirms nothing.
+  EXPECT_FALSE(a.Hold());
+  EXPECT_FALSE(a.Confirm());
+}
+
 }  // namespace
 }  // namespace gangplank::controller

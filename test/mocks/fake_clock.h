@@ -8,7 +8,7 @@ namespace gangplank::testing {
 class FakeClock final : public Clock {
  public:
   std::chrono::system_clock::time_point Now() const override { return now_; }
-  void Advance(std::chrono::seconds by) { now_ += by; }
+  void Advance(std::chrono::milliseconds by) { now_ += by; }
 
  private:
   std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();

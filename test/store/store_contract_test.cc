@@ -299,6 +299,26 @@ TEST(SqliteStoreTest, TheDatabaseFileIsPrivateAndItsSchemaMigratedOnce) {
   EXPECT_EQ(testing::FileMode(dir.Join("db")), 0600u);
 }
 
+// Readiness is answered from what the store knows, at once; the shared clock (replicas judge
+// leases by it) is the database server's, which here is this host's own.
+TEST_P(StoreContractTest, ReadinessAndTheSharedClock) {
+  Store* store = store_.get();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!store->Ready().ok() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(store->Ready().ok()) << store->Ready().error().message;
+  const auto shared = store->SharedClockMs();
+  if (GetParam().name == "sqlite") {
+    EXPECT_FALSE(shared.has_value()) << "one process: its own clock is the clock";
+    return;
+  }
+  ASSERT_TRUE(shared.has_value());
+  const long long own = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  EXPECT_LT(std::llabs(*shared - own), 1000) << "the server's clock is this host's here";
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Stores, StoreContractTest,
     ::testing::Values(StoreKind{"sqlite", [] { return std::make_unique<SqliteLocation>(); }},
