@@ -76,12 +76,15 @@ Status PgConnection::Connect() {
   // The URI's own settings win. The defaults: a connect timeout; TCP keepalives and a TCP user
   // timeout, so a server that vanished (a host gone, a cable cut) fails a waiting connection in
   // seconds rather than at the kernel's two hours; a statement timeout on the server, so work a
-  // timed-out caller walked away from does not run on; a name in pg_stat_activity.
+  // timed-out caller walked away from does not run on; an idle-in-transaction timeout, so a
+  // replica paused inside a transaction (SIGSTOP, a stalled VM) loses it, and the row locks it
+  // holds, within two seconds instead of stopping every other replica's writes; a name in
+  // pg_stat_activity.
   const char* keys[] = {"connect_timeout", "keepalives",       "keepalives_idle",
                         "keepalives_interval", "keepalives_count", "tcp_user_timeout",
                         "options",         "application_name", "dbname",
                         nullptr};
-  const char* values[] = {"3", "1", "5", "2", "2", "9000", "-c statement_timeout=30000",
+  const char* values[] = {"3", "1", "5", "2", "2", "9000", "-c statement_timeout=30000 -c idle_in_transaction_session_timeout=2000",
                           "gangplankd", uri_.c_str(), nullptr};
   conn_ = PQconnectdbParams(keys, values, 1);
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
