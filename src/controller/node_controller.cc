@@ -30,6 +30,10 @@ void NodeController::EnsureNode(const resources::Machine& machine) {
   const std::string& id = machine.row.id;
   const node::DesiredNodeState& desired = machine.desired;
   if (!MayAct()) return;
+  {
+    std::lock_guard lock(errors_mutex_);
+    machine_of_[uid] = id;
+  }
   const Status started =
       runtime_.Ensure({uid, id, tokens_.Issue({id, uid}), desired.node_name, desired.address,
                        desired.image_version, desired.reimage_generation});
@@ -71,6 +75,44 @@ void NodeController::EnsureNodes(const std::vector<resources::Machine>& machines
   ParallelFor(
       machines.size(), options_.parallel_starts,
       [&](std::size_t i) { EnsureNode(machines[i]); }, &stopping_);
+}
+
+void NodeController::OnNodeExit(const std::string& uid) {
+  std::string machine_id;
+  {
+    std::lock_guard lock(errors_mutex_);
+    auto found = machine_of_.find(uid);
+    if (found == machine_of_.end()) return;
+    machine_id = found->second;
+    dead_.insert(uid);
+  }
+  if (!MayAct()) return;
+  auto machine = GetMachine(store_, machine_id, MachineDetail::kStatus);
+  if (!machine || !machine->has_value() || (*machine)->uid != uid) return;
+  node::NodeStatus status = (*machine)->status.value_or(node::NodeStatus{});
+  status.sshd_health = "Unhealthy";
+  status.message = "the node stopped (its first process exited); it is being started again";
+  // The report is a commit: it wakes the loop, which starts the node again.
+  (void)RecordNodeReport(store_, machine_id, uid, status, {},
+                         "gangplankd: the node stopped by itself; starting it again\n", clock_);
+}
+
+void NodeController::RestartDeadNodes() {
+  std::set<std::string> dead;
+  std::map<std::string, std::string> machines;
+  {
+    std::lock_guard lock(errors_mutex_);
+    dead.swap(dead_);
+    for (const auto& uid : dead)
+      if (auto found = machine_of_.find(uid); found != machine_of_.end())
+        machines[uid] = found->second;
+  }
+  std::vector<store::Resource> rows;
+  for (const auto& [uid, machine_id] : machines) {
+    auto row = store_.Get(kMachineKind, machine_id);
+    if (row && row->has_value()) rows.push_back(**row);
+  }
+  EnsureNodes(Decoded(rows));
 }
 
 void NodeController::CarryOutRemovals() {
@@ -130,6 +172,7 @@ void NodeController::Run(LeaderLease* leader) {
     }
     const std::uint64_t revision = store_.Revision();
     if (leading) {
+      RestartDeadNodes();
       const auto now = std::chrono::steady_clock::now();
       std::set<std::string> changed;
       if (sweep_now_.exchange(false) || now - last_sweep >= options_.sweep ||
@@ -157,6 +200,7 @@ void NodeController::Run(LeaderLease* leader) {
 void NodeController::Start(LeaderLease* leader) {
   stopping_ = false;
   leader_ = leader;
+  runtime_.WatchExits([this](const std::string& uid) { OnNodeExit(uid); });
   worker_ = std::thread([this, leader] { Run(leader); });
 }
 
@@ -164,7 +208,10 @@ void NodeController::Wake() { sweep_now_ = true; }
 
 void NodeController::Stop() {
   stopping_ = true;
-  if (worker_.joinable()) worker_.join();
+  if (worker_.joinable()) {
+    runtime_.WatchExits(nullptr);
+    worker_.join();
+  }
 }
 
 }  // namespace gangplank::controller

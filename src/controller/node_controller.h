@@ -57,6 +57,11 @@ class NodeController {
   // EnsureNode for every machine, options_.parallel_starts at a time.
   void EnsureNodes(const std::vector<resources::Machine>& machines);
   void CarryOutRemovals();
+  // A node stopped by itself (the runtime saw its first process exit): shown as not ready at
+  // once, with a line in its log, and started again by the loop without waiting for a sweep.
+  void OnNodeExit(const std::string& uid);
+  // Starts again the nodes OnNodeExit saw die.
+  void RestartDeadNodes();
   // The machines changed after `seen` (ids); false when the store no longer has that history.
   bool ChangedMachines(std::uint64_t seen, std::set<std::string>& ids);
   void Run(LeaderLease* leader);
@@ -68,6 +73,8 @@ class NodeController {
   NodeControllerOptions options_;
   std::mutex errors_mutex_;
   std::map<std::string, std::string> start_errors_;  // uid → last error reported for it
+  std::map<std::string, std::string> machine_of_;    // uid → machine id, of nodes ensured
+  std::set<std::string> dead_;                        // uids whose node stopped by itself
   std::atomic<bool> stopping_{false};
   std::atomic<bool> sweep_now_{false};
   LeaderLease* leader_ = nullptr;  // set by Start; nullptr: this process always leads

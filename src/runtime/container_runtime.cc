@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -287,12 +288,81 @@ long long ProcessStartTicks(pid_t pid) {
 // with one read of /proc/PID/stat instead of its files and cgroup.
 void ContainerRuntime::Remember(const std::string& uid, pid_t pid, std::int64_t generation) {
   const long long started = pid > 0 ? ProcessStartTicks(pid) : -1;
-  std::lock_guard lock(mutex_);
-  if (started < 0) {
-    running_.erase(uid);
-    return;
+  std::shared_ptr<PidFd> exit;
+  if (started >= 0) {
+    const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (fd >= 0) exit = std::make_shared<PidFd>(fd);
   }
-  running_[uid] = {pid, generation, started};
+  {
+    std::lock_guard lock(mutex_);
+    if (started < 0) {
+      running_.erase(uid);  // stopped on purpose from here on: no exit to report
+    } else {
+      running_[uid] = {pid, generation, started, std::move(exit)};
+    }
+  }
+  WakeWatcher();
+}
+
+ContainerRuntime::PidFd::~PidFd() {
+  if (fd >= 0) ::close(fd);
+}
+
+void ContainerRuntime::WakeWatcher() {
+  if (wake_fd_ < 0) return;
+  const std::uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+}
+
+void ContainerRuntime::WatchExits(std::function<void(const std::string& uid)> on_exit) {
+  {
+    // Waits for a call in flight: once this returns, the old callback is never called again.
+    std::lock_guard lock(callback_mutex_);
+    on_exit_ = std::move(on_exit);
+  }
+  if (watcher_.joinable() || !on_exit_) return;
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) return;
+  watcher_ = std::thread([this] { WatchLoop(); });
+}
+
+ContainerRuntime::~ContainerRuntime() {
+  stopping_ = true;
+  WakeWatcher();
+  if (watcher_.joinable()) watcher_.join();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void ContainerRuntime::WatchLoop() {
+  while (!stopping_) {
+    // The pidfds of every node known to run, held here while waited on.
+    std::vector<std::pair<std::string, std::shared_ptr<PidFd>>> watched;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [uid, running] : running_)
+        if (running.exit) watched.emplace_back(uid, running.exit);
+    }
+    std::vector<pollfd> fds{{wake_fd_, POLLIN, 0}};
+    for (const auto& entry : watched) fds.push_back({entry.second->fd, POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) return;
+    if (fds[0].revents & POLLIN) {
+      std::uint64_t count = 0;
+      (void)!::read(wake_fd_, &count, sizeof count);
+    }
+    for (std::size_t i = 1; i < fds.size(); ++i) {
+      if (!(fds[i].revents & POLLIN)) continue;
+      const auto& [uid, exit] = watched[i - 1];
+      {
+        // Only if it is still the process this runtime counts on (not one it stopped itself).
+        std::lock_guard lock(mutex_);
+        auto found = running_.find(uid);
+        if (found == running_.end() || found->second.exit != exit) continue;
+        running_.erase(found);
+      }
+      std::lock_guard lock(callback_mutex_);
+      if (on_exit_) on_exit_(uid);
+    }
+  }
 }
 
 bool ContainerRuntime::StillRunning(const std::string& uid, std::int64_t generation) {
@@ -492,6 +562,7 @@ Status ContainerRuntime::Remove(const std::string& uid) {
   if (!IsNodeUid(uid)) return OkStatus();
   const auto node_lock = NodeLock(uid);
   std::lock_guard lock(*node_lock);
+  Remember(uid, -1, 0);  // stopped on purpose: not an exit to report
   StopContainer(options_.nodes_dir, uid, options_.runc);
   ReleaseNodeNetns(NodeDir(uid));
   (void)DeleteLink(HostVeth(uid));  // gone with its namespace, unless something else holds that

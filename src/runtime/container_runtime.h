@@ -7,12 +7,15 @@
 // and a restarted gangplankd adopts them (runc's state and the init's cgroup).
 #pragma once
 
+#include <atomic>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <sys/types.h>
 #include <string>
+#include <thread>
 
 #include "runtime/node_image_builder.h"
 #include "runtime/node_network.h"
@@ -41,6 +44,10 @@ class ContainerRuntime final : public NodeRuntime {
   // Ends every process of the node and removes its container, overlay, address and directory.
   Status Remove(const std::string& uid) override;
   std::vector<std::string> List() override;
+  // A pidfd per node's first process, all waited on by one thread (no polling loop); an empty
+  // function stops the calls.
+  void WatchExits(std::function<void(const std::string& uid)> on_exit) override;
+  ~ContainerRuntime() override;
 
   // The default place for a data dir's nodes: /var/lib/gangplank/nodes/<hash of the data dir>.
   static std::filesystem::path DefaultNodesDir(const std::string& data_dir);
@@ -65,16 +72,32 @@ class ContainerRuntime final : public NodeRuntime {
   void Remember(const std::string& uid, pid_t pid, std::int64_t generation);
   bool StillRunning(const std::string& uid, std::int64_t generation);
 
+  // An open pidfd, closed with its last owner (the map entry, or the watcher while it waits).
+  struct PidFd {
+    int fd = -1;
+    explicit PidFd(int f) : fd(f) {}
+    ~PidFd();
+    PidFd(const PidFd&) = delete;
+    PidFd& operator=(const PidFd&) = delete;
+  };
   struct Running {
     pid_t pid = -1;
     std::int64_t generation = 0;
     long long started = 0;  // its start time (ProcessStartTicks)
+    std::shared_ptr<PidFd> exit;  // readable once the process has exited
   };
+  void WatchLoop();
+  void WakeWatcher();
 
   ContainerRuntimeOptions options_;
   std::mutex mutex_;  // guards node_locks_ and running_
   std::map<std::string, std::shared_ptr<std::mutex>> node_locks_;
   std::map<std::string, Running> running_;
+  std::mutex callback_mutex_;  // held while on_exit_ runs or changes
+  std::function<void(const std::string&)> on_exit_;
+  int wake_fd_ = -1;  // an eventfd: the set of pidfds changed, or the watcher is to stop
+  std::atomic<bool> stopping_{false};
+  std::thread watcher_;
 };
 
 }  // namespace gangplank::runtime

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ class NodeRuntime {
   virtual Status Remove(const std::string& uid) = 0;
   // Every node the runtime holds (running or not), by uid.
   virtual std::vector<std::string> List() = 0;
+  // From now on, `on_exit(uid)` is called (on a thread of the runtime's) as soon as a node the
+  // runtime started or adopted stops by itself, not when the runtime stops it: the controller
+  // learns of a dead node at once instead of at its next sweep.
+  virtual void WatchExits(std::function<void(const std::string& uid)> on_exit) = 0;
 };
 
 }  // namespace gangplank::runtime

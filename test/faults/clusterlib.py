@@ -19,6 +19,9 @@ def psql(lab, sql):
 
 
 def nodes_dir(lab):
+    """--nodes-dir, or where replicas of a shared store keep their nodes by default."""
+    if "--nodes-dir" in lab.extra_args:
+        return lab.extra_args[lab.extra_args.index("--nodes-dir") + 1]
     bridge = json.loads(psql(lab, "SELECT body FROM resources WHERE kind = 'nodeNetwork'"))
     prefix = bridge["prefix"].split(".")[1]
     return f"/var/lib/gangplank/nodes/gp-node-{prefix}"

@@ -283,12 +283,15 @@ class Lab:
                            stderr=subprocess.DEVNULL)
         if not keep:
             shutil.rmtree(self.work, ignore_errors=True)
+        self.replicas, self.pg_dir, self.haproxy = [], None, None  # closed: a second close is a no-op
 
     def stop_nodes(self):
         if not self.replicas or os.geteuid() != 0 or "--nodes" in self.extra_args and \
                 self.extra_args[self.extra_args.index("--nodes") + 1] == "simulated":
             return
         args = [self.gangplankd, "stop-nodes", "--remove", "--data-dir", self.replicas[0]["data"]]
+        if "--nodes-dir" in self.extra_args:
+            args += ["--nodes-dir", self.extra_args[self.extra_args.index("--nodes-dir") + 1]]
         if self.pg_uri:
             args += ["--store", self.pg_uri]
         subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
