@@ -9,6 +9,7 @@
 #include "resources/machine.h"
 
 namespace gangplank::controller {
+namespace json = boost::json;
 
 NodeController::NodeController(store::Store& store, runtime::NodeRuntime& runtime,
                                const auth::NodeTokens& tokens, const Clock& clock,
@@ -20,6 +21,15 @@ NodeController::NodeController(store::Store& store, runtime::NodeRuntime& runtim
       options_(std::move(options)) {}
 
 NodeController::~NodeController() { Stop(); }
+
+long long NodeController::DiskBytesOf(const std::string& pool_id) {
+  auto row = store_.Get(kPoolKind, pool_id);
+  if (!row || !row->has_value()) return 0;
+  auto pool = resources::PoolRecord::Decode(**row);
+  if (!pool) return 0;
+  const json::value* size = pool->properties().if_contains("osDiskSizeGB");
+  return size && size->is_int64() && size->get_int64() > 0 ? size->get_int64() << 30 : 0;
+}
 
 bool NodeController::MayAct() const {
   return !stopping_ && (leader_ == nullptr || leader_->Confirm());
@@ -36,7 +46,8 @@ void NodeController::EnsureNode(const resources::Machine& machine) {
   }
   const Status started =
       runtime_.Ensure({uid, id, tokens_.Issue({id, uid}), desired.node_name, desired.address,
-                       desired.image_version, desired.reimage_generation});
+                       desired.image_version, desired.reimage_generation,
+                       DiskBytesOf(machine.row.parent)});
   {
     std::lock_guard lock(errors_mutex_);
     if (started.ok()) {

@@ -53,6 +53,8 @@ class NodeController {
   // The fence before every act on the host: not stopping and, with a leader lease, still its
   // confirmed holder (a sweep that lost the lease midway stops there).
   bool MayAct() const;
+  // The disk a node of the pool gets: its osDiskSizeGB in bytes (0: the runtime's largest).
+  long long DiskBytesOf(const std::string& pool_id);
   void EnsureNode(const resources::Machine& machine);
   // EnsureNode for every machine, options_.parallel_starts at a time.
   void EnsureNodes(const std::vector<resources::Machine>& machines);

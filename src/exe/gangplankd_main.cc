@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
   app.add_option("--node-timeout", options.node_timeout_seconds,
                  "Seconds a node may take to come up before its operation fails (default 120)")
       ->check(CLI::Range(5, 3600));
+  app.add_option("--node-disk-max", options.node_disk_max,
+                 "The largest disk a local node gets, e.g. 256M or 8G (default 8G): its own file "
+                 "system in a sparse file, so writing past it is ENOSPC inside the node and "
+                 "nothing outside; a pool's osDiskSizeGB below it is kept");
   app.add_option("--node-network", options.node_network,
                  "The /16 local nodes get their addresses from: auto (the first /16 of "
                  "10.224.0.0/12 no route or address of this host overlaps, kept in the store) or "

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/file_io.h"
@@ -39,7 +40,8 @@ Status EnsureLocalUser(const std::string& name) {
                        std::to_string(status) + ")");
 }
 
-Status EnsureMachineAdminUser(const std::string& name, const fs::path& record) {
+Status EnsureMachineAdminUser(const std::string& name, const fs::path& record,
+                              const fs::path& sudoers_dir) {
   auto created = ReadFile(record, 4096);
   const bool ours = created && *created == name + "\n";
   if (const passwd* entry = ::getpwnam(name.c_str()); entry != nullptr && !ours) {
@@ -48,9 +50,36 @@ Status EnsureMachineAdminUser(const std::string& name, const fs::path& record) {
                          std::to_string(entry->pw_uid) +
                          "); choose another adminUsername for the cluster");
   }
-  if (ours && ::getpwnam(name.c_str()) != nullptr) return OkStatus();
-  if (Status made = EnsureLocalUser(name); !made.ok()) return made;
-  return WriteFileAtomically(record, name + "\n", 0600, IfExists::kReplace);
+  if (!ours || ::getpwnam(name.c_str()) == nullptr) {
+    if (Status made = EnsureLocalUser(name); !made.ok()) return made;
+    if (Status recorded = WriteFileAtomically(record, name + "\n", 0600, IfExists::kReplace);
+        !recorded.ok())
+      return recorded;
+  }
+  // As on AKS, the admin user is root on its node when it asks (passwordless sudo): the node is
+  // built to contain root, not to keep it out (seccomp, capabilities, cgroups, its own disk and
+  // network; docs/security.md). sudo reads only files of mode 0440 owned by root.
+  return WriteFileAtomically(sudoers_dir / "90-gangplank-admin",
+                             name + " ALL=(ALL:ALL) NOPASSWD:ALL\n", 0440, IfExists::kReplace);
+}
+
+Status EnsureHostsEntry(const fs::path& hosts) {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return OkStatus();
+  const std::string hostname = name;
+  auto text = ReadFile(hosts, 1 << 20);
+  std::string content = text ? *text : "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+  std::istringstream lines(content);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line.substr(0, line.find('#')));
+    std::string field;
+    fields >> field;  // the address
+    while (fields >> field)
+      if (field == hostname) return OkStatus();
+  }
+  if (!content.empty() && content.back() != '\n') content += '\n';
+  return WriteFileAtomically(hosts, content + "127.0.1.1\t" + hostname + "\n", 0644,
+                             IfExists::kReplace);
 }
 
 NodeAgent::NodeAgent(NodeAgentOptions options)
@@ -163,10 +192,15 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
   }
   if (Status secure = CheckSecurePath(options_.layout.dir); !secure.ok())
     return fail("node directory", secure.error());
+  if (options_.whole_machine) {
+    if (Status named = EnsureHostsEntry("/etc/hosts"); !named.ok())
+      return fail("/etc/hosts", named.error());
+  }
   if (options_.create_users && desired.ServesSsh()) {
     if (Status user = options_.whole_machine
                           ? EnsureMachineAdminUser(desired.admin_username,
-                                                   options_.layout.dir / "admin-user")
+                                                   options_.layout.dir / "admin-user",
+                                                   "/etc/sudoers.d")
                           : EnsureLocalUser(desired.admin_username);
         !user.ok())
       return fail("admin user", user.error());

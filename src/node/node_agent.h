@@ -91,9 +91,14 @@ class NodeAgent final : public Agent {
 // ('*', which sshd does not treat as a locked account). Nothing happens when the user exists.
 Status EnsureLocalUser(const std::string& name);
 
+// On a node that is its own machine: its own name resolves (sudo and many tools look it up), as
+// on any VM: `hosts` gets a 127.0.1.1 line for the hostname unless it names it already.
+Status EnsureHostsEntry(const std::filesystem::path& hosts);
+
 // On a node that is its own machine: creates the admin user and records that it did (in
 // `record`); an existing account it did not create (one of the node image's, such as "daemon")
-// is refused, never reused.
-Status EnsureMachineAdminUser(const std::string& name, const std::filesystem::path& record);
+// is refused, never reused. The admin user gets passwordless sudo (a file in `sudoers_dir`).
+Status EnsureMachineAdminUser(const std::string& name, const std::filesystem::path& record,
+                              const std::filesystem::path& sudoers_dir);
 
 }  // namespace gangplank::node

@@ -2,6 +2,7 @@
 #include "runtime/container_runtime.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <linux/magic.h>
 #include <netinet/in.h>
@@ -10,10 +11,12 @@
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <sstream>
@@ -22,6 +25,7 @@
 #include "common/file_io.h"
 #include "common/parallel.h"
 #include "common/process.h"
+#include "runtime/node_firewall.h"
 
 namespace gangplank::runtime {
 namespace fs = std::filesystem;
@@ -136,6 +140,52 @@ void StopContainer(const fs::path& nodes_dir, const std::string& uid, const std:
   }
   while (::umount2((dir / "bundle" / "rootfs").c_str(), MNT_DETACH) == 0) {
   }
+  while (::umount2((dir / "disk").c_str(), MNT_DETACH) == 0) {  // its loop device goes with it
+  }
+}
+
+// True when `path` is the root of a file system mounted there.
+bool IsMountPoint(const fs::path& path) {
+  struct stat self {}, parent {};
+  return ::stat(path.c_str(), &self) == 0 && ::stat(path.parent_path().c_str(), &parent) == 0 &&
+         self.st_dev != parent.st_dev;
+}
+
+// A node's disk: an ext4 file system in a sparse file of the node's size (DIR/disk.img), made
+// for each new machine. The host's disk holds only what the node wrote into it.
+Status MakeNodeDisk(const fs::path& dir, long long bytes) {
+  const fs::path image = dir / "disk.img";
+  std::error_code ec;
+  fs::remove(image, ec);
+  const int fd = ::open(image.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0 || ::ftruncate(fd, bytes) != 0) {
+    const std::string why = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return MakeError(StatusCode::kUnavailable, "NodeStartFailed",
+                     "cannot make the node's disk " + image.string() + ": " + why);
+  }
+  ::close(fd);
+  // Inode tables and the journal are initialised as they are used: a sparse file stays sparse.
+  return Run({"/sbin/mkfs.ext4", "-q", "-F", "-m", "0", "-E",
+              "nodiscard,lazy_itable_init=1,lazy_journal_init=1", image.string()},
+             "making the node's disk");
+}
+
+// Mounts the node's disk on DIR/disk (once) and returns where the overlay's writable layer goes.
+// A node made before disks had a size has none: its layer stays in DIR until its next reimage.
+Result<fs::path> MountNodeDisk(const fs::path& dir) {
+  const fs::path image = dir / "disk.img", disk = dir / "disk";
+  std::error_code ec;
+  if (!fs::exists(image, ec)) return dir;
+  if (Status made = EnsureDirectory(disk, 0700); !made.ok()) return made.error();
+  if (!IsMountPoint(disk)) {
+    if (Status mounted = Run({"/bin/mount", "-o", "loop,noinit_itable,nodev", image.string(),
+                              disk.string()},
+                             "mounting the node's disk");
+        !mounted.ok())
+      return mounted.error();
+  }
+  return disk;
 }
 
 // Ends the node's network namespace (bound to NODE_DIR/netns): its veth and address go with it.
@@ -155,8 +205,48 @@ json::object Mount(const char* destination, const char* type, const std::string&
           {"options", Strings(options)}};
 }
 
+// What root inside a node may not ask of the kernel: the calls Docker's default seccomp profile
+// refuses a container without CAP_SYS_ADMIN (new namespaces, mounts, keyrings, BPF, kernel
+// modules, reboot, the clock, swap, other processes' memory, userfaultfd …), the surface most
+// container escapes start from. Denied by name, for 64- and 32-bit callers alike.
+constexpr const char* kRefusedCalls[] = {
+    "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
+    "delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
+    "get_kernel_syms", "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp",
+    "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mbind", "mount",
+    "mount_setattr", "move_mount", "move_pages", "name_to_handle_at", "nfsservctl",
+    "open_by_handle_at", "open_tree", "perf_event_open", "pivot_root", "process_vm_readv",
+    "process_vm_writev", "quotactl", "quotactl_fd", "reboot", "request_key", "set_mempolicy",
+    "setns", "settimeofday", "stime", "swapoff", "swapon", "sysfs", "_sysctl", "umount",
+    "umount2", "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old"};
+// clone(2) flags that make a namespace; clone3 passes its flags in memory a filter cannot read,
+// so it answers ENOSYS and the C library falls back to clone, whose flags are checked.
+constexpr std::uint64_t kNamespaceFlags[] = {0x00020000, 0x02000000, 0x04000000, 0x08000000,
+                                             0x10000000, 0x20000000, 0x40000000};
+
+json::object SeccompProfile() {
+  json::array names;
+  for (const char* call : kRefusedCalls) names.emplace_back(call);
+  json::array rules{json::object{
+      {"names", std::move(names)}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", EPERM}}};
+  for (const std::uint64_t flag : kNamespaceFlags) {
+    rules.push_back(json::object{
+        {"names", json::array{"clone"}},
+        {"action", "SCMP_ACT_ERRNO"},
+        {"errnoRet", EPERM},
+        {"args", json::array{json::object{
+                     {"index", 0}, {"value", flag}, {"valueTwo", flag}, {"op", "SCMP_CMP_MASKED_EQ"}}}}});
+  }
+  rules.push_back(json::object{
+      {"names", json::array{"clone3"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", ENOSYS}});
+  return {{"defaultAction", "SCMP_ACT_ALLOW"},
+          {"architectures", json::array{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
+          {"syscalls", std::move(rules)}};
+}
+
 // The OCI runtime spec of a node: runc's defaults (masked /proc paths, read-only /sys) plus what
-// sshd and useradd need (setuid, chown, chroot …), never CAP_SYS_ADMIN or CAP_NET_ADMIN.
+// sshd, useradd and sudo need (setuid, chown, chroot …), never CAP_SYS_ADMIN or CAP_NET_ADMIN,
+// and the seccomp profile above. New privileges are allowed: the admin user's sudo is setuid.
 std::string NodeSpec(const NodeLaunch& node, const fs::path& control_dir,
                      const fs::path& secrets_dir, const fs::path& netns,
                      const ContainerRuntimeOptions& options) {
@@ -178,7 +268,7 @@ std::string NodeSpec(const NodeLaunch& node, const fs::path& control_dir,
            {"bounding", capabilities}, {"effective", capabilities}, {"permitted", capabilities}}},
       {"rlimits",
        json::array{json::object{{"type", "RLIMIT_NOFILE"}, {"hard", 4096}, {"soft", 4096}}}},
-      {"noNewPrivileges", true}};
+      {"noNewPrivileges", false}};
   json::array mounts{
       Mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
       Mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
@@ -201,6 +291,7 @@ std::string NodeSpec(const NodeLaunch& node, const fs::path& control_dir,
                     {"memory", json::object{{"limit", options.memory_limit_bytes}}},
                     {"pids", json::object{{"limit", options.pids_limit}}}}},
       {"namespaces", namespaces},
+      {"seccomp", SeccompProfile()},
       {"maskedPaths", Strings({"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
                                "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
                                "/proc/sched_debug", "/sys/firmware", "/proc/scsi"})},
@@ -425,7 +516,7 @@ Status ContainerRuntime::Ensure(const NodeLaunch& node) {
   if (const pid_t pid = InitPid(dir, node.uid); same_machine && pid > 0) {
     Remember(node.uid, pid, node.reimage_generation);  // adopted: started before this process
     RefreshTokenFile(dir, node.token);
-    return OkStatus();
+    return Admit(node);  // the firewall may have been made again since (a host's restart)
   }
   // Every step below may have been done before, by this process or by a replica that died in
   // the middle: each one takes what it finds to the same end.
@@ -441,6 +532,10 @@ Status ContainerRuntime::Ensure(const NodeLaunch& node) {
     fs::remove_all(dir / "work", ec);
     if (Status made = EnsureDirectory(options_.nodes_dir, 0755); !made.ok()) return made;
     if (Status made = EnsureDirectory(dir, 0700); !made.ok()) return made;
+    const long long size = node.disk_bytes > 0
+                               ? std::min(node.disk_bytes, options_.max_disk_bytes)
+                               : options_.max_disk_bytes;
+    if (Status disk = MakeNodeDisk(dir, size); !disk.ok()) return disk;
     if (Status recorded = WriteFileAtomically(
             dir / "launch.json",
             json::serialize(
@@ -468,16 +563,21 @@ Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
                                                 {dir, 0700},
                                                 {dir / "bundle", 0700},
                                                 {rootfs, 0755},
-                                                {dir / "upper", 0755},
-                                                {dir / "work", 0700},
                                                 {dir / "secrets", 0700},
                                                 {RuncRoot(options_.nodes_dir), 0700}}) {
     if (Status made = EnsureDirectory(path, mode); !made.ok()) return made;
   }
   if (Status network = EnsureNodeNetns(node, dir); !network.ok()) return network;
+  if (Status admitted = Admit(node); !admitted.ok()) return admitted;
+  auto disk = MountNodeDisk(dir);
+  if (!disk) return disk.error();
+  for (const auto& [path, mode] :
+       std::vector<std::pair<fs::path, mode_t>>{{*disk / "upper", 0755}, {*disk / "work", 0700}}) {
+    if (Status made = EnsureDirectory(path, mode); !made.ok()) return made;
+  }
   const std::string overlay = "lowerdir=" + lower.string() +
-                              ",upperdir=" + (dir / "upper").string() +
-                              ",workdir=" + (dir / "work").string();
+                              ",upperdir=" + (*disk / "upper").string() +
+                              ",workdir=" + (*disk / "work").string();
   if (::mount("overlay", rootfs.c_str(), "overlay", MS_NODEV, overlay.c_str()) != 0) {
     return MakeError(
         StatusCode::kUnavailable, "NodeStartFailed",
@@ -558,12 +658,31 @@ Status ContainerRuntime::EnsureNodeNetns(const NodeLaunch& node, const fs::path&
   return configured;
 }
 
+// The firewall lets the node reach its own cluster's nodes; what it was admitted as is kept
+// beside it (NODE_DIR/peer), so its removal takes exactly that back out.
+Status ContainerRuntime::Admit(const NodeLaunch& node) {
+  const std::string cluster = ClusterOfMachine(node.machine_id);
+  if (Status admitted = AdmitNode(options_.network, node.address, cluster); !admitted.ok())
+    return admitted;
+  return WriteFileAtomically(NodeDir(node.uid) / "peer", node.address + " " + cluster + "\n", 0600,
+                             IfExists::kReplace);
+}
+
+void ContainerRuntime::Forget(const std::string& uid) {
+  auto text = ReadFile(NodeDir(uid) / "peer", 4096);
+  if (!text) return;
+  std::istringstream fields(*text);
+  std::string address, cluster;
+  if (fields >> address >> cluster) ForgetNode(options_.network, address, cluster);
+}
+
 Status ContainerRuntime::Remove(const std::string& uid) {
   if (!IsNodeUid(uid)) return OkStatus();
   const auto node_lock = NodeLock(uid);
   std::lock_guard lock(*node_lock);
   Remember(uid, -1, 0);  // stopped on purpose: not an exit to report
   StopContainer(options_.nodes_dir, uid, options_.runc);
+  Forget(uid);
   ReleaseNodeNetns(NodeDir(uid));
   (void)DeleteLink(HostVeth(uid));  // gone with its namespace, unless something else holds that
   std::error_code ec;

@@ -30,6 +30,9 @@ struct ContainerRuntimeOptions {
   std::string runc = "/usr/sbin/runc";
   long long memory_limit_bytes = 256ll << 20;  // per node (cgroup), so one node cannot starve the host
   int pids_limit = 512;
+  // The largest disk a node gets (a pool's osDiskSizeGB above it is cut to it): what one node
+  // can take of the host's disk.
+  long long max_disk_bytes = 8ll << 30;
 };
 
 class ContainerRuntime final : public NodeRuntime {
@@ -64,6 +67,9 @@ class ContainerRuntime final : public NodeRuntime {
   std::filesystem::path NodeDir(const std::string& uid) const { return options_.nodes_dir / uid; }
   Status Start(const NodeLaunch& node, const std::filesystem::path& lower);
   Status EnsureNodeNetns(const NodeLaunch& node, const std::filesystem::path& dir);
+  // Lets the node reach its cluster's nodes (and records it); takes that back at removal.
+  Status Admit(const NodeLaunch& node);
+  void Forget(const std::string& uid);
 
   // One lock per node: different nodes start and stop side by side.
   std::shared_ptr<std::mutex> NodeLock(const std::string& uid);

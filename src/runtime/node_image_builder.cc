@@ -88,10 +88,10 @@ bool NodeImageBuilder::IsValidVersion(const std::string& version) {
 
 // OpenSSH's server, dumb-init (the node's first process: it runs the agent and reaps what
 // sessions leave, and sleeps between signals; tini wakes every second), the packages of the
-// agent's shared libraries (asked of dpkg about what ldd resolves), and procps, so a login can
-// look around.
+// agent's shared libraries (asked of dpkg about what ldd resolves), procps, so a login can
+// look around, and sudo, which AKS's admin user has.
 std::vector<std::string> NodeImageBuilder::Packages() const {
-  std::set<std::string> packages = {"dumb-init", "openssh-server", "procps"};
+  std::set<std::string> packages = {"dumb-init", "openssh-server", "procps", "sudo"};
   std::string libraries;
   RunCapturing({"/usr/bin/ldd",
                 options_.library_source.empty() ? options_.agent_path : options_.library_source},

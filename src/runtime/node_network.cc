@@ -11,6 +11,7 @@
 
 #include "common/file_lock.h"
 #include "common/process.h"
+#include "runtime/node_firewall.h"
 
 namespace gangplank::runtime {
 namespace json = boost::json;
@@ -151,7 +152,9 @@ Status EnsureBridge(const NodeNetwork& network) {
         !added.ok())
       return added;
   }
-  return Ip({"link", "set", network.bridge, "up"});
+  if (Status up = Ip({"link", "set", network.bridge, "up"}); !up.ok()) return up;
+  // Nodes reach their own cluster's nodes and nothing of the host's (runtime/node_firewall.h).
+  return EnsureNodeFirewall(network);
 }
 
 Result<NodeNetwork> ParseRequested(const std::string& requested) {
@@ -235,6 +238,7 @@ Result<NodeNetwork> EnsureNodeNetwork(store::Store& store, const std::string& re
 }
 
 Status RemoveNodeBridge(const NodeNetwork& network) {
+  (void)RemoveNodeFirewall(network);
   if (!std::filesystem::exists("/sys/class/net/" + network.bridge)) return OkStatus();
   return Ip({"link", "del", network.bridge});
 }

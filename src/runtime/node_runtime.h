@@ -19,6 +19,7 @@ struct NodeLaunch {
   std::string address;     // its address on the node network
   std::string image_version;           // the node image it is made from
   std::int64_t reimage_generation = 0;  // a new generation is a new node from a fresh image
+  long long disk_bytes = 0;  // the size of its disk (osDiskSizeGB); 0: the runtime's largest
 };
 
 class NodeRuntime {

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <ostream>
 #include <thread>
 #include <vector>
@@ -88,6 +89,30 @@ Result<std::string> SimulatedNodePrefix(const std::string& network) {
       second.find_first_not_of("0123456789") != std::string::npos || std::stoi(second) > 255)
     return invalid;
   return network.substr(0, first) + second;
+}
+
+// "256M", "8G", "1T" (binary units) or bytes; at least 32M, so a node's own files fit.
+Result<long long> ParseDiskSize(const std::string& text) {
+  const auto invalid = MakeError(StatusCode::kInvalidArgument, "InvalidNodeDiskMax",
+                                 "--node-disk-max '" + text.substr(0, 40) +
+                                     "' is not a size of at least 32M, such as 256M or 8G");
+  static constexpr std::pair<char, int> kUnits[] = {{'K', 10}, {'M', 20}, {'G', 30}, {'T', 40}};
+  std::string digits = text;
+  int shift = 0;
+  for (const auto& [unit, bits] : kUnits) {
+    if (!digits.empty() && (digits.back() == unit || digits.back() == unit + ('a' - 'A'))) {
+      digits.pop_back();
+      shift = bits;
+    }
+  }
+  if (digits.empty() || digits.size() > 12 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return invalid;
+  const long long number = std::stoll(digits);
+  if (shift > 0 && number > (std::numeric_limits<long long>::max() >> shift)) return invalid;
+  const long long bytes = number << shift;
+  if (bytes < (32ll << 20)) return invalid;
+  return bytes;
 }
 
 int Fail(std::ostream& err, const Error& error) {
@@ -311,6 +336,8 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
     return Fail(err, created.error());
   auto endpoint = ParseListen(options.listen);
   if (!endpoint) return Fail(err, endpoint.error());
+  auto disk_max = ParseDiskSize(options.node_disk_max);
+  if (!disk_max) return Fail(err, disk_max.error());
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     return Fail(err, MakeError(StatusCode::kInvalidArgument, "InvalidTlsOptions",
                                "--tls-cert and --tls-key go together"));
@@ -455,6 +482,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
     runtime_options.nodes_dir = nodes_dir;
     runtime_options.images = image_builder.get();
     runtime_options.network = *node_network;
+    runtime_options.max_disk_bytes = *disk_max;
     node_runtime = std::make_unique<runtime::ContainerRuntime>(runtime_options);
     controller::NodeControllerOptions controller_options;
     controller_options.on_leadership = [&gateway = *node_gateway, socket, &err](bool leading) {

@@ -20,6 +20,8 @@ struct ControlPlaneOptions {
   std::string nodes_dir;   // empty: /var/lib/gangplank/nodes/<hash of the data dir>
   std::string node_agent;  // empty: gangplank-node beside the gangplankd binary
   int node_timeout_seconds = 120;
+  // The largest disk a local node gets ("256M", "8G"): a pool's osDiskSizeGB above it is cut.
+  std::string node_disk_max = "8G";
   // Local nodes: "auto" (a free /16 of 10.224.0.0/12, kept in the store) or 10.N.0.0/16.
   // Simulated nodes: "auto" is 127.42.0.0/16.
   std::string node_network = "auto";

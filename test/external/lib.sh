@@ -112,11 +112,13 @@ start_replicas() {
     printf 'global\n  maxconn 2000\ndefaults\n  mode tcp\n  timeout connect 2s\n'
     printf '  timeout client 300s\n  timeout server 300s\n'
     printf 'frontend api\n  bind 127.0.0.1:%s\n  default_backend replicas\n' "$port"
-    printf 'backend replicas\n  balance roundrobin\n  option httpchk GET /readyz\n'
+    printf 'backend replicas\n  balance roundrobin\n  option httpchk GET /readyz\n  option allbackups\n'
     printf '  http-check expect status 200\n'
     for i in "${!ports[@]}"; do
       printf '  server r%s 127.0.0.1:%s check check-ssl verify required ca-file %s inter 500 fall 2 rise 1\n' \
         "$i" "${ports[$i]}" "$work/data/tls/ca.crt"
+      # No replica ready (the store is away): clients get a replica's own 503 + Retry-After.
+      printf '  server b%s 127.0.0.1:%s backup\n' "$i" "${ports[$i]}"
     done
   } >"$work/haproxy.cfg"
   haproxy -f "$work/haproxy.cfg" -db >>"$work/log-haproxy" 2>&1 &

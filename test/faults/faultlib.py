@@ -165,10 +165,13 @@ class Lab:
                  "  timeout client 60s", "  timeout server 60s", "frontend api",
                  f"  bind 127.0.0.1:{self.lb_port}", "  default_backend replicas",
                  "backend replicas", "  balance roundrobin", "  option httpchk GET /readyz",
-                 "  http-check expect status 200"]
+                 "  http-check expect status 200", "  option allbackups"]
         for i, replica in enumerate(self.replicas):
             lines.append(f"  server r{i} 127.0.0.1:{replica['port']} check check-ssl verify required "
                          f"ca-file {self.ca()} inter 300 fall 2 rise 2")
+        # With no replica ready, clients still get a replica's own 503 with Retry-After.
+        for i, replica in enumerate(self.replicas):
+            lines.append(f"  server b{i} 127.0.0.1:{replica['port']} backup")
         cfg = os.path.join(self.work, "haproxy.cfg")
         with open(cfg, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -195,7 +198,7 @@ class Lab:
         states = {}
         for line in text.decode().splitlines():
             fields = line.split(",")
-            if len(fields) > 17 and fields[0] == "replicas" and fields[1] not in ("BACKEND",):
+            if len(fields) > 17 and fields[0] == "replicas" and fields[1].startswith("r"):
                 states[fields[1]] = fields[17].split(" ")[0]
         return states
 

@@ -105,6 +105,11 @@ def experiment(lab, replicas, moment, hang):
             states = lab.haproxy_states()
             expect(states and set(states.values()) == {"DOWN"},
                    f"HAProxy still sends clients to replicas whose store hangs: {states}")
+            # With no replica ready, a client through the balancer still gets an ARM 503.
+            status, headers, body, seconds = lab.call(
+                "GET", lab.lb_port, lab.arm(GROUPS.format("kept")), timeout=30)
+            check_answer(("GET", "through HAProxy", 0.0, status, seconds, headers, body))
+            expect(status == 503, f"through HAProxy during the hang: {status} {body}")
         time.sleep(max(0.0, hang - (time.monotonic() - hung_at)))
         lab.signal_postgres(signal.SIGCONT)
         resumed_at = time.monotonic()

@@ -50,10 +50,12 @@ class LocalNodesTest : public ::testing::Test {
   void Start(const std::string& agent = GANGPLANK_NODE_PATH, const std::string& timeout = "60") {
     server_ = testing::StartListening(
         [&](int port) {
-          return std::vector<std::string>{
+          std::vector<std::string> argv{
               GANGPLANKD_PATH, "--data-dir",     dir_.Join("data"), "--listen",
               "127.0.0.1:" + std::to_string(port), "--nodes", "local", "--nodes-dir",
               nodes_.path().string(), "--node-agent", agent, "--node-timeout", timeout};
+          argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+          return argv;
         },
         dir_.Join("gangplankd.log"), port_);
     ASSERT_TRUE(server_) << testing::ReadTestFile(dir_.Join("gangplankd.log"));
@@ -234,6 +236,7 @@ class LocalNodesTest : public ::testing::Test {
   }
 
   std::string admin_ = "azureuser";
+  std::vector<std::string> extra_args_;  // more gangplankd flags, set before Start
   testing::TempDir dir_;
   testing::TempDir keys_;
   testing::TempDir nodes_{"/var/lib/gangplank-test", 0755};
