@@ -63,7 +63,9 @@ std::string Ruleset(const NodeNetwork& network) {
          "  set peers { type ipv4_addr . mark; }\n"
          "  chain forward {\n"
          "    type filter hook forward priority filter; policy accept;\n"
+         // Every bridge's packets pass every bridge table: this one judges its own network's.
          "    ether type != ip accept\n"
+         "    ip saddr != " + network.Cidr() + " accept\n"
          "    meta mark set ip saddr map @cluster_of\n"
          "    ip daddr . meta mark @peers accept\n"
          "    drop\n"
@@ -80,9 +82,9 @@ std::string ClusterOfMachine(const std::string& machine_id) {
   return pools == std::string::npos ? key : key.substr(0, pools);
 }
 
-Status EnsureNodeFirewall(const NodeNetwork& network) {
+Status EnsureNodeFirewall(const NodeNetwork& network, bool fresh) {
   std::string ignored;
-  if (RunCapturing({kNft, "list", "table", "bridge", Table(network)}, ignored) == 0 &&
+  if (!fresh && RunCapturing({kNft, "list", "table", "bridge", Table(network)}, ignored) == 0 &&
       RunCapturing({kNft, "list", "table", "inet", Table(network)}, ignored) == 0)
     return OkStatus();
   (void)RemoveNodeFirewall(network);  // half of it (a crash between the two): made again whole
@@ -109,7 +111,17 @@ Status RemoveNodeFirewall(const NodeNetwork& network) {
 Status AdmitNode(const NodeNetwork& network, const std::string& address,
                  const std::string& cluster_id) {
   const std::string mark = MarkOf(cluster_id);
-  // "add element" of an element already there is no error: admitting twice is harmless.
+  // The address may have been another cluster's node's before (one that went without being
+  // forgotten): its old pairing goes first. Admitting the same node twice is harmless.
+  std::string found;
+  if (RunCapturing({kNft, "get", "element", "bridge", Table(network), "cluster_of",
+                    "{ " + address + " }"},
+                   found) == 0) {
+    const std::size_t at = found.find(address + " : ");
+    const std::string old_mark =
+        at == std::string::npos ? "" : found.substr(at + address.size() + 3, 10);
+    if (!old_mark.empty() && old_mark != mark) ForgetNode(network, address, old_mark, true);
+  }
   if (Status mapped = Nft({"add", "element", "bridge", Table(network), "cluster_of",
                            "{ " + address + " : " + mark + " }"},
                           "admitting the node " + address);
@@ -121,8 +133,8 @@ Status AdmitNode(const NodeNetwork& network, const std::string& address,
 }
 
 void ForgetNode(const NodeNetwork& network, const std::string& address,
-                const std::string& cluster_id) {
-  const std::string mark = MarkOf(cluster_id);
+                const std::string& cluster_id, bool is_mark) {
+  const std::string mark = is_mark ? cluster_id : MarkOf(cluster_id);
   std::string ignored;
   RunCapturing({kNft, "delete", "element", "bridge", Table(network), "cluster_of",
                 "{ " + address + " }"},

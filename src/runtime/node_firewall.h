@@ -11,8 +11,10 @@
 
 namespace gangplank::runtime {
 
-// Makes the tables of `network` unless they exist (their sets keep the nodes already admitted).
-Status EnsureNodeFirewall(const NodeNetwork& network);
+// Makes the tables of `network` unless they exist (their sets keep the nodes already admitted);
+// `fresh` (the bridge was just made) replaces whatever an earlier control plane on the same /16
+// left.
+Status EnsureNodeFirewall(const NodeNetwork& network, bool fresh);
 // Removes them, with the bridge (nothing of a node network stays on the host).
 Status RemoveNodeFirewall(const NodeNetwork& network);
 // Lets the node at `address` reach the other nodes of the cluster `cluster_id` (and be reached by
@@ -20,7 +22,7 @@ Status RemoveNodeFirewall(const NodeNetwork& network);
 Status AdmitNode(const NodeNetwork& network, const std::string& address,
                  const std::string& cluster_id);
 void ForgetNode(const NodeNetwork& network, const std::string& address,
-                const std::string& cluster_id);
+                const std::string& cluster_id, bool is_mark = false);
 // The cluster a machine belongs to: its ARM id up to the agent pool.
 std::string ClusterOfMachine(const std::string& machine_id);
 

@@ -141,7 +141,8 @@ Status Ip(const std::vector<std::string>& arguments) {
 }
 
 Status EnsureBridge(const NodeNetwork& network) {
-  if (!std::filesystem::exists("/sys/class/net/" + network.bridge)) {
+  const bool fresh = !std::filesystem::exists("/sys/class/net/" + network.bridge);
+  if (fresh) {
     if (Status added = Ip({"link", "add", network.bridge, "type", "bridge"}); !added.ok())
       return added;
   }
@@ -154,7 +155,9 @@ Status EnsureBridge(const NodeNetwork& network) {
   }
   if (Status up = Ip({"link", "set", network.bridge, "up"}); !up.ok()) return up;
   // Nodes reach their own cluster's nodes and nothing of the host's (runtime/node_firewall.h).
-  return EnsureNodeFirewall(network);
+  Status firewall = EnsureNodeFirewall(network, fresh);
+  if (!firewall.ok() && fresh) (void)Ip({"link", "del", network.bridge});  // no half network
+  return firewall;
 }
 
 Result<NodeNetwork> ParseRequested(const std::string& requested) {

@@ -3,6 +3,7 @@
 #include "server/node_gateway.h"
 
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "api/arm_response.h"
+#include "common/file_io.h"
 #include "resources/machine.h"
 
 namespace gangplank::server {
@@ -61,11 +63,31 @@ struct NodeGateway::Impl {
   // Touched on the io thread only.
   std::map<std::string, std::set<std::shared_ptr<Session>>> waiting;  // machine id key → polls
   std::set<std::weak_ptr<Session>, std::owner_less<>> sessions;
+  std::map<std::string, std::size_t> per_node;  // node uid ("" : not a node) → connections
 };
 
 namespace {
 
 constexpr std::string_view kNodePrefix = "/gangplank/node/v1/";
+
+// The node a connected process runs in: the uid in its cgroup path (/gangplank/<uid>, where the
+// runtime puts every node), "" for a process that is in no node (tests' agents on the host), or
+// nothing when that cannot be told (the process is gone already: its connection is refused, so
+// connecting from processes that exit at once does not slip past the cap of a node).
+std::optional<std::string> PeerNode(local::socket& socket) {
+  ucred peer{};
+  socklen_t length = sizeof peer;
+  if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0 ||
+      peer.pid <= 0)
+    return std::nullopt;
+  auto cgroups = ReadFile("/proc/" + std::to_string(peer.pid) + "/cgroup", 64 * 1024);
+  if (!cgroups) return std::nullopt;
+  const std::size_t at = cgroups->find("/gangplank/");
+  if (at == std::string::npos) return "";
+  const std::size_t from = at + 11;
+  const std::size_t end = cgroups->find_first_of("/\n", from);
+  return cgroups->substr(from, (end == std::string::npos ? cgroups->size() : end) - from);
+}
 
 // How long the request asks to wait (?wait=SECONDS), within the gateway's maximum; 0: no wait.
 std::chrono::seconds RequestedWait(std::string_view target, std::chrono::seconds max_wait) {
@@ -88,13 +110,18 @@ std::chrono::seconds RequestedWait(std::string_view target, std::chrono::seconds
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(local::socket&& socket, NodeGateway::Impl& gateway)
-      : stream_(std::move(socket)), timer_(stream_.get_executor()), gateway_(gateway) {
+  Session(local::socket&& socket, NodeGateway::Impl& gateway, std::string node)
+      : stream_(std::move(socket)),
+        timer_(stream_.get_executor()),
+        gateway_(gateway),
+        node_(std::move(node)) {
     ++gateway_.connections;
+    ++gateway_.per_node[node_];
   }
   ~Session() {
     gateway_.sessions.erase(self_);
     --gateway_.connections;
+    if (--gateway_.per_node[node_] == 0) gateway_.per_node.erase(node_);
   }
 
   void Start() {
@@ -137,6 +164,15 @@ class Session : public std::enable_shared_from_this<Session> {
       return Write(api::ArmErrorResponse(request_, http::status::not_found, "NotFound",
                                          "this socket serves the node protocol only"));
     }
+    if (!node_.empty()) {
+      // A node speaks as itself: a token of another node (read off a disk, say) is refused here.
+      auto caller = gateway_.tokens.Verify(BearerToken());
+      if (caller && caller->uid != node_) {
+        return Write(api::ArmErrorResponse(
+            request_, http::status::forbidden, "NodeIdentityMismatch",
+            "this connection comes from another node than the token's; a node speaks as itself"));
+      }
+    }
     HttpResponse response = gateway_.handler(request_);
     const auto wait = RequestedWait(request_.target(), gateway_.options.max_wait);
     if (response.result() == http::status::not_modified && wait.count() > 0 &&
@@ -147,11 +183,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Holds the request until its machine changes (Recheck) or the wait ends (the 304 goes out).
-  void Park(HttpResponse unchanged, std::chrono::seconds wait) {
+  std::string_view BearerToken() const {
     const auto header = request_[http::field::authorization];
     std::string_view token(header.data(), header.size());
     if (token.size() > 7 && strncasecmp(token.data(), "Bearer ", 7) == 0) token.remove_prefix(7);
-    auto caller = gateway_.tokens.Verify(token);
+    return token;
+  }
+
+  void Park(HttpResponse unchanged, std::chrono::seconds wait) {
+    auto caller = gateway_.tokens.Verify(BearerToken());
     if (!caller) return Write(std::move(unchanged));  // cannot happen after a 304; answer anyway
     waiting_on_ = store::IdKey(caller->machine_id);
     gateway_.waiting[waiting_on_].insert(shared_from_this());
@@ -207,6 +247,7 @@ class Session : public std::enable_shared_from_this<Session> {
   api::HttpRequest request_;
   HttpResponse response_;
   std::weak_ptr<Session> self_;  // its entry in the gateway's sessions
+  const std::string node_;       // the node uid of the peer ("" : not a node)
   std::string waiting_on_;  // the machine key this request waits on; empty when not waiting
 };
 
@@ -216,10 +257,14 @@ void NodeGateway::Impl::Accept() {
   acceptor->async_accept([this](beast::error_code ec, local::socket socket) {
     if (ec == asio::error::operation_aborted || stopping) return;
     if (!ec) {
-      if (connections >= options.max_connections) {
-        socket.close(ec);  // full: the agent retries later
+      std::optional<std::string> node = PeerNode(socket);
+      const auto held = node ? per_node.find(*node) : per_node.end();
+      const std::size_t node_held = held == per_node.end() ? 0 : held->second;
+      if (!node || connections >= options.max_connections ||
+          (!node->empty() && node_held >= options.max_connections_per_node)) {
+        socket.close(ec);  // full (or nobody's): the agent retries later
       } else {
-        std::make_shared<Session>(std::move(socket), *this)->Start();
+        std::make_shared<Session>(std::move(socket), *this, std::move(*node))->Start();
       }
     }
     Accept();

@@ -2,7 +2,9 @@
 // plain HTTP/1.1 for the node protocol only. A GET of the desired state that names the state the
 // agent has (If-None-Match) and asks to wait (?wait=SECONDS) is held until the machine's row
 // changes in the store, or the wait ends (304): agents learn of a change at once and cost nothing
-// while idle.
+// while idle. Each connection belongs to the node its peer process runs in (the kernel says which
+// process, its cgroup says which node): a node holds a few connections at most and speaks only as
+// itself, whatever token root inside it presents.
 #pragma once
 
 #include <chrono>
@@ -17,9 +19,12 @@ namespace gangplank::server {
 
 struct NodeGatewayOptions {
   std::chrono::seconds max_wait{120};          // the longest wait a request may ask for
-  std::chrono::seconds idle_timeout{300};      // a connection with no request for this long closes
+  std::chrono::seconds idle_timeout{60};       // a connection with no whole request for this long closes
   std::size_t max_body_bytes = 1 << 20;        // a node report is far smaller
   std::size_t max_connections = 20000;         // beyond this, new connections are closed at once
+  // Connections one node may hold at once (its agent needs two: a long poll and a report); more
+  // are closed at once, so root flooding the socket from one node costs the others nothing.
+  std::size_t max_connections_per_node = 8;
 };
 
 class NodeGateway {

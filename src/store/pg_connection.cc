@@ -68,6 +68,11 @@ void PgConnection::Disconnect() {
   prepared_.clear();
 }
 
+void PgConnection::Rollback() {
+  if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) return;
+  (void)Exec("ROLLBACK", {}, std::chrono::seconds(1));
+}
+
 int PgConnection::Socket() const { return conn_ ? PQsocket(conn_) : -1; }
 
 Status PgConnection::Connect() {

@@ -55,6 +55,9 @@ class PgConnection {
   Result<PgRows> ExecPrepared(const std::string& name, std::string_view sql,
                               const std::vector<std::string>& params,
                               std::chrono::milliseconds timeout = kDefaultTimeout);
+  // Ends the transaction in progress, if the connection still has one: a connection dropped
+  // on a timeout has none, and reconnecting only to roll back would wait on a hung server again.
+  void Rollback();
   // Connects now if not connected (LISTEN needs a live connection before anything is sent).
   Status Connect();
   void Disconnect();

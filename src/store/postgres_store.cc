@@ -144,7 +144,7 @@ Status PostgresStore::Migrate() {
                                std::to_string(i + 1) + "); COMMIT;";
     // A multi-statement script runs as a simple query (no parameters).
     if (auto applied = db.Exec(script, {}, std::chrono::seconds(60)); !applied) {
-      (void)db.Exec("ROLLBACK");
+      db.Rollback();
       unlock();
       return applied.error();
     }
@@ -164,7 +164,7 @@ Status PostgresStore::Reload() {
                                  {}, std::chrono::seconds(60))
                        : std::move(revision);
   if (!rows) {
-    (void)db.Exec("ROLLBACK");
+    db.Rollback();
     return rows.error();
   }
   (void)db.Exec("COMMIT");
@@ -468,7 +468,7 @@ void PostgresStore::WriteGroup(const std::vector<PendingBatch*>& group) {
       "RETURNING value, pg_notify('" + std::string(kChannel) + "', value::text)",
       {});
   if (!bumped) {
-    (void)db.Exec("ROLLBACK");
+    db.Rollback();
     return fail_all(bumped.error());
   }
   ResourceCache::Commit commit;
@@ -478,7 +478,7 @@ void PostgresStore::WriteGroup(const std::vector<PendingBatch*>& group) {
     // Alone, a failed batch rolls the whole transaction back; in a group, its savepoint.
     if (!alone) {
       if (auto saved = db.Exec("SAVEPOINT batch"); !saved) {
-        (void)db.Exec("ROLLBACK");
+        db.Rollback();
         return fail_all(saved.error());
       }
     }
@@ -487,10 +487,16 @@ void PostgresStore::WriteGroup(const std::vector<PendingBatch*>& group) {
     Writer writer{db, std::to_string(commit.revision), own};
     member->result = WriteBatch(*member, writer);
     const bool ok = member->result.ok();
+    if (!ok && member->result.error().code == StatusCode::kUnavailable) {
+      // The connection is gone, and the transaction with it: nothing of the group was written.
+      const Error lost = member->result.error();
+      db.Rollback();
+      return fail_all(lost);
+    }
     if (!alone) {
       auto ended = db.Exec(ok ? "RELEASE SAVEPOINT batch" : "ROLLBACK TO SAVEPOINT batch");
       if (!ended) {
-        (void)db.Exec("ROLLBACK");
+        db.Rollback();
         return fail_all(ended.error());
       }
     }
@@ -500,15 +506,24 @@ void PostgresStore::WriteGroup(const std::vector<PendingBatch*>& group) {
   }
   // Nothing changed (checks only, deletes of absent rows, failed preconditions): no revision.
   if (commit.changes.empty()) {
-    (void)db.Exec("ROLLBACK");
+    db.Rollback();
     return;
   }
   if (auto committed = db.Exec("COMMIT"); !committed) {
-    (void)db.Exec("ROLLBACK");
-    // Whether it committed is unknown: every batch that would have is told it failed.
-    if (committed.error().code == StatusCode::kUnavailable) away_ = true;
+    db.Rollback();
+    // Whether it committed is unknown (the server may have made it durable and then stopped
+    // answering): every batch that would have is told so, and that repeating it is the remedy.
+    Error unknown = committed.error();
+    if (unknown.code == StatusCode::kUnavailable) {
+      away_ = true;
+      unknown.reason = "StoreUnavailable";
+      unknown.message =
+          "the PostgreSQL store stopped answering while this write was being committed, so it "
+          "may or may not have been made; read the resource again, or repeat the request once "
+          "the store answers (repeating a PUT or DELETE is safe)";
+    }
     for (PendingBatch* member : group)
-      if (member->result.ok()) member->result = committed.error();
+      if (member->result.ok()) member->result = unknown;
     return;
   }
   // The commit follows the cache's revision directly, or others committed in between and a
@@ -520,14 +535,16 @@ void PostgresStore::WriteGroup(const std::vector<PendingBatch*>& group) {
 }
 
 void PostgresStore::AwaitReplicas(std::uint64_t revision) {
+  const auto committed = std::chrono::steady_clock::now();
   auto others = writer_->ExecPrepared(
       "live_replicas",
       "SELECT name, (EXTRACT(EPOCH FROM until - now()) * 1000)::bigint FROM replica_leases "
       "WHERE until > now() AND name <> $1",
       {name_});
   if (!others) {
-    // Who holds a lease cannot be read: wait until any lease there was has run out.
-    std::this_thread::sleep_for(kReadLease);
+    // Who holds a lease cannot be read: wait until any lease there was at the commit has run out
+    // (the failed look took part of that already).
+    std::this_thread::sleep_until(committed + kReadLease);
     return;
   }
   const auto now = std::chrono::steady_clock::now();

@@ -6,6 +6,9 @@
 #include <sys/socket.h>
 #include <sys/statvfs.h>
 
+#include <cstdio>
+#include <thread>
+
 #include "integration/local_nodes_fixture.h"
 
 namespace gangplank {
@@ -92,9 +95,11 @@ TEST_F(RootInNodeAttack, NodesReachTheirOwnClustersNodesOnlyNotTheHostNorOtherCl
   HostListener listener;
   std::string gateway = Address(own[0]);
   gateway = gateway.substr(0, gateway.find('.', gateway.find('.') + 1)) + ".0.1";
+  // Three tries of 3 s each: a loaded machine may lose a first SYN; a refused one stays refused.
   const auto reach = [&](const std::string& address, int port) {
-    return "sudo -n timeout 3 bash -c 'echo > /dev/tcp/" + address + "/" + std::to_string(port) +
-           "' 2>/dev/null && echo REACHED " + address + ":" + std::to_string(port) +
+    const std::string target = address + "/" + std::to_string(port);
+    return "for try in 1 2 3; do sudo -n timeout 3 bash -c 'echo > /dev/tcp/" + target +
+           "' 2>/dev/null && break; done && echo REACHED " + address + ":" + std::to_string(port) +
            " || echo REFUSED " + address + ":" + std::to_string(port);
   };
   const auto result = SshRun(key_a_, own[0],
@@ -102,13 +107,77 @@ TEST_F(RootInNodeAttack, NodesReachTheirOwnClustersNodesOnlyNotTheHostNorOtherCl
                                  "; " + reach(Address(other[0]), 22));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("REACHED " + Address(own[1]) + ":22"), std::string::npos)
-      << "nodes of one cluster reach each other: " << result.out;
+      << "nodes of one cluster reach each other: " << result.out
+      << RunProgram({"/usr/sbin/nft", "list", "ruleset"}).out;
   EXPECT_NE(result.out.find("REFUSED " + gateway), std::string::npos)
       << "a node reached the host's service: " << result.out;
   EXPECT_NE(result.out.find("REFUSED " + Address(other[0])), std::string::npos)
       << "a node reached another cluster's node: " << result.out;
   // The control plane and the host still reach every node.
   EXPECT_EQ(Ssh(key_a_, other[0]), 0);
+}
+
+// Root in one node floods the node gateway's socket (bind-mounted into every node): it keeps a
+// few connections, and gangplankd, its API and every other node go on as before.
+TEST_F(RootInNodeAttack, FloodingTheNodeGatewayFromOneNodeCostsTheOthersNothing) {
+  ASSERT_EQ(Call("PUT", Cluster("c1") + kVersion, ClusterBody(key_a_, 1)).status, 201);
+  ASSERT_EQ(WaitFor(Cluster("c1")), "Succeeded") << Explain();
+  const json::value attacker = Machines("c1").at(0);
+  // 3,000 connections held open, as root; says how many the gateway has not closed after a second.
+  const std::string flood =
+      "sudo -n perl -MIO::Socket::UNIX -MIO::Select -e '"
+      "my @s; for (1..3000) { my $c = IO::Socket::UNIX->new(Peer => \"/run/gangplank/node.sock\","
+      " Type => SOCK_STREAM) or next; push @s, $c; } sleep 1;"
+      "my $open = 0; for my $c (@s) { my $sel = IO::Select->new($c); if ($sel->can_read(0)) {"
+      " my $b; $open++ if sysread($c, $b, 1) } else { $open++ } }"
+      "print \"open $open of \", scalar(@s), \"\\n\"; sleep 12'";
+  testing::RunResult flooded;
+  std::thread attack([&] { flooded = SshRun(key_a_, attacker, flood); });
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  // Meanwhile: gangplankd answers, holds few descriptors, and a new cluster's nodes come up
+  // through the same gateway.
+  const auto fds = std::distance(std::filesystem::directory_iterator("/proc/" +
+                                                                     std::to_string(server_->pid()) +
+                                                                     "/fd"),
+                                 std::filesystem::directory_iterator{});
+  EXPECT_LT(fds, 400) << "gangplankd holds a descriptor per flooding connection";
+  ASSERT_EQ(Call("PUT", Cluster("c2") + kVersion, ClusterBody(key_a_, 1)).status, 201);
+  EXPECT_EQ(WaitFor(Cluster("c2")), "Succeeded") << Explain();
+  EXPECT_EQ(Ssh(key_a_, Machines("c2").at(0)), 0);
+  attack.join();
+  int open = -1, made = -1;
+  ASSERT_EQ(std::sscanf(flooded.out.c_str(), "open %d of %d", &open, &made), 2)
+      << flooded.out << flooded.err;
+  EXPECT_GT(made, 100) << "the attack could not even connect: " << flooded.out;
+  EXPECT_LE(open, 8) << "one node held " << open << " gateway connections";
+}
+
+// Root in one node reads another node's token (here: handed to it) and speaks with it: refused,
+// because the connection comes from the first node.
+TEST_F(RootInNodeAttack, ANodeCannotSpeakAsAnotherNodeWithItsToken) {
+  ASSERT_EQ(Call("PUT", Cluster("c1") + kVersion, ClusterBody(key_a_, 2)).status, 201);
+  ASSERT_EQ(WaitFor(Cluster("c1")), "Succeeded") << Explain();
+  const json::array machines = Machines("c1");
+  // The other node's token, from its directory on the host.
+  std::string victim_token;
+  for (const auto& entry : std::filesystem::directory_iterator(nodes_.path())) {
+    const auto hostname = entry.path() / "bundle" / "config.json";
+    if (!std::filesystem::exists(hostname)) continue;
+    if (testing::ReadTestFile(hostname.string()).find(MachineName(machines[1])) ==
+        std::string::npos)
+      continue;
+    victim_token = testing::ReadTestFile((entry.path() / "secrets" / "token").string());
+  }
+  ASSERT_FALSE(victim_token.empty());
+  const std::string request =
+      "sudo -n perl -MIO::Socket::UNIX -e '"
+      "my $c = IO::Socket::UNIX->new(Peer => \"/run/gangplank/node.sock\", Type => SOCK_STREAM)"
+      " or die; print $c \"GET /gangplank/node/v1/desired HTTP/1.1\\r\\nHost: node\\r\\n"
+      "Authorization: Bearer " + victim_token + "\\r\\nConnection: close\\r\\n\\r\\n\";"
+      " my $line = <$c>; print $line'";
+  const auto result = SshRun(key_a_, machines[0], request);
+  EXPECT_NE(result.out.find(" 403 "), std::string::npos)
+      << "a node spoke with another node's token: " << result.out << result.err;
 }
 
 }  // namespace

@@ -108,13 +108,16 @@ class Lab:
                 pass
 
     # --- gangplankd -------------------------------------------------------------------------
-    def start_replica(self, index=None, port=None):
+    def start_replica(self, index=None, port=None, prefix=()):
+        """Starts replica `index` (the next one by default); `prefix` runs it under another
+        command (faketime, say)."""
         index = len(self.replicas) if index is None else index
         data = os.path.join(self.work, f"data{index}")
         log = os.path.join(self.work, f"log{index}")
         for _ in range(5):
             own = port or free_port()
-            args = [self.gangplankd, "--data-dir", data, "--listen", f"127.0.0.1:{own}"]
+            args = list(prefix) + [self.gangplankd, "--data-dir", data, "--listen",
+                                   f"127.0.0.1:{own}"]
             if self.pg_uri:
                 args += ["--store", self.pg_uri, "--store-key", self.store_key]
             if self.lb_port:

@@ -178,6 +178,10 @@ class LocalNodesTest : public ::testing::Test {
     return json::parse(reply.body).at("value").as_array();
   }
 
+  static std::string MachineName(const json::value& machine) {
+    return std::string(machine.at("name").as_string());
+  }
+
   static std::string Address(const json::value& machine) {
     return std::string(
         machine.at("properties").at("network").at("ipAddresses").at(0).at("ip").as_string());

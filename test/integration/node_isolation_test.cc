@@ -24,9 +24,6 @@ std::vector<pid_t> HostPidsRunning(const std::vector<std::string>& argv) {
   return pids;
 }
 
-std::string MachineName(const json::value& machine) {
-  return std::string(machine.at("name").as_string());
-}
 
 TEST_F(LocalNodesTest, AnAdminNamedLikeAHostAccountGetsItsOwnAccountInsideTheNode) {
   // A host account with a private file, and a cluster whose admin user has its name.
