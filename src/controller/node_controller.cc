@@ -90,22 +90,42 @@ void NodeController::EnsureNodes(const std::vector<resources::Machine>& machines
 
 void NodeController::OnNodeExit(const std::string& uid) {
   std::string machine_id;
+  std::size_t recent = 0;
   {
     std::lock_guard lock(errors_mutex_);
     auto found = machine_of_.find(uid);
     if (found == machine_of_.end()) return;
     machine_id = found->second;
-    dead_.insert(uid);
+    // A node that keeps dying (a broken image, an agent that cannot start) is started again by
+    // the sweep only, not in a tight loop.
+    auto& exits = exits_[uid];
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(exits, [&](auto at) { return now - at > std::chrono::minutes(1); });
+    exits.push_back(now);
+    recent = exits.size();
+    if (recent < kRestartsPerMinute) dead_.insert(uid);
   }
   if (!MayAct()) return;
   auto machine = GetMachine(store_, machine_id, MachineDetail::kStatus);
   if (!machine || !machine->has_value() || (*machine)->uid != uid) return;
   node::NodeStatus status = (*machine)->status.value_or(node::NodeStatus{});
   status.sshd_health = "Unhealthy";
-  status.message = "the node stopped (its first process exited); it is being started again";
+  status.message = recent < kRestartsPerMinute
+                       ? "the node stopped (its first process exited); it is being started again"
+                       : "the node keeps stopping (its first process exited " +
+                             std::to_string(recent) +
+                             " times in a minute); it is started again at the next sweep";
   // The report is a commit: it wakes the loop, which starts the node again.
   (void)RecordNodeReport(store_, machine_id, uid, status, {},
                          "gangplankd: the node stopped by itself; starting it again\n", clock_);
+}
+
+void NodeController::Forget(const std::string& uid) {
+  std::lock_guard lock(errors_mutex_);
+  start_errors_.erase(uid);
+  machine_of_.erase(uid);
+  exits_.erase(uid);
+  dead_.erase(uid);
 }
 
 void NodeController::RestartDeadNodes() {
@@ -135,6 +155,7 @@ void NodeController::CarryOutRemovals() {
       [&](std::size_t i) {
         const std::string uid = rows[i].id.substr(rows[i].id.rfind('/') + 1);
         if (MayAct() && runtime_.Remove(uid).ok()) {
+          Forget(uid);
           (void)store_.Delete(kNodeRemovalKind, rows[i].id,
                               store::Precondition::AtVersion(rows[i].version));
         }
@@ -152,7 +173,7 @@ void NodeController::SyncOnce() {
   CarryOutRemovals();
   // Nodes no machine owns: a crash came between deleting a machine and queueing its removal.
   for (const std::string& uid : runtime_.List()) {
-    if (!wanted.contains(uid) && MayAct()) (void)runtime_.Remove(uid);
+    if (!wanted.contains(uid) && MayAct() && runtime_.Remove(uid).ok()) Forget(uid);
   }
 }
 

@@ -64,6 +64,8 @@ class NodeController {
   void OnNodeExit(const std::string& uid);
   // Starts again the nodes OnNodeExit saw die.
   void RestartDeadNodes();
+  // What is kept about a node, once it is removed.
+  void Forget(const std::string& uid);
   // The machines changed after `seen` (ids); false when the store no longer has that history.
   bool ChangedMachines(std::uint64_t seen, std::set<std::string>& ids);
   void Run(LeaderLease* leader);
@@ -77,6 +79,9 @@ class NodeController {
   std::map<std::string, std::string> start_errors_;  // uid → last error reported for it
   std::map<std::string, std::string> machine_of_;    // uid → machine id, of nodes ensured
   std::set<std::string> dead_;                        // uids whose node stopped by itself
+  // When each node stopped by itself lately; from kRestartsPerMinute on, only the sweep restarts.
+  std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> exits_;
+  static constexpr std::size_t kRestartsPerMinute = 3;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> sweep_now_{false};
   LeaderLease* leader_ = nullptr;  // set by Start; nullptr: this process always leads

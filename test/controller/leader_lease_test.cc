@@ -10,12 +10,18 @@
 namespace gangplank::controller {
 namespace {
 
-TEST(LeaderLeaseTest, OneHolderAtATimeAndATakeoverAfterTheLeaseLapses) {
+// Two replicas, a and b, contending for one lease in one store, on a clock the test moves.
+class LeaderLeaseTest : public ::testing::Test {
+ protected:
   testing::TempDir dir;
-  auto store = std::move(store::SqliteStore::Open(dir.Join("db")).value());
+  std::unique_ptr<store::SqliteStore> store =
+      std::move(store::SqliteStore::Open(dir.Join("db")).value());
   testing::FakeClock clock;
-  LeaderLease a(*store, clock, "node-controller", "a", std::chrono::seconds(6));
-  LeaderLease b(*store, clock, "node-controller", "b", std::chrono::seconds(6));
+  LeaderLease a{*store, clock, "node-controller", "a", std::chrono::seconds(6)};
+  LeaderLease b{*store, clock, "node-controller", "b", std::chrono::seconds(6)};
+};
+
+TEST_F(LeaderLeaseTest, OneHolderAtATimeAndATakeoverAfterTheLeaseLapses) {
   EXPECT_TRUE(a.Hold());
   EXPECT_FALSE(b.Hold());
   clock.Advance(std::chrono::seconds(4));
@@ -27,12 +33,7 @@ TEST(LeaderLeaseTest, OneHolderAtATimeAndATakeoverAfterTheLeaseLapses) {
   EXPECT_FALSE(a.Hold()) << "a came back and kept acting beside b";
 }
 
-TEST(LeaderLeaseTest, EveryTakeoverStartsANewTermAndRenewalsKeepIt) {
-  testing::TempDir dir;
-  auto store = std::move(store::SqliteStore::Open(dir.Join("db")).value());
-  testing::FakeClock clock;
-  LeaderLease a(*store, clock, "node-controller", "a", std::chrono::seconds(6));
-  LeaderLease b(*store, clock, "node-controller", "b", std::chrono::seconds(6));
+TEST_F(LeaderLeaseTest, EveryTakeoverStartsANewTermAndRenewalsKeepIt) {
   ASSERT_TRUE(a.Hold());
   EXPECT_EQ(a.term(), 1);
   clock.Advance(std::chrono::seconds(4));
@@ -49,12 +50,7 @@ TEST(LeaderLeaseTest, EveryTakeoverStartsANewTermAndRenewalsKeepIt) {
 // The fence before an act on a node: a holder paused past its lease (SIGSTOP, a stalled VM)
 // confirms nothing when it continues, even before it looks at the lease again, and a holder that
 // was taken over never confirms the old term.
-TEST(LeaderLeaseTest, APausedHolderConfirmsNothingWhenItContinues) {
-  testing::TempDir dir;
-  auto store = std::move(store::SqliteStore::Open(dir.Join("db")).value());
-  testing::FakeClock clock;
-  LeaderLease a(*store, clock, "node-controller", "a", std::chrono::seconds(6));
-  LeaderLease b(*store, clock, "node-controller", "b", std::chrono::seconds(6));
+TEST_F(LeaderLeaseTest, APausedHolderConfirmsNothingWhenItContinues) {
   EXPECT_FALSE(a.Confirm()) << "confirmed a lease never taken";
   ASSERT_TRUE(a.Hold());
   EXPECT_TRUE(a.Confirm());

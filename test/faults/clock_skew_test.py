@@ -7,11 +7,10 @@ controller keeps its leader; the upgrade finishes with every node on the new ima
 Usage: clock_skew_test.py PATH_TO_GANGPLANKD"""
 import os
 import sys
-import tempfile
 import time
 
 import faultlib
-from clusterlib import Cluster, cluster_body, create_group, new_key, psql, publish_image
+from clusterlib import created_cluster, psql, publish_image, replicas_on_postgres, test_key
 from faultlib import expect
 
 IMAGE = "AKSUbuntu-2204gen2containerd-209915.01."
@@ -56,18 +55,9 @@ def upgrade_through(lab, cluster, replica, round_no):
 
 def main(factory):
     expect(os.geteuid() == 0, "real nodes are containers: run as root")
-    lab = factory(sys.argv[1])
-    lab.start_postgres()
-    lab.lb_port = faultlib.free_port()
-    lab.start_replica()
-    lab.start_replica(prefix=["faketime", "-f", "+5s"])  # this one's clock runs 5 s ahead
-    create_group(lab)
-    with tempfile.TemporaryDirectory() as keys:
-        key = new_key(keys)
-    cluster = Cluster(lab, "skew", 4, key)
-    status, headers, body, _ = cluster.call("PUT", "", cluster_body("skew", 4, key))
-    expect(status == 201, f"create: {status} {body}")
-    cluster.wait_operation(headers, "create")
+    # Replica 1's clock runs 5 s ahead of replica 0's.
+    lab = replicas_on_postgres(factory, sys.argv[1], 2, ((), ("faketime", "-f", "+5s")))
+    cluster = created_cluster(lab, "skew", 4, test_key())
     time.sleep(7)  # longer than a lease: a replica ahead would have taken the leader's by now
     upgrade_through(lab, cluster, 0, 1)
     upgrade_through(lab, cluster, 1, 2)

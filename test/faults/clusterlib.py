@@ -137,3 +137,33 @@ def publish_image(lab, version):
     subprocess.run([lab.gangplankd, "node-image", "publish", "--store", lab.pg_uri, "--data-dir",
                     lab.replicas[0]["data"], "--os-sku", "Ubuntu", "--version", version],
                    check=True, stdout=subprocess.DEVNULL)
+
+
+def replicas_on_postgres(factory, gangplankd, count=2, prefixes=()):
+    """A lab with a throwaway PostgreSQL and `count` replicas on it (replica i run under
+    prefixes[i], if given), a public URL their tokens share, and the resource group `rg`."""
+    import faultlib
+    lab = factory(gangplankd)
+    lab.start_postgres()
+    lab.lb_port = faultlib.free_port()
+    for i in range(count):
+        lab.start_replica(prefix=prefixes[i] if i < len(prefixes) else ())
+    create_group(lab)
+    return lab
+
+
+def created_cluster(lab, name, count, key):
+    """A cluster of `count` real nodes, created and checked against the host."""
+    cluster = Cluster(lab, name, count, key)
+    status, headers, body, _ = cluster.call("PUT", "", cluster_body(name, count, key))
+    expect(status == 201, f"create: {status} {body}")
+    cluster.wait_operation(headers, "create", 600)
+    cluster.expect_nodes_match("after the create")
+    return cluster
+
+
+def test_key():
+    """An ed25519 public key made by the real ssh-keygen."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as keys:
+        return new_key(keys)

@@ -13,7 +13,7 @@ import time
 
 import faultlib
 from clusterlib import (Cluster, cluster_body, create_group, new_key, nodes_dir,
-                        running_containers)
+                        replicas_on_postgres, running_containers)
 from faultlib import Broken, children_of, expect
 
 
@@ -67,8 +67,9 @@ def kill_and_watch(cluster, directory, what, victim_of):
           f"after {back_at - killed:.2f} s")
 
 
-def experiment(lab, key):
-    create_group(lab)
+def experiment(lab, key, grouped=False):
+    if not grouped:
+        create_group(lab)
     cluster = Cluster(lab, "dead", 2, key)
     status, headers, body, _ = cluster.call("PUT", "", cluster_body("dead", 2, key))
     expect(status == 201, f"create: {status} {body}")
@@ -92,12 +93,7 @@ def main(factory):
     experiment(lab, key)
     lab.close()
     # Two replicas: whichever leads watches the nodes.
-    lab = factory(sys.argv[1])
-    lab.start_postgres()
-    lab.lb_port = faultlib.free_port()
-    for _ in range(2):
-        lab.start_replica()
-    experiment(lab, key)
+    experiment(replicas_on_postgres(factory, sys.argv[1]), key, grouped=True)
     print("dead nodes: seen at once, shown not ready, started again with their host keys: ok")
 
 

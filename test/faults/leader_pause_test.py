@@ -9,12 +9,11 @@ Usage: leader_pause_test.py PATH_TO_GANGPLANKD [PAUSE_SECONDS]"""
 import os
 import signal
 import sys
-import tempfile
 import time
 
 import faultlib
-from clusterlib import (Cluster, cluster_body, create_group, new_key, nodes_dir, psql,
-                        publish_image, running_containers)
+from clusterlib import (created_cluster, nodes_dir, psql, publish_image, replicas_on_postgres,
+                        running_containers, test_key)
 from faultlib import Broken, expect
 
 IMAGE = "AKSUbuntu-2204gen2containerd-209913.01."
@@ -82,19 +81,8 @@ def cycle(lab, cluster, moment, pause, round_no):
 def main(factory):
     expect(os.geteuid() == 0, "real nodes are containers: run as root")
     pause = float(sys.argv[2]) if len(sys.argv) > 2 else 8.0
-    lab = factory(sys.argv[1])
-    lab.start_postgres()
-    lab.lb_port = faultlib.free_port()
-    for _ in range(2):
-        lab.start_replica()
-    create_group(lab)
-    with tempfile.TemporaryDirectory() as keys:
-        key = new_key(keys)
-    cluster = Cluster(lab, "paused", 3, key)
-    status, headers, body, _ = cluster.call("PUT", "", cluster_body("paused", 3, key))
-    expect(status == 201, f"create: {status} {body}")
-    cluster.wait_operation(headers, "create")
-    cluster.expect_nodes_match("after the create")
+    lab = replicas_on_postgres(factory, sys.argv[1])
+    cluster = created_cluster(lab, "paused", 3, test_key())
     for round_no, moment in enumerate(("upgrade", "scale", "idle"), start=1):
         cycle(lab, cluster, moment, pause, round_no)
     print("leader pause: a paused and continued node-controller leader acted on nothing it read "

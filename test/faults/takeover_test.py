@@ -8,12 +8,11 @@ Usage: takeover_test.py PATH_TO_GANGPLANKD"""
 import os
 import signal
 import sys
-import tempfile
 import time
 
 import faultlib
-from clusterlib import (Cluster, cluster_body, create_group, new_key, nodes_dir, node_dirs, psql,
-                        publish_image, running_containers)
+from clusterlib import (Cluster, cluster_body, nodes_dir, node_dirs, psql, publish_image,
+                        replicas_on_postgres, running_containers, test_key)
 from faultlib import expect
 
 IMAGE = "AKSUbuntu-2204gen2containerd-209912.01."
@@ -100,14 +99,8 @@ def scenario(lab, count, moments, key):
 
 def main(factory):
     expect(os.geteuid() == 0, "real nodes are containers: run as root")
-    lab = factory(sys.argv[1])
-    lab.start_postgres()
-    lab.lb_port = faultlib.free_port()  # the public URL both replicas' tokens name
-    for _ in range(2):
-        lab.start_replica()
-    create_group(lab)
-    with tempfile.TemporaryDirectory() as keys:
-        key = new_key(keys)
+    lab = replicas_on_postgres(factory, sys.argv[1])
+    key = test_key()
     started = time.monotonic()
     scenario(lab, 3, ("early", "mid", "early"), key)
     scenario(lab, 8, ("late", "early", "late"), key)

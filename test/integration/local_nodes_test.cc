@@ -223,7 +223,8 @@ TEST_F(LocalNodesTest, NodesThatCannotComeUpFailTheCreateClearlyAndAreRemoved) {
   // at once, which the runtime may notice before the node timeout does.
   const std::string message(doc.at("error").at("message").as_string());
   EXPECT_TRUE(message.find("never reported") != std::string::npos ||
-              message.find("its first process is not there") != std::string::npos)
+              message.find("its first process is not there") != std::string::npos ||
+              message.find("its first process exited") != std::string::npos)
       << status.body;
   // The nodes that never came up are gone, processes and directories.
   for (int i = 0; i < 50 && NodeDirectories() > 0; ++i)
