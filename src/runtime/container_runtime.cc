@@ -112,6 +112,20 @@ Status Run(const std::vector<std::string>& argv, const std::string& what) {
                    what + " failed ('" + Joined(argv).substr(0, 300) + "'): " + output);
 }
 
+// Unmounts everything mounted on `path` (a start cut short may have mounted twice), for real: the
+// node's processes are gone, so nothing should hold it, and a disk still mounted lazily could not
+// be checked or mounted again. Detached lazily only if it stays busy.
+void UnmountAll(const fs::path& path) {
+  for (int busy = 0; busy < 50;) {
+    if (::umount2(path.c_str(), 0) == 0) continue;
+    if (errno != EBUSY) return;  // nothing (more) mounted there
+    ++busy;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  while (::umount2(path.c_str(), MNT_DETACH) == 0) {
+  }
+}
+
 // Ends the node's container: its first process gets SIGKILL, which ends the PID namespace and
 // so every process of the node; runc then forgets it and its cgroup. (runc's own `delete --force`
 // sleeps 100 ms at least before it looks again; waiting on a pidfd here takes what the kernel
@@ -138,10 +152,8 @@ void StopContainer(const fs::path& nodes_dir, const std::string& uid, const std:
     if (RunCapturing({runc, "--root", root, "delete", uid}, ignored) != 0)
       RunCapturing({runc, "--root", root, "delete", "--force", uid}, ignored);
   }
-  while (::umount2((dir / "bundle" / "rootfs").c_str(), MNT_DETACH) == 0) {
-  }
-  while (::umount2((dir / "disk").c_str(), MNT_DETACH) == 0) {  // its loop device goes with it
-  }
+  UnmountAll(dir / "bundle" / "rootfs");
+  UnmountAll(dir / "disk");  // its loop device goes with it
 }
 
 // True when `path` is the root of a file system mounted there.
@@ -173,6 +185,17 @@ Status MakeNodeDisk(const fs::path& dir, long long bytes) {
              "making the node's disk");
 }
 
+// True when the ext4 file system in `image` was unmounted cleanly: the kernel clears the
+// superblock's "valid" bit (s_state, byte 58 of the superblock at 1024) while it is mounted.
+bool CleanlyUnmounted(const fs::path& image) {
+  const int fd = ::open(image.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  unsigned char state[2] = {};
+  const bool read = ::pread(fd, state, sizeof state, 1024 + 58) == sizeof state;
+  ::close(fd);
+  return read && (state[0] & 0x1) != 0 && (state[0] & 0x2) == 0;  // valid, no errors recorded
+}
+
 // Mounts the node's disk on DIR/disk (once) and returns where the overlay's writable layer goes.
 // A node made before disks had a size has none: its layer stays in DIR until its next reimage.
 Result<fs::path> MountNodeDisk(const fs::path& dir) {
@@ -181,15 +204,21 @@ Result<fs::path> MountNodeDisk(const fs::path& dir) {
   if (!fs::exists(image, ec)) return dir;
   if (Status made = EnsureDirectory(disk, 0700); !made.ok()) return made.error();
   if (!IsMountPoint(disk)) {
-    // A disk left unclean (its host stopped under it) is repaired as a VM's is at boot; exit
-    // codes 1 and 2 mean repaired, 4 and above that it needs a person.
-    std::string output;
-    if (const int checked = RunCapturing({"/sbin/e2fsck", "-p", image.string()}, output);
-        checked >= 4) {
-      return MakeError(StatusCode::kFailedPrecondition, "NodeDiskDamaged",
-                       "the node's disk " + image.string() + " is damaged beyond e2fsck -p (exit " +
-                           std::to_string(checked) + "): " + output.substr(0, 400) +
-                           "; reimage the node (a node image upgrade) to give it a new one");
+    if (!CleanlyUnmounted(image)) {
+      // A disk left unclean (its host stopped under it) is repaired as a VM's is at boot; exit
+      // codes 1 and 2 mean repaired, 4 and above that it needs a person.
+      std::string output;
+      const int checked = RunCapturing({"/sbin/e2fsck", "-p", image.string()}, output);
+      if (output.find("is mounted") != std::string::npos) {
+        return MakeError(StatusCode::kUnavailable, "NodeDiskBusy",
+                         "the node's disk " + image.string() + " is still in use; retrying");
+      }
+      if (checked >= 4) {
+        return MakeError(StatusCode::kFailedPrecondition, "NodeDiskDamaged",
+                         "the node's disk " + image.string() + " is damaged beyond e2fsck -p " +
+                             "(exit " + std::to_string(checked) + "): " + output.substr(0, 400) +
+                             "; reimage the node (a node image upgrade) to give it a new one");
+      }
     }
     if (Status mounted = Run({"/bin/mount", "-o", "loop,noinit_itable,nodev", image.string(),
                               disk.string()},

@@ -122,13 +122,10 @@ Status AdmitNode(const NodeNetwork& network, const std::string& address,
         at == std::string::npos ? "" : found.substr(at + address.size() + 3, 10);
     if (!old_mark.empty() && old_mark != mark) ForgetNode(network, address, old_mark, true);
   }
-  if (Status mapped = Nft({"add", "element", "bridge", Table(network), "cluster_of",
-                           "{ " + address + " : " + mark + " }"},
-                          "admitting the node " + address);
-      !mapped.ok())
-    return mapped;
-  return Nft({"add", "element", "bridge", Table(network), "peers",
-              "{ " + address + " . " + mark + " }"},
+  // Both entries in one transaction (and one nft process).
+  return Nft({"add", "element", "bridge", Table(network), "cluster_of",
+              "{ " + address + " : " + mark + " };", "add", "element", "bridge", Table(network),
+              "peers", "{ " + address + " . " + mark + " }"},
              "admitting the node " + address);
 }
 
