@@ -4,15 +4,18 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/loop.h>
 #include <linux/magic.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -185,6 +188,75 @@ Status MakeNodeDisk(const fs::path& dir, long long bytes) {
              "making the node's disk");
 }
 
+Error DiskError(const std::string& what, const fs::path& image) {
+  return MakeError(StatusCode::kUnavailable, "NodeStartFailed",
+                   what + " for the node's disk " + image.string() + ": " + std::strerror(errno));
+}
+
+// Mounts the ext4 file system in `image` on `target` through a free loop device, in this process
+// (no mount(8) child that could outlive a gangplankd killed in the middle and mount it after a
+// replica that took over has checked it). The device clears itself when the mount goes.
+Status MountLoop(const fs::path& image, const fs::path& target) {
+  const int control = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+  if (control < 0) return DiskError("opening /dev/loop-control", image);
+  const int backing = ::open(image.c_str(), O_RDWR | O_CLOEXEC);
+  if (backing < 0) {
+    ::close(control);
+    return DiskError("opening the image", image);
+  }
+  Status result = MakeError(StatusCode::kUnavailable, "NodeStartFailed",
+                            "no free loop device for the node's disk " + image.string());
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const int number = ::ioctl(control, LOOP_CTL_GET_FREE);
+    if (number < 0) {
+      result = DiskError("finding a free loop device", image);
+      break;
+    }
+    // Without udev the device's node may be missing: made as losetup makes it.
+    const std::string device = "/dev/loop" + std::to_string(number);
+    if (::access(device.c_str(), F_OK) != 0)
+      ::mknod(device.c_str(), S_IFBLK | 0660, ::makedev(7, static_cast<unsigned>(number)));
+    const int loop = ::open(device.c_str(), O_RDWR | O_CLOEXEC);
+    if (loop < 0) {
+      result = DiskError("opening " + device, image);
+      break;
+    }
+    loop_config config{};
+    config.fd = static_cast<std::uint32_t>(backing);
+    config.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+    std::strncpy(reinterpret_cast<char*>(config.info.lo_file_name), image.c_str(),
+                 LO_NAME_SIZE - 1);
+    if (::ioctl(loop, LOOP_CONFIGURE, &config) != 0) {
+      const bool taken = errno == EBUSY;  // another took it first: the next free one
+      result = DiskError("attaching " + device, image);
+      ::close(loop);
+      if (taken) continue;
+      break;
+    }
+    if (::mount(device.c_str(), target.c_str(), "ext4", MS_NODEV, "noinit_itable") == 0) {
+      result = OkStatus();
+    } else {
+      result = DiskError("mounting " + device, image);
+    }
+    ::close(loop);  // mounted, the device stays; not, it clears itself now
+    break;
+  }
+  ::close(backing);
+  ::close(control);
+  return result;
+}
+
+// True when a loop device still has `image` behind it.
+bool AttachedToLoop(const fs::path& image) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/sys/block", ec)) {
+    if (!entry.path().filename().string().starts_with("loop")) continue;
+    auto backing = ReadFile(entry.path() / "loop" / "backing_file", 4096);
+    if (backing && backing->starts_with(image.string())) return true;
+  }
+  return false;
+}
+
 // True when the ext4 file system in `image` was unmounted cleanly: the kernel clears the
 // superblock's "valid" bit (s_state, byte 58 of the superblock at 1024) while it is mounted.
 bool CleanlyUnmounted(const fs::path& image) {
@@ -204,6 +276,11 @@ Result<fs::path> MountNodeDisk(const fs::path& dir) {
   if (!fs::exists(image, ec)) return dir;
   if (Status made = EnsureDirectory(disk, 0700); !made.ok()) return made.error();
   if (!IsMountPoint(disk)) {
+    if (!CleanlyUnmounted(image) && AttachedToLoop(image)) {
+      // Still in use (unmounted lazily, or a start elsewhere holds it): never checked live.
+      return MakeError(StatusCode::kUnavailable, "NodeDiskBusy",
+                       "the node's disk " + image.string() + " is still in use; retrying");
+    }
     if (!CleanlyUnmounted(image)) {
       // A disk left unclean (its host stopped under it) is repaired as a VM's is at boot; exit
       // codes 1 and 2 mean repaired, 4 and above that it needs a person.
@@ -220,11 +297,7 @@ Result<fs::path> MountNodeDisk(const fs::path& dir) {
                              "; reimage the node (a node image upgrade) to give it a new one");
       }
     }
-    if (Status mounted = Run({"/bin/mount", "-o", "loop,noinit_itable,nodev", image.string(),
-                              disk.string()},
-                             "mounting the node's disk");
-        !mounted.ok())
-      return mounted.error();
+    if (Status mounted = MountLoop(image, disk); !mounted.ok()) return mounted.error();
   }
   return disk;
 }
