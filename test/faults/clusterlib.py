@@ -139,15 +139,15 @@ def publish_image(lab, version):
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def replicas_on_postgres(factory, gangplankd, count=2, prefixes=()):
-    """A lab with a throwaway PostgreSQL and `count` replicas on it (replica i run under
-    prefixes[i], if given), a public URL their tokens share, and the resource group `rg`."""
+def replicas_on_postgres(factory, gangplankd, count=2, envs=()):
+    """A lab with a throwaway PostgreSQL and `count` replicas on it (replica i with envs[i]
+    added to its environment, if given), a public URL their tokens share, and the group `rg`."""
     import faultlib
     lab = factory(gangplankd)
     lab.start_postgres()
     lab.lb_port = faultlib.free_port()
     for i in range(count):
-        lab.start_replica(prefix=prefixes[i] if i < len(prefixes) else ())
+        lab.start_replica(env=envs[i] if i < len(envs) else None)
     create_group(lab)
     return lab
 

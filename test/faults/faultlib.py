@@ -108,23 +108,22 @@ class Lab:
                 pass
 
     # --- gangplankd -------------------------------------------------------------------------
-    def start_replica(self, index=None, port=None, prefix=()):
-        """Starts replica `index` (the next one by default); `prefix` runs it under another
-        command (faketime, say)."""
+    def start_replica(self, index=None, port=None, env=None):
+        """Starts replica `index` (the next one by default), with `env` added to its
+        environment; the process started is gangplankd itself, so its PID stops it."""
         index = len(self.replicas) if index is None else index
         data = os.path.join(self.work, f"data{index}")
         log = os.path.join(self.work, f"log{index}")
         for _ in range(5):
             own = port or free_port()
-            args = list(prefix) + [self.gangplankd, "--data-dir", data, "--listen",
-                                   f"127.0.0.1:{own}"]
+            args = [self.gangplankd, "--data-dir", data, "--listen", f"127.0.0.1:{own}"]
             if self.pg_uri:
                 args += ["--store", self.pg_uri, "--store-key", self.store_key]
             if self.lb_port:
                 args += ["--public-url", f"https://127.0.0.1:{self.lb_port}/"]
             args += self.extra_args
             proc = subprocess.Popen(args, stdout=open(log, "ab"), stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
+                                    stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
             if self._wait_listening(proc, log, own):
                 replica = {"proc": proc, "port": own, "data": data, "log": log}
                 if index < len(self.replicas):
