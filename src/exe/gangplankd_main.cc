@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"local", "simulated"}));
   app.add_option("--nodes-dir", options.nodes_dir,
                  "Where local nodes keep their files (default "
-                 "/var/lib/gangplank/nodes/<hash of the data dir>)");
+                 "/var/lib/gangplank/nodes/<hash of the data dir>; with a PostgreSQL store, "
+                 "/var/lib/gangplank/nodes/<node bridge>, which every replica on the host shares)");
   app.add_option("--node-agent", options.node_agent,
                  "The gangplank-node binary (default: beside gangplankd)");
   app.add_option("--node-timeout", options.node_timeout_seconds,
@@ -58,8 +59,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "gangplankd 0.1.0");
   auto* stop_nodes = app.add_subcommand(
       "stop-nodes",
-      "Stop every local node (container) of a data dir; gangplankd itself is stopped with "
-      "SIGTERM. Started again, gangplankd starts them again with their disks.");
+      "Stop every local node (container) of a data dir (or, with --store postgresql://…, of "
+      "the replicas on this host); gangplankd itself is stopped with SIGTERM. Started again, "
+      "gangplankd starts them again with their disks.");
   bool remove = false;
   stop_nodes->fallthrough();  // --data-dir and --nodes-dir also after the subcommand
   stop_nodes->add_flag("--remove", remove,
