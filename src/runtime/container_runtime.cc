@@ -276,12 +276,13 @@ Result<fs::path> MountNodeDisk(const fs::path& dir) {
   if (!fs::exists(image, ec)) return dir;
   if (Status made = EnsureDirectory(disk, 0700); !made.ok()) return made.error();
   if (!IsMountPoint(disk)) {
-    if (!CleanlyUnmounted(image) && AttachedToLoop(image)) {
+    const bool clean = CleanlyUnmounted(image);
+    if (!clean && AttachedToLoop(image)) {
       // Still in use (unmounted lazily, or a start elsewhere holds it): never checked live.
       return MakeError(StatusCode::kUnavailable, "NodeDiskBusy",
                        "the node's disk " + image.string() + " is still in use; retrying");
     }
-    if (!CleanlyUnmounted(image)) {
+    if (!clean) {
       // A disk left unclean (its host stopped under it) is repaired as a VM's is at boot; exit
       // codes 1 and 2 mean repaired, 4 and above that it needs a person.
       std::string output;

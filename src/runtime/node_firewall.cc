@@ -9,6 +9,7 @@
 
 #include "common/file_io.h"
 #include "common/process.h"
+#include "store/store.h"
 
 namespace gangplank::runtime {
 namespace {
@@ -29,8 +30,8 @@ std::string Table(const NodeNetwork& network) { return "gangplank_" + network.br
 // The cluster's mark: 32 bits of FNV-1a over its lowercased id (never 0, the mark of nothing).
 std::string MarkOf(const std::string& cluster_id) {
   std::uint32_t hash = 2166136261u;
-  for (const char c : cluster_id) {
-    hash ^= static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+  for (const char c : store::IdKey(cluster_id)) {
+    hash ^= static_cast<unsigned char>(c);
     hash *= 16777619u;
   }
   char text[16];
@@ -76,8 +77,7 @@ std::string Ruleset(const NodeNetwork& network) {
 }  // namespace
 
 std::string ClusterOfMachine(const std::string& machine_id) {
-  std::string key;
-  for (const char c : machine_id) key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  const std::string key = store::IdKey(machine_id);
   const std::size_t pools = key.find("/agentpools/");
   return pools == std::string::npos ? key : key.substr(0, pools);
 }
