@@ -231,4 +231,15 @@ std::string ExecutableSibling(const std::string& name) {
   return (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / name).string();
 }
 
+Status RunOrFail(const std::vector<std::string>& argv, const std::string& reason,
+                 const std::string& what) {
+  std::string output;
+  if (RunCapturing(argv, output) == 0) return OkStatus();
+  std::string command;
+  for (const auto& word : argv) command += (command.empty() ? "" : " ") + word;
+  if (output.size() > 800) output = output.substr(output.size() - 800);
+  return MakeError(StatusCode::kUnavailable, reason,
+                   what + " failed ('" + command.substr(0, 300) + "'): " + output);
+}
+
 }  // namespace gangplank

@@ -62,6 +62,11 @@ int RunCapturing(const std::vector<std::string>& argv, std::string& output);
 
 // Runs argv to completion with standard input /dev/null and standard output and error appended
 // to `log_path` (what a daemon it starts inherits, too); returns its exit status (-1: a signal).
+// Runs argv like RunCapturing; Unavailable with `reason` when it fails, naming `what` was being
+// done, the command and the end of what it printed (tools such as ip, nft and runc say why).
+Status RunOrFail(const std::vector<std::string>& argv, const std::string& reason,
+                 const std::string& what);
+
 int RunLoggingTo(const std::vector<std::string>& argv, const std::string& log_path);
 
 // Starts argv as nobody's child (double fork, its own session), standard input /dev/null and

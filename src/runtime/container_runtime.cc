@@ -101,18 +101,8 @@ pid_t InitPid(const fs::path& dir, const std::string& uid) {
   return pid;
 }
 
-std::string Joined(const std::vector<std::string>& argv) {
-  std::string text;
-  for (const auto& word : argv) text += (text.empty() ? "" : " ") + word;
-  return text;
-}
-
 Status Run(const std::vector<std::string>& argv, const std::string& what) {
-  std::string output;
-  if (RunCapturing(argv, output) == 0) return OkStatus();
-  if (output.size() > 800) output = output.substr(output.size() - 800);
-  return MakeError(StatusCode::kUnavailable, "NodeStartFailed",
-                   what + " failed ('" + Joined(argv).substr(0, 300) + "'): " + output);
+  return RunOrFail(argv, "NodeStartFailed", what);
 }
 
 // Unmounts everything mounted on `path` (a start cut short may have mounted twice), for real: the

@@ -19,10 +19,7 @@ constexpr const char* kNft = "/usr/sbin/nft";
 Status Nft(const std::vector<std::string>& arguments, const std::string& what) {
   std::vector<std::string> argv = {kNft};
   argv.insert(argv.end(), arguments.begin(), arguments.end());
-  std::string output;
-  if (RunCapturing(argv, output) == 0) return OkStatus();
-  return MakeError(StatusCode::kUnavailable, "NodeFirewallFailed",
-                   what + " failed (nft): " + output.substr(0, 500));
+  return RunOrFail(argv, "NodeFirewallFailed", what);
 }
 
 std::string Table(const NodeNetwork& network) { return "gangplank_" + network.bridge.substr(8); }

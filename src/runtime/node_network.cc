@@ -132,12 +132,7 @@ std::filesystem::path HostLockPath() {
 Status Ip(const std::vector<std::string>& arguments) {
   std::vector<std::string> argv = {"/sbin/ip"};
   argv.insert(argv.end(), arguments.begin(), arguments.end());
-  std::string output;
-  if (RunCapturing(argv, output) == 0) return OkStatus();
-  std::string command;
-  for (const auto& word : argv) command += (command.empty() ? "" : " ") + word;
-  return MakeError(StatusCode::kUnavailable, "NodeNetworkFailed",
-                   "'" + command + "' failed: " + output.substr(0, 500));
+  return RunOrFail(argv, "NodeNetworkFailed", "changing the node network");
 }
 
 Status EnsureBridge(const NodeNetwork& network) {
