@@ -6,6 +6,9 @@
 
 #include <atomic>
 #include <charconv>
+#include <map>
+#include <mutex>
+#include <utility>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -25,11 +28,67 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+// Connections in their TLS handshake, oldest first, with how many each client address holds.
+// Entering beyond a cap evicts the oldest handshake (of the same address first); the caller runs
+// the evicted ones' drop functions outside the lock.
+class Handshakes {
+ public:
+  using Drop = std::function<void()>;
+
+  Handshakes(std::size_t per_source, std::size_t total) : per_source_(per_source), total_(total) {}
+
+  std::uint64_t Enter(const net::ip::address& source, Drop drop, std::vector<Drop>* evicted) {
+    std::lock_guard lock(mutex_);
+    if (++per_source_count_[source] > per_source_) {
+      const auto oldest = std::find_if(entries_.begin(), entries_.end(),
+                                       [&](const auto& entry) { return entry.second.source == source; });
+      if (oldest != entries_.end()) Evict(oldest, evicted);
+    }
+    if (entries_.size() >= total_ && !entries_.empty()) Evict(entries_.begin(), evicted);
+    entries_.emplace(next_id_, Entry{source, std::move(drop)});
+    return next_id_++;
+  }
+
+  // A handshake that ended (or was evicted already: then nothing happens).
+  void Leave(std::uint64_t id) {
+    std::lock_guard lock(mutex_);
+    if (const auto found = entries_.find(id); found != entries_.end()) Forget(found);
+  }
+
+ private:
+  struct Entry {
+    net::ip::address source;
+    Drop drop;
+  };
+  using Entries = std::map<std::uint64_t, Entry>;  // by id: ids grow, so oldest first
+
+  void Evict(Entries::iterator entry, std::vector<Drop>* evicted) {
+    evicted->push_back(std::move(entry->second.drop));
+    Forget(entry);
+  }
+  void Forget(Entries::iterator entry) {
+    const auto count = per_source_count_.find(entry->second.source);
+    if (--count->second == 0) per_source_count_.erase(count);
+    entries_.erase(entry);
+  }
+
+  const std::size_t per_source_, total_;
+  std::mutex mutex_;
+  Entries entries_;
+  std::map<net::ip::address, std::size_t> per_source_count_;
+  std::uint64_t next_id_ = 0;
+};
+
 // What every session of one listener shares; sessions keep it alive after the listener stops.
 struct Shared {
+  explicit Shared(const ServerLimits& server_limits)
+      : limits(server_limits),
+        handshakes(server_limits.max_handshakes_per_source, server_limits.max_handshakes) {}
+
   HeaderCheck admit;
   RequestHandler handler;
   ServerLimits limits;
+  Handshakes handshakes;
   std::atomic<int> in_flight{0};
   std::atomic<std::size_t> connections{0};  // served sessions
   std::atomic<std::size_t> turned_away{0};  // sessions that only answer 503
@@ -62,28 +121,43 @@ HttpResponse Busy(std::string_view what) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, ssl::context& tls, std::shared_ptr<Shared> shared, bool turned_away)
+  Session(tcp::socket&& socket, ssl::context& tls, std::shared_ptr<Shared> shared)
       : stream_(std::move(socket), tls),
         // A header must fit whole; bodies pass through it in pieces. Without a cap the buffer
         // doubles past the header limit.
         buffer_(shared->limits.max_header_bytes + 8192),
-        shared_(std::move(shared)),
-        turned_away_(turned_away) {
-    ++(turned_away_ ? shared_->turned_away : shared_->connections);
-  }
+        shared_(std::move(shared)) {}
   ~Session() {
     ReleaseBody();
-    --(turned_away_ ? shared_->turned_away : shared_->connections);
+    if (handshake_id_) shared_->handshakes.Leave(*handshake_id_);
+    if (role_ == Role::kServed) --shared_->connections;
+    if (role_ == Role::kTurnedAway) --shared_->turned_away;
   }
 
-  void Run() {
+  // Starts the handshake of a connection from `source`.
+  void Run(const net::ip::address& source) {
+    std::vector<Handshakes::Drop> evicted;
+    handshake_id_ = shared_->handshakes.Enter(
+        source, [weak = weak_from_this()] { Drop(weak); }, &evicted);
+    for (auto& drop : evicted) drop();
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&Session::Handshake, shared_from_this()));
   }
 
  private:
+  enum class Role { kHandshake, kServed, kTurnedAway };
+
   const ServerLimits& limits() const { return shared_->limits; }
   void Expire(std::chrono::seconds after) { beast::get_lowest_layer(stream_).expires_after(after); }
+
+  // Closes an evicted handshake on its own strand; its pending handshake then fails and the
+  // session ends.
+  static void Drop(const std::weak_ptr<Session>& weak) {
+    const auto self = weak.lock();
+    if (!self) return;
+    net::post(self->stream_.get_executor(),
+              [self] { beast::get_lowest_layer(self->stream_).close(); });
+  }
 
   void Handshake() {
     Expire(limits().handshake_timeout);
@@ -92,7 +166,19 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnHandshake(beast::error_code ec) {
-    if (ec) return;  // a client that cannot do TLS with us; nothing to answer
+    shared_->handshakes.Leave(*std::exchange(handshake_id_, std::nullopt));
+    if (ec) return;  // a client that cannot do TLS with us (or an evicted one); nothing to answer
+    // Served if there is room, told 503 if not (up to max_turned_away), closed beyond that.
+    if (shared_->connections.fetch_add(1) < limits().max_connections) {
+      role_ = Role::kServed;
+    } else {
+      --shared_->connections;
+      if (shared_->turned_away.fetch_add(1) >= limits().max_turned_away) {
+        --shared_->turned_away;
+        return;
+      }
+      role_ = Role::kTurnedAway;
+    }
     AwaitRequest(limits().first_request_timeout);
   }
 
@@ -121,7 +207,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
-    if (turned_away_) return Write(Busy("connections"));
+    if (role_ == Role::kTurnedAway) return Write(Busy("connections"));
     Admission admission = shared_->admit(parser_->get());
     if (admission.refusal) return Refuse(std::move(*admission.refusal));
     const std::size_t announced = AnnouncedBody().value_or(admission.body_limit);
@@ -205,7 +291,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(HttpResponse response) {
-    if (turned_away_) response.keep_alive(false);
+    if (role_ == Role::kTurnedAway) response.keep_alive(false);
     response_ = std::make_shared<HttpResponse>(std::move(response));
     Expire(limits().body_timeout);
     http::async_write(
@@ -261,7 +347,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<HttpResponse> refusal_;
   std::shared_ptr<HttpResponse> response_;
   std::shared_ptr<Shared> shared_;
-  const bool turned_away_;
+  Role role_ = Role::kHandshake;
+  std::optional<std::uint64_t> handshake_id_;  // while registered in shared_->handshakes
   std::size_t reserved_ = 0;
   std::size_t body_limit_ = 0;
   bool answering_ = false;
@@ -299,17 +386,23 @@ struct HttpsServer::Listener : std::enable_shared_from_this<Listener> {
       return;
     }
     backoff = std::chrono::milliseconds(0);
-    const bool full = shared->connections.load() >= shared->limits.max_connections;
-    if (full && shared->turned_away.load() >= shared->limits.max_turned_away) {
+    // Even the 503s are at their limit: no handshake is worth its CPU.
+    if (shared->connections.load() >= shared->limits.max_connections &&
+        shared->turned_away.load() >= shared->limits.max_turned_away) {
       beast::error_code ignored;
-      socket.close(ignored);  // even the 503s are at their limit
+      socket.close(ignored);
       return Accept();
     }
     // Responses go out whole; Nagle would hold the tail of a large one until the client's
     // delayed ACK (40 ms).
-    beast::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<Session>(std::move(socket), tls, shared, full)->Run();
+    beast::error_code error;
+    socket.set_option(tcp::no_delay(true), error);
+    const auto peer = socket.remote_endpoint(error);
+    if (error) {
+      socket.close(error);  // gone already
+      return Accept();
+    }
+    std::make_shared<Session>(std::move(socket), tls, shared)->Run(peer.address());
     Accept();
   }
 
@@ -325,10 +418,9 @@ struct HttpsServer::Listener : std::enable_shared_from_this<Listener> {
 HttpsServer::HttpsServer(std::vector<net::io_context*> contexts, ssl::context& tls,
                          HeaderCheck admit, RequestHandler handler, ServerLimits limits)
     : listener_(std::make_shared<Listener>(std::move(contexts), tls, [&] {
-        auto shared = std::make_shared<Shared>();
+        auto shared = std::make_shared<Shared>(limits);
         shared->admit = std::move(admit);
         shared->handler = std::move(handler);
-        shared->limits = limits;
         return shared;
       }())) {}
 

@@ -28,6 +28,12 @@ struct ServerLimits {
   // max_turned_away at a time, the rest are closed unanswered).
   std::size_t max_connections = 1000;
   std::size_t max_turned_away = 64;
+  // Connections still in their TLS handshake do not count against max_connections; they are
+  // capped on their own, per client address and in total. A new one beyond either cap drops the
+  // oldest handshake (of that address, or of all), never the newcomer: a flood of idle TCP
+  // connections then only ever holds the newest handshakes, and a real client's completes.
+  std::size_t max_handshakes_per_source = 128;
+  std::size_t max_handshakes = 512;
   // Bodies being read or handled at once, counted by their announced size; a request that does
   // not fit gets 503 with Retry-After.
   std::size_t max_body_bytes_in_flight = 64 << 20;

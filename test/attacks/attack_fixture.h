@@ -65,8 +65,8 @@ class AttackTest : public ::testing::Test {
               201);
   }
 
-  std::unique_ptr<testing::HttpsClient> NewClient() const {
-    return std::make_unique<testing::HttpsClient>(port_, dir_.Join("data/tls/ca.crt"));
+  std::unique_ptr<testing::HttpsClient> NewClient(const std::string& source = "") const {
+    return std::make_unique<testing::HttpsClient>(port_, dir_.Join("data/tls/ca.crt"), source);
   }
 
   json::object Credentials() const { return testing::AdminCredentials(dir_.Join("data")); }

@@ -2,6 +2,7 @@
 // connection floods, descriptor exhaustion, slow and huge headers, deep JSON.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <boost/beast/core/error.hpp>
@@ -182,6 +183,47 @@ TEST_F(AttackTest, IdleConnectionsAreClosedAtTheFirstRequestDeadline) {
   std::this_thread::sleep_for(std::chrono::seconds(31));
   const std::vector<int> statuses = ReadAll(idle, std::chrono::seconds(3));
   for (const int status : statuses) EXPECT_EQ(status, 0) << "an idle connection was kept";
+  ExpectHealthy();
+}
+
+// Whether the server has closed the raw connection `fd` (its end reads as end of file).
+bool ClosedByServer(int fd) {
+  char byte = 0;
+  return ::recv(fd, &byte, 1, MSG_DONTWAIT) == 0;
+}
+
+// 2,000 TCP connections that never start TLS, from one address: they no longer count as served
+// connections, and beyond 128 handshakes per address the oldest go. Another client, and a new one
+// from the flooding address too, still get their answer.
+TEST_F(AttackTest, AFloodOfIdleHandshakesLocksNobodyOut) {
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  files.rlim_cur = std::max<rlim_t>(files.rlim_cur, std::min<rlim_t>(files.rlim_max, 4096));
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &files), 0);
+  Start();
+  std::vector<int> flood;
+  for (int i = 0; i < 2000; ++i) {
+    const int fd = OpenRawConnection(port_);
+    ASSERT_GE(fd, 0) << "connection " << i;
+    flood.push_back(fd);
+  }
+  for (const std::string source : {"127.0.0.2", "127.0.0.1"}) {
+    const auto started = std::chrono::steady_clock::now();
+    const int status = NewClient(source)->Request("GET", "/healthz").status;
+    const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(status, 200) << "a client from " << source << " during the flood";
+    std::printf("handshake and GET from %s during a flood of 2000 idle connections: %.1f ms\n",
+                source.c_str(), took.count());
+  }
+  // The server keeps at most 128 of them (the newest); the rest it has closed.
+  std::size_t closed = 0;
+  for (int wait = 0; wait < 50 && closed < flood.size() - 128; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    closed = std::count_if(flood.begin(), flood.end(), ClosedByServer);
+  }
+  EXPECT_GE(closed, flood.size() - 128) << "idle handshakes the server still holds";
+  EXPECT_FALSE(ClosedByServer(flood.back())) << "the newest handshake is the last to go";
+  for (const int fd : flood) ::close(fd);
   ExpectHealthy();
 }
 

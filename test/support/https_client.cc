@@ -23,6 +23,7 @@ using tcp = net::ip::tcp;
 
 struct HttpsClient::Impl {
   int port;
+  std::string source;
   net::io_context io;
   ssl::context tls{ssl::context::tls_client};
   std::optional<beast::ssl_stream<beast::tcp_stream>> stream;
@@ -32,6 +33,11 @@ struct HttpsClient::Impl {
   void Connect() {
     stream.emplace(io, tls);
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream->native_handle()), "127.0.0.1");
+    if (!source.empty()) {
+      auto& socket = beast::get_lowest_layer(*stream).socket();
+      socket.open(tcp::v4());
+      socket.bind(tcp::endpoint(net::ip::make_address(source), 0));
+    }
     beast::get_lowest_layer(*stream).connect(
         tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
     beast::get_lowest_layer(*stream).expires_after(std::chrono::seconds(30));
@@ -67,8 +73,10 @@ struct HttpsClient::Impl {
   }
 };
 
-HttpsClient::HttpsClient(int port, const std::string& ca_file) : impl_(std::make_unique<Impl>()) {
+HttpsClient::HttpsClient(int port, const std::string& ca_file, const std::string& source)
+    : impl_(std::make_unique<Impl>()) {
   impl_->port = port;
+  impl_->source = source;
   impl_->tls.load_verify_file(ca_file);
   impl_->tls.set_verify_mode(ssl::verify_peer);
 }

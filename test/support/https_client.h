@@ -18,7 +18,9 @@ struct HttpsReply {
 
 class HttpsClient {
  public:
-  HttpsClient(int port, const std::string& ca_file);
+  // `source`: the local address to connect from (a loopback address such as 127.0.0.2), so a test
+  // can be another client than its flood; empty lets the kernel choose.
+  HttpsClient(int port, const std::string& ca_file, const std::string& source = "");
   ~HttpsClient();
 
   HttpsReply Request(const std::string& method, const std::string& target,
