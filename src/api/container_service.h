@@ -189,6 +189,7 @@ HttpResponse ListUserCredential(const ArmCall& call);
 HttpResponse ListAdminCredential(const ArmCall& call);
 HttpResponse ListMonitoringCredential(const ArmCall& call);
 HttpResponse GetAccessProfile(const ArmCall& call);
+HttpResponse RotateClusterCertificates(const ArmCall& call);
 // catalog_handlers.cc
 HttpResponse ListKubernetesVersions(const ArmCall& call);
 HttpResponse ListOrchestrators(const ArmCall& call);

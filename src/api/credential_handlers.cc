@@ -1,7 +1,9 @@
 // Cluster credentials (listClusterUserCredential, listClusterAdminCredential,
 // listClusterMonitoringUserCredential, accessProfiles/{role}/listCredential): real kubeconfigs for
-// the read-only Kubernetes view of the cluster's nodes that gangplankd serves (kubernetes_view.cc).
+// the read-only Kubernetes view of the cluster's nodes that gangplankd serves (kubernetes_view.cc),
+// and rotateClusterCertificates, which revokes them.
 #include "api/container_service.h"
+#include "auth/kube_credentials.h"
 #include "common/base64.h"
 
 namespace gangplank::api {
@@ -42,7 +44,10 @@ Result<std::optional<Credential>> CredentialFor(const ArmCall& call, std::string
   if (!cluster) return cluster.error();
   const std::string name = StringOr(cluster->resource, "name", "");
   const std::string& uid = cluster->uid;
-  const std::string token = context.config.kube_tokens->Issue({(*row)->id, uid});
+  // A token of its own per role; rotateClusterCertificates revokes every earlier generation.
+  const std::string token = auth::IssueKubeCredential(
+      *context.config.kube_tokens,
+      {(*row)->id, uid, std::string(role), cluster->credential_generation});
   // The context is the cluster's name for every role; `az aks get-credentials --admin` adds
   // "-admin" itself.
   const std::string& context_name = name;
@@ -99,6 +104,24 @@ HttpResponse GetAccessProfile(const ArmCall& call) {
                    {"location", (*credential)->location},
                    {"properties",
                     json::object{{"kubeConfig", Base64Encode((*credential)->kubeconfig)}}}});
+}
+
+// rotateClusterCertificates: a new credential generation, so every kubeconfig issued before stops
+// working (get new ones with az aks get-credentials). A cluster operation, as on AKS; the nodes
+// and their SSH access are untouched.
+HttpResponse RotateClusterCertificates(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  auto row = context.store.Get(kClusterKind, call.names.cluster_id());
+  if (!row) return StoreFailure(request, row.error());
+  if (!row->has_value()) return ClusterNotFound(request, call.names);
+  if (ClusterBusy(context, call.names)) return Busy(request, call.names.cluster);
+  auto cluster = resources::ClusterRecord::Decode(**row);
+  if (!cluster) return StoreFailure(request, cluster.error());
+  ++cluster->credential_generation;
+  cluster->set_provisioning_state("Updating");
+  return AcceptOperation(call, controller::kPutCluster, call.names.cluster_id(),
+                         {resources::WriteBack(*cluster)});
 }
 
 }  // namespace gangplank::api

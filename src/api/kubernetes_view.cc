@@ -11,6 +11,7 @@
 
 #include "api/arm_response.h"
 #include "api/handlers.h"
+#include "auth/kube_credentials.h"
 #include "controller/cluster_docs.h"
 #include "controller/machines.h"
 
@@ -224,18 +225,21 @@ HttpResponse Nodes(const ApiRequest& request, const HandlerContext& context,
                                    {"items", std::move(items)}});
 }
 
-// The cluster the bearer token was issued for, when it is the one in the path and still exists.
+// The cluster the bearer token was issued for, when it is the one in the path, still exists and
+// has not rotated its credentials since.
 std::optional<store::Resource> Authorized(const ApiRequest& request, const HandlerContext& context,
                                           const std::string& uid) {
   const auto header = request.http[boost::beast::http::field::authorization];
   const std::string_view value(header.data(), header.size());
   if (!value.starts_with("Bearer ") || context.config.kube_tokens == nullptr) return std::nullopt;
-  auto identity = context.config.kube_tokens->Verify(value.substr(7));
-  if (!identity || identity->uid != uid) return std::nullopt;
-  auto row = context.store.Get(controller::kClusterKind, identity->machine_id);
+  auto credential = auth::VerifyKubeCredential(*context.config.kube_tokens, value.substr(7));
+  if (!credential || credential->uid != uid) return std::nullopt;
+  auto row = context.store.Get(controller::kClusterKind, credential->cluster_id);
   if (!row || !row->has_value()) return std::nullopt;
   auto cluster = resources::ClusterRecord::Decode(**row);
-  if (!cluster || cluster->uid != uid) return std::nullopt;
+  if (!cluster || cluster->uid != uid ||
+      cluster->credential_generation != credential->generation)
+    return std::nullopt;
   return **row;
 }
 

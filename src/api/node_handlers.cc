@@ -71,12 +71,33 @@ HttpResponse RecordStatus(const ApiRequest& request, const HandlerContext& conte
   return EmptyResponse(request.http, HttpStatus::no_content);
 }
 
+// A token is renewed once it has lived this long (the agent renews at half its lifetime): a
+// leaked token cannot be renewed over and over, and each renewal revokes the token before.
+constexpr long long kMinTokenAgeSeconds = 3600;
+
 // POST token: a fresh token for the same machine (the agent renews before its token expires).
+// Every earlier token of the machine stops holding.
 HttpResponse RenewToken(const ApiRequest& request, const HandlerContext& context,
                         const controller::Machine&, const auth::NodeIdentity& caller) {
+  const long long now = UnixSeconds(context.clock.Now());
+  const long long age = auth::kNodeTokenLifetime.count() - (caller.expires_at - now);
+  if (age < kMinTokenAgeSeconds) {
+    HttpResponse refused = ArmErrorResponse(
+        request.http, HttpStatus::too_many_requests, "NodeTokenRenewedTooSoon",
+        "a node token is renewed once it is an hour old; this one is " + std::to_string(age) +
+            " s old. Retry after the Retry-After seconds.");
+    refused.set(boost::beast::http::field::retry_after,
+                std::to_string(kMinTokenAgeSeconds - std::max(0LL, age)));
+    return refused;
+  }
   const std::string token = context.node_tokens->Issue(caller);
   auto renewed = context.node_tokens->Verify(token);
   if (!renewed) return ArmErrorResponse(request.http, renewed.error());
+  if (Status replaced = controller::ReplaceNodeTokens(context.store, caller.machine_id,
+                                                      caller.uid, renewed->expires_at);
+      !replaced.ok()) {
+    return ArmErrorResponse(request.http, replaced.error());
+  }
   return JsonResponse(request.http, HttpStatus::ok,
                       json::object{{"token", token}, {"expiresOn", renewed->expires_at}});
 }
@@ -122,6 +143,11 @@ HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context
     // The machine was deleted (or provisioned anew): this node is being removed.
     return ArmErrorResponse(request.http, HttpStatus::gone, "MachineGone",
                             "this node's machine no longer exists");
+  }
+  if (caller->expires_at < (*machine)->min_token_expiry) {
+    return ArmErrorResponse(request.http, HttpStatus::unauthorized, "NodeTokenReplaced",
+                            "this node token was replaced by a renewal; use the newest one "
+                            "(gangplankd writes it into the node's token file)");
   }
   for (const NodeRoute& route : kNodeRoutes) {
     if (request.Matches({"gangplank", "node", "v1", route.name}) &&

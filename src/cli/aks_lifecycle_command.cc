@@ -25,12 +25,18 @@ void ClusterFlags(CLI::App* command, AksCommandState& state) {
 }
 
 // A POST that starts an operation; waits for it unless --no-wait; prints nothing, as az does.
+// `confirm`, when given, is the question asked first (unless --yes).
 void Action(CLI::App* command, AksCommandState& state, CliContext& context, int& exit_code,
             std::function<std::string()> path, std::function<json::value()> body,
-            std::function<std::string()> what, std::function<std::string()> nothing = nullptr) {
+            std::function<std::string()> what, std::function<std::string()> nothing = nullptr,
+            std::function<std::string()> confirm = nullptr) {
   command->add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
   AddOutputFlags(*command, state.output);  // az's global flags: accepted, with nothing to print
-  command->callback([&state, &context, &exit_code, path, body, what, nothing] {
+  command->callback([&state, &context, &exit_code, path, body, what, nothing, confirm] {
+    if (confirm && !state.flags.Given("--yes") && !Confirm(context, confirm())) {
+      exit_code = kExitFailure;
+      return;
+    }
     const json::value request = body ? body() : json::value();
     exit_code = CallWaitPrint(context, state, "POST", path() + Query(),
                               body ? &request : nullptr, what(), "", Printed::kAsSent,
@@ -202,6 +208,22 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
   Action(start, state, context, exit_code,
          [&] { return ClusterPathFor(context, state) + "/start"; }, nullptr,
          [&] { return "Starting " + state.name; });
+
+  CLI::App* rotate = aks.add_subcommand(
+      "rotate-certs",
+      "Rotate a cluster's credentials: every kubeconfig issued before stops working; get new ones "
+      "with aks get-credentials. Nodes and their SSH access are untouched.\n\nExample:\n"
+      "  gangplank aks rotate-certs -g rg1 -n c1 --yes");
+  ClusterFlags(rotate, state);
+  state.flags.Register(*rotate, kRotateCerts);
+  Action(
+      rotate, state, context, exit_code,
+      [&] { return ClusterPathFor(context, state) + "/rotateClusterCertificates"; }, nullptr,
+      [&] { return "Rotating the credentials of " + state.name; }, nullptr,
+      [&] {
+        return "Every kubeconfig of " + state.name +
+               " stops working; get new ones with aks get-credentials. Continue?";
+      });
 
   CLI::App* abort = aks.add_subcommand(
       "operation-abort",

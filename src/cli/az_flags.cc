@@ -157,7 +157,7 @@ const std::vector<AzFlag>& AzFlags() {
        "Free tier"},
       {"--aks-custom-headers", C | U | PA | PU | PG | PP | UG | S | PS | SH | AB, V::kCommaPairs, "header", "", "", "",
        "Extra request headers: KEY=VALUE,..."},
-      {"-y,--yes", C | U | PG | UG, V::kSwitch, "", "", "", "", "Do not ask for confirmation"},
+      {"-y,--yes", C | U | PG | UG | kRotateCerts, V::kSwitch, "", "", "", "", "Do not ask for confirmation"},
       {"-k,--kubernetes-version", UG, V::kText, "", "", "", "",
        "Kubernetes version (kept on the cluster; nodes run no Kubernetes here)"},
       {"--control-plane-only", UG, V::kSwitch, "", "", "", "",

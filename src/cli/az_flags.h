@@ -28,6 +28,7 @@ enum AzCommand : unsigned {
   kAksDelete = 1u << 10,
   kPoolDelete = 1u << 11,
   kAbort = 1u << 12,  // aks operation-abort and aks nodepool operation-abort
+  kRotateCerts = 1u << 13,
 };
 
 // How a flag's words become JSON.

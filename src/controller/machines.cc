@@ -420,6 +420,25 @@ Result<bool> NodesPendingRemoval(store::Store& store, const std::string& owner_i
   return !rows->empty();
 }
 
+Status ReplaceNodeTokens(store::Store& store, const std::string& machine_id,
+                         const std::string& uid, long long expires_at) {
+  for (int attempt = 0;; ++attempt) {
+    auto machine = GetMachine(store, machine_id, MachineDetail::kDesired);
+    if (!machine) return machine.error();
+    if (!machine->has_value() || (*machine)->uid != uid) {
+      return MakeError(StatusCode::kNotFound, "MachineGone",
+                       "this node's machine no longer exists; the node is being removed");
+    }
+    Machine renewed = **machine;
+    if (renewed.min_token_expiry >= expires_at) return OkStatus();
+    renewed.min_token_expiry = expires_at;
+    auto written = store.Put(resources::EncodeMachine(renewed),
+                             store::Precondition::AtVersion(renewed.row.version));
+    if (written || written.error().code != StatusCode::kAborted || attempt == 4)
+      return written ? OkStatus() : Status(written.error());
+  }
+}
+
 Status RecordNodeReport(store::Store& store, const std::string& machine_id, const std::string& uid,
                         const node::NodeStatus& status, const std::vector<node::LoginEvent>& logins,
                         const std::string& new_log_lines, const Clock& clock) {

@@ -126,6 +126,11 @@ Status RecordNodeReport(store::Store& store, const std::string& machine_id, cons
                         const node::NodeStatus& status, const std::vector<node::LoginEvent>& logins,
                         const std::string& new_log_lines, const Clock& clock);
 
+// A node's renewed token, expiring at `expires_at`, replaces the ones before it: tokens of the
+// machine (at `uid`) that expire earlier stop holding. Retried when the row changes meanwhile.
+Status ReplaceNodeTokens(store::Store& store, const std::string& machine_id,
+                         const std::string& uid, long long expires_at);
+
 // The machine as the API shows it.
 boost::json::object MachineView(const Machine& machine, const PoolTarget& target);
 

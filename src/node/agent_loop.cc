@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -197,6 +198,13 @@ void ControlPlaneSource::RenewIfDue() {
   renew_at_ = now + std::chrono::minutes(1);  // unless the renewal below says later
   auto reply = watch_client_->Send("POST", "/gangplank/node/v1/token", "",
                                    {{"Authorization", "Bearer " + Token()}});
+  if (reply && reply->status == 429) {  // too young to renew: the answer says when
+    long long wait = 0;
+    const std::string& after = reply->headers["retry-after"];
+    std::from_chars(after.data(), after.data() + after.size(), wait);
+    renew_at_ = now + std::chrono::seconds(std::clamp(wait, 60LL, 86400LL));
+    return;
+  }
   if (!reply || reply->status != 200) return;
   boost::system::error_code ec;
   const json::value doc = json::parse(reply->body, ec);

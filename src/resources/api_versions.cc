@@ -62,6 +62,8 @@ struct FeatureSince {
 
 constexpr FeatureSince kFeatures[] = {
     {Feature::kUpgradeNodeImage, "2020-07-01", "2021-11-01-preview", "node image upgrades"},
+    {Feature::kRotateCertificates, "2020-07-01", "2021-11-01-preview",
+     "rotating cluster certificates"},
     {Feature::kStartStop, "2020-09-01", "2021-11-01-preview", "stopping and starting clusters"},
     {Feature::kAbort, "2023-01-01", "2022-07-02-preview", "aborting the latest operation"},
     {Feature::kKubernetesVersions, "2023-03-01", "2023-03-02-preview",

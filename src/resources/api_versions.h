@@ -23,6 +23,7 @@ enum class Feature {
   kDeleteMachines,        // agentPools/{p}/deleteMachines
   kPoolSshAccess,         // agentPool securityProfile.sshAccess: LocalUser | Disabled
   kEntraIdSshAccess,      // securityProfile.sshAccess: EntraId (refused: Gangplank has no Entra ID)
+  kRotateCertificates,    // managedClusters/{c}/rotateClusterCertificates
 };
 
 // InvalidArgument with ARM's MissingApiVersionParameter / InvalidApiVersionParameter reasons,

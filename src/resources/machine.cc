@@ -30,6 +30,8 @@ Result<Machine> DecodeMachine(const store::Resource& row) {
   if (!state) return state.error();
   machine.desired = std::move(state.value());
   machine.desired_at = desired_at->get_int64();
+  if (const json::value* floor = doc.if_contains("minTokenExpiry"); floor && floor->is_int64())
+    machine.min_token_expiry = floor->get_int64();
   return machine;
 }
 
@@ -38,6 +40,7 @@ store::Resource EncodeMachine(const Machine& machine) {
   json::object doc = json::parse(row.body).as_object();
   doc["desired"] = json::parse(node::DesiredNodeStateJson(machine.desired));
   doc["desiredAt"] = machine.desired_at;
+  if (machine.min_token_expiry != 0) doc["minTokenExpiry"] = machine.min_token_expiry;
   row.body = json::serialize(doc);
   return row;
 }

@@ -16,7 +16,8 @@
 namespace gangplank::resources {
 
 // Machine rows: {"resource": ARM machine, "index": N, "uid": per-provisioning id,
-//                "desired": DesiredNodeState, "desiredAt": Unix seconds of the last change}.
+//                "desired": DesiredNodeState, "desiredAt": Unix seconds of the last change,
+//                "minTokenExpiry": see Machine::min_token_expiry (absent: 0)}.
 // Status rows (kMachineStatusKind, id MACHINE/status): what the node's agent last reported,
 // {"uid", "status", "reportedAt", "log", "logins"}; a report for an older uid is ignored.
 inline constexpr std::string_view kMachineKind = "machine";
@@ -28,6 +29,9 @@ struct Machine {
   std::string uid;
   node::DesiredNodeState desired;
   long long desired_at = 0;
+  // Node tokens that expire before this (Unix seconds) were replaced by a renewal and no longer
+  // hold; 0 when the node never renewed.
+  long long min_token_expiry = 0;
   std::optional<node::NodeStatus> status;  // nullopt until its agent reports
   long long reported_at = 0;
   // The first of an unbroken run of reports in which the node was not ready (0: it is ready): a

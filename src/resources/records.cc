@@ -91,11 +91,17 @@ Result<ClusterRecord> ClusterRecord::Decode(const store::Resource& row) {
   if (const auto* ssh = doc->if_contains("ssh"); ssh && ssh->is_object())
     record.ssh = SshFromJson(ssh->get_object());
   record.uid = StringAt(*doc, "uid");
+  if (const json::value* generation = doc->if_contains("credentialGeneration");
+      generation && generation->is_int64() && generation->get_int64() > 0)
+    record.credential_generation = generation->get_int64();
   return record;
 }
 
 store::Resource ClusterRecord::Encode() const {
-  json::object doc{{"resource", resource}, {"ssh", SshJson(ssh)}, {"uid", uid}};
+  json::object doc{{"resource", resource},
+                   {"ssh", SshJson(ssh)},
+                   {"uid", uid},
+                   {"credentialGeneration", credential_generation}};
   return store::Resource{std::string(kClusterKind), id, parent, json::serialize(doc), version};
 }
 

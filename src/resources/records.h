@@ -63,10 +63,12 @@ struct ArmRecord {
 };
 
 // managedCluster rows: {"resource": the ARM resource without agentPoolProfiles, "ssh": SshModel,
-// "uid": the cluster's own id (its Kubernetes view's path)}.
+// "uid": the cluster's own id (its Kubernetes view's path), "credentialGeneration": which
+// kubeconfig credentials hold (rotateClusterCertificates counts it up, revoking the older ones)}.
 struct ClusterRecord : ArmRecord {
   SshModel ssh;
   std::string uid;
+  std::int64_t credential_generation = 1;
 
   static Result<ClusterRecord> Decode(const store::Resource& row);
   store::Resource Encode() const;

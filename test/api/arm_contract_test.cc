@@ -245,7 +245,7 @@ TEST_F(ArmContractTest, AGroupListsItsClustersAsResources) {
 TEST_F(ArmContractTest, OperationsGangplankCannotHonourAreClear400s) {
   Created(ClusterBody(NewKey()));
   for (const char* operation : {"/resetServicePrincipalProfile", "/resetAADProfile", "/runCommand",
-                                "/rotateClusterCertificates"}) {
+                                "/rotateServiceAccountSigningKeys"}) {
     const auto refused = Send(HttpVerb::post, kCluster + operation + kNewest, "{}");
     EXPECT_EQ(refused.result(), HttpStatus::bad_request) << operation;
     EXPECT_EQ(ErrorCode(refused), "OperationNotSupported") << operation;

@@ -35,11 +35,15 @@ class KubernetesViewTest : public ApiHarness {
   }
 
   // The kubeconfig's server path (below the host) and token.
-  std::pair<std::string, std::string> Credentials(const std::string& name) {
-    const auto reply = Send(HttpVerb::post, ClusterId(name) + "/listClusterUserCredential" + kNewest);
+  std::pair<std::string, std::string> Credentials(const std::string& name,
+                                                  const std::string& role = "clusterUser") {
+    const std::string action = role == "clusterUser"    ? "/listClusterUserCredential"
+                               : role == "clusterAdmin" ? "/listClusterAdminCredential"
+                                                        : "/listClusterMonitoringUserCredential";
+    const auto reply = Send(HttpVerb::post, ClusterId(name) + action + kNewest);
     EXPECT_EQ(reply.result(), HttpStatus::ok) << reply.body();
     const json::value body = Body(reply);
-    EXPECT_EQ(body.at("kubeconfigs").at(0).at("name"), "clusterUser");
+    EXPECT_EQ(body.at("kubeconfigs").at(0).at("name"), json::value(role));
     const std::string kubeconfig =
         *Base64DecodeStrict(std::string(body.at("kubeconfigs").at(0).at("value").as_string()));
     auto value_of = [&](const std::string& key) {
@@ -105,6 +109,47 @@ TEST_F(KubernetesViewTest, TheKubeconfigReadsThatClustersNodesAndNothingElse) {
   Settle();
   CreateCluster("c1");
   EXPECT_EQ(Kube(server + "/api/v1/nodes", token).result(), HttpStatus::unauthorized);
+}
+
+// Each role has a token of its own, and rotateClusterCertificates revokes every one issued before
+// it; the new ones work, the cluster's nodes are untouched.
+TEST_F(KubernetesViewTest, RolesHaveTheirOwnTokensAndRotationRevokesThemAll) {
+  CreateCluster("c1");
+  const auto [server, user] = Credentials("c1");
+  const std::string admin = Credentials("c1", "clusterAdmin").second;
+  const std::string monitoring = Credentials("c1", "clusterMonitoringUser").second;
+  EXPECT_NE(user, admin);
+  EXPECT_NE(user, monitoring);
+  EXPECT_NE(admin, monitoring);
+  for (const std::string& token : {user, admin, monitoring})
+    EXPECT_EQ(Kube(server + "/api/v1/nodes", token).result(), HttpStatus::ok);
+  EXPECT_EQ(Credentials("c1").second, user) << "the same credential until a rotation";
+
+  const auto rotated = Send(HttpVerb::post, ClusterId("c1") + "/rotateClusterCertificates" + kNewest);
+  ASSERT_EQ(rotated.result(), HttpStatus::accepted) << rotated.body();
+  EXPECT_FALSE(rotated[boost::beast::http::field::location].empty());
+  EXPECT_FALSE(rotated["Azure-AsyncOperation"].empty());
+  Settle();
+  for (const std::string& token : {user, admin, monitoring})
+    EXPECT_EQ(Kube(server + "/api/v1/nodes", token).result(), HttpStatus::unauthorized);
+  const auto [same_server, new_user] = Credentials("c1");
+  EXPECT_EQ(same_server, server);
+  EXPECT_NE(new_user, user);
+  const auto nodes = Kube(server + "/api/v1/nodes", new_user);
+  ASSERT_EQ(nodes.result(), HttpStatus::ok);
+  EXPECT_EQ(Body(nodes).at("items").as_array().size(), 2u);
+  EXPECT_EQ(Kube(server + "/api/v1/nodes", Credentials("c1", "clusterAdmin").second).result(),
+            HttpStatus::ok);
+  const auto cluster = Body(Send(HttpVerb::get, ClusterId("c1") + kNewest));
+  EXPECT_EQ(cluster.at("properties").at("provisioningState"), "Succeeded");
+
+  // A cluster that does not exist, and an api-version from before the operation.
+  EXPECT_EQ(Send(HttpVerb::post, ClusterId("none") + "/rotateClusterCertificates" + kNewest)
+                .result(),
+            HttpStatus::not_found);
+  const auto old = Send(HttpVerb::post,
+                        ClusterId("c1") + "/rotateClusterCertificates?api-version=2020-06-01");
+  EXPECT_EQ(old.result(), HttpStatus::bad_request) << old.body();
 }
 
 }  // namespace

@@ -180,7 +180,9 @@ TEST_F(ApiAttackTest, NodeReportsHaveBoundedFieldsAndAKnownHealth) {
 }
 
 // A node token is good for a day: after that it opens nothing. The agent renews its own halfway,
-// and one cut off for longer takes the fresh token gangplankd writes into its token file.
+// a renewal revokes the token it replaces, a token younger than an hour is not renewed (a leaked
+// one cannot be renewed over and over), and a node cut off for longer than a day takes the fresh
+// token gangplankd writes into its token file.
 TEST_F(ApiAttackTest, NodeTokensExpireAndTheAgentRenewsItsOwn) {
   CreateCluster();
   const controller::Machine machine = OnlyMachine();
@@ -192,30 +194,57 @@ TEST_F(ApiAttackTest, NodeTokensExpireAndTheAgentRenewsItsOwn) {
   ASSERT_TRUE(gateway.Start(socket).ok());
   testing::TempDir secrets;
   testing::WriteTestFile(secrets.Join("token"), issued + "\n", 0600);
-  node::ControlPlaneSource source(
-      std::make_unique<net::UnixHttpClient>(socket, std::chrono::seconds(30)),
-      std::make_unique<net::UnixHttpClient>(socket, std::chrono::seconds(30)), issued,
-      secrets.Join("token"));
+  const auto make_source = [&](const std::string& token) {
+    return std::make_unique<node::ControlPlaneSource>(
+        std::make_unique<net::UnixHttpClient>(socket, std::chrono::seconds(30)),
+        std::make_unique<net::UnixHttpClient>(socket, std::chrono::seconds(30)), token,
+        secrets.Join("token"));
+  };
+  const auto bearer = [](const std::string& token) {
+    return std::map<boost::beast::http::field, std::string>{
+        {boost::beast::http::field::authorization, "Bearer " + token}};
+  };
 
+  // A young token works but is not renewed yet: the agent is told when, and goes on.
   clock_.Advance(std::chrono::seconds(10));
-  auto first = source.Fetch("", std::chrono::seconds(0));
+  const auto too_soon = Send(HttpVerb::post, "/gangplank/node/v1/token", "", false, bearer(issued));
+  EXPECT_EQ(too_soon.result(), HttpStatus::too_many_requests) << too_soon.body();
+  EXPECT_EQ(ErrorCode(too_soon), "NodeTokenRenewedTooSoon");
+  EXPECT_EQ(too_soon[boost::beast::http::field::retry_after], "3590");
+  auto young = make_source(issued);
+  ASSERT_TRUE(young->Fetch("", std::chrono::seconds(0)).ok());
+  EXPECT_EQ(testing::ReadTestFile(secrets.Join("token")), issued + "\n");
+
+  // Half a day on, the agent renews; the token it replaced stops holding at once.
+  clock_.Advance(std::chrono::hours(13));
+  auto source = make_source(issued);
+  auto first = source->Fetch("", std::chrono::seconds(0));
   ASSERT_TRUE(first.ok()) << first.error().message;
   std::string renewed = testing::ReadTestFile(secrets.Join("token"));
   renewed.pop_back();
   EXPECT_NE(renewed, issued) << "the agent renewed its token (and kept it for its next start)";
+  const auto replaced =
+      Send(HttpVerb::get, "/gangplank/node/v1/desired", "", false, bearer(issued));
+  EXPECT_EQ(replaced.result(), HttpStatus::unauthorized);
+  EXPECT_EQ(ErrorCode(replaced), "NodeTokenReplaced");
+  EXPECT_EQ(Send(HttpVerb::post, "/gangplank/node/v1/token", "", false, bearer(issued)).result(),
+            HttpStatus::unauthorized)
+      << "a replaced token renews nothing";
+  EXPECT_EQ(Send(HttpVerb::post, "/gangplank/node/v1/token", "", false, bearer(renewed)).result(),
+            HttpStatus::too_many_requests)
+      << "the renewed token is young";
+  EXPECT_EQ(Send(HttpVerb::get, "/gangplank/node/v1/desired", "", false, bearer(renewed)).result(),
+            HttpStatus::ok);
 
   clock_.Advance(std::chrono::hours(25));
-  for (const std::string& token : {issued, renewed}) {
-    const auto expired = Send(HttpVerb::get, "/gangplank/node/v1/desired", "", false,
-                              {{boost::beast::http::field::authorization, "Bearer " + token}});
-    EXPECT_EQ(expired.result(), HttpStatus::unauthorized);
-    EXPECT_EQ(ErrorCode(expired), "NodeTokenExpired");
-  }
-  EXPECT_FALSE(source.Fetch("", std::chrono::seconds(0)).ok()) << "an expired token still works";
+  const auto expired = Send(HttpVerb::get, "/gangplank/node/v1/desired", "", false, bearer(renewed));
+  EXPECT_EQ(expired.result(), HttpStatus::unauthorized);
+  EXPECT_EQ(ErrorCode(expired), "NodeTokenExpired");
+  EXPECT_FALSE(source->Fetch("", std::chrono::seconds(0)).ok()) << "an expired token still works";
   // gangplankd writes a fresh token into the node's file: the agent reads it after the 401.
   testing::WriteTestFile(secrets.Join("token"),
                          node_tokens_->Issue({machine.row.id, machine.uid}) + "\n", 0600);
-  auto again = source.Fetch("", std::chrono::seconds(0));
+  auto again = source->Fetch("", std::chrono::seconds(0));
   EXPECT_TRUE(again.ok()) << again.error().message;
   gateway.Stop();
 }

@@ -56,6 +56,23 @@ expect_eq "$(kubectl --kubeconfig "$work/admin" config current-context)" "c1-adm
 sed -i 's/token: .*/token: forged/' "$work/admin"
 if kubectl --kubeconfig "$work/admin" get nodes >"$work/forged" 2>&1; then fail "a forged token was accepted"; fi
 grep -qi "unauthorized" "$work/forged" || fail "forged token error: $(cat "$work/forged")"
+# az aks rotate-certs: every kubeconfig issued before stops working; new ones work.
+az aks get-credentials -g rg1 -n c1 --admin --file "$work/admin" -o none --overwrite-existing \
+  || fail "get-credentials --admin again"
+[ "$(kube config view --raw -o jsonpath='{.users[0].user.token}')" != \
+  "$(kubectl --kubeconfig "$work/admin" config view --raw -o jsonpath='{.users[0].user.token}')" ] \
+  || fail "the user and admin kubeconfigs carry the same token"
+az aks rotate-certs -g rg1 -n c1 --yes -o none || fail "aks rotate-certs"
+expect_eq "$(az aks show -g rg1 -n c1 --query provisioningState -o tsv)" "Succeeded" "rotated"
+for config in "$work/kubeconfig" "$work/admin"; do
+  if kubectl --kubeconfig "$config" get nodes >"$work/revoked" 2>&1; then
+    fail "a kubeconfig from before the rotation still works ($config)"
+  fi
+  grep -qi "unauthorized" "$work/revoked" || fail "revoked token error: $(cat "$work/revoked")"
+done
+az aks get-credentials -g rg1 -n c1 --file "$work/kubeconfig" -o none --overwrite-existing \
+  || fail "get-credentials after the rotation"
+expect_eq "$(kube get nodes -o name | wc -l)" "2" "kubectl with the new credential"
 
 # --ssh-key-value with the key contents, and --no-wait then polling with show.
 az aks create -g rg1 -n c2 --ssh-key-value "$(cat "$work/id_ed25519.pub")" --node-count 1 --no-wait -o none \
