@@ -2,6 +2,7 @@
 // and the token service, testable without sockets.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,8 @@ struct ApiServiceConfig {
   std::string ca_pem;            // the CA clients verify server_url with (kubeconfigs carry it)
   // Issues and checks the kubeconfig credentials of clusters' Kubernetes views; null: none.
   const auth::NodeTokens* kube_tokens = nullptr;
+  // One line for the operator's log (a record that cannot be read, …); null: dropped.
+  std::function<void(const std::string&)> warn;
 };
 
 class ApiService {

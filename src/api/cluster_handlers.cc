@@ -594,6 +594,7 @@ HttpResponse ListClusters(const ApiRequest& request, const HandlerContext& conte
   for (const auto& row : *rows) {
     if (!store::IdKey(row.id).starts_with(prefix)) continue;
     auto view = CachedClusterView(context, revision, row, api_version);
+    if (!view && LeaveOutOfList(context, view.error())) continue;
     if (!view) return StoreFailure(request, view.error());
     if (!first) body += ',';
     body += *view->body;

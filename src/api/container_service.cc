@@ -77,9 +77,10 @@ Result<json::object> ClusterView(store::Store& store, const store::Resource& row
   if (!pools) return pools.error();
   json::array profiles;
   for (const auto& pool : *pools) {
-    json::object view = PoolViewFor(pool, api_version);
-    json::object profile = view.at("properties").as_object();
-    profile["name"] = view.at("name");
+    auto view = PoolViewFor(pool, api_version);
+    if (!view) return view.error();
+    json::object profile = view->at("properties").as_object();
+    profile["name"] = view->at("name");
     profiles.push_back(std::move(profile));
   }
   record->properties()["agentPoolProfiles"] = std::move(profiles);
@@ -118,9 +119,16 @@ bool AzureCni(const json::object& cluster_properties) {
          StringOr(network->get_object(), "networkPluginMode", "") != "overlay";
 }
 
-json::object PoolViewFor(const store::Resource& row, std::string_view api_version) {
-  json::object view = PoolView(row);
-  json::object& properties = view["properties"].as_object();
+bool LeaveOutOfList(const HandlerContext& context, const Error& error) {
+  if (error.reason != "CorruptRecord") return false;
+  if (context.config.warn) context.config.warn("left out of a list: " + error.message);
+  return true;
+}
+
+Result<json::object> PoolViewFor(const store::Resource& row, std::string_view api_version) {
+  auto record = resources::PoolRecord::Decode(row);
+  if (!record) return record.error();
+  json::object& properties = record->properties();
   properties["eTag"] = Etag(row.version);
   // A VirtualMachines pool reports its nodes by size.
   if (properties.contains("type") && properties.at("type") == "VirtualMachines") {
@@ -129,7 +137,7 @@ json::object PoolViewFor(const store::Resource& row, std::string_view api_versio
                                  {"count", properties.at("count")}}};
   }
   resources::ShapePoolView(properties, api_version);
-  return view;
+  return std::move(record->resource);
 }
 
 resources::PoolModel NewPoolModel(const SshModel& ssh, const json::object& properties) {
@@ -196,8 +204,16 @@ Result<std::string> ClusterLocation(const HandlerContext& context, const Resourc
                          "' under resource group '" + names.group + "' was not found.");
   }
   auto record = resources::ClusterRecord::Decode(**cluster);
-  if (!record) return record.error();
-  return record->location();
+  if (record) return record->location();
+  if (record.error().reason != "CorruptRecord") return record.error();
+  // An unreadable cluster (which may still be deleted): its operation lives under its group's
+  // location instead.
+  auto group = context.store.Get("resourceGroup", names.group_id());
+  if (!group) return group.error();
+  const auto body = group->has_value() ? ParseObject((*group)->body) : std::nullopt;
+  const std::string location = body ? StringOr(*body, "location", "") : "";
+  if (location.empty()) return record.error();
+  return location;
 }
 
 controller::Locking ClusterLocking(const ResourceNames& names) {
@@ -299,6 +315,11 @@ HttpResponse StartAsync(const ArmCall& call, const char* type, const store::Reso
                         const std::string& state, bool pool,
                         std::optional<json::value> reply_body) {
   auto changed = resources::WithProvisioningState(row, state);
+  // A record that cannot be read can still be deleted: the operation then holds only if nobody
+  // wrote the row meanwhile, and shows no state on a record nobody can read.
+  if (!changed && changed.error().reason == "CorruptRecord" && state == "Deleting") {
+    changed = store::Mutation::Check(row.kind, row.id, store::Precondition::AtVersion(row.version));
+  }
   if (!changed) return StoreFailure(call.request, changed.error());
   return AcceptOperation(call, type, pool ? call.names.pool_id() : call.names.cluster_id(),
                          {std::move(changed.value())}, std::move(reply_body));

@@ -72,7 +72,10 @@ Result<json::object> ClusterView(store::Store& store, const store::Resource& row
 bool AzureCni(const json::object& cluster_properties);
 
 // An agent pool's ARM view in the shape of `api_version`.
-json::object PoolViewFor(const store::Resource& row, std::string_view api_version);
+// True when a list should leave out the resource whose view failed with `error`: a record that
+// cannot be read takes no list down; it is logged (its own GET says why, and it can be deleted).
+bool LeaveOutOfList(const HandlerContext& context, const Error& error);
+Result<json::object> PoolViewFor(const store::Resource& row, std::string_view api_version);
 
 std::string OperationUrl(const HandlerContext& context, const controller::Operation& operation,
                          std::string_view api_version);

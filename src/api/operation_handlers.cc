@@ -47,8 +47,8 @@ HttpResponse GetOperation(const ArmCall& call, bool result_form) {
     auto row = context.store.Get(kind, op.target);
     if (!row) return StoreFailure(request, row.error());
     if (!row->has_value()) continue;
-    if (kind == kPoolKind) return JsonResponse(request.http, HttpStatus::ok, PoolViewFor(**row, api_version));
-    auto view = ClusterView(context.store, **row, api_version);
+    auto view = kind == kPoolKind ? PoolViewFor(**row, api_version)
+                                  : ClusterView(context.store, **row, api_version);
     if (!view) return StoreFailure(request, view.error());
     return JsonResponse(request.http, HttpStatus::ok, *view);
   }

@@ -179,9 +179,10 @@ HttpResponse PutPool(const ArmCall& call) {
   auto accepted = CommitOperation(call, kPutPool, names.pool_id(), location, std::move(changes));
   if (auto* refused = std::get_if<HttpResponse>(&accepted)) return std::move(*refused);
   const Accepted& done = std::get<Accepted>(accepted);
-  HttpResponse response =
-      JsonResponse(request.http, existing->has_value() ? HttpStatus::ok : HttpStatus::created,
-                   PoolViewFor(done.stored.front(), api_version));
+  auto view = PoolViewFor(done.stored.front(), api_version);
+  if (!view) return StoreFailure(request, view.error());
+  HttpResponse response = JsonResponse(
+      request.http, existing->has_value() ? HttpStatus::ok : HttpStatus::created, *view);
   AddOperationHeaders(response, context, done.operation, api_version, false);
   return response;
 }
@@ -193,7 +194,9 @@ HttpResponse GetPool(const ArmCall& call) {
   auto row = context.store.Get(kPoolKind, names.pool_id());
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return PoolNotFound(request, names);
-  return JsonResponse(request.http, HttpStatus::ok, PoolViewFor(**row, call.api_version));
+  auto view = PoolViewFor(**row, call.api_version);
+  if (!view) return StoreFailure(request, view.error());
+  return JsonResponse(request.http, HttpStatus::ok, *view);
 }
 
 HttpResponse ListPools(const ArmCall& call) {
@@ -206,7 +209,12 @@ HttpResponse ListPools(const ArmCall& call) {
   auto pools = PoolsOf(context.store, names.cluster_id());
   if (!pools) return StoreFailure(request, pools.error());
   json::array value;
-  for (const auto& row : *pools) value.push_back(PoolViewFor(row, call.api_version));
+  for (const auto& row : *pools) {
+    auto view = PoolViewFor(row, call.api_version);
+    if (!view && LeaveOutOfList(context, view.error())) continue;
+    if (!view) return StoreFailure(request, view.error());
+    value.push_back(std::move(*view));
+  }
   return JsonResponse(request.http, HttpStatus::ok, json::object{{"value", std::move(value)}});
 }
 
@@ -218,12 +226,18 @@ HttpResponse DeletePool(const ArmCall& call) {
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return EmptyResponse(request.http, HttpStatus::no_content);
   if (ClusterBusy(context, names)) return Busy(request, names.cluster);
-  if (PoolView(**row).at("properties").at("mode") == "System") {
+  const auto mode = [](const store::Resource& pool) {
+    const json::object view = PoolView(pool);  // empty when the record cannot be read
+    const json::value* properties = view.if_contains("properties");
+    return properties && properties->is_object() ? StringOr(properties->get_object(), "mode", "")
+                                                 : std::string();
+  };
+  if (mode(**row) == "System") {
     auto pools = PoolsOf(context.store, names.cluster_id());
     if (!pools) return StoreFailure(request, pools.error());
     int systems = 0;
     for (const auto& pool : *pools)
-      systems += PoolView(pool).at("properties").at("mode") == "System" ? 1 : 0;
+      systems += mode(pool) == "System" ? 1 : 0;
     if (systems <= 1) {
       return Error400(request, {"OperationNotAllowed",
                                 "Pool '" + names.pool +
@@ -244,7 +258,9 @@ HttpResponse UpgradeNodeImage(const ArmCall& call) {
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return PoolNotFound(request, names);
   if (ClusterBusy(context, names)) return Busy(request, names.cluster);
-  json::object view = PoolViewFor(**row, api_version);
+  auto shown = PoolViewFor(**row, api_version);
+  if (!shown) return StoreFailure(request, shown.error());
+  json::object& view = *shown;
   if (!controller::PoolRunning(view.at("properties").as_object())) {
     return Stopped(request, "Agent pool '" + names.pool + "'");
   }

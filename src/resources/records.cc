@@ -10,7 +10,8 @@ namespace {
 
 Error Corrupt(const std::string& id, std::string_view what) {
   return MakeError(StatusCode::kInternal, "CorruptRecord",
-                   "the stored record of " + id + " is unreadable (" + std::string(what) + ")");
+                   "the stored record of " + id + " is unreadable (" + std::string(what) +
+                       "); it can still be deleted, and made again");
 }
 
 std::string StringAt(const json::object& object, std::string_view key) {

@@ -12,8 +12,10 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <ostream>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "api/api_service.h"
@@ -114,6 +116,24 @@ Result<long long> ParseDiskSize(const std::string& text) {
   if (bytes < (32ll << 20)) return invalid;
   return bytes;
 }
+
+// Warnings for the operator's log, each distinct line once (a list that meets the same unreadable
+// record on every request would flood the log otherwise); safe from any thread.
+class WarnOnce {
+ public:
+  explicit WarnOnce(std::ostream& err) : err_(err) {}
+  void operator()(const std::string& line) {
+    std::lock_guard lock(mutex_);
+    if (seen_.size() >= 4096) seen_.clear();
+    if (!seen_.insert(line).second) return;
+    err_ << "gangplankd: warning: " << line << std::endl;
+  }
+
+ private:
+  std::ostream& err_;
+  std::mutex mutex_;
+  std::unordered_set<std::string> seen_;
+};
 
 int Fail(std::ostream& err, const Error& error) {
   err << "gangplankd: " << error.message << "\n";
@@ -442,8 +462,10 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   auto kube_tokens = auth::NodeTokens::Open(data_dir, "kube-token.key");
   if (!kube_tokens) return Fail(err, kube_tokens.error());
   auto ca_pem = ReadFile(local_tls->ca_cert, 1 << 20);
+  auto warn = std::make_shared<WarnOnce>(err);
   service = std::make_shared<api::ApiService>(
-      api::ApiServiceConfig{*credentials, url, ca_pem ? *ca_pem : std::string(), &*kube_tokens},
+      api::ApiServiceConfig{*credentials, url, ca_pem ? *ca_pem : std::string(), &*kube_tokens,
+                            [warn](const std::string& line) { (*warn)(line); }},
       **store, *tokens, clock, operations, images, local_nodes ? &*node_tokens : nullptr);
   std::unique_ptr<NodeGateway> node_gateway;
   std::unique_ptr<runtime::NodeImageBuilder> image_builder;

@@ -61,8 +61,10 @@ class ApiHarness : public ::testing::Test {
     controller::RegisterClusterRunners(*operations_, images_, clock_,
                                        {controller::NodeMode::kSimulated, std::chrono::seconds(120),
                                         std::chrono::milliseconds(1)});
-    service_ = std::make_unique<ApiService>(ApiServiceConfig{admin_, kUrl, "-----BEGIN CERTIFICATE-----\n", &*kube_tokens_}, *store_, tokens_,
-                                            clock_, *operations_, images_, &*node_tokens_);
+    service_ = std::make_unique<ApiService>(
+        ApiServiceConfig{admin_, kUrl, "-----BEGIN CERTIFICATE-----\n", &*kube_tokens_,
+                         [this](const std::string& line) { warnings_.push_back(line); }},
+        *store_, tokens_, clock_, *operations_, images_, &*node_tokens_);
   }
 
   // Runs queued operations until none is left waiting (each waiting step runs once per round).
@@ -123,6 +125,7 @@ class ApiHarness : public ::testing::Test {
   controller::NodeImageCatalog images_{dir_.path() / "node-images.json"};
   std::optional<auth::NodeTokens> node_tokens_;
   std::optional<auth::NodeTokens> kube_tokens_;
+  std::vector<std::string> warnings_;  // what the service logged for the operator
   std::unique_ptr<ApiService> service_;
   std::string token_;
 };

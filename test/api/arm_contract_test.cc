@@ -242,6 +242,50 @@ TEST_F(ArmContractTest, AGroupListsItsClustersAsResources) {
             HttpStatus::not_found);
 }
 
+// A record that cannot be read (a damaged database, a bad manual edit) takes no list down: the
+// cluster is left out and logged, its own GET says what is wrong and what to do, and it can
+// still be deleted; so can a pool whose record cannot be read.
+TEST_F(ArmContractTest, AnUnreadableRecordIsReportedLeftOutOfListsAndStillDeletable) {
+  Created(ClusterBody(NewKey()));
+  const std::string other = kGroup + "/providers/Microsoft.ContainerService/managedClusters/c2";
+  ASSERT_EQ(Send(HttpVerb::put, other + kVersion, ClusterBody(NewKey())).result(),
+            HttpStatus::created);
+  Settle();
+  const auto damage = [&](std::string_view kind, const std::string& id) {
+    auto row = store_->Get(kind, id);
+    ASSERT_TRUE(row.ok() && row->has_value()) << id;
+    store::Resource broken = **row;
+    broken.body = "{\"resource\": 42";
+    ASSERT_TRUE(store_->Put(broken, store::Precondition::Any()).ok());
+  };
+  damage("managedCluster", other);
+  const std::string list = kGroup + "/providers/Microsoft.ContainerService/managedClusters";
+  const auto listed = Send(HttpVerb::get, list + kVersion);
+  ASSERT_EQ(listed.result(), HttpStatus::ok) << listed.body();
+  ASSERT_EQ(Body(listed).at("value").as_array().size(), 1u);
+  EXPECT_EQ(Body(listed).at("value").at(0).at("name"), "c1");
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_NE(warnings_[0].find("managedClusters/c2"), std::string::npos) << warnings_[0];
+  const auto shown = Send(HttpVerb::get, other + kVersion);
+  EXPECT_EQ(ErrorCode(shown), "CorruptRecord");
+  EXPECT_NE(std::string(Body(shown).at("error").at("message").as_string()).find("still be deleted"),
+            std::string::npos);
+  const auto deleted = Send(HttpVerb::delete_, other + kVersion);
+  ASSERT_EQ(deleted.result(), HttpStatus::accepted) << deleted.body();
+  Settle();
+  EXPECT_EQ(Send(HttpVerb::get, other + kVersion).result(), HttpStatus::not_found);
+
+  // c1's only pool, damaged: c1 leaves the list until the pool is deleted and made again.
+  damage("agentPool", kCluster + "/agentPools/nodepool1");
+  EXPECT_EQ(Body(Send(HttpVerb::get, list + kVersion)).at("value").as_array().size(), 0u);
+  const auto pool_deleted = Send(HttpVerb::delete_, kCluster + "/agentPools/nodepool1" + kVersion);
+  ASSERT_EQ(pool_deleted.result(), HttpStatus::accepted) << pool_deleted.body();
+  Settle();
+  EXPECT_EQ(Send(HttpVerb::get, kCluster + "/agentPools/nodepool1" + kVersion).result(),
+            HttpStatus::not_found);
+  EXPECT_EQ(Body(Send(HttpVerb::get, list + kVersion)).at("value").as_array().size(), 1u);
+}
+
 TEST_F(ArmContractTest, OperationsGangplankCannotHonourAreClear400s) {
   Created(ClusterBody(NewKey()));
   for (const char* operation : {"/resetServicePrincipalProfile", "/resetAADProfile", "/runCommand",

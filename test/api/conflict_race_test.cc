@@ -86,7 +86,7 @@ class ConflictRaceTest : public ::testing::TestWithParam<Topology> {
           {controller::NodeMode::kSimulated, std::chrono::seconds(120),
            std::chrono::milliseconds(1)});
       replica.service = std::make_unique<ApiService>(
-          ApiServiceConfig{admin_, "https://127.0.0.1:8443/", "", nullptr}, *replica.store, tokens_,
+          ApiServiceConfig{admin_, "https://127.0.0.1:8443/", "", nullptr, {}}, *replica.store, tokens_,
           clock_, *replica.engine, images_, nullptr);
       replicas_.push_back(std::move(replica));
     }
