@@ -274,6 +274,22 @@ TEST_F(AksCliTest, StopStartUpgradesAbortDeleteMachinesAndTagsWithAzsNames) {
   auto left = Gangplank({"aks", "machine", "list", "-g", "rg3", "--cluster-name", "c1"});
   EXPECT_EQ(left.out.find(doomed), std::string::npos);
 
+  // rotate-certs: asks first (no terminal here: --yes), then the old kubeconfig is refused.
+  const auto credential = [&] {
+    auto got = Gangplank({"aks", "get-credentials", "-g", "rg3", "-n", "c1", "--file", "-"});
+    EXPECT_EQ(got.exit_code, 0) << got.err;
+    return got.out.substr(got.out.find("token: "));
+  };
+  const std::string before = credential();
+  auto unconfirmed = Gangplank({"aks", "rotate-certs", "-g", "rg3", "-n", "c1"});
+  EXPECT_NE(unconfirmed.exit_code, 0);
+  EXPECT_NE(unconfirmed.err.find("--yes"), std::string::npos) << unconfirmed.err;
+  EXPECT_EQ(credential(), before) << "nothing was rotated without --yes";
+  auto rotated = Gangplank({"aks", "rotate-certs", "-g", "rg3", "-n", "c1", "--yes"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  EXPECT_NE(credential(), before);
+  EXPECT_EQ(show("provisioningState"), "Succeeded\n");
+
   // stop and start.
   ASSERT_EQ(Gangplank({"aks", "stop", "-g", "rg3", "-n", "c1"}).exit_code, 0);
   EXPECT_EQ(show("powerState.code"), "Stopped\n");

@@ -13,7 +13,7 @@ COMMANDS = [
     "create", "update", "show", "list", "delete", "scale", "stop", "start", "get-upgrades",
     "nodepool add", "nodepool update", "nodepool upgrade", "nodepool list", "nodepool show",
     "nodepool scale", "nodepool delete", "nodepool get-upgrades", "wait", "upgrade",
-    "nodepool wait", "nodepool stop", "nodepool start", "get-credentials",
+    "nodepool wait", "nodepool stop", "nodepool start", "get-credentials", "rotate-certs",
 ]
 # What az has that is about az itself, not the command (the global arguments are not listed).
 AZ_ONLY = set()
