@@ -1,6 +1,7 @@
 // Level-based reconciliation of one node: files, host keys, users, sshd.
 #include "node/node_agent.h"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/wait.h>
@@ -144,7 +145,7 @@ NodeStatus NodeAgent::Report(const DesiredNodeState& desired, const Error* probl
     }
   } else if (!desired.ServesSsh()) {
     status.sshd_health = desired.SettledHealth();
-  } else if (SshBannerAnswers(desired.address, desired.port, std::chrono::milliseconds(500))) {
+  } else if (SshBannerAnswers(desired.address, desired.port, std::chrono::milliseconds(2000))) {
     status.sshd_health = "Healthy";
   } else {
     status.sshd_health = "Starting";
@@ -159,10 +160,10 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
   // an SSH banner check, which makes sshd fork) runs on a change and at least every
   // kFullPassInterval, so a file changed behind the agent's back is repaired.
   const auto now = std::chrono::steady_clock::now();
-  if (last_good_ && applied_ && *applied_ == desired && now - last_full_pass_ < kFullPassInterval &&
-      sshd_.Running() == desired.ServesSsh()) {
-    return *last_good_;
-  }
+  const bool unchanged =
+      applied_ && *applied_ == desired && sshd_.Running() == desired.ServesSsh();
+  if (last_good_ && unchanged && now - last_full_pass_ < kFullPassInterval) return *last_good_;
+  if (starting_ && unchanged && now < next_banner_look_) return *starting_;
   if (options_.whole_machine && options_.machine_generation >= 0 &&
       desired.reimage_generation != options_.machine_generation) {
     // What the last full pass found (no banner check: this machine is about to go).
@@ -238,9 +239,16 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
     Log("applied model " + std::to_string(desired.model_version));
   }
   NodeStatus status = Report(desired);
+  starting_.reset();
   if (status.sshd_health == desired.SettledHealth()) {
     last_good_ = status;
     last_full_pass_ = now;
+    banner_pause_ = std::chrono::milliseconds(0);
+  } else if (status.sshd_health == "Starting") {
+    starting_ = status;
+    banner_pause_ = std::clamp(banner_pause_ * 2, std::chrono::milliseconds(200),
+                               std::chrono::milliseconds(3200));
+    next_banner_look_ = now + banner_pause_;
   }
   return status;
 }

@@ -71,6 +71,8 @@ Status EnsurePrivilegeSeparationDirectory(const fs::path& dir) {
   return OkStatus();
 }
 
+constexpr const char* kDebianPrivsepDirectory = "/run/sshd";
+
 Status CheckSshdConfig(const std::string& sshd_path, const fs::path& config) {
   if (sshd_path.empty()) {
     return MakeError(StatusCode::kFailedPrecondition, "SshdNotFound",
@@ -78,6 +80,11 @@ Status CheckSshdConfig(const std::string& sshd_path, const fs::path& config) {
                      "server (apt-get install openssh-server)");
   }
   const std::vector<std::string> test = {sshd_path, "-t", "-f", config.string()};
+  // Debian's sshd chroots into /run/sshd (below): made first where it is missing (a fresh node),
+  // so the check runs once instead of failing first.
+  std::error_code ec;
+  if (::geteuid() == 0 && !fs::exists(kDebianPrivsepDirectory, ec))
+    (void)EnsurePrivilegeSeparationDirectory(kDebianPrivsepDirectory);
   std::string err;
   if (RunToCompletion(test, &err) == 0) return OkStatus();
   // As root, sshd chroots its pre-authentication child into a directory built into it (Debian:

@@ -172,8 +172,10 @@ Status MakeNodeDisk(const fs::path& dir, long long bytes) {
   ::close(fd);
   // Inode tables are initialised as they are used, so a sparse file stays sparse. No journal:
   // a journaled file system keeps a kernel thread awake per mount (a thousand nodes, a thousand
-  // threads), and a node's disk is checked (e2fsck -p) before it is mounted again instead.
-  return Run({"/sbin/mkfs.ext4", "-q", "-F", "-m", "0", "-O", "^has_journal", "-E",
+  // threads), and a node's disk is checked (e2fsck -p) before it is mounted again instead. No
+  // blocks reserved for growing it online (a node's disk never grows): 188 KiB written instead
+  // of 4.2 MiB for 8G.
+  return Run({"/sbin/mkfs.ext4", "-q", "-F", "-m", "0", "-O", "^has_journal,^resize_inode", "-E",
               "nodiscard,lazy_itable_init=1", image.string()},
              "making the node's disk");
 }

@@ -3,23 +3,55 @@
 // set entry (address . mark).
 #include "runtime/node_firewall.h"
 
+#include <nftables/libnftables.h>
+
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
+#include <memory>
+#include <mutex>
 
-#include "common/file_io.h"
-#include "common/process.h"
 #include "store/store.h"
 
 namespace gangplank::runtime {
 namespace {
 
-constexpr const char* kNft = "/usr/sbin/nft";
+// What `nft COMMANDS` does, in this process (libnftables): a node start changes the firewall
+// twice, and an nft process each time cost more than the change. One context, one caller at a
+// time (a context is not safe to share; the kernel serializes the changes anyway).
+Result<std::string> RunNft(const std::string& commands) {
+  static std::mutex mutex;
+  static const std::unique_ptr<nft_ctx, decltype(&nft_ctx_free)> context = [] {
+    std::unique_ptr<nft_ctx, decltype(&nft_ctx_free)> made(nft_ctx_new(NFT_CTX_DEFAULT),
+                                                           &nft_ctx_free);
+    if (made) {
+      nft_ctx_buffer_output(made.get());
+      nft_ctx_buffer_error(made.get());
+    }
+    return made;
+  }();
+  std::lock_guard lock(mutex);
+  if (!context) {
+    return MakeError(StatusCode::kUnavailable, "NodeFirewallFailed",
+                     "cannot start libnftables (out of memory)");
+  }
+  if (nft_run_cmd_from_buffer(context.get(), commands.c_str()) != 0) {
+    std::string why = nft_ctx_get_error_buffer(context.get());
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return MakeError(StatusCode::kUnavailable, "NodeFirewallFailed", why);
+  }
+  // Read once the command succeeded: the error buffer is emptied by reading it, too.
+  (void)nft_ctx_get_error_buffer(context.get());
+  return std::string(nft_ctx_get_output_buffer(context.get()));
+}
 
-Status Nft(const std::vector<std::string>& arguments, const std::string& what) {
-  std::vector<std::string> argv = {kNft};
-  argv.insert(argv.end(), arguments.begin(), arguments.end());
-  return RunOrFail(argv, "NodeFirewallFailed", what);
+Status Nft(const std::string& commands, const std::string& what) {
+  auto ran = RunNft(commands);
+  if (!ran) {
+    Error error = ran.error();
+    error.message = what + " failed (nftables): " + error.message;
+    return error;
+  }
+  return OkStatus();
 }
 
 std::string Table(const NodeNetwork& network) { return "gangplank_" + network.bridge.substr(8); }
@@ -80,27 +112,17 @@ std::string ClusterOfMachine(const std::string& machine_id) {
 }
 
 Status EnsureNodeFirewall(const NodeNetwork& network, bool fresh) {
-  std::string ignored;
-  if (!fresh && RunCapturing({kNft, "list", "table", "bridge", Table(network)}, ignored) == 0 &&
-      RunCapturing({kNft, "list", "table", "inet", Table(network)}, ignored) == 0)
+  if (!fresh && RunNft("list table bridge " + Table(network)) &&
+      RunNft("list table inet " + Table(network)))
     return OkStatus();
   (void)RemoveNodeFirewall(network);  // half of it (a crash between the two): made again whole
-  const std::filesystem::path file =
-      std::filesystem::temp_directory_path() / ("gangplank-" + Table(network) + ".nft");
-  if (Status written = WriteFileAtomically(file, Ruleset(network), 0600, IfExists::kReplace);
-      !written.ok())
-    return written;
-  Status loaded = Nft({"-f", file.string()}, "setting up the node network's firewall");
-  std::error_code ec;
-  std::filesystem::remove(file, ec);
-  return loaded;
+  return Nft(Ruleset(network), "setting up the node network's firewall");
 }
 
 Status RemoveNodeFirewall(const NodeNetwork& network) {
-  std::string ignored;
   for (const char* family : {"inet", "bridge"}) {
-    if (RunCapturing({kNft, "list", "table", family, Table(network)}, ignored) == 0)
-      RunCapturing({kNft, "delete", "table", family, Table(network)}, ignored);
+    const std::string table = std::string(family) + " " + Table(network);
+    if (RunNft("list table " + table)) (void)RunNft("delete table " + table);
   }
   return OkStatus();
 }
@@ -108,34 +130,28 @@ Status RemoveNodeFirewall(const NodeNetwork& network) {
 Status AdmitNode(const NodeNetwork& network, const std::string& address,
                  const std::string& cluster_id) {
   const std::string mark = MarkOf(cluster_id);
+  const std::string table = "bridge " + Table(network);
   // The address may have been another cluster's node's before (one that went without being
   // forgotten): its old pairing goes first. Admitting the same node twice is harmless.
-  std::string found;
-  if (RunCapturing({kNft, "get", "element", "bridge", Table(network), "cluster_of",
-                    "{ " + address + " }"},
-                   found) == 0) {
-    const std::size_t at = found.find(address + " : ");
+  if (auto found = RunNft("get element " + table + " cluster_of { " + address + " }")) {
+    const std::size_t at = found->find(address + " : ");
     const std::string old_mark =
-        at == std::string::npos ? "" : found.substr(at + address.size() + 3, 10);
+        at == std::string::npos ? "" : found->substr(at + address.size() + 3, 10);
     if (!old_mark.empty() && old_mark != mark) ForgetNode(network, address, old_mark, true);
   }
-  // Both entries in one transaction (and one nft process).
-  return Nft({"add", "element", "bridge", Table(network), "cluster_of",
-              "{ " + address + " : " + mark + " };", "add", "element", "bridge", Table(network),
-              "peers", "{ " + address + " . " + mark + " }"},
+  // Both entries in one transaction.
+  return Nft("add element " + table + " cluster_of { " + address + " : " + mark + " }\n" +
+                 "add element " + table + " peers { " + address + " . " + mark + " }\n",
              "admitting the node " + address);
 }
 
 void ForgetNode(const NodeNetwork& network, const std::string& address,
                 const std::string& cluster_id, bool is_mark) {
   const std::string mark = is_mark ? cluster_id : MarkOf(cluster_id);
-  std::string ignored;
-  RunCapturing({kNft, "delete", "element", "bridge", Table(network), "cluster_of",
-                "{ " + address + " }"},
-               ignored);
-  RunCapturing({kNft, "delete", "element", "bridge", Table(network), "peers",
-                "{ " + address + " . " + mark + " }"},
-               ignored);
+  const std::string table = "bridge " + Table(network);
+  // Each on its own: either may be gone already.
+  (void)RunNft("delete element " + table + " cluster_of { " + address + " }");
+  (void)RunNft("delete element " + table + " peers { " + address + " . " + mark + " }");
 }
 
 }  // namespace gangplank::runtime
