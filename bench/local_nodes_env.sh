@@ -3,7 +3,8 @@
 # removes every node by PID. Sets: dir (the build), work, port, pid (gangplankd's).
 [ "$(id -u)" = 0 ] || { echo "$(basename "$0"): local nodes need root" >&2; exit 1; }
 ./scripts/bootstrap --bench
-dir=$(./scripts/build --release)
+# GANGPLANK_BENCH_BUILD=build measures an existing build tree instead of building Release.
+dir=${GANGPLANK_BENCH_BUILD:-$(./scripts/build --release)}
 mkdir -p /var/lib/gangplank-bench && chmod 0755 /var/lib/gangplank-bench
 work=$(mktemp -d /var/lib/gangplank-bench/run-XXXXXX)
 chmod 0755 "$work"

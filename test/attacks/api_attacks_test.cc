@@ -76,6 +76,20 @@ TEST_F(ApiAttackTest, OneUnhealthyReportOfANodeThatWasFineFailsNothing) {
   EXPECT_NE(failure.find("has not been ready for 130 s"), std::string::npos) << failure;
 }
 
+// The node timeout (120 s here) is how long a node may stay unready: at 120 s it is still waited
+// for, one second later it fails the operation.
+TEST_F(ApiAttackTest, TheNodeTimeoutFailsANodeOnlyOnceItHasPassed) {
+  CreateCluster();
+  clock_.Advance(std::chrono::hours(1));
+  const controller::Machine machine = OnlyMachine();
+  Report(machine, "Unhealthy");
+  clock_.Advance(std::chrono::seconds(120));
+  EXPECT_EQ(FailureOfTheNextStep(), "") << "failed at the timeout, not after it";
+  clock_.Advance(std::chrono::seconds(1));
+  const std::string failure = FailureOfTheNextStep();
+  EXPECT_NE(failure.find("has not been ready for 121 s"), std::string::npos) << failure;
+}
+
 TEST_F(ApiAttackTest, AClientCannotSetTheNodeImageVersion) {
   CreateCluster(R"(,"nodeImageVersion":"AKSUbuntu-2204gen2containerd-evil")");
   const auto pool = Body(Send(HttpVerb::get, kCluster + "/agentPools/nodepool1" + kNewest));
