@@ -145,8 +145,12 @@ NodeStatus NodeAgent::Report(const DesiredNodeState& desired, const Error* probl
     }
   } else if (!desired.ServesSsh()) {
     status.sshd_health = desired.SettledHealth();
+  } else if (const pid_t sshd = sshd_.Running() ? sshd_.pid() : -1;
+             sshd > 0 && sshd == banner_seen_from_ && Listening(desired.address, desired.port)) {
+    status.sshd_health = "Healthy";  // the same sshd that answered before, still listening
   } else if (SshBannerAnswers(desired.address, desired.port, std::chrono::milliseconds(2000))) {
     status.sshd_health = "Healthy";
+    banner_seen_from_ = sshd;
   } else {
     status.sshd_health = "Starting";
     status.message = "sshd has not answered with an SSH banner yet";

@@ -160,7 +160,7 @@ class Lab:
             return json.load(f)
 
     def start_haproxy(self):
-        """HAProxy in front of the replicas, checking /readyz as the README says."""
+        """HAProxy in front of the replicas, checking /readyz as docs/reference.md says."""
         self.lb_port = self.lb_port or free_port()
         self.haproxy_socket = os.path.join(self.work, "haproxy.sock")
         lines = ["global", "  maxconn 2000", f"  stats socket {self.haproxy_socket}", "defaults", "  mode tcp", "  timeout connect 2s",

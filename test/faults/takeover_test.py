@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """kill -9 of the replica running a cluster's operation, at several moments of a create, a node
 image upgrade and a delete, at two pool sizes. Two replicas on one PostgreSQL with real nodes
-(root), started as the README starts them (no --nodes-dir: replicas on one host share their
+(root), started as docs/reference.md starts them (no --nodes-dir: replicas on one host share their
 nodes). Each time the other replica finishes the operation, and then the machines the API lists
 are exactly the node containers running: none lost, none doubled, no orphan on the host.
 Usage: takeover_test.py PATH_TO_GANGPLANKD"""
