@@ -171,7 +171,7 @@ HttpResponse PowerCluster(const ArmCall& call, bool start) {
   auto row = context.store.Get(kClusterKind, call.names.cluster_id());
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return ClusterNotFound(request, call.names);
-  if (ClusterBusy(context, call.names)) return Busy(request, call.names.cluster);
+  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
   auto pools = PoolsOf(context.store, call.names.cluster_id());
   if (!pools) return StoreFailure(request, pools.error());
   const char* state = start ? "Starting" : "Stopping";
@@ -244,7 +244,7 @@ HttpResponse PutCluster(const ArmCall& call) {
     return ArmErrorResponse(request.http, HttpStatus::precondition_failed, "PreconditionFailed",
                             "The cluster already exists (If-None-Match: *).");
   }
-  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
   std::optional<resources::ClusterRecord> before;
   if (existing->has_value()) {
     auto decoded = resources::ClusterRecord::Decode(**existing);
@@ -553,7 +553,7 @@ HttpResponse PatchCluster(const ArmCall& call) {
   auto row = context.store.Get(kClusterKind, names.cluster_id());
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return ClusterNotFound(request, names);
-  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
   auto cluster = resources::ClusterRecord::Decode(**row);
   if (!cluster) return StoreFailure(request, cluster.error());
   cluster->resource["tags"] = tags && tags->is_object() ? *tags : json::value(json::object{});
@@ -572,7 +572,7 @@ HttpResponse DeleteCluster(const ArmCall& call) {
   auto row = context.store.Get(kClusterKind, names.cluster_id());
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return EmptyResponse(request.http, HttpStatus::no_content);
-  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
   return StartAsync(call, kDeleteCluster, **row, "Deleting", false, std::nullopt);
 }
 

@@ -286,8 +286,9 @@ std::variant<Accepted, HttpResponse> CommitOperation(const ArmCall& call, const 
   auto applied = context.store.Apply(changes);
   if (!applied) {
     // Lost a race: tell which operation won when one holds the lock now.
-    if (applied.error().code == StatusCode::kAborted && ClusterBusy(context, call.names))
-      return Busy(call.request, call.names.cluster);
+    if (applied.error().code == StatusCode::kAborted) {
+      if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
+    }
     return StoreFailure(call.request, applied.error());
   }
   applied->resize(puts);
@@ -325,13 +326,21 @@ HttpResponse StartAsync(const ArmCall& call, const char* type, const store::Reso
                          {std::move(changed.value())}, std::move(reply_body));
 }
 
-bool ClusterBusy(const HandlerContext& context, const ResourceNames& names) {
+Result<bool> ClusterBusy(const HandlerContext& context, const ResourceNames& names) {
   for (const std::string& lock : {controller::OperationLockId(names.cluster_id()),
                                   controller::OperationLockId(names.group_id())}) {
     auto held = context.store.Get(controller::kOperationLockKind, lock);
-    if (!held || held->has_value()) return true;
+    if (!held) return held.error();
+    if (held->has_value()) return true;
   }
   return false;
+}
+
+std::optional<HttpResponse> RefuseWhileBusy(const ArmCall& call) {
+  auto busy = ClusterBusy(call.context, call.names);
+  if (!busy) return StoreFailure(call.request, busy.error());
+  if (*busy) return Busy(call.request, call.names.cluster);
+  return std::nullopt;
 }
 
 HttpResponse AbortLatestOperation(const ArmCall& call, std::string_view kind,

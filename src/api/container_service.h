@@ -108,11 +108,15 @@ Result<ViewCache::View> CachedClusterView(const HandlerContext& context, std::ui
 // The lock every operation on a cluster or its pools takes, and the group lock that must be free.
 controller::Locking ClusterLocking(const ResourceNames& names);
 
-// True while an operation holds the cluster's lock (the early, friendly 409; the lock written
-// with a precondition in the accepting Apply is what makes it hold under races).
-bool ClusterBusy(const HandlerContext& context, const ResourceNames& names);
+// Whether an operation holds the cluster's lock or its group's (the early, friendly 409; the lock
+// written with a precondition in the accepting Apply is what makes it hold under races). An
+// error when the store cannot say.
+Result<bool> ClusterBusy(const HandlerContext& context, const ResourceNames& names);
 
 struct ArmCall;
+// The answer while the cluster is busy (409), or when the store cannot say (503); nothing when
+// the request may go on.
+std::optional<HttpResponse> RefuseWhileBusy(const ArmCall& call);
 
 // The location of the cluster in `names`: operations of a cluster and its pools live under it.
 Result<std::string> ClusterLocation(const HandlerContext& context, const ResourceNames& names);

@@ -115,7 +115,7 @@ HttpResponse RotateClusterCertificates(const ArmCall& call) {
   auto row = context.store.Get(kClusterKind, call.names.cluster_id());
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return ClusterNotFound(request, call.names);
-  if (ClusterBusy(context, call.names)) return Busy(request, call.names.cluster);
+  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
   auto cluster = resources::ClusterRecord::Decode(**row);
   if (!cluster) return StoreFailure(request, cluster.error());
   ++cluster->credential_generation;

@@ -147,7 +147,7 @@ HttpResponse PutPool(const ArmCall& call) {
   }
   if (auto error = ValidatePoolProperties(properties, "properties"))
     return Error400(request, *error);
-  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
   const json::object& cluster_properties = cluster_record->properties();
   resources::FillPoolDefaults(properties, AzureCni(cluster_properties));
   const std::string kubernetes = StringOr(cluster_properties, "kubernetesVersion", "");
@@ -225,7 +225,7 @@ HttpResponse DeletePool(const ArmCall& call) {
   auto row = context.store.Get(kPoolKind, names.pool_id());
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return EmptyResponse(request.http, HttpStatus::no_content);
-  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
   const auto mode = [](const store::Resource& pool) {
     const json::object view = PoolView(pool);  // empty when the record cannot be read
     const json::value* properties = view.if_contains("properties");
@@ -257,7 +257,7 @@ HttpResponse UpgradeNodeImage(const ArmCall& call) {
   auto row = context.store.Get(kPoolKind, names.pool_id());
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return PoolNotFound(request, names);
-  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
   auto shown = PoolViewFor(**row, api_version);
   if (!shown) return StoreFailure(request, shown.error());
   json::object& view = *shown;
@@ -296,7 +296,7 @@ HttpResponse DeleteMachines(const ArmCall& call) {
   auto row = context.store.Get(kPoolKind, names.pool_id());
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return PoolNotFound(request, names);
-  if (ClusterBusy(context, names)) return Busy(request, names.cluster);
+  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
   auto machines =
       controller::MachinesOf(context.store, names.pool_id(), controller::MachineDetail::kDesired);
   if (!machines) return StoreFailure(request, machines.error());

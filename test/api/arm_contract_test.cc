@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/api_harness.h"
+#include "mocks/faulty_store.h"
 #include "sshkey/generate.h"
 
 namespace gangplank::api {
@@ -284,6 +285,31 @@ TEST_F(ArmContractTest, AnUnreadableRecordIsReportedLeftOutOfListsAndStillDeleta
   EXPECT_EQ(Send(HttpVerb::get, kCluster + "/agentPools/nodepool1" + kVersion).result(),
             HttpStatus::not_found);
   EXPECT_EQ(Body(Send(HttpVerb::get, list + kVersion)).at("value").as_array().size(), 1u);
+}
+
+// Whether an operation runs on a cluster is read from the store: when the store cannot say, the
+// answer is the store's 503 (retry later), never a 409 naming an operation that may not exist.
+TEST_F(ArmContractTest, AStoreThatCannotSayWhetherTheClusterIsBusyIsA503NotA409) {
+  Created(ClusterBody(NewKey()));
+  auto faulty = std::make_unique<testing::FaultyStore>(std::move(store_));
+  testing::FaultyStore& store = *faulty;
+  store_ = std::move(faulty);
+  Restart();
+  store.FailReadsOf("operationLock");
+  const std::vector<std::pair<HttpVerb, std::string>> writes = {
+      {HttpVerb::put, kCluster + kVersion},
+      {HttpVerb::post, kCluster + "/rotateClusterCertificates" + kNewest},
+      {HttpVerb::post, kCluster + "/stop" + kNewest},
+      {HttpVerb::delete_, kCluster + "/agentPools/nodepool1" + kVersion},
+      {HttpVerb::delete_, kCluster + kVersion}};
+  for (const auto& [verb, target] : writes) {
+    const auto refused = Send(verb, target, verb == HttpVerb::put ? ClusterBody(NewKey()) : "");
+    EXPECT_EQ(refused.result(), HttpStatus::service_unavailable) << target << refused.body();
+    EXPECT_EQ(ErrorCode(refused), "StoreUnavailable") << target;
+  }
+  store.Heal();
+  EXPECT_EQ(Send(HttpVerb::post, kCluster + "/rotateClusterCertificates" + kNewest).result(),
+            HttpStatus::accepted);
 }
 
 TEST_F(ArmContractTest, OperationsGangplankCannotHonourAreClear400s) {
