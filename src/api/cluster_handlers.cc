@@ -166,27 +166,22 @@ HttpResponse Written(const ArmCall& call, const store::Resource& row,
 // stop / start: every pool's powerState, reconciled by a cluster operation (nodes keep their
 // model and image; a stopped node runs no sshd).
 HttpResponse PowerCluster(const ArmCall& call, bool start) {
-  const ApiRequest& request = call.request;
-  const HandlerContext& context = call.context;
-  auto row = context.store.Get(kClusterKind, call.names.cluster_id());
-  if (!row) return StoreFailure(request, row.error());
-  if (!row->has_value()) return ClusterNotFound(request, call.names);
-  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
-  auto pools = PoolsOf(context.store, call.names.cluster_id());
-  if (!pools) return StoreFailure(request, pools.error());
+  auto found = ClusterForAction(call);
+  if (auto* refused = std::get_if<HttpResponse>(&found)) return std::move(*refused);
+  auto& cluster = std::get<resources::ClusterRecord>(found);
+  auto pools = PoolsOf(call.context.store, call.names.cluster_id());
+  if (!pools) return StoreFailure(call.request, pools.error());
   const char* state = start ? "Starting" : "Stopping";
   std::vector<store::Mutation> changes;
   for (const auto& pool : *pools) {
     auto record = resources::PoolRecord::Decode(pool);
-    if (!record) return StoreFailure(request, record.error());
+    if (!record) return StoreFailure(call.request, record.error());
     record->set_power(start);
     record->set_provisioning_state(state);
     changes.push_back(resources::WriteBack(*record));
   }
-  auto cluster = resources::ClusterRecord::Decode(**row);
-  if (!cluster) return StoreFailure(request, cluster.error());
-  cluster->set_provisioning_state(state);
-  changes.push_back(resources::WriteBack(*cluster));
+  cluster.set_provisioning_state(state);
+  changes.push_back(resources::WriteBack(cluster));
   return AcceptOperation(call, kPutCluster, call.names.cluster_id(), std::move(changes));
 }
 

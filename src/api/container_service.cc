@@ -336,6 +336,16 @@ Result<bool> ClusterBusy(const HandlerContext& context, const ResourceNames& nam
   return false;
 }
 
+std::variant<resources::ClusterRecord, HttpResponse> ClusterForAction(const ArmCall& call) {
+  auto row = call.context.store.Get(kClusterKind, call.names.cluster_id());
+  if (!row) return StoreFailure(call.request, row.error());
+  if (!row->has_value()) return ClusterNotFound(call.request, call.names);
+  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
+  auto cluster = resources::ClusterRecord::Decode(**row);
+  if (!cluster) return StoreFailure(call.request, cluster.error());
+  return std::move(cluster.value());
+}
+
 std::optional<HttpResponse> RefuseWhileBusy(const ArmCall& call) {
   auto busy = ClusterBusy(call.context, call.names);
   if (!busy) return StoreFailure(call.request, busy.error());

@@ -118,6 +118,11 @@ struct ArmCall;
 // the request may go on.
 std::optional<HttpResponse> RefuseWhileBusy(const ArmCall& call);
 
+// The cluster an action (stop, start, rotateClusterCertificates) works on, or the answer when it
+// cannot go on: 404 when it is absent, 409 while an operation runs on it, 503 when the store
+// cannot say.
+std::variant<resources::ClusterRecord, HttpResponse> ClusterForAction(const ArmCall& call);
+
 // The location of the cluster in `names`: operations of a cluster and its pools live under it.
 Result<std::string> ClusterLocation(const HandlerContext& context, const ResourceNames& names);
 

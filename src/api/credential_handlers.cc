@@ -110,18 +110,13 @@ HttpResponse GetAccessProfile(const ArmCall& call) {
 // working (get new ones with az aks get-credentials). A cluster operation, as on AKS; the nodes
 // and their SSH access are untouched.
 HttpResponse RotateClusterCertificates(const ArmCall& call) {
-  const ApiRequest& request = call.request;
-  const HandlerContext& context = call.context;
-  auto row = context.store.Get(kClusterKind, call.names.cluster_id());
-  if (!row) return StoreFailure(request, row.error());
-  if (!row->has_value()) return ClusterNotFound(request, call.names);
-  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
-  auto cluster = resources::ClusterRecord::Decode(**row);
-  if (!cluster) return StoreFailure(request, cluster.error());
-  ++cluster->credential_generation;
-  cluster->set_provisioning_state("Updating");
+  auto found = ClusterForAction(call);
+  if (auto* refused = std::get_if<HttpResponse>(&found)) return std::move(*refused);
+  auto& cluster = std::get<resources::ClusterRecord>(found);
+  ++cluster.credential_generation;
+  cluster.set_provisioning_state("Updating");
   return AcceptOperation(call, controller::kPutCluster, call.names.cluster_id(),
-                         {resources::WriteBack(*cluster)});
+                         {resources::WriteBack(cluster)});
 }
 
 }  // namespace gangplank::api
