@@ -27,7 +27,7 @@ HttpResponse HandleJwks(const ApiRequest& request, const HandlerContext& context
 // subscription_handlers.cc: /subscriptions and /subscriptions/{id}.
 HttpResponse HandleSubscriptions(const ApiRequest& request, const HandlerContext& context);
 
-// managed_cluster_handlers.cc: Microsoft.ContainerService managedClusters, agentPools and
+// container_service_routes.cc: Microsoft.ContainerService managedClusters, agentPools and
 // their operations (everything under a /providers/Microsoft.ContainerService path).
 HttpResponse HandleContainerService(const ApiRequest& request, const HandlerContext& context);
 
