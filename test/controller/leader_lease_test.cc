@@ -65,5 +65,21 @@ TEST_F(LeaderLeaseTest, APausedHolderConfirmsNothingWhenItContinues) {
   EXPECT_FALSE(a.Confirm());
 }
 
+// A process whose clock stopped (paused) still thinks it has seconds left; meanwhile a new
+// process under the same name took the lease in a new term. The old one confirms nothing: the
+// term, not the name, says who holds the lease.
+TEST_F(LeaderLeaseTest, AnOlderTermConfirmsNothingEvenUnderTheSameName) {
+  testing::FakeClock paused = clock;
+  LeaderLease old{*store, paused, "node-controller", "r", std::chrono::seconds(6)};
+  ASSERT_TRUE(old.Hold());
+  clock.Advance(std::chrono::seconds(7));
+  LeaderLease restarted{*store, clock, "node-controller", "r", std::chrono::seconds(6)};
+  ASSERT_TRUE(restarted.Hold());
+  EXPECT_EQ(restarted.term(), 2);
+  EXPECT_TRUE(restarted.Confirm());
+  paused.Advance(std::chrono::seconds(1));  // the old process: 5 s left, as far as it knows
+  EXPECT_FALSE(old.Confirm()) << "a holder of term 1 acted in term 2";
+}
+
 }  // namespace
 }  // namespace gangplank::controller

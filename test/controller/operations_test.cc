@@ -150,6 +150,30 @@ TEST_F(OperationsEngineTest, TerminalErrorsFailAndRetryableOnesAreRetried) {
   EXPECT_FALSE(store_->Get(kOperationLockKind, lock)->has_value()) << "a failed operation keeps its lock";
 }
 
+// A retryable error is retried a bounded number of times (8), then the operation fails with it
+// and lets its lock go: an outage that does not end does not hold a cluster forever.
+TEST_F(OperationsEngineTest, RetryableErrorsAreRetriedEightTimesThenFail) {
+  int attempts = 0;
+  engine_->Register("Stuck", {[&attempts](const Operation&, store::Store&) -> Result<Step> {
+                                ++attempts;
+                                return MakeError(StatusCode::kUnavailable, "Busy", "try later");
+                              },
+                              nullptr});
+  const std::string lock = OperationLockId(kTarget);
+  const Operation stuck = *StartOne("Stuck", lock);
+  for (int round = 0; round < 20 && StatusOf(stuck) == "InProgress"; ++round) {
+    clock_.Advance(std::chrono::seconds(10));  // past every backoff
+    engine_->RunPending();
+  }
+  EXPECT_EQ(attempts, 9) << "the first attempt and eight retries";
+  auto failed = engine_->Get(stuck.id);
+  ASSERT_TRUE(failed.ok() && failed->has_value());
+  EXPECT_EQ((*failed)->status, "Failed");
+  ASSERT_TRUE((*failed)->error.has_value());
+  EXPECT_EQ((*failed)->error->reason, "Busy");
+  EXPECT_FALSE(store_->Get(kOperationLockKind, lock)->has_value());
+}
+
 TEST_F(OperationsEngineTest, FinishedRecordsArePrunedAfterTheRetentionAndUnfinishedOnesResume) {
   engine_->Register("Quick", {Quick, nullptr});
   const Operation done = *StartOne("Quick");
