@@ -61,6 +61,21 @@ TEST(TokenServiceTest, TamperedExpiredForeignAndMalformedTokensAreRefused) {
   EXPECT_NE(expired.error().message.find("expired"), std::string::npos);
 }
 
+// A token signed with this server's key but for another audience (the same key behind another
+// URL, an earlier --public-url) opens nothing here.
+TEST(TokenServiceTest, ATokenForAnotherAudienceIsRefusedEvenWithOurSignature) {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  auto elsewhere =
+      TokenService::Open(dir.path(), std::string(kUrl) + "adfs", {"https://elsewhere/"}, clock);
+  ASSERT_TRUE(elsewhere.ok());
+  const auto token = (*elsewhere)->Issue("client-1", "https://elsewhere/");
+  ASSERT_TRUE(token.ok());
+  const auto here = Open(dir, clock)->Verify(*token);  // same key file, another audience
+  ASSERT_FALSE(here.ok());
+  EXPECT_NE(here.error().message.find("audience"), std::string::npos) << here.error().message;
+}
+
 TEST(TokenServiceTest, JwksPublishesTheKey) {
   testing::TempDir dir;
   testing::FakeClock clock;
