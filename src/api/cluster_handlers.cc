@@ -568,7 +568,7 @@ HttpResponse DeleteCluster(const ArmCall& call) {
   if (!row) return StoreFailure(request, row.error());
   if (!row->has_value()) return EmptyResponse(request.http, HttpStatus::no_content);
   if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
-  return StartAsync(call, kDeleteCluster, **row, "Deleting", false, std::nullopt);
+  return StartDelete(call, kDeleteCluster, **row, false);
 }
 
 namespace {

@@ -316,14 +316,21 @@ HttpResponse StartAsync(const ArmCall& call, const char* type, const store::Reso
                         const std::string& state, bool pool,
                         std::optional<json::value> reply_body) {
   auto changed = resources::WithProvisioningState(row, state);
-  // A record that cannot be read can still be deleted: the operation then holds only if nobody
-  // wrote the row meanwhile, and shows no state on a record nobody can read.
-  if (!changed && changed.error().reason == "CorruptRecord" && state == "Deleting") {
-    changed = store::Mutation::Check(row.kind, row.id, store::Precondition::AtVersion(row.version));
-  }
   if (!changed) return StoreFailure(call.request, changed.error());
   return AcceptOperation(call, type, pool ? call.names.pool_id() : call.names.cluster_id(),
                          {std::move(changed.value())}, std::move(reply_body));
+}
+
+HttpResponse StartDelete(const ArmCall& call, const char* type, const store::Resource& row,
+                         bool pool) {
+  auto changed = resources::WithProvisioningState(row, "Deleting");
+  // A record that cannot be read can still be deleted: the operation then holds only if nobody
+  // wrote the row meanwhile, and shows no state on a record nobody can read.
+  if (!changed && changed.error().reason == "CorruptRecord")
+    changed = store::Mutation::Check(row.kind, row.id, store::Precondition::AtVersion(row.version));
+  if (!changed) return StoreFailure(call.request, changed.error());
+  return AcceptOperation(call, type, pool ? call.names.pool_id() : call.names.cluster_id(),
+                         {std::move(changed.value())}, std::nullopt);
 }
 
 Result<bool> ClusterBusy(const HandlerContext& context, const ResourceNames& names) {

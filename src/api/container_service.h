@@ -156,6 +156,10 @@ HttpResponse AcceptOperation(const ArmCall& call, const char* type, const std::s
 // Marks the cluster (or, with `pool`, the pool) with `state` and accepts the operation.
 HttpResponse StartAsync(const ArmCall& call, const char* type, const store::Resource& row,
                         const std::string& state, bool pool, std::optional<json::value> reply_body);
+// The delete of a cluster or pool as a long-running operation; also of a record that cannot be
+// read.
+HttpResponse StartDelete(const ArmCall& call, const char* type, const store::Resource& row,
+                         bool pool);
 
 // abortLatestOperation on a cluster or pool (`kind`, `target_id`): every operation running on it
 // (or below it) is asked to cancel; they stop between batches and end Canceled. 204 when none

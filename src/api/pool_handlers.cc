@@ -246,7 +246,7 @@ HttpResponse DeletePool(const ArmCall& call) {
                                 "agentPoolName"});
     }
   }
-  return StartAsync(call, kDeletePool, **row, "Deleting", true, std::nullopt);
+  return StartDelete(call, kDeletePool, **row, true);
 }
 
 HttpResponse UpgradeNodeImage(const ArmCall& call) {

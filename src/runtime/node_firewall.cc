@@ -121,8 +121,7 @@ Status EnsureNodeFirewall(const NodeNetwork& network, bool fresh) {
 
 Status RemoveNodeFirewall(const NodeNetwork& network) {
   for (const char* family : {"inet", "bridge"}) {
-    const std::string table = std::string(family) + " " + Table(network);
-    if (RunNft("list table " + table)) (void)RunNft("delete table " + table);
+    (void)RunNft("delete table " + std::string(family) + " " + Table(network));  // absent: fine
   }
   return OkStatus();
 }
