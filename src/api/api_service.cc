@@ -22,9 +22,11 @@ struct ApiService::Impl {
   controller::NodeImageCatalog& images;
   const auth::NodeTokens* node_tokens;
   std::unique_ptr<ViewCache> views = std::make_unique<ViewCache>();
+  mutable SecureRandom random{};  // stateless: OpenSSL's generator, safe from every thread
 
   HandlerContext Context() const {
-    return HandlerContext{config, store, *tokens, clock, operations, *views, images, node_tokens};
+    return HandlerContext{config,         store,  *tokens,     clock, operations, *views,
+                          images,         node_tokens, random};
   }
 
   HttpResponse Unauthorized(const ApiRequest& request, std::string_view code,

@@ -10,29 +10,40 @@
 namespace gangplank::api {
 namespace json = boost::json;
 
-HttpStatus HttpStatusFor(StatusCode code) {
-  switch (code) {
-    case StatusCode::kInvalidArgument:
-      return HttpStatus::bad_request;
-    case StatusCode::kNotFound:
-      return HttpStatus::not_found;
-    case StatusCode::kAlreadyExists:
-      return HttpStatus::conflict;
-    case StatusCode::kFailedPrecondition:
-      return HttpStatus::conflict;
-    case StatusCode::kPermissionDenied:
-      return HttpStatus::forbidden;
-    case StatusCode::kUnauthenticated:
-      return HttpStatus::unauthorized;
-    case StatusCode::kAborted:
-      return HttpStatus::precondition_failed;
-    case StatusCode::kUnavailable:
-      return HttpStatus::service_unavailable;
-    case StatusCode::kInternal:
-      return HttpStatus::internal_server_error;
-  }
-  return HttpStatus::internal_server_error;
+namespace {
+
+// The one table from the project's status codes to ARM's answers. A row with an ARM code speaks
+// for the error instead of its own words: a store conflict names rows, a client needs the request.
+struct ArmMapping {
+  StatusCode code;
+  HttpStatus status;
+  std::string_view arm_code = {};
+  std::string_view arm_message = {};
+};
+
+constexpr ArmMapping kArmMappings[] = {
+    {StatusCode::kInvalidArgument, HttpStatus::bad_request},
+    {StatusCode::kNotFound, HttpStatus::not_found},
+    {StatusCode::kAlreadyExists, HttpStatus::conflict},
+    {StatusCode::kFailedPrecondition, HttpStatus::conflict},
+    {StatusCode::kPermissionDenied, HttpStatus::forbidden},
+    {StatusCode::kUnauthenticated, HttpStatus::unauthorized},
+    {StatusCode::kAborted, HttpStatus::conflict, "OperationNotAllowed",
+     "Another request changed this resource at the same time; retry."},
+    {StatusCode::kConditionNotMet, HttpStatus::precondition_failed},
+    {StatusCode::kUnavailable, HttpStatus::service_unavailable},
+    {StatusCode::kInternal, HttpStatus::internal_server_error},
+};
+
+const ArmMapping& MappingFor(StatusCode code) {
+  for (const ArmMapping& row : kArmMappings)
+    if (row.code == code) return row;
+  return kArmMappings[std::size(kArmMappings) - 1];
 }
+
+}  // namespace
+
+HttpStatus HttpStatusFor(StatusCode code) { return MappingFor(code).status; }
 
 HttpResponse JsonResponse(const HttpRequest& request, HttpStatus status, const json::value& body) {
   return JsonTextResponse(
@@ -71,7 +82,11 @@ HttpResponse ArmErrorResponse(const HttpRequest& request, HttpStatus status, std
 
 HttpResponse ArmErrorResponse(const HttpRequest& request, const Error& error,
                               std::string_view target) {
-  return ArmErrorResponse(request, HttpStatusFor(error.code), error.reason, error.message, target);
+  const ArmMapping& mapping = MappingFor(error.code);
+  if (target.empty()) target = error.target;
+  if (!mapping.arm_code.empty())
+    return ArmErrorResponse(request, mapping.status, mapping.arm_code, mapping.arm_message, target);
+  return ArmErrorResponse(request, mapping.status, error.reason, error.message, target);
 }
 
 std::string ResourceUrl(std::string_view server_url, std::string_view id,

@@ -41,7 +41,7 @@ std::string PropertyOr(const json::object& resource, std::string_view field,
 
 }  // namespace
 
-HttpResponse ListKubernetesVersions(const ArmCall& call) {
+ArmAnswer ListKubernetesVersions(const ArmCall& call) {
   json::array values;
   for (const KubernetesVersion& v : KubernetesVersions()) {
     const std::string minor(MinorOf(v.version));
@@ -58,7 +58,7 @@ HttpResponse ListKubernetesVersions(const ArmCall& call) {
   return JsonResponse(call.request.http, HttpStatus::ok, json::object{{"values", std::move(values)}});
 }
 
-HttpResponse ListOrchestrators(const ArmCall& call) {
+ArmAnswer ListOrchestrators(const ArmCall& call) {
   json::array orchestrators;
   for (const KubernetesVersion& v : KubernetesVersions()) {
     orchestrators.push_back(json::object{{"orchestratorType", "Kubernetes"},
@@ -77,19 +77,16 @@ HttpResponse ListOrchestrators(const ArmCall& call) {
                    {"properties", json::object{{"orchestrators", std::move(orchestrators)}}}});
 }
 
-HttpResponse GetClusterUpgradeProfile(const ArmCall& call) {
+ArmAnswer GetClusterUpgradeProfile(const ArmCall& call) {
   const ApiRequest& request = call.request;
-  auto row = call.context.store.Get(kClusterKind, call.names.cluster_id());
-  if (!row) return StoreFailure(request, row.error());
-  if (!row->has_value()) return ClusterNotFound(request, call.names);
-  auto record = resources::ClusterRecord::Decode(**row);
-  if (!record) return StoreFailure(request, record.error());
-  const json::object& cluster = record->resource;
-  const std::string version = PropertyOr(cluster, "kubernetesVersion", "");
-  auto pools = PoolsOf(call.context.store, call.names.cluster_id());
-  if (!pools) return StoreFailure(request, pools.error());
+  GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kClusterKind, call.names.cluster_id()));
+  if (!row) return ClusterNotFoundError(call.names);
+  GP_ASSIGN_OR_RETURN(const resources::ClusterRecord record, resources::ClusterRecord::Decode(*row));
+  const std::string version = PropertyOr(record.resource, "kubernetesVersion", "");
+  GP_ASSIGN_OR_RETURN(const std::vector<store::Resource> pools,
+                      PoolsOf(call.context.store, call.names.cluster_id()));
   json::array pool_profiles;
-  for (const auto& pool : *pools) {
+  for (const auto& pool : pools) {
     const json::object view = PoolView(pool);
     const std::string pool_version = PropertyOr(view, "orchestratorVersion", version);
     pool_profiles.push_back(json::object{{"name", view.at("name")},
@@ -112,12 +109,11 @@ HttpResponse GetClusterUpgradeProfile(const ArmCall& call) {
                         {"agentPoolProfiles", std::move(pool_profiles)}}}});
 }
 
-HttpResponse GetPoolUpgradeProfile(const ArmCall& call) {
+ArmAnswer GetPoolUpgradeProfile(const ArmCall& call) {
   const ApiRequest& request = call.request;
-  auto row = call.context.store.Get(kPoolKind, call.names.pool_id());
-  if (!row) return StoreFailure(request, row.error());
-  if (!row->has_value()) return PoolNotFound(request, call.names);
-  const json::object pool = PoolView(**row);
+  GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kPoolKind, call.names.pool_id()));
+  if (!row) return PoolNotFoundError(call.names);
+  const json::object pool = PoolView(*row);
   const std::string version = PropertyOr(pool, "orchestratorVersion", "");
   return JsonResponse(
       request.http, HttpStatus::ok,
@@ -133,11 +129,10 @@ HttpResponse GetPoolUpgradeProfile(const ArmCall& call) {
                          call.context.images.Latest(PropertyOr(pool, "osSKU", "Ubuntu"))}}}});
 }
 
-HttpResponse ListAvailablePoolVersions(const ArmCall& call) {
+ArmAnswer ListAvailablePoolVersions(const ArmCall& call) {
   const ApiRequest& request = call.request;
-  auto row = call.context.store.Get(kClusterKind, call.names.cluster_id());
-  if (!row) return StoreFailure(request, row.error());
-  if (!row->has_value()) return ClusterNotFound(request, call.names);
+  GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kClusterKind, call.names.cluster_id()));
+  if (!row) return ClusterNotFoundError(call.names);
   json::array versions;
   for (const KubernetesVersion& v : KubernetesVersions()) {
     versions.push_back(json::object{

@@ -13,19 +13,6 @@ namespace http = boost::beast::http;
 
 std::string Etag(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
 
-HttpResponse Error400(const ApiRequest& request, const SpecError& error) {
-  return ArmErrorResponse(request.http, HttpStatus::bad_request, error.code, error.message,
-                          error.target);
-}
-
-HttpResponse StoreFailure(const ApiRequest& request, const Error& error) {
-  if (error.code == StatusCode::kAborted) {
-    return ArmErrorResponse(request.http, HttpStatus::conflict, "OperationNotAllowed",
-                            "Another request changed this resource at the same time; retry.");
-  }
-  return ArmErrorResponse(request.http, error);
-}
-
 std::optional<json::object> ParseObject(const std::string& body) {
   boost::system::error_code ec;
   json::value value = json::parse(body, ec);
@@ -33,38 +20,48 @@ std::optional<json::object> ParseObject(const std::string& body) {
   return std::move(value.get_object());
 }
 
-HttpResponse NotJson(const ApiRequest& request, std::string_view example) {
-  return ArmErrorResponse(
-      request.http, HttpStatus::bad_request, "InvalidRequestContent",
-      "The request content is not a valid JSON object; expected something like " +
-          std::string(example) + ".");
+Error BusyError(const std::string& cluster) {
+  return MakeError(StatusCode::kFailedPrecondition, "OperationNotAllowed",
+                   "Operation is not allowed because there's an in progress operation on managed "
+                   "cluster '" + cluster + "'; wait for it to finish and retry.");
 }
 
-HttpResponse Busy(const ApiRequest& request, const std::string& cluster) {
-  return ArmErrorResponse(request.http, HttpStatus::conflict, "OperationNotAllowed",
-                          "Operation is not allowed because there's an in progress operation on "
-                          "managed cluster '" +
-                              cluster + "'; wait for it to finish and retry.");
+Error ClusterNotFoundError(const ResourceNames& names) {
+  return MakeError(StatusCode::kNotFound, "ResourceNotFound",
+                   "The Resource 'Microsoft.ContainerService/managedClusters/" + names.cluster +
+                       "' under resource group '" + names.group + "' was not found.");
 }
 
-HttpResponse Stopped(const ApiRequest& request, const std::string& what) {
-  return ArmErrorResponse(request.http, HttpStatus::conflict, "OperationNotAllowed",
-                          what +
-                              " is stopped: nothing but a start is allowed on it; start it "
-                              "first (az aks start, or az aks nodepool start for a pool).");
+Error PoolNotFoundError(const ResourceNames& names) {
+  return MakeError(StatusCode::kNotFound, "NotFound",
+                   "Agent pool '" + names.pool + "' was not found in managed cluster '" +
+                       names.cluster + "'.");
 }
 
-HttpResponse ClusterNotFound(const ApiRequest& request, const ResourceNames& names) {
-  return ArmErrorResponse(request.http, HttpStatus::not_found, "ResourceNotFound",
-                          "The Resource 'Microsoft.ContainerService/managedClusters/" +
-                              names.cluster + "' under resource group '" + names.group +
-                              "' was not found.");
+Error GroupNotFoundError(const std::string& group) {
+  return MakeError(StatusCode::kNotFound, "ResourceGroupNotFound",
+                   "Resource group '" + group + "' could not be found.");
 }
 
-HttpResponse PoolNotFound(const ApiRequest& request, const ResourceNames& names) {
-  return ArmErrorResponse(
-      request.http, HttpStatus::not_found, "NotFound",
-      "Agent pool '" + names.pool + "' was not found in managed cluster '" + names.cluster + "'.");
+Status RequireGroup(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const auto group, call.context.store.Get(kGroupKind, call.names.group_id()));
+  if (!group) return GroupNotFoundError(call.names.group);
+  return OkStatus();
+}
+
+resources::LatestImage LatestImages(const HandlerContext& context) {
+  return [&images = context.images](const std::string& os_sku) { return images.Latest(os_sku); };
+}
+
+Result<std::vector<resources::PoolRecord>> PoolRecordsOf(store::Store& store,
+                                                         const std::string& cluster_id) {
+  GP_ASSIGN_OR_RETURN(const std::vector<store::Resource> rows, PoolsOf(store, cluster_id));
+  std::vector<resources::PoolRecord> pools;
+  for (const store::Resource& row : rows) {
+    GP_ASSIGN_OR_RETURN(resources::PoolRecord pool, resources::PoolRecord::Decode(row));
+    pools.push_back(std::move(pool));
+  }
+  return pools;
 }
 
 // The cluster as ARM shows it: the stored resource plus agentPoolProfiles built from its pools.
@@ -112,13 +109,6 @@ void AddOperationHeaders(HttpResponse& response, const HandlerContext& context,
   response.set(http::field::retry_after, "1");
 }
 
-bool AzureCni(const json::object& cluster_properties) {
-  const json::value* network = cluster_properties.if_contains("networkProfile");
-  if (network == nullptr || !network->is_object()) return false;
-  return StringOr(network->get_object(), "networkPlugin", "") == "azure" &&
-         StringOr(network->get_object(), "networkPluginMode", "") != "overlay";
-}
-
 bool LeaveOutOfList(const HandlerContext& context, const Error& error) {
   if (error.reason != "CorruptRecord") return false;
   if (context.config.warn) context.config.warn("left out of a list: " + error.message);
@@ -138,41 +128,6 @@ Result<json::object> PoolViewFor(const store::Resource& row, std::string_view ap
   }
   resources::ShapePoolView(properties, api_version);
   return std::move(record->resource);
-}
-
-resources::PoolModel NewPoolModel(const SshModel& ssh, const json::object& properties) {
-  return resources::PoolModel{1, ssh, SshAccessOf(properties), {}};
-}
-
-// A pool row for `properties` (validated), keeping `previous` model unless this creates it.
-resources::PoolRecord PoolRow(const ResourceNames& names, json::object properties,
-                              const std::string& state, resources::PoolModel model,
-                              const std::string& kubernetes_version,
-                              controller::NodeImageCatalog& images) {
-  properties["provisioningState"] = state;
-  properties["powerState"] =
-      json::object{{"code", controller::PoolRunning(properties) ? "Running" : "Stopped"}};
-  if (!properties.contains("orchestratorVersion") || properties["orchestratorVersion"] == "") {
-    properties["orchestratorVersion"] = kubernetes_version;
-  }
-  properties["currentOrchestratorVersion"] = properties["orchestratorVersion"];
-  properties["sshModelVersion"] = model.version;  // read-only: the model new nodes get
-  // The view shows the access mode the model holds, whatever the request left out.
-  if (json::value& security = properties["securityProfile"]; !security.is_object())
-    security = json::object{};
-  properties["securityProfile"].as_object()["sshAccess"] = model.ssh_access;
-  if (!properties.contains("nodeImageVersion"))
-    properties["nodeImageVersion"] =
-        images.Latest(controller::StringOr(properties, "osSKU", "Ubuntu"));
-  resources::PoolRecord record;
-  record.id = names.pool_id();
-  record.parent = names.cluster_id();
-  record.resource = json::object{{"id", names.pool_id()},
-                                 {"name", names.pool},
-                                 {"type", kPoolType},
-                                 {"properties", std::move(properties)}};
-  record.model = std::move(model);
-  return record;
 }
 
 // The cluster's view joins its row and its pools' rows; it is rendered once per store revision
@@ -198,11 +153,7 @@ Result<ViewCache::View> CachedClusterView(const HandlerContext& context, std::ui
 Result<std::string> ClusterLocation(const HandlerContext& context, const ResourceNames& names) {
   auto cluster = context.store.Get(kClusterKind, names.cluster_id());
   if (!cluster) return cluster.error();
-  if (!cluster->has_value()) {
-    return MakeError(StatusCode::kNotFound, "ResourceNotFound",
-                     "The Resource 'Microsoft.ContainerService/managedClusters/" + names.cluster +
-                         "' under resource group '" + names.group + "' was not found.");
-  }
+  if (!cluster->has_value()) return ClusterNotFoundError(names);
   auto record = resources::ClusterRecord::Decode(**cluster);
   if (record) return record->location();
   if (record.error().reason != "CorruptRecord") return record.error();
@@ -221,11 +172,10 @@ controller::Locking ClusterLocking(const ResourceNames& names) {
           {controller::OperationLockId(names.group_id())}};
 }
 
-std::optional<HttpResponse> ReserveLocalNodes(const ArmCall& call,
-                                              const std::map<std::string, std::int64_t>& asked,
-                                              std::vector<store::Mutation>& changes) {
+Status ReserveLocalNodes(const ArmCall& call, const std::map<std::string, std::int64_t>& asked,
+                         std::vector<store::Mutation>& changes) {
   const HandlerContext& context = call.context;
-  if (context.node_tokens == nullptr) return std::nullopt;  // simulated nodes
+  if (context.node_tokens == nullptr) return OkStatus();  // simulated nodes
   constexpr std::string_view kQuotaKind = "localNodeQuota";
   constexpr std::string_view kQuotaId = "/gangplank/localNodeQuota";
   std::map<std::string, std::int64_t> asked_by_key;
@@ -236,11 +186,8 @@ std::optional<HttpResponse> ReserveLocalNodes(const ArmCall& call,
   }
   // The quota row first, then the pools: a request that commits in between changes the row's
   // version, so the rewrite below fails instead of counting pools read before that commit.
-  auto quota = context.store.Get(kQuotaKind, kQuotaId);
-  if (!quota) return StoreFailure(call.request, quota.error());
-  auto pools = context.store.ListKind(kPoolKind);
-  if (!pools) return StoreFailure(call.request, pools.error());
-  const std::vector<store::Resource>& rows = pools.value();
+  GP_ASSIGN_OR_RETURN(const auto quota, context.store.Get(kQuotaKind, kQuotaId));
+  GP_ASSIGN_OR_RETURN(const std::vector<store::Resource> rows, context.store.ListKind(kPoolKind));
   std::int64_t elsewhere = 0, before = 0;
   for (const store::Resource& row : rows) {
     auto pool = resources::PoolRecord::Decode(row);
@@ -249,31 +196,29 @@ std::optional<HttpResponse> ReserveLocalNodes(const ArmCall& call,
     const std::int64_t nodes = count && count->is_int64() ? count->get_int64() : 0;
     (asked_by_key.contains(store::IdKey(row.id)) ? before : elsewhere) += nodes;
   }
-  if (wanted <= before) return std::nullopt;  // no more nodes than these pools have now
+  if (wanted <= before) return OkStatus();  // no more nodes than these pools have now
   constexpr auto kLimit = static_cast<std::int64_t>(resources::limits::kLocalNodesPerControlPlane);
   if (elsewhere + wanted > kLimit) {
-    return Error400(call.request,
-                    {"QuotaExceeded",
-                     "This control plane runs its nodes as containers on one host, at most " +
-                         std::to_string(kLimit) + "; " + std::to_string(elsewhere) +
-                         " run or are asked for in other pools and this request asks for " +
-                         std::to_string(wanted) + ". Scale a pool down or delete one first.",
-                     "count"});
+    return InvalidInput("QuotaExceeded",
+                        "This control plane runs its nodes as containers on one host, at most " +
+                            std::to_string(kLimit) + "; " + std::to_string(elsewhere) +
+                            " run or are asked for in other pools and this request asks for " +
+                            std::to_string(wanted) + ". Scale a pool down or delete one first.",
+                        "count");
   }
   changes.push_back(
       store::Mutation::Put({std::string(kQuotaKind), std::string(kQuotaId), "",
                             json::serialize(json::object{{"nodes", elsewhere + wanted}}), 0},
-                           quota->has_value() ? store::Precondition::AtVersion((*quota)->version)
-                                              : store::Precondition::Absent()));
-  return std::nullopt;
+                           quota ? store::Precondition::AtVersion(quota->version)
+                                 : store::Precondition::Absent()));
+  return OkStatus();
 }
 
-std::variant<Accepted, HttpResponse> CommitOperation(const ArmCall& call, const char* type,
-                                                     const std::string& target,
-                                                     const std::string& location,
-                                                     std::vector<store::Mutation> changes) {
+Result<Accepted> CommitOperation(const ArmCall& call, const char* type, const std::string& target,
+                                 const std::string& location,
+                                 std::vector<store::Mutation> changes) {
   const HandlerContext& context = call.context;
-  const bool abort = std::string_view(type) == controller::kAbort;
+  const bool abort = std::string_view(type) == resources::kAbortType;
   auto started = context.operations.Begin(
       "/subscriptions/" + call.names.subscription +
           "/providers/Microsoft.ContainerService/locations/" + location + "/operations/",
@@ -286,49 +231,42 @@ std::variant<Accepted, HttpResponse> CommitOperation(const ArmCall& call, const 
   auto applied = context.store.Apply(changes);
   if (!applied) {
     // Lost a race: tell which operation won when one holds the lock now.
-    if (applied.error().code == StatusCode::kAborted) {
-      if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
-    }
-    return StoreFailure(call.request, applied.error());
+    if (applied.error().code == StatusCode::kAborted) GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
+    return applied.error();
   }
   applied->resize(puts);
   return Accepted{started.operation, std::move(applied.value())};
 }
 
-HttpResponse AcceptOperation(const ArmCall& call, const char* type, const std::string& target,
-                             std::vector<store::Mutation> changes,
-                             std::optional<json::value> reply_body) {
+ArmAnswer AcceptOperation(const ArmCall& call, const char* type, const std::string& target,
+                          std::vector<store::Mutation> changes,
+                          std::optional<json::value> reply_body) {
   const ApiRequest& request = call.request;
-  const HandlerContext& context = call.context;
   // Operations live under the cluster's location, pool operations too.
-  auto location = ClusterLocation(context, call.names);
-  if (!location) return ArmErrorResponse(request.http, location.error());
-  auto accepted = CommitOperation(call, type, target, *location, std::move(changes));
-  if (auto* refused = std::get_if<HttpResponse>(&accepted)) return std::move(*refused);
+  GP_ASSIGN_OR_RETURN(const std::string location, ClusterLocation(call.context, call.names));
+  GP_ASSIGN_OR_RETURN(const Accepted accepted,
+                      CommitOperation(call, type, target, location, std::move(changes)));
   HttpResponse response = reply_body ? JsonResponse(request.http, HttpStatus::accepted, *reply_body)
                                      : EmptyResponse(request.http, HttpStatus::accepted);
-  AddOperationHeaders(response, context, std::get<Accepted>(accepted).operation, call.api_version,
-                      true);
+  AddOperationHeaders(response, call.context, accepted.operation, call.api_version, true);
   return response;
 }
 
-HttpResponse StartAsync(const ArmCall& call, const char* type, const store::Resource& row,
-                        const std::string& state, bool pool,
-                        std::optional<json::value> reply_body) {
-  auto changed = resources::WithProvisioningState(row, state);
-  if (!changed) return StoreFailure(call.request, changed.error());
+ArmAnswer StartAsync(const ArmCall& call, const char* type, const store::Resource& row,
+                     const std::string& state, bool pool, std::optional<json::value> reply_body) {
+  GP_ASSIGN_OR_RETURN(store::Mutation changed, resources::WithProvisioningState(row, state));
   return AcceptOperation(call, type, pool ? call.names.pool_id() : call.names.cluster_id(),
-                         {std::move(changed.value())}, std::move(reply_body));
+                         {std::move(changed)}, std::move(reply_body));
 }
 
-HttpResponse StartDelete(const ArmCall& call, const char* type, const store::Resource& row,
-                         bool pool) {
+ArmAnswer StartDelete(const ArmCall& call, const char* type, const store::Resource& row,
+                      bool pool) {
   auto changed = resources::WithProvisioningState(row, "Deleting");
   // A record that cannot be read can still be deleted: the operation then holds only if nobody
   // wrote the row meanwhile, and shows no state on a record nobody can read.
   if (!changed && changed.error().reason == "CorruptRecord")
     changed = store::Mutation::Check(row.kind, row.id, store::Precondition::AtVersion(row.version));
-  if (!changed) return StoreFailure(call.request, changed.error());
+  if (!changed) return changed.error();
   return AcceptOperation(call, type, pool ? call.names.pool_id() : call.names.cluster_id(),
                          {std::move(changed.value())}, std::nullopt);
 }
@@ -343,44 +281,34 @@ Result<bool> ClusterBusy(const HandlerContext& context, const ResourceNames& nam
   return false;
 }
 
-std::variant<resources::ClusterRecord, HttpResponse> ClusterForAction(const ArmCall& call) {
-  auto row = call.context.store.Get(kClusterKind, call.names.cluster_id());
-  if (!row) return StoreFailure(call.request, row.error());
-  if (!row->has_value()) return ClusterNotFound(call.request, call.names);
-  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
-  auto cluster = resources::ClusterRecord::Decode(**row);
-  if (!cluster) return StoreFailure(call.request, cluster.error());
-  return std::move(cluster.value());
+Result<resources::ClusterRecord> ClusterForAction(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kClusterKind, call.names.cluster_id()));
+  if (!row) return ClusterNotFoundError(call.names);
+  GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
+  return resources::ClusterRecord::Decode(*row);
 }
 
-std::optional<HttpResponse> RefuseWhileBusy(const ArmCall& call) {
-  auto busy = ClusterBusy(call.context, call.names);
-  if (!busy) return StoreFailure(call.request, busy.error());
-  if (*busy) return Busy(call.request, call.names.cluster);
-  return std::nullopt;
+Status RefuseWhileBusy(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const bool busy, ClusterBusy(call.context, call.names));
+  if (busy) return BusyError(call.names.cluster);
+  return OkStatus();
 }
 
-HttpResponse AbortLatestOperation(const ArmCall& call, std::string_view kind,
-                                  const std::string& target_id) {
-  const ApiRequest& request = call.request;
+ArmAnswer AbortLatestOperation(const ArmCall& call, std::string_view kind,
+                               const std::string& target_id) {
   const HandlerContext& context = call.context;
-  auto row = context.store.Get(kind, target_id);
-  if (!row) return StoreFailure(request, row.error());
-  if (!row->has_value()) {
-    return kind == kPoolKind ? PoolNotFound(request, call.names)
-                             : ClusterNotFound(request, call.names);
-  }
-  auto cancels = context.operations.CancelRequests(
-      controller::OperationLockId(call.names.cluster_id()), target_id);
-  if (!cancels) return StoreFailure(request, cancels.error());
+  GP_ASSIGN_OR_RETURN(const auto row, context.store.Get(kind, target_id));
+  if (!row) return kind == kPoolKind ? PoolNotFoundError(call.names) : ClusterNotFoundError(call.names);
+  GP_ASSIGN_OR_RETURN(std::vector<store::Mutation> changes,
+                      context.operations.CancelRequests(
+                          controller::OperationLockId(call.names.cluster_id()), target_id));
   // Nothing runs: nothing to abort, which the spec answers with 204.
-  if (cancels->empty()) return EmptyResponse(request.http, HttpStatus::no_content);
-  auto canceling = resources::WithProvisioningState(**row, "Canceling");
-  if (!canceling) return StoreFailure(request, canceling.error());
-  std::vector<store::Mutation> changes = std::move(cancels.value());
-  changes.push_back(std::move(canceling.value()));
+  if (changes.empty()) return EmptyResponse(call.request.http, HttpStatus::no_content);
+  GP_ASSIGN_OR_RETURN(store::Mutation canceling,
+                      resources::WithProvisioningState(*row, "Canceling"));
+  changes.push_back(std::move(canceling));
   // An operation that ends meanwhile makes the batch fail: 409, as the spec says.
-  return AcceptOperation(call, controller::kAbort, target_id, std::move(changes), std::nullopt);
+  return AcceptOperation(call, resources::kAbortType, target_id, std::move(changes), std::nullopt);
 }
 
 }  // namespace gangplank::api

@@ -10,66 +10,63 @@
 #include <variant>
 
 #include "api/arm_response.h"
-#include "api/cluster_spec.h"
 #include "api/handlers.h"
-#include "controller/cluster_docs.h"
 #include "controller/operations.h"
+#include "resources/cluster_docs.h"
+#include "resources/cluster_spec.h"
+#include "resources/pool_spec.h"
+#include "resources/resource_names.h"
 
 namespace gangplank::api {
 namespace json = boost::json;
 
-using controller::kClusterKind;
-using controller::kPoolKind;
-using controller::kPoolType;
-using controller::PoolsOf;
-using controller::PoolView;
-using controller::SshAccessOf;
-using controller::SshAccessOr;
-using controller::SshFromJson;
-using controller::SshJson;
-using controller::StringOr;
+using resources::kClusterKind;
+using resources::kClusterType;
+using resources::kGroupKind;
+using resources::kPoolKind;
+using resources::kPoolType;
+using resources::PoolsOf;
+using resources::PoolView;
+using resources::ResourceNames;
+using resources::SshAccessOf;
+using resources::SshAccessOr;
+using resources::SshFromJson;
+using resources::SshJson;
+using resources::SshModel;
+using resources::StringOr;
 
-inline constexpr std::string_view kClusterType = "Microsoft.ContainerService/ManagedClusters";
+struct ArmCall;
 
-// The names a Microsoft.ContainerService path carries, and the ARM ids made from them.
-struct ResourceNames {
-  std::string subscription, group, cluster, pool;
-  std::string group_id() const {
-    return "/subscriptions/" + subscription + "/resourceGroups/" + group;
-  }
-  std::string cluster_id() const {
-    return group_id() + "/providers/Microsoft.ContainerService/managedClusters/" + cluster;
-  }
-  std::string pool_id() const { return cluster_id() + "/agentPools/" + pool; }
-};
+// A handler's answer: the response, or the error that the router answers as ARM does (one table
+// in arm_response.cc), so that handlers return errors with GP_ASSIGN_OR_RETURN.
+using ArmAnswer = Result<HttpResponse>;
 
 // A row version as an ETag value (quoted).
 std::string Etag(std::int64_t version);
 
-HttpResponse Error400(const ApiRequest& request, const SpecError& error);
-
-HttpResponse StoreFailure(const ApiRequest& request, const Error& error);
-
 std::optional<json::object> ParseObject(const std::string& body);
 
-HttpResponse NotJson(const ApiRequest& request, std::string_view example);
+// 409 while an operation runs on the cluster; 404 for a cluster, pool or resource group that is
+// not there.
+Error BusyError(const std::string& cluster);
+Error ClusterNotFoundError(const ResourceNames& names);
+Error PoolNotFoundError(const ResourceNames& names);
+Error GroupNotFoundError(const std::string& group);
 
-HttpResponse Busy(const ApiRequest& request, const std::string& cluster);
+// Nothing when the call's resource group exists; else 404 ResourceGroupNotFound.
+Status RequireGroup(const ArmCall& call);
 
-// 409 for a change to a stopped cluster or pool (`what` names it).
-HttpResponse Stopped(const ApiRequest& request, const std::string& what);
+// The newest node image per OS SKU, from the context's catalog.
+resources::LatestImage LatestImages(const HandlerContext& context);
 
-HttpResponse ClusterNotFound(const ApiRequest& request, const ResourceNames& names);
-
-HttpResponse PoolNotFound(const ApiRequest& request, const ResourceNames& names);
+// The cluster's pools as stored, decoded.
+Result<std::vector<resources::PoolRecord>> PoolRecordsOf(store::Store& store,
+                                                         const std::string& cluster_id);
 
 // The cluster as ARM shows it: the stored resource plus agentPoolProfiles built from its pools,
 // in the shape of `api_version`.
 Result<json::object> ClusterView(store::Store& store, const store::Resource& row,
                                  std::string_view api_version);
-// True when a cluster's pods take addresses from the nodes' subnet (Azure CNI without overlay):
-// then a pool's default maxPods is 30, not 110.
-bool AzureCni(const json::object& cluster_properties);
 
 // An agent pool's ARM view in the shape of `api_version`.
 // True when a list should leave out the resource whose view failed with `error`: a record that
@@ -89,14 +86,6 @@ void AddOperationHeaders(HttpResponse& response, const HandlerContext& context,
                          const controller::Operation& operation, std::string_view api_version,
                          bool with_location);
 
-resources::PoolModel NewPoolModel(const SshModel& ssh, const json::object& properties);
-
-// A pool record for `properties` (validated) with `model`, in provisioning `state`.
-resources::PoolRecord PoolRow(const ResourceNames& names, json::object properties,
-                              const std::string& state, resources::PoolModel model,
-                              const std::string& kubernetes_version,
-                              controller::NodeImageCatalog& images);
-
 // The view cache's key of a resource's view in the shape of `api_version`.
 std::string ViewKey(const std::string& id, std::string_view api_version);
 
@@ -113,15 +102,13 @@ controller::Locking ClusterLocking(const ResourceNames& names);
 // error when the store cannot say.
 Result<bool> ClusterBusy(const HandlerContext& context, const ResourceNames& names);
 
-struct ArmCall;
-// The answer while the cluster is busy (409), or when the store cannot say (503); nothing when
-// the request may go on.
-std::optional<HttpResponse> RefuseWhileBusy(const ArmCall& call);
+// 409 while the cluster is busy, 503 when the store cannot say; nothing when the request may go on.
+Status RefuseWhileBusy(const ArmCall& call);
 
 // The cluster an action (stop, start, rotateClusterCertificates) works on, or the answer when it
 // cannot go on: 404 when it is absent, 409 while an operation runs on it, 503 when the store
 // cannot say.
-std::variant<resources::ClusterRecord, HttpResponse> ClusterForAction(const ArmCall& call);
+Result<resources::ClusterRecord> ClusterForAction(const ArmCall& call);
 
 // The location of the cluster in `names`: operations of a cluster and its pools live under it.
 Result<std::string> ClusterLocation(const HandlerContext& context, const ResourceNames& names);
@@ -131,9 +118,8 @@ Result<std::string> ClusterLocation(const HandlerContext& context, const Resourc
 // request writes (by id) to the node counts it asks for; every other pool counts as stored. A
 // request that adds nodes also rewrites the quota row at the version it read (into `changes`), so
 // two that would together pass the limit cannot both be accepted.
-std::optional<HttpResponse> ReserveLocalNodes(const ArmCall& call,
-                                              const std::map<std::string, std::int64_t>& asked,
-                                              std::vector<store::Mutation>& changes);
+Status ReserveLocalNodes(const ArmCall& call, const std::map<std::string, std::int64_t>& asked,
+                         std::vector<store::Mutation>& changes);
 
 // Writes `changes` with a new operation (type, target, under `location`) and the cluster's lock
 // (none for an abort) in one Apply. A conflicting request that got there first makes it fail:
@@ -142,30 +128,29 @@ struct Accepted {
   controller::Operation operation;
   std::vector<store::Resource> stored;  // the puts of `changes`, as stored
 };
-std::variant<Accepted, HttpResponse> CommitOperation(const ArmCall& call, const char* type,
-                                                     const std::string& target,
-                                                     const std::string& location,
-                                                     std::vector<store::Mutation> changes);
+Result<Accepted> CommitOperation(const ArmCall& call, const char* type, const std::string& target,
+                                 const std::string& location,
+                                 std::vector<store::Mutation> changes);
 
 // CommitOperation under the cluster's location, answering 202 with its Azure-AsyncOperation and
 // Location headers (and `reply_body`, when given).
-HttpResponse AcceptOperation(const ArmCall& call, const char* type, const std::string& target,
-                             std::vector<store::Mutation> changes,
-                             std::optional<json::value> reply_body = std::nullopt);
+ArmAnswer AcceptOperation(const ArmCall& call, const char* type, const std::string& target,
+                          std::vector<store::Mutation> changes,
+                          std::optional<json::value> reply_body = std::nullopt);
 
 // Marks the cluster (or, with `pool`, the pool) with `state` and accepts the operation.
-HttpResponse StartAsync(const ArmCall& call, const char* type, const store::Resource& row,
-                        const std::string& state, bool pool, std::optional<json::value> reply_body);
+ArmAnswer StartAsync(const ArmCall& call, const char* type, const store::Resource& row,
+                     const std::string& state, bool pool, std::optional<json::value> reply_body);
 // The delete of a cluster or pool as a long-running operation; also of a record that cannot be
 // read.
-HttpResponse StartDelete(const ArmCall& call, const char* type, const store::Resource& row,
-                         bool pool);
+ArmAnswer StartDelete(const ArmCall& call, const char* type, const store::Resource& row,
+                      bool pool);
 
 // abortLatestOperation on a cluster or pool (`kind`, `target_id`): every operation running on it
 // (or below it) is asked to cancel; they stop between batches and end Canceled. 204 when none
 // runs; 409 when it finished before the cancel could be written.
-HttpResponse AbortLatestOperation(const ArmCall& call, std::string_view kind,
-                                  const std::string& target_id);
+ArmAnswer AbortLatestOperation(const ArmCall& call, std::string_view kind,
+                               const std::string& target_id);
 
 // ---- handlers: container_service_routes.cc routes to them ----
 
@@ -180,40 +165,40 @@ struct ArmCall {
 };
 
 // cluster_handlers.cc
-HttpResponse PutCluster(const ArmCall& call);
-HttpResponse GetCluster(const ArmCall& call);
-HttpResponse PatchCluster(const ArmCall& call);
-HttpResponse DeleteCluster(const ArmCall& call);
-HttpResponse ListClustersInGroup(const ArmCall& call);
-HttpResponse ListClustersInSubscription(const ArmCall& call);
-HttpResponse StopCluster(const ArmCall& call);
-HttpResponse StartCluster(const ArmCall& call);
-HttpResponse AbortClusterOperation(const ArmCall& call);
+ArmAnswer PutCluster(const ArmCall& call);
+ArmAnswer GetCluster(const ArmCall& call);
+ArmAnswer PatchCluster(const ArmCall& call);
+ArmAnswer DeleteCluster(const ArmCall& call);
+ArmAnswer ListClustersInGroup(const ArmCall& call);
+ArmAnswer ListClustersInSubscription(const ArmCall& call);
+ArmAnswer StopCluster(const ArmCall& call);
+ArmAnswer StartCluster(const ArmCall& call);
+ArmAnswer AbortClusterOperation(const ArmCall& call);
 // pool_handlers.cc
-HttpResponse PutPool(const ArmCall& call);
-HttpResponse GetPool(const ArmCall& call);
-HttpResponse ListPools(const ArmCall& call);
-HttpResponse DeletePool(const ArmCall& call);
-HttpResponse UpgradeNodeImage(const ArmCall& call);
-HttpResponse DeleteMachines(const ArmCall& call);
-HttpResponse AbortPoolOperation(const ArmCall& call);
-HttpResponse ListMachines(const ArmCall& call);
-HttpResponse GetMachine(const ArmCall& call);
-HttpResponse GetMachineLogs(const ArmCall& call);
+ArmAnswer PutPool(const ArmCall& call);
+ArmAnswer GetPool(const ArmCall& call);
+ArmAnswer ListPools(const ArmCall& call);
+ArmAnswer DeletePool(const ArmCall& call);
+ArmAnswer UpgradeNodeImage(const ArmCall& call);
+ArmAnswer DeleteMachines(const ArmCall& call);
+ArmAnswer AbortPoolOperation(const ArmCall& call);
+ArmAnswer ListMachines(const ArmCall& call);
+ArmAnswer GetMachine(const ArmCall& call);
+ArmAnswer GetMachineLogs(const ArmCall& call);
 // credential_handlers.cc
-HttpResponse ListUserCredential(const ArmCall& call);
-HttpResponse ListAdminCredential(const ArmCall& call);
-HttpResponse ListMonitoringCredential(const ArmCall& call);
-HttpResponse GetAccessProfile(const ArmCall& call);
-HttpResponse RotateClusterCertificates(const ArmCall& call);
+ArmAnswer ListUserCredential(const ArmCall& call);
+ArmAnswer ListAdminCredential(const ArmCall& call);
+ArmAnswer ListMonitoringCredential(const ArmCall& call);
+ArmAnswer GetAccessProfile(const ArmCall& call);
+ArmAnswer RotateClusterCertificates(const ArmCall& call);
 // catalog_handlers.cc
-HttpResponse ListKubernetesVersions(const ArmCall& call);
-HttpResponse ListOrchestrators(const ArmCall& call);
-HttpResponse GetClusterUpgradeProfile(const ArmCall& call);
-HttpResponse GetPoolUpgradeProfile(const ArmCall& call);
-HttpResponse ListAvailablePoolVersions(const ArmCall& call);
+ArmAnswer ListKubernetesVersions(const ArmCall& call);
+ArmAnswer ListOrchestrators(const ArmCall& call);
+ArmAnswer GetClusterUpgradeProfile(const ArmCall& call);
+ArmAnswer GetPoolUpgradeProfile(const ArmCall& call);
+ArmAnswer ListAvailablePoolVersions(const ArmCall& call);
 // operation_handlers.cc
-HttpResponse GetOperationStatus(const ArmCall& call);
-HttpResponse GetOperationResult(const ArmCall& call);
+ArmAnswer GetOperationStatus(const ArmCall& call);
+ArmAnswer GetOperationResult(const ArmCall& call);
 
 }  // namespace gangplank::api

@@ -16,7 +16,7 @@ using resources::Feature;
 struct Route {
   std::string_view pattern;
   HttpVerb verb;
-  HttpResponse (*handle)(const ArmCall& call);
+  ArmAnswer (*handle)(const ArmCall& call);
   std::optional<Feature> needs = std::nullopt;
 };
 
@@ -162,7 +162,9 @@ HttpResponse Dispatch(std::span<const Route> routes, std::span<const Refusal> re
       return ArmErrorResponse(request.http, HttpStatus::bad_request, "NoRegisteredProviderFound",
                               resources::UnsupportedMessage(call.api_version, *route.needs));
     }
-    return route.handle(attempt);
+    ArmAnswer answer = route.handle(attempt);
+    if (!answer) return ArmErrorResponse(request.http, answer.error());
+    return std::move(answer).value();
   }
   for (const Refusal& refusal : refusals) {
     ArmCall attempt = call;

@@ -3,6 +3,7 @@
 // the read-only Kubernetes view of the cluster's nodes that gangplankd serves (kubernetes_view.cc),
 // and rotateClusterCertificates, which revokes them.
 #include "api/container_service.h"
+#include "resources/spec_checks.h"
 #include "auth/kube_credentials.h"
 #include "common/base64.h"
 
@@ -59,63 +60,57 @@ Result<std::optional<Credential>> CredentialFor(const ArmCall& call, std::string
                  json::value(cluster->location())});
 }
 
-HttpResponse ListCredentials(const ArmCall& call, std::string_view role) {
-  const ApiRequest& request = call.request;
-  auto credential = CredentialFor(call, role);
-  if (!credential) return ArmErrorResponse(request.http, credential.error());
-  if (!credential->has_value()) return ClusterNotFound(request, call.names);
+ArmAnswer ListCredentials(const ArmCall& call, std::string_view role) {
+  GP_ASSIGN_OR_RETURN(const auto credential, CredentialFor(call, role));
+  if (!credential) return ClusterNotFoundError(call.names);
   return JsonResponse(
-      request.http, HttpStatus::ok,
+      call.request.http, HttpStatus::ok,
       json::object{{"kubeconfigs",
                     json::array{json::object{{"name", role},
-                                             {"value", Base64Encode((*credential)->kubeconfig)}}}}});
+                                             {"value", Base64Encode(credential->kubeconfig)}}}}});
 }
 
 }  // namespace
 
-HttpResponse ListUserCredential(const ArmCall& call) {
+ArmAnswer ListUserCredential(const ArmCall& call) {
   return ListCredentials(call, "clusterUser");
 }
-HttpResponse ListAdminCredential(const ArmCall& call) {
+ArmAnswer ListAdminCredential(const ArmCall& call) {
   return ListCredentials(call, "clusterAdmin");
 }
-HttpResponse ListMonitoringCredential(const ArmCall& call) {
+ArmAnswer ListMonitoringCredential(const ArmCall& call) {
   return ListCredentials(call, "clusterMonitoringUser");
 }
 
 // The deprecated accessProfiles/{role}/listCredential: the same kubeconfig, in a
 // ManagedClusterAccessProfile.
-HttpResponse GetAccessProfile(const ArmCall& call) {
+ArmAnswer GetAccessProfile(const ArmCall& call) {
   const ApiRequest& request = call.request;
   const std::string& role = call.role;
   if (role != "clusterUser" && role != "clusterAdmin") {
-    return ArmErrorResponse(request.http, HttpStatus::bad_request, "InvalidParameter",
-                            "The access profile role must be clusterUser or clusterAdmin.",
-                            "roleName");
+    return resources::Invalid("The access profile role must be clusterUser or clusterAdmin.",
+                              "roleName");
   }
-  auto credential = CredentialFor(call, role);
-  if (!credential) return ArmErrorResponse(request.http, credential.error());
-  if (!credential->has_value()) return ClusterNotFound(request, call.names);
+  GP_ASSIGN_OR_RETURN(const auto credential, CredentialFor(call, role));
+  if (!credential) return ClusterNotFoundError(call.names);
   return JsonResponse(
       request.http, HttpStatus::ok,
       json::object{{"id", call.names.cluster_id() + "/accessProfiles/" + role},
                    {"name", role},
                    {"type", "Microsoft.ContainerService/ManagedClusters/AccessProfiles"},
-                   {"location", (*credential)->location},
+                   {"location", credential->location},
                    {"properties",
-                    json::object{{"kubeConfig", Base64Encode((*credential)->kubeconfig)}}}});
+                    json::object{{"kubeConfig", Base64Encode(credential->kubeconfig)}}}});
 }
 
 // rotateClusterCertificates: a new credential generation, so every kubeconfig issued before stops
 // working (get new ones with az aks get-credentials). A cluster operation, as on AKS; the nodes
 // and their SSH access are untouched.
-HttpResponse RotateClusterCertificates(const ArmCall& call) {
-  auto found = ClusterForAction(call);
-  if (auto* refused = std::get_if<HttpResponse>(&found)) return std::move(*refused);
-  auto& cluster = std::get<resources::ClusterRecord>(found);
+ArmAnswer RotateClusterCertificates(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(resources::ClusterRecord cluster, ClusterForAction(call));
   ++cluster.credential_generation;
   cluster.set_provisioning_state("Updating");
-  return AcceptOperation(call, controller::kPutCluster, call.names.cluster_id(),
+  return AcceptOperation(call, resources::kPutCluster, call.names.cluster_id(),
                          {resources::WriteBack(cluster)});
 }
 

@@ -4,6 +4,7 @@
 #include "api/api_request.h"
 #include "api/api_service.h"
 #include "api/view_cache.h"
+#include "common/random_source.h"
 
 namespace gangplank::api {
 
@@ -16,6 +17,7 @@ struct HandlerContext {
   ViewCache& views;
   controller::NodeImageCatalog& images;
   const auth::NodeTokens* node_tokens;  // null: the node protocol is off (no local nodes)
+  RandomSource& random;                  // uids and principal ids of new resources
 };
 
 // identity_handlers.cc: cloud metadata and the ADFS-style token issuer (no bearer token needed).

@@ -12,14 +12,14 @@
 #include "api/arm_response.h"
 #include "api/handlers.h"
 #include "auth/kube_credentials.h"
-#include "controller/cluster_docs.h"
+#include "resources/cluster_docs.h"
 #include "controller/machines.h"
 
 namespace gangplank::api {
 namespace json = boost::json;
 namespace {
 
-using controller::StringOr;
+using resources::StringOr;
 constexpr std::string_view kAnnotations = "gangplank.io/";
 
 // A Kubernetes Status error, as kubectl prints it ("Error from server (NotFound): …").
@@ -179,7 +179,7 @@ bool WantsTable(const ApiRequest& request) {
 
 HttpResponse Nodes(const ApiRequest& request, const HandlerContext& context,
                    const store::Resource& cluster, const std::optional<std::string>& only) {
-  auto pools = controller::PoolsOf(context.store, cluster.id);
+  auto pools = resources::PoolsOf(context.store, cluster.id);
   if (!pools) return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
                             "the store cannot be read now; try again");
   const long long now = UnixSeconds(context.clock.Now());
@@ -234,7 +234,7 @@ std::optional<store::Resource> Authorized(const ApiRequest& request, const Handl
   if (!value.starts_with("Bearer ") || context.config.kube_tokens == nullptr) return std::nullopt;
   auto credential = auth::VerifyKubeCredential(*context.config.kube_tokens, value.substr(7));
   if (!credential || credential->uid != uid) return std::nullopt;
-  auto row = context.store.Get(controller::kClusterKind, credential->cluster_id);
+  auto row = context.store.Get(resources::kClusterKind, credential->cluster_id);
   if (!row || !row->has_value()) return std::nullopt;
   auto cluster = resources::ClusterRecord::Decode(**row);
   if (!cluster || cluster->uid != uid ||

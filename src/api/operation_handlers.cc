@@ -8,20 +8,19 @@ namespace http = boost::beast::http;
 
 namespace {
 
-HttpResponse GetOperation(const ArmCall& call, bool result_form) {
+ArmAnswer GetOperation(const ArmCall& call, bool result_form) {
   const ApiRequest& request = call.request;
   const HandlerContext& context = call.context;
   const std::string& api_version = call.api_version;
   std::string id = "/subscriptions/" + call.names.subscription +
                    "/providers/Microsoft.ContainerService/locations/" + call.location +
                    "/operations/" + call.operation;
-  auto operation = context.operations.Get(id);
-  if (!operation) return StoreFailure(request, operation.error());
-  if (!operation->has_value()) {
-    return ArmErrorResponse(request.http, HttpStatus::not_found, "NotFound",
-                            "Operation '" + call.operation.substr(0, 64) + "' was not found.");
+  GP_ASSIGN_OR_RETURN(const auto operation, context.operations.Get(id));
+  if (!operation) {
+    return MakeError(StatusCode::kNotFound, "NotFound",
+                     "Operation '" + call.operation.substr(0, 64) + "' was not found.");
   }
-  const controller::Operation& op = **operation;
+  const controller::Operation& op = *operation;
   if (!result_form) {
     HttpResponse response =
         JsonTextResponse(request.http, HttpStatus::ok, controller::OperationStatusJson(op));
@@ -44,20 +43,19 @@ HttpResponse GetOperation(const ArmCall& call, bool result_form) {
   // check this status against the statuses the spec gives the operation, and 204 is not among
   // upgradeNodeImageVersion's.
   for (std::string_view kind : {kPoolKind, kClusterKind}) {
-    auto row = context.store.Get(kind, op.target);
-    if (!row) return StoreFailure(request, row.error());
-    if (!row->has_value()) continue;
-    auto view = kind == kPoolKind ? PoolViewFor(**row, api_version)
-                                  : ClusterView(context.store, **row, api_version);
-    if (!view) return StoreFailure(request, view.error());
-    return JsonResponse(request.http, HttpStatus::ok, *view);
+    GP_ASSIGN_OR_RETURN(const auto row, context.store.Get(kind, op.target));
+    if (!row) continue;
+    GP_ASSIGN_OR_RETURN(const json::object view,
+                        kind == kPoolKind ? PoolViewFor(*row, api_version)
+                                          : ClusterView(context.store, *row, api_version));
+    return JsonResponse(request.http, HttpStatus::ok, view);
   }
   return EmptyResponse(request.http, HttpStatus::ok);
 }
 
 }  // namespace
 
-HttpResponse GetOperationStatus(const ArmCall& call) { return GetOperation(call, false); }
-HttpResponse GetOperationResult(const ArmCall& call) { return GetOperation(call, true); }
+ArmAnswer GetOperationStatus(const ArmCall& call) { return GetOperation(call, false); }
+ArmAnswer GetOperationResult(const ArmCall& call) { return GetOperation(call, true); }
 
 }  // namespace gangplank::api

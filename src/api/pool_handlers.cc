@@ -6,43 +6,45 @@
 
 #include "api/container_service.h"
 #include "controller/machines.h"
-#include "resources/arm_defaults.h"
-#include "resources/arm_views.h"
-#include "resources/limits.h"
+#include "resources/spec_checks.h"
 
 namespace gangplank::api {
 namespace http = boost::beast::http;
 
-using controller::kDeletePool;
-using controller::kPutPool;
-using controller::kUpgradeImage;
+using resources::kDeletePool;
+using resources::kPutPool;
+using resources::kUpgradeImage;
 
 // GET …/machines, …/machines/NAME and …/machines/NAME/logs (the node's agent and sshd log and
 // its login events: the "kubelet logs" of the seed page).
 namespace {
 
-HttpResponse GetMachines(const ApiRequest& request, const HandlerContext& context,
-                         const ResourceNames& names, const std::optional<std::string>& machine,
-                         bool logs) {
-  auto pool = context.store.Get(kPoolKind, names.pool_id());
-  if (!pool) return StoreFailure(request, pool.error());
-  if (!pool->has_value()) return PoolNotFound(request, names);
-  auto pool_record = resources::PoolRecord::Decode(**pool);
-  if (!pool_record) return StoreFailure(request, pool_record.error());
-  const controller::PoolTarget target = controller::TargetOf(*pool_record, context.images);
-  auto machines = controller::MachinesOf(
-      context.store, names.pool_id(),
-      logs ? controller::MachineDetail::kLogs : controller::MachineDetail::kStatus);
-  if (!machines) return StoreFailure(request, machines.error());
-  auto cluster = context.store.Get(kClusterKind, names.cluster_id());
-  if (!cluster) return StoreFailure(request, cluster.error());
-  if (!cluster->has_value()) return ClusterNotFound(request, names);
-  const json::object& pool_properties = pool_record->properties();
-  auto cluster_record = resources::ClusterRecord::Decode(**cluster);
-  if (!cluster_record) return StoreFailure(request, cluster_record.error());
-  const std::string node_group = StringOr(cluster_record->properties(), "nodeResourceGroup", "");
+// The pool of the call, decoded; 404 when it is not there.
+Result<resources::PoolRecord> PoolOf(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kPoolKind, call.names.pool_id()));
+  if (!row) return PoolNotFoundError(call.names);
+  return resources::PoolRecord::Decode(*row);
+}
+
+ArmAnswer GetMachines(const ArmCall& call, const std::optional<std::string>& machine, bool logs) {
+  const ApiRequest& request = call.request;
+  const HandlerContext& context = call.context;
+  const ResourceNames& names = call.names;
+  GP_ASSIGN_OR_RETURN(const resources::PoolRecord pool, PoolOf(call));
+  const controller::PoolTarget target = controller::TargetOf(pool, context.images);
+  GP_ASSIGN_OR_RETURN(
+      const std::vector<controller::Machine> machines,
+      controller::MachinesOf(context.store, names.pool_id(),
+                             logs ? controller::MachineDetail::kLogs
+                                  : controller::MachineDetail::kStatus));
+  GP_ASSIGN_OR_RETURN(const auto cluster_row, context.store.Get(kClusterKind, names.cluster_id()));
+  if (!cluster_row) return ClusterNotFoundError(names);
+  GP_ASSIGN_OR_RETURN(const resources::ClusterRecord cluster,
+                      resources::ClusterRecord::Decode(*cluster_row));
+  const json::object& pool_properties = pool.properties();
+  const std::string node_group = StringOr(cluster.properties(), "nodeResourceGroup", "");
   json::array value;
-  for (const auto& row : *machines) {
+  for (const auto& row : machines) {
     json::object view = controller::MachineView(row, target);
     // The newest spec's fields: the VM behind the machine, and its zone.
     const std::string name(view.at("name").as_string());
@@ -63,273 +65,179 @@ HttpResponse GetMachines(const ApiRequest& request, const HandlerContext& contex
     if (!machine) value.push_back(std::move(view));
   }
   if (machine) {
-    return ArmErrorResponse(request.http, HttpStatus::not_found, "NotFound",
-                            "Machine '" + machine->substr(0, 80) +
-                                "' was not found in agent pool '" + names.pool + "'.");
+    return MakeError(StatusCode::kNotFound, "NotFound",
+                     "Machine '" + machine->substr(0, 80) + "' was not found in agent pool '" +
+                         names.pool + "'.");
   }
   return JsonResponse(request.http, HttpStatus::ok, json::object{{"value", std::move(value)}});
 }
 
 }  // namespace
 
-HttpResponse ListMachines(const ArmCall& call) {
-  return GetMachines(call.request, call.context, call.names, std::nullopt, false);
-}
+ArmAnswer ListMachines(const ArmCall& call) { return GetMachines(call, std::nullopt, false); }
 
-HttpResponse GetMachine(const ArmCall& call) {
-  return GetMachines(call.request, call.context, call.names, call.machine, false);
-}
+ArmAnswer GetMachine(const ArmCall& call) { return GetMachines(call, call.machine, false); }
 
-HttpResponse GetMachineLogs(const ArmCall& call) {
-  return GetMachines(call.request, call.context, call.names, call.machine, true);
-}
+ArmAnswer GetMachineLogs(const ArmCall& call) { return GetMachines(call, call.machine, true); }
 
-HttpResponse PutPool(const ArmCall& call) {
-  const ApiRequest& request = call.request;
-  const HandlerContext& context = call.context;
+// PUT and PATCH: decode → plan → commit, as for clusters.
+ArmAnswer PutPool(const ArmCall& call) {
   const ResourceNames& names = call.names;
-  const std::string& api_version = call.api_version;
-  if (!IsValidPoolName(names.pool)) {
-    return Error400(request, {"InvalidParameter",
-                              "Agent pool name '" + names.pool.substr(0, 40) +
-                                  "' is invalid: use 1-12 "
-                                  "lowercase letters and digits, starting with a letter.",
-                              "agentPoolName"});
-  }
-  auto body = ParseObject(request.http.body());
-  if (!body) return NotJson(request, "{\"properties\": {\"count\": 3, \"mode\": \"User\"}}");
-  json::object properties;
-  if (const auto* sent = body->if_contains("properties"); sent && sent->is_object()) {
-    properties = sent->get_object();
-  } else if (const auto* bad = body->if_contains("properties"); bad && !bad->is_null()) {
-    return Error400(request, {"InvalidParameter", "properties must be an object.", "properties"});
-  }
-  resources::ShapePoolRequest(properties, api_version);
-  resources::DropReadOnlyPoolInput(properties);
-  // What the request says must be valid on its own (a bad field is a 400 whatever exists);
-  // merged with an existing pool below, it is checked again as a whole.
-  if (json::object alone = properties; auto error = ValidatePoolProperties(alone, "properties"))
-    return Error400(request, *error);
-  auto cluster = context.store.Get(kClusterKind, names.cluster_id());
-  if (!cluster) return StoreFailure(request, cluster.error());
-  if (!cluster->has_value()) return ClusterNotFound(request, names);
-  auto cluster_record = resources::ClusterRecord::Decode(**cluster);
-  if (!cluster_record) return StoreFailure(request, cluster_record.error());
-  auto existing = context.store.Get(kPoolKind, names.pool_id());
-  if (!existing) return StoreFailure(request, existing.error());
+  store::Store& store = call.context.store;
+  GP_ASSIGN_OR_RETURN(
+      const resources::PoolSpec spec,
+      resources::DecodePoolSpec(names.pool, call.request.http.body(), call.api_version));
+  GP_ASSIGN_OR_RETURN(const auto cluster_row, store.Get(kClusterKind, names.cluster_id()));
+  if (!cluster_row) return ClusterNotFoundError(names);
+  GP_ASSIGN_OR_RETURN(const resources::ClusterRecord cluster,
+                      resources::ClusterRecord::Decode(*cluster_row));
+  GP_ASSIGN_OR_RETURN(const auto existing, store.Get(kPoolKind, names.pool_id()));
   std::optional<resources::PoolRecord> before;
-  if (existing->has_value()) {
-    auto decoded = resources::PoolRecord::Decode(**existing);
-    if (!decoded) return StoreFailure(request, decoded.error());
-    before = std::move(decoded.value());
+  if (existing) {
+    GP_ASSIGN_OR_RETURN(before, resources::PoolRecord::Decode(*existing));
   }
-  if (!before) {
-    auto pools = PoolsOf(context.store, names.cluster_id());
-    if (!pools) return StoreFailure(request, pools.error());
-    if (pools->size() >= resources::limits::kPoolsPerCluster) {
-      return Error400(request, {"QuotaExceeded",
-                                "Cluster '" + names.cluster + "' already has " +
-                                    std::to_string(pools->size()) + " pools, the limit of " +
-                                    std::to_string(resources::limits::kPoolsPerCluster) +
-                                    " per cluster; delete one first.",
-                                "agentPoolName"});
-    }
-  }
-  // Before the merge: what this request says, or what the pool had.
-  const std::string access =
-      SshAccessOr(properties, before ? before->model.ssh_access : "LocalUser");
-  if (before) {
-    // As AKS does, a PUT on an existing pool changes what it names and keeps the rest (the
-    // spec's AgentPools_Stop sends only powerState).
-    json::object merged = before->properties();
-    for (const auto& [name, value] : properties) merged[name] = value;
-    properties = std::move(merged);
-  }
-  if (auto error = ValidatePoolProperties(properties, "properties"))
-    return Error400(request, *error);
-  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
-  const json::object& cluster_properties = cluster_record->properties();
-  resources::FillPoolDefaults(properties, AzureCni(cluster_properties));
-  const std::string kubernetes = StringOr(cluster_properties, "kubernetesVersion", "");
-  resources::PoolModel model;
-  if (before) {
-    model = before->model;
-    properties["nodeImageVersion"] = before->properties().at("nodeImageVersion");
-    if (access != model.ssh_access) {
-      model.ssh_access = access;
-      model.StartNextVersion(model.ssh.public_keys);
-    }
-  } else {
-    model = NewPoolModel(cluster_record->ssh, properties);
-  }
-  const std::string state = existing->has_value() ? "Updating" : "Creating";
-  const std::string location = cluster_record->location();
-  const store::Resource row =
-      PoolRow(names, properties, state, model, kubernetes, context.images).Encode();
-  // The cluster must still be there when the pool is written (a delete may have just ended).
-  std::vector<store::Mutation> changes = {
-      store::Mutation::Put(row, existing->has_value()
-                                    ? store::Precondition::AtVersion((*existing)->version)
-                                    : store::Precondition::Absent()),
-      store::Mutation::Check(std::string(kClusterKind), names.cluster_id(),
-                             store::Precondition::Exists())};
-  if (auto refused =
-          ReserveLocalNodes(call, {{names.pool_id(), properties.at("count").as_int64()}}, changes))
-    return std::move(*refused);
-  auto accepted = CommitOperation(call, kPutPool, names.pool_id(), location, std::move(changes));
-  if (auto* refused = std::get_if<HttpResponse>(&accepted)) return std::move(*refused);
-  const Accepted& done = std::get<Accepted>(accepted);
-  auto view = PoolViewFor(done.stored.front(), api_version);
-  if (!view) return StoreFailure(request, view.error());
+  GP_ASSIGN_OR_RETURN(const std::vector<store::Resource> pools,
+                      PoolsOf(store, names.cluster_id()));
+  GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
+  GP_ASSIGN_OR_RETURN(resources::WritePlan plan,
+                      resources::PlanPoolPut(spec, {names, cluster, before, pools.size(),
+                                                    LatestImages(call.context)}));
+  GP_RETURN_IF_ERROR(ReserveLocalNodes(call, plan.node_counts, plan.mutations));
+  GP_ASSIGN_OR_RETURN(const Accepted done,
+                      CommitOperation(call, kPutPool, names.pool_id(), cluster.location(),
+                                      std::move(plan.mutations)));
+  GP_ASSIGN_OR_RETURN(const json::object view,
+                      PoolViewFor(done.stored.front(), call.api_version));
   HttpResponse response = JsonResponse(
-      request.http, existing->has_value() ? HttpStatus::ok : HttpStatus::created, *view);
-  AddOperationHeaders(response, context, done.operation, api_version, false);
+      call.request.http, plan.created ? HttpStatus::created : HttpStatus::ok, view);
+  AddOperationHeaders(response, call.context, done.operation, call.api_version, false);
   return response;
 }
 
-HttpResponse GetPool(const ArmCall& call) {
-  const ApiRequest& request = call.request;
-  const HandlerContext& context = call.context;
-  const ResourceNames& names = call.names;
-  auto row = context.store.Get(kPoolKind, names.pool_id());
-  if (!row) return StoreFailure(request, row.error());
-  if (!row->has_value()) return PoolNotFound(request, names);
-  auto view = PoolViewFor(**row, call.api_version);
-  if (!view) return StoreFailure(request, view.error());
-  return JsonResponse(request.http, HttpStatus::ok, *view);
+ArmAnswer GetPool(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kPoolKind, call.names.pool_id()));
+  if (!row) return PoolNotFoundError(call.names);
+  GP_ASSIGN_OR_RETURN(const json::object view, PoolViewFor(*row, call.api_version));
+  return JsonResponse(call.request.http, HttpStatus::ok, view);
 }
 
-HttpResponse ListPools(const ArmCall& call) {
-  const ApiRequest& request = call.request;
+ArmAnswer ListPools(const ArmCall& call) {
   const HandlerContext& context = call.context;
-  const ResourceNames& names = call.names;
-  auto cluster = context.store.Get(kClusterKind, names.cluster_id());
-  if (!cluster) return StoreFailure(request, cluster.error());
-  if (!cluster->has_value()) return ClusterNotFound(request, names);
-  auto pools = PoolsOf(context.store, names.cluster_id());
-  if (!pools) return StoreFailure(request, pools.error());
+  GP_ASSIGN_OR_RETURN(const auto cluster, context.store.Get(kClusterKind, call.names.cluster_id()));
+  if (!cluster) return ClusterNotFoundError(call.names);
+  GP_ASSIGN_OR_RETURN(const std::vector<store::Resource> pools,
+                      PoolsOf(context.store, call.names.cluster_id()));
   json::array value;
-  for (const auto& row : *pools) {
+  for (const auto& row : pools) {
     auto view = PoolViewFor(row, call.api_version);
     if (!view && LeaveOutOfList(context, view.error())) continue;
-    if (!view) return StoreFailure(request, view.error());
+    if (!view) return view.error();
     value.push_back(std::move(*view));
   }
-  return JsonResponse(request.http, HttpStatus::ok, json::object{{"value", std::move(value)}});
+  return JsonResponse(call.request.http, HttpStatus::ok,
+                      json::object{{"value", std::move(value)}});
 }
 
-HttpResponse DeletePool(const ArmCall& call) {
-  const ApiRequest& request = call.request;
-  const HandlerContext& context = call.context;
+namespace {
+
+// A pool's mode, or "" when its record cannot be read.
+std::string ModeOf(const store::Resource& pool) {
+  const json::object view = PoolView(pool);
+  const json::value* properties = view.if_contains("properties");
+  return properties && properties->is_object() ? StringOr(properties->get_object(), "mode", "")
+                                               : std::string();
+}
+
+}  // namespace
+
+ArmAnswer DeletePool(const ArmCall& call) {
   const ResourceNames& names = call.names;
-  auto row = context.store.Get(kPoolKind, names.pool_id());
-  if (!row) return StoreFailure(request, row.error());
-  if (!row->has_value()) return EmptyResponse(request.http, HttpStatus::no_content);
-  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
-  const auto mode = [](const store::Resource& pool) {
-    const json::object view = PoolView(pool);  // empty when the record cannot be read
-    const json::value* properties = view.if_contains("properties");
-    return properties && properties->is_object() ? StringOr(properties->get_object(), "mode", "")
-                                                 : std::string();
-  };
-  if (mode(**row) == "System") {
-    auto pools = PoolsOf(context.store, names.cluster_id());
-    if (!pools) return StoreFailure(request, pools.error());
-    int systems = 0;
-    for (const auto& pool : *pools)
-      systems += mode(pool) == "System" ? 1 : 0;
-    if (systems <= 1) {
-      return Error400(request, {"OperationNotAllowed",
-                                "Pool '" + names.pool +
-                                    "' is the cluster's last System pool and cannot "
-                                    "be deleted; add another System pool first.",
-                                "agentPoolName"});
+  GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kPoolKind, names.pool_id()));
+  if (!row) return EmptyResponse(call.request.http, HttpStatus::no_content);
+  GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
+  if (ModeOf(*row) == "System") {
+    GP_ASSIGN_OR_RETURN(const std::vector<store::Resource> pools,
+                        PoolsOf(call.context.store, names.cluster_id()));
+    if (std::count_if(pools.begin(), pools.end(),
+                      [](const auto& pool) { return ModeOf(pool) == "System"; }) <= 1) {
+      return InvalidInput("OperationNotAllowed",
+                          "Pool '" + names.pool +
+                              "' is the cluster's last System pool and cannot be deleted; add "
+                              "another System pool first.",
+                          "agentPoolName");
     }
   }
-  return StartDelete(call, kDeletePool, **row, true);
+  return StartDelete(call, kDeletePool, *row, true);
 }
 
-HttpResponse UpgradeNodeImage(const ArmCall& call) {
-  const ApiRequest& request = call.request;
-  const HandlerContext& context = call.context;
+ArmAnswer UpgradeNodeImage(const ArmCall& call) {
   const ResourceNames& names = call.names;
-  const std::string& api_version = call.api_version;
-  auto row = context.store.Get(kPoolKind, names.pool_id());
-  if (!row) return StoreFailure(request, row.error());
-  if (!row->has_value()) return PoolNotFound(request, names);
-  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
-  auto shown = PoolViewFor(**row, api_version);
-  if (!shown) return StoreFailure(request, shown.error());
-  json::object& view = *shown;
-  if (!controller::PoolRunning(view.at("properties").as_object())) {
-    return Stopped(request, "Agent pool '" + names.pool + "'");
+  GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kPoolKind, names.pool_id()));
+  if (!row) return PoolNotFoundError(names);
+  GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
+  GP_ASSIGN_OR_RETURN(json::object view, PoolViewFor(*row, call.api_version));
+  json::object& properties = view.at("properties").as_object();
+  if (!resources::PoolRunning(properties))
+    return resources::StoppedError("Agent pool '" + names.pool + "'");
+  if (properties.at("type") == "AvailabilitySet") {
+    return InvalidInput("OperationNotAllowed",
+                        "Node image upgrades need a VirtualMachineScaleSets pool; '" + names.pool +
+                            "' is an AvailabilitySet pool.",
+                        "agentPoolName");
   }
-  if (view.at("properties").at("type") == "AvailabilitySet") {
-    return Error400(request, {"OperationNotAllowed",
-                              "Node image upgrades need a VirtualMachineScaleSets pool; '" +
-                                  names.pool + "' is an AvailabilitySet pool.",
-                              "agentPoolName"});
-  }
-  view["properties"].as_object()["provisioningState"] = "UpgradingNodeImageVersion";
-  return StartAsync(call, kUpgradeImage, **row, "UpgradingNodeImageVersion", true,
+  properties["provisioningState"] = "UpgradingNodeImageVersion";
+  return StartAsync(call, kUpgradeImage, *row, "UpgradingNodeImageVersion", true,
                     json::value(view));
 }
 
-HttpResponse AbortPoolOperation(const ArmCall& call) {
+ArmAnswer AbortPoolOperation(const ArmCall& call) {
   return AbortLatestOperation(call, kPoolKind, call.names.pool_id());
 }
 
 // deleteMachines: the named nodes go (their processes and directories with them) and the count
 // drops by as many; the other nodes are untouched.
-HttpResponse DeleteMachines(const ArmCall& call) {
-  const ApiRequest& request = call.request;
-  const HandlerContext& context = call.context;
+ArmAnswer DeleteMachines(const ArmCall& call) {
   const ResourceNames& names = call.names;
-  auto body = ParseObject(request.http.body());
+  auto body = ParseObject(call.request.http.body());
   const json::value* list = body ? body->if_contains("machineNames") : nullptr;
   if (list == nullptr || !list->is_array() || list->get_array().empty()) {
-    return Error400(request, {"InvalidParameter",
-                              "machineNames must list the machines to delete, such as "
-                              "{\"machineNames\": [\"aks-nodepool1-12345678-vmss000001\"]}.",
-                              "machineNames"});
+    return resources::Invalid(
+        "machineNames must list the machines to delete, such as {\"machineNames\": "
+        "[\"aks-nodepool1-12345678-vmss000001\"]}.",
+        "machineNames");
   }
-  auto row = context.store.Get(kPoolKind, names.pool_id());
-  if (!row) return StoreFailure(request, row.error());
-  if (!row->has_value()) return PoolNotFound(request, names);
-  if (auto busy = RefuseWhileBusy(call)) return std::move(*busy);
-  auto machines =
-      controller::MachinesOf(context.store, names.pool_id(), controller::MachineDetail::kDesired);
-  if (!machines) return StoreFailure(request, machines.error());
+  GP_ASSIGN_OR_RETURN(resources::PoolRecord pool, PoolOf(call));
+  GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
+  GP_ASSIGN_OR_RETURN(
+      const std::vector<controller::Machine> machines,
+      controller::MachinesOf(call.context.store, names.pool_id(),
+                             controller::MachineDetail::kDesired));
   std::vector<store::Mutation> changes;
   std::set<std::string> chosen;
   for (const json::value& name : list->get_array()) {
     const std::string wanted = name.is_string() ? std::string(name.get_string()) : "";
-    const auto found = std::find_if(machines->begin(), machines->end(), [&](const auto& machine) {
+    const auto found = std::find_if(machines.begin(), machines.end(), [&](const auto& machine) {
       return store::IdKey(machine.desired.node_name) == store::IdKey(wanted);
     });
-    if (found == machines->end()) {
-      return Error400(request, {"InvalidParameter",
-                                "Machine '" + wanted.substr(0, 80) + "' is not in agent pool '" +
+    if (found == machines.end()) {
+      return resources::Invalid("Machine '" + wanted.substr(0, 80) + "' is not in agent pool '" +
                                     names.pool + "'; list them with GET …/machines.",
-                                "machineNames"});
+                                "machineNames");
     }
     if (!chosen.insert(found->row.id).second) continue;  // named twice: deleted once
     controller::RemoveMachine(found->row.id, found->uid, names.pool_id(), changes);
   }
-  auto pool = resources::PoolRecord::Decode(**row);
-  if (!pool) return StoreFailure(request, pool.error());
-  json::object& properties = pool->properties();
+  json::object& properties = pool.properties();
   const std::int64_t count =
       properties.at("count").as_int64() - static_cast<std::int64_t>(chosen.size());
   if (count < 1 && properties.at("mode") == "System") {
-    return Error400(request, {"InvalidParameter",
-                              "Deleting these machines would leave System pool '" + names.pool +
+    return resources::Invalid("Deleting these machines would leave System pool '" + names.pool +
                                   "' without a node; keep at least one.",
-                              "machineNames"});
+                              "machineNames");
   }
   properties["count"] = std::max<std::int64_t>(count, 0);
-  pool->set_provisioning_state("Updating");
-  changes.push_back(resources::WriteBack(*pool));
+  pool.set_provisioning_state("Updating");
+  changes.push_back(resources::WriteBack(pool));
   return AcceptOperation(call, kPutPool, names.pool_id(), std::move(changes));
 }
 

@@ -4,18 +4,18 @@
 #include <boost/json.hpp>
 
 #include "api/arm_response.h"
-#include "api/cluster_spec.h"
 #include "api/handlers.h"
-#include "controller/cluster_docs.h"
 #include "controller/operations.h"
+#include "resources/cluster_docs.h"
 #include "resources/location.h"
+#include "resources/spec_checks.h"
 
 namespace gangplank::api {
 namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kKind = "resourceGroup";
+constexpr std::string_view kKind = resources::kGroupKind;
 
 // ARM: 1-90 characters, letters, digits, '_', '-', '.', '(' and ')', not ending in '.'.
 bool IsValidGroupName(std::string_view name) {
@@ -73,7 +73,7 @@ HttpResponse DeleteGroup(const ApiRequest& request, const HandlerContext& contex
   auto group = context.store.Get(kKind, id);
   if (!group) return StoreFailure(request, group.error());
   if (!group->has_value()) return GroupNotFound(request, name);
-  auto clusters = context.store.List(controller::kClusterKind, id);
+  auto clusters = context.store.List(resources::kClusterKind, id);
   if (!clusters) return StoreFailure(request, clusters.error());
   json::object doc = json::parse((*group)->body).as_object();
   doc["properties"].as_object()["provisioningState"] = "Deleting";
@@ -85,7 +85,7 @@ HttpResponse DeleteGroup(const ApiRequest& request, const HandlerContext& contex
     busy_if_held.push_back(controller::OperationLockId(cluster.id));
   }
   auto started = context.operations.Begin(OperationPrefix(request.segments[1]),
-                                          controller::kDeleteGroup, id,
+                                          resources::kDeleteGroup, id,
                                           controller::Locking{lock, busy_if_held});
   for (auto& record : started.records) changes.push_back(std::move(record));
   auto applied = context.store.Apply(changes);
@@ -126,11 +126,9 @@ HttpResponse PutGroup(const ApiRequest& request, const HandlerContext& context,
       resources::NormalizeLocation(location->get_string(), "LocationNotAvailableForResourceGroup");
   if (!region) return ArmErrorResponse(request.http, region.error(), "location");
   group["location"] = *region;
-  if (const json::value* tags = group.if_contains("tags"); tags && !tags->is_null()) {
-    if (auto error = CheckTags(*tags)) {
-      return ArmErrorResponse(request.http, HttpStatus::bad_request, error->code, error->message,
-                              error->target);
-    }
+  if (const json::value* tags = group.if_contains("tags")) {
+    if (Status checked = resources::CheckTags(*tags); !checked)
+      return ArmErrorResponse(request.http, checked.error());
   }
   auto existing = context.store.Get(kKind, id);
   if (!existing) return StoreFailure(request, existing.error());
@@ -190,7 +188,7 @@ HttpResponse HandleGroupResources(const ApiRequest& request, const HandlerContex
   if (!group->has_value()) return GroupNotFound(request, request.segments[3]);
   // The group's managed clusters (the only top-level resources Gangplank has), as ARM's generic
   // resource list shows them.
-  auto clusters = context.store.List(controller::kClusterKind, group_id);
+  auto clusters = context.store.List(resources::kClusterKind, group_id);
   if (!clusters) return StoreFailure(request, clusters.error());
   json::array value;
   for (const auto& row : *clusters) {

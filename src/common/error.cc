@@ -19,6 +19,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "Unauthenticated";
     case StatusCode::kAborted:
       return "Aborted";
+    case StatusCode::kConditionNotMet:
+      return "ConditionNotMet";
     case StatusCode::kUnavailable:
       return "Unavailable";
     case StatusCode::kInternal:

@@ -7,10 +7,15 @@
 #include <set>
 
 #include "common/random.h"
-#include "controller/cluster_docs.h"
+#include "resources/cluster_docs.h"
 
 namespace gangplank::controller {
 namespace json = boost::json;
+
+using resources::kMachineType;
+using resources::kMachineKind;
+using resources::kPoolKind;
+using resources::StringOr;
 
 namespace {
 
@@ -190,11 +195,6 @@ bool NodeReady(const Machine& machine) {
   return status.sshd_health == desired.SettledHealth();
 }
 
-bool PoolRunning(const json::object& pool_properties) {
-  const json::value* power = pool_properties.if_contains("powerState");
-  return !(power && power->is_object() && StringOr(power->get_object(), "code", "") == "Stopped");
-}
-
 bool FailedForGood(const Machine& machine) {
   return machine.status && machine.status->sshd_health == "Failed" &&
          machine.status->failed_generation == machine.desired.reimage_generation;
@@ -212,29 +212,6 @@ PoolTarget TargetOf(const resources::PoolRecord& pool, NodeImageCatalog& images)
                     images.Latest(StringOr(pool.properties(), "osSKU", "Ubuntu"))};
 }
 
-Result<int> SurgeOf(const json::object& pool_properties, int count) {
-  std::string surge = "10%";
-  if (const auto* settings = pool_properties.if_contains("upgradeSettings");
-      settings && settings->is_object()) {
-    surge = StringOr(settings->get_object(), "maxSurge", "10%");
-    if (surge.empty()) surge = "10%";
-  }
-  const bool percent = surge.back() == '%';
-  const std::string number = percent ? surge.substr(0, surge.size() - 1) : surge;
-  if (number.empty() || number.size() > 6 ||
-      number.find_first_not_of("0123456789") != std::string::npos) {
-    return MakeError(StatusCode::kInvalidArgument, "InvalidParameter",
-                     "upgradeSettings.maxSurge '" + surge.substr(0, 20) +
-                         "' is not a node count or a percentage such as 33%");
-  }
-  const int value = std::stoi(number);
-  if (percent && (value < 1 || value > 100)) {
-    return MakeError(StatusCode::kInvalidArgument, "InvalidParameter",
-                     "upgradeSettings.maxSurge must be 1% to 100%");
-  }
-  const int nodes = percent ? (count * value + 99) / 100 : value;
-  return std::max(1, nodes);
-}
 
 namespace {
 

@@ -16,6 +16,7 @@
 #include "controller/operations.h"
 #include "node/node_state.h"
 #include "resources/machine.h"
+#include "resources/pool_spec.h"
 #include "resources/records.h"
 #include "store/store.h"
 
@@ -49,9 +50,9 @@ Result<node::DesiredNodeState> ServedDesiredState(store::Store& store, const Mac
 // True when the node reports that its current desired state cannot be provisioned by waiting.
 bool FailedForGood(const Machine& machine);
 
-// The pool's powerState: its nodes run (Running) or are stopped (Stopped, by `aks stop` or
-// `aks nodepool stop`); stopped nodes keep what they were provisioned with.
-bool PoolRunning(const boost::json::object& pool_properties);
+// A pool's powerState and its maxSurge, as resources/pool_spec.h reads them.
+using resources::PoolRunning;
+using resources::SurgeOf;
 
 struct PoolTarget {
   std::int64_t model_version = 0;
@@ -117,8 +118,6 @@ Result<std::vector<store::Resource>> RemovalsOf(store::Store& store, const std::
 void RemoveMachine(const std::string& machine_id, const std::string& uid,
                    const std::string& owner_id, std::vector<store::Mutation>& changes);
 
-// maxSurge ("3" or "33%") of a pool of `count` machines: at least 1.
-Result<int> SurgeOf(const boost::json::object& pool_properties, int count);
 
 // What an agent reported, stored as the machine's status (a report from an older provisioning of
 // the machine is ignored). Log lines and login events are appended, keeping the newest.

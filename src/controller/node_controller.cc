@@ -4,12 +4,15 @@
 #include <boost/json.hpp>
 
 #include "common/parallel.h"
-#include "controller/cluster_docs.h"
+#include "resources/cluster_docs.h"
 #include "controller/machines.h"
 #include "resources/machine.h"
 
 namespace gangplank::controller {
 namespace json = boost::json;
+
+using resources::kMachineKind;
+using resources::kPoolKind;
 
 NodeController::NodeController(store::Store& store, runtime::NodeRuntime& runtime,
                                const auth::NodeTokens& tokens, const Clock& clock,

@@ -4,12 +4,26 @@
 #include <boost/json.hpp>
 #include <type_traits>
 
-#include "controller/cluster_docs.h"
+#include "resources/cluster_docs.h"
 #include "controller/machines.h"
 #include "resources/records.h"
 
 namespace gangplank::controller {
 namespace json = boost::json;
+
+using resources::ClusterIdOf;
+using resources::PoolView;
+using resources::PoolsOf;
+using resources::kAbortType;
+using resources::kClusterKind;
+using resources::kDeleteCluster;
+using resources::kDeleteGroup;
+using resources::kDeletePool;
+using resources::kGroupKind;
+using resources::kPoolKind;
+using resources::kPutCluster;
+using resources::kPutPool;
+using resources::kUpgradeImage;
 
 namespace {
 
@@ -305,7 +319,7 @@ void RegisterClusterRunners(OperationsEngine& operations, NodeImageCatalog& imag
                                         return runners->PutPool(op, store, true);
                                       },
                                       failed(kPoolKind)});
-  operations.Register(kAbort, {[runners, engine](const Operation& op, store::Store& store) {
+  operations.Register(kAbortType, {[runners, engine](const Operation& op, store::Store& store) {
                                  return runners->Abort(op, store, *engine);
                                },
                                nullptr});

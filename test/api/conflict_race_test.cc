@@ -10,7 +10,7 @@
 
 #include "api/api_service.h"
 #include "auth/token_service.h"
-#include "controller/cluster_docs.h"
+#include "resources/cluster_docs.h"
 #include "controller/machines.h"
 #include "controller/pool_runners.h"
 #include "mocks/fake_clock.h"
@@ -195,14 +195,14 @@ TEST_P(ConflictRaceTest, APoolPutAndAClusterDeleteAreNeverBothAccepted) {
     if (Accepted(del)) {
       EXPECT_EQ(Send(replicas_.front(), HttpVerb::get, cluster + kVersion).result(),
                 HttpStatus::not_found);
-      EXPECT_EQ(RowsUnder(controller::kPoolKind, cluster), 0u);
+      EXPECT_EQ(RowsUnder(resources::kPoolKind, cluster), 0u);
     } else {
       // The pool is there, and the cluster can still be deleted: nothing undoes anything.
-      EXPECT_EQ(RowsUnder(controller::kMachineKind, cluster), 3u);
+      EXPECT_EQ(RowsUnder(resources::kMachineKind, cluster), 3u);
       ASSERT_EQ(Send(Last(), HttpVerb::delete_, cluster + kVersion).result(), HttpStatus::accepted);
       Settle();
     }
-    EXPECT_EQ(RowsUnder(controller::kMachineKind, cluster), 0u);
+    EXPECT_EQ(RowsUnder(resources::kMachineKind, cluster), 0u);
     EXPECT_EQ(RowsUnder(controller::kOperationLockKind, group), 0u);
   }
 }
@@ -227,17 +227,17 @@ TEST_P(ConflictRaceTest, AGroupDeleteDuringAClusterCreateLeavesNoNodeBehind) {
     if (Accepted(del)) {
       // Whatever the create did before the deletion took over is gone, nodes first.
       EXPECT_EQ(group_now.result(), HttpStatus::not_found) << group_now.body();
-      EXPECT_EQ(RowsUnder(controller::kClusterKind, group), 0u);
-      EXPECT_EQ(RowsUnder(controller::kMachineKind, group), 0u);
+      EXPECT_EQ(RowsUnder(resources::kClusterKind, group), 0u);
+      EXPECT_EQ(RowsUnder(resources::kMachineKind, group), 0u);
       EXPECT_FALSE(*controller::NodesPendingRemoval(*replicas_.front().store, group));
     } else {
       EXPECT_EQ(group_now.result(), HttpStatus::ok);
-      EXPECT_EQ(RowsUnder(controller::kMachineKind, group), 2u);
+      EXPECT_EQ(RowsUnder(resources::kMachineKind, group), 2u);
       // The group can be deleted now, and its nodes go with it.
       ASSERT_EQ(Send(Last(), HttpVerb::delete_, group + "?api-version=2021-04-01").result(),
                 HttpStatus::accepted);
       Settle();
-      EXPECT_EQ(RowsUnder(controller::kMachineKind, group), 0u);
+      EXPECT_EQ(RowsUnder(resources::kMachineKind, group), 0u);
     }
     EXPECT_EQ(RowsUnder(controller::kOperationLockKind, group), 0u);
   }
@@ -261,7 +261,7 @@ TEST_P(ConflictRaceTest, AKeyChangeIsNotAcceptedWhileAPoolUpgradeRuns) {
                 HttpStatus::conflict);
     }
     Settle();
-    const auto pool = replicas_.front().store->Get(controller::kPoolKind,
+    const auto pool = replicas_.front().store->Get(resources::kPoolKind,
                                                    cluster + "/agentPools/nodepool1");
     ASSERT_TRUE(pool.ok() && pool->has_value());
     EXPECT_EQ((*pool)->body.find(new_key.substr(12, 40)) != std::string::npos, Accepted(key));

@@ -4,9 +4,9 @@
 
 #include <boost/json.hpp>
 
-#include "controller/machines.h"
+#include "resources/pool_spec.h"
 
-namespace gangplank::controller {
+namespace gangplank::resources {
 namespace {
 namespace json = boost::json;
 
@@ -49,4 +49,4 @@ TEST(SurgeTest, WhatAksRefusesIsRefusedNamingTheField) {
 }
 
 }  // namespace
-}  // namespace gangplank::controller
+}  // namespace gangplank::resources
