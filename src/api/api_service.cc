@@ -19,7 +19,7 @@ struct ApiService::Impl {
   std::shared_ptr<auth::TokenService> tokens;
   const Clock& clock;
   controller::OperationsEngine& operations;
-  controller::NodeImageCatalog& images;
+  resources::NodeImageCatalog& images;
   const auth::NodeTokens* node_tokens;
   std::unique_ptr<ViewCache> views = std::make_unique<ViewCache>();
   mutable SecureRandom random{};  // stateless: OpenSSL's generator, safe from every thread
@@ -198,7 +198,7 @@ struct ApiService::Impl {
 ApiService::ApiService(ApiServiceConfig config, store::Store& store,
                        std::shared_ptr<auth::TokenService> tokens, const Clock& clock,
                        controller::OperationsEngine& operations,
-                       controller::NodeImageCatalog& images, const auth::NodeTokens* node_tokens)
+                       resources::NodeImageCatalog& images, const auth::NodeTokens* node_tokens)
     : impl_(std::make_shared<Impl>(Impl{std::move(config), store, std::move(tokens), clock,
                                         operations, images, node_tokens})) {}
 

@@ -11,7 +11,7 @@
 #include "auth/node_tokens.h"
 #include "auth/token_service.h"
 #include "common/clock.h"
-#include "controller/node_images.h"
+#include "resources/node_images.h"
 #include "controller/operations.h"
 #include "store/store.h"
 
@@ -32,7 +32,7 @@ class ApiService {
   // `node_tokens` may be null: then the node protocol answers 404 (no local nodes report).
   ApiService(ApiServiceConfig config, store::Store& store,
              std::shared_ptr<auth::TokenService> tokens, const Clock& clock,
-             controller::OperationsEngine& operations, controller::NodeImageCatalog& images,
+             controller::OperationsEngine& operations, resources::NodeImageCatalog& images,
              const auth::NodeTokens* node_tokens);
 
   // From the header alone (the body is not read yet): refuses a caller that has not proved who

@@ -2,7 +2,7 @@
 // orchestrators, and the upgrade profiles (latestNodeImageVersion is what `az aks nodepool
 // get-upgrades` shows before the node image upgrade that makes a new SSH key take effect).
 #include "api/container_service.h"
-#include "controller/node_images.h"
+#include "resources/node_images.h"
 #include "resources/kubernetes_versions.h"
 
 namespace gangplank::api {
@@ -77,10 +77,26 @@ ArmAnswer ListOrchestrators(const ArmCall& call) {
                    {"properties", json::object{{"orchestrators", std::move(orchestrators)}}}});
 }
 
+// ManagedClusters_GetOSOptions (api-versions 2021-03-01 to 2024-02-01): the OS types a location
+// offers node pools. Gangplank's pools are Linux only, so Linux is the one entry.
+ArmAnswer GetOsOptions(const ArmCall& call) {
+  return JsonResponse(
+      call.request.http, HttpStatus::ok,
+      json::object{{"id", "/subscriptions/" + call.names.subscription +
+                              "/providers/Microsoft.ContainerService/locations/" + call.location +
+                              "/osOptions/default"},
+                   {"name", "default"},
+                   {"type", "Microsoft.ContainerService/locations/osOptions"},
+                   {"properties",
+                    json::object{{"osOptionPropertyList",
+                                  json::array{json::object{{"os-type", "Linux"},
+                                                           {"enable-fips-image", false}}}}}}});
+}
+
 ArmAnswer GetClusterUpgradeProfile(const ArmCall& call) {
   const ApiRequest& request = call.request;
   GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kClusterKind, call.names.cluster_id()));
-  if (!row) return ClusterNotFoundError(call.names);
+  if (!row) return ClusterNotFoundError(call);
   GP_ASSIGN_OR_RETURN(const resources::ClusterRecord record, resources::ClusterRecord::Decode(*row));
   const std::string version = PropertyOr(record.resource, "kubernetesVersion", "");
   GP_ASSIGN_OR_RETURN(const std::vector<store::Resource> pools,
@@ -112,7 +128,7 @@ ArmAnswer GetClusterUpgradeProfile(const ArmCall& call) {
 ArmAnswer GetPoolUpgradeProfile(const ArmCall& call) {
   const ApiRequest& request = call.request;
   GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kPoolKind, call.names.pool_id()));
-  if (!row) return PoolNotFoundError(call.names);
+  if (!row) return PoolNotFoundError(call);
   const json::object pool = PoolView(*row);
   const std::string version = PropertyOr(pool, "orchestratorVersion", "");
   return JsonResponse(
@@ -132,7 +148,7 @@ ArmAnswer GetPoolUpgradeProfile(const ArmCall& call) {
 ArmAnswer ListAvailablePoolVersions(const ArmCall& call) {
   const ApiRequest& request = call.request;
   GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kClusterKind, call.names.cluster_id()));
-  if (!row) return ClusterNotFoundError(call.names);
+  if (!row) return ClusterNotFoundError(call);
   json::array versions;
   for (const KubernetesVersion& v : KubernetesVersions()) {
     versions.push_back(json::object{

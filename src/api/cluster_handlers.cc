@@ -116,7 +116,7 @@ ArmAnswer GetCluster(const ArmCall& call) {
   auto cached = context.views.Find(ViewKey(call.names.cluster_id(), call.api_version), revision);
   if (!cached) {
     GP_ASSIGN_OR_RETURN(const auto row, context.store.Get(kClusterKind, call.names.cluster_id()));
-    if (!row) return ClusterNotFoundError(call.names);
+    if (!row) return ClusterNotFoundError(call);
     GP_ASSIGN_OR_RETURN(cached, CachedClusterView(context, revision, *row, call.api_version));
   }
   HttpResponse response = JsonTextResponse(call.request.http, HttpStatus::ok, *cached->body);
@@ -153,6 +153,7 @@ namespace {
 
 ArmAnswer ListClusters(const ArmCall& call, bool in_group) {
   const HandlerContext& context = call.context;
+  if (in_group) GP_RETURN_IF_ERROR(RequireGroup(call));
   const std::uint64_t revision = context.store.Revision();
   GP_ASSIGN_OR_RETURN(const std::vector<store::Resource> rows,
                       in_group ? context.store.List(kClusterKind, call.names.group_id())

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <boost/beast/http/field.hpp>
 
-#include "controller/machines.h"
+#include "resources/machine_store.h"
 #include "resources/arm_views.h"
 #include "resources/limits.h"
 
@@ -32,10 +32,25 @@ Error ClusterNotFoundError(const ResourceNames& names) {
                        "' under resource group '" + names.group + "' was not found.");
 }
 
-Error PoolNotFoundError(const ResourceNames& names) {
-  return MakeError(StatusCode::kNotFound, "NotFound",
-                   "Agent pool '" + names.pool + "' was not found in managed cluster '" +
-                       names.cluster + "'.");
+namespace {
+
+// `not_found`, unless the group of the call is missing too.
+Error InGroup(const ArmCall& call, Error not_found) {
+  if (Status group = RequireGroup(call); !group) return group.error();
+  return not_found;
+}
+
+}  // namespace
+
+Error ClusterNotFoundError(const ArmCall& call) {
+  return InGroup(call, ClusterNotFoundError(call.names));
+}
+
+Error PoolNotFoundError(const ArmCall& call) {
+  return InGroup(call, MakeError(StatusCode::kNotFound, "NotFound",
+                                 "Agent pool '" + call.names.pool +
+                                     "' was not found in managed cluster '" + call.names.cluster +
+                                     "'."));
 }
 
 Error GroupNotFoundError(const std::string& group) {
@@ -283,7 +298,7 @@ Result<bool> ClusterBusy(const HandlerContext& context, const ResourceNames& nam
 
 Result<resources::ClusterRecord> ClusterForAction(const ArmCall& call) {
   GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kClusterKind, call.names.cluster_id()));
-  if (!row) return ClusterNotFoundError(call.names);
+  if (!row) return ClusterNotFoundError(call);
   GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
   return resources::ClusterRecord::Decode(*row);
 }
@@ -298,7 +313,7 @@ ArmAnswer AbortLatestOperation(const ArmCall& call, std::string_view kind,
                                const std::string& target_id) {
   const HandlerContext& context = call.context;
   GP_ASSIGN_OR_RETURN(const auto row, context.store.Get(kind, target_id));
-  if (!row) return kind == kPoolKind ? PoolNotFoundError(call.names) : ClusterNotFoundError(call.names);
+  if (!row) return kind == kPoolKind ? PoolNotFoundError(call) : ClusterNotFoundError(call);
   GP_ASSIGN_OR_RETURN(std::vector<store::Mutation> changes,
                       context.operations.CancelRequests(
                           controller::OperationLockId(call.names.cluster_id()), target_id));

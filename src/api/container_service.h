@@ -50,8 +50,11 @@ std::optional<json::object> ParseObject(const std::string& body);
 // not there.
 Error BusyError(const std::string& cluster);
 Error ClusterNotFoundError(const ResourceNames& names);
-Error PoolNotFoundError(const ResourceNames& names);
 Error GroupNotFoundError(const std::string& group);
+// The 404 for the call's cluster or pool: ResourceGroupNotFound when the group is missing too,
+// as ARM answers (a store that cannot say gives its 503).
+Error ClusterNotFoundError(const ArmCall& call);
+Error PoolNotFoundError(const ArmCall& call);
 
 // Nothing when the call's resource group exists; else 404 ResourceGroupNotFound.
 Status RequireGroup(const ArmCall& call);
@@ -194,6 +197,7 @@ ArmAnswer RotateClusterCertificates(const ArmCall& call);
 // catalog_handlers.cc
 ArmAnswer ListKubernetesVersions(const ArmCall& call);
 ArmAnswer ListOrchestrators(const ArmCall& call);
+ArmAnswer GetOsOptions(const ArmCall& call);
 ArmAnswer GetClusterUpgradeProfile(const ArmCall& call);
 ArmAnswer GetPoolUpgradeProfile(const ArmCall& call);
 ArmAnswer ListAvailablePoolVersions(const ArmCall& call);

@@ -110,6 +110,7 @@ const Route kSubscriptionRoutes[] = {
     {"locations/{location}/kubernetesversions", HttpVerb::get, ListKubernetesVersions,
      Feature::kKubernetesVersions},
     {"locations/{location}/orchestrators", HttpVerb::get, ListOrchestrators},
+    {"locations/{location}/osoptions/default", HttpVerb::get, GetOsOptions, Feature::kOsOptions},
 };
 
 // Fills `call`'s names from `path` when it has the pattern's shape.

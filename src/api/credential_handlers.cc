@@ -62,7 +62,7 @@ Result<std::optional<Credential>> CredentialFor(const ArmCall& call, std::string
 
 ArmAnswer ListCredentials(const ArmCall& call, std::string_view role) {
   GP_ASSIGN_OR_RETURN(const auto credential, CredentialFor(call, role));
-  if (!credential) return ClusterNotFoundError(call.names);
+  if (!credential) return ClusterNotFoundError(call);
   return JsonResponse(
       call.request.http, HttpStatus::ok,
       json::object{{"kubeconfigs",
@@ -92,7 +92,7 @@ ArmAnswer GetAccessProfile(const ArmCall& call) {
                               "roleName");
   }
   GP_ASSIGN_OR_RETURN(const auto credential, CredentialFor(call, role));
-  if (!credential) return ClusterNotFoundError(call.names);
+  if (!credential) return ClusterNotFoundError(call);
   return JsonResponse(
       request.http, HttpStatus::ok,
       json::object{{"id", call.names.cluster_id() + "/accessProfiles/" + role},

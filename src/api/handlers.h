@@ -15,7 +15,7 @@ struct HandlerContext {
   const Clock& clock;
   controller::OperationsEngine& operations;
   ViewCache& views;
-  controller::NodeImageCatalog& images;
+  resources::NodeImageCatalog& images;
   const auth::NodeTokens* node_tokens;  // null: the node protocol is off (no local nodes)
   RandomSource& random;                  // uids and principal ids of new resources
 };

@@ -13,7 +13,7 @@
 #include "api/handlers.h"
 #include "auth/kube_credentials.h"
 #include "resources/cluster_docs.h"
-#include "controller/machines.h"
+#include "resources/machine_store.h"
 
 namespace gangplank::api {
 namespace json = boost::json;
@@ -62,96 +62,115 @@ struct NodeRow {
   json::array cells;         // the Table row
 };
 
-// One machine as a v1 Node (and its kubectl row).
-NodeRow NodeOf(const controller::Machine& machine, const json::object& pool_view,
-               const controller::PoolTarget& target, long long now, const std::string& kernel) {
-  const json::object view = controller::MachineView(machine, target);
-  const json::object& machine_properties = view.at("properties").as_object();
-  const json::object& pool = pool_view.at("properties").as_object();
-  const std::string name(view.at("name").as_string());
-  const std::string address(
-      machine_properties.at("network").at("ipAddresses").at(0).at("ip").as_string());
-  const std::string image = StringOr(machine_properties, "nodeImageVersion", "");
-  const std::string os_sku = StringOr(pool, "osSKU", "Ubuntu");
-  const std::string version = "v" + StringOr(pool, "orchestratorVersion", "");
-  const std::string state = StringOr(machine_properties, "state", "");
-  const bool ready = state == "Running";
-  const json::object doc = json::parse(machine.row.body).as_object();
-  const long long created = doc.contains("createdAt") ? doc.at("createdAt").as_int64()
-                                                      : doc.at("desiredAt").as_int64();
-  const std::string mode = StringOr(pool, "mode", "User") == "System" ? "system" : "user";
-  const std::string pool_name(pool_view.at("name").as_string());
-  json::array fingerprints = machine_properties.at("hostKeyFingerprints").as_array();
-  std::string fingerprint_text;
-  for (const auto& f : fingerprints)
-    fingerprint_text += (fingerprint_text.empty() ? "" : ", ") + std::string(f.as_string());
-  const auto annotation = [](std::string_view key) { return std::string(kAnnotations) + std::string(key); };
-  json::object metadata{
-      {"name", name},
+// What a v1 Node says of one machine, read once from its machine view and its pool.
+struct NodeFacts {
+  json::object view;  // the machine's ARM view
+  std::string name, address, image, os_sku, version, state, mode, pool_name, vm_size;
+  bool ready = false;
+
+  NodeFacts(const resources::Machine& machine, const json::object& pool_view,
+            const resources::PoolTarget& target)
+      : view(resources::MachineView(machine, target)) {
+    const json::object& properties = this->properties();
+    const json::object& pool = pool_view.at("properties").as_object();
+    name = std::string(view.at("name").as_string());
+    address = std::string(properties.at("network").at("ipAddresses").at(0).at("ip").as_string());
+    image = StringOr(properties, "nodeImageVersion", "");
+    os_sku = StringOr(pool, "osSKU", "Ubuntu");
+    version = "v" + StringOr(pool, "orchestratorVersion", "");
+    state = StringOr(properties, "state", "");
+    ready = state == "Running";
+    mode = StringOr(pool, "mode", "User") == "System" ? "system" : "user";
+    pool_name = std::string(pool_view.at("name").as_string());
+    vm_size = StringOr(pool, "vmSize", "");
+  }
+  const json::object& properties() const { return view.at("properties").as_object(); }
+  std::string os_image() const { return os_sku + " (" + image + ")"; }
+};
+
+json::object NodeMetadata(const resources::Machine& machine, const NodeFacts& facts,
+                          const resources::PoolTarget& target) {
+  const json::object& properties = facts.properties();
+  std::string fingerprints;
+  for (const auto& f : properties.at("hostKeyFingerprints").as_array())
+    fingerprints += (fingerprints.empty() ? "" : ", ") + std::string(f.as_string());
+  const auto annotation = [](std::string_view key) {
+    return std::string(kAnnotations) + std::string(key);
+  };
+  return json::object{
+      {"name", facts.name},
       {"uid", machine.uid},
       {"resourceVersion", std::to_string(machine.row.version)},
-      {"creationTimestamp", Rfc3339Seconds(created)},
+      {"creationTimestamp", Rfc3339Seconds(machine.created_at)},
       {"labels",
-       json::object{{"agentpool", pool_name},
-                    {"kubernetes.azure.com/agentpool", pool_name},
-                    {"kubernetes.azure.com/mode", mode},
+       json::object{{"agentpool", facts.pool_name},
+                    {"kubernetes.azure.com/agentpool", facts.pool_name},
+                    {"kubernetes.azure.com/mode", facts.mode},
                     {"kubernetes.azure.com/role", "agent"},
-                    {"kubernetes.azure.com/node-image-version", image},
-                    {"kubernetes.azure.com/os-sku", os_sku},
-                    {"kubernetes.io/hostname", name},
+                    {"kubernetes.azure.com/node-image-version", facts.image},
+                    {"kubernetes.azure.com/os-sku", facts.os_sku},
+                    {"kubernetes.io/hostname", facts.name},
                     {"kubernetes.io/os", "linux"},
                     {"node-role.kubernetes.io/agent", ""},
-                    {"node.kubernetes.io/instance-type", StringOr(pool, "vmSize", "")}}},
+                    {"node.kubernetes.io/instance-type", facts.vm_size}}},
       {"annotations",
        json::object{
-           {annotation("ssh-access"), machine_properties.at("sshAccess")},
+           {annotation("ssh-access"), properties.at("sshAccess")},
            {annotation("ssh-model-version"),
-            std::to_string(machine_properties.at("desiredModelVersion").as_int64())},
+            std::to_string(properties.at("desiredModelVersion").as_int64())},
            {annotation("pool-ssh-model-version"), std::to_string(target.model_version)},
            {annotation("latest-ssh-model-applied"),
-            machine_properties.at("latestModelApplied").as_bool() ? "true" : "false"},
-           {annotation("sshd-health"), StringOr(machine_properties, "sshdHealth", "Unknown")},
-           {annotation("host-key-fingerprints"), fingerprint_text}}}};
-  const std::string os_image = os_sku + " (" + image + ")";
+            properties.at("latestModelApplied").as_bool() ? "true" : "false"},
+           {annotation("sshd-health"), StringOr(properties, "sshdHealth", "Unknown")},
+           {annotation("host-key-fingerprints"), fingerprints}}}};
+}
+
+json::object NodeStatusOf(const resources::Machine& machine, const NodeFacts& facts,
+                          const std::string& kernel) {
+  return json::object{
+      {"addresses", json::array{json::object{{"type", "InternalIP"}, {"address", facts.address}},
+                                json::object{{"type", "Hostname"}, {"address", facts.name}}}},
+      {"nodeInfo", json::object{{"osImage", facts.os_image()},
+                                {"kernelVersion", kernel},
+                                {"containerRuntimeVersion", "none://"},
+                                {"kubeletVersion", facts.version},
+                                {"kubeProxyVersion", facts.version},
+                                {"operatingSystem", "linux"},
+                                {"architecture", "amd64"},
+                                {"machineID", machine.uid},
+                                {"systemUUID", machine.uid},
+                                {"bootID", ""}}},
+      {"conditions",
+       json::array{json::object{
+           {"type", "Ready"},
+           {"status", facts.ready ? "True" : "False"},
+           {"reason", facts.ready ? "SshdReady" : "Node" + facts.state},
+           {"message", facts.ready ? "sshd answers on " + facts.address
+                                   : "the node is " + facts.state},
+           {"lastHeartbeatTime", Rfc3339Seconds(machine.reported_at)},
+           {"lastTransitionTime", Rfc3339Seconds(machine.desired_at)}}}}};
+}
+
+// One machine as a v1 Node (and its kubectl row).
+NodeRow NodeOf(const resources::Machine& machine, const json::object& pool_view,
+               const resources::PoolTarget& target, long long now, const std::string& kernel) {
+  const NodeFacts facts(machine, pool_view, target);
   json::object node{
       {"kind", "Node"},
       {"apiVersion", "v1"},
-      {"metadata", metadata},
-      {"spec", json::object{{"providerID", "gangplank://" + std::string(view.at("id").as_string())},
-                            {"unschedulable", state == "Stopped"}}},
-      {"status",
-       json::object{
-           {"addresses", json::array{json::object{{"type", "InternalIP"}, {"address", address}},
-                                     json::object{{"type", "Hostname"}, {"address", name}}}},
-           {"nodeInfo", json::object{{"osImage", os_image},
-                                     {"kernelVersion", kernel},
-                                     {"containerRuntimeVersion", "none://"},
-                                     {"kubeletVersion", version},
-                                     {"kubeProxyVersion", version},
-                                     {"operatingSystem", "linux"},
-                                     {"architecture", "amd64"},
-                                     {"machineID", machine.uid},
-                                     {"systemUUID", machine.uid},
-                                     {"bootID", ""}}},
-           {"conditions",
-            json::array{json::object{
-                {"type", "Ready"},
-                {"status", ready ? "True" : "False"},
-                {"reason", ready ? "SshdReady" : "Node" + state},
-                {"message", ready ? "sshd answers on " + address : "the node is " + state},
-                {"lastHeartbeatTime", Rfc3339Seconds(machine.reported_at)},
-                {"lastTransitionTime", Rfc3339Seconds(machine.desired_at)}}}}}}};
-  json::array cells{json::value(name),
-                    json::value(ready ? "Ready" : state == "Stopped" ? "NotReady,SchedulingDisabled"
-                                                                     : "NotReady"),
-                    json::value("agent"),
-                    json::value(Age(now - created)),
-                    json::value(version),
-                    json::value(address),
-                    json::value("<none>"),
-                    json::value(os_image),
-                    json::value(kernel),
-                    json::value("none://")};
+      {"metadata", NodeMetadata(machine, facts, target)},
+      {"spec",
+       json::object{{"providerID", "gangplank://" + std::string(facts.view.at("id").as_string())},
+                    {"unschedulable", facts.state == "Stopped"}}},
+      {"status", NodeStatusOf(machine, facts, kernel)}};
+  const std::string status = facts.ready                ? "Ready"
+                             : facts.state == "Stopped" ? "NotReady,SchedulingDisabled"
+                                                        : "NotReady";
+  json::array cells{json::value(facts.name),      json::value(status),
+                    json::value("agent"),         json::value(Age(now - machine.created_at)),
+                    json::value(facts.version),   json::value(facts.address),
+                    json::value("<none>"),        json::value(facts.os_image()),
+                    json::value(kernel),          json::value("none://")};
   return NodeRow{std::move(node), std::move(cells)};
 }
 
@@ -189,8 +208,8 @@ HttpResponse Nodes(const ApiRequest& request, const HandlerContext& context,
     auto pool = resources::PoolRecord::Decode(pool_row);
     if (!pool) return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
                              "the store cannot be read now; try again");
-    const controller::PoolTarget target = controller::TargetOf(*pool, context.images);
-    auto machines = controller::MachinesOf(context.store, pool_row.id);
+    const resources::PoolTarget target = resources::TargetOf(*pool, context.images);
+    auto machines = resources::MachinesOf(context.store, pool_row.id);
     if (!machines) return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
                                  "the store cannot be read now; try again");
     for (const auto& machine : *machines) {

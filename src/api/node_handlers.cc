@@ -8,7 +8,7 @@
 
 #include "api/arm_response.h"
 #include "api/handlers.h"
-#include "controller/machines.h"
+#include "resources/machine_store.h"
 
 namespace gangplank::api {
 namespace json = boost::json;
@@ -28,8 +28,8 @@ std::string DesiredStateEtag(std::string_view desired) {
 // node gateway holds a request whose If-None-Match still matches (304) until the machine's row
 // changes.
 HttpResponse ServeDesired(const ApiRequest& request, const HandlerContext& context,
-                          const controller::Machine& machine, const auth::NodeIdentity&) {
-  auto served = controller::ServedDesiredState(context.store, machine);
+                          const resources::Machine& machine, const auth::NodeIdentity&) {
+  auto served = resources::ServedDesiredState(context.store, machine);
   if (!served) return ArmErrorResponse(request.http, served.error());
   const std::string desired = node::DesiredNodeStateJson(*served);
   const std::string etag = DesiredStateEtag(desired);
@@ -46,7 +46,7 @@ HttpResponse ServeDesired(const ApiRequest& request, const HandlerContext& conte
 
 // POST status: what the node runs, its new login events and log lines.
 HttpResponse RecordStatus(const ApiRequest& request, const HandlerContext& context,
-                          const controller::Machine&, const auth::NodeIdentity& caller) {
+                          const resources::Machine&, const auth::NodeIdentity& caller) {
   boost::system::error_code ec;
   const json::value body = json::parse(request.http.body(), ec);
   const json::object* doc = !ec && body.is_object() ? &body.get_object() : nullptr;
@@ -63,7 +63,7 @@ HttpResponse RecordStatus(const ApiRequest& request, const HandlerContext& conte
   std::string log;
   if (const json::value* lines = doc->if_contains("log"); lines && lines->is_string())
     log = std::string(lines->get_string());
-  if (Status recorded = controller::RecordNodeReport(context.store, caller.machine_id, caller.uid,
+  if (Status recorded = resources::RecordNodeReport(context.store, caller.machine_id, caller.uid,
                                                      *status, logins, log, context.clock);
       !recorded.ok()) {
     return ArmErrorResponse(request.http, recorded.error());
@@ -78,7 +78,7 @@ constexpr long long kMinTokenAgeSeconds = 3600;
 // POST token: a fresh token for the same machine (the agent renews before its token expires).
 // Every earlier token of the machine stops holding.
 HttpResponse RenewToken(const ApiRequest& request, const HandlerContext& context,
-                        const controller::Machine&, const auth::NodeIdentity& caller) {
+                        const resources::Machine&, const auth::NodeIdentity& caller) {
   const long long now = UnixSeconds(context.clock.Now());
   const long long age = auth::kNodeTokenLifetime.count() - (caller.expires_at - now);
   if (age < kMinTokenAgeSeconds) {
@@ -93,7 +93,7 @@ HttpResponse RenewToken(const ApiRequest& request, const HandlerContext& context
   const std::string token = context.node_tokens->Issue(caller);
   auto renewed = context.node_tokens->Verify(token);
   if (!renewed) return ArmErrorResponse(request.http, renewed.error());
-  if (Status replaced = controller::ReplaceNodeTokens(context.store, caller.machine_id,
+  if (Status replaced = resources::ReplaceNodeTokens(context.store, caller.machine_id,
                                                       caller.uid, renewed->expires_at);
       !replaced.ok()) {
     return ArmErrorResponse(request.http, replaced.error());
@@ -103,7 +103,7 @@ HttpResponse RenewToken(const ApiRequest& request, const HandlerContext& context
 }
 
 using NodeRouteHandler = HttpResponse (*)(const ApiRequest&, const HandlerContext&,
-                                          const controller::Machine&, const auth::NodeIdentity&);
+                                          const resources::Machine&, const auth::NodeIdentity&);
 struct NodeRoute {
   std::string_view name;
   HttpVerb verb;
@@ -136,8 +136,8 @@ HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context
   auto caller = AuthenticateNode(request, context);
   if (!caller) return ArmErrorResponse(request.http, caller.error());
   // Agents poll several times a second: the status, logs and login events are not read here.
-  auto machine = controller::GetMachine(context.store, caller->machine_id,
-                                        controller::MachineDetail::kDesired);
+  auto machine = resources::GetMachine(context.store, caller->machine_id,
+                                        resources::MachineDetail::kDesired);
   if (!machine) return ArmErrorResponse(request.http, machine.error());
   if (!machine->has_value() || (*machine)->uid != caller->uid) {
     // The machine was deleted (or provisioned anew): this node is being removed.

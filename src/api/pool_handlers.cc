@@ -5,7 +5,7 @@
 #include <set>
 
 #include "api/container_service.h"
-#include "controller/machines.h"
+#include "resources/machine_store.h"
 #include "resources/spec_checks.h"
 
 namespace gangplank::api {
@@ -22,7 +22,7 @@ namespace {
 // The pool of the call, decoded; 404 when it is not there.
 Result<resources::PoolRecord> PoolOf(const ArmCall& call) {
   GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kPoolKind, call.names.pool_id()));
-  if (!row) return PoolNotFoundError(call.names);
+  if (!row) return PoolNotFoundError(call);
   return resources::PoolRecord::Decode(*row);
 }
 
@@ -31,21 +31,21 @@ ArmAnswer GetMachines(const ArmCall& call, const std::optional<std::string>& mac
   const HandlerContext& context = call.context;
   const ResourceNames& names = call.names;
   GP_ASSIGN_OR_RETURN(const resources::PoolRecord pool, PoolOf(call));
-  const controller::PoolTarget target = controller::TargetOf(pool, context.images);
+  const resources::PoolTarget target = resources::TargetOf(pool, context.images);
   GP_ASSIGN_OR_RETURN(
-      const std::vector<controller::Machine> machines,
-      controller::MachinesOf(context.store, names.pool_id(),
-                             logs ? controller::MachineDetail::kLogs
-                                  : controller::MachineDetail::kStatus));
+      const std::vector<resources::Machine> machines,
+      resources::MachinesOf(context.store, names.pool_id(),
+                             logs ? resources::MachineDetail::kLogs
+                                  : resources::MachineDetail::kStatus));
   GP_ASSIGN_OR_RETURN(const auto cluster_row, context.store.Get(kClusterKind, names.cluster_id()));
-  if (!cluster_row) return ClusterNotFoundError(names);
+  if (!cluster_row) return ClusterNotFoundError(call);
   GP_ASSIGN_OR_RETURN(const resources::ClusterRecord cluster,
                       resources::ClusterRecord::Decode(*cluster_row));
   const json::object& pool_properties = pool.properties();
   const std::string node_group = StringOr(cluster.properties(), "nodeResourceGroup", "");
   json::array value;
   for (const auto& row : machines) {
-    json::object view = controller::MachineView(row, target);
+    json::object view = resources::MachineView(row, target);
     // The newest spec's fields: the VM behind the machine, and its zone.
     const std::string name(view.at("name").as_string());
     view["properties"].as_object()["resourceId"] =
@@ -88,7 +88,7 @@ ArmAnswer PutPool(const ArmCall& call) {
       const resources::PoolSpec spec,
       resources::DecodePoolSpec(names.pool, call.request.http.body(), call.api_version));
   GP_ASSIGN_OR_RETURN(const auto cluster_row, store.Get(kClusterKind, names.cluster_id()));
-  if (!cluster_row) return ClusterNotFoundError(names);
+  if (!cluster_row) return ClusterNotFoundError(call);
   GP_ASSIGN_OR_RETURN(const resources::ClusterRecord cluster,
                       resources::ClusterRecord::Decode(*cluster_row));
   GP_ASSIGN_OR_RETURN(const auto existing, store.Get(kPoolKind, names.pool_id()));
@@ -116,7 +116,7 @@ ArmAnswer PutPool(const ArmCall& call) {
 
 ArmAnswer GetPool(const ArmCall& call) {
   GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kPoolKind, call.names.pool_id()));
-  if (!row) return PoolNotFoundError(call.names);
+  if (!row) return PoolNotFoundError(call);
   GP_ASSIGN_OR_RETURN(const json::object view, PoolViewFor(*row, call.api_version));
   return JsonResponse(call.request.http, HttpStatus::ok, view);
 }
@@ -124,7 +124,7 @@ ArmAnswer GetPool(const ArmCall& call) {
 ArmAnswer ListPools(const ArmCall& call) {
   const HandlerContext& context = call.context;
   GP_ASSIGN_OR_RETURN(const auto cluster, context.store.Get(kClusterKind, call.names.cluster_id()));
-  if (!cluster) return ClusterNotFoundError(call.names);
+  if (!cluster) return ClusterNotFoundError(call);
   GP_ASSIGN_OR_RETURN(const std::vector<store::Resource> pools,
                       PoolsOf(context.store, call.names.cluster_id()));
   json::array value;
@@ -173,7 +173,7 @@ ArmAnswer DeletePool(const ArmCall& call) {
 ArmAnswer UpgradeNodeImage(const ArmCall& call) {
   const ResourceNames& names = call.names;
   GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kPoolKind, names.pool_id()));
-  if (!row) return PoolNotFoundError(names);
+  if (!row) return PoolNotFoundError(call);
   GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
   GP_ASSIGN_OR_RETURN(json::object view, PoolViewFor(*row, call.api_version));
   json::object& properties = view.at("properties").as_object();
@@ -209,9 +209,9 @@ ArmAnswer DeleteMachines(const ArmCall& call) {
   GP_ASSIGN_OR_RETURN(resources::PoolRecord pool, PoolOf(call));
   GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
   GP_ASSIGN_OR_RETURN(
-      const std::vector<controller::Machine> machines,
-      controller::MachinesOf(call.context.store, names.pool_id(),
-                             controller::MachineDetail::kDesired));
+      const std::vector<resources::Machine> machines,
+      resources::MachinesOf(call.context.store, names.pool_id(),
+                             resources::MachineDetail::kDesired));
   std::vector<store::Mutation> changes;
   std::set<std::string> chosen;
   for (const json::value& name : list->get_array()) {
@@ -225,7 +225,7 @@ ArmAnswer DeleteMachines(const ArmCall& call) {
                                 "machineNames");
     }
     if (!chosen.insert(found->row.id).second) continue;  // named twice: deleted once
-    controller::RemoveMachine(found->row.id, found->uid, names.pool_id(), changes);
+    resources::RemoveMachine(found->row.id, found->uid, names.pool_id(), changes);
   }
   json::object& properties = pool.properties();
   const std::int64_t count =

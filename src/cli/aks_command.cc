@@ -29,58 +29,6 @@ namespace json = boost::json;
 
 namespace {
 
-int RunLogin(AksCommandState& state, CliContext& context) {
-  Result<CliConfig> config = CliConfig{};
-  if (!state.login_data_dir.empty()) {
-    config = ConfigFromDataDir(ExpandUser(state.login_data_dir, context.home));
-  } else {
-    if (state.login_server.empty() || state.login_client_id.empty() ||
-        state.login_client_secret.empty() || state.login_ca_file.empty()) {
-      context.err << "error: give --data-dir DIR (a local gangplankd), or --server, --client-id, "
-                     "--client-secret and --ca-file\n";
-      return kExitUsage;
-    }
-    CliConfig given;
-    given.server = state.login_server;
-    if (!given.server.ends_with('/')) given.server += '/';
-    given.ca_file = ExpandUser(state.login_ca_file, context.home);
-    given.client_id = state.login_client_id;
-    given.client_secret = state.login_client_secret;
-    if (given.client_secret == "-") {
-      // From standard input, so that the secret shows in no process list or shell history.
-      auto secret = context.read_stdin(4096);
-      if (!secret) return Fail(context, secret.error());
-      given.client_secret.assign(secret->data(), secret->size());
-      while (!given.client_secret.empty() &&
-             (given.client_secret.back() == '\n' || given.client_secret.back() == '\r'))
-        given.client_secret.pop_back();
-    }
-    given.subscription_id = state.login_subscription;
-    config = given;
-  }
-  if (!config) return Fail(context, config.error());
-  auto client = Connect(context, *config, /*cached=*/false);
-  if (!client) return Fail(context, client.error());
-  // The login proves itself: a token, then the subscription it can see.
-  auto subscriptions = client->Call("GET", "/subscriptions?api-version=2020-01-01");
-  if (!subscriptions) return Fail(context, subscriptions.error());
-  if (config->subscription_id.empty()) {
-    const auto& list = subscriptions->body.at("value").as_array();
-    if (list.empty())
-      return Fail(context, MakeError(StatusCode::kNotFound, "NoSubscription",
-                                     "the login sees no subscription"));
-    config->subscription_id = std::string(list.at(0).at("subscriptionId").as_string());
-  }
-  if (Status saved = SaveCliConfig(context, *config); !saved.ok())
-    return Fail(context, saved.error());
-  // Another login: nothing of the last one's token or TLS session is used again.
-  std::error_code ignored;
-  for (const char* cache : {"/tokens.json", "/tls-session"})
-    std::filesystem::remove(ConfigDir(context) + cache, ignored);
-  context.err << "Logged in to " << config->server << " (subscription " << config->subscription_id
-              << "); the credentials are in " << ConfigDir(context) << "/config.json (0600)\n";
-  return kExitOk;
-}
 
 // az's default DNS prefix: the first 10 of the name (starting with a letter), the first 16 of
 // the group, the first 6 of the subscription.
@@ -417,25 +365,6 @@ int RunNodepoolUpdate(AksCommandState& state, CliContext& context) {
                                 Printed::kPool);
 }
 
-Result<json::array> Machines(ArmClient& client, const AksCommandState& state,
-                             const std::string& pool) {
-  auto reply = client.Call(
-      "GET", ClusterPath(client, state) + "/agentPools/" + pool + "/machines" + Query());
-  if (!reply) return reply.error();
-  return reply->body.at("value").as_array();
-}
-
-// The pools to look at: the one named, or every pool of the cluster.
-Result<std::vector<std::string>> Pools(ArmClient& client, const AksCommandState& state) {
-  if (!state.pool.empty()) return std::vector<std::string>{state.pool};
-  auto reply = client.Call("GET", ClusterPath(client, state) + "/agentPools" + Query());
-  if (!reply) return reply.error();
-  std::vector<std::string> pools;
-  for (const auto& pool : reply->body.at("value").as_array())
-    pools.emplace_back(pool.at("name").as_string());
-  return pools;
-}
-
 // One node as `machine list` and `machine show -o table` print it.
 json::object MachineRow(const json::value& machine, const std::string& pool) {
   const json::object& p = machine.at("properties").as_object();
@@ -482,175 +411,6 @@ int RunMachineShow(AksCommandState& state, CliContext& context) {
                      state.output);
 }
 
-// The private key in ~/.ssh whose .pub is one of the cluster's keys ("the right key"), if any.
-std::string MatchingIdentity(const CliContext& context, const json::value& cluster) {
-  const auto* profile = cluster.at("properties").as_object().if_contains("linuxProfile");
-  if (!profile || !profile->is_object()) return "";
-  std::vector<std::string> blobs;
-  for (const auto& key : profile->at("ssh").at("publicKeys").as_array()) {
-    if (auto parsed = sshkey::ParseSinglePublicKey(key.at("keyData").as_string()))
-      blobs.push_back(parsed->blob);
-  }
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(context.home + "/.ssh", ec)) {
-    const std::string path = entry.path().string();
-    if (!path.ends_with(".pub")) continue;
-    auto text = ReadFile(path, 64 * 1024);
-    if (!text) continue;
-    auto parsed = sshkey::ParseSinglePublicKey(*text);
-    const std::string private_key = path.substr(0, path.size() - 4);
-    if (parsed && std::find(blobs.begin(), blobs.end(), parsed->blob) != blobs.end() &&
-        std::filesystem::exists(private_key)) {
-      return private_key;
-    }
-  }
-  return "";
-}
-
-// What the API says about why ssh into `machine` (of `pool`) cannot work, with the commands that
-// fix it; empty when it may work. `definite`: ssh would surely fail (said before trying); else a
-// hint for after ssh was refused.
-struct SshDiagnosis {
-  std::string why;
-  bool definite = false;
-};
-
-SshDiagnosis DiagnoseSsh(const AksCommandState& state, const json::value& cluster,
-                         const std::string& pool, const json::object& machine,
-                         const std::string& identity) {
-  const json::object& p = machine.at("properties").as_object();
-  const auto text = [&](const char* key) {
-    const json::value* value = p.if_contains(key);
-    return value && value->is_string() ? std::string(value->as_string()) : std::string();
-  };
-  const std::string node = std::string(machine.at("name").as_string());
-  const std::string pool_flags =
-      "-g " + state.group + " --cluster-name " + state.name + " -n " + pool;
-  const std::string reimage = "gangplank aks nodepool upgrade " + pool_flags + " --node-image-only";
-  const bool latest = p.if_contains("latestModelApplied") && p.at("latestModelApplied") == true;
-  const auto* profile = cluster.at("properties").as_object().if_contains("linuxProfile");
-  const bool cluster_has_key = profile && profile->is_object();
-  if (text("state") == "Stopped") {
-    return {"node " + node + " is stopped, and a stopped node runs no sshd. Start it: gangplank "
-            "aks nodepool start " + pool_flags + " (or the whole cluster: gangplank aks start -g " +
-                state.group + " -n " + state.name + ")",
-            true};
-  }
-  if (text("sshAccess") == "Disabled") {
-    return {"SSH is disabled on node " + node + " (pool " + pool +
-                "'s sshAccess was Disabled when it was last reimaged), so nothing listens on its "
-                "port. To open it: gangplank aks nodepool update " + pool_flags +
-                " --ssh-access localuser, then " + reimage,
-            true};
-  }
-  if (!cluster_has_key && latest) {
-    return {"cluster " + state.name + " has no SSH key (it was created with --no-ssh-key), so no "
-            "key opens its nodes. Give it yours: gangplank aks update -g " + state.group + " -n " +
-                state.name + " --ssh-key-value ~/.ssh/id_rsa.pub, then " + reimage,
-            true};
-  }
-  if (identity.empty() && latest) {
-    return {"none of the keys in ~/.ssh is one of cluster " + state.name + "'s keys, and node " +
-                node + " has only those. Pass the private key of one with -i, or give the "
-                "cluster yours: gangplank aks update -g " + state.group + " -n " + state.name +
-                " --ssh-key-value ~/.ssh/id_rsa.pub, then " + reimage,
-            true};
-  }
-  if (!latest) {
-    return {"node " + node + " has not applied its pool's latest model (it runs version " +
-                std::to_string(p.if_contains("appliedModelVersion")
-                                   ? p.at("appliedModelVersion").to_number<long long>()
-                                   : 0) +
-                "): a key set with aks update reaches it only when it is reimaged: " + reimage,
-            false};
-  }
-  return {};
-}
-
-int RunSsh(AksCommandState& state, CliContext& context) {
-  auto client = Client(context);
-  if (!client) return Fail(context, client.error());
-  auto cluster = client->Call("GET", ClusterPath(*client, state) + Query());
-  if (!cluster) return Fail(context, cluster.error());
-  std::string admin = "azureuser";
-  if (const auto* profile = cluster->body.at("properties").as_object().if_contains("linuxProfile");
-      profile && profile->is_object())
-    admin = std::string(profile->at("adminUsername").as_string());
-  auto pools = Pools(*client, state);
-  if (!pools) return Fail(context, pools.error());
-  std::optional<json::object> target;
-  std::string target_pool;
-  for (const auto& pool : *pools) {
-    auto machines = Machines(*client, state, pool);
-    if (!machines) return Fail(context, machines.error());
-    for (const auto& machine : *machines) {
-      if (state.node.empty() || machine.at("name").as_string() == state.node) {
-        target = machine.as_object();
-        target_pool = pool;
-        break;
-      }
-    }
-    if (target) break;
-  }
-  if (!target) {
-    return Fail(context, MakeError(StatusCode::kNotFound, "NodeNotFound",
-                                   state.node.empty() ? "the cluster has no node"
-                                                      : "no node named " + state.node));
-  }
-  const json::object& p = target->at("properties").as_object();
-  const std::string address(p.at("network").at("ipAddresses").at(0).at("ip").as_string());
-  const std::string port = std::to_string(p.at("port").as_int64());
-  if (!IsLinuxUserName(admin) || !IsIpAddress(address)) {
-    return Fail(context,
-                MakeError(StatusCode::kFailedPrecondition, "UnexpectedNodeAddress",
-                          "the server gave the user '" + admin + "' and the address '" + address +
-                              "', which are not a Linux user name and an IP address; "
-                              "not passing them to ssh"));
-  }
-  // What the API knows first: a stopped node, SSH disabled, no key that can work.
-  const std::string identity = state.identity.empty() ? MatchingIdentity(context, cluster->body)
-                                                      : ExpandUser(state.identity, context.home);
-  const SshDiagnosis diagnosis = DiagnoseSsh(state, cluster->body, target_pool, *target, identity);
-  if (diagnosis.definite) {
-    return Fail(context, MakeError(StatusCode::kFailedPrecondition, "SshNotPossible",
-                                   diagnosis.why));
-  }
-  if (p.at("hostKeys").as_array().empty()) {
-    return Fail(context, MakeError(StatusCode::kFailedPrecondition, "NoHostKeys",
-                                   "node " + std::string(target->at("name").as_string()) +
-                                       " has reported no host keys yet (state " +
-                                       std::string(p.at("state").as_string()) + ")"));
-  }
-  // known_hosts from the control plane: the node's host keys are checked, never skipped.
-  const std::string known_hosts = ConfigDir(context) + "/known_hosts";
-  std::string lines;
-  for (const auto& key : p.at("hostKeys").as_array())
-    lines += (port == "22" ? address : "[" + address + "]:" + port) + " " +
-             std::string(key.as_string()) + "\n";
-  if (Status dir = EnsureDirectory(ConfigDir(context), 0700); !dir.ok())
-    return Fail(context, dir.error());
-  if (Status written = WriteFileAtomically(known_hosts, lines, 0600, IfExists::kReplace);
-      !written.ok())
-    return Fail(context, written.error());
-  // The user and the address come from the server: each goes where ssh reads only that (-l, and
-  // after --), so neither can be read as an option such as -oProxyCommand.
-  std::vector<std::string> argv = {"/usr/bin/ssh",
-                                   "-o",
-                                   "StrictHostKeyChecking=yes",
-                                   "-o",
-                                   "UserKnownHostsFile=" + known_hosts,
-                                   "-p",
-                                   port,
-                                   "-l",
-                                   admin};
-  if (!identity.empty()) argv.insert(argv.end(), {"-i", identity, "-o", "IdentitiesOnly=yes"});
-  argv.insert(argv.end(), {"--", address});
-  argv.insert(argv.end(), state.command.begin(), state.command.end());
-  context.out.flush();
-  const int status = RunToCompletion(argv);  // ssh shares the terminal
-  if (status == 255 && !diagnosis.why.empty()) context.err << "note: " << diagnosis.why << "\n";
-  return status < 0 ? kExitFailure : status;
-}
 
 // aks scale, as az does it: GET the cluster, change the named pool's count (the only pool when
 // none is named), PUT the cluster back, print it.
@@ -705,31 +465,25 @@ int ScalePool(CliContext& context, AksCommandState& state) {
 
 }  // namespace
 
-std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& context,
-                                                     int& exit_code) {
-  auto state = std::make_shared<AksCommandState>();
-  CLI::App* login = app.add_subcommand(
-      "login",
-      "Log in to a control plane.\n\nExamples:\n"
-      "  gangplank login --data-dir ~/.local/share/gangplank\n"
-      "  gangplank login --server https://127.0.0.1:8443/ --client-id ID --client-secret S "
-      "--ca-file ca.crt\n"
-      "  pass show gangplank | gangplank login --server https://gp.example:8443/ --client-id ID "
-      "--client-secret - --ca-file ca.crt");
-  login->add_option("--data-dir", state->login_data_dir,
-                    "A local gangplankd's data dir (its credentials.json)");
-  login->add_option("--server", state->login_server, "https://HOST:PORT/");
-  login->add_option("--client-id", state->login_client_id, "Client id");
-  login->add_option("--client-secret", state->login_client_secret,
-                    "Client secret, or - to read it from standard input");
-  login->add_option("--ca-file", state->login_ca_file, "CA certificate of the server");
-  login->add_option("--subscription", state->login_subscription,
-                    "Subscription (default: the first the login sees)");
-  login->callback([state, &context, &exit_code] { exit_code = RunLogin(*state, context); });
+namespace {
 
-  CLI::App* aks = app.add_subcommand("aks", "Managed clusters, node pools and their nodes.");
-  aks->require_subcommand(1);
+using StatePtr = std::shared_ptr<AksCommandState>;
 
+void AddOutputAndWait(CLI::App* command, const StatePtr& state, bool wait) {
+  AddOutputAndWaitFlags(*command, *state, wait);
+}
+
+// -g and --cluster-name, and with `pool` -n: the names a node pool command needs.
+void AddPoolNames(CLI::App* command, const StatePtr& state, bool pool) {
+  command->add_option("-g,--resource-group", state->group, "Resource group")->required();
+  command->add_option("--cluster-name", state->name, "Cluster name")->required();
+  if (pool)
+    command->add_option("-n,--name,--nodepool-name", state->pool, "Node pool name")->required();
+}
+
+// aks create, update, show, list, delete and scale.
+void RegisterClusterCommands(CLI::App* aks, const StatePtr& state, CliContext& context,
+                             int& exit_code) {
   CLI::App* create = aks->add_subcommand(
       "create",
       "Create a cluster. The SSH key is checked before anything is sent.\n\nExamples:\n"
@@ -772,10 +526,60 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
     exit_code = RunShow(*state, context);
   });
 
-  CLI::App* nodepool = aks->add_subcommand("nodepool", "Node pools.");
-  nodepool->require_subcommand(1);
-  RegisterAksLifecycleCommands(*aks, *nodepool, *state, context, exit_code);
-  RegisterAksCredentialsCommand(*aks, *state, context, exit_code);
+  // aks list / delete / scale
+  CLI::App* list_clusters = aks->add_subcommand(
+      "list",
+      "List clusters (of a resource group).\n\nExamples:\n  gangplank aks list -o table\n"
+      "  gangplank aks list -g rg1 --query [].name -o tsv");
+  list_clusters->add_option("-g,--resource-group", state->group, "Resource group (default: all)");
+  AddOutputAndWait(list_clusters, state, false);
+  list_clusters->callback([state, &context, &exit_code] {
+    state->output.table_query = kClustersTable;
+    auto config = LoadCliConfig(context);
+    const std::string scope = state->group.empty()
+                                  ? "/subscriptions/" + (config ? config->subscription_id : "-")
+                                  : GroupPath(context, *state);
+    exit_code =
+        RunGet(context, *state,
+               scope + "/providers/Microsoft.ContainerService/managedClusters" + Query(),
+               Printed::kClusters);
+  });
+  CLI::App* delete_cluster =
+      aks->add_subcommand("delete",
+                          "Delete a cluster and every node of it (asks; --yes in scripts).\n\n"
+                          "Example:\n  gangplank aks delete -g rg1 -n c1 --yes");
+  AddResourceFlags(delete_cluster, *state);
+  state->flags.Register(*delete_cluster, kAksDelete);
+  delete_cluster->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
+  AddOutputAndWait(delete_cluster, state, true);
+  delete_cluster->callback([state, &context, &exit_code] {
+    if (!state->yes && !Confirm(context, "Delete cluster " + state->name + " and all its nodes?")) {
+      exit_code = kExitFailure;
+      return;
+    }
+    exit_code = CallWaitPrint(context, *state, "DELETE", ClusterPathFor(context, *state) + Query(),
+                              nullptr, "Deleting " + state->name, "", Printed::kAsSent);
+  });
+  CLI::App* scale = aks->add_subcommand(
+      "scale",
+      "Scale a pool: new nodes get the latest model, the highest-numbered go first.\n\n"
+      "Example:\n  gangplank aks scale -g rg1 -n c1 -c 5 --nodepool-name nodepool1");
+  AddResourceFlags(scale, *state);
+  scale->add_option("-c,--node-count", state->count, "Nodes")
+      ->required()
+      ->check(CLI::Range(0, 1000));
+  scale->add_option("--nodepool-name", state->pool, "Pool (default: the only one)");
+  state->flags.Register(*scale, kAksScale);
+  AddOutputAndWait(scale, state, true);
+  scale->callback([state, &context, &exit_code] {
+    exit_code = ScaleCluster(context, *state);
+  });
+
+}
+
+// aks nodepool upgrade, add, list, show, scale, update and delete.
+void RegisterPoolCommands(CLI::App* nodepool, const StatePtr& state, CliContext& context,
+                          int& exit_code) {
   CLI::App* upgrade = nodepool->add_subcommand(
       "upgrade",
       "Reimage a pool's nodes onto its latest model and node image, maxSurge at a time.\n\n"
@@ -792,6 +596,80 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   upgrade->callback(
       [state, &context, &exit_code] { exit_code = RunNodepoolUpgrade(*state, context); });
 
+  // nodepool add / list / show / scale / update / delete
+  CLI::App* add = nodepool->add_subcommand(
+      "add",
+      "Add a pool; its nodes get the cluster's current SSH model.\n\nExample:\n"
+      "  gangplank aks nodepool add -g rg1 --cluster-name c1 -n tools -c 2 --os-sku "
+      "AzureLinux");
+  AddPoolNames(add, state, true);
+  state->flags.Register(*add, kPoolAdd);
+  AddOutputAndWait(add, state, true);
+  add->callback([state, &context, &exit_code] { exit_code = RunNodepoolAdd(*state, context); });
+  CLI::App* list_pools = nodepool->add_subcommand(
+      "list",
+      "List a cluster's pools.\n\nExample:\n  gangplank aks nodepool list -g rg1 --cluster-name c1 "
+      "--query \"[].{name:name, count:count, ssh:securityProfile.sshAccess}\" -o table");
+  AddPoolNames(list_pools, state, false);
+  AddOutputAndWait(list_pools, state, false);
+  list_pools->callback([state, &context, &exit_code] {
+    state->output.table_query = kPoolsTable;
+    exit_code =
+        RunGet(context, *state, ClusterPathFor(context, *state) + "/agentPools" + Query(),
+               Printed::kPools);
+  });
+  CLI::App* show_pool =
+      nodepool->add_subcommand("show",
+                               "Show a pool.\n\nExample:\n  gangplank aks nodepool show -g rg1 "
+                               "--cluster-name c1 -n nodepool1");
+  AddPoolNames(show_pool, state, true);
+  AddOutputAndWait(show_pool, state, false);
+  show_pool->callback([state, &context, &exit_code] {
+    state->output.table_query = kPoolTable;
+    exit_code = RunGet(context, *state, PoolPathFor(context, *state) + Query(), Printed::kPool);
+  });
+  CLI::App* scale_pool = nodepool->add_subcommand(
+      "scale",
+      "Scale a pool: new nodes get the latest model, the highest-numbered go first.\n\nExample:\n"
+      "  gangplank aks nodepool scale -g rg1 --cluster-name c1 -n tools -c 3");
+  AddPoolNames(scale_pool, state, true);
+  state->flags.Register(*scale_pool, kPoolScale);
+  scale_pool->add_option("-c,--node-count", state->count, "Nodes")
+      ->required()
+      ->check(CLI::Range(0, 1000));
+  AddOutputAndWait(scale_pool, state, true);
+  scale_pool->callback([state, &context, &exit_code] {
+    exit_code = ScalePool(context, *state);
+  });
+  CLI::App* update_pool = nodepool->add_subcommand(
+      "update",
+      "Change a pool, as az does: GET, change, PUT. SSH access applies at its next node image "
+      "upgrade.\n\n"
+      "Example:\n  gangplank aks nodepool update -g rg1 --cluster-name c1 -n nodepool1 "
+      "--ssh-access disabled --yes");
+  AddPoolNames(update_pool, state, true);
+  state->flags.Register(*update_pool, kPoolUpdate);
+  update_pool->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
+  AddOutputAndWait(update_pool, state, true);
+  update_pool->callback(
+      [state, &context, &exit_code] { exit_code = RunNodepoolUpdate(*state, context); });
+  CLI::App* delete_pool = nodepool->add_subcommand(
+      "delete",
+      "Delete a pool and its nodes.\n\nExample:\n  gangplank aks nodepool delete -g rg1 "
+      "--cluster-name c1 -n tools");
+  AddPoolNames(delete_pool, state, true);
+  state->flags.Register(*delete_pool, kPoolDelete);
+  AddOutputAndWait(delete_pool, state, true);
+  delete_pool->callback([state, &context, &exit_code] {
+    exit_code = CallWaitPrint(context, *state, "DELETE", PoolPathFor(context, *state) + Query(),
+                              nullptr, "Deleting " + state->pool, "", Printed::kAsSent);
+  });
+
+}
+
+// aks machine list and show, and aks node logs.
+void RegisterMachineCommands(CLI::App* aks, const StatePtr& state, CliContext& context,
+                             int& exit_code) {
   CLI::App* machine = aks->add_subcommand("machine", "The nodes of a cluster.");
   machine->require_subcommand(1);
   CLI::App* list = machine->add_subcommand(
@@ -823,150 +701,6 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
     exit_code = RunMachineShow(*state, context);
   });
 
-  CLI::App* ssh = aks->add_subcommand(
-      "ssh",
-      "Log into a node with the real ssh, its host keys taken from the control plane.\n\n"
-      "Examples:\n  gangplank aks ssh -g rg1 -n c1\n"
-      "  gangplank aks ssh -g rg1 -n c1 --node aks-nodepool1-12345678-vmss000001 -i ~/.ssh/key "
-      "-- uptime");
-  AddResourceFlags(ssh, *state);
-  ssh->add_option("--nodepool-name", state->pool, "Pool of the node");
-  ssh->add_option("--node", state->node, "Node name (default: the first)");
-  ssh->add_option("-i,--identity", state->identity,
-                  "Private key to log in with (default: the key in ~/.ssh whose .pub the cluster "
-                  "has)");
-  ssh->add_option("command", state->command, "Command to run (after --)");
-  ssh->callback([state, &context, &exit_code] { exit_code = RunSsh(*state, context); });
-
-  const auto output_and_wait = [&state](CLI::App* command, bool wait) {
-    AddOutputFlags(*command, state->output);
-    if (wait) command->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
-  };
-  const auto pool_flags = [&state](CLI::App* command, bool pool) {
-    command->add_option("-g,--resource-group", state->group, "Resource group")->required();
-    command->add_option("--cluster-name", state->name, "Cluster name")->required();
-    if (pool)
-      command->add_option("-n,--name,--nodepool-name", state->pool, "Node pool name")->required();
-  };
-
-  // aks list / delete / scale
-  CLI::App* list_clusters = aks->add_subcommand(
-      "list",
-      "List clusters (of a resource group).\n\nExamples:\n  gangplank aks list -o table\n"
-      "  gangplank aks list -g rg1 --query [].name -o tsv");
-  list_clusters->add_option("-g,--resource-group", state->group, "Resource group (default: all)");
-  output_and_wait(list_clusters, false);
-  list_clusters->callback([state, &context, &exit_code] {
-    state->output.table_query = kClustersTable;
-    auto config = LoadCliConfig(context);
-    const std::string scope = state->group.empty()
-                                  ? "/subscriptions/" + (config ? config->subscription_id : "-")
-                                  : GroupPath(context, *state);
-    exit_code =
-        RunGet(context, *state,
-               scope + "/providers/Microsoft.ContainerService/managedClusters" + Query(),
-               Printed::kClusters);
-  });
-  CLI::App* delete_cluster =
-      aks->add_subcommand("delete",
-                          "Delete a cluster and every node of it (asks; --yes in scripts).\n\n"
-                          "Example:\n  gangplank aks delete -g rg1 -n c1 --yes");
-  AddResourceFlags(delete_cluster, *state);
-  state->flags.Register(*delete_cluster, kAksDelete);
-  delete_cluster->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
-  output_and_wait(delete_cluster, true);
-  delete_cluster->callback([state, &context, &exit_code] {
-    if (!state->yes && !Confirm(context, "Delete cluster " + state->name + " and all its nodes?")) {
-      exit_code = kExitFailure;
-      return;
-    }
-    exit_code = CallWaitPrint(context, *state, "DELETE", ClusterPathFor(context, *state) + Query(),
-                              nullptr, "Deleting " + state->name, "", Printed::kAsSent);
-  });
-  CLI::App* scale = aks->add_subcommand(
-      "scale",
-      "Scale a pool: new nodes get the latest model, the highest-numbered go first.\n\n"
-      "Example:\n  gangplank aks scale -g rg1 -n c1 -c 5 --nodepool-name nodepool1");
-  AddResourceFlags(scale, *state);
-  scale->add_option("-c,--node-count", state->count, "Nodes")
-      ->required()
-      ->check(CLI::Range(0, 1000));
-  scale->add_option("--nodepool-name", state->pool, "Pool (default: the only one)");
-  state->flags.Register(*scale, kAksScale);
-  output_and_wait(scale, true);
-  scale->callback([state, &context, &exit_code] {
-    exit_code = ScaleCluster(context, *state);
-  });
-
-  // nodepool add / list / show / scale / update / delete
-  CLI::App* add = nodepool->add_subcommand(
-      "add",
-      "Add a pool; its nodes get the cluster's current SSH model.\n\nExample:\n"
-      "  gangplank aks nodepool add -g rg1 --cluster-name c1 -n tools -c 2 --os-sku "
-      "AzureLinux");
-  pool_flags(add, true);
-  state->flags.Register(*add, kPoolAdd);
-  output_and_wait(add, true);
-  add->callback([state, &context, &exit_code] { exit_code = RunNodepoolAdd(*state, context); });
-  CLI::App* list_pools = nodepool->add_subcommand(
-      "list",
-      "List a cluster's pools.\n\nExample:\n  gangplank aks nodepool list -g rg1 --cluster-name c1 "
-      "--query \"[].{name:name, count:count, ssh:securityProfile.sshAccess}\" -o table");
-  pool_flags(list_pools, false);
-  output_and_wait(list_pools, false);
-  list_pools->callback([state, &context, &exit_code] {
-    state->output.table_query = kPoolsTable;
-    exit_code =
-        RunGet(context, *state, ClusterPathFor(context, *state) + "/agentPools" + Query(),
-               Printed::kPools);
-  });
-  CLI::App* show_pool =
-      nodepool->add_subcommand("show",
-                               "Show a pool.\n\nExample:\n  gangplank aks nodepool show -g rg1 "
-                               "--cluster-name c1 -n nodepool1");
-  pool_flags(show_pool, true);
-  output_and_wait(show_pool, false);
-  show_pool->callback([state, &context, &exit_code] {
-    state->output.table_query = kPoolTable;
-    exit_code = RunGet(context, *state, PoolPathFor(context, *state) + Query(), Printed::kPool);
-  });
-  CLI::App* scale_pool = nodepool->add_subcommand(
-      "scale",
-      "Scale a pool: new nodes get the latest model, the highest-numbered go first.\n\nExample:\n"
-      "  gangplank aks nodepool scale -g rg1 --cluster-name c1 -n tools -c 3");
-  pool_flags(scale_pool, true);
-  state->flags.Register(*scale_pool, kPoolScale);
-  scale_pool->add_option("-c,--node-count", state->count, "Nodes")
-      ->required()
-      ->check(CLI::Range(0, 1000));
-  output_and_wait(scale_pool, true);
-  scale_pool->callback([state, &context, &exit_code] {
-    exit_code = ScalePool(context, *state);
-  });
-  CLI::App* update_pool = nodepool->add_subcommand(
-      "update",
-      "Change a pool, as az does: GET, change, PUT. SSH access applies at its next node image "
-      "upgrade.\n\n"
-      "Example:\n  gangplank aks nodepool update -g rg1 --cluster-name c1 -n nodepool1 "
-      "--ssh-access disabled --yes");
-  pool_flags(update_pool, true);
-  state->flags.Register(*update_pool, kPoolUpdate);
-  update_pool->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
-  output_and_wait(update_pool, true);
-  update_pool->callback(
-      [state, &context, &exit_code] { exit_code = RunNodepoolUpdate(*state, context); });
-  CLI::App* delete_pool = nodepool->add_subcommand(
-      "delete",
-      "Delete a pool and its nodes.\n\nExample:\n  gangplank aks nodepool delete -g rg1 "
-      "--cluster-name c1 -n tools");
-  pool_flags(delete_pool, true);
-  state->flags.Register(*delete_pool, kPoolDelete);
-  output_and_wait(delete_pool, true);
-  delete_pool->callback([state, &context, &exit_code] {
-    exit_code = CallWaitPrint(context, *state, "DELETE", PoolPathFor(context, *state) + Query(),
-                              nullptr, "Deleting " + state->pool, "", Printed::kAsSent);
-  });
-
   // aks node logs
   CLI::App* node = aks->add_subcommand("node", "One node.");
   node->require_subcommand(1);
@@ -977,10 +711,10 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
       "aks-nodepool1-12345678-vmss000000 -o table\n"
       "  gangplank aks node logs -g rg1 --cluster-name c1 --nodepool-name nodepool1 --node "
       "aks-nodepool1-12345678-vmss000000 --query \"loginEvents[?result=='Refused']\"");
-  pool_flags(logs, false);
+  AddPoolNames(logs, state, false);
   logs->add_option("--nodepool-name", state->pool, "Pool of the node")->required();
   logs->add_option("--node", state->node, "Node name")->required();
-  output_and_wait(logs, false);
+  AddOutputAndWait(logs, state, false);
   logs->callback([state, &context, &exit_code] {
     state->output.own_order = true;
     const auto format = ParseOutputFormat(state->output.output);
@@ -1006,65 +740,30 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
     exit_code = PrintOutput(context, reply->body.at("loginEvents"), state->output);
   });
 
-  // group create / show / list / delete
-  CLI::App* group = app.add_subcommand("group", "Resource groups.");
-  group->require_subcommand(1);
-  CLI::App* group_create = group->add_subcommand(
-      "create", "Create a resource group.\n\nExample:\n  gangplank group create -n rg1 -l westus2");
-  group_create->add_option("-n,--name", state->group, "Name")->required();
-  group_create->add_option("-l,--location", state->location, "Location (default westus2)");
-  output_and_wait(group_create, false);
-  group_create->callback([state, &context, &exit_code] {
-    const json::value body = json::object{{"location", state->location}};
-    exit_code =
-        CallWaitPrint(context, *state, "PUT",
-                      GroupPath(context, *state) + "?api-version=2021-04-01", &body, "", "",
-                      Printed::kAsSent);
-  });
-  CLI::App* group_show = group->add_subcommand(
-      "show", "Show a resource group.\n\nExample:\n  gangplank group show -n rg1 -o table");
-  group_show->add_option("-n,--name", state->group, "Name")->required();
-  output_and_wait(group_show, false);
-  group_show->callback([state, &context, &exit_code] {
-    exit_code =
-        RunGet(context, *state, GroupPath(context, *state) + "?api-version=2021-04-01",
-               Printed::kAsSent);
-  });
-  CLI::App* group_list = group->add_subcommand(
-      "list", "List resource groups.\n\nExample:\n  gangplank group list --query [].name -o tsv");
-  output_and_wait(group_list, false);
-  group_list->callback([state, &context, &exit_code] {
-    auto config = LoadCliConfig(context);
-    exit_code = RunGet(context, *state,
-                       "/subscriptions/" + (config ? config->subscription_id : "-") +
-                           "/resourcegroups?api-version=2021-04-01",
-                       Printed::kAsSent);
-  });
-  CLI::App* group_delete =
-      group->add_subcommand("delete",
-                            "Delete a resource group (asks; --yes in scripts).\n\nExample:\n"
-                            "  gangplank group delete -n rg1 --yes");
-  group_delete->add_option("-n,--name", state->group, "Name")->required();
-  group_delete->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
-  output_and_wait(group_delete, true);
-  group_delete->callback([state, &context, &exit_code] {
-    if (!state->yes && !Confirm(context, "Delete resource group " + state->group + "?")) {
-      exit_code = kExitFailure;
-      return;
-    }
-    exit_code = CallWaitPrint(context, *state, "DELETE",
-                              GroupPath(context, *state) + "?api-version=2021-04-01", nullptr,
-                              "Deleting " + state->group, "", Printed::kAsSent);
-  });
+}
+
+}  // namespace
+
+
+std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& context,
+                                                     int& exit_code) {
+  auto state = std::make_shared<AksCommandState>();
+  RegisterLoginCommand(app, *state, context, exit_code);
+  CLI::App* aks = app.add_subcommand("aks", "Managed clusters, node pools and their nodes.");
+  aks->require_subcommand(1);
+  CLI::App* nodepool = aks->add_subcommand("nodepool", "Node pools.");
+  nodepool->require_subcommand(1);
+  RegisterClusterCommands(aks, state, context, exit_code);
+  RegisterAksLifecycleCommands(*aks, *nodepool, *state, context, exit_code);
+  RegisterAksCredentialsCommand(*aks, *state, context, exit_code);
+  RegisterPoolCommands(nodepool, state, context, exit_code);
+  RegisterMachineCommands(aks, state, context, exit_code);
+  RegisterAksSshCommand(*aks, *state, context, exit_code);
+  RegisterGroupCommands(app, *state, context, exit_code);
   return state;
 }
 
 void PrepareAksFlags(AksCommandState& state, CLI::App& command) { state.flags.Prepare(command); }
 
-int LoginToDataDir(CliContext& context, const std::string& data_dir) {
-  AksCommandState state;
-  state.login_data_dir = data_dir;
-  return RunLogin(state, context);
-}
 
 }  // namespace gangplank::cli

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "cli/aks_support.h"
-#include "cli/query.h"
+#include "query/jmespath.h"
 
 namespace gangplank::cli {
 namespace json = boost::json;
@@ -82,7 +82,7 @@ int RunWait(CliContext& context, const WaitFlags& flags, const std::string& path
     return kExitUsage;
   }
   if (!flags.custom.empty()) {
-    if (Status valid = ValidateQuery(flags.custom); !valid.ok()) {
+    if (Status valid = query::ValidateQuery(flags.custom); !valid.ok()) {
       context.err << "error: --custom: " << valid.error().message << "\n";
       return kExitUsage;
     }
@@ -110,7 +110,7 @@ int RunWait(CliContext& context, const WaitFlags& flags, const std::string& path
       }
       if ((flags.created || flags.updated) && state == "succeeded") return kExitOk;
       if (!flags.custom.empty()) {
-        auto result = ApplyQuery(view, flags.custom);
+        auto result = query::ApplyQuery(view, flags.custom);
         if (result && PythonTruthy(*result)) return kExitOk;
       }
     }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cli/az_output.h"
+#include "cli/output_flags.h"
 #include "resources/api_versions.h"
 #include "resources/arm_defaults.h"
 
@@ -27,8 +28,9 @@ bool Confirm(CliContext& context, const std::string& question) {
 
 int Fail(CliContext& context, const Error& error) {
   PrintError(context, error.message);
+  // What the command line got wrong: exit 2, as az's usage errors.
   static const std::set<std::string> kUsage = {"RefusedArgument", "InvalidArgumentValue",
-                                               "MultiplePools"};
+                                               "MultiplePools", "ConflictingKeyFlags"};
   return kUsage.contains(error.reason) ? kExitUsage : kExitFailure;
 }
 
@@ -231,6 +233,31 @@ std::string ClusterPathFor(CliContext& context, const AksCommandState& state) {
 
 std::string PoolPathFor(CliContext& context, const AksCommandState& state) {
   return ClusterPathFor(context, state) + "/agentPools/" + state.pool;
+}
+
+// A pool's machines as the machines API lists them.
+Result<boost::json::array> Machines(ArmClient& client, const AksCommandState& state,
+                                    const std::string& pool) {
+  auto reply = client.Call(
+      "GET", ClusterPath(client, state) + "/agentPools/" + pool + "/machines" + Query());
+  if (!reply) return reply.error();
+  return reply->body.at("value").as_array();
+}
+
+// The pools to look at: the one named, or every pool of the cluster.
+Result<std::vector<std::string>> Pools(ArmClient& client, const AksCommandState& state) {
+  if (!state.pool.empty()) return std::vector<std::string>{state.pool};
+  auto reply = client.Call("GET", ClusterPath(client, state) + "/agentPools" + Query());
+  if (!reply) return reply.error();
+  std::vector<std::string> pools;
+  for (const auto& pool : reply->body.at("value").as_array())
+    pools.emplace_back(pool.at("name").as_string());
+  return pools;
+}
+
+void AddOutputAndWaitFlags(CLI::App& command, AksCommandState& state, bool wait) {
+  AddOutputFlags(command, state.output);
+  if (wait) command.add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
 }
 
 void AddResourceFlags(CLI::App* command, AksCommandState& state) {

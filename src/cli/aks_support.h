@@ -136,6 +136,24 @@ std::string PoolPathFor(CliContext& context, const AksCommandState& state);
 
 void AddResourceFlags(CLI::App* command, AksCommandState& state);
 
+// A pool's machines as the machines API lists them.
+Result<boost::json::array> Machines(ArmClient& client, const AksCommandState& state,
+                                    const std::string& pool);
+// The pools to look at: the one named, or every pool of the cluster.
+Result<std::vector<std::string>> Pools(ArmClient& client, const AksCommandState& state);
+
+// -o/--query, and --no-wait when `wait` (the command starts an operation it can wait for).
+void AddOutputAndWaitFlags(CLI::App& command, AksCommandState& state, bool wait);
+
+// aks_ssh_command.cc: `aks ssh`. group_command.cc: `group create|show|list|delete`.
+// login_command.cc: `login`.
+void RegisterLoginCommand(CLI::App& app, AksCommandState& state, CliContext& context,
+                          int& exit_code);
+void RegisterAksSshCommand(CLI::App& aks, AksCommandState& state, CliContext& context,
+                           int& exit_code);
+void RegisterGroupCommands(CLI::App& app, AksCommandState& state, CliContext& context,
+                           int& exit_code);
+
 
 // aks_lifecycle_command.cc: aks stop|start|get-upgrades|operation-abort, aks nodepool
 // get-upgrades|delete-machines|operation-abort, with az's names and flags.

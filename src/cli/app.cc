@@ -2,6 +2,7 @@
 #include "cli/app.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -52,6 +53,64 @@ class ErrorsOnlyBuffer : public std::streambuf {
   bool passing_ = false;
 };
 
+// The arguments an error message may not quote: every one, except the value of --query (a query
+// is no secret, and an error about it must show it).
+std::vector<std::string> Quotable(const std::vector<std::string>& args) {
+  std::vector<std::string> hidden;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--query") {
+      ++i;
+      continue;
+    }
+    if (!args[i].starts_with("--query=")) hidden.push_back(args[i]);
+  }
+  return hidden;
+}
+
+constexpr std::string_view kGlobalGroup = "Global Arguments";
+
+// Help as az prints it: a command's own "Arguments" first, then its groups in the order the
+// command registered them, what is refused here, and "Global Arguments" last.
+class AzHelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_help(const CLI::App* app, std::string name,
+                        CLI::AppFormatMode mode) const override {
+    if (mode == CLI::AppFormatMode::Sub) return make_expanded(app);
+    std::string out = make_description(app) + make_usage(app, name) + make_positionals(app);
+    for (const std::string& group : Ordered(app->get_groups())) {
+      const auto options = app->get_options([&](const CLI::Option* option) {
+        return option->get_group() == group && option->nonpositional();
+      });
+      if (!options.empty()) out += make_group(group, false, options) + "\n";
+    }
+    return out + make_subcommands(app, mode) + "\n" + make_footer(app);
+  }
+
+ private:
+  static std::vector<std::string> Ordered(std::vector<std::string> groups) {
+    const auto rank = [](const std::string& group) {
+      if (group == "Arguments") return 0;
+      if (group == kGlobalGroup) return 3;
+      return group.starts_with("Arguments refused") ? 2 : 1;
+    };
+    std::stable_sort(groups.begin(), groups.end(),
+                     [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+    return groups;
+  }
+};
+
+// az prints a command's examples after its arguments (CLI11 gets them as the footer), and -h
+// among the global arguments.
+void ShapeHelpAsAz(CLI::App& command) {
+  const std::string description = command.get_description();
+  if (const std::size_t at = description.find("\n\nExample"); at != std::string::npos) {
+    command.description(description.substr(0, at));
+    command.footer(description.substr(at + 1) + "\n" + command.get_footer());
+  }
+  if (command.get_help_ptr() != nullptr) command.get_help_ptr()->group(std::string(kGlobalGroup));
+  for (CLI::App* sub : command.get_subcommands([](CLI::App*) { return true; })) ShapeHelpAsAz(*sub);
+}
+
 }  // namespace
 
 int RunGangplank(int argc, const char* const* argv, CliContext& context) {
@@ -67,7 +126,8 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
       path += " " + at->get_name();
     }
     // CLI11 quotes the values it did not expect or accept: never one that may be a secret.
-    return "error: " + TerminalSafe(RedactArguments(error.what(), args)) + "\nSee `" + path + " --help`.\n";
+    return "error: " + TerminalSafe(RedactArguments(error.what(), Quotable(args))) + "\nSee `" +
+           path + " --help`.\n";
   });
   // Inherited by every subcommand registered below, so each --help ends with it.
   app.footer(
@@ -76,7 +136,10 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
       "command failed (and said why), 2 the command line is wrong, 3 `local status`: not running; "
       "`aks ssh` returns ssh's.");
   // Global flags: accepted anywhere on the line, since every subcommand falls through to here.
+  // Each command's own options are "Arguments" unless they name a group, as az shows them.
   app.fallthrough();
+  app.option_defaults()->group(std::string(kGlobalGroup));
+  app.formatter(std::make_shared<AzHelpFormatter>());
   app.add_flag_callback(
       "--verbose", [&context] { context.verbosity = std::max(context.verbosity, 1); },
       "Print each request, the operation's progress and the time taken");
@@ -93,6 +156,8 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
   app.add_option_function<std::string>(
       "--subscription", [&context](const std::string& id) { context.subscription = id; },
       "The subscription (id) to use instead of the login's");
+  if (app.get_version_ptr() != nullptr) app.get_version_ptr()->group(std::string(kGlobalGroup));
+  app.option_defaults()->group("Arguments");
   const auto started = std::chrono::steady_clock::now();
   int exit_code = kExitOk;
   auto ssh_key = RegisterSshKeyCommands(app, context, exit_code);
@@ -100,6 +165,7 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
   auto local = RegisterLocalCommands(app, context, exit_code, [&context](const std::string& dir) {
     return LoginToDataDir(context, dir);
   });
+  ShapeHelpAsAz(app);
   // The commands on the line get their table flags before the line is checked against them.
   CLI::App* command = &app;
   for (const std::string& arg : args) {

@@ -72,6 +72,12 @@ struct AzFlag {
 
 const std::vector<AzFlag>& AzFlags();
 
+// Why the monitoring addon and the flags that need Log Analytics are refused here.
+inline constexpr std::string_view kNeedsLogAnalytics =
+    "it needs a Log Analytics workspace and Azure Monitor data collection rules, which this "
+    "control plane does not run; leave it out (nodes' logs: gangplank aks node logs)";
+
+
 // What a command sends: a cluster (its first pool is agentPoolProfiles[0]) or a pool.
 enum class AzBody { kCluster, kPool };
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <set>
 
 namespace gangplank::cli {
 namespace {
@@ -86,6 +87,27 @@ bool HelpRequested(const std::vector<std::string>& args) {
   });
 }
 
+// az's spelling of an option in its usage errors: "--resource-group/-g".
+std::string Spelling(const CLI::Option& option) {
+  std::string out;
+  for (const auto& name : option.get_lnames()) out += (out.empty() ? "--" : "/--") + name;
+  for (const auto& name : option.get_snames()) out += (out.empty() ? "-" : "/-") + name;
+  return out;
+}
+
+// az's (argparse's) words for required options left out, all of them at once.
+Status CheckRequired(const CLI::App& command, const std::set<const CLI::Option*>& given,
+                     const std::string& path) {
+  std::vector<std::string> missing;
+  for (const CLI::Option* option : command.get_options()) {
+    if (option->get_required() && !given.contains(option)) missing.push_back(Spelling(*option));
+  }
+  if (missing.empty()) return OkStatus();
+  return MakeError(StatusCode::kInvalidArgument, "MissingArguments",
+                   "the following arguments are required: " + Join(missing, ", ") + ". See `" +
+                       path + " --help`.");
+}
+
 std::string DidYouMean(const std::vector<std::string>& suggestions) {
   if (suggestions.empty()) return "";
   return " Did you mean " + Join(suggestions, " or ") + "?";
@@ -135,6 +157,7 @@ std::vector<std::string> ClosestNames(std::string_view word,
 Status CheckCommandLine(const CLI::App& root, const std::vector<std::string>& args) {
   const CLI::App* current = &root;
   std::string path = root.get_name();
+  std::set<const CLI::Option*> given;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--") break;  // what follows is for another program (aks ssh … -- command)
@@ -148,8 +171,16 @@ Status CheckCommandLine(const CLI::App& root, const std::vector<std::string>& ar
                              DidYouMean(ClosestNames(name, LongNames(current))) + " See `" + path +
                              " --help`.");
       }
+      given.insert(option);
       // A value that follows its flag is not a command word.
       const bool attached = arg.find('=') != std::string::npos || (arg[1] != '-' && arg.size() > 2);
+      if (option->get_items_expected_min() > 0 && !attached &&
+          (i + 1 == args.size() || args[i + 1] == "--" || LooksLikeFlag(args[i + 1]))) {
+        const std::string name = arg[1] == '-' ? arg.substr(0, arg.find('=')) : arg.substr(0, 2);
+        return MakeError(StatusCode::kInvalidArgument, "MissingValue",
+                         "argument " + name + ": expected one argument. See `" + path +
+                             " --help`.");
+      }
       if (option->get_items_expected_max() > 0 && !attached) ++i;
       continue;
     }
@@ -172,12 +203,13 @@ Status CheckCommandLine(const CLI::App& root, const std::vector<std::string>& ar
     current = *found;
     path += " " + arg;
   }
-  if (current->get_require_subcommand_min() > 0 && !HelpRequested(args)) {
+  if (HelpRequested(args)) return OkStatus();
+  if (current->get_require_subcommand_min() > 0) {
     return MakeError(StatusCode::kInvalidArgument, "CommandNeeded",
                      "`" + path + "` needs a command: " + Join(SubcommandNames(*current), ", ") +
                          ". See `" + path + " --help`.");
   }
-  return OkStatus();
+  return CheckRequired(*current, given, path);
 }
 
 }  // namespace gangplank::cli

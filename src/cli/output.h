@@ -16,8 +16,6 @@ Result<OutputFormat> ParseOutputFormat(std::string_view name);
 // json: indented like az, keys sorted; table: one row per object with a column per scalar field
 // that is not null; tsv: a row per item, tab-separated, no header; yaml: block style; none:
 // nothing. Ends with a newline.
-// One line of JSON with numbers as Python (and so az) prints them.
-std::string CompactJson(const boost::json::value& value);
 
 // What az's output depends on besides the value (knack's rules): a table's columns are sorted by
 // key unless a --query (or the command's table transform) made the rows; TSV sorts an object's

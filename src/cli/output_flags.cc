@@ -2,7 +2,7 @@
 #include "cli/output_flags.h"
 
 #include "cli/output.h"
-#include "cli/query.h"
+#include "query/jmespath.h"
 
 namespace gangplank::cli {
 
@@ -11,20 +11,22 @@ void AddOutputFlags(CLI::App& command, OutputFlags& flags) {
       .add_option("-o,--output", flags.output,
                   "Output format: json (default), jsonc, table, tsv, yaml, yamlc or none")
       ->check(CLI::IsMember({"json", "jsonc", "table", "tsv", "yaml", "yamlc", "none"},
-                            CLI::ignore_case));
+                            CLI::ignore_case))
+      ->group("Global Arguments");
   command
       .add_option("--query", flags.query,
                   "JMESPath query, as az's: e.g. \"[].{name:name, count:count}\" or "
                   "\"[?latestModelApplied==`false`].name\"")
       ->check(CLI::Validator(
           [](const std::string& expression) {
-            Status valid = ValidateQuery(expression);
+            Status valid = query::ValidateQuery(expression);
             if (valid.ok()) return std::string();
             // CLI11 names the option itself.
             const std::string& message = valid.error().message;
             return message.starts_with("--query: ") ? message.substr(9) : message;
           },
-          "JMESPATH"));
+          "JMESPATH"))
+      ->group("Global Arguments");
 }
 
 int PrintOutput(CliContext& context, const boost::json::value& value, const OutputFlags& flags) {
@@ -38,7 +40,7 @@ int PrintOutput(CliContext& context, const boost::json::value& value, const Outp
     context.out << RenderOutput(value, format, RenderHints{flags.own_order, flags.own_order});
     return kExitOk;
   }
-  auto selected = ApplyQuery(value, query);
+  auto selected = query::ApplyQuery(value, query);
   if (!selected) {
     PrintError(context, selected.error().message);
     return kExitFailure;

@@ -19,10 +19,6 @@ using resources::StringOr;
 
 namespace {
 
-constexpr std::size_t kMaxLogBytes = 64 * 1024;  // per machine, newest kept
-constexpr std::size_t kMaxLogins = 200;
-constexpr long long kHeartbeatSeconds = 300;  // an unchanged report is written this often
-
 // AKS's 8-digit scale-set number, stable per cluster.
 std::string ScaleSetDigits(const std::string& cluster_id) {
   const std::string key = store::IdKey(cluster_id);
@@ -58,25 +54,6 @@ constexpr int kAddressCount = 256 * 254;  // 127.42.H.L, L in 1..254
 
 std::string AddressAt(const std::string& prefix, int index) {
   return prefix + "." + std::to_string(index / 254) + "." + std::to_string(index % 254 + 1);
-}
-
-using resources::MachineStatusId;
-
-Result<Machine> MachineFrom(store::Store& store, const store::Resource& row, MachineDetail detail) {
-  auto machine = resources::DecodeMachine(row);
-  if (!machine || detail == MachineDetail::kDesired) return machine;
-  auto status_row = store.Get(kMachineStatusKind, MachineStatusId(row.id));
-  if (!status_row) return status_row.error();
-  if (status_row->has_value())
-    resources::DecodeMachineStatus(**status_row, detail == MachineDetail::kLogs, *machine);
-  return machine;
-}
-
-store::Resource MachineRow(const Machine& machine) { return resources::EncodeMachine(machine); }
-
-bool OnTarget(const Machine& machine, const PoolTarget& target) {
-  return machine.desired.model_version == target.model_version &&
-         machine.desired.image_version == target.image;
 }
 
 // The desired state of a node provisioned now from the pool's model.
@@ -137,81 +114,6 @@ void NodeAddressAllocator::Commit(std::vector<store::Mutation>& changes) {
       store::Precondition::AtVersion(cursor_version_)));
 }
 
-void RemoveMachine(const std::string& machine_id, const std::string& uid,
-                   const std::string& owner_id, std::vector<store::Mutation>& changes) {
-  changes.push_back(store::Mutation::Delete(std::string(kMachineKind), machine_id));
-  changes.push_back(store::Mutation::Put(store::Resource{
-      std::string(kNodeRemovalKind), std::string(kNodeRemovalRoot) + "/" + uid,
-      std::string(kNodeRemovalRoot),
-      json::serialize(json::object{{"owner", owner_id}, {"machine", machine_id}}), 0}));
-}
-
-Result<std::vector<Machine>> MachinesOf(store::Store& store, const std::string& pool_id,
-                                        MachineDetail detail) {
-  auto rows = store.List(kMachineKind, pool_id);
-  if (!rows) return rows.error();
-  std::vector<Machine> machines;
-  for (const auto& row : *rows) {
-    auto machine = MachineFrom(store, row, detail);
-    if (!machine) return machine.error();
-    machines.push_back(std::move(machine.value()));
-  }
-  std::sort(machines.begin(), machines.end(),
-            [](const Machine& a, const Machine& b) { return a.index < b.index; });
-  return machines;
-}
-
-Result<std::optional<Machine>> GetMachine(store::Store& store, const std::string& machine_id,
-                                          MachineDetail detail) {
-  auto row = store.Get(kMachineKind, machine_id);
-  if (!row) return row.error();
-  if (!row->has_value()) return std::optional<Machine>();
-  auto machine = MachineFrom(store, **row, detail);
-  if (!machine) return machine.error();
-  return std::optional<Machine>(std::move(machine.value()));
-}
-
-Result<node::DesiredNodeState> ServedDesiredState(store::Store& store, const Machine& machine) {
-  node::DesiredNodeState desired = machine.desired;
-  auto pool_row = store.Get(kPoolKind, machine.row.parent);
-  if (!pool_row) return pool_row.error();
-  if (!pool_row->has_value()) return desired;  // the pool is going: nothing new to serve
-  auto pool = resources::PoolRecord::Decode(**pool_row);
-  if (!pool) return pool.error();
-  // A machine row written before rows stopped copying keys still has its own.
-  if (const auto* keys = pool->model.KeysOf(desired.model_version)) desired.public_keys = *keys;
-  return desired;
-}
-
-bool NodeReady(const Machine& machine) {
-  if (!machine.status) return false;
-  const node::NodeStatus& status = *machine.status;
-  const node::DesiredNodeState& desired = machine.desired;
-  if (status.reimage_generation != desired.reimage_generation ||
-      status.applied_model_version != desired.model_version ||
-      status.image_version != desired.image_version || status.ssh_enabled != desired.ssh_enabled) {
-    return false;
-  }
-  return status.sshd_health == desired.SettledHealth();
-}
-
-bool FailedForGood(const Machine& machine) {
-  return machine.status && machine.status->sshd_health == "Failed" &&
-         machine.status->failed_generation == machine.desired.reimage_generation;
-}
-
-// Since when a machine that is not ready has been so: since it was told to change, or since its
-// reports stopped saying it was ready, whichever is later. One bad report of a node that has been
-// fine for days does not fail the next operation.
-long long UnreadySince(const Machine& machine) {
-  return std::max(machine.desired_at, machine.not_ready_since);
-}
-
-PoolTarget TargetOf(const resources::PoolRecord& pool, NodeImageCatalog& images) {
-  return PoolTarget{pool.model.version,
-                    images.Latest(StringOr(pool.properties(), "osSKU", "Ubuntu"))};
-}
-
 
 namespace {
 
@@ -236,131 +138,158 @@ Result<PoolProgress> Settled(store::Store& store, const std::string& pool_id,
 
 }  // namespace
 
-Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& pool_row,
-                                   NodeImageCatalog& images, const Clock& clock,
-                                   const ReconcileOptions& options,
-                                   NodeAddressAllocator& addresses) {
-  auto record = resources::PoolRecord::Decode(pool_row);
-  if (!record) return record.error();
-  const json::object& properties = record->properties();
-  const resources::PoolModel& model = record->model;
-  const PoolTarget target = TargetOf(*record, images);
-  const json::value* count_field = properties.if_contains("count");
-  if (!count_field || !count_field->is_int64()) {
-    return MakeError(StatusCode::kInternal, "CorruptRecord", pool_row.id + " has no node count");
-  }
-  const int count = static_cast<int>(count_field->get_int64());
-  const std::string pool = record->name();
-  const long long now = UnixSeconds(clock.Now());
-  auto machines = MachinesOf(store, pool_row.id);
-  if (!machines) return machines.error();
+namespace {
 
-  PoolProgress progress;
-  progress.total = count;
-  if (!options.start_new_work) return Settled(store, pool_row.id, *machines, target, options);
-  const int existing = static_cast<int>(machines->size());
-  const int keep = std::min(count, existing);
-  // Scale in: the highest-numbered machines go first.
-  for (int i = keep; i < existing; ++i) {
-    const Machine& gone = (*machines)[static_cast<std::size_t>(i)];
-    RemoveMachine(gone.row.id, gone.uid, pool_row.id, progress.changes);
-  }
+// One pass of ReconcilePool over a pool's machines: what it reads once, and the writes it adds.
+struct PoolPass {
+  const store::Resource& pool_row;
+  const resources::PoolRecord& pool;
+  const PoolTarget target;
+  const int count;       // machines the pool should have
+  const int keep;        // of the machines there, the ones that stay
+  const bool running;    // the pool's powerState
+  const long long now;   // Unix seconds
+  std::vector<Machine>& machines;
+  PoolProgress& progress;
 
-  // Reimage in batches: a machine counts against maxSurge from the moment it is told to reimage
-  // until its agent reports the new state.
+  void Write(const Machine& machine) {
+    progress.changes.push_back(store::Mutation::Put(
+        MachineRow(machine), store::Precondition::AtVersion(machine.row.version)));
+  }
+};
+
+// Scale in: the highest-numbered machines go first.
+void ScaleIn(PoolPass& pass) {
+  for (std::size_t i = static_cast<std::size_t>(pass.keep); i < pass.machines.size(); ++i) {
+    const Machine& gone = pass.machines[i];
+    RemoveMachine(gone.row.id, gone.uid, pass.pool_row.id, pass.progress.changes);
+  }
+}
+
+// Reimage in batches: a machine counts against maxSurge from the moment it is told to reimage
+// until its agent reports the new state. Returns the machines told now.
+Result<std::set<std::size_t>> Reimage(PoolPass& pass, const ReconcileOptions& options) {
   int busy = 0;
   std::vector<std::size_t> pending;
-  for (int i = 0; i < keep; ++i) {
-    const Machine& machine = (*machines)[static_cast<std::size_t>(i)];
+  for (std::size_t i = 0; i < static_cast<std::size_t>(pass.keep); ++i) {
+    const Machine& machine = pass.machines[i];
     if (!NodeReady(machine)) ++busy;
-    if (options.reimage && !OnTarget(machine, target))
-      pending.push_back(static_cast<std::size_t>(i));
+    if (options.reimage && !OnTarget(machine, pass.target)) pending.push_back(i);
   }
-  auto surge = SurgeOf(properties, count);
-  if (!surge) return surge.error();
-  const bool running = PoolRunning(properties);
-  int started = 0;
-  std::set<std::size_t> changed;
+  GP_ASSIGN_OR_RETURN(const int surge, SurgeOf(pass.pool.properties(), pass.count));
+  std::set<std::size_t> told;
   for (std::size_t i : pending) {
-    if (busy + started >= *surge) break;
-    Machine machine = (*machines)[i];
+    if (busy + static_cast<int>(told.size()) >= surge) break;
+    Machine& machine = pass.machines[i];
     const node::DesiredNodeState before = machine.desired;
-    machine.desired = FromModel(model, target);
-    machine.desired.running = running;
+    machine.desired = FromModel(pass.pool.model, pass.target);
+    machine.desired.running = pass.running;
     machine.desired.node_name = before.node_name;
     machine.desired.address = before.address;
     machine.desired.port = before.port;
     machine.desired.reimage_generation = before.reimage_generation + 1;
-    machine.desired_at = now;
-    progress.changes.push_back(store::Mutation::Put(
-        MachineRow(machine), store::Precondition::AtVersion(machine.row.version)));
-    (*machines)[i] = machine;
-    changed.insert(i);
-    ++started;
+    machine.desired_at = pass.now;
+    pass.Write(machine);
+    told.insert(i);
   }
+  return told;
+}
 
-  // Stop and start (powerState): every node at once, keeping its model, image and host keys.
-  for (std::size_t i = 0; i < static_cast<std::size_t>(keep); ++i) {
-    Machine& machine = (*machines)[i];
-    if (changed.contains(i) || machine.desired.running == running) continue;
-    machine.desired.running = running;
-    machine.desired_at = now;
-    progress.changes.push_back(store::Mutation::Put(
-        MachineRow(machine), store::Precondition::AtVersion(machine.row.version)));
+// Stop and start (powerState): every node at once, keeping its model, image and host keys.
+void ApplyPower(PoolPass& pass, const std::set<std::size_t>& reimaged) {
+  for (std::size_t i = 0; i < static_cast<std::size_t>(pass.keep); ++i) {
+    Machine& machine = pass.machines[i];
+    if (reimaged.contains(i) || machine.desired.running == pass.running) continue;
+    machine.desired.running = pass.running;
+    machine.desired_at = pass.now;
+    pass.Write(machine);
   }
+}
 
-  // Scale out: new machines on the latest model and image.
-  std::int64_t next = keep == 0 ? 0 : (*machines)[static_cast<std::size_t>(keep - 1)].index + 1;
-  const std::string digits = ScaleSetDigits(pool_row.parent);
-  for (int n = keep; n < count; ++n, ++next) {
-    const std::string name = MachineName(pool, digits, next);
-    const std::string id = pool_row.id + "/machines/" + name;
-    auto address = addresses.Lease(id, progress.changes);
-    if (!address) return address.error();
-    node::DesiredNodeState desired = FromModel(model, target);
-    desired.running = running;
-    desired.node_name = name;
-    desired.address = *address;
+// Scale out: new machines on the latest model and image, each with an address of its own.
+Status ScaleOut(PoolPass& pass, NodeAddressAllocator& addresses) {
+  std::int64_t next =
+      pass.keep == 0 ? 0 : pass.machines[static_cast<std::size_t>(pass.keep - 1)].index + 1;
+  const std::string digits = ScaleSetDigits(pass.pool_row.parent);
+  for (int n = pass.keep; n < pass.count; ++n, ++next) {
+    node::DesiredNodeState desired = FromModel(pass.pool.model, pass.target);
+    desired.running = pass.running;
+    desired.node_name = MachineName(pass.pool.name(), digits, next);
     desired.reimage_generation = 1;
-    const json::object resource{
-        {"id", id},
-        {"name", name},
-        {"type", kMachineType},
-        {"properties",
-         json::object{{"network", json::object{{"ipAddresses",
-                                                json::array{json::object{{"family", "IPv4"},
-                                                                         {"ip", *address}}}}}}}}};
-    const json::object machine{
-        {"resource", resource}, {"index", next},
-        {"uid", NewUuid()},     {"desired", json::parse(node::DesiredNodeStateJson(desired))},
-        {"desiredAt", now},     {"createdAt", now}};
-    progress.changes.push_back(store::Mutation::Put(
-        store::Resource{std::string(kMachineKind), id, pool_row.id, json::serialize(machine), 0},
-        store::Precondition::Absent()));
+    GP_ASSIGN_OR_RETURN(desired.address,
+                        addresses.Lease(pass.pool_row.id + "/machines/" + desired.node_name,
+                                        pass.progress.changes));
+    const Machine machine =
+        resources::NewMachine(pass.pool_row.id, next, NewUuid(), std::move(desired), pass.now);
+    pass.progress.changes.push_back(
+        store::Mutation::Put(MachineRow(machine), store::Precondition::Absent()));
   }
+  return OkStatus();
+}
 
-  for (int i = 0; i < keep; ++i) {
-    const Machine& machine = (*machines)[static_cast<std::size_t>(i)];
+// Counts the machines ready on the target, and fails the pass for a node that cannot come up
+// or has not been ready for longer than the node timeout.
+void Assess(PoolPass& pass, const ReconcileOptions& options) {
+  for (std::size_t i = 0; i < static_cast<std::size_t>(pass.keep); ++i) {
+    const Machine& machine = pass.machines[i];
     const bool ready = NodeReady(machine);
-    if (ready && (!options.reimage || OnTarget(machine, target))) ++progress.current;
+    if (ready && (!options.reimage || OnTarget(machine, pass.target))) ++pass.progress.current;
     if (ready) continue;
     const std::string node =
         "node " + machine.desired.node_name + " (" + machine.desired.address + ")";
+    const long long unready_for = pass.now - UnreadySince(machine);
     if (FailedForGood(machine)) {
       // Waiting cannot help (sshd refuses its configuration, a binary is missing, …): fail now.
-      progress.failure = node + " cannot be provisioned: " + machine.status->message;
-    } else if (now - UnreadySince(machine) > options.node_timeout.count()) {
-      progress.failure = node + " has not been ready for " +
-                         std::to_string(now - UnreadySince(machine)) + " s: " +
-                         (machine.status ? machine.status->message.empty()
-                                               ? "its sshd reports " + machine.status->sshd_health
-                                               : machine.status->message
-                                         : "its agent never reported");
+      pass.progress.failure = node + " cannot be provisioned: " + machine.status->message;
+    } else if (unready_for > options.node_timeout.count()) {
+      pass.progress.failure = node + " has not been ready for " + std::to_string(unready_for) +
+                              " s: " +
+                              (machine.status ? machine.status->message.empty()
+                                                    ? "its sshd reports " +
+                                                          machine.status->sshd_health
+                                                    : machine.status->message
+                                              : "its agent never reported");
     }
   }
-  auto removals = NodesPendingRemoval(store, pool_row.id);
-  if (!removals) return removals.error();
-  progress.done = progress.changes.empty() && !*removals && progress.current == count;
+}
+
+// The pool's node count, from a record that may be corrupt.
+Result<int> CountOf(const resources::PoolRecord& pool) {
+  const json::value* count = pool.properties().if_contains("count");
+  if (!count || !count->is_int64())
+    return MakeError(StatusCode::kInternal, "CorruptRecord", pool.id + " has no node count");
+  return static_cast<int>(count->get_int64());
+}
+
+}  // namespace
+
+Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& pool_row,
+                                   NodeImageCatalog& images, const Clock& clock,
+                                   const ReconcileOptions& options,
+                                   NodeAddressAllocator& addresses) {
+  GP_ASSIGN_OR_RETURN(const resources::PoolRecord pool, resources::PoolRecord::Decode(pool_row));
+  GP_ASSIGN_OR_RETURN(const int count, CountOf(pool));
+  GP_ASSIGN_OR_RETURN(std::vector<Machine> machines, MachinesOf(store, pool_row.id));
+  const PoolTarget target = TargetOf(pool, images);
+  if (!options.start_new_work) return Settled(store, pool_row.id, machines, target, options);
+  PoolProgress progress;
+  progress.total = count;
+  PoolPass pass{pool_row,
+                pool,
+                target,
+                count,
+                std::min(count, static_cast<int>(machines.size())),
+                PoolRunning(pool.properties()),
+                UnixSeconds(clock.Now()),
+                machines,
+                progress};
+  ScaleIn(pass);
+  GP_ASSIGN_OR_RETURN(const std::set<std::size_t> reimaged, Reimage(pass, options));
+  ApplyPower(pass, reimaged);
+  GP_RETURN_IF_ERROR(ScaleOut(pass, addresses));
+  Assess(pass, options);
+  GP_ASSIGN_OR_RETURN(const bool removals, NodesPendingRemoval(store, pool_row.id));
+  progress.done = progress.changes.empty() && !removals && progress.current == count;
   return progress;
 }
 
@@ -395,109 +324,6 @@ Result<bool> NodesPendingRemoval(store::Store& store, const std::string& owner_i
   auto rows = RemovalsOf(store, owner_id);
   if (!rows) return rows.error();
   return !rows->empty();
-}
-
-Status ReplaceNodeTokens(store::Store& store, const std::string& machine_id,
-                         const std::string& uid, long long expires_at) {
-  for (int attempt = 0;; ++attempt) {
-    auto machine = GetMachine(store, machine_id, MachineDetail::kDesired);
-    if (!machine) return machine.error();
-    if (!machine->has_value() || (*machine)->uid != uid) {
-      return MakeError(StatusCode::kNotFound, "MachineGone",
-                       "this node's machine no longer exists; the node is being removed");
-    }
-    Machine renewed = **machine;
-    if (renewed.min_token_expiry >= expires_at) return OkStatus();
-    renewed.min_token_expiry = expires_at;
-    auto written = store.Put(resources::EncodeMachine(renewed),
-                             store::Precondition::AtVersion(renewed.row.version));
-    if (written || written.error().code != StatusCode::kAborted || attempt == 4)
-      return written ? OkStatus() : Status(written.error());
-  }
-}
-
-Status RecordNodeReport(store::Store& store, const std::string& machine_id, const std::string& uid,
-                        const node::NodeStatus& status, const std::vector<node::LoginEvent>& logins,
-                        const std::string& new_log_lines, const Clock& clock) {
-  auto machine = GetMachine(store, machine_id, MachineDetail::kLogs);  // it appends to them
-  if (!machine) return machine.error();
-  if (!machine->has_value() || (*machine)->uid != uid) {
-    return MakeError(StatusCode::kNotFound, "MachineGone",
-                     "this node's machine no longer exists; the node is being removed");
-  }
-  const long long now = UnixSeconds(clock.Now());
-  const std::string status_json = node::NodeStatusJson(status);
-  const bool same = (*machine)->status && node::NodeStatusJson(*(*machine)->status) == status_json;
-  if (same && logins.empty() && new_log_lines.empty() &&
-      now - (*machine)->reported_at < kHeartbeatSeconds) {
-    return OkStatus();  // nothing new: no durable write
-  }
-  std::string log = (*machine)->log + new_log_lines;
-  if (log.size() > kMaxLogBytes) {
-    log = log.substr(log.size() - kMaxLogBytes);
-    log = log.substr(std::min(log.size(), log.find('\n') + 1));
-  }
-  std::vector<node::LoginEvent> all = (*machine)->logins;
-  all.insert(all.end(), logins.begin(), logins.end());
-  if (all.size() > kMaxLogins) all.erase(all.begin(), all.end() - kMaxLogins);
-  Machine reported = **machine;
-  reported.status = status;
-  const long long not_ready_since = NodeReady(reported)           ? 0
-                                    : (*machine)->not_ready_since ? (*machine)->not_ready_since
-                                                                  : now;
-  json::object doc{{"uid", uid},
-                   {"status", json::parse(status_json)},
-                   {"reportedAt", now},
-                   {"log", log},
-                   {"logins", json::parse(node::LoginEventsJson(all))}};
-  if (not_ready_since != 0) doc["notReadySince"] = not_ready_since;
-  auto written =
-      store.Put(store::Resource{std::string(kMachineStatusKind), MachineStatusId(machine_id),
-                                machine_id, json::serialize(doc), 0},
-                store::Precondition::Any());
-  if (!written) return written.error();
-  return OkStatus();
-}
-
-json::object MachineView(const Machine& machine, const PoolTarget& target) {
-  json::object resource = json::parse(machine.row.body).at("resource").as_object();
-  json::object& properties = resource["properties"].as_object();
-  const bool ready = NodeReady(machine);
-  std::string state = "Running";
-  if (!machine.status) {
-    state = "Provisioning";
-  } else if (machine.status->reimage_generation != machine.desired.reimage_generation) {
-    state = "Reimaging";
-  } else if (ready && !machine.desired.running) {
-    state = "Stopped";
-  } else if (!ready) {
-    state = machine.status->sshd_health == "Starting" ? "Provisioning"
-            : FailedForGood(machine)                  ? "Failed"
-                                                      : "Unhealthy";
-  }
-  properties["state"] = state;
-  properties["port"] = machine.desired.port;
-  properties["sshAccess"] = machine.desired.ssh_enabled ? "LocalUser" : "Disabled";
-  properties["desiredModelVersion"] = machine.desired.model_version;
-  properties["appliedModelVersion"] =
-      machine.status ? json::value(machine.status->applied_model_version) : json::value(nullptr);
-  properties["nodeImageVersion"] =
-      machine.status ? machine.status->image_version : machine.desired.image_version;
-  properties["latestModelApplied"] = ready && OnTarget(machine, target);
-  json::array fingerprints;
-  if (machine.status) {
-    for (const auto& fingerprint : machine.status->host_key_fingerprints)
-      fingerprints.emplace_back(fingerprint);
-    properties["sshdHealth"] = machine.status->sshd_health;
-    if (!machine.status->message.empty()) properties["statusMessage"] = machine.status->message;
-  }
-  properties["hostKeyFingerprints"] = std::move(fingerprints);
-  json::array host_keys;
-  if (machine.status) {
-    for (const auto& key : machine.status->host_keys) host_keys.emplace_back(key);
-  }
-  properties["hostKeys"] = std::move(host_keys);
-  return resource;
 }
 
 }  // namespace gangplank::controller

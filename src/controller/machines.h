@@ -12,53 +12,42 @@
 
 #include "common/clock.h"
 #include "common/error.h"
-#include "controller/node_images.h"
+#include "resources/node_images.h"
 #include "controller/operations.h"
 #include "node/node_state.h"
 #include "resources/machine.h"
+#include "resources/machine_store.h"
 #include "resources/pool_spec.h"
 #include "resources/records.h"
 #include "store/store.h"
 
 namespace gangplank::controller {
 
-// Machine and status rows: resources/machine.h.
-// Removal rows (kNodeRemovalKind): nodes whose machine is gone and whose process and directory
-// the node controller still has to remove; operations wait for them.
+// Machine rows, their reads, the node protocol's writes and the ARM view: resources/machine_store.h.
+using resources::FailedForGood;
+using resources::GetMachine;
 using resources::kMachineStatusKind;
+using resources::kNodeRemovalKind;
+using resources::kNodeRemovalRoot;
 using resources::Machine;
-inline constexpr std::string_view kNodeRemovalKind = "nodeRemoval";
-inline constexpr std::string_view kNodeRemovalRoot = "/gangplank/nodeRemovals";
-
-// How much of a machine to read: its row only (an agent's poll), with its status (the
-// reconciler, the machines API), or with its logs and login events too.
-enum class MachineDetail { kDesired, kStatus, kLogs };
-
-Result<std::vector<Machine>> MachinesOf(store::Store& store, const std::string& pool_id,
-                                        MachineDetail detail = MachineDetail::kStatus);
-Result<std::optional<Machine>> GetMachine(store::Store& store, const std::string& machine_id,
-                                          MachineDetail detail);
-
-// True when the node's agent reports exactly its desired state, with sshd answering (or stopped
-// when SSH access is Disabled).
-bool NodeReady(const Machine& machine);
-
-// The desired state an agent is served: the machine's, with the keys of the model version it
-// runs, from its pool's record (machine rows refer to the version and never copy the keys).
-Result<node::DesiredNodeState> ServedDesiredState(store::Store& store, const Machine& machine);
-
-// True when the node reports that its current desired state cannot be provisioned by waiting.
-bool FailedForGood(const Machine& machine);
+using resources::MachineDetail;
+using resources::MachineRow;
+using resources::MachinesOf;
+using resources::MachineView;
+using resources::NodeImageCatalog;
+using resources::NodeReady;
+using resources::OnTarget;
+using resources::PoolTarget;
+using resources::RecordNodeReport;
+using resources::RemoveMachine;
+using resources::ReplaceNodeTokens;
+using resources::ServedDesiredState;
+using resources::TargetOf;
+using resources::UnreadySince;
 
 // A pool's powerState and its maxSurge, as resources/pool_spec.h reads them.
 using resources::PoolRunning;
 using resources::SurgeOf;
-
-struct PoolTarget {
-  std::int64_t model_version = 0;
-  std::string image;
-};
-PoolTarget TargetOf(const resources::PoolRecord& pool, NodeImageCatalog& images);
 
 // Where the pool's machines are and what remains to do; `changes` move them one step on.
 struct PoolProgress {
@@ -113,24 +102,6 @@ Result<std::vector<store::Mutation>> RemoveMachines(store::Store& store,
 Result<bool> NodesPendingRemoval(store::Store& store, const std::string& owner_id);
 // The queued removals of nodes of `owner_id` (a pool, a cluster, or one machine).
 Result<std::vector<store::Resource>> RemovalsOf(store::Store& store, const std::string& owner_id);
-// The changes that delete one machine and queue its node (`uid`) for removal on behalf of
-// `owner_id`, whose operation waits for it.
-void RemoveMachine(const std::string& machine_id, const std::string& uid,
-                   const std::string& owner_id, std::vector<store::Mutation>& changes);
 
-
-// What an agent reported, stored as the machine's status (a report from an older provisioning of
-// the machine is ignored). Log lines and login events are appended, keeping the newest.
-Status RecordNodeReport(store::Store& store, const std::string& machine_id, const std::string& uid,
-                        const node::NodeStatus& status, const std::vector<node::LoginEvent>& logins,
-                        const std::string& new_log_lines, const Clock& clock);
-
-// A node's renewed token, expiring at `expires_at`, replaces the ones before it: tokens of the
-// machine (at `uid`) that expire earlier stop holding. Retried when the row changes meanwhile.
-Status ReplaceNodeTokens(store::Store& store, const std::string& machine_id,
-                         const std::string& uid, long long expires_at);
-
-// The machine as the API shows it.
-boost::json::object MachineView(const Machine& machine, const PoolTarget& target);
 
 }  // namespace gangplank::controller

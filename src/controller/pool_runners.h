@@ -6,10 +6,12 @@
 #include <chrono>
 
 #include "common/clock.h"
-#include "controller/node_images.h"
 #include "controller/operations.h"
+#include "resources/node_images.h"
 
 namespace gangplank::controller {
+
+using resources::NodeImageCatalog;
 
 enum class NodeMode {
   kLocal,      // real nodes: agents report what they run; operations wait for them

@@ -52,12 +52,15 @@ constexpr std::string_view kContainerService[] = {
     "2026-08-02-preview"};
 
 // Which versions bring a feature: every stable version from `stable` on, every preview from
-// `preview` on (and from `stable` on: a preview carries what the stable before it has).
+// `preview` on (and from `stable` on: a preview carries what the stable before it has); up to
+// `stable_until` and `preview_until` when newer versions dropped it.
 struct FeatureSince {
   Feature feature;
   std::string_view stable;   // empty: no stable version has it
   std::string_view preview;  // empty: only stable versions bring it
   std::string_view what;     // for error messages
+  std::string_view stable_until = {};   // the last stable version that has it; empty: all since
+  std::string_view preview_until = {};  // the last preview that has it; empty: all since
 };
 
 constexpr FeatureSince kFeatures[] = {
@@ -75,6 +78,10 @@ constexpr FeatureSince kFeatures[] = {
      "securityProfile.sshAccess on agent pools"},
     {Feature::kEntraIdSshAccess, "2026-08-01", "2025-08-02-preview",
      "securityProfile.sshAccess EntraId"},
+    // ManagedClusters_GetOSOptions: in the specs of 2021-03-01 to 2024-02-01 and of
+    // 2021-11-01-preview to 2024-05-02-preview; newer versions dropped it.
+    {Feature::kOsOptions, "2021-03-01", "2021-11-01-preview", "the OS options of a location",
+     "2024-02-01", "2024-05-02-preview"},
 };
 
 }  // namespace
@@ -130,16 +137,24 @@ Status CheckApiVersion(ApiSurface surface, std::string_view api_version, bool pr
 bool Supports(std::string_view api_version, Feature feature) {
   const FeatureSince& row = Row(feature);
   const std::string_view date = Date(api_version);
-  if (!row.stable.empty() && date >= row.stable) return true;
-  return api_version.ends_with("-preview") && !row.preview.empty() && date >= Date(row.preview);
+  const bool since_stable = !row.stable.empty() && date >= row.stable;
+  if (!api_version.ends_with("-preview"))
+    return since_stable && (row.stable_until.empty() || date <= row.stable_until);
+  if (!row.preview_until.empty() && date > Date(row.preview_until)) return false;
+  return since_stable || (!row.preview.empty() && date >= Date(row.preview));
 }
 
 std::string UnsupportedMessage(std::string_view api_version, Feature feature) {
   const FeatureSince& row = Row(feature);
   std::string message = "api-version " + std::string(api_version.substr(0, 32)) + " does not have " +
-                        std::string(row.what) + "; use api-version " + std::string(row.stable) +
-                        " or later";
-  if (!row.preview.empty()) message += " (or " + std::string(row.preview) + " or a later preview)";
+                        std::string(row.what) + "; use api-version " + std::string(row.stable);
+  message += row.stable_until.empty() ? " or later" : " to " + std::string(row.stable_until);
+  if (!row.preview.empty()) {
+    message += " (or " + std::string(row.preview) +
+               (row.preview_until.empty() ? " or a later preview"
+                                          : " to " + std::string(row.preview_until)) +
+               ")";
+  }
   return message + ".";
 }
 

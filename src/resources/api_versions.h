@@ -24,6 +24,7 @@ enum class Feature {
   kPoolSshAccess,         // agentPool securityProfile.sshAccess: LocalUser | Disabled
   kEntraIdSshAccess,      // securityProfile.sshAccess: EntraId (refused: Gangplank has no Entra ID)
   kRotateCertificates,    // managedClusters/{c}/rotateClusterCertificates
+  kOsOptions,             // locations/{l}/osOptions/default (removed after 2024-02-01)
 };
 
 // InvalidArgument with ARM's MissingApiVersionParameter / InvalidApiVersionParameter reasons,

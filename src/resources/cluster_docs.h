@@ -16,8 +16,6 @@ namespace gangplank::resources {
 
 // Row kinds (clusters and pools: records.h; machines: machine.h).
 inline constexpr std::string_view kGroupKind = "resourceGroup";
-inline constexpr std::string_view kMachineType =
-    "Microsoft.ContainerService/managedClusters/agentPools/machines";
 
 // Operation types (runners in controller/pool_runners.cc).
 inline constexpr const char* kPutCluster = "PutManagedCluster";

@@ -30,6 +30,9 @@ Result<Machine> DecodeMachine(const store::Resource& row) {
   if (!state) return state.error();
   machine.desired = std::move(state.value());
   machine.desired_at = desired_at->get_int64();
+  const json::value* created_at = doc.if_contains("createdAt");
+  machine.created_at =
+      created_at && created_at->is_int64() ? created_at->get_int64() : machine.desired_at;
   if (const json::value* floor = doc.if_contains("minTokenExpiry"); floor && floor->is_int64())
     machine.min_token_expiry = floor->get_int64();
   return machine;
@@ -37,12 +40,40 @@ Result<Machine> DecodeMachine(const store::Resource& row) {
 
 store::Resource EncodeMachine(const Machine& machine) {
   store::Resource row = machine.row;
-  json::object doc = json::parse(row.body).as_object();
+  boost::system::error_code ec;
+  json::value parsed = json::parse(row.body, ec);
+  json::object doc = !ec && parsed.is_object() ? std::move(parsed.get_object()) : json::object{};
+  doc["index"] = machine.index;
+  doc["uid"] = machine.uid;
   doc["desired"] = json::parse(node::DesiredNodeStateJson(machine.desired));
   doc["desiredAt"] = machine.desired_at;
+  if (machine.created_at != 0) doc["createdAt"] = machine.created_at;
   if (machine.min_token_expiry != 0) doc["minTokenExpiry"] = machine.min_token_expiry;
   row.body = json::serialize(doc);
   return row;
+}
+
+Machine NewMachine(const std::string& pool_id, std::int64_t index, std::string uid,
+                   node::DesiredNodeState desired, long long now) {
+  Machine machine;
+  const std::string id = pool_id + "/machines/" + desired.node_name;
+  const json::object resource{
+      {"id", id},
+      {"name", desired.node_name},
+      {"type", kMachineType},
+      {"properties",
+       json::object{{"network",
+                     json::object{{"ipAddresses", json::array{json::object{
+                                                      {"family", "IPv4"},
+                                                      {"ip", desired.address}}}}}}}}};
+  machine.row = store::Resource{std::string(kMachineKind), id, pool_id,
+                                json::serialize(json::object{{"resource", resource}}), 0};
+  machine.index = index;
+  machine.uid = std::move(uid);
+  machine.desired = std::move(desired);
+  machine.desired_at = now;
+  machine.created_at = now;
+  return machine;
 }
 
 void DecodeMachineStatus(const store::Resource& status_row, bool with_logs, Machine& machine) {

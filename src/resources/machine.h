@@ -17,11 +17,14 @@ namespace gangplank::resources {
 
 // Machine rows: {"resource": ARM machine, "index": N, "uid": per-provisioning id,
 //                "desired": DesiredNodeState, "desiredAt": Unix seconds of the last change,
+//                "createdAt": Unix seconds it was made (absent in old rows: desiredAt),
 //                "minTokenExpiry": see Machine::min_token_expiry (absent: 0)}.
 // Status rows (kMachineStatusKind, id MACHINE/status): what the node's agent last reported,
 // {"uid", "status", "reportedAt", "log", "logins"}; a report for an older uid is ignored.
 inline constexpr std::string_view kMachineKind = "machine";
 inline constexpr std::string_view kMachineStatusKind = "machineStatus";
+inline constexpr std::string_view kMachineType =
+    "Microsoft.ContainerService/managedClusters/agentPools/machines";
 
 struct Machine {
   store::Resource row;
@@ -29,6 +32,7 @@ struct Machine {
   std::string uid;
   node::DesiredNodeState desired;
   long long desired_at = 0;
+  long long created_at = 0;
   // Node tokens that expire before this (Unix seconds) were replaced by a renewal and no longer
   // hold; 0 when the node never renewed.
   long long min_token_expiry = 0;
@@ -43,8 +47,12 @@ struct Machine {
 
 // The machine row's part of a Machine (no status).
 Result<Machine> DecodeMachine(const store::Resource& row);
-// The machine row with `machine.desired` and `desired_at` written into it.
+// The machine row of `machine` (its ARM resource kept as the row has it).
 store::Resource EncodeMachine(const Machine& machine);
+// A machine made `now` for pool `pool_id`: its ARM resource names it and the address `desired`
+// gives it (row version 0: not stored yet).
+Machine NewMachine(const std::string& pool_id, std::int64_t index, std::string uid,
+                   node::DesiredNodeState desired, long long now);
 // Adds what the status row says to `machine` (when it is about the machine's current uid).
 void DecodeMachineStatus(const store::Resource& status_row, bool with_logs, Machine& machine);
 std::string MachineStatusId(const std::string& machine_id);

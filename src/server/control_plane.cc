@@ -28,7 +28,7 @@
 #include "common/paths.h"
 #include "common/process.h"
 #include "controller/node_controller.h"
-#include "controller/node_images.h"
+#include "resources/node_images.h"
 #include "controller/operations.h"
 #include "controller/pool_runners.h"
 #include "runtime/container_runtime.h"
@@ -250,7 +250,7 @@ int StopLocalNodes(const ControlPlaneOptions& options, bool remove, std::ostream
 // The node image catalog of options.data_dir, or of the shared store when --store names one.
 struct Catalog {
   std::unique_ptr<store::Store> store;
-  std::unique_ptr<controller::NodeImageCatalog> images;
+  std::unique_ptr<resources::NodeImageCatalog> images;
 };
 Result<Catalog> OpenCatalog(const ControlPlaneOptions& options, const std::string& data_dir) {
   Catalog catalog;
@@ -258,9 +258,9 @@ Result<Catalog> OpenCatalog(const ControlPlaneOptions& options, const std::strin
     auto opened = store::OpenStore(options.store_url, data_dir);
     if (!opened) return opened.error();
     catalog.store = std::move(opened.value());
-    catalog.images = std::make_unique<controller::NodeImageCatalog>(*catalog.store);
+    catalog.images = std::make_unique<resources::NodeImageCatalog>(*catalog.store);
   } else {
-    catalog.images = std::make_unique<controller::NodeImageCatalog>(data_dir + "/node-images.json");
+    catalog.images = std::make_unique<resources::NodeImageCatalog>(data_dir + "/node-images.json");
   }
   return catalog;
 }
@@ -430,9 +430,9 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   if (!node_tokens) return Fail(err, node_tokens.error());
   // Replicas share one catalog, in the store; one process keeps it in its data dir.
   auto images_owner =
-      shared_store ? std::make_unique<controller::NodeImageCatalog>(**store)
-                   : std::make_unique<controller::NodeImageCatalog>(data_dir + "/node-images.json");
-  controller::NodeImageCatalog& images = *images_owner;
+      shared_store ? std::make_unique<resources::NodeImageCatalog>(**store)
+                   : std::make_unique<resources::NodeImageCatalog>(data_dir + "/node-images.json");
+  resources::NodeImageCatalog& images = *images_owner;
   // The engine's name in the leases it holds: which replica runs what. On SQLite this process is
   // the only one, so a restarted gangplankd is the same owner and resumes its leases at once.
   char host[256] = {};

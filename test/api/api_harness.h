@@ -122,7 +122,7 @@ class ApiHarness : public ::testing::Test {
   std::shared_ptr<auth::TokenService> tokens_;
   auth::AdminCredentials admin_;
   std::unique_ptr<controller::OperationsEngine> operations_;
-  controller::NodeImageCatalog images_{dir_.path() / "node-images.json"};
+  resources::NodeImageCatalog images_{dir_.path() / "node-images.json"};
   std::optional<auth::NodeTokens> node_tokens_;
   std::optional<auth::NodeTokens> kube_tokens_;
   std::vector<std::string> warnings_;  // what the service logged for the operator

@@ -229,6 +229,32 @@ TEST_F(ArmContractTest, LocationsListKubernetesVersionsAndOrchestrators) {
             "Kubernetes");
 }
 
+// ManagedClusters_GetOSOptions is in the specs of 2021-03-01 to 2024-02-01 and of previews
+// 2021-11-01 to 2024-05-02; the versions around them do not have it, and say which do.
+TEST_F(ArmContractTest, OsOptionsAnswerInTheVersionsThatHaveThemAndOnlyThere) {
+  const std::string options = "/subscriptions/sub-1/providers/Microsoft.ContainerService/locations/"
+                              "westus2/osOptions/default?resource-type=managedClusters&api-version=";
+  for (const char* version : {"2021-03-01", "2024-02-01", "2021-11-01-preview", "2024-05-02-preview",
+                              "2023-08-02-preview"}) {
+    const auto answer = Send(HttpVerb::get, options + version);
+    ASSERT_EQ(answer.result(), HttpStatus::ok) << version << ": " << answer.body();
+    const json::value body = Body(answer);
+    EXPECT_EQ(body.at("type"), "Microsoft.ContainerService/locations/osOptions");
+    EXPECT_EQ(body.at("name"), "default");
+    const json::array& list = body.at("properties").at("osOptionPropertyList").as_array();
+    ASSERT_EQ(list.size(), 1u);  // Linux only: Gangplank runs no Windows pools
+    EXPECT_EQ(list.at(0).at("os-type"), "Linux");
+    EXPECT_EQ(list.at(0).at("enable-fips-image"), false);
+  }
+  for (const char* version : {"2021-02-01", "2024-05-01", "2026-08-01", "2024-06-02-preview"}) {
+    const auto answer = Send(HttpVerb::get, options + version);
+    EXPECT_EQ(answer.result(), HttpStatus::bad_request) << version;
+    EXPECT_NE(std::string(Body(answer).at("error").at("message").as_string()).find("2024-02-01"),
+              std::string::npos)
+        << version;
+  }
+}
+
 TEST_F(ArmContractTest, AGroupListsItsClustersAsResources) {
   Created(ClusterBody(NewKey(), {}, {{"tags", {{"env", "dev"}}}}));
   const auto listed = Send(HttpVerb::get, kGroup + "/resources?api-version=2019-10-01");

@@ -172,7 +172,7 @@ class ConflictRaceTest : public ::testing::TestWithParam<Topology> {
   testing::FakeClock clock_;
   auth::AdminCredentials admin_;
   std::shared_ptr<auth::TokenService> tokens_;
-  controller::NodeImageCatalog images_{dir_.path() / "node-images.json"};
+  resources::NodeImageCatalog images_{dir_.path() / "node-images.json"};
   std::vector<Replica> replicas_;
   std::string token_;
 };

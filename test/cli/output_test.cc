@@ -1,5 +1,6 @@
 // Output renderers: the shapes az users expect from json, table, tsv and yaml.
 #include "cli/output.h"
+#include "common/python_json.h"
 
 #include <gtest/gtest.h>
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "cli/output.h"
-#include "cli/query.h"
+#include "query/jmespath.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
@@ -163,7 +163,7 @@ print(json.dumps(out))
   int agreed = 0;
   for (std::size_t i = 0; i < kExpressions.size(); ++i) {
     const auto& expected = expected_all.as_array()[i].as_object();
-    const auto ours = ApplyQuery(document, kExpressions[i]);
+    const auto ours = query::ApplyQuery(document, kExpressions[i]);
     if (expected.contains("error")) {
       EXPECT_FALSE(ours.ok()) << kExpressions[i] << ": python raised "
                               << expected.at("error").as_string() << ", we answered "
@@ -225,18 +225,18 @@ TEST(QueryTest, DeepOrLongExpressionsAreRefusedNotCrashed) {
           for (int i = 0; i < 60000; ++i) pipes += "|@";
           return pipes;
         }()}) {
-    const auto result = ApplyQuery(document, expression);
+    const auto result = query::ApplyQuery(document, expression);
     ASSERT_FALSE(result.ok());
     EXPECT_NE(result.error().message.find("--query"), std::string::npos);
   }
   // At the limits, still answered.
   std::string nested = std::string(90, '(') + "a" + std::string(90, ')');
-  EXPECT_EQ(ApplyQuery(document, nested).value(), json::value(1));
+  EXPECT_EQ(query::ApplyQuery(document, nested).value(), json::value(1));
 }
 
 TEST(QueryTest, AnExpressionThatStopsSaysSo) {
   for (const char* expression : {"a ||", "(", "length(", "a."}) {
-    const auto result = ApplyQuery(json::value(), expression);
+    const auto result = query::ApplyQuery(json::value(), expression);
     ASSERT_FALSE(result.ok());
     EXPECT_NE(result.error().message.find("unexpected end"), std::string::npos)
         << expression << ": " << result.error().message;
@@ -244,7 +244,7 @@ TEST(QueryTest, AnExpressionThatStopsSaysSo) {
 }
 
 TEST(QueryTest, SyntaxErrorsPointAtTheColumn) {
-  const auto error = ApplyQuery(json::parse("{}"), "properties.[?x");
+  const auto error = query::ApplyQuery(json::parse("{}"), "properties.[?x");
   ASSERT_FALSE(error.ok());
   EXPECT_NE(error.error().message.find("column"), std::string::npos) << error.error().message;
   EXPECT_NE(error.error().message.find("properties.[?x"), std::string::npos);

@@ -1,5 +1,5 @@
-// `--query`: the JMESPath language az uses, implemented for the parts people write on the command
-// line (fields, indexes, slices, projections, filters, multiselects, pipes, common functions).
+// `--query`: the JMESPath language az uses, for the parts people write on the command line
+// (fields, indexes, slices, projections, filters, multiselects, pipes, every built-in function).
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 
-namespace gangplank::cli {
+namespace gangplank::query {
 
 // Evaluates `expression` against `document`. A syntax error, or a function given the wrong
 // number or kind of arguments, is an InvalidArgument error that points at the offending column.
@@ -17,4 +17,4 @@ Result<boost::json::value> ApplyQuery(const boost::json::value& document,
 // Only parses: for checking --query before a command changes anything.
 Status ValidateQuery(std::string_view expression);
 
-}  // namespace gangplank::cli
+}  // namespace gangplank::query

@@ -11,7 +11,7 @@
 #include "common/error.h"
 #include "store/store.h"
 
-namespace gangplank::controller {
+namespace gangplank::resources {
 
 class NodeImageCatalog {
  public:
@@ -41,4 +41,4 @@ class NodeImageCatalog {
   std::map<std::string, std::vector<std::string>> versions_;
 };
 
-}  // namespace gangplank::controller
+}  // namespace gangplank::resources

@@ -1,12 +1,12 @@
 // The node image catalog in a shared store: what one replica publishes, every replica offers.
-#include "controller/node_images.h"
+#include "resources/node_images.h"
 
 #include <gtest/gtest.h>
 
 #include "store/sqlite_store.h"
 #include "support/temp_dir.h"
 
-namespace gangplank::controller {
+namespace gangplank::resources {
 namespace {
 
 TEST(NodeImageCatalogTest, ReplicasOnOneStoreShareOneCatalog) {
@@ -26,4 +26,4 @@ TEST(NodeImageCatalogTest, ReplicasOnOneStoreShareOneCatalog) {
 }
 
 }  // namespace
-}  // namespace gangplank::controller
+}  // namespace gangplank::resources

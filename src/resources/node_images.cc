@@ -1,13 +1,13 @@
 // The node image catalog: {"Ubuntu": ["…", "…"], "AzureLinux": [...], …}, in a file of the data
 // dir, or in the store when replicas share one.
-#include "controller/node_images.h"
+#include "resources/node_images.h"
 
 #include <boost/json.hpp>
 #include <optional>
 
 #include "common/file_io.h"
 
-namespace gangplank::controller {
+namespace gangplank::resources {
 namespace json = boost::json;
 
 namespace {
@@ -144,4 +144,4 @@ Status NodeImageCatalog::Publish(const std::string& os_sku, const std::string& v
                    "the catalog kept changing while this version was published; try again");
 }
 
-}  // namespace gangplank::controller
+}  // namespace gangplank::resources

@@ -1,0 +1,216 @@
+// Machine rows in the store: a pool's machines read with as much detail as asked, what the node
+// protocol writes (reports, renewed tokens), removals, and the ARM view of a machine.
+#include "resources/machine_store.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "resources/pool_spec.h"
+
+namespace gangplank::resources {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxLogBytes = 64 * 1024;  // per machine, newest kept
+constexpr std::size_t kMaxLogins = 200;
+constexpr long long kHeartbeatSeconds = 300;  // an unchanged report is written this often
+
+Result<Machine> MachineFrom(store::Store& store, const store::Resource& row, MachineDetail detail) {
+  auto machine = resources::DecodeMachine(row);
+  if (!machine || detail == MachineDetail::kDesired) return machine;
+  auto status_row = store.Get(kMachineStatusKind, MachineStatusId(row.id));
+  if (!status_row) return status_row.error();
+  if (status_row->has_value())
+    resources::DecodeMachineStatus(**status_row, detail == MachineDetail::kLogs, *machine);
+  return machine;
+}
+
+}  // namespace
+
+store::Resource MachineRow(const Machine& machine) { return EncodeMachine(machine); }
+
+bool OnTarget(const Machine& machine, const PoolTarget& target) {
+  return machine.desired.model_version == target.model_version &&
+         machine.desired.image_version == target.image;
+}
+
+void RemoveMachine(const std::string& machine_id, const std::string& uid,
+                   const std::string& owner_id, std::vector<store::Mutation>& changes) {
+  changes.push_back(store::Mutation::Delete(std::string(kMachineKind), machine_id));
+  changes.push_back(store::Mutation::Put(store::Resource{
+      std::string(kNodeRemovalKind), std::string(kNodeRemovalRoot) + "/" + uid,
+      std::string(kNodeRemovalRoot),
+      json::serialize(json::object{{"owner", owner_id}, {"machine", machine_id}}), 0}));
+}
+
+Result<std::vector<Machine>> MachinesOf(store::Store& store, const std::string& pool_id,
+                                        MachineDetail detail) {
+  auto rows = store.List(kMachineKind, pool_id);
+  if (!rows) return rows.error();
+  std::vector<Machine> machines;
+  for (const auto& row : *rows) {
+    auto machine = MachineFrom(store, row, detail);
+    if (!machine) return machine.error();
+    machines.push_back(std::move(machine.value()));
+  }
+  std::sort(machines.begin(), machines.end(),
+            [](const Machine& a, const Machine& b) { return a.index < b.index; });
+  return machines;
+}
+
+Result<std::optional<Machine>> GetMachine(store::Store& store, const std::string& machine_id,
+                                          MachineDetail detail) {
+  auto row = store.Get(kMachineKind, machine_id);
+  if (!row) return row.error();
+  if (!row->has_value()) return std::optional<Machine>();
+  auto machine = MachineFrom(store, **row, detail);
+  if (!machine) return machine.error();
+  return std::optional<Machine>(std::move(machine.value()));
+}
+
+Result<node::DesiredNodeState> ServedDesiredState(store::Store& store, const Machine& machine) {
+  node::DesiredNodeState desired = machine.desired;
+  auto pool_row = store.Get(kPoolKind, machine.row.parent);
+  if (!pool_row) return pool_row.error();
+  if (!pool_row->has_value()) return desired;  // the pool is going: nothing new to serve
+  auto pool = resources::PoolRecord::Decode(**pool_row);
+  if (!pool) return pool.error();
+  // A machine row written before rows stopped copying keys still has its own.
+  if (const auto* keys = pool->model.KeysOf(desired.model_version)) desired.public_keys = *keys;
+  return desired;
+}
+
+bool NodeReady(const Machine& machine) {
+  if (!machine.status) return false;
+  const node::NodeStatus& status = *machine.status;
+  const node::DesiredNodeState& desired = machine.desired;
+  if (status.reimage_generation != desired.reimage_generation ||
+      status.applied_model_version != desired.model_version ||
+      status.image_version != desired.image_version || status.ssh_enabled != desired.ssh_enabled) {
+    return false;
+  }
+  return status.sshd_health == desired.SettledHealth();
+}
+
+bool FailedForGood(const Machine& machine) {
+  return machine.status && machine.status->sshd_health == "Failed" &&
+         machine.status->failed_generation == machine.desired.reimage_generation;
+}
+
+// Since when a machine that is not ready has been so: since it was told to change, or since its
+// reports stopped saying it was ready, whichever is later. One bad report of a node that has been
+// fine for days does not fail the next operation.
+long long UnreadySince(const Machine& machine) {
+  return std::max(machine.desired_at, machine.not_ready_since);
+}
+
+PoolTarget TargetOf(const PoolRecord& pool, NodeImageCatalog& images) {
+  return PoolTarget{pool.model.version,
+                    images.Latest(StringOr(pool.properties(), "osSKU", "Ubuntu"))};
+}
+
+Status ReplaceNodeTokens(store::Store& store, const std::string& machine_id,
+                         const std::string& uid, long long expires_at) {
+  for (int attempt = 0;; ++attempt) {
+    auto machine = GetMachine(store, machine_id, MachineDetail::kDesired);
+    if (!machine) return machine.error();
+    if (!machine->has_value() || (*machine)->uid != uid) {
+      return MakeError(StatusCode::kNotFound, "MachineGone",
+                       "this node's machine no longer exists; the node is being removed");
+    }
+    Machine renewed = **machine;
+    if (renewed.min_token_expiry >= expires_at) return OkStatus();
+    renewed.min_token_expiry = expires_at;
+    auto written = store.Put(resources::EncodeMachine(renewed),
+                             store::Precondition::AtVersion(renewed.row.version));
+    if (written || written.error().code != StatusCode::kAborted || attempt == 4)
+      return written ? OkStatus() : Status(written.error());
+  }
+}
+
+Status RecordNodeReport(store::Store& store, const std::string& machine_id, const std::string& uid,
+                        const node::NodeStatus& status, const std::vector<node::LoginEvent>& logins,
+                        const std::string& new_log_lines, const Clock& clock) {
+  auto machine = GetMachine(store, machine_id, MachineDetail::kLogs);  // it appends to them
+  if (!machine) return machine.error();
+  if (!machine->has_value() || (*machine)->uid != uid) {
+    return MakeError(StatusCode::kNotFound, "MachineGone",
+                     "this node's machine no longer exists; the node is being removed");
+  }
+  const long long now = UnixSeconds(clock.Now());
+  const std::string status_json = node::NodeStatusJson(status);
+  const bool same = (*machine)->status && node::NodeStatusJson(*(*machine)->status) == status_json;
+  if (same && logins.empty() && new_log_lines.empty() &&
+      now - (*machine)->reported_at < kHeartbeatSeconds) {
+    return OkStatus();  // nothing new: no durable write
+  }
+  std::string log = (*machine)->log + new_log_lines;
+  if (log.size() > kMaxLogBytes) {
+    log = log.substr(log.size() - kMaxLogBytes);
+    log = log.substr(std::min(log.size(), log.find('\n') + 1));
+  }
+  std::vector<node::LoginEvent> all = (*machine)->logins;
+  all.insert(all.end(), logins.begin(), logins.end());
+  if (all.size() > kMaxLogins) all.erase(all.begin(), all.end() - kMaxLogins);
+  Machine reported = **machine;
+  reported.status = status;
+  const long long not_ready_since = NodeReady(reported)           ? 0
+                                    : (*machine)->not_ready_since ? (*machine)->not_ready_since
+                                                                  : now;
+  json::object doc{{"uid", uid},
+                   {"status", json::parse(status_json)},
+                   {"reportedAt", now},
+                   {"log", log},
+                   {"logins", json::parse(node::LoginEventsJson(all))}};
+  if (not_ready_since != 0) doc["notReadySince"] = not_ready_since;
+  auto written =
+      store.Put(store::Resource{std::string(kMachineStatusKind), MachineStatusId(machine_id),
+                                machine_id, json::serialize(doc), 0},
+                store::Precondition::Any());
+  if (!written) return written.error();
+  return OkStatus();
+}
+
+json::object MachineView(const Machine& machine, const PoolTarget& target) {
+  json::object resource = json::parse(machine.row.body).at("resource").as_object();
+  json::object& properties = resource["properties"].as_object();
+  const bool ready = NodeReady(machine);
+  std::string state = "Running";
+  if (!machine.status) {
+    state = "Provisioning";
+  } else if (machine.status->reimage_generation != machine.desired.reimage_generation) {
+    state = "Reimaging";
+  } else if (ready && !machine.desired.running) {
+    state = "Stopped";
+  } else if (!ready) {
+    state = machine.status->sshd_health == "Starting" ? "Provisioning"
+            : FailedForGood(machine)                  ? "Failed"
+                                                      : "Unhealthy";
+  }
+  properties["state"] = state;
+  properties["port"] = machine.desired.port;
+  properties["sshAccess"] = machine.desired.ssh_enabled ? "LocalUser" : "Disabled";
+  properties["desiredModelVersion"] = machine.desired.model_version;
+  properties["appliedModelVersion"] =
+      machine.status ? json::value(machine.status->applied_model_version) : json::value(nullptr);
+  properties["nodeImageVersion"] =
+      machine.status ? machine.status->image_version : machine.desired.image_version;
+  properties["latestModelApplied"] = ready && OnTarget(machine, target);
+  json::array fingerprints;
+  if (machine.status) {
+    for (const auto& fingerprint : machine.status->host_key_fingerprints)
+      fingerprints.emplace_back(fingerprint);
+    properties["sshdHealth"] = machine.status->sshd_health;
+    if (!machine.status->message.empty()) properties["statusMessage"] = machine.status->message;
+  }
+  properties["hostKeyFingerprints"] = std::move(fingerprints);
+  json::array host_keys;
+  if (machine.status) {
+    for (const auto& key : machine.status->host_keys) host_keys.emplace_back(key);
+  }
+  properties["hostKeys"] = std::move(host_keys);
+  return resource;
+}
+
+}  // namespace gangplank::resources
