@@ -58,6 +58,24 @@ ArmAnswer ListKubernetesVersions(const ArmCall& call) {
   return JsonResponse(call.request.http, HttpStatus::ok, json::object{{"values", std::move(values)}});
 }
 
+namespace {
+
+// A "default" resource of the call's location: /subscriptions/S/providers/
+// Microsoft.ContainerService/locations/L/`path`, of type …/locations/`type`.
+HttpResponse LocationDefault(const ArmCall& call, std::string_view path, std::string_view type,
+                             json::object properties) {
+  return JsonResponse(
+      call.request.http, HttpStatus::ok,
+      json::object{{"id", "/subscriptions/" + call.names.subscription +
+                              "/providers/Microsoft.ContainerService/locations/" + call.location +
+                              "/" + std::string(path)},
+                   {"name", "default"},
+                   {"type", "Microsoft.ContainerService/locations/" + std::string(type)},
+                   {"properties", std::move(properties)}});
+}
+
+}  // namespace
+
 ArmAnswer ListOrchestrators(const ArmCall& call) {
   json::array orchestrators;
   for (const KubernetesVersion& v : KubernetesVersions()) {
@@ -67,30 +85,17 @@ ArmAnswer ListOrchestrators(const ArmCall& call) {
                                          {"isPreview", v.is_preview},
                                          {"upgrades", UpgradesFrom(v.version, true)}});
   }
-  return JsonResponse(
-      call.request.http, HttpStatus::ok,
-      json::object{{"id", "/subscriptions/" + call.names.subscription +
-                              "/providers/Microsoft.ContainerService/locations/" + call.location +
-                              "/orchestrators"},
-                   {"name", "default"},
-                   {"type", "Microsoft.ContainerService/locations/orchestrators"},
-                   {"properties", json::object{{"orchestrators", std::move(orchestrators)}}}});
+  return LocationDefault(call, "orchestrators", "orchestrators",
+                         json::object{{"orchestrators", std::move(orchestrators)}});
 }
 
 // ManagedClusters_GetOSOptions (api-versions 2021-03-01 to 2024-02-01): the OS types a location
 // offers node pools. Gangplank's pools are Linux only, so Linux is the one entry.
 ArmAnswer GetOsOptions(const ArmCall& call) {
-  return JsonResponse(
-      call.request.http, HttpStatus::ok,
-      json::object{{"id", "/subscriptions/" + call.names.subscription +
-                              "/providers/Microsoft.ContainerService/locations/" + call.location +
-                              "/osOptions/default"},
-                   {"name", "default"},
-                   {"type", "Microsoft.ContainerService/locations/osOptions"},
-                   {"properties",
-                    json::object{{"osOptionPropertyList",
-                                  json::array{json::object{{"os-type", "Linux"},
-                                                           {"enable-fips-image", false}}}}}}});
+  return LocationDefault(
+      call, "osOptions/default", "osOptions",
+      json::object{{"osOptionPropertyList",
+                    json::array{json::object{{"os-type", "Linux"}, {"enable-fips-image", false}}}}});
 }
 
 ArmAnswer GetClusterUpgradeProfile(const ArmCall& call) {

@@ -190,8 +190,11 @@ int RunUpgrade(CliContext& context, AksCommandState& state, const AzFlagSet& fla
 
 }  // namespace
 
-void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandState& state,
-                                  CliContext& context, int& exit_code) {
+namespace {
+
+// aks stop, start, rotate-certs, operation-abort, get-upgrades and upgrade.
+void RegisterClusterLifecycle(CLI::App& aks, AksCommandState& state, CliContext& context,
+                              int& exit_code) {
   CLI::App* stop = aks.add_subcommand(
       "stop",
       "Stop a cluster: its nodes keep their model and image and run no sshd until it starts.\n\n"
@@ -248,6 +251,24 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
                        Printed::kClusterUpgrades);
   });
 
+  CLI::App* upgrade = aks.add_subcommand(
+      "upgrade",
+      "Upgrade a cluster: --node-image-only reimages every pool onto its latest model and node "
+      "image (the way a new SSH key reaches running nodes).\n\nExample:\n"
+      "  gangplank aks upgrade -g rg1 -n c1 --node-image-only --yes");
+  ClusterFlags(upgrade, state);
+  upgrade->add_flag("--node-image-only", state.node_image_only,
+                    "Reimage every pool onto its latest model and node image");
+  state.flags.Register(*upgrade, kAksUpgrade);
+  upgrade->add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
+  AddOutputFlags(*upgrade, state.output);
+  upgrade->callback(
+      [&state, &context, &exit_code] { exit_code = RunUpgrade(context, state, state.flags); });
+}
+
+// aks nodepool get-upgrades, operation-abort, delete-machines, stop and start.
+void RegisterPoolLifecycle(CLI::App& nodepool, AksCommandState& state, CliContext& context,
+                           int& exit_code) {
   CLI::App* pool_upgrades = nodepool.add_subcommand(
       "get-upgrades",
       "What a pool can move to, with latestNodeImageVersion: the image the next node image "
@@ -291,6 +312,27 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
       },
       [&] { return "Deleting machines of " + state.pool; });
 
+  for (const auto& [name, code] : {std::pair{"stop", "Stopped"}, std::pair{"start", "Running"}}) {
+    CLI::App* power = nodepool.add_subcommand(
+        name, std::string(code == std::string("Stopped")
+                              ? "Stop a pool: its nodes keep their model and image and run no sshd."
+                              : "Start a stopped pool: the same nodes come back (no reimage).") +
+                  "\n\nExample:\n  gangplank aks nodepool " + name +
+                  " -g rg1 --cluster-name c1 -n nodepool1");
+    PoolFlags(power, state, "-n,--name,--nodepool-name");
+    state.flags.Register(*power, kPoolPower);
+    power->add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
+    AddOutputFlags(*power, state.output);
+    const std::string power_code = code;
+    power->callback([&state, &context, &exit_code, power_code] {
+      exit_code = SetPoolPower(context, state, power_code);
+    });
+  }
+}
+
+// aks wait and aks nodepool wait.
+void RegisterWaits(CLI::App& aks, CLI::App& nodepool, AksCommandState& state,
+                   CliContext& context, int& exit_code) {
   const auto add_wait = [&](CLI::App& parent, const std::string& description, bool pool) {
     CLI::App* wait = parent.add_subcommand("wait", description);
     if (pool)
@@ -315,37 +357,15 @@ void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandS
            "  gangplank aks nodepool wait -g rg1 --cluster-name c1 -n nodepool1 --custom "
            "\"powerState.code=='Stopped'\" --interval 2",
            true);
+}
 
-  for (const auto& [name, code] : {std::pair{"stop", "Stopped"}, std::pair{"start", "Running"}}) {
-    CLI::App* power = nodepool.add_subcommand(
-        name, std::string(code == std::string("Stopped")
-                              ? "Stop a pool: its nodes keep their model and image and run no sshd."
-                              : "Start a stopped pool: the same nodes come back (no reimage).") +
-                  "\n\nExample:\n  gangplank aks nodepool " + name +
-                  " -g rg1 --cluster-name c1 -n nodepool1");
-    PoolFlags(power, state, "-n,--name,--nodepool-name");
-    state.flags.Register(*power, kPoolPower);
-    power->add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
-    AddOutputFlags(*power, state.output);
-    const std::string power_code = code;
-    power->callback([&state, &context, &exit_code, power_code] {
-      exit_code = SetPoolPower(context, state, power_code);
-    });
-  }
+}  // namespace
 
-  CLI::App* upgrade = aks.add_subcommand(
-      "upgrade",
-      "Upgrade a cluster: --node-image-only reimages every pool onto its latest model and node "
-      "image (the way a new SSH key reaches running nodes).\n\nExample:\n"
-      "  gangplank aks upgrade -g rg1 -n c1 --node-image-only --yes");
-  ClusterFlags(upgrade, state);
-  upgrade->add_flag("--node-image-only", state.node_image_only,
-                    "Reimage every pool onto its latest model and node image");
-  state.flags.Register(*upgrade, kAksUpgrade);
-  upgrade->add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
-  AddOutputFlags(*upgrade, state.output);
-  upgrade->callback(
-      [&state, &context, &exit_code] { exit_code = RunUpgrade(context, state, state.flags); });
+void RegisterAksLifecycleCommands(CLI::App& aks, CLI::App& nodepool, AksCommandState& state,
+                                  CliContext& context, int& exit_code) {
+  RegisterClusterLifecycle(aks, state, context, exit_code);
+  RegisterPoolLifecycle(nodepool, state, context, exit_code);
+  RegisterWaits(aks, nodepool, state, context, exit_code);
 }
 
 }  // namespace gangplank::cli

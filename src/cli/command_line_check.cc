@@ -95,11 +95,20 @@ std::string Spelling(const CLI::Option& option) {
   return out;
 }
 
-// az's (argparse's) words for required options left out, all of them at once.
+// az's (argparse's) words for required arguments left out, all of them at once: options not
+// given, and positionals past the `positionals` words given.
 Status CheckRequired(const CLI::App& command, const std::set<const CLI::Option*>& given,
-                     const std::string& path) {
+                     std::size_t positionals, const std::string& path) {
   std::vector<std::string> missing;
   for (const CLI::Option* option : command.get_options()) {
+    if (!option->nonpositional()) {
+      if (positionals > 0) {
+        --positionals;
+      } else if (option->get_required()) {
+        missing.push_back(option->get_name());
+      }
+      continue;
+    }
     if (option->get_required() && !given.contains(option)) missing.push_back(Spelling(*option));
   }
   if (missing.empty()) return OkStatus();
@@ -158,6 +167,7 @@ Status CheckCommandLine(const CLI::App& root, const std::vector<std::string>& ar
   const CLI::App* current = &root;
   std::string path = root.get_name();
   std::set<const CLI::Option*> given;
+  std::size_t positionals = 0;  // words given to the last command that are not flags
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--") break;  // what follows is for another program (aks ssh … -- command)
@@ -185,7 +195,10 @@ Status CheckCommandLine(const CLI::App& root, const std::vector<std::string>& ar
       continue;
     }
     const auto subcommands = Subcommands(*current);
-    if (subcommands.empty()) continue;  // a positional argument of the command
+    if (subcommands.empty()) {  // a positional argument of the command
+      ++positionals;
+      continue;
+    }
     const auto found = std::find_if(subcommands.begin(), subcommands.end(),
                                     [&](const CLI::App* sub) { return sub->get_name() == arg; });
     if (found == subcommands.end()) {
@@ -209,7 +222,7 @@ Status CheckCommandLine(const CLI::App& root, const std::vector<std::string>& ar
                      "`" + path + "` needs a command: " + Join(SubcommandNames(*current), ", ") +
                          ". See `" + path + " --help`.");
   }
-  return CheckRequired(*current, given, path);
+  return CheckRequired(*current, given, positionals, path);
 }
 
 }  // namespace gangplank::cli

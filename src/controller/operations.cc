@@ -142,7 +142,7 @@ void OperationsEngine::Queue(const std::string& id, std::chrono::milliseconds af
   if (after.count() <= 0) {
     ready_.push_back(id);
   } else {
-    delayed_.emplace(std::chrono::steady_clock::now() + after, id);
+    delayed_.emplace(clock_.Monotonic() + after, id);
   }
 }
 
@@ -311,14 +311,14 @@ void OperationsEngine::RunPending() {
 
 void OperationsEngine::Start() {
   worker_ = std::thread([this] {
-    auto next_prune = std::chrono::steady_clock::now();
+    auto next_prune = clock_.Monotonic();
     while (!stopping_) {
       Discover();
       std::optional<std::string> id;
-      SteadyTime next_due = std::chrono::steady_clock::now() + std::chrono::milliseconds(250);
+      SteadyTime next_due = clock_.Monotonic() + std::chrono::milliseconds(250);
       {
         std::lock_guard lock(mutex_);
-        PromoteDueLocked(std::chrono::steady_clock::now());
+        PromoteDueLocked(clock_.Monotonic());
         id = PopReadyLocked();
         if (!delayed_.empty()) next_due = std::min(next_due, delayed_.begin()->first);
       }
@@ -326,13 +326,13 @@ void OperationsEngine::Start() {
         if (const auto again = RunOne(*id)) Queue(*id, std::max(*again, std::chrono::milliseconds(1)));
         continue;
       }
-      if (std::chrono::steady_clock::now() >= next_prune) {
+      if (clock_.Monotonic() >= next_prune) {
         (void)PruneFinished();  // best effort; the next prune tries again
-        next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+        next_prune = clock_.Monotonic() + std::chrono::minutes(10);
       }
       // Sleep until the store changes or delayed work is due (at most 250 ms, to see Stop).
       const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-          next_due - std::chrono::steady_clock::now());
+          next_due - clock_.Monotonic());
       if (wait.count() > 0) store_.WaitForChange(seen_revision_, wait);
     }
   });

@@ -181,9 +181,11 @@ class AgentEvents {
 
 ControlPlaneSource::ControlPlaneSource(std::unique_ptr<net::HttpClient> watch_client,
                                        std::unique_ptr<net::HttpClient> report_client,
-                                       std::string token, std::string token_file)
+                                       std::string token, std::string token_file,
+                                       const Clock& clock)
     : watch_client_(std::move(watch_client)),
       report_client_(std::move(report_client)),
+      clock_(clock),
       token_(std::move(token)),
       token_file_(std::move(token_file)) {}
 
@@ -193,7 +195,7 @@ std::string ControlPlaneSource::Token() {
 }
 
 void ControlPlaneSource::RenewIfDue() {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.Monotonic();
   if (now < renew_at_) return;
   renew_at_ = now + std::chrono::minutes(1);  // unless the renewal below says later
   auto reply = watch_client_->Send("POST", "/gangplank/node/v1/token", "",
@@ -217,7 +219,7 @@ void ControlPlaneSource::RenewIfDue() {
     std::lock_guard lock(token_mutex_);
     token_ = std::string(token->get_string());
   }
-  const long long left = expires->get_int64() - UnixSeconds(std::chrono::system_clock::now());
+  const long long left = expires->get_int64() - UnixSeconds(clock_.Now());
   renew_at_ = now + std::chrono::seconds(std::max(60LL, left / 2));
   // For the next start of the agent, where the file may be written (on a node it is read-only:
   // gangplankd writes it).

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "net/https_client.h"
 #include "node/node_agent.h"
 
@@ -42,7 +43,7 @@ class ControlPlaneSource final : public DesiredStateSource {
  public:
   ControlPlaneSource(std::unique_ptr<net::HttpClient> watch_client,
                      std::unique_ptr<net::HttpClient> report_client, std::string token,
-                     std::string token_file = "");
+                     std::string token_file = "", const Clock& clock = kSystemClock);
   Result<DesiredReply> Fetch(const std::string& known, std::chrono::seconds wait) override;
   Status Report(const NodeStatus& status, const std::vector<LoginEvent>& logins,
                 const std::string& new_log_lines) override;
@@ -55,8 +56,11 @@ class ControlPlaneSource final : public DesiredStateSource {
   // After a 401: the token file's token, if it is another one.
   bool ReloadTokenFile();
 
+  inline static const SystemClock kSystemClock{};
+
   std::unique_ptr<net::HttpClient> watch_client_;
   std::unique_ptr<net::HttpClient> report_client_;
+  const Clock& clock_;
   std::mutex token_mutex_;
   std::string token_;
   const std::string token_file_;

@@ -19,6 +19,8 @@ class SharedClock final : public Clock {
     }
     return own_.Now();
   }
+  // Intervals are this process's own: a replica's deadlines need no other's clock.
+  std::chrono::steady_clock::time_point Monotonic() const override { return own_.Monotonic(); }
 
  private:
   const Store& store_;

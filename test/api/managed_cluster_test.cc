@@ -479,6 +479,14 @@ TEST_F(ManagedClusterTest, MissingParentsAndBadInputAreClear4xx) {
   EXPECT_EQ(
       Code(Send(HttpVerb::put, kCluster + "/agentPools/p1" + kVersion, R"({"properties":{}})")),
       "ResourceNotFound");
+  // In a group that does not exist, ARM names the group, for the resource and for its lists.
+  const std::string elsewhere =
+      "/subscriptions/sub-1/resourceGroups/nope/providers/Microsoft.ContainerService/"
+      "managedClusters";
+  EXPECT_EQ(Code(Send(HttpVerb::get, elsewhere + "/c1" + kVersion)), "ResourceGroupNotFound");
+  EXPECT_EQ(Code(Send(HttpVerb::get, elsewhere + kVersion)), "ResourceGroupNotFound");
+  EXPECT_EQ(Code(Send(HttpVerb::get, elsewhere + "/c1/agentPools/p1" + kVersion)),
+            "ResourceGroupNotFound");
   EXPECT_EQ(Code(Send(HttpVerb::get, kCluster + "?api-version=2019-01-01")),
             "InvalidApiVersionParameter");
 }

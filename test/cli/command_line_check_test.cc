@@ -25,7 +25,8 @@ class CommandLineCheckTest : public ::testing::Test {
     CLI::App* aks = app_.add_subcommand("aks");
     aks->require_subcommand(1);
     CLI::App* create = aks->add_subcommand("create");
-    create->add_option("-g,--resource-group");
+    create->add_option("-g,--resource-group")->required();
+    create->add_option("-n,--name")->required();
     create->add_option("--ssh-key-value");
     create->add_flag("--no-wait");
     CLI::App* ssh = aks->add_subcommand("ssh");
@@ -36,14 +37,41 @@ class CommandLineCheckTest : public ::testing::Test {
 };
 
 TEST_F(CommandLineCheckTest, KnownLinesPass) {
-  EXPECT_TRUE(Check({"aks", "create", "-g", "rg", "--ssh-key-value", "--weird-value"}).ok());
-  EXPECT_TRUE(Check({"aks", "create", "--ssh-key-value=x", "--no-wait", "--debug"}).ok());
+  // A value that looks like a flag goes with '=', as with az (argparse).
+  EXPECT_TRUE(Check({"aks", "create", "-g", "rg", "-n", "c", "--ssh-key-value=--weird"}).ok());
+  EXPECT_TRUE(
+      Check({"aks", "create", "-g", "rg", "--name", "c", "--ssh-key-value=x", "--no-wait", "--debug"})
+          .ok());
   const Status ssh = Check({"--debug", "aks", "ssh", "--", "ls", "--color"});
   EXPECT_TRUE(ssh.ok()) << ssh.error().message;
   EXPECT_TRUE(Check({"aks", "--help"}).ok());
   // Values that start with dashes are not flags (and, being maybe secret, never echoed).
   EXPECT_TRUE(Check({"aks", "ssh", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn"}).ok());
   EXPECT_TRUE(Check({"aks", "ssh", "-1"}).ok());
+}
+
+// az's (argparse's) words, and every missing argument named at once.
+TEST_F(CommandLineCheckTest, UsageErrorsSpeakAzsWords) {
+  const Status missing = Check({"aks", "create"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message,
+            "the following arguments are required: --resource-group/-g, --name/-n. See "
+            "`gangplank aks create --help`.");
+  const Status one = Check({"aks", "create", "--name", "c"});
+  ASSERT_FALSE(one.ok());
+  EXPECT_NE(one.error().message.find("required: --resource-group/-g."), std::string::npos);
+  for (const std::vector<std::string>& line :
+       {std::vector<std::string>{"aks", "create", "-g", "rg", "-n", "c", "--ssh-key-value"},
+        std::vector<std::string>{"aks", "create", "-g", "rg", "--ssh-key-value", "--no-wait", "-n",
+                                 "c"}}) {
+    const Status value = Check(line);
+    ASSERT_FALSE(value.ok());
+    EXPECT_EQ(value.error().message,
+              "argument --ssh-key-value: expected one argument. See `gangplank aks create "
+              "--help`.");
+  }
+  // Help is help, whatever is missing.
+  EXPECT_TRUE(Check({"aks", "create", "--help"}).ok());
 }
 
 TEST_F(CommandLineCheckTest, UnknownWordsAreNamedWithSuggestions) {

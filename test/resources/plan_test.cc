@@ -133,6 +133,18 @@ TEST_F(PlanTest, ANewKeyMovesEveryPoolsModelOnceAlsoOfPoolsTheRequestDoesNotName
   EXPECT_EQ(PoolIn(*plan, "other")->model.ssh_access, "LocalUser");
 }
 
+TEST_F(PlanTest, AnAccessModeChangeAloneMovesThatPoolsModelOn) {
+  auto created = Plan(Decode(Body(WithKey(kKeyA, {Pool("sys"), Pool("other")}))));
+  ASSERT_TRUE(created.ok());
+  Store(*created);
+  auto plan = Plan(Decode(Body(WithKey(
+      kKeyA, {Pool("sys", {{"securityProfile", json::object{{"sshAccess", "Disabled"}}}})}))));
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  EXPECT_EQ(PoolIn(*plan, "sys")->model.version, 2);
+  EXPECT_EQ(PoolIn(*plan, "sys")->model.ssh_access, "Disabled");
+  EXPECT_EQ(PoolIn(*plan, "other"), nullptr);  // not named, nothing of it changed
+}
+
 TEST_F(PlanTest, AnUpdateKeepsTheUidAndTheCredentialGeneration) {
   auto created = Plan(Decode(Body(WithKey(kKeyA, {Pool("sys")}))));
   ASSERT_TRUE(created.ok());
