@@ -174,7 +174,7 @@ Result<std::string> ClusterLocation(const HandlerContext& context, const Resourc
   if (record.error().reason != "CorruptRecord") return record.error();
   // An unreadable cluster (which may still be deleted): its operation lives under its group's
   // location instead.
-  auto group = context.store.Get("resourceGroup", names.group_id());
+  auto group = context.store.Get(kGroupKind, names.group_id());
   if (!group) return group.error();
   const auto body = group->has_value() ? ParseObject((*group)->body) : std::nullopt;
   const std::string location = body ? StringOr(*body, "location", "") : "";

@@ -20,7 +20,7 @@
 #include "common/paths.h"
 #include "common/process.h"
 #include "net/https_client.h"
-#include "node/sshd_process.h"
+#include "net/listening.h"
 #include "resources/api_versions.h"
 
 namespace gangplank::cli {
@@ -90,7 +90,7 @@ void WaitForNodes(CliContext& context, const std::string& data_dir) {
   std::size_t up = 0;
   for (int i = 0; i < 200; ++i) {
     up = 0;
-    for (const auto& [address, port] : addresses) up += node::Listening(address, port) ? 1 : 0;
+    for (const auto& [address, port] : addresses) up += net::Listening(address, port) ? 1 : 0;
     if (up == addresses.size()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "net/listening.h"
 #include "node/sshd_files.h"
 
 namespace gangplank::node {
@@ -51,9 +52,8 @@ Status CheckSshdConfig(const std::string& sshd_path, const std::filesystem::path
 // Makes DIR as sshd needs its privilege-separation directory: a directory of root's, mode 0755.
 Status EnsurePrivilegeSeparationDirectory(const std::filesystem::path& dir);
 
-// True when a socket listens on ADDRESS:PORT (from /proc/net/tcp{,6}). Cheap, unlike a banner
-// check: every connection makes sshd fork and re-exec itself.
-bool Listening(const std::string& address, int port);
+// True when a socket listens on ADDRESS:PORT: net/listening.h. Cheap, unlike a banner check.
+using net::Listening;
 
 // True when ADDRESS:PORT accepts a TCP connection and sends an "SSH-2.0-" banner within `timeout`.
 bool SshBannerAnswers(const std::string& address, int port, std::chrono::milliseconds timeout);

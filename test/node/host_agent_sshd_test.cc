@@ -58,8 +58,13 @@ class HostAgentSshdTest : public ::testing::Test {
     HostAgentOptions options;
     options.state_dir = state_.path();
     options.root = root_.path();
-    options.reload_command = "kill -HUP $(cat " + root + "/run/sshd.pid)";
-    options.stop_command = "kill $(cat " + root + "/run/sshd.pid) && sleep 0.2";
+    // What systemctl does for the host's sshd, by its pid file: that file is briefly absent while
+    // sshd re-executes itself after a reload, so wait for it (up to 5 s) before signalling.
+    const std::string pid = root + "/run/sshd.pid";
+    const std::string wait_for_pid =
+        "for i in $(seq 50); do [ -s " + pid + " ] && break; sleep 0.1; done; ";
+    options.reload_command = wait_for_pid + "kill -HUP $(cat " + pid + ")";
+    options.stop_command = wait_for_pid + "kill $(cat " + pid + ") && sleep 0.2";
     options.start_command = start_;
     options.sshd_log = root + "/auth.log";
     agent_ = std::make_unique<HostAgent>(options);
