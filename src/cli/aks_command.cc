@@ -585,9 +585,7 @@ void RegisterPoolCommands(CLI::App* nodepool, const StatePtr& state, CliContext&
       "Reimage a pool's nodes onto its latest model and node image, maxSurge at a time.\n\n"
       "Example:\n  gangplank aks nodepool upgrade -g rg1 --cluster-name c1 -n nodepool1 "
       "--node-image-only --max-surge 33%");
-  upgrade->add_option("-g,--resource-group", state->group, "Resource group")->required();
-  upgrade->add_option("--cluster-name", state->name, "Cluster name")->required();
-  upgrade->add_option("-n,--name,--nodepool-name", state->pool, "Node pool name")->required();
+  AddPoolNames(upgrade, state, true);
   upgrade->add_flag("--node-image-only", state->node_image_only,
                     "Reimage the nodes onto the latest model and node image");
   state->flags.Register(*upgrade, kPoolUpgrade);
