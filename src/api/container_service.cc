@@ -14,10 +14,9 @@ namespace http = boost::beast::http;
 std::string Etag(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
 
 std::optional<json::object> ParseObject(const std::string& body) {
-  boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec || !value.is_object()) return std::nullopt;
-  return std::move(value.get_object());
+  auto decoded = resources::DecodeBody(body, "");
+  if (!decoded) return std::nullopt;
+  return std::move(decoded.value());
 }
 
 Error BusyError(const std::string& cluster) {

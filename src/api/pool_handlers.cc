@@ -96,11 +96,15 @@ ArmAnswer PutPool(const ArmCall& call) {
   if (existing) {
     GP_ASSIGN_OR_RETURN(before, resources::PoolRecord::Decode(*existing));
   }
-  GP_ASSIGN_OR_RETURN(const std::vector<store::Resource> pools,
-                      PoolsOf(store, names.cluster_id()));
+  std::size_t pools = 0;  // counted against the limit only when this request adds one
+  if (!before) {
+    GP_ASSIGN_OR_RETURN(const std::vector<store::Resource> rows,
+                        PoolsOf(store, names.cluster_id()));
+    pools = rows.size();
+  }
   GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
   GP_ASSIGN_OR_RETURN(resources::WritePlan plan,
-                      resources::PlanPoolPut(spec, {names, cluster, before, pools.size(),
+                      resources::PlanPoolPut(spec, {names, cluster, before, pools,
                                                     LatestImages(call.context)}));
   GP_RETURN_IF_ERROR(ReserveLocalNodes(call, plan.node_counts, plan.mutations));
   GP_ASSIGN_OR_RETURN(const Accepted done,

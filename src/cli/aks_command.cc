@@ -676,8 +676,7 @@ void RegisterMachineCommands(CLI::App* aks, const StatePtr& state, CliContext& c
       "Examples:\n  gangplank aks machine list -g rg1 --cluster-name c1 -o table\n"
       "  gangplank aks machine list -g rg1 --cluster-name c1 --query "
       "\"[?!latestModelApplied].name\" -o tsv");
-  list->add_option("-g,--resource-group", state->group, "Resource group")->required();
-  list->add_option("--cluster-name", state->name, "Cluster name")->required();
+  AddPoolNames(list, state, false);
   list->add_option("--nodepool-name", state->pool, "Only this pool");
   AddOutputFlags(*list, state->output);
   list->callback([state, &context, &exit_code] {
@@ -689,8 +688,7 @@ void RegisterMachineCommands(CLI::App* aks, const StatePtr& state, CliContext& c
       "One node: its state, address, port, model and image, SSH access, sshd health and host "
       "keys.\n\nExample:\n  gangplank aks machine show -g rg1 --cluster-name c1 --nodepool-name "
       "nodepool1 --machine-name aks-nodepool1-12345678-vmss000000 -o table");
-  show_machine->add_option("-g,--resource-group", state->group, "Resource group")->required();
-  show_machine->add_option("--cluster-name", state->name, "Cluster name")->required();
+  AddPoolNames(show_machine, state, false);
   show_machine->add_option("--nodepool-name", state->pool, "Pool of the node")->required();
   show_machine->add_option("--machine-name", state->node, "Node name")->required();
   AddOutputFlags(*show_machine, state->output);

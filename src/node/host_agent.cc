@@ -118,6 +118,13 @@ NodeStatus HostAgent::Reconcile(const DesiredNodeState& desired) {
             WriteFileAtomically(DropIn(), RenderDropIn(desired), 0644, IfExists::kReplace);
         !written.ok())
       return fail("sshd drop-in", written.error());
+    // What systemd's unit does before a reload (sshd -t): a drop-in sshd refuses never reaches the
+    // running sshd. The check also makes sshd's privilege separation directory where the ssh
+    // service never ran (a fresh host's /run is empty).
+    const std::string sshd = options_.sshd_path.empty() ? FindSshd() : options_.sshd_path;
+    if (Status checked = CheckSshdConfig(sshd, options_.root / "etc/ssh/sshd_config");
+        !checked.ok())
+      return fail("sshd", checked.error());
     const bool was_disabled = applied_ && !applied_->ServesSsh();
     if (Status applied = Run(was_disabled ? options_.start_command : options_.reload_command,
                              was_disabled ? "start sshd" : "reload sshd");

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "node/host_agent.h"
+#include "node/sshd_process.h"
 #include "sshkey/generate.h"
 #include "support/node_network.h"
 #include "support/subprocess.h"
@@ -54,6 +55,11 @@ class HostAgentSshdTest : public ::testing::Test {
     const std::string sshd = FindSshd();
     ASSERT_FALSE(sshd.empty());
     start_ = sshd + " -f " + root + "/etc/ssh/sshd_config -E " + root + "/auth.log";
+    // The host's sshd is running when the agent arrives, as the ssh service left it. Nothing here
+    // makes sshd's privilege separation directory: on a machine where the ssh service never ran,
+    // the agent's own check (sshd -t, before every start and reload) makes it, so the running
+    // sshd is started the way the agent starts one after Disabled: check, then start.
+    ASSERT_TRUE(CheckSshdConfig(sshd, root + "/etc/ssh/sshd_config").ok());
     ASSERT_EQ(RunProgram({"/bin/sh", "-c", start_}).exit_code, 0);  // daemonizes, writes its pid
     HostAgentOptions options;
     options.state_dir = state_.path();
