@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "access/authorizer.h"
 #include "api/http_types.h"
 #include "common/error.h"
 
@@ -16,7 +17,7 @@ struct ApiRequest {
   std::vector<std::string> segments;         // decoded, original case
   std::vector<std::string> lower_segments;   // for case-insensitive matching (ARM paths)
   std::map<std::string, std::string> query;  // keys lowercased
-  std::string client_id;                     // set once the bearer token is verified
+  access::Caller caller;                     // set once the bearer token is verified
 
   std::optional<std::string> Query(const std::string& name) const;
   // True when the path has exactly these lowercase segments, "*" matching any one.

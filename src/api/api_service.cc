@@ -23,10 +23,15 @@ struct ApiService::Impl {
   const auth::NodeTokens* node_tokens;
   std::unique_ptr<ViewCache> views = std::make_unique<ViewCache>();
   mutable SecureRandom random{};  // stateless: OpenSSL's generator, safe from every thread
+  // The bootstrap admin of credentials.json is Owner of the subscription.
+  std::unique_ptr<access::Authorizer> authorizer = std::make_unique<access::Authorizer>(
+      store,
+      access::Caller{config.admin.client_id, access::OwnerObjectId(config.admin.client_id)},
+      config.admin.subscription_id);
 
   HandlerContext Context() const {
-    return HandlerContext{config,         store,  *tokens,     clock, operations, *views,
-                          images,         node_tokens, random};
+    return HandlerContext{config, store,       *tokens, clock,      operations,
+                          *views, images,      node_tokens, random, *authorizer};
   }
 
   HttpResponse Unauthorized(const ApiRequest& request, std::string_view code,
@@ -57,7 +62,9 @@ struct ApiService::Impl {
     }
     auto claims = tokens->Verify(value.substr(kBearer.size()));
     if (!claims) return Unauthorized(request, claims.error().reason, claims.error().message);
-    request.client_id = claims->client_id;
+    auto caller = authorizer->Identify(claims->client_id);
+    if (!caller) return ArmErrorResponse(request.http, caller.error());
+    request.caller = std::move(caller.value());
     return std::nullopt;
   }
 
@@ -133,48 +140,33 @@ struct ApiService::Impl {
     return NotFound(request);
   }
 
+  // Each ARM surface has a table of its own: Microsoft.Authorization (at any scope),
+  // Microsoft.ContainerService (with its api-versions checked here) and Microsoft.Resources.
   HttpResponse RouteArm(const ApiRequest& request, const HandlerContext& context) const {
-    const auto api_version = request.Query("api-version");
-    auto check = [&](resources::ApiSurface surface) {
-      return resources::CheckApiVersion(surface, api_version.value_or(""), api_version.has_value());
-    };
-    if (request.Matches({"subscriptions"}) || request.Matches({"subscriptions", "*"})) {
-      if (Status ok = check(resources::ApiSurface::kSubscriptions); !ok.ok()) {
-        return ArmErrorResponse(request.http, ok.error());
-      }
-      return HandleSubscriptions(request, context);
-    }
-    if (store::IdKey(request.segments[1]) != store::IdKey(config.admin.subscription_id)) {
+    // Below /subscriptions/{id}/…, another subscription is not found, whoever asks.
+    if (request.segments.size() > 2 &&
+        store::IdKey(request.segments[1]) != store::IdKey(config.admin.subscription_id)) {
       return ArmErrorResponse(
           request.http, HttpStatus::not_found, "SubscriptionNotFound",
           "The subscription '" + request.segments[1].substr(0, 64) + "' could not be found.");
     }
-    if (IsContainerServicePath(request)) {
-      if (Status ok = check(resources::ApiSurface::kContainerService); !ok.ok()) {
-        return ArmErrorResponse(request.http, ok.error());
-      }
-      return HandleContainerService(request, context);
+    if (IsAuthorizationPath(request)) return HandleAuthorization(request, context);
+    if (!IsContainerServicePath(request)) return HandleResourceManager(request, context);
+    const auto api_version = request.Query("api-version");
+    if (Status ok = resources::CheckApiVersion(resources::ApiSurface::kContainerService,
+                                               api_version.value_or(""), api_version.has_value());
+        !ok.ok()) {
+      return ArmErrorResponse(request.http, ok.error());
     }
-    if (request.Matches({"subscriptions", "*", "resourcegroups"}) ||
-        request.Matches({"subscriptions", "*", "resourcegroups", "*"})) {
-      if (Status ok = check(resources::ApiSurface::kResourceGroups); !ok.ok()) {
-        return ArmErrorResponse(request.http, ok.error());
-      }
-      return HandleResourceGroups(request, context);
-    }
-    if (request.Matches({"subscriptions", "*", "operationresults", "*"})) {
-      if (Status ok = check(resources::ApiSurface::kResourceGroups); !ok.ok()) {
-        return ArmErrorResponse(request.http, ok.error());
-      }
-      return HandleGroupOperationResult(request, context);
-    }
-    if (request.Matches({"subscriptions", "*", "resourcegroups", "*", "resources"})) {
-      if (Status ok = check(resources::ApiSurface::kResourceGroups); !ok.ok()) {
-        return ArmErrorResponse(request.http, ok.error());
-      }
-      return HandleGroupResources(request, context);
-    }
-    return NotFound(request);
+    return HandleContainerService(request, context);
+  }
+
+  // …/providers/Microsoft.Authorization/… at any scope (a subscription, group, cluster or pool).
+  static bool IsAuthorizationPath(const ApiRequest& request) {
+    const auto& path = request.lower_segments;
+    for (std::size_t i = 0; i + 1 < path.size(); ++i)
+      if (path[i] == "providers" && path[i + 1] == "microsoft.authorization") return true;
+    return false;
   }
 
   // …/providers/Microsoft.ContainerService/… under a subscription or a resource group.

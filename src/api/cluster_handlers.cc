@@ -151,6 +151,8 @@ ArmAnswer DeleteCluster(const ArmCall& call) {
 
 namespace {
 
+constexpr std::string_view kReadClusters = "Microsoft.ContainerService/managedClusters/read";
+
 ArmAnswer ListClusters(const ArmCall& call, bool in_group) {
   const HandlerContext& context = call.context;
   if (in_group) GP_RETURN_IF_ERROR(RequireGroup(call));
@@ -164,6 +166,8 @@ ArmAnswer ListClusters(const ArmCall& call, bool in_group) {
   bool first = true;
   for (const auto& row : rows) {
     if (!store::IdKey(row.id).starts_with(prefix)) continue;
+    GP_ASSIGN_OR_RETURN(const bool readable, CallerMay(call, kReadClusters, row.id));
+    if (!readable) continue;  // a list holds what the caller may read
     auto view = CachedClusterView(context, revision, row, call.api_version);
     if (!view && LeaveOutOfList(context, view.error())) continue;
     if (!view) return view.error();

@@ -10,12 +10,14 @@
 #include <variant>
 
 #include "api/arm_response.h"
+#include "api/arm_router.h"
 #include "api/handlers.h"
 #include "controller/operations.h"
 #include "resources/cluster_docs.h"
 #include "resources/cluster_spec.h"
 #include "resources/pool_spec.h"
 #include "resources/resource_names.h"
+#include "resources/spec_checks.h"
 
 namespace gangplank::api {
 namespace json = boost::json;
@@ -35,11 +37,6 @@ using resources::SshJson;
 using resources::SshModel;
 using resources::StringOr;
 
-struct ArmCall;
-
-// A handler's answer: the response, or the error that the router answers as ARM does (one table
-// in arm_response.cc), so that handlers return errors with GP_ASSIGN_OR_RETURN.
-using ArmAnswer = Result<HttpResponse>;
 
 // A row version as an ETag value (quoted).
 std::string Etag(std::int64_t version);
@@ -156,16 +153,6 @@ ArmAnswer AbortLatestOperation(const ArmCall& call, std::string_view kind,
                                const std::string& target_id);
 
 // ---- handlers: container_service_routes.cc routes to them ----
-
-// One ARM call as a handler sees it: the request, the services, the names in its path.
-struct ArmCall {
-  const ApiRequest& request;
-  const HandlerContext& context;
-  ResourceNames names;
-  std::string api_version;
-  std::string machine, location, operation;  // …/machines/{machine}, …/locations/{l}/…/{op}
-  std::string role;                          // …/accessProfiles/{role}/listCredential
-};
 
 // cluster_handlers.cc
 ArmAnswer PutCluster(const ArmCall& call);

@@ -18,6 +18,7 @@ struct HandlerContext {
   resources::NodeImageCatalog& images;
   const auth::NodeTokens* node_tokens;  // null: the node protocol is off (no local nodes)
   RandomSource& random;                  // uids and principal ids of new resources
+  access::Authorizer& authorizer;        // who may do what (Azure RBAC)
 };
 
 // identity_handlers.cc: cloud metadata and the ADFS-style token issuer (no bearer token needed).
@@ -26,12 +27,17 @@ HttpResponse HandleOpenIdConfiguration(const ApiRequest& request, const HandlerC
 HttpResponse HandleToken(const ApiRequest& request, const HandlerContext& context);
 HttpResponse HandleJwks(const ApiRequest& request, const HandlerContext& context);
 
-// subscription_handlers.cc: /subscriptions and /subscriptions/{id}.
-HttpResponse HandleSubscriptions(const ApiRequest& request, const HandlerContext& context);
+// resource_manager_routes.cc: Microsoft.Resources, that is /subscriptions[/{id}], resource
+// groups (…/resourcegroups[/{name}[/resources]]) and group deletions (…/operationresults/{op}).
+HttpResponse HandleResourceManager(const ApiRequest& request, const HandlerContext& context);
 
 // container_service_routes.cc: Microsoft.ContainerService managedClusters, agentPools and
 // their operations (everything under a /providers/Microsoft.ContainerService path).
 HttpResponse HandleContainerService(const ApiRequest& request, const HandlerContext& context);
+
+// authorization_routes.cc: Microsoft.Authorization role definitions and role assignments, at the
+// subscription, a resource group, a managed cluster or an agent pool.
+HttpResponse HandleAuthorization(const ApiRequest& request, const HandlerContext& context);
 
 // kubernetes_view.cc: /kubernetes/{cluster uid}/…, the read-only Kubernetes view of a cluster's
 // nodes that its kubeconfig (listClusterUserCredential) points at; its own bearer credentials.
@@ -42,12 +48,5 @@ HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context
 // The machine a node token names (from the Authorization header), if gangplankd issued it.
 Result<auth::NodeIdentity> AuthenticateNode(const ApiRequest& request,
                                             const HandlerContext& context);
-
-// resource_group_handlers.cc: /subscriptions/{id}/resourcegroups[/{name}].
-HttpResponse HandleResourceGroups(const ApiRequest& request, const HandlerContext& context);
-// /subscriptions/{id}/operationresults/{operation}: where a resource group deletion is polled.
-HttpResponse HandleGroupOperationResult(const ApiRequest& request, const HandlerContext& context);
-// /subscriptions/{id}/resourcegroups/{name}/resources: what the group holds.
-HttpResponse HandleGroupResources(const ApiRequest& request, const HandlerContext& context);
 
 }  // namespace gangplank::api

@@ -31,7 +31,7 @@ HttpResponse ServeDesired(const ApiRequest& request, const HandlerContext& conte
                           const resources::Machine& machine, const auth::NodeIdentity&) {
   auto served = resources::ServedDesiredState(context.store, machine);
   if (!served) return ArmErrorResponse(request.http, served.error());
-  const std::string desired = node::DesiredNodeStateJson(*served);
+  const std::string desired = protocol::DesiredNodeStateJson(*served);
   const std::string etag = DesiredStateEtag(desired);
   const auto known = request.http[boost::beast::http::field::if_none_match];
   if (std::string_view(known.data(), known.size()) == etag) {
@@ -51,15 +51,15 @@ HttpResponse RecordStatus(const ApiRequest& request, const HandlerContext& conte
   const json::value body = json::parse(request.http.body(), ec);
   const json::object* doc = !ec && body.is_object() ? &body.get_object() : nullptr;
   const json::value* status_value = doc ? doc->if_contains("status") : nullptr;
-  auto status = status_value ? node::ParseNodeStatus(json::serialize(*status_value))
-                             : Result<node::NodeStatus>(MakeError(
+  auto status = status_value ? protocol::ParseNodeStatus(json::serialize(*status_value))
+                             : Result<protocol::NodeStatus>(MakeError(
                                    StatusCode::kInvalidArgument, "InvalidNodeStatus",
                                    "the body must be {\"status\": {...}, \"loginEvents\": [...], "
                                    "\"log\": \"...\"}"));
   if (!status) return ArmErrorResponse(request.http, status.error());
-  std::vector<node::LoginEvent> logins;
+  std::vector<protocol::LoginEvent> logins;
   if (const json::value* events = doc->if_contains("loginEvents"))
-    logins = node::ParseLoginEvents(json::serialize(*events));
+    logins = protocol::ParseLoginEvents(json::serialize(*events));
   std::string log;
   if (const json::value* lines = doc->if_contains("log"); lines && lines->is_string())
     log = std::string(lines->get_string());

@@ -60,7 +60,7 @@ ArmAnswer GetMachines(const ArmCall& call, const std::optional<std::string>& mac
           request.http, HttpStatus::ok,
           json::object{{"name", view.at("name")},
                        {"logs", row.log},
-                       {"loginEvents", json::parse(node::LoginEventsJson(row.logins))}});
+                       {"loginEvents", json::parse(protocol::LoginEventsJson(row.logins))}});
     }
     if (!machine) value.push_back(std::move(view));
   }
@@ -133,6 +133,10 @@ ArmAnswer ListPools(const ArmCall& call) {
                       PoolsOf(context.store, call.names.cluster_id()));
   json::array value;
   for (const auto& row : pools) {
+    GP_ASSIGN_OR_RETURN(
+        const bool readable,
+        CallerMay(call, "Microsoft.ContainerService/managedClusters/agentPools/read", row.id));
+    if (!readable) continue;  // a list holds what the caller may read
     auto view = PoolViewFor(row, call.api_version);
     if (!view && LeaveOutOfList(context, view.error())) continue;
     if (!view) return view.error();

@@ -2,7 +2,8 @@
 #include <boost/json.hpp>
 
 #include "api/arm_response.h"
-#include "api/handlers.h"
+#include "api/resource_manager.h"
+#include "store/store.h"
 
 namespace gangplank::api {
 namespace json = boost::json;
@@ -25,22 +26,24 @@ json::object SubscriptionJson(const std::string& id) {
 
 }  // namespace
 
-HttpResponse HandleSubscriptions(const ApiRequest& request, const HandlerContext& context) {
-  if (request.http.method() != HttpVerb::get) {
-    return ArmErrorResponse(request.http, HttpStatus::method_not_allowed, "MethodNotAllowed",
-                            "subscriptions are read-only here");
-  }
-  const std::string& ours = context.config.admin.subscription_id;
-  if (request.segments.size() == 1) {
-    return JsonResponse(request.http, HttpStatus::ok,
-                        json::object{{"value", json::array{SubscriptionJson(ours)}}});
-  }
-  if (store::IdKey(request.segments[1]) != store::IdKey(ours)) {
-    return ArmErrorResponse(
-        request.http, HttpStatus::not_found, "SubscriptionNotFound",
-        "The subscription '" + request.segments[1].substr(0, 64) + "' could not be found.");
-  }
-  return JsonResponse(request.http, HttpStatus::ok, SubscriptionJson(ours));
+Status RequireOurSubscription(const ArmCall& call) {
+  const std::string& asked = call.names.subscription;
+  if (store::IdKey(asked) == store::IdKey(call.context.config.admin.subscription_id))
+    return OkStatus();
+  return MakeError(StatusCode::kNotFound, "SubscriptionNotFound",
+                   "The subscription '" + asked.substr(0, 64) + "' could not be found.");
+}
+
+ArmAnswer ListSubscriptions(const ArmCall& call) {
+  return JsonResponse(call.request.http, HttpStatus::ok,
+                      json::object{{"value", json::array{SubscriptionJson(
+                                                 call.context.config.admin.subscription_id)}}});
+}
+
+ArmAnswer GetSubscription(const ArmCall& call) {
+  GP_RETURN_IF_ERROR(RequireOurSubscription(call));
+  return JsonResponse(call.request.http, HttpStatus::ok,
+                      SubscriptionJson(call.context.config.admin.subscription_id));
 }
 
 }  // namespace gangplank::api

@@ -57,8 +57,8 @@ std::string AddressAt(const std::string& prefix, int index) {
 }
 
 // The desired state of a node provisioned now from the pool's model.
-node::DesiredNodeState FromModel(const resources::PoolModel& model, const PoolTarget& target) {
-  node::DesiredNodeState desired;
+protocol::DesiredNodeState FromModel(const resources::PoolModel& model, const PoolTarget& target) {
+  protocol::DesiredNodeState desired;
   desired.admin_username = model.ssh.admin_username;
   // No keys: the machine row refers to the model version (ServedDesiredState adds its keys).
   desired.ssh_enabled = model.ssh_access != "Disabled";
@@ -181,7 +181,7 @@ Result<std::set<std::size_t>> Reimage(PoolPass& pass, const ReconcileOptions& op
   for (std::size_t i : pending) {
     if (busy + static_cast<int>(told.size()) >= surge) break;
     Machine& machine = pass.machines[i];
-    const node::DesiredNodeState before = machine.desired;
+    const protocol::DesiredNodeState before = machine.desired;
     machine.desired = FromModel(pass.pool.model, pass.target);
     machine.desired.running = pass.running;
     machine.desired.node_name = before.node_name;
@@ -212,7 +212,7 @@ Status ScaleOut(PoolPass& pass, NodeAddressAllocator& addresses) {
       pass.keep == 0 ? 0 : pass.machines[static_cast<std::size_t>(pass.keep - 1)].index + 1;
   const std::string digits = ScaleSetDigits(pass.pool_row.parent);
   for (int n = pass.keep; n < pass.count; ++n, ++next) {
-    node::DesiredNodeState desired = FromModel(pass.pool.model, pass.target);
+    protocol::DesiredNodeState desired = FromModel(pass.pool.model, pass.target);
     desired.running = pass.running;
     desired.node_name = MachineName(pass.pool.name(), digits, next);
     desired.reimage_generation = 1;

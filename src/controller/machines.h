@@ -14,7 +14,7 @@
 #include "common/error.h"
 #include "resources/node_images.h"
 #include "controller/operations.h"
-#include "node/node_state.h"
+#include "protocol/node_protocol.h"
 #include "resources/machine.h"
 #include "resources/machine_store.h"
 #include "resources/pool_spec.h"

@@ -41,7 +41,7 @@ bool NodeController::MayAct() const {
 void NodeController::EnsureNode(const resources::Machine& machine) {
   const std::string& uid = machine.uid;
   const std::string& id = machine.row.id;
-  const node::DesiredNodeState& desired = machine.desired;
+  const protocol::DesiredNodeState& desired = machine.desired;
   if (!MayAct()) return;
   {
     std::lock_guard lock(errors_mutex_);
@@ -63,7 +63,7 @@ void NodeController::EnsureNode(const resources::Machine& machine) {
     if (start_errors_[uid] == started.error().message) return;
     start_errors_[uid] = started.error().message;
   }
-  node::NodeStatus status;
+  protocol::NodeStatus status;
   status.message = "the node could not be started: " + started.error().message;
   if (WaitingMayHelp(started.error().code)) {
     status.sshd_health = "Unhealthy";
@@ -111,7 +111,7 @@ void NodeController::OnNodeExit(const std::string& uid) {
   if (!MayAct()) return;
   auto machine = GetMachine(store_, machine_id, MachineDetail::kStatus);
   if (!machine || !machine->has_value() || (*machine)->uid != uid) return;
-  node::NodeStatus status = (*machine)->status.value_or(node::NodeStatus{});
+  protocol::NodeStatus status = (*machine)->status.value_or(protocol::NodeStatus{});
   status.sshd_health = "Unhealthy";
   status.message = recent < kRestartsPerMinute
                        ? "the node stopped (its first process exited); it is being started again"

@@ -152,9 +152,6 @@ class ClusterRunners {
   // The machines under `owner_id` (a group, cluster or pool) queued for removal: a step that
   // waits while any node is left, or nullopt when none is.
   Result<std::optional<Step>> RemoveNodes(store::Store& store, const std::string& owner_id) {
-    if (options_.mode == NodeMode::kSimulated) {
-      if (Status removed = SimulateRemovals(store, owner_id); !removed.ok()) return removed.error();
-    }
     auto removals = RemoveMachines(store, owner_id);
     if (!removals) return removals.error();
     if (!removals->empty()) {
@@ -208,11 +205,6 @@ class ClusterRunners {
     int total = 0, current = 0;
     NodeAddressAllocator addresses(store, options_.address_prefix);
     for (const auto& pool : pools) {
-      if (options_.mode == NodeMode::kSimulated) {
-        for (Status simulated : {Simulate(store, pool.id), SimulateRemovals(store, pool.id)}) {
-          if (!simulated.ok()) return simulated.error();
-        }
-      }
       auto progress =
           ReconcilePool(store, pool, images_, clock_,
                         ReconcileOptions{reimage, options_.node_timeout, !cancel}, addresses);
@@ -255,40 +247,6 @@ class ClusterRunners {
     Step step = Step::Done(std::move(changes));
     step.canceled = cancel;
     return step;
-  }
-
-  // NodeMode::kSimulated: every machine reports exactly its desired state, as an agent would.
-  Status Simulate(store::Store& store, const std::string& pool_id) {
-    auto machines = MachinesOf(store, pool_id);
-    if (!machines) return machines.error();
-    for (const Machine& machine : *machines) {
-      if (NodeReady(machine)) continue;
-      node::NodeStatus status;
-      status.applied_model_version = machine.desired.model_version;
-      status.image_version = machine.desired.image_version;
-      status.reimage_generation = machine.desired.reimage_generation;
-      status.ssh_enabled = machine.desired.ssh_enabled;
-      status.sshd_health = machine.desired.SettledHealth();
-      status.message = "simulated node (gangplankd --nodes simulated): no sshd runs";
-      if (Status recorded =
-              RecordNodeReport(store, machine.row.id, machine.uid, status, {}, "", clock_);
-          !recorded.ok())
-        return recorded;
-    }
-    return OkStatus();
-  }
-
-  // NodeMode::kSimulated: there is no node to remove, so queued removals are done at once.
-  Status SimulateRemovals(store::Store& store, const std::string& owner_id) {
-    auto rows = RemovalsOf(store, owner_id);
-    if (!rows) return rows.error();
-    std::vector<store::Mutation> done;
-    for (const auto& row : *rows)
-      done.push_back(store::Mutation::Delete(std::string(kNodeRemovalKind), row.id));
-    if (done.empty()) return OkStatus();
-    auto applied = store.Apply(done);
-    if (!applied) return applied.error();
-    return OkStatus();
   }
 
   NodeImageCatalog& images_;

@@ -13,13 +13,9 @@ namespace gangplank::controller {
 
 using resources::NodeImageCatalog;
 
-enum class NodeMode {
-  kLocal,      // real nodes: agents report what they run; operations wait for them
-  kSimulated,  // records only: every node reports its desired state at once (no processes)
-};
-
+// The runners wait for nodes to report what they run, whatever the runtime behind them (real
+// nodes, or controller/simulated_nodes.h).
 struct ClusterRunnerOptions {
-  NodeMode mode = NodeMode::kLocal;
   std::chrono::seconds node_timeout{120};  // a node not ready this long after a change fails
   std::chrono::milliseconds poll{100};     // how often a waiting operation looks again
   std::string address_prefix = "127.42";   // node addresses come from PREFIX.0.0/16

@@ -77,7 +77,7 @@ class Mailbox {
   }
 
   // The latest state (kept across calls) and the latest error.
-  void Take(std::optional<DesiredNodeState>& state, std::optional<Error>& error) {
+  void Take(std::optional<protocol::DesiredNodeState>& state, std::optional<Error>& error) {
     std::uint64_t count = 0;
     (void)!::read(event_.fd, &count, sizeof count);
     std::lock_guard lock(mutex_);
@@ -94,7 +94,7 @@ class Mailbox {
  private:
   OwnedFd event_;
   std::mutex mutex_;
-  std::optional<DesiredNodeState> state_;
+  std::optional<protocol::DesiredNodeState> state_;
   std::optional<Error> error_;
 };
 
@@ -259,16 +259,16 @@ Result<DesiredReply> ControlPlaneSource::Fetch(const std::string& known,
                      "the control plane answered " + std::to_string(reply->status) + ": " +
                          reply->body.substr(0, 300));
   }
-  auto state = ParseDesiredNodeState(reply->body);
+  auto state = protocol::ParseDesiredNodeState(reply->body);
   if (!state) return state.error();
   return DesiredReply{std::move(*state), reply->headers["etag"]};
 }
 
-Status ControlPlaneSource::Report(const NodeStatus& status, const std::vector<LoginEvent>& logins,
+Status ControlPlaneSource::Report(const protocol::NodeStatus& status, const std::vector<protocol::LoginEvent>& logins,
                                   const std::string& new_log_lines) {
   const std::string body =
-      json::serialize(json::object{{"status", json::parse(NodeStatusJson(status))},
-                                   {"loginEvents", json::parse(LoginEventsJson(logins))},
+      json::serialize(json::object{{"status", json::parse(protocol::NodeStatusJson(status))},
+                                   {"loginEvents", json::parse(protocol::LoginEventsJson(logins))},
                                    {"log", new_log_lines}});
   auto send = [&] {
     return report_client_->Send(
@@ -294,16 +294,16 @@ Result<DesiredReply> FileSource::Fetch(const std::string& known, std::chrono::se
   if (!text) return text.error();
   const std::string tag = ContentTag(*text);
   if (tag == known) return DesiredReply{std::nullopt, known};
-  auto state = ParseDesiredNodeState(*text);
+  auto state = protocol::ParseDesiredNodeState(*text);
   if (!state) return state.error();
   return DesiredReply{std::move(*state), tag};
 }
 
-Status FileSource::Report(const NodeStatus& status, const std::vector<LoginEvent>& logins,
+Status FileSource::Report(const protocol::NodeStatus& status, const std::vector<protocol::LoginEvent>& logins,
                           const std::string&) {
   const std::string doc =
-      json::serialize(json::object{{"status", json::parse(NodeStatusJson(status))},
-                                   {"loginEvents", json::parse(LoginEventsJson(logins))}});
+      json::serialize(json::object{{"status", json::parse(protocol::NodeStatusJson(status))},
+                                   {"loginEvents", json::parse(protocol::LoginEventsJson(logins))}});
   return WriteFileAtomically(status_file_, doc + "\n", 0644, IfExists::kReplace);
 }
 
@@ -322,14 +322,14 @@ int RunAgentLoop(Agent& agent, const NodeLayout& layout, DesiredStateSource& sou
   if (options.once) mailbox.AwaitFirst();
   AgentEvents events(agent.LogsToWatch(), agent.LogEventFd());
   std::string last_status, last_error;
-  std::vector<LoginEvent> unsent_logins;
+  std::vector<protocol::LoginEvent> unsent_logins;
   std::string unsent_log;
   auto last_report = SteadyClock::time_point{};
   bool gone = false;
   int code = 0;
   while (!stop) {
     if (!gone) agent.Supervise();  // a deleted machine's sshd stays stopped
-    std::optional<DesiredNodeState> desired;
+    std::optional<protocol::DesiredNodeState> desired;
     std::optional<Error> error;
     mailbox.Take(desired, error);
     if (error) {
@@ -354,11 +354,11 @@ int RunAgentLoop(Agent& agent, const NodeLayout& layout, DesiredStateSource& sou
     } else if (desired) {
       gone = false;
       last_error.clear();
-      const NodeStatus status = agent.Reconcile(*desired);
+      const protocol::NodeStatus status = agent.Reconcile(*desired);
       for (auto& event : agent.TakeLoginEvents()) unsent_logins.push_back(std::move(event));
       unsent_log += Prefixed(agent_log, "agent: ", kMaxLogPerReport);
       unsent_log += Prefixed(sshd_log, "sshd: ", kMaxLogPerReport);
-      const std::string status_json = NodeStatusJson(status);
+      const std::string status_json = protocol::NodeStatusJson(status);
       const auto now = SteadyClock::now();
       if (status_json != last_status || !unsent_logins.empty() || !unsent_log.empty() ||
           now - last_report > options.heartbeat) {

@@ -17,7 +17,7 @@
 namespace gangplank::node {
 
 struct DesiredReply {
-  std::optional<DesiredNodeState> state;  // empty: unchanged since the state the caller knows
+  std::optional<protocol::DesiredNodeState> state;  // empty: unchanged since the state the caller knows
   std::string etag;                       // names `state` for the next call
 };
 
@@ -29,7 +29,7 @@ class DesiredStateSource {
   // source that can wait holds the call up to `wait` for a change; one that cannot answers at
   // once. NotFound with reason "MachineGone" when the node's machine was deleted.
   virtual Result<DesiredReply> Fetch(const std::string& known, std::chrono::seconds wait) = 0;
-  virtual Status Report(const NodeStatus& status, const std::vector<LoginEvent>& logins,
+  virtual Status Report(const protocol::NodeStatus& status, const std::vector<protocol::LoginEvent>& logins,
                         const std::string& new_log_lines) = 0;
   // Ends a Fetch that is waiting (the agent is stopping).
   virtual void Interrupt() {}
@@ -45,7 +45,7 @@ class ControlPlaneSource final : public DesiredStateSource {
                      std::unique_ptr<net::HttpClient> report_client, std::string token,
                      std::string token_file = "", const Clock& clock = kSystemClock);
   Result<DesiredReply> Fetch(const std::string& known, std::chrono::seconds wait) override;
-  Status Report(const NodeStatus& status, const std::vector<LoginEvent>& logins,
+  Status Report(const protocol::NodeStatus& status, const std::vector<protocol::LoginEvent>& logins,
                 const std::string& new_log_lines) override;
   void Interrupt() override { watch_client_->Interrupt(); }
 
@@ -73,7 +73,7 @@ class FileSource final : public DesiredStateSource {
  public:
   FileSource(std::string desired_file, std::string status_file);
   Result<DesiredReply> Fetch(const std::string& known, std::chrono::seconds wait) override;
-  Status Report(const NodeStatus& status, const std::vector<LoginEvent>& logins,
+  Status Report(const protocol::NodeStatus& status, const std::vector<protocol::LoginEvent>& logins,
                 const std::string& new_log_lines) override;
 
  private:

@@ -27,7 +27,7 @@ fs::path Under(const fs::path& root, const fs::path& path) {
 
 // Only the settings Gangplank owns; the host's own sshd_config keeps the rest (Debian's includes
 // sshd_config.d/*.conf first, and the first value of a setting wins).
-std::string RenderDropIn(const DesiredNodeState& state) {
+std::string RenderDropIn(const protocol::DesiredNodeState& state) {
   return "# Managed by gangplank-node (model " + std::to_string(state.model_version) +
          "); it is rewritten on every change.\n"
          "PubkeyAuthentication yes\n"
@@ -42,7 +42,7 @@ std::string RenderDropIn(const DesiredNodeState& state) {
 
 HostAgent::HostAgent(HostAgentOptions options) : options_(std::move(options)) {
   if (auto text = ReadFile(options_.state_dir / "applied.json", 1 << 20)) {
-    if (auto state = ParseDesiredNodeState(*text)) applied_ = *state;
+    if (auto state = protocol::ParseDesiredNodeState(*text)) applied_ = *state;
   }
   if (!options_.sshd_log.empty()) sshd_log_.emplace(options_.sshd_log, true);
 }
@@ -69,8 +69,8 @@ Status HostAgent::Run(const std::string& command, const std::string& what) {
                    "'" + command + "' (" + what + ") failed with status " + std::to_string(status));
 }
 
-NodeStatus HostAgent::Reconcile(const DesiredNodeState& desired) {
-  NodeStatus status;
+protocol::NodeStatus HostAgent::Reconcile(const protocol::DesiredNodeState& desired) {
+  protocol::NodeStatus status;
   const auto fail = [&](const std::string& what, const Error& error) {
     Log(what + ": " + error.message);
     status.sshd_health = "Unhealthy";
@@ -141,7 +141,7 @@ NodeStatus HostAgent::Reconcile(const DesiredNodeState& desired) {
     if (Status dir = EnsureDirectory(options_.state_dir, 0700); !dir.ok())
       return fail("state", dir.error());
     if (Status saved = WriteFileAtomically(options_.state_dir / "applied.json",
-                                           DesiredNodeStateJson(desired), 0600, IfExists::kReplace);
+                                           protocol::DesiredNodeStateJson(desired), 0600, IfExists::kReplace);
         !saved.ok())
       return fail("state", saved.error());
     applied_ = desired;
@@ -165,8 +165,8 @@ NodeStatus HostAgent::Reconcile(const DesiredNodeState& desired) {
   return status;
 }
 
-std::vector<LoginEvent> HostAgent::TakeLoginEvents() {
-  std::vector<LoginEvent> events;
+std::vector<protocol::LoginEvent> HostAgent::TakeLoginEvents() {
+  std::vector<protocol::LoginEvent> events;
   if (!sshd_log_) return events;
   for (const std::string& line : sshd_log_->Take()) {
     if (auto event = ParseLoginEvent(line)) {

@@ -27,9 +27,9 @@ class HostAgent final : public Agent {
  public:
   explicit HostAgent(HostAgentOptions options);
 
-  NodeStatus Reconcile(const DesiredNodeState& desired) override;
+  protocol::NodeStatus Reconcile(const protocol::DesiredNodeState& desired) override;
   bool Supervise() override { return false; }  // systemd supervises the host's sshd
-  std::vector<LoginEvent> TakeLoginEvents() override;
+  std::vector<protocol::LoginEvent> TakeLoginEvents() override;
   void StopSshd() override;
   std::vector<std::filesystem::path> LogsToWatch() const override {
     if (options_.sshd_log.empty()) return {};
@@ -45,7 +45,7 @@ class HostAgent final : public Agent {
   void Log(const std::string& line);
 
   HostAgentOptions options_;
-  std::optional<DesiredNodeState> applied_;
+  std::optional<protocol::DesiredNodeState> applied_;
   std::optional<LogTail> sshd_log_;
 };
 

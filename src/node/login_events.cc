@@ -60,7 +60,7 @@ std::string_view WithoutProgramPrefix(std::string_view line) {
 }
 
 // "from ADDRESS port PORT" at words[at..at+3].
-bool SourceAt(const std::vector<std::string_view>& words, std::size_t at, LoginEvent& event) {
+bool SourceAt(const std::vector<std::string_view>& words, std::size_t at, protocol::LoginEvent& event) {
   if (at + 4 > words.size() || words[at] != "from" || words[at + 2] != "port") return false;
   const auto port = PortOf(words[at + 3]);
   if (!IsIpAddress(words[at + 1]) || !port) return false;
@@ -71,7 +71,7 @@ bool SourceAt(const std::vector<std::string_view>& words, std::size_t at, LoginE
 
 // The user part between two fixed parts of the line; a name that cannot be a Linux user's is
 // kept (escaped by whoever prints it) but the event becomes an invalid-user one.
-void SetUser(std::string_view user, LoginEvent& event) {
+void SetUser(std::string_view user, protocol::LoginEvent& event) {
   event.user = user.substr(0, 100);
   if (!IsLinuxUserName(user)) {
     event.accepted = false;
@@ -80,10 +80,10 @@ void SetUser(std::string_view user, LoginEvent& event) {
 }
 
 // "Invalid user NAME from ADDRESS port PORT"
-std::optional<LoginEvent> ParseInvalidUser(std::string_view message) {
+std::optional<protocol::LoginEvent> ParseInvalidUser(std::string_view message) {
   const auto words = Words(message);
   if (words.size() < 7) return std::nullopt;
-  LoginEvent event;
+  protocol::LoginEvent event;
   if (!SourceAt(words, words.size() - 4, event)) return std::nullopt;
   const std::size_t name_start = std::string_view("Invalid user ").size();
   const std::size_t name_end =
@@ -96,10 +96,10 @@ std::optional<LoginEvent> ParseInvalidUser(std::string_view message) {
 }
 
 // "Accepted|Failed METHOD for [invalid user ]NAME from ADDRESS port PORT ssh2[: TYPE FP]"
-std::optional<LoginEvent> ParseAuthResult(std::string_view message) {
+std::optional<protocol::LoginEvent> ParseAuthResult(std::string_view message) {
   const auto words = Words(message);
   if (words.size() < 8 || words[2] != "for" || !IsMethod(words[1])) return std::nullopt;
-  LoginEvent event;
+  protocol::LoginEvent event;
   event.accepted = words[0] == "Accepted";
   event.method = words[1];
   std::size_t end = words.size();
@@ -129,7 +129,7 @@ std::optional<LoginEvent> ParseAuthResult(std::string_view message) {
 
 }  // namespace
 
-std::optional<LoginEvent> ParseLoginEvent(std::string_view line) {
+std::optional<protocol::LoginEvent> ParseLoginEvent(std::string_view line) {
   // sshd ends the lines it writes with -E in "\r\n".
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' '))
     line.remove_suffix(1);

@@ -5,11 +5,11 @@
 #include <optional>
 #include <string_view>
 
-#include "node/node_state.h"
+#include "protocol/node_protocol.h"
 
 namespace gangplank::node {
 
 // One event for a line that records an authentication result, nullopt for any other line.
-std::optional<LoginEvent> ParseLoginEvent(std::string_view line);
+std::optional<protocol::LoginEvent> ParseLoginEvent(std::string_view line);
 
 }  // namespace gangplank::node

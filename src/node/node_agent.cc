@@ -88,7 +88,7 @@ NodeAgent::NodeAgent(NodeAgentOptions options)
       sshd_(options_.sshd_path.empty() ? FindSshd() : options_.sshd_path, options_.layout),
       sshd_log_(options_.layout.sshd_log(), true) {
   if (auto text = ReadFile(options_.layout.applied_state(), 1 << 20)) {
-    if (auto state = ParseDesiredNodeState(*text)) applied_ = *state;
+    if (auto state = protocol::ParseDesiredNodeState(*text)) applied_ = *state;
   }
   // On a machine of its own sshd never outlives the agent (the node ends with it), so sshd can
   // log into a pipe the agent reads as it comes: no inotify instance (a host-wide limit, 128 by
@@ -125,8 +125,8 @@ void NodeAgent::Log(const std::string& line) {
   AppendLogLine(options_.layout.agent_log(), line);
 }
 
-NodeStatus NodeAgent::Report(const DesiredNodeState& desired, const Error* problem) {
-  NodeStatus status;
+protocol::NodeStatus NodeAgent::Report(const protocol::DesiredNodeState& desired, const Error* problem) {
+  protocol::NodeStatus status;
   if (applied_) {
     status.applied_model_version = applied_->model_version;
     status.image_version = applied_->image_version;
@@ -158,7 +158,7 @@ NodeStatus NodeAgent::Report(const DesiredNodeState& desired, const Error* probl
   return status;
 }
 
-NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
+protocol::NodeStatus NodeAgent::Reconcile(const protocol::DesiredNodeState& desired) {
   // Steady state: nothing changed since the last full pass and sshd runs (or not) as it should.
   // The loop calls this on every event (a log write, a heartbeat); a full pass (files, host keys,
   // an SSH banner check, which makes sshd fork) runs on a change and at least every
@@ -171,7 +171,7 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
   if (options_.whole_machine && options_.machine_generation >= 0 &&
       desired.reimage_generation != options_.machine_generation) {
     // What the last full pass found (no banner check: this machine is about to go).
-    NodeStatus replaced = last_good_ ? *last_good_ : applied_ ? Report(*applied_) : NodeStatus{};
+    protocol::NodeStatus replaced = last_good_ ? *last_good_ : applied_ ? Report(*applied_) : protocol::NodeStatus{};
     if (!applied_) {
       replaced.sshd_health = "Starting";
       replaced.message = "this machine is being replaced by a new one from the node image";
@@ -236,13 +236,13 @@ NodeStatus NodeAgent::Reconcile(const DesiredNodeState& desired) {
   }
   if (!applied_ || *applied_ != desired) {
     if (Status saved = WriteFileAtomically(options_.layout.applied_state(),
-                                           DesiredNodeStateJson(desired), 0600, IfExists::kReplace);
+                                           protocol::DesiredNodeStateJson(desired), 0600, IfExists::kReplace);
         !saved.ok())
       return fail("applied state", saved.error());
     applied_ = desired;
     Log("applied model " + std::to_string(desired.model_version));
   }
-  NodeStatus status = Report(desired);
+  protocol::NodeStatus status = Report(desired);
   starting_.reset();
   if (status.sshd_health == desired.SettledHealth()) {
     last_good_ = status;
@@ -264,9 +264,9 @@ bool NodeAgent::Supervise() {
   return true;
 }
 
-std::vector<LoginEvent> NodeAgent::TakeLoginEvents() {
+std::vector<protocol::LoginEvent> NodeAgent::TakeLoginEvents() {
   DrainLogPipe();
-  std::vector<LoginEvent> events;
+  std::vector<protocol::LoginEvent> events;
   for (const std::string& line : sshd_log_.Take()) {
     if (auto event = ParseLoginEvent(line)) {
       event->time = NowRfc3339();

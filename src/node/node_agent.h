@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "node/log_tail.h"
-#include "node/node_state.h"
+#include "protocol/node_protocol.h"
 #include "node/sshd_files.h"
 #include "node/sshd_process.h"
 
@@ -33,11 +33,11 @@ class Agent {
  public:
   virtual ~Agent() = default;
   // Applies `desired` level-based and says what now runs.
-  virtual NodeStatus Reconcile(const DesiredNodeState& desired) = 0;
+  virtual protocol::NodeStatus Reconcile(const protocol::DesiredNodeState& desired) = 0;
   // Restarts sshd if it died (call often); returns true when it had to.
   virtual bool Supervise() = 0;
   // Login events sshd logged since the last call.
-  virtual std::vector<LoginEvent> TakeLoginEvents() = 0;
+  virtual std::vector<protocol::LoginEvent> TakeLoginEvents() = 0;
   // Stops sshd (the node is being removed).
   virtual void StopSshd() = 0;
   // The sshd process the agent keeps alive (its exit wakes the loop); -1 when none.
@@ -54,9 +54,9 @@ class NodeAgent final : public Agent {
 
   // Applies `desired`: a new reimage generation wipes the node's SSH state (new host keys) first;
   // then the admin user, host keys, sshd_config and authorized_keys, and sshd running or stopped.
-  NodeStatus Reconcile(const DesiredNodeState& desired) override;
+  protocol::NodeStatus Reconcile(const protocol::DesiredNodeState& desired) override;
   bool Supervise() override;
-  std::vector<LoginEvent> TakeLoginEvents() override;
+  std::vector<protocol::LoginEvent> TakeLoginEvents() override;
   void StopSshd() override { sshd_.Stop(); }
   pid_t SupervisedPid() override { return sshd_.Running() ? sshd_.pid() : -1; }
   std::vector<std::filesystem::path> LogsToWatch() const override {
@@ -66,16 +66,16 @@ class NodeAgent final : public Agent {
   int LogEventFd() const override { return log_pipe_[0]; }
   ~NodeAgent() override;
 
-  const std::optional<DesiredNodeState>& applied() const { return applied_; }
+  const std::optional<protocol::DesiredNodeState>& applied() const { return applied_; }
 
  private:
   // The status to report; `problem` (when set) says why the node is not healthy.
-  NodeStatus Report(const DesiredNodeState& desired, const Error* problem = nullptr);
+  protocol::NodeStatus Report(const protocol::DesiredNodeState& desired, const Error* problem = nullptr);
   void Log(const std::string& line);
 
   NodeAgentOptions options_;
   SshdProcess sshd_;
-  std::optional<DesiredNodeState> applied_;
+  std::optional<protocol::DesiredNodeState> applied_;
   HostKeys host_keys_;
   // Moves what sshd wrote into the log pipe to its log file (where LogTail reads it).
   void DrainLogPipe();
@@ -83,13 +83,13 @@ class NodeAgent final : public Agent {
   LogTail sshd_log_;  // sshd's log, read for login events
   int log_pipe_[2] = {-1, -1};  // whole_machine: sshd's standard error, read as it comes
   static constexpr std::chrono::seconds kFullPassInterval{300};
-  std::optional<NodeStatus> last_good_;  // the last full pass's status, while it holds
+  std::optional<protocol::NodeStatus> last_good_;  // the last full pass's status, while it holds
   std::chrono::steady_clock::time_point last_full_pass_{};
   // While sshd is starting: the status to repeat until its banner is looked for again. Each look
   // makes sshd fork and re-exec, and logs a line that wakes the agent: without a pause between
   // looks, a loaded host got more connections the slower sshd answered (80 nodes starting at
   // once took 330 s instead of 20). The pause doubles from 200 ms to 3.2 s.
-  std::optional<NodeStatus> starting_;
+  std::optional<protocol::NodeStatus> starting_;
   // The sshd running now has answered a banner check: later passes see it listening instead of
   // connecting (a connection costs sshd a fork and a re-exec; at 1,000 idle nodes, one banner
   // check per node every five minutes cost 17% of a core). Cleared whenever sshd (re)starts.

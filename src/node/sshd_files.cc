@@ -21,14 +21,14 @@ struct HostKeyType {
 constexpr HostKeyType kHostKeyTypes[] = {{"ed25519", sshkey::KeyKind::kEd25519},
                                          {"ecdsa", sshkey::KeyKind::kEcdsa}};
 
-std::string ListenAddress(const DesiredNodeState& state) {
+std::string ListenAddress(const protocol::DesiredNodeState& state) {
   const bool v6 = state.address.find(':') != std::string::npos;
   return (v6 ? "[" + state.address + "]" : state.address) + ":" + std::to_string(state.port);
 }
 
 }  // namespace
 
-std::string RenderSshdConfig(const DesiredNodeState& state, const NodeLayout& layout) {
+std::string RenderSshdConfig(const protocol::DesiredNodeState& state, const NodeLayout& layout) {
   std::string config = "# Written by gangplank-node for " + state.node_name + " (model " +
                        std::to_string(state.model_version) +
                        "); it is rewritten on every change.\n";
@@ -59,7 +59,7 @@ std::string RenderSshdConfig(const DesiredNodeState& state, const NodeLayout& la
   return config;
 }
 
-std::string RenderAuthorizedKeys(const DesiredNodeState& state) {
+std::string RenderAuthorizedKeys(const protocol::DesiredNodeState& state) {
   std::string text =
       "# Managed by gangplank-node: model " + std::to_string(state.model_version) + "\n";
   for (const auto& key : state.public_keys) text += key + "\n";
@@ -117,7 +117,7 @@ Result<HostKeys> EnsureHostKeys(const NodeLayout& layout) {
   return keys;
 }
 
-Result<bool> WriteSshdFiles(const DesiredNodeState& state, const NodeLayout& layout) {
+Result<bool> WriteSshdFiles(const protocol::DesiredNodeState& state, const NodeLayout& layout) {
   bool changed = false;
   for (const auto& [path, contents] :
        {std::pair{layout.sshd_config(), RenderSshdConfig(state, layout)},

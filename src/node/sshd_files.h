@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "node/node_state.h"
+#include "protocol/node_protocol.h"
 
 namespace gangplank::node {
 
@@ -28,9 +28,9 @@ struct NodeLayout {
 };
 
 // Public-key auth only, no passwords, no root, only the admin user, on the node's address.
-std::string RenderSshdConfig(const DesiredNodeState& state, const NodeLayout& layout);
+std::string RenderSshdConfig(const protocol::DesiredNodeState& state, const NodeLayout& layout);
 // One validated key per line; a node whose model has no key gets an empty file (nobody gets in).
-std::string RenderAuthorizedKeys(const DesiredNodeState& state);
+std::string RenderAuthorizedKeys(const protocol::DesiredNodeState& state);
 
 // sshd's StrictModes refuses files whose directories a user other than root (or the file's user)
 // could change; this says which component would fail, before sshd does.
@@ -47,6 +47,6 @@ Result<HostKeys> EnsureHostKeys(const NodeLayout& layout);
 
 // Writes sshd_config and authorized_keys atomically (0644, files owned by root pass StrictModes);
 // returns true when either changed.
-Result<bool> WriteSshdFiles(const DesiredNodeState& state, const NodeLayout& layout);
+Result<bool> WriteSshdFiles(const protocol::DesiredNodeState& state, const NodeLayout& layout);
 
 }  // namespace gangplank::node

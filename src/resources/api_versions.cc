@@ -18,6 +18,13 @@ constexpr std::string_view kResourceGroups[] = {
     "2020-06-01", "2020-08-01", "2020-10-01", "2021-01-01", "2021-04-01", "2022-09-01",
     "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01", "2025-03-01", "2025-04-01"};
 
+// Microsoft.Authorization: role definitions and assignments (az 2.45 sends 2018-01-01-preview for
+// definitions and 2020-04-01-preview for assignments; the SDKs newer ones).
+constexpr std::string_view kAuthorization[] = {
+    "2015-07-01",         "2018-01-01-preview", "2018-07-01",         "2018-09-01-preview",
+    "2020-03-01-preview", "2020-04-01-preview", "2020-08-01-preview", "2020-10-01-preview",
+    "2021-04-01-preview", "2022-01-01-preview", "2022-04-01",         "2022-05-01-preview"};
+
 // Sorted by date; a preview sorts after the stable version of the same month.
 constexpr std::string_view kContainerService[] = {
     "2019-02-01",         "2019-04-01",         "2019-06-01",         "2019-08-01",
@@ -94,6 +101,8 @@ std::span<const std::string_view> SupportedVersions(ApiSurface surface) {
       return kResourceGroups;
     case ApiSurface::kContainerService:
       return kContainerService;
+    case ApiSurface::kAuthorization:
+      return kAuthorization;
   }
   return {};
 }

@@ -11,7 +11,7 @@
 
 namespace gangplank::resources {
 
-enum class ApiSurface { kSubscriptions, kResourceGroups, kContainerService };
+enum class ApiSurface { kSubscriptions, kResourceGroups, kContainerService, kAuthorization };
 
 // What a Microsoft.ContainerService api-version brings that Gangplank acts on or shows.
 enum class Feature {

@@ -17,6 +17,6 @@ inline constexpr std::size_t kKeyCommentBytes = 1024;
 // Local nodes are containers on one host (about 3.3 MiB each when idle): one control plane runs
 // at most this many. Simulated nodes are records, bounded like any other resource.
 inline constexpr std::size_t kLocalNodesPerControlPlane = 2000;
-// What a node's report may carry is bounded where reports are parsed (node/node_state.h).
+// What a node's report may carry is bounded where reports are parsed (protocol/node_protocol.h).
 
 }  // namespace gangplank::resources::limits

@@ -26,7 +26,7 @@ Result<Machine> DecodeMachine(const store::Resource& row) {
   machine.row = row;
   machine.index = index->get_int64();
   machine.uid = std::string(uid->get_string());
-  auto state = node::ParseDesiredNodeState(json::serialize(*desired));
+  auto state = protocol::ParseDesiredNodeState(json::serialize(*desired));
   if (!state) return state.error();
   machine.desired = std::move(state.value());
   machine.desired_at = desired_at->get_int64();
@@ -45,7 +45,7 @@ store::Resource EncodeMachine(const Machine& machine) {
   json::object doc = !ec && parsed.is_object() ? std::move(parsed.get_object()) : json::object{};
   doc["index"] = machine.index;
   doc["uid"] = machine.uid;
-  doc["desired"] = json::parse(node::DesiredNodeStateJson(machine.desired));
+  doc["desired"] = json::parse(protocol::DesiredNodeStateJson(machine.desired));
   doc["desiredAt"] = machine.desired_at;
   if (machine.created_at != 0) doc["createdAt"] = machine.created_at;
   if (machine.min_token_expiry != 0) doc["minTokenExpiry"] = machine.min_token_expiry;
@@ -54,7 +54,7 @@ store::Resource EncodeMachine(const Machine& machine) {
 }
 
 Machine NewMachine(const std::string& pool_id, std::int64_t index, std::string uid,
-                   node::DesiredNodeState desired, long long now) {
+                   protocol::DesiredNodeState desired, long long now) {
   Machine machine;
   const std::string id = pool_id + "/machines/" + desired.node_name;
   const json::object resource{
@@ -84,7 +84,7 @@ void DecodeMachineStatus(const store::Resource& status_row, bool with_logs, Mach
   const json::value* uid = doc.if_contains("uid");
   if (!uid || *uid != json::value(machine.uid)) return;  // a report about an older node
   if (const json::value* status = doc.if_contains("status")) {
-    if (auto parsed_status = node::ParseNodeStatus(json::serialize(*status)))
+    if (auto parsed_status = protocol::ParseNodeStatus(json::serialize(*status)))
       machine.status = std::move(parsed_status.value());
   }
   if (const json::value* at = doc.if_contains("reportedAt"); at && at->is_int64())
@@ -95,7 +95,7 @@ void DecodeMachineStatus(const store::Resource& status_row, bool with_logs, Mach
   if (const json::value* log = doc.if_contains("log"); log && log->is_string())
     machine.log = std::string(log->get_string());
   if (const json::value* logins = doc.if_contains("logins"))
-    machine.logins = node::ParseLoginEvents(json::serialize(*logins));
+    machine.logins = protocol::ParseLoginEvents(json::serialize(*logins));
 }
 
 }  // namespace gangplank::resources

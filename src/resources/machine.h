@@ -9,8 +9,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "node/login_events.h"
-#include "node/node_state.h"
+#include "protocol/node_protocol.h"
 #include "store/store.h"
 
 namespace gangplank::resources {
@@ -30,19 +29,19 @@ struct Machine {
   store::Resource row;
   std::int64_t index = 0;
   std::string uid;
-  node::DesiredNodeState desired;
+  protocol::DesiredNodeState desired;
   long long desired_at = 0;
   long long created_at = 0;
   // Node tokens that expire before this (Unix seconds) were replaced by a renewal and no longer
   // hold; 0 when the node never renewed.
   long long min_token_expiry = 0;
-  std::optional<node::NodeStatus> status;  // nullopt until its agent reports
+  std::optional<protocol::NodeStatus> status;  // nullopt until its agent reports
   long long reported_at = 0;
   // The first of an unbroken run of reports in which the node was not ready (0: it is ready): a
   // node that was fine is failed only once it has stayed unready for the node timeout.
   long long not_ready_since = 0;
   std::string log;                       // recent agent and sshd log lines (with logs read)
-  std::vector<node::LoginEvent> logins;  // the most recent login events (with logs read)
+  std::vector<protocol::LoginEvent> logins;  // the most recent login events (with logs read)
 };
 
 // The machine row's part of a Machine (no status).
@@ -52,7 +51,7 @@ store::Resource EncodeMachine(const Machine& machine);
 // A machine made `now` for pool `pool_id`: its ARM resource names it and the address `desired`
 // gives it (row version 0: not stored yet).
 Machine NewMachine(const std::string& pool_id, std::int64_t index, std::string uid,
-                   node::DesiredNodeState desired, long long now);
+                   protocol::DesiredNodeState desired, long long now);
 // Adds what the status row says to `machine` (when it is about the machine's current uid).
 void DecodeMachineStatus(const store::Resource& status_row, bool with_logs, Machine& machine);
 std::string MachineStatusId(const std::string& machine_id);

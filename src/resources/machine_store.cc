@@ -69,8 +69,8 @@ Result<std::optional<Machine>> GetMachine(store::Store& store, const std::string
   return std::optional<Machine>(std::move(machine.value()));
 }
 
-Result<node::DesiredNodeState> ServedDesiredState(store::Store& store, const Machine& machine) {
-  node::DesiredNodeState desired = machine.desired;
+Result<protocol::DesiredNodeState> ServedDesiredState(store::Store& store, const Machine& machine) {
+  protocol::DesiredNodeState desired = machine.desired;
   auto pool_row = store.Get(kPoolKind, machine.row.parent);
   if (!pool_row) return pool_row.error();
   if (!pool_row->has_value()) return desired;  // the pool is going: nothing new to serve
@@ -83,8 +83,8 @@ Result<node::DesiredNodeState> ServedDesiredState(store::Store& store, const Mac
 
 bool NodeReady(const Machine& machine) {
   if (!machine.status) return false;
-  const node::NodeStatus& status = *machine.status;
-  const node::DesiredNodeState& desired = machine.desired;
+  const protocol::NodeStatus& status = *machine.status;
+  const protocol::DesiredNodeState& desired = machine.desired;
   if (status.reimage_generation != desired.reimage_generation ||
       status.applied_model_version != desired.model_version ||
       status.image_version != desired.image_version || status.ssh_enabled != desired.ssh_enabled) {
@@ -130,7 +130,7 @@ Status ReplaceNodeTokens(store::Store& store, const std::string& machine_id,
 }
 
 Status RecordNodeReport(store::Store& store, const std::string& machine_id, const std::string& uid,
-                        const node::NodeStatus& status, const std::vector<node::LoginEvent>& logins,
+                        const protocol::NodeStatus& status, const std::vector<protocol::LoginEvent>& logins,
                         const std::string& new_log_lines, const Clock& clock) {
   auto machine = GetMachine(store, machine_id, MachineDetail::kLogs);  // it appends to them
   if (!machine) return machine.error();
@@ -139,8 +139,8 @@ Status RecordNodeReport(store::Store& store, const std::string& machine_id, cons
                      "this node's machine no longer exists; the node is being removed");
   }
   const long long now = UnixSeconds(clock.Now());
-  const std::string status_json = node::NodeStatusJson(status);
-  const bool same = (*machine)->status && node::NodeStatusJson(*(*machine)->status) == status_json;
+  const std::string status_json = protocol::NodeStatusJson(status);
+  const bool same = (*machine)->status && protocol::NodeStatusJson(*(*machine)->status) == status_json;
   if (same && logins.empty() && new_log_lines.empty() &&
       now - (*machine)->reported_at < kHeartbeatSeconds) {
     return OkStatus();  // nothing new: no durable write
@@ -150,7 +150,7 @@ Status RecordNodeReport(store::Store& store, const std::string& machine_id, cons
     log = log.substr(log.size() - kMaxLogBytes);
     log = log.substr(std::min(log.size(), log.find('\n') + 1));
   }
-  std::vector<node::LoginEvent> all = (*machine)->logins;
+  std::vector<protocol::LoginEvent> all = (*machine)->logins;
   all.insert(all.end(), logins.begin(), logins.end());
   if (all.size() > kMaxLogins) all.erase(all.begin(), all.end() - kMaxLogins);
   Machine reported = **machine;
@@ -162,7 +162,7 @@ Status RecordNodeReport(store::Store& store, const std::string& machine_id, cons
                    {"status", json::parse(status_json)},
                    {"reportedAt", now},
                    {"log", log},
-                   {"logins", json::parse(node::LoginEventsJson(all))}};
+                   {"logins", json::parse(protocol::LoginEventsJson(all))}};
   if (not_ready_since != 0) doc["notReadySince"] = not_ready_since;
   auto written =
       store.Put(store::Resource{std::string(kMachineStatusKind), MachineStatusId(machine_id),

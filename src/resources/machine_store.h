@@ -11,8 +11,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
-#include "node/login_events.h"
-#include "node/node_state.h"
+#include "protocol/node_protocol.h"
 #include "resources/machine.h"
 #include "resources/node_images.h"
 #include "resources/records.h"
@@ -40,7 +39,7 @@ bool NodeReady(const Machine& machine);
 
 // The desired state an agent is served: the machine's, with the keys of the model version it
 // runs, from its pool's record (machine rows refer to the version and never copy the keys).
-Result<node::DesiredNodeState> ServedDesiredState(store::Store& store, const Machine& machine);
+Result<protocol::DesiredNodeState> ServedDesiredState(store::Store& store, const Machine& machine);
 
 // True when the node reports that its current desired state cannot be provisioned by waiting.
 bool FailedForGood(const Machine& machine);
@@ -68,7 +67,7 @@ void RemoveMachine(const std::string& machine_id, const std::string& uid,
 // What an agent reported, stored as the machine's status (a report from an older provisioning of
 // the machine is ignored). Log lines and login events are appended, keeping the newest.
 Status RecordNodeReport(store::Store& store, const std::string& machine_id, const std::string& uid,
-                        const node::NodeStatus& status, const std::vector<node::LoginEvent>& logins,
+                        const protocol::NodeStatus& status, const std::vector<protocol::LoginEvent>& logins,
                         const std::string& new_log_lines, const Clock& clock);
 
 // A node's renewed token, expiring at `expires_at`, replaces the ones before it: tokens of the

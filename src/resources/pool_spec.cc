@@ -209,18 +209,6 @@ std::string StringOr(const json::object& object, std::string_view key, std::stri
   return value && value->is_string() ? std::string(value->get_string()) : std::string(fallback);
 }
 
-Result<json::object> DecodeBody(std::string_view body, std::string_view example) {
-  boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec || !value.is_object()) {
-    return InvalidInput("InvalidRequestContent",
-                        "The request content is not a valid JSON object; expected something "
-                        "like " + std::string(example) + ".",
-                        "");
-  }
-  return std::move(value.get_object());
-}
-
 Result<PoolSpec> DecodePoolSpec(std::string_view name, std::string_view body,
                                 std::string_view api_version) {
   if (!IsValidPoolName(name)) {

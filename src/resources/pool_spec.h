@@ -48,8 +48,6 @@ std::string SshAccessOr(const boost::json::object& properties, std::string_view 
 std::string StringOr(const boost::json::object& object, std::string_view key,
                      std::string_view fallback);
 
-// A request body as a JSON object, or 400 InvalidRequestContent showing `example`.
-Result<boost::json::object> DecodeBody(std::string_view body, std::string_view example);
 
 // One pool as a request gives it: in the newest api-version's shape, the read-only fields
 // dropped, every field checked on its own (a bad field is a 400 whatever is stored).

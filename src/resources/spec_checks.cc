@@ -70,4 +70,16 @@ Error StoppedError(const std::string& what) {
                           "aks start, or az aks nodepool start for a pool).");
 }
 
+Result<json::object> DecodeBody(std::string_view body, std::string_view example) {
+  boost::system::error_code ec;
+  json::value value = json::parse(body, ec);
+  if (ec || !value.is_object()) {
+    return InvalidInput("InvalidRequestContent",
+                        "The request content is not a valid JSON object; expected something "
+                        "like " + std::string(example) + ".",
+                        "");
+  }
+  return std::move(value.get_object());
+}
+
 }  // namespace gangplank::resources

@@ -17,6 +17,9 @@ inline Error OverQuota(std::string message, std::string target) {
   return InvalidInput("QuotaExceeded", std::move(message), std::move(target));
 }
 
+// A request body as a JSON object, or 400 InvalidRequestContent showing `example`.
+Result<boost::json::object> DecodeBody(std::string_view body, std::string_view example);
+
 // A 400 when any of `names` is present in `object` with a value that is neither an object nor null.
 Status CheckObjectFields(const boost::json::object& object,
                          std::initializer_list<const char*> names, const std::string& path);

@@ -31,6 +31,7 @@
 #include "resources/node_images.h"
 #include "controller/operations.h"
 #include "controller/pool_runners.h"
+#include "controller/simulated_nodes.h"
 #include "runtime/container_runtime.h"
 #include "runtime/node_image_builder.h"
 #include "runtime/node_network.h"
@@ -350,20 +351,184 @@ int BuildNodeImage(const ControlPlaneOptions& options, const std::string& versio
   return 0;
 }
 
-int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::ostream& err) {
-  const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
-  if (Status created = EnsureDirectory(data_dir, 0700); !created.ok())
-    return Fail(err, created.error());
-  auto endpoint = ParseListen(options.listen);
-  if (!endpoint) return Fail(err, endpoint.error());
-  auto disk_max = ParseDiskSize(options.node_disk_max);
-  if (!disk_max) return Fail(err, disk_max.error());
-  if (options.tls_cert.empty() != options.tls_key.empty()) {
-    return Fail(err, MakeError(StatusCode::kInvalidArgument, "InvalidTlsOptions",
-                               "--tls-cert and --tls-key go together"));
+namespace {
+
+// The I/O threads: one io_context each, so connections stay on the thread that accepted them.
+class IoThreads {
+ public:
+  explicit IoThreads(int count) {
+    for (int i = 0; i < count; ++i) contexts_.push_back(std::make_unique<net::io_context>(1));
   }
+  std::vector<net::io_context*> Contexts() const {
+    std::vector<net::io_context*> pointers;
+    for (const auto& context : contexts_) pointers.push_back(context.get());
+    return pointers;
+  }
+  net::io_context& First() { return *contexts_.front(); }
+  // Runs every context on a thread of its own (the first on the caller's) until Stop().
+  void Run() {
+    // Idle contexts must not return from run() before shutdown.
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+    for (auto& context : contexts_) keep_running.push_back(net::make_work_guard(*context));
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < contexts_.size(); ++i)
+      threads.emplace_back([context = contexts_[i].get()] { context->run(); });
+    contexts_.front()->run();
+    for (auto& thread : threads) thread.join();
+  }
+  void Stop() {
+    for (auto& context : contexts_) context->stop();
+  }
+
+ private:
+  std::vector<std::unique_ptr<net::io_context>> contexts_;
+};
+
+// Serves until SIGINT or SIGTERM. Graceful: stop accepting, let requests already read be answered
+// (at most 10 s), then stop. Accepted operations that have not finished resume at the next start.
+void ServeUntilSignalled(IoThreads& threads, api::HttpsServer& server) {
+  net::signal_set signals(threads.First(), SIGINT, SIGTERM);
+  net::steady_timer drain(threads.First());
+  int drain_ticks = 0;
+  std::function<void()> wait_for_requests = [&] {
+    if (server.InFlight() == 0 || ++drain_ticks > 200) return threads.Stop();
+    drain.expires_after(std::chrono::milliseconds(50));
+    drain.async_wait([&](boost::system::error_code) { wait_for_requests(); });
+  };
+  signals.async_wait([&](boost::system::error_code, int) {
+    server.Stop();
+    wait_for_requests();
+  });
+  threads.Run();
+}
+
+// What makes nodes exist: a runtime, the controller that drives it from the machine records and
+// (local nodes) the gateway their agents reach. Replicas take turns running the controller.
+struct NodeStack {
+  std::unique_ptr<NodeGateway> gateway;
+  std::unique_ptr<runtime::NodeImageBuilder> image_builder;
+  std::unique_ptr<runtime::NodeRuntime> runtime;
+  std::unique_ptr<controller::NodeController> controller;
+  std::filesystem::path nodes_dir;  // local nodes only
+  bool local = false;
+
+  ~NodeStack() { Stop(); }
+  void Stop() {
+    if (controller) controller->Stop();  // the nodes keep running, like VMs
+    if (gateway) gateway->Stop();
+  }
+};
+
+// Everything the node stacks are built from.
+struct NodeStackInputs {
+  const ControlPlaneOptions& options;
+  const std::string& data_dir;
+  store::Store& store;
+  const auth::NodeTokens& node_tokens;
+  const Clock& clock;
+  std::optional<runtime::NodeNetwork> network;  // local nodes only
+  long long disk_max = 0;
+};
+
+// Local nodes: containers on the node network, their agents behind the node gateway's socket.
+Status BuildLocalNodes(const NodeStackInputs& in, std::function<api::HttpResponse(const api::HttpRequest&)> handle,
+                       std::ostream& err, NodeStack& stack) {
+  GP_ASSIGN_OR_RETURN(stack.nodes_dir, ResolveNodesDir(in.options, in.data_dir, &in.store));
+  std::string agent = in.options.node_agent;
+  if (agent.empty()) agent = ExecutableSibling("gangplank-node");
+  if (::access(agent.c_str(), X_OK) != 0) {
+    return MakeError(StatusCode::kFailedPrecondition, "NodeAgentMissing",
+                     "the node agent " + agent + " is missing; build it or pass --node-agent PATH");
+  }
+  // Agents reach the node gateway's socket in the nodes directory (bind-mounted into every node);
+  // replicas that share the directory take turns serving it with the node controller's lease.
+  const std::filesystem::path control_dir = stack.nodes_dir / "control";
+  for (const auto& [dir, mode] : {std::pair{stack.nodes_dir, 0755}, std::pair{control_dir, 0700}})
+    GP_RETURN_IF_ERROR(EnsureDirectory(dir, static_cast<mode_t>(mode)));
+  GP_RETURN_IF_ERROR(WriteFileAtomically(stack.nodes_dir / "bridge", in.network->bridge + "\n",
+                                         0644, IfExists::kReplace));
+  stack.local = true;
+  stack.gateway = std::make_unique<NodeGateway>(in.store, in.node_tokens, std::move(handle));
+  stack.image_builder =
+      std::make_unique<runtime::NodeImageBuilder>(ImageBuilder(in.options, in.data_dir));
+  runtime::ContainerRuntimeOptions runtime_options;
+  runtime_options.nodes_dir = stack.nodes_dir;
+  runtime_options.images = stack.image_builder.get();
+  runtime_options.network = *in.network;
+  runtime_options.max_disk_bytes = in.disk_max;
+  stack.runtime = std::make_unique<runtime::ContainerRuntime>(runtime_options);
+  controller::NodeControllerOptions controller_options;
+  controller_options.on_leadership = [&gateway = *stack.gateway,
+                                      socket = control_dir / "node.sock", &err](bool leading) {
+    if (!leading) return gateway.Stop();
+    if (Status started = gateway.Start(socket); !started.ok())
+      err << "gangplankd: " << started.error().message << std::endl;
+  };
+  stack.controller = std::make_unique<controller::NodeController>(
+      in.store, *stack.runtime, in.node_tokens, in.clock, std::move(controller_options));
+  return OkStatus();
+}
+
+// Simulated nodes: records only (controller/simulated_nodes.h), driven by the same controller.
+void BuildSimulatedNodes(const NodeStackInputs& in, NodeStack& stack) {
+  stack.runtime = std::make_unique<controller::SimulatedNodeRuntime>(in.store, in.clock);
+  stack.controller = std::make_unique<controller::NodeController>(in.store, *stack.runtime,
+                                                                  in.node_tokens, in.clock);
+}
+
+// The nodes' network: local nodes own a bridge and a /16 (kept in the store); simulated nodes'
+// addresses are only names.
+Result<std::optional<runtime::NodeNetwork>> NodeNetworkOf(const ControlPlaneOptions& options,
+                                                          bool local_nodes, store::Store& store) {
+  if (!local_nodes) return std::optional<runtime::NodeNetwork>();
+  GP_ASSIGN_OR_RETURN(auto network, runtime::EnsureNodeNetwork(store, options.node_network));
+  return std::optional<runtime::NodeNetwork>(std::move(network));
+}
+
+// Nodes: real local containers (root) or simulated records.
+Result<bool> LocalNodesWanted(const ControlPlaneOptions& options) {
+  const bool local_nodes = options.nodes.empty() ? ::geteuid() == 0 : options.nodes == "local";
+  if (local_nodes && ::geteuid() != 0) {
+    return MakeError(StatusCode::kFailedPrecondition, "LocalNodesNeedRoot",
+                     "--nodes local needs root: every node is a container (runc) with its own "
+                     "network namespace on the node bridge; run as root or use --nodes simulated");
+  }
+  return local_nodes;
+}
+
+// The engine's name in the leases it holds: which replica runs what. On SQLite this process is
+// the only one, so a restarted gangplankd is the same owner and resumes its leases at once.
+std::string EngineOwner(bool shared_store, unsigned short port) {
+  if (!shared_store) return "gangplankd";
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(port);
+}
+
+// The options checked before anything is opened.
+Status CheckServeOptions(const ControlPlaneOptions& options) {
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return MakeError(StatusCode::kInvalidArgument, "InvalidTlsOptions",
+                     "--tls-cert and --tls-key go together");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::ostream& err) {
+  const auto fail = [&err](const Error& error) { return Fail(err, error); };
+  const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
+  if (Status created = EnsureDirectory(data_dir, 0700); !created.ok()) return fail(created.error());
+  auto endpoint = ParseListen(options.listen);
+  if (!endpoint) return fail(endpoint.error());
+  auto disk_max = ParseDiskSize(options.node_disk_max);
+  if (!disk_max) return fail(disk_max.error());
+  if (Status checked = CheckServeOptions(options); !checked.ok()) return fail(checked.error());
+  auto local_nodes = LocalNodesWanted(options);
+  if (!local_nodes) return fail(local_nodes.error());
   auto store = store::OpenStore(options.store_url, data_dir);
-  if (!store) return Fail(err, store.error());
+  if (!store) return fail(store.error());
   SystemClock own_clock;
   // Replicas read one clock, the database server's: a replica whose host clock is seconds off
   // takes no lease early and times no node out early.
@@ -371,149 +536,82 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   const bool shared_store = store::IsSharedStore(options.store_url);
   if (shared_store) {
     if (Status shared = ShareIdentity(**store, options, data_dir, clock); !shared.ok())
-      return Fail(err, shared.error());
+      return fail(shared.error());
   }
   auto local_tls = auth::EnsureLocalTls(data_dir);
-  if (!local_tls) return Fail(err, local_tls.error());
+  if (!local_tls) return fail(local_tls.error());
   auto tls = api::MakeServerTlsContext(
       options.tls_cert.empty() ? local_tls->server_cert : options.tls_cert,
       options.tls_key.empty() ? local_tls->server_key : options.tls_key);
-  if (!tls) return Fail(err, tls.error());
+  if (!tls) return fail(tls.error());
 
   // One I/O thread per core: reads never wait on the store (a replica answers them from its
   // cache under its read lease), so more threads would only share the same cores.
-  const int threads = options.threads > 0
-                          ? options.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  // One io_context per thread: connections stay on the thread that accepted them.
-  std::vector<std::unique_ptr<net::io_context>> contexts;
-  std::vector<net::io_context*> context_pointers;
-  for (int i = 0; i < threads; ++i) {
-    contexts.push_back(std::make_unique<net::io_context>(1));
-    context_pointers.push_back(contexts.back().get());
-  }
-  net::io_context& io = *contexts.front();
+  IoThreads threads(options.threads > 0
+                        ? options.threads
+                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   std::shared_ptr<api::ApiService> service;  // set once the port (and so the URL) is known
+  const auto handle = [&service](const api::HttpRequest& request) {
+    return service->Handle(request);
+  };
   // Every connection is a descriptor: use all the hard limit allows, and keep half of it free
   // for the store, the nodes and the files.
   api::ServerLimits limits;
   limits.max_connections =
       std::min(static_cast<std::size_t>(options.max_connections), api::RaiseOpenFileLimit() / 2);
   api::HttpsServer server(
-      context_pointers, **tls,
-      [&service](const api::HttpRequest& header) { return service->Admit(header); },
-      [&service](const api::HttpRequest& request) { return service->Handle(request); }, limits);
+      threads.Contexts(), **tls,
+      [&service](const api::HttpRequest& header) { return service->Admit(header); }, handle,
+      limits);
   auto bound = server.Listen(*endpoint);
-  if (!bound) return Fail(err, bound.error());
+  if (!bound) return fail(bound.error());
   const std::string own_url = ServerUrl(*bound);
   auto public_url = PublicUrl(options, own_url);
-  if (!public_url) return Fail(err, public_url.error());
+  if (!public_url) return fail(public_url.error());
   const std::string& url = *public_url;
 
   auto credentials = auth::EnsureAdminCredentials(data_dir, url, local_tls->ca_cert);
-  if (!credentials) return Fail(err, credentials.error());
+  if (!credentials) return fail(credentials.error());
   // az asks for "<resource manager>/.default" with the trailing slash kept; accept both forms,
   // and this replica's own address beside the public one.
   auto tokens = auth::TokenService::Open(
       data_dir, url + "adfs",
       {url, url.substr(0, url.size() - 1), own_url, own_url.substr(0, own_url.size() - 1)}, clock);
-  if (!tokens) return Fail(err, tokens.error());
-  // Nodes: real local processes (root) or simulated records.
-  const bool local_nodes = options.nodes.empty() ? ::geteuid() == 0 : options.nodes == "local";
-  if (local_nodes && ::geteuid() != 0) {
-    return Fail(err, MakeError(StatusCode::kFailedPrecondition, "LocalNodesNeedRoot",
-                               "--nodes local needs root: every node is a container (runc) with "
-                               "its own network namespace on the node bridge; run as root or use "
-                               "--nodes simulated"));
-  }
+  if (!tokens) return fail(tokens.error());
   auto node_tokens = auth::NodeTokens::Open(data_dir, "node-token.key", &clock);
-  if (!node_tokens) return Fail(err, node_tokens.error());
+  if (!node_tokens) return fail(node_tokens.error());
+  auto kube_tokens = auth::NodeTokens::Open(data_dir, "kube-token.key");
+  if (!kube_tokens) return fail(kube_tokens.error());
   // Replicas share one catalog, in the store; one process keeps it in its data dir.
   auto images_owner =
       shared_store ? std::make_unique<resources::NodeImageCatalog>(**store)
                    : std::make_unique<resources::NodeImageCatalog>(data_dir + "/node-images.json");
   resources::NodeImageCatalog& images = *images_owner;
-  // The engine's name in the leases it holds: which replica runs what. On SQLite this process is
-  // the only one, so a restarted gangplankd is the same owner and resumes its leases at once.
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
   controller::OperationsEngine operations(
-      **store, clock,
-      controller::EngineOptions{shared_store
-                                    ? std::string(host) + ":" + std::to_string(::getpid()) + ":" +
-                                          std::to_string(bound->port())
-                                    : "gangplankd"});
-  // Local nodes live on the control plane's node network (a bridge and a /16 it owns);
-  // simulated nodes' addresses are only names.
-  std::optional<runtime::NodeNetwork> node_network;
-  if (local_nodes) {
-    auto ensured = runtime::EnsureNodeNetwork(**store, options.node_network);
-    if (!ensured) return Fail(err, ensured.error());
-    node_network = *ensured;
-  }
-  const auto network = node_network ? Result<std::string>(node_network->prefix)
+      **store, clock, controller::EngineOptions{EngineOwner(shared_store, bound->port())});
+  auto node_network = NodeNetworkOf(options, *local_nodes, **store);
+  if (!node_network) return fail(node_network.error());
+  const auto prefix = *node_network ? Result<std::string>((*node_network)->prefix)
                                     : SimulatedNodePrefix(options.node_network);
-  if (!network) return Fail(err, network.error());
+  if (!prefix) return fail(prefix.error());
   controller::RegisterClusterRunners(
       operations, images, clock,
-      {local_nodes ? controller::NodeMode::kLocal : controller::NodeMode::kSimulated,
-       std::chrono::seconds(options.node_timeout_seconds), std::chrono::milliseconds(100),
-       *network});
-  auto kube_tokens = auth::NodeTokens::Open(data_dir, "kube-token.key");
-  if (!kube_tokens) return Fail(err, kube_tokens.error());
+      {std::chrono::seconds(options.node_timeout_seconds), std::chrono::milliseconds(100),
+       *prefix});
   auto ca_pem = ReadFile(local_tls->ca_cert, 1 << 20);
   auto warn = std::make_shared<WarnOnce>(err);
   service = std::make_shared<api::ApiService>(
       api::ApiServiceConfig{*credentials, url, ca_pem ? *ca_pem : std::string(), &*kube_tokens,
                             [warn](const std::string& line) { (*warn)(line); }},
-      **store, *tokens, clock, operations, images, local_nodes ? &*node_tokens : nullptr);
-  std::unique_ptr<NodeGateway> node_gateway;
-  std::unique_ptr<runtime::NodeImageBuilder> image_builder;
-  std::unique_ptr<runtime::ContainerRuntime> node_runtime;
-  std::unique_ptr<controller::NodeController> node_controller;
-  std::filesystem::path nodes_dir;
-  if (local_nodes) {
-    auto resolved = ResolveNodesDir(options, data_dir, store->get());
-    if (!resolved) return Fail(err, resolved.error());
-    nodes_dir = *resolved;
-    std::string agent = options.node_agent;
-    if (agent.empty()) agent = ExecutableSibling("gangplank-node");
-    if (::access(agent.c_str(), X_OK) != 0) {
-      return Fail(err, MakeError(StatusCode::kFailedPrecondition, "NodeAgentMissing",
-                                 "the node agent " + agent +
-                                     " is missing; build it or pass --node-agent PATH"));
-    }
-    // Agents reach the node gateway's socket in the nodes directory (bind-mounted into every
-    // node); replicas that share the directory take turns serving it with the node controller's
-    // lease.
-    const std::filesystem::path control_dir = nodes_dir / "control";
-    for (const auto& [dir, mode] : {std::pair{nodes_dir, 0755}, std::pair{control_dir, 0700}}) {
-      if (Status made = EnsureDirectory(dir, static_cast<mode_t>(mode)); !made.ok())
-        return Fail(err, made.error());
-    }
-    if (Status kept = WriteFileAtomically(nodes_dir / "bridge", node_network->bridge + "\n", 0644,
-                                          IfExists::kReplace);
-        !kept.ok())
-      return Fail(err, kept.error());
-    const std::filesystem::path socket = control_dir / "node.sock";
-    node_gateway = std::make_unique<NodeGateway>(
-        **store, *node_tokens,
-        [&service](const api::HttpRequest& request) { return service->Handle(request); });
-    image_builder = std::make_unique<runtime::NodeImageBuilder>(ImageBuilder(options, data_dir));
-    runtime::ContainerRuntimeOptions runtime_options;
-    runtime_options.nodes_dir = nodes_dir;
-    runtime_options.images = image_builder.get();
-    runtime_options.network = *node_network;
-    runtime_options.max_disk_bytes = *disk_max;
-    node_runtime = std::make_unique<runtime::ContainerRuntime>(runtime_options);
-    controller::NodeControllerOptions controller_options;
-    controller_options.on_leadership = [&gateway = *node_gateway, socket, &err](bool leading) {
-      if (!leading) return gateway.Stop();
-      if (Status started = gateway.Start(socket); !started.ok())
-        err << "gangplankd: " << started.error().message << std::endl;
-    };
-    node_controller = std::make_unique<controller::NodeController>(
-        **store, *node_runtime, *node_tokens, clock, std::move(controller_options));
+      **store, *tokens, clock, operations, images, *local_nodes ? &*node_tokens : nullptr);
+
+  const NodeStackInputs inputs{options, data_dir, **store, *node_tokens, clock, *node_network,
+                               *disk_max};
+  NodeStack nodes;
+  if (!*local_nodes) {
+    BuildSimulatedNodes(inputs, nodes);
+  } else if (Status built = BuildLocalNodes(inputs, handle, err, nodes); !built.ok()) {
+    return fail(built.error());
   }
   // The engine finds its work in the store: operations accepted before a crash or restart (by
   // this replica or another whose lease ran out) are finished now.
@@ -524,41 +622,15 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   if (shared_store)
     node_leader = std::make_unique<controller::LeaderLease>(**store, clock, "node-controller",
                                                             operations.owner());
-  if (node_controller) node_controller->Start(node_leader.get());
+  nodes.controller->Start(node_leader.get());
 
-  net::signal_set signals(io, SIGINT, SIGTERM);
-  // Graceful shutdown: stop accepting, let requests already read be answered (at most 10 s),
-  // then stop. Accepted operations that have not finished resume at the next start.
-  net::steady_timer drain(io);
-  int drain_ticks = 0;
-  std::function<void()> wait_for_requests = [&] {
-    if (server.InFlight() == 0 || ++drain_ticks > 200) {
-      for (auto& context : contexts) context->stop();
-      return;
-    }
-    drain.expires_after(std::chrono::milliseconds(50));
-    drain.async_wait([&](boost::system::error_code) { wait_for_requests(); });
-  };
-  signals.async_wait([&](boost::system::error_code, int) {
-    server.Stop();
-    wait_for_requests();
-  });
   out << "gangplankd: listening on " << own_url << (url != own_url ? " for " + url : "")
       << " (data dir " << data_dir << ", credentials " << data_dir << "/credentials.json, "
-      << (local_nodes ? "local nodes" : "simulated nodes: no sshd runs") << ")" << std::endl;
-
-  // Idle contexts must not return from run() before shutdown.
-  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
-  for (auto& context : contexts) keep_running.push_back(net::make_work_guard(*context));
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i)
-    pool.emplace_back([&contexts, i] { contexts[static_cast<std::size_t>(i)]->run(); });
-  io.run();
-  for (auto& thread : pool) thread.join();
+      << (*local_nodes ? "local nodes" : "simulated nodes: no sshd runs") << ")" << std::endl;
+  ServeUntilSignalled(threads, server);
   operations.Stop();
-  if (node_controller) node_controller->Stop();  // the nodes keep running, like VMs
-  if (node_gateway) node_gateway->Stop();
-  if (node_runtime && node_runtime->List().empty()) RemoveIdleNodeNetwork(options, nodes_dir);
+  nodes.Stop();
+  if (nodes.local && nodes.runtime->List().empty()) RemoveIdleNodeNetwork(options, nodes.nodes_dir);
   out << "gangplankd: stopped" << std::endl;
   return 0;
 }

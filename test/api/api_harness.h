@@ -13,7 +13,9 @@
 #include <string>
 
 #include "api/api_service.h"
+#include "controller/node_controller.h"
 #include "controller/pool_runners.h"
+#include "controller/simulated_nodes.h"
 #include "mocks/fake_clock.h"
 #include "sshkey/generate.h"
 #include "store/sqlite_store.h"
@@ -34,6 +36,25 @@ inline std::string NewKey(sshkey::KeyKind kind = sshkey::KeyKind::kEd25519) {
   return sshkey::GenerateKeyPair({kind, 0, "test@host"})->public_key.ToPublicKeyLine();
 }
 
+// A cluster body (newest api-version) with one System pool of `count` nodes.
+inline std::string ClusterWith(const std::string& key, int count, const std::string& surge = "33%") {
+  namespace json = boost::json;
+  json::object pool{{"name", "nodepool1"},     {"count", count},
+                    {"mode", "System"},        {"osType", "Linux"},
+                    {"type", "VirtualMachineScaleSets"},
+                    {"upgradeSettings", json::object{{"maxSurge", surge}}}};
+  return json::serialize(json::object{
+      {"location", "westus2"},
+      {"properties",
+       json::object{{"dnsPrefix", "c1"},
+                    {"linuxProfile",
+                     json::object{{"adminUsername", "azureuser"},
+                                  {"ssh", json::object{{"publicKeys",
+                                                        json::array{json::object{
+                                                            {"keyData", key}}}}}}}},
+                    {"agentPoolProfiles", json::array{pool}}}}});
+}
+
 class ApiHarness : public ::testing::Test {
  protected:
   static constexpr const char* kUrl = "https://127.0.0.1:8443/";
@@ -52,26 +73,32 @@ class ApiHarness : public ::testing::Test {
   }
 
   // A new engine and service over the same store, as after a gangplankd restart. Nodes are
-  // simulated (they report their desired state at once); tests of real nodes use the binaries.
+  // simulated (they report their desired state as soon as the node controller looks); tests of
+  // real nodes use the binaries.
   void Restart() {
     service_.reset();
+    nodes_.reset();
+    simulated_nodes_ = std::make_unique<controller::SimulatedNodeRuntime>(*store_, clock_);
+    nodes_ = std::make_unique<controller::NodeController>(*store_, *simulated_nodes_,
+                                                          *node_tokens_, clock_);
     // One process on SQLite: a restarted engine is the same owner and resumes its leases at once.
     operations_ = std::make_unique<controller::OperationsEngine>(
         *store_, clock_, controller::EngineOptions{"gangplankd"});
     controller::RegisterClusterRunners(*operations_, images_, clock_,
-                                       {controller::NodeMode::kSimulated, std::chrono::seconds(120),
-                                        std::chrono::milliseconds(1)});
+                                       {std::chrono::seconds(120), std::chrono::milliseconds(1)});
     service_ = std::make_unique<ApiService>(
         ApiServiceConfig{admin_, kUrl, "-----BEGIN CERTIFICATE-----\n", &*kube_tokens_,
                          [this](const std::string& line) { warnings_.push_back(line); }},
         *store_, tokens_, clock_, *operations_, images_, &*node_tokens_);
   }
 
-  // Runs queued operations until none is left waiting (each waiting step runs once per round).
+  // Runs queued operations until none is left waiting (each waiting step runs once per round,
+  // and the node controller makes the nodes match the machines between rounds).
   void Settle() {
     for (int round = 0; round < 50; ++round) {
       operations_->RunPending();
       if (!AnyOperationInProgress()) return;
+      nodes_->SyncOnce();
     }
   }
 
@@ -122,6 +149,8 @@ class ApiHarness : public ::testing::Test {
   std::shared_ptr<auth::TokenService> tokens_;
   auth::AdminCredentials admin_;
   std::unique_ptr<controller::OperationsEngine> operations_;
+  std::unique_ptr<controller::SimulatedNodeRuntime> simulated_nodes_;
+  std::unique_ptr<controller::NodeController> nodes_;
   resources::NodeImageCatalog images_{dir_.path() / "node-images.json"};
   std::optional<auth::NodeTokens> node_tokens_;
   std::optional<auth::NodeTokens> kube_tokens_;

@@ -12,7 +12,9 @@
 #include "auth/token_service.h"
 #include "resources/cluster_docs.h"
 #include "controller/machines.h"
+#include "controller/node_controller.h"
 #include "controller/pool_runners.h"
+#include "controller/simulated_nodes.h"
 #include "mocks/fake_clock.h"
 #include "sshkey/generate.h"
 #include "store/postgres_store.h"
@@ -61,6 +63,8 @@ class ConflictRaceTest : public ::testing::TestWithParam<Topology> {
     std::unique_ptr<store::Store> store;
     std::unique_ptr<controller::OperationsEngine> engine;
     std::unique_ptr<ApiService> service;
+    std::unique_ptr<controller::SimulatedNodeRuntime> nodes;
+    std::unique_ptr<controller::NodeController> node_controller;
   };
 
   void SetUp() override {
@@ -68,6 +72,7 @@ class ConflictRaceTest : public ::testing::TestWithParam<Topology> {
                                         {"https://127.0.0.1:8443/"}, clock_);
     admin_.client_id = "client-id";
     admin_.subscription_id = "sub-1";
+    node_tokens_ = auth::NodeTokens::Open(dir_.path(), "node-token.key", &clock_).value();
     const int count = GetParam() == Topology::kPostgresTwo ? 2 : 1;
     for (int i = 0; i < count; ++i) {
       Replica replica;
@@ -83,8 +88,10 @@ class ConflictRaceTest : public ::testing::TestWithParam<Topology> {
           *replica.store, clock_, controller::EngineOptions{"replica-" + std::to_string(i)});
       controller::RegisterClusterRunners(
           *replica.engine, images_, clock_,
-          {controller::NodeMode::kSimulated, std::chrono::seconds(120),
-           std::chrono::milliseconds(1)});
+          {std::chrono::seconds(120), std::chrono::milliseconds(1)});
+      replica.nodes = std::make_unique<controller::SimulatedNodeRuntime>(*replica.store, clock_);
+      replica.node_controller = std::make_unique<controller::NodeController>(
+          *replica.store, *replica.nodes, *node_tokens_, clock_);
       replica.service = std::make_unique<ApiService>(
           ApiServiceConfig{admin_, "https://127.0.0.1:8443/", "", nullptr, {}}, *replica.store, tokens_,
           clock_, *replica.engine, images_, nullptr);
@@ -133,7 +140,9 @@ class ConflictRaceTest : public ::testing::TestWithParam<Topology> {
         ASSERT_TRUE(replica.store->Sync().ok());
         replica.engine->RunPending();
       }
+      // One replica runs the nodes (the one holding the node controller's lease in gangplankd).
       ASSERT_TRUE(replicas_.front().store->Sync().ok());
+      replicas_.front().node_controller->SyncOnce();
       const auto operations = replicas_.front().store->ListKind(controller::kOperationKind);
       ASSERT_TRUE(operations.ok());
       for (const auto& row : *operations)
@@ -173,6 +182,7 @@ class ConflictRaceTest : public ::testing::TestWithParam<Topology> {
   auth::AdminCredentials admin_;
   std::shared_ptr<auth::TokenService> tokens_;
   resources::NodeImageCatalog images_{dir_.path() / "node-images.json"};
+  std::optional<auth::NodeTokens> node_tokens_;
   std::vector<Replica> replicas_;
   std::string token_;
 };

@@ -62,13 +62,13 @@ TEST_F(NodeProtocolTest, AnAgentReadsItsDesiredStateAndReports) {
   EXPECT_EQ(doc.at("nodeName"), json::value(machine_.desired.node_name));
   EXPECT_EQ(doc.at("publicKeys").as_array().size(), 1u);
 
-  node::NodeStatus status;
+  protocol::NodeStatus status;
   status.applied_model_version = machine_.desired.model_version;
   status.image_version = machine_.desired.image_version;
   status.reimage_generation = machine_.desired.reimage_generation;
   status.sshd_health = "Healthy";
   const std::string report = json::serialize(json::object{
-      {"status", json::parse(node::NodeStatusJson(status))},
+      {"status", json::parse(protocol::NodeStatusJson(status))},
       {"loginEvents", json::parse(R"([{"user":"azureuser","source":"127.0.0.1","sourcePort":5,
           "keyType":"ED25519","fingerprint":"SHA256:x","method":"publickey","result":"Accepted"}])")},
       {"log", "sshd: Server listening\n"}});

@@ -14,23 +14,6 @@ namespace {
 namespace json = boost::json;
 
 
-std::string ClusterWith(const std::string& key, int count, const std::string& surge = "33%") {
-  json::object pool{{"name", "nodepool1"},     {"count", count},
-                    {"mode", "System"},        {"osType", "Linux"},
-                    {"type", "VirtualMachineScaleSets"},
-                    {"upgradeSettings", json::object{{"maxSurge", surge}}}};
-  return json::serialize(json::object{
-      {"location", "westus2"},
-      {"properties",
-       json::object{{"dnsPrefix", "c1"},
-                    {"linuxProfile",
-                     json::object{{"adminUsername", "azureuser"},
-                                  {"ssh", json::object{{"publicKeys",
-                                                        json::array{json::object{
-                                                            {"keyData", key}}}}}}}},
-                    {"agentPoolProfiles", json::array{pool}}}}});
-}
-
 class PoolOperationsTest : public ApiHarness {
  protected:
   void SetUp() override {

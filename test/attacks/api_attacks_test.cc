@@ -36,7 +36,7 @@ class ApiAttackTest : public ApiHarness {
   }
 
   void Report(const controller::Machine& machine, const std::string& health) {
-    node::NodeStatus status;
+    protocol::NodeStatus status;
     status.applied_model_version = machine.desired.model_version;
     status.image_version = machine.desired.image_version;
     status.reimage_generation = machine.desired.reimage_generation;
@@ -152,14 +152,14 @@ TEST_F(ApiAttackTest, NodeReportsHaveBoundedFieldsAndAKnownHealth) {
   const controller::Machine machine = OnlyMachine();
   const std::string token = node_tokens_->Issue({machine.row.id, machine.uid});
   const auto report = [&](const std::string& image, const std::string& health) {
-    node::NodeStatus status;
+    protocol::NodeStatus status;
     status.applied_model_version = machine.desired.model_version;
     status.reimage_generation = machine.desired.reimage_generation;
     status.image_version = image;
     status.sshd_health = health;
     return Send(
         HttpVerb::post, "/gangplank/node/v1/status",
-        json::serialize(json::object{{"status", json::parse(node::NodeStatusJson(status))}}), false,
+        json::serialize(json::object{{"status", json::parse(protocol::NodeStatusJson(status))}}), false,
         {{boost::beast::http::field::authorization, "Bearer " + token}});
   };
   const auto huge = report(std::string(300 << 10, 'i'), "Healthy");

@@ -65,7 +65,7 @@ TEST(LoginAuditAttack, TheForgedNameAgainstTheRealSshdRecordsNoAcceptedLogin) {
   node::NodeAgent agent(node::NodeAgentOptions{node::NodeLayout{node_dir.path()}, "", true});
   auto pair = sshkey::GenerateKeyPair({sshkey::KeyKind::kEd25519, 0, "attacker"});
   ASSERT_TRUE(sshkey::WriteKeyPair(*pair, {keys.Join("k"), keys.Join("k.pub")}).ok());
-  node::DesiredNodeState desired;
+  protocol::DesiredNodeState desired;
   desired.node_name = "aks-nodepool1-00000000-vmss000000";
   desired.address = address;
   desired.admin_username = "gpattack";
@@ -74,7 +74,7 @@ TEST(LoginAuditAttack, TheForgedNameAgainstTheRealSshdRecordsNoAcceptedLogin) {
                              ->public_key.ToPublicKeyLine()};
   desired.model_version = desired.reimage_generation = 1;
   desired.image_version = "image-1";
-  const node::NodeStatus status = agent.Reconcile(desired);
+  const protocol::NodeStatus status = agent.Reconcile(desired);
   ASSERT_EQ(status.sshd_health, "Healthy") << status.message;
 
   const std::string forged =
@@ -102,7 +102,7 @@ TEST(LoginAuditAttack, TheForgedNameAgainstTheRealSshdRecordsNoAcceptedLogin) {
                                "true"},
                               testing::RunOptions::WithTimeout(std::chrono::seconds(30)));
   EXPECT_EQ(ssh.exit_code, 255);
-  std::vector<node::LoginEvent> events;
+  std::vector<protocol::LoginEvent> events;
   for (int i = 0; i < 50 && events.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     for (auto& event : agent.TakeLoginEvents()) events.push_back(std::move(event));

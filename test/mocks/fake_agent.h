@@ -13,9 +13,9 @@ namespace gangplank::testing {
 
 class FakeAgent final : public node::Agent {
  public:
-  node::NodeStatus Reconcile(const node::DesiredNodeState& desired) override {
+  protocol::NodeStatus Reconcile(const protocol::DesiredNodeState& desired) override {
     ++reconciles;
-    node::NodeStatus status;
+    protocol::NodeStatus status;
     status.reimage_generation = desired.reimage_generation;
     status.sshd_health = desired.SettledHealth();
     return status;
@@ -26,7 +26,7 @@ class FakeAgent final : public node::Agent {
   }
   // Like the real agent's log pipe: readable while sshd's lines are unread; reading them (as
   // TakeLoginEvents does) empties it.
-  std::vector<node::LoginEvent> TakeLoginEvents() override {
+  std::vector<protocol::LoginEvent> TakeLoginEvents() override {
     char buffer[256];
     while (log_pipe[0] >= 0 && ::read(log_pipe[0], buffer, sizeof buffer) > 0) {
     }

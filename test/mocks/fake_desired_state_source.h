@@ -23,7 +23,7 @@ class FakeDesiredStateSource final : public node::DesiredStateSource {
     if (replies_.size() > 1) replies_.pop_front();
     return reply;
   }
-  Status Report(const node::NodeStatus&, const std::vector<node::LoginEvent>&,
+  Status Report(const protocol::NodeStatus&, const std::vector<protocol::LoginEvent>&,
                 const std::string&) override {
     ++reports;
     return OkStatus();

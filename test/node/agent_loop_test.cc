@@ -13,7 +13,7 @@ namespace gangplank::node {
 namespace {
 
 TEST(AgentLoopTest, ADeletedMachinesSshdIsStoppedOnceAndNeverRestarted) {
-  DesiredNodeState state;
+  protocol::DesiredNodeState state;
   state.admin_username = "azureuser";
   state.reimage_generation = 1;
   testing::FakeDesiredStateSource source(

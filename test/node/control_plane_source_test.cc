@@ -28,12 +28,12 @@ class ControlPlaneSourceTest : public ::testing::Test {
 
   // One Fetch, answered with a desired state; the number of token renewals asked for so far.
   int FetchAndCountRenewals() {
-    DesiredNodeState desired;
+    protocol::DesiredNodeState desired;
     desired.node_name = "aks-nodepool1-12345678-vmss000000";
     desired.admin_username = "azureuser";
     desired.address = "127.42.0.2";
     desired.image_version = "AKSUbuntu-2204gen2containerd-202411.01.0";
-    watch_->Answer("/gangplank/node/v1/desired", {200, DesiredNodeStateJson(desired), {}});
+    watch_->Answer("/gangplank/node/v1/desired", {200, protocol::DesiredNodeStateJson(desired), {}});
     auto reply = source_->Fetch("", seconds(1));
     EXPECT_TRUE(reply.ok()) << reply.error().ToString();
     int renewals = 0;

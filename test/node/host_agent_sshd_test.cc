@@ -92,8 +92,8 @@ class HostAgentSshdTest : public ::testing::Test {
     return keys_.Join(name);
   }
 
-  DesiredNodeState Desired(const std::string& key, std::int64_t generation, bool enabled = true) {
-    DesiredNodeState state;
+  protocol::DesiredNodeState Desired(const std::string& key, std::int64_t generation, bool enabled = true) {
+    protocol::DesiredNodeState state;
     state.node_name = "host-1";
     state.address = address_;
     state.admin_username = kAdmin;
@@ -107,7 +107,7 @@ class HostAgentSshdTest : public ::testing::Test {
     return state;
   }
 
-  int Ssh(const std::string& identity, const NodeStatus& status) {
+  int Ssh(const std::string& identity, const protocol::NodeStatus& status) {
     std::string known_hosts;
     for (const auto& key : status.host_keys) known_hosts += address_ + " " + key + "\n";
     testing::WriteTestFile(keys_.Join("known_hosts"), known_hosts);
@@ -128,7 +128,7 @@ class HostAgentSshdTest : public ::testing::Test {
 };
 
 TEST_F(HostAgentSshdTest, DropInAndAuthorizedKeysGovernTheHostsOwnSshd) {
-  const NodeStatus first = agent_->Reconcile(Desired(key_a_, 1));
+  const protocol::NodeStatus first = agent_->Reconcile(Desired(key_a_, 1));
   ASSERT_EQ(first.sshd_health, "Healthy") << first.message;
   ASSERT_EQ(first.host_keys.size(), 1u);  // the host's own key, not a generated one
   const std::string drop_in = testing::ReadTestFile(agent_->DropIn().string());
@@ -143,7 +143,7 @@ TEST_F(HostAgentSshdTest, DropInAndAuthorizedKeysGovernTheHostsOwnSshd) {
   EXPECT_EQ(Ssh(key_b_, first), 255);
 
   // A new model: the same host keys, only key B.
-  const NodeStatus second = agent_->Reconcile(Desired(key_b_, 2));
+  const protocol::NodeStatus second = agent_->Reconcile(Desired(key_b_, 2));
   ASSERT_EQ(second.sshd_health, "Healthy") << second.message;
   EXPECT_EQ(second.host_key_fingerprints, first.host_key_fingerprints);
   EXPECT_EQ(Ssh(key_b_, second), 0);
@@ -156,7 +156,7 @@ TEST_F(HostAgentSshdTest, DropInAndAuthorizedKeysGovernTheHostsOwnSshd) {
   // Disabled stops the host's sshd; LocalUser starts it again.
   EXPECT_EQ(agent_->Reconcile(Desired(key_b_, 3, false)).sshd_health, "Disabled");
   EXPECT_FALSE(SshBannerAnswers(address_, 22, std::chrono::milliseconds(500)));
-  const NodeStatus back = agent_->Reconcile(Desired(key_b_, 4, true));
+  const protocol::NodeStatus back = agent_->Reconcile(Desired(key_b_, 4, true));
   ASSERT_EQ(back.sshd_health, "Healthy") << back.message;
   EXPECT_EQ(Ssh(key_b_, back), 0);
 }
@@ -174,7 +174,7 @@ TEST_F(HostAgentSshdTest, SymlinkedSshDirectoryIsRefusedAndNothingIsChowned) {
   std::filesystem::remove_all(home / ".ssh");
   std::filesystem::create_directory_symlink(secret, home / ".ssh");
 
-  const NodeStatus refused = agent_->Reconcile(Desired(key_b_, 2));
+  const protocol::NodeStatus refused = agent_->Reconcile(Desired(key_b_, 2));
   EXPECT_EQ(refused.sshd_health, "Unhealthy");
   EXPECT_NE(refused.message.find("is a symbolic link"), std::string::npos) << refused.message;
   struct stat info {};
@@ -189,7 +189,7 @@ TEST_F(HostAgentSshdTest, SymlinkedSshDirectoryIsRefusedAndNothingIsChowned) {
   std::filesystem::remove(home / ".ssh");
   std::filesystem::create_directory(home / ".ssh");
   std::filesystem::create_symlink(secret / "shadow", home / ".ssh" / "authorized_keys");
-  const NodeStatus fixed = agent_->Reconcile(Desired(key_b_, 3));
+  const protocol::NodeStatus fixed = agent_->Reconcile(Desired(key_b_, 3));
   ASSERT_EQ(fixed.sshd_health, "Healthy") << fixed.message;
   EXPECT_EQ(testing::ReadTestFile((secret / "shadow").string()), "root only\n");
   ASSERT_EQ(::lstat((home / ".ssh" / "authorized_keys").c_str(), &info), 0);

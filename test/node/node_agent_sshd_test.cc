@@ -45,9 +45,9 @@ class NodeAgentSshdTest : public ::testing::Test {
     return keys_.Join(name);
   }
 
-  DesiredNodeState Desired(const std::string& key_path, std::int64_t generation,
+  protocol::DesiredNodeState Desired(const std::string& key_path, std::int64_t generation,
                            bool enabled = true) {
-    DesiredNodeState state;
+    protocol::DesiredNodeState state;
     state.node_name = "aks-nodepool1-00000000-vmss000000";
     state.address = address_;
     state.admin_username = kAdmin;
@@ -62,7 +62,7 @@ class NodeAgentSshdTest : public ::testing::Test {
   }
 
   // The real ssh, checking the host key against the fingerprints the agent reported.
-  testing::RunResult Ssh(const std::string& identity, const NodeStatus& status) {
+  testing::RunResult Ssh(const std::string& identity, const protocol::NodeStatus& status) {
     std::string known_hosts;
     for (const char* type : {"ed25519", "ecdsa"}) {
       known_hosts +=
@@ -88,7 +88,7 @@ class NodeAgentSshdTest : public ::testing::Test {
 };
 
 TEST_F(NodeAgentSshdTest, KeysArriveOnlyWithAReimageAndLoginsAreRecorded) {
-  const NodeStatus first = agent_->Reconcile(Desired(key_a_, 1));
+  const protocol::NodeStatus first = agent_->Reconcile(Desired(key_a_, 1));
   ASSERT_EQ(first.sshd_health, "Healthy") << first.message;
   EXPECT_EQ(first.applied_model_version, 1);
 
@@ -118,11 +118,11 @@ TEST_F(NodeAgentSshdTest, KeysArriveOnlyWithAReimageAndLoginsAreRecorded) {
   EXPECT_TRUE(refused);
 
   // Applying the same state again changes nothing: same sshd, same host keys.
-  const NodeStatus again = agent_->Reconcile(Desired(key_a_, 1));
+  const protocol::NodeStatus again = agent_->Reconcile(Desired(key_a_, 1));
   EXPECT_EQ(again.host_key_fingerprints, first.host_key_fingerprints);
 
   // A reimage to key B: new host keys, only B gets in.
-  const NodeStatus second = agent_->Reconcile(Desired(key_b_, 2));
+  const protocol::NodeStatus second = agent_->Reconcile(Desired(key_b_, 2));
   ASSERT_EQ(second.sshd_health, "Healthy") << second.message;
   EXPECT_EQ(second.applied_model_version, 2);
   EXPECT_NE(second.host_key_fingerprints, first.host_key_fingerprints);
@@ -131,7 +131,7 @@ TEST_F(NodeAgentSshdTest, KeysArriveOnlyWithAReimageAndLoginsAreRecorded) {
 }
 
 TEST_F(NodeAgentSshdTest, AKilledSshdIsBackWithinTwoSeconds) {
-  const NodeStatus status = agent_->Reconcile(Desired(key_a_, 1));
+  const protocol::NodeStatus status = agent_->Reconcile(Desired(key_a_, 1));
   ASSERT_EQ(status.sshd_health, "Healthy") << status.message;
   const pid_t old_pid = std::stoi(testing::ReadTestFile((node_dir_.path() / "sshd.pid").string()));
   ASSERT_EQ(::kill(old_pid, SIGKILL), 0);
@@ -152,13 +152,13 @@ TEST_F(NodeAgentSshdTest, AKilledSshdIsBackWithinTwoSeconds) {
 
 TEST_F(NodeAgentSshdTest, DisabledClosesThePortAndLocalUserOpensItAgain) {
   ASSERT_EQ(agent_->Reconcile(Desired(key_a_, 1)).sshd_health, "Healthy");
-  const NodeStatus disabled = agent_->Reconcile(Desired(key_a_, 2, false));
+  const protocol::NodeStatus disabled = agent_->Reconcile(Desired(key_a_, 2, false));
   EXPECT_EQ(disabled.sshd_health, "Disabled");
   EXPECT_FALSE(SshBannerAnswers(address_, 22, std::chrono::milliseconds(500)));
   EXPECT_FALSE(agent_->Supervise());  // a disabled node's sshd stays down
   EXPECT_EQ(Ssh(key_a_, disabled).exit_code, 255);
 
-  const NodeStatus enabled = agent_->Reconcile(Desired(key_a_, 3, true));
+  const protocol::NodeStatus enabled = agent_->Reconcile(Desired(key_a_, 3, true));
   ASSERT_EQ(enabled.sshd_health, "Healthy") << enabled.message;
   EXPECT_EQ(Ssh(key_a_, enabled).exit_code, 0);
 }
@@ -168,7 +168,7 @@ TEST_F(NodeAgentSshdTest, ANewAgentAdoptsTheRunningSshdInsteadOfStartingASecond)
   const std::string pid_before = testing::ReadTestFile((node_dir_.path() / "sshd.pid").string());
   // The agent restarts (an upgrade, a crash): sshd keeps serving and is taken over.
   agent_ = std::make_unique<NodeAgent>(NodeAgentOptions{NodeLayout{node_dir_.path()}, "", true});
-  const NodeStatus status = agent_->Reconcile(Desired(key_a_, 1));
+  const protocol::NodeStatus status = agent_->Reconcile(Desired(key_a_, 1));
   EXPECT_EQ(status.sshd_health, "Healthy");
   EXPECT_EQ(testing::ReadTestFile((node_dir_.path() / "sshd.pid").string()), pid_before);
   EXPECT_EQ(Ssh(key_a_, status).exit_code, 0);

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "node/login_events.h"
-#include "node/node_state.h"
+#include "protocol/node_protocol.h"
 #include "node/sshd_files.h"
 #include "node/sshd_process.h"
 #include "sshkey/generate.h"
@@ -25,7 +25,7 @@ std::string NewKey() {
 std::string DesiredJson(const std::string& user, const std::string& key,
                         const std::string& address = "127.42.0.7",
                         const std::string& access = "LocalUser") {
-  DesiredNodeState state;
+  protocol::DesiredNodeState state;
   state.node_name = "aks-nodepool1-12345678-vmss000000";
   state.address = address;
   state.admin_username = user;
@@ -34,12 +34,12 @@ std::string DesiredJson(const std::string& user, const std::string& key,
   state.model_version = 3;
   state.image_version = "AKSUbuntu-2204gen2containerd-202311.07.0";
   state.reimage_generation = 2;
-  return DesiredNodeStateJson(state);
+  return protocol::DesiredNodeStateJson(state);
 }
 
 TEST(NodeStateTest, RoundTripsAndRendersALockedDownSshdConfig) {
   const std::string key = NewKey();
-  auto state = ParseDesiredNodeState(DesiredJson("azureuser", key));
+  auto state = protocol::ParseDesiredNodeState(DesiredJson("azureuser", key));
   ASSERT_TRUE(state.ok()) << state.error().message;
   EXPECT_EQ(state->public_keys, std::vector<std::string>{key});
   EXPECT_EQ(state->model_version, 3);
@@ -64,22 +64,22 @@ TEST(NodeStateTest, RoundTripsAndRendersALockedDownSshdConfig) {
 TEST(NodeStateTest, NothingInTheDesiredStateCanAddALineToSshdsFiles) {
   const std::string key = NewKey();
   // A user name with a newline would add an sshd_config directive.
-  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("azureuser\nPermitRootLogin yes", key)).ok());
-  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("root user", key)).ok());
-  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("", key)).ok());
+  EXPECT_FALSE(protocol::ParseDesiredNodeState(DesiredJson("azureuser\nPermitRootLogin yes", key)).ok());
+  EXPECT_FALSE(protocol::ParseDesiredNodeState(DesiredJson("root user", key)).ok());
+  EXPECT_FALSE(protocol::ParseDesiredNodeState(DesiredJson("", key)).ok());
   // Two keys in one entry, or text that is no key, are refused.
-  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("azureuser", key + "\n" + NewKey())).ok());
-  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("azureuser", "not a key")).ok());
-  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("azureuser", key, "127.0.0.1\nPort 2222")).ok());
-  EXPECT_FALSE(ParseDesiredNodeState(DesiredJson("azureuser", key, "example.com")).ok());
+  EXPECT_FALSE(protocol::ParseDesiredNodeState(DesiredJson("azureuser", key + "\n" + NewKey())).ok());
+  EXPECT_FALSE(protocol::ParseDesiredNodeState(DesiredJson("azureuser", "not a key")).ok());
+  EXPECT_FALSE(protocol::ParseDesiredNodeState(DesiredJson("azureuser", key, "127.0.0.1\nPort 2222")).ok());
+  EXPECT_FALSE(protocol::ParseDesiredNodeState(DesiredJson("azureuser", key, "example.com")).ok());
   std::string access = DesiredJson("azureuser", key);
   access.replace(access.find("LocalUser"), 9, "Sometimes");
-  EXPECT_FALSE(ParseDesiredNodeState(access).ok());
-  auto error = ParseDesiredNodeState(R"({"nodeName": 5})");
+  EXPECT_FALSE(protocol::ParseDesiredNodeState(access).ok());
+  auto error = protocol::ParseDesiredNodeState(R"({"nodeName": 5})");
   ASSERT_FALSE(error.ok());
   EXPECT_NE(error.error().message.find("nodeName"), std::string::npos);
-  EXPECT_FALSE(ParseDesiredNodeState("[]").ok());
-  EXPECT_FALSE(ParseDesiredNodeState("{").ok());
+  EXPECT_FALSE(protocol::ParseDesiredNodeState("[]").ok());
+  EXPECT_FALSE(protocol::ParseDesiredNodeState("{").ok());
 }
 
 TEST(LoginEventTest, ParsesAcceptedFailedAndInvalidUserLines) {

@@ -1,5 +1,5 @@
 // JSON for the node protocol's desired state and status documents.
-#include "node/node_state.h"
+#include "protocol/node_protocol.h"
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
@@ -8,7 +8,7 @@
 
 #include "sshkey/parse.h"
 
-namespace gangplank::node {
+namespace gangplank::protocol {
 namespace json = boost::json;
 
 namespace {
@@ -237,4 +237,4 @@ std::vector<LoginEvent> ParseLoginEvents(std::string_view json_text) {
   return events;
 }
 
-}  // namespace gangplank::node
+}  // namespace gangplank::protocol

@@ -1,5 +1,5 @@
-// What a node is told to be (its desired SSH state, from the pool model it was provisioned from)
-// and what it reports back; both travel as JSON between gangplankd and gangplank-node.
+// The node protocol: what a node is told to be (its desired SSH state, from the pool model it was
+// provisioned from) and what it reports back, as JSON between gangplankd and gangplank-node.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@
 
 #include "common/error.h"
 
-namespace gangplank::node {
+namespace gangplank::protocol {
 
 struct DesiredNodeState {
   std::string node_name;  // aks-<pool>-<digits>-vmss00000N
@@ -76,4 +76,4 @@ std::string LoginEventsJson(const std::vector<LoginEvent>& events);
 // Lenient: entries that are not login events are skipped.
 std::vector<LoginEvent> ParseLoginEvents(std::string_view json_text);
 
-}  // namespace gangplank::node
+}  // namespace gangplank::protocol

@@ -1,0 +1,131 @@
+// The RBAC index: assignments and service principals, re-read when the store says they changed.
+#include "access/authorizer.h"
+
+#include <openssl/evp.h>
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <mutex>
+
+namespace gangplank::access {
+namespace json = boost::json;
+
+namespace {
+constexpr std::string_view kOwnerRole = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+}  // namespace
+
+std::string OwnerObjectId(std::string_view app_id) {
+  const std::string input = "gangplank bootstrap owner:" + std::string(app_id);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha256(), nullptr);
+  digest[6] = static_cast<unsigned char>((digest[6] & 0x0f) | 0x50);  // RFC 4122 name-based
+  digest[8] = static_cast<unsigned char>((digest[8] & 0x3f) | 0x80);
+  char text[37];
+  std::snprintf(
+      text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+      digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+      digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]);
+  return text;
+}
+
+Authorizer::Authorizer(store::Store& store, Caller owner, std::string subscription_id)
+    : store_(store), owner_(std::move(owner)), subscription_id_(std::move(subscription_id)) {}
+
+RoleAssignment Authorizer::OwnerAssignment() const {
+  RoleAssignment owner;
+  owner.scope = "/subscriptions/" + subscription_id_;
+  // A fixed name: the object id is a GUID already, and one owner is bootstrapped per subscription.
+  owner.name = owner_.object_id;
+  owner.role = std::string(kOwnerRole);
+  owner.role_definition_id =
+      owner.scope + "/providers/Microsoft.Authorization/roleDefinitions/" + owner.role;
+  owner.principal_id = owner_.object_id;
+  owner.principal_type = "ServicePrincipal";
+  owner.description = "The bootstrap administrator of credentials.json (always Owner).";
+  return owner;
+}
+
+Status Authorizer::Reload() {
+  GP_ASSIGN_OR_RETURN(const auto assignments, store_.ListKind(kRoleAssignmentKind));
+  GP_ASSIGN_OR_RETURN(const auto principals, store_.ListKind(kServicePrincipalKind));
+  std::map<std::string, std::vector<Grant>> grants;
+  for (const auto& row : assignments) {
+    auto assignment = DecodeRoleAssignmentRow(row);
+    if (!assignment) continue;  // an unreadable row grants nothing
+    const RoleDefinition* role = FindBuiltInRole(assignment->role);
+    if (role == nullptr) continue;
+    grants[store::IdKey(assignment->principal_id)].push_back({assignment->scope, role});
+  }
+  std::map<std::string, std::string> object_ids;
+  for (const auto& row : principals) {
+    boost::system::error_code ec;
+    const json::value doc = json::parse(row.body, ec);
+    const json::object* object = ec ? nullptr : doc.if_object();
+    if (object == nullptr) continue;
+    const json::value* app = object->if_contains("appId");
+    const json::value* id = object->if_contains("id");
+    if (app && app->is_string() && id && id->is_string())
+      object_ids[store::IdKey(app->get_string())] = std::string(id->get_string());
+  }
+  grants_ = std::move(grants);
+  object_ids_ = std::move(object_ids);
+  loaded_ = true;
+  return OkStatus();
+}
+
+Status Authorizer::Refresh() {
+  const std::uint64_t revision = store_.Revision();
+  {
+    std::shared_lock lock(mutex_);
+    if (loaded_ && revision == revision_) return OkStatus();
+  }
+  std::unique_lock lock(mutex_);
+  if (loaded_ && revision == revision_) return OkStatus();
+  bool changed = !loaded_;
+  for (const std::string_view kind : {kRoleAssignmentKind, kServicePrincipalKind}) {
+    if (changed) break;
+    auto changes = store_.ChangesSince(revision_, kind);
+    changed = !changes || !changes->empty();
+  }
+  if (changed) GP_RETURN_IF_ERROR(Reload());
+  revision_ = revision;
+  return OkStatus();
+}
+
+Result<Caller> Authorizer::Identify(std::string_view app_id) {
+  if (store::IdKey(app_id) == store::IdKey(owner_.app_id)) return owner_;
+  GP_RETURN_IF_ERROR(Refresh());
+  std::shared_lock lock(mutex_);
+  auto found = object_ids_.find(store::IdKey(app_id));
+  return Caller{std::string(app_id), found == object_ids_.end() ? std::string() : found->second};
+}
+
+template <typename Test>
+Result<bool> Authorizer::AnyGrant(const Caller& caller, std::string_view action, Test covers) {
+  if (!owner_.object_id.empty() && caller.object_id == owner_.object_id &&
+      covers("/subscriptions/" + subscription_id_))
+    return true;
+  if (caller.object_id.empty()) return false;
+  GP_RETURN_IF_ERROR(Refresh());
+  std::shared_lock lock(mutex_);
+  auto found = grants_.find(store::IdKey(caller.object_id));
+  if (found == grants_.end()) return false;
+  for (const Grant& grant : found->second)
+    if (covers(grant.scope) && Grants(*grant.role, action)) return true;
+  return false;
+}
+
+Result<bool> Authorizer::Allows(const Caller& caller, std::string_view action,
+                                std::string_view scope) {
+  return AnyGrant(caller, action, [&](const std::string& at) { return ScopeCovers(at, scope); });
+}
+
+Result<bool> Authorizer::AllowsAtOrBelow(const Caller& caller, std::string_view action,
+                                         std::string_view scope) {
+  return AnyGrant(caller, action, [&](const std::string& at) {
+    return ScopeCovers(at, scope) || ScopeCovers(scope, at);
+  });
+}
+
+}  // namespace gangplank::access

@@ -1,0 +1,73 @@
+// Decisions of Azure RBAC: whether a principal may perform an action at a scope, from an
+// in-memory index of the role assignments that follows the store (a change of assignment holds
+// from the next request on, on every replica: requests pass the store's read barrier first).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "access/role_assignments.h"
+#include "access/roles.h"
+#include "store/store.h"
+
+namespace gangplank::access {
+
+// The principal behind a verified token.
+struct Caller {
+  std::string app_id;     // the token's client id
+  std::string object_id;  // the principal's object id ("" when no principal has that app id)
+};
+
+// Service principals as the directory keeps them (one row each): how an app id becomes an
+// object id.
+inline constexpr std::string_view kServicePrincipalKind = "servicePrincipal";
+
+// The object id of the bootstrap admin, derived from its app id (the same on every replica and
+// every start, and unlike any random GUID).
+std::string OwnerObjectId(std::string_view app_id);
+
+class Authorizer {
+ public:
+  // `owner`: the bootstrap admin of credentials.json, Owner of the whole subscription
+  // `subscription_id` whatever the assignments say (so that no one can lock everyone out).
+  Authorizer(store::Store& store, Caller owner, std::string subscription_id);
+
+  // The caller a verified token names.
+  Result<Caller> Identify(std::string_view app_id);
+  // Whether `caller` may perform `action` at `scope` (an ARM id): a role assigned to it at the
+  // scope or above grants the action and does not exclude it.
+  Result<bool> Allows(const Caller& caller, std::string_view action, std::string_view scope);
+  // Whether it may perform `action` at `scope` or anywhere below it: a list is answered, and
+  // filtered to the items the caller may read.
+  Result<bool> AllowsAtOrBelow(const Caller& caller, std::string_view action,
+                               std::string_view scope);
+  // The bootstrap owner's assignment (not stored; shown in lists and never deleted).
+  RoleAssignment OwnerAssignment() const;
+  const Caller& owner() const { return owner_; }
+
+ private:
+  struct Grant {
+    std::string scope;
+    const RoleDefinition* role;
+  };
+  // Re-reads what changed since the index was built.
+  Status Refresh();
+  Status Reload();
+  template <typename Test>
+  Result<bool> AnyGrant(const Caller& caller, std::string_view action, Test covers);
+
+  store::Store& store_;
+  Caller owner_;
+  std::string subscription_id_;
+  std::shared_mutex mutex_;
+  std::uint64_t revision_ = 0;
+  bool loaded_ = false;
+  std::map<std::string, std::vector<Grant>> grants_;  // principal object id (IdKey) → grants
+  std::map<std::string, std::string> object_ids_;     // app id (IdKey) → object id
+};
+
+}  // namespace gangplank::access

@@ -1,0 +1,48 @@
+// Routes for Microsoft.Resources: the subscription, its resource groups and their deletions.
+#include "api/resource_manager.h"
+
+namespace gangplank::api {
+namespace {
+
+using resources::ApiSurface;
+
+// Below /subscriptions.
+const ArmRoute kSubscriptionRoutes[] = {
+    {"subscriptions", HttpVerb::get, ListSubscriptions},
+    {"subscriptions/{subscription}", HttpVerb::get, GetSubscription},
+};
+
+const ArmRoute kGroupRoutes[] = {
+    {"subscriptions/{subscription}/resourcegroups", HttpVerb::get, ListGroups,
+     "Microsoft.Resources/subscriptions/resourceGroups/read", std::nullopt, Authorize::kAtOrBelow},
+    {"subscriptions/{subscription}/resourcegroups/{group}", HttpVerb::put, PutGroup,
+     "Microsoft.Resources/subscriptions/resourceGroups/write"},
+    {"subscriptions/{subscription}/resourcegroups/{group}", HttpVerb::get, GetGroup,
+     "Microsoft.Resources/subscriptions/resourceGroups/read"},
+    {"subscriptions/{subscription}/resourcegroups/{group}", HttpVerb::head, HeadGroup,
+     "Microsoft.Resources/subscriptions/resourceGroups/read"},
+    {"subscriptions/{subscription}/resourcegroups/{group}", HttpVerb::delete_, DeleteGroup,
+     "Microsoft.Resources/subscriptions/resourceGroups/delete"},
+    {"subscriptions/{subscription}/resourcegroups/{group}/resources", HttpVerb::get,
+     ListGroupResources, "Microsoft.Resources/subscriptions/resourceGroups/resources/read"},
+    {"subscriptions/{subscription}/operationresults/{operation}", HttpVerb::get,
+     GetGroupOperationResult, "Microsoft.Resources/subscriptions/operationresults/read"},
+};
+
+constexpr std::string_view kNotFound = "No resource or operation at this path.";
+
+}  // namespace
+
+void AppendResourceManagerRoutes(std::vector<RouteListing>& out) {
+  AppendRoutes(kSubscriptionRoutes, "", out);
+  AppendRoutes(kGroupRoutes, "", out);
+}
+
+HttpResponse HandleResourceManager(const ApiRequest& request, const HandlerContext& context) {
+  const ArmCall call(request, context);
+  if (request.segments.size() <= 2)
+    return DispatchArm({kSubscriptionRoutes, {}, 0, kNotFound, ApiSurface::kSubscriptions}, call);
+  return DispatchArm({kGroupRoutes, {}, 0, kNotFound, ApiSurface::kResourceGroups}, call);
+}
+
+}  // namespace gangplank::api

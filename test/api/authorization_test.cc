@@ -1,0 +1,273 @@
+// Azure RBAC through the API: role definitions and assignments as az sends them, every route
+// authorized by its action, lists cut to what the caller may read, changes that hold at once.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "access/authorizer.h"
+#include "api/api_harness.h"
+#include "api/arm_router.h"
+
+namespace gangplank::api {
+namespace {
+namespace json = boost::json;
+using boost::beast::http::field;
+
+constexpr const char* kAuthz = "/subscriptions/sub-1/providers/Microsoft.Authorization";
+constexpr const char* kDefinitionsVersion = "?api-version=2018-01-01-preview";
+constexpr const char* kAssignmentsVersion = "?api-version=2020-04-01-preview";
+constexpr const char* kReader = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+constexpr const char* kContributor = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+
+class AuthorizationTest : public ApiHarness {
+ protected:
+  void SetUp() override {
+    ApiHarness::SetUp();
+    CreateGroup(kGroup);
+    const auto created = Send(HttpVerb::put, kCluster + kNewest, ClusterWith(NewKey(), 1));
+    ASSERT_EQ(created.result(), HttpStatus::created) << created.body();
+    Settle();
+  }
+
+  // A service principal `app` (as the directory keeps it) and a token for it.
+  std::string Principal(const std::string& app, const std::string& object_id) {
+    EXPECT_TRUE(store_
+                    ->Put({std::string(access::kServicePrincipalKind),
+                           "/gangplank/servicePrincipals/" + object_id, "/gangplank",
+                           json::serialize(json::object{{"id", object_id}, {"appId", app}}), 0},
+                          store::Precondition::Any())
+                    .ok());
+    return *tokens_->Issue(app, kUrl);
+  }
+
+  HttpResponse As(const std::string& token, HttpVerb verb, const std::string& target,
+                  const std::string& body = "") {
+    return Send(verb, target, body, false, {{field::authorization, "Bearer " + token}});
+  }
+
+  std::string Assign(const std::string& scope, const std::string& role, const std::string& who,
+                     const std::string& name) {
+    const auto put = Send(
+        HttpVerb::put,
+        scope + "/providers/Microsoft.Authorization/roleAssignments/" + name + kAssignmentsVersion,
+        AssignmentBody(role, who));
+    EXPECT_EQ(put.result(), HttpStatus::created) << put.body();
+    return scope + "/providers/Microsoft.Authorization/roleAssignments/" + name;
+  }
+  static std::string AssignmentBody(const std::string& role, const std::string& who) {
+    return json::serialize(json::object{
+        {"properties",
+         json::object{{"roleDefinitionId",
+                       std::string("/subscriptions/sub-1/providers/Microsoft.Authorization/"
+                                   "roleDefinitions/") +
+                           role},
+                      {"principalId", who},
+                      {"principalType", "ServicePrincipal"}}}});
+  }
+
+  const std::string kAlice = "aaaaaaaa-0000-4000-8000-000000000001";
+  const std::string kBob = "bbbbbbbb-0000-4000-8000-000000000002";
+};
+
+TEST_F(AuthorizationTest, RoleDefinitionsAsAzAsksForThem) {
+  const auto all =
+      Send(HttpVerb::get, std::string(kAuthz) + "/roleDefinitions" + kDefinitionsVersion);
+  ASSERT_EQ(all.result(), HttpStatus::ok) << all.body();
+  EXPECT_EQ(Body(all).at("value").as_array().size(), 9u);
+  const auto reader =
+      Send(HttpVerb::get, std::string(kAuthz) + "/roleDefinitions" + kDefinitionsVersion +
+                              "&$filter=roleName%20eq%20%27Reader%27");
+  ASSERT_EQ(reader.result(), HttpStatus::ok) << reader.body();
+  const json::value body = Body(reader);
+  const json::array& value = body.at("value").as_array();
+  ASSERT_EQ(value.size(), 1u);
+  EXPECT_EQ(value[0].at("id"), json::value(std::string(kAuthz) + "/roleDefinitions/" + kReader));
+  EXPECT_EQ(value[0].at("properties").at("permissions").at(0).at("actions").at(0), "*/read");
+  EXPECT_EQ(
+      Send(HttpVerb::get, std::string(kAuthz) + "/roleDefinitions/" + kReader + kDefinitionsVersion)
+          .result(),
+      HttpStatus::ok);
+  EXPECT_EQ(ErrorCode(Send(HttpVerb::get, std::string(kAuthz) + "/roleDefinitions/" +
+                                              "00000000-0000-4000-8000-000000000000" +
+                                              kDefinitionsVersion)),
+            "RoleDefinitionDoesNotExist");
+  EXPECT_EQ(ErrorCode(Send(HttpVerb::get,
+                           std::string(kAuthz) + "/roleDefinitions?api-version=1999-01-01")),
+            "InvalidApiVersionParameter");
+}
+
+TEST_F(AuthorizationTest, AssignmentsAreCreatedOnceListedByScopeAndDeleted) {
+  const std::string name = "11111111-0000-4000-8000-000000000001";
+  const std::string id = Assign(kGroup, kReader, kAlice, name);
+  // The same grant under another name: 409 with the words az looks for.
+  const auto again = Send(HttpVerb::put,
+                          kGroup +
+                              "/providers/Microsoft.Authorization/roleAssignments/"
+                              "22222222-0000-4000-8000-000000000002" +
+                              kAssignmentsVersion,
+                          AssignmentBody(kReader, kAlice));
+  EXPECT_EQ(again.result(), HttpStatus::conflict);
+  EXPECT_NE(again.body().find("role assignment already exists"), std::string::npos) << again.body();
+  // Another principal under the same name: not an update ARM allows.
+  EXPECT_EQ(ErrorCode(Send(HttpVerb::put, id + kAssignmentsVersion, AssignmentBody(kReader, kBob))),
+            "RoleAssignmentUpdateNotPermitted");
+  EXPECT_EQ(ErrorCode(Send(HttpVerb::put, id + kAssignmentsVersion, AssignmentBody("nope", kBob))),
+            "RoleDefinitionDoesNotExist");
+
+  // atScope() at the group: the group's own and the bootstrap owner's (inherited from above).
+  const auto at_group =
+      Send(HttpVerb::get, kGroup + "/providers/Microsoft.Authorization/roleAssignments" +
+                              kAssignmentsVersion + "&$filter=atScope()");
+  ASSERT_EQ(at_group.result(), HttpStatus::ok) << at_group.body();
+  EXPECT_EQ(Body(at_group).at("value").as_array().size(), 2u);
+  // At the subscription with atScope(): the owner only; without a filter, the group's too.
+  const auto at_subscription = Send(HttpVerb::get, std::string(kAuthz) + "/roleAssignments" +
+                                                       kAssignmentsVersion + "&$filter=atScope()");
+  EXPECT_EQ(Body(at_subscription).at("value").as_array().size(), 1u);
+  const auto everything =
+      Send(HttpVerb::get, std::string(kAuthz) + "/roleAssignments" + kAssignmentsVersion);
+  EXPECT_EQ(Body(everything).at("value").as_array().size(), 2u);
+  const auto of_alice =
+      Send(HttpVerb::get, std::string(kAuthz) + "/roleAssignments" + kAssignmentsVersion +
+                              "&$filter=principalId%20eq%20%27" + kAlice + "%27");
+  ASSERT_EQ(Body(of_alice).at("value").as_array().size(), 1u);
+  EXPECT_EQ(Body(of_alice).at("value").at(0).at("properties").at("scope"), json::value(kGroup));
+  EXPECT_EQ(ErrorCode(Send(HttpVerb::get, std::string(kAuthz) + "/roleAssignments" +
+                                              kAssignmentsVersion + "&$filter=nonsense")),
+            "UnsupportedFilter");
+
+  const auto deleted = Send(HttpVerb::delete_, id + kAssignmentsVersion);
+  EXPECT_EQ(deleted.result(), HttpStatus::ok);
+  EXPECT_EQ(Send(HttpVerb::delete_, id + kAssignmentsVersion).result(), HttpStatus::no_content);
+  // Gone with its guard: the same grant can be made again.
+  Assign(kGroup, kReader, kAlice, "33333333-0000-4000-8000-000000000003");
+}
+
+TEST_F(AuthorizationTest, TheBootstrapOwnerIsListedAndCannotBeRemoved) {
+  const auto everything =
+      Send(HttpVerb::get, std::string(kAuthz) + "/roleAssignments" + kAssignmentsVersion);
+  ASSERT_EQ(Body(everything).at("value").as_array().size(), 1u);
+  const std::string owner(Body(everything).at("value").at(0).at("id").as_string());
+  EXPECT_EQ(ErrorCode(Send(HttpVerb::delete_, owner + kAssignmentsVersion)),
+            "BootstrapOwnerCannotBeRemoved");
+}
+
+TEST_F(AuthorizationTest, AReaderReadsButCannotWriteAndAContributorWritesButCannotAssign) {
+  const std::string alice = Principal("alice-app", kAlice);
+  // Nothing assigned: ARM's 403, word for word.
+  const auto refused = As(alice, HttpVerb::get, kCluster + kNewest);
+  ASSERT_EQ(refused.result(), HttpStatus::forbidden) << refused.body();
+  EXPECT_EQ(Body(refused).at("error").at("message"),
+            json::value("The client 'alice-app' with object id '" + kAlice +
+                        "' does not have authorization to perform action "
+                        "'Microsoft.ContainerService/managedClusters/read' over scope '" +
+                        kCluster +
+                        "' or the scope is invalid. If access was recently granted, "
+                        "please refresh your credentials."));
+  EXPECT_EQ(ErrorCode(refused), "AuthorizationFailed");
+
+  const std::string reader =
+      Assign(kGroup, kReader, kAlice, "44444444-0000-4000-8000-000000000004");
+  EXPECT_EQ(As(alice, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::ok);
+  EXPECT_EQ(As(alice, HttpVerb::get, kCluster + "/agentPools/nodepool1" + kNewest).result(),
+            HttpStatus::ok);
+  EXPECT_EQ(As(alice, HttpVerb::put, kCluster + kNewest, ClusterWith(NewKey(), 1)).result(),
+            HttpStatus::forbidden);
+  EXPECT_EQ(As(alice, HttpVerb::post, kCluster + "/listClusterUserCredential" + kNewest).result(),
+            HttpStatus::forbidden);
+
+  Assign(kCluster, kContributor, kAlice, "55555555-0000-4000-8000-000000000005");
+  const auto updated = As(alice, HttpVerb::put, kCluster + kNewest, ClusterWith(NewKey(), 1));
+  EXPECT_EQ(updated.result(), HttpStatus::ok) << updated.body();
+  Settle();
+  // Contributor excludes Microsoft.Authorization/*/Write: no assignments of one's own.
+  const auto assign = As(alice, HttpVerb::put,
+                         kCluster +
+                             "/providers/Microsoft.Authorization/roleAssignments/"
+                             "66666666-0000-4000-8000-000000000006" +
+                             kAssignmentsVersion,
+                         AssignmentBody(kContributor, kBob));
+  EXPECT_EQ(assign.result(), HttpStatus::forbidden) << assign.body();
+
+  // Removing the reader assignment holds from the next request (the contributor one, at the
+  // cluster, still lets alice read the cluster but no longer the group).
+  ASSERT_EQ(Send(HttpVerb::delete_, reader + kAssignmentsVersion).result(), HttpStatus::ok);
+  EXPECT_EQ(As(alice, HttpVerb::get, kGroup + "?api-version=2021-04-01").result(),
+            HttpStatus::forbidden);
+  EXPECT_EQ(As(alice, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::ok);
+}
+
+TEST_F(AuthorizationTest, ListsHoldWhatTheCallerMayRead) {
+  const std::string other_group = "/subscriptions/sub-1/resourceGroups/rg2";
+  CreateGroup(other_group);
+  const std::string alice = Principal("alice-app", kAlice);
+  Assign(other_group, kReader, kAlice, "77777777-0000-4000-8000-000000000007");
+  const auto groups =
+      As(alice, HttpVerb::get, "/subscriptions/sub-1/resourcegroups?api-version=2021-04-01");
+  ASSERT_EQ(groups.result(), HttpStatus::ok) << groups.body();
+  ASSERT_EQ(Body(groups).at("value").as_array().size(), 1u);
+  EXPECT_EQ(Body(groups).at("value").at(0).at("name"), "rg2");
+  const auto clusters = As(alice, HttpVerb::get,
+                           std::string("/subscriptions/sub-1/providers/Microsoft.ContainerService/"
+                                       "managedClusters") +
+                               kNewest);
+  ASSERT_EQ(clusters.result(), HttpStatus::ok) << clusters.body();
+  EXPECT_TRUE(Body(clusters).at("value").as_array().empty());  // c1 is in rg1
+  EXPECT_EQ(Body(Send(HttpVerb::get, std::string("/subscriptions/sub-1/providers/"
+                                                 "Microsoft.ContainerService/managedClusters") +
+                                         kNewest))
+                .at("value")
+                .as_array()
+                .size(),
+            1u);
+  // Not even a list in rg1.
+  EXPECT_EQ(As(alice, HttpVerb::get,
+               kGroup + "/providers/Microsoft.ContainerService/managedClusters" + kNewest)
+                .result(),
+            HttpStatus::forbidden);
+}
+
+// Every route of every table: refused (403) to a principal with no role; with Reader on the
+// subscription, every read passes authorization and every write and action is refused.
+TEST_F(AuthorizationTest, EveryRouteIsAuthorizedByItsAction) {
+  const std::string nobody = Principal("nobody-app", kBob);
+  const std::string reader = Principal("reader-app", kAlice);
+  Assign("/subscriptions/sub-1", kReader, kAlice, "88888888-0000-4000-8000-000000000008");
+  const std::map<std::string, std::string> values = {
+      {"{subscription}", "sub-1"}, {"{group}", "rg1"},
+      {"{cluster}", "c1"},         {"{pool}", "nodepool1"},
+      {"{machine}", "m0"},         {"{location}", "westus2"},
+      {"{operation}", "op"},       {"{role}", "clusterUser"},
+      {"{definition}", kReader},   {"{assignment}", "99999999-0000-4000-8000-000000000009"}};
+  int checked = 0;
+  for (const RouteListing& route : ArmRouteListing()) {
+    if (route.action.empty()) continue;
+    std::string path = "/" + route.pattern;
+    for (const auto& [capture, value] : values) {
+      for (std::size_t at = path.find(capture); at != std::string::npos; at = path.find(capture))
+        path.replace(at, capture.size(), value);
+    }
+    // Each surface's own api-versions (osOptions was left out of the newest ones).
+    const char* version = path.find("microsoft.authorization") != std::string::npos
+                              ? "?api-version=2022-04-01"
+                          : path.find("osoptions") != std::string::npos ? "?api-version=2023-10-01"
+                          : path.find("microsoft.containerservice") != std::string::npos
+                              ? kNewest
+                              : "?api-version=2021-04-01";
+    const auto refused = As(nobody, route.verb, path + version, "{}");
+    EXPECT_EQ(refused.result(), HttpStatus::forbidden)
+        << route.verb << " " << path << ": " << refused.body();
+    const bool read = route.verb == HttpVerb::get || route.verb == HttpVerb::head;
+    const auto as_reader = As(reader, route.verb, path + version, "{}");
+    if (read) {
+      EXPECT_NE(as_reader.result(), HttpStatus::forbidden) << path << ": " << as_reader.body();
+    } else {
+      EXPECT_EQ(as_reader.result(), HttpStatus::forbidden) << route.verb << " " << path;
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 40);
+}
+
+}  // namespace
+}  // namespace gangplank::api
