@@ -3,12 +3,10 @@
 
 #include <openssl/evp.h>
 
-#include <boost/json.hpp>
 #include <cstdio>
 #include <mutex>
 
 namespace gangplank::access {
-namespace json = boost::json;
 
 namespace {
 constexpr std::string_view kOwnerRole = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
@@ -59,14 +57,10 @@ Status Authorizer::Reload() {
   }
   std::map<std::string, std::string> object_ids;
   for (const auto& row : principals) {
-    boost::system::error_code ec;
-    const json::value doc = json::parse(row.body, ec);
-    const json::object* object = ec ? nullptr : doc.if_object();
-    if (object == nullptr) continue;
-    const json::value* app = object->if_contains("appId");
-    const json::value* id = object->if_contains("id");
-    if (app && app->is_string() && id && id->is_string())
-      object_ids[store::IdKey(app->get_string())] = std::string(id->get_string());
+    auto principal = DecodeServicePrincipal(row);
+    // A disabled principal is no one: its tokens open nothing.
+    if (principal && principal->account_enabled)
+      object_ids[store::IdKey(principal->app_id)] = principal->id;
   }
   grants_ = std::move(grants);
   object_ids_ = std::move(object_ids);

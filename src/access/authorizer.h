@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "access/directory.h"
 #include "access/role_assignments.h"
 #include "access/roles.h"
 #include "store/store.h"
@@ -21,10 +22,6 @@ struct Caller {
   std::string app_id;     // the token's client id
   std::string object_id;  // the principal's object id ("" when no principal has that app id)
 };
-
-// Service principals as the directory keeps them (one row each): how an app id becomes an
-// object id.
-inline constexpr std::string_view kServicePrincipalKind = "servicePrincipal";
 
 // The object id of the bootstrap admin, derived from its app id (the same on every replica and
 // every start, and unlike any random GUID).

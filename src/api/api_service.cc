@@ -6,9 +6,9 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 
-#include "resources/api_versions.h"
 #include "api/arm_response.h"
 #include "api/handlers.h"
+#include "resources/api_versions.h"
 
 namespace gangplank::api {
 namespace json = boost::json;
@@ -25,13 +25,12 @@ struct ApiService::Impl {
   mutable SecureRandom random{};  // stateless: OpenSSL's generator, safe from every thread
   // The bootstrap admin of credentials.json is Owner of the subscription.
   std::unique_ptr<access::Authorizer> authorizer = std::make_unique<access::Authorizer>(
-      store,
-      access::Caller{config.admin.client_id, access::OwnerObjectId(config.admin.client_id)},
+      store, access::Caller{config.admin.client_id, access::OwnerObjectId(config.admin.client_id)},
       config.admin.subscription_id);
 
   HandlerContext Context() const {
-    return HandlerContext{config, store,       *tokens, clock,      operations,
-                          *views, images,      node_tokens, random, *authorizer};
+    return HandlerContext{config, store,  *tokens,     clock,  operations,
+                          *views, images, node_tokens, random, *authorizer};
   }
 
   HttpResponse Unauthorized(const ApiRequest& request, std::string_view code,
@@ -83,7 +82,7 @@ struct ApiService::Impl {
 
   Admission Admit(ApiRequest& request) const {
     const auto& path = request.lower_segments;
-    if (!path.empty() && path[0] == "subscriptions") {
+    if (!path.empty() && (path[0] == "subscriptions" || path[0] == "v1.0")) {
       if (auto denied = Authenticate(request)) return {std::move(*denied), 0};
       return {std::nullopt, kArmBodyLimit};
     }
@@ -107,7 +106,8 @@ struct ApiService::Impl {
       return JsonResponse(request.http, HttpStatus::ok, json::object{{"status", "ok"}});
     }
     if (request.Matches({"readyz"}) || request.Matches({"healthz"})) {
-      if (Status ready = store.Ready(); !ready.ok()) return ArmErrorResponse(request.http, ready.error());
+      if (Status ready = store.Ready(); !ready.ok())
+        return ArmErrorResponse(request.http, ready.error());
       return JsonResponse(request.http, HttpStatus::ok, json::object{{"status", "ok"}});
     }
     if (request.Matches({"metadata", "endpoints"})) return HandleCloudMetadata(request, context);
@@ -136,6 +136,11 @@ struct ApiService::Impl {
       if (auto denied = Authenticate(request)) return *denied;
       if (auto unavailable = ReadBarrier(request)) return *unavailable;
       return RouteArm(request, context);
+    }
+    if (!path.empty() && path[0] == "v1.0") {
+      if (auto denied = Authenticate(request)) return *denied;
+      if (auto unavailable = ReadBarrier(request)) return *unavailable;
+      return HandleGraph(request, context);
     }
     return NotFound(request);
   }

@@ -26,6 +26,7 @@ std::string* CaptureOf(std::string_view part, ArmCall& call) {
       {"{role}", [](ArmCall& c) { return &c.role; }},
       {"{definition}", [](ArmCall& c) { return &c.definition; }},
       {"{assignment}", [](ArmCall& c) { return &c.assignment; }},
+      {"{object}", [](ArmCall& c) { return &c.object; }},
   };
   for (const Capture& capture : kCaptures)
     if (capture.name == part) return capture.slot(call);
@@ -67,7 +68,8 @@ std::string_view OperationName(std::string_view pattern) {
   return pattern.substr(pattern.rfind('/') + 1);
 }
 
-// ARM's 403, with its exact shape: the client, its object id, the action and the scope.
+}  // namespace
+
 Error AuthorizationFailed(const ArmCall& call, std::string_view action, const std::string& scope) {
   const access::Caller& caller = call.request.caller;
   return MakeError(StatusCode::kPermissionDenied, "AuthorizationFailed",
@@ -77,6 +79,8 @@ Error AuthorizationFailed(const ArmCall& call, std::string_view action, const st
                        "' or the scope is invalid. If access was recently granted, please "
                        "refresh your credentials.");
 }
+
+namespace {
 
 Status Authorized(const ArmRoute& route, const ArmCall& call) {
   if (route.action.empty()) return OkStatus();
@@ -102,6 +106,13 @@ std::string ArmCall::scope() const {
 
 Result<bool> CallerMay(const ArmCall& call, std::string_view action, std::string_view id) {
   return call.context.authorizer.Allows(call.request.caller, action, id);
+}
+
+Status RequireMayFollow(const ArmCall& call, std::string_view read_action,
+                        const std::string& target) {
+  GP_ASSIGN_OR_RETURN(const bool allowed, CallerMay(call, read_action, target));
+  if (!allowed) return AuthorizationFailed(call, read_action, target);
+  return OkStatus();
 }
 
 void AppendRoutes(std::span<const ArmRoute> routes, std::string_view prefix,

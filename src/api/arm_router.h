@@ -28,6 +28,7 @@ struct ArmCall {
   std::string machine, location, operation;  // …/machines/{machine}, …/locations/{l}/…/{op}
   std::string role;                          // …/accessProfiles/{role}/listCredential
   std::string definition, assignment;  // …/roleDefinitions/{definition}, …/roleAssignments/{…}
+  std::string object;                  // Graph: /v1.0/applications/{object}, …
 
   // The ARM id the call acts on, as far as its path names one: the pool, cluster, group or
   // subscription (the scope that role assignments are matched against).
@@ -58,6 +59,12 @@ struct ArmRoute {
 
 // Whether the call's caller may perform `action` at `id` (lists keep the items this allows).
 Result<bool> CallerMay(const ArmCall& call, std::string_view action, std::string_view id);
+// ARM's 403, with its exact shape: the client, its object id, the action and the scope.
+Error AuthorizationFailed(const ArmCall& call, std::string_view action, const std::string& scope);
+// An operation's status is for those who may read what it acts on (its URL is at the
+// subscription, where a Contributor on one group has no role).
+Status RequireMayFollow(const ArmCall& call, std::string_view read_action,
+                        const std::string& target);
 
 // An operation ARM has that Gangplank cannot honour, and why: a clear 400, not a 404.
 struct ArmRefusal {

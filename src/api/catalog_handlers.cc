@@ -2,8 +2,8 @@
 // orchestrators, and the upgrade profiles (latestNodeImageVersion is what `az aks nodepool
 // get-upgrades` shows before the node image upgrade that makes a new SSH key take effect).
 #include "api/container_service.h"
-#include "resources/node_images.h"
 #include "resources/kubernetes_versions.h"
+#include "resources/node_images.h"
 
 namespace gangplank::api {
 namespace {
@@ -55,7 +55,8 @@ ArmAnswer ListKubernetesVersions(const ArmCall& call) {
         {"capabilities", json::object{{"supportPlan", json::array{"KubernetesOfficial"}}}},
         {"patchVersions", std::move(patch)}});
   }
-  return JsonResponse(call.request.http, HttpStatus::ok, json::object{{"values", std::move(values)}});
+  return JsonResponse(call.request.http, HttpStatus::ok,
+                      json::object{{"values", std::move(values)}});
 }
 
 namespace {
@@ -92,17 +93,19 @@ ArmAnswer ListOrchestrators(const ArmCall& call) {
 // ManagedClusters_GetOSOptions (api-versions 2021-03-01 to 2024-02-01): the OS types a location
 // offers node pools. Gangplank's pools are Linux only, so Linux is the one entry.
 ArmAnswer GetOsOptions(const ArmCall& call) {
-  return LocationDefault(
-      call, "osOptions/default", "osOptions",
-      json::object{{"osOptionPropertyList",
-                    json::array{json::object{{"os-type", "Linux"}, {"enable-fips-image", false}}}}});
+  return LocationDefault(call, "osOptions/default", "osOptions",
+                         json::object{{"osOptionPropertyList",
+                                       json::array{json::object{{"os-type", "Linux"},
+                                                                {"enable-fips-image", false}}}}});
 }
 
 ArmAnswer GetClusterUpgradeProfile(const ArmCall& call) {
   const ApiRequest& request = call.request;
-  GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kClusterKind, call.names.cluster_id()));
+  GP_ASSIGN_OR_RETURN(const auto row,
+                      call.context.store.Get(kClusterKind, call.names.cluster_id()));
   if (!row) return ClusterNotFoundError(call);
-  GP_ASSIGN_OR_RETURN(const resources::ClusterRecord record, resources::ClusterRecord::Decode(*row));
+  GP_ASSIGN_OR_RETURN(const resources::ClusterRecord record,
+                      resources::ClusterRecord::Decode(*row));
   const std::string version = PropertyOr(record.resource, "kubernetesVersion", "");
   GP_ASSIGN_OR_RETURN(const std::vector<store::Resource> pools,
                       PoolsOf(call.context.store, call.names.cluster_id()));
@@ -121,13 +124,12 @@ ArmAnswer GetClusterUpgradeProfile(const ArmCall& call) {
           {"id", call.names.cluster_id() + "/upgradeProfiles/default"},
           {"name", "default"},
           {"type", "Microsoft.ContainerService/managedClusters/upgradeprofiles"},
-          {"properties",
-           json::object{{"controlPlaneProfile",
-                         json::object{{"kubernetesVersion", version},
-                                      {"name", "default"},
-                                      {"osType", "Linux"},
-                                      {"upgrades", UpgradesFrom(version, false)}}},
-                        {"agentPoolProfiles", std::move(pool_profiles)}}}});
+          {"properties", json::object{{"controlPlaneProfile",
+                                       json::object{{"kubernetesVersion", version},
+                                                    {"name", "default"},
+                                                    {"osType", "Linux"},
+                                                    {"upgrades", UpgradesFrom(version, false)}}},
+                                      {"agentPoolProfiles", std::move(pool_profiles)}}}});
 }
 
 ArmAnswer GetPoolUpgradeProfile(const ArmCall& call) {
@@ -152,7 +154,8 @@ ArmAnswer GetPoolUpgradeProfile(const ArmCall& call) {
 
 ArmAnswer ListAvailablePoolVersions(const ArmCall& call) {
   const ApiRequest& request = call.request;
-  GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kClusterKind, call.names.cluster_id()));
+  GP_ASSIGN_OR_RETURN(const auto row,
+                      call.context.store.Get(kClusterKind, call.names.cluster_id()));
   if (!row) return ClusterNotFoundError(call);
   json::array versions;
   for (const KubernetesVersion& v : KubernetesVersions()) {
@@ -161,10 +164,11 @@ ArmAnswer ListAvailablePoolVersions(const ArmCall& call) {
   }
   return JsonResponse(
       request.http, HttpStatus::ok,
-      json::object{{"id", call.names.cluster_id() + "/availableAgentPoolVersions"},
-                   {"name", "availableAgentPoolVersions"},
-                   {"type", "Microsoft.ContainerService/managedClusters/availableAgentPoolVersions"},
-                   {"properties", json::object{{"agentPoolVersions", std::move(versions)}}}});
+      json::object{
+          {"id", call.names.cluster_id() + "/availableAgentPoolVersions"},
+          {"name", "availableAgentPoolVersions"},
+          {"type", "Microsoft.ContainerService/managedClusters/availableAgentPoolVersions"},
+          {"properties", json::object{{"agentPoolVersions", std::move(versions)}}}});
 }
 
 }  // namespace gangplank::api

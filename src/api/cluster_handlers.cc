@@ -29,7 +29,8 @@ SshModel GeneratedSshModel() {
 // If-None-Match: * asks for a create only.
 Status CheckConditions(const ApiRequest& request, const std::optional<store::Resource>& existing) {
   const auto if_match = request.http[http::field::if_match];
-  if (!if_match.empty() && (!existing || (if_match != "*" && if_match != Etag(existing->version)))) {
+  if (!if_match.empty() &&
+      (!existing || (if_match != "*" && if_match != Etag(existing->version)))) {
     return MakeError(StatusCode::kConditionNotMet, "PreconditionFailed",
                      "The If-Match header does not match the cluster's current ETag; read it "
                      "again.");
@@ -45,7 +46,8 @@ Status CheckConditions(const ApiRequest& request, const std::optional<store::Res
 // its ETag and the Azure-AsyncOperation header.
 ArmAnswer Written(const ArmCall& call, const store::Resource& row,
                   const controller::Operation& operation, HttpStatus status) {
-  GP_ASSIGN_OR_RETURN(const json::object view, ClusterView(call.context.store, row, call.api_version));
+  GP_ASSIGN_OR_RETURN(const json::object view,
+                      ClusterView(call.context.store, row, call.api_version));
   HttpResponse response = JsonResponse(call.request.http, status, view);
   response.set(http::field::etag, Etag(row.version));
   AddOperationHeaders(response, call.context, operation, call.api_version, false);
@@ -98,14 +100,14 @@ ArmAnswer PutCluster(const ArmCall& call) {
                       PoolRecordsOf(store, names.cluster_id()));
   const std::optional<SshModel> generated =
       before || spec.ssh ? std::nullopt : std::optional<SshModel>(GeneratedSshModel());
-  GP_ASSIGN_OR_RETURN(resources::WritePlan plan,
-                      resources::PlanClusterPut(spec, {names, before, pools, generated,
-                                                       LatestImages(call.context),
-                                                       call.context.random}));
+  GP_ASSIGN_OR_RETURN(
+      resources::WritePlan plan,
+      resources::PlanClusterPut(spec, {names, before, pools, generated, LatestImages(call.context),
+                                       call.context.random}));
   GP_RETURN_IF_ERROR(ReserveLocalNodes(call, plan.node_counts, plan.mutations));
-  GP_ASSIGN_OR_RETURN(const Accepted done, CommitOperation(call, kPutCluster, names.cluster_id(),
-                                                           spec.location,
-                                                           std::move(plan.mutations)));
+  GP_ASSIGN_OR_RETURN(const Accepted done,
+                      CommitOperation(call, kPutCluster, names.cluster_id(), spec.location,
+                                      std::move(plan.mutations)));
   return Written(call, done.stored.front(), done.operation,
                  plan.created ? HttpStatus::created : HttpStatus::ok);
 }
@@ -127,9 +129,9 @@ ArmAnswer GetCluster(const ArmCall& call) {
 // PATCH: tags only (ManagedClusters_UpdateTags; `az aks update --tags`). Nodes are not touched;
 // the operation is recorded like any other so clients poll it the same way.
 ArmAnswer PatchCluster(const ArmCall& call) {
-  GP_ASSIGN_OR_RETURN(const json::object body,
-                      resources::DecodeBody(call.request.http.body(),
-                                            "{\"tags\": {\"team\": \"platform\"}}"));
+  GP_ASSIGN_OR_RETURN(
+      const json::object body,
+      resources::DecodeBody(call.request.http.body(), "{\"tags\": {\"team\": \"platform\"}}"));
   const json::value* tags = body.if_contains("tags");
   if (tags != nullptr) GP_RETURN_IF_ERROR(resources::CheckTags(*tags));
   GP_ASSIGN_OR_RETURN(resources::ClusterRecord cluster, ClusterForAction(call));

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <boost/beast/http/field.hpp>
 
-#include "resources/machine_store.h"
 #include "resources/arm_views.h"
 #include "resources/limits.h"
+#include "resources/machine_store.h"
 
 namespace gangplank::api {
 namespace http = boost::beast::http;
@@ -22,7 +22,8 @@ std::optional<json::object> ParseObject(const std::string& body) {
 Error BusyError(const std::string& cluster) {
   return MakeError(StatusCode::kFailedPrecondition, "OperationNotAllowed",
                    "Operation is not allowed because there's an in progress operation on managed "
-                   "cluster '" + cluster + "'; wait for it to finish and retry.");
+                   "cluster '" +
+                       cluster + "'; wait for it to finish and retry.");
 }
 
 Error ClusterNotFoundError(const ResourceNames& names) {
@@ -46,10 +47,10 @@ Error ClusterNotFoundError(const ArmCall& call) {
 }
 
 Error PoolNotFoundError(const ArmCall& call) {
-  return InGroup(call, MakeError(StatusCode::kNotFound, "NotFound",
-                                 "Agent pool '" + call.names.pool +
-                                     "' was not found in managed cluster '" + call.names.cluster +
-                                     "'."));
+  return InGroup(
+      call, MakeError(StatusCode::kNotFound, "NotFound",
+                      "Agent pool '" + call.names.pool + "' was not found in managed cluster '" +
+                          call.names.cluster + "'."));
 }
 
 Error GroupNotFoundError(const std::string& group) {
@@ -220,11 +221,10 @@ Status ReserveLocalNodes(const ArmCall& call, const std::map<std::string, std::i
                             std::to_string(wanted) + ". Scale a pool down or delete one first.",
                         "count");
   }
-  changes.push_back(
-      store::Mutation::Put({std::string(kQuotaKind), std::string(kQuotaId), "",
-                            json::serialize(json::object{{"nodes", elsewhere + wanted}}), 0},
-                           quota ? store::Precondition::AtVersion(quota->version)
-                                 : store::Precondition::Absent()));
+  changes.push_back(store::Mutation::Put(
+      {std::string(kQuotaKind), std::string(kQuotaId), "",
+       json::serialize(json::object{{"nodes", elsewhere + wanted}}), 0},
+      quota ? store::Precondition::AtVersion(quota->version) : store::Precondition::Absent()));
   return OkStatus();
 }
 
@@ -296,7 +296,8 @@ Result<bool> ClusterBusy(const HandlerContext& context, const ResourceNames& nam
 }
 
 Result<resources::ClusterRecord> ClusterForAction(const ArmCall& call) {
-  GP_ASSIGN_OR_RETURN(const auto row, call.context.store.Get(kClusterKind, call.names.cluster_id()));
+  GP_ASSIGN_OR_RETURN(const auto row,
+                      call.context.store.Get(kClusterKind, call.names.cluster_id()));
   if (!row) return ClusterNotFoundError(call);
   GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
   return resources::ClusterRecord::Decode(*row);

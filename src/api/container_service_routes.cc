@@ -117,10 +117,10 @@ constexpr std::string_view kNotContainerService =
 const ArmRoute kSubscriptionRoutes[] = {
     {"managedclusters", HttpVerb::get, ListClustersInSubscription,
      "Microsoft.ContainerService/managedClusters/read", std::nullopt, Authorize::kAtOrBelow},
-    {"locations/{location}/operations/{operation}", HttpVerb::get, GetOperationStatus,
-     "Microsoft.ContainerService/locations/operations/read"},
-    {"locations/{location}/operationresults/{operation}", HttpVerb::get, GetOperationResult,
-     "Microsoft.ContainerService/locations/operationresults/read"},
+    // Open to every caller: the handler asks whether the caller may read what the operation acts
+    // on.
+    {"locations/{location}/operations/{operation}", HttpVerb::get, GetOperationStatus},
+    {"locations/{location}/operationresults/{operation}", HttpVerb::get, GetOperationResult},
     {"locations/{location}/kubernetesversions", HttpVerb::get, ListKubernetesVersions,
      "Microsoft.ContainerService/locations/kubernetesVersions/read", Feature::kKubernetesVersions},
     {"locations/{location}/orchestrators", HttpVerb::get, ListOrchestrators,

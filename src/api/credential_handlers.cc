@@ -3,9 +3,9 @@
 // the read-only Kubernetes view of the cluster's nodes that gangplankd serves (kubernetes_view.cc),
 // and rotateClusterCertificates, which revokes them.
 #include "api/container_service.h"
-#include "resources/spec_checks.h"
 #include "auth/kube_credentials.h"
 #include "common/base64.h"
+#include "resources/spec_checks.h"
 
 namespace gangplank::api {
 namespace {
@@ -52,8 +52,7 @@ Result<std::optional<Credential>> CredentialFor(const ArmCall& call, std::string
   // The context is the cluster's name for every role; `az aks get-credentials --admin` adds
   // "-admin" itself.
   const std::string& context_name = name;
-  const std::string user =
-      std::string(role) + "_" + call.names.group + "_" + name;
+  const std::string user = std::string(role) + "_" + call.names.group + "_" + name;
   return std::optional<Credential>(
       Credential{Kubeconfig(context, context_name, user,
                             context.config.server_url + "kubernetes/" + uid, token),
@@ -65,19 +64,15 @@ ArmAnswer ListCredentials(const ArmCall& call, std::string_view role) {
   if (!credential) return ClusterNotFoundError(call);
   return JsonResponse(
       call.request.http, HttpStatus::ok,
-      json::object{{"kubeconfigs",
-                    json::array{json::object{{"name", role},
-                                             {"value", Base64Encode(credential->kubeconfig)}}}}});
+      json::object{
+          {"kubeconfigs", json::array{json::object{
+                              {"name", role}, {"value", Base64Encode(credential->kubeconfig)}}}}});
 }
 
 }  // namespace
 
-ArmAnswer ListUserCredential(const ArmCall& call) {
-  return ListCredentials(call, "clusterUser");
-}
-ArmAnswer ListAdminCredential(const ArmCall& call) {
-  return ListCredentials(call, "clusterAdmin");
-}
+ArmAnswer ListUserCredential(const ArmCall& call) { return ListCredentials(call, "clusterUser"); }
+ArmAnswer ListAdminCredential(const ArmCall& call) { return ListCredentials(call, "clusterAdmin"); }
 ArmAnswer ListMonitoringCredential(const ArmCall& call) {
   return ListCredentials(call, "clusterMonitoringUser");
 }
@@ -95,12 +90,12 @@ ArmAnswer GetAccessProfile(const ArmCall& call) {
   if (!credential) return ClusterNotFoundError(call);
   return JsonResponse(
       request.http, HttpStatus::ok,
-      json::object{{"id", call.names.cluster_id() + "/accessProfiles/" + role},
-                   {"name", role},
-                   {"type", "Microsoft.ContainerService/ManagedClusters/AccessProfiles"},
-                   {"location", credential->location},
-                   {"properties",
-                    json::object{{"kubeConfig", Base64Encode(credential->kubeconfig)}}}});
+      json::object{
+          {"id", call.names.cluster_id() + "/accessProfiles/" + role},
+          {"name", role},
+          {"type", "Microsoft.ContainerService/ManagedClusters/AccessProfiles"},
+          {"location", credential->location},
+          {"properties", json::object{{"kubeConfig", Base64Encode(credential->kubeconfig)}}}});
 }
 
 // rotateClusterCertificates: a new credential generation, so every kubeconfig issued before stops

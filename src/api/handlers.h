@@ -39,6 +39,10 @@ HttpResponse HandleContainerService(const ApiRequest& request, const HandlerCont
 // subscription, a resource group, a managed cluster or an agent pool.
 HttpResponse HandleAuthorization(const ApiRequest& request, const HandlerContext& context);
 
+// graph_routes.cc: Microsoft Graph v1.0's directory subset az uses (/v1.0/applications,
+// /v1.0/servicePrincipals, /v1.0/directoryObjects/getByIds, /v1.0/me).
+HttpResponse HandleGraph(const ApiRequest& request, const HandlerContext& context);
+
 // kubernetes_view.cc: /kubernetes/{cluster uid}/…, the read-only Kubernetes view of a cluster's
 // nodes that its kubeconfig (listClusterUserCredential) points at; its own bearer credentials.
 HttpResponse HandleKubernetes(const ApiRequest& request, const HandlerContext& context);

@@ -5,10 +5,6 @@
 #include <sys/resource.h>
 
 #include <atomic>
-#include <charconv>
-#include <map>
-#include <mutex>
-#include <utility>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -16,6 +12,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
+#include <charconv>
+#include <map>
+#include <mutex>
+#include <utility>
 
 #include "api/arm_response.h"
 
@@ -40,8 +40,9 @@ class Handshakes {
   std::uint64_t Enter(const net::ip::address& source, Drop drop, std::vector<Drop>* evicted) {
     std::lock_guard lock(mutex_);
     if (++per_source_count_[source] > per_source_) {
-      const auto oldest = std::find_if(entries_.begin(), entries_.end(),
-                                       [&](const auto& entry) { return entry.second.source == source; });
+      const auto oldest = std::find_if(entries_.begin(), entries_.end(), [&](const auto& entry) {
+        return entry.second.source == source;
+      });
       if (oldest != entries_.end()) Evict(oldest, evicted);
     }
     if (entries_.size() >= total_ && !entries_.empty()) Evict(entries_.begin(), evicted);

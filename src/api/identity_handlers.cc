@@ -5,8 +5,10 @@
 #include <boost/url/params_view.hpp>
 #include <boost/url/parse_query.hpp>
 
+#include "access/directory.h"
 #include "api/arm_response.h"
 #include "api/handlers.h"
+#include "resources/operation.h"
 
 namespace gangplank::api {
 namespace json = boost::json;
@@ -30,6 +32,30 @@ std::string AudienceFromScope(std::string_view scope) {
   std::string_view first = scope.substr(0, scope.find(' '));
   if (first.ends_with("/.default")) first.remove_suffix(std::string_view("/.default").size());
   return std::string(first);
+}
+
+}  // namespace
+
+namespace {
+
+// Whether `client_id` and `secret` are the bootstrap admin's, or an application's current secret
+// whose service principal exists and is enabled.
+Result<bool> KnownClient(const HandlerContext& context, const std::string& client_id,
+                         const std::string& secret) {
+  const auth::AdminCredentials& admin = context.config.admin;
+  const bool id_ok = ConstantTimeEquals(client_id, admin.client_id);
+  const bool secret_ok = ConstantTimeEquals(secret, admin.client_secret);
+  if (id_ok && secret_ok) return true;
+  GP_ASSIGN_OR_RETURN(const access::Caller caller, context.authorizer.Identify(client_id));
+  if (caller.object_id.empty()) return false;
+  GP_ASSIGN_OR_RETURN(const auto apps, context.store.ListKind(access::kApplicationKind));
+  const std::string now = resources::Rfc3339(context.clock.Now());
+  for (const auto& row : apps) {
+    auto app = access::DecodeApplication(row);
+    if (app && store::IdKey(app->app_id) == store::IdKey(client_id))
+      return access::SecretMatches(*app, secret, now);
+  }
+  return false;
 }
 
 }  // namespace
@@ -85,13 +111,12 @@ HttpResponse HandleToken(const ApiRequest& request, const HandlerContext& contex
     return OAuthError(request, HttpStatus::bad_request, "unsupported_grant_type",
                       "only grant_type=client_credentials is supported");
   }
-  const auth::AdminCredentials& admin = context.config.admin;
-  const bool id_ok = ConstantTimeEquals(form["client_id"], admin.client_id);
-  const bool secret_ok = ConstantTimeEquals(form["client_secret"], admin.client_secret);
-  if (!id_ok || !secret_ok) {
+  auto known = KnownClient(context, form["client_id"], form["client_secret"]);
+  if (!known) return ArmErrorResponse(request.http, known.error());
+  if (!*known) {
     return OAuthError(request, HttpStatus::unauthorized, "invalid_client",
                       "unknown client or wrong secret; see credentials.json in the server's data "
-                      "directory");
+                      "directory, or the secret az ad sp create-for-rbac printed");
   }
   // v2 endpoints name the audience in `scope`, v1 endpoints in `resource`.
   const std::string audience =
@@ -101,7 +126,7 @@ HttpResponse HandleToken(const ApiRequest& request, const HandlerContext& contex
                       "tokens are only issued for " + context.config.server_url + " (scope " +
                           context.config.server_url + "/.default)");
   }
-  auto token = context.tokens.Issue(admin.client_id, audience);
+  auto token = context.tokens.Issue(form["client_id"], audience);
   if (!token) return ArmErrorResponse(request.http, token.error());
   const long long lifetime = context.tokens.lifetime().count();
   const long long expires_on = UnixSeconds(context.clock.Now()) + lifetime;

@@ -58,8 +58,8 @@ std::string KernelRelease() {
 }
 
 struct NodeRow {
-  json::object node;         // the v1 Node
-  json::array cells;         // the Table row
+  json::object node;  // the v1 Node
+  json::array cells;  // the Table row
 };
 
 // What a v1 Node says of one machine, read once from its machine view and its pool.
@@ -102,27 +102,25 @@ json::object NodeMetadata(const resources::Machine& machine, const NodeFacts& fa
       {"uid", machine.uid},
       {"resourceVersion", std::to_string(machine.row.version)},
       {"creationTimestamp", Rfc3339Seconds(machine.created_at)},
-      {"labels",
-       json::object{{"agentpool", facts.pool_name},
-                    {"kubernetes.azure.com/agentpool", facts.pool_name},
-                    {"kubernetes.azure.com/mode", facts.mode},
-                    {"kubernetes.azure.com/role", "agent"},
-                    {"kubernetes.azure.com/node-image-version", facts.image},
-                    {"kubernetes.azure.com/os-sku", facts.os_sku},
-                    {"kubernetes.io/hostname", facts.name},
-                    {"kubernetes.io/os", "linux"},
-                    {"node-role.kubernetes.io/agent", ""},
-                    {"node.kubernetes.io/instance-type", facts.vm_size}}},
+      {"labels", json::object{{"agentpool", facts.pool_name},
+                              {"kubernetes.azure.com/agentpool", facts.pool_name},
+                              {"kubernetes.azure.com/mode", facts.mode},
+                              {"kubernetes.azure.com/role", "agent"},
+                              {"kubernetes.azure.com/node-image-version", facts.image},
+                              {"kubernetes.azure.com/os-sku", facts.os_sku},
+                              {"kubernetes.io/hostname", facts.name},
+                              {"kubernetes.io/os", "linux"},
+                              {"node-role.kubernetes.io/agent", ""},
+                              {"node.kubernetes.io/instance-type", facts.vm_size}}},
       {"annotations",
-       json::object{
-           {annotation("ssh-access"), properties.at("sshAccess")},
-           {annotation("ssh-model-version"),
-            std::to_string(properties.at("desiredModelVersion").as_int64())},
-           {annotation("pool-ssh-model-version"), std::to_string(target.model_version)},
-           {annotation("latest-ssh-model-applied"),
-            properties.at("latestModelApplied").as_bool() ? "true" : "false"},
-           {annotation("sshd-health"), StringOr(properties, "sshdHealth", "Unknown")},
-           {annotation("host-key-fingerprints"), fingerprints}}}};
+       json::object{{annotation("ssh-access"), properties.at("sshAccess")},
+                    {annotation("ssh-model-version"),
+                     std::to_string(properties.at("desiredModelVersion").as_int64())},
+                    {annotation("pool-ssh-model-version"), std::to_string(target.model_version)},
+                    {annotation("latest-ssh-model-applied"),
+                     properties.at("latestModelApplied").as_bool() ? "true" : "false"},
+                    {annotation("sshd-health"), StringOr(properties, "sshdHealth", "Unknown")},
+                    {annotation("host-key-fingerprints"), fingerprints}}}};
 }
 
 json::object NodeStatusOf(const resources::Machine& machine, const NodeFacts& facts,
@@ -141,14 +139,13 @@ json::object NodeStatusOf(const resources::Machine& machine, const NodeFacts& fa
                                 {"systemUUID", machine.uid},
                                 {"bootID", ""}}},
       {"conditions",
-       json::array{json::object{
-           {"type", "Ready"},
-           {"status", facts.ready ? "True" : "False"},
-           {"reason", facts.ready ? "SshdReady" : "Node" + facts.state},
-           {"message", facts.ready ? "sshd answers on " + facts.address
-                                   : "the node is " + facts.state},
-           {"lastHeartbeatTime", Rfc3339Seconds(machine.reported_at)},
-           {"lastTransitionTime", Rfc3339Seconds(machine.desired_at)}}}}};
+       json::array{json::object{{"type", "Ready"},
+                                {"status", facts.ready ? "True" : "False"},
+                                {"reason", facts.ready ? "SshdReady" : "Node" + facts.state},
+                                {"message", facts.ready ? "sshd answers on " + facts.address
+                                                        : "the node is " + facts.state},
+                                {"lastHeartbeatTime", Rfc3339Seconds(machine.reported_at)},
+                                {"lastTransitionTime", Rfc3339Seconds(machine.desired_at)}}}}};
 }
 
 // One machine as a v1 Node (and its kubectl row).
@@ -166,11 +163,11 @@ NodeRow NodeOf(const resources::Machine& machine, const json::object& pool_view,
   const std::string status = facts.ready                ? "Ready"
                              : facts.state == "Stopped" ? "NotReady,SchedulingDisabled"
                                                         : "NotReady";
-  json::array cells{json::value(facts.name),      json::value(status),
-                    json::value("agent"),         json::value(Age(now - machine.created_at)),
-                    json::value(facts.version),   json::value(facts.address),
-                    json::value("<none>"),        json::value(facts.os_image()),
-                    json::value(kernel),          json::value("none://")};
+  json::array cells{json::value(facts.name),    json::value(status),
+                    json::value("agent"),       json::value(Age(now - machine.created_at)),
+                    json::value(facts.version), json::value(facts.address),
+                    json::value("<none>"),      json::value(facts.os_image()),
+                    json::value(kernel),        json::value("none://")};
   return NodeRow{std::move(node), std::move(cells)};
 }
 
@@ -178,8 +175,8 @@ NodeRow NodeOf(const resources::Machine& machine, const json::object& pool_view,
 json::array NodeColumns() {
   json::array columns;
   const std::pair<const char*, int> names[] = {
-      {"Name", 0},        {"Status", 0},      {"Roles", 0},          {"Age", 0},
-      {"Version", 0},     {"Internal-IP", 1}, {"External-IP", 1},    {"OS-Image", 1},
+      {"Name", 0},           {"Status", 0},           {"Roles", 0},       {"Age", 0},
+      {"Version", 0},        {"Internal-IP", 1},      {"External-IP", 1}, {"OS-Image", 1},
       {"Kernel-Version", 1}, {"Container-Runtime", 1}};
   for (const auto& [name, priority] : names) {
     columns.push_back(json::object{{"name", name},
@@ -199,27 +196,29 @@ bool WantsTable(const ApiRequest& request) {
 HttpResponse Nodes(const ApiRequest& request, const HandlerContext& context,
                    const store::Resource& cluster, const std::optional<std::string>& only) {
   auto pools = resources::PoolsOf(context.store, cluster.id);
-  if (!pools) return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
-                            "the store cannot be read now; try again");
+  if (!pools)
+    return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
+                  "the store cannot be read now; try again");
   const long long now = UnixSeconds(context.clock.Now());
   const std::string kernel = KernelRelease();  // the host's: every local node shares its kernel
   json::array items, rows;
   for (const auto& pool_row : *pools) {
     auto pool = resources::PoolRecord::Decode(pool_row);
-    if (!pool) return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
-                             "the store cannot be read now; try again");
+    if (!pool)
+      return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
+                    "the store cannot be read now; try again");
     const resources::PoolTarget target = resources::TargetOf(*pool, context.images);
     auto machines = resources::MachinesOf(context.store, pool_row.id);
-    if (!machines) return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
-                                 "the store cannot be read now; try again");
+    if (!machines)
+      return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
+                    "the store cannot be read now; try again");
     for (const auto& machine : *machines) {
       if (only && machine.desired.node_name != *only) continue;
       NodeRow row = NodeOf(machine, pool->resource, target, now, kernel);
-      rows.push_back(json::object{
-          {"cells", std::move(row.cells)},
-          {"object", json::object{{"kind", "PartialObjectMetadata"},
-                                  {"apiVersion", "meta.k8s.io/v1"},
-                                  {"metadata", row.node.at("metadata")}}}});
+      rows.push_back(json::object{{"cells", std::move(row.cells)},
+                                  {"object", json::object{{"kind", "PartialObjectMetadata"},
+                                                          {"apiVersion", "meta.k8s.io/v1"},
+                                                          {"metadata", row.node.at("metadata")}}}});
       items.push_back(std::move(row.node));
     }
   }
@@ -256,8 +255,7 @@ std::optional<store::Resource> Authorized(const ApiRequest& request, const Handl
   auto row = context.store.Get(resources::kClusterKind, credential->cluster_id);
   if (!row || !row->has_value()) return std::nullopt;
   auto cluster = resources::ClusterRecord::Decode(**row);
-  if (!cluster || cluster->uid != uid ||
-      cluster->credential_generation != credential->generation)
+  if (!cluster || cluster->uid != uid || cluster->credential_generation != credential->generation)
     return std::nullopt;
   return **row;
 }
@@ -280,7 +278,9 @@ HttpResponse HandleKubernetes(const ApiRequest& request, const HandlerContext& c
   using Path = std::vector<std::string>;
   if (rest == Path{"version"}) {
     return JsonResponse(request.http, HttpStatus::ok,
-                        json::object{{"major", "1"}, {"minor", "25"}, {"gitVersion", "v1.25.6"},
+                        json::object{{"major", "1"},
+                                     {"minor", "25"},
+                                     {"gitVersion", "v1.25.6"},
                                      {"platform", "linux/amd64"}});
   }
   if (rest == Path{"api"}) {
@@ -290,9 +290,9 @@ HttpResponse HandleKubernetes(const ApiRequest& request, const HandlerContext& c
                                      {"serverAddressByClientCIDRs", json::array{}}});
   }
   if (rest == Path{"apis"}) {
-    return JsonResponse(request.http, HttpStatus::ok,
-                        json::object{{"kind", "APIGroupList"}, {"apiVersion", "v1"},
-                                     {"groups", json::array{}}});
+    return JsonResponse(
+        request.http, HttpStatus::ok,
+        json::object{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", json::array{}}});
   }
   if (rest == Path{"api", "v1"}) {
     return JsonResponse(
@@ -300,11 +300,11 @@ HttpResponse HandleKubernetes(const ApiRequest& request, const HandlerContext& c
         json::object{{"kind", "APIResourceList"},
                      {"groupVersion", "v1"},
                      {"resources", json::array{json::object{{"name", "nodes"},
-                                                             {"singularName", "node"},
-                                                             {"namespaced", false},
-                                                             {"kind", "Node"},
-                                                             {"verbs", json::array{"get", "list"}},
-                                                             {"shortNames", json::array{"no"}}}}}});
+                                                            {"singularName", "node"},
+                                                            {"namespaced", false},
+                                                            {"kind", "Node"},
+                                                            {"verbs", json::array{"get", "list"}},
+                                                            {"shortNames", json::array{"no"}}}}}});
   }
   if (rest == Path{"api", "v1", "nodes"}) return Nodes(request, context, *cluster, std::nullopt);
   if (rest.size() == 4 && rest[0] == "api" && rest[1] == "v1" && rest[2] == "nodes")

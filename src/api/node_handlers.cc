@@ -64,7 +64,7 @@ HttpResponse RecordStatus(const ApiRequest& request, const HandlerContext& conte
   if (const json::value* lines = doc->if_contains("log"); lines && lines->is_string())
     log = std::string(lines->get_string());
   if (Status recorded = resources::RecordNodeReport(context.store, caller.machine_id, caller.uid,
-                                                     *status, logins, log, context.clock);
+                                                    *status, logins, log, context.clock);
       !recorded.ok()) {
     return ArmErrorResponse(request.http, recorded.error());
   }
@@ -82,10 +82,10 @@ HttpResponse RenewToken(const ApiRequest& request, const HandlerContext& context
   const long long now = UnixSeconds(context.clock.Now());
   const long long age = auth::kNodeTokenLifetime.count() - (caller.expires_at - now);
   if (age < kMinTokenAgeSeconds) {
-    HttpResponse refused = ArmErrorResponse(
-        request.http, HttpStatus::too_many_requests, "NodeTokenRenewedTooSoon",
-        "a node token is renewed once it is an hour old; this one is " + std::to_string(age) +
-            " s old. Retry after the Retry-After seconds.");
+    HttpResponse refused =
+        ArmErrorResponse(request.http, HttpStatus::too_many_requests, "NodeTokenRenewedTooSoon",
+                         "a node token is renewed once it is an hour old; this one is " +
+                             std::to_string(age) + " s old. Retry after the Retry-After seconds.");
     refused.set(boost::beast::http::field::retry_after,
                 std::to_string(kMinTokenAgeSeconds - std::max(0LL, age)));
     return refused;
@@ -93,8 +93,8 @@ HttpResponse RenewToken(const ApiRequest& request, const HandlerContext& context
   const std::string token = context.node_tokens->Issue(caller);
   auto renewed = context.node_tokens->Verify(token);
   if (!renewed) return ArmErrorResponse(request.http, renewed.error());
-  if (Status replaced = resources::ReplaceNodeTokens(context.store, caller.machine_id,
-                                                      caller.uid, renewed->expires_at);
+  if (Status replaced = resources::ReplaceNodeTokens(context.store, caller.machine_id, caller.uid,
+                                                     renewed->expires_at);
       !replaced.ok()) {
     return ArmErrorResponse(request.http, replaced.error());
   }
@@ -136,8 +136,8 @@ HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context
   auto caller = AuthenticateNode(request, context);
   if (!caller) return ArmErrorResponse(request.http, caller.error());
   // Agents poll several times a second: the status, logs and login events are not read here.
-  auto machine = resources::GetMachine(context.store, caller->machine_id,
-                                        resources::MachineDetail::kDesired);
+  auto machine =
+      resources::GetMachine(context.store, caller->machine_id, resources::MachineDetail::kDesired);
   if (!machine) return ArmErrorResponse(request.http, machine.error());
   if (!machine->has_value() || (*machine)->uid != caller->uid) {
     // The machine was deleted (or provisioned anew): this node is being removed.

@@ -21,6 +21,8 @@ ArmAnswer GetOperation(const ArmCall& call, bool result_form) {
                      "Operation '" + call.operation.substr(0, 64) + "' was not found.");
   }
   const controller::Operation& op = *operation;
+  GP_RETURN_IF_ERROR(
+      RequireMayFollow(call, "Microsoft.ContainerService/managedClusters/read", op.target));
   if (!result_form) {
     HttpResponse response =
         JsonTextResponse(request.http, HttpStatus::ok, controller::OperationStatusJson(op));

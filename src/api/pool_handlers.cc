@@ -32,11 +32,10 @@ ArmAnswer GetMachines(const ArmCall& call, const std::optional<std::string>& mac
   const ResourceNames& names = call.names;
   GP_ASSIGN_OR_RETURN(const resources::PoolRecord pool, PoolOf(call));
   const resources::PoolTarget target = resources::TargetOf(pool, context.images);
-  GP_ASSIGN_OR_RETURN(
-      const std::vector<resources::Machine> machines,
-      resources::MachinesOf(context.store, names.pool_id(),
-                             logs ? resources::MachineDetail::kLogs
-                                  : resources::MachineDetail::kStatus));
+  GP_ASSIGN_OR_RETURN(const std::vector<resources::Machine> machines,
+                      resources::MachinesOf(context.store, names.pool_id(),
+                                            logs ? resources::MachineDetail::kLogs
+                                                 : resources::MachineDetail::kStatus));
   GP_ASSIGN_OR_RETURN(const auto cluster_row, context.store.Get(kClusterKind, names.cluster_id()));
   if (!cluster_row) return ClusterNotFoundError(call);
   GP_ASSIGN_OR_RETURN(const resources::ClusterRecord cluster,
@@ -103,17 +102,16 @@ ArmAnswer PutPool(const ArmCall& call) {
     pools = rows.size();
   }
   GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
-  GP_ASSIGN_OR_RETURN(resources::WritePlan plan,
-                      resources::PlanPoolPut(spec, {names, cluster, before, pools,
-                                                    LatestImages(call.context)}));
+  GP_ASSIGN_OR_RETURN(
+      resources::WritePlan plan,
+      resources::PlanPoolPut(spec, {names, cluster, before, pools, LatestImages(call.context)}));
   GP_RETURN_IF_ERROR(ReserveLocalNodes(call, plan.node_counts, plan.mutations));
   GP_ASSIGN_OR_RETURN(const Accepted done,
                       CommitOperation(call, kPutPool, names.pool_id(), cluster.location(),
                                       std::move(plan.mutations)));
-  GP_ASSIGN_OR_RETURN(const json::object view,
-                      PoolViewFor(done.stored.front(), call.api_version));
-  HttpResponse response = JsonResponse(
-      call.request.http, plan.created ? HttpStatus::created : HttpStatus::ok, view);
+  GP_ASSIGN_OR_RETURN(const json::object view, PoolViewFor(done.stored.front(), call.api_version));
+  HttpResponse response =
+      JsonResponse(call.request.http, plan.created ? HttpStatus::created : HttpStatus::ok, view);
   AddOperationHeaders(response, call.context, done.operation, call.api_version, false);
   return response;
 }
@@ -142,8 +140,7 @@ ArmAnswer ListPools(const ArmCall& call) {
     if (!view) return view.error();
     value.push_back(std::move(*view));
   }
-  return JsonResponse(call.request.http, HttpStatus::ok,
-                      json::object{{"value", std::move(value)}});
+  return JsonResponse(call.request.http, HttpStatus::ok, json::object{{"value", std::move(value)}});
 }
 
 namespace {
@@ -216,10 +213,9 @@ ArmAnswer DeleteMachines(const ArmCall& call) {
   }
   GP_ASSIGN_OR_RETURN(resources::PoolRecord pool, PoolOf(call));
   GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
-  GP_ASSIGN_OR_RETURN(
-      const std::vector<resources::Machine> machines,
-      resources::MachinesOf(call.context.store, names.pool_id(),
-                             resources::MachineDetail::kDesired));
+  GP_ASSIGN_OR_RETURN(const std::vector<resources::Machine> machines,
+                      resources::MachinesOf(call.context.store, names.pool_id(),
+                                            resources::MachineDetail::kDesired));
   std::vector<store::Mutation> changes;
   std::set<std::string> chosen;
   for (const json::value& name : list->get_array()) {

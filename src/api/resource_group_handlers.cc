@@ -148,9 +148,8 @@ ArmAnswer DeleteGroup(const ArmCall& call) {
   std::vector<std::string> busy_if_held;
   for (const auto& cluster : clusters)
     busy_if_held.push_back(controller::OperationLockId(cluster.id));
-  auto started = operations.Begin(OperationPrefix(call.names.subscription),
-                                  resources::kDeleteGroup, id,
-                                  controller::Locking{lock, busy_if_held});
+  auto started = operations.Begin(OperationPrefix(call.names.subscription), resources::kDeleteGroup,
+                                  id, controller::Locking{lock, busy_if_held});
   for (auto& record : started.records) changes.push_back(std::move(record));
   auto applied = call.context.store.Apply(changes);
   if (applied) return DeletionAccepted(call, started.operation.id);
@@ -182,13 +181,15 @@ ArmAnswer ListGroupResources(const ArmCall& call) {
 
 ArmAnswer GetGroupOperationResult(const ArmCall& call) {
   GP_RETURN_IF_ERROR(RequireOurSubscription(call));
-  GP_ASSIGN_OR_RETURN(const auto operation, call.context.operations.Get(
-                                                OperationPrefix(call.names.subscription) +
-                                                call.operation));
+  GP_ASSIGN_OR_RETURN(
+      const auto operation,
+      call.context.operations.Get(OperationPrefix(call.names.subscription) + call.operation));
   if (!operation) {
     return MakeError(StatusCode::kNotFound, "NotFound",
                      "Operation '" + call.operation.substr(0, 64) + "' was not found.");
   }
+  GP_RETURN_IF_ERROR(RequireMayFollow(call, "Microsoft.Resources/subscriptions/resourceGroups/read",
+                                      operation->target));
   if (operation->status == "InProgress") return DeletionAccepted(call, operation->id);
   if (operation->status == "Failed" && operation->error) {
     return ArmErrorResponse(call.request.http, HttpStatus::bad_request, operation->error->reason,

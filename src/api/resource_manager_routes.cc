@@ -25,8 +25,9 @@ const ArmRoute kGroupRoutes[] = {
      "Microsoft.Resources/subscriptions/resourceGroups/delete"},
     {"subscriptions/{subscription}/resourcegroups/{group}/resources", HttpVerb::get,
      ListGroupResources, "Microsoft.Resources/subscriptions/resourceGroups/resources/read"},
+    // Open to every caller: the handler asks whether the caller may read the deleted group.
     {"subscriptions/{subscription}/operationresults/{operation}", HttpVerb::get,
-     GetGroupOperationResult, "Microsoft.Resources/subscriptions/operationresults/read"},
+     GetGroupOperationResult},
 };
 
 constexpr std::string_view kNotFound = "No resource or operation at this path.";

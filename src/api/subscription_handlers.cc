@@ -35,9 +35,10 @@ Status RequireOurSubscription(const ArmCall& call) {
 }
 
 ArmAnswer ListSubscriptions(const ArmCall& call) {
-  return JsonResponse(call.request.http, HttpStatus::ok,
-                      json::object{{"value", json::array{SubscriptionJson(
-                                                 call.context.config.admin.subscription_id)}}});
+  return JsonResponse(
+      call.request.http, HttpStatus::ok,
+      json::object{
+          {"value", json::array{SubscriptionJson(call.context.config.admin.subscription_id)}}});
 }
 
 ArmAnswer GetSubscription(const ArmCall& call) {

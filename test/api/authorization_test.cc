@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "access/authorizer.h"
+#include "access/directory.h"
 #include "api/api_harness.h"
 #include "api/arm_router.h"
 
@@ -32,12 +33,18 @@ class AuthorizationTest : public ApiHarness {
   // A service principal `app` (as the directory keeps it) and a token for it.
   std::string Principal(const std::string& app, const std::string& object_id) {
     EXPECT_TRUE(store_
-                    ->Put({std::string(access::kServicePrincipalKind),
-                           "/gangplank/servicePrincipals/" + object_id, "/gangplank",
-                           json::serialize(json::object{{"id", object_id}, {"appId", app}}), 0},
+                    ->Put(access::EncodeServicePrincipal({object_id, app, app, true, ""}),
                           store::Precondition::Any())
                     .ok());
     return *tokens_->Issue(app, kUrl);
+  }
+
+  // POSTs a form to the token endpoint, as az does for a service principal.
+  HttpResponse Token(const std::string& app, const std::string& secret) {
+    return Send(HttpVerb::post, "/adfs/oauth2/token",
+                "grant_type=client_credentials&client_id=" + app + "&client_secret=" + secret +
+                    "&scope=https%3A%2F%2F127.0.0.1%3A8443%2F%2F.default",
+                false, {{field::content_type, "application/x-www-form-urlencoded"}});
   }
 
   HttpResponse As(const std::string& token, HttpVerb verb, const std::string& target,
@@ -248,12 +255,11 @@ TEST_F(AuthorizationTest, EveryRouteIsAuthorizedByItsAction) {
         path.replace(at, capture.size(), value);
     }
     // Each surface's own api-versions (osOptions was left out of the newest ones).
-    const char* version = path.find("microsoft.authorization") != std::string::npos
-                              ? "?api-version=2022-04-01"
-                          : path.find("osoptions") != std::string::npos ? "?api-version=2023-10-01"
-                          : path.find("microsoft.containerservice") != std::string::npos
-                              ? kNewest
-                              : "?api-version=2021-04-01";
+    const char* version =
+        path.find("microsoft.authorization") != std::string::npos      ? "?api-version=2022-04-01"
+        : path.find("osoptions") != std::string::npos                  ? "?api-version=2023-10-01"
+        : path.find("microsoft.containerservice") != std::string::npos ? kNewest
+                                                                       : "?api-version=2021-04-01";
     const auto refused = As(nobody, route.verb, path + version, "{}");
     EXPECT_EQ(refused.result(), HttpStatus::forbidden)
         << route.verb << " " << path << ": " << refused.body();
@@ -267,6 +273,67 @@ TEST_F(AuthorizationTest, EveryRouteIsAuthorizedByItsAction) {
     ++checked;
   }
   EXPECT_GT(checked, 40);
+}
+
+// The Graph calls of `az ad sp create-for-rbac`, then a sign-in with the secret it printed: the
+// identity holds nothing until a role is assigned to it, and its secret ends with its application.
+TEST_F(AuthorizationTest, AServicePrincipalFromGraphSignsInAndHoldsOnlyWhatIsAssigned) {
+  const auto app = Send(HttpVerb::post, "/v1.0/applications",
+                        R"({"displayName": "ci-deployer", "keyCredentials": []})");
+  ASSERT_EQ(app.result(), HttpStatus::created) << app.body();
+  const std::string app_object(Body(app).at("id").as_string());
+  const std::string app_id(Body(app).at("appId").as_string());
+  const auto password = Send(HttpVerb::post, "/v1.0/applications/" + app_object + "/addPassword",
+                             R"({"passwordCredential": {"displayName": "rbac"}})");
+  ASSERT_EQ(password.result(), HttpStatus::ok) << password.body();
+  const std::string secret(Body(password).at("secretText").as_string());
+  // No service principal yet: the secret opens nothing.
+  EXPECT_EQ(Token(app_id, secret).result(), HttpStatus::unauthorized);
+  const auto sp = Send(HttpVerb::post, "/v1.0/servicePrincipals",
+                       R"({"appId": ")" + app_id + R"(", "accountEnabled": true})");
+  ASSERT_EQ(sp.result(), HttpStatus::created) << sp.body();
+  const std::string object_id(Body(sp).at("id").as_string());
+  EXPECT_EQ(
+      Send(HttpVerb::post, "/v1.0/servicePrincipals", R"({"appId": ")" + app_id + R"("})").result(),
+      HttpStatus::conflict);  // one service principal per application
+
+  // The look-ups az makes.
+  const auto by_name =
+      Send(HttpVerb::get,
+           "/v1.0/servicePrincipals?$filter=servicePrincipalNames%2Fany%28c%3Ac%20eq%20%27" +
+               app_id + "%27%29");
+  ASSERT_EQ(Body(by_name).at("value").as_array().size(), 1u) << by_name.body();
+  const auto by_prefix =
+      Send(HttpVerb::get, "/v1.0/applications?$filter=startswith%28displayName%2C%27ci-%27%29");
+  ASSERT_EQ(Body(by_prefix).at("value").as_array().size(), 1u) << by_prefix.body();
+  EXPECT_FALSE(Body(by_prefix)
+                   .at("value")
+                   .at(0)
+                   .at("passwordCredentials")
+                   .at(0)
+                   .as_object()
+                   .contains("secretHash"));
+  const auto by_ids = Send(HttpVerb::post, "/v1.0/directoryObjects/getByIds",
+                           R"({"ids": [")" + object_id + R"("], "types": ["servicePrincipal"]})");
+  ASSERT_EQ(Body(by_ids).at("value").as_array().size(), 1u);
+  EXPECT_EQ(Body(by_ids).at("value").at(0).at("@odata.type"), "#microsoft.graph.servicePrincipal");
+
+  const auto signed_in = Token(app_id, secret);
+  ASSERT_EQ(signed_in.result(), HttpStatus::ok) << signed_in.body();
+  EXPECT_EQ(Token(app_id, secret + "x").result(), HttpStatus::unauthorized);
+  const std::string token(Body(signed_in).at("access_token").as_string());
+  EXPECT_EQ(As(token, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::forbidden);
+  // Nor may it make identities of its own.
+  EXPECT_EQ(As(token, HttpVerb::post, "/v1.0/applications", R"({"displayName": "x"})").result(),
+            HttpStatus::forbidden);
+  Assign(kGroup, kReader, object_id, "aaaaaaaa-1111-4000-8000-00000000000a");
+  EXPECT_EQ(As(token, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::ok);
+
+  // Deleting the application ends its service principal, and with it every token it holds.
+  ASSERT_EQ(Send(HttpVerb::delete_, "/v1.0/applications/" + app_object).result(),
+            HttpStatus::no_content);
+  EXPECT_EQ(As(token, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::forbidden);
+  EXPECT_EQ(Token(app_id, secret).result(), HttpStatus::unauthorized);
 }
 
 }  // namespace

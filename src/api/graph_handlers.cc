@@ -1,0 +1,369 @@
+// Microsoft Graph v1.0, the part az uses for identities: applications and their client secrets,
+// service principals, and the directory look-up behind `az role assignment list`.
+#include <boost/json.hpp>
+
+#include "access/directory.h"
+#include "api/arm_response.h"
+#include "api/graph.h"
+#include "common/random.h"
+#include "resources/operation.h"
+#include "resources/spec_checks.h"
+
+namespace gangplank::api {
+namespace json = boost::json;
+using access::Application;
+using access::ServicePrincipal;
+
+namespace {
+
+constexpr std::size_t kMaxPasswords = 10;
+
+Error NotFound(const std::string& id) {
+  return MakeError(StatusCode::kNotFound, "Request_ResourceNotFound",
+                   "Resource '" + id.substr(0, 64) +
+                       "' does not exist or one of its queried reference-property objects are "
+                       "not present.");
+}
+
+Error BadRequest(std::string message) {
+  return InvalidInput("Request_BadRequest", std::move(message), "");
+}
+
+// Creating and changing identities is for those who may grant roles (Owner, User Access
+// Administrator on the subscription); reading the directory is for everyone signed in.
+Status RequireDirectoryWriter(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const bool allowed,
+                      CallerMay(call, "Microsoft.Authorization/roleAssignments/write",
+                                "/subscriptions/" + call.context.config.admin.subscription_id));
+  if (allowed) return OkStatus();
+  return MakeError(StatusCode::kPermissionDenied, "Authorization_RequestDenied",
+                   "Insufficient privileges to complete the operation: changing the directory "
+                   "needs Owner or User Access Administrator on the subscription.");
+}
+
+std::string Now(const ArmCall& call) { return resources::Rfc3339(call.context.clock.Now()); }
+
+HttpResponse GraphList(const ArmCall& call, std::string_view entity, json::array value) {
+  return JsonResponse(call.request.http, HttpStatus::ok,
+                      json::object{{"@odata.context", call.context.config.server_url +
+                                                          "v1.0/$metadata#" + std::string(entity)},
+                                   {"value", std::move(value)}});
+}
+
+// The OData $filter forms az sends: FIELD eq 'V', startswith(FIELD,'V'),
+// servicePrincipalNames/any(c:c eq 'V'); '' inside a value is one quote.
+struct GraphFilter {
+  std::string field;
+  std::string value;
+  bool prefix = false;
+};
+
+std::optional<std::string> Unquote(std::string_view text) {
+  if (text.size() < 2 || text.front() != '\'' || text.back() != '\'') return std::nullopt;
+  std::string out;
+  text = text.substr(1, text.size() - 2);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    if (text[i] == '\'' && i + 1 < text.size() && text[i + 1] == '\'') ++i;
+  }
+  return out;
+}
+
+Result<std::optional<GraphFilter>> ParseGraphFilter(const ArmCall& call) {
+  const auto text = call.request.Query("$filter");
+  if (!text) return std::optional<GraphFilter>();
+  std::string_view filter = *text;
+  GraphFilter parsed;
+  if (filter.starts_with("startswith(") && filter.ends_with(")")) {
+    const std::string_view inner = filter.substr(11, filter.size() - 12);
+    const std::size_t comma = inner.find(',');
+    if (comma != std::string_view::npos) {
+      parsed.field = std::string(inner.substr(0, comma));
+      if (auto value = Unquote(inner.substr(comma + 1))) {
+        parsed.value = *value;
+        parsed.prefix = true;
+        return std::optional<GraphFilter>(parsed);
+      }
+    }
+  } else if (filter.starts_with("servicePrincipalNames/any(c:c eq ") && filter.ends_with(")")) {
+    if (auto value = Unquote(filter.substr(33, filter.size() - 34))) {
+      return std::optional<GraphFilter>(GraphFilter{"servicePrincipalNames", *value, false});
+    }
+  } else if (const std::size_t eq = filter.find(" eq "); eq != std::string_view::npos) {
+    if (auto value = Unquote(filter.substr(eq + 4))) {
+      return std::optional<GraphFilter>(GraphFilter{std::string(filter.substr(0, eq)), *value});
+    }
+  }
+  return BadRequest("Unsupported $filter '" + text->substr(0, 200) +
+                    "': use FIELD eq 'value', startswith(FIELD,'value') or "
+                    "servicePrincipalNames/any(c:c eq 'value').");
+}
+
+bool Keeps(const std::optional<GraphFilter>& filter, const json::object& object) {
+  if (!filter) return true;
+  const json::value* field = object.if_contains(filter->field);
+  const auto matches = [&](const json::value& value) {
+    if (!value.is_string()) return false;
+    const std::string_view text = value.get_string();
+    return filter->prefix ? store::IdKey(text).starts_with(store::IdKey(filter->value))
+                          : store::IdKey(text) == store::IdKey(filter->value);
+  };
+  if (field == nullptr) return false;
+  if (field->is_array()) {
+    for (const json::value& item : field->get_array())
+      if (matches(item)) return true;
+    return false;
+  }
+  return matches(*field);
+}
+
+template <typename T, typename Decode>
+Result<std::vector<T>> All(const ArmCall& call, std::string_view kind, Decode decode) {
+  GP_ASSIGN_OR_RETURN(const auto rows, call.context.store.ListKind(kind));
+  std::vector<T> out;
+  for (const auto& row : rows)
+    if (auto object = decode(row)) out.push_back(std::move(*object));
+  return out;
+}
+
+Result<std::pair<Application, std::int64_t>> ReadApplication(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(
+      const auto row,
+      call.context.store.Get(access::kApplicationKind, access::ApplicationRowId(call.object)));
+  if (!row) return NotFound(call.object);
+  GP_ASSIGN_OR_RETURN(Application app, access::DecodeApplication(*row));
+  return std::pair{std::move(app), row->version};
+}
+
+// Reads the application, lets `change` edit it and writes it back at the version read (again
+// when another request changed it meanwhile).
+template <typename Change>
+Result<Application> UpdateApplication(const ArmCall& call, Change change) {
+  for (int attempt = 0;; ++attempt) {
+    GP_ASSIGN_OR_RETURN(auto read, ReadApplication(call));
+    GP_RETURN_IF_ERROR(change(read.first));
+    auto written = call.context.store.Put(access::EncodeApplication(read.first),
+                                          store::Precondition::AtVersion(read.second));
+    if (written) return read.first;
+    if (written.error().code != StatusCode::kAborted || attempt == 3) return written.error();
+  }
+}
+
+Result<json::object> Body(const ArmCall& call, std::string_view example) {
+  return resources::DecodeBody(call.request.http.body(), example);
+}
+
+std::string StringIn(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+}  // namespace
+
+ArmAnswer ListApplications(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const auto filter, ParseGraphFilter(call));
+  GP_ASSIGN_OR_RETURN(const auto apps,
+                      All<Application>(call, access::kApplicationKind, access::DecodeApplication));
+  json::array value;
+  for (const Application& app : apps) {
+    json::object shown = access::ApplicationJson(app);
+    if (Keeps(filter, shown)) value.push_back(std::move(shown));
+  }
+  return GraphList(call, "applications", std::move(value));
+}
+
+ArmAnswer CreateApplication(const ArmCall& call) {
+  GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
+  GP_ASSIGN_OR_RETURN(const json::object body, Body(call, R"({"displayName": "ci-deployer"})"));
+  const std::string name = StringIn(body, "displayName");
+  if (name.empty() || name.size() > 256)
+    return BadRequest("An application needs a displayName of 1 to 256 characters.");
+  Application app{call.context.random.Uuid(), call.context.random.Uuid(), name, Now(call), {}};
+  GP_RETURN_IF_ERROR(
+      call.context.store.Put(access::EncodeApplication(app), store::Precondition::Absent()));
+  return JsonResponse(call.request.http, HttpStatus::created, access::ApplicationJson(app));
+}
+
+ArmAnswer GetApplication(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const auto read, ReadApplication(call));
+  return JsonResponse(call.request.http, HttpStatus::ok, access::ApplicationJson(read.first));
+}
+
+ArmAnswer PatchApplication(const ArmCall& call) {
+  GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
+  GP_ASSIGN_OR_RETURN(const json::object body, Body(call, R"({"displayName": "ci-deployer"})"));
+  const std::string name = StringIn(body, "displayName");
+  GP_RETURN_IF_ERROR(UpdateApplication(call, [&](Application& app) -> Status {
+    if (!name.empty()) app.display_name = name;
+    return OkStatus();
+  }));
+  return EmptyResponse(call.request.http, HttpStatus::no_content);
+}
+
+// An application goes with its service principal (their tokens stop at once).
+ArmAnswer DeleteApplication(const ArmCall& call) {
+  GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
+  GP_ASSIGN_OR_RETURN(const auto read, ReadApplication(call));
+  std::vector<store::Mutation> changes{store::Mutation::Delete(
+      std::string(access::kApplicationKind), access::ApplicationRowId(read.first.id))};
+  GP_ASSIGN_OR_RETURN(
+      const auto principals,
+      All<ServicePrincipal>(call, access::kServicePrincipalKind, access::DecodeServicePrincipal));
+  for (const ServicePrincipal& sp : principals) {
+    if (sp.app_id != read.first.app_id) continue;
+    changes.push_back(store::Mutation::Delete(std::string(access::kServicePrincipalKind),
+                                              access::ServicePrincipalRowId(sp.id)));
+  }
+  changes.push_back(store::Mutation::Delete(
+      std::string(access::kServicePrincipalOfAppKind),
+      std::string(access::kDirectoryParent) + "/apps/" + read.first.app_id));
+  GP_RETURN_IF_ERROR(call.context.store.Apply(changes));
+  return EmptyResponse(call.request.http, HttpStatus::no_content);
+}
+
+// A new client secret: shown once, in this answer, and kept only as a hash.
+ArmAnswer AddPassword(const ArmCall& call) {
+  GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
+  GP_ASSIGN_OR_RETURN(const json::object body,
+                      Body(call, R"({"passwordCredential": {"displayName": "rbac"}})"));
+  json::object sent;
+  if (const json::value* credential = body.if_contains("passwordCredential");
+      credential && credential->is_object())
+    sent = credential->get_object();
+  const std::string secret = NewSecret(30);
+  const auto now = call.context.clock.Now();
+  access::PasswordCredential password{
+      call.context.random.Uuid(),
+      StringIn(sent, "displayName"),
+      secret.substr(0, 3),
+      StringIn(sent, "startDateTime").empty() ? resources::Rfc3339(now)
+                                              : StringIn(sent, "startDateTime"),
+      StringIn(sent, "endDateTime").empty()
+          ? resources::Rfc3339(now + std::chrono::hours(24 * 365 * 2))
+          : StringIn(sent, "endDateTime"),
+      access::HashSecret(secret)};
+  GP_RETURN_IF_ERROR(UpdateApplication(call, [&](Application& app) -> Status {
+    if (app.passwords.size() >= kMaxPasswords) {
+      return BadRequest("An application holds at most " + std::to_string(kMaxPasswords) +
+                        " client secrets; remove one first (removePassword).");
+    }
+    app.passwords.push_back(password);
+    return OkStatus();
+  }));
+  return JsonResponse(call.request.http, HttpStatus::ok,
+                      json::object{{"customKeyIdentifier", nullptr},
+                                   {"displayName", password.display_name},
+                                   {"endDateTime", password.end},
+                                   {"hint", password.hint},
+                                   {"keyId", password.key_id},
+                                   {"secretText", secret},
+                                   {"startDateTime", password.start}});
+}
+
+ArmAnswer RemovePassword(const ArmCall& call) {
+  GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
+  GP_ASSIGN_OR_RETURN(const json::object body, Body(call, R"({"keyId": "…"})"));
+  const std::string key_id = StringIn(body, "keyId");
+  GP_RETURN_IF_ERROR(UpdateApplication(call, [&](Application& app) -> Status {
+    const auto erased = std::erase_if(app.passwords, [&](const access::PasswordCredential& p) {
+      return store::IdKey(p.key_id) == store::IdKey(key_id);
+    });
+    if (erased == 0)
+      return BadRequest("No password credential with keyId '" + key_id.substr(0, 64) + "'.");
+    return OkStatus();
+  }));
+  return EmptyResponse(call.request.http, HttpStatus::no_content);
+}
+
+ArmAnswer ListServicePrincipals(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const auto filter, ParseGraphFilter(call));
+  GP_ASSIGN_OR_RETURN(
+      const auto principals,
+      All<ServicePrincipal>(call, access::kServicePrincipalKind, access::DecodeServicePrincipal));
+  json::array value;
+  for (const ServicePrincipal& sp : principals) {
+    json::object shown = access::ServicePrincipalJson(sp);
+    if (Keeps(filter, shown)) value.push_back(std::move(shown));
+  }
+  return GraphList(call, "servicePrincipals", std::move(value));
+}
+
+ArmAnswer CreateServicePrincipal(const ArmCall& call) {
+  GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
+  GP_ASSIGN_OR_RETURN(const json::object body, Body(call, R"({"appId": "…"})"));
+  const std::string app_id = StringIn(body, "appId");
+  GP_ASSIGN_OR_RETURN(const auto apps,
+                      All<Application>(call, access::kApplicationKind, access::DecodeApplication));
+  const auto app = std::find_if(apps.begin(), apps.end(), [&](const Application& a) {
+    return store::IdKey(a.app_id) == store::IdKey(app_id);
+  });
+  if (app == apps.end()) {
+    return BadRequest("The appId '" + app_id.substr(0, 64) +
+                      "' of the service principal is not an application here; create the "
+                      "application first (POST /v1.0/applications).");
+  }
+  const json::value* enabled = body.if_contains("accountEnabled");
+  ServicePrincipal sp{call.context.random.Uuid(), app->app_id, app->display_name,
+                      !(enabled && enabled->is_bool() && !enabled->get_bool()), Now(call)};
+  auto stored = call.context.store.Apply(
+      {store::Mutation::Put(access::EncodeServicePrincipal(sp), store::Precondition::Absent()),
+       store::Mutation::Put({std::string(access::kServicePrincipalOfAppKind),
+                             std::string(access::kDirectoryParent) + "/apps/" + app->app_id,
+                             std::string(access::kDirectoryParent),
+                             json::serialize(json::object{{"servicePrincipal", sp.id}}), 0},
+                            store::Precondition::Absent())});
+  if (!stored && stored.error().code == StatusCode::kAborted) {
+    return MakeError(StatusCode::kAlreadyExists, "Request_MultipleObjectsWithSameKeyValue",
+                     "The application '" + app->app_id + "' has a service principal already.");
+  }
+  if (!stored) return stored.error();
+  return JsonResponse(call.request.http, HttpStatus::created, access::ServicePrincipalJson(sp));
+}
+
+ArmAnswer GetServicePrincipal(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const auto row,
+                      call.context.store.Get(access::kServicePrincipalKind,
+                                             access::ServicePrincipalRowId(call.object)));
+  if (!row) return NotFound(call.object);
+  GP_ASSIGN_OR_RETURN(const ServicePrincipal sp, access::DecodeServicePrincipal(*row));
+  return JsonResponse(call.request.http, HttpStatus::ok, access::ServicePrincipalJson(sp));
+}
+
+ArmAnswer DeleteServicePrincipal(const ArmCall& call) {
+  GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
+  GP_ASSIGN_OR_RETURN(const auto row,
+                      call.context.store.Get(access::kServicePrincipalKind,
+                                             access::ServicePrincipalRowId(call.object)));
+  if (!row) return NotFound(call.object);
+  GP_ASSIGN_OR_RETURN(const ServicePrincipal sp, access::DecodeServicePrincipal(*row));
+  GP_RETURN_IF_ERROR(call.context.store.Apply(
+      {store::Mutation::Delete(std::string(access::kServicePrincipalKind), row->id),
+       store::Mutation::Delete(std::string(access::kServicePrincipalOfAppKind),
+                               std::string(access::kDirectoryParent) + "/apps/" + sp.app_id)}));
+  return EmptyResponse(call.request.http, HttpStatus::no_content);
+}
+
+// POST directoryObjects/getByIds: the objects with these ids (service principals today).
+ArmAnswer GetDirectoryObjectsByIds(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const json::object body, Body(call, R"({"ids": ["…"]})"));
+  std::vector<std::string> ids;
+  if (const json::value* sent = body.if_contains("ids"); sent && sent->is_array()) {
+    for (const json::value& id : sent->get_array())
+      if (id.is_string()) ids.push_back(store::IdKey(id.get_string()));
+  }
+  GP_ASSIGN_OR_RETURN(
+      const auto principals,
+      All<ServicePrincipal>(call, access::kServicePrincipalKind, access::DecodeServicePrincipal));
+  json::array value;
+  for (const ServicePrincipal& sp : principals)
+    if (std::find(ids.begin(), ids.end(), store::IdKey(sp.id)) != ids.end())
+      value.push_back(access::ServicePrincipalJson(sp));
+  return GraphList(call, "directoryObjects", std::move(value));
+}
+
+// /me is for people signed in (delegated); a service principal gets Graph's own 400.
+ArmAnswer GetMe(const ArmCall&) {
+  return BadRequest("/me request is only valid with delegated authentication flow.");
+}
+
+}  // namespace gangplank::api

@@ -1,0 +1,31 @@
+// Routes for Microsoft Graph v1.0 (below /v1.0): applications, service principals, directory
+// objects. Reading is open to every signed-in caller; the handlers check writers themselves.
+#include "api/graph.h"
+
+namespace gangplank::api {
+namespace {
+
+const ArmRoute kRoutes[] = {
+    {"v1.0/applications", HttpVerb::get, ListApplications},
+    {"v1.0/applications", HttpVerb::post, CreateApplication},
+    {"v1.0/applications/{object}", HttpVerb::get, GetApplication},
+    {"v1.0/applications/{object}", HttpVerb::patch, PatchApplication},
+    {"v1.0/applications/{object}", HttpVerb::delete_, DeleteApplication},
+    {"v1.0/applications/{object}/addpassword", HttpVerb::post, AddPassword},
+    {"v1.0/applications/{object}/removepassword", HttpVerb::post, RemovePassword},
+    {"v1.0/serviceprincipals", HttpVerb::get, ListServicePrincipals},
+    {"v1.0/serviceprincipals", HttpVerb::post, CreateServicePrincipal},
+    {"v1.0/serviceprincipals/{object}", HttpVerb::get, GetServicePrincipal},
+    {"v1.0/serviceprincipals/{object}", HttpVerb::delete_, DeleteServicePrincipal},
+    {"v1.0/directoryobjects/getbyids", HttpVerb::post, GetDirectoryObjectsByIds},
+    {"v1.0/me", HttpVerb::get, GetMe},
+};
+
+}  // namespace
+
+HttpResponse HandleGraph(const ApiRequest& request, const HandlerContext& context) {
+  const ArmCall call(request, context);
+  return DispatchArm({kRoutes, {}, 0, "No Microsoft Graph resource at this path."}, call);
+}
+
+}  // namespace gangplank::api

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Azure RBAC with the unmodified Azure CLI 2.45: `az ad sp create-for-rbac` makes an identity
+# through Gangplank's Microsoft Graph; it signs in with the secret az printed and can do nothing;
+# Reader on the group lets it `az aks show` but not `az aks update` (a PUT of the cluster: az
+# 2.45's own `update` has no --ssh-key-value, the aks-preview suite sends that one) nor
+# `az aks get-credentials` (ARM's AuthorizationFailed); Contributor lets the update through;
+# `az role assignment delete --ids` takes it away from the next request on.
+# Assignments are made with `az rest` (Debian's az 2.45 cannot run `az role assignment create`:
+# see the reference notes in docs/security.md). Usage: az_rbac_test.sh PATH_TO_GANGPLANKD
+gangplankd_args=(--nodes simulated)
+source "$(dirname "$0")/lib.sh"
+start_gangplankd "$1"
+az_login
+base="https://127.0.0.1:$port"
+# az 2.45 has no flag for the Graph endpoint: only --cloud-config sets it.
+az cloud update -n gangplank-test --cloud-config "{\"endpoints\": {\"microsoftGraphResourceId\": \"$base/\"}}" >/dev/null
+sub=$(az account show --query id -o tsv)
+az group create -n rg1 -l westus2 -o none
+ssh-keygen -q -t ed25519 -N '' -C rbac-test -f "$work/id_ed25519"
+az aks create -g rg1 -n c1 --ssh-key-value "$work/id_ed25519.pub" --node-count 1 -o none || fail "aks create"
+
+az ad sp create-for-rbac --name ci-deployer >"$work/sp.json" 2>"$work/sp.err" || fail "create-for-rbac: $(cat "$work/sp.err")"
+app=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["appId"])' "$work/sp.json")
+password=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["password"])' "$work/sp.json")
+expect_eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["displayName"])' "$work/sp.json")" \
+  "ci-deployer" "create-for-rbac displayName"
+object_id=$(az ad sp show --id "$app" --query id -o tsv)
+[ -n "$object_id" ] || fail "az ad sp show"
+expect_eq "$(az ad sp list --display-name ci-deployer --query 'length(@)' -o tsv)" "1" "az ad sp list"
+
+# Assigns ROLE (a built-in role's GUID) to the identity at SCOPE, as the SDKs do; prints its id.
+assign() {
+  local id="$2/providers/Microsoft.Authorization/roleAssignments/$(python3 -c 'import uuid; print(uuid.uuid4())')"
+  az rest --method put --url "$base$id?api-version=2020-04-01-preview" --body \
+    "{\"properties\": {\"roleDefinitionId\": \"/subscriptions/$sub/providers/Microsoft.Authorization/roleDefinitions/$1\", \"principalId\": \"$object_id\", \"principalType\": \"ServicePrincipal\"}}" \
+    --query id -o tsv || fail "role assignment $1 at $2"
+}
+group="/subscriptions/$sub/resourceGroups/rg1"
+
+# The identity in a CLI of its own.
+as_sp() { AZURE_CONFIG_DIR="$work/az-sp" az "$@"; }
+as_sp cloud register -n gangplank-test --endpoint-resource-manager "$base/" >/dev/null
+as_sp cloud set -n gangplank-test >/dev/null
+as_sp login --service-principal -u "$app" -p "$password" --tenant adfs >/dev/null || fail "az login as the new identity"
+if as_sp aks show -g rg1 -n c1 >"$work/out" 2>&1; then fail "aks show without a role succeeded"; fi
+grep -q "AuthorizationFailed" "$work/out" || fail "aks show without a role: $(cat "$work/out")"
+grep -q "with object id '$object_id'" "$work/out" || fail "the 403 names the identity: $(cat "$work/out")"
+
+assign acdd72a7-3385-48ef-bd42-f606fba81ae7 "$group" >/dev/null  # Reader
+expect_eq "$(as_sp aks show -g rg1 -n c1 --query provisioningState -o tsv)" "Succeeded" "aks show as Reader"
+if as_sp aks update -g rg1 -n c1 --tags owner=ci -o none >"$work/out" 2>&1; then
+  fail "aks update as Reader succeeded"
+fi
+grep -q "AuthorizationFailed" "$work/out" || fail "aks update as Reader: $(cat "$work/out")"
+if as_sp aks get-credentials -g rg1 -n c1 --file "$work/kubeconfig" >"$work/out" 2>&1; then
+  fail "aks get-credentials as Reader succeeded"
+fi
+grep -q "listClusterUserCredential" "$work/out" || fail "get-credentials as Reader: $(cat "$work/out")"
+
+contributor=$(assign b24988ac-6180-42a0-ab88-20f7382dd24c "$group")
+as_sp aks update -g rg1 -n c1 --tags owner=ci -o none || fail "aks update as Contributor"
+expect_eq "$(az aks show -g rg1 -n c1 --query tags.owner -o tsv)" "ci" "the tag the identity set"
+
+az role assignment delete --ids "$contributor" || fail "az role assignment delete --ids"
+if as_sp aks update -g rg1 -n c1 --tags owner=nobody -o none >"$work/out" 2>&1; then
+  fail "aks update after the Contributor assignment was deleted succeeded"
+fi
+grep -q "AuthorizationFailed" "$work/out" || fail "after delete: $(cat "$work/out")"
+echo "az CLI: create-for-rbac, sign-in, Reader, Contributor, assignment deleted: ok"
