@@ -1,9 +1,8 @@
 // The RBAC index: assignments and service principals, re-read when the store says they changed.
 #include "access/authorizer.h"
 
-#include <openssl/evp.h>
+#include "common/random.h"
 
-#include <cstdio>
 #include <mutex>
 
 namespace gangplank::access {
@@ -13,18 +12,7 @@ constexpr std::string_view kOwnerRole = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 }  // namespace
 
 std::string OwnerObjectId(std::string_view app_id) {
-  const std::string input = "gangplank bootstrap owner:" + std::string(app_id);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha256(), nullptr);
-  digest[6] = static_cast<unsigned char>((digest[6] & 0x0f) | 0x50);  // RFC 4122 name-based
-  digest[8] = static_cast<unsigned char>((digest[8] & 0x3f) | 0x80);
-  char text[37];
-  std::snprintf(
-      text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-      digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
-      digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]);
-  return text;
+  return NameBasedUuid("gangplank bootstrap owner:" + std::string(app_id));
 }
 
 Authorizer::Authorizer(store::Store& store, Caller owner, std::string subscription_id)

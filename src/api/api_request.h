@@ -18,6 +18,8 @@ struct ApiRequest {
   std::vector<std::string> lower_segments;   // for case-insensitive matching (ARM paths)
   std::map<std::string, std::string> query;  // keys lowercased
   access::Caller caller;                     // set once the bearer token is verified
+  std::string correlation_id;  // x-ms-correlation-request-id, the client's or a new one
+  std::string client_ip;       // as the server saw the connection
 
   std::optional<std::string> Query(const std::string& name) const;
   // True when the path has exactly these lowercase segments, "*" matching any one.

@@ -6,8 +6,10 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 
+#include "api/activity.h"
 #include "api/arm_response.h"
 #include "api/handlers.h"
+#include "common/random.h"
 #include "resources/api_versions.h"
 
 namespace gangplank::api {
@@ -97,6 +99,9 @@ struct ApiService::Impl {
 
   HttpResponse Route(ApiRequest& request) const {
     const HandlerContext context = Context();
+    request.correlation_id = CorrelationIdOf(request.http);
+    const auto client_ip = request.http[kClientIpHeader];
+    request.client_ip = std::string(client_ip.data(), client_ip.size());
     const auto& path = request.lower_segments;
     // Liveness: the process serves requests. Readiness (and /healthz, which load balancers
     // already ask): a request sent now would be served, because the store answers and this
@@ -133,9 +138,15 @@ struct ApiService::Impl {
       return HandleNode(request, context);
     }
     if (!path.empty() && path[0] == "subscriptions") {
-      if (auto denied = Authenticate(request)) return *denied;
+      if (auto denied = Authenticate(request)) {
+        if (request.http.method() != HttpVerb::get && request.http.method() != HttpVerb::head)
+          RecordUnauthenticated(request, context, *denied);
+        return *denied;
+      }
       if (auto unavailable = ReadBarrier(request)) return *unavailable;
-      return RouteArm(request, context);
+      HttpResponse response = RouteArm(request, context);
+      response.set("x-ms-correlation-request-id", request.correlation_id);
+      return response;
     }
     if (!path.empty() && path[0] == "v1.0") {
       if (auto denied = Authenticate(request)) return *denied;
@@ -143,6 +154,18 @@ struct ApiService::Impl {
       return HandleGraph(request, context);
     }
     return NotFound(request);
+  }
+
+  // The client's x-ms-correlation-request-id when it is a plausible one (letters, digits and
+  // dashes, at most 64), else a new one: it ties a request's events together.
+  static std::string CorrelationIdOf(const HttpRequest& http) {
+    const auto sent = http["x-ms-correlation-request-id"];
+    const std::string_view value(sent.data(), sent.size());
+    const bool plausible =
+        !value.empty() && value.size() <= 64 && std::all_of(value.begin(), value.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+        });
+    return plausible ? std::string(value) : NewUuid();
   }
 
   // Each ARM surface has a table of its own: Microsoft.Authorization (at any scope),

@@ -11,8 +11,8 @@
 #include "auth/node_tokens.h"
 #include "auth/token_service.h"
 #include "common/clock.h"
-#include "resources/node_images.h"
 #include "controller/operations.h"
+#include "resources/node_images.h"
 #include "store/store.h"
 
 namespace gangplank::api {

@@ -4,6 +4,7 @@
 #include <boost/beast/http/verb.hpp>
 
 #include "access/authorizer.h"
+#include "api/activity.h"
 #include "api/arm_response.h"
 
 namespace gangplank::api {
@@ -33,17 +34,18 @@ std::string* CaptureOf(std::string_view part, ArmCall& call) {
   return nullptr;
 }
 
-// Fills `call`'s names from `path` (as sent: `original`) when it has the pattern's shape.
+// Fills `call`'s names (when given) from `path` (as sent: `original`) when it has the pattern's
+// shape.
 bool Match(std::string_view pattern, std::span<const std::string> path,
-           std::span<const std::string> original, ArmCall& call) {
+           std::span<const std::string> original, ArmCall* call) {
   std::size_t i = 0;
   while (!pattern.empty()) {
     const std::size_t slash = pattern.find('/');
     const std::string_view part = pattern.substr(0, slash);
     pattern = slash == std::string_view::npos ? std::string_view() : pattern.substr(slash + 1);
     if (i >= path.size()) return false;
-    if (std::string* slot = CaptureOf(part, call)) {
-      *slot = original[i];
+    if (part.starts_with('{')) {
+      if (std::string* slot = call ? CaptureOf(part, *call) : nullptr) *slot = original[i];
     } else if (part != path[i]) {
       return false;
     }
@@ -94,6 +96,26 @@ Status Authorized(const ArmRoute& route, const ArmCall& call) {
   return OkStatus();
 }
 
+// A matched route's answer: its api-version and feature checked, the caller authorized, then
+// the handler.
+HttpResponse Answer(const ArmTable& table, const ArmRoute& route, const ArmCall& call) {
+  const auto& request = call.request;
+  if (table.surface) {
+    const auto version = request.Query("api-version");
+    if (Status ok =
+            resources::CheckApiVersion(*table.surface, version.value_or(""), version.has_value());
+        !ok.ok())
+      return ArmErrorResponse(request.http, ok.error());
+  }
+  if (route.needs && !resources::Supports(call.api_version, *route.needs)) {
+    return ArmErrorResponse(request.http, HttpStatus::bad_request, "NoRegisteredProviderFound",
+                            resources::UnsupportedMessage(call.api_version, *route.needs));
+  }
+  if (Status authorized = Authorized(route, call); !authorized.ok())
+    return ArmErrorResponse(request.http, authorized.error());
+  return Respond(request, route.handle(call));
+}
+
 }  // namespace
 
 std::string ArmCall::scope() const {
@@ -121,6 +143,27 @@ void AppendRoutes(std::span<const ArmRoute> routes, std::string_view prefix,
     out.push_back({std::string(prefix) + std::string(route.pattern), route.verb, route.action});
 }
 
+resources::ActivityOrigin OriginOf(const ArmCall& call) {
+  const ApiRequest& request = call.request;
+  // The resource the request names: its path, without the action a POST ends in.
+  std::size_t segments = request.segments.size();
+  if (request.http.method() == HttpVerb::post && segments > 0) --segments;
+  std::string resource;
+  for (std::size_t i = 0; i < segments; ++i) resource += "/" + request.segments[i];
+  return {request.caller.app_id,  request.caller.object_id, std::string(call.action), resource,
+          request.correlation_id, request.client_ip};
+}
+
+std::string_view ActionOf(const ApiRequest& request) {
+  static const std::vector<RouteListing> routes = ArmRouteListing();
+  for (const RouteListing& route : routes) {
+    if (route.verb == request.http.method() &&
+        Match(route.pattern, request.lower_segments, request.segments, nullptr))
+      return route.action;
+  }
+  return {};
+}
+
 std::vector<RouteListing> ArmRouteListing() {
   std::vector<RouteListing> out;
   AppendResourceManagerRoutes(out);
@@ -145,29 +188,21 @@ HttpResponse DispatchArm(const ArmTable& table, const ArmCall& call) {
   const ArmRoute* same_path = nullptr;
   for (const ArmRoute& route : routes) {
     ArmCall attempt = call;
-    if (!Match(route.pattern, path, original, attempt)) continue;
+    if (!Match(route.pattern, path, original, &attempt)) continue;
     if (route.verb != request.http.method()) {
       same_path = &route;
       continue;
     }
-    if (table.surface) {
-      const auto version = request.Query("api-version");
-      if (Status ok =
-              resources::CheckApiVersion(*table.surface, version.value_or(""), version.has_value());
-          !ok.ok())
-        return ArmErrorResponse(request.http, ok.error());
-    }
-    if (route.needs && !resources::Supports(call.api_version, *route.needs)) {
-      return ArmErrorResponse(request.http, HttpStatus::bad_request, "NoRegisteredProviderFound",
-                              resources::UnsupportedMessage(call.api_version, *route.needs));
-    }
-    if (Status authorized = Authorized(route, attempt); !authorized.ok())
-      return ArmErrorResponse(request.http, authorized.error());
-    return Respond(request, route.handle(attempt));
+    attempt.action = route.action;
+    HttpResponse response = Answer(table, route, attempt);
+    // Every write and action, accepted or refused, goes into the activity log.
+    if (!route.action.empty() && route.verb != HttpVerb::get && route.verb != HttpVerb::head)
+      RecordRequest(attempt, response);
+    return response;
   }
   for (const ArmRefusal& refusal : table.refusals) {
     ArmCall attempt = call;
-    if (!Match(refusal.pattern, path, original, attempt) || refusal.verb != request.http.method())
+    if (!Match(refusal.pattern, path, original, &attempt) || refusal.verb != request.http.method())
       continue;
     return ArmErrorResponse(request.http, HttpStatus::bad_request, "OperationNotSupported",
                             std::string(refusal.why) + "'" +

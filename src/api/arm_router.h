@@ -10,6 +10,7 @@
 
 #include "api/handlers.h"
 #include "resources/api_versions.h"
+#include "resources/operation.h"
 #include "resources/resource_names.h"
 
 namespace gangplank::api {
@@ -29,6 +30,7 @@ struct ArmCall {
   std::string role;                          // …/accessProfiles/{role}/listCredential
   std::string definition, assignment;  // …/roleDefinitions/{definition}, …/roleAssignments/{…}
   std::string object;                  // Graph: /v1.0/applications/{object}, …
+  std::string_view action;             // the matched route's ARM operation
 
   // The ARM id the call acts on, as far as its path names one: the pool, cluster, group or
   // subscription (the scope that role assignments are matched against).
@@ -103,6 +105,12 @@ void AppendResourceManagerRoutes(std::vector<RouteListing>& out);
 void AppendAuthorizationRoutes(std::vector<RouteListing>& out);
 void AppendRoutes(std::span<const ArmRoute> routes, std::string_view prefix,
                   std::vector<RouteListing>& out);
+
+// Who asks what, as the activity log and the operations it starts record it.
+resources::ActivityOrigin OriginOf(const ArmCall& call);
+// The ARM operation a request would perform, for refusals that come before routing (an expired
+// token); "" when no route takes it.
+std::string_view ActionOf(const ApiRequest& request);
 
 // An answer as the client gets it: an error through the one ARM table.
 HttpResponse Respond(const ApiRequest& request, ArmAnswer answer);

@@ -236,7 +236,7 @@ Result<Accepted> CommitOperation(const ArmCall& call, const char* type, const st
   auto started = context.operations.Begin(
       "/subscriptions/" + call.names.subscription +
           "/providers/Microsoft.ContainerService/locations/" + location + "/operations/",
-      type, target, abort ? controller::Locking{} : ClusterLocking(call.names));
+      type, target, abort ? controller::Locking{} : ClusterLocking(call.names), OriginOf(call));
   const std::size_t puts =
       static_cast<std::size_t>(std::count_if(changes.begin(), changes.end(), [](const auto& m) {
         return m.type == store::Mutation::Type::kPut;

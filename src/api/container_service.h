@@ -37,7 +37,6 @@ using resources::SshJson;
 using resources::SshModel;
 using resources::StringOr;
 
-
 // A row version as an ETag value (quoted).
 std::string Etag(std::int64_t version);
 
@@ -129,8 +128,7 @@ struct Accepted {
   std::vector<store::Resource> stored;  // the puts of `changes`, as stored
 };
 Result<Accepted> CommitOperation(const ArmCall& call, const char* type, const std::string& target,
-                                 const std::string& location,
-                                 std::vector<store::Mutation> changes);
+                                 const std::string& location, std::vector<store::Mutation> changes);
 
 // CommitOperation under the cluster's location, answering 202 with its Azure-AsyncOperation and
 // Location headers (and `reply_body`, when given).
@@ -143,8 +141,7 @@ ArmAnswer StartAsync(const ArmCall& call, const char* type, const store::Resourc
                      const std::string& state, bool pool, std::optional<json::value> reply_body);
 // The delete of a cluster or pool as a long-running operation; also of a record that cannot be
 // read.
-ArmAnswer StartDelete(const ArmCall& call, const char* type, const store::Resource& row,
-                      bool pool);
+ArmAnswer StartDelete(const ArmCall& call, const char* type, const store::Resource& row, bool pool);
 
 // abortLatestOperation on a cluster or pool (`kind`, `target_id`): every operation running on it
 // (or below it) is asked to cancel; they stop between batches and end Canceled. 204 when none

@@ -17,8 +17,8 @@ struct HandlerContext {
   ViewCache& views;
   resources::NodeImageCatalog& images;
   const auth::NodeTokens* node_tokens;  // null: the node protocol is off (no local nodes)
-  RandomSource& random;                  // uids and principal ids of new resources
-  access::Authorizer& authorizer;        // who may do what (Azure RBAC)
+  RandomSource& random;                 // uids and principal ids of new resources
+  access::Authorizer& authorizer;       // who may do what (Azure RBAC)
 };
 
 // identity_handlers.cc: cloud metadata and the ADFS-style token issuer (no bearer token needed).

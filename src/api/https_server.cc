@@ -137,6 +137,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Starts the handshake of a connection from `source`.
   void Run(const net::ip::address& source) {
+    client_ip_ = source.to_string();
     std::vector<Handshakes::Drop> evicted;
     handshake_id_ = shared_->handshakes.Enter(
         source, [weak = weak_from_this()] { Drop(weak); }, &evicted);
@@ -243,6 +244,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     ++shared_->in_flight;  // until the response is written
     answering_ = true;
+    parser_->get().set(kClientIpHeader, client_ip_);
     HttpResponse response = shared_->handler(parser_->get());
     parser_.reset();  // the body goes now, not when the response is written
     ReleaseBody();
@@ -353,6 +355,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t reserved_ = 0;
   std::size_t body_limit_ = 0;
   bool answering_ = false;
+  std::string client_ip_;  // the peer's address, told to the handler with every request
 };
 
 }  // namespace

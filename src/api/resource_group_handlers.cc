@@ -149,7 +149,7 @@ ArmAnswer DeleteGroup(const ArmCall& call) {
   for (const auto& cluster : clusters)
     busy_if_held.push_back(controller::OperationLockId(cluster.id));
   auto started = operations.Begin(OperationPrefix(call.names.subscription), resources::kDeleteGroup,
-                                  id, controller::Locking{lock, busy_if_held});
+                                  id, controller::Locking{lock, busy_if_held}, OriginOf(call));
   for (auto& record : started.records) changes.push_back(std::move(record));
   auto applied = call.context.store.Apply(changes);
   if (applied) return DeletionAccepted(call, started.operation.id);

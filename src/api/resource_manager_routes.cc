@@ -1,4 +1,5 @@
 // Routes for Microsoft.Resources: the subscription, its resource groups and their deletions.
+#include "api/activity.h"
 #include "api/resource_manager.h"
 
 namespace gangplank::api {
@@ -30,6 +31,13 @@ const ArmRoute kGroupRoutes[] = {
      GetGroupOperationResult},
 };
 
+// Microsoft.Insights: the activity log (what a caller may read of it).
+const ArmRoute kInsightsRoutes[] = {
+    {"subscriptions/{subscription}/providers/microsoft.insights/eventtypes/management/values",
+     HttpVerb::get, ListActivityEvents, "Microsoft.Insights/eventtypes/values/read", std::nullopt,
+     Authorize::kAtOrBelow},
+};
+
 constexpr std::string_view kNotFound = "No resource or operation at this path.";
 
 }  // namespace
@@ -37,12 +45,18 @@ constexpr std::string_view kNotFound = "No resource or operation at this path.";
 void AppendResourceManagerRoutes(std::vector<RouteListing>& out) {
   AppendRoutes(kSubscriptionRoutes, "", out);
   AppendRoutes(kGroupRoutes, "", out);
+  AppendRoutes(kInsightsRoutes, "", out);
 }
 
 HttpResponse HandleResourceManager(const ApiRequest& request, const HandlerContext& context) {
   const ArmCall call(request, context);
   if (request.segments.size() <= 2)
     return DispatchArm({kSubscriptionRoutes, {}, 0, kNotFound, ApiSurface::kSubscriptions}, call);
+  const bool insights = request.lower_segments.size() > 3 &&
+                        request.lower_segments[2] == "providers" &&
+                        request.lower_segments[3] == "microsoft.insights";
+  if (insights)
+    return DispatchArm({kInsightsRoutes, {}, 0, kNotFound, ApiSurface::kInsights}, call);
   return DispatchArm({kGroupRoutes, {}, 0, kNotFound, ApiSurface::kResourceGroups}, call);
 }
 

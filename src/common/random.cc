@@ -1,6 +1,7 @@
 // Random values from OpenSSL's CSPRNG.
 #include "common/random.h"
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <cstdio>
@@ -33,6 +34,21 @@ std::string NewUuid() {
     out.push_back(kHex[byte & 0xf]);
   }
   return out;
+}
+
+std::string NameBasedUuid(std::string_view name) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(name.data(), name.size(), digest, &size, EVP_sha256(), nullptr);
+  digest[6] = static_cast<unsigned char>((digest[6] & 0x0f) | 0x50);
+  digest[8] = static_cast<unsigned char>((digest[8] & 0x3f) | 0x80);
+  char text[37];
+  std::snprintf(text, sizeof text,
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", digest[0],
+                digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+                digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14],
+                digest[15]);
+  return text;
 }
 
 std::string NewSecret(std::size_t bytes) {

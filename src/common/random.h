@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace gangplank {
 
@@ -10,6 +11,10 @@ std::string RandomBytes(std::size_t count);
 
 // A random (version 4) UUID in lowercase 8-4-4-4-12 form.
 std::string NewUuid();
+
+// A UUID derived from `name` (SHA-256, in RFC 4122's name-based layout): the same name gives the
+// same UUID on every process, so a record written twice (a retried commit) is one record.
+std::string NameBasedUuid(std::string_view name);
 
 // A random secret of `bytes` bytes, base64url without padding (safe in JSON, URLs and forms),
 // never starting with '-' or '_' so that command lines do not take it for an option.

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <ctime>
 
+#include "audit/activity_log.h"
 #include "common/random.h"
 #include "resources/operation.h"
 
@@ -24,7 +25,8 @@ using resources::OperationRow;
 Operation FromJson(const store::Resource& row) { return resources::DecodeOperation(row); }
 
 store::Mutation WriteFenced(const Operation& operation) {
-  return store::Mutation::Put(OperationRow(operation), store::Precondition::AtVersion(operation.version));
+  return store::Mutation::Put(OperationRow(operation),
+                              store::Precondition::AtVersion(operation.version));
 }
 
 std::chrono::milliseconds Backoff(int attempt) {
@@ -56,9 +58,10 @@ long long OperationsEngine::NowMs() const {
 
 OperationsEngine::Started OperationsEngine::Begin(const std::string& id_prefix,
                                                   const std::string& type,
-                                                  const std::string& target,
-                                                  const Locking& locking) {
+                                                  const std::string& target, const Locking& locking,
+                                                  resources::ActivityOrigin origin) {
   Operation operation;
+  operation.origin = std::move(origin);
   operation.name = NewUuid();
   operation.id = id_prefix + operation.name;
   operation.type = type;
@@ -66,10 +69,11 @@ OperationsEngine::Started OperationsEngine::Begin(const std::string& id_prefix,
   operation.status = "InProgress";
   operation.start_time = Rfc3339(clock_.Now());
   operation.lock = locking.take;
-  Started started{operation, {store::Mutation::Put(OperationRow(operation), store::Precondition::Absent())}};
+  Started started{operation,
+                  {store::Mutation::Put(OperationRow(operation), store::Precondition::Absent())}};
   for (const std::string& lock : locking.free) {
-    started.records.push_back(
-        store::Mutation::Check(std::string(kOperationLockKind), lock, store::Precondition::Absent()));
+    started.records.push_back(store::Mutation::Check(std::string(kOperationLockKind), lock,
+                                                     store::Precondition::Absent()));
   }
   if (!locking.take.empty()) {
     const json::object holder{{"operation", operation.id}, {"type", type}, {"target", target}};
@@ -94,6 +98,15 @@ Status OperationsEngine::PruneFinished() {
       expired.push_back(store::Mutation::Delete(std::string(kOperationKind), row.id,
                                                 store::Precondition::AtVersion(row.version)));
     }
+  }
+  auto events = store_.ListKind(audit::kActivityEventKind);
+  if (!events) return events.error();
+  const long long event_cutoff_ms =
+      (UnixSeconds(clock_.Now()) - options_.activity_retention.count()) * 1000;
+  for (const auto& row : *events) {
+    auto event = audit::DecodeEvent(row);
+    if (event && event->timestamp_ms < event_cutoff_ms)
+      expired.push_back(store::Mutation::Delete(std::string(audit::kActivityEventKind), row.id));
   }
   if (expired.empty()) return OkStatus();
   auto applied = store_.Apply(expired);
@@ -157,9 +170,10 @@ void OperationsEngine::Track(const store::Resource& row) {
 void OperationsEngine::Discover() {
   const std::uint64_t revision = store_.Revision();
   if (revision == seen_revision_) return;
-  auto changes = seen_revision_ == 0 ? Result<std::vector<store::Change>>(MakeError(
-                                           StatusCode::kFailedPrecondition, "Compacted", "first look"))
-                                     : store_.ChangesSince(seen_revision_, kOperationKind);
+  auto changes = seen_revision_ == 0
+                     ? Result<std::vector<store::Change>>(
+                           MakeError(StatusCode::kFailedPrecondition, "Compacted", "first look"))
+                     : store_.ChangesSince(seen_revision_, kOperationKind);
   if (!changes) {
     // A first look, or too far behind the kept changes: everything unfinished is work.
     auto rows = store_.ListKind(kOperationKind);
@@ -182,13 +196,17 @@ Status OperationsEngine::Commit(Operation& operation, std::vector<store::Mutatio
     operation.ended_at = UnixSeconds(clock_.Now());
     if (operation.status == "Succeeded") operation.percent_complete = 100;
     operation.owner.clear();
+    // Its end goes into the activity log with it (once: the event's id is the operation's).
+    if (auto event = audit::OperationEndEvent(operation, NowMs()))
+      changes.push_back(store::Mutation::Put(audit::EventRow(*event)));
     // The lock goes with the end of the operation (it may be gone with its scope already).
     if (!operation.lock.empty()) {
       auto lock = store_.Get(kOperationLockKind, operation.lock);
       if (!lock) return lock.error();
       if (lock->has_value() && (*lock)->body.find(operation.id) != std::string::npos) {
-        changes.push_back(store::Mutation::Delete(std::string(kOperationLockKind), operation.lock,
-                                                  store::Precondition::AtVersion((*lock)->version)));
+        changes.push_back(
+            store::Mutation::Delete(std::string(kOperationLockKind), operation.lock,
+                                    store::Precondition::AtVersion((*lock)->version)));
       }
     }
   }
@@ -218,7 +236,8 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
   }
   const auto retry = [&] { return Backoff(attempts_[id]++); };
   // Take the lease (or renew it once half of it is gone) before doing anything.
-  if (operation.owner != options_.owner || operation.lease_until_ms - now < options_.lease.count() / 2) {
+  if (operation.owner != options_.owner ||
+      operation.lease_until_ms - now < options_.lease.count() / 2) {
     operation.owner = options_.owner;
     operation.lease_until_ms = now + options_.lease.count();
     if (!Commit(operation, {}, false).ok()) return retry();
@@ -323,7 +342,8 @@ void OperationsEngine::Start() {
         if (!delayed_.empty()) next_due = std::min(next_due, delayed_.begin()->first);
       }
       if (id) {
-        if (const auto again = RunOne(*id)) Queue(*id, std::max(*again, std::chrono::milliseconds(1)));
+        if (const auto again = RunOne(*id))
+          Queue(*id, std::max(*again, std::chrono::milliseconds(1)));
         continue;
       }
       if (clock_.Monotonic() >= next_prune) {
@@ -331,8 +351,8 @@ void OperationsEngine::Start() {
         next_prune = clock_.Monotonic() + std::chrono::minutes(10);
       }
       // Sleep until the store changes or delayed work is due (at most 250 ms, to see Stop).
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-          next_due - clock_.Monotonic());
+      const auto wait =
+          std::chrono::duration_cast<std::chrono::milliseconds>(next_due - clock_.Monotonic());
       if (wait.count() > 0) store_.WaitForChange(seen_revision_, wait);
     }
   });

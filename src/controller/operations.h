@@ -78,6 +78,8 @@ struct EngineOptions {
   std::chrono::milliseconds lease{6000};
   // Finished operation records are kept this long for clients that poll late, then deleted.
   std::chrono::seconds retention{std::chrono::hours(24)};
+  // Activity log events older than this are deleted (Azure keeps 90 days).
+  std::chrono::seconds activity_retention{std::chrono::hours(24 * 90)};
 };
 
 // Runs the operations recorded in the store. It learns its work only from the store: a watch
@@ -98,8 +100,9 @@ class OperationsEngine {
     Operation operation;
     std::vector<store::Mutation> records;
   };
+  // `origin` (who asked, with which request) goes into the activity log with the operation's end.
   Started Begin(const std::string& id_prefix, const std::string& type, const std::string& target,
-                const Locking& locking);
+                const Locking& locking, resources::ActivityOrigin origin = {});
 
   // Finds work in the store and runs it until none is ready (tests drive the engine with this);
   // operations that wait on the outside world run once per call.
@@ -116,7 +119,8 @@ class OperationsEngine {
   // empty when none runs.
   Result<std::vector<store::Mutation>> CancelRequests(std::string_view lock_id,
                                                       std::string_view resource_id);
-  // Deletes finished operation records whose end lies more than the retention in the past.
+  // Deletes finished operation records whose end lies more than the retention in the past, and
+  // activity events older than theirs.
   Status PruneFinished();
 
   const std::string& owner() const { return options_.owner; }

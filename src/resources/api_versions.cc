@@ -9,9 +9,9 @@
 namespace gangplank::resources {
 namespace {
 
-constexpr std::string_view kSubscriptions[] = {
-    "2016-06-01",  // az's login still sends it
-    "2019-06-01", "2019-11-01", "2020-01-01", "2021-01-01", "2022-12-01"};
+constexpr std::string_view kSubscriptions[] = {"2016-06-01",  // az's login still sends it
+                                               "2019-06-01", "2019-11-01", "2020-01-01",
+                                               "2021-01-01", "2022-12-01"};
 
 constexpr std::string_view kResourceGroups[] = {
     "2019-03-01", "2019-05-01", "2019-05-10", "2019-07-01", "2019-08-01", "2019-10-01",
@@ -24,6 +24,9 @@ constexpr std::string_view kAuthorization[] = {
     "2015-07-01",         "2018-01-01-preview", "2018-07-01",         "2018-09-01-preview",
     "2020-03-01-preview", "2020-04-01-preview", "2020-08-01-preview", "2020-10-01-preview",
     "2021-04-01-preview", "2022-01-01-preview", "2022-04-01",         "2022-05-01-preview"};
+
+// Microsoft.Insights' activity log (eventtypes/management/values): one version, az's.
+constexpr std::string_view kInsights[] = {"2015-04-01"};
 
 // Sorted by date; a preview sorts after the stable version of the same month.
 constexpr std::string_view kContainerService[] = {
@@ -63,9 +66,9 @@ constexpr std::string_view kContainerService[] = {
 // `stable_until` and `preview_until` when newer versions dropped it.
 struct FeatureSince {
   Feature feature;
-  std::string_view stable;   // empty: no stable version has it
-  std::string_view preview;  // empty: only stable versions bring it
-  std::string_view what;     // for error messages
+  std::string_view stable;              // empty: no stable version has it
+  std::string_view preview;             // empty: only stable versions bring it
+  std::string_view what;                // for error messages
   std::string_view stable_until = {};   // the last stable version that has it; empty: all since
   std::string_view preview_until = {};  // the last preview that has it; empty: all since
 };
@@ -103,6 +106,8 @@ std::span<const std::string_view> SupportedVersions(ApiSurface surface) {
       return kContainerService;
     case ApiSurface::kAuthorization:
       return kAuthorization;
+    case ApiSurface::kInsights:
+      return kInsights;
   }
   return {};
 }
@@ -113,8 +118,8 @@ namespace {
 std::string Newest(std::span<const std::string_view> versions) {
   std::string_view stable, preview;
   for (std::string_view v : versions) (v.ends_with("-preview") ? preview : stable) = v;
-  std::string out = "every version from " + std::string(versions.front()) + " to " +
-                    std::string(stable);
+  std::string out =
+      "every version from " + std::string(versions.front()) + " to " + std::string(stable);
   if (!preview.empty()) out += " and previews up to " + std::string(preview);
   return out;
 }
@@ -155,8 +160,9 @@ bool Supports(std::string_view api_version, Feature feature) {
 
 std::string UnsupportedMessage(std::string_view api_version, Feature feature) {
   const FeatureSince& row = Row(feature);
-  std::string message = "api-version " + std::string(api_version.substr(0, 32)) + " does not have " +
-                        std::string(row.what) + "; use api-version " + std::string(row.stable);
+  std::string message = "api-version " + std::string(api_version.substr(0, 32)) +
+                        " does not have " + std::string(row.what) + "; use api-version " +
+                        std::string(row.stable);
   message += row.stable_until.empty() ? " or later" : " to " + std::string(row.stable_until);
   if (!row.preview.empty()) {
     message += " (or " + std::string(row.preview) +

@@ -11,20 +11,26 @@
 
 namespace gangplank::resources {
 
-enum class ApiSurface { kSubscriptions, kResourceGroups, kContainerService, kAuthorization };
+enum class ApiSurface {
+  kSubscriptions,
+  kResourceGroups,
+  kContainerService,
+  kAuthorization,
+  kInsights
+};
 
 // What a Microsoft.ContainerService api-version brings that Gangplank acts on or shows.
 enum class Feature {
-  kUpgradeNodeImage,      // agentPools/{p}/upgradeNodeImageVersion
-  kStartStop,             // managedClusters/{c}/stop and /start
-  kAbort,                 // managedClusters/{c}/abort, agentPools/{p}/abort
-  kKubernetesVersions,    // locations/{l}/kubernetesVersions
-  kMachines,              // agentPools/{p}/machines[/{m}]
-  kDeleteMachines,        // agentPools/{p}/deleteMachines
-  kPoolSshAccess,         // agentPool securityProfile.sshAccess: LocalUser | Disabled
-  kEntraIdSshAccess,      // securityProfile.sshAccess: EntraId (refused: Gangplank has no Entra ID)
-  kRotateCertificates,    // managedClusters/{c}/rotateClusterCertificates
-  kOsOptions,             // locations/{l}/osOptions/default (removed after 2024-02-01)
+  kUpgradeNodeImage,    // agentPools/{p}/upgradeNodeImageVersion
+  kStartStop,           // managedClusters/{c}/stop and /start
+  kAbort,               // managedClusters/{c}/abort, agentPools/{p}/abort
+  kKubernetesVersions,  // locations/{l}/kubernetesVersions
+  kMachines,            // agentPools/{p}/machines[/{m}]
+  kDeleteMachines,      // agentPools/{p}/deleteMachines
+  kPoolSshAccess,       // agentPool securityProfile.sshAccess: LocalUser | Disabled
+  kEntraIdSshAccess,    // securityProfile.sshAccess: EntraId (refused: Gangplank has no Entra ID)
+  kRotateCertificates,  // managedClusters/{c}/rotateClusterCertificates
+  kOsOptions,           // locations/{l}/osOptions/default (removed after 2024-02-01)
 };
 
 // InvalidArgument with ARM's MissingApiVersionParameter / InvalidApiVersionParameter reasons,

@@ -73,6 +73,15 @@ Operation DecodeOperation(const store::Resource& row) {
   if (const auto* lease = work.if_contains("leaseUntilMs"); lease && lease->is_int64()) {
     operation.lease_until_ms = lease->get_int64();
   }
+  if (const auto* origin = work.if_contains("origin"); origin && origin->is_object()) {
+    const json::object& o = origin->get_object();
+    const auto text = [&](std::string_view key) {
+      const json::value* value = o.if_contains(key);
+      return value && value->is_string() ? std::string(value->get_string()) : std::string();
+    };
+    operation.origin = {text("caller"),     text("callerObjectId"), text("action"),
+                        text("resourceId"), text("correlationId"),  text("clientIp")};
+  }
   operation.version = row.version;
   if (const auto* error = doc.if_contains("error"); error && error->is_object()) {
     operation.error = MakeError(StatusCode::kInternal, std::string(error->at("code").as_string()),
@@ -92,6 +101,15 @@ std::string EncodeBody(const Operation& operation) {
   if (!operation.owner.empty()) {
     work["owner"] = operation.owner;
     work["leaseUntilMs"] = operation.lease_until_ms;
+  }
+  if (!operation.origin.action.empty()) {
+    const ActivityOrigin& o = operation.origin;
+    work["origin"] = json::object{{"caller", o.caller},
+                                  {"callerObjectId", o.caller_object_id},
+                                  {"action", o.action},
+                                  {"resourceId", o.resource_id},
+                                  {"correlationId", o.correlation_id},
+                                  {"clientIp", o.client_ip}};
   }
   doc["work"] = std::move(work);
   return json::serialize(doc);

@@ -15,6 +15,18 @@ namespace gangplank::resources {
 
 inline constexpr std::string_view kOperationKind = "operation";
 
+// Who started an operation, and with which request: what the activity log records of its end.
+struct ActivityOrigin {
+  std::string caller;            // the client's app id
+  std::string caller_object_id;  // its principal's object id
+  std::string action;            // "Microsoft.ContainerService/managedClusters/write"
+  std::string resource_id;       // what the request named
+  std::string correlation_id;
+  std::string client_ip;
+
+  friend bool operator==(const ActivityOrigin&, const ActivityOrigin&) = default;
+};
+
 struct Operation {
   std::string id;      // ARM id of the operation status resource
   std::string name;    // the operation's own id (last path segment)
@@ -32,6 +44,7 @@ struct Operation {
   std::string owner;              // the engine (replica) that holds its lease
   long long lease_until_ms = 0;   // Unix milliseconds; another engine may take it over after
   std::int64_t version = 0;       // of its store row, when read from the store
+  ActivityOrigin origin;          // empty for operations no request started
 };
 
 // The row of an operation record (kind "operation", under its subscription), and back.

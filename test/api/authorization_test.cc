@@ -257,6 +257,7 @@ TEST_F(AuthorizationTest, EveryRouteIsAuthorizedByItsAction) {
     // Each surface's own api-versions (osOptions was left out of the newest ones).
     const char* version =
         path.find("microsoft.authorization") != std::string::npos      ? "?api-version=2022-04-01"
+        : path.find("microsoft.insights") != std::string::npos         ? "?api-version=2015-04-01"
         : path.find("osoptions") != std::string::npos                  ? "?api-version=2023-10-01"
         : path.find("microsoft.containerservice") != std::string::npos ? kNewest
                                                                        : "?api-version=2021-04-01";
@@ -334,6 +335,98 @@ TEST_F(AuthorizationTest, AServicePrincipalFromGraphSignsInAndHoldsOnlyWhatIsAss
             HttpStatus::no_content);
   EXPECT_EQ(As(token, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::forbidden);
   EXPECT_EQ(Token(app_id, secret).result(), HttpStatus::unauthorized);
+}
+
+// The activity log: a refused write and an accepted one, each with its caller; the accepted one's
+// end under the same correlation id; a write without a token; az's $filter forms; pages.
+TEST_F(AuthorizationTest, WritesAcceptedOrRefusedAreInTheActivityLog) {
+  const std::string alice = Principal("alice-app", kAlice);
+  ASSERT_EQ(As(alice, HttpVerb::put, kCluster + kNewest, ClusterWith(NewKey(), 1)).result(),
+            HttpStatus::forbidden);
+  const auto accepted = Send(HttpVerb::put, kCluster + kNewest, ClusterWith(NewKey(), 2));
+  ASSERT_EQ(accepted.result(), HttpStatus::ok) << accepted.body();
+  const std::string correlation(accepted["x-ms-correlation-request-id"]);
+  ASSERT_FALSE(correlation.empty());
+  clock_.Advance(std::chrono::seconds(1));  // events of one instant come in no set order
+  Settle();
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(Send(HttpVerb::delete_, kCluster + kNewest, "", false).result(),
+            HttpStatus::unauthorized);
+
+  const auto encode = [](std::string text) {
+    std::string out;
+    for (char c : text)
+      out += c == ' ' ? "%20" : c == '\'' ? "%27" : c == '+' ? "%2B" : std::string(1, c);
+    return out;
+  };
+  const std::string window =
+      "eventTimestamp ge 2000-01-01T00:00:00Z and eventTimestamp le 2100-01-01T00:00:00Z";
+  const auto events = [&](const std::string& more, const std::string& token = "") {
+    const std::string url =
+        "/subscriptions/sub-1/providers/Microsoft.Insights/eventtypes/management/values"
+        "?api-version=2015-04-01&$filter=" +
+        encode(window + more);
+    const auto response = token.empty() ? Send(HttpVerb::get, url) : As(token, HttpVerb::get, url);
+    EXPECT_EQ(response.result(), HttpStatus::ok) << response.body();
+    return response.result() == HttpStatus::ok ? Body(response).at("value").as_array()
+                                               : json::array{};
+  };
+  const json::array failed = events(" and resourceGroupName eq 'rg1' and status eq 'Failed'");
+  ASSERT_EQ(failed.size(), 2u) << json::serialize(failed);
+  // Newest first: the delete without a token, then alice's refused update.
+  EXPECT_EQ(failed[0].at("subStatus").at("value"), "Unauthorized");
+  EXPECT_EQ(failed[0].at("operationName").at("value"),
+            "Microsoft.ContainerService/managedClusters/delete");
+  EXPECT_EQ(failed[1].at("caller"), "alice-app");
+  EXPECT_EQ(failed[1].at("subStatus").at("value"), "Forbidden");
+  EXPECT_EQ(failed[1].at("operationName").at("value"),
+            "Microsoft.ContainerService/managedClusters/write");
+  EXPECT_NE(
+      std::string(failed[1].at("description").as_string()).find("does not have authorization"),
+      std::string::npos);
+  EXPECT_EQ(failed[1].at("resourceId"), json::value(kCluster));
+
+  const json::array request = events(" and correlationId eq '" + correlation + "'");
+  ASSERT_EQ(request.size(), 2u) << json::serialize(request);
+  EXPECT_EQ(request[0].at("status").at("value"), "Succeeded");  // the operation's end
+  EXPECT_EQ(request[1].at("status").at("value"), "Accepted");
+  EXPECT_EQ(request[0].at("operationId"), request[1].at("operationId"));
+  EXPECT_EQ(request[0].at("caller"), "client-id");
+  EXPECT_EQ(events(" and caller eq 'alice-app'").size(), 1u);
+
+  // Alice reads the log once she may, and only of what she may read.
+  EXPECT_EQ(As(alice, HttpVerb::get,
+               "/subscriptions/sub-1/providers/Microsoft.Insights/eventtypes/management/values"
+               "?api-version=2015-04-01&$filter=" +
+                   encode(window))
+                .result(),
+            HttpStatus::forbidden);
+  CreateGroup("/subscriptions/sub-1/resourceGroups/rg2");
+  Assign("/subscriptions/sub-1/resourceGroups/rg2", kReader, kAlice,
+         "abababab-0000-4000-8000-00000000000b");
+  // Of every event so far, two are in rg2: its creation and the assignment made there.
+  const json::array hers = events("", alice);
+  ASSERT_EQ(hers.size(), 2u) << json::serialize(hers);
+  for (const json::value& event : hers) {
+    EXPECT_TRUE(std::string(event.at("resourceId").as_string())
+                    .starts_with("/subscriptions/sub-1/resourceGroups/rg2"))
+        << event.at("resourceId");
+  }
+
+  // A page holds 100; nextLink brings the rest.
+  for (int i = 0; i < 120; ++i)
+    ASSERT_EQ(As(alice, HttpVerb::delete_, kCluster + kNewest).result(), HttpStatus::forbidden);
+  const auto first = Send(HttpVerb::get,
+                          "/subscriptions/sub-1/providers/Microsoft.Insights/eventtypes/management/"
+                          "values?api-version=2015-04-01&$filter=" +
+                              encode(window + " and caller eq 'alice-app'"));
+  ASSERT_EQ(Body(first).at("value").as_array().size(), 100u);
+  std::string next(Body(first).at("nextLink").as_string());
+  next = next.substr(next.find("/subscriptions/"));
+  const auto second = Send(HttpVerb::get, next);
+  ASSERT_EQ(second.result(), HttpStatus::ok) << second.body();
+  EXPECT_EQ(Body(second).at("value").as_array().size(), 21u);
+  EXPECT_FALSE(Body(second).as_object().contains("nextLink"));
 }
 
 }  // namespace

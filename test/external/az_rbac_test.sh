@@ -66,4 +66,14 @@ if as_sp aks update -g rg1 -n c1 --tags owner=nobody -o none >"$work/out" 2>&1; 
   fail "aks update after the Contributor assignment was deleted succeeded"
 fi
 grep -q "AuthorizationFailed" "$work/out" || fail "after delete: $(cat "$work/out")"
-echo "az CLI: create-for-rbac, sign-in, Reader, Contributor, assignment deleted: ok"
+# The activity log as az reads it: the identity's updates, refused and accepted, by caller.
+az monitor activity-log list -g rg1 --offset 1h --caller "$app" \
+  --query '[].[operationName.value, status.value, subStatus.value]' -o tsv >"$work/events" ||
+  fail "az monitor activity-log list"
+write=Microsoft.ContainerService/managedClusters/write
+expect_eq "$(grep -c "^$write	Failed	Forbidden$" "$work/events")" "2" "refused updates in the log: $(cat "$work/events")"
+expect_eq "$(grep -c "^$write	Accepted	" "$work/events")" "1" "accepted update in the log: $(cat "$work/events")"
+expect_eq "$(grep -c "^$write	Succeeded	" "$work/events")" "1" "the update's end in the log: $(cat "$work/events")"
+expect_eq "$(az monitor activity-log list -g rg1 --offset 1h --status Failed --query 'length(@)' -o tsv)" "3" \
+  "failed events of rg1 (two refused updates, the get-credentials)"
+echo "az CLI: create-for-rbac, sign-in, Reader, Contributor, assignment deleted, activity log: ok"

@@ -1,0 +1,20 @@
+// The activity log at the API: each write and action recorded as it is answered, refusals before
+// routing too, and the Azure Activity Log's read API (…/eventtypes/management/values).
+#pragma once
+
+#include "api/arm_router.h"
+
+namespace gangplank::api {
+
+// Records what `call` asked and how it was answered (Accepted for a long-running operation, whose
+// end the operations engine records; Succeeded; or Failed with the HTTP status and the reason).
+void RecordRequest(const ArmCall& call, const HttpResponse& response);
+// Records a write refused before routing (no or a bad token: 401), at most a few per second so
+// that a flood of bad requests cannot fill the log.
+void RecordUnauthenticated(const ApiRequest& request, const HandlerContext& context,
+                           const HttpResponse& response);
+
+// GET /subscriptions/{s}/providers/Microsoft.Insights/eventtypes/management/values.
+ArmAnswer ListActivityEvents(const ArmCall& call);
+
+}  // namespace gangplank::api

@@ -1,0 +1,137 @@
+// The activity log's writes (one event per request) and its read API, paged as Azure pages it.
+#include <atomic>
+#include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "api/activity.h"
+#include "api/arm_response.h"
+#include "audit/activity_log.h"
+#include "common/random.h"
+
+namespace gangplank::api {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kPageSize = 100;
+constexpr std::string_view kReadEvents = "Microsoft.Insights/eventtypes/values/read";
+
+long long NowMs(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch())
+      .count();
+}
+
+// The message of an ARM error body, for the event's description.
+std::string ErrorMessageOf(const HttpResponse& response) {
+  boost::system::error_code ec;
+  const json::value body = json::parse(response.body(), ec);
+  const json::value* error =
+      ec || !body.is_object() ? nullptr : body.get_object().if_contains("error");
+  if (error == nullptr || !error->is_object()) return {};
+  const json::value* message = error->get_object().if_contains("message");
+  return message && message->is_string() ? std::string(message->get_string()) : std::string();
+}
+
+void Record(const HandlerContext& context, audit::ActivityEvent event) {
+  if (auto stored = context.store.Put(audit::EventRow(event), store::Precondition::Any());
+      !stored && context.config.warn) {
+    context.config.warn("the activity log could not record " + event.origin.action + " on " +
+                        event.origin.resource_id + ": " + stored.error().message);
+  }
+}
+
+audit::ActivityEvent EventFor(const HandlerContext& context, resources::ActivityOrigin origin,
+                              std::string subscription, const HttpResponse& response) {
+  const unsigned code = response.result_int();
+  audit::ActivityEvent event;
+  event.event_id = NewUuid();
+  event.subscription = std::move(subscription);
+  event.origin = std::move(origin);
+  // A long-running operation is followed by its own id (its end is recorded under it).
+  const auto async = response["Azure-AsyncOperation"];
+  const std::string_view url(async.data(), async.size());
+  event.operation_id =
+      url.empty() ? NewUuid()
+                  : std::string(url.substr(url.rfind('/') + 1, url.find('?') - url.rfind('/') - 1));
+  // A request that started a long-running operation was accepted; its end comes later.
+  event.status = code >= 300 ? "Failed" : !url.empty() || code == 202 ? "Accepted" : "Succeeded";
+  event.sub_status = std::string(boost::beast::http::obsolete_reason(response.result()));
+  event.level = code < 300 ? "Informational" : "Error";
+  event.event_name = "EndRequest";
+  if (code >= 300) event.description = ErrorMessageOf(response);
+  event.timestamp_ms = NowMs(context.clock);
+  return event;
+}
+
+}  // namespace
+
+void RecordRequest(const ArmCall& call, const HttpResponse& response) {
+  Record(call.context, EventFor(call.context, OriginOf(call), call.names.subscription, response));
+}
+
+void RecordUnauthenticated(const ApiRequest& request, const HandlerContext& context,
+                           const HttpResponse& response) {
+  // At most 20 a second, whoever sends them.
+  static std::atomic<long long> window{0};
+  static std::atomic<int> in_window{0};
+  const long long second = NowMs(context.clock) / 1000;
+  if (window.exchange(second) != second) in_window = 0;
+  if (++in_window > 20) return;
+  const std::string_view action = ActionOf(request);
+  if (action.empty() || request.segments.size() < 2) return;
+  std::string resource;
+  std::size_t segments = request.segments.size();
+  if (request.http.method() == HttpVerb::post) --segments;
+  for (std::size_t i = 0; i < segments; ++i) resource += "/" + request.segments[i];
+  Record(context, EventFor(context,
+                           {"", "", std::string(action), resource, request.correlation_id,
+                            request.client_ip},
+                           request.segments[1], response));
+}
+
+ArmAnswer ListActivityEvents(const ArmCall& call) {
+  const auto text = call.request.Query("$filter");
+  if (!text) {
+    return InvalidInput("InvalidFilter",
+                        "$filter is required: eventTimestamp ge TIME and eventTimestamp le TIME, "
+                        "as az monitor activity-log list sends it.",
+                        "$filter");
+  }
+  GP_ASSIGN_OR_RETURN(const audit::ActivityFilter filter, audit::ParseActivityFilter(*text));
+  GP_ASSIGN_OR_RETURN(const auto rows,
+                      call.context.store.List(audit::kActivityEventKind,
+                                              audit::ActivityLogParent(call.names.subscription)));
+  std::vector<audit::ActivityEvent> events;
+  for (const auto& row : rows) {
+    auto event = audit::DecodeEvent(row);
+    if (!event || !audit::Matches(filter, *event)) continue;
+    GP_ASSIGN_OR_RETURN(const bool readable,
+                        CallerMay(call, kReadEvents, event->origin.resource_id));
+    if (readable) events.push_back(std::move(*event));
+  }
+  // Newest first, as Azure returns them.
+  std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
+    return a.timestamp_ms != b.timestamp_ms ? a.timestamp_ms > b.timestamp_ms
+                                            : a.event_id < b.event_id;
+  });
+  std::size_t skip = 0;
+  if (const auto token = call.request.Query("$skiptoken")) {
+    skip = static_cast<std::size_t>(std::strtoull(token->c_str(), nullptr, 10));
+  }
+  json::array value;
+  for (std::size_t i = skip; i < events.size() && value.size() < kPageSize; ++i)
+    value.push_back(audit::EventJson(events[i]));
+  json::object page{{"value", std::move(value)}};
+  if (skip + kPageSize < events.size()) {
+    namespace urls = boost::urls;
+    page["nextLink"] = call.context.config.server_url + "subscriptions/" + call.names.subscription +
+                       "/providers/Microsoft.Insights/eventtypes/management/values?api-version=" +
+                       call.api_version +
+                       "&%24filter=" + urls::encode(*text, urls::unreserved_chars) +
+                       "&%24skiptoken=" + std::to_string(skip + kPageSize);
+  }
+  return JsonResponse(call.request.http, HttpStatus::ok, page);
+}
+
+}  // namespace gangplank::api
