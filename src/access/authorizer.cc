@@ -35,6 +35,7 @@ RoleAssignment Authorizer::OwnerAssignment() const {
 Status Authorizer::Reload() {
   GP_ASSIGN_OR_RETURN(const auto assignments, store_.ListKind(kRoleAssignmentKind));
   GP_ASSIGN_OR_RETURN(const auto principals, store_.ListKind(kServicePrincipalKind));
+  GP_ASSIGN_OR_RETURN(const auto users, store_.ListKind(kUserKind));
   std::map<std::string, std::vector<Grant>> grants;
   for (const auto& row : assignments) {
     auto assignment = DecodeRoleAssignmentRow(row);
@@ -49,6 +50,12 @@ Status Authorizer::Reload() {
     // A disabled principal is no one: its tokens open nothing.
     if (principal && principal->account_enabled)
       object_ids[store::IdKey(principal->app_id)] = principal->id;
+  }
+  // People sign in with their user principal name, which their tokens carry.
+  for (const auto& row : users) {
+    auto user = DecodeUser(row);
+    if (user && user->account_enabled)
+      object_ids[store::IdKey(user->user_principal_name)] = user->id;
   }
   grants_ = std::move(grants);
   object_ids_ = std::move(object_ids);
@@ -65,7 +72,7 @@ Status Authorizer::Refresh() {
   std::unique_lock lock(mutex_);
   if (loaded_ && revision == revision_) return OkStatus();
   bool changed = !loaded_;
-  for (const std::string_view kind : {kRoleAssignmentKind, kServicePrincipalKind}) {
+  for (const std::string_view kind : {kRoleAssignmentKind, kServicePrincipalKind, kUserKind}) {
     if (changed) break;
     auto changes = store_.ChangesSince(revision_, kind);
     changed = !changes || !changes->empty();

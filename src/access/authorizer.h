@@ -19,7 +19,7 @@ namespace gangplank::access {
 
 // The principal behind a verified token.
 struct Caller {
-  std::string app_id;     // the token's client id
+  std::string app_id;     // the token's client id: an app id, or a person's user principal name
   std::string object_id;  // the principal's object id ("" when no principal has that app id)
 };
 
@@ -64,7 +64,7 @@ class Authorizer {
   std::uint64_t revision_ = 0;
   bool loaded_ = false;
   std::map<std::string, std::vector<Grant>> grants_;  // principal object id (IdKey) → grants
-  std::map<std::string, std::string> object_ids_;     // app id (IdKey) → object id
+  std::map<std::string, std::string> object_ids_;  // app id or UPN (IdKey) → object id
 };
 
 }  // namespace gangplank::access

@@ -5,6 +5,10 @@
 #include <openssl/evp.h>
 
 #include <boost/json.hpp>
+#include <cctype>
+
+#include "common/base64.h"
+#include "common/random.h"
 
 namespace gangplank::access {
 namespace json = boost::json;
@@ -120,6 +124,138 @@ std::string HashSecret(std::string_view secret) {
     hex += kHex[digest[i] & 0xf];
   }
   return hex;
+}
+
+std::string UserRowId(std::string_view object_id) {
+  return std::string(kDirectoryParent) + "/users/" + std::string(object_id);
+}
+std::string UserNameRowId(std::string_view user_principal_name) {
+  return std::string(kDirectoryParent) + "/userPrincipalNames/" + store::IdKey(user_principal_name);
+}
+
+json::object UserJson(const User& user) {
+  return json::object{{"@odata.type", "#microsoft.graph.user"},
+                      {"id", user.id},
+                      {"userPrincipalName", user.user_principal_name},
+                      {"displayName", user.display_name},
+                      {"mailNickname", user.mail_nickname},
+                      {"accountEnabled", user.account_enabled},
+                      {"createdDateTime", user.created},
+                      {"mail", nullptr},
+                      {"businessPhones", json::array{}}};
+}
+
+store::Resource EncodeUser(const User& user, std::int64_t version) {
+  json::object doc = UserJson(user);
+  doc["passwordHash"] = user.password_hash;
+  json::array failures;
+  for (long long at : user.failed_sign_ins) failures.push_back(at);
+  doc["failedSignIns"] = std::move(failures);
+  doc["lockedUntilMs"] = user.locked_until_ms;
+  return {std::string(kUserKind), UserRowId(user.id), std::string(kDirectoryParent),
+          json::serialize(doc), version};
+}
+
+Result<User> DecodeUser(const store::Resource& row) {
+  GP_ASSIGN_OR_RETURN(const json::object doc, ParseRow(row));
+  User user;
+  user.id = Field(doc, "id");
+  user.user_principal_name = Field(doc, "userPrincipalName");
+  user.display_name = Field(doc, "displayName");
+  user.mail_nickname = Field(doc, "mailNickname");
+  user.created = Field(doc, "createdDateTime");
+  const json::value* enabled = doc.if_contains("accountEnabled");
+  user.account_enabled = !(enabled && enabled->is_bool() && !enabled->get_bool());
+  user.password_hash = Field(doc, "passwordHash");
+  if (const json::value* failures = doc.if_contains("failedSignIns");
+      failures && failures->is_array())
+    for (const json::value& at : failures->get_array())
+      if (at.is_int64()) user.failed_sign_ins.push_back(at.get_int64());
+  if (const json::value* locked = doc.if_contains("lockedUntilMs"); locked && locked->is_int64())
+    user.locked_until_ms = locked->get_int64();
+  return user;
+}
+
+Status CheckPasswordComplexity(std::string_view password) {
+  int lower = 0, upper = 0, digit = 0, symbol = 0;
+  for (char c : password) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::islower(u))
+      lower = 1;
+    else if (std::isupper(u))
+      upper = 1;
+    else if (std::isdigit(u))
+      digit = 1;
+    else
+      symbol = 1;
+  }
+  if (password.size() >= 8 && password.size() <= 256 && lower + upper + digit + symbol >= 3)
+    return OkStatus();
+  return InvalidInput("Request_BadRequest",
+                      "The specified password does not comply with password complexity "
+                      "requirements: 8 to 256 characters, with at least three of lower case, "
+                      "upper case, digits and symbols.",
+                      "passwordProfile.password");
+}
+
+namespace {
+constexpr std::uint64_t kScryptN = 1 << 15;
+constexpr std::uint64_t kScryptR = 8, kScryptP = 1;
+
+std::string Scrypt(std::string_view password, std::string_view salt, std::uint64_t n,
+                   std::uint64_t r, std::uint64_t p) {
+  std::string key(32, '\0');
+  if (EVP_PBE_scrypt(password.data(), password.size(),
+                     reinterpret_cast<const unsigned char*>(salt.data()), salt.size(), n, r, p,
+                     64ull << 20, reinterpret_cast<unsigned char*>(key.data()), key.size()) != 1)
+    return {};
+  return key;
+}
+}  // namespace
+
+std::string HashPassword(std::string_view password) {
+  const std::string salt = RandomBytes(16);
+  return "scrypt$" + std::to_string(kScryptN) + "$" + std::to_string(kScryptR) + "$" +
+         std::to_string(kScryptP) + "$" + Base64Encode(salt) + "$" +
+         Base64Encode(Scrypt(password, salt, kScryptN, kScryptR, kScryptP));
+}
+
+bool PasswordMatches(std::string_view stored, std::string_view password) {
+  std::vector<std::string> parts;
+  for (std::size_t start = 0;;) {
+    const std::size_t end = stored.find('$', start);
+    parts.emplace_back(stored.substr(start, end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  if (parts.size() != 6 || parts[0] != "scrypt") return false;
+  const auto salt = Base64DecodeStrict(parts[4]);
+  const auto expected = Base64DecodeStrict(parts[5]);
+  if (!salt || !expected) return false;
+  const std::uint64_t n = std::strtoull(parts[1].c_str(), nullptr, 10);
+  // Only the parameters this server writes: a tampered row cannot ask for a huge N.
+  if (n != kScryptN || parts[2] != std::to_string(kScryptR) || parts[3] != std::to_string(kScryptP))
+    return false;
+  const std::string key = Scrypt(password, *salt, n, kScryptR, kScryptP);
+  return !key.empty() && key.size() == expected->size() &&
+         CRYPTO_memcmp(key.data(), expected->data(), key.size()) == 0;
+}
+
+SignIn DecideSignIn(User& user, bool password_ok, long long now_ms) {
+  if (!user.account_enabled) return SignIn::kDisabled;
+  std::erase_if(user.failed_sign_ins, [&](long long at) { return now_ms - at > kLockoutWindowMs; });
+  if (user.locked_until_ms > now_ms) return SignIn::kLocked;
+  if (password_ok) {
+    user.failed_sign_ins.clear();
+    user.locked_until_ms = 0;
+    return SignIn::kOk;
+  }
+  user.failed_sign_ins.push_back(now_ms);
+  if (static_cast<int>(user.failed_sign_ins.size()) >= kMaxFailedSignIns) {
+    user.locked_until_ms = now_ms + kLockoutWindowMs;
+    user.failed_sign_ins.clear();
+  }
+  return SignIn::kWrongPassword;
 }
 
 bool SecretMatches(const Application& app, std::string_view secret, std::string_view now) {

@@ -43,6 +43,45 @@ struct ServicePrincipal {
   std::string created;
 };
 
+// A person: signs in with a user principal name and a password (kept as a slow, salted scrypt
+// hash), locked out for a while after repeated failures.
+inline constexpr std::string_view kUserKind = "user";
+// One row per user principal name (lower case): two people cannot share one.
+inline constexpr std::string_view kUserNameKind = "userPrincipalName";
+
+struct User {
+  std::string id;
+  std::string user_principal_name;
+  std::string display_name;
+  std::string mail_nickname;
+  std::string created;
+  bool account_enabled = true;
+  std::string password_hash;               // HashPassword's form; never shown
+  std::vector<long long> failed_sign_ins;  // Unix ms of the recent failures
+  long long locked_until_ms = 0;
+};
+
+std::string UserRowId(std::string_view object_id);
+std::string UserNameRowId(std::string_view user_principal_name);
+store::Resource EncodeUser(const User& user, std::int64_t version = 0);
+Result<User> DecodeUser(const store::Resource& row);
+boost::json::object UserJson(const User& user);
+
+// Entra's rule: 8 to 256 characters, of at least three of lower case, upper case, digits and
+// symbols; a 400 that says so otherwise.
+Status CheckPasswordComplexity(std::string_view password);
+// scrypt (N=2^15, r=8, p=1) with a random 16-byte salt, as "scrypt$N$r$p$SALT$HASH" (base64).
+std::string HashPassword(std::string_view password);
+bool PasswordMatches(std::string_view stored, std::string_view password);
+
+// Sign-in lockout: this many failures within the window lock the account for the window.
+inline constexpr int kMaxFailedSignIns = 5;
+inline constexpr long long kLockoutWindowMs = 15 * 60 * 1000;
+enum class SignIn { kOk, kWrongPassword, kLocked, kDisabled };
+// The outcome of a sign-in attempt at `now_ms` (the password already checked), and the user's
+// failure record updated for it (the caller stores the user when it changed).
+SignIn DecideSignIn(User& user, bool password_ok, long long now_ms);
+
 std::string ApplicationRowId(std::string_view object_id);
 std::string ServicePrincipalRowId(std::string_view object_id);
 

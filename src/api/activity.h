@@ -14,6 +14,11 @@ void RecordRequest(const ArmCall& call, const HttpResponse& response);
 void RecordUnauthenticated(const ApiRequest& request, const HandlerContext& context,
                            const HttpResponse& response);
 
+// Records a refused sign-in of `name` (why: WrongPassword, Locked, Disabled, UnknownUser) at the
+// subscription, at most a few per second.
+void RecordSignIn(const ApiRequest& request, const HandlerContext& context, const std::string& name,
+                  std::string_view why);
+
 // GET /subscriptions/{s}/providers/Microsoft.Insights/eventtypes/management/values.
 ArmAnswer ListActivityEvents(const ArmCall& call);
 

@@ -64,7 +64,39 @@ audit::ActivityEvent EventFor(const HandlerContext& context, resources::Activity
   return event;
 }
 
+// Events that anyone can cause without a credential: at most 20 a second, whoever sends them.
+bool WithinBudget(const HandlerContext& context) {
+  static std::atomic<long long> window{0};
+  static std::atomic<int> in_window{0};
+  const long long second = NowMs(context.clock) / 1000;
+  if (window.exchange(second) != second) in_window = 0;
+  return ++in_window <= 20;
+}
+
 }  // namespace
+
+void RecordSignIn(const ApiRequest& request, const HandlerContext& context, const std::string& name,
+                  std::string_view why) {
+  if (!WithinBudget(context)) return;
+  audit::ActivityEvent event;
+  event.event_id = NewUuid();
+  event.subscription = context.config.admin.subscription_id;
+  event.origin = {name.substr(0, 256),
+                  "",
+                  "Gangplank/users/signIn/action",
+                  "/subscriptions/" + context.config.admin.subscription_id,
+                  request.correlation_id.empty() ? NewUuid() : request.correlation_id,
+                  request.client_ip};
+  event.operation_id = NewUuid();
+  event.status = "Failed";
+  event.sub_status = std::string(why);
+  event.level = "Warning";
+  event.event_name = "EndRequest";
+  event.description =
+      "a sign-in of '" + name.substr(0, 256) + "' was refused (" + std::string(why) + ")";
+  event.timestamp_ms = NowMs(context.clock);
+  Record(context, std::move(event));
+}
 
 void RecordRequest(const ArmCall& call, const HttpResponse& response) {
   Record(call.context, EventFor(call.context, OriginOf(call), call.names.subscription, response));
@@ -72,12 +104,7 @@ void RecordRequest(const ArmCall& call, const HttpResponse& response) {
 
 void RecordUnauthenticated(const ApiRequest& request, const HandlerContext& context,
                            const HttpResponse& response) {
-  // At most 20 a second, whoever sends them.
-  static std::atomic<long long> window{0};
-  static std::atomic<int> in_window{0};
-  const long long second = NowMs(context.clock) / 1000;
-  if (window.exchange(second) != second) in_window = 0;
-  if (++in_window > 20) return;
+  if (!WithinBudget(context)) return;
   const std::string_view action = ActionOf(request);
   if (action.empty() || request.segments.size() < 2) return;
   std::string resource;

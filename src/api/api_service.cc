@@ -84,7 +84,8 @@ struct ApiService::Impl {
 
   Admission Admit(ApiRequest& request) const {
     const auto& path = request.lower_segments;
-    if (!path.empty() && (path[0] == "subscriptions" || path[0] == "v1.0")) {
+    if (!path.empty() &&
+        (path[0] == "subscriptions" || path[0] == "v1.0" || path[0] == "tenants")) {
       if (auto denied = Authenticate(request)) return {std::move(*denied), 0};
       return {std::nullopt, kArmBodyLimit};
     }
@@ -147,6 +148,16 @@ struct ApiService::Impl {
       HttpResponse response = RouteArm(request, context);
       response.set("x-ms-correlation-request-id", request.correlation_id);
       return response;
+    }
+    // az login -u -p without --tenant lists the tenants first: there is one.
+    if (request.Matches({"tenants"})) {
+      if (auto denied = Authenticate(request)) return *denied;
+      return JsonResponse(
+          request.http, HttpStatus::ok,
+          json::object{{"value", json::array{json::object{{"id", "/tenants/adfs"},
+                                                          {"tenantId", "adfs"},
+                                                          {"tenantCategory", "Home"},
+                                                          {"displayName", "Gangplank"}}}}});
     }
     if (!path.empty() && path[0] == "v1.0") {
       if (auto denied = Authenticate(request)) return *denied;

@@ -18,6 +18,11 @@ ArmAnswer CreateServicePrincipal(const ArmCall& call);
 ArmAnswer GetServicePrincipal(const ArmCall& call);
 ArmAnswer DeleteServicePrincipal(const ArmCall& call);
 ArmAnswer GetDirectoryObjectsByIds(const ArmCall& call);
+ArmAnswer ListUsers(const ArmCall& call);
+ArmAnswer CreateUser(const ArmCall& call);
+ArmAnswer GetUser(const ArmCall& call);
+ArmAnswer PatchUser(const ArmCall& call);
+ArmAnswer DeleteUser(const ArmCall& call);
 ArmAnswer GetMe(const ArmCall& call);
 
 }  // namespace gangplank::api

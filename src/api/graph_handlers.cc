@@ -13,6 +13,7 @@ namespace gangplank::api {
 namespace json = boost::json;
 using access::Application;
 using access::ServicePrincipal;
+using access::User;
 
 namespace {
 
@@ -361,9 +362,144 @@ ArmAnswer GetDirectoryObjectsByIds(const ArmCall& call) {
   return GraphList(call, "directoryObjects", std::move(value));
 }
 
-// /me is for people signed in (delegated); a service principal gets Graph's own 400.
-ArmAnswer GetMe(const ArmCall&) {
-  return BadRequest("/me request is only valid with delegated authentication flow.");
+namespace {
+
+// The user `key` names: an object id or a user principal name.
+Result<std::pair<User, std::int64_t>> ReadUser(const ArmCall& call, const std::string& key) {
+  store::Store& store = call.context.store;
+  std::string id = key;
+  if (key.find('@') != std::string::npos) {
+    GP_ASSIGN_OR_RETURN(const auto name,
+                        store.Get(access::kUserNameKind, access::UserNameRowId(key)));
+    if (!name) return NotFound(key);
+    boost::system::error_code ec;
+    const json::value doc = json::parse(name->body, ec);
+    if (ec || !doc.is_object()) return NotFound(key);
+    id = StringIn(doc.get_object(), "user");
+  }
+  GP_ASSIGN_OR_RETURN(const auto row, store.Get(access::kUserKind, access::UserRowId(id)));
+  if (!row) return NotFound(key);
+  GP_ASSIGN_OR_RETURN(User user, access::DecodeUser(*row));
+  return std::pair{std::move(user), row->version};
+}
+
+// The password a body's passwordProfile sets, checked; "" when it sets none.
+Result<std::string> PasswordIn(const json::object& body) {
+  const json::value* profile = body.if_contains("passwordProfile");
+  if (profile == nullptr || !profile->is_object()) return std::string();
+  const std::string password = StringIn(profile->get_object(), "password");
+  GP_RETURN_IF_ERROR(access::CheckPasswordComplexity(password));
+  return password;
+}
+
+}  // namespace
+
+ArmAnswer ListUsers(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const auto filter, ParseGraphFilter(call));
+  GP_ASSIGN_OR_RETURN(const auto users, All<User>(call, access::kUserKind, access::DecodeUser));
+  json::array value;
+  for (const User& user : users) {
+    json::object shown = access::UserJson(user);
+    if (Keeps(filter, shown)) value.push_back(std::move(shown));
+  }
+  return GraphList(call, "users", std::move(value));
+}
+
+// POST /users, as az ad user create sends it: the password is checked for complexity and kept
+// only as a slow hash.
+ArmAnswer CreateUser(const ArmCall& call) {
+  GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
+  GP_ASSIGN_OR_RETURN(
+      const json::object body,
+      Body(
+          call,
+          R"({"userPrincipalName": "ada@example.org", "displayName": "Ada", "passwordProfile": {"password": "…"}})"));
+  User user;
+  user.user_principal_name = StringIn(body, "userPrincipalName");
+  const std::size_t at = user.user_principal_name.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == user.user_principal_name.size() ||
+      user.user_principal_name.size() > 113 ||
+      user.user_principal_name.find_first_of(" /\\'\"") != std::string::npos) {
+    return InvalidInput("Request_BadRequest",
+                        "userPrincipalName must be NAME@DOMAIN (at most 113 characters, no spaces, "
+                        "quotes or slashes).",
+                        "userPrincipalName");
+  }
+  user.display_name = StringIn(body, "displayName");
+  if (user.display_name.empty() || user.display_name.size() > 256)
+    return BadRequest("A user needs a displayName of 1 to 256 characters.");
+  GP_ASSIGN_OR_RETURN(const std::string password, PasswordIn(body));
+  if (password.empty()) return BadRequest("A user needs passwordProfile.password.");
+  user.mail_nickname = StringIn(body, "mailNickname");
+  if (user.mail_nickname.empty()) user.mail_nickname = user.user_principal_name.substr(0, at);
+  const json::value* enabled = body.if_contains("accountEnabled");
+  user.account_enabled = !(enabled && enabled->is_bool() && !enabled->get_bool());
+  user.id = call.context.random.Uuid();
+  user.created = Now(call);
+  user.password_hash = access::HashPassword(password);
+  auto stored = call.context.store.Apply(
+      {store::Mutation::Put(access::EncodeUser(user), store::Precondition::Absent()),
+       store::Mutation::Put(
+           {std::string(access::kUserNameKind), access::UserNameRowId(user.user_principal_name),
+            std::string(access::kDirectoryParent), json::serialize(json::object{{"user", user.id}}),
+            0},
+           store::Precondition::Absent())});
+  if (!stored && stored.error().code == StatusCode::kAborted) {
+    return MakeError(StatusCode::kAlreadyExists, "Request_BadRequest",
+                     "Another object with the same value for property userPrincipalName already "
+                     "exists.");
+  }
+  if (!stored) return stored.error();
+  return JsonResponse(call.request.http, HttpStatus::created, access::UserJson(user));
+}
+
+ArmAnswer GetUser(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const auto read, ReadUser(call, call.object));
+  return JsonResponse(call.request.http, HttpStatus::ok, access::UserJson(read.first));
+}
+
+// PATCH: displayName, accountEnabled (false: signed out of everything at once), a new password
+// (which also lifts a lockout).
+ArmAnswer PatchUser(const ArmCall& call) {
+  GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
+  GP_ASSIGN_OR_RETURN(const json::object body, Body(call, R"({"accountEnabled": false})"));
+  GP_ASSIGN_OR_RETURN(const std::string password, PasswordIn(body));
+  GP_ASSIGN_OR_RETURN(auto read, ReadUser(call, call.object));
+  User& user = read.first;
+  if (const std::string name = StringIn(body, "displayName"); !name.empty())
+    user.display_name = name;
+  if (const json::value* enabled = body.if_contains("accountEnabled");
+      enabled && enabled->is_bool())
+    user.account_enabled = enabled->get_bool();
+  if (!password.empty()) {
+    user.password_hash = access::HashPassword(password);
+    user.failed_sign_ins.clear();
+    user.locked_until_ms = 0;
+  }
+  GP_RETURN_IF_ERROR(call.context.store.Put(access::EncodeUser(user),
+                                            store::Precondition::AtVersion(read.second)));
+  return EmptyResponse(call.request.http, HttpStatus::no_content);
+}
+
+ArmAnswer DeleteUser(const ArmCall& call) {
+  GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
+  GP_ASSIGN_OR_RETURN(const auto read, ReadUser(call, call.object));
+  GP_RETURN_IF_ERROR(call.context.store.Apply(
+      {store::Mutation::Delete(std::string(access::kUserKind), access::UserRowId(read.first.id)),
+       store::Mutation::Delete(std::string(access::kUserNameKind),
+                               access::UserNameRowId(read.first.user_principal_name))}));
+  return EmptyResponse(call.request.http, HttpStatus::no_content);
+}
+
+// /me is the signed-in person; a service principal gets Graph's own 400.
+ArmAnswer GetMe(const ArmCall& call) {
+  const std::string& name = call.request.caller.app_id;
+  if (name.find('@') == std::string::npos)
+    return BadRequest("/me request is only valid with delegated authentication flow.");
+  GP_ASSIGN_OR_RETURN(const auto read, ReadUser(call, name));
+  json::object me = access::UserJson(read.first);
+  me["@odata.context"] = call.context.config.server_url + "v1.0/$metadata#users/$entity";
+  return JsonResponse(call.request.http, HttpStatus::ok, me);
 }
 
 }  // namespace gangplank::api

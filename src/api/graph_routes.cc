@@ -1,5 +1,6 @@
-// Routes for Microsoft Graph v1.0 (below /v1.0): applications, service principals, directory
-// objects. Reading is open to every signed-in caller; the handlers check writers themselves.
+// Routes for Microsoft Graph v1.0 (below /v1.0): applications, service principals, users,
+// directory objects. Reading is open to every signed-in caller; the handlers check writers
+// themselves.
 #include "api/graph.h"
 
 namespace gangplank::api {
@@ -18,6 +19,11 @@ const ArmRoute kRoutes[] = {
     {"v1.0/serviceprincipals/{object}", HttpVerb::get, GetServicePrincipal},
     {"v1.0/serviceprincipals/{object}", HttpVerb::delete_, DeleteServicePrincipal},
     {"v1.0/directoryobjects/getbyids", HttpVerb::post, GetDirectoryObjectsByIds},
+    {"v1.0/users", HttpVerb::get, ListUsers},
+    {"v1.0/users", HttpVerb::post, CreateUser},
+    {"v1.0/users/{object}", HttpVerb::get, GetUser},
+    {"v1.0/users/{object}", HttpVerb::patch, PatchUser},
+    {"v1.0/users/{object}", HttpVerb::delete_, DeleteUser},
     {"v1.0/me", HttpVerb::get, GetMe},
 };
 

@@ -6,6 +6,7 @@
 #include <boost/url/parse_query.hpp>
 
 #include "access/directory.h"
+#include "api/activity.h"
 #include "api/arm_response.h"
 #include "api/handlers.h"
 #include "resources/operation.h"
@@ -37,6 +38,22 @@ std::string AudienceFromScope(std::string_view scope) {
 }  // namespace
 
 namespace {
+
+// Refresh tokens are tokens of this subject: useless as access tokens (no principal has it).
+constexpr std::string_view kRefreshPrefix = "refresh:";
+
+// The user row of a user principal name, if there is one.
+Result<std::optional<store::Resource>> LookUpUser(const HandlerContext& context,
+                                                  const std::string& name) {
+  GP_ASSIGN_OR_RETURN(const auto index,
+                      context.store.Get(access::kUserNameKind, access::UserNameRowId(name)));
+  if (!index) return std::optional<store::Resource>();
+  boost::system::error_code ec;
+  const json::value doc = json::parse(index->body, ec);
+  const json::value* id = ec || !doc.is_object() ? nullptr : doc.get_object().if_contains("user");
+  if (id == nullptr || !id->is_string()) return std::optional<store::Resource>();
+  return context.store.Get(access::kUserKind, access::UserRowId(id->get_string()));
+}
 
 // Whether `client_id` and `secret` are the bootstrap admin's, or an application's current secret
 // whose service principal exists and is enabled.
@@ -79,64 +96,198 @@ HttpResponse HandleOpenIdConfiguration(const ApiRequest& request, const HandlerC
   const std::string adfs = context.config.server_url + "adfs";
   return JsonResponse(
       request.http, HttpStatus::ok,
-      json::object{{"issuer", context.tokens.issuer()},
-                   {"token_endpoint", adfs + "/oauth2/v2.0/token"},
-                   {"authorization_endpoint", adfs + "/oauth2/authorize"},
-                   {"jwks_uri", adfs + "/discovery/keys"},
-                   {"response_types_supported", json::array{"token"}},
-                   {"grant_types_supported", json::array{"client_credentials"}},
-                   {"id_token_signing_alg_values_supported", json::array{"RS256"}},
-                   {"token_endpoint_auth_methods_supported", json::array{"client_secret_post"}}});
+      json::object{
+          {"issuer", context.tokens.issuer()},
+          {"token_endpoint", adfs + "/oauth2/v2.0/token"},
+          {"authorization_endpoint", adfs + "/oauth2/authorize"},
+          {"jwks_uri", adfs + "/discovery/keys"},
+          {"response_types_supported", json::array{"token"}},
+          {"grant_types_supported", json::array{"client_credentials", "password", "refresh_token"}},
+          {"id_token_signing_alg_values_supported", json::array{"RS256"}},
+          {"token_endpoint_auth_methods_supported", json::array{"client_secret_post"}}});
 }
 
 HttpResponse HandleJwks(const ApiRequest& request, const HandlerContext& context) {
   return JsonResponse(request.http, HttpStatus::ok, context.tokens.Jwks());
 }
 
+namespace {
+
+using Form = std::map<std::string, std::string>;
+
+// An OAuth error (RFC 6749 §5.2) as an Error: its reason is the OAuth error code.
+Error OAuth(StatusCode code, std::string error, std::string description) {
+  return MakeError(code, std::move(error), std::move(description));
+}
+
+// Who a grant proves the caller is: the token's subject (an app id, or a person's user principal
+// name) and, for a person, who they are for the id_token.
+struct Granted {
+  std::string subject;
+  std::optional<access::User> person;
+};
+
+Result<Granted> ClientCredentialsGrant(const ApiRequest&, const HandlerContext& context,
+                                       Form& form) {
+  GP_ASSIGN_OR_RETURN(const bool known,
+                      KnownClient(context, form["client_id"], form["client_secret"]));
+  if (!known) {
+    return OAuth(StatusCode::kUnauthenticated, "invalid_client",
+                 "unknown client or wrong secret; see credentials.json in the server's data "
+                 "directory, or the secret az ad sp create-for-rbac printed");
+  }
+  return Granted{form["client_id"], std::nullopt};
+}
+
+// A person's password (az login -u -p): a wrong one counts towards the lockout, and every
+// refusal goes into the activity log.
+Result<Granted> PasswordGrant(const ApiRequest& request, const HandlerContext& context,
+                              Form& form) {
+  const std::string& name = form["username"];
+  auto user_row = name.find('@') == std::string::npos
+                      ? Result<std::optional<store::Resource>>(std::optional<store::Resource>())
+                      : LookUpUser(context, name);
+  if (!user_row) return user_row.error();
+  const Error invalid =
+      OAuth(StatusCode::kInvalidArgument, "invalid_grant", "MSIS9659: Invalid credentials.");
+  if (!*user_row) {
+    // As slow as a wrong password, so that timing does not tell who has an account.
+    static const std::string kDummy = access::HashPassword("not a password");
+    (void)access::PasswordMatches(kDummy, form["password"]);
+    RecordSignIn(request, context, name, "UnknownUser");
+    return invalid;
+  }
+  GP_ASSIGN_OR_RETURN(access::User user, access::DecodeUser(**user_row));
+  const bool password_ok = access::PasswordMatches(user.password_hash, form["password"]);
+  const long long now_ms = UnixSeconds(context.clock.Now()) * 1000;
+  const std::size_t failures_before = user.failed_sign_ins.size();
+  const long long locked_before = user.locked_until_ms;
+  const access::SignIn outcome = access::DecideSignIn(user, password_ok, now_ms);
+  if (user.failed_sign_ins.size() != failures_before || user.locked_until_ms != locked_before) {
+    // Lost to a concurrent sign-in: that one's record stands.
+    (void)context.store.Put(access::EncodeUser(user),
+                            store::Precondition::AtVersion((*user_row)->version));
+  }
+  switch (outcome) {
+    case access::SignIn::kOk:
+      return Granted{user.user_principal_name, user};
+    case access::SignIn::kWrongPassword:
+      RecordSignIn(request, context, name,
+                   user.locked_until_ms > now_ms ? "WrongPasswordNowLocked" : "WrongPassword");
+      return invalid;
+    case access::SignIn::kLocked:
+      RecordSignIn(request, context, name, "Locked");
+      return OAuth(StatusCode::kInvalidArgument, "invalid_grant",
+                   "MSIS9659: Invalid credentials. The account is locked after " +
+                       std::to_string(access::kMaxFailedSignIns) +
+                       " failed sign-ins; try again in 15 minutes, or have an administrator set "
+                       "a new password.");
+    case access::SignIn::kDisabled:
+      RecordSignIn(request, context, name, "Disabled");
+      return OAuth(StatusCode::kInvalidArgument, "invalid_grant",
+                   "MSIS9659: Invalid credentials. The account is disabled.");
+  }
+  return invalid;
+}
+
+// A refresh token (issued with a person's sign-in) for a new access token, while the person is
+// still enabled.
+Result<Granted> RefreshGrant(const ApiRequest&, const HandlerContext& context, Form& form) {
+  const Error invalid = OAuth(StatusCode::kInvalidArgument, "invalid_grant",
+                              "the refresh token is not valid any more; sign in again (az login)");
+  auto claims = context.tokens.Verify(form["refresh_token"]);
+  if (!claims || !claims->client_id.starts_with(kRefreshPrefix)) return invalid;
+  const std::string name = claims->client_id.substr(kRefreshPrefix.size());
+  GP_ASSIGN_OR_RETURN(const auto row, LookUpUser(context, name));
+  if (!row) return invalid;
+  GP_ASSIGN_OR_RETURN(const access::User user, access::DecodeUser(*row));
+  if (!user.account_enabled) return invalid;
+  return Granted{user.user_principal_name, user};
+}
+
+struct GrantType {
+  std::string_view name;
+  Result<Granted> (*grant)(const ApiRequest&, const HandlerContext&, Form&);
+};
+constexpr GrantType kGrants[] = {
+    {"client_credentials", ClientCredentialsGrant},
+    {"password", PasswordGrant},
+    {"refresh_token", RefreshGrant},
+};
+
+Form ParseForm(const std::string& body) {
+  Form form;
+  for (const auto& param : urls::params_view(body, urls::encoding_opts(true)))
+    form.emplace(param.key, param.value);
+  return form;
+}
+
+// The token response: an access token for `granted.subject`; for a person also an id_token (what
+// az shows as the signed-in user) and a refresh token.
+Result<json::object> TokenResponse(const HandlerContext& context, Form& form,
+                                   const Granted& granted, const std::string& audience) {
+  GP_ASSIGN_OR_RETURN(const std::string token, context.tokens.Issue(granted.subject, audience));
+  const long long lifetime = context.tokens.lifetime().count();
+  const long long expires_on = UnixSeconds(context.clock.Now()) + lifetime;
+  json::object response{{"token_type", "Bearer"},
+                        {"access_token", token},
+                        {"expires_in", lifetime},
+                        {"ext_expires_in", lifetime},
+                        {"expires_on", std::to_string(expires_on)},
+                        {"resource", audience}};
+  if (!granted.person) return response;
+  const access::User& person = *granted.person;
+  GP_ASSIGN_OR_RETURN(const std::string id_token,
+                      context.tokens.IssueIdToken(form["client_id"], person.id,
+                                                  person.user_principal_name, person.display_name));
+  GP_ASSIGN_OR_RETURN(
+      const std::string refresh,
+      context.tokens.Issue(std::string(kRefreshPrefix) + person.user_principal_name, audience));
+  response["id_token"] = id_token;
+  response["refresh_token"] = refresh;
+  // MSAL files the token under the scopes named here: ARM's, so that no refresh follows.
+  response["scope"] = audience + "/.default offline_access openid profile";
+  return response;
+}
+
+}  // namespace
+
 HttpResponse HandleToken(const ApiRequest& request, const HandlerContext& context) {
   if (request.http.method() != HttpVerb::post) {
     return OAuthError(request, HttpStatus::method_not_allowed, "invalid_request",
                       "the token endpoint takes POST with a form body");
   }
-  const std::string& body = request.http.body();
-  if (!urls::parse_query(body)) {
+  if (!urls::parse_query(request.http.body())) {
     return OAuthError(request, HttpStatus::bad_request, "invalid_request",
                       "the body must be application/x-www-form-urlencoded");
   }
-  std::map<std::string, std::string> form;
-  for (const auto& param : urls::params_view(body, urls::encoding_opts(true))) {
-    form.emplace(param.key, param.value);
-  }
-  if (form["grant_type"] != "client_credentials") {
+  Form form = ParseForm(request.http.body());
+  const auto grant = std::find_if(std::begin(kGrants), std::end(kGrants),
+                                  [&](const GrantType& g) { return g.name == form["grant_type"]; });
+  if (grant == std::end(kGrants)) {
     return OAuthError(request, HttpStatus::bad_request, "unsupported_grant_type",
-                      "only grant_type=client_credentials is supported");
-  }
-  auto known = KnownClient(context, form["client_id"], form["client_secret"]);
-  if (!known) return ArmErrorResponse(request.http, known.error());
-  if (!*known) {
-    return OAuthError(request, HttpStatus::unauthorized, "invalid_client",
-                      "unknown client or wrong secret; see credentials.json in the server's data "
-                      "directory, or the secret az ad sp create-for-rbac printed");
+                      "grant_type is one of client_credentials, password, refresh_token");
   }
   // v2 endpoints name the audience in `scope`, v1 endpoints in `resource`.
   const std::string audience =
       form.contains("resource") ? form["resource"] : AudienceFromScope(form["scope"]);
-  if (!context.tokens.IsOurAudience(audience)) {
+  if (grant->name != "refresh_token" && !context.tokens.IsOurAudience(audience)) {
     return OAuthError(request, HttpStatus::bad_request, "invalid_scope",
                       "tokens are only issued for " + context.config.server_url + " (scope " +
                           context.config.server_url + "/.default)");
   }
-  auto token = context.tokens.Issue(form["client_id"], audience);
-  if (!token) return ArmErrorResponse(request.http, token.error());
-  const long long lifetime = context.tokens.lifetime().count();
-  const long long expires_on = UnixSeconds(context.clock.Now()) + lifetime;
-  return JsonResponse(request.http, HttpStatus::ok,
-                      json::object{{"token_type", "Bearer"},
-                                   {"access_token", *token},
-                                   {"expires_in", lifetime},
-                                   {"ext_expires_in", lifetime},
-                                   {"expires_on", std::to_string(expires_on)},
-                                   {"resource", audience}});
+  auto granted = grant->grant(request, context, form);
+  if (!granted && (granted.error().code == StatusCode::kUnauthenticated ||
+                   granted.error().code == StatusCode::kInvalidArgument)) {
+    return OAuthError(request, HttpStatusFor(granted.error().code), granted.error().reason,
+                      granted.error().message);
+  }
+  if (!granted) return ArmErrorResponse(request.http, granted.error());
+  const std::string resource =
+      context.tokens.IsOurAudience(audience) ? audience : context.config.server_url;
+  auto response = TokenResponse(context, form, *granted, resource);
+  if (!response) return ArmErrorResponse(request.http, response.error());
+  return JsonResponse(request.http, HttpStatus::ok, *response);
 }
 
 }  // namespace gangplank::api

@@ -112,8 +112,7 @@ Result<std::string> TokenService::Issue(const std::string& client_id,
                      "tokens are issued only for this server's resource manager endpoint");
   }
   const long long now = UnixSeconds(clock_.Now());
-  const json::object header{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", key_->kid}};
-  const json::object claims{
+  return Sign(json::object{
       {"aud", audience},
       {"iss", issuer_},
       {"iat", now},
@@ -124,7 +123,30 @@ Result<std::string> TokenService::Issue(const std::string& client_id,
       {"oid", client_id},
       {"tid", "adfs"},
       {"ver", "1.0"},
-  };
+  });
+}
+
+Result<std::string> TokenService::IssueIdToken(const std::string& client_app,
+                                               const std::string& object_id,
+                                               const std::string& user_principal_name,
+                                               const std::string& display_name) const {
+  const long long now = UnixSeconds(clock_.Now());
+  return Sign(json::object{{"aud", client_app},
+                           {"iss", issuer_},
+                           {"iat", now},
+                           {"nbf", now},
+                           {"exp", now + lifetime().count()},
+                           {"sub", object_id},
+                           {"oid", object_id},
+                           {"upn", user_principal_name},
+                           {"unique_name", user_principal_name},
+                           {"name", display_name},
+                           {"tid", "adfs"},
+                           {"ver", "1.0"}});
+}
+
+Result<std::string> TokenService::Sign(const json::object& claims) const {
+  const json::object header{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", key_->kid}};
   const std::string signing_input =
       Base64UrlEncode(json::serialize(header)) + "." + Base64UrlEncode(json::serialize(claims));
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();

@@ -36,6 +36,12 @@ class TokenService {
   // A token for `client_id`, valid for lifetime(); `audience` must be one of ours.
   Result<std::string> Issue(const std::string& client_id, const std::string& audience) const;
 
+  // An OpenID Connect id_token for a person who signed in to `client_app` (az's client id): what
+  // az reads the signed-in user's name from.
+  Result<std::string> IssueIdToken(const std::string& client_app, const std::string& object_id,
+                                   const std::string& user_principal_name,
+                                   const std::string& display_name) const;
+
   // Unauthenticated with a reason for anything but a well-formed, correctly signed, current token
   // issued by us for one of our audiences.
   Result<TokenClaims> Verify(std::string_view token) const;
@@ -51,6 +57,7 @@ class TokenService {
                const Clock& clock);
 
   Result<TokenClaims> VerifySignatureAndClaims(std::string_view token) const;
+  Result<std::string> Sign(const boost::json::object& claims) const;
 
   std::unique_ptr<Key> key_;
   // Tokens whose signature already verified: a client sends the same token for an hour, and an

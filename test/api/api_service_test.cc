@@ -70,9 +70,14 @@ TEST_F(ApiServiceTest, TokenEndpointIssuesOnlyForTheRightClientAndAudience) {
            "&resource=https%3A%2F%2F127.0.0.1%3A8443%2F",
            false);
   EXPECT_EQ(v1.result(), HttpStatus::ok) << v1.body();
+  EXPECT_EQ(Body(Send(HttpVerb::post, "/adfs/oauth2/token", "grant_type=authorization_code",
+                      false))
+                .at("error"),
+            "unsupported_grant_type");
+  // A password grant for another audience than ours is refused before any password is looked at.
   EXPECT_EQ(
       Body(Send(HttpVerb::post, "/adfs/oauth2/token", "grant_type=password", false)).at("error"),
-      "unsupported_grant_type");
+      "invalid_scope");
   EXPECT_EQ(Send(HttpVerb::get, "/adfs/oauth2/token", "", false).result(),
             HttpStatus::method_not_allowed);
   EXPECT_EQ(Send(HttpVerb::post, "/adfs/oauth2/token", "%zz=%", false).result(),

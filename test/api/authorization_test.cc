@@ -8,6 +8,7 @@
 #include "access/directory.h"
 #include "api/api_harness.h"
 #include "api/arm_router.h"
+#include "common/base64.h"
 
 namespace gangplank::api {
 namespace {
@@ -335,6 +336,90 @@ TEST_F(AuthorizationTest, AServicePrincipalFromGraphSignsInAndHoldsOnlyWhatIsAss
             HttpStatus::no_content);
   EXPECT_EQ(As(token, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::forbidden);
   EXPECT_EQ(Token(app_id, secret).result(), HttpStatus::unauthorized);
+}
+
+// A person: created through Graph (az ad user create), signed in with the password grant az's
+// `az login -u -p` sends, named in the id_token, locked out after five wrong passwords (each one
+// in the activity log), let in again by a new password.
+TEST_F(AuthorizationTest, APersonSignsInWithAPasswordAndIsLockedOutAfterFiveWrongOnes) {
+  const auto created = Send(HttpVerb::post, "/v1.0/users",
+                            R"({"userPrincipalName": "ada@example.org", "displayName": "Ada",
+                                "passwordProfile": {"password": "Correct-Horse-9",
+                                                    "forceChangePasswordNextSignIn": false},
+                                "mailNickname": "ada", "accountEnabled": true})");
+  ASSERT_EQ(created.result(), HttpStatus::created) << created.body();
+  EXPECT_EQ(created.body().find("Correct-Horse-9"), std::string::npos);
+  const std::string ada(Body(created).at("id").as_string());
+  EXPECT_EQ(ErrorCode(Send(HttpVerb::post, "/v1.0/users",
+                           R"({"userPrincipalName": "ADA@example.org", "displayName": "Ada 2",
+                               "passwordProfile": {"password": "Correct-Horse-9"}})")),
+            "Request_BadRequest");  // the same name in another case
+  EXPECT_EQ(Send(HttpVerb::post, "/v1.0/users",
+                 R"({"userPrincipalName": "bob@example.org", "displayName": "Bob",
+                     "passwordProfile": {"password": "weak"}})")
+                .result(),
+            HttpStatus::bad_request);
+
+  const auto sign_in = [&](const std::string& password) {
+    return Send(HttpVerb::post, "/adfs/oauth2/token/",
+                "client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&grant_type=password&client_info=1"
+                "&username=ada%40example.org&password=" +
+                    password +
+                    "&scope=https%3A%2F%2F127.0.0.1%3A8443%2F%2F.default%20offline_access%20openid%"
+                    "20profile",
+                false, {{field::content_type, "application/x-www-form-urlencoded"}});
+  };
+  const auto signed_in = sign_in("Correct-Horse-9");
+  ASSERT_EQ(signed_in.result(), HttpStatus::ok) << signed_in.body();
+  const json::object tokens = Body(signed_in).as_object();
+  ASSERT_TRUE(tokens.contains("id_token") && tokens.contains("refresh_token"));
+  const std::string id_token(tokens.at("id_token").as_string());
+  const std::string payload =
+      id_token.substr(id_token.find('.') + 1, id_token.rfind('.') - id_token.find('.') - 1);
+  std::string padded = payload;
+  for (char& c : padded) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (padded.size() % 4) padded += '=';
+  const json::value claims = json::parse(*Base64DecodeStrict(padded));
+  EXPECT_EQ(claims.at("upn"), "ada@example.org");
+  EXPECT_EQ(claims.at("aud"), "04b07795-8ddb-461a-bbee-02f9e1bf7b46");
+  EXPECT_EQ(claims.at("oid"), json::value(ada));
+  const std::string token(tokens.at("access_token").as_string());
+  EXPECT_EQ(As(token, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::forbidden);
+  Assign(kGroup, kReader, ada, "adadadad-0000-4000-8000-00000000000a");
+  EXPECT_EQ(As(token, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::ok);
+  const auto me = As(token, HttpVerb::get, "/v1.0/me");
+  ASSERT_EQ(me.result(), HttpStatus::ok) << me.body();
+  EXPECT_EQ(Body(me).at("userPrincipalName"), "ada@example.org");
+  EXPECT_EQ(ErrorCode(Send(HttpVerb::get, "/v1.0/me")), "Request_BadRequest");  // an app
+
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(sign_in("Wrong-Horse-" + std::to_string(i)).result(), HttpStatus::bad_request);
+  const auto locked = sign_in("Correct-Horse-9");
+  EXPECT_EQ(locked.result(), HttpStatus::bad_request);
+  EXPECT_NE(locked.body().find("locked"), std::string::npos) << locked.body();
+  const auto unknown = Send(HttpVerb::post, "/adfs/oauth2/token/",
+                            "grant_type=password&client_id=x&username=nobody%40example.org"
+                            "&password=x&scope=https%3A%2F%2F127.0.0.1%3A8443%2F%2F.default",
+                            false, {{field::content_type, "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(Body(unknown).at("error_description"), "MSIS9659: Invalid credentials.");
+
+  // A new password lets her in again; every refusal is in the activity log.
+  ASSERT_EQ(Send(HttpVerb::patch, "/v1.0/users/" + ada,
+                 R"({"passwordProfile": {"password": "Second-Horse-7"}})")
+                .result(),
+            HttpStatus::no_content);
+  EXPECT_EQ(sign_in("Second-Horse-7").result(), HttpStatus::ok);
+  const auto log = Send(HttpVerb::get,
+                        "/subscriptions/sub-1/providers/Microsoft.Insights/eventtypes/management/"
+                        "values?api-version=2015-04-01&$filter=eventTimestamp%20ge%202000-01-01T00:"
+                        "00:00Z%20and%20caller%20eq%20%27ada@example.org%27");
+  ASSERT_EQ(log.result(), HttpStatus::ok) << log.body();
+  EXPECT_GE(Body(log).at("value").as_array().size(), 6u);
+  // Disabled: her tokens open nothing from the next request on.
+  ASSERT_EQ(
+      Send(HttpVerb::patch, "/v1.0/users/ada@example.org", R"({"accountEnabled": false})").result(),
+      HttpStatus::no_content);
+  EXPECT_EQ(As(token, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::forbidden);
 }
 
 // The activity log: a refused write and an accepted one, each with its caller; the accepted one's

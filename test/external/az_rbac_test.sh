@@ -28,11 +28,12 @@ object_id=$(az ad sp show --id "$app" --query id -o tsv)
 [ -n "$object_id" ] || fail "az ad sp show"
 expect_eq "$(az ad sp list --display-name ci-deployer --query 'length(@)' -o tsv)" "1" "az ad sp list"
 
-# Assigns ROLE (a built-in role's GUID) to the identity at SCOPE, as the SDKs do; prints its id.
+# Assigns ROLE (a built-in role's GUID) at SCOPE to the identity (or to PRINCIPAL of TYPE), as
+# the SDKs do; prints its id.
 assign() {
   local id="$2/providers/Microsoft.Authorization/roleAssignments/$(python3 -c 'import uuid; print(uuid.uuid4())')"
   az rest --method put --url "$base$id?api-version=2020-04-01-preview" --body \
-    "{\"properties\": {\"roleDefinitionId\": \"/subscriptions/$sub/providers/Microsoft.Authorization/roleDefinitions/$1\", \"principalId\": \"$object_id\", \"principalType\": \"ServicePrincipal\"}}" \
+    "{\"properties\": {\"roleDefinitionId\": \"/subscriptions/$sub/providers/Microsoft.Authorization/roleDefinitions/$1\", \"principalId\": \"${3:-$object_id}\", \"principalType\": \"${4:-ServicePrincipal}\"}}" \
     --query id -o tsv || fail "role assignment $1 at $2"
 }
 group="/subscriptions/$sub/resourceGroups/rg1"
@@ -76,4 +77,19 @@ expect_eq "$(grep -c "^$write	Accepted	" "$work/events")" "1" "accepted update i
 expect_eq "$(grep -c "^$write	Succeeded	" "$work/events")" "1" "the update's end in the log: $(cat "$work/events")"
 expect_eq "$(az monitor activity-log list -g rg1 --offset 1h --status Failed --query 'length(@)' -o tsv)" "3" \
   "failed events of rg1 (two refused updates, the get-credentials)"
-echo "az CLI: create-for-rbac, sign-in, Reader, Contributor, assignment deleted, activity log: ok"
+# A person: az ad user create, then az login -u -p (without --tenant, so az lists /tenants first).
+az ad user create --display-name Ada --user-principal-name ada@gangplank.test \
+  --password 'Correct-Horse-9' -o none || fail "az ad user create"
+ada=$(az ad user show --id ada@gangplank.test --query id -o tsv)
+[ -n "$ada" ] || fail "az ad user show"
+as_ada() { AZURE_CONFIG_DIR="$work/az-ada" az "$@"; }
+as_ada cloud register -n gangplank-test --endpoint-resource-manager "$base/" >/dev/null
+as_ada cloud set -n gangplank-test >/dev/null
+if as_ada login -u ada@gangplank.test -p 'Wrong-Horse-1' >"$work/out" 2>&1; then fail "login with a wrong password"; fi
+grep -q "Invalid credentials" "$work/out" || fail "wrong password: $(cat "$work/out")"
+as_ada login -u ada@gangplank.test -p 'Correct-Horse-9' >/dev/null || fail "az login -u -p"
+expect_eq "$(as_ada account show --query user.name -o tsv)" "ada@gangplank.test" "az account show names her"
+expect_eq "$(as_ada account show --query user.type -o tsv)" "user" "az account show: a user"
+assign acdd72a7-3385-48ef-bd42-f606fba81ae7 "$group" "$ada" User >/dev/null
+expect_eq "$(as_ada aks show -g rg1 -n c1 --query name -o tsv)" "c1" "aks show as Ada (Reader)"
+echo "az CLI: create-for-rbac, sign-in, Reader, Contributor, assignment deleted, activity log, a person: ok"
