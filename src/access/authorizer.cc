@@ -1,9 +1,9 @@
 // The RBAC index: assignments and service principals, re-read when the store says they changed.
 #include "access/authorizer.h"
 
-#include "common/random.h"
-
 #include <mutex>
+
+#include "common/random.h"
 
 namespace gangplank::access {
 

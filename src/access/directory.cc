@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "common/base64.h"
+#include "common/json_fields.h"
 #include "common/random.h"
 
 namespace gangplank::access {
@@ -15,19 +16,13 @@ namespace json = boost::json;
 
 namespace {
 
-std::string Field(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
-
 Result<json::object> ParseRow(const store::Resource& row) {
-  boost::system::error_code ec;
-  json::value doc = json::parse(row.body, ec);
-  if (ec || !doc.is_object()) {
+  auto doc = ParseJsonObject(row.body);
+  if (!doc) {
     return MakeError(StatusCode::kInternal, "UnreadableDirectoryObject",
                      "the directory object " + row.id + " is not readable");
   }
-  return std::move(doc.get_object());
+  return std::move(*doc);
 }
 
 }  // namespace
@@ -82,19 +77,19 @@ store::Resource EncodeApplication(const Application& app, std::int64_t version) 
 
 Result<Application> DecodeApplication(const store::Resource& row) {
   GP_ASSIGN_OR_RETURN(const json::object doc, ParseRow(row));
-  Application app{Field(doc, "id"),
-                  Field(doc, "appId"),
-                  Field(doc, "displayName"),
-                  Field(doc, "createdDateTime"),
+  Application app{StringField(doc, "id"),
+                  StringField(doc, "appId"),
+                  StringField(doc, "displayName"),
+                  StringField(doc, "createdDateTime"),
                   {}};
   if (const json::value* passwords = doc.if_contains("passwordCredentials");
       passwords && passwords->is_array()) {
     for (const json::value& entry : passwords->get_array()) {
       if (!entry.is_object()) continue;
       const json::object& p = entry.get_object();
-      app.passwords.push_back({Field(p, "keyId"), Field(p, "displayName"), Field(p, "hint"),
-                               Field(p, "startDateTime"), Field(p, "endDateTime"),
-                               Field(p, "secretHash")});
+      app.passwords.push_back({StringField(p, "keyId"), StringField(p, "displayName"),
+                               StringField(p, "hint"), StringField(p, "startDateTime"),
+                               StringField(p, "endDateTime"), StringField(p, "secretHash")});
     }
   }
   return app;
@@ -108,9 +103,10 @@ store::Resource EncodeServicePrincipal(const ServicePrincipal& sp, std::int64_t 
 Result<ServicePrincipal> DecodeServicePrincipal(const store::Resource& row) {
   GP_ASSIGN_OR_RETURN(const json::object doc, ParseRow(row));
   const json::value* enabled = doc.if_contains("accountEnabled");
-  return ServicePrincipal{Field(doc, "id"), Field(doc, "appId"), Field(doc, "displayName"),
+  return ServicePrincipal{StringField(doc, "id"), StringField(doc, "appId"),
+                          StringField(doc, "displayName"),
                           !(enabled && enabled->is_bool() && !enabled->get_bool()),
-                          Field(doc, "createdDateTime")};
+                          StringField(doc, "createdDateTime")};
 }
 
 std::string HashSecret(std::string_view secret) {
@@ -159,14 +155,14 @@ store::Resource EncodeUser(const User& user, std::int64_t version) {
 Result<User> DecodeUser(const store::Resource& row) {
   GP_ASSIGN_OR_RETURN(const json::object doc, ParseRow(row));
   User user;
-  user.id = Field(doc, "id");
-  user.user_principal_name = Field(doc, "userPrincipalName");
-  user.display_name = Field(doc, "displayName");
-  user.mail_nickname = Field(doc, "mailNickname");
-  user.created = Field(doc, "createdDateTime");
+  user.id = StringField(doc, "id");
+  user.user_principal_name = StringField(doc, "userPrincipalName");
+  user.display_name = StringField(doc, "displayName");
+  user.mail_nickname = StringField(doc, "mailNickname");
+  user.created = StringField(doc, "createdDateTime");
   const json::value* enabled = doc.if_contains("accountEnabled");
   user.account_enabled = !(enabled && enabled->is_bool() && !enabled->get_bool());
-  user.password_hash = Field(doc, "passwordHash");
+  user.password_hash = StringField(doc, "passwordHash");
   if (const json::value* failures = doc.if_contains("failedSignIns");
       failures && failures->is_array())
     for (const json::value& at : failures->get_array())

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "access/roles.h"
+#include "common/json_fields.h"
 #include "resources/spec_checks.h"
 
 namespace gangplank::access {
@@ -13,11 +14,6 @@ namespace {
 
 constexpr std::string_view kPrincipalTypes[] = {"User", "Group", "ServicePrincipal", "ForeignGroup",
                                                 "Device"};
-
-std::string StringField(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
 
 }  // namespace
 

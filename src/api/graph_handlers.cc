@@ -5,6 +5,7 @@
 #include "access/directory.h"
 #include "api/arm_response.h"
 #include "api/graph.h"
+#include "common/json_fields.h"
 #include "common/random.h"
 #include "resources/operation.h"
 #include "resources/spec_checks.h"
@@ -127,6 +128,21 @@ Result<std::vector<T>> All(const ArmCall& call, std::string_view kind, Decode de
   return out;
 }
 
+// GET of a collection: every object of `kind` that the $filter keeps, as Graph shows it.
+template <typename T>
+ArmAnswer ListDirectory(const ArmCall& call, std::string_view kind,
+                        Result<T> (*decode)(const store::Resource&),
+                        json::object (*shown)(const T&), std::string_view entity) {
+  GP_ASSIGN_OR_RETURN(const auto filter, ParseGraphFilter(call));
+  GP_ASSIGN_OR_RETURN(const auto objects, All<T>(call, kind, decode));
+  json::array value;
+  for (const T& object : objects) {
+    json::object json_object = shown(object);
+    if (Keeps(filter, json_object)) value.push_back(std::move(json_object));
+  }
+  return GraphList(call, entity, std::move(value));
+}
+
 Result<std::pair<Application, std::int64_t>> ReadApplication(const ArmCall& call) {
   GP_ASSIGN_OR_RETURN(
       const auto row,
@@ -154,29 +170,17 @@ Result<json::object> Body(const ArmCall& call, std::string_view example) {
   return resources::DecodeBody(call.request.http.body(), example);
 }
 
-std::string StringIn(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
-
 }  // namespace
 
 ArmAnswer ListApplications(const ArmCall& call) {
-  GP_ASSIGN_OR_RETURN(const auto filter, ParseGraphFilter(call));
-  GP_ASSIGN_OR_RETURN(const auto apps,
-                      All<Application>(call, access::kApplicationKind, access::DecodeApplication));
-  json::array value;
-  for (const Application& app : apps) {
-    json::object shown = access::ApplicationJson(app);
-    if (Keeps(filter, shown)) value.push_back(std::move(shown));
-  }
-  return GraphList(call, "applications", std::move(value));
+  return ListDirectory<Application>(call, access::kApplicationKind, access::DecodeApplication,
+                                    access::ApplicationJson, "applications");
 }
 
 ArmAnswer CreateApplication(const ArmCall& call) {
   GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
   GP_ASSIGN_OR_RETURN(const json::object body, Body(call, R"({"displayName": "ci-deployer"})"));
-  const std::string name = StringIn(body, "displayName");
+  const std::string name = StringField(body, "displayName");
   if (name.empty() || name.size() > 256)
     return BadRequest("An application needs a displayName of 1 to 256 characters.");
   Application app{call.context.random.Uuid(), call.context.random.Uuid(), name, Now(call), {}};
@@ -193,7 +197,7 @@ ArmAnswer GetApplication(const ArmCall& call) {
 ArmAnswer PatchApplication(const ArmCall& call) {
   GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
   GP_ASSIGN_OR_RETURN(const json::object body, Body(call, R"({"displayName": "ci-deployer"})"));
-  const std::string name = StringIn(body, "displayName");
+  const std::string name = StringField(body, "displayName");
   GP_RETURN_IF_ERROR(UpdateApplication(call, [&](Application& app) -> Status {
     if (!name.empty()) app.display_name = name;
     return OkStatus();
@@ -235,13 +239,13 @@ ArmAnswer AddPassword(const ArmCall& call) {
   const auto now = call.context.clock.Now();
   access::PasswordCredential password{
       call.context.random.Uuid(),
-      StringIn(sent, "displayName"),
+      StringField(sent, "displayName"),
       secret.substr(0, 3),
-      StringIn(sent, "startDateTime").empty() ? resources::Rfc3339(now)
-                                              : StringIn(sent, "startDateTime"),
-      StringIn(sent, "endDateTime").empty()
+      StringField(sent, "startDateTime").empty() ? resources::Rfc3339(now)
+                                                 : StringField(sent, "startDateTime"),
+      StringField(sent, "endDateTime").empty()
           ? resources::Rfc3339(now + std::chrono::hours(24 * 365 * 2))
-          : StringIn(sent, "endDateTime"),
+          : StringField(sent, "endDateTime"),
       access::HashSecret(secret)};
   GP_RETURN_IF_ERROR(UpdateApplication(call, [&](Application& app) -> Status {
     if (app.passwords.size() >= kMaxPasswords) {
@@ -264,7 +268,7 @@ ArmAnswer AddPassword(const ArmCall& call) {
 ArmAnswer RemovePassword(const ArmCall& call) {
   GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
   GP_ASSIGN_OR_RETURN(const json::object body, Body(call, R"({"keyId": "…"})"));
-  const std::string key_id = StringIn(body, "keyId");
+  const std::string key_id = StringField(body, "keyId");
   GP_RETURN_IF_ERROR(UpdateApplication(call, [&](Application& app) -> Status {
     const auto erased = std::erase_if(app.passwords, [&](const access::PasswordCredential& p) {
       return store::IdKey(p.key_id) == store::IdKey(key_id);
@@ -277,22 +281,15 @@ ArmAnswer RemovePassword(const ArmCall& call) {
 }
 
 ArmAnswer ListServicePrincipals(const ArmCall& call) {
-  GP_ASSIGN_OR_RETURN(const auto filter, ParseGraphFilter(call));
-  GP_ASSIGN_OR_RETURN(
-      const auto principals,
-      All<ServicePrincipal>(call, access::kServicePrincipalKind, access::DecodeServicePrincipal));
-  json::array value;
-  for (const ServicePrincipal& sp : principals) {
-    json::object shown = access::ServicePrincipalJson(sp);
-    if (Keeps(filter, shown)) value.push_back(std::move(shown));
-  }
-  return GraphList(call, "servicePrincipals", std::move(value));
+  return ListDirectory<ServicePrincipal>(call, access::kServicePrincipalKind,
+                                         access::DecodeServicePrincipal,
+                                         access::ServicePrincipalJson, "servicePrincipals");
 }
 
 ArmAnswer CreateServicePrincipal(const ArmCall& call) {
   GP_RETURN_IF_ERROR(RequireDirectoryWriter(call));
   GP_ASSIGN_OR_RETURN(const json::object body, Body(call, R"({"appId": "…"})"));
-  const std::string app_id = StringIn(body, "appId");
+  const std::string app_id = StringField(body, "appId");
   GP_ASSIGN_OR_RETURN(const auto apps,
                       All<Application>(call, access::kApplicationKind, access::DecodeApplication));
   const auto app = std::find_if(apps.begin(), apps.end(), [&](const Application& a) {
@@ -375,7 +372,7 @@ Result<std::pair<User, std::int64_t>> ReadUser(const ArmCall& call, const std::s
     boost::system::error_code ec;
     const json::value doc = json::parse(name->body, ec);
     if (ec || !doc.is_object()) return NotFound(key);
-    id = StringIn(doc.get_object(), "user");
+    id = StringField(doc.get_object(), "user");
   }
   GP_ASSIGN_OR_RETURN(const auto row, store.Get(access::kUserKind, access::UserRowId(id)));
   if (!row) return NotFound(key);
@@ -387,7 +384,7 @@ Result<std::pair<User, std::int64_t>> ReadUser(const ArmCall& call, const std::s
 Result<std::string> PasswordIn(const json::object& body) {
   const json::value* profile = body.if_contains("passwordProfile");
   if (profile == nullptr || !profile->is_object()) return std::string();
-  const std::string password = StringIn(profile->get_object(), "password");
+  const std::string password = StringField(profile->get_object(), "password");
   GP_RETURN_IF_ERROR(access::CheckPasswordComplexity(password));
   return password;
 }
@@ -395,14 +392,8 @@ Result<std::string> PasswordIn(const json::object& body) {
 }  // namespace
 
 ArmAnswer ListUsers(const ArmCall& call) {
-  GP_ASSIGN_OR_RETURN(const auto filter, ParseGraphFilter(call));
-  GP_ASSIGN_OR_RETURN(const auto users, All<User>(call, access::kUserKind, access::DecodeUser));
-  json::array value;
-  for (const User& user : users) {
-    json::object shown = access::UserJson(user);
-    if (Keeps(filter, shown)) value.push_back(std::move(shown));
-  }
-  return GraphList(call, "users", std::move(value));
+  return ListDirectory<User>(call, access::kUserKind, access::DecodeUser, access::UserJson,
+                             "users");
 }
 
 // POST /users, as az ad user create sends it: the password is checked for complexity and kept
@@ -415,7 +406,7 @@ ArmAnswer CreateUser(const ArmCall& call) {
           call,
           R"({"userPrincipalName": "ada@example.org", "displayName": "Ada", "passwordProfile": {"password": "…"}})"));
   User user;
-  user.user_principal_name = StringIn(body, "userPrincipalName");
+  user.user_principal_name = StringField(body, "userPrincipalName");
   const std::size_t at = user.user_principal_name.find('@');
   if (at == std::string::npos || at == 0 || at + 1 == user.user_principal_name.size() ||
       user.user_principal_name.size() > 113 ||
@@ -425,12 +416,12 @@ ArmAnswer CreateUser(const ArmCall& call) {
                         "quotes or slashes).",
                         "userPrincipalName");
   }
-  user.display_name = StringIn(body, "displayName");
+  user.display_name = StringField(body, "displayName");
   if (user.display_name.empty() || user.display_name.size() > 256)
     return BadRequest("A user needs a displayName of 1 to 256 characters.");
   GP_ASSIGN_OR_RETURN(const std::string password, PasswordIn(body));
   if (password.empty()) return BadRequest("A user needs passwordProfile.password.");
-  user.mail_nickname = StringIn(body, "mailNickname");
+  user.mail_nickname = StringField(body, "mailNickname");
   if (user.mail_nickname.empty()) user.mail_nickname = user.user_principal_name.substr(0, at);
   const json::value* enabled = body.if_contains("accountEnabled");
   user.account_enabled = !(enabled && enabled->is_bool() && !enabled->get_bool());
@@ -466,7 +457,7 @@ ArmAnswer PatchUser(const ArmCall& call) {
   GP_ASSIGN_OR_RETURN(const std::string password, PasswordIn(body));
   GP_ASSIGN_OR_RETURN(auto read, ReadUser(call, call.object));
   User& user = read.first;
-  if (const std::string name = StringIn(body, "displayName"); !name.empty())
+  if (const std::string name = StringField(body, "displayName"); !name.empty())
     user.display_name = name;
   if (const json::value* enabled = body.if_contains("accountEnabled");
       enabled && enabled->is_bool())

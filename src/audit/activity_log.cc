@@ -5,17 +5,13 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/json_fields.h"
 #include "common/random.h"
 
 namespace gangplank::audit {
 namespace json = boost::json;
 
 namespace {
-
-std::string Text(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
 
 json::object Localized(std::string value) {
   return json::object{{"value", value}, {"localizedValue", value}};
@@ -106,24 +102,24 @@ store::Resource EventRow(const ActivityEvent& e) {
 }
 
 Result<ActivityEvent> DecodeEvent(const store::Resource& row) {
-  boost::system::error_code ec;
-  const json::value doc = json::parse(row.body, ec);
-  if (ec || !doc.is_object()) {
+  const auto doc = ParseJsonObject(row.body);
+  if (!doc) {
     return MakeError(StatusCode::kInternal, "UnreadableActivityEvent",
                      "the activity event " + row.id + " is not readable");
   }
-  const json::object& d = doc.get_object();
+  const json::object& d = *doc;
   ActivityEvent e;
-  e.event_id = Text(d, "eventId");
-  e.subscription = Text(d, "subscription");
-  e.origin = {Text(d, "caller"),     Text(d, "callerObjectId"), Text(d, "action"),
-              Text(d, "resourceId"), Text(d, "correlationId"),  Text(d, "clientIp")};
-  e.operation_id = Text(d, "operationId");
-  e.status = Text(d, "status");
-  e.sub_status = Text(d, "subStatus");
-  e.level = Text(d, "level");
-  e.event_name = Text(d, "eventName");
-  e.description = Text(d, "description");
+  e.event_id = StringField(d, "eventId");
+  e.subscription = StringField(d, "subscription");
+  e.origin = {StringField(d, "caller"),        StringField(d, "callerObjectId"),
+              StringField(d, "action"),        StringField(d, "resourceId"),
+              StringField(d, "correlationId"), StringField(d, "clientIp")};
+  e.operation_id = StringField(d, "operationId");
+  e.status = StringField(d, "status");
+  e.sub_status = StringField(d, "subStatus");
+  e.level = StringField(d, "level");
+  e.event_name = StringField(d, "eventName");
+  e.description = StringField(d, "description");
   if (const json::value* at = d.if_contains("timestampMs"); at && at->is_int64())
     e.timestamp_ms = at->get_int64();
   return e;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "common/json_fields.h"
 #include "resources/location.h"
 #include "resources/spec_checks.h"
 
@@ -12,8 +13,8 @@ namespace json = boost::json;
 
 Status CheckGroupName(std::string_view name) {
   const auto allowed = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.' || c == '(' || c == ')';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.' || c == '(' || c == ')';
   };
   if (!name.empty() && name.size() <= 90 && name.back() != '.' &&
       std::all_of(name.begin(), name.end(), allowed)) {
@@ -32,8 +33,7 @@ Result<GroupSpec> DecodeGroupSpec(std::string_view body) {
     return InvalidInput("LocationRequired",
                         "The location property is required for this definition.", "location");
   }
-  auto region =
-      NormalizeLocation(location->get_string(), "LocationNotAvailableForResourceGroup");
+  auto region = NormalizeLocation(location->get_string(), "LocationNotAvailableForResourceGroup");
   if (!region) {
     Error error = region.error();
     error.target = "location";
@@ -72,17 +72,16 @@ Result<json::object> PlanGroupPut(const std::optional<store::Resource>& existing
 }
 
 Result<store::Resource> MarkGroupDeleting(const store::Resource& group) {
-  boost::system::error_code ec;
-  json::value doc = json::parse(group.body, ec);
-  if (ec || !doc.is_object()) {
+  auto doc = ParseJsonObject(group.body);
+  if (!doc) {
     return MakeError(StatusCode::kInternal, "UnreadableResourceGroup",
                      "the stored resource group " + group.id + " is not a JSON object");
   }
-  json::value& properties = doc.get_object()["properties"];
+  json::value& properties = (*doc)["properties"];
   if (!properties.is_object()) properties.emplace_object();
   properties.get_object()["provisioningState"] = "Deleting";
   store::Resource deleting = group;
-  deleting.body = json::serialize(doc);
+  deleting.body = json::serialize(*doc);
   return deleting;
 }
 

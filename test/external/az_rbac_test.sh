@@ -77,6 +77,16 @@ expect_eq "$(grep -c "^$write	Accepted	" "$work/events")" "1" "accepted update i
 expect_eq "$(grep -c "^$write	Succeeded	" "$work/events")" "1" "the update's end in the log: $(cat "$work/events")"
 expect_eq "$(az monitor activity-log list -g rg1 --offset 1h --status Failed --query 'length(@)' -o tsv)" "3" \
   "failed events of rg1 (two refused updates, the get-credentials)"
+# create-for-rbac again: the same identity with a new secret; the old one opens nothing.
+az ad sp create-for-rbac --name ci-deployer >"$work/sp2.json" 2>"$work/sp2.err" || fail "create-for-rbac again: $(cat "$work/sp2.err")"
+expect_eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["appId"])' "$work/sp2.json")" "$app" "the same app"
+rotated=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["password"])' "$work/sp2.json")
+[ "$rotated" != "$password" ] || fail "create-for-rbac again kept the secret"
+if as_sp login --service-principal -u "$app" -p "$password" --tenant adfs >"$work/out" 2>&1; then
+  fail "the old secret still signs in"
+fi
+as_sp login --service-principal -u "$app" -p "$rotated" --tenant adfs >/dev/null || fail "the new secret"
+
 # A person: az ad user create, then az login -u -p (without --tenant, so az lists /tenants first).
 az ad user create --display-name Ada --user-principal-name ada@gangplank.test \
   --password 'Correct-Horse-9' -o none || fail "az ad user create"
