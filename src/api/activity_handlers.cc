@@ -34,6 +34,9 @@ std::string ErrorMessageOf(const HttpResponse& response) {
 }
 
 void Record(const HandlerContext& context, audit::ActivityEvent event) {
+  // A store that is away keeps nothing: the answer (a 503, most likely) is not held up waiting
+  // for it a second time.
+  if (!context.store.Ready().ok()) return;
   if (auto stored = context.store.Put(audit::EventRow(event), store::Precondition::Any());
       !stored && context.config.warn) {
     context.config.warn("the activity log could not record " + event.origin.action + " on " +
