@@ -129,6 +129,17 @@ std::string UserNameRowId(std::string_view user_principal_name) {
   return std::string(kDirectoryParent) + "/userPrincipalNames/" + store::IdKey(user_principal_name);
 }
 
+Result<std::optional<store::Resource>> FindUserRow(store::Store& store, std::string_view key) {
+  std::string id(key);
+  if (key.find('@') != std::string_view::npos) {
+    GP_ASSIGN_OR_RETURN(const auto name, store.Get(kUserNameKind, UserNameRowId(key)));
+    const auto doc = name ? ParseJsonObject(name->body) : std::nullopt;
+    if (!doc) return std::optional<store::Resource>();
+    id = StringField(*doc, "user");
+  }
+  return store.Get(kUserKind, UserRowId(id));
+}
+
 json::object UserJson(const User& user) {
   return json::object{{"@odata.type", "#microsoft.graph.user"},
                       {"id", user.id},

@@ -63,6 +63,8 @@ struct User {
 
 std::string UserRowId(std::string_view object_id);
 std::string UserNameRowId(std::string_view user_principal_name);
+// The row of the user `key` names (an object id, or a user principal name), if there is one.
+Result<std::optional<store::Resource>> FindUserRow(store::Store& store, std::string_view key);
 store::Resource EncodeUser(const User& user, std::int64_t version = 0);
 Result<User> DecodeUser(const store::Resource& row);
 boost::json::object UserJson(const User& user);

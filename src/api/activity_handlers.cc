@@ -110,13 +110,9 @@ void RecordUnauthenticated(const ApiRequest& request, const HandlerContext& cont
   if (!WithinBudget(context)) return;
   const std::string_view action = ActionOf(request);
   if (action.empty() || request.segments.size() < 2) return;
-  std::string resource;
-  std::size_t segments = request.segments.size();
-  if (request.http.method() == HttpVerb::post) --segments;
-  for (std::size_t i = 0; i < segments; ++i) resource += "/" + request.segments[i];
   Record(context, EventFor(context,
-                           {"", "", std::string(action), resource, request.correlation_id,
-                            request.client_ip},
+                           {"", "", std::string(action), ResourceIdOf(request),
+                            request.correlation_id, request.client_ip},
                            request.segments[1], response));
 }
 

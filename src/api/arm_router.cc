@@ -145,13 +145,16 @@ void AppendRoutes(std::span<const ArmRoute> routes, std::string_view prefix,
 
 resources::ActivityOrigin OriginOf(const ArmCall& call) {
   const ApiRequest& request = call.request;
-  // The resource the request names: its path, without the action a POST ends in.
+  return {request.caller.app_id, request.caller.object_id, std::string(call.action),
+          ResourceIdOf(request), request.correlation_id,   request.client_ip};
+}
+
+std::string ResourceIdOf(const ApiRequest& request) {
   std::size_t segments = request.segments.size();
   if (request.http.method() == HttpVerb::post && segments > 0) --segments;
   std::string resource;
   for (std::size_t i = 0; i < segments; ++i) resource += "/" + request.segments[i];
-  return {request.caller.app_id,  request.caller.object_id, std::string(call.action), resource,
-          request.correlation_id, request.client_ip};
+  return resource;
 }
 
 std::string_view ActionOf(const ApiRequest& request) {

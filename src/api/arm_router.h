@@ -106,6 +106,8 @@ void AppendAuthorizationRoutes(std::vector<RouteListing>& out);
 void AppendRoutes(std::span<const ArmRoute> routes, std::string_view prefix,
                   std::vector<RouteListing>& out);
 
+// The resource a request names: its path, without the action a POST ends in.
+std::string ResourceIdOf(const ApiRequest& request);
 // Who asks what, as the activity log and the operations it starts record it.
 resources::ActivityOrigin OriginOf(const ArmCall& call);
 // The ARM operation a request would perform, for refusals that come before routing (an expired

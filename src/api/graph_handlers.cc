@@ -363,18 +363,7 @@ namespace {
 
 // The user `key` names: an object id or a user principal name.
 Result<std::pair<User, std::int64_t>> ReadUser(const ArmCall& call, const std::string& key) {
-  store::Store& store = call.context.store;
-  std::string id = key;
-  if (key.find('@') != std::string::npos) {
-    GP_ASSIGN_OR_RETURN(const auto name,
-                        store.Get(access::kUserNameKind, access::UserNameRowId(key)));
-    if (!name) return NotFound(key);
-    boost::system::error_code ec;
-    const json::value doc = json::parse(name->body, ec);
-    if (ec || !doc.is_object()) return NotFound(key);
-    id = StringField(doc.get_object(), "user");
-  }
-  GP_ASSIGN_OR_RETURN(const auto row, store.Get(access::kUserKind, access::UserRowId(id)));
+  GP_ASSIGN_OR_RETURN(const auto row, access::FindUserRow(call.context.store, key));
   if (!row) return NotFound(key);
   GP_ASSIGN_OR_RETURN(User user, access::DecodeUser(*row));
   return std::pair{std::move(user), row->version};

@@ -42,19 +42,6 @@ namespace {
 // Refresh tokens are tokens of this subject: useless as access tokens (no principal has it).
 constexpr std::string_view kRefreshPrefix = "refresh:";
 
-// The user row of a user principal name, if there is one.
-Result<std::optional<store::Resource>> LookUpUser(const HandlerContext& context,
-                                                  const std::string& name) {
-  GP_ASSIGN_OR_RETURN(const auto index,
-                      context.store.Get(access::kUserNameKind, access::UserNameRowId(name)));
-  if (!index) return std::optional<store::Resource>();
-  boost::system::error_code ec;
-  const json::value doc = json::parse(index->body, ec);
-  const json::value* id = ec || !doc.is_object() ? nullptr : doc.get_object().if_contains("user");
-  if (id == nullptr || !id->is_string()) return std::optional<store::Resource>();
-  return context.store.Get(access::kUserKind, access::UserRowId(id->get_string()));
-}
-
 // Whether `client_id` and `secret` are the bootstrap admin's, or an application's current secret
 // whose service principal exists and is enabled.
 Result<bool> KnownClient(const HandlerContext& context, const std::string& client_id,
@@ -144,9 +131,10 @@ Result<Granted> ClientCredentialsGrant(const ApiRequest&, const HandlerContext& 
 Result<Granted> PasswordGrant(const ApiRequest& request, const HandlerContext& context,
                               Form& form) {
   const std::string& name = form["username"];
+  // Only names: an object id is not what a person signs in with.
   auto user_row = name.find('@') == std::string::npos
                       ? Result<std::optional<store::Resource>>(std::optional<store::Resource>())
-                      : LookUpUser(context, name);
+                      : access::FindUserRow(context.store, name);
   if (!user_row) return user_row.error();
   const Error invalid =
       OAuth(StatusCode::kInvalidArgument, "invalid_grant", "MSIS9659: Invalid credentials.");
@@ -198,7 +186,7 @@ Result<Granted> RefreshGrant(const ApiRequest&, const HandlerContext& context, F
   auto claims = context.tokens.Verify(form["refresh_token"]);
   if (!claims || !claims->client_id.starts_with(kRefreshPrefix)) return invalid;
   const std::string name = claims->client_id.substr(kRefreshPrefix.size());
-  GP_ASSIGN_OR_RETURN(const auto row, LookUpUser(context, name));
+  GP_ASSIGN_OR_RETURN(const auto row, access::FindUserRow(context.store, name));
   if (!row) return invalid;
   GP_ASSIGN_OR_RETURN(const access::User user, access::DecodeUser(*row));
   if (!user.account_enabled) return invalid;
