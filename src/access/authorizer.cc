@@ -1,4 +1,5 @@
-// The RBAC index: assignments and service principals, re-read when the store says they changed.
+// The RBAC index: assignments, custom roles, principals and groups, re-read when the store says
+// they changed.
 #include "access/authorizer.h"
 
 #include <mutex>
@@ -32,7 +33,41 @@ RoleAssignment Authorizer::OwnerAssignment() const {
   return owner;
 }
 
+namespace {
+
+// Every role by GUID: the built-ins, then the custom roles the store holds.
+Result<std::map<std::string, std::shared_ptr<const RoleDefinition>>> LoadRoles(
+    store::Store& store) {
+  std::map<std::string, std::shared_ptr<const RoleDefinition>> roles;
+  for (const RoleDefinition& role : BuiltInRoles())
+    roles[store::IdKey(role.name)] = std::make_shared<const RoleDefinition>(role);
+  GP_ASSIGN_OR_RETURN(const auto rows, store.ListKind(kRoleDefinitionKind));
+  for (const auto& row : rows) {
+    auto role = DecodeCustomRoleRow(row);
+    if (role) roles.try_emplace(store::IdKey(role->name), std::make_shared<const RoleDefinition>(*role));
+  }
+  return roles;
+}
+
+// Each member of some group → every group it belongs to, nested groups followed.
+Result<std::map<std::string, std::vector<std::string>>> LoadGroups(store::Store& store) {
+  GP_ASSIGN_OR_RETURN(const auto rows, store.ListKind(kGroupKind));
+  std::vector<Group> groups;
+  for (const auto& row : rows)
+    if (auto group = DecodeGroup(row)) groups.push_back(std::move(*group));
+  std::map<std::string, std::vector<std::string>> groups_of;
+  for (const Group& group : groups)
+    for (const std::string& member : group.members)
+      if (!groups_of.contains(store::IdKey(member)))
+        groups_of[store::IdKey(member)] = TransitiveGroupsOf(member, groups);
+  return groups_of;
+}
+
+}  // namespace
+
 Status Authorizer::Reload() {
+  GP_ASSIGN_OR_RETURN(auto roles, LoadRoles(store_));
+  GP_ASSIGN_OR_RETURN(auto groups_of, LoadGroups(store_));
   GP_ASSIGN_OR_RETURN(const auto assignments, store_.ListKind(kRoleAssignmentKind));
   GP_ASSIGN_OR_RETURN(const auto principals, store_.ListKind(kServicePrincipalKind));
   GP_ASSIGN_OR_RETURN(const auto users, store_.ListKind(kUserKind));
@@ -40,9 +75,9 @@ Status Authorizer::Reload() {
   for (const auto& row : assignments) {
     auto assignment = DecodeRoleAssignmentRow(row);
     if (!assignment) continue;  // an unreadable row grants nothing
-    const RoleDefinition* role = FindBuiltInRole(assignment->role);
-    if (role == nullptr) continue;
-    grants[store::IdKey(assignment->principal_id)].push_back({assignment->scope, role});
+    auto role = roles.find(store::IdKey(assignment->role));
+    if (role == roles.end()) continue;
+    grants[store::IdKey(assignment->principal_id)].push_back({assignment->scope, role->second});
   }
   std::map<std::string, std::string> object_ids;
   for (const auto& row : principals) {
@@ -59,6 +94,8 @@ Status Authorizer::Reload() {
   }
   grants_ = std::move(grants);
   object_ids_ = std::move(object_ids);
+  groups_of_ = std::move(groups_of);
+  roles_ = std::move(roles);
   loaded_ = true;
   return OkStatus();
 }
@@ -72,7 +109,8 @@ Status Authorizer::Refresh() {
   std::unique_lock lock(mutex_);
   if (loaded_ && revision == revision_) return OkStatus();
   bool changed = !loaded_;
-  for (const std::string_view kind : {kRoleAssignmentKind, kServicePrincipalKind, kUserKind}) {
+  for (const std::string_view kind : {kRoleAssignmentKind, kServicePrincipalKind, kUserKind,
+                                      kGroupKind, kRoleDefinitionKind}) {
     if (changed) break;
     auto changes = store_.ChangesSince(revision_, kind);
     changed = !changes || !changes->empty();
@@ -98,11 +136,34 @@ Result<bool> Authorizer::AnyGrant(const Caller& caller, std::string_view action,
   if (caller.object_id.empty()) return false;
   GP_RETURN_IF_ERROR(Refresh());
   std::shared_lock lock(mutex_);
-  auto found = grants_.find(store::IdKey(caller.object_id));
-  if (found == grants_.end()) return false;
-  for (const Grant& grant : found->second)
-    if (covers(grant.scope) && Grants(*grant.role, action)) return true;
+  // What the principal holds itself, then what each of its groups holds.
+  std::vector<std::string> holders{store::IdKey(caller.object_id)};
+  if (auto groups = groups_of_.find(holders.front()); groups != groups_of_.end())
+    holders.insert(holders.end(), groups->second.begin(), groups->second.end());
+  for (const std::string& holder : holders) {
+    auto found = grants_.find(holder);
+    if (found == grants_.end()) continue;
+    for (const Grant& grant : found->second)
+      if (covers(grant.scope) && Grants(*grant.role, action)) return true;
+  }
   return false;
+}
+
+Result<std::shared_ptr<const RoleDefinition>> Authorizer::Role(std::string_view guid) {
+  GP_RETURN_IF_ERROR(Refresh());
+  std::shared_lock lock(mutex_);
+  auto found = roles_.find(store::IdKey(guid));
+  return found == roles_.end() ? nullptr : found->second;
+}
+
+Result<RoleLookup> Authorizer::Roles() {
+  GP_RETURN_IF_ERROR(Refresh());
+  std::shared_lock lock(mutex_);
+  auto roles = std::make_shared<const decltype(roles_)>(roles_);
+  return RoleLookup([roles](std::string_view guid) -> std::shared_ptr<const RoleDefinition> {
+    auto found = roles->find(store::IdKey(guid));
+    return found == roles->end() ? nullptr : found->second;
+  });
 }
 
 Result<bool> Authorizer::Allows(const Caller& caller, std::string_view action,

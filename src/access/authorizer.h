@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "access/custom_roles.h"
 #include "access/directory.h"
 #include "access/role_assignments.h"
 #include "access/roles.h"
@@ -42,6 +44,10 @@ class Authorizer {
   // filtered to the items the caller may read.
   Result<bool> AllowsAtOrBelow(const Caller& caller, std::string_view action,
                                std::string_view scope);
+  // The role with this GUID: a built-in, or a custom role as the store holds it now.
+  Result<std::shared_ptr<const RoleDefinition>> Role(std::string_view guid);
+  // Every role as the index holds them now (a snapshot: later changes do not show in it).
+  Result<RoleLookup> Roles();
   // The bootstrap owner's assignment (not stored; shown in lists and never deleted).
   RoleAssignment OwnerAssignment() const;
   const Caller& owner() const { return owner_; }
@@ -49,7 +55,7 @@ class Authorizer {
  private:
   struct Grant {
     std::string scope;
-    const RoleDefinition* role;
+    std::shared_ptr<const RoleDefinition> role;
   };
   // Re-reads what changed since the index was built.
   Status Refresh();
@@ -65,6 +71,9 @@ class Authorizer {
   bool loaded_ = false;
   std::map<std::string, std::vector<Grant>> grants_;  // principal object id (IdKey) → grants
   std::map<std::string, std::string> object_ids_;  // app id or UPN (IdKey) → object id
+  // member object id (IdKey) → the groups it belongs to, directly or through other groups
+  std::map<std::string, std::vector<std::string>> groups_of_;
+  std::map<std::string, std::shared_ptr<const RoleDefinition>> roles_;  // GUID (IdKey) → role
 };
 
 }  // namespace gangplank::access

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <cctype>
 
 #include "common/base64.h"
@@ -276,6 +277,59 @@ bool SecretMatches(const Application& app, std::string_view secret, std::string_
     matched = matched || (same && current);
   }
   return matched;
+}
+
+std::string GroupRowId(std::string_view object_id) {
+  return std::string(kDirectoryParent) + "/groups/" + std::string(object_id);
+}
+
+json::object GroupJson(const Group& group) {
+  return json::object{{"@odata.type", "#microsoft.graph.group"},
+                      {"id", group.id},
+                      {"displayName", group.display_name},
+                      {"mailNickname", group.mail_nickname},
+                      {"description", group.description.empty() ? json::value(nullptr)
+                                                                : json::value(group.description)},
+                      {"mailEnabled", false},
+                      {"securityEnabled", true},
+                      {"groupTypes", json::array{}},
+                      {"createdDateTime", group.created}};
+}
+
+store::Resource EncodeGroup(const Group& group, std::int64_t version) {
+  json::object doc = GroupJson(group);
+  json::array members;
+  for (const std::string& member : group.members) members.push_back(json::value(member));
+  doc["members"] = std::move(members);
+  return {std::string(kGroupKind), GroupRowId(group.id), std::string(kDirectoryParent),
+          json::serialize(doc), version};
+}
+
+Result<Group> DecodeGroup(const store::Resource& row) {
+  GP_ASSIGN_OR_RETURN(const json::object doc, ParseRow(row));
+  return Group{StringField(doc, "id"),          StringField(doc, "displayName"),
+               StringField(doc, "mailNickname"), StringField(doc, "description"),
+               StringField(doc, "createdDateTime"), StringsField(doc, "members")};
+}
+
+std::vector<std::string> TransitiveGroupsOf(std::string_view object_id,
+                                            const std::vector<Group>& groups) {
+  std::vector<std::string> found;
+  std::vector<std::string> pending{store::IdKey(object_id)};
+  while (!pending.empty()) {
+    const std::string member = std::move(pending.back());
+    pending.pop_back();
+    for (const Group& group : groups) {
+      const std::string id = store::IdKey(group.id);
+      if (std::find(found.begin(), found.end(), id) != found.end()) continue;
+      const bool holds = std::any_of(group.members.begin(), group.members.end(),
+                                     [&](const std::string& m) { return store::IdKey(m) == member; });
+      if (!holds) continue;
+      found.push_back(id);
+      pending.push_back(id);
+    }
+  }
+  return found;
 }
 
 }  // namespace gangplank::access

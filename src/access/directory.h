@@ -84,6 +84,27 @@ enum class SignIn { kOk, kWrongPassword, kLocked, kDisabled };
 // failure record updated for it (the caller stores the user when it changed).
 SignIn DecideSignIn(User& user, bool password_ok, long long now_ms);
 
+// A security group of users, service principals and other groups: a role assigned to the group
+// is held by each member, and by the members of member groups.
+inline constexpr std::string_view kGroupKind = "group";
+
+struct Group {
+  std::string id;
+  std::string display_name;
+  std::string mail_nickname;
+  std::string description;
+  std::string created;
+  std::vector<std::string> members;  // object ids
+};
+
+std::string GroupRowId(std::string_view object_id);
+store::Resource EncodeGroup(const Group& group, std::int64_t version = 0);
+Result<Group> DecodeGroup(const store::Resource& row);
+boost::json::object GroupJson(const Group& group);
+// Every group `object_id` belongs to, directly or through member groups (a cycle ends the walk).
+std::vector<std::string> TransitiveGroupsOf(std::string_view object_id,
+                                            const std::vector<Group>& groups);
+
 std::string ApplicationRowId(std::string_view object_id);
 std::string ServicePrincipalRowId(std::string_view object_id);
 

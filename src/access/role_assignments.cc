@@ -19,7 +19,7 @@ constexpr std::string_view kPrincipalTypes[] = {"User", "Group", "ServicePrincip
 
 Result<RoleAssignment> DecodeRoleAssignment(std::string_view body, std::string scope,
                                             std::string name, const std::string& caller,
-                                            const std::string& now) {
+                                            const std::string& now, const RoleLookup& roles) {
   if (!IsGuid(name)) {
     return InvalidInput("InvalidRoleAssignmentId",
                         "The role assignment ID '" + name.substr(0, 64) +
@@ -43,11 +43,22 @@ Result<RoleAssignment> DecodeRoleAssignment(std::string_view body, std::string s
   assignment.name = std::move(name);
   assignment.role_definition_id = StringField(properties, "roleDefinitionId");
   const auto role = RoleGuidOf(assignment.role_definition_id);
-  if (!role || FindBuiltInRole(*role) == nullptr) {
+  const auto definition = role ? roles(*role) : nullptr;
+  if (definition == nullptr) {
     return InvalidInput("RoleDefinitionDoesNotExist",
                         "The specified role definition with ID '" +
                             assignment.role_definition_id.substr(0, 200) +
                             "' does not exist. List the roles with az role definition list.",
+                        "properties.roleDefinitionId");
+  }
+  const bool assignable = std::any_of(
+      definition->assignable_scopes.begin(), definition->assignable_scopes.end(),
+      [&](const std::string& at) { return ScopeCovers(at, assignment.scope); });
+  if (!assignable) {
+    return InvalidInput("InvalidRoleAssignmentScope",
+                        "The role '" + definition->role_name + "' cannot be assigned at " +
+                            assignment.scope +
+                            ": it is assignable only at or below its assignableScopes.",
                         "properties.roleDefinitionId");
   }
   assignment.role = *role;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "access/custom_roles.h"
 #include "common/error.h"
 #include "store/store.h"
 
@@ -30,12 +31,13 @@ struct RoleAssignment {
   std::string id() const { return scope + std::string(kRoleAssignmentsPath) + name; }
 };
 
-// A PUT's body at `scope`/`name`: roleDefinitionId must name a role this server has,
-// principalId must be a GUID, the assignment's name must be a GUID (each a 400 naming the field
-// otherwise). `caller` and `now` (RFC 3339) fill createdBy/createdOn.
+// A PUT's body at `scope`/`name`: roleDefinitionId must name a role `roles` knows whose
+// assignable scopes hold `scope`, principalId must be a GUID, the assignment's name must be a GUID
+// (each a 400 naming the field otherwise). `caller` and `now` (RFC 3339) fill
+// createdBy/createdOn.
 Result<RoleAssignment> DecodeRoleAssignment(std::string_view body, std::string scope,
                                             std::string name, const std::string& caller,
-                                            const std::string& now);
+                                            const std::string& now, const RoleLookup& roles);
 
 // The row a PUT writes, given every assignment already at that scope: the same principal and role
 // under another name is 409 RoleAssignmentExists (which az treats as done); a different

@@ -28,6 +28,7 @@ std::string* CaptureOf(std::string_view part, ArmCall& call) {
       {"{definition}", [](ArmCall& c) { return &c.definition; }},
       {"{assignment}", [](ArmCall& c) { return &c.assignment; }},
       {"{object}", [](ArmCall& c) { return &c.object; }},
+      {"{member}", [](ArmCall& c) { return &c.member; }},
   };
   for (const Capture& capture : kCaptures)
     if (capture.name == part) return capture.slot(call);

@@ -30,6 +30,7 @@ struct ArmCall {
   std::string role;                          // …/accessProfiles/{role}/listCredential
   std::string definition, assignment;  // …/roleDefinitions/{definition}, …/roleAssignments/{…}
   std::string object;                  // Graph: /v1.0/applications/{object}, …
+  std::string member;                  // Graph: /v1.0/groups/{object}/members/{member}/$ref
   std::string_view action;             // the matched route's ARM operation
 
   // The ARM id the call acts on, as far as its path names one: the pool, cluster, group or

@@ -1,6 +1,6 @@
-// Microsoft.Authorization: the built-in role definitions, and role assignments at a subscription,
-// resource group, managed cluster or agent pool, listed with the $filter forms az and the SDKs
-// send.
+// Microsoft.Authorization: role definitions (the built-ins and custom roles), and role
+// assignments at a subscription, resource group, managed cluster or agent pool, listed with the
+// $filter forms az and the SDKs send.
 #include <boost/json.hpp>
 
 #include "access/authorizer.h"
@@ -17,6 +17,7 @@ using access::RoleAssignment;
 namespace {
 
 constexpr std::string_view kReadAssignments = "Microsoft.Authorization/roleAssignments/read";
+constexpr std::string_view kWriteDefinitions = "Microsoft.Authorization/roleDefinitions/write";
 // One row per (scope, principal, role): two PUTs of the same grant under two names cannot both
 // be accepted.
 constexpr std::string_view kGrantKind = "roleAssignmentGrant";
@@ -55,6 +56,20 @@ Result<std::vector<RoleAssignment>> AllAssignments(const ArmCall& call) {
       all.push_back(std::move(*assignment));
   }
   return all;
+}
+
+Result<std::vector<access::RoleDefinition>> CustomRoles(const ArmCall& call) {
+  GP_ASSIGN_OR_RETURN(const auto rows, call.context.store.ListKind(access::kRoleDefinitionKind));
+  std::vector<access::RoleDefinition> roles;
+  for (const auto& row : rows)
+    if (auto role = access::DecodeCustomRoleRow(row)) roles.push_back(std::move(*role));
+  return roles;
+}
+
+Error RoleDefinitionNotFound(const std::string& guid) {
+  return MakeError(StatusCode::kNotFound, "RoleDefinitionDoesNotExist",
+                   "The specified role definition with ID '" + guid.substr(0, 64) +
+                       "' does not exist.");
 }
 
 // The $filter forms clients send: atScope(), principalId eq '…', assignedTo('…'), joined by
@@ -117,29 +132,117 @@ ArmAnswer ListRoleDefinitions(const ArmCall& call) {
       return InvalidInput("UnsupportedFilter",
                           "The $filter '" + filter->substr(0, 200) +
                               "' is not supported; use roleName eq '{name}' or type eq "
-                              "'BuiltInRole'.",
+                              "'BuiltInRole' (or 'CustomRole').",
                           "$filter");
     }
   }
+  GP_ASSIGN_OR_RETURN(const auto custom, CustomRoles(call));
+  const std::string scope = call.scope();
   json::array value;
-  for (const access::RoleDefinition& role : access::BuiltInRoles()) {
-    if (name && store::IdKey(*name) != store::IdKey(role.role_name)) continue;
-    if (type && *type != role.type) continue;
-    value.push_back(access::RoleDefinitionJson(role, call.scope()));
-  }
+  const auto consider = [&](const access::RoleDefinition& role) {
+    if (name && store::IdKey(*name) != store::IdKey(role.role_name)) return;
+    if (type && store::IdKey(*type) != store::IdKey(role.type)) return;
+    // A custom role shows where it can be assigned: at, above or below its assignable scopes.
+    const bool related = std::any_of(
+        role.assignable_scopes.begin(), role.assignable_scopes.end(), [&](const std::string& at) {
+          return access::ScopeCovers(at, scope) || access::ScopeCovers(scope, at);
+        });
+    if (related) value.push_back(access::RoleDefinitionJson(role, scope));
+  };
+  for (const access::RoleDefinition& role : access::BuiltInRoles()) consider(role);
+  for (const access::RoleDefinition& role : custom) consider(role);
   return JsonResponse(call.request.http, HttpStatus::ok, json::object{{"value", std::move(value)}});
 }
 
 ArmAnswer GetRoleDefinition(const ArmCall& call) {
   GP_RETURN_IF_ERROR(RequireScope(call));
-  const access::RoleDefinition* role = access::FindBuiltInRole(call.definition);
-  if (role == nullptr) {
-    return MakeError(StatusCode::kNotFound, "RoleDefinitionDoesNotExist",
-                     "The specified role definition with ID '" + call.definition.substr(0, 64) +
-                         "' does not exist.");
-  }
+  GP_ASSIGN_OR_RETURN(const auto role, call.context.authorizer.Role(call.definition));
+  if (role == nullptr) return RoleDefinitionNotFound(call.definition);
   return JsonResponse(call.request.http, HttpStatus::ok,
                       access::RoleDefinitionJson(*role, call.scope()));
+}
+
+// PUT of a custom role (201, as the SDKs expect, for a new one and for a change): its name is
+// its own, and the caller may write role definitions at every scope it can be assigned at.
+ArmAnswer PutRoleDefinition(const ArmCall& call) {
+  GP_RETURN_IF_ERROR(RequireScope(call));
+  GP_ASSIGN_OR_RETURN(access::RoleDefinition role,
+                      access::DecodeCustomRole(call.request.http.body(), call.definition,
+                                               call.names.subscription));
+  for (const std::string& scope : role.assignable_scopes) {
+    GP_ASSIGN_OR_RETURN(const bool allowed, CallerMay(call, kWriteDefinitions, scope));
+    if (!allowed) return AuthorizationFailed(call, kWriteDefinitions, scope);
+  }
+  store::Store& store = call.context.store;
+  GP_ASSIGN_OR_RETURN(const auto existing,
+                      store.Get(access::kRoleDefinitionKind, access::RoleDefinitionRowId(role.name)));
+  std::vector<store::Mutation> changes{store::Mutation::Put(
+      access::EncodeCustomRole(role), existing ? store::Precondition::AtVersion(existing->version)
+                                               : store::Precondition::Absent())};
+  std::optional<access::RoleDefinition> before;
+  if (existing) {
+    GP_ASSIGN_OR_RETURN(before, access::DecodeCustomRoleRow(*existing));
+  }
+  if (!before || store::IdKey(before->role_name) != store::IdKey(role.role_name)) {
+    if (before)
+      changes.push_back(store::Mutation::Delete(std::string(access::kRoleNameKind),
+                                                access::RoleNameRowId(before->role_name)));
+    changes.push_back(store::Mutation::Put(
+        {std::string(access::kRoleNameKind), access::RoleNameRowId(role.role_name),
+         std::string(access::kRoleDefinitionsParent),
+         json::serialize(json::object{{"roleDefinition", role.name}}), 0},
+        store::Precondition::Absent()));
+  }
+  auto applied = store.Apply(changes);
+  if (!applied && applied.error().code == StatusCode::kAborted) {
+    return MakeError(StatusCode::kAlreadyExists, "RoleDefinitionWithSameNameExists",
+                     "A role definition named '" + role.role_name +
+                         "' exists already, or this one changed meanwhile; choose another "
+                         "roleName or read it again.");
+  }
+  if (!applied) return applied.error();
+  return JsonResponse(call.request.http, HttpStatus::created,
+                      access::RoleDefinitionJson(role, call.scope()));
+}
+
+// DELETE of a custom role: 200 with it, 204 when there is none; refused while an assignment
+// names it (the assignment would grant nothing, or a later role's permissions under that GUID).
+ArmAnswer DeleteRoleDefinition(const ArmCall& call) {
+  GP_RETURN_IF_ERROR(RequireScope(call));
+  if (access::FindBuiltInRole(call.definition) != nullptr) {
+    return InvalidInput("RoleDefinitionIsBuiltIn",
+                        "The role definition " + call.definition +
+                            " is a built-in role and cannot be deleted.",
+                        "roleDefinitionId");
+  }
+  store::Store& store = call.context.store;
+  GP_ASSIGN_OR_RETURN(const auto row, store.Get(access::kRoleDefinitionKind,
+                                                access::RoleDefinitionRowId(call.definition)));
+  if (!row) return EmptyResponse(call.request.http, HttpStatus::no_content);
+  GP_ASSIGN_OR_RETURN(const access::RoleDefinition role, access::DecodeCustomRoleRow(*row));
+  GP_ASSIGN_OR_RETURN(const auto all, AllAssignments(call));
+  for (const RoleAssignment& assignment : all) {
+    if (store::IdKey(assignment.role) == store::IdKey(role.name)) {
+      return InvalidInput("RoleDefinitionHasAssignments",
+                          "There are existing role assignments referencing role '" +
+                              role.role_name + "' (" + assignment.id() +
+                              "); delete them first.",
+                          "roleDefinitionId");
+    }
+  }
+  // At the version read: an assignment made meanwhile wrote the row too, and this one fails.
+  auto applied = store.Apply(
+      {store::Mutation::Delete(std::string(access::kRoleDefinitionKind), row->id,
+                               store::Precondition::AtVersion(row->version)),
+       store::Mutation::Delete(std::string(access::kRoleNameKind),
+                               access::RoleNameRowId(role.role_name))});
+  if (!applied && applied.error().code == StatusCode::kAborted) {
+    return MakeError(StatusCode::kAborted, "RoleDefinitionChanged",
+                     "The role definition changed or was assigned meanwhile; try again.");
+  }
+  if (!applied) return applied.error();
+  return JsonResponse(call.request.http, HttpStatus::ok,
+                      access::RoleDefinitionJson(role, call.scope()));
 }
 
 ArmAnswer ListRoleAssignments(const ArmCall& call) {
@@ -181,10 +284,11 @@ ArmAnswer GetRoleAssignment(const ArmCall& call) {
 ArmAnswer PutRoleAssignment(const ArmCall& call) {
   GP_RETURN_IF_ERROR(RequireScope(call));
   const std::string now = resources::Rfc3339(call.context.clock.Now());
+  GP_ASSIGN_OR_RETURN(const access::RoleLookup roles, call.context.authorizer.Roles());
   GP_ASSIGN_OR_RETURN(
       RoleAssignment wanted,
       access::DecodeRoleAssignment(call.request.http.body(), call.scope(), call.assignment,
-                                   call.request.caller.object_id, now));
+                                   call.request.caller.object_id, now, roles));
   GP_ASSIGN_OR_RETURN(const auto all, AllAssignments(call));
   std::vector<RoleAssignment> at_scope;
   for (const RoleAssignment& assignment : all)
@@ -196,13 +300,21 @@ ArmAnswer PutRoleAssignment(const ArmCall& call) {
   GP_ASSIGN_OR_RETURN(const auto existing, store.Get(access::kRoleAssignmentKind, planned.id()));
   const store::Precondition once =
       existing ? store::Precondition::Any() : store::Precondition::Absent();
-  auto applied = store.Apply(
-      {store::Mutation::Put(access::EncodeRoleAssignment(planned, SubscriptionId(call)),
-                            existing ? store::Precondition::AtVersion(existing->version)
-                                     : store::Precondition::Absent()),
-       store::Mutation::Put({std::string(kGrantKind), GrantId(planned), SubscriptionId(call),
-                             json::serialize(json::object{{"assignment", planned.id()}}), 0},
-                            once)});
+  std::vector<store::Mutation> changes{
+      store::Mutation::Put(access::EncodeRoleAssignment(planned, SubscriptionId(call)),
+                           existing ? store::Precondition::AtVersion(existing->version)
+                                    : store::Precondition::Absent()),
+      store::Mutation::Put({std::string(kGrantKind), GrantId(planned), SubscriptionId(call),
+                            json::serialize(json::object{{"assignment", planned.id()}}), 0},
+                           once)};
+  // A custom role's row is written again at the version read, so that a delete of the role
+  // racing this assignment fails (one of the two is refused, never both accepted).
+  GP_ASSIGN_OR_RETURN(const auto custom, store.Get(access::kRoleDefinitionKind,
+                                                   access::RoleDefinitionRowId(planned.role)));
+  if (custom)
+    changes.push_back(store::Mutation::Put({custom->kind, custom->id, custom->parent, custom->body, 0},
+                                           store::Precondition::AtVersion(custom->version)));
+  auto applied = store.Apply(changes);
   if (!applied && applied.error().code == StatusCode::kAborted) {
     return MakeError(StatusCode::kAlreadyExists, "RoleAssignmentExists",
                      "The role assignment already exists.");

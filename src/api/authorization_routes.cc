@@ -7,6 +7,8 @@ namespace gangplank::api {
 // authorization_handlers.cc
 ArmAnswer ListRoleDefinitions(const ArmCall& call);
 ArmAnswer GetRoleDefinition(const ArmCall& call);
+ArmAnswer PutRoleDefinition(const ArmCall& call);
+ArmAnswer DeleteRoleDefinition(const ArmCall& call);
 ArmAnswer ListRoleAssignments(const ArmCall& call);
 ArmAnswer GetRoleAssignment(const ArmCall& call);
 ArmAnswer PutRoleAssignment(const ArmCall& call);
@@ -15,6 +17,8 @@ ArmAnswer DeleteRoleAssignment(const ArmCall& call);
 namespace {
 
 constexpr std::string_view kReadDefinitions = "Microsoft.Authorization/roleDefinitions/read";
+constexpr std::string_view kWriteDefinitions = "Microsoft.Authorization/roleDefinitions/write";
+constexpr std::string_view kDeleteDefinitions = "Microsoft.Authorization/roleDefinitions/delete";
 constexpr std::string_view kReadAssignments = "Microsoft.Authorization/roleAssignments/read";
 constexpr std::string_view kWriteAssignments = "Microsoft.Authorization/roleAssignments/write";
 constexpr std::string_view kDeleteAssignments = "Microsoft.Authorization/roleAssignments/delete";
@@ -24,6 +28,10 @@ constexpr std::string_view kDeleteAssignments = "Microsoft.Authorization/roleAss
    kReadDefinitions},                                                                              \
       {scope "/providers/microsoft.authorization/roledefinitions/{definition}", HttpVerb::get,     \
        GetRoleDefinition, kReadDefinitions},                                                       \
+      {scope "/providers/microsoft.authorization/roledefinitions/{definition}", HttpVerb::put,     \
+       PutRoleDefinition, kWriteDefinitions},                                                      \
+      {scope "/providers/microsoft.authorization/roledefinitions/{definition}", HttpVerb::delete_, \
+       DeleteRoleDefinition, kDeleteDefinitions},                                                  \
       {scope "/providers/microsoft.authorization/roleassignments",                                 \
        HttpVerb::get,                                                                              \
        ListRoleAssignments,                                                                        \

@@ -12,6 +12,7 @@
 
 namespace gangplank::api {
 namespace json = boost::json;
+using namespace graph;
 using access::Application;
 using access::ServicePrincipal;
 using access::User;
@@ -19,129 +20,6 @@ using access::User;
 namespace {
 
 constexpr std::size_t kMaxPasswords = 10;
-
-Error NotFound(const std::string& id) {
-  return MakeError(StatusCode::kNotFound, "Request_ResourceNotFound",
-                   "Resource '" + id.substr(0, 64) +
-                       "' does not exist or one of its queried reference-property objects are "
-                       "not present.");
-}
-
-Error BadRequest(std::string message) {
-  return InvalidInput("Request_BadRequest", std::move(message), "");
-}
-
-// Creating and changing identities is for those who may grant roles (Owner, User Access
-// Administrator on the subscription); reading the directory is for everyone signed in.
-Status RequireDirectoryWriter(const ArmCall& call) {
-  GP_ASSIGN_OR_RETURN(const bool allowed,
-                      CallerMay(call, "Microsoft.Authorization/roleAssignments/write",
-                                "/subscriptions/" + call.context.config.admin.subscription_id));
-  if (allowed) return OkStatus();
-  return MakeError(StatusCode::kPermissionDenied, "Authorization_RequestDenied",
-                   "Insufficient privileges to complete the operation: changing the directory "
-                   "needs Owner or User Access Administrator on the subscription.");
-}
-
-std::string Now(const ArmCall& call) { return resources::Rfc3339(call.context.clock.Now()); }
-
-HttpResponse GraphList(const ArmCall& call, std::string_view entity, json::array value) {
-  return JsonResponse(call.request.http, HttpStatus::ok,
-                      json::object{{"@odata.context", call.context.config.server_url +
-                                                          "v1.0/$metadata#" + std::string(entity)},
-                                   {"value", std::move(value)}});
-}
-
-// The OData $filter forms az sends: FIELD eq 'V', startswith(FIELD,'V'),
-// servicePrincipalNames/any(c:c eq 'V'); '' inside a value is one quote.
-struct GraphFilter {
-  std::string field;
-  std::string value;
-  bool prefix = false;
-};
-
-std::optional<std::string> Unquote(std::string_view text) {
-  if (text.size() < 2 || text.front() != '\'' || text.back() != '\'') return std::nullopt;
-  std::string out;
-  text = text.substr(1, text.size() - 2);
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    out += text[i];
-    if (text[i] == '\'' && i + 1 < text.size() && text[i + 1] == '\'') ++i;
-  }
-  return out;
-}
-
-Result<std::optional<GraphFilter>> ParseGraphFilter(const ArmCall& call) {
-  const auto text = call.request.Query("$filter");
-  if (!text) return std::optional<GraphFilter>();
-  std::string_view filter = *text;
-  GraphFilter parsed;
-  if (filter.starts_with("startswith(") && filter.ends_with(")")) {
-    const std::string_view inner = filter.substr(11, filter.size() - 12);
-    const std::size_t comma = inner.find(',');
-    if (comma != std::string_view::npos) {
-      parsed.field = std::string(inner.substr(0, comma));
-      if (auto value = Unquote(inner.substr(comma + 1))) {
-        parsed.value = *value;
-        parsed.prefix = true;
-        return std::optional<GraphFilter>(parsed);
-      }
-    }
-  } else if (filter.starts_with("servicePrincipalNames/any(c:c eq ") && filter.ends_with(")")) {
-    if (auto value = Unquote(filter.substr(33, filter.size() - 34))) {
-      return std::optional<GraphFilter>(GraphFilter{"servicePrincipalNames", *value, false});
-    }
-  } else if (const std::size_t eq = filter.find(" eq "); eq != std::string_view::npos) {
-    if (auto value = Unquote(filter.substr(eq + 4))) {
-      return std::optional<GraphFilter>(GraphFilter{std::string(filter.substr(0, eq)), *value});
-    }
-  }
-  return BadRequest("Unsupported $filter '" + text->substr(0, 200) +
-                    "': use FIELD eq 'value', startswith(FIELD,'value') or "
-                    "servicePrincipalNames/any(c:c eq 'value').");
-}
-
-bool Keeps(const std::optional<GraphFilter>& filter, const json::object& object) {
-  if (!filter) return true;
-  const json::value* field = object.if_contains(filter->field);
-  const auto matches = [&](const json::value& value) {
-    if (!value.is_string()) return false;
-    const std::string_view text = value.get_string();
-    return filter->prefix ? store::IdKey(text).starts_with(store::IdKey(filter->value))
-                          : store::IdKey(text) == store::IdKey(filter->value);
-  };
-  if (field == nullptr) return false;
-  if (field->is_array()) {
-    for (const json::value& item : field->get_array())
-      if (matches(item)) return true;
-    return false;
-  }
-  return matches(*field);
-}
-
-template <typename T, typename Decode>
-Result<std::vector<T>> All(const ArmCall& call, std::string_view kind, Decode decode) {
-  GP_ASSIGN_OR_RETURN(const auto rows, call.context.store.ListKind(kind));
-  std::vector<T> out;
-  for (const auto& row : rows)
-    if (auto object = decode(row)) out.push_back(std::move(*object));
-  return out;
-}
-
-// GET of a collection: every object of `kind` that the $filter keeps, as Graph shows it.
-template <typename T>
-ArmAnswer ListDirectory(const ArmCall& call, std::string_view kind,
-                        Result<T> (*decode)(const store::Resource&),
-                        json::object (*shown)(const T&), std::string_view entity) {
-  GP_ASSIGN_OR_RETURN(const auto filter, ParseGraphFilter(call));
-  GP_ASSIGN_OR_RETURN(const auto objects, All<T>(call, kind, decode));
-  json::array value;
-  for (const T& object : objects) {
-    json::object json_object = shown(object);
-    if (Keeps(filter, json_object)) value.push_back(std::move(json_object));
-  }
-  return GraphList(call, entity, std::move(value));
-}
 
 Result<std::pair<Application, std::int64_t>> ReadApplication(const ArmCall& call) {
   GP_ASSIGN_OR_RETURN(
@@ -164,10 +42,6 @@ Result<Application> UpdateApplication(const ArmCall& call, Change change) {
     if (written) return read.first;
     if (written.error().code != StatusCode::kAborted || attempt == 3) return written.error();
   }
-}
-
-Result<json::object> Body(const ArmCall& call, std::string_view example) {
-  return resources::DecodeBody(call.request.http.body(), example);
 }
 
 }  // namespace
@@ -341,21 +215,23 @@ ArmAnswer DeleteServicePrincipal(const ArmCall& call) {
   return EmptyResponse(call.request.http, HttpStatus::no_content);
 }
 
-// POST directoryObjects/getByIds: the objects with these ids (service principals today).
+// POST directoryObjects/getByIds: the users, groups and service principals with these ids (of
+// the `types` asked for, when the body names some), as `az role assignment list` resolves names.
 ArmAnswer GetDirectoryObjectsByIds(const ArmCall& call) {
   GP_ASSIGN_OR_RETURN(const json::object body, Body(call, R"({"ids": ["…"]})"));
-  std::vector<std::string> ids;
-  if (const json::value* sent = body.if_contains("ids"); sent && sent->is_array()) {
-    for (const json::value& id : sent->get_array())
-      if (id.is_string()) ids.push_back(store::IdKey(id.get_string()));
-  }
-  GP_ASSIGN_OR_RETURN(
-      const auto principals,
-      All<ServicePrincipal>(call, access::kServicePrincipalKind, access::DecodeServicePrincipal));
+  const std::vector<std::string> ids = StringsField(body, "ids");
+  if (ids.size() > 1000) return BadRequest("getByIds takes at most 1000 ids.");
+  std::vector<std::string> types;
+  for (const std::string& type : StringsField(body, "types"))
+    types.push_back("#microsoft.graph." + store::IdKey(type));
   json::array value;
-  for (const ServicePrincipal& sp : principals)
-    if (std::find(ids.begin(), ids.end(), store::IdKey(sp.id)) != ids.end())
-      value.push_back(access::ServicePrincipalJson(sp));
+  for (const std::string& id : ids) {
+    GP_ASSIGN_OR_RETURN(const auto object, FindDirectoryObject(call, id));
+    if (!object) continue;
+    const std::string type = store::IdKey(StringField(*object, "@odata.type"));
+    if (types.empty() || std::find(types.begin(), types.end(), type) != types.end())
+      value.push_back(*object);
+  }
   return GraphList(call, "directoryObjects", std::move(value));
 }
 

@@ -1,5 +1,5 @@
 // Routes for Microsoft Graph v1.0 (below /v1.0): applications, service principals, users,
-// directory objects. Reading is open to every signed-in caller; the handlers check writers
+// groups, directory objects. Reading is open to every signed-in caller; the handlers check writers
 // themselves.
 #include "api/graph.h"
 
@@ -24,7 +24,19 @@ const ArmRoute kRoutes[] = {
     {"v1.0/users/{object}", HttpVerb::get, GetUser},
     {"v1.0/users/{object}", HttpVerb::patch, PatchUser},
     {"v1.0/users/{object}", HttpVerb::delete_, DeleteUser},
+    {"v1.0/users/{object}/getmembergroups", HttpVerb::post, GetMemberGroups},
     {"v1.0/me", HttpVerb::get, GetMe},
+    {"v1.0/groups", HttpVerb::get, ListSecurityGroups},
+    {"v1.0/groups", HttpVerb::post, CreateSecurityGroup},
+    {"v1.0/groups/{object}", HttpVerb::get, GetSecurityGroup},
+    {"v1.0/groups/{object}", HttpVerb::delete_, DeleteSecurityGroup},
+    {"v1.0/groups/{object}/members", HttpVerb::get, ListGroupMembers},
+    {"v1.0/groups/{object}/members/$ref", HttpVerb::post, AddGroupMember},
+    {"v1.0/groups/{object}/members/{member}/$ref", HttpVerb::delete_, RemoveGroupMember},
+    {"v1.0/groups/{object}/getmembergroups", HttpVerb::post, GetMemberGroups},
+    {"v1.0/serviceprincipals/{object}/getmembergroups", HttpVerb::post, GetMemberGroups},
+    {"v1.0/directoryobjects/{object}/checkmembergroups", HttpVerb::post, CheckMemberGroups},
+    {"v1.0/directoryobjects/{object}/getmembergroups", HttpVerb::post, GetMemberGroups},
 };
 
 }  // namespace

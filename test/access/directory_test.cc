@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace gangplank::access {
 namespace {
 
@@ -69,6 +71,28 @@ TEST(ClientSecretTest, ASecretHoldsBetweenItsStartAndItsEnd) {
   EXPECT_FALSE(SecretMatches(app, "abc-secreT", "2024-06-01T00:00:00.000000Z"));
   const store::Resource row = EncodeApplication(app);
   EXPECT_EQ(row.body.find("abc-secret"), std::string::npos);  // only its hash is kept
+}
+
+TEST(GroupTest, MembershipIsFollowedThroughNestedGroupsAndACycleEndsTheWalk) {
+  const std::vector<Group> groups{
+      {"G-ops", "ops", "ops", "", "", {"U-ada", "G-oncall"}},
+      {"G-oncall", "oncall", "oncall", "", "", {"U-bob", "G-ops"}},  // a cycle back to ops
+      {"G-other", "other", "other", "", "", {"U-carol"}},
+  };
+  auto of = [&](std::string_view id) {
+    auto found = TransitiveGroupsOf(id, groups);
+    std::sort(found.begin(), found.end());
+    return found;
+  };
+  EXPECT_EQ(of("U-ada"), (std::vector<std::string>{"g-oncall", "g-ops"}));
+  EXPECT_EQ(of("u-BOB"), (std::vector<std::string>{"g-oncall", "g-ops"}));
+  EXPECT_EQ(of("U-carol"), (std::vector<std::string>{"g-other"}));
+  EXPECT_TRUE(of("U-nobody").empty());
+  // A row keeps its members.
+  const auto again = DecodeGroup(EncodeGroup(groups[0]));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->members, groups[0].members);
+  EXPECT_EQ(again->mail_nickname, "ops");
 }
 
 }  // namespace

@@ -95,24 +95,33 @@ TEST(RoleAssignmentTest, ABodyIsCheckedFieldByField) {
     return R"({"properties": {"roleDefinitionId": ")" + role + R"(", "principalId": ")" + who +
            R"(", "principalType": "ServicePrincipal"}})";
   };
-  auto ok = DecodeRoleAssignment(body(reader, principal), "/subscriptions/s", name, "me", "now");
+  const RoleLookup built_ins = [](std::string_view guid) -> std::shared_ptr<const RoleDefinition> {
+    const RoleDefinition* role = FindBuiltInRole(guid);
+    return role ? std::make_shared<const RoleDefinition>(*role) : nullptr;
+  };
+  auto ok = DecodeRoleAssignment(body(reader, principal), "/subscriptions/s", name, "me", "now",
+                                 built_ins);
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->role, "acdd72a7-3385-48ef-bd42-f606fba81ae7");
   EXPECT_EQ(ok->id(), "/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/" + name);
-  EXPECT_EQ(DecodeRoleAssignment(body(reader, principal), "/subscriptions/s", "x", "me", "now")
+  EXPECT_EQ(DecodeRoleAssignment(body(reader, principal), "/subscriptions/s", "x", "me", "now",
+                                     built_ins)
                 .error()
                 .reason,
             "InvalidRoleAssignmentId");
-  EXPECT_EQ(DecodeRoleAssignment(body(reader, "bob"), "/subscriptions/s", name, "me", "now")
+  EXPECT_EQ(DecodeRoleAssignment(body(reader, "bob"), "/subscriptions/s", name, "me", "now",
+                                     built_ins)
                 .error()
                 .target,
             "properties.principalId");
   EXPECT_EQ(
-      DecodeRoleAssignment(body(reader + "0", principal), "/subscriptions/s", name, "me", "now")
+      DecodeRoleAssignment(body(reader + "0", principal), "/subscriptions/s", name, "me", "now",
+                                     built_ins)
           .error()
           .reason,
       "RoleDefinitionDoesNotExist");
-  EXPECT_EQ(DecodeRoleAssignment("[]", "/subscriptions/s", name, "me", "now").error().reason,
+  EXPECT_EQ(DecodeRoleAssignment("[]", "/subscriptions/s", name, "me", "now",
+                                     built_ins).error().reason,
             "InvalidRequestContent");
 
   // The same grant under another name exists already; the same name cannot change its grant.
@@ -131,6 +140,81 @@ TEST(RoleAssignmentTest, ABodyIsCheckedFieldByField) {
   auto same = PlanRoleAssignmentPut(again, {*ok});
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(same->created_on, "now");  // the first creation is kept
+}
+
+}  // namespace
+}  // namespace gangplank::access
+
+namespace gangplank::access {
+namespace {
+
+std::string CustomRoleBody(const std::string& actions, const std::string& scopes) {
+  return R"({"properties": {"roleName": "Node Rotator", "type": "CustomRole", "permissions": [{"actions": )" +
+         actions + R"(, "notActions": [], "dataActions": []}], "assignableScopes": )" + scopes + "}}";
+}
+
+TEST(CustomRoleTest, ABodyIsCheckedAndItsWildcardsGrantAsArmReadsThem) {
+  const std::string name = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+  const auto role = DecodeCustomRole(
+      CustomRoleBody(R"(["Microsoft.ContainerService/managedClusters/*/read", "Microsoft.ContainerService/managedClusters/rotateClusterCertificates/action"])",
+                     R"(["/subscriptions/s/resourceGroups/rg1"])"),
+      name, "s");
+  ASSERT_TRUE(role.ok()) << role.error().message;
+  EXPECT_EQ(role->type, "CustomRole");
+  EXPECT_TRUE(Grants(*role, "Microsoft.ContainerService/managedClusters/agentPools/read"));
+  EXPECT_FALSE(Grants(*role, "Microsoft.ContainerService/managedClusters/write"));
+  // Stored and read back: the same role.
+  const auto again = DecodeCustomRoleRow(EncodeCustomRole(*role));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->role_name, "Node Rotator");
+  EXPECT_EQ(again->assignable_scopes, role->assignable_scopes);
+  EXPECT_TRUE(Grants(*again, "Microsoft.ContainerService/managedClusters/agentPools/read"));
+
+  const auto reason = [&](const std::string& body, const std::string& guid = "") {
+    auto decoded = DecodeCustomRole(body, guid.empty() ? name : guid, "s");
+    return decoded.ok() ? std::string("accepted") : decoded.error().reason;
+  };
+  const std::string ok_actions = R"(["Microsoft.ContainerService/managedClusters/read"])";
+  EXPECT_EQ(reason(CustomRoleBody(ok_actions, R"(["/subscriptions/other"])")),
+            "InvalidAssignableScopes");
+  EXPECT_EQ(reason(CustomRoleBody(ok_actions, R"(["/"])")), "InvalidAssignableScopes");
+  EXPECT_EQ(reason(CustomRoleBody(ok_actions, "[]")), "InvalidAssignableScopes");
+  EXPECT_EQ(reason(CustomRoleBody(R"(["no slash"])", R"(["/subscriptions/s"])")), "InvalidAction");
+  EXPECT_EQ(reason(CustomRoleBody("[]", R"(["/subscriptions/s"])")), "InvalidPermissions");
+  EXPECT_EQ(reason(CustomRoleBody(ok_actions, R"(["/subscriptions/s"])"),
+                   "acdd72a7-3385-48ef-bd42-f606fba81ae7"),
+            "RoleDefinitionIsBuiltIn");
+  EXPECT_EQ(reason(CustomRoleBody(ok_actions, R"(["/subscriptions/s"])"), "not-a-guid"),
+            "InvalidRoleDefinitionId");
+  std::string builtin_name = CustomRoleBody(ok_actions, R"(["/subscriptions/s"])");
+  builtin_name.replace(builtin_name.find("Node Rotator"), 12, "reader");
+  EXPECT_EQ(reason(builtin_name), "RoleDefinitionWithSameNameExists");
+}
+
+TEST(CustomRoleTest, AnAssignmentOutsideTheRolesAssignableScopesIsRefused) {
+  const std::string guid = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+  const auto role = DecodeCustomRole(
+      CustomRoleBody(R"(["Microsoft.ContainerService/managedClusters/read"])",
+                     R"(["/subscriptions/s/resourceGroups/rg1"])"),
+      guid, "s");
+  ASSERT_TRUE(role.ok());
+  const RoleLookup roles = [&](std::string_view g) -> std::shared_ptr<const RoleDefinition> {
+    return g == guid ? std::make_shared<const RoleDefinition>(*role) : nullptr;
+  };
+  const std::string body = R"({"properties": {"roleDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/)" +
+                           guid + R"(", "principalId": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"}})";
+  const std::string name = "11111111-2222-3333-4444-555555555555";
+  EXPECT_TRUE(DecodeRoleAssignment(body, "/subscriptions/s/resourceGroups/rg1/providers/"
+                                         "Microsoft.ContainerService/managedClusters/c1",
+                                   name, "me", "now", roles)
+                  .ok());
+  EXPECT_EQ(DecodeRoleAssignment(body, "/subscriptions/s", name, "me", "now", roles).error().reason,
+            "InvalidRoleAssignmentScope");
+  EXPECT_EQ(DecodeRoleAssignment(body, "/subscriptions/s/resourceGroups/rg2", name, "me", "now",
+                                 roles)
+                .error()
+                .reason,
+            "InvalidRoleAssignmentScope");
 }
 
 }  // namespace

@@ -514,5 +514,112 @@ TEST_F(AuthorizationTest, WritesAcceptedOrRefusedAreInTheActivityLog) {
   EXPECT_FALSE(Body(second).as_object().contains("nextLink"));
 }
 
+// A custom role: written by an Owner (not by a Contributor), listed where it can be assigned,
+// assigned only inside its assignable scopes, granting what its wildcards match, and kept while
+// an assignment names it.
+TEST_F(AuthorizationTest, ACustomRoleGrantsWhatItListsAndIsKeptWhileAssigned) {
+  const std::string guid = "c0ffee00-0000-4000-8000-0000000000c1";
+  const std::string role_url =
+      kGroup + "/providers/Microsoft.Authorization/roleDefinitions/" + guid + kDefinitionsVersion;
+  const std::string body = json::serialize(json::object{
+      {"properties",
+       json::object{{"roleName", "Cluster Reader Plus"},
+                    {"type", "CustomRole"},
+                    {"permissions",
+                     json::array{json::object{
+                         {"actions", json::array{"Microsoft.ContainerService/managedClusters/read",
+                                                 "Microsoft.ContainerService/*/agentPools/read"}},
+                         {"notActions", json::array{}}}}},
+                    {"assignableScopes", json::array{json::value(kGroup)}}}}});
+  const std::string writer = Principal("writer-app", kBob);
+  Assign("/subscriptions/sub-1", kContributor, kBob, "bbbbbbbb-1111-4000-8000-00000000000b");
+  EXPECT_EQ(ErrorCode(As(writer, HttpVerb::put, role_url, body)), "AuthorizationFailed");
+  const auto created = Send(HttpVerb::put, role_url, body);
+  ASSERT_EQ(created.result(), HttpStatus::created) << created.body();
+  EXPECT_EQ(Body(created).at("properties").at("type"), "CustomRole");
+  // Listed at its scope and by name; a second role cannot take its name.
+  const auto listed = Send(HttpVerb::get, kGroup + "/providers/Microsoft.Authorization/roleDefinitions" +
+                                              kDefinitionsVersion +
+                                              "&$filter=roleName%20eq%20%27Cluster%20Reader%20Plus%27");
+  ASSERT_EQ(Body(listed).at("value").as_array().size(), 1u) << listed.body();
+  EXPECT_EQ(Send(HttpVerb::put,
+                 kGroup + "/providers/Microsoft.Authorization/roleDefinitions/"
+                          "c0ffee00-0000-4000-8000-0000000000c2" +
+                     kDefinitionsVersion,
+                 body)
+                .result(),
+            HttpStatus::conflict);
+
+  // Assigned at the subscription: outside its assignable scopes.
+  const auto outside = Send(HttpVerb::put,
+                            std::string(kAuthz) + "/roleAssignments/"
+                                                  "c0ffee00-1111-4000-8000-0000000000a1" +
+                                kAssignmentsVersion,
+                            AssignmentBody(guid, kAlice));
+  EXPECT_EQ(ErrorCode(outside), "InvalidRoleAssignmentScope") << outside.body();
+  const std::string alice = Principal("alice-app", kAlice);
+  const std::string assignment =
+      Assign(kCluster, guid, kAlice, "c0ffee00-1111-4000-8000-0000000000a2");
+  EXPECT_EQ(As(alice, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::ok);
+  EXPECT_EQ(As(alice, HttpVerb::get, kCluster + "/agentPools" + kNewest).result(), HttpStatus::ok);
+  EXPECT_EQ(ErrorCode(As(alice, HttpVerb::put, kCluster + kNewest, ClusterWith(NewKey(), 1))),
+            "AuthorizationFailed");
+
+  EXPECT_EQ(ErrorCode(Send(HttpVerb::delete_, role_url)), "RoleDefinitionHasAssignments");
+  ASSERT_EQ(Send(HttpVerb::delete_, assignment + kAssignmentsVersion).result(), HttpStatus::ok);
+  EXPECT_EQ(As(alice, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::forbidden);
+  EXPECT_EQ(Send(HttpVerb::delete_, role_url).result(), HttpStatus::ok);
+  EXPECT_EQ(Send(HttpVerb::delete_, role_url).result(), HttpStatus::no_content);
+  EXPECT_EQ(ErrorCode(Send(HttpVerb::delete_, std::string(kAuthz) + "/roleDefinitions/" + kReader +
+                                                  kDefinitionsVersion)),
+            "RoleDefinitionIsBuiltIn");
+}
+
+// Groups through Graph as az ad group sends it: a role assigned to a group is held by its
+// members, and by the members of a member group; taken away when the member leaves.
+TEST_F(AuthorizationTest, AGroupsMembersHoldItsRolesThroughNestedGroups) {
+  const std::string alice = Principal("alice-app", kAlice);
+  const auto group = [&](const std::string& name) {
+    const auto made = Send(HttpVerb::post, "/v1.0/groups",
+                           R"({"displayName": ")" + name + R"(", "mailNickname": ")" + name +
+                               R"(", "mailEnabled": false, "securityEnabled": true})");
+    EXPECT_EQ(made.result(), HttpStatus::created) << made.body();
+    return std::string(Body(made).at("id").as_string());
+  };
+  const std::string ops = group("ops"), oncall = group("oncall");
+  const auto add = [&](const std::string& to, const std::string& member) {
+    return Send(HttpVerb::post, "/v1.0/groups/" + to + "/members/$ref",
+                R"({"@odata.id": "https://127.0.0.1/v1.0/directoryObjects/)" + member + R"("})");
+  };
+  ASSERT_EQ(add(ops, oncall).result(), HttpStatus::no_content);
+  ASSERT_EQ(add(oncall, kAlice).result(), HttpStatus::no_content);
+  EXPECT_EQ(add(oncall, kAlice).result(), HttpStatus::bad_request);  // there already
+  EXPECT_EQ(add(oncall, "dddddddd-0000-4000-8000-00000000000d").result(), HttpStatus::not_found);
+  const auto found = Send(HttpVerb::get, "/v1.0/groups?$filter=displayName%20eq%20%27ops%27%20and%20mailNickname%20eq%20%27ops%27");
+  ASSERT_EQ(Body(found).at("value").as_array().size(), 1u) << found.body();
+  const auto members = Send(HttpVerb::get, "/v1.0/groups/" + oncall + "/members");
+  ASSERT_EQ(Body(members).at("value").as_array().size(), 1u) << members.body();
+  EXPECT_EQ(Body(members).at("value").at(0).at("@odata.type"), "#microsoft.graph.servicePrincipal");
+  const auto check = Send(HttpVerb::post, "/v1.0/directoryObjects/" + kAlice + "/checkMemberGroups",
+                          R"({"groupIds": [")" + ops + R"("]})");
+  ASSERT_EQ(Body(check).at("value").as_array().size(), 1u) << check.body();
+
+  EXPECT_EQ(As(alice, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::forbidden);
+  Assign(kGroup, kReader, ops, "0a0a0a0a-0000-4000-8000-0000000000a1");
+  EXPECT_EQ(As(alice, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::ok);
+  const auto by_ids = Send(HttpVerb::post, "/v1.0/directoryObjects/getByIds",
+                           R"({"ids": [")" + ops + R"(", ")" + kAlice + R"("]})");
+  ASSERT_EQ(Body(by_ids).at("value").as_array().size(), 2u) << by_ids.body();
+  // Another member cannot be added by a member of a Reader group.
+  EXPECT_EQ(As(alice, HttpVerb::post, "/v1.0/groups/" + ops + "/members/$ref",
+               R"({"@odata.id": ")" + kBob + R"("})")
+                .result(),
+            HttpStatus::forbidden);
+  ASSERT_EQ(Send(HttpVerb::delete_, "/v1.0/groups/" + oncall + "/members/" + kAlice + "/$ref")
+                .result(),
+            HttpStatus::no_content);
+  EXPECT_EQ(As(alice, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::forbidden);
+}
+
 }  // namespace
 }  // namespace gangplank::api
