@@ -128,6 +128,11 @@ struct ApiService::Impl {
         return HandleToken(request, context);
       }
       if (request.Matches({"adfs", "discovery", "keys"})) return HandleJwks(request, context);
+      if (request.Matches({"adfs", "oauth2", "devicecode"}) ||
+          request.Matches({"adfs", "oauth2", "v2.0", "devicecode"})) {
+        return HandleDeviceCode(request, context);
+      }
+      if (request.Matches({"adfs", "oauth2", "deviceauth"})) return HandleDevicePage(request, context);
       return NotFound(request);
     }
     if (!path.empty() && path[0] == "kubernetes") {

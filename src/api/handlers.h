@@ -26,6 +26,9 @@ HttpResponse HandleCloudMetadata(const ApiRequest& request, const HandlerContext
 HttpResponse HandleOpenIdConfiguration(const ApiRequest& request, const HandlerContext& context);
 HttpResponse HandleToken(const ApiRequest& request, const HandlerContext& context);
 HttpResponse HandleJwks(const ApiRequest& request, const HandlerContext& context);
+// az login --use-device-code: the device authorization endpoint and the page behind its code.
+HttpResponse HandleDeviceCode(const ApiRequest& request, const HandlerContext& context);
+HttpResponse HandleDevicePage(const ApiRequest& request, const HandlerContext& context);
 
 // resource_manager_routes.cc: Microsoft.Resources, that is /subscriptions[/{id}], resource
 // groups (…/resourcegroups[/{name}[/resources]]) and group deletions (…/operationresults/{op}).

@@ -9,6 +9,7 @@
 #include "api/activity.h"
 #include "api/arm_response.h"
 #include "api/handlers.h"
+#include "api/sign_in.h"
 #include "resources/operation.h"
 
 namespace gangplank::api {
@@ -89,7 +90,10 @@ HttpResponse HandleOpenIdConfiguration(const ApiRequest& request, const HandlerC
           {"authorization_endpoint", adfs + "/oauth2/authorize"},
           {"jwks_uri", adfs + "/discovery/keys"},
           {"response_types_supported", json::array{"token"}},
-          {"grant_types_supported", json::array{"client_credentials", "password", "refresh_token"}},
+          {"device_authorization_endpoint", adfs + "/oauth2/devicecode"},
+          {"grant_types_supported",
+           json::array{"client_credentials", "password", "refresh_token",
+                       "urn:ietf:params:oauth:grant-type:device_code"}},
           {"id_token_signing_alg_values_supported", json::array{"RS256"}},
           {"token_endpoint_auth_methods_supported", json::array{"client_secret_post"}}});
 }
@@ -100,19 +104,10 @@ HttpResponse HandleJwks(const ApiRequest& request, const HandlerContext& context
 
 namespace {
 
-using Form = std::map<std::string, std::string>;
-
 // An OAuth error (RFC 6749 §5.2) as an Error: its reason is the OAuth error code.
 Error OAuth(StatusCode code, std::string error, std::string description) {
   return MakeError(code, std::move(error), std::move(description));
 }
-
-// Who a grant proves the caller is: the token's subject (an app id, or a person's user principal
-// name) and, for a person, who they are for the id_token.
-struct Granted {
-  std::string subject;
-  std::optional<access::User> person;
-};
 
 Result<Granted> ClientCredentialsGrant(const ApiRequest&, const HandlerContext& context,
                                        Form& form) {
@@ -123,14 +118,13 @@ Result<Granted> ClientCredentialsGrant(const ApiRequest&, const HandlerContext& 
                  "unknown client or wrong secret; see credentials.json in the server's data "
                  "directory, or the secret az ad sp create-for-rbac printed");
   }
-  return Granted{form["client_id"], std::nullopt};
+  return Granted{form["client_id"], std::nullopt, ""};
 }
 
-// A person's password (az login -u -p): a wrong one counts towards the lockout, and every
-// refusal goes into the activity log.
-Result<Granted> PasswordGrant(const ApiRequest& request, const HandlerContext& context,
-                              Form& form) {
-  const std::string& name = form["username"];
+}  // namespace
+
+Result<access::User> SignInWithPassword(const ApiRequest& request, const HandlerContext& context,
+                                        const std::string& name, const std::string& password) {
   // Only names: an object id is not what a person signs in with.
   auto user_row = name.find('@') == std::string::npos
                       ? Result<std::optional<store::Resource>>(std::optional<store::Resource>())
@@ -141,12 +135,12 @@ Result<Granted> PasswordGrant(const ApiRequest& request, const HandlerContext& c
   if (!*user_row) {
     // As slow as a wrong password, so that timing does not tell who has an account.
     static const std::string kDummy = access::HashPassword("not a password");
-    (void)access::PasswordMatches(kDummy, form["password"]);
+    (void)access::PasswordMatches(kDummy, password);
     RecordSignIn(request, context, name, "UnknownUser");
     return invalid;
   }
   GP_ASSIGN_OR_RETURN(access::User user, access::DecodeUser(**user_row));
-  const bool password_ok = access::PasswordMatches(user.password_hash, form["password"]);
+  const bool password_ok = access::PasswordMatches(user.password_hash, password);
   const long long now_ms = UnixSeconds(context.clock.Now()) * 1000;
   const std::size_t failures_before = user.failed_sign_ins.size();
   const long long locked_before = user.locked_until_ms;
@@ -158,7 +152,7 @@ Result<Granted> PasswordGrant(const ApiRequest& request, const HandlerContext& c
   }
   switch (outcome) {
     case access::SignIn::kOk:
-      return Granted{user.user_principal_name, user};
+      return user;
     case access::SignIn::kWrongPassword:
       RecordSignIn(request, context, name,
                    user.locked_until_ms > now_ms ? "WrongPasswordNowLocked" : "WrongPassword");
@@ -178,6 +172,17 @@ Result<Granted> PasswordGrant(const ApiRequest& request, const HandlerContext& c
   return invalid;
 }
 
+namespace {
+
+// az login -u -p.
+Result<Granted> PasswordGrant(const ApiRequest& request, const HandlerContext& context,
+                              Form& form) {
+  GP_ASSIGN_OR_RETURN(access::User user,
+                      SignInWithPassword(request, context, form["username"], form["password"]));
+  std::string subject = user.user_principal_name;
+  return Granted{std::move(subject), std::move(user), ""};
+}
+
 // A refresh token (issued with a person's sign-in) for a new access token, while the person is
 // still enabled.
 Result<Granted> RefreshGrant(const ApiRequest&, const HandlerContext& context, Form& form) {
@@ -190,7 +195,7 @@ Result<Granted> RefreshGrant(const ApiRequest&, const HandlerContext& context, F
   if (!row) return invalid;
   GP_ASSIGN_OR_RETURN(const access::User user, access::DecodeUser(*row));
   if (!user.account_enabled) return invalid;
-  return Granted{user.user_principal_name, user};
+  return Granted{user.user_principal_name, user, ""};
 }
 
 struct GrantType {
@@ -201,14 +206,8 @@ constexpr GrantType kGrants[] = {
     {"client_credentials", ClientCredentialsGrant},
     {"password", PasswordGrant},
     {"refresh_token", RefreshGrant},
+    {"urn:ietf:params:oauth:grant-type:device_code", DeviceCodeGrant},
 };
-
-Form ParseForm(const std::string& body) {
-  Form form;
-  for (const auto& param : urls::params_view(body, urls::encoding_opts(true)))
-    form.emplace(param.key, param.value);
-  return form;
-}
 
 // The token response: an access token for `granted.subject`; for a person also an id_token (what
 // az shows as the signed-in user) and a refresh token.
@@ -240,6 +239,13 @@ Result<json::object> TokenResponse(const HandlerContext& context, Form& form,
 
 }  // namespace
 
+Form ParseForm(const std::string& body) {
+  Form form;
+  for (const auto& param : urls::params_view(body, urls::encoding_opts(true)))
+    form.emplace(param.key, param.value);
+  return form;
+}
+
 HttpResponse HandleToken(const ApiRequest& request, const HandlerContext& context) {
   if (request.http.method() != HttpVerb::post) {
     return OAuthError(request, HttpStatus::method_not_allowed, "invalid_request",
@@ -254,12 +260,15 @@ HttpResponse HandleToken(const ApiRequest& request, const HandlerContext& contex
                                   [&](const GrantType& g) { return g.name == form["grant_type"]; });
   if (grant == std::end(kGrants)) {
     return OAuthError(request, HttpStatus::bad_request, "unsupported_grant_type",
-                      "grant_type is one of client_credentials, password, refresh_token");
+                      "grant_type is one of client_credentials, password, refresh_token, "
+                      "urn:ietf:params:oauth:grant-type:device_code");
   }
   // v2 endpoints name the audience in `scope`, v1 endpoints in `resource`.
   const std::string audience =
       form.contains("resource") ? form["resource"] : AudienceFromScope(form["scope"]);
-  if (grant->name != "refresh_token" && !context.tokens.IsOurAudience(audience)) {
+  // A refresh token and a device flow carry the audience they were issued for.
+  const bool audience_sent = grant->name == kGrants[0].name || grant->name == kGrants[1].name;
+  if (audience_sent && !context.tokens.IsOurAudience(audience)) {
     return OAuthError(request, HttpStatus::bad_request, "invalid_scope",
                       "tokens are only issued for " + context.config.server_url + " (scope " +
                           context.config.server_url + "/.default)");
@@ -271,8 +280,9 @@ HttpResponse HandleToken(const ApiRequest& request, const HandlerContext& contex
                       granted.error().message);
   }
   if (!granted) return ArmErrorResponse(request.http, granted.error());
+  const std::string& asked = granted->audience.empty() ? audience : granted->audience;
   const std::string resource =
-      context.tokens.IsOurAudience(audience) ? audience : context.config.server_url;
+      context.tokens.IsOurAudience(asked) ? asked : context.config.server_url;
   auto response = TokenResponse(context, form, *granted, resource);
   if (!response) return ArmErrorResponse(request.http, response.error());
   return JsonResponse(request.http, HttpStatus::ok, *response);

@@ -621,5 +621,68 @@ TEST_F(AuthorizationTest, AGroupsMembersHoldItsRolesThroughNestedGroups) {
   EXPECT_EQ(As(alice, HttpVerb::get, kCluster + kNewest).result(), HttpStatus::forbidden);
 }
 
+// az login --use-device-code: the client gets a code and polls; the person enters the code and
+// their password on gangplankd's page; the client then collects the person's tokens, once.
+TEST_F(AuthorizationTest, ADeviceCodeIsApprovedOnThePageAndCollectedOnce) {
+  ASSERT_EQ(Send(HttpVerb::post, "/v1.0/users",
+                 R"({"userPrincipalName": "ada@gangplank.test", "displayName": "Ada", "passwordProfile": {"password": "Correct-Horse-9"}, "accountEnabled": true})")
+                .result(),
+            HttpStatus::created);
+  const auto form = [&](const std::string& path, const std::string& body) {
+    return Send(HttpVerb::post, path, body, false,
+                {{field::content_type, "application/x-www-form-urlencoded"}});
+  };
+  const auto started = form("/adfs/oauth2/devicecode",
+                            "client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&scope=" +
+                                std::string("https%3A%2F%2F127.0.0.1%3A8443%2F%2F.default") +
+                                "%20offline_access%20openid%20profile");
+  ASSERT_EQ(started.result(), HttpStatus::ok) << started.body();
+  const json::value flow = Body(started);
+  const std::string device_code(flow.at("device_code").as_string());
+  const std::string user_code(flow.at("user_code").as_string());
+  EXPECT_NE(std::string(flow.at("message").as_string()).find(user_code), std::string::npos);
+  const auto poll = [&] {
+    return form("/adfs/oauth2/token",
+                "client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&grant_type=urn%3Aietf%3Aparams%3A"
+                "oauth%3Agrant-type%3Adevice_code&device_code=" +
+                    device_code);
+  };
+  EXPECT_NE(poll().body().find("authorization_pending"), std::string::npos);
+
+  const auto page = Send(HttpVerb::get, "/adfs/oauth2/deviceauth?user_code=%3Cscript%3E", "", false);
+  ASSERT_EQ(page.result(), HttpStatus::ok);
+  EXPECT_NE(page[field::content_type].find("text/html"), std::string::npos);
+  EXPECT_NE(page["Content-Security-Policy"].find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(page.body().find("<script>"), std::string::npos);  // what was typed is escaped
+  const auto wrong = form("/adfs/oauth2/deviceauth", "user_code=" + user_code +
+                                                         "&username=ada%40gangplank.test&password=nope");
+  EXPECT_EQ(wrong.result(), HttpStatus::bad_request);
+  EXPECT_NE(wrong.body().find("Invalid credentials"), std::string::npos) << wrong.body();
+  EXPECT_EQ(form("/adfs/oauth2/deviceauth",
+                 "user_code=BCDF-GHJK&username=ada%40gangplank.test&password=Correct-Horse-9")
+                .result(),
+            HttpStatus::bad_request);  // a code nobody was given
+  std::string lower = user_code;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto right = form("/adfs/oauth2/deviceauth", "user_code=" + lower +
+                                                         "&username=ada%40gangplank.test&password=Correct-Horse-9");
+  ASSERT_EQ(right.result(), HttpStatus::ok) << right.body();
+  EXPECT_NE(right.body().find("signed in as ada@gangplank.test"), std::string::npos);
+
+  const auto collected = poll();
+  ASSERT_EQ(collected.result(), HttpStatus::ok) << collected.body();
+  EXPECT_TRUE(Body(collected).as_object().contains("id_token"));
+  const std::string token(Body(collected).at("access_token").as_string());
+  EXPECT_EQ(As(token, HttpVerb::get, "/v1.0/me").result(), HttpStatus::ok);
+  EXPECT_NE(poll().body().find("expired_token"), std::string::npos);  // once only
+  // A forged device code for a real user code opens nothing.
+  EXPECT_NE(form("/adfs/oauth2/token",
+                 "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=" +
+                     user_code.substr(0, 4) + user_code.substr(5) + ".forged")
+                .body()
+                .find("expired_token"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace gangplank::api

@@ -102,4 +102,42 @@ expect_eq "$(as_ada account show --query user.name -o tsv)" "ada@gangplank.test"
 expect_eq "$(as_ada account show --query user.type -o tsv)" "user" "az account show: a user"
 assign acdd72a7-3385-48ef-bd42-f606fba81ae7 "$group" "$ada" User >/dev/null
 expect_eq "$(as_ada aks show -g rg1 -n c1 --query name -o tsv)" "c1" "aks show as Ada (Reader)"
-echo "az CLI: create-for-rbac, sign-in, Reader, Contributor, assignment deleted, activity log, a person: ok"
+
+# Groups: a role assigned to a group is held by its members (az ad group ... as az 2.45 sends it).
+az ad group create --display-name node-admins --mail-nickname node-admins -o none || fail "az ad group create"
+admins=$(az ad group show --group node-admins --query id -o tsv)
+[ -n "$admins" ] || fail "az ad group show"
+az ad group member add --group node-admins --member-id "$ada" || fail "az ad group member add"
+expect_eq "$(az ad group member list --group node-admins --query '[].userPrincipalName' -o tsv)" \
+  "ada@gangplank.test" "az ad group member list"
+expect_eq "$(az ad group member check --group node-admins --member-id "$ada" --query value -o tsv)" "true" \
+  "az ad group member check"
+if as_ada aks update -g rg1 -n c1 --tags owner=ada -o none >"$work/out" 2>&1; then fail "aks update as Ada (Reader)"; fi
+assign b24988ac-6180-42a0-ab88-20f7382dd24c "$group" "$admins" Group >/dev/null  # Contributor, to the group
+as_ada aks update -g rg1 -n c1 --tags owner=ada -o none || fail "aks update as a member of node-admins"
+az ad group member remove --group node-admins --member-id "$ada" || fail "az ad group member remove"
+if as_ada aks update -g rg1 -n c1 --tags owner=nobody -o none >"$work/out" 2>&1; then
+  fail "aks update after Ada left node-admins"
+fi
+
+# az login --use-device-code: az prints the page and a code; the person signs in there (here with
+# curl, as a browser posts the form); az collects the tokens.
+as_dev() { AZURE_CONFIG_DIR="$work/az-dev" az "$@"; }
+as_dev cloud register -n gangplank-test --endpoint-resource-manager "$base/" >/dev/null
+as_dev cloud set -n gangplank-test >/dev/null
+as_dev login --use-device-code >"$work/device.out" 2>"$work/device.err" &
+device_pid=$!
+for _ in $(seq 1 100); do grep -q "enter the code" "$work/device.err" && break; sleep 0.1; done
+code=$(grep -o 'enter the code [A-Z-]*' "$work/device.err" | awk '{print $4}')
+page=$(grep -o 'https://[^ ]*/adfs/oauth2/deviceauth' "$work/device.err")
+[ -n "$code" ] && [ -n "$page" ] || { kill "$device_pid"; fail "az login --use-device-code printed: $(cat "$work/device.err")"; }
+curl -sS --cacert "$work/data/tls/ca.crt" "$page" | grep -q 'name="user_code"' || { kill "$device_pid"; fail "the sign-in page"; }
+curl -sS --cacert "$work/data/tls/ca.crt" -o "$work/approved.html" --data-urlencode "user_code=$code" \
+  --data-urlencode "username=ada@gangplank.test" --data-urlencode "password=Correct-Horse-9" "$page"
+grep -q "signed in as ada@gangplank.test" "$work/approved.html" || { kill "$device_pid"; fail "approval: $(cat "$work/approved.html")"; }
+for _ in $(seq 1 150); do kill -0 "$device_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$device_pid" 2>/dev/null; then kill "$device_pid"; fail "az login --use-device-code did not finish"; fi
+wait "$device_pid" || fail "az login --use-device-code: $(cat "$work/device.err")"
+expect_eq "$(as_dev account show --query user.name -o tsv)" "ada@gangplank.test" "signed in by device code"
+expect_eq "$(as_dev aks show -g rg1 -n c1 --query name -o tsv)" "c1" "aks show after a device-code sign-in"
+echo "az CLI: create-for-rbac, sign-in, Reader, Contributor, assignment deleted, activity log, a person, groups, device code: ok"
