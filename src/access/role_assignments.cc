@@ -121,10 +121,12 @@ json::object RoleAssignmentJson(const RoleAssignment& a) {
                                                   {"scope", a.scope},
                                                   {"condition", nullptr},
                                                   {"conditionVersion", nullptr},
-                                                  {"createdOn", a.created_on},
-                                                  {"updatedOn", a.updated_on},
-                                                  {"createdBy", a.created_by},
-                                                  {"updatedBy", a.updated_by},
+                                                  // null, not "", where unknown (the bootstrap
+                                                  // owner's): the SDKs parse what is there
+                                                  {"createdOn", or_null(a.created_on)},
+                                                  {"updatedOn", or_null(a.updated_on)},
+                                                  {"createdBy", or_null(a.created_by)},
+                                                  {"updatedBy", or_null(a.updated_by)},
                                                   {"delegatedManagedIdentityResourceId", nullptr},
                                                   {"description", or_null(a.description)}}}};
 }
