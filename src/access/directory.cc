@@ -11,6 +11,7 @@
 #include "common/base64.h"
 #include "common/json_fields.h"
 #include "common/random.h"
+#include "resources/operation.h"
 
 namespace gangplank::access {
 namespace json = boost::json;
@@ -272,8 +273,11 @@ bool SecretMatches(const Application& app, std::string_view secret, std::string_
   for (const PasswordCredential& p : app.passwords) {
     const bool same = p.secret_hash.size() == hash.size() &&
                       CRYPTO_memcmp(p.secret_hash.data(), hash.data(), hash.size()) == 0;
-    // RFC 3339 UTC strings of one shape compare as times.
-    const bool current = (p.start.empty() || p.start <= now) && (p.end.empty() || now < p.end);
+    // As times: clients write them with and without fractions, with Z or an offset.
+    const auto at = resources::UnixMillisOf(now);
+    const auto start = resources::UnixMillisOf(p.start), end = resources::UnixMillisOf(p.end);
+    const bool current = at && (p.start.empty() || (start && *start <= *at)) &&
+                         (p.end.empty() || (end && *at < *end));
     matched = matched || (same && current);
   }
   return matched;

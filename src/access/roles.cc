@@ -149,16 +149,6 @@ std::span<const RoleDefinition> BuiltInRoles() {
   return roles;
 }
 
-bool IsGuid(std::string_view text) {
-  if (text.size() != 36) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash != (text[i] == '-')) return false;
-    if (!dash && !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
-  }
-  return true;
-}
-
 const RoleDefinition* FindBuiltInRole(std::string_view guid) {
   for (const RoleDefinition& role : BuiltInRoles()) {
     if (role.name.size() == guid.size() &&

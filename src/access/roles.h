@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/random.h"
+
 namespace gangplank::access {
 
 struct Permission {
@@ -44,6 +46,6 @@ bool GrantsData(const RoleDefinition& role, std::string_view data_action);
 // The definition as ARM shows it at `scope` ("/subscriptions/S" …): its id is under that scope.
 boost::json::object RoleDefinitionJson(const RoleDefinition& role, std::string_view scope);
 
-bool IsGuid(std::string_view text);
+using gangplank::IsGuid;  // common/random.h
 
 }  // namespace gangplank::access

@@ -109,6 +109,13 @@ ArmAnswer AddPassword(const ArmCall& call) {
   if (const json::value* credential = body.if_contains("passwordCredential");
       credential && credential->is_object())
     sent = credential->get_object();
+  for (const char* field : {"startDateTime", "endDateTime"}) {
+    const std::string at = StringField(sent, field);
+    if (!at.empty() && !resources::UnixMillisOf(at)) {
+      return BadRequest("passwordCredential." + std::string(field) + " '" + at.substr(0, 64) +
+                        "' is not a time: use ISO 8601, e.g. 2027-01-01T00:00:00Z.");
+    }
+  }
   const std::string secret = NewSecret(30);
   const auto now = call.context.clock.Now();
   access::PasswordCredential password{

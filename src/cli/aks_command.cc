@@ -2,6 +2,8 @@
 // key is resolved and validated before anything is sent (sshkey::ResolveSshKey).
 #include "cli/aks_command.h"
 
+#include "cli/access_commands.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -756,6 +758,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   RegisterMachineCommands(aks, state, context, exit_code);
   RegisterAksSshCommand(*aks, *state, context, exit_code);
   RegisterGroupCommands(app, *state, context, exit_code);
+  RegisterAccessCommands(app, *state, context, exit_code);
   return state;
 }
 

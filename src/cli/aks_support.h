@@ -48,6 +48,8 @@ struct AksCommandState {
   AzFlagSet flags;
   // aks wait, aks nodepool wait
   WaitFlags wait;
+  // ad, role, monitor (cli/access_commands.cc)
+  std::shared_ptr<void> access_flags;
 };
 
 // Asks on the terminal; without one (a script), the caller must pass --yes.

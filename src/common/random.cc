@@ -1,9 +1,11 @@
 // Random values from OpenSSL's CSPRNG.
 #include "common/random.h"
 
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 
@@ -58,6 +60,16 @@ std::string NewSecret(std::size_t bytes) {
     std::string secret = Base64UrlEncode(RandomBytes(bytes));
     if (secret.empty() || (secret[0] != '-' && secret[0] != '_')) return secret;
   }
+}
+
+bool IsGuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash != (text[i] == '-')) return false;
+    if (!dash && !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
 }
 
 }  // namespace gangplank

@@ -15,6 +15,8 @@ std::string NewUuid();
 // A UUID derived from `name` (SHA-256, in RFC 4122's name-based layout): the same name gives the
 // same UUID on every process, so a record written twice (a retried commit) is one record.
 std::string NameBasedUuid(std::string_view name);
+// Whether `text` has a GUID's shape (8-4-4-4-12 hex digits), as ARM and Graph ids do.
+bool IsGuid(std::string_view text);
 
 // A random secret of `bytes` bytes, base64url without padding (safe in JSON, URLs and forms),
 // never starting with '-' or '_' so that command lines do not take it for an option.

@@ -2,10 +2,50 @@
 #include "resources/operation.h"
 
 #include <boost/json.hpp>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace gangplank::resources {
 namespace json = boost::json;
+
+std::optional<long long> UnixMillisOf(std::string_view text) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, used = 0;
+  const std::string copy(text);
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
+                  &second, &used) != 6)
+    return std::nullopt;
+  std::string_view rest = text.substr(static_cast<std::size_t>(used));
+  long long millis = 0;
+  if (!rest.empty() && rest.front() == '.') {
+    rest.remove_prefix(1);
+    int digits = 0;
+    while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest.front()))) {
+      if (digits++ < 3) millis = millis * 10 + (rest.front() - '0');
+      rest.remove_prefix(1);
+    }
+    for (; digits < 3; ++digits) millis *= 10;
+  }
+  long long offset_minutes = 0;
+  if (rest == "Z" || rest.empty()) {
+  } else if ((rest.front() == '+' || rest.front() == '-') && rest.size() == 6 && rest[3] == ':') {
+    const int hours = std::atoi(std::string(rest.substr(1, 2)).c_str());
+    const int minutes = std::atoi(std::string(rest.substr(4, 2)).c_str());
+    offset_minutes = (rest.front() == '-' ? -1 : 1) * (hours * 60 + minutes);
+  } else {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  const long long seconds = static_cast<long long>(timegm(&tm)) - offset_minutes * 60;
+  return seconds * 1000 + millis;
+}
 
 std::string Rfc3339(std::chrono::system_clock::time_point time) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(time);

@@ -57,5 +57,8 @@ std::string OperationStatusJson(const Operation& operation);
 
 // RFC 3339 UTC with fractional seconds, as ARM writes timestamps.
 std::string Rfc3339(std::chrono::system_clock::time_point time);
+// Unix milliseconds of an RFC 3339 / ISO 8601 time as clients write it (naive = UTC, an offset,
+// or Z; fractions of any length), or nullopt.
+std::optional<long long> UnixMillisOf(std::string_view text);
 
 }  // namespace gangplank::resources

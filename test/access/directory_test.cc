@@ -69,6 +69,12 @@ TEST(ClientSecretTest, ASecretHoldsBetweenItsStartAndItsEnd) {
   EXPECT_FALSE(SecretMatches(app, "abc-secret", "2025-06-01T00:00:00.000000Z"));
   EXPECT_FALSE(SecretMatches(app, "abc-secret", "2023-06-01T00:00:00.000000Z"));
   EXPECT_FALSE(SecretMatches(app, "abc-secreT", "2024-06-01T00:00:00.000000Z"));
+  // Times are compared as times, whatever their shape: a start sent without fractions (as a
+  // client writes it) holds half a second later, and an offset counts.
+  app.passwords[0].start = "2024-01-01T00:00:00Z";
+  EXPECT_TRUE(SecretMatches(app, "abc-secret", "2024-01-01T00:00:00.500000Z"));
+  app.passwords[0].end = "2024-01-01T01:00:00+02:00";  // 2023-12-31T23:00Z: before the start
+  EXPECT_FALSE(SecretMatches(app, "abc-secret", "2024-01-01T00:30:00.000000Z"));
   const store::Resource row = EncodeApplication(app);
   EXPECT_EQ(row.body.find("abc-secret"), std::string::npos);  // only its hash is kept
 }
