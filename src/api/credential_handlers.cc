@@ -48,7 +48,8 @@ Result<std::optional<Credential>> CredentialFor(const ArmCall& call, std::string
   // A token of its own per role; rotateClusterCertificates revokes every earlier generation.
   const std::string token = auth::IssueKubeCredential(
       *context.config.kube_tokens,
-      {(*row)->id, uid, std::string(role), cluster->credential_generation});
+      {(*row)->id, uid, std::string(role), cluster->credential_generation,
+       call.request.caller.object_id, call.request.caller.app_id});
   // The context is the cluster's name for every role; `az aks get-credentials --admin` adds
   // "-admin" itself.
   const std::string& context_name = name;

@@ -6,6 +6,8 @@
 
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
+
+#include "access/authorizer.h"
 #include <chrono>
 #include <ctime>
 
@@ -243,6 +245,26 @@ HttpResponse Nodes(const ApiRequest& request, const HandlerContext& context,
                                    {"items", std::move(items)}});
 }
 
+// Whether the identity a kubeconfig was issued to still holds the action that issued it (its
+// role on the cluster, the principal itself enabled): taking the role away, or the identity,
+// ends the kubeconfig at the next request.
+bool StillEntitled(const HandlerContext& context, const auth::KubeCredential& credential) {
+  if (credential.principal.empty()) return true;  // issued before identities, by the admin
+  static constexpr std::pair<std::string_view, std::string_view> kActions[] = {
+      {"clusterUser", "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action"},
+      {"clusterAdmin",
+       "Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action"},
+      {"clusterMonitoringUser",
+       "Microsoft.ContainerService/managedClusters/listClusterMonitoringUserCredential/action"}};
+  const auto action = std::find_if(std::begin(kActions), std::end(kActions),
+                                   [&](const auto& entry) { return entry.first == credential.role; });
+  if (action == std::end(kActions)) return false;
+  auto caller = context.authorizer.Identify(credential.subject);
+  if (!caller || store::IdKey(caller->object_id) != store::IdKey(credential.principal)) return false;
+  auto allowed = context.authorizer.Allows(*caller, action->second, credential.cluster_id);
+  return allowed && *allowed;
+}
+
 // The cluster the bearer token was issued for, when it is the one in the path, still exists and
 // has not rotated its credentials since.
 std::optional<store::Resource> Authorized(const ApiRequest& request, const HandlerContext& context,
@@ -257,6 +279,7 @@ std::optional<store::Resource> Authorized(const ApiRequest& request, const Handl
   auto cluster = resources::ClusterRecord::Decode(**row);
   if (!cluster || cluster->uid != uid || cluster->credential_generation != credential->generation)
     return std::nullopt;
+  if (!StillEntitled(context, *credential)) return std::nullopt;
   return **row;
 }
 

@@ -18,6 +18,10 @@ struct KubeCredential {
   std::string uid;             // the cluster's own id (a cluster made again gets another)
   std::string role;            // clusterUser, clusterAdmin or clusterMonitoringUser
   std::int64_t generation = 1; // the cluster's credential generation when it was issued
+  // Who asked for it: the principal's object id and what its tokens name it (an app id or a
+  // user principal name); empty in credentials issued before identities.
+  std::string principal;
+  std::string subject;
 };
 
 std::string IssueKubeCredential(const NodeTokens& tokens, const KubeCredential& credential);

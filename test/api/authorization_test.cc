@@ -684,5 +684,40 @@ TEST_F(AuthorizationTest, ADeviceCodeIsApprovedOnThePageAndCollectedOnce) {
             std::string::npos);
 }
 
+// A kubeconfig carries the identity that asked for it: it opens the Kubernetes view while that
+// identity holds the role that let it ask, and not after.
+TEST_F(AuthorizationTest, AKubeconfigHoldsWhileItsIdentityHoldsTheRoleThatIssuedIt) {
+  const std::string alice = Principal("alice-app", kAlice);
+  const std::string cluster_user = "4abbcc35-e782-43d8-92c5-2d3f1bd2253f";
+  const std::string assignment =
+      Assign(kCluster, cluster_user, kAlice, "4abbcc35-0000-4000-8000-0000000000a1");
+  const auto reply = As(alice, HttpVerb::post, kCluster + "/listClusterUserCredential" + kNewest);
+  ASSERT_EQ(reply.result(), HttpStatus::ok) << reply.body();
+  const std::string kubeconfig = *Base64DecodeStrict(
+      std::string(Body(reply).at("kubeconfigs").at(0).at("value").as_string()));
+  const auto value_of = [&](const std::string& key) {
+    const std::size_t from = kubeconfig.find(key + ": ") + key.size() + 2;
+    return kubeconfig.substr(from, kubeconfig.find('\n', from) - from);
+  };
+  const std::string server = value_of("server").substr(std::string(kUrl).size() - 1);
+  const std::string token = value_of("token");
+  const auto nodes = [&] {
+    HttpRequest request(HttpVerb::get, server + "/api/v1/nodes", 11);
+    request.set(field::authorization, "Bearer " + token);
+    request.prepare_payload();
+    return service_->Handle(request).result();
+  };
+  EXPECT_EQ(nodes(), HttpStatus::ok);
+  ASSERT_EQ(Send(HttpVerb::delete_, assignment + kAssignmentsVersion).result(), HttpStatus::ok);
+  EXPECT_EQ(nodes(), HttpStatus::unauthorized);
+  // Given back, the same kubeconfig works again; the identity deleted, it does not.
+  Assign(kGroup, cluster_user, kAlice, "4abbcc35-0000-4000-8000-0000000000a2");
+  EXPECT_EQ(nodes(), HttpStatus::ok);
+  ASSERT_TRUE(store_->Delete(access::kServicePrincipalKind, access::ServicePrincipalRowId(kAlice),
+                             store::Precondition::Any())
+                  .ok());
+  EXPECT_EQ(nodes(), HttpStatus::unauthorized);
+}
+
 }  // namespace
 }  // namespace gangplank::api
