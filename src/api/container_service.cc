@@ -228,6 +228,17 @@ Status ReserveLocalNodes(const ArmCall& call, const std::map<std::string, std::i
   return OkStatus();
 }
 
+// The pool models this request moves to a new version are named as made by its operation (the
+// plan is pure: the operation's id exists only now).
+void StampPoolModels(std::vector<store::Mutation>& changes, const resources::ModelChange& made) {
+  for (store::Mutation& change : changes) {
+    if (change.type != store::Mutation::Type::kPut || change.resource.kind != kPoolKind) continue;
+    auto pool = resources::PoolRecord::Decode(change.resource);
+    if (!pool || !pool->model.Stamp(made)) continue;
+    change.resource.body = pool->Encode().body;
+  }
+}
+
 Result<Accepted> CommitOperation(const ArmCall& call, const char* type, const std::string& target,
                                  const std::string& location,
                                  std::vector<store::Mutation> changes) {
@@ -241,6 +252,8 @@ Result<Accepted> CommitOperation(const ArmCall& call, const char* type, const st
       static_cast<std::size_t>(std::count_if(changes.begin(), changes.end(), [](const auto& m) {
         return m.type == store::Mutation::Type::kPut;
       }));
+  StampPoolModels(changes, {started.operation.name, call.request.caller.app_id,
+                            resources::Rfc3339(context.clock.Now())});
   for (auto& record : started.records) changes.push_back(std::move(record));
   auto applied = context.store.Apply(changes);
   if (!applied) {

@@ -26,6 +26,20 @@ Result<resources::PoolRecord> PoolOf(const ArmCall& call) {
   return resources::PoolRecord::Decode(*row);
 }
 
+// A node's login events, each naming the change that put its model (and key) on the node: the
+// operation (its id in the activity log), who asked, when.
+json::array LoginEventsOf(const resources::Machine& machine, const resources::PoolModel& model) {
+  json::array events = json::parse(protocol::LoginEventsJson(machine.logins)).as_array();
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto made = model.changes.find(machine.logins[i].model_version);
+    if (made == model.changes.end() || made->second.operation_id.empty()) continue;
+    events[i].as_object()["keyChange"] = json::object{{"operationId", made->second.operation_id},
+                                                      {"caller", made->second.caller},
+                                                      {"at", made->second.at}};
+  }
+  return events;
+}
+
 ArmAnswer GetMachines(const ArmCall& call, const std::optional<std::string>& machine, bool logs) {
   const ApiRequest& request = call.request;
   const HandlerContext& context = call.context;
@@ -55,11 +69,10 @@ ArmAnswer GetMachines(const ArmCall& call, const std::optional<std::string>& mac
     view["zones"] = zones && zones->is_array() ? *zones : json::value(json::array{});
     if (machine && store::IdKey(view.at("name").as_string()) == store::IdKey(*machine)) {
       if (!logs) return JsonResponse(request.http, HttpStatus::ok, view);
-      return JsonResponse(
-          request.http, HttpStatus::ok,
-          json::object{{"name", view.at("name")},
-                       {"logs", row.log},
-                       {"loginEvents", json::parse(protocol::LoginEventsJson(row.logins))}});
+      return JsonResponse(request.http, HttpStatus::ok,
+                          json::object{{"name", view.at("name")},
+                                       {"logs", row.log},
+                                       {"loginEvents", LoginEventsOf(row, pool.model)}});
     }
     if (!machine) value.push_back(std::move(view));
   }

@@ -194,7 +194,7 @@ Result<NodeStatus> ParseNodeStatus(std::string_view json_text) {
 std::string LoginEventsJson(const std::vector<LoginEvent>& events) {
   json::array list;
   for (const auto& event : events) {
-    list.push_back(json::object{{"time", event.time},
+    json::object& shown = list.emplace_back(json::object{{"time", event.time},
                                 {"user", event.user},
                                 {"source", event.source},
                                 {"sourcePort", event.source_port},
@@ -203,7 +203,8 @@ std::string LoginEventsJson(const std::vector<LoginEvent>& events) {
                                 {"method", event.method},
                                 {"result", event.accepted       ? "Accepted"
                                            : event.invalid_user ? "InvalidUser"
-                                                                : "Refused"}});
+                                                                : "Refused"}}).as_object();
+    if (event.model_version > 0) shown["modelVersion"] = event.model_version;
   }
   return json::serialize(list);
 }
@@ -232,6 +233,8 @@ std::vector<LoginEvent> ParseLoginEvents(std::string_view json_text) {
     event.method = text("method");
     event.accepted = text("result") == "Accepted";
     event.invalid_user = text("result") == "InvalidUser";
+    if (const json::value* model = doc.if_contains("modelVersion"); model && model->is_int64())
+      event.model_version = model->get_int64();
     events.push_back(std::move(event));
   }
   return events;

@@ -46,6 +46,9 @@ struct LoginEvent {
   // The name offered is not one of the node's users, or cannot be a Linux user name at all.
   bool invalid_user = false;
   std::string method;  // publickey, password, none …
+  // The pool model the node ran when it reported the login (set by the control plane, which
+  // names the change that made that model: who put the key there).
+  std::int64_t model_version = 0;
 };
 
 // What one report may carry: short fields such as imageVersion (longer: 400 QuotaExceeded), and

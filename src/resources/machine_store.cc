@@ -151,7 +151,10 @@ Status RecordNodeReport(store::Store& store, const std::string& machine_id, cons
     log = log.substr(std::min(log.size(), log.find('\n') + 1));
   }
   std::vector<protocol::LoginEvent> all = (*machine)->logins;
-  all.insert(all.end(), logins.begin(), logins.end());
+  for (protocol::LoginEvent login : logins) {
+    login.model_version = status.applied_model_version;  // what the node says it runs now
+    all.push_back(std::move(login));
+  }
   if (all.size() > kMaxLogins) all.erase(all.begin(), all.end() - kMaxLogins);
   Machine reported = **machine;
   reported.status = status;

@@ -233,7 +233,8 @@ Result<PoolSpec> DecodePoolSpec(std::string_view name, std::string_view body,
 }
 
 PoolModel NewPoolModel(const SshModel& ssh, const json::object& properties) {
-  return PoolModel{1, ssh, SshAccessOf(properties), {}};
+  // Version 1 is made by the request that creates the pool.
+  return PoolModel{1, ssh, SshAccessOf(properties), {}, {{1, ModelChange{}}}};
 }
 
 PoolRecord PoolRow(const ResourceNames& names, json::object properties, const std::string& state,

@@ -117,11 +117,25 @@ const std::vector<std::string>* PoolModel::KeysOf(std::int64_t model_version) co
 void PoolModel::StartNextVersion(std::vector<std::string> keys_until_now) {
   earlier_keys[version] = std::move(keys_until_now);
   ++version;
+  changes[version] = ModelChange{};
 }
 
 void PoolModel::KeepKeysOf(const std::set<std::int64_t>& versions_in_use) {
   std::erase_if(earlier_keys,
                 [&](const auto& entry) { return !versions_in_use.contains(entry.first); });
+  std::erase_if(changes, [&](const auto& entry) {
+    return entry.first != version && !versions_in_use.contains(entry.first);
+  });
+}
+
+bool PoolModel::Stamp(const ModelChange& change) {
+  bool stamped = false;
+  for (auto& [model_version, made] : changes) {
+    if (!made.operation_id.empty()) continue;
+    made = change;
+    stamped = true;
+  }
+  return stamped;
 }
 
 Result<PoolRecord> PoolRecord::Decode(const store::Resource& row) {
@@ -147,6 +161,16 @@ Result<PoolRecord> PoolRecord::Decode(const store::Resource& row) {
         if (line.is_string()) keys.emplace_back(line.get_string());
     }
   }
+  if (const json::value* changes = fields.if_contains("changes"); changes && changes->is_object()) {
+    for (const auto& [key, made] : changes->get_object()) {
+      std::int64_t model_version = 0;
+      const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), model_version);
+      if (!made.is_object() || ec != std::errc() || end != key.data() + key.size()) continue;
+      record.model.changes[model_version] = {StringAt(made.get_object(), "operationId"),
+                                             StringAt(made.get_object(), "caller"),
+                                             StringAt(made.get_object(), "at")};
+    }
+  }
   return record;
 }
 
@@ -159,6 +183,14 @@ store::Resource PoolRecord::Encode() const {
     for (const auto& [model_version, keys] : model.earlier_keys)
       earlier[std::to_string(model_version)] = json::array(keys.begin(), keys.end());
     fields["earlierKeys"] = std::move(earlier);
+  }
+  if (!model.changes.empty()) {
+    json::object changes;
+    for (const auto& [model_version, made] : model.changes) {
+      changes[std::to_string(model_version)] =
+          json::object{{"operationId", made.operation_id}, {"caller", made.caller}, {"at", made.at}};
+    }
+    fields["changes"] = std::move(changes);
   }
   json::object doc{{"resource", resource}, {"model", std::move(fields)}};
   return store::Resource{std::string(kPoolKind), id, parent, json::serialize(doc), version};

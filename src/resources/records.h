@@ -32,11 +32,22 @@ SshModel SshFromJson(const boost::json::object& doc);
 // What a pool's nodes are provisioned from; `version` goes up once per change. Machines refer to
 // the version they run; the keys are kept here only, once per version still in use, never copied
 // into machine rows (a pool of 1,000 nodes holds its keys once, not 1,000 times).
+// Who made a model version: the operation (its id names it in the activity log, with the caller
+// and the request), the caller, and when. Empty until the request that made it commits.
+struct ModelChange {
+  std::string operation_id;
+  std::string caller;
+  std::string at;  // RFC 3339
+};
+
 struct PoolModel {
   std::int64_t version = 1;
   SshModel ssh;
   std::string ssh_access = "LocalUser";                           // LocalUser | Disabled
   std::map<std::int64_t, std::vector<std::string>> earlier_keys;  // older versions' keys
+  // What made each version still in use (the current one included): a login on a node names the
+  // change that put its key there.
+  std::map<std::int64_t, ModelChange> changes;
 
   // The keys of `model_version`, if this model still has them.
   const std::vector<std::string>* KeysOf(std::int64_t model_version) const;
@@ -44,6 +55,9 @@ struct PoolModel {
   void StartNextVersion(std::vector<std::string> keys_until_now);
   // Forgets the keys of earlier versions no machine runs any more.
   void KeepKeysOf(const std::set<std::int64_t>& versions_in_use);
+  // Names `change` as the maker of the versions no committed request has claimed yet; whether
+  // there were any.
+  bool Stamp(const ModelChange& change);
 };
 
 // Fields every stored ARM resource record shares: its row, and the ARM resource itself.

@@ -80,6 +80,22 @@ TEST_F(NodeProtocolTest, AnAgentReadsItsDesiredStateAndReports) {
   ASSERT_EQ(logs.result(), HttpStatus::ok) << logs.body();
   EXPECT_NE(Body(logs).at("logs").as_string().find("Server listening"), std::string::npos);
   EXPECT_EQ(Body(logs).at("loginEvents").at(0).at("result"), "Accepted");
+  // The login names the change that put the node's key there: the cluster's creation, by the
+  // admin, an operation the activity log has.
+  const json::value login = Body(logs).at("loginEvents").at(0);
+  EXPECT_EQ(login.at("modelVersion"), machine_.desired.model_version);
+  const std::string operation(login.at("keyChange").at("operationId").as_string());
+  EXPECT_EQ(login.at("keyChange").at("caller"), "client-id");
+  const auto events =
+      Send(HttpVerb::get, "/subscriptions/sub-1/providers/Microsoft.Insights/eventtypes/management/"
+                          "values?api-version=2015-04-01&$filter=eventTimestamp%20ge%202000-01-01T00:00:00Z"
+                          "%20and%20eventTimestamp%20le%202100-01-01T00:00:00Z");
+  ASSERT_EQ(events.result(), HttpStatus::ok) << events.body();
+  int with_it = 0;
+  const json::value listed = Body(events);
+  for (const json::value& event : listed.at("value").as_array())
+    with_it += event.at("operationId") == json::value(operation) ? 1 : 0;
+  EXPECT_GE(with_it, 1) << events.body();
 }
 
 TEST_F(NodeProtocolTest, ForgedStaleAndMissingTokensAndBadReportsAreRefused) {

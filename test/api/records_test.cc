@@ -36,7 +36,7 @@ TEST(RecordsTest, APoolRecordCarriesItsModel) {
   PoolRecord pool;
   pool.id = "/p";
   pool.resource = json::object{{"name", "nodepool1"}, {"properties", json::object{{"count", 2}}}};
-  pool.model = PoolModel{3, SshModel{"azureuser", {"ssh-ed25519 AAAA old"}, false}, "Disabled", {}};
+  pool.model = PoolModel{3, SshModel{"azureuser", {"ssh-ed25519 AAAA old"}, false}, "Disabled", {}, {}};
   pool.model.StartNextVersion({"ssh-ed25519 AAAA old"});
   pool.model.ssh.public_keys = {"ssh-ed25519 AAAA k"};
   auto back = PoolRecord::Decode(pool.Encode());
@@ -50,8 +50,22 @@ TEST(RecordsTest, APoolRecordCarriesItsModel) {
   EXPECT_EQ(back->model.KeysOf(3)->front(), "ssh-ed25519 AAAA old");
   EXPECT_EQ(back->model.KeysOf(4)->front(), "ssh-ed25519 AAAA k");
   EXPECT_EQ(back->model.KeysOf(2), nullptr);
+  // Version 4 waits for the operation that made it; stamped once, it keeps that maker.
+  EXPECT_TRUE(back->model.Stamp({"op-1", "alice", "2026-01-01T00:00:00Z"}));
+  EXPECT_FALSE(back->model.Stamp({"op-2", "bob", "2026-01-02T00:00:00Z"}));
+  back->model.StartNextVersion(back->model.ssh.public_keys);
+  EXPECT_TRUE(back->model.Stamp({"op-3", "carol", "2026-01-03T00:00:00Z"}));
+  auto again = PoolRecord::Decode(back->Encode());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->model.changes.at(4).caller, "alice");
+  EXPECT_EQ(again->model.changes.at(5).operation_id, "op-3");
+  // What no machine runs is forgotten; the current version's maker stays.
   back->model.KeepKeysOf({4});
   EXPECT_EQ(back->model.KeysOf(3), nullptr);
+  EXPECT_TRUE(back->model.changes.contains(4));
+  back->model.KeepKeysOf({});
+  EXPECT_FALSE(back->model.changes.contains(4));
+  EXPECT_TRUE(back->model.changes.contains(5));
   const store::Mutation write = WriteBack(*back);
   EXPECT_EQ(write.precondition.version, pool.version);
 }
