@@ -3,7 +3,10 @@
 # over TLS (the practical ceiling on this machine), side by side in one run with wrk:
 #   1. GET of a managed cluster at api-version 2022-11-01 and at the newest, 2026-08-01 (goal: at
 #      least 50% of nginx's requests/s; p99 reported)
-#   2. PUTs that change a cluster's SSH key (each a durable SQLite commit; requests/s and p99)
+#   2. the same GET by a service principal that holds Reader on the resource group (not the
+#      bootstrap Owner): authorization decided from the role index (goal: at least 95% of the
+#      Owner's GET requests/s)
+#   3. PUTs that change a cluster's SSH key (each a durable SQLite commit; requests/s and p99)
 # It measures the API and the store, not nodes: gangplankd runs with --nodes simulated, so no node
 # process starts even as root (1,024 three-node clusters would otherwise start 3,072 real nodes).
 # Usage: bench/api_vs_nginx.sh [SECONDS] [CONNECTIONS]
@@ -60,6 +63,18 @@ for i in range(1024):
     call("PUT", f"{prefix}/c{i}?api-version=2022-11-01", body(keys[0]), token)
 time.sleep(1)
 open(f"{work}/cluster.json", "w").write(call("GET", f"{prefix}/c0?api-version=2022-11-01", token=token))
+# A reader: an application, its secret and service principal through Graph, Reader on the group.
+app = json.loads(call("POST", "/v1.0/applications", '{"displayName": "bench-reader"}', token))
+secret = json.loads(call("POST", f"/v1.0/applications/{app['id']}/addPassword", '{}', token))["secretText"]
+sp = json.loads(call("POST", "/v1.0/servicePrincipals", json.dumps({"appId": app["appId"]}), token))
+reader = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+call("PUT", f"/subscriptions/{sub}/resourceGroups/bench/providers/Microsoft.Authorization/roleAssignments/"
+     "0b0b0b0b-0000-4000-8000-000000000001?api-version=2022-04-01",
+     json.dumps({"properties": {"roleDefinitionId": f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{reader}",
+                                "principalId": sp["id"], "principalType": "ServicePrincipal"}}), token)
+form = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": app["appId"],
+                               "client_secret": secret, "scope": base + "//.default"})
+open(f"{work}/reader_token", "w").write(json.loads(call("POST", "/adfs/oauth2/v2.0/token", form))["access_token"])
 open(f"{work}/get_path", "w").write(f"{prefix}/c0?api-version=2022-11-01")
 open(f"{work}/get_path_newest", "w").write(f"{prefix}/c0?api-version=2026-08-01")
 open(f"{work}/put.lua", "w").write(f"""
@@ -103,6 +118,7 @@ pids+=($!)
 sleep 0.5
 
 token=$(cat "$work/token")
+reader_token=$(cat "$work/reader_token")
 get_path=$(cat "$work/get_path")
 get_path_newest=$(cat "$work/get_path_newest")
 measure() {  # NAME, then wrk arguments; prints "NAME rps 2xx-rps p99 non-2xx"
@@ -121,6 +137,7 @@ echo "wrk -t2 -c$connections -d${seconds}s, TLS, keep-alive, gangplankd --thread
   measure nginx-static-GET "https://127.0.0.1:$nginx_port/cluster.json" -H "Authorization: Bearer $token"
   measure gangplankd-GET "https://127.0.0.1:$api_port$get_path" -H "Authorization: Bearer $token"
   measure gangplankd-GET-2026-08-01 "https://127.0.0.1:$api_port$get_path_newest" -H "Authorization: Bearer $token"
+  measure gangplankd-GET-as-Reader "https://127.0.0.1:$api_port$get_path" -H "Authorization: Bearer $reader_token"
   measure gangplankd-PUT-new-key -s "$work/put.lua" "https://127.0.0.1:$api_port"
 } | tee "$work/results"
 python3 - "$work/results" <<'PY'
@@ -135,6 +152,8 @@ print("| --- | --- | --- | --- | --- |")
 for name, (rps, ok_rps, p99, errors) in rows.items():
     print(f"| {name} | {rps:,.0f} | {ok_rps:,.0f} | {p99} | {errors} |")
 print()
-for name in ("gangplankd-GET", "gangplankd-GET-2026-08-01"):
+for name in ("gangplankd-GET", "gangplankd-GET-2026-08-01", "gangplankd-GET-as-Reader"):
     print(f"{name} / nginx static GET = {rows[name][0] / rows['nginx-static-GET'][0]:.0%}")
+print(f"GET as Reader / GET as Owner = "
+      f"{rows['gangplankd-GET-as-Reader'][1] / rows['gangplankd-GET'][1]:.0%} (2xx/s)")
 PY

@@ -279,6 +279,66 @@ TEST_P(ConflictRaceTest, AKeyChangeIsNotAcceptedWhileAPoolUpgradeRuns) {
   }
 }
 
+// A custom role deleted while someone assigns it: never both accepted (an accepted assignment of
+// a deleted role would grant a later role under that GUID whatever it lists).
+TEST_P(ConflictRaceTest, ACustomRoleDeleteAndAnAssignmentOfItAreNeverBothAccepted) {
+  const std::string sub = "/subscriptions/sub-1";
+  const std::string authz = sub + "/providers/Microsoft.Authorization";
+  for (int round = 0; round < kRounds; ++round) {
+    char guid[40];
+    std::snprintf(guid, sizeof guid, "c0ffee00-0000-4000-8000-%012d", round);
+    const std::string role = authz + "/roleDefinitions/" + guid + "?api-version=2022-04-01";
+    ASSERT_EQ(Send(replicas_.front(), HttpVerb::put, role,
+                   R"({"properties": {"roleName": "race )" + std::to_string(round) +
+                       R"(", "permissions": [{"actions": ["*/read"]}], "assignableScopes": [")" +
+                       sub + R"("]}})")
+                  .result(),
+              HttpStatus::created);
+    std::snprintf(guid + 24, sizeof guid - 24, "%012d", round + 1000);
+    const std::string assignment = authz + "/roleAssignments/" + guid + "?api-version=2022-04-01";
+    const std::string body = R"({"properties": {"roleDefinitionId": ")" + authz +
+                             "/roleDefinitions/c0ffee00-0000-4000-8000-" +
+                             std::string(12 - std::to_string(round).size(), '0') +
+                             std::to_string(round) +
+                             R"(", "principalId": "aaaaaaaa-0000-4000-8000-000000000001"}})";
+    auto [assigned, deleted] = Race(HttpVerb::put, assignment, body, HttpVerb::delete_, role, "");
+    const bool assign_ok = assigned.result() == HttpStatus::created;
+    const bool delete_ok = deleted.result() == HttpStatus::ok;
+    ASSERT_FALSE(assign_ok && delete_ok)
+        << "round " << round << ": both accepted: " << assigned.body() << " / " << deleted.body();
+    ASSERT_TRUE(assign_ok || delete_ok) << assigned.body() << " / " << deleted.body();
+    if (assign_ok) {
+      // The role stays while assigned; both go in order.
+      ASSERT_EQ(Send(Last(), HttpVerb::delete_, assignment).result(), HttpStatus::ok);
+      ASSERT_EQ(Send(replicas_.front(), HttpVerb::delete_, role).result(), HttpStatus::ok);
+    }
+    EXPECT_EQ(Send(Last(), HttpVerb::get, role).result(), HttpStatus::not_found);
+  }
+}
+
+// Two members added to one group at the same moment, on two replicas: both are kept.
+TEST_P(ConflictRaceTest, TwoMembersAddedAtOnceAreBothKept) {
+  const auto made = Send(replicas_.front(), HttpVerb::post, "/v1.0/groups",
+                         R"({"displayName": "race", "mailNickname": "race"})");
+  ASSERT_EQ(made.result(), HttpStatus::created) << made.body();
+  const std::string group(json::parse(made.body()).at("id").as_string());
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 2; ++i) {
+      const auto user = Send(replicas_.front(), HttpVerb::post, "/v1.0/groups",
+                             R"({"displayName": "m", "mailNickname": "m"})");
+      ids.emplace_back(json::parse(user.body()).at("id").as_string());
+    }
+    const std::string add = "/v1.0/groups/" + group + "/members/$ref";
+    auto [first, second] = Race(HttpVerb::post, add, R"({"@odata.id": ")" + ids[0] + R"("})",
+                                HttpVerb::post, add, R"({"@odata.id": ")" + ids[1] + R"("})");
+    ASSERT_EQ(first.result(), HttpStatus::no_content) << first.body();
+    ASSERT_EQ(second.result(), HttpStatus::no_content) << second.body();
+  }
+  const auto members = Send(Last(), HttpVerb::get, "/v1.0/groups/" + group + "/members");
+  EXPECT_EQ(json::parse(members.body()).at("value").as_array().size(), 2u * kRounds);
+}
+
 INSTANTIATE_TEST_SUITE_P(Topologies, ConflictRaceTest,
                          ::testing::Values(Topology::kSqlite, Topology::kPostgresOne,
                                            Topology::kPostgresTwo),
