@@ -129,8 +129,10 @@ Result<Caller> Authorizer::Identify(std::string_view app_id) {
 }
 
 template <typename Test>
-Result<bool> Authorizer::AnyGrant(const Caller& caller, std::string_view action, Test covers) {
-  if (!owner_.object_id.empty() && caller.object_id == owner_.object_id &&
+Result<bool> Authorizer::AnyGrant(const Caller& caller, std::string_view action, bool data,
+                                  Test covers) {
+  // The bootstrap admin is Owner: every action, and no data action (as an Owner on Azure).
+  if (!data && !owner_.object_id.empty() && caller.object_id == owner_.object_id &&
       covers("/subscriptions/" + subscription_id_))
     return true;
   if (caller.object_id.empty()) return false;
@@ -144,7 +146,9 @@ Result<bool> Authorizer::AnyGrant(const Caller& caller, std::string_view action,
     auto found = grants_.find(holder);
     if (found == grants_.end()) continue;
     for (const Grant& grant : found->second)
-      if (covers(grant.scope) && Grants(*grant.role, action)) return true;
+      if (covers(grant.scope) &&
+          (data ? GrantsData(*grant.role, action) : Grants(*grant.role, action)))
+        return true;
   }
   return false;
 }
@@ -168,12 +172,26 @@ Result<RoleLookup> Authorizer::Roles() {
 
 Result<bool> Authorizer::Allows(const Caller& caller, std::string_view action,
                                 std::string_view scope) {
-  return AnyGrant(caller, action, [&](const std::string& at) { return ScopeCovers(at, scope); });
+  return AnyGrant(caller, action, false,
+                  [&](const std::string& at) { return ScopeCovers(at, scope); });
+}
+
+Result<bool> Authorizer::AllowsData(const Caller& caller, std::string_view data_action,
+                                    std::string_view scope) {
+  return AnyGrant(caller, data_action, true,
+                  [&](const std::string& at) { return ScopeCovers(at, scope); });
+}
+
+Result<bool> Authorizer::AllowsDataAtOrBelow(const Caller& caller, std::string_view data_action,
+                                             std::string_view scope) {
+  return AnyGrant(caller, data_action, true, [&](const std::string& at) {
+    return ScopeCovers(at, scope) || ScopeCovers(scope, at);
+  });
 }
 
 Result<bool> Authorizer::AllowsAtOrBelow(const Caller& caller, std::string_view action,
                                          std::string_view scope) {
-  return AnyGrant(caller, action, [&](const std::string& at) {
+  return AnyGrant(caller, action, false, [&](const std::string& at) {
     return ScopeCovers(at, scope) || ScopeCovers(scope, at);
   });
 }

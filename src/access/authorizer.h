@@ -44,6 +44,13 @@ class Authorizer {
   // filtered to the items the caller may read.
   Result<bool> AllowsAtOrBelow(const Caller& caller, std::string_view action,
                                std::string_view scope);
+  // Whether it holds the data action `data_action` (a login to machines …) at `scope` or
+  // anywhere below it.
+  Result<bool> AllowsDataAtOrBelow(const Caller& caller, std::string_view data_action,
+                                   std::string_view scope);
+  // Whether it holds the data action at `scope` (assigned there or above it).
+  Result<bool> AllowsData(const Caller& caller, std::string_view data_action,
+                          std::string_view scope);
   // The role with this GUID: a built-in, or a custom role as the store holds it now.
   Result<std::shared_ptr<const RoleDefinition>> Role(std::string_view guid);
   // Every role as the index holds them now (a snapshot: later changes do not show in it).
@@ -61,7 +68,7 @@ class Authorizer {
   Status Refresh();
   Status Reload();
   template <typename Test>
-  Result<bool> AnyGrant(const Caller& caller, std::string_view action, Test covers);
+  Result<bool> AnyGrant(const Caller& caller, std::string_view action, bool data, Test covers);
 
   store::Store& store_;
   Caller owner_;

@@ -12,6 +12,7 @@
 #include "auth/token_service.h"
 #include "common/clock.h"
 #include "controller/operations.h"
+#include "auth/ssh_user_ca.h"
 #include "resources/node_images.h"
 #include "store/store.h"
 
@@ -25,6 +26,8 @@ struct ApiServiceConfig {
   const auth::NodeTokens* kube_tokens = nullptr;
   // One line for the operator's log (a record that cannot be read, …); null: dropped.
   std::function<void(const std::string&)> warn;
+  // Signs SSH user certificates at the token endpoint (token_type=ssh-cert); null: none.
+  const auth::SshUserCa* ssh_ca = nullptr;
 };
 
 class ApiService {

@@ -266,9 +266,27 @@ HttpResponse HandleToken(const ApiRequest& request, const HandlerContext& contex
   // v2 endpoints name the audience in `scope`, v1 endpoints in `resource`.
   const std::string audience =
       form.contains("resource") ? form["resource"] : AudienceFromScope(form["scope"]);
+  // token_type=ssh-cert asks for an SSH certificate instead of a bearer token (az ssh).
+  const std::string& token_type = form["token_type"];
+  const bool ssh_cert = token_type == "ssh-cert";
+  if (!token_type.empty() && !ssh_cert && token_type != "bearer") {
+    return OAuthError(request, HttpStatus::bad_request, "invalid_request",
+                      "token_type '" + token_type.substr(0, 40) +
+                          "' is not issued here: leave it out for a bearer token, or ask for "
+                          "ssh-cert (an SSH certificate)");
+  }
+  std::string certificate_scope;
+  if (ssh_cert) {
+    auto scope = SshCertificateScope(context, form);
+    if (!scope) {
+      return OAuthError(request, HttpStatus::bad_request, scope.error().reason,
+                        scope.error().message);
+    }
+    certificate_scope = *scope;
+  }
   // A refresh token and a device flow carry the audience they were issued for.
   const bool audience_sent = grant->name == kGrants[0].name || grant->name == kGrants[1].name;
-  if (audience_sent && !context.tokens.IsOurAudience(audience)) {
+  if (!ssh_cert && audience_sent && !context.tokens.IsOurAudience(audience)) {
     return OAuthError(request, HttpStatus::bad_request, "invalid_scope",
                       "tokens are only issued for " + context.config.server_url + " (scope " +
                           context.config.server_url + "/.default)");
@@ -280,6 +298,15 @@ HttpResponse HandleToken(const ApiRequest& request, const HandlerContext& contex
                       granted.error().message);
   }
   if (!granted) return ArmErrorResponse(request.http, granted.error());
+  if (ssh_cert) {
+    auto certificate = SshCertificateResponse(context, form, *granted, certificate_scope);
+    if (!certificate && certificate.error().code == StatusCode::kInvalidArgument) {
+      return OAuthError(request, HttpStatus::bad_request, certificate.error().reason,
+                        certificate.error().message);
+    }
+    if (!certificate) return ArmErrorResponse(request.http, certificate.error());
+    return JsonResponse(request.http, HttpStatus::ok, *certificate);
+  }
   const std::string& asked = granted->audience.empty() ? audience : granted->audience;
   const std::string resource =
       context.tokens.IsOurAudience(asked) ? asked : context.config.server_url;

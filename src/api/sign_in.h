@@ -2,6 +2,7 @@
 // and the device-code flow with its page (device_code_handlers.cc). Internal to api/.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,5 +35,13 @@ Result<access::User> SignInWithPassword(const ApiRequest& request, const Handler
 // approves the flow on the page, then the person's tokens, once.
 Result<Granted> DeviceCodeGrant(const ApiRequest& request, const HandlerContext& context,
                                 Form& form);
+
+// token_type=ssh-cert (az ssh): the certificate scope asked for (the Azure clouds' CheckMyAccess
+// scopes, or this control plane's own), and the response with a certificate for the key in
+// req_cnf, to a caller that holds a machine login role somewhere (ssh_cert_handlers.cc).
+Result<std::string> SshCertificateScope(const HandlerContext& context, Form& form);
+Result<boost::json::object> SshCertificateResponse(const HandlerContext& context, Form& form,
+                                                   const Granted& granted,
+                                                   const std::string& scope);
 
 }  // namespace gangplank::api

@@ -32,7 +32,8 @@ Error WrongKey() {
 const std::vector<std::string>& SharedIdentityFiles() {
   static const std::vector<std::string> files = {
       "auth/token-signing.key", "auth/node-token.key", "auth/kube-token.key",
-      "tls/ca.key",             "tls/ca.crt",          "credentials.json"};
+      "auth/ssh-user-ca.key",   "tls/ca.key",          "tls/ca.crt",
+      "credentials.json"};
   return files;
 }
 

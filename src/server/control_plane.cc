@@ -164,6 +164,7 @@ Status ShareIdentity(store::Store& store, const ControlPlaneOptions& options,
     if (auto tokens = auth::TokenService::Open(data_dir, "https://localhost/adfs", {}, clock);
         !tokens)
       return tokens.error();
+    if (auto ca = auth::SshUserCa::Open(data_dir); !ca) return ca.error();
     if (auto credentials = auth::EnsureAdminCredentials(data_dir, "", ""); !credentials)
       return credentials.error();
     return OkStatus();
@@ -582,6 +583,8 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   if (!node_tokens) return fail(node_tokens.error());
   auto kube_tokens = auth::NodeTokens::Open(data_dir, "kube-token.key");
   if (!kube_tokens) return fail(kube_tokens.error());
+  auto ssh_ca = auth::SshUserCa::Open(data_dir);
+  if (!ssh_ca) return fail(ssh_ca.error());
   // Replicas share one catalog, in the store; one process keeps it in its data dir.
   auto images_owner =
       shared_store ? std::make_unique<resources::NodeImageCatalog>(**store)
@@ -602,7 +605,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   auto warn = std::make_shared<WarnOnce>(err);
   service = std::make_shared<api::ApiService>(
       api::ApiServiceConfig{*credentials, url, ca_pem ? *ca_pem : std::string(), &*kube_tokens,
-                            [warn](const std::string& line) { (*warn)(line); }},
+                            [warn](const std::string& line) { (*warn)(line); }, ssh_ca->get()},
       **store, *tokens, clock, operations, images, *local_nodes ? &*node_tokens : nullptr);
 
   const NodeStackInputs inputs{options, data_dir, **store, *node_tokens, clock, *node_network,

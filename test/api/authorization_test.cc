@@ -9,6 +9,8 @@
 #include "api/api_harness.h"
 #include "api/arm_router.h"
 #include "common/base64.h"
+#include "sshkey/generate.h"
+#include "sshkey/wire.h"
 
 namespace gangplank::api {
 namespace {
@@ -717,6 +719,95 @@ TEST_F(AuthorizationTest, AKubeconfigHoldsWhileItsIdentityHoldsTheRoleThatIssued
                              store::Precondition::Any())
                   .ok());
   EXPECT_EQ(nodes(), HttpStatus::unauthorized);
+}
+
+// The req_cnf az ssh sends for an RSA key: n and e as url-safe base64 of their mpint bytes
+// (padded, sign byte kept), kid the SHA-256 hex of n and e together (here any 64 hex digits).
+std::string ReqCnf(const std::string& blob, const std::string& kty = "RSA") {
+  sshkey::WireReader reader(blob);
+  (void)reader.ReadString();
+  const auto mpint = [](std::string_view magnitude) {
+    std::string bytes(magnitude);
+    if (!bytes.empty() && (static_cast<unsigned char>(bytes[0]) & 0x80)) bytes.insert(0, 1, '\0');
+    std::string text = Base64Encode(bytes);
+    for (char& c : text) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    return text;
+  };
+  const std::string e = mpint(*reader.ReadMpint());
+  const std::string n = mpint(*reader.ReadMpint());
+  return R"({"kty": ")" + kty + R"(", "n": ")" + n + R"(", "e": ")" + e +
+         R"(", "kid": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"})";
+}
+
+// token_type=ssh-cert as az ssh sends it through MSAL: a certificate for the key in req_cnf, to
+// an identity that holds a machine login role; clear OAuth errors otherwise.
+TEST_F(AuthorizationTest, AnSshCertificateIsIssuedToAnIdentityWithALoginRoleOnly) {
+  const auto app = Send(HttpVerb::post, "/v1.0/applications", R"({"displayName": "ssh-user"})");
+  const std::string app_object(Body(app).at("id").as_string());
+  const std::string app_id(Body(app).at("appId").as_string());
+  const std::string secret(
+      Body(Send(HttpVerb::post, "/v1.0/applications/" + app_object + "/addPassword", "{}"))
+          .at("secretText")
+          .as_string());
+  const std::string object_id(
+      Body(Send(HttpVerb::post, "/v1.0/servicePrincipals", R"({"appId": ")" + app_id + R"("})"))
+          .at("id")
+          .as_string());
+  const auto key = sshkey::GenerateKeyPair({sshkey::KeyKind::kRsa, 3072, "az-ssh"});
+  ASSERT_TRUE(key.ok());
+  const auto ask = [&](const std::string& req_cnf, const std::string& token_type = "ssh-cert") {
+    std::string form = "grant_type=client_credentials&client_info=1&client_id=" + app_id +
+                       "&client_secret=" + secret + "&token_type=" + token_type +
+                       "&key_id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+                       "&scope=https%3A%2F%2Fpas.windows.net%2FCheckMyAccess%2FLinux%2F.default"
+                       "&req_cnf=";
+    for (const char c : req_cnf) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      if (std::isalnum(static_cast<unsigned char>(c))) {
+        form += c;
+      } else {
+        form += '%';
+        form += kHex[static_cast<unsigned char>(c) >> 4];
+        form += kHex[c & 15];
+      }
+    }
+    return Send(HttpVerb::post, "/adfs/oauth2/token", form, false,
+                {{field::content_type, "application/x-www-form-urlencoded"}});
+  };
+  const std::string req_cnf = ReqCnf(key->public_key.blob);
+  const auto refused = ask(req_cnf);
+  EXPECT_EQ(refused.result(), HttpStatus::bad_request);
+  EXPECT_NE(refused.body().find("unauthorized_client"), std::string::npos) << refused.body();
+
+  Assign(kCluster, "fb879df8-f326-4884-b1cf-06f3ad86be52", object_id,
+         "fb879df8-0000-4000-8000-0000000000a1");  // Virtual Machine User Login
+  const auto issued = ask(req_cnf);
+  ASSERT_EQ(issued.result(), HttpStatus::ok) << issued.body();
+  const json::value body = Body(issued);
+  EXPECT_EQ(body.at("token_type"), "ssh-cert");
+  EXPECT_LE(body.at("expires_in").as_int64(), 3600);
+  const auto blob = Base64DecodeStrict(std::string(body.at("access_token").as_string()));
+  ASSERT_TRUE(blob.has_value());
+  sshkey::WireReader reader(*blob);
+  EXPECT_EQ(reader.ReadString().value_or(""), "ssh-rsa-cert-v01@openssh.com");
+  EXPECT_NE(blob->find(object_id + "@adfs"), std::string::npos);  // the key id
+  std::string principal = app_id;
+  for (char& c : principal) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_NE(blob->find(principal), std::string::npos);
+  // Each one recorded under a serial of its own.
+  ask(req_cnf);
+  EXPECT_EQ(store_->ListKind("sshCertificate")->size(), 2u);
+
+  // What is wrong with a request, said in OAuth's words.
+  sshkey::WireWriter small;  // a 1024-bit modulus (its value does not matter to the check)
+  small.WriteString("ssh-rsa");
+  small.WriteMpint(std::string("\x01\x00\x01", 3));
+  small.WriteMpint("\xC0" + std::string(127, '\x11'));
+  EXPECT_NE(ask(ReqCnf(small.data())).body().find("1024 bits"), std::string::npos);
+  EXPECT_NE(ask(ReqCnf(key->public_key.blob, "EC")).body().find("only RSA keys"),
+            std::string::npos);
+  EXPECT_NE(ask("not json").body().find("invalid_request"), std::string::npos);
+  EXPECT_NE(ask(req_cnf, "pop").body().find("is not issued here"), std::string::npos);
 }
 
 }  // namespace

@@ -93,7 +93,7 @@ class ConflictRaceTest : public ::testing::TestWithParam<Topology> {
       replica.node_controller = std::make_unique<controller::NodeController>(
           *replica.store, *replica.nodes, *node_tokens_, clock_);
       replica.service = std::make_unique<ApiService>(
-          ApiServiceConfig{admin_, "https://127.0.0.1:8443/", "", nullptr, {}}, *replica.store, tokens_,
+          ApiServiceConfig{admin_, "https://127.0.0.1:8443/", "", nullptr, {}, nullptr}, *replica.store, tokens_,
           clock_, *replica.engine, images_, nullptr);
       replicas_.push_back(std::move(replica));
     }

@@ -1,9 +1,16 @@
 // `ssh -i` with a key Gangplank generated logs into a real OpenSSH sshd; another key is refused.
+// A certificate Gangplank's user CA signed logs in where sshd trusts that CA (TrustedUserCAKeys),
+// and ssh-keygen -L reads every field as written; an expired one, another CA's, one for another
+// principal are refused.
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctime>
+
+#include "auth/ssh_user_ca.h"
+#include "common/base64.h"
 #include "node/sshd_process.h"
 #include "sshkey/generate.h"
 #include "support/subprocess.h"
@@ -17,6 +24,14 @@ using testing::RunProgram;
 std::string CurrentUser() {
   const passwd* entry = ::getpwuid(::geteuid());
   return entry ? entry->pw_name : "root";
+}
+
+// Field `index` (0-based, space-separated) of the first line of a file: a .pub file's base64.
+std::string ReadTestFileField(const std::string& path, int index) {
+  std::string line = testing::ReadTestFile(path);
+  line = line.substr(0, line.find('\n'));
+  for (int i = 0; i < index; ++i) line = line.substr(line.find(' ') + 1);
+  return line.substr(0, line.find(' '));
 }
 
 class SshdLoginTest : public ::testing::Test {
@@ -126,6 +141,59 @@ TEST_F(SshdLoginTest, GeneratedKeysLogInAndOthersAreRefused) {
   auto refused = SshWith(outsider);
   EXPECT_EQ(refused.exit_code, 255);
   EXPECT_NE(refused.err.find("Permission denied"), std::string::npos) << refused.err;
+}
+
+TEST_F(SshdLoginTest, ACertificateFromTheUserCaLogsInAndOnlyWhileItHolds) {
+  testing::TempDir ca_dir, other_dir;
+  const auto ca = auth::SshUserCa::Open(ca_dir.path());
+  const auto other = auth::SshUserCa::Open(other_dir.path());
+  ASSERT_TRUE(ca.ok() && other.ok());
+  // The CA key survives a restart: opened again, the same public key.
+  EXPECT_EQ(auth::SshUserCa::Open(ca_dir.path()).value()->public_key_line(),
+            (*ca)->public_key_line());
+  testing::WriteTestFile(dir_.Join("user_ca.pub"), (*ca)->public_key_line() + "\n", 0644);
+  std::string config = testing::ReadTestFile(dir_.Join("sshd_config"));
+  config += "TrustedUserCAKeys " + dir_.Join("user_ca.pub") + "\n";
+  testing::WriteTestFile(dir_.Join("sshd_config"), config, 0600);
+  testing::WriteTestFile(dir_.Join("authorized_keys"), "", 0600);  // no static key at all
+  StartSshd();
+
+  const std::string rsa = WriteGenerated(KeyKind::kRsa, "person");
+  const std::string blob =
+      *Base64DecodeStrict(ReadTestFileField(rsa + ".pub", 1));
+  const auto now = static_cast<std::uint64_t>(std::time(nullptr));
+  const auto certify = [&](const auth::SshUserCa& by, const std::string& principal,
+                           std::uint64_t after, std::uint64_t before) {
+    UserCertificate certificate{blob, 4242, "object-id@adfs", {principal}, after, before,
+                                {{"permit-pty", ""},
+                                 {"oid@sshservice.azure.net", ExtensionString("object-id")},
+                                 {"permit-X11-forwarding", ""}}};
+    auto signed_blob = by.Sign(certificate);
+    EXPECT_TRUE(signed_blob.ok());
+    testing::WriteTestFile(rsa + "-cert.pub",
+                           "ssh-rsa-cert-v01@openssh.com " + Base64Encode(*signed_blob) + "\n",
+                           0644);
+  };
+  certify(**ca, CurrentUser(), now - 300, now + 3600);
+  const auto listed = RunProgram({"ssh-keygen", "-L", "-f", rsa + "-cert.pub"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  for (const char* expected :
+       {"Type: ssh-rsa-cert-v01@openssh.com user certificate", "Key ID: \"object-id@adfs\"",
+        "Serial: 4242", "Signing CA: ED25519", "permit-pty", "permit-X11-forwarding",
+        "oid@sshservice.azure.net"}) {
+    EXPECT_NE(listed.out.find(expected), std::string::npos) << expected << "\n" << listed.out;
+  }
+  EXPECT_NE(listed.out.find("Principals: \n                " + CurrentUser()), std::string::npos)
+      << listed.out;
+  auto login = SshWith(rsa);  // ssh offers <key>-cert.pub beside the key
+  EXPECT_EQ(login.exit_code, 0) << login.err << testing::ReadTestFile(dir_.Join("sshd.log"));
+
+  certify(**ca, CurrentUser(), now - 7200, now - 3600);  // expired an hour ago
+  EXPECT_EQ(SshWith(rsa).exit_code, 255);
+  certify(**other, CurrentUser(), now - 300, now + 3600);  // another CA
+  EXPECT_EQ(SshWith(rsa).exit_code, 255);
+  certify(**ca, "someone-else", now - 300, now + 3600);  // not this account's name
+  EXPECT_EQ(SshWith(rsa).exit_code, 255);
 }
 
 }  // namespace
