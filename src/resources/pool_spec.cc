@@ -106,12 +106,17 @@ Status CheckSshAccess(json::object& properties, const std::string& path) {
   if (!security->is_object())
     return Invalid("securityProfile must be an object.", path + ".securityProfile");
   const std::string access = StringOr(security->get_object(), "sshAccess", "LocalUser");
-  if (access != "LocalUser" && access != "Disabled") {
-    return Invalid(
-        "securityProfile.sshAccess '" + access + "' is not valid; use LocalUser or Disabled.",
-        path + ".securityProfile.sshAccess");
+  // Case-insensitive on input (aks-preview sends "localuser"), the service's casing on output.
+  for (const char* known : {"LocalUser", "Disabled"}) {
+    if (store::IdKey(access) != store::IdKey(known)) continue;
+    if (security->get_object().contains("sshAccess"))
+      properties["securityProfile"].as_object()["sshAccess"] = known;
+    return OkStatus();
   }
-  return OkStatus();
+  return Invalid("securityProfile.sshAccess '" + access.substr(0, 40) +
+                     "' is not valid; use LocalUser or Disabled (EntraId pools are not "
+                     "available on this control plane yet).",
+                 path + ".securityProfile.sshAccess");
 }
 
 Status CheckPowerState(json::object& properties, const std::string& path) {
@@ -198,6 +203,9 @@ std::string SshAccessOr(const json::object& properties, std::string_view fallbac
       security && security->is_object()) {
     if (const auto* value = security->get_object().if_contains("sshAccess");
         value && value->is_string()) {
+      // In the service's casing, whatever the request's (CheckSshAccess refused the unknown).
+      for (const char* known : {"LocalUser", "Disabled"})
+        if (store::IdKey(value->get_string()) == store::IdKey(known)) return known;
       return std::string(value->get_string());
     }
   }

@@ -241,6 +241,26 @@ TEST_F(ManagedClusterTest, PoolRulesWindowsOsSkusNamesAndSystemPools) {
   EXPECT_EQ(PoolModel("p").at("sshAccess"), "Disabled");
 }
 
+// sshAccess is read case-insensitively (aks-preview sends "disabled") and shown in the service's
+// casing; the model takes the canonical value, so nodes see the mode that was asked for.
+TEST_F(ManagedClusterTest, SshAccessIsReadWhateverItsCaseAndShownAsTheServiceSpellsIt) {
+  ASSERT_EQ(Send(HttpVerb::put, kCluster + kNewest,
+                 ClusterBody(json::array{NewKey()},
+                             R"([{"name":"p","count":1,"mode":"System",
+                                  "securityProfile":{"sshAccess":"localuser"}}])"))
+                .result(),
+            HttpStatus::created);
+  Settle();
+  EXPECT_EQ(PoolModel("p").at("sshAccess"), "LocalUser");
+  const auto changed = Send(HttpVerb::put, kCluster + "/agentPools/p" + kNewest,
+                            R"({"properties":{"securityProfile":{"sshAccess":"DISABLED"}}})");
+  ASSERT_EQ(changed.result(), HttpStatus::ok) << changed.body();
+  EXPECT_EQ(Body(changed).at("properties").at("securityProfile").at("sshAccess"), "Disabled");
+  Settle();
+  EXPECT_EQ(PoolModel("p").at("sshAccess"), "Disabled");
+  EXPECT_EQ(PoolModel("p").at("version"), 2);
+}
+
 TEST_F(ManagedClusterTest, ConcurrentChangesAre409AndETagsAreChecked) {
   const auto created = Send(HttpVerb::put, kCluster + kVersion, ClusterBody(json::array{NewKey()}));
   ASSERT_EQ(created.result(), HttpStatus::created);
