@@ -64,23 +64,33 @@ class Authorizer {
     std::string scope;
     std::shared_ptr<const RoleDefinition> role;
   };
-  // Re-reads what changed since the index was built.
-  Status Refresh();
-  Status Reload();
-  template <typename Test>
-  Result<bool> AnyGrant(const Caller& caller, std::string_view action, bool data, Test covers);
+  // What decisions are made from, built whole from the store and never changed after: a reader
+  // holds a snapshot, and a change builds the next one.
+  struct Index {
+    std::map<std::string, std::vector<Grant>> grants;  // principal object id (IdKey) → grants
+    std::map<std::string, std::string> object_ids;     // app id or UPN (IdKey) → object id
+    // member object id (IdKey) → the groups it belongs to, directly or through other groups
+    std::map<std::string, std::vector<std::string>> groups_of;
+    std::map<std::string, std::shared_ptr<const RoleDefinition>> roles;  // GUID (IdKey) → role
+  };
+  enum class Reach { kAt, kAtOrBelow, kDataAt, kDataAtOrBelow };
+  // The index as of the store's current revision: from this thread's last look when the
+  // revision has not moved (no lock taken), else from the shared one, rebuilt when a row of its
+  // kinds changed.
+  Result<std::shared_ptr<const Index>> Current();
+  static Result<std::shared_ptr<const Index>> Load(store::Store& store);
+  bool Decide(const Index& index, const Caller& caller, std::string_view action, Reach reach,
+              std::string_view scope) const;
+  Result<bool> Cached(const Caller& caller, std::string_view action, Reach reach,
+                      std::string_view scope);
 
   store::Store& store_;
   Caller owner_;
   std::string subscription_id_;
+  const std::uint64_t instance_;  // tells this authorizer's per-thread caches from another's
   std::shared_mutex mutex_;
   std::uint64_t revision_ = 0;
-  bool loaded_ = false;
-  std::map<std::string, std::vector<Grant>> grants_;  // principal object id (IdKey) → grants
-  std::map<std::string, std::string> object_ids_;  // app id or UPN (IdKey) → object id
-  // member object id (IdKey) → the groups it belongs to, directly or through other groups
-  std::map<std::string, std::vector<std::string>> groups_of_;
-  std::map<std::string, std::shared_ptr<const RoleDefinition>> roles_;  // GUID (IdKey) → role
+  std::shared_ptr<const Index> index_;  // null until first loaded
 };
 
 }  // namespace gangplank::access
