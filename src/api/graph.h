@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "api/arm_router.h"
@@ -88,6 +90,28 @@ ArmAnswer ListDirectory(const ArmCall& call, std::string_view kind,
     if (Keeps(filter, json_object)) value.push_back(std::move(json_object));
   }
   return GraphList(call, entity, std::move(value));
+}
+
+// Reads an object (`read` gives it and its row version), lets `change` edit it and writes
+// `encode(object)` back at the version read; when another request wrote first, on this replica
+// or another, reads again through the read barrier and tries again (a short, growing pause
+// between tries), so concurrent changes never lose each other. Returns the object as written.
+template <typename Read, typename Encode, typename Change>
+auto UpdateDirectoryObject(const ArmCall& call, Read read, Encode encode, Change change)
+    -> Result<std::decay_t<decltype(read().value().first)>> {
+  constexpr int kAttempts = 10;
+  for (int attempt = 1;; ++attempt) {
+    auto current = read();
+    if (!current) return current.error();
+    GP_RETURN_IF_ERROR(change(current->first));
+    auto written = call.context.store.Put(encode(current->first),
+                                          store::Precondition::AtVersion(current->second));
+    if (written) return std::move(current->first);
+    if (written.error().code != StatusCode::kAborted || attempt == kAttempts)
+      return written.error();
+    std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
+    GP_RETURN_IF_ERROR(call.context.store.Sync());
+  }
 }
 
 // The user, group or service principal with this object id, as Graph shows it (with its

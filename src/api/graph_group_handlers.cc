@@ -25,18 +25,13 @@ Result<std::pair<Group, std::int64_t>> ReadGroup(const ArmCall& call) {
   return std::pair{std::move(group), row->version};
 }
 
-// Reads the group, lets `change` edit it and writes it back at the version read (again when
-// another request changed it meanwhile: two member changes never lose each other).
+// Two member changes at once never lose each other (UpdateDirectoryObject).
 template <typename Change>
 Status UpdateGroup(const ArmCall& call, Change change) {
-  for (int attempt = 0;; ++attempt) {
-    GP_ASSIGN_OR_RETURN(auto read, ReadGroup(call));
-    GP_RETURN_IF_ERROR(change(read.first));
-    auto written = call.context.store.Put(access::EncodeGroup(read.first),
-                                          store::Precondition::AtVersion(read.second));
-    if (written) return OkStatus();
-    if (written.error().code != StatusCode::kAborted || attempt == 3) return written.error();
-  }
+  GP_RETURN_IF_ERROR(UpdateDirectoryObject(
+      call, [&] { return ReadGroup(call); },
+      [](const Group& group) { return access::EncodeGroup(group); }, change));
+  return OkStatus();
 }
 
 bool Holds(const Group& group, std::string_view id) {

@@ -30,18 +30,11 @@ Result<std::pair<Application, std::int64_t>> ReadApplication(const ArmCall& call
   return std::pair{std::move(app), row->version};
 }
 
-// Reads the application, lets `change` edit it and writes it back at the version read (again
-// when another request changed it meanwhile).
 template <typename Change>
 Result<Application> UpdateApplication(const ArmCall& call, Change change) {
-  for (int attempt = 0;; ++attempt) {
-    GP_ASSIGN_OR_RETURN(auto read, ReadApplication(call));
-    GP_RETURN_IF_ERROR(change(read.first));
-    auto written = call.context.store.Put(access::EncodeApplication(read.first),
-                                          store::Precondition::AtVersion(read.second));
-    if (written) return read.first;
-    if (written.error().code != StatusCode::kAborted || attempt == 3) return written.error();
-  }
+  return UpdateDirectoryObject(
+      call, [&] { return ReadApplication(call); },
+      [](const Application& app) { return access::EncodeApplication(app); }, change);
 }
 
 }  // namespace

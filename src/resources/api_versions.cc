@@ -86,7 +86,7 @@ constexpr FeatureSince kFeatures[] = {
      "deleting machines of an agent pool"},
     {Feature::kPoolSshAccess, "2025-09-01", "2023-07-02-preview",
      "securityProfile.sshAccess on agent pools"},
-    {Feature::kEntraIdSshAccess, "2026-08-01", "2025-08-02-preview",
+    {Feature::kEntraIdSshAccess, "2026-06-01", "2025-08-02-preview",
      "securityProfile.sshAccess EntraId"},
     // ManagedClusters_GetOSOptions: in the specs of 2021-03-01 to 2024-02-01 and of
     // 2021-11-01-preview to 2024-05-02-preview; newer versions dropped it.
