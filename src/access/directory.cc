@@ -52,6 +52,7 @@ json::object ApplicationJson(const Application& app) {
                       {"displayName", app.display_name},
                       {"createdDateTime", app.created},
                       {"signInAudience", "AzureADMyOrg"},
+                      {"identifierUris", json::array{}},
                       {"keyCredentials", json::array{}},
                       {"passwordCredentials", std::move(passwords)}};
 }

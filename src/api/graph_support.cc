@@ -76,8 +76,23 @@ std::vector<std::string_view> Terms(std::string_view filter) {
   return terms;
 }
 
+// FIELD/any(x:x eq 'V'), as az sends for servicePrincipalNames and identifierUris.
+std::optional<GraphFilter> ParseAny(std::string_view term) {
+  const std::size_t any = term.find("/any(");
+  if (any == std::string_view::npos || any == 0 || !term.ends_with(")")) return std::nullopt;
+  std::string_view lambda = term.substr(any + 5, term.size() - any - 6);  // "x:x eq 'V'"
+  const std::size_t colon = lambda.find(':');
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  const std::string_view variable = lambda.substr(0, colon);
+  lambda.remove_prefix(colon + 1);
+  if (!lambda.starts_with(variable) || !lambda.substr(variable.size()).starts_with(" eq "))
+    return std::nullopt;
+  auto value = Unquote(lambda.substr(variable.size() + 4));
+  if (!value) return std::nullopt;
+  return GraphFilter{std::string(term.substr(0, any)), *value, false};
+}
+
 std::optional<GraphFilter> ParseTerm(std::string_view term) {
-  constexpr std::string_view kAnyName = "servicePrincipalNames/any(c:c eq ";
   if (term.starts_with("startswith(") && term.ends_with(")")) {
     const std::string_view inner = term.substr(11, term.size() - 12);
     const std::size_t comma = inner.find(',');
@@ -86,11 +101,7 @@ std::optional<GraphFilter> ParseTerm(std::string_view term) {
     if (!value) return std::nullopt;
     return GraphFilter{std::string(inner.substr(0, comma)), *value, true};
   }
-  if (term.starts_with(kAnyName) && term.ends_with(")")) {
-    auto value = Unquote(term.substr(kAnyName.size(), term.size() - kAnyName.size() - 1));
-    if (!value) return std::nullopt;
-    return GraphFilter{"servicePrincipalNames", *value, false};
-  }
+  if (auto any = ParseAny(term)) return any;
   const std::size_t eq = term.find(" eq ");
   if (eq == std::string_view::npos) return std::nullopt;
   auto value = Unquote(term.substr(eq + 4));
@@ -109,7 +120,7 @@ Result<std::vector<GraphFilter>> ParseGraphFilter(const ArmCall& call) {
     if (!parsed) {
       return BadRequest("Unsupported $filter '" + text->substr(0, 200) +
                         "': use FIELD eq 'value', startswith(FIELD,'value') or "
-                        "servicePrincipalNames/any(c:c eq 'value'), joined by 'and'.");
+                        "FIELD/any(x:x eq 'value'), joined by 'and'.");
     }
     filter.push_back(std::move(*parsed));
   }

@@ -27,6 +27,11 @@ expect_eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["di
 object_id=$(az ad sp show --id "$app" --query id -o tsv)
 [ -n "$object_id" ] || fail "az ad sp show"
 expect_eq "$(az ad sp list --display-name ci-deployer --query 'length(@)' -o tsv)" "1" "az ad sp list"
+expect_eq "$(az ad app show --id "$app" --query displayName -o tsv)" "ci-deployer" "az ad app show"
+expect_eq "$(az ad app list --display-name ci-deployer --query 'length(@)' -o tsv)" "1" "az ad app list"
+expect_eq "$(az ad app credential list --id "$app" --query 'length(@)' -o tsv)" "1" "az ad app credential list"
+if az ad app show --id api://no-such-app >"$work/out" 2>&1; then fail "az ad app show of an unknown URI"; fi
+grep -q "doesn't exist" "$work/out" || fail "unknown URI: $(cat "$work/out")"
 
 # Assigns ROLE (a built-in role's GUID) at SCOPE to the identity (or to PRINCIPAL of TYPE), as
 # the SDKs do; prints its id.
