@@ -2,6 +2,7 @@
 // the code and signs in, and the token grant the waiting client polls.
 #include <boost/json.hpp>
 #include <boost/url/parse_query.hpp>
+#include <mutex>
 
 #include "access/device_flow.h"
 #include "api/activity.h"
@@ -108,6 +109,23 @@ HttpResponse Page(const ApiRequest& request, HttpStatus status, std::string_view
   return response;
 }
 
+// Wrong codes this process takes, all callers together: 30 a minute. Guessing a code someone
+// is waiting with (to sign their az in as oneself) then takes centuries, not days; a person who
+// mistypes waits a minute at worst while someone guesses.
+bool WrongCodeAllowed(long long now_ms) {
+  constexpr long long kWindowMs = 60 * 1000;
+  constexpr int kPerWindow = 30;
+  static std::mutex mutex;
+  static long long window_start = 0;
+  static int used = 0;
+  std::lock_guard lock(mutex);
+  if (now_ms - window_start >= kWindowMs) {
+    window_start = now_ms;
+    used = 0;
+  }
+  return ++used <= kPerWindow;
+}
+
 // A person approves a flow: the code must be open, the password right (a wrong one counts
 // towards the lockout, as at the token endpoint); one approval per flow.
 Result<std::string> Approve(const ApiRequest& request, const HandlerContext& context, Form& form) {
@@ -115,9 +133,18 @@ Result<std::string> Approve(const ApiRequest& request, const HandlerContext& con
   const Error unknown = OAuth("invalid_code",
                               "That code is not valid or has expired. Run az login "
                               "--use-device-code again for a new one.");
-  if (!code) return unknown;
-  GP_ASSIGN_OR_RETURN(auto open, OpenFlow(context, *code));
-  if (!open || !open->first.user_id.empty()) return unknown;
+  std::optional<std::pair<DeviceFlow, std::int64_t>> open;
+  if (code) {
+    GP_ASSIGN_OR_RETURN(open, OpenFlow(context, *code));
+  }
+  if (!open || !open->first.user_id.empty()) {
+    if (!WrongCodeAllowed(NowMs(context))) {
+      return MakeError(StatusCode::kUnavailable, "slow_down",
+                       "Too many wrong codes were entered here in the last minute; wait a "
+                       "minute and enter yours again.");
+    }
+    return unknown;
+  }
   GP_ASSIGN_OR_RETURN(const access::User user,
                       SignInWithPassword(request, context, form["username"], form["password"]));
   open->first.user_id = user.id;
@@ -194,6 +221,8 @@ HttpResponse HandleDevicePage(const ApiRequest& request, const HandlerContext& c
                     ". Return to your terminal; you can close this page.",
                 "", false);
   }
+  if (approved.error().reason == "slow_down")
+    return Page(request, HttpStatus::too_many_requests, approved.error().message, "", true);
   if (approved.error().code != StatusCode::kInvalidArgument)
     return Page(request, HttpStatusFor(approved.error().code), approved.error().message, "", true);
   return Page(request, HttpStatus::bad_request, approved.error().message,

@@ -677,6 +677,15 @@ TEST_F(AuthorizationTest, ADeviceCodeIsApprovedOnThePageAndCollectedOnce) {
   const std::string token(Body(collected).at("access_token").as_string());
   EXPECT_EQ(As(token, HttpVerb::get, "/v1.0/me").result(), HttpStatus::ok);
   EXPECT_NE(poll().body().find("expired_token"), std::string::npos);  // once only
+  // Guessing codes: after 30 wrong ones in a minute, every try waits (429), the right one too.
+  int refused = 0;
+  for (int i = 0; i < 40; ++i) {
+    refused += form("/adfs/oauth2/deviceauth",
+                    "user_code=BCDF-GHJ" + std::string(1, "BCDFGHJKLMNPQRSTVWXZ"[i % 20]) +
+                        "&username=ada%40gangplank.test&password=x")
+                       .result() == HttpStatus::too_many_requests;
+  }
+  EXPECT_GE(refused, 10);
   // A forged device code for a real user code opens nothing.
   EXPECT_NE(form("/adfs/oauth2/token",
                  "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=" +
