@@ -9,6 +9,7 @@
 #include "access/authorizer.h"
 #include "access/directory.h"
 #include "api/sign_in.h"
+#include "audit/certificate_log.h"
 #include "common/base64.h"
 #include "common/json_fields.h"
 #include "resources/operation.h"
@@ -96,22 +97,6 @@ std::uint64_t NewSerial() {
   return serial & 0x7fffffffffffffffULL;  // positive in every reader's signed view
 }
 
-// The certificate's record: serial (unique: written only where none is), who, for how long.
-store::Resource CertificateRow(const sshkey::UserCertificate& certificate,
-                               const std::string& object_id, const std::string& fingerprint) {
-  const std::string serial = std::to_string(certificate.serial);
-  return {"sshCertificate", "/gangplank/sshCertificates/" + serial, "/gangplank/sshCertificates",
-          json::serialize(json::object{
-              {"serial", serial},
-              {"keyId", certificate.key_id},
-              {"principal", certificate.principals.front()},
-              {"objectId", object_id},
-              {"fingerprint", fingerprint},
-              {"validAfter", static_cast<std::int64_t>(certificate.valid_after)},
-              {"validBefore", static_cast<std::int64_t>(certificate.valid_before)}}),
-          0};
-}
-
 }  // namespace
 
 Result<std::string> SshCertificateScope(const HandlerContext& context, Form& form) {
@@ -173,8 +158,13 @@ Result<json::object> SshCertificateResponse(const HandlerContext& context, Form&
   const std::string fingerprint = sshkey::Fingerprint(subject_blob);
   for (int attempt = 0;; ++attempt) {
     certificate.serial = NewSerial();
-    auto recorded = context.store.Put(CertificateRow(certificate, caller.object_id, fingerprint),
-                                      store::Precondition::Absent());
+    auto recorded = context.store.Put(
+        audit::EncodeCertificateRecord({certificate.serial, certificate.key_id,
+                                        certificate.principals.front(), caller.object_id,
+                                        fingerprint,
+                                        static_cast<long long>(certificate.valid_after),
+                                        static_cast<long long>(certificate.valid_before)}),
+        store::Precondition::Absent());
     if (recorded) break;
     if (recorded.error().code != StatusCode::kAborted || attempt == 3) return recorded.error();
   }

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "audit/activity_log.h"
+#include "audit/certificate_log.h"
 #include "common/random.h"
 #include "resources/operation.h"
 
@@ -107,6 +108,14 @@ Status OperationsEngine::PruneFinished() {
     auto event = audit::DecodeEvent(row);
     if (event && event->timestamp_ms < event_cutoff_ms)
       expired.push_back(store::Mutation::Delete(std::string(audit::kActivityEventKind), row.id));
+  }
+  // SSH certificate records go as long after their certificate's end as events after theirs.
+  auto certificates = store_.ListKind(audit::kSshCertificateKind);
+  if (!certificates) return certificates.error();
+  for (const auto& row : *certificates) {
+    auto record = audit::DecodeCertificateRecord(row);
+    if (record && record->valid_before * 1000 < event_cutoff_ms)
+      expired.push_back(store::Mutation::Delete(std::string(audit::kSshCertificateKind), row.id));
   }
   if (expired.empty()) return OkStatus();
   auto applied = store_.Apply(expired);

@@ -2,6 +2,8 @@
 // and fencing between two engines on one store.
 #include "controller/operations.h"
 
+#include "audit/certificate_log.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -191,6 +193,31 @@ TEST_F(OperationsEngineTest, FinishedRecordsArePrunedAfterTheRetentionAndUnfinis
   EXPECT_EQ(StatusOf(pending), "InProgress");  // unfinished work is never pruned
   engine_->RunPending();
   EXPECT_EQ(StatusOf(pending), "Succeeded");
+}
+
+// SSH certificate records stay for the activity log's retention after their certificate ends,
+// then go; a record of a certificate still valid (or recently ended) stays.
+TEST_F(OperationsEngineTest, CertificateRecordsGoOnlyOnceTheRetentionHasPassedSinceTheirEnd) {
+  const long long now = UnixSeconds(clock_.Now());
+  const long long retention = 90LL * 24 * 3600;
+  const auto record = [&](std::uint64_t serial, long long ended) {
+    ASSERT_TRUE(store_
+                    ->Put(audit::EncodeCertificateRecord(
+                              {serial, "oid@adfs", "ada@example.org", "oid", "SHA256:x",
+                               ended - 3900, ended}),
+                          store::Precondition::Absent())
+                    .ok());
+  };
+  record(1, now - retention - 60);  // ended more than the retention ago
+  record(2, now - retention + 3600);
+  record(3, now + 3000);  // still valid
+  ASSERT_TRUE(engine_->PruneFinished().ok());
+  const auto rows = store_->ListKind(audit::kSshCertificateKind);
+  ASSERT_TRUE(rows.ok());
+  std::vector<std::uint64_t> kept;
+  for (const auto& row : *rows) kept.push_back(audit::DecodeCertificateRecord(row)->serial);
+  std::sort(kept.begin(), kept.end());
+  EXPECT_EQ(kept, (std::vector<std::uint64_t>{2, 3}));
 }
 
 // Two engines (replicas) on one store: a lease decides who runs an operation; the other takes it
