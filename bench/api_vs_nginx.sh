@@ -34,21 +34,13 @@ sleep 0.5
 # Token, resource group, 1,024 clusters (the PUT benchmark rotates over them so that each PUT finds
 # its cluster's previous operation finished), and the GET target's JSON for nginx.
 python3 - "$work" "$api_port" <<'PY'
-import json, ssl, subprocess, sys, time, urllib.parse, urllib.request
+import json, subprocess, sys, time
+sys.path.insert(0, "bench")
+from api_session import Session
 work, port = sys.argv[1], sys.argv[2]
-base = f"https://127.0.0.1:{port}"
-creds = json.load(open(f"{work}/data/credentials.json"))
-ctx = ssl.create_default_context(cafile=f"{work}/data/tls/ca.crt")
-def call(method, path, body=None, token=None):
-    req = urllib.request.Request(base + path, method=method, data=None if body is None else body.encode())
-    if token: req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, context=ctx) as r:
-        return r.read().decode()
-form = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": creds["clientId"],
-                               "client_secret": creds["clientSecret"], "scope": base + "//.default"})
-token = json.loads(call("POST", "/adfs/oauth2/v2.0/token", form))["access_token"]
+session = Session(work, port)
+call, token, sub = session.call, session.token, session.sub
 open(f"{work}/token", "w").write(token)
-sub = creds["subscriptionId"]
 call("PUT", f"/subscriptions/{sub}/resourceGroups/bench?api-version=2021-04-01", '{"location":"westus2"}', token)
 keys = []
 for name in ("a", "b"):
@@ -64,17 +56,10 @@ for i in range(1024):
 time.sleep(1)
 open(f"{work}/cluster.json", "w").write(call("GET", f"{prefix}/c0?api-version=2022-11-01", token=token))
 # A reader: an application, its secret and service principal through Graph, Reader on the group.
-app = json.loads(call("POST", "/v1.0/applications", '{"displayName": "bench-reader"}', token))
-secret = json.loads(call("POST", f"/v1.0/applications/{app['id']}/addPassword", '{}', token))["secretText"]
-sp = json.loads(call("POST", "/v1.0/servicePrincipals", json.dumps({"appId": app["appId"]}), token))
-reader = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
-call("PUT", f"/subscriptions/{sub}/resourceGroups/bench/providers/Microsoft.Authorization/roleAssignments/"
-     "0b0b0b0b-0000-4000-8000-000000000001?api-version=2022-04-01",
-     json.dumps({"properties": {"roleDefinitionId": f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{reader}",
-                                "principalId": sp["id"], "principalType": "ServicePrincipal"}}), token)
-form = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": app["appId"],
-                               "client_secret": secret, "scope": base + "//.default"})
-open(f"{work}/reader_token", "w").write(json.loads(call("POST", "/adfs/oauth2/v2.0/token", form))["access_token"])
+reader = session.principal("bench-reader", "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+                           f"/subscriptions/{sub}/resourceGroups/bench",
+                           "0b0b0b0b-0000-4000-8000-000000000001")
+open(f"{work}/reader_token", "w").write(session.token_for(*reader))
 open(f"{work}/get_path", "w").write(f"{prefix}/c0?api-version=2022-11-01")
 open(f"{work}/get_path_newest", "w").write(f"{prefix}/c0?api-version=2026-08-01")
 open(f"{work}/put.lua", "w").write(f"""

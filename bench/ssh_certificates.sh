@@ -24,38 +24,25 @@ sleep 0.5
 ssh-keygen -q -t rsa -b 3072 -N '' -f "$work/id_rsa"
 # An identity with Virtual Machine User Login, and the form az ssh's MSAL posts for it.
 python3 - "$work" "$port" <<'PY'
-import base64, hashlib, json, ssl, struct, sys, urllib.parse, urllib.request
+import base64, hashlib, json, struct, sys, urllib.parse
+sys.path.insert(0, "bench")
+from api_session import Session
 work, port = sys.argv[1], sys.argv[2]
-base = f"https://127.0.0.1:{port}"
-creds = json.load(open(f"{work}/data/credentials.json"))
-ctx = ssl.create_default_context(cafile=f"{work}/data/tls/ca.crt")
-def call(method, path, body=None, token=None):
-    req = urllib.request.Request(base + path, method=method, data=None if body is None else body.encode())
-    if token: req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, context=ctx) as r:
-        return r.read().decode()
-form = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": creds["clientId"],
-                               "client_secret": creds["clientSecret"], "scope": base + "//.default"})
-token = json.loads(call("POST", "/adfs/oauth2/v2.0/token", form))["access_token"]
-sub = creds["subscriptionId"]
-app = json.loads(call("POST", "/v1.0/applications", '{"displayName": "bench-ssh"}', token))
-secret = json.loads(call("POST", f"/v1.0/applications/{app['id']}/addPassword", '{}', token))["secretText"]
-sp = json.loads(call("POST", "/v1.0/servicePrincipals", json.dumps({"appId": app["appId"]}), token))
-call("PUT", f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments/"
-     "0c0c0c0c-0000-4000-8000-000000000001?api-version=2022-04-01",
-     json.dumps({"properties": {"roleDefinitionId": f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/fb879df8-f326-4884-b1cf-06f3ad86be52",
-                                "principalId": sp["id"], "principalType": "ServicePrincipal"}}), token)
+session = Session(work, port)
+app_id, secret = session.principal("bench-ssh", "fb879df8-f326-4884-b1cf-06f3ad86be52",
+                                   f"/subscriptions/{session.sub}",
+                                   "0c0c0c0c-0000-4000-8000-000000000001")
 blob = base64.b64decode(open(f"{work}/id_rsa.pub").read().split()[1])
 fields, at = [], 0
 while at < len(blob):
     (length,) = struct.unpack(">I", blob[at:at + 4]); fields.append(blob[at + 4:at + 4 + length]); at += 4 + length
 e, n = base64.urlsafe_b64encode(fields[1]).decode(), base64.urlsafe_b64encode(fields[2]).decode()
 kid = hashlib.sha256((n + e).encode()).hexdigest()
-body = urllib.parse.urlencode({"client_id": app["appId"], "grant_type": "client_credentials", "client_info": "1",
+body = urllib.parse.urlencode({"client_id": app_id, "grant_type": "client_credentials", "client_info": "1",
     "client_secret": secret, "token_type": "ssh-cert", "key_id": kid,
     "req_cnf": json.dumps({"kty": "RSA", "n": n, "e": e, "kid": kid}),
     "scope": "https://pas.windows.net/CheckMyAccess/Linux/.default"})
-first = json.loads(call("POST", "/adfs/oauth2/token", body))
+first = json.loads(session.call("POST", "/adfs/oauth2/token", body, token=""))
 assert first["token_type"] == "ssh-cert", first
 open(f"{work}/cert.lua", "w").write(f"""
 wrk.method = "POST"

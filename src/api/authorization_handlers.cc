@@ -309,11 +309,20 @@ ArmAnswer PutRoleAssignment(const ArmCall& call) {
                            once)};
   // A custom role's row is written again at the version read, so that a delete of the role
   // racing this assignment fails (one of the two is refused, never both accepted).
-  GP_ASSIGN_OR_RETURN(const auto custom, store.Get(access::kRoleDefinitionKind,
-                                                   access::RoleDefinitionRowId(planned.role)));
-  if (custom)
+  // The index said the role exists; the store must still say so (a delete may have committed
+  // since the index was read).
+  if (access::FindBuiltInRole(planned.role) == nullptr) {
+    GP_ASSIGN_OR_RETURN(const auto custom, store.Get(access::kRoleDefinitionKind,
+                                                     access::RoleDefinitionRowId(planned.role)));
+    if (!custom) {
+      return InvalidInput("RoleDefinitionDoesNotExist",
+                          "The specified role definition with ID '" + planned.role +
+                              "' does not exist (it was deleted just now).",
+                          "properties.roleDefinitionId");
+    }
     changes.push_back(store::Mutation::Put({custom->kind, custom->id, custom->parent, custom->body, 0},
                                            store::Precondition::AtVersion(custom->version)));
+  }
   auto applied = store.Apply(changes);
   if (!applied && applied.error().code == StatusCode::kAborted) {
     return MakeError(StatusCode::kAlreadyExists, "RoleAssignmentExists",
