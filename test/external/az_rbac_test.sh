@@ -10,11 +10,7 @@
 gangplankd_args=(--nodes simulated)
 source "$(dirname "$0")/lib.sh"
 start_gangplankd "$1"
-az_login
-base="https://127.0.0.1:$port"
-# az 2.45 has no flag for the Graph endpoint: only --cloud-config sets it.
-az cloud update -n gangplank-test --cloud-config "{\"endpoints\": {\"microsoftGraphResourceId\": \"$base/\"}}" >/dev/null
-sub=$(az account show --query id -o tsv)
+az_login_with_graph
 az group create -n rg1 -l westus2 -o none
 ssh-keygen -q -t ed25519 -N '' -C rbac-test -f "$work/id_ed25519"
 az aks create -g rg1 -n c1 --ssh-key-value "$work/id_ed25519.pub" --node-count 1 -o none || fail "aks create"

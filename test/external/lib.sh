@@ -163,6 +163,16 @@ az_login() {
     || fail "az login"
 }
 
+# az_login, then Microsoft Graph on the same server (az 2.45 has no flag for its endpoint: only
+# --cloud-config sets it); sets base (the server's URL) and sub (the subscription).
+az_login_with_graph() {
+  az_login
+  base="https://127.0.0.1:$port"
+  az cloud update -n gangplank-test --cloud-config \
+    "{\"endpoints\": {\"microsoftGraphResourceId\": \"$base/\"}}" >/dev/null
+  sub=$(az account show --query id -o tsv)
+}
+
 # Logs the gangplank CLI in to the same server, with a config dir of the test's own.
 gangplank_login() {
   export GANGPLANK_CONFIG_DIR="$work/gangplank"

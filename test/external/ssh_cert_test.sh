@@ -7,10 +7,7 @@
 gangplankd_args=(--nodes simulated)
 source "$(dirname "$0")/lib.sh"
 start_gangplankd "$1"
-az_login
-base="https://127.0.0.1:$port"
-az cloud update -n gangplank-test --cloud-config "{\"endpoints\": {\"microsoftGraphResourceId\": \"$base/\"}}" >/dev/null
-sub=$(az account show --query id -o tsv)
+az_login_with_graph
 az ad sp create-for-rbac --name ssh-user >"$work/sp.json" 2>/dev/null || fail "create-for-rbac"
 app=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["appId"])' "$work/sp.json")
 secret=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["password"])' "$work/sp.json")
