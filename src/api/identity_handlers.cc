@@ -201,12 +201,15 @@ Result<Granted> RefreshGrant(const ApiRequest&, const HandlerContext& context, F
 struct GrantType {
   std::string_view name;
   Result<Granted> (*grant)(const ApiRequest&, const HandlerContext&, Form&);
+  // The request names the audience (scope or resource); a refresh token and a device flow
+  // carry the one they were issued for.
+  bool audience_in_request;
 };
 constexpr GrantType kGrants[] = {
-    {"client_credentials", ClientCredentialsGrant},
-    {"password", PasswordGrant},
-    {"refresh_token", RefreshGrant},
-    {"urn:ietf:params:oauth:grant-type:device_code", DeviceCodeGrant},
+    {"client_credentials", ClientCredentialsGrant, true},
+    {"password", PasswordGrant, true},
+    {"refresh_token", RefreshGrant, false},
+    {"urn:ietf:params:oauth:grant-type:device_code", DeviceCodeGrant, false},
 };
 
 // The token response: an access token for `granted.subject`; for a person also an id_token (what
@@ -284,9 +287,7 @@ HttpResponse HandleToken(const ApiRequest& request, const HandlerContext& contex
     }
     certificate_scope = *scope;
   }
-  // A refresh token and a device flow carry the audience they were issued for.
-  const bool audience_sent = grant->name == kGrants[0].name || grant->name == kGrants[1].name;
-  if (!ssh_cert && audience_sent && !context.tokens.IsOurAudience(audience)) {
+  if (!ssh_cert && grant->audience_in_request && !context.tokens.IsOurAudience(audience)) {
     return OAuthError(request, HttpStatus::bad_request, "invalid_scope",
                       "tokens are only issued for " + context.config.server_url + " (scope " +
                           context.config.server_url + "/.default)");

@@ -47,8 +47,7 @@ std::optional<std::string> LenientBase64(std::string text) {
 }
 
 // The RSA public key a req_cnf JWK names, as an SSH blob: {"kty": "RSA", "n": …, "e": …}.
-Result<std::string> RsaBlobFromJwk(const std::string& req_cnf) {
-  const auto jwk = ParseJsonObject(req_cnf);
+Result<std::string> RsaBlobFromJwk(const std::optional<json::object>& jwk) {
   if (!jwk) {
     return Refused("invalid_request",
                    "req_cnf must be a JSON Web Key: {\"kty\": \"RSA\", \"n\": …, \"e\": …}");
@@ -118,10 +117,10 @@ Result<json::object> SshCertificateResponse(const HandlerContext& context, Form&
     return MakeError(StatusCode::kFailedPrecondition, "unsupported_token_type",
                      "this control plane has no SSH certificate authority");
   }
-  GP_ASSIGN_OR_RETURN(const std::string subject_blob, RsaBlobFromJwk(form["req_cnf"]));
-  const std::string& key_id = form["key_id"];
   const auto jwk = ParseJsonObject(form["req_cnf"]);
-  const std::string kid = jwk ? StringField(*jwk, "kid") : std::string();
+  GP_ASSIGN_OR_RETURN(const std::string subject_blob, RsaBlobFromJwk(jwk));
+  const std::string& key_id = form["key_id"];
+  const std::string kid = StringField(*jwk, "kid");
   if (key_id.empty() || key_id.size() > 256 || (!kid.empty() && kid != key_id)) {
     return Refused("invalid_request",
                    "key_id must name the key (the req_cnf's kid, as az ssh sends both)");
