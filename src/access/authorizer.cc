@@ -124,8 +124,7 @@ Result<std::shared_ptr<const Authorizer::Index>> Authorizer::Current() {
   if (!index) {
     std::unique_lock lock(mutex_);
     bool changed = !index_;
-    for (const std::string_view kind : {kRoleAssignmentKind, kServicePrincipalKind, kUserKind,
-                                        kGroupKind, kRoleDefinitionKind}) {
+    for (const std::string_view kind : kAccessKinds) {
       if (changed || revision_ == revision) break;
       auto changes = store_.ChangesSince(revision_, kind);
       changed = !changes || !changes->empty();
@@ -217,6 +216,25 @@ Result<std::shared_ptr<const RoleDefinition>> Authorizer::Role(std::string_view 
   GP_ASSIGN_OR_RETURN(const auto index, Current());
   auto found = index->roles.find(store::IdKey(guid));
   return found == index->roles.end() ? nullptr : found->second;
+}
+
+Result<std::vector<MachineLogin>> Authorizer::LoginsAt(std::string_view scope) {
+  GP_ASSIGN_OR_RETURN(const auto index, Current());
+  const std::string key = store::IdKey(scope);
+  std::lock_guard lock(logins_mutex_);
+  if (logins_index_ != index) {
+    logins_.clear();
+    logins_index_ = index;
+  }
+  if (auto found = logins_.find(key); found != logins_.end()) return found->second;
+  std::vector<MachineLogin> logins;
+  for (const auto& [name, object_id] : index->object_ids) {
+    const Caller caller{name, object_id};
+    const bool admin = Decide(*index, caller, kMachineAdminLoginAction, Reach::kDataAt, key);
+    if (admin || Decide(*index, caller, kMachineLoginAction, Reach::kDataAt, key))
+      logins.push_back({name, admin});
+  }
+  return logins_[key] = std::move(logins);
 }
 
 Result<RoleLookup> Authorizer::Roles() {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -19,6 +20,12 @@
 
 namespace gangplank::access {
 
+// An identity that may log into machines at a scope, by the name its SSH certificates carry.
+struct MachineLogin {
+  std::string name;    // a user principal name or an application id, in lower case
+  bool admin = false;  // holds the administrator login (passwordless sudo)
+};
+
 // The principal behind a verified token.
 struct Caller {
   std::string app_id;     // the token's client id: an app id, or a person's user principal name
@@ -28,6 +35,10 @@ struct Caller {
 // The object id of the bootstrap admin, derived from its app id (the same on every replica and
 // every start, and unlike any random GUID).
 std::string OwnerObjectId(std::string_view app_id);
+
+// The kinds of row decisions are made from: a change to any of them can change a decision.
+inline constexpr std::string_view kAccessKinds[] = {kRoleAssignmentKind, kServicePrincipalKind,
+                                                    kUserKind, kGroupKind, kRoleDefinitionKind};
 
 class Authorizer {
  public:
@@ -51,6 +62,10 @@ class Authorizer {
   // Whether it holds the data action at `scope` (assigned there or above it).
   Result<bool> AllowsData(const Caller& caller, std::string_view data_action,
                           std::string_view scope);
+  // Every user and service principal that holds the machine login or administrator login data
+  // action at `scope` now (itself or through a group), sorted by name. Kept per scope until the
+  // assignments change: every node of a cluster asks after each change.
+  Result<std::vector<MachineLogin>> LoginsAt(std::string_view scope);
   // The role with this GUID: a built-in, or a custom role as the store holds it now.
   Result<std::shared_ptr<const RoleDefinition>> Role(std::string_view guid);
   // Every role as the index holds them now (a snapshot: later changes do not show in it).
@@ -91,6 +106,9 @@ class Authorizer {
   std::shared_mutex mutex_;
   std::uint64_t revision_ = 0;
   std::shared_ptr<const Index> index_;  // null until first loaded
+  std::mutex logins_mutex_;
+  std::shared_ptr<const Index> logins_index_;  // what logins_ was computed from
+  std::map<std::string, std::vector<MachineLogin>> logins_;  // scope (IdKey) → LoginsAt
 };
 
 }  // namespace gangplank::access

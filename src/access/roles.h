@@ -13,6 +13,13 @@
 
 namespace gangplank::access {
 
+// The data actions of Virtual Machine User Login and Virtual Machine Administrator Login: what
+// an SSH certificate and an account on an EntraId node need.
+inline constexpr std::string_view kMachineLoginAction =
+    "Microsoft.Compute/virtualMachines/login/action";
+inline constexpr std::string_view kMachineAdminLoginAction =
+    "Microsoft.Compute/virtualMachines/loginAsAdmin/action";
+
 struct Permission {
   std::vector<std::string> actions, not_actions, data_actions, not_data_actions;
 };

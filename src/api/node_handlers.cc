@@ -6,8 +6,10 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "access/authorizer.h"
 #include "api/arm_response.h"
 #include "api/handlers.h"
+#include "auth/ssh_user_ca.h"
 #include "resources/machine_store.h"
 
 namespace gangplank::api {
@@ -24,12 +26,36 @@ std::string DesiredStateEtag(std::string_view desired) {
   return text;
 }
 
+// What an EntraId node learns live, not from its pool model: the CA it trusts and who may log in
+// as whom, from the role assignments at its cluster (and above) as they are now. A change of
+// assignment wakes every waiting node (node_gateway.cc), so a removed identity is refused at
+// its next login, without a reimage.
+Status AddIdentityLogins(const HandlerContext& context, const resources::Machine& machine,
+                         protocol::DesiredNodeState& desired) {
+  if (!desired.entra_id) return OkStatus();
+  if (context.config.ssh_ca != nullptr)
+    desired.trusted_user_ca_keys = {context.config.ssh_ca->public_key_line()};
+  std::string cluster = store::IdKey(machine.row.parent);
+  cluster.resize(std::min(cluster.size(), cluster.rfind("/agentpools/")));
+  GP_ASSIGN_OR_RETURN(const auto logins, context.authorizer.LoginsAt(cluster));
+  for (const access::MachineLogin& login : logins) {
+    // A name no node could take as an account (an odd user principal name) gets no login.
+    if (protocol::IsIdentityLoginName(login.name))
+      desired.identity_logins.push_back({login.name, login.admin});
+  }
+  return OkStatus();
+}
+
 // GET desired: the state this node should be in. The ETag lets an agent wait for a change: the
 // node gateway holds a request whose If-None-Match still matches (304) until the machine's row
 // changes.
 HttpResponse ServeDesired(const ApiRequest& request, const HandlerContext& context,
                           const resources::Machine& machine, const auth::NodeIdentity&) {
   auto served = resources::ServedDesiredState(context.store, machine);
+  if (served) {
+    if (Status added = AddIdentityLogins(context, machine, *served); !added.ok())
+      served = added.error();
+  }
   if (!served) return ArmErrorResponse(request.http, served.error());
   const std::string desired = protocol::DesiredNodeStateJson(*served);
   const std::string etag = DesiredStateEtag(desired);

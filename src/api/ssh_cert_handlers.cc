@@ -21,8 +21,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kLogin = "Microsoft.Compute/virtualMachines/login/action";
-constexpr std::string_view kLoginAsAdmin = "Microsoft.Compute/virtualMachines/loginAsAdmin/action";
 constexpr long long kBackdateSeconds = 5 * 60;
 constexpr long long kLifetimeSeconds = 60 * 60;
 constexpr int kMinimumRsaBits = 2048;
@@ -128,7 +126,7 @@ Result<json::object> SshCertificateResponse(const HandlerContext& context, Form&
   GP_ASSIGN_OR_RETURN(const access::Caller caller, context.authorizer.Identify(granted.subject));
   const std::string subscription = "/subscriptions/" + context.config.admin.subscription_id;
   bool may_log_in = false;
-  for (const std::string_view action : {kLogin, kLoginAsAdmin}) {
+  for (const std::string_view action : {access::kMachineLoginAction, access::kMachineAdminLoginAction}) {
     GP_ASSIGN_OR_RETURN(const bool held,
                         context.authorizer.AllowsDataAtOrBelow(caller, action, subscription));
     may_log_in = may_log_in || held;

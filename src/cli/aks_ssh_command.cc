@@ -1,6 +1,8 @@
 // `gangplank aks ssh`: logs into a node with the real ssh, its host keys taken from the control
 // plane, and says why a login cannot work (SSH disabled, the node not ready, the wrong key).
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <boost/json.hpp>
 #include <filesystem>
 
@@ -9,6 +11,8 @@
 #include "common/file_io.h"
 #include "common/paths.h"
 #include "common/process.h"
+#include "common/random.h"
+#include "sshkey/generate.h"
 #include "sshkey/parse.h"
 
 namespace gangplank::cli {
@@ -77,6 +81,7 @@ SshDiagnosis DiagnoseSsh(const AksCommandState& state, const json::value& cluste
                 " --ssh-access localuser, then " + reimage,
             true};
   }
+  if (text("sshAccess") == "EntraId") return {};  // a certificate, not a key, opens it
   if (!cluster_has_key && latest) {
     return {"cluster " + state.name + " has no SSH key (it was created with --no-ssh-key), so no "
             "key opens its nodes. Give it yours: gangplank aks update -g " + state.group + " -n " +
@@ -100,6 +105,56 @@ SshDiagnosis DiagnoseSsh(const AksCommandState& state, const json::value& cluste
   }
   return {};
 }
+
+// An EntraId node: a fresh RSA key in a 0700 directory of its own, a certificate for it from
+// the control plane's CA (as az ssh gets one), both removed when ssh ends.
+class CertificateLogin {
+ public:
+  ~CertificateLogin() {
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
+
+  Status Prepare(ArmClient& client, const CliContext& context, const AksCommandState& state) {
+    std::string pattern = ConfigDir(context) + "/ssh-XXXXXX";
+    GP_RETURN_IF_ERROR(EnsureDirectory(ConfigDir(context), 0700));
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return MakeError(StatusCode::kUnavailable, "NoKeyDirectory",
+                       "cannot make a private directory under " + ConfigDir(context));
+    }
+    dir_ = pattern;
+    GP_ASSIGN_OR_RETURN(const sshkey::KeyPair pair,
+                        sshkey::GenerateKeyPair({sshkey::KeyKind::kRsa, 3072, "gangplank-aks-ssh"}));
+    GP_RETURN_IF_ERROR(sshkey::WriteKeyPair(pair, {dir_ + "/id_rsa", dir_ + "/id_rsa.pub"}));
+    auto certificate = client.SshCertificate(pair.public_key.blob);
+    if (!certificate) {
+      Error error = certificate.error();
+      if (error.reason == "unauthorized_client") {
+        error.message += ". An Owner or User Access Administrator can give you a login role: "
+                         "gangplank role assignment create --role \"Virtual Machine User Login\" "
+                         "--assignee " + client.config().client_id + " --scope /subscriptions/" +
+                         client.config().subscription_id + "/resourceGroups/" + state.group +
+                         "/providers/Microsoft.ContainerService/managedClusters/" + state.name;
+      }
+      return error;
+    }
+    GP_RETURN_IF_ERROR(
+        WriteFileAtomically(dir_ + "/id_rsa-cert.pub", *certificate, 0600, IfExists::kReplace));
+    // What the certificate names: a service principal logs in as its application id.
+    user_ = client.config().client_id;
+    for (char& c : user_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return OkStatus();
+  }
+  std::vector<std::string> SshArgs() const {
+    return {"-i", dir_ + "/id_rsa", "-o", "CertificateFile=" + dir_ + "/id_rsa-cert.pub", "-o",
+            "IdentitiesOnly=yes"};
+  }
+  const std::string& user() const { return user_; }
+
+ private:
+  std::string dir_;
+  std::string user_;
+};
 
 int RunSsh(AksCommandState& state, CliContext& context) {
   auto client = Client(context);
@@ -132,9 +187,16 @@ int RunSsh(AksCommandState& state, CliContext& context) {
                                                       : "no node named " + state.node));
   }
   const json::object& p = target->at("properties").as_object();
+  CertificateLogin certificate;
+  const bool entra_id = p.if_contains("sshAccess") && p.at("sshAccess") == "EntraId";
+  if (entra_id) {
+    if (Status prepared = certificate.Prepare(*client, context, state); !prepared.ok())
+      return Fail(context, prepared.error());
+    admin = certificate.user();
+  }
   const std::string address(p.at("network").at("ipAddresses").at(0).at("ip").as_string());
   const std::string port = std::to_string(p.at("port").as_int64());
-  if (!IsLinuxUserName(admin) || !IsIpAddress(address)) {
+  if (!(entra_id ? IsGuid(admin) : IsLinuxUserName(admin)) || !IsIpAddress(address)) {
     return Fail(context,
                 MakeError(StatusCode::kFailedPrecondition, "UnexpectedNodeAddress",
                           "the server gave the user '" + admin + "' and the address '" + address +
@@ -177,12 +239,23 @@ int RunSsh(AksCommandState& state, CliContext& context) {
                                    port,
                                    "-l",
                                    admin};
-  if (!identity.empty()) argv.insert(argv.end(), {"-i", identity, "-o", "IdentitiesOnly=yes"});
+  if (entra_id) {
+    const auto args = certificate.SshArgs();
+    argv.insert(argv.end(), args.begin(), args.end());
+  } else if (!identity.empty()) {
+    argv.insert(argv.end(), {"-i", identity, "-o", "IdentitiesOnly=yes"});
+  }
   argv.insert(argv.end(), {"--", address});
   argv.insert(argv.end(), state.command.begin(), state.command.end());
   context.out.flush();
   const int status = RunToCompletion(argv);  // ssh shares the terminal
   if (status == 255 && !diagnosis.why.empty()) context.err << "note: " << diagnosis.why << "\n";
+  if (status == 255 && entra_id) {
+    context.err << "note: node " << std::string(target->at("name").as_string())
+                << " takes certificates of identities that hold Virtual Machine User Login or "
+                   "Virtual Machine Administrator Login at the cluster now; a role removed a "
+                   "moment ago refuses the next login\n";
+  }
   return status < 0 ? kExitFailure : status;
 }
 

@@ -8,7 +8,10 @@
 #include <cstdlib>
 #include <thread>
 
+#include "common/base64.h"
 #include "common/file_io.h"
+#include "common/random.h"
+#include "sshkey/wire.h"
 
 namespace gangplank::cli {
 namespace json = boost::json;
@@ -182,6 +185,57 @@ Status ArmClient::FetchToken() {
     SaveToken(NowSeconds() + seconds);
   }
   return OkStatus();
+}
+
+namespace {
+
+// An SSH mpint's bytes in url-safe base64 with padding, as az ssh writes a JWK's n and e.
+std::string JwkNumber(std::string_view mpint) {
+  std::string text = Base64Encode(mpint);
+  for (char& c : text) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return text;
+}
+
+}  // namespace
+
+Result<std::string> ArmClient::SshCertificate(const std::string& rsa_public_blob) {
+  sshkey::WireReader reader(rsa_public_blob);
+  const auto type = reader.ReadString();
+  const auto e = reader.ReadMpint();
+  const auto n = reader.ReadMpint();
+  if (!type || *type != "ssh-rsa" || !e || !n) {
+    return MakeError(StatusCode::kInvalidArgument, "NotAnRsaKey",
+                     "SSH certificates are asked for RSA keys (as az ssh does)");
+  }
+  const std::string n_text = JwkNumber(*n), e_text = JwkNumber(*e);
+  const std::string key_id = Sha256Hex(n_text + e_text);
+  const std::string jwk = json::serialize(
+      json::object{{"kty", "RSA"}, {"n", n_text}, {"e", e_text}, {"kid", key_id}});
+  const std::string form =
+      "grant_type=client_credentials&client_id=" + FormEncode(config_.client_id) +
+      "&client_secret=" + FormEncode(config_.client_secret) + "&token_type=ssh-cert&key_id=" +
+      key_id + "&req_cnf=" + FormEncode(jwk) +
+      "&scope=" + FormEncode("https://pas.windows.net/CheckMyAccess/Linux/.default");
+  const std::string token_path = "/" + config_.tenant + "/oauth2/v2.0/token";
+  auto reply = http_->Send("POST", token_path, form,
+                           {{"Content-Type", "application/x-www-form-urlencoded"}});
+  if (!reply) return reply.error();
+  if (trace_) trace_(1, "POST " + token_path + " (ssh-cert) -> " + std::to_string(reply->status));
+  boost::system::error_code ec;
+  const json::value doc = json::parse(reply->body, ec);
+  const json::object* fields = !ec && doc.is_object() ? &doc.get_object() : nullptr;
+  const auto field = [&](const char* name) {
+    const json::value* value = fields ? fields->if_contains(name) : nullptr;
+    return value && value->is_string() ? std::string(value->get_string()) : std::string();
+  };
+  if (reply->status != 200 || field("token_type") != "ssh-cert" || field("access_token").empty()) {
+    const std::string why = field("error_description").empty() ? reply->body.substr(0, 300)
+                                                              : field("error_description");
+    return MakeError(StatusCode::kPermissionDenied,
+                     field("error").empty() ? "SshCertificateRefused" : field("error"),
+                     "no SSH certificate from " + config_.server + ": " + why);
+  }
+  return "ssh-rsa-cert-v01@openssh.com " + field("access_token") + "\n";
 }
 
 Result<ArmReply> ArmClient::Call(const std::string& method, const std::string& path,

@@ -50,6 +50,12 @@ class ArmClient {
     extra_headers_ = std::move(headers);
   }
 
+  // An SSH user certificate for the RSA key `rsa_public_blob` (its SSH wire form) from the
+  // control plane's CA, asked for as az ssh asks (a client-credentials grant with token_type
+  // ssh-cert and the key as a JWK): the "ssh-rsa-cert-v01@openssh.com …" line for a -cert.pub.
+  // A refusal keeps the server's words (no login role: unauthorized_client).
+  Result<std::string> SshCertificate(const std::string& rsa_public_blob);
+
   const CliConfig& config() const { return config_; }
   std::string SubscriptionPath() const { return "/subscriptions/" + config_.subscription_id; }
 

@@ -92,11 +92,12 @@ const std::vector<AzFlag>& AzFlags() {
        "Kubernetes version (kept; nodes run no Kubernetes here)"},
       // SSH access (aks-preview's spelling).
       {"--ssh-access", C | PA | PU, V::kText, "pool.securityProfile.sshAccess", "",
-       "localuser=LocalUser,disabled=Disabled", "",
-       "localuser (default) or disabled; applies at the next node image upgrade"},
+       "localuser=LocalUser,disabled=Disabled,entraid=EntraId", "",
+       "localuser (default), entraid (certificates per identity, as aks-preview spells it) or "
+       "disabled; applies at the next node image upgrade"},
       {"--ssh-access", U, V::kText, "pools.securityProfile.sshAccess", "",
-       "localuser=LocalUser,disabled=Disabled", "",
-       "Every pool: localuser or disabled; applies at the next node image upgrade"},
+       "localuser=LocalUser,disabled=Disabled,entraid=EntraId", "",
+       "Every pool: localuser, entraid or disabled; applies at the next node image upgrade"},
       // The autoscaler.
       {"--enable-cluster-autoscaler", C, V::kSwitch, "pool.enableAutoScaling", "true", "", "",
        "Autoscale the first pool (--min-count, --max-count)"},

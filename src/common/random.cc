@@ -72,4 +72,17 @@ bool IsGuid(std::string_view text) {
   return true;
 }
 
+std::string Sha256Hex(std::string_view text, std::size_t bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string hex;
+  char two[3];
+  for (std::size_t i = 0; i < bytes && i < length; ++i) {
+    std::snprintf(two, sizeof two, "%02x", digest[i]);
+    hex += two;
+  }
+  return hex;
+}
+
 }  // namespace gangplank

@@ -15,6 +15,9 @@ std::string NewUuid();
 // A UUID derived from `name` (SHA-256, in RFC 4122's name-based layout): the same name gives the
 // same UUID on every process, so a record written twice (a retried commit) is one record.
 std::string NameBasedUuid(std::string_view name);
+
+// The first `bytes` bytes of SHA-256 of `text`, in lower-case hex.
+std::string Sha256Hex(std::string_view text, std::size_t bytes = 32);
 // Whether `text` has a GUID's shape (8-4-4-4-12 hex digits), as ARM and Graph ids do.
 bool IsGuid(std::string_view text);
 

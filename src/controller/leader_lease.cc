@@ -49,6 +49,7 @@ long long LeaderLease::NowMs() const {
 }
 
 bool LeaderLease::Hold() {
+  std::lock_guard lock(hold_mutex_);
   const long long now = NowMs();
   if (held_until_ms_ - now > duration_.count() / 2) return true;  // nothing to renew yet
   auto row = store_.Get(kLeaseKind, id_);
@@ -79,6 +80,8 @@ bool LeaderLease::Hold() {
   if (written.error().code == StatusCode::kAborted) held_until_ms_ = 0;
   return held_until_ms_ > now;
 }
+
+bool LeaderLease::StillHeld() const { return held_until_ms_ - NowMs() >= kActMarginMs; }
 
 bool LeaderLease::Confirm() const {
   const long long now = NowMs();

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <string>
 
 #include "common/clock.h"
@@ -22,7 +23,8 @@ class LeaderLease {
               std::chrono::milliseconds duration = std::chrono::seconds(6));
 
   // Takes the lease when it is free or lapsed, renews it when half of it is gone; true while
-  // this process holds it (its last successful write has not run out).
+  // this process holds it (its last successful write has not run out). Safe to call from
+  // several threads (the controller's loop, and its keeper while the loop is busy).
   bool Hold();
   // The fence before an act on the host (starting, replacing or removing a node): true only
   // while this holder's lease has time left by the shared clock and the store, read afresh,
@@ -30,6 +32,11 @@ class LeaderLease {
   // VM) fails it until it has taken the lease again and looked at the store again, so it never
   // acts on what it read before the pause. Safe to call from several threads.
   bool Confirm() const;
+  // The fence between the steps of one act, after Confirm at its start: true while the lease
+  // this process wrote has at least the act margin left by the shared clock. No store read, so
+  // it is asked before every step: a holder paused between two steps fails it when it
+  // continues, before another holder (which waits for the lease to lapse) can have acted.
+  bool StillHeld() const;
   // The term of the lease this process holds (1 for the first holder; +1 at every takeover).
   std::int64_t term() const { return term_; }
   const std::string& owner() const { return owner_; }
@@ -42,6 +49,7 @@ class LeaderLease {
   const std::string id_;
   const std::string owner_;
   const std::chrono::milliseconds duration_;
+  std::mutex hold_mutex_;  // one Hold at a time: two renewals racing would lose the lease
   std::atomic<long long> held_until_ms_{0};
   std::atomic<std::int64_t> term_{0};
 };

@@ -62,6 +62,7 @@ protocol::DesiredNodeState FromModel(const resources::PoolModel& model, const Po
   desired.admin_username = model.ssh.admin_username;
   // No keys: the machine row refers to the model version (ServedDesiredState adds its keys).
   desired.ssh_enabled = model.ssh_access != "Disabled";
+  desired.entra_id = model.ssh_access == "EntraId";
   desired.model_version = target.model_version;
   desired.image_version = target.image;
   return desired;

@@ -38,6 +38,10 @@ bool NodeController::MayAct() const {
   return !stopping_ && (leader_ == nullptr || leader_->Confirm());
 }
 
+runtime::Fence NodeController::StepFence() const {
+  return [this] { return !stopping_ && (leader_ == nullptr || leader_->StillHeld()); };
+}
+
 void NodeController::EnsureNode(const resources::Machine& machine) {
   const std::string& uid = machine.uid;
   const std::string& id = machine.row.id;
@@ -50,14 +54,16 @@ void NodeController::EnsureNode(const resources::Machine& machine) {
   const Status started =
       runtime_.Ensure({uid, id, tokens_.Issue({id, uid}), desired.node_name, desired.address,
                        desired.image_version, desired.reimage_generation,
-                       DiskBytesOf(machine.row.parent)});
+                       DiskBytesOf(machine.row.parent)},
+                      StepFence());
   {
     std::lock_guard lock(errors_mutex_);
     if (started.ok()) {
       start_errors_.erase(uid);
       return;
     }
-    // A newer machine already runs there: what this look read is older than what was done.
+    // A newer machine already runs there (what this look read is older than what was done), or
+    // this replica stopped leading part way: neither is the node's fault.
     if (started.error().code == StatusCode::kAborted) return;
     // Tell the operation waiting on this node why it cannot come up (once per distinct error).
     if (start_errors_[uid] == started.error().message) return;
@@ -157,7 +163,7 @@ void NodeController::CarryOutRemovals() {
       rows.size(), options_.parallel_starts,
       [&](std::size_t i) {
         const std::string uid = rows[i].id.substr(rows[i].id.rfind('/') + 1);
-        if (MayAct() && runtime_.Remove(uid).ok()) {
+        if (MayAct() && runtime_.Remove(uid, StepFence()).ok()) {
           Forget(uid);
           (void)store_.Delete(kNodeRemovalKind, rows[i].id,
                               store::Precondition::AtVersion(rows[i].version));
@@ -176,7 +182,7 @@ void NodeController::SyncOnce() {
   CarryOutRemovals();
   // Nodes no machine owns: a crash came between deleting a machine and queueing its removal.
   for (const std::string& uid : runtime_.List()) {
-    if (!wanted.contains(uid) && MayAct() && runtime_.Remove(uid).ok()) Forget(uid);
+    if (!wanted.contains(uid) && MayAct() && runtime_.Remove(uid, StepFence()).ok()) Forget(uid);
   }
 }
 
@@ -232,17 +238,33 @@ void NodeController::Run(LeaderLease* leader) {
   if (leading && options_.on_leadership) options_.on_leadership(false);
 }
 
+void NodeController::KeepLease(LeaderLease& leader) {
+  std::unique_lock lock(keeper_mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    (void)leader.Hold();
+    lock.lock();
+    keeper_wake_.wait_for(lock, kKeeperPeriod, [this] { return stopping_.load(); });
+  }
+}
+
 void NodeController::Start(LeaderLease* leader) {
   stopping_ = false;
   leader_ = leader;
   runtime_.WatchExits([this](const std::string& uid) { OnNodeExit(uid); });
+  if (leader) keeper_ = std::thread([this, leader] { KeepLease(*leader); });
   worker_ = std::thread([this, leader] { Run(leader); });
 }
 
 void NodeController::Wake() { sweep_now_ = true; }
 
 void NodeController::Stop() {
-  stopping_ = true;
+  {
+    std::lock_guard lock(keeper_mutex_);
+    stopping_ = true;
+  }
+  keeper_wake_.notify_all();
+  if (keeper_.joinable()) keeper_.join();
   if (worker_.joinable()) {
     runtime_.WatchExits(nullptr);
     worker_.join();

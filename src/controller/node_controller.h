@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -53,6 +54,11 @@ class NodeController {
   // The fence before every act on the host: not stopping and, with a leader lease, still its
   // confirmed holder (a sweep that lost the lease midway stops there).
   bool MayAct() const;
+  // The fence between the steps of one act (runtime::Fence): the lease, by the clock only.
+  runtime::Fence StepFence() const;
+  // Renews the lease every kKeeperPeriod until Stop(), so a pass that takes long (twenty nodes
+  // started after a takeover) never lets it lapse under a live holder.
+  void KeepLease(LeaderLease& leader);
   // The disk a node of the pool gets: its osDiskSizeGB in bytes (0: the runtime's largest).
   long long DiskBytesOf(const std::string& pool_id);
   void EnsureNode(const resources::Machine& machine);
@@ -85,6 +91,10 @@ class NodeController {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> sweep_now_{false};
   LeaderLease* leader_ = nullptr;  // set by Start; nullptr: this process always leads
+  static constexpr std::chrono::seconds kKeeperPeriod{1};
+  std::mutex keeper_mutex_;
+  std::condition_variable keeper_wake_;
+  std::thread keeper_;
   std::thread worker_;
 };
 

@@ -8,7 +8,9 @@ namespace gangplank::controller {
 SimulatedNodeRuntime::SimulatedNodeRuntime(store::Store& store, const Clock& clock)
     : store_(store), clock_(clock) {}
 
-Status SimulatedNodeRuntime::Ensure(const runtime::NodeLaunch& node) {
+Status SimulatedNodeRuntime::Ensure(const runtime::NodeLaunch& node,
+                                    const runtime::Fence& fence) {
+  GP_RETURN_IF_ERROR(runtime::CheckFence(fence, "starting node " + node.uid));
   {
     std::lock_guard lock(mutex_);
     nodes_.insert(node.uid);
@@ -25,12 +27,13 @@ Status SimulatedNodeRuntime::Ensure(const runtime::NodeLaunch& node) {
   status.image_version = current.desired.image_version;
   status.reimage_generation = current.desired.reimage_generation;
   status.ssh_enabled = current.desired.ssh_enabled;
+  status.entra_id = current.desired.entra_id;
   status.sshd_health = current.desired.SettledHealth();
   status.message = "simulated node (gangplankd --nodes simulated): no sshd runs";
   return resources::RecordNodeReport(store_, current.row.id, current.uid, status, {}, "", clock_);
 }
 
-Status SimulatedNodeRuntime::Remove(const std::string& uid) {
+Status SimulatedNodeRuntime::Remove(const std::string& uid, const runtime::Fence&) {
   std::lock_guard lock(mutex_);
   nodes_.erase(uid);
   return OkStatus();

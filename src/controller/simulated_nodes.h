@@ -20,8 +20,8 @@ class SimulatedNodeRuntime final : public runtime::NodeRuntime {
  public:
   SimulatedNodeRuntime(store::Store& store, const Clock& clock);
 
-  Status Ensure(const runtime::NodeLaunch& node) override;
-  Status Remove(const std::string& uid) override;
+  Status Ensure(const runtime::NodeLaunch& node, const runtime::Fence& fence = {}) override;
+  Status Remove(const std::string& uid, const runtime::Fence& fence = {}) override;
   std::vector<std::string> List() override;
   // A simulated node never stops by itself.
   void WatchExits(std::function<void(const std::string& uid)>) override {}

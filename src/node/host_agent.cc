@@ -88,6 +88,15 @@ protocol::NodeStatus HostAgent::Reconcile(const protocol::DesiredNodeState& desi
       status.host_keys.push_back(key->ToPublicKeyLine());
     }
   }
+  if (desired.entra_id) {
+    // The host's own sshd and accounts are the administrator's: they are not rewritten.
+    status.sshd_health = "Failed";
+    status.failed_generation = desired.reimage_generation;
+    status.message = "sshAccess EntraId is not available on host nodes (gangplank-node --host): "
+                     "use LocalUser or Disabled for this pool";
+    Log(status.message);
+    return status;
+  }
   if (options_.create_users && desired.ServesSsh()) {
     if (Status user = EnsureLocalUser(desired.admin_username); !user.ok())
       return fail("admin user", user.error());
@@ -169,7 +178,7 @@ std::vector<protocol::LoginEvent> HostAgent::TakeLoginEvents() {
   std::vector<protocol::LoginEvent> events;
   if (!sshd_log_) return events;
   for (const std::string& line : sshd_log_->Take()) {
-    if (auto event = ParseLoginEvent(line)) {
+    if (auto event = login_reader_.Read(line)) {
       event->time = NowRfc3339();
       events.push_back(std::move(*event));
     }

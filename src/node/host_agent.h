@@ -41,6 +41,7 @@ class HostAgent final : public Agent {
   std::filesystem::path AuthorizedKeys(const std::string& user) const;
 
  private:
+  LoginEventReader login_reader_;  // sshd's log, read in order
   Status Run(const std::string& command, const std::string& what);
   void Log(const std::string& line);
 

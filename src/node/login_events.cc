@@ -73,7 +73,7 @@ bool SourceAt(const std::vector<std::string_view>& words, std::size_t at, protoc
 // kept (escaped by whoever prints it) but the event becomes an invalid-user one.
 void SetUser(std::string_view user, protocol::LoginEvent& event) {
   event.user = user.substr(0, 100);
-  if (!IsLinuxUserName(user)) {
+  if (!IsLinuxUserName(user) && !protocol::IsIdentityLoginName(user)) {
     event.accepted = false;
     event.invalid_user = true;
   }
@@ -95,11 +95,45 @@ std::optional<protocol::LoginEvent> ParseInvalidUser(std::string_view message) {
   return event;
 }
 
-// "Accepted|Failed METHOD for [invalid user ]NAME from ADDRESS port PORT ssh2[: TYPE FP]"
+// A certificate's part at the end of a line: "… ssh2: TYPE FP ID KEY_ID (serial N) CA CA_TYPE
+// CA_FP". Fills the event and cuts `message` to "… ssh2: TYPE FP"; false when there is none.
+bool SplitCertificate(std::string_view& message, protocol::LoginEvent& event) {
+  const std::size_t serial_at = message.rfind(" (serial ");
+  if (serial_at == std::string_view::npos) return false;
+  const auto tail = Words(message.substr(serial_at + 9));  // "N)" "CA" CA_TYPE CA_FP
+  if (tail.size() != 4 || !tail[0].ends_with(")") || tail[1] != "CA" ||
+      !tail[3].starts_with("SHA256:"))
+    return false;
+  std::uint64_t serial = 0;
+  const std::string_view number = tail[0].substr(0, tail[0].size() - 1);
+  if (std::from_chars(number.data(), number.data() + number.size(), serial).ptr !=
+      number.data() + number.size())
+    return false;
+  // The key id may hold spaces: it runs from after "ssh2: TYPE FP ID " to " (serial".
+  const std::string_view head = message.substr(0, serial_at);
+  const auto words = Words(head);
+  for (std::size_t i = words.size(); i-- > 0;) {
+    if (words[i] != "ssh2:" || i + 4 >= words.size() || words[i + 3] != "ID" ||
+        !words[i + 2].starts_with("SHA256:"))
+      continue;
+    const std::size_t id_at = static_cast<std::size_t>(words[i + 4].data() - message.data());
+    event.key_id = std::string(message.substr(id_at, serial_at - id_at)).substr(0, 200);
+    event.serial = serial;
+    event.ca_fingerprint = std::string(tail[2]) + " " + std::string(tail[3]);
+    const std::size_t end = static_cast<std::size_t>(words[i + 2].data() - message.data()) +
+                            words[i + 2].size();
+    message = message.substr(0, end);
+    return true;
+  }
+  return false;
+}
+
+// "Accepted|Failed METHOD for [invalid user ]NAME from ADDRESS port PORT ssh2[: TYPE FP[ cert]]"
 std::optional<protocol::LoginEvent> ParseAuthResult(std::string_view message) {
-  const auto words = Words(message);
-  if (words.size() < 8 || words[2] != "for" || !IsMethod(words[1])) return std::nullopt;
+  auto words = Words(message);
   protocol::LoginEvent event;
+  if (SplitCertificate(message, event)) words = Words(message);
+  if (words.size() < 8 || words[2] != "for" || !IsMethod(words[1])) return std::nullopt;
   event.accepted = words[0] == "Accepted";
   event.method = words[1];
   std::size_t end = words.size();
@@ -138,6 +172,26 @@ std::optional<protocol::LoginEvent> ParseLoginEvent(std::string_view line) {
   if (message.starts_with("Accepted ") || message.starts_with("Failed "))
     return ParseAuthResult(message);
   return std::nullopt;
+}
+
+std::optional<protocol::LoginEvent> LoginEventReader::Read(std::string_view line) {
+  std::string reason = std::move(reason_);
+  reason_.clear();
+  std::string_view message = WithoutProgramPrefix(line);
+  while (!message.empty() && (message.back() == '\r' || message.back() == '\n'))
+    message.remove_suffix(1);
+  if (message.starts_with("Certificate invalid: ")) {
+    reason_ = "certificate " + std::string(message.substr(21, 100));  // "expired", …
+    return std::nullopt;
+  }
+  if (message == "Certificate does not contain an authorized principal") {
+    reason_ = "not authorized: the certificate's principal may not log in here (now)";
+    return std::nullopt;
+  }
+  auto event = ParseLoginEvent(line);
+  if (event && !event->accepted && !event->key_id.empty())
+    event->reason = reason.empty() ? "certificate not signed by a CA this node trusts" : reason;
+  return event;
 }
 
 }  // namespace gangplank::node

@@ -15,6 +15,7 @@
 
 #include "common/file_io.h"
 #include "common/process.h"
+#include "node/identity_accounts.h"
 #include "node/log_tail.h"
 #include "node/login_events.h"
 
@@ -132,6 +133,7 @@ protocol::NodeStatus NodeAgent::Report(const protocol::DesiredNodeState& desired
     status.image_version = applied_->image_version;
     status.reimage_generation = applied_->reimage_generation;
     status.ssh_enabled = applied_->ssh_enabled;
+    status.entra_id = applied_->entra_id;
   }
   status.host_key_fingerprints = host_keys_.fingerprints;
   status.host_keys = host_keys_.public_keys;
@@ -215,6 +217,8 @@ protocol::NodeStatus NodeAgent::Reconcile(const protocol::DesiredNodeState& desi
   host_keys_ = *fingerprints;
   auto changed = WriteSshdFiles(desired, options_.layout);
   if (!changed) return fail("sshd files", changed.error());
+  if (Status identities = ReconcileIdentityLogins(desired); !identities.ok())
+    return fail("identity logins", identities.error());
   if (desired.ServesSsh()) {
     if (*changed || !sshd_.Running()) {
       if (Status valid = sshd_.CheckConfig(); !valid.ok()) return fail("sshd", valid.error());
@@ -257,6 +261,30 @@ protocol::NodeStatus NodeAgent::Reconcile(const protocol::DesiredNodeState& desi
   return status;
 }
 
+Status NodeAgent::ReconcileIdentityLogins(const protocol::DesiredNodeState& desired) {
+  const IdentityAccountPaths paths{.principals = options_.layout.principals_dir()};
+  if (!desired.entra_id || !desired.ServesSsh()) {
+    if (!options_.whole_machine || !applied_ || !applied_->entra_id) return OkStatus();
+    return RemoveIdentityLogins(paths);
+  }
+  if (!options_.whole_machine) {
+    return MakeError(StatusCode::kFailedPrecondition, "EntraIdNeedsWholeMachine",
+                     "sshAccess EntraId makes an account per identity: it needs a node that is a "
+                     "machine of its own (gangplankd's local nodes), not a shared host");
+  }
+  const bool first = !applied_ || applied_->identity_logins != desired.identity_logins;
+  GP_RETURN_IF_ERROR(WriteIdentityAccounts(desired.identity_logins, paths));
+  if (first) {
+    const auto admins = std::count_if(desired.identity_logins.begin(),
+                                      desired.identity_logins.end(),
+                                      [](const auto& login) { return login.admin; });
+    Log(std::to_string(desired.identity_logins.size()) + " identit" +
+        (desired.identity_logins.size() == 1 ? "y" : "ies") + " may log in (" +
+        std::to_string(admins) + " as administrators)");
+  }
+  return OkStatus();
+}
+
 bool NodeAgent::Supervise() {
   if (!applied_ || !applied_->ServesSsh() || sshd_.Running()) return false;
   if (!sshd_.EnsureRunning().ok()) return false;
@@ -268,7 +296,7 @@ std::vector<protocol::LoginEvent> NodeAgent::TakeLoginEvents() {
   DrainLogPipe();
   std::vector<protocol::LoginEvent> events;
   for (const std::string& line : sshd_log_.Take()) {
-    if (auto event = ParseLoginEvent(line)) {
+    if (auto event = login_reader_.Read(line)) {
       event->time = NowRfc3339();
       events.push_back(std::move(*event));
     }

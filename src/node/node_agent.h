@@ -9,6 +9,7 @@
 
 #include "node/log_tail.h"
 #include "protocol/node_protocol.h"
+#include "node/login_events.h"
 #include "node/sshd_files.h"
 #include "node/sshd_process.h"
 
@@ -69,6 +70,10 @@ class NodeAgent final : public Agent {
   const std::optional<protocol::DesiredNodeState>& applied() const { return applied_; }
 
  private:
+  LoginEventReader login_reader_;  // sshd's log, read in order
+  // EntraId: the accounts, principals files and sudo of the identities that may log in now;
+  // otherwise none of them.
+  Status ReconcileIdentityLogins(const protocol::DesiredNodeState& desired);
   // The status to report; `problem` (when set) says why the node is not healthy.
   protocol::NodeStatus Report(const protocol::DesiredNodeState& desired, const Error* problem = nullptr);
   void Log(const std::string& line);

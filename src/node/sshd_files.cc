@@ -21,6 +21,12 @@ struct HostKeyType {
 constexpr HostKeyType kHostKeyTypes[] = {{"ed25519", sshkey::KeyKind::kEd25519},
                                          {"ecdsa", sshkey::KeyKind::kEcdsa}};
 
+Status WriteIfChanged(const fs::path& path, const std::string& contents) {
+  auto current = ReadFile(path, 1 << 20);
+  if (current && *current == contents) return OkStatus();
+  return WriteFileAtomically(path, contents, 0644, IfExists::kReplace);
+}
+
 std::string ListenAddress(const protocol::DesiredNodeState& state) {
   const bool v6 = state.address.find(':') != std::string::npos;
   return (v6 ? "[" + state.address + "]" : state.address) + ":" + std::to_string(state.port);
@@ -37,18 +43,26 @@ std::string RenderSshdConfig(const protocol::DesiredNodeState& state, const Node
     config += "HostKey " + layout.host_key(type.file_type).string() + "\n";
   }
   config += "PidFile " + layout.sshd_pid().string() + "\n";
-  config += "AuthorizedKeysFile " + layout.authorized_keys().string() + "\n";
+  if (state.entra_id) {
+    // sshd reads both files at every login: a change of who may log in needs no restart.
+    config += "AuthorizedKeysFile none\n"
+              "TrustedUserCAKeys " + layout.trusted_user_ca_keys().string() + "\n"
+              "AuthorizedPrincipalsFile " + (layout.principals_dir() / "%u").string() + "\n";
+  } else {
+    config += "AuthorizedKeysFile " + layout.authorized_keys().string() + "\n";
+    config += "AuthorizedPrincipalsFile none\n";
+  }
   config +=
-      "AuthorizedPrincipalsFile none\n"
       "PubkeyAuthentication yes\n"
       "PasswordAuthentication no\n"
       "KbdInteractiveAuthentication no\n"
       "HostbasedAuthentication no\n"
       "PermitEmptyPasswords no\n"
-      "PermitRootLogin no\n"
-      "AllowUsers " +
-      state.admin_username +
-      "\n"
+      "PermitRootLogin no\n";
+  // AllowUsers reads NAME@HOST as a user and a host: identities (user@domain) are held back by
+  // their principals files instead.
+  if (!state.entra_id) config += "AllowUsers " + state.admin_username + "\n";
+  config +=
       "StrictModes yes\n"
       "UsePAM no\n"
       // VERBOSE logs the fingerprint of the key each login used: the audit trail needs it.
@@ -119,6 +133,12 @@ Result<HostKeys> EnsureHostKeys(const NodeLayout& layout) {
 
 Result<bool> WriteSshdFiles(const protocol::DesiredNodeState& state, const NodeLayout& layout) {
   bool changed = false;
+  std::string cas;
+  for (const auto& key : state.trusted_user_ca_keys) cas += key + "\n";
+  if (state.entra_id) {
+    // Read at every login, so not a change sshd must be restarted for.
+    GP_RETURN_IF_ERROR(WriteIfChanged(layout.trusted_user_ca_keys(), cas));
+  }
   for (const auto& [path, contents] :
        {std::pair{layout.sshd_config(), RenderSshdConfig(state, layout)},
         std::pair{layout.authorized_keys(), RenderAuthorizedKeys(state)}}) {

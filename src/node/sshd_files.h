@@ -18,6 +18,9 @@ struct NodeLayout {
   std::filesystem::path ssh_dir() const { return dir / "ssh"; }
   std::filesystem::path sshd_config() const { return ssh_dir() / "sshd_config"; }
   std::filesystem::path authorized_keys() const { return ssh_dir() / "authorized_keys"; }
+  // EntraId: the CAs sshd trusts, and per account the one principal it takes (principals/NAME).
+  std::filesystem::path trusted_user_ca_keys() const { return ssh_dir() / "trusted_user_ca_keys"; }
+  std::filesystem::path principals_dir() const { return ssh_dir() / "principals"; }
   std::filesystem::path host_key(std::string_view type) const {
     return ssh_dir() / ("ssh_host_" + std::string(type) + "_key");
   }
@@ -27,7 +30,10 @@ struct NodeLayout {
   std::filesystem::path applied_state() const { return dir / "applied.json"; }
 };
 
-// Public-key auth only, no passwords, no root, only the admin user, on the node's address.
+// Public-key auth only, no passwords, no root, only the admin user, on the node's address. An
+// EntraId node instead takes certificates of the trusted CAs only, no static key at all, for an
+// account whose principals file names the certificate's principal (the agent keeps one for
+// each identity that may log in now and removes it when that ends).
 std::string RenderSshdConfig(const protocol::DesiredNodeState& state, const NodeLayout& layout);
 // One validated key per line; a node whose model has no key gets an empty file (nobody gets in).
 std::string RenderAuthorizedKeys(const protocol::DesiredNodeState& state);

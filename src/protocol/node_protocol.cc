@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
 #include <cctype>
+#include <cstdlib>
 
 #include "sshkey/parse.h"
 
@@ -18,7 +19,59 @@ Error BadField(const std::string& field, const std::string& expected) {
                    "the desired node state's field '" + field + "' must be " + expected);
 }
 
+bool IsNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+}
+
+bool IsGuidText(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+
+// trustedUserCaKeys and identityLogins: what an EntraId node's sshd trusts and lets in.
+Status ParseEntraIdFields(const json::object& doc, DesiredNodeState& state) {
+  if (const json::value* keys = doc.if_contains("trustedUserCaKeys")) {
+    if (!keys->is_array()) return BadField("trustedUserCaKeys", "an array of public keys");
+    for (const json::value& key : keys->get_array()) {
+      auto parsed = key.is_string() ? sshkey::ParseSinglePublicKey(key.get_string())
+                                    : Result<sshkey::PublicKey>(BadField("trustedUserCaKeys", "strings"));
+      if (!parsed) return BadField("trustedUserCaKeys", "an array of public keys");
+      state.trusted_user_ca_keys.push_back(parsed->ToPublicKeyLine());
+    }
+  }
+  if (const json::value* logins = doc.if_contains("identityLogins")) {
+    if (!logins->is_array()) return BadField("identityLogins", "an array");
+    for (const json::value& entry : logins->get_array()) {
+      const json::object* login = entry.if_object();
+      const json::value* name = login ? login->if_contains("name") : nullptr;
+      const json::value* admin = login ? login->if_contains("admin") : nullptr;
+      if (!name || !name->is_string() || !IsIdentityLoginName(name->get_string()) ||
+          (admin && !admin->is_bool()))
+        return BadField("identityLogins", "[{\"name\": a login name, \"admin\": true|false}]");
+      state.identity_logins.push_back(
+          {std::string(name->get_string()), admin && admin->get_bool()});
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace
+
+bool IsIdentityLoginName(std::string_view name) {
+  if (name.empty() || name.size() > 100) return false;
+  if (IsGuidText(name)) return true;
+  const std::size_t at = name.find('@');
+  if (at == 0 || at == std::string_view::npos || at + 1 == name.size() ||
+      name.find('@', at + 1) != std::string_view::npos)
+    return false;
+  for (const char c : name)
+    if (c != '@' && !IsNameChar(c)) return false;
+  return name.front() != '-' && name.front() != '.';
+}
 
 Result<DesiredNodeState> ParseDesiredNodeState(std::string_view json_text) {
   boost::system::error_code ec;
@@ -80,10 +133,13 @@ Result<DesiredNodeState> ParseDesiredNodeState(std::string_view json_text) {
   }
   const json::value* access = doc.if_contains("sshAccess");
   if (!access || !access->is_string() ||
-      (access->get_string() != "LocalUser" && access->get_string() != "Disabled")) {
-    return BadField("sshAccess", "\"LocalUser\" or \"Disabled\"");
+      (access->get_string() != "LocalUser" && access->get_string() != "Disabled" &&
+       access->get_string() != "EntraId")) {
+    return BadField("sshAccess", "\"LocalUser\", \"EntraId\" or \"Disabled\"");
   }
-  state.ssh_enabled = access->get_string() == "LocalUser";
+  state.ssh_enabled = access->get_string() != "Disabled";
+  state.entra_id = access->get_string() == "EntraId";
+  GP_RETURN_IF_ERROR(ParseEntraIdFields(doc, state));
   if (const json::value* power = doc.if_contains("power")) {  // absent: from before stop/start
     if (!power->is_string() ||
         (power->get_string() != "Running" && power->get_string() != "Stopped"))
@@ -96,16 +152,25 @@ Result<DesiredNodeState> ParseDesiredNodeState(std::string_view json_text) {
 std::string DesiredNodeStateJson(const DesiredNodeState& state) {
   json::array keys;
   for (const auto& key : state.public_keys) keys.emplace_back(key);
-  return json::serialize(json::object{{"nodeName", state.node_name},
-                                      {"address", state.address},
-                                      {"port", state.port},
-                                      {"adminUsername", state.admin_username},
-                                      {"publicKeys", std::move(keys)},
-                                      {"sshAccess", state.ssh_enabled ? "LocalUser" : "Disabled"},
-                                      {"modelVersion", state.model_version},
-                                      {"imageVersion", state.image_version},
-                                      {"reimageGeneration", state.reimage_generation},
-                                      {"power", state.running ? "Running" : "Stopped"}});
+  json::object doc{{"nodeName", state.node_name},
+                   {"address", state.address},
+                   {"port", state.port},
+                   {"adminUsername", state.admin_username},
+                   {"publicKeys", std::move(keys)},
+                   {"sshAccess", SshAccessName(state.ssh_enabled, state.entra_id)},
+                   {"modelVersion", state.model_version},
+                   {"imageVersion", state.image_version},
+                   {"reimageGeneration", state.reimage_generation},
+                   {"power", state.running ? "Running" : "Stopped"}};
+  if (state.entra_id) {
+    json::array cas, logins;
+    for (const auto& key : state.trusted_user_ca_keys) cas.emplace_back(key);
+    for (const auto& login : state.identity_logins)
+      logins.push_back(json::object{{"name", login.name}, {"admin", login.admin}});
+    doc["trustedUserCaKeys"] = std::move(cas);
+    doc["identityLogins"] = std::move(logins);
+  }
+  return json::serialize(doc);
 }
 
 std::string NodeStatusJson(const NodeStatus& status) {
@@ -118,7 +183,7 @@ std::string NodeStatusJson(const NodeStatus& status) {
                    {"hostKeys", std::move(host_keys)},
                    {"imageVersion", status.image_version},
                    {"reimageGeneration", status.reimage_generation},
-                   {"sshAccess", status.ssh_enabled ? "LocalUser" : "Disabled"},
+                   {"sshAccess", SshAccessName(status.ssh_enabled, status.entra_id)},
                    {"hostKeyFingerprints", std::move(fingerprints)},
                    {"sshdHealth", status.sshd_health},
                    {"message", status.message}};
@@ -153,6 +218,7 @@ Result<NodeStatus> ParseNodeStatus(std::string_view json_text) {
   status.image_version = std::string(image->get_string());
   status.reimage_generation = generation->get_int64();
   status.ssh_enabled = access->get_string() != "Disabled";
+  status.entra_id = access->get_string() == "EntraId";
   for (const auto& fingerprint : fingerprints->get_array()) {
     if (!fingerprint.is_string() || fingerprint.get_string().size() > 200) return invalid;
     status.host_key_fingerprints.emplace_back(fingerprint.get_string());
@@ -205,6 +271,12 @@ std::string LoginEventsJson(const std::vector<LoginEvent>& events) {
                                            : event.invalid_user ? "InvalidUser"
                                                                 : "Refused"}}).as_object();
     if (event.model_version > 0) shown["modelVersion"] = event.model_version;
+    if (!event.key_id.empty()) {
+      shown["certificateKeyId"] = event.key_id;
+      shown["certificateSerial"] = std::to_string(event.serial);  // 64 bits: a string for JS
+      shown["certificateAuthority"] = event.ca_fingerprint;
+    }
+    if (!event.reason.empty()) shown["reason"] = event.reason;
   }
   return json::serialize(list);
 }
@@ -233,6 +305,10 @@ std::vector<LoginEvent> ParseLoginEvents(std::string_view json_text) {
     event.method = text("method");
     event.accepted = text("result") == "Accepted";
     event.invalid_user = text("result") == "InvalidUser";
+    event.key_id = text("certificateKeyId");
+    event.serial = std::strtoull(text("certificateSerial").c_str(), nullptr, 10);
+    event.ca_fingerprint = text("certificateAuthority");
+    event.reason = text("reason");
     if (const json::value* model = doc.if_contains("modelVersion"); model && model->is_int64())
       event.model_version = model->get_int64();
     events.push_back(std::move(event));

@@ -10,13 +10,32 @@
 
 namespace gangplank::protocol {
 
+// An identity that may log into an EntraId node now (its role assignments at the node's scope,
+// read live): `name` is what its certificates name (a lower-case user principal name or an
+// application id); `admin` gives it passwordless sudo.
+struct IdentityLogin {
+  std::string name;
+  bool admin = false;
+  friend bool operator==(const IdentityLogin&, const IdentityLogin&) = default;
+};
+
+// Whether a name can be an identity's login on a node: a user principal name (one '@', letters,
+// digits and . _ - on either side) or a GUID (an application id), never a local account's name
+// (those have neither '@' nor 36 characters), at most 100 characters.
+bool IsIdentityLoginName(std::string_view name);
+
 struct DesiredNodeState {
   std::string node_name;  // aks-<pool>-<digits>-vmss00000N
   std::string address;    // the address sshd listens on
   int port = 22;
   std::string admin_username;            // the one user sshd lets in
   std::vector<std::string> public_keys;  // authorized_keys lines, already validated upstream
-  bool ssh_enabled = true;               // securityProfile.sshAccess: LocalUser (true) | Disabled
+  bool ssh_enabled = true;  // securityProfile.sshAccess: LocalUser or EntraId (true) | Disabled
+  // sshAccess EntraId: sshd trusts the user CAs below and takes no static key at all; the
+  // identities below log in as themselves.
+  bool entra_id = false;
+  std::vector<std::string> trusted_user_ca_keys;  // public key lines of the control plane's CAs
+  std::vector<IdentityLogin> identity_logins;     // live: who may log in now
   std::int64_t model_version = 0;        // the pool model the node was provisioned from
   std::string image_version;
   std::int64_t reimage_generation = 0;  // bumped by every reimage: wipe and provision again
@@ -30,6 +49,11 @@ struct DesiredNodeState {
 
   friend bool operator==(const DesiredNodeState&, const DesiredNodeState&) = default;
 };
+
+// securityProfile.sshAccess as the API spells it.
+inline const char* SshAccessName(bool ssh_enabled, bool entra_id) {
+  return !ssh_enabled ? "Disabled" : entra_id ? "EntraId" : "LocalUser";
+}
 
 // Parses and checks a desired state: a wrong field is InvalidArgument naming it.
 Result<DesiredNodeState> ParseDesiredNodeState(std::string_view json_text);
@@ -46,6 +70,11 @@ struct LoginEvent {
   // The name offered is not one of the node's users, or cannot be a Linux user name at all.
   bool invalid_user = false;
   std::string method;  // publickey, password, none …
+  // A certificate's: its key id (<object id>@<tenant>), serial and the CA's fingerprint.
+  std::string key_id;
+  std::uint64_t serial = 0;
+  std::string ca_fingerprint;
+  std::string reason;  // why sshd refused it, when it said (an expired certificate …)
   // The pool model the node ran when it reported the login (set by the control plane, which
   // names the change that made that model: who put the key there).
   std::int64_t model_version = 0;
@@ -61,6 +90,7 @@ struct NodeStatus {
   std::string image_version;
   std::int64_t reimage_generation = 0;
   bool ssh_enabled = true;
+  bool entra_id = false;  // sshd takes certificates of the control plane's CA, no static key
   std::vector<std::string> host_key_fingerprints;  // "ED25519 SHA256:…", "ECDSA SHA256:…"
   std::vector<std::string> host_keys;              // the public host keys, for clients' known_hosts
   // Healthy (banner answered) | Starting | Unhealthy (may pass) | Failed (will not pass by

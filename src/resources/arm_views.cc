@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "resources/api_versions.h"
+#include "store/store.h"
 
 namespace gangplank::resources {
 namespace json = boost::json;
@@ -19,8 +20,22 @@ void DropSshAccess(json::object& properties) {
 
 }  // namespace
 
-void ShapePoolRequest(json::object& properties, std::string_view api_version) {
-  if (!Supports(api_version, Feature::kPoolSshAccess)) DropSshAccess(properties);
+Status ShapePoolRequest(json::object& properties, std::string_view api_version,
+                        const std::string& path) {
+  if (!Supports(api_version, Feature::kPoolSshAccess)) {
+    DropSshAccess(properties);
+    return OkStatus();
+  }
+  const json::value* security = properties.if_contains("securityProfile");
+  const json::value* access =
+      security && security->is_object() ? security->get_object().if_contains("sshAccess") : nullptr;
+  if (access && access->is_string() && store::IdKey(access->get_string()) == "entraid" &&
+      !Supports(api_version, Feature::kEntraIdSshAccess)) {
+    return MakeError(StatusCode::kInvalidArgument, "InvalidParameter",
+                     UnsupportedMessage(api_version, Feature::kEntraIdSshAccess),
+                     path + ".securityProfile.sshAccess");
+  }
+  return OkStatus();
 }
 
 void ShapePoolView(json::object& pool_properties, std::string_view api_version) {

@@ -6,11 +6,16 @@
 #include <string>
 #include <string_view>
 
+#include "common/error.h"
+
 namespace gangplank::resources {
 
 // Drops from an agent pool's properties (a PUT body's, or one of agentPoolProfiles[]) what
-// `api_version` does not define, so that a client that cannot see a field cannot reset it.
-void ShapePoolRequest(boost::json::object& properties, std::string_view api_version);
+// `api_version` does not define, so that a client that cannot see a field cannot reset it. A
+// value newer than the version (sshAccess EntraId at a version whose spec has only LocalUser and
+// Disabled) is a 400 at `path` that names the versions that have it.
+Status ShapePoolRequest(boost::json::object& properties, std::string_view api_version,
+                        const std::string& path);
 
 // Drops from a pool's or cluster's ARM view what `api_version` does not define.
 void ShapePoolView(boost::json::object& pool_properties, std::string_view api_version);

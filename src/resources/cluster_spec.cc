@@ -246,7 +246,7 @@ Result<std::vector<PoolSpec>> DecodePoolProfiles(const json::object& properties,
     if (!seen.insert(pool.name).second)
       return Invalid("Agent pool name '" + pool.name + "' is used twice.", path + ".name");
     pool.properties.erase("name");
-    ShapePoolRequest(pool.properties, api_version);
+    GP_RETURN_IF_ERROR(ShapePoolRequest(pool.properties, api_version, path));
     DropReadOnlyPoolInput(pool.properties);
     json::object alone = pool.properties;  // with the cluster's defaults it is checked again
     GP_RETURN_IF_ERROR(ValidatePoolProperties(alone, path));

@@ -87,7 +87,8 @@ bool NodeReady(const Machine& machine) {
   const protocol::DesiredNodeState& desired = machine.desired;
   if (status.reimage_generation != desired.reimage_generation ||
       status.applied_model_version != desired.model_version ||
-      status.image_version != desired.image_version || status.ssh_enabled != desired.ssh_enabled) {
+      status.image_version != desired.image_version || status.ssh_enabled != desired.ssh_enabled ||
+      status.entra_id != desired.entra_id) {
     return false;
   }
   return status.sshd_health == desired.SettledHealth();
@@ -193,7 +194,8 @@ json::object MachineView(const Machine& machine, const PoolTarget& target) {
   }
   properties["state"] = state;
   properties["port"] = machine.desired.port;
-  properties["sshAccess"] = machine.desired.ssh_enabled ? "LocalUser" : "Disabled";
+  properties["sshAccess"] =
+      protocol::SshAccessName(machine.desired.ssh_enabled, machine.desired.entra_id);
   properties["desiredModelVersion"] = machine.desired.model_version;
   properties["appliedModelVersion"] =
       machine.status ? json::value(machine.status->applied_model_version) : json::value(nullptr);

@@ -100,22 +100,30 @@ Status CheckCount(json::object& properties, const std::string& path) {
   return OkStatus();
 }
 
+constexpr const char* kSshAccessModes[] = {"LocalUser", "EntraId", "Disabled"};
+
 Status CheckSshAccess(json::object& properties, const std::string& path) {
   const json::value* security = properties.if_contains("securityProfile");
   if (security == nullptr || security->is_null()) return OkStatus();
   if (!security->is_object())
     return Invalid("securityProfile must be an object.", path + ".securityProfile");
   const std::string access = StringOr(security->get_object(), "sshAccess", "LocalUser");
-  // Case-insensitive on input (aks-preview sends "localuser"), the service's casing on output.
-  for (const char* known : {"LocalUser", "Disabled"}) {
+  // Case-insensitive on input (aks-preview sends "localuser", "entraid"), the service's casing
+  // on output.
+  for (const char* known : kSshAccessModes) {
     if (store::IdKey(access) != store::IdKey(known)) continue;
     if (security->get_object().contains("sshAccess"))
       properties["securityProfile"].as_object()["sshAccess"] = known;
+    if (std::string_view(known) != "EntraId") return OkStatus();
+    // As on AKS, only scale set pools take it (CheckOs refused Windows pools already).
+    if (StringOr(properties, "type", "VirtualMachineScaleSets") != "VirtualMachineScaleSets")
+      return Invalid("securityProfile.sshAccess EntraId needs a VirtualMachineScaleSets pool; "
+                     "this pool is of type " + StringOr(properties, "type", "") + ".",
+                     path + ".securityProfile.sshAccess");
     return OkStatus();
   }
   return Invalid("securityProfile.sshAccess '" + access.substr(0, 40) +
-                     "' is not valid; use LocalUser or Disabled (EntraId pools are not "
-                     "available on this control plane yet).",
+                     "' is not valid; use LocalUser, EntraId or Disabled.",
                  path + ".securityProfile.sshAccess");
 }
 
@@ -204,7 +212,7 @@ std::string SshAccessOr(const json::object& properties, std::string_view fallbac
     if (const auto* value = security->get_object().if_contains("sshAccess");
         value && value->is_string()) {
       // In the service's casing, whatever the request's (CheckSshAccess refused the unknown).
-      for (const char* known : {"LocalUser", "Disabled"})
+      for (const char* known : kSshAccessModes)
         if (store::IdKey(value->get_string()) == store::IdKey(known)) return known;
       return std::string(value->get_string());
     }
@@ -233,7 +241,7 @@ Result<PoolSpec> DecodePoolSpec(std::string_view name, std::string_view body,
   } else if (sent && !sent->is_null()) {
     return Invalid("properties must be an object.", "properties");
   }
-  ShapePoolRequest(spec.properties, api_version);
+  GP_RETURN_IF_ERROR(ShapePoolRequest(spec.properties, api_version, "properties"));
   DropReadOnlyPoolInput(spec.properties);
   json::object alone = spec.properties;  // checked as it is; merged, it is checked again
   GP_RETURN_IF_ERROR(ValidatePoolProperties(alone, "properties"));

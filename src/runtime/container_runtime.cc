@@ -125,13 +125,18 @@ void UnmountAll(const fs::path& path) {
 // sleeps 100 ms at least before it looks again; waiting on a pidfd here takes what the kernel
 // takes.) The overlay is unmounted. The disk stays. Whatever part of a start a crash left (a
 // container runc knows but that never ran, an overlay mounted twice) goes too, so every start
-// after it begins from the same place.
-void StopContainer(const fs::path& nodes_dir, const std::string& uid, const std::string& runc) {
+// after it begins from the same place. The fence is asked before each step: one paused after
+// the kill and continued after another replica started the node again never deletes or
+// unmounts that new one.
+Status StopContainer(const fs::path& nodes_dir, const std::string& uid, const std::string& runc,
+                     const Fence& fence = {}) {
+  const std::string act = "stopping node " + uid;
   const fs::path dir = nodes_dir / uid;
+  GP_RETURN_IF_ERROR(CheckFence(fence, act));
   if (const pid_t pid = InitPid(dir, uid); pid > 0) {
     const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-    ::kill(pid, SIGKILL);
     if (pidfd >= 0) {
+      ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);  // never a reused pid
       pollfd exited{pidfd, POLLIN, 0};
       ::poll(&exited, 1, 5000);
       ::close(pidfd);
@@ -141,13 +146,18 @@ void StopContainer(const fs::path& nodes_dir, const std::string& uid, const std:
   }
   std::error_code ec;
   if (fs::exists(RuncRoot(nodes_dir) / uid, ec)) {  // runc's state of this container
+    GP_RETURN_IF_ERROR(CheckFence(fence, act));
     std::string ignored;
     const std::string root = RuncRoot(nodes_dir).string();
-    if (RunCapturing({runc, "--root", root, "delete", uid}, ignored) != 0)
+    if (RunCapturing({runc, "--root", root, "delete", uid}, ignored) != 0) {
+      GP_RETURN_IF_ERROR(CheckFence(fence, act));
       RunCapturing({runc, "--root", root, "delete", "--force", uid}, ignored);
+    }
   }
+  GP_RETURN_IF_ERROR(CheckFence(fence, act));
   UnmountAll(dir / "bundle" / "rootfs");
   UnmountAll(dir / "disk");  // its loop device goes with it
+  return OkStatus();
 }
 
 // Ends the node's network namespace (bound to NODE_DIR/netns): its veth and address go with it.
@@ -450,7 +460,7 @@ fs::path ContainerRuntime::SharedNodesDir(const std::string& bridge) {
   return kDefaultNodesRoot / bridge;
 }
 
-Status ContainerRuntime::Ensure(const NodeLaunch& node) {
+Status ContainerRuntime::Ensure(const NodeLaunch& node, const Fence& fence) {
   if (::geteuid() != 0) {
     return MakeError(StatusCode::kFailedPrecondition, "LocalNodesNeedRoot",
                      "local nodes are containers (runc, a network namespace on the node bridge, "
@@ -481,43 +491,51 @@ Status ContainerRuntime::Ensure(const NodeLaunch& node) {
     return Admit(node);  // the firewall may have been made again since (a host's restart)
   }
   // Every step below may have been done before, by this process or by a replica that died in
-  // the middle: each one takes what it finds to the same end.
+  // the middle: each one takes what it finds to the same end. A replica paused in the middle
+  // and continued after another took over finds its fence closed at its next step: it never
+  // stops or unmounts what the other started since.
   Remember(node.uid, -1, 0);
-  StopContainer(options_.nodes_dir, node.uid, options_.runc);
-  // A restart keeps the disk and the image it was made from. Anything else is a new machine:
-  // nothing of an earlier one survives (files, accounts, host keys), and what it will be is
-  // written down before it starts, so a start cut short is finished the same way.
+  GP_RETURN_IF_ERROR(StopContainer(options_.nodes_dir, node.uid, options_.runc, fence));
+  // A restart keeps the disk and the image it was made from. Anything else is a new machine.
   const std::string image = same_machine ? launched->image : node.image_version;
-  if (!same_machine) {
-    std::error_code ec;
-    fs::remove_all(dir / "upper", ec);
-    fs::remove_all(dir / "work", ec);
-    if (Status made = EnsureDirectory(options_.nodes_dir, 0755); !made.ok()) return made;
-    if (Status made = EnsureDirectory(dir, 0700); !made.ok()) return made;
-    const long long size = node.disk_bytes > 0
-                               ? std::min(node.disk_bytes, options_.max_disk_bytes)
-                               : options_.max_disk_bytes;
-    if (Status disk = MakeNodeDisk(dir, size); !disk.ok()) return disk;
-    if (Status recorded = WriteFileAtomically(
-            dir / "launch.json",
-            json::serialize(
-                json::object{{"generation", node.reimage_generation}, {"image", image}}),
-            0600, IfExists::kReplace);
-        !recorded.ok())
-      return recorded;
-  }
+  if (!same_machine) GP_RETURN_IF_ERROR(Prepare(node, image, fence));
   auto lower = options_.images->Ensure(image);
   if (!lower) return lower.error();
-  Status started = Start(node, *lower);
+  Status started = Start(node, *lower, fence);
   if (!started.ok()) {
-    StopContainer(options_.nodes_dir, node.uid, options_.runc);
+    // Undone only by the holder it failed for: after a lost fence the container may be another's.
+    if (started.error().code != StatusCode::kAborted)
+      (void)StopContainer(options_.nodes_dir, node.uid, options_.runc, fence);
     return started;
   }
   Remember(node.uid, InitPid(dir, node.uid), node.reimage_generation);
   return OkStatus();
 }
 
-Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
+// A new machine: nothing of an earlier one survives (files, accounts, host keys), and what it
+// will be is written down before it starts, so a start cut short is finished the same way.
+Status ContainerRuntime::Prepare(const NodeLaunch& node, const std::string& image,
+                                 const Fence& fence) {
+  const fs::path dir = NodeDir(node.uid);
+  GP_RETURN_IF_ERROR(CheckFence(fence, "starting node " + node.uid));
+  std::error_code ec;
+  fs::remove_all(dir / "upper", ec);
+  fs::remove_all(dir / "work", ec);
+  GP_RETURN_IF_ERROR(EnsureDirectory(options_.nodes_dir, 0755));
+  GP_RETURN_IF_ERROR(EnsureDirectory(dir, 0700));
+  const long long size = node.disk_bytes > 0 ? std::min(node.disk_bytes, options_.max_disk_bytes)
+                                             : options_.max_disk_bytes;
+  GP_RETURN_IF_ERROR(MakeNodeDisk(dir, size));
+  GP_RETURN_IF_ERROR(CheckFence(fence, "starting node " + node.uid));
+  return WriteFileAtomically(
+      dir / "launch.json",
+      json::serialize(json::object{{"generation", node.reimage_generation}, {"image", image}}),
+      0600, IfExists::kReplace);
+}
+
+Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower,
+                               const Fence& fence) {
+  const std::string act = "starting node " + node.uid;
   const fs::path dir = NodeDir(node.uid);
   const fs::path rootfs = dir / "bundle" / "rootfs";
   for (const auto& [path, mode] :
@@ -529,17 +547,18 @@ Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
                                                 {RuncRoot(options_.nodes_dir), 0700}}) {
     if (Status made = EnsureDirectory(path, mode); !made.ok()) return made;
   }
-  if (Status network = EnsureNodeNetns(node, dir); !network.ok()) return network;
-  if (Status admitted = Admit(node); !admitted.ok()) return admitted;
-  auto disk = MountNodeDisk(dir);
-  if (!disk) return disk.error();
+  GP_RETURN_IF_ERROR(EnsureNodeNetns(node, dir, fence));
+  GP_RETURN_IF_ERROR(Admit(node));
+  GP_RETURN_IF_ERROR(CheckFence(fence, act));
+  GP_ASSIGN_OR_RETURN(const fs::path disk, MountNodeDisk(dir, fence));
   for (const auto& [path, mode] :
-       std::vector<std::pair<fs::path, mode_t>>{{*disk / "upper", 0755}, {*disk / "work", 0700}}) {
+       std::vector<std::pair<fs::path, mode_t>>{{disk / "upper", 0755}, {disk / "work", 0700}}) {
     if (Status made = EnsureDirectory(path, mode); !made.ok()) return made;
   }
   const std::string overlay = "lowerdir=" + lower.string() +
-                              ",upperdir=" + (*disk / "upper").string() +
-                              ",workdir=" + (*disk / "work").string();
+                              ",upperdir=" + (disk / "upper").string() +
+                              ",workdir=" + (disk / "work").string();
+  GP_RETURN_IF_ERROR(CheckFence(fence, act));
   if (::mount("overlay", rootfs.c_str(), "overlay", MS_NODEV, overlay.c_str()) != 0) {
     return MakeError(
         StatusCode::kUnavailable, "NodeStartFailed",
@@ -554,6 +573,7 @@ Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
     if (!step.ok()) return step;
   }
   const std::string root = RuncRoot(options_.nodes_dir).string();
+  GP_RETURN_IF_ERROR(CheckFence(fence, act));
   std::error_code ec;
   fs::remove(dir / "init.pid", ec);
   // runc hands its standard streams to the node's first process: the agent's output file. The
@@ -586,10 +606,12 @@ Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower) {
 // on the bridge and whose other end is eth0 with the node's address. Made once per node; only the
 // /16 is routed, so a node reaches its peers and the host, nothing beyond. Releasing the binding
 // (ReleaseNodeNetns) ends the namespace, and with it the veth and the address.
-Status ContainerRuntime::EnsureNodeNetns(const NodeLaunch& node, const fs::path& dir) {
+Status ContainerRuntime::EnsureNodeNetns(const NodeLaunch& node, const fs::path& dir,
+                                         const Fence& fence) {
   const fs::path netns = dir / "netns";
   const std::string veth = HostVeth(node.uid);
   if (IsBoundNamespace(netns) && AttachedTo(veth, options_.network.bridge)) return OkStatus();
+  GP_RETURN_IF_ERROR(CheckFence(fence, "giving node " + node.uid + " its network"));
   // Less than that is what a start cut short left (a namespace without its veth, a veth not on
   // the bridge, a veth of a namespace no longer bound here): made again from nothing.
   ReleaseNodeNetns(dir);
@@ -638,12 +660,14 @@ void ContainerRuntime::Forget(const std::string& uid) {
   if (fields >> address >> cluster) ForgetNode(options_.network, address, cluster);
 }
 
-Status ContainerRuntime::Remove(const std::string& uid) {
+Status ContainerRuntime::Remove(const std::string& uid, const Fence& fence) {
   if (!IsNodeUid(uid)) return OkStatus();
   const auto node_lock = NodeLock(uid);
   std::lock_guard lock(*node_lock);
+  const std::string act = "removing node " + uid;
   Remember(uid, -1, 0);  // stopped on purpose: not an exit to report
-  StopContainer(options_.nodes_dir, uid, options_.runc);
+  GP_RETURN_IF_ERROR(StopContainer(options_.nodes_dir, uid, options_.runc, fence));
+  GP_RETURN_IF_ERROR(CheckFence(fence, act));
   Forget(uid);
   ReleaseNodeNetns(NodeDir(uid));
   (void)DeleteLink(HostVeth(uid));  // gone with its namespace, unless something else holds that
@@ -678,7 +702,7 @@ int ContainerRuntime::StopAll(const fs::path& nodes_dir, const std::string& runc
   }
   // Eight at a time, as the node controller starts them: stopping is mostly waiting.
   ParallelFor(uids.size(), 8, [&](std::size_t i) {
-    StopContainer(nodes_dir, uids[i], runc);
+    (void)StopContainer(nodes_dir, uids[i], runc);
     ReleaseNodeNetns(nodes_dir / uids[i]);  // a started node gets its network again
   });
   return static_cast<int>(uids.size());

@@ -43,9 +43,9 @@ class ContainerRuntime final : public NodeRuntime {
   // machine: the old container, its processes and its disk (the overlay's upper layer) are gone
   // first, and the new one starts from the image named in `node`. A node that stopped (killed,
   // host rebooted) on the same generation starts again with its disk, as a VM would.
-  Status Ensure(const NodeLaunch& node) override;
+  Status Ensure(const NodeLaunch& node, const Fence& fence = {}) override;
   // Ends every process of the node and removes its container, overlay, address and directory.
-  Status Remove(const std::string& uid) override;
+  Status Remove(const std::string& uid, const Fence& fence = {}) override;
   std::vector<std::string> List() override;
   // A pidfd per node's first process, all waited on by one thread (no polling loop); an empty
   // function stops the calls.
@@ -65,8 +65,12 @@ class ContainerRuntime final : public NodeRuntime {
 
  private:
   std::filesystem::path NodeDir(const std::string& uid) const { return options_.nodes_dir / uid; }
-  Status Start(const NodeLaunch& node, const std::filesystem::path& lower);
-  Status EnsureNodeNetns(const NodeLaunch& node, const std::filesystem::path& dir);
+  // The steps of Ensure that make a new machine's disk and start its container; each step that
+  // changes the host asks the fence first.
+  Status Prepare(const NodeLaunch& node, const std::string& image, const Fence& fence);
+  Status Start(const NodeLaunch& node, const std::filesystem::path& lower, const Fence& fence);
+  Status EnsureNodeNetns(const NodeLaunch& node, const std::filesystem::path& dir,
+                         const Fence& fence);
   // Lets the node reach its cluster's nodes (and records it); takes that back at removal.
   Status Admit(const NodeLaunch& node);
   void Forget(const std::string& uid);

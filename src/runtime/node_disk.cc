@@ -138,7 +138,7 @@ Status MakeNodeDisk(const fs::path& dir, long long bytes) {
 
 // Mounts the node's disk on DIR/disk (once) and returns where the overlay's writable layer goes.
 // A node made before disks had a size has none: its layer stays in DIR until its next reimage.
-Result<fs::path> MountNodeDisk(const fs::path& dir) {
+Result<fs::path> MountNodeDisk(const fs::path& dir, const Fence& fence) {
   const fs::path image = dir / "disk.img", disk = dir / "disk";
   std::error_code ec;
   if (!fs::exists(image, ec)) return dir;
@@ -150,6 +150,9 @@ Result<fs::path> MountNodeDisk(const fs::path& dir) {
       return MakeError(StatusCode::kUnavailable, "NodeDiskBusy",
                        "the node's disk " + image.string() + " is still in use; retrying");
     }
+    // Asked again before the check and the mount: a start continued after another replica
+    // mounted this disk must not check or mount it a second time.
+    GP_RETURN_IF_ERROR(CheckFence(fence, "mounting the disk of " + dir.string()));
     if (!clean) {
       // A disk left unclean (its host stopped under it) is repaired as a VM's is at boot; exit
       // codes 1 and 2 mean repaired, 4 and above that it needs a person.
@@ -166,6 +169,7 @@ Result<fs::path> MountNodeDisk(const fs::path& dir) {
                              "; reimage the node (a node image upgrade) to give it a new one");
       }
     }
+    GP_RETURN_IF_ERROR(CheckFence(fence, "mounting the disk of " + dir.string()));
     if (Status mounted = MountLoop(image, disk); !mounted.ok()) return mounted.error();
   }
   return disk;

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "runtime/node_runtime.h"
 
 namespace gangplank::runtime {
 
@@ -14,6 +15,7 @@ Status MakeNodeDisk(const std::filesystem::path& dir, long long bytes);
 
 // Mounts the node's disk on DIR/disk (once) and returns where the overlay's writable layer goes.
 // A node made before disks had a size has none: its layer stays in DIR until its next reimage.
-Result<std::filesystem::path> MountNodeDisk(const std::filesystem::path& dir);
+Result<std::filesystem::path> MountNodeDisk(const std::filesystem::path& dir,
+                                            const Fence& fence = {});
 
 }  // namespace gangplank::runtime

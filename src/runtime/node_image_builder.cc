@@ -19,18 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string Sha256Hex(const std::string& text, std::size_t bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  char two[3];
-  for (std::size_t i = 0; i < bytes && i < length; ++i) {
-    std::snprintf(two, sizeof two, "%02x", digest[i]);
-    hex += two;
-  }
-  return hex;
-}
 
 std::string OsReleaseField(const std::string& name) {
   std::ifstream in("/etc/os-release");
@@ -89,9 +77,11 @@ bool NodeImageBuilder::IsValidVersion(const std::string& version) {
 // OpenSSH's server, dumb-init (the node's first process: it runs the agent and reaps what
 // sessions leave, and sleeps between signals; tini wakes every second), the packages of the
 // agent's shared libraries (asked of dpkg about what ldd resolves), procps, so a login can
-// look around, and sudo, which AKS's admin user has.
+// look around, sudo, which AKS's admin user has, and libnss-extrausers, where the accounts of the
+// identities that log into EntraId nodes live (useradd takes neither '@' nor 36-character names).
 std::vector<std::string> NodeImageBuilder::Packages() const {
-  std::set<std::string> packages = {"dumb-init", "openssh-server", "procps", "sudo"};
+  std::set<std::string> packages = {"dumb-init", "libnss-extrausers", "openssh-server", "procps",
+                                    "sudo"};
   std::string libraries;
   RunCapturing({"/usr/bin/ldd",
                 options_.library_source.empty() ? options_.agent_path : options_.library_source},
@@ -125,6 +115,26 @@ std::vector<std::string> NodeImageBuilder::DebootstrapCommand(const fs::path& ta
           "--include=" + include,  suite.empty() ? "bookworm" : suite,
           target.string(),         options_.mirror};
 }
+
+namespace {
+
+// passwd, group and shadow look in extrausers' files after the image's own.
+Status UseExtrausers(const fs::path& nsswitch) {
+  auto text = ReadFile(nsswitch, 1 << 20);
+  if (!text) return text.error();
+  std::istringstream lines(*text);
+  std::string out;
+  for (std::string line; std::getline(lines, line);) {
+    for (const char* database : {"passwd:", "group:", "shadow:"}) {
+      if (line.starts_with(database) && line.find("extrausers") == std::string::npos)
+        line += " extrausers";
+    }
+    out += line + "\n";
+  }
+  return WriteFileAtomically(nsswitch, out, 0644, IfExists::kReplace);
+}
+
+}  // namespace
 
 Result<fs::path> NodeImageBuilder::EnsureBase() {
   if (::access("/usr/sbin/debootstrap", X_OK) != 0) {
@@ -161,6 +171,10 @@ Result<fs::path> NodeImageBuilder::EnsureBase() {
   }
   for (const auto& entry : fs::directory_iterator(building / "etc/ssh", ec)) {
     if (entry.path().filename().string().starts_with("ssh_host_")) fs::remove(entry.path(), ec);
+  }
+  if (Status named = UseExtrausers(building / "etc/nsswitch.conf"); !named.ok()) {
+    fs::remove_all(building, ec);
+    return BuildFailed("adding extrausers to /etc/nsswitch.conf", named.error().message);
   }
   if (Status made = EnsureDirectory(base, 0755); !made.ok()) return made.error();
   fs::rename(building, base / "rootfs", ec);

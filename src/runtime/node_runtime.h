@@ -22,14 +22,29 @@ struct NodeLaunch {
   long long disk_bytes = 0;  // the size of its disk (osDiskSizeGB); 0: the runtime's largest
 };
 
+// Asked before every step an act takes on the host: false once the caller may no longer act (the
+// leader lease it acts under ran out, as when its process was paused). The act then stops where
+// it is and undoes nothing: what it did is the next holder's to finish or take back. Empty:
+// the caller always may (a single gangplankd, tests).
+using Fence = std::function<bool()>;
+
+// OK while `fence` lets the caller act; Aborted once it does not, naming the act it stopped.
+inline Status CheckFence(const Fence& fence, const std::string& act) {
+  if (!fence || fence()) return OkStatus();
+  return MakeError(StatusCode::kAborted, "NodeActFenced",
+                   act + " stopped: this replica no longer leads the node controller");
+}
+
 class NodeRuntime {
  public:
   virtual ~NodeRuntime() = default;
   // Starts the node's agent unless it runs; cheap when it does (called on every sync). Aborted
   // when the node already runs a newer reimage generation than asked for (a stale request).
-  virtual Status Ensure(const NodeLaunch& node) = 0;
-  // Stops the node's agent and sshd and removes everything the node kept; done when it returns.
-  virtual Status Remove(const std::string& uid) = 0;
+  // A step the fence stops ends it with Aborted too.
+  virtual Status Ensure(const NodeLaunch& node, const Fence& fence = {}) = 0;
+  // Stops the node's agent and sshd and removes everything the node kept; done when it returns
+  // OK (Aborted: the fence stopped it part way).
+  virtual Status Remove(const std::string& uid, const Fence& fence = {}) = 0;
   // Every node the runtime holds (running or not), by uid.
   virtual std::vector<std::string> List() = 0;
   // From now on, `on_exit(uid)` is called (on a thread of the runtime's) as soon as a node the

@@ -18,6 +18,7 @@
 #include <set>
 #include <thread>
 
+#include "access/authorizer.h"
 #include "api/arm_response.h"
 #include "common/file_io.h"
 #include "resources/machine.h"
@@ -284,15 +285,27 @@ void NodeGateway::Impl::WakeAll() {
   for (const auto& key : keys) Wake(key);
 }
 
-// Follows the store: every machine row that changed wakes the polls waiting on it.
+// Whether a row of the kinds access decisions are made from changed after `seen` (or the
+// store no longer keeps that history): who may log into EntraId nodes may have changed.
+static bool AccessChanged(store::Store& store, std::uint64_t seen) {
+  for (const std::string_view kind : access::kAccessKinds) {
+    auto changes = store.ChangesSince(seen, kind);
+    if (!changes || !changes->empty()) return true;
+  }
+  return false;
+}
+
+// Follows the store: every machine row that changed wakes the polls waiting on it, and a change
+// of access wakes them all (each answers again only if its own desired state changed).
 void NodeGateway::Impl::Watch() {
   std::uint64_t seen = store.Revision();
   while (!stopping) {
     const std::uint64_t now = store.WaitForChange(seen, std::chrono::milliseconds(500));
     if (now == seen) continue;
     auto changes = store.ChangesSince(seen, resources::kMachineKind);
+    const bool access_changed = AccessChanged(store, seen);
     seen = now;
-    if (!changes) {  // fell behind the changes kept: look at every waiting poll
+    if (!changes || access_changed) {  // or fell behind the changes kept: look at every poll
       asio::post(*io, [this] { WakeAll(); });
       continue;
     }

@@ -105,6 +105,45 @@ TEST_P(ApiVersionMatrixTest, TheSeedPagesFlowInThisVersionsShape) {
   EXPECT_EQ(Send(HttpVerb::get, kCluster + Version()).result(), HttpStatus::not_found);
 }
 
+// sshAccess EntraId where the version's spec has it (2025-08-02-preview, 2026-06-01 and later),
+// a 400 that names those versions where the spec has sshAccess without it, and not read at all
+// where the spec has no sshAccess (the pool is LocalUser). Never on a VirtualMachines pool.
+TEST_P(ApiVersionMatrixTest, EntraIdPoolsWhereTheVersionHasThem) {
+  const json::object cluster{
+      {"location", "westus2"},
+      {"properties",
+       json::object{{"dnsPrefix", "entra"},
+                    {"agentPoolProfiles",
+                     json::array{json::object{{"name", "nodepool1"}, {"count", 1},
+                                              {"mode", "System"}}}}}}};
+  const auto created = Send(HttpVerb::put, kCluster + Version(), json::serialize(cluster));
+  ASSERT_EQ(created.result(), HttpStatus::created) << created.body();
+  Settle();
+  const auto entra = Send(HttpVerb::put, kCluster + "/agentPools/entra" + Version(),
+                          R"({"properties": {"count": 1, "mode": "User",
+                               "securityProfile": {"sshAccess": "entraid"}}})");
+  if (Has(Feature::kEntraIdSshAccess)) {
+    ASSERT_EQ(entra.result(), HttpStatus::created) << entra.body();
+    EXPECT_EQ(Body(entra).at("properties").at("securityProfile").at("sshAccess"), "EntraId");
+    const auto vms = Send(HttpVerb::put, kCluster + "/agentPools/vms" + Version(),
+                          R"({"properties": {"count": 1, "mode": "User", "type": "VirtualMachines",
+                               "securityProfile": {"sshAccess": "EntraId"}}})");
+    EXPECT_EQ(ErrorCode(vms), "InvalidParameter");
+    EXPECT_NE(vms.body().find("VirtualMachineScaleSets"), std::string::npos) << vms.body();
+  } else if (Has(Feature::kPoolSshAccess)) {
+    EXPECT_EQ(ErrorCode(entra), "InvalidParameter");
+    EXPECT_NE(entra.body().find("2026-06-01"), std::string::npos) << entra.body();
+    EXPECT_NE(entra.body().find("securityProfile.sshAccess"), std::string::npos) << entra.body();
+  } else {
+    ASSERT_EQ(entra.result(), HttpStatus::created) << entra.body();
+    Settle();
+    const auto row = store_->Get("agentPool", kCluster + "/agentPools/entra");
+    ASSERT_TRUE(row && row->has_value());
+    EXPECT_EQ(json::parse((*row)->body).at("model").at("sshAccess"), "LocalUser")
+        << "a field the version does not define was read";
+  }
+}
+
 std::string VersionName(const ::testing::TestParamInfo<std::string_view>& info) {
   std::string name(info.param);
   for (char& c : name)

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "mocks/fake_clock.h"
 #include "store/sqlite_store.h"
 #include "support/temp_dir.h"
@@ -79,6 +82,35 @@ TEST_F(LeaderLeaseTest, AnOlderTermConfirmsNothingEvenUnderTheSameName) {
   EXPECT_TRUE(restarted.Confirm());
   paused.Advance(std::chrono::seconds(1));  // the old process: 5 s left, as far as it knows
   EXPECT_FALSE(old.Confirm()) << "a holder of term 1 acted in term 2";
+}
+
+// The fence between the steps of an act: a holder paused between two steps fails it as soon as
+// it continues, before a takeover is even possible, without a look at the store.
+TEST_F(LeaderLeaseTest, BetweenStepsAPausedHolderStopsBeforeAnotherCanTakeOver) {
+  EXPECT_FALSE(a.StillHeld()) << "a fence open for a lease never taken";
+  ASSERT_TRUE(a.Hold());
+  EXPECT_TRUE(a.StillHeld());
+  clock.Advance(std::chrono::milliseconds(5100));  // paused with 0.9 s of the lease left
+  EXPECT_FALSE(a.StillHeld()) << "a step may start with less than the act margin left";
+  EXPECT_FALSE(b.Hold()) << "b took over while a's lease still ran";
+  ASSERT_TRUE(a.Hold());  // a continues and renews before it lapses
+  EXPECT_TRUE(a.StillHeld());
+}
+
+// Renewals from two threads (the controller's loop and its lease keeper) never cost the lease:
+// without one Hold at a time, the loser of two racing writes gives the lease up.
+TEST_F(LeaderLeaseTest, RenewalsFromTwoThreadsKeepTheLease) {
+  ASSERT_TRUE(a.Hold());
+  for (int round = 0; round < 200; ++round) {
+    clock.Advance(std::chrono::milliseconds(3100));  // past half: both threads renew
+    std::atomic<int> held{0};
+    std::thread first([&] { held += a.Hold(); });
+    std::thread second([&] { held += a.Hold(); });
+    first.join();
+    second.join();
+    ASSERT_EQ(held, 2) << "round " << round << ": a racing renewal gave the lease up";
+    ASSERT_TRUE(a.StillHeld());
+  }
 }
 
 }  // namespace

@@ -15,15 +15,17 @@ namespace gangplank::testing {
 
 class FakeNodeRuntime final : public runtime::NodeRuntime {
  public:
-  Status Ensure(const runtime::NodeLaunch& node) override {
+  Status Ensure(const runtime::NodeLaunch& node, const runtime::Fence& fence = {}) override {
     std::lock_guard lock(mutex_);
+    GP_RETURN_IF_ERROR(runtime::CheckFence(fence, "starting node " + node.uid));
     ensured_.push_back(node);
     if (refusal_) return *refusal_;
     running_[node.uid] = node;
     return OkStatus();
   }
-  Status Remove(const std::string& uid) override {
+  Status Remove(const std::string& uid, const runtime::Fence& fence = {}) override {
     std::lock_guard lock(mutex_);
+    GP_RETURN_IF_ERROR(runtime::CheckFence(fence, "removing node " + uid));
     removed_.push_back(uid);
     running_.erase(uid);
     return OkStatus();
