@@ -26,6 +26,7 @@ struct AksCommandState {
   // login
   std::string login_data_dir, login_server, login_client_id, login_client_secret, login_ca_file;
   std::string login_subscription;
+  bool login_az_cloud = false;  // also write an az configuration (az ssh takes Azure's names)
   // shared
   std::string group, name, pool;
   OutputFlags output;

@@ -6,12 +6,39 @@
 #include "cli/aks_support.h"
 #include "cli/arm_client.h"
 #include "cli/cli_config.h"
+#include "common/file_io.h"
 #include "common/paths.h"
 
 namespace gangplank::cli {
 namespace json = boost::json;
 
 namespace {
+
+// An az configuration directory whose active cloud points at `server`: registered as
+// "azurecloud" (lower case, beside az's built-in AzureCloud), because the az ssh extension asks
+// for certificates only in clouds named like Azure's and refuses any other name. The endpoints are
+// what `az cloud register --endpoint-resource-manager` reads from the server's metadata, with
+// Microsoft Graph at the server too.
+Status WriteAzCloud(const std::string& dir, const CliConfig& config) {
+  const std::string& base = config.server;
+  std::string clouds = "[azurecloud]\nprofile = latest\n";
+  for (const auto& [key, value] :
+       std::initializer_list<std::pair<const char*, std::string>>{
+           {"management", base},
+           {"resource_manager", base},
+           {"active_directory", base + "adfs"},
+           {"active_directory_resource_id", base},
+           {"active_directory_graph_resource_id", base + "graph/"},
+           {"microsoft_graph_resource_id", base},
+           {"gallery", base},
+           {"portal", base}})
+    clouds += std::string("endpoint_") + key + " = " + value + "\n";
+  GP_RETURN_IF_ERROR(EnsureDirectory(dir, 0700));
+  GP_RETURN_IF_ERROR(WriteFileAtomically(dir + "/clouds.config", clouds, 0600, IfExists::kReplace));
+  // az reads the active cloud's name from here (AZURE_CLOUD_NAME=azurecloud does the same).
+  return WriteFileAtomically(dir + "/config", "[cloud]\nname = azurecloud\n\n", 0600,
+                             IfExists::kReplace);
+}
 
 int RunLogin(AksCommandState& state, CliContext& context) {
   Result<CliConfig> config = CliConfig{};
@@ -63,6 +90,17 @@ int RunLogin(AksCommandState& state, CliContext& context) {
     std::filesystem::remove(ConfigDir(context) + cache, ignored);
   context.err << "Logged in to " << config->server << " (subscription " << config->subscription_id
               << "); the credentials are in " << ConfigDir(context) << "/config.json (0600)\n";
+  if (state.login_az_cloud) {
+    const std::string dir = ConfigDir(context) + "/az";
+    if (Status written = WriteAzCloud(dir, *config); !written.ok())
+      return Fail(context, written.error());
+    // The secret is not repeated here: it is where the login read it from.
+    context.err << "An az configuration for " << config->server << " (cloud azurecloud, which "
+                << "az ssh takes) is in " << dir << ". Use it with:\n  export AZURE_CONFIG_DIR="
+                << dir << " REQUESTS_CA_BUNDLE=" << config->ca_file
+                << "\n  az login --service-principal -u " << config->client_id
+                << " -p SECRET --tenant adfs\n  az ssh vm --ip NODE_ADDRESS\n";
+  }
   return kExitOk;
 }
 
@@ -87,6 +125,9 @@ void RegisterLoginCommand(CLI::App& app, AksCommandState& state, CliContext& con
   login->add_option("--ca-file", state.login_ca_file, "CA certificate of the server");
   login->add_option("--subscription", state.login_subscription,
                     "Subscription (default: the first the login sees)");
+  login->add_flag("--az-cloud", state.login_az_cloud,
+                  "Also write an az configuration for this server (cloud azurecloud, the name "
+                  "az ssh requires) and say how to use it");
   login->callback([&state, &context, &exit_code] { exit_code = RunLogin(state, context); });
 }
 

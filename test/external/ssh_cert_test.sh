@@ -32,6 +32,28 @@ grep -qx "                $principal" "$work/listed" || fail "principal: $(cat "
 ca=$(ssh-keygen -l -f "$work/data/auth/ssh-user-ca.key.pub" | awk '{print $2}')
 grep -q "Signing CA: ED25519 $ca" "$work/listed" || fail "CA $ca: $(cat "$work/listed")"
 
+# gangplank login --az-cloud: an az configuration whose active cloud az ssh accepts (named
+# azurecloud), pointing at this server; the real az logs in with it, and the authority it reads
+# issues the certificate.
+gangplank="$(dirname "$1")/gangplank"
+HOME="$work/home" "$gangplank" login --data-dir "$work/data" --az-cloud 2>"$work/login" \
+  || fail "gangplank login --az-cloud: $(cat "$work/login")"
+grep -q "AZURE_CONFIG_DIR=$work/home/.config/gangplank/az" "$work/login" || fail "login: $(cat "$work/login")"
+grep -q "$(field clientSecret)" "$work/login" && fail "the login printed the secret"
+azdir="$work/home/.config/gangplank/az"
+AZURE_CONFIG_DIR="$azdir" az login --service-principal -u "$app" -p "$secret" --tenant adfs >/dev/null \
+  || fail "az login with the --az-cloud configuration"
+authority=$(AZURE_CONFIG_DIR="$azdir" /usr/bin/python3 -c '
+from azure.cli.core import get_default_cli
+from azure.cli.core.cloud import get_active_cloud
+cloud = get_active_cloud(get_default_cli())
+assert cloud.name.lower() == "azurecloud", cloud.name  # what az ssh checks before anything
+print(cloud.endpoints.active_directory)') || fail "the active cloud"
+[ "$authority" = "$base/adfs" ] || fail "authority $authority"
+REQUESTS_CA_BUNDLE="$work/data/tls/ca.crt" /usr/bin/python3 "$(dirname "$0")/ssh_cert_client.py" \
+  "$authority" "$app" "$secret" "$work/id_rsa.pub" "$work/id_rsa-cert.pub" 2>"$work/err" \
+  || fail "certificate through the az configuration's authority: $(cat "$work/err")"
+
 az rest --method delete --url "$base$assignment?api-version=2022-04-01" -o none || fail "delete assignment"
 if certificate 2>"$work/err"; then fail "a certificate after the role was removed"; fi
 echo "ssh certificates: refused without a role, issued with one, refused again without it: ok"
