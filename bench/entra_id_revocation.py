@@ -72,9 +72,12 @@ for round_no in range(3):
     assert status == 201, reply
     if round_no == 0:
         env = {**os.environ, "REQUESTS_CA_BUNDLE": f"{work}/data/tls/ca.crt"}
-        subprocess.run(["python3", "test/external/ssh_cert_client.py",
-                        f"https://127.0.0.1:{port}/adfs", app["appId"], secret,
-                        f"{work}/id_rsa.pub", f"{work}/id_rsa-cert.pub"], env=env, check=True)
+        # Debian's python3 (python3-msal), whatever python3 comes first on the PATH.
+        done = subprocess.run(["/usr/bin/python3", "test/external/ssh_cert_client.py",
+                               f"https://127.0.0.1:{port}/adfs", app["appId"], secret,
+                               f"{work}/id_rsa.pub", f"{work}/id_rsa-cert.pub"], env=env,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"no certificate: {done.stderr[-500:]}"
     wait_files(True)
     assert not ssh_refused(last), "the identity was refused with its role"
     removed = time.time()

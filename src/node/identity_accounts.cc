@@ -106,9 +106,13 @@ Status WriteIdentityAccounts(const std::vector<protocol::IdentityLogin>& logins,
   std::map<std::string, unsigned> accounts = KnownAccounts(paths.extrausers / "passwd");
   unsigned next = kFirstIdentityUid;
   for (const auto& [name, uid] : accounts) next = std::max(next, uid + 1);
+  std::set<std::string> added;
   for (const auto& login : logins) {
     if (!protocol::IsIdentityLoginName(login.name)) continue;  // checked when parsed, too
-    if (accounts.emplace(login.name, next).second) ++next;
+    if (accounts.emplace(login.name, next).second) {
+      added.insert(login.name);
+      ++next;
+    }
   }
   // The admins' sudo first and the principals last: an identity never gets in before its
   // account is whole, and one removed loses its sudo before anything else.
@@ -117,7 +121,10 @@ Status WriteIdentityAccounts(const std::vector<protocol::IdentityLogin>& logins,
       paths.sudoers, "%" + std::string(kIdentityAdminGroup) + " ALL=(ALL:ALL) NOPASSWD:ALL\n",
       0440));
   for (const auto& login : logins) {
-    if (paths.check_resolution && ::getpwnam(login.name.c_str()) == nullptr) {
+    // New accounts, and one known one per pass (the image's nsswitch.conf could change): each
+    // lookup reads extrausers' whole passwd file.
+    const bool look = added.contains(login.name) || &login == &logins.front();
+    if (paths.check_resolution && look && ::getpwnam(login.name.c_str()) == nullptr) {
       return MakeError(StatusCode::kFailedPrecondition, "IdentityAccountsUnresolved",
                        "the account '" + login.name +
                            "' does not resolve: this node image has no libnss-extrausers in "
