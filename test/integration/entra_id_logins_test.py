@@ -7,7 +7,9 @@ every EntraId node; only the administrator may sudo; the third gets no certifica
 cluster key is refused there and still works on the LocalUser pool. Removing the user's role makes
 its next login fail within seconds, without a reimage. The nodes' login events name each
 certificate by key id and serial. Switching the pool back to LocalUser and upgrading it restores
-key logins. Usage: entra_id_logins_test.py PATH_TO_GANGPLANKD"""
+key logins. With --replicas: two replicas on PostgreSQL, every change made through the replica
+that does not run the nodes (its removal reaches the nodes through the store and the other).
+Usage: entra_id_logins_test.py PATH_TO_GANGPLANKD [--replicas]"""
 import json
 import os
 import re
@@ -18,7 +20,7 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "faults"))
 import faultlib  # noqa: E402
-from clusterlib import create_group, new_key  # noqa: E402
+from clusterlib import create_group, new_key, psql, replicas_on_postgres  # noqa: E402
 from faultlib import Broken, expect  # noqa: E402
 
 VERSION = "api-version=2026-06-01"
@@ -29,9 +31,9 @@ CLIENT = os.path.join(os.path.dirname(__file__), "..", "external", "ssh_cert_cli
 
 
 class Setup:
-    def __init__(self, lab):
+    def __init__(self, lab, port):
         self.lab = lab
-        self.port = lab.replicas[0]["port"]
+        self.port = port
         self.cluster = lab.arm("/resourceGroups/rg/providers/Microsoft.ContainerService/"
                                "managedClusters/c1")
         self.keys = os.path.join(lab.work, "keys")
@@ -123,10 +125,20 @@ def serial_of(key):
 
 def main(factory):
     expect(os.geteuid() == 0, "real nodes are containers: run as root")
-    lab = factory(sys.argv[1])
-    lab.start_replica()
-    create_group(lab)
-    setup = Setup(lab)
+    if "--replicas" in sys.argv[2:]:
+        lab = replicas_on_postgres(factory, sys.argv[1])
+        lab.start_haproxy()  # the public URL the replicas name (their token endpoint) is HAProxy
+        owner = psql(lab, "SELECT body::json->>'owner' FROM resources WHERE kind = 'lease' "
+                          "AND key LIKE '%/node-controller'")
+        pids = [r["proc"].pid for r in lab.replicas]
+        leader = pids.index(int(owner.split(":")[1])) if owner else 0
+        port = lab.replicas[1 - leader]["port"]  # changes go through the other replica
+    else:
+        lab = factory(sys.argv[1])
+        lab.start_replica()
+        create_group(lab)
+        port = lab.replicas[0]["port"]
+    setup = Setup(lab, port)
     cluster_key = new_key(setup.keys)
     key_path = os.path.join(setup.keys, "k")
     pool = {"count": 1, "mode": "System", "osType": "Linux", "type": "VirtualMachineScaleSets",
@@ -150,10 +162,11 @@ def main(factory):
     none_app, none_secret, _ = setup.identity("no-role")
     user_assignment = setup.assign(USER_LOGIN, user_oid)
     setup.assign(ADMIN_LOGIN, admin_oid)
-    user_key, _ = setup.certificate("user", user_app, user_secret)
-    admin_key, _ = setup.certificate("admin", admin_app, admin_secret)
+    user_key, why_user = setup.certificate("user", user_app, user_secret)
+    admin_key, why_admin = setup.certificate("admin", admin_app, admin_secret)
     none_key, refusal = setup.certificate("none", none_app, none_secret)
-    expect(user_key and admin_key, "a certificate was refused to an identity with a login role")
+    expect(user_key and admin_key, f"a certificate was refused to an identity with a login role: "
+                                   f"{why_user} {why_admin}")
     expect(none_key is None and "unauthorized_client" in refusal, f"no role: {refusal}")
 
     # Each logs in as itself (its app id, lower case) on every EntraId node; only the admin sudos.
