@@ -45,6 +45,22 @@ std::string MatchingIdentity(const CliContext& context, const json::value& clust
   return "";
 }
 
+// The pool's securityProfile.sshAccess as the cluster's agentPoolProfiles show it ("" if none).
+std::string PoolSshAccess(const json::value& cluster, const std::string& pool) {
+  const auto* pools = cluster.at("properties").as_object().if_contains("agentPoolProfiles");
+  if (!pools || !pools->is_array()) return "";
+  for (const auto& profile : pools->as_array()) {
+    const auto* object = profile.if_object();
+    if (!object || !object->contains("name") || object->at("name") != pool.c_str()) continue;
+    const auto* security = object->if_contains("securityProfile");
+    const auto* access = security && security->is_object()
+                             ? security->as_object().if_contains("sshAccess")
+                             : nullptr;
+    return access && access->is_string() ? std::string(access->as_string()) : "";
+  }
+  return "";
+}
+
 // What the API says about why ssh into `machine` (of `pool`) cannot work, with the commands that
 // fix it; empty when it may work. `definite`: ssh would surely fail (said before trying); else a
 // hint for after ssh was refused.
@@ -82,6 +98,11 @@ SshDiagnosis DiagnoseSsh(const AksCommandState& state, const json::value& cluste
             true};
   }
   if (text("sshAccess") == "EntraId") return {};  // a certificate, not a key, opens it
+  if (PoolSshAccess(cluster, pool) == "EntraId" && !latest) {
+    return {"pool " + pool + " is EntraId, but node " + node + " takes certificates only from its "
+            "next node image upgrade (until then it takes the cluster's key): " + reimage,
+            false};
+  }
   if (!cluster_has_key && latest) {
     return {"cluster " + state.name + " has no SSH key (it was created with --no-ssh-key), so no "
             "key opens its nodes. Give it yours: gangplank aks update -g " + state.group + " -n " +
