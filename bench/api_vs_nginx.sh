@@ -14,22 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 connections=${2:-32}
-./scripts/bootstrap --bench
-dir=$(./scripts/build --release)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-api_port=$(free_port)
-"$dir/bin/gangplankd" --data-dir "$work/data" --listen "127.0.0.1:$api_port" --threads 2 --nodes simulated >"$work/gangplankd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do [ -f "$work/data/credentials.json" ] && break; sleep 0.1; done
-sleep 0.5
+source bench/simulated_env.sh
+api_port=$port
 
 # Token, resource group, 1,024 clusters (the PUT benchmark rotates over them so that each PUT finds
 # its cluster's previous operation finished), and the GET target's JSON for nginx.

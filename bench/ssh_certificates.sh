@@ -7,20 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 connections=${2:-32}
-./scripts/bootstrap --bench
-dir=$(./scripts/build --release)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$dir/bin/gangplankd" --data-dir "$work/data" --listen "127.0.0.1:$port" --threads 2 --nodes simulated >"$work/gangplankd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do [ -f "$work/data/credentials.json" ] && break; sleep 0.1; done
-sleep 0.5
+source bench/simulated_env.sh
 ssh-keygen -q -t rsa -b 3072 -N '' -f "$work/id_rsa"
 # An identity with Virtual Machine User Login, and the form az ssh's MSAL posts for it.
 python3 - "$work" "$port" <<'PY'

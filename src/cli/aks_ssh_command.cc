@@ -137,7 +137,7 @@ class CertificateLogin {
   }
 
   Status Prepare(ArmClient& client, const CliContext& context, const AksCommandState& state) {
-    std::string pattern = ConfigDir(context) + "/ssh-XXXXXX";
+    std::string pattern = ConfigDir(context) + "/ssh-XXXXXX";  // mkdtemp fills in the Xs
     GP_RETURN_IF_ERROR(EnsureDirectory(ConfigDir(context), 0700));
     if (::mkdtemp(pattern.data()) == nullptr) {
       return MakeError(StatusCode::kUnavailable, "NoKeyDirectory",

@@ -68,6 +68,14 @@ int RenameNoReplace(const char* from, const char* to) {
 
 }  // namespace
 
+Result<bool> WriteFileIfChanged(const std::filesystem::path& path, std::string_view contents,
+                                mode_t mode) {
+  auto current = ReadFile(path, contents.size() + 1);
+  if (current && *current == contents) return false;
+  GP_RETURN_IF_ERROR(WriteFileAtomically(path, contents, mode, IfExists::kReplace));
+  return true;
+}
+
 Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents,
                            mode_t mode, IfExists if_exists) {
   const std::filesystem::path dir = path.parent_path();

@@ -21,6 +21,12 @@ enum class IfExists {
 Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents,
                            mode_t mode, IfExists if_exists);
 
+// WriteFileAtomically (kReplace) unless the file already holds exactly `contents`; true when it
+// wrote. A file rewritten on every pass (a node's sshd files) is then left alone, and whoever
+// watches it sees a change only when there is one.
+Result<bool> WriteFileIfChanged(const std::filesystem::path& path, std::string_view contents,
+                                mode_t mode);
+
 // Creates `dir` (and missing parents) with `mode`; an existing directory is left as it is.
 Status EnsureDirectory(const std::filesystem::path& dir, mode_t mode);
 

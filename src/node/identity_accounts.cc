@@ -39,12 +39,6 @@ std::map<std::string, unsigned> KnownAccounts(const fs::path& passwd) {
   return accounts;
 }
 
-Status WriteIfChanged(const fs::path& path, const std::string& contents, mode_t mode) {
-  auto current = ReadFile(path, 16 << 20);
-  if (current && *current == contents) return OkStatus();
-  return WriteFileAtomically(path, contents, mode, IfExists::kReplace);
-}
-
 Status EnsureHome(const fs::path& home, unsigned uid) {
   std::error_code ec;
   if (fs::exists(home, ec)) return OkStatus();
@@ -79,9 +73,10 @@ Status WriteAccountFiles(const std::map<std::string, unsigned>& accounts,
                             ":\n" + kIdentityAdminGroup + ":x:" + std::to_string(kAdminGid) +
                             ":" + admins + "\n";
   GP_RETURN_IF_ERROR(EnsureDirectory(paths.extrausers, 0755));
-  GP_RETURN_IF_ERROR(WriteIfChanged(paths.extrausers / "passwd", passwd, 0644));
-  GP_RETURN_IF_ERROR(WriteIfChanged(paths.extrausers / "group", group, 0644));
-  return WriteIfChanged(paths.extrausers / "shadow", shadow, 0640);
+  GP_RETURN_IF_ERROR(WriteFileIfChanged(paths.extrausers / "passwd", passwd, 0644));
+  GP_RETURN_IF_ERROR(WriteFileIfChanged(paths.extrausers / "group", group, 0644));
+  GP_RETURN_IF_ERROR(WriteFileIfChanged(paths.extrausers / "shadow", shadow, 0640));
+  return OkStatus();
 }
 
 // One file per identity that may log in now, naming it; every other file goes.
@@ -90,7 +85,7 @@ Status WritePrincipals(const std::vector<protocol::IdentityLogin>& logins, const
   std::set<std::string> wanted;
   for (const auto& login : logins) {
     wanted.insert(login.name);
-    GP_RETURN_IF_ERROR(WriteIfChanged(dir / login.name, login.name + "\n", 0644));
+    GP_RETURN_IF_ERROR(WriteFileIfChanged(dir / login.name, login.name + "\n", 0644));
   }
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -117,7 +112,7 @@ Status WriteIdentityAccounts(const std::vector<protocol::IdentityLogin>& logins,
   // The admins' sudo first and the principals last: an identity never gets in before its
   // account is whole, and one removed loses its sudo before anything else.
   GP_RETURN_IF_ERROR(WriteAccountFiles(accounts, logins, paths));
-  GP_RETURN_IF_ERROR(WriteIfChanged(
+  GP_RETURN_IF_ERROR(WriteFileIfChanged(
       paths.sudoers, "%" + std::string(kIdentityAdminGroup) + " ALL=(ALL:ALL) NOPASSWD:ALL\n",
       0440));
   for (const auto& login : logins) {

@@ -272,9 +272,9 @@ Status NodeAgent::ReconcileIdentityLogins(const protocol::DesiredNodeState& desi
                      "sshAccess EntraId makes an account per identity: it needs a node that is a "
                      "machine of its own (gangplankd's local nodes), not a shared host");
   }
-  const bool first = !applied_ || applied_->identity_logins != desired.identity_logins;
+  const bool changed = !applied_ || applied_->identity_logins != desired.identity_logins;
   GP_RETURN_IF_ERROR(WriteIdentityAccounts(desired.identity_logins, paths));
-  if (first) {
+  if (changed) {
     const auto admins = std::count_if(desired.identity_logins.begin(),
                                       desired.identity_logins.end(),
                                       [](const auto& login) { return login.admin; });

@@ -21,12 +21,6 @@ struct HostKeyType {
 constexpr HostKeyType kHostKeyTypes[] = {{"ed25519", sshkey::KeyKind::kEd25519},
                                          {"ecdsa", sshkey::KeyKind::kEcdsa}};
 
-Status WriteIfChanged(const fs::path& path, const std::string& contents) {
-  auto current = ReadFile(path, 1 << 20);
-  if (current && *current == contents) return OkStatus();
-  return WriteFileAtomically(path, contents, 0644, IfExists::kReplace);
-}
-
 std::string ListenAddress(const protocol::DesiredNodeState& state) {
   const bool v6 = state.address.find(':') != std::string::npos;
   return (v6 ? "[" + state.address + "]" : state.address) + ":" + std::to_string(state.port);
@@ -132,22 +126,18 @@ Result<HostKeys> EnsureHostKeys(const NodeLayout& layout) {
 }
 
 Result<bool> WriteSshdFiles(const protocol::DesiredNodeState& state, const NodeLayout& layout) {
-  bool changed = false;
-  std::string cas;
-  for (const auto& key : state.trusted_user_ca_keys) cas += key + "\n";
   if (state.entra_id) {
     // Read at every login, so not a change sshd must be restarted for.
-    GP_RETURN_IF_ERROR(WriteIfChanged(layout.trusted_user_ca_keys(), cas));
+    std::string cas;
+    for (const auto& key : state.trusted_user_ca_keys) cas += key + "\n";
+    GP_RETURN_IF_ERROR(WriteFileIfChanged(layout.trusted_user_ca_keys(), cas, 0644));
   }
+  bool changed = false;
   for (const auto& [path, contents] :
        {std::pair{layout.sshd_config(), RenderSshdConfig(state, layout)},
         std::pair{layout.authorized_keys(), RenderAuthorizedKeys(state)}}) {
-    auto current = ReadFile(path, 1 << 20);
-    if (current && *current == contents) continue;
-    if (Status written = WriteFileAtomically(path, contents, 0644, IfExists::kReplace);
-        !written.ok())
-      return written.error();
-    changed = true;
+    GP_ASSIGN_OR_RETURN(const bool written, WriteFileIfChanged(path, contents, 0644));
+    changed = changed || written;
   }
   return changed;
 }

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "common/random.h"
 #include "sshkey/parse.h"
 
 namespace gangplank::protocol {
@@ -21,15 +22,6 @@ Error BadField(const std::string& field, const std::string& expected) {
 
 bool IsNameChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-}
-
-bool IsGuidText(std::string_view text) {
-  if (text.size() != 36) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
-  }
-  return true;
 }
 
 // trustedUserCaKeys and identityLogins: what an EntraId node's sshd trusts and lets in.
@@ -63,7 +55,7 @@ Status ParseEntraIdFields(const json::object& doc, DesiredNodeState& state) {
 
 bool IsIdentityLoginName(std::string_view name) {
   if (name.empty() || name.size() > 100) return false;
-  if (IsGuidText(name)) return true;
+  if (IsGuid(name)) return true;
   const std::size_t at = name.find('@');
   if (at == 0 || at == std::string_view::npos || at + 1 == name.size() ||
       name.find('@', at + 1) != std::string_view::npos)
