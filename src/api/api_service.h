@@ -26,8 +26,9 @@ struct ApiServiceConfig {
   const auth::NodeTokens* kube_tokens = nullptr;
   // One line for the operator's log (a record that cannot be read, …); null: dropped.
   std::function<void(const std::string&)> warn;
-  // Signs SSH user certificates at the token endpoint (token_type=ssh-cert); null: none.
-  const auth::SshUserCa* ssh_ca = nullptr;
+  // The SSH user CAs: sign certificates at the token endpoint (token_type=ssh-cert), are trusted
+  // by EntraId nodes, and rotate; null: none.
+  auth::SshCaKeyring* ssh_cas = nullptr;
 };
 
 class ApiService {

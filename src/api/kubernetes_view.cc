@@ -206,17 +206,18 @@ HttpResponse Nodes(const ApiRequest& request, const HandlerContext& context,
   json::array items, rows;
   for (const auto& pool_row : *pools) {
     auto pool = resources::PoolRecord::Decode(pool_row);
-    if (!pool)
+    auto target = pool ? resources::TargetOf(context.store, *pool, context.images)
+                       : Result<resources::PoolTarget>(pool.error());
+    if (!target)
       return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
                     "the store cannot be read now; try again");
-    const resources::PoolTarget target = resources::TargetOf(*pool, context.images);
     auto machines = resources::MachinesOf(context.store, pool_row.id);
     if (!machines)
       return Status(request, HttpStatus::service_unavailable, "ServiceUnavailable",
                     "the store cannot be read now; try again");
     for (const auto& machine : *machines) {
       if (only && machine.desired.node_name != *only) continue;
-      NodeRow row = NodeOf(machine, pool->resource, target, now, kernel);
+      NodeRow row = NodeOf(machine, pool->resource, *target, now, kernel);
       rows.push_back(json::object{{"cells", std::move(row.cells)},
                                   {"object", json::object{{"kind", "PartialObjectMetadata"},
                                                           {"apiVersion", "meta.k8s.io/v1"},

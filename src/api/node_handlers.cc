@@ -26,15 +26,19 @@ std::string DesiredStateEtag(std::string_view desired) {
   return text;
 }
 
-// What an EntraId node learns live, not from its pool model: the CA it trusts and who may log in
+// What an EntraId node learns live, not from its pool model: the CAs it trusts (the signing and
+// next ones, and a retired one until the node is reimaged past it) and who may log in
 // as whom, from the role assignments at its cluster (and above) as they are now. A change of
 // assignment wakes every waiting node (node_gateway.cc), so a removed identity is refused at
 // its next login, without a reimage.
 Status AddIdentityLogins(const HandlerContext& context, const resources::Machine& machine,
                          protocol::DesiredNodeState& desired) {
   if (!desired.entra_id) return OkStatus();
-  if (context.config.ssh_ca != nullptr)
-    desired.trusted_user_ca_keys = {context.config.ssh_ca->public_key_line()};
+  if (context.config.ssh_cas != nullptr) {
+    GP_ASSIGN_OR_RETURN(const auto cas, context.config.ssh_cas->Current());
+    for (const resources::CaGeneration* ca : cas->TrustedBy(desired.ssh_ca_generation))
+      desired.trusted_user_ca_keys.push_back(ca->public_key);
+  }
   std::string cluster = store::IdKey(machine.row.parent);
   cluster.resize(std::min(cluster.size(), cluster.rfind("/agentpools/")));
   GP_ASSIGN_OR_RETURN(const auto logins, context.authorizer.LoginsAt(cluster));

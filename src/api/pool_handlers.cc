@@ -45,7 +45,8 @@ ArmAnswer GetMachines(const ArmCall& call, const std::optional<std::string>& mac
   const HandlerContext& context = call.context;
   const ResourceNames& names = call.names;
   GP_ASSIGN_OR_RETURN(const resources::PoolRecord pool, PoolOf(call));
-  const resources::PoolTarget target = resources::TargetOf(pool, context.images);
+  GP_ASSIGN_OR_RETURN(const resources::PoolTarget target,
+                      resources::TargetOf(context.store, pool, context.images));
   GP_ASSIGN_OR_RETURN(const std::vector<resources::Machine> machines,
                       resources::MachinesOf(context.store, names.pool_id(),
                                             logs ? resources::MachineDetail::kLogs

@@ -21,4 +21,10 @@ ArmAnswer DeleteGroup(const ArmCall& call);
 ArmAnswer ListGroupResources(const ArmCall& call);
 ArmAnswer GetGroupOperationResult(const ArmCall& call);
 
+// ssh_ca_handlers.cc: Gangplank.Ssh/userCertificateAuthority and its rotation steps
+ArmAnswer GetSshCa(const ArmCall& call);
+ArmAnswer AddNextSshCa(const ArmCall& call);
+ArmAnswer SwitchSshCa(const ArmCall& call);
+ArmAnswer DropSshCa(const ArmCall& call);
+
 }  // namespace gangplank::api

@@ -38,6 +38,18 @@ const ArmRoute kInsightsRoutes[] = {
      Authorize::kAtOrBelow},
 };
 
+// Gangplank.Ssh: the SSH user CAs EntraId nodes trust, and their rotation.
+const ArmRoute kSshCaRoutes[] = {
+    {"subscriptions/{subscription}/providers/gangplank.ssh/usercertificateauthority",
+     HttpVerb::get, GetSshCa, "Gangplank.Ssh/userCertificateAuthority/read"},
+    {"subscriptions/{subscription}/providers/gangplank.ssh/usercertificateauthority/addnext",
+     HttpVerb::post, AddNextSshCa, "Gangplank.Ssh/userCertificateAuthority/addNext/action"},
+    {"subscriptions/{subscription}/providers/gangplank.ssh/usercertificateauthority/switch",
+     HttpVerb::post, SwitchSshCa, "Gangplank.Ssh/userCertificateAuthority/switch/action"},
+    {"subscriptions/{subscription}/providers/gangplank.ssh/usercertificateauthority/drop",
+     HttpVerb::post, DropSshCa, "Gangplank.Ssh/userCertificateAuthority/drop/action"},
+};
+
 constexpr std::string_view kNotFound = "No resource or operation at this path.";
 
 }  // namespace
@@ -46,17 +58,19 @@ void AppendResourceManagerRoutes(std::vector<RouteListing>& out) {
   AppendRoutes(kSubscriptionRoutes, "", out);
   AppendRoutes(kGroupRoutes, "", out);
   AppendRoutes(kInsightsRoutes, "", out);
+  AppendRoutes(kSshCaRoutes, "", out);
 }
 
 HttpResponse HandleResourceManager(const ApiRequest& request, const HandlerContext& context) {
   const ArmCall call(request, context);
   if (request.segments.size() <= 2)
     return DispatchArm({kSubscriptionRoutes, {}, 0, kNotFound, ApiSurface::kSubscriptions}, call);
-  const bool insights = request.lower_segments.size() > 3 &&
-                        request.lower_segments[2] == "providers" &&
-                        request.lower_segments[3] == "microsoft.insights";
-  if (insights)
+  const auto& path = request.lower_segments;
+  const bool provider = path.size() > 3 && path[2] == "providers";
+  if (provider && path[3] == "microsoft.insights")
     return DispatchArm({kInsightsRoutes, {}, 0, kNotFound, ApiSurface::kInsights}, call);
+  if (provider && path[3] == "gangplank.ssh")
+    return DispatchArm({kSshCaRoutes, {}, 0, kNotFound}, call);
   return DispatchArm({kGroupRoutes, {}, 0, kNotFound, ApiSurface::kResourceGroups}, call);
 }
 

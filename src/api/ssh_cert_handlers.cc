@@ -111,7 +111,7 @@ Result<std::string> SshCertificateScope(const HandlerContext& context, Form& for
 
 Result<json::object> SshCertificateResponse(const HandlerContext& context, Form& form,
                                             const Granted& granted, const std::string& scope) {
-  if (context.config.ssh_ca == nullptr) {
+  if (context.config.ssh_cas == nullptr) {
     return MakeError(StatusCode::kFailedPrecondition, "unsupported_token_type",
                      "this control plane has no SSH certificate authority");
   }
@@ -165,7 +165,7 @@ Result<json::object> SshCertificateResponse(const HandlerContext& context, Form&
     if (recorded) break;
     if (recorded.error().code != StatusCode::kAborted || attempt == 3) return recorded.error();
   }
-  GP_ASSIGN_OR_RETURN(const std::string blob, context.config.ssh_ca->Sign(certificate));
+  GP_ASSIGN_OR_RETURN(const std::string blob, context.config.ssh_cas->Sign(certificate));
   const long long expires_in = kLifetimeSeconds - 1;  // never past the certificate's end
   return json::object{{"token_type", "ssh-cert"},
                       {"access_token", Base64Encode(blob)},

@@ -32,8 +32,7 @@ Error WrongKey() {
 const std::vector<std::string>& SharedIdentityFiles() {
   static const std::vector<std::string> files = {
       "auth/token-signing.key", "auth/node-token.key", "auth/kube-token.key",
-      "auth/ssh-user-ca.key",   "tls/ca.key",          "tls/ca.crt",
-      "credentials.json"};
+      "tls/ca.key",             "tls/ca.crt",          "credentials.json"};
   return files;
 }
 
@@ -116,6 +115,31 @@ Result<SecureString> SharedSecrets::Unseal(std::string_view id, std::string_view
   std::fill(raw->begin(), raw->end(), '\0');
   if (!ok) return WrongKey();
   return out;
+}
+
+Status SharedSecrets::Offer(const std::string& file, std::string_view content) const {
+  const std::string id = std::string(kPrefix) + file;
+  auto sealed = Seal(id, content);
+  if (!sealed) return sealed.error();
+  auto put = store_->Put({std::string(kSecretKind), id, "/gangplank/secrets", *sealed, 0},
+                         store::Precondition::Absent());
+  return put ? OkStatus() : Status(put.error());
+}
+
+Result<std::optional<SecureString>> SharedSecrets::Fetch(const std::string& file) const {
+  const std::string id = std::string(kPrefix) + file;
+  auto row = store_->Get(kSecretKind, id);
+  if (!row) return row.error();
+  if (!row->has_value()) return std::optional<SecureString>();
+  auto plain = Unseal(id, (*row)->body);
+  if (!plain) return plain.error();
+  return std::optional<SecureString>(std::move(*plain));
+}
+
+Status SharedSecrets::Forget(const std::string& file) const {
+  Status deleted =
+      store_->Delete(kSecretKind, std::string(kPrefix) + file, store::Precondition::Any());
+  return deleted.ok() || deleted.error().code == StatusCode::kNotFound ? OkStatus() : deleted;
 }
 
 Result<std::vector<std::string>> SharedSecrets::Synchronize(

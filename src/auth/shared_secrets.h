@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,13 @@ class SharedSecrets {
   // copy then wins. Returns the files whose content changed locally.
   Result<std::vector<std::string>> Synchronize(
       const std::filesystem::path& data_dir, const std::function<Status()>& create_local);
+
+  // One file of a data dir kept sealed in the store beside the identity files (the SSH user CA
+  // generations, which come and go while replicas run): Offer stores it unless the row exists
+  // (Aborted then), Fetch returns it (nullopt when the store has none), Forget deletes it.
+  Status Offer(const std::string& file, std::string_view content) const;
+  Result<std::optional<SecureString>> Fetch(const std::string& file) const;
+  Status Forget(const std::string& file) const;
 
   // Encrypts and decrypts one secret; the row id is bound to the ciphertext (a copy moved to
   // another row does not decrypt).

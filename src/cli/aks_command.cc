@@ -382,6 +382,13 @@ json::object MachineRow(const json::value& machine, const std::string& pool) {
                    {"hostKey", fingerprints.empty() ? json::value("") : fingerprints.at(0)},
                    {"hostKeyFingerprints", fingerprints}};
   if (const auto* health = p.if_contains("sshdHealth")) row["sshdHealth"] = *health;
+  // An EntraId node's trusted CA generations, as one cell ("1 2").
+  if (const auto* cas = p.if_contains("sshCaGenerations"); cas && cas->is_array()) {
+    std::string generations;
+    for (const json::value& generation : cas->get_array())
+      generations += (generations.empty() ? "" : " ") + json::serialize(generation);
+    row["sshCaGenerations"] = generations;
+  }
   return row;
 }
 
@@ -759,6 +766,7 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   RegisterAksSshCommand(*aks, *state, context, exit_code);
   RegisterGroupCommands(app, *state, context, exit_code);
   RegisterAccessCommands(app, *state, context, exit_code);
+  RegisterSshCaCommands(app, *state, context, exit_code);
   return state;
 }
 

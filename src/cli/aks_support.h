@@ -156,6 +156,9 @@ void RegisterAksSshCommand(CLI::App& aks, AksCommandState& state, CliContext& co
                            int& exit_code);
 void RegisterGroupCommands(CLI::App& app, AksCommandState& state, CliContext& context,
                            int& exit_code);
+// ssh_ca_command.cc: `ssh-ca show|add|switch|drop`.
+void RegisterSshCaCommands(CLI::App& app, AksCommandState& state, CliContext& context,
+                           int& exit_code);
 
 
 // aks_lifecycle_command.cc: aks stop|start|get-upgrades|operation-abort, aks nodepool

@@ -65,6 +65,7 @@ protocol::DesiredNodeState FromModel(const resources::PoolModel& model, const Po
   desired.entra_id = model.ssh_access == "EntraId";
   desired.model_version = target.model_version;
   desired.image_version = target.image;
+  desired.ssh_ca_generation = target.ssh_ca_generation;
   return desired;
 }
 
@@ -271,7 +272,7 @@ Result<PoolProgress> ReconcilePool(store::Store& store, const store::Resource& p
   GP_ASSIGN_OR_RETURN(const resources::PoolRecord pool, resources::PoolRecord::Decode(pool_row));
   GP_ASSIGN_OR_RETURN(const int count, CountOf(pool));
   GP_ASSIGN_OR_RETURN(std::vector<Machine> machines, MachinesOf(store, pool_row.id));
-  const PoolTarget target = TargetOf(pool, images);
+  GP_ASSIGN_OR_RETURN(const PoolTarget target, TargetOf(store, pool, images));
   if (!options.start_new_work) return Settled(store, pool_row.id, machines, target, options);
   PoolProgress progress;
   progress.total = count;

@@ -229,10 +229,11 @@ class ClusterRunners {
     for (const auto& pool : pools) {
       auto record = resources::PoolRecord::Decode(pool);
       if (!record) return record.error();
-      const PoolTarget target = TargetOf(*record, images_);
+      auto target = TargetOf(store, *record, images_);
+      if (!target) return target.error();
       auto state = SetState<resources::PoolRecord>(
           store, pool.id, cancel ? "Canceled" : "Succeeded", [&](resources::PoolRecord& finished) {
-            if (reimage && !cancel) finished.properties()["nodeImageVersion"] = target.image;
+            if (reimage && !cancel) finished.properties()["nodeImageVersion"] = target->image;
             // The keys of versions no machine runs any more go (after a reimage: all of them).
             if (auto machines = MachinesOf(store, pool.id)) {
               std::set<std::int64_t> in_use;

@@ -102,6 +102,11 @@ Result<DesiredNodeState> ParseDesiredNodeState(std::string_view json_text) {
     if (!status.ok()) return status.error();
   }
   state.port = static_cast<int>(port);
+  if (doc.contains("sshCaGeneration")) {  // absent: from before CA rotation
+    std::int64_t generation = 0;
+    GP_RETURN_IF_ERROR(int_field("sshCaGeneration", generation, 0, INT32_MAX));
+    state.ssh_ca_generation = static_cast<int>(generation);
+  }
   // Everything that reaches sshd_config or authorized_keys is checked again here, so no value can
   // add a line to either file.
   if (state.admin_username.empty() || state.admin_username.size() > 32 ||
@@ -154,6 +159,7 @@ std::string DesiredNodeStateJson(const DesiredNodeState& state) {
                    {"imageVersion", state.image_version},
                    {"reimageGeneration", state.reimage_generation},
                    {"power", state.running ? "Running" : "Stopped"}};
+  if (state.ssh_ca_generation > 0) doc["sshCaGeneration"] = state.ssh_ca_generation;
   if (state.entra_id) {
     json::array cas, logins;
     for (const auto& key : state.trusted_user_ca_keys) cas.emplace_back(key);

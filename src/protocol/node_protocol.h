@@ -36,6 +36,9 @@ struct DesiredNodeState {
   bool entra_id = false;
   std::vector<std::string> trusted_user_ca_keys;  // public key lines of the control plane's CAs
   std::vector<IdentityLogin> identity_logins;     // live: who may log in now
+  // The SSH user CA generation that signed when the node was provisioned or last reimaged: it
+  // keeps trusting a CA retired after that until its next reimage (0: before CA rotation).
+  int ssh_ca_generation = 0;
   std::int64_t model_version = 0;        // the pool model the node was provisioned from
   std::string image_version;
   std::int64_t reimage_generation = 0;  // bumped by every reimage: wipe and provision again

@@ -32,7 +32,8 @@ store::Resource MachineRow(const Machine& machine) { return EncodeMachine(machin
 
 bool OnTarget(const Machine& machine, const PoolTarget& target) {
   return machine.desired.model_version == target.model_version &&
-         machine.desired.image_version == target.image;
+         machine.desired.image_version == target.image &&
+         (!machine.desired.entra_id || machine.desired.ssh_ca_generation >= target.ssh_ca_generation);
 }
 
 void RemoveMachine(const std::string& machine_id, const std::string& uid,
@@ -106,9 +107,16 @@ long long UnreadySince(const Machine& machine) {
   return std::max(machine.desired_at, machine.not_ready_since);
 }
 
-PoolTarget TargetOf(const PoolRecord& pool, NodeImageCatalog& images) {
-  return PoolTarget{pool.model.version,
-                    images.Latest(StringOr(pool.properties(), "osSKU", "Ubuntu"))};
+Result<PoolTarget> TargetOf(store::Store& store, const PoolRecord& pool, NodeImageCatalog& images) {
+  PoolTarget target;
+  target.model_version = pool.model.version;
+  target.image = images.Latest(StringOr(pool.properties(), "osSKU", "Ubuntu"));
+  GP_ASSIGN_OR_RETURN(const auto cas, LoadCaSet(store));
+  if (cas) {
+    target.ssh_ca_generation = cas->Signing().generation;
+    target.ssh_cas = std::make_shared<const SshUserCaSet>(std::move(*cas));
+  }
+  return target;
 }
 
 Status ReplaceNodeTokens(store::Store& store, const std::string& machine_id,
@@ -196,6 +204,12 @@ json::object MachineView(const Machine& machine, const PoolTarget& target) {
   properties["port"] = machine.desired.port;
   properties["sshAccess"] =
       protocol::SshAccessName(machine.desired.ssh_enabled, machine.desired.entra_id);
+  if (machine.desired.entra_id && target.ssh_cas) {  // the CA generations its sshd trusts now
+    json::array trusted;
+    for (int generation : target.ssh_cas->TrustedGenerationsOf(machine.desired.ssh_ca_generation))
+      trusted.emplace_back(generation);
+    properties["sshCaGenerations"] = std::move(trusted);
+  }
   properties["desiredModelVersion"] = machine.desired.model_version;
   properties["appliedModelVersion"] =
       machine.status ? json::value(machine.status->applied_model_version) : json::value(nullptr);

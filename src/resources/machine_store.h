@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "protocol/node_protocol.h"
 #include "resources/machine.h"
 #include "resources/node_images.h"
+#include "resources/ssh_user_cas.h"
 #include "resources/records.h"
 #include "store/store.h"
 
@@ -44,16 +46,21 @@ Result<protocol::DesiredNodeState> ServedDesiredState(store::Store& store, const
 // True when the node reports that its current desired state cannot be provisioned by waiting.
 bool FailedForGood(const Machine& machine);
 
-// What a pool's machines are brought to: its model's version and the newest image of its OS SKU.
+// What a pool's machines are brought to: its model's version, the newest image of its OS SKU
+// and (for EntraId nodes) the SSH user CA generation that signs now.
 struct PoolTarget {
   std::int64_t model_version = 0;
   std::string image;
+  int ssh_ca_generation = 0;  // 0: no CA set (nothing to trust)
+  std::shared_ptr<const SshUserCaSet> ssh_cas;
 };
-PoolTarget TargetOf(const resources::PoolRecord& pool, NodeImageCatalog& images);
+Result<PoolTarget> TargetOf(store::Store& store, const resources::PoolRecord& pool,
+                            NodeImageCatalog& images);
 
 // The machine row of `machine`.
 store::Resource MachineRow(const Machine& machine);
-// True when the machine was told the target's model and image.
+// True when the machine was told the target's model and image (and, on an EntraId node, was
+// imaged under the signing CA: one imaged earlier still trusts a retired CA).
 bool OnTarget(const Machine& machine, const PoolTarget& target);
 // Since when a machine that is not ready has been so: since it was told to change, or since its
 // reports stopped saying it was ready, whichever is later.

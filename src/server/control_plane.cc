@@ -164,7 +164,6 @@ Status ShareIdentity(store::Store& store, const ControlPlaneOptions& options,
     if (auto tokens = auth::TokenService::Open(data_dir, "https://localhost/adfs", {}, clock);
         !tokens)
       return tokens.error();
-    if (auto ca = auth::SshUserCa::Open(data_dir); !ca) return ca.error();
     if (auto credentials = auth::EnsureAdminCredentials(data_dir, "", ""); !credentials)
       return credentials.error();
     return OkStatus();
@@ -583,8 +582,16 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   if (!node_tokens) return fail(node_tokens.error());
   auto kube_tokens = auth::NodeTokens::Open(data_dir, "kube-token.key");
   if (!kube_tokens) return fail(kube_tokens.error());
-  auto ssh_ca = auth::SshUserCa::Open(data_dir);
-  if (!ssh_ca) return fail(ssh_ca.error());
+  // The SSH user CAs: their keys are sealed in a shared store too (they change while replicas
+  // run, so they are not part of the identity copied at start).
+  std::optional<auth::SharedSecrets> ca_secrets;
+  if (shared_store) {
+    auto secrets = auth::SharedSecrets::Open(**store, options.store_key);
+    if (!secrets) return fail(secrets.error());
+    ca_secrets = std::move(*secrets);
+  }
+  auto ssh_cas = auth::SshCaKeyring::Open(**store, data_dir, std::move(ca_secrets), clock);
+  if (!ssh_cas) return fail(ssh_cas.error());
   // Replicas share one catalog, in the store; one process keeps it in its data dir.
   auto images_owner =
       shared_store ? std::make_unique<resources::NodeImageCatalog>(**store)
@@ -605,7 +612,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   auto warn = std::make_shared<WarnOnce>(err);
   service = std::make_shared<api::ApiService>(
       api::ApiServiceConfig{*credentials, url, ca_pem ? *ca_pem : std::string(), &*kube_tokens,
-                            [warn](const std::string& line) { (*warn)(line); }, ssh_ca->get()},
+                            [warn](const std::string& line) { (*warn)(line); }, ssh_cas->get()},
       **store, *tokens, clock, operations, images, *local_nodes ? &*node_tokens : nullptr);
 
   const NodeStackInputs inputs{options, data_dir, **store, *node_tokens, clock, *node_network,

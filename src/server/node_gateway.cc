@@ -22,6 +22,7 @@
 #include "api/arm_response.h"
 #include "common/file_io.h"
 #include "resources/machine.h"
+#include "resources/ssh_user_cas.h"
 
 namespace gangplank::server {
 namespace beast = boost::beast;
@@ -285,14 +286,16 @@ void NodeGateway::Impl::WakeAll() {
   for (const auto& key : keys) Wake(key);
 }
 
-// Whether a row of the kinds access decisions are made from changed after `seen` (or the
-// store no longer keeps that history): who may log into EntraId nodes may have changed.
+// Whether a row of the kinds access decisions are made from, or the SSH user CA set, changed
+// after `seen` (or the store no longer keeps that history): who may log into EntraId nodes, or
+// which CAs they trust, may have changed.
 static bool AccessChanged(store::Store& store, std::uint64_t seen) {
-  for (const std::string_view kind : access::kAccessKinds) {
+  auto changed = [&](std::string_view kind) {
     auto changes = store.ChangesSince(seen, kind);
-    if (!changes || !changes->empty()) return true;
-  }
-  return false;
+    return !changes || !changes->empty();
+  };
+  return changed(resources::kSshUserCaKind) ||
+         std::any_of(std::begin(access::kAccessKinds), std::end(access::kAccessKinds), changed);
 }
 
 // Follows the store: every machine row that changed wakes the polls waiting on it, and a change

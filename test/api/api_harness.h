@@ -68,7 +68,7 @@ class ApiHarness : public ::testing::Test {
     admin_.subscription_id = "sub-1";
     node_tokens_ = auth::NodeTokens::Open(dir_.path(), "node-token.key", &clock_).value();
     kube_tokens_ = auth::NodeTokens::Open(dir_.path(), "kube-token.key").value();
-    ssh_ca_ = auth::SshUserCa::Open(dir_.path()).value();
+    ssh_cas_ = auth::SshCaKeyring::Open(*store_, dir_.path(), std::nullopt, clock_).value();
     Restart();
     token_ = *tokens_->Issue("client-id", kUrl);
   }
@@ -90,7 +90,7 @@ class ApiHarness : public ::testing::Test {
     service_ = std::make_unique<ApiService>(
         ApiServiceConfig{admin_, kUrl, "-----BEGIN CERTIFICATE-----\n", &*kube_tokens_,
                          [this](const std::string& line) { warnings_.push_back(line); },
-                         ssh_ca_.get()},
+                         ssh_cas_.get()},
         *store_, tokens_, clock_, *operations_, images_, &*node_tokens_);
   }
 
@@ -156,7 +156,7 @@ class ApiHarness : public ::testing::Test {
   resources::NodeImageCatalog images_{dir_.path() / "node-images.json"};
   std::optional<auth::NodeTokens> node_tokens_;
   std::optional<auth::NodeTokens> kube_tokens_;
-  std::shared_ptr<auth::SshUserCa> ssh_ca_;
+  std::unique_ptr<auth::SshCaKeyring> ssh_cas_;
   std::vector<std::string> warnings_;  // what the service logged for the operator
   std::unique_ptr<ApiService> service_;
   std::string token_;

@@ -1,7 +1,6 @@
 // The shared identity of replicas: sealed in the store with the store key, copied into each
 // replica's data dir; a second replica makes nothing of its own.
 #include "auth/shared_secrets.h"
-#include "auth/ssh_user_ca.h"
 
 #include <gtest/gtest.h>
 
@@ -30,7 +29,6 @@ class SharedSecretsTest : public ::testing::Test {
       for (const char* key : {"node-token.key", "kube-token.key", "token-signing.key"}) {
         if (auto tokens = NodeTokens::Open(data_dir, key); !tokens) return tokens.error();
       }
-      if (auto ca = SshUserCa::Open(data_dir); !ca) return ca.error();
       if (auto credentials = EnsureAdminCredentials(data_dir, "", ""); !credentials)
         return credentials.error();
       return OkStatus();

@@ -29,7 +29,10 @@ grep -q "Key ID: \"$oid@adfs\"" "$work/listed" || fail "key id: $(cat "$work/lis
 principal=$(echo "$app" | tr 'A-Z' 'a-z')
 grep -qx "                $principal" "$work/listed" || fail "principal: $(cat "$work/listed")"
 # Signed by the control plane's user CA (on replicas, the one they share).
-ca=$(ssh-keygen -l -f "$work/data/auth/ssh-user-ca.key.pub" | awk '{print $2}')
+ca_url="$base/subscriptions/$sub/providers/Gangplank.Ssh/userCertificateAuthority"
+signing_ca() { az rest --method get --url "$ca_url" \
+  --query "properties.generations[?state=='Signing'].fingerprint | [0]" -o tsv; }
+ca=$(signing_ca)
 grep -q "Signing CA: ED25519 $ca" "$work/listed" || fail "CA $ca: $(cat "$work/listed")"
 
 # gangplank login --az-cloud: an az configuration whose active cloud az ssh accepts (named
@@ -54,6 +57,23 @@ REQUESTS_CA_BUNDLE="$work/data/tls/ca.crt" /usr/bin/python3 "$(dirname "$0")/ssh
   "$authority" "$app" "$secret" "$work/id_rsa.pub" "$work/id_rsa-cert.pub" 2>"$work/err" \
   || fail "certificate through the az configuration's authority: $(cat "$work/err")"
 
+# A CA rotation with the CLI: add a next CA, switch to it, drop the old one; certificates are
+# signed by the new one from the switch on.
+for step in "ssh-ca add" "ssh-ca switch" "ssh-ca drop --generation 1"; do
+  HOME="$work/home" "$gangplank" $step -o none 2>"$work/err" || fail "gangplank $step: $(cat "$work/err")"
+done
+new_ca=$(signing_ca)
+[ -n "$new_ca" ] && [ "$new_ca" != "$ca" ] || fail "the signing CA after the switch: $new_ca"
+[ "$(az rest --method get --url "$ca_url" --query "length(properties.generations)")" = 1 ] \
+  || fail "generation 1 still listed after the drop"
+certificate 2>"$work/err" || fail "certificate after the rotation: $(cat "$work/err")"
+ssh-keygen -L -f "$work/id_rsa-cert.pub" >"$work/listed" || fail "ssh-keygen -L"
+grep -q "Signing CA: ED25519 $new_ca" "$work/listed" || fail "CA $new_ca: $(cat "$work/listed")"
+if HOME="$work/home" "$gangplank" ssh-ca drop --generation 2 -o none 2>"$work/err"; then
+  fail "dropped the signing CA"
+fi
+grep -q "switch to it first" "$work/err" || fail "drop of the signing CA: $(cat "$work/err")"
+
 az rest --method delete --url "$base$assignment?api-version=2022-04-01" -o none || fail "delete assignment"
 if certificate 2>"$work/err"; then fail "a certificate after the role was removed"; fi
-echo "ssh certificates: refused without a role, issued with one, refused again without it: ok"
+echo "ssh certificates: refused without a role, issued with one, from the new CA after a rotation, refused again without the role: ok"

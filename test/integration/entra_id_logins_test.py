@@ -7,7 +7,8 @@ every EntraId node; only the administrator may sudo; the third gets no certifica
 cluster key is refused there and still works on the LocalUser pool. Removing the user's role makes
 its next login fail within seconds, without a reimage. The nodes' login events name each
 certificate by key id and serial. Switching the pool back to LocalUser and upgrading it restores
-key logins. With --replicas: two replicas on PostgreSQL, every change made through the replica
+key logins. A CA rotation on the running nodes: the next CA is trusted at once, and the retired
+one until the node image upgrade. With --replicas: two replicas on PostgreSQL, every change made through the replica
 that does not run the nodes (its removal reaches the nodes through the store and the other).
 Usage: entra_id_logins_test.py PATH_TO_GANGPLANKD [--replicas]"""
 import json
@@ -226,6 +227,36 @@ def main(factory):
         expect(code == 0, f"the admin was refused along with the user: {err}")
     print(f"role removed: refused on {len(entra)} nodes after "
           f"{time.monotonic() - removed_at:.1f} s")
+
+    # The CA rotated on running nodes: the next CA is trusted at once; after the switch new
+    # certificates come from it, while the retired CA still opens the nodes imaged under it (a
+    # certificate it signed lives up to an hour); their node image upgrade leaves only the new one.
+    ca = f"/subscriptions/{lab.subscription()}/providers/Gangplank.Ssh/userCertificateAuthority"
+    setup.call("POST", f"{ca}/addNext")
+    setup.call("POST", f"{ca}/switch")
+    rotated_key, why = setup.certificate("admin-rotated", admin_app, admin_secret)
+    expect(rotated_key, f"no certificate after the switch: {why}")
+    deadline = time.monotonic() + 10
+    for machine in entra:
+        while True:
+            code, _, err = setup.ssh(machine, admin_app.lower(), rotated_key, "true")
+            if code == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        expect(code == 0, f"{machine['name']} refused a certificate of the new CA: {err}")
+        code, _, err = setup.ssh(machine, admin_app.lower(), admin_key, "true")
+        expect(code == 0, f"{machine['name']} refused the retired CA before its upgrade: {err}")
+    setup.arm("POST", "/agentPools/entra/upgradeNodeImageVersion")
+    setup.wait_pool("entra")
+    for machine in setup.machines("entra"):
+        expect(machine["properties"].get("sshCaGenerations") == [2], f"{machine['properties']}")
+        code, _, err = setup.ssh(machine, admin_app.lower(), rotated_key, "true")
+        expect(code == 0, f"the new CA after the upgrade: {err}")
+        code, _, _ = setup.ssh(machine, admin_app.lower(), admin_key, "true")
+        expect(code == 255, f"{machine['name']} still takes the retired CA after its upgrade")
+    _, shown = setup.call("POST", f"{ca}/drop", {"generation": 1})
+    expect([g["generation"] for g in shown["properties"]["generations"]] == [2], f"{shown}")
+    print("CA rotation: next trusted at once, retired kept until the upgrade, then dropped: ok")
 
     # Back to LocalUser: after the node image upgrade, the cluster key logs in again.
     setup.arm("PUT", "/agentPools/entra", {"properties": {

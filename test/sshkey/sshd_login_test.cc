@@ -144,14 +144,10 @@ TEST_F(SshdLoginTest, GeneratedKeysLogInAndOthersAreRefused) {
 }
 
 TEST_F(SshdLoginTest, ACertificateFromTheUserCaLogsInAndOnlyWhileItHolds) {
-  testing::TempDir ca_dir, other_dir;
-  const auto ca = auth::SshUserCa::Open(ca_dir.path());
-  const auto other = auth::SshUserCa::Open(other_dir.path());
+  const auto ca = auth::SshUserCa::Generate("gangplank-user-ca");
+  const auto other = auth::SshUserCa::Generate("another-ca");
   ASSERT_TRUE(ca.ok() && other.ok());
-  // The CA key survives a restart: opened again, the same public key.
-  EXPECT_EQ(auth::SshUserCa::Open(ca_dir.path()).value()->public_key_line(),
-            (*ca)->public_key_line());
-  testing::WriteTestFile(dir_.Join("user_ca.pub"), (*ca)->public_key_line() + "\n", 0644);
+  testing::WriteTestFile(dir_.Join("user_ca.pub"), ca->first->public_key_line() + "\n", 0644);
   std::string config = testing::ReadTestFile(dir_.Join("sshd_config"));
   config += "TrustedUserCAKeys " + dir_.Join("user_ca.pub") + "\n";
   testing::WriteTestFile(dir_.Join("sshd_config"), config, 0600);
@@ -174,7 +170,7 @@ TEST_F(SshdLoginTest, ACertificateFromTheUserCaLogsInAndOnlyWhileItHolds) {
                            "ssh-rsa-cert-v01@openssh.com " + Base64Encode(*signed_blob) + "\n",
                            0644);
   };
-  certify(**ca, CurrentUser(), now - 300, now + 3600);
+  certify(*ca->first, CurrentUser(), now - 300, now + 3600);
   const auto listed = RunProgram({"ssh-keygen", "-L", "-f", rsa + "-cert.pub"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   for (const char* expected :
@@ -188,11 +184,11 @@ TEST_F(SshdLoginTest, ACertificateFromTheUserCaLogsInAndOnlyWhileItHolds) {
   auto login = SshWith(rsa);  // ssh offers <key>-cert.pub beside the key
   EXPECT_EQ(login.exit_code, 0) << login.err << testing::ReadTestFile(dir_.Join("sshd.log"));
 
-  certify(**ca, CurrentUser(), now - 7200, now - 3600);  // expired an hour ago
+  certify(*ca->first, CurrentUser(), now - 7200, now - 3600);  // expired an hour ago
   EXPECT_EQ(SshWith(rsa).exit_code, 255);
-  certify(**other, CurrentUser(), now - 300, now + 3600);  // another CA
+  certify(*other->first, CurrentUser(), now - 300, now + 3600);  // another CA
   EXPECT_EQ(SshWith(rsa).exit_code, 255);
-  certify(**ca, "someone-else", now - 300, now + 3600);  // not this account's name
+  certify(*ca->first, "someone-else", now - 300, now + 3600);  // not this account's name
   EXPECT_EQ(SshWith(rsa).exit_code, 255);
 }
 
