@@ -8,6 +8,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -89,6 +90,7 @@ struct Shared {
   HeaderCheck admit;
   RequestHandler handler;
   ServerLimits limits;
+  net::thread_pool* writers = nullptr;  // runs requests that write (HttpsServer owns it)
   Handshakes handshakes;
   std::atomic<int> in_flight{0};
   std::atomic<std::size_t> connections{0};  // served sessions
@@ -245,10 +247,24 @@ class Session : public std::enable_shared_from_this<Session> {
     ++shared_->in_flight;  // until the response is written
     answering_ = true;
     parser_->get().set(kClientIpHeader, client_ip_);
-    HttpResponse response = shared_->handler(parser_->get());
-    parser_.reset();  // the body goes now, not when the response is written
-    ReleaseBody();
-    Write(std::move(response));
+    const auto method = parser_->get().method();
+    if (shared_->writers == nullptr || method == http::verb::get || method == http::verb::head) {
+      HttpResponse response = shared_->handler(parser_->get());
+      parser_.reset();  // the body goes now, not when the response is written
+      ReleaseBody();
+      return Write(std::move(response));
+    }
+    // A write waits for its commit to be durable (an fsync): it waits on a worker, and the I/O
+    // thread serves other connections meanwhile; writers waiting together share one commit.
+    auto request = std::make_shared<HttpRequest>(parser_->release());
+    parser_.reset();
+    net::post(*shared_->writers, [self = shared_from_this(), request] {
+      auto response = std::make_shared<HttpResponse>(self->shared_->handler(*request));
+      net::post(self->stream_.get_executor(), [self, request, response] {
+        self->ReleaseBody();
+        self->Write(std::move(*response));
+      });
+    });
   }
 
   // A refused request's small body is read and dropped, so the client reads the answer and the
@@ -421,14 +437,20 @@ struct HttpsServer::Listener : std::enable_shared_from_this<Listener> {
 
 HttpsServer::HttpsServer(std::vector<net::io_context*> contexts, ssl::context& tls,
                          HeaderCheck admit, RequestHandler handler, ServerLimits limits)
-    : listener_(std::make_shared<Listener>(std::move(contexts), tls, [&] {
+    : writers_(limits.write_workers > 0 ? std::make_unique<net::thread_pool>(limits.write_workers)
+                                        : nullptr),
+      listener_(std::make_shared<Listener>(std::move(contexts), tls, [&] {
         auto shared = std::make_shared<Shared>(limits);
         shared->admit = std::move(admit);
         shared->handler = std::move(handler);
+        shared->writers = writers_.get();
         return shared;
       }())) {}
 
-HttpsServer::~HttpsServer() { Stop(); }
+HttpsServer::~HttpsServer() {
+  Stop();
+  if (writers_) writers_->join();  // the writes under way finish (their answers are dropped)
+}
 
 Result<tcp::endpoint> HttpsServer::Listen(const tcp::endpoint& endpoint) {
   beast::error_code ec;

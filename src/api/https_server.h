@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -45,6 +46,10 @@ struct ServerLimits {
   std::chrono::seconds idle_timeout{120};          // keep-alive, between requests
   std::chrono::seconds header_timeout{10};         // first byte to the end of the header
   std::chrono::seconds body_timeout{30};           // the whole body
+  // Threads that run requests other than GET and HEAD: a write waits for its commit's fsync,
+  // and writes waiting together share one (group commit), so more of them than cores keep the
+  // disk busy and the I/O threads free for reads. 0: every request on its I/O thread.
+  std::size_t write_workers = 16;
 };
 
 class HttpsServer {
@@ -64,6 +69,7 @@ class HttpsServer {
 
  private:
   struct Listener;
+  std::unique_ptr<boost::asio::thread_pool> writers_;
   std::shared_ptr<Listener> listener_;
 };
 

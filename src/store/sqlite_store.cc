@@ -171,48 +171,91 @@ Status SqliteStore::Migrate() {
   return OkStatus();
 }
 
+// Group commit: a writer that finds no commit running leads one transaction for every write
+// queued by then, each in a savepoint of its own (a write refused by its precondition is rolled
+// back alone, and each later write sees the earlier ones), and one fsync makes them all durable.
+// The others wait for their result; one of them leads the next group.
 Result<std::vector<Resource>> SqliteStore::Commit(const std::vector<Mutation>& mutations,
                                                   bool missing_ok) {
-  std::lock_guard lock(mutex_);
-  if (Status begun = Exec(db_, "BEGIN IMMEDIATE"); !begun.ok()) return begun.error();
-  ResourceCache::Commit commit;
-  auto body = [&]() -> Result<std::vector<Resource>> {
-    std::vector<Resource> stored;
-    for (const Mutation& mutation : mutations) {
-      const Resource& target = mutation.resource;
-      Status status = OkStatus();
-      switch (mutation.type) {
-        case Mutation::Type::kPut: {
-          auto put = PutLocked(target, mutation.precondition, commit);
-          if (!put) return put.error();
-          stored.push_back(std::move(put.value()));
-          break;
-        }
-        case Mutation::Type::kDelete:
-          status = DeleteLocked(target.kind, target.id, mutation.precondition, missing_ok, commit);
-          break;
-        case Mutation::Type::kCheck:
-          status = CheckLocked(target.kind, target.id, mutation.precondition);
-          break;
-      }
-      if (!status.ok()) return status.error();
-    }
-    if (commit.changes.empty()) return stored;
-    Statement bump(db_, "UPDATE store_revision SET value = value + 1 WHERE id = 1 RETURNING value");
-    if (!bump.ok() || bump.Step() != SQLITE_ROW) return SqliteError(db_, "moving the revision");
-    commit.revision = static_cast<std::uint64_t>(bump.Int(0));
-    return stored;
+  QueuedWrite mine{&mutations, missing_ok, std::nullopt};
+  std::unique_lock lock(queue_mutex_);
+  queue_.push_back(&mine);
+  written_.wait(lock, [&] { return mine.result.has_value() || !leading_; });
+  if (mine.result) return std::move(*mine.result);
+  leading_ = true;
+  const std::size_t size = std::min(queue_.size(), kMaxGroup);
+  std::vector<QueuedWrite*> group(queue_.begin(), queue_.begin() + static_cast<long>(size));
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(size));
+  lock.unlock();
+  std::vector<Result<std::vector<Resource>>> results = CommitGroup(group);
+  lock.lock();  // the others read their results under the lock
+  for (std::size_t i = 0; i < group.size(); ++i) group[i]->result = std::move(results[i]);
+  leading_ = false;
+  written_.notify_all();
+  return std::move(*mine.result);
+}
+
+std::vector<Result<std::vector<Resource>>> SqliteStore::CommitGroup(
+    const std::vector<QueuedWrite*>& group) {
+  std::vector<Result<std::vector<Resource>>> results;
+  auto fail_all = [&](const Error& error) {
+    return std::vector<Result<std::vector<Resource>>>(group.size(), error);
   };
-  Result<std::vector<Resource>> result = body();
-  if (result.ok()) {
-    if (Status committed = Exec(db_, "COMMIT"); !committed.ok()) result = committed.error();
+  if (Status begun = Exec(db_, "BEGIN IMMEDIATE"); !begun.ok()) return fail_all(begun.error());
+  std::vector<ResourceCache::Commit> commits(group.size());
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    if (Status saved = Exec(db_, "SAVEPOINT write"); !saved.ok()) {
+      (void)Exec(db_, "ROLLBACK");
+      return fail_all(saved.error());
+    }
+    results.push_back(ApplyLocked(*group[i]->mutations, group[i]->missing_ok, commits[i]));
+    if (!results.back().ok()) {
+      (void)Exec(db_, "ROLLBACK TO write");
+      commits[i] = ResourceCache::Commit();
+    }
+    if (Status released = Exec(db_, "RELEASE write"); !released.ok()) {
+      (void)Exec(db_, "ROLLBACK");
+      return fail_all(released.error());
+    }
   }
-  if (!result.ok()) {
+  if (Status committed = Exec(db_, "COMMIT"); !committed.ok()) {
     (void)Exec(db_, "ROLLBACK");
-    return result;
+    return fail_all(committed.error());
   }
-  if (commit.revision != 0) cache_.Apply(std::move(commit));
-  return result;
+  for (ResourceCache::Commit& commit : commits) {
+    if (commit.revision != 0) cache_.Apply(std::move(commit));
+  }
+  return results;
+}
+
+Result<std::vector<Resource>> SqliteStore::ApplyLocked(const std::vector<Mutation>& mutations,
+                                                       bool missing_ok,
+                                                       ResourceCache::Commit& commit) {
+  std::vector<Resource> stored;
+  for (const Mutation& mutation : mutations) {
+    const Resource& target = mutation.resource;
+    Status status = OkStatus();
+    switch (mutation.type) {
+      case Mutation::Type::kPut: {
+        auto put = PutLocked(target, mutation.precondition, commit);
+        if (!put) return put.error();
+        stored.push_back(std::move(put.value()));
+        break;
+      }
+      case Mutation::Type::kDelete:
+        status = DeleteLocked(target.kind, target.id, mutation.precondition, missing_ok, commit);
+        break;
+      case Mutation::Type::kCheck:
+        status = CheckLocked(target.kind, target.id, mutation.precondition);
+        break;
+    }
+    if (!status.ok()) return status.error();
+  }
+  if (commit.changes.empty()) return stored;
+  Statement bump(db_, "UPDATE store_revision SET value = value + 1 WHERE id = 1 RETURNING value");
+  if (!bump.ok() || bump.Step() != SQLITE_ROW) return SqliteError(db_, "moving the revision");
+  commit.revision = static_cast<std::uint64_t>(bump.Int(0));
+  return stored;
 }
 
 Status SqliteStore::CheckLocked(std::string_view kind, std::string_view id,

@@ -2,6 +2,8 @@
 // cache. One process owns the file (the embedded default); replicas use PostgreSQL.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -29,6 +31,18 @@ class SqliteStore final : public CachedStore {
                                        bool missing_ok) override;
   SqliteStore(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
 
+  // A write waiting for its group's commit, and then its result.
+  struct QueuedWrite {
+    const std::vector<Mutation>* mutations;
+    bool missing_ok;
+    std::optional<Result<std::vector<Resource>>> result;
+  };
+  static constexpr std::size_t kMaxGroup = 256;
+  // One transaction for `group`: each write's result, in order.
+  std::vector<Result<std::vector<Resource>>> CommitGroup(const std::vector<QueuedWrite*>& group);
+  Result<std::vector<Resource>> ApplyLocked(const std::vector<Mutation>& mutations,
+                                            bool missing_ok, ResourceCache::Commit& commit);
+
   Status LoadCache();
   Status Migrate();
   // The bodies of the mutations, inside a transaction the caller holds; they add to `commit`.
@@ -41,7 +55,11 @@ class SqliteStore final : public CachedStore {
   sqlite3* db_;
   std::filesystem::path path_;
   int schema_version_ = 0;
-  std::mutex mutex_;  // one connection, one writer at a time; SQLite serialises writes anyway
+  // One connection: the group's leader alone uses it (SQLite serialises writes anyway).
+  std::mutex queue_mutex_;
+  std::condition_variable written_;  // a group was committed, or no one leads now
+  std::deque<QueuedWrite*> queue_;
+  bool leading_ = false;
 };
 
 }  // namespace gangplank::store
