@@ -819,5 +819,59 @@ TEST_F(AuthorizationTest, AnSshCertificateIsIssuedToAnIdentityWithALoginRoleOnly
   EXPECT_NE(ask(req_cnf, "pop").body().find("is not issued here"), std::string::npos);
 }
 
+// A person's certificate as az ssh gets it after `az login`: MSAL's refresh-token grant with
+// token_type=ssh-cert. The principal is the user principal name in lower case, the key id the
+// person's object id.
+TEST_F(AuthorizationTest, APersonGetsACertificateWithTheirRefreshTokenAsAzSshAsksForIt) {
+  const auto created = Send(HttpVerb::post, "/v1.0/users",
+                            R"({"userPrincipalName": "Ada.Lovelace@Example.org",
+                                "displayName": "Ada", "accountEnabled": true,
+                                "passwordProfile": {"password": "Correct-Horse-9"}})");
+  ASSERT_EQ(created.result(), HttpStatus::created) << created.body();
+  const std::string ada(Body(created).at("id").as_string());
+  const auto signed_in = Send(
+      HttpVerb::post, "/adfs/oauth2/token",
+      "client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&grant_type=password&client_info=1"
+      "&username=Ada.Lovelace%40Example.org&password=Correct-Horse-9"
+      "&scope=https%3A%2F%2F127.0.0.1%3A8443%2F%2F.default%20offline_access%20openid",
+      false, {{field::content_type, "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(signed_in.result(), HttpStatus::ok) << signed_in.body();
+  const std::string refresh(Body(signed_in).at("refresh_token").as_string());
+  const auto key = sshkey::GenerateKeyPair({sshkey::KeyKind::kRsa, 2048, "az-ssh"});
+  ASSERT_TRUE(key.ok());
+  std::string req_cnf;
+  for (const char c : ReqCnf(key->public_key.blob)) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      req_cnf += c;
+    } else {
+      req_cnf += '%';
+      req_cnf += kHex[static_cast<unsigned char>(c) >> 4];
+      req_cnf += kHex[c & 15];
+    }
+  }
+  const auto ask = [&] {
+    return Send(HttpVerb::post, "/adfs/oauth2/token",
+                "client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&grant_type=refresh_token"
+                "&client_info=1&refresh_token=" + refresh +
+                    "&token_type=ssh-cert&key_id=0123456789abcdef0123456789abcdef0123456789abcdef0"
+                    "123456789abcdef&scope=https%3A%2F%2Fpas.windows.net%2FCheckMyAccess%2FLinux"
+                    "%2F.default&req_cnf=" + req_cnf,
+                false, {{field::content_type, "application/x-www-form-urlencoded"}});
+  };
+  const auto refused = ask();
+  EXPECT_EQ(refused.result(), HttpStatus::bad_request);
+  EXPECT_NE(refused.body().find("unauthorized_client"), std::string::npos) << refused.body();
+  Assign(kCluster, "1c0163c0-47e6-4577-8991-ea5c82e286e4", ada,
+         "1c0163c0-0000-4000-8000-0000000000ad");  // Virtual Machine Administrator Login
+  const auto issued = ask();
+  ASSERT_EQ(issued.result(), HttpStatus::ok) << issued.body();
+  const auto blob = Base64DecodeStrict(std::string(Body(issued).at("access_token").as_string()));
+  ASSERT_TRUE(blob.has_value());
+  EXPECT_NE(blob->find("ada.lovelace@example.org"), std::string::npos);
+  EXPECT_EQ(blob->find("Ada.Lovelace"), std::string::npos);
+  EXPECT_NE(blob->find(ada + "@adfs"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gangplank::api
