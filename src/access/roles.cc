@@ -113,6 +113,14 @@ const std::vector<BuiltIn>& Table() {
        {"Microsoft.Compute/virtualMachines/login/action",
         "Microsoft.HybridCompute/machines/login/action"},
        {}},
+      // Gangplank's own: what a Prometheus server scrapes with, and nothing else.
+      {"6a7c0b5e-3f1d-4e8a-9c2b-8d4f1e0a7b31",
+       "Gangplank Metrics Reader",
+       "Read the control plane's Prometheus metrics (GET /metrics), and nothing else.",
+       {"Gangplank.Monitoring/metrics/read"},
+       {},
+       {},
+       {}},
   };
   return table;
 }

@@ -13,6 +13,9 @@
 
 namespace gangplank::access {
 
+// GET /metrics, at the subscription: Reader's */read and the Gangplank Metrics Reader role hold it.
+inline constexpr std::string_view kMetricsReadAction = "Gangplank.Monitoring/metrics/read";
+
 // The data actions of Virtual Machine User Login and Virtual Machine Administrator Login: what
 // an SSH certificate and an account on an EntraId node need.
 inline constexpr std::string_view kMachineLoginAction =

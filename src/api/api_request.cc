@@ -43,7 +43,7 @@ Result<ApiRequest> ParseApiRequest(const HttpRequest& request) {
     return MakeError(StatusCode::kInvalidArgument, "InvalidUri",
                      "the request target is not a valid URI path");
   }
-  ApiRequest api{request, {}, {}, {}, {}, {}, {}};
+  ApiRequest api{request, {}, {}, {}, {}, {}, {}, {}};
   for (const auto& segment : parsed->segments()) {
     if (segment.empty()) continue;  // ARM clients sometimes send '//' (az's resource manager URL)
     api.segments.push_back(segment);

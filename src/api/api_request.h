@@ -20,6 +20,9 @@ struct ApiRequest {
   access::Caller caller;                     // set once the bearer token is verified
   std::string correlation_id;  // x-ms-correlation-request-id, the client's or a new one
   std::string client_ip;       // as the server saw the connection
+  // What the request went to, for metrics: the matched route's pattern, or its surface (a string
+  // with static storage; set while it is routed).
+  mutable std::string_view route;
 
   std::optional<std::string> Query(const std::string& name) const;
   // True when the path has exactly these lowercase segments, "*" matching any one.

@@ -5,11 +5,13 @@
 
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
+#include <chrono>
 
 #include "api/activity.h"
 #include "api/arm_response.h"
 #include "api/handlers.h"
 #include "common/random.h"
+#include "metrics/metrics.h"
 #include "resources/api_versions.h"
 
 namespace gangplank::api {
@@ -125,6 +127,7 @@ struct ApiService::Impl {
       }
       if (request.Matches({"adfs", "oauth2", "v2.0", "token"}) ||
           request.Matches({"adfs", "oauth2", "token"})) {
+        request.route = "adfs/oauth2/token";
         return HandleToken(request, context);
       }
       if (request.Matches({"adfs", "discovery", "keys"})) return HandleJwks(request, context);
@@ -142,6 +145,10 @@ struct ApiService::Impl {
     if (path.size() >= 3 && path[0] == "gangplank" && path[1] == "node" && path[2] == "v1") {
       if (auto unavailable = ReadBarrier(request)) return *unavailable;
       return HandleNode(request, context);
+    }
+    if (request.Matches({"metrics"})) {
+      if (auto denied = Authenticate(request)) return *denied;
+      return HandleMetrics(request, context);
     }
     if (!path.empty() && path[0] == "subscriptions") {
       if (auto denied = Authenticate(request)) {
@@ -244,16 +251,41 @@ Admission ApiService::Admit(const HttpRequest& header) {
   return impl_->Admit(*parsed);
 }
 
+namespace {
+
+// A request's route label when no ARM route matched it: the surface it went to.
+std::string_view SurfaceOf(const ApiRequest& request) {
+  static constexpr std::pair<std::string_view, std::string_view> kSurfaces[] = {
+      {"subscriptions", "arm/unmatched"}, {"v1.0", "graph"},     {"adfs", "adfs"},
+      {"kubernetes", "kubernetes"},       {"gangplank", "node"}, {"livez", "livez"},
+      {"readyz", "readyz"},               {"healthz", "healthz"}, {"metadata", "metadata"},
+      {"tenants", "tenants"},             {"metrics", "metrics"}};
+  const auto& path = request.lower_segments;
+  for (const auto& [first, label] : kSurfaces)
+    if (!path.empty() && path[0] == first) return label;
+  return "other";
+}
+
+}  // namespace
+
 HttpResponse ApiService::Handle(const HttpRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
   auto parsed = ParseApiRequest(request);
   if (!parsed) return ArmErrorResponse(request, parsed.error());
+  HttpResponse response;
   try {
-    return impl_->Route(*parsed);
+    response = impl_->Route(*parsed);
   } catch (const std::exception&) {
     // A handler bug must not take the connection (or the server) down; nothing is echoed.
-    return ArmErrorResponse(request, HttpStatus::internal_server_error, "InternalServerError",
-                            "The server could not handle the request; see its log.");
+    response = ArmErrorResponse(request, HttpStatus::internal_server_error, "InternalServerError",
+                                "The server could not handle the request; see its log.");
   }
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  const auto verb = request.method();
+  metrics::ObserveRequest(parsed->route.empty() ? SurfaceOf(*parsed) : parsed->route,
+                          verb == HttpVerb::unknown ? "OTHER" : boost::beast::http::to_string(verb),
+                          static_cast<int>(response.result_int()), took.count());
+  return response;
 }
 
 }  // namespace gangplank::api

@@ -198,6 +198,7 @@ HttpResponse DispatchArm(const ArmTable& table, const ArmCall& call) {
       continue;
     }
     attempt.action = route.action;
+    request.route = route.pattern;
     HttpResponse response = Answer(table, route, attempt);
     // Every write and action, accepted or refused, goes into the activity log.
     if (!route.action.empty() && route.verb != HttpVerb::get && route.verb != HttpVerb::head)

@@ -49,6 +49,8 @@ HttpResponse HandleGraph(const ApiRequest& request, const HandlerContext& contex
 // kubernetes_view.cc: /kubernetes/{cluster uid}/…, the read-only Kubernetes view of a cluster's
 // nodes that its kubeconfig (listClusterUserCredential) points at; its own bearer credentials.
 HttpResponse HandleKubernetes(const ApiRequest& request, const HandlerContext& context);
+// metrics_handler.cc: GET /metrics (Prometheus' text format) for callers allowed to read them.
+HttpResponse HandleMetrics(const ApiRequest& request, const HandlerContext& context);
 
 // node_handlers.cc: the node protocol (/gangplank/node/v1/…), authenticated by node tokens.
 HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context);

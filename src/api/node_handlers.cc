@@ -10,6 +10,7 @@
 #include "api/arm_response.h"
 #include "api/handlers.h"
 #include "auth/ssh_user_ca.h"
+#include "metrics/metrics.h"
 #include "resources/machine_store.h"
 
 namespace gangplank::api {
@@ -98,6 +99,8 @@ HttpResponse RecordStatus(const ApiRequest& request, const HandlerContext& conte
       !recorded.ok()) {
     return ArmErrorResponse(request.http, recorded.error());
   }
+  for (const protocol::LoginEvent& login : logins)
+    metrics::CountLogin(login.accepted, login.fingerprint);
   return EmptyResponse(request.http, HttpStatus::no_content);
 }
 

@@ -12,6 +12,7 @@
 #include "audit/certificate_log.h"
 #include "common/base64.h"
 #include "common/json_fields.h"
+#include "metrics/metrics.h"
 #include "resources/operation.h"
 #include "sshkey/fingerprint.h"
 #include "sshkey/wire.h"
@@ -166,6 +167,7 @@ Result<json::object> SshCertificateResponse(const HandlerContext& context, Form&
     if (recorded.error().code != StatusCode::kAborted || attempt == 3) return recorded.error();
   }
   GP_ASSIGN_OR_RETURN(const std::string blob, context.config.ssh_cas->Sign(certificate));
+  metrics::CountCertificateIssued();
   const long long expires_in = kLifetimeSeconds - 1;  // never past the certificate's end
   return json::object{{"token_type", "ssh-cert"},
                       {"access_token", Base64Encode(blob)},

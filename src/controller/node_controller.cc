@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "metrics/metrics.h"
 #include "common/parallel.h"
 #include "resources/cluster_docs.h"
 #include "controller/machines.h"
@@ -208,6 +209,7 @@ void NodeController::Run(LeaderLease* leader) {
     const bool holds = leader == nullptr || leader->Hold();
     if (holds != leading) {
       leading = holds;
+      metrics::SetNodeControllerLeader(leading);
       if (options_.on_leadership) options_.on_leadership(leading);
       sweep_now_ = true;  // a new leader looks at everything first
     }

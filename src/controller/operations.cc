@@ -8,6 +8,7 @@
 #include "audit/activity_log.h"
 #include "audit/certificate_log.h"
 #include "common/random.h"
+#include "metrics/metrics.h"
 #include "resources/operation.h"
 
 namespace gangplank::controller {
@@ -225,6 +226,11 @@ Status OperationsEngine::Commit(Operation& operation, std::vector<store::Mutatio
   auto applied = store_.Apply(changes);
   if (!applied) return applied.error();
   operation.version = applied->back().version;
+  if (finished) {
+    const auto started_ms = resources::UnixMillisOf(operation.start_time);
+    const double ran = started_ms ? static_cast<double>(NowMs() - *started_ms) / 1000 : 0;
+    metrics::ObserveOperation(operation.type, operation.status, std::max(0.0, ran));
+  }
   return OkStatus();
 }
 

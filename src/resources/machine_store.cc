@@ -184,23 +184,22 @@ Status RecordNodeReport(store::Store& store, const std::string& machine_id, cons
   return OkStatus();
 }
 
+const char* MachineState(const Machine& machine) {
+  const bool ready = NodeReady(machine);
+  if (!machine.status) return "Provisioning";
+  if (machine.status->reimage_generation != machine.desired.reimage_generation) return "Reimaging";
+  if (ready && !machine.desired.running) return "Stopped";
+  if (ready) return "Running";
+  return machine.status->sshd_health == "Starting" ? "Provisioning"
+         : FailedForGood(machine)                  ? "Failed"
+                                                   : "Unhealthy";
+}
+
 json::object MachineView(const Machine& machine, const PoolTarget& target) {
   json::object resource = json::parse(machine.row.body).at("resource").as_object();
   json::object& properties = resource["properties"].as_object();
   const bool ready = NodeReady(machine);
-  std::string state = "Running";
-  if (!machine.status) {
-    state = "Provisioning";
-  } else if (machine.status->reimage_generation != machine.desired.reimage_generation) {
-    state = "Reimaging";
-  } else if (ready && !machine.desired.running) {
-    state = "Stopped";
-  } else if (!ready) {
-    state = machine.status->sshd_health == "Starting" ? "Provisioning"
-            : FailedForGood(machine)                  ? "Failed"
-                                                      : "Unhealthy";
-  }
-  properties["state"] = state;
+  properties["state"] = MachineState(machine);
   properties["port"] = machine.desired.port;
   properties["sshAccess"] =
       protocol::SshAccessName(machine.desired.ssh_enabled, machine.desired.entra_id);

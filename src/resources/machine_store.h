@@ -84,5 +84,8 @@ Status ReplaceNodeTokens(store::Store& store, const std::string& machine_id,
 
 // The machine as the API shows it.
 boost::json::object MachineView(const Machine& machine, const PoolTarget& target);
+// The machines API's properties.state: Provisioning, Reimaging, Running, Stopped, Unhealthy or
+// Failed.
+const char* MachineState(const Machine& machine);
 
 }  // namespace gangplank::resources

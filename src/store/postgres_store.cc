@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "common/random.h"
+#include "metrics/metrics.h"
 #include "store/pg_connection.h"
 
 namespace gangplank::store {
@@ -529,6 +530,8 @@ void PostgresStore::WriteGroup(const std::vector<PendingBatch*>& group) {
   // The commit follows the cache's revision directly, or others committed in between and a
   // catch-up brings them all (this one with them). When the catch-up fails, the write is still
   // durable; the next sync brings it.
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  metrics::ObserveCommit("postgresql", took.count(), group.size());
   const std::uint64_t revision = commit.revision;
   if (!cache_.ApplyNext(std::move(commit))) (void)Barrier(true);
   AwaitReplicas(revision);

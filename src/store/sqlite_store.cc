@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <chrono>
+
+#include "metrics/metrics.h"
 
 namespace gangplank::store {
 namespace {
@@ -197,6 +200,7 @@ Result<std::vector<Resource>> SqliteStore::Commit(const std::vector<Mutation>& m
 
 std::vector<Result<std::vector<Resource>>> SqliteStore::CommitGroup(
     const std::vector<QueuedWrite*>& group) {
+  const auto started = std::chrono::steady_clock::now();
   std::vector<Result<std::vector<Resource>>> results;
   auto fail_all = [&](const Error& error) {
     return std::vector<Result<std::vector<Resource>>>(group.size(), error);
@@ -222,6 +226,8 @@ std::vector<Result<std::vector<Resource>>> SqliteStore::CommitGroup(
     (void)Exec(db_, "ROLLBACK");
     return fail_all(committed.error());
   }
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  metrics::ObserveCommit("sqlite", took.count(), group.size());
   for (ResourceCache::Commit& commit : commits) {
     if (commit.revision != 0) cache_.Apply(std::move(commit));
   }
