@@ -730,6 +730,22 @@ TEST_F(AuthorizationTest, AKubeconfigHoldsWhileItsIdentityHoldsTheRoleThatIssued
   EXPECT_EQ(nodes(), HttpStatus::unauthorized);
 }
 
+// `text` as a form field's value (every byte but letters and digits percent-encoded).
+std::string FormEncoded(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[static_cast<unsigned char>(c) >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 // The req_cnf az ssh sends for an RSA key: n and e as url-safe base64 of their mpint bytes
 // (padded, sign byte kept), kid the SHA-256 hex of n and e together (here any 64 hex digits).
 std::string ReqCnf(const std::string& blob, const std::string& kty = "RSA") {
@@ -770,16 +786,7 @@ TEST_F(AuthorizationTest, AnSshCertificateIsIssuedToAnIdentityWithALoginRoleOnly
                        "&key_id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
                        "&scope=https%3A%2F%2Fpas.windows.net%2FCheckMyAccess%2FLinux%2F.default"
                        "&req_cnf=";
-    for (const char c : req_cnf) {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      if (std::isalnum(static_cast<unsigned char>(c))) {
-        form += c;
-      } else {
-        form += '%';
-        form += kHex[static_cast<unsigned char>(c) >> 4];
-        form += kHex[c & 15];
-      }
-    }
+    form += FormEncoded(req_cnf);
     return Send(HttpVerb::post, "/adfs/oauth2/token", form, false,
                 {{field::content_type, "application/x-www-form-urlencoded"}});
   };
@@ -839,17 +846,7 @@ TEST_F(AuthorizationTest, APersonGetsACertificateWithTheirRefreshTokenAsAzSshAsk
   const std::string refresh(Body(signed_in).at("refresh_token").as_string());
   const auto key = sshkey::GenerateKeyPair({sshkey::KeyKind::kRsa, 2048, "az-ssh"});
   ASSERT_TRUE(key.ok());
-  std::string req_cnf;
-  for (const char c : ReqCnf(key->public_key.blob)) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    if (std::isalnum(static_cast<unsigned char>(c))) {
-      req_cnf += c;
-    } else {
-      req_cnf += '%';
-      req_cnf += kHex[static_cast<unsigned char>(c) >> 4];
-      req_cnf += kHex[c & 15];
-    }
-  }
+  const std::string req_cnf = FormEncoded(ReqCnf(key->public_key.blob));
   const auto ask = [&] {
     return Send(HttpVerb::post, "/adfs/oauth2/token",
                 "client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&grant_type=refresh_token"
