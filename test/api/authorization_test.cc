@@ -83,7 +83,7 @@ TEST_F(AuthorizationTest, RoleDefinitionsAsAzAsksForThem) {
   const auto all =
       Send(HttpVerb::get, std::string(kAuthz) + "/roleDefinitions" + kDefinitionsVersion);
   ASSERT_EQ(all.result(), HttpStatus::ok) << all.body();
-  EXPECT_EQ(Body(all).at("value").as_array().size(), 9u);
+  EXPECT_EQ(Body(all).at("value").as_array().size(), 10u);  // and Gangplank Metrics Reader
   const auto reader =
       Send(HttpVerb::get, std::string(kAuthz) + "/roleDefinitions" + kDefinitionsVersion +
                               "&$filter=roleName%20eq%20%27Reader%27");
