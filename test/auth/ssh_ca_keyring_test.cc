@@ -52,7 +52,9 @@ class SshCaKeyringTest : public ::testing::Test {
 
   std::size_t SealedCaKeys() {
     std::size_t count = 0;
-    for (const auto& row : store_->ListKind(kSecretKind).value()) {
+    const auto rows = store_->ListKind(kSecretKind);
+    EXPECT_TRUE(rows.ok());
+    for (const auto& row : *rows) {
       EXPECT_EQ(row.body.find("PRIVATE KEY"), std::string::npos) << row.id;
       count += row.id.find("ssh-user-ca") != std::string::npos ? 1 : 0;
     }
