@@ -60,7 +60,7 @@ Status Exec(sqlite3* db, const char* sql) {
 }
 
 // Each entry moves the schema one version forward; never edit a shipped entry, add a new one.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
     CREATE TABLE resources (
       kind TEXT NOT NULL,
@@ -77,6 +77,11 @@ constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
     CREATE TABLE store_revision (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
     INSERT INTO store_revision (id, value) VALUES (1, 1);
+    )sql",
+    // A delete takes the rows under the deleted id, whatever their kind: found by a range of
+    // keys, not by scanning the table.
+    R"sql(
+    CREATE INDEX resources_by_key ON resources (key);
     )sql",
 };
 
@@ -322,16 +327,16 @@ Status SqliteStore::DeleteLocked(std::string_view kind, std::string_view id,
   if (rc != SQLITE_ROW) return SqliteError(db_, "reading before a delete");
   if (!precondition.HoldsAt(current.Int(0)))
     return PreconditionFailed(id);
-  // Children's ids start with the parent's id and a slash, whatever their kind.
-  Statement remove(db_,
-                   "DELETE FROM resources WHERE (kind = ? AND key = ?) OR key LIKE ? ESCAPE '\\'");
-  std::string prefix;
-  for (char c : key) {
-    if (c == '%' || c == '_' || c == '\\') prefix.push_back('\\');
-    prefix.push_back(c);
-  }
-  remove.Bind(1, kind).Bind(2, key).Bind(3, prefix + "/%");
+  Statement remove(db_, "DELETE FROM resources WHERE kind = ? AND key = ?");
+  if (!remove.ok()) return SqliteError(db_, "preparing a delete");
+  remove.Bind(1, kind).Bind(2, key);
   if (remove.Step() != SQLITE_DONE) return SqliteError(db_, "deleting " + std::string(id));
+  // Children's keys start with the parent's key and a slash, whatever their kind: the keys from
+  // "KEY/" up to "KEY0" ('0' follows '/'), an index range.
+  Statement children(db_, "DELETE FROM resources WHERE key >= ? AND key < ?");
+  if (!children.ok()) return SqliteError(db_, "preparing a delete");
+  children.Bind(1, key + "/").Bind(2, key + "0");
+  if (children.Step() != SQLITE_DONE) return SqliteError(db_, "deleting under " + std::string(id));
   commit.Delete(std::string(kind), std::string(id));
   return OkStatus();
 }

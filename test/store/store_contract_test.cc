@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "controller/leader_lease.h"
@@ -122,11 +123,26 @@ TEST_P(StoreContractTest, DeleteTakesChildrenAndOnlyThem) {
                  rg, "{}", 0},
                 Precondition::Any())
           .ok());
+  // Rows of any kind under it go; rows whose keys sort right beside its children's stay.
+  for (const std::string& id : {rg + "/x/y", rg + ".", rg + "0"})
+    ASSERT_TRUE(store->Put({"thing", id, "/", "{}", 0}, Precondition::Any()).ok());
   ASSERT_TRUE(store->Delete("resourceGroup", rg, Precondition::Any()).ok());
   EXPECT_TRUE(store->List("managedCluster", rg)->empty());
   EXPECT_TRUE(store->Get("resourceGroup", Group("rg2").id)->has_value());
   EXPECT_EQ(store->Delete("resourceGroup", rg, Precondition::Any()).error().code,
             StatusCode::kNotFound);
+  // As the database has it, not only the cache.
+  auto reopened = Open();
+  ASSERT_TRUE(reopened.ok());
+  store_.reset();
+  const auto things = (*reopened)->ListKind("thing");
+  ASSERT_TRUE(things.ok());
+  std::set<std::string> left;
+  for (const auto& row : *things) left.insert(row.id);
+  EXPECT_EQ(left, (std::set<std::string>{rg + ".", rg + "0"}));
+  EXPECT_FALSE((*reopened)->Get("managedCluster", rg + "/providers/Microsoft.ContainerService/"
+                                                      "managedClusters/c1")
+                   ->has_value());
 }
 
 TEST_P(StoreContractTest, ApplyIsAllOrNothing) {
@@ -323,11 +339,11 @@ TEST(SqliteStoreTest, TheDatabaseFileIsPrivateAndItsSchemaMigratedOnce) {
   {
     auto store = SqliteStore::Open(dir.Join("db"));
     ASSERT_TRUE(store.ok());
-    EXPECT_EQ((*store)->schema_version(), 2);
+    EXPECT_EQ((*store)->schema_version(), 3);
   }
   auto reopened = SqliteStore::Open(dir.Join("db"));
   ASSERT_TRUE(reopened.ok());
-  EXPECT_EQ((*reopened)->schema_version(), 2);
+  EXPECT_EQ((*reopened)->schema_version(), 3);
   EXPECT_EQ(testing::FileMode(dir.Join("db")), 0600u);
 }
 
