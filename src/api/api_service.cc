@@ -26,6 +26,7 @@ struct ApiService::Impl {
   resources::NodeImageCatalog& images;
   const auth::NodeTokens* node_tokens;
   std::unique_ptr<ViewCache> views = std::make_unique<ViewCache>();
+  std::unique_ptr<MetricsCache> metrics = std::make_unique<MetricsCache>();
   mutable SecureRandom random{};  // stateless: OpenSSL's generator, safe from every thread
   // The bootstrap admin of credentials.json is Owner of the subscription.
   std::unique_ptr<access::Authorizer> authorizer = std::make_unique<access::Authorizer>(
@@ -33,8 +34,8 @@ struct ApiService::Impl {
       config.admin.subscription_id);
 
   HandlerContext Context() const {
-    return HandlerContext{config, store,  *tokens,     clock,  operations,
-                          *views, images, node_tokens, random, *authorizer};
+    return HandlerContext{config, store,       *tokens, clock,       operations, *views,
+                          images, node_tokens, random,  *authorizer, *metrics};
   }
 
   HttpResponse Unauthorized(const ApiRequest& request, std::string_view code,

@@ -1,12 +1,23 @@
 // The request handlers, one group per file; each is a function of the request and the context.
 #pragma once
 
+#include <memory>
+#include <mutex>
+
 #include "api/api_request.h"
 #include "api/api_service.h"
 #include "api/view_cache.h"
 #include "common/random_source.h"
 
 namespace gangplank::api {
+
+// What /metrics last read from the store, with the revision it read it at (metrics_handler.cc):
+// one per service, recomputed when the store's revision moves.
+struct MetricsFigures;
+struct MetricsCache {
+  std::mutex mutex;
+  std::shared_ptr<const MetricsFigures> figures;
+};
 
 struct HandlerContext {
   const ApiServiceConfig& config;
@@ -19,6 +30,7 @@ struct HandlerContext {
   const auth::NodeTokens* node_tokens;  // null: the node protocol is off (no local nodes)
   RandomSource& random;                 // uids and principal ids of new resources
   access::Authorizer& authorizer;       // who may do what (Azure RBAC)
+  MetricsCache& metrics;
 };
 
 // identity_handlers.cc: cloud metadata and the ADFS-style token issuer (no bearer token needed).

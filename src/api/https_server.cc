@@ -258,9 +258,10 @@ class Session : public std::enable_shared_from_this<Session> {
     // thread serves other connections meanwhile; writers waiting together share one commit.
     auto request = std::make_shared<HttpRequest>(parser_->release());
     parser_.reset();
-    net::post(*shared_->writers, [self = shared_from_this(), request] {
+    net::post(*shared_->writers, [self = shared_from_this(), request]() mutable {
       auto response = std::make_shared<HttpResponse>(self->shared_->handler(*request));
-      net::post(self->stream_.get_executor(), [self, request, response] {
+      request.reset();  // its body goes now, not when the response is written
+      net::post(self->stream_.get_executor(), [self, response] {
         self->ReleaseBody();
         self->Write(std::move(*response));
       });

@@ -75,15 +75,19 @@ struct PoolFigures {
   long long oldest_key_in_use_at = 0;   // when the oldest model a node runs was made
 };
 
-struct StoreFigures {
+}  // namespace
+
+struct MetricsFigures {
   std::uint64_t revision = 0;
   std::vector<PoolFigures> pools;
   std::map<std::string, int> ca_generations;  // by state
   int ca_signing = 0;
 };
 
-Result<StoreFigures> ReadStore(store::Store& store) {
-  StoreFigures figures;
+namespace {
+
+Result<MetricsFigures> ReadStore(store::Store& store) {
+  MetricsFigures figures;
   figures.revision = store.Revision();
   GP_ASSIGN_OR_RETURN(const auto pool_rows, store.ListKind(resources::kPoolKind));
   for (const store::Resource& row : pool_rows) {
@@ -118,18 +122,16 @@ Result<StoreFigures> ReadStore(store::Store& store) {
 }
 
 // The store's figures at its current revision (read again only when it moved).
-Result<std::shared_ptr<const StoreFigures>> CurrentFigures(store::Store& store) {
-  static std::mutex mutex;
-  static std::map<const store::Store*, std::shared_ptr<const StoreFigures>> cached;
-  std::lock_guard lock(mutex);
-  auto& entry = cached[&store];
-  if (entry && entry->revision == store.Revision()) return entry;
-  GP_ASSIGN_OR_RETURN(StoreFigures figures, ReadStore(store));
-  entry = std::make_shared<const StoreFigures>(std::move(figures));
-  return entry;
+Result<std::shared_ptr<const MetricsFigures>> CurrentFigures(const HandlerContext& context) {
+  std::lock_guard lock(context.metrics.mutex);
+  auto& figures = context.metrics.figures;
+  if (figures && figures->revision == context.store.Revision()) return figures;
+  GP_ASSIGN_OR_RETURN(MetricsFigures read, ReadStore(context.store));
+  figures = std::make_shared<const MetricsFigures>(std::move(read));
+  return figures;
 }
 
-std::vector<MetricFamily> StoreFamilies(const StoreFigures& figures, long long now) {
+std::vector<MetricFamily> StoreFamilies(const MetricsFigures& figures, long long now) {
   MetricFamily nodes = Family("gangplank_nodes", "Nodes by pool, state and sshd health",
                               MetricType::Gauge);
   MetricFamily behind = Family(
@@ -232,7 +234,7 @@ HttpResponse HandleMetrics(const ApiRequest& request, const HandlerContext& cont
             std::string(access::kMetricsReadAction) + "' over scope '" + scope +
             "'; assign it Reader or Gangplank Metrics Reader there.");
   }
-  auto figures = CurrentFigures(context.store);
+  auto figures = CurrentFigures(context);
   if (!figures) return ArmErrorResponse(request.http, figures.error());
   std::vector<MetricFamily> extra =
       StoreFamilies(**figures, UnixSeconds(context.clock.Now()));

@@ -220,10 +220,13 @@ int RunGet(CliContext& context, AksCommandState& state, const std::string& path,
                      state.output);
 }
 
-std::string GroupPath(CliContext& context, const AksCommandState& state) {
+std::string SubscriptionPath(CliContext& context) {
   auto config = LoadCliConfig(context);
-  return "/subscriptions/" + (config ? config->subscription_id : std::string("-")) +
-         "/resourceGroups/" + state.group;
+  return "/subscriptions/" + (config ? config->subscription_id : std::string("-"));
+}
+
+std::string GroupPath(CliContext& context, const AksCommandState& state) {
+  return SubscriptionPath(context) + "/resourceGroups/" + state.group;
 }
 
 std::string ClusterPathFor(CliContext& context, const AksCommandState& state) {

@@ -131,6 +131,8 @@ inline constexpr const char* kPoolsTable =
 // GET and print; a list's "value" is what is printed.
 int RunGet(CliContext& context, AksCommandState& state, const std::string& path, Printed shape);
 
+// /subscriptions/{the login's subscription, or --subscription's}
+std::string SubscriptionPath(CliContext& context);
 std::string GroupPath(CliContext& context, const AksCommandState& state);
 
 std::string ClusterPathFor(CliContext& context, const AksCommandState& state);

@@ -2,7 +2,6 @@
 #include <boost/json.hpp>
 
 #include "cli/aks_support.h"
-#include "cli/cli_config.h"
 
 namespace gangplank::cli {
 namespace json = boost::json;
@@ -37,10 +36,8 @@ void RegisterGroupCommands(CLI::App& app, AksCommandState& state, CliContext& co
       "list", "List resource groups.\n\nExample:\n  gangplank group list --query [].name -o tsv");
   AddOutputAndWaitFlags(*group_list, state, false);
   group_list->callback([&state, &context, &exit_code] {
-    auto config = LoadCliConfig(context);
     exit_code = RunGet(context, state,
-                       "/subscriptions/" + (config ? config->subscription_id : "-") +
-                           "/resourcegroups?api-version=2021-04-01",
+                       SubscriptionPath(context) + "/resourcegroups?api-version=2021-04-01",
                        Printed::kAsSent);
   });
   CLI::App* group_delete =

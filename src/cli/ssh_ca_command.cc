@@ -3,7 +3,6 @@
 #include <boost/json.hpp>
 
 #include "cli/aks_support.h"
-#include "cli/cli_config.h"
 
 namespace gangplank::cli {
 namespace json = boost::json;
@@ -11,8 +10,7 @@ namespace json = boost::json;
 namespace {
 
 std::string SshCaPath(CliContext& context, const std::string& step = "") {
-  auto config = LoadCliConfig(context);
-  return "/subscriptions/" + (config ? config->subscription_id : std::string("-")) + "/providers/Gangplank.Ssh/userCertificateAuthority" +
+  return SubscriptionPath(context) + "/providers/Gangplank.Ssh/userCertificateAuthority" +
          (step.empty() ? "" : "/" + step);
 }
 

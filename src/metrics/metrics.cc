@@ -34,59 +34,44 @@ const Histogram::BucketBoundaries kGroupSizes = {1, 2, 4, 8, 16, 32, 64, 128, 25
 const Histogram::BucketBoundaries kOperationSeconds = {0.1, 0.5, 1,   2,   5,   10,
                                                        30,  60,  120, 300, 600, 1800};
 
+template <typename Metric>
+Family<Metric>& Register(prometheus::Registry& registry, const char* name, const char* help) {
+  return prometheus::detail::Builder<Metric>().Name(name).Help(help).Register(registry);
+}
+
 struct Instruments {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  Family<Counter>& requests =
-      prometheus::BuildCounter()
-          .Name("gangplank_http_requests_total")
-          .Help("HTTP requests answered, by route (the API path pattern), method and status code")
-          .Register(*registry);
+  Family<Counter>& requests = Register<Counter>(
+      *registry, "gangplank_http_requests_total",
+      "HTTP requests answered, by route (the API path pattern), method and status code");
   Family<Histogram>& request_seconds =
-      prometheus::BuildHistogram()
-          .Name("gangplank_http_request_duration_seconds")
-          .Help("Time from a request's last byte to its answer, by route and method")
-          .Register(*registry);
-  Family<Histogram>& commit_seconds = prometheus::BuildHistogram()
-                                          .Name("gangplank_store_commit_duration_seconds")
-                                          .Help("Store transactions: time to a durable commit")
-                                          .Register(*registry);
+      Register<Histogram>(*registry, "gangplank_http_request_duration_seconds",
+                          "Time from a request's last byte to its answer, by route and method");
+  Family<Histogram>& commit_seconds =
+      Register<Histogram>(*registry, "gangplank_store_commit_duration_seconds",
+                          "Store transactions: time to a durable commit");
   Family<Histogram>& commit_writes =
-      prometheus::BuildHistogram()
-          .Name("gangplank_store_commit_group_size")
-          .Help("Writes committed together in one store transaction (group commit)")
-          .Register(*registry);
-  Family<Counter>& operations = prometheus::BuildCounter()
-                                    .Name("gangplank_operations_total")
-                                    .Help("Operations that ended, by type and outcome")
-                                    .Register(*registry);
+      Register<Histogram>(*registry, "gangplank_store_commit_group_size",
+                          "Writes committed together in one store transaction (group commit)");
+  Family<Counter>& operations = Register<Counter>(*registry, "gangplank_operations_total",
+                                                  "Operations that ended, by type and outcome");
   Family<Histogram>& operation_seconds =
-      prometheus::BuildHistogram()
-          .Name("gangplank_operation_duration_seconds")
-          .Help("Operations from acceptance to their end, by type")
-          .Register(*registry);
-  Family<Counter>& logins = prometheus::BuildCounter()
-                                .Name("gangplank_ssh_logins_total")
-                                .Help("SSH login attempts nodes reported, by result")
-                                .Register(*registry);
-  Gauge& fingerprints = prometheus::BuildGauge()
-                            .Name("gangplank_ssh_login_key_fingerprints")
-                            .Help("Distinct key fingerprints seen in login events since start")
-                            .Register(*registry)
-                            .Add({});
-  Counter& certificates = prometheus::BuildCounter()
-                              .Name("gangplank_ssh_certificates_issued_total")
-                              .Help("SSH user certificates signed")
-                              .Register(*registry)
+      Register<Histogram>(*registry, "gangplank_operation_duration_seconds",
+                          "Operations from acceptance to their end, by type");
+  Family<Counter>& logins = Register<Counter>(*registry, "gangplank_ssh_logins_total",
+                                              "SSH login attempts nodes reported, by result");
+  Gauge& fingerprints =
+      Register<Gauge>(*registry, "gangplank_ssh_login_key_fingerprints",
+                      "Distinct key fingerprints seen in login events since start")
+          .Add({});
+  Counter& certificates = Register<Counter>(*registry, "gangplank_ssh_certificates_issued_total",
+                                            "SSH user certificates signed")
                               .Add({});
-  Gauge& leader = prometheus::BuildGauge()
-                      .Name("gangplank_node_controller_leader")
-                      .Help("1 while this process leads the node controller")
-                      .Register(*registry)
+  Gauge& leader = Register<Gauge>(*registry, "gangplank_node_controller_leader",
+                                  "1 while this process leads the node controller")
                       .Add({});
-  Gauge& build_info = prometheus::BuildGauge()
-                          .Name("gangplank_build_info")
-                          .Help("Always 1; the labels name the build")
-                          .Register(*registry)
+  Gauge& build_info = Register<Gauge>(*registry, "gangplank_build_info",
+                                      "Always 1; the labels name the build")
                           .Add({{"version", kVersion}});
 
   std::mutex mutex;  // guards seen_fingerprints
@@ -133,11 +118,24 @@ void ObserveRequest(std::string_view route, std::string_view method, int status,
 }
 
 void ObserveCommit(std::string_view store, double seconds, std::size_t writes) {
-  Instruments& all = Get();
-  // Two stores at most (sqlite, postgresql): the families' own look-up is cheap enough here.
-  all.commit_seconds.Add({{"store", std::string(store)}}, kCommitSeconds).Observe(seconds);
-  all.commit_writes.Add({{"store", std::string(store)}}, kGroupSizes)
-      .Observe(static_cast<double>(writes));
+  // Found once per thread and store (a literal: its address names it), as requests' are.
+  struct CommitInstruments {
+    Histogram* seconds;
+    Histogram* writes;
+  };
+  thread_local std::map<const char*, CommitInstruments> cache;
+  auto found = cache.find(store.data());
+  if (found == cache.end()) {
+    Instruments& all = Get();
+    const std::map<std::string, std::string> labels = {{"store", std::string(store)}};
+    found = cache
+                .emplace(store.data(),
+                         CommitInstruments{&all.commit_seconds.Add(labels, kCommitSeconds),
+                                           &all.commit_writes.Add(labels, kGroupSizes)})
+                .first;
+  }
+  found->second.seconds->Observe(seconds);
+  found->second.writes->Observe(static_cast<double>(writes));
 }
 
 void ObserveOperation(std::string_view type, std::string_view outcome, double seconds) {

@@ -16,6 +16,7 @@ namespace gangplank::metrics {
 // status code and how long it took.
 void ObserveRequest(std::string_view route, std::string_view method, int status, double seconds);
 // A committed store transaction: its duration and how many writes it carried (group commit).
+// `store` is a literal ("sqlite", "postgresql").
 void ObserveCommit(std::string_view store, double seconds, std::size_t writes);
 // An operation's end: its type (UpdatePool, ReimageNodes, …), outcome (Succeeded, Failed,
 // Canceled) and how long it ran.

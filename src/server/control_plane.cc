@@ -143,9 +143,10 @@ int Fail(std::ostream& err, const Error& error) {
 
 // Replicas of one shared store are one control plane: the CA, the token keys and the admin
 // credentials come from the store (sealed with --store-key) into this data dir, or, for the
-// first replica, go from here into the store.
-Status ShareIdentity(store::Store& store, const ControlPlaneOptions& options,
-                     const std::string& data_dir, const Clock& clock) {
+// first replica, go from here into the store. Returns the sealed secrets, which keep sharing the
+// SSH user CAs' keys while the replica runs.
+Result<auth::SharedSecrets> ShareIdentity(store::Store& store, const ControlPlaneOptions& options,
+                                          const std::string& data_dir, const Clock& clock) {
   if (options.store_key.empty()) {
     return MakeError(StatusCode::kInvalidArgument, "StoreKeyRequired",
                      "--store " + options.store_url.substr(0, options.store_url.find(':')) +
@@ -174,7 +175,7 @@ Status ShareIdentity(store::Store& store, const ControlPlaneOptions& options,
     std::filesystem::remove(data_dir + "/tls/server.crt");
     std::filesystem::remove(data_dir + "/tls/server.key");
   }
-  return OkStatus();
+  return std::move(*secrets);
 }
 
 // The URL clients and nodes use: --public-url (a load balancer in front of replicas), or this
@@ -534,9 +535,13 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   // takes no lease early and times no node out early.
   store::SharedClock clock(**store, own_clock);
   const bool shared_store = store::IsSharedStore(options.store_url);
+  // The SSH user CAs' keys are sealed in a shared store too, but not copied at start with the
+  // rest of the identity: they change while replicas run.
+  std::optional<auth::SharedSecrets> shared_secrets;
   if (shared_store) {
-    if (Status shared = ShareIdentity(**store, options, data_dir, clock); !shared.ok())
-      return fail(shared.error());
+    auto shared = ShareIdentity(**store, options, data_dir, clock);
+    if (!shared) return fail(shared.error());
+    shared_secrets = std::move(*shared);
   }
   auto local_tls = auth::EnsureLocalTls(data_dir);
   if (!local_tls) return fail(local_tls.error());
@@ -582,15 +587,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   if (!node_tokens) return fail(node_tokens.error());
   auto kube_tokens = auth::NodeTokens::Open(data_dir, "kube-token.key");
   if (!kube_tokens) return fail(kube_tokens.error());
-  // The SSH user CAs: their keys are sealed in a shared store too (they change while replicas
-  // run, so they are not part of the identity copied at start).
-  std::optional<auth::SharedSecrets> ca_secrets;
-  if (shared_store) {
-    auto secrets = auth::SharedSecrets::Open(**store, options.store_key);
-    if (!secrets) return fail(secrets.error());
-    ca_secrets = std::move(*secrets);
-  }
-  auto ssh_cas = auth::SshCaKeyring::Open(**store, data_dir, std::move(ca_secrets), clock);
+  auto ssh_cas = auth::SshCaKeyring::Open(**store, data_dir, std::move(shared_secrets), clock);
   if (!ssh_cas) return fail(ssh_cas.error());
   // Replicas share one catalog, in the store; one process keeps it in its data dir.
   auto images_owner =
