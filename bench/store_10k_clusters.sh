@@ -27,7 +27,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 store_args=()
 if [ "$backend" = postgresql ]; then
   store_args=(--store "$(scripts/postgres-sandbox start "$work/pg")" --store-key "$work/store.key")
-  openssl rand -base64 32 >"$work/store.key"
+  (umask 077; openssl rand -base64 32 >"$work/store.key")
 fi
 start_server() {
   "$dir/bin/gangplankd" --data-dir "$work/data" --listen "127.0.0.1:$port" --threads "$threads" --nodes simulated \

@@ -41,7 +41,7 @@ start() {
   if [ "$store" = postgresql ]; then
     scripts/postgres-sandbox stop "$work/pg" >/dev/null 2>&1 || true
     uri=$(scripts/postgres-sandbox start "$work/pg")
-    openssl rand -base64 32 >"$work/run/store.key"
+    (umask 077; openssl rand -base64 32 >"$work/run/store.key")
   fi
   for i in $(seq 1 "$count"); do
     local port=$front

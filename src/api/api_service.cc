@@ -269,6 +269,10 @@ std::string_view SurfaceOf(const ApiRequest& request) {
 
 }  // namespace
 
+Result<std::string> ApiService::MetricsText() const {
+  return api::MetricsText(impl_->Context());
+}
+
 HttpResponse ApiService::Handle(const HttpRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   auto parsed = ParseApiRequest(request);

@@ -43,6 +43,8 @@ class ApiService {
   // it is, and says how large a body the request may carry.
   Admission Admit(const HttpRequest& header);
   HttpResponse Handle(const HttpRequest& request);
+  // What GET /metrics shows, for the plain listener of --metrics-listen (no caller to check).
+  Result<std::string> MetricsText() const;
 
  private:
   struct Impl;

@@ -63,6 +63,8 @@ HttpResponse HandleGraph(const ApiRequest& request, const HandlerContext& contex
 HttpResponse HandleKubernetes(const ApiRequest& request, const HandlerContext& context);
 // metrics_handler.cc: GET /metrics (Prometheus' text format) for callers allowed to read them.
 HttpResponse HandleMetrics(const ApiRequest& request, const HandlerContext& context);
+// The exposition text GET /metrics answers with (also served by --metrics-listen).
+Result<std::string> MetricsText(const HandlerContext& context);
 
 // node_handlers.cc: the node protocol (/gangplank/node/v1/…), authenticated by node tokens.
 HttpResponse HandleNode(const ApiRequest& request, const HandlerContext& context);

@@ -36,8 +36,10 @@ MetricFamily Family(std::string name, std::string help, MetricType type) {
 void AddGauge(MetricFamily& family, Labels labels, double value) {
   ClientMetric metric;
   metric.label = std::move(labels);
-  if (family.type == MetricType::Counter) metric.counter.value = value;
-  else metric.gauge.value = value;
+  if (family.type == MetricType::Counter)
+    metric.counter.value = value;
+  else
+    metric.gauge.value = value;
   family.metric.push_back(std::move(metric));
 }
 
@@ -71,8 +73,8 @@ struct PoolFigures {
   Labels labels;
   std::map<std::pair<std::string, std::string>, int> nodes;  // (state, sshd health) → count
   int behind_ssh_model = 0;
-  long long newest_key_at = 0;          // when the pool's current SSH model was made
-  long long oldest_key_in_use_at = 0;   // when the oldest model a node runs was made
+  long long newest_key_at = 0;         // when the pool's current SSH model was made
+  long long oldest_key_in_use_at = 0;  // when the oldest model a node runs was made
 };
 
 }  // namespace
@@ -132,8 +134,8 @@ Result<std::shared_ptr<const MetricsFigures>> CurrentFigures(const HandlerContex
 }
 
 std::vector<MetricFamily> StoreFamilies(const MetricsFigures& figures, long long now) {
-  MetricFamily nodes = Family("gangplank_nodes", "Nodes by pool, state and sshd health",
-                              MetricType::Gauge);
+  MetricFamily nodes =
+      Family("gangplank_nodes", "Nodes by pool, state and sshd health", MetricType::Gauge);
   MetricFamily behind = Family(
       "gangplank_nodes_behind_ssh_model",
       "Nodes that do not run their pool's latest SSH model yet (a key change or sshAccess change "
@@ -164,16 +166,17 @@ std::vector<MetricFamily> StoreFamilies(const MetricsFigures& figures, long long
     AddGauge(key_age, std::move(newest), age(pool.newest_key_at));
     AddGauge(key_age, std::move(oldest), age(pool.oldest_key_in_use_at));
   }
-  MetricFamily cas = Family("gangplank_ssh_ca_generations",
-                            "SSH user CA generations by state (Signing, Next, Retired)",
-                            MetricType::Gauge);
-  for (const auto& [state, count] : figures.ca_generations) AddGauge(cas, {{"state", state}}, count);
-  MetricFamily signing = Family("gangplank_ssh_ca_signing_generation",
-                                "The SSH user CA generation that signs certificates now",
-                                MetricType::Gauge);
+  MetricFamily cas =
+      Family("gangplank_ssh_ca_generations",
+             "SSH user CA generations by state (Signing, Next, Retired)", MetricType::Gauge);
+  for (const auto& [state, count] : figures.ca_generations)
+    AddGauge(cas, {{"state", state}}, count);
+  MetricFamily signing =
+      Family("gangplank_ssh_ca_signing_generation",
+             "The SSH user CA generation that signs certificates now", MetricType::Gauge);
   AddGauge(signing, {}, figures.ca_signing);
-  return {std::move(nodes), std::move(behind), std::move(pending), std::move(key_age),
-          std::move(cas), std::move(signing)};
+  return {std::move(nodes),   std::move(behind), std::move(pending),
+          std::move(key_age), std::move(cas),    std::move(signing)};
 }
 
 // process_* as Prometheus' own clients name them, from /proc/self.
@@ -199,8 +202,8 @@ std::vector<MetricFamily> ProcessFamilies() {
   if (auto statm = ReadFile("/proc/self/statm", 4096)) {
     unsigned long long size = 0, resident = 0;
     if (std::sscanf(statm->c_str(), "%llu %llu", &size, &resident) == 2) {
-      MetricFamily rss = Family("process_resident_memory_bytes", "Resident memory size",
-                                MetricType::Gauge);
+      MetricFamily rss =
+          Family("process_resident_memory_bytes", "Resident memory size", MetricType::Gauge);
       AddGauge(rss, {}, static_cast<double>(resident) * static_cast<double>(getpagesize()));
       out.push_back(std::move(rss));
     }
@@ -227,30 +230,35 @@ HttpResponse HandleMetrics(const ApiRequest& request, const HandlerContext& cont
   auto allowed = context.authorizer.Allows(request.caller, access::kMetricsReadAction, scope);
   if (!allowed) return ArmErrorResponse(request.http, allowed.error());
   if (!*allowed) {
-    return ArmErrorResponse(
-        request.http, HttpStatus::forbidden, "AuthorizationFailed",
-        "The client '" + request.caller.app_id + "' with object id '" + request.caller.object_id +
-            "' does not have authorization to perform action '" +
-            std::string(access::kMetricsReadAction) + "' over scope '" + scope +
-            "'; assign it Reader or Gangplank Metrics Reader there.");
+    return ArmErrorResponse(request.http, HttpStatus::forbidden, "AuthorizationFailed",
+                            "The client '" + request.caller.app_id + "' with object id '" +
+                                request.caller.object_id +
+                                "' does not have authorization to perform action '" +
+                                std::string(access::kMetricsReadAction) + "' over scope '" + scope +
+                                "'; assign it Reader or Gangplank Metrics Reader there.");
   }
-  auto figures = CurrentFigures(context);
-  if (!figures) return ArmErrorResponse(request.http, figures.error());
-  std::vector<MetricFamily> extra =
-      StoreFamilies(**figures, UnixSeconds(context.clock.Now()));
-  MetricFamily ready = Family("gangplank_store_ready",
-                              "1 when the store answers and this replica holds its read lease",
-                              MetricType::Gauge);
-  AddGauge(ready, {}, context.store.Ready().ok() ? 1 : 0);
-  extra.push_back(std::move(ready));
-  for (MetricFamily& family : ProcessFamilies()) extra.push_back(std::move(family));
+  auto text = MetricsText(context);
+  if (!text) return ArmErrorResponse(request.http, text.error());
   HttpResponse response(HttpStatus::ok, request.http.version());
   response.set(boost::beast::http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   response.set(boost::beast::http::field::cache_control, "no-store");
   response.keep_alive(request.http.keep_alive());
-  response.body() = metrics::Render(extra);
+  response.body() = std::move(text.value());
   response.prepare_payload();
   return response;
+}
+
+Result<std::string> MetricsText(const HandlerContext& context) {
+  auto figures = CurrentFigures(context);
+  if (!figures) return figures.error();
+  std::vector<MetricFamily> extra = StoreFamilies(**figures, UnixSeconds(context.clock.Now()));
+  MetricFamily ready =
+      Family("gangplank_store_ready",
+             "1 when the store answers and this replica holds its read lease", MetricType::Gauge);
+  AddGauge(ready, {}, context.store.Ready().ok() ? 1 : 0);
+  extra.push_back(std::move(ready));
+  for (MetricFamily& family : ProcessFamilies()) extra.push_back(std::move(family));
+  return metrics::Render(extra);
 }
 
 }  // namespace gangplank::api

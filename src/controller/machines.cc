@@ -12,8 +12,8 @@
 namespace gangplank::controller {
 namespace json = boost::json;
 
-using resources::kMachineType;
 using resources::kMachineKind;
+using resources::kMachineType;
 using resources::kPoolKind;
 using resources::StringOr;
 
@@ -71,37 +71,51 @@ protocol::DesiredNodeState FromModel(const resources::PoolModel& model, const Po
 
 }  // namespace
 
-NodeAddressAllocator::NodeAddressAllocator(store::Store& store, std::string prefix)
-    : store_(store), prefix_(std::move(prefix)) {}
+Result<int> AddressCursor::Claim(store::Store& store) {
+  std::lock_guard lock(mutex_);
+  if (!next_) {
+    auto row = store.Get(kAddressCursorKind, kAddressRoot);
+    if (!row) return row.error();
+    next_ = row->has_value()
+                ? static_cast<int>(json::parse((*row)->body).at("next").as_int64()) % kAddressCount
+                : 0;
+  }
+  if (*next_ == 0) ++*next_;  // PREFIX.0.1 is the gateway: the node bridge's own address
+  const int index = *next_;
+  next_ = (index + 1) % kAddressCount;
+  return index;
+}
+
+int AddressCursor::Peek() {
+  std::lock_guard lock(mutex_);
+  return next_.value_or(0);
+}
+
+NodeAddressAllocator::NodeAddressAllocator(store::Store& store, std::string prefix,
+                                           AddressCursor* cursor)
+    : store_(store), prefix_(std::move(prefix)), cursor_(cursor ? *cursor : own_cursor_) {}
 
 Result<std::string> NodeAddressAllocator::Lease(const std::string& machine_id,
                                                 std::vector<store::Mutation>& changes) {
-  if (!cursor_) {
-    auto row = store_.Get(kAddressCursorKind, kAddressRoot);
-    if (!row) return row.error();
-    cursor_version_ = row->has_value() ? (*row)->version : 0;
-    cursor_ =
-        row->has_value() ? static_cast<int>(json::parse((*row)->body).at("next").as_int64()) : 0;
-  }
   for (int probe = 0; probe < kAddressCount; ++probe) {
-    const int index = (*cursor_ + probe) % kAddressCount;
-    if (index == 0) continue;  // PREFIX.0.1 is the gateway: the node bridge's own address
+    GP_ASSIGN_OR_RETURN(const int index, cursor_.Claim(store_));
     const std::string address = AddressAt(prefix_, index);
-    if (taken_.contains(address)) continue;
     const std::string lease_id = std::string(kAddressRoot) + "/" + address;
     auto lease = store_.Get(kAddressLeaseKind, lease_id);
     if (!lease) return lease.error();
+    auto precondition = store::Precondition::Absent();
     if (lease->has_value()) {
       const std::string owner(json::parse((*lease)->body).at("machine").as_string());
       auto machine = store_.Get(kMachineKind, owner);
       if (!machine) return machine.error();
       if (machine->has_value()) continue;
+      precondition = store::Precondition::AtVersion((*lease)->version);  // its machine is gone
     }
-    taken_.insert(address);
-    cursor_ = (index + 1) % kAddressCount;
+    leased_ = true;
     changes.push_back(store::Mutation::Put(
         store::Resource{std::string(kAddressLeaseKind), lease_id, std::string(kAddressRoot),
-                        json::serialize(json::object{{"machine", machine_id}}), 0}));
+                        json::serialize(json::object{{"machine", machine_id}}), 0},
+        precondition));
     return address;
   }
   return MakeError(StatusCode::kFailedPrecondition, "AddressSpaceExhausted",
@@ -109,13 +123,12 @@ Result<std::string> NodeAddressAllocator::Lease(const std::string& machine_id,
 }
 
 void NodeAddressAllocator::Commit(std::vector<store::Mutation>& changes) {
-  if (taken_.empty()) return;
+  if (!leased_) return;
+  // A hint for the next start, written without a precondition: the leases guard the addresses.
   changes.push_back(store::Mutation::Put(
       store::Resource{std::string(kAddressCursorKind), std::string(kAddressRoot), "",
-                      json::serialize(json::object{{"next", *cursor_}}), 0},
-      store::Precondition::AtVersion(cursor_version_)));
+                      json::serialize(json::object{{"next", cursor_.Peek()}}), 0}));
 }
-
 
 namespace {
 
@@ -147,10 +160,10 @@ struct PoolPass {
   const store::Resource& pool_row;
   const resources::PoolRecord& pool;
   const PoolTarget target;
-  const int count;       // machines the pool should have
-  const int keep;        // of the machines there, the ones that stay
-  const bool running;    // the pool's powerState
-  const long long now;   // Unix seconds
+  const int count;      // machines the pool should have
+  const int keep;       // of the machines there, the ones that stay
+  const bool running;   // the pool's powerState
+  const long long now;  // Unix seconds
   std::vector<Machine>& machines;
   PoolProgress& progress;
 
@@ -244,13 +257,12 @@ void Assess(PoolPass& pass, const ReconcileOptions& options) {
       // Waiting cannot help (sshd refuses its configuration, a binary is missing, …): fail now.
       pass.progress.failure = node + " cannot be provisioned: " + machine.status->message;
     } else if (unready_for > options.node_timeout.count()) {
-      pass.progress.failure = node + " has not been ready for " + std::to_string(unready_for) +
-                              " s: " +
-                              (machine.status ? machine.status->message.empty()
-                                                    ? "its sshd reports " +
-                                                          machine.status->sshd_health
-                                                    : machine.status->message
-                                              : "its agent never reported");
+      pass.progress.failure =
+          node + " has not been ready for " + std::to_string(unready_for) + " s: " +
+          (machine.status ? machine.status->message.empty()
+                                ? "its sshd reports " + machine.status->sshd_health
+                                : machine.status->message
+                          : "its agent never reported");
     }
   }
 }

@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -12,18 +13,19 @@
 
 #include "common/clock.h"
 #include "common/error.h"
-#include "resources/node_images.h"
 #include "controller/operations.h"
 #include "protocol/node_protocol.h"
 #include "resources/machine.h"
 #include "resources/machine_store.h"
+#include "resources/node_images.h"
 #include "resources/pool_spec.h"
 #include "resources/records.h"
 #include "store/store.h"
 
 namespace gangplank::controller {
 
-// Machine rows, their reads, the node protocol's writes and the ARM view: resources/machine_store.h.
+// Machine rows, their reads, the node protocol's writes and the ARM view:
+// resources/machine_store.h.
 using resources::FailedForGood;
 using resources::GetMachine;
 using resources::kMachineStatusKind;
@@ -66,13 +68,30 @@ struct ReconcileOptions {
   bool start_new_work = true;
 };
 
+// Where the next search for a free node address starts. One per process, shared by the
+// allocators of every step running side by side, so that each step probes addresses no other step
+// of this process probes; the lease rows' preconditions settle races with other replicas.
+class AddressCursor {
+ public:
+  // The next index to probe (loaded once from the store's cursor row, then kept here).
+  Result<int> Claim(store::Store& store);
+  // Where a search would start now: what Commit writes to the store for the next start.
+  int Peek();
+
+ private:
+  std::mutex mutex_;
+  std::optional<int> next_;
+};
+
 // Node addresses for new machines, from PREFIX.0.0/16: each address in use has a lease row naming
-// its machine, and a cursor row says where the last search ended. One allocator serves every
-// pool reconciled in one step, so two pools never lease the same address; Commit writes the
-// cursor with a precondition, so two steps that raced for addresses cannot both commit.
+// its machine, written with a precondition (absent, or at the version of a lease whose machine is
+// gone), so two steps that picked one address cannot both commit. A cursor row says where the
+// last search ended, so a search costs a few lookups however many machines exist. One allocator
+// serves every pool reconciled in one step, so two pools never lease the same address.
 class NodeAddressAllocator {
  public:
-  NodeAddressAllocator(store::Store& store, std::string prefix);
+  // `cursor`: the process's shared cursor (nullptr: this allocator's own, from the store's row).
+  NodeAddressAllocator(store::Store& store, std::string prefix, AddressCursor* cursor = nullptr);
 
   // The next free address for `machine_id`; its lease joins `changes`.
   Result<std::string> Lease(const std::string& machine_id, std::vector<store::Mutation>& changes);
@@ -82,9 +101,9 @@ class NodeAddressAllocator {
  private:
   store::Store& store_;
   std::string prefix_;
-  std::optional<int> cursor_;
-  std::int64_t cursor_version_ = 0;
-  std::set<std::string> taken_;  // leased in this step, not yet in the store
+  AddressCursor own_cursor_;
+  AddressCursor& cursor_;
+  bool leased_ = false;
 };
 
 // Level-based: new machines (on the latest model and image) until the pool has `count`, the
@@ -102,6 +121,5 @@ Result<std::vector<store::Mutation>> RemoveMachines(store::Store& store,
 Result<bool> NodesPendingRemoval(store::Store& store, const std::string& owner_id);
 // The queued removals of nodes of `owner_id` (a pool, a cluster, or one machine).
 Result<std::vector<store::Resource>> RemovalsOf(store::Store& store, const std::string& owner_id);
-
 
 }  // namespace gangplank::controller

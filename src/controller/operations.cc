@@ -159,14 +159,39 @@ Result<std::vector<store::Mutation>> OperationsEngine::CancelRequests(
 }
 
 void OperationsEngine::Queue(const std::string& id, std::chrono::milliseconds after) {
-  std::lock_guard lock(mutex_);
+  {
+    std::lock_guard lock(mutex_);
+    QueueLocked(id, after);
+  }
+  wake_.notify_one();
+}
+
+void OperationsEngine::QueueLocked(const std::string& id, std::chrono::milliseconds after) {
   // Once per key, whenever it is due: a change seen while it waits does not run it twice.
   if (!queued_.insert(id).second) return;
-  if (after.count() <= 0) {
-    ready_.push_back(id);
-  } else {
+  if (after.count() > 0) {
     delayed_.emplace(clock_.Monotonic() + after, id);
+  } else if (running_.contains(id)) {
+    deferred_.insert(id);  // never on two workers: it runs again once this run ends
+  } else {
+    ready_.push_back(id);
   }
+}
+
+std::chrono::milliseconds OperationsEngine::Retry(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  return Backoff(attempts_[id]++);
+}
+
+void OperationsEngine::ForgetAttempts(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  attempts_.erase(id);
+}
+
+int OperationsEngine::Attempts(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  const auto found = attempts_.find(id);
+  return found == attempts_.end() ? 0 : found->second;
 }
 
 void OperationsEngine::Track(const store::Resource& row) {
@@ -240,7 +265,7 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
   if (!found->has_value()) return std::nullopt;  // gone (its resource was deleted)
   Operation operation = **found;
   if (operation.status != "InProgress") {
-    attempts_.erase(id);
+    ForgetAttempts(id);
     return std::nullopt;
   }
   const long long now = NowMs();
@@ -249,7 +274,7 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
     Queue(id, std::chrono::milliseconds(operation.lease_until_ms - now));
     return std::nullopt;
   }
-  const auto retry = [&] { return Backoff(attempts_[id]++); };
+  const auto retry = [&] { return Retry(id); };
   // Take the lease (or renew it once half of it is gone) before doing anything.
   if (operation.owner != options_.owner ||
       operation.lease_until_ms - now < options_.lease.count() / 2) {
@@ -269,7 +294,7 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
   if (step.ok() && step->done) {
     operation.status = step->canceled ? "Canceled" : "Succeeded";
     if (Commit(operation, std::move(step->changes), true).ok()) {
-      attempts_.erase(id);
+      ForgetAttempts(id);
       return std::nullopt;
     }
     return retry();  // the store refused (or the lease moved); look again
@@ -283,18 +308,18 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
     if ((reported || !step->changes.empty()) &&
         !Commit(operation, std::move(step->changes), false).ok())
       return retry();
-    attempts_.erase(id);
+    ForgetAttempts(id);
     // Wake in time to renew the lease, however long the runner asked to wait.
     return std::min(step->requeue_after, options_.lease / 3);
   }
-  if (Retryable(step.error()) && attempts_[id] < kMaxAttempts) return retry();
+  if (Retryable(step.error()) && Attempts(id) < kMaxAttempts) return retry();
   operation.status = "Failed";
   operation.error = step.error();
   std::vector<store::Mutation> rollback;
   if (runner->second.on_failure)
     rollback = runner->second.on_failure(operation, store_, step.error());
   if (Commit(operation, std::move(rollback), true).ok()) {
-    attempts_.erase(id);
+    ForgetAttempts(id);
     return std::nullopt;
   }
   return retry();
@@ -302,7 +327,12 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
 
 void OperationsEngine::PromoteDueLocked(SteadyTime now) {
   while (!delayed_.empty() && delayed_.begin()->first <= now) {
-    ready_.push_back(delayed_.begin()->second);
+    const std::string& id = delayed_.begin()->second;
+    if (running_.contains(id)) {
+      deferred_.insert(id);
+    } else {
+      ready_.push_back(id);
+    }
     delayed_.erase(delayed_.begin());
   }
 }
@@ -312,7 +342,18 @@ std::optional<std::string> OperationsEngine::PopReadyLocked() {
   std::string id = ready_.front();
   ready_.pop_front();
   queued_.erase(id);
+  running_.insert(id);
   return id;
+}
+
+void OperationsEngine::ReleaseLocked(const std::string& id,
+                                     std::optional<std::chrono::milliseconds> again) {
+  running_.erase(id);
+  if (deferred_.erase(id) > 0) {
+    ready_.push_back(id);  // still in queued_: it changed while it ran
+  } else if (again) {
+    QueueLocked(id, std::max(*again, std::chrono::milliseconds(1)));
+  }
 }
 
 void OperationsEngine::RunPending() {
@@ -331,10 +372,15 @@ void OperationsEngine::RunPending() {
       id = PopReadyLocked();
     }
     if (!id) break;
-    const int attempts_before = attempts_[*id];
+    const int attempts_before = Attempts(*id);
     const auto again = RunOne(*id);
+    {
+      std::lock_guard lock(mutex_);
+      ReleaseLocked(*id, std::nullopt);
+    }
     if (!again) continue;
-    if (attempts_[*id] > attempts_before && attempts_[*id] <= kMaxAttempts) {
+    const int attempts = Attempts(*id);
+    if (attempts > attempts_before && attempts <= kMaxAttempts) {
       Queue(*id, std::chrono::milliseconds(0));
     } else {
       waiting.insert(*id);
@@ -343,39 +389,57 @@ void OperationsEngine::RunPending() {
   for (const auto& id : waiting) Queue(id, std::chrono::milliseconds(1));
 }
 
-void OperationsEngine::Start() {
-  worker_ = std::thread([this] {
-    auto next_prune = clock_.Monotonic();
-    while (!stopping_) {
-      Discover();
-      std::optional<std::string> id;
-      SteadyTime next_due = clock_.Monotonic() + std::chrono::milliseconds(250);
-      {
-        std::lock_guard lock(mutex_);
-        PromoteDueLocked(clock_.Monotonic());
-        id = PopReadyLocked();
-        if (!delayed_.empty()) next_due = std::min(next_due, delayed_.begin()->first);
-      }
-      if (id) {
-        if (const auto again = RunOne(*id))
-          Queue(*id, std::max(*again, std::chrono::milliseconds(1)));
-        continue;
-      }
-      if (clock_.Monotonic() >= next_prune) {
-        (void)PruneFinished();  // best effort; the next prune tries again
-        next_prune = clock_.Monotonic() + std::chrono::minutes(10);
-      }
-      // Sleep until the store changes or delayed work is due (at most 250 ms, to see Stop).
-      const auto wait =
-          std::chrono::duration_cast<std::chrono::milliseconds>(next_due - clock_.Monotonic());
-      if (wait.count() > 0) store_.WaitForChange(seen_revision_, wait);
+void OperationsEngine::Work() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    PromoteDueLocked(clock_.Monotonic());
+    if (const auto id = PopReadyLocked()) {
+      lock.unlock();
+      const auto again = RunOne(*id);
+      lock.lock();
+      ReleaseLocked(*id, again);
+      continue;
     }
-  });
+    // Sleep until work is queued or delayed work is due (at most 250 ms, to see Stop).
+    auto wait = std::chrono::milliseconds(250);
+    if (!delayed_.empty()) {
+      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                delayed_.begin()->first - clock_.Monotonic()) +
+                                std::chrono::milliseconds(1));
+    }
+    if (wait.count() > 0) wake_.wait_for(lock, wait);
+  }
+}
+
+void OperationsEngine::Watch() {
+  auto next_prune = clock_.Monotonic();
+  while (!stopping_) {
+    Discover();
+    if (clock_.Monotonic() >= next_prune) {
+      (void)PruneFinished();  // best effort; the next prune tries again
+      next_prune = clock_.Monotonic() + std::chrono::minutes(10);
+    }
+    // Until the store changes (at most 250 ms, to see Stop).
+    store_.WaitForChange(seen_revision_, std::chrono::milliseconds(250));
+  }
+}
+
+void OperationsEngine::Start() {
+  watcher_ = std::thread([this] { Watch(); });
+  for (int i = 0; i < std::max(1, options_.workers); ++i) workers_.emplace_back([this] { Work(); });
 }
 
 void OperationsEngine::Stop() {
-  stopping_ = true;
-  if (worker_.joinable()) worker_.join();
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+  for (auto& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
+  workers_.clear();
 }
 
 }  // namespace gangplank::controller

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
@@ -41,7 +42,7 @@ struct Locking {
 
 // What one run of a runner achieved. Level-based work that waits on the outside world (nodes
 // coming up) returns `done = false` with the progress made so far and runs again later; the
-// engine's one worker never blocks on it.
+// engine's workers never block on it.
 struct Step {
   std::vector<store::Mutation> changes;  // committed with the operation record
   bool done = true;
@@ -80,12 +81,16 @@ struct EngineOptions {
   std::chrono::seconds retention{std::chrono::hours(24)};
   // Activity log events older than this are deleted (Azure keeps 90 days).
   std::chrono::seconds activity_retention{std::chrono::hours(24 * 90)};
+  // How many operations run side by side once Start()ed. Steps mostly wait on the store's commit,
+  // so running several lets their commits share one fsync; one operation never runs on two.
+  int workers = 8;
 };
 
 // Runs the operations recorded in the store. It learns its work only from the store: a watch
 // from a revision (or a fresh list) finds InProgress operations; each runs under a lease written
 // with a precondition, and every write of a step carries the operation record's version, so an
-// engine that lost its lease stops before its next write.
+// engine that lost its lease stops before its next write. Its work queue is a controller's: a key
+// is queued once however often it changes, and a key that changes while it runs runs again after.
 class OperationsEngine {
  public:
   OperationsEngine(store::Store& store, const Clock& clock, EngineOptions options = {});
@@ -107,7 +112,7 @@ class OperationsEngine {
   // Finds work in the store and runs it until none is ready (tests drive the engine with this);
   // operations that wait on the outside world run once per call.
   void RunPending();
-  // Watches the store and runs operations on a background thread until Stop().
+  // Watches the store on one thread and runs operations on `workers` threads until Stop().
   void Start();
   void Stop();
 
@@ -133,24 +138,41 @@ class OperationsEngine {
   // Runs one operation; returns when to run it again (nullopt: finished, gone or not ours).
   std::optional<std::chrono::milliseconds> RunOne(const std::string& id);
   Status Commit(Operation& operation, std::vector<store::Mutation> changes, bool finished);
-  void Queue(const std::string& id, std::chrono::milliseconds after);
   long long NowMs() const;
-  // Moves delayed operations whose time has come to the ready queue (under mutex_).
+  // Failed attempts: the backoff before the next one, counted per operation.
+  std::chrono::milliseconds Retry(const std::string& id);
+  void ForgetAttempts(const std::string& id);
+  int Attempts(const std::string& id);
+  // A worker's loop, and the watcher's: discovery, and pruning now and then.
+  void Work();
+  void Watch();
+
+  // The work queue (every *Locked function runs under mutex_).
+  void Queue(const std::string& id, std::chrono::milliseconds after);
+  void QueueLocked(const std::string& id, std::chrono::milliseconds after);
+  // Moves delayed operations whose time has come to the ready queue.
   void PromoteDueLocked(SteadyTime now);
+  // The next ready operation, now marked running.
   std::optional<std::string> PopReadyLocked();
+  // `id` stopped running: queued again at once if it changed meanwhile, else after `again`.
+  void ReleaseLocked(const std::string& id, std::optional<std::chrono::milliseconds> again);
 
   store::Store& store_;
   const Clock& clock_;
   const EngineOptions options_;
   std::map<std::string, OperationRunner> runners_;
   std::mutex mutex_;
+  std::condition_variable wake_;  // ready or delayed work was queued, or Stop()
   std::deque<std::string> ready_;
   std::set<std::string> queued_;  // merges duplicate keys, as controller work queues do
   std::multimap<SteadyTime, std::string> delayed_;
+  std::set<std::string> running_;
+  std::set<std::string> deferred_;  // queued while running: ready again once it stops
   std::map<std::string, int> attempts_;
-  std::uint64_t seen_revision_ = 0;  // 0: list everything on the next look
+  std::uint64_t seen_revision_ = 0;  // 0: list everything on the next look (the watcher's)
   std::atomic<bool> stopping_{false};
-  std::thread worker_;
+  std::thread watcher_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace gangplank::controller

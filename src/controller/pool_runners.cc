@@ -203,7 +203,7 @@ class ClusterRunners {
     std::vector<store::Mutation> changes;
     bool done = true;
     int total = 0, current = 0;
-    NodeAddressAllocator addresses(store, options_.address_prefix);
+    NodeAddressAllocator addresses(store, options_.address_prefix, &address_cursor_);
     for (const auto& pool : pools) {
       auto progress =
           ReconcilePool(store, pool, images_, clock_,
@@ -253,6 +253,7 @@ class ClusterRunners {
   NodeImageCatalog& images_;
   const Clock& clock_;
   ClusterRunnerOptions options_;
+  AddressCursor address_cursor_;  // shared by the steps the engine's workers run side by side
 };
 
 }  // namespace

@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", options.data_dir,
                  "Data directory (default ${GANGPLANK_DATA_DIR:-$HOME/.local/share/gangplank})");
   app.add_option("--listen", options.listen, "HOST:PORT to listen on (default 127.0.0.1:8443)");
+  app.add_option("--metrics-listen", options.metrics_listen,
+                 "HOST:PORT for Prometheus: plain HTTP, GET /metrics only, no token (default: "
+                 "none; GET /metrics on --listen takes a token); bind it to a private address");
   app.add_option("--store", options.store_url,
                  "Store URL: sqlite:PATH (default sqlite:DATA_DIR/gangplank.db), or a PostgreSQL "
                  "URI (postgresql://USER@HOST:PORT/DB) that any number of replicas share");

@@ -28,13 +28,14 @@
 #include "common/paths.h"
 #include "common/process.h"
 #include "controller/node_controller.h"
-#include "resources/node_images.h"
 #include "controller/operations.h"
 #include "controller/pool_runners.h"
 #include "controller/simulated_nodes.h"
+#include "resources/node_images.h"
 #include "runtime/container_runtime.h"
 #include "runtime/node_image_builder.h"
 #include "runtime/node_network.h"
+#include "server/metrics_listener.h"
 #include "server/node_gateway.h"
 #include "store/open_store.h"
 #include "store/shared_clock.h"
@@ -50,11 +51,13 @@ std::string DefaultDataDir() {
   return HomeDirectory() + "/.local/share/gangplank";
 }
 
-Result<tcp::endpoint> ParseListen(const std::string& listen) {
+Result<tcp::endpoint> ParseListen(const std::string& listen, std::string_view flag = "--listen",
+                                  std::string_view example = "127.0.0.1:8443") {
   const std::size_t colon = listen.rfind(':');
   auto invalid = [&] {
     return MakeError(StatusCode::kInvalidArgument, "InvalidListenAddress",
-                     "--listen \"" + listen + "\" is not HOST:PORT, for example 127.0.0.1:8443");
+                     std::string(flag) + " \"" + listen + "\" is not HOST:PORT, for example " +
+                         std::string(example));
   };
   if (colon == std::string::npos) return invalid();
   std::string host = listen.substr(0, colon);
@@ -432,7 +435,8 @@ struct NodeStackInputs {
 };
 
 // Local nodes: containers on the node network, their agents behind the node gateway's socket.
-Status BuildLocalNodes(const NodeStackInputs& in, std::function<api::HttpResponse(const api::HttpRequest&)> handle,
+Status BuildLocalNodes(const NodeStackInputs& in,
+                       std::function<api::HttpResponse(const api::HttpRequest&)> handle,
                        std::ostream& err, NodeStack& stack) {
   GP_ASSIGN_OR_RETURN(stack.nodes_dir, ResolveNodesDir(in.options, in.data_dir, &in.store));
   std::string agent = in.options.node_agent;
@@ -459,8 +463,8 @@ Status BuildLocalNodes(const NodeStackInputs& in, std::function<api::HttpRespons
   runtime_options.max_disk_bytes = in.disk_max;
   stack.runtime = std::make_unique<runtime::ContainerRuntime>(runtime_options);
   controller::NodeControllerOptions controller_options;
-  controller_options.on_leadership = [&gateway = *stack.gateway,
-                                      socket = control_dir / "node.sock", &err](bool leading) {
+  controller_options.on_leadership = [&gateway = *stack.gateway, socket = control_dir / "node.sock",
+                                      &err](bool leading) {
     if (!leading) return gateway.Stop();
     if (Status started = gateway.Start(socket); !started.ok())
       err << "gangplankd: " << started.error().message << std::endl;
@@ -523,6 +527,12 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   if (Status created = EnsureDirectory(data_dir, 0700); !created.ok()) return fail(created.error());
   auto endpoint = ParseListen(options.listen);
   if (!endpoint) return fail(endpoint.error());
+  std::optional<tcp::endpoint> metrics_endpoint;
+  if (!options.metrics_listen.empty()) {
+    auto parsed = ParseListen(options.metrics_listen, "--metrics-listen", "127.0.0.1:9464");
+    if (!parsed) return fail(parsed.error());
+    metrics_endpoint = *parsed;
+  }
   auto disk_max = ParseDiskSize(options.node_disk_max);
   if (!disk_max) return fail(disk_max.error());
   if (Status checked = CheckServeOptions(options); !checked.ok()) return fail(checked.error());
@@ -601,10 +611,9 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   const auto prefix = *node_network ? Result<std::string>((*node_network)->prefix)
                                     : SimulatedNodePrefix(options.node_network);
   if (!prefix) return fail(prefix.error());
-  controller::RegisterClusterRunners(
-      operations, images, clock,
-      {std::chrono::seconds(options.node_timeout_seconds), std::chrono::milliseconds(100),
-       *prefix});
+  controller::RegisterClusterRunners(operations, images, clock,
+                                     {std::chrono::seconds(options.node_timeout_seconds),
+                                      std::chrono::milliseconds(100), *prefix});
   auto ca_pem = ReadFile(local_tls->ca_cert, 1 << 20);
   auto warn = std::make_shared<WarnOnce>(err);
   service = std::make_shared<api::ApiService>(
@@ -612,8 +621,19 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
                             [warn](const std::string& line) { (*warn)(line); }, ssh_cas->get()},
       **store, *tokens, clock, operations, images, *local_nodes ? &*node_tokens : nullptr);
 
-  const NodeStackInputs inputs{options, data_dir, **store, *node_tokens, clock, *node_network,
-                               *disk_max};
+  // Prometheus without a token: plain HTTP, GET /metrics only, on an address of its own.
+  std::unique_ptr<MetricsListener> metrics_listener;
+  if (metrics_endpoint) {
+    metrics_listener = std::make_unique<MetricsListener>(
+        threads.First(), [&service] { return service->MetricsText(); });
+    auto metrics_bound = metrics_listener->Listen(*metrics_endpoint);
+    if (!metrics_bound) return fail(metrics_bound.error());
+    out << "gangplankd: metrics on http://" << metrics_bound->address().to_string() << ":"
+        << metrics_bound->port() << "/metrics (no token: keep this address private)" << std::endl;
+  }
+
+  const NodeStackInputs inputs{options, data_dir,      **store,  *node_tokens,
+                               clock,   *node_network, *disk_max};
   NodeStack nodes;
   if (!*local_nodes) {
     BuildSimulatedNodes(inputs, nodes);

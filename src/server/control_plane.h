@@ -9,6 +9,7 @@ namespace gangplank::server {
 struct ControlPlaneOptions {
   std::string data_dir;  // empty: $GANGPLANK_DATA_DIR or ~/.local/share/gangplank
   std::string listen = "127.0.0.1:8443";
+  std::string metrics_listen;  // HOST:PORT for plain-HTTP GET /metrics without a token; empty: none
   std::string store_url;  // empty: sqlite:DATA_DIR/gangplank.db; postgresql://…: replicas
   std::string store_key;  // with a shared store: the file whose key seals the shared secrets
   std::string public_url;  // empty: this process's own https://HOST:PORT/

@@ -1,4 +1,4 @@
-// SQLite-backed Store; every statement is prepared with bound parameters.
+// SQLite-backed Store; every statement is prepared once, with bound parameters.
 #include "store/sqlite_store.h"
 
 #include <sqlite3.h>
@@ -17,13 +17,25 @@ Error SqliteError(sqlite3* db, std::string_view what) {
                    std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
 }
 
-// A prepared statement that finalizes itself.
+// One use of a statement the store keeps prepared (SqliteStore::statements_); reset for the next
+// use when it goes.
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
+  Statement(sqlite3* db, std::unordered_map<const char*, sqlite3_stmt*>& prepared,
+            const char* sql) {
+    auto [found, added] = prepared.try_emplace(sql, nullptr);
+    if (added && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &found->second,
+                                    nullptr) != SQLITE_OK) {
+      prepared.erase(found);  // prepared again next time: the error says why meanwhile
+      return;
+    }
+    stmt_ = found->second;
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  ~Statement() {
+    if (!stmt_) return;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -45,7 +57,6 @@ class Statement {
   std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
 
  private:
-  sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
@@ -135,13 +146,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
   return store;
 }
 
-SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+SqliteStore::~SqliteStore() {
+  for (const auto& [sql, statement] : statements_) sqlite3_finalize(statement);
+  sqlite3_close(db_);
+}
 
 Status SqliteStore::LoadCache() {
-  Statement revision(db_, "SELECT value FROM store_revision WHERE id = 1");
+  Statement revision(db_, statements_, "SELECT value FROM store_revision WHERE id = 1");
   if (!revision.ok() || revision.Step() != SQLITE_ROW)
     return SqliteError(db_, "reading the store revision");
-  Statement query(db_, "SELECT kind, id, parent_key, body, version FROM resources");
+  Statement query(db_, statements_, "SELECT kind, id, parent_key, body, version FROM resources");
   if (!query.ok()) return SqliteError(db_, "preparing the cache load");
   std::vector<Resource> rows;
   int rc;
@@ -157,7 +171,7 @@ Status SqliteStore::Migrate() {
       !status.ok()) {
     return status;
   }
-  Statement current(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  Statement current(db_, statements_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   if (!current.ok() || current.Step() != SQLITE_ROW)
     return SqliteError(db_, "reading the schema version");
   schema_version_ = static_cast<int>(current.Int(0));
@@ -210,25 +224,30 @@ std::vector<Result<std::vector<Resource>>> SqliteStore::CommitGroup(
   auto fail_all = [&](const Error& error) {
     return std::vector<Result<std::vector<Resource>>>(group.size(), error);
   };
-  if (Status begun = Exec(db_, "BEGIN IMMEDIATE"); !begun.ok()) return fail_all(begun.error());
+  const auto run = [this](const char* sql) -> Status {
+    Statement statement(db_, statements_, sql);
+    if (statement.ok() && statement.Step() == SQLITE_DONE) return OkStatus();
+    return SqliteError(db_, sql);
+  };
+  if (Status begun = run("BEGIN IMMEDIATE"); !begun.ok()) return fail_all(begun.error());
   std::vector<ResourceCache::Commit> commits(group.size());
   for (std::size_t i = 0; i < group.size(); ++i) {
-    if (Status saved = Exec(db_, "SAVEPOINT write"); !saved.ok()) {
-      (void)Exec(db_, "ROLLBACK");
+    if (Status saved = run("SAVEPOINT write"); !saved.ok()) {
+      (void)run("ROLLBACK");
       return fail_all(saved.error());
     }
     results.push_back(ApplyLocked(*group[i]->mutations, group[i]->missing_ok, commits[i]));
     if (!results.back().ok()) {
-      (void)Exec(db_, "ROLLBACK TO write");
+      (void)run("ROLLBACK TO write");
       commits[i] = ResourceCache::Commit();
     }
-    if (Status released = Exec(db_, "RELEASE write"); !released.ok()) {
-      (void)Exec(db_, "ROLLBACK");
+    if (Status released = run("RELEASE write"); !released.ok()) {
+      (void)run("ROLLBACK");
       return fail_all(released.error());
     }
   }
-  if (Status committed = Exec(db_, "COMMIT"); !committed.ok()) {
-    (void)Exec(db_, "ROLLBACK");
+  if (Status committed = run("COMMIT"); !committed.ok()) {
+    (void)run("ROLLBACK");
     return fail_all(committed.error());
   }
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
@@ -263,7 +282,8 @@ Result<std::vector<Resource>> SqliteStore::ApplyLocked(const std::vector<Mutatio
     if (!status.ok()) return status.error();
   }
   if (commit.changes.empty()) return stored;
-  Statement bump(db_, "UPDATE store_revision SET value = value + 1 WHERE id = 1 RETURNING value");
+  Statement bump(db_, statements_,
+                 "UPDATE store_revision SET value = value + 1 WHERE id = 1 RETURNING value");
   if (!bump.ok() || bump.Step() != SQLITE_ROW) return SqliteError(db_, "moving the revision");
   commit.revision = static_cast<std::uint64_t>(bump.Int(0));
   return stored;
@@ -271,7 +291,7 @@ Result<std::vector<Resource>> SqliteStore::ApplyLocked(const std::vector<Mutatio
 
 Status SqliteStore::CheckLocked(std::string_view kind, std::string_view id,
                                 Precondition precondition) {
-  Statement current(db_, "SELECT version FROM resources WHERE kind = ? AND key = ?");
+  Statement current(db_, statements_, "SELECT version FROM resources WHERE kind = ? AND key = ?");
   if (!current.ok()) return SqliteError(db_, "preparing a check");
   current.Bind(1, kind).Bind(2, IdKey(id));
   const int rc = current.Step();
@@ -283,20 +303,20 @@ Status SqliteStore::CheckLocked(std::string_view kind, std::string_view id,
 
 Result<Resource> SqliteStore::PutLocked(const Resource& resource, Precondition precondition,
                                         ResourceCache::Commit& commit) {
-  Statement current(db_, "SELECT version, id FROM resources WHERE kind = ? AND key = ?");
+  Statement current(db_, statements_,
+                    "SELECT version, id FROM resources WHERE kind = ? AND key = ?");
   if (!current.ok()) return SqliteError(db_, "preparing a write");
   current.Bind(1, resource.kind).Bind(2, IdKey(resource.id));
   const int rc = current.Step();
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(db_, "reading before a write");
   const std::int64_t existing = rc == SQLITE_ROW ? current.Int(0) : 0;
-  if (!precondition.HoldsAt(existing))
-    return PreconditionFailed(resource.id);
+  if (!precondition.HoldsAt(existing)) return PreconditionFailed(resource.id);
   Resource stored = resource;
   stored.version = existing + 1;
   stored.parent = IdKey(resource.parent);
   if (rc == SQLITE_ROW)
     stored.id = current.Text(1);  // the row keeps the id's first casing, as ARM does
-  Statement write(db_,
+  Statement write(db_, statements_,
                   "INSERT INTO resources (kind, key, id, parent_key, body, version) "
                   "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET "
                   "body = excluded.body, version = excluded.version");
@@ -316,7 +336,7 @@ Status SqliteStore::DeleteLocked(std::string_view kind, std::string_view id,
                                  Precondition precondition, bool missing_ok,
                                  ResourceCache::Commit& commit) {
   const std::string key = IdKey(id);
-  Statement current(db_, "SELECT version FROM resources WHERE kind = ? AND key = ?");
+  Statement current(db_, statements_, "SELECT version FROM resources WHERE kind = ? AND key = ?");
   if (!current.ok()) return SqliteError(db_, "preparing a delete");
   current.Bind(1, kind).Bind(2, key);
   const int rc = current.Step();
@@ -325,15 +345,14 @@ Status SqliteStore::DeleteLocked(std::string_view kind, std::string_view id,
     return MakeError(StatusCode::kNotFound, "NotFound", std::string(id) + " does not exist");
   }
   if (rc != SQLITE_ROW) return SqliteError(db_, "reading before a delete");
-  if (!precondition.HoldsAt(current.Int(0)))
-    return PreconditionFailed(id);
-  Statement remove(db_, "DELETE FROM resources WHERE kind = ? AND key = ?");
+  if (!precondition.HoldsAt(current.Int(0))) return PreconditionFailed(id);
+  Statement remove(db_, statements_, "DELETE FROM resources WHERE kind = ? AND key = ?");
   if (!remove.ok()) return SqliteError(db_, "preparing a delete");
   remove.Bind(1, kind).Bind(2, key);
   if (remove.Step() != SQLITE_DONE) return SqliteError(db_, "deleting " + std::string(id));
   // Children's keys start with the parent's key and a slash, whatever their kind: the keys from
   // "KEY/" up to "KEY0" ('0' follows '/'), an index range.
-  Statement children(db_, "DELETE FROM resources WHERE key >= ? AND key < ?");
+  Statement children(db_, statements_, "DELETE FROM resources WHERE key >= ? AND key < ?");
   if (!children.ok()) return SqliteError(db_, "preparing a delete");
   children.Bind(1, key + "/").Bind(2, key + "0");
   if (children.Step() != SQLITE_DONE) return SqliteError(db_, "deleting under " + std::string(id));

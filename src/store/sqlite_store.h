@@ -8,11 +8,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "store/cached_store.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace gangplank::store {
 
@@ -40,8 +42,8 @@ class SqliteStore final : public CachedStore {
   static constexpr std::size_t kMaxGroup = 256;
   // One transaction for `group`: each write's result, in order.
   std::vector<Result<std::vector<Resource>>> CommitGroup(const std::vector<QueuedWrite*>& group);
-  Result<std::vector<Resource>> ApplyLocked(const std::vector<Mutation>& mutations,
-                                            bool missing_ok, ResourceCache::Commit& commit);
+  Result<std::vector<Resource>> ApplyLocked(const std::vector<Mutation>& mutations, bool missing_ok,
+                                            ResourceCache::Commit& commit);
 
   Status LoadCache();
   Status Migrate();
@@ -55,6 +57,9 @@ class SqliteStore final : public CachedStore {
   sqlite3* db_;
   std::filesystem::path path_;
   int schema_version_ = 0;
+  // Statements prepared once for the connection's life, by their SQL (a literal: its address is
+  // the key). Parsing them at every write cost more than the writes.
+  std::unordered_map<const char*, sqlite3_stmt*> statements_;
   // One connection: the group's leader alone uses it (SQLite serialises writes anyway).
   std::mutex queue_mutex_;
   std::condition_variable written_;  // a group was committed, or no one leads now

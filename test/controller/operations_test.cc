@@ -2,13 +2,15 @@
 // and fencing between two engines on one store.
 #include "controller/operations.h"
 
-#include "audit/certificate_log.h"
-
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
 
+#include "audit/certificate_log.h"
 #include "mocks/fake_clock.h"
 #include "store/sqlite_store.h"
 #include "support/temp_dir.h"
@@ -124,6 +126,64 @@ TEST_F(OperationsEngineTest, TheBackgroundWorkerFindsAndFinishesOperationsByWatc
   EXPECT_EQ(StatusOf(operation), "Succeeded");
 }
 
+// Workers run different operations side by side, never one operation on two at once, even while
+// its own progress commits queue it again as it runs. Repeated: the overlaps are timing-dependent.
+TEST_F(OperationsEngineTest, WorkersRunOperationsSideBySideButNeverOneTwiceAtOnce) {
+  constexpr int kOperations = 24;
+  constexpr int kWorkers = 4;
+  for (int round = 0; round < 5; ++round) {
+    auto engine = std::make_unique<OperationsEngine>(
+        *store_, clock_,
+        EngineOptions{"workers-" + std::to_string(round), std::chrono::seconds(6),
+                      std::chrono::hours(1), std::chrono::hours(24), kWorkers});
+    std::mutex mutex;
+    std::map<std::string, int> running_by_id, runs_by_id;
+    int running = 0, most_running = 0;
+    bool doubled = false;
+    engine->Register("Slow",
+                     {[&](const Operation& op, store::Store&) -> Result<Step> {
+                        int runs = 0;
+                        {
+                          std::lock_guard lock(mutex);
+                          doubled = doubled || ++running_by_id[op.id] > 1;
+                          most_running = std::max(most_running, ++running);
+                          runs = ++runs_by_id[op.id];
+                        }
+                        std::this_thread::sleep_for(std::chrono::milliseconds(3));
+                        {
+                          std::lock_guard lock(mutex);
+                          --running_by_id[op.id];
+                          --running;
+                        }
+                        if (runs < 4) {  // new progress each run: a commit, seen by the watch
+                          return Step::Waiting({}, std::chrono::milliseconds(1), runs * 25,
+                                               std::to_string(runs) + " of 4");
+                        }
+                        return Step::Done({});
+                      },
+                      nullptr});
+    engine->Start();
+    std::vector<Operation> operations;
+    for (int i = 0; i < kOperations; ++i) {
+      auto started = engine->Begin(kPrefix, "Slow", kTarget + std::to_string(i), Locking{});
+      ASSERT_TRUE(store_->Apply(started.records).ok());
+      operations.push_back(started.operation);
+    }
+    const auto all_done = [&] {
+      return std::all_of(operations.begin(), operations.end(),
+                         [&](const Operation& op) { return StatusOf(op) == "Succeeded"; });
+    };
+    for (int i = 0; i < 2000 && !all_done(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    engine->Stop();
+    EXPECT_TRUE(all_done()) << "round " << round;
+    EXPECT_FALSE(doubled) << "an operation ran on two workers at once, round " << round;
+    EXPECT_GT(most_running, 1) << "the workers never overlapped, round " << round;
+    EXPECT_LE(most_running, kWorkers);
+    for (const auto& [id, runs] : runs_by_id) EXPECT_GE(runs, 4) << id;
+  }
+}
+
 TEST_F(OperationsEngineTest, TerminalErrorsFailAndRetryableOnesAreRetried) {
   int attempts = 0;
   engine_->Register("Flaky", {[&attempts](const Operation&, store::Store&) -> Result<Step> {
@@ -149,7 +209,8 @@ TEST_F(OperationsEngineTest, TerminalErrorsFailAndRetryableOnesAreRetried) {
   EXPECT_EQ((*failed)->status, "Failed");
   ASSERT_TRUE((*failed)->error.has_value());
   EXPECT_EQ((*failed)->error->reason, "NoGood");
-  EXPECT_FALSE(store_->Get(kOperationLockKind, lock)->has_value()) << "a failed operation keeps its lock";
+  EXPECT_FALSE(store_->Get(kOperationLockKind, lock)->has_value())
+      << "a failed operation keeps its lock";
 }
 
 // A retryable error is retried a bounded number of times (8), then the operation fails with it
@@ -202,9 +263,8 @@ TEST_F(OperationsEngineTest, CertificateRecordsGoOnlyOnceTheRetentionHasPassedSi
   const long long retention = 90LL * 24 * 3600;
   const auto record = [&](std::uint64_t serial, long long ended) {
     ASSERT_TRUE(store_
-                    ->Put(audit::EncodeCertificateRecord(
-                              {serial, "oid@adfs", "ada@example.org", "oid", "SHA256:x",
-                               ended - 3900, ended}),
+                    ->Put(audit::EncodeCertificateRecord({serial, "oid@adfs", "ada@example.org",
+                                                          "oid", "SHA256:x", ended - 3900, ended}),
                           store::Precondition::Absent())
                     .ok());
   };
@@ -256,19 +316,20 @@ TEST_F(OperationsEngineTest, AnEngineThatLostItsLeaseMidStepWritesNothing) {
   const std::string marker = "/subscriptions/s/marker";
   OperationsEngine* other = nullptr;
   // While engine one runs its step, engine two takes the lease (one's lease has lapsed).
-  engine_->Register("Fenced", {[&](const Operation&, store::Store&) -> Result<Step> {
-                                 clock_.Advance(std::chrono::seconds(7));
-                                 other->RunPending();
-                                 return Step::Done({store::Mutation::Put(
-                                     {"marker", marker, "/subscriptions/s", "{\"by\":\"one\"}", 0})});
-                               },
-                               nullptr});
+  engine_->Register("Fenced",
+                    {[&](const Operation&, store::Store&) -> Result<Step> {
+                       clock_.Advance(std::chrono::seconds(7));
+                       other->RunPending();
+                       return Step::Done({store::Mutation::Put(
+                           {"marker", marker, "/subscriptions/s", "{\"by\":\"one\"}", 0})});
+                     },
+                     nullptr});
   auto two = NewEngine("two");
   other = two.get();
   two->Register("Fenced", {[&](const Operation&, store::Store&) -> Result<Step> {
-                              return Step::Waiting({}, std::chrono::milliseconds(1), 0, "two");
-                            },
-                            nullptr});
+                             return Step::Waiting({}, std::chrono::milliseconds(1), 0, "two");
+                           },
+                           nullptr});
   const Operation operation = *StartOne("Fenced");
   engine_->RunPending();
   EXPECT_FALSE(store_->Get("marker", marker)->has_value())

@@ -5,12 +5,15 @@ Prometheus on loopback scraping every second with that identity's client credent
 the control plane's own token endpoint, its CA checked). `promtool check metrics` accepts what is
 served. A cluster of two nodes shows up as two running nodes; an SSH key change puts both behind
 their pool's model and the node image upgrade brings them back, and the operations that did it
-are counted, all as Prometheus' own queries see it. Usage: prometheus_scrape_test.py GANGPLANKD"""
+are counted, all as Prometheus' own queries see it. A second job scrapes the plain-HTTP listener of
+--metrics-listen, which needs no token and serves nothing but /metrics, and sees the same nodes.
+Usage: prometheus_scrape_test.py GANGPLANKD"""
 import json
 import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -53,7 +56,7 @@ def token_for(lab, port, app, secret):
         return json.load(reply)["access_token"]
 
 
-def start_prometheus(lab, port, app, secret):
+def start_prometheus(lab, port, app, secret, plain_port):
     web = free_port()
     config = os.path.join(lab.work, "prometheus.yml")
     with open(config, "w") as f:
@@ -66,7 +69,9 @@ def start_prometheus(lab, port, app, secret):
                            "token_url": f"https://127.0.0.1:{port}/adfs/oauth2/token",
                            "scopes": [f"https://127.0.0.1:{port}/.default"],
                            "tls_config": {"ca_file": lab.ca()}},
-                "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}]}, f)
+                "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}, {
+                "job_name": "gangplank-plain", "scheme": "http", "metrics_path": "/metrics",
+                "static_configs": [{"targets": [f"127.0.0.1:{plain_port}"]}]}]}, f)
     log = open(os.path.join(lab.work, "prometheus.log"), "wb")
     proc = subprocess.Popen(["prometheus", f"--config.file={config}",
                              f"--storage.tsdb.path={os.path.join(lab.work, 'tsdb')}",
@@ -99,8 +104,17 @@ def wait_for(web, expression, wanted, what, seconds=60):
 
 def main(factory):
     lab = factory(sys.argv[1])
-    lab.extra_args = ["--nodes", "simulated"]
+    plain_port = free_port()
+    lab.extra_args = ["--nodes", "simulated", "--metrics-listen", f"127.0.0.1:{plain_port}"]
     port = lab.start_replica()["port"]
+    # The plain listener: /metrics without a token, and nothing else at all.
+    with urllib.request.urlopen(f"http://127.0.0.1:{plain_port}/metrics", timeout=10) as reply:
+        expect("gangplank_build_info" in reply.read().decode(), "plain /metrics")
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{plain_port}/subscriptions", timeout=10)
+        raise Broken("the plain listener served /subscriptions")
+    except urllib.error.HTTPError as error:
+        expect(error.code == 404, f"plain /subscriptions: {error.code}")
     create_group(lab)
     app, secret = metrics_identity(lab, port)
     # The metrics identity reads /metrics and nothing else; no token reads nothing at all.
@@ -118,33 +132,37 @@ def main(factory):
                              capture_output=True)
     expect(checked.returncode == 0, f"promtool check metrics: {checked.stdout} {checked.stderr}")
 
-    proc, web = start_prometheus(lab, port, app, secret)
+    proc, web = start_prometheus(lab, port, app, secret, plain_port)
     try:
         wait_for(web, 'up{job="gangplank"}', lambda v: v == [1.0], "the scrape")
+        wait_for(web, 'up{job="gangplank-plain"}', lambda v: v == [1.0], "the plain scrape")
         cluster = Cluster(lab, "c1", 2, test_key())
         status, headers, body, _ = cluster.call("PUT", "", cluster_body("c1", 2, cluster.key))
         expect(status == 201, f"create: {status} {body}")
         cluster.wait_operation(headers, "create")
         pool = 'cluster="c1",pool="nodepool1"'
-        wait_for(web, f'gangplank_nodes{{{pool},state="Running"}}', lambda v: v == [2.0],
-                 "two running nodes")
-        wait_for(web, f"gangplank_nodes_behind_ssh_model{{{pool}}}", lambda v: v == [0.0],
-                 "no node behind after the create")
+        wait_for(web, f'gangplank_nodes{{job="gangplank",{pool},state="Running"}}',
+                 lambda v: v == [2.0], "two running nodes")
+        wait_for(web, f"gangplank_nodes_behind_ssh_model{{{pool}}}", lambda v: v == [0.0, 0.0],
+                 "no node behind after the create (both jobs)")
+        wait_for(web, f'gangplank_nodes{{job="gangplank-plain",{pool},state="Running"}}',
+                 lambda v: v == [2.0], "two running nodes through the plain listener")
         # A new key: both nodes are behind the pool's model until their node image upgrade.
         status, headers, body, _ = cluster.call("PUT", "", cluster_body("c1", 2, test_key()))
         expect(status == 200, f"new key: {status} {body}")
         cluster.wait_operation(headers, "key change")
-        wait_for(web, f"gangplank_nodes_behind_ssh_model{{{pool}}}", lambda v: v == [2.0],
-                 "both nodes behind after the key change")
+        wait_for(web, f"gangplank_nodes_behind_ssh_model{{{pool}}}", lambda v: v == [2.0, 2.0],
+                 "both nodes behind after the key change (both jobs)")
         wait_for(web, f"gangplank_pool_ssh_model_pending_seconds{{{pool}}}", lambda v: v[0] >= 0,
                  "the pending model's age")
         status, headers, body, _ = cluster.call(
             "POST", "/agentPools/nodepool1/upgradeNodeImageVersion")
         expect(status == 202, f"upgrade: {status} {body}")
         cluster.wait_operation(headers, "node image upgrade")
-        wait_for(web, f"gangplank_nodes_behind_ssh_model{{{pool}}}", lambda v: v == [0.0],
-                 "no node behind after the upgrade")
-        wait_for(web, 'sum(gangplank_operations_total{outcome="Succeeded"})', lambda v: v[0] >= 3,
+        wait_for(web, f"gangplank_nodes_behind_ssh_model{{{pool}}}", lambda v: v == [0.0, 0.0],
+                 "no node behind after the upgrade (both jobs)")
+        wait_for(web, 'sum(gangplank_operations_total{job="gangplank",outcome="Succeeded"})',
+                 lambda v: v[0] >= 3,
                  "the create, the key change and the upgrade counted")
         wait_for(web, 'sum(gangplank_http_requests_total{route="managedclusters/{cluster}",'
                       'method="PUT"})', lambda v: v[0] >= 2, "the PUTs counted by route")
@@ -157,8 +175,8 @@ def main(factory):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-    print("prometheus: scraped with a metrics-only identity; nodes, a key change, an upgrade and "
-          "operations seen by its queries: ok")
+    print("prometheus: scraped with a metrics-only identity and through the plain listener; nodes, "
+          "a key change, an upgrade and operations seen by its queries: ok")
 
 
 if __name__ == "__main__":
