@@ -99,6 +99,7 @@ Result<std::string> NodeAddressAllocator::Lease(const std::string& machine_id,
                                                 std::vector<store::Mutation>& changes) {
   for (int probe = 0; probe < kAddressCount; ++probe) {
     GP_ASSIGN_OR_RETURN(const int index, cursor_.Claim(store_));
+    if (taken_.contains(index)) continue;
     const std::string address = AddressAt(prefix_, index);
     const std::string lease_id = std::string(kAddressRoot) + "/" + address;
     auto lease = store_.Get(kAddressLeaseKind, lease_id);
@@ -111,7 +112,7 @@ Result<std::string> NodeAddressAllocator::Lease(const std::string& machine_id,
       if (machine->has_value()) continue;
       precondition = store::Precondition::AtVersion((*lease)->version);  // its machine is gone
     }
-    leased_ = true;
+    taken_.insert(index);
     changes.push_back(store::Mutation::Put(
         store::Resource{std::string(kAddressLeaseKind), lease_id, std::string(kAddressRoot),
                         json::serialize(json::object{{"machine", machine_id}}), 0},
@@ -123,7 +124,7 @@ Result<std::string> NodeAddressAllocator::Lease(const std::string& machine_id,
 }
 
 void NodeAddressAllocator::Commit(std::vector<store::Mutation>& changes) {
-  if (!leased_) return;
+  if (taken_.empty()) return;
   // A hint for the next start, written without a precondition: the leases guard the addresses.
   changes.push_back(store::Mutation::Put(
       store::Resource{std::string(kAddressCursorKind), std::string(kAddressRoot), "",

@@ -103,7 +103,7 @@ class NodeAddressAllocator {
   std::string prefix_;
   AddressCursor own_cursor_;
   AddressCursor& cursor_;
-  bool leased_ = false;
+  std::set<int> taken_;  // leased in this step, not yet in the store: a full round comes back here
 };
 
 // Level-based: new machines (on the latest model and image) until the pool has `count`, the

@@ -393,11 +393,14 @@ void OperationsEngine::Work() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     PromoteDueLocked(clock_.Monotonic());
+    if (ready_.size() > 1) wake_.notify_one();  // more than this worker takes: wake another
     if (const auto id = PopReadyLocked()) {
       lock.unlock();
       const auto again = RunOne(*id);
       lock.lock();
       ReleaseLocked(*id, again);
+      // It may be ready again, or due sooner than another worker's sleep ends.
+      wake_.notify_one();
       continue;
     }
     // Sleep until work is queued or delayed work is due (at most 250 ms, to see Stop).

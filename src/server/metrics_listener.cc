@@ -3,6 +3,7 @@
 #include "server/metrics_listener.h"
 
 #include <atomic>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -23,12 +24,14 @@ constexpr std::chrono::seconds kWrite{30};
 
 struct MetricsListener::State : std::enable_shared_from_this<MetricsListener::State> {
   State(boost::asio::io_context& io, std::function<Result<std::string>()> render_text)
-      : context(io), acceptor(io), render(std::move(render_text)) {}
+      : context(io), acceptor(io), retry(io), render(std::move(render_text)) {}
 
   void Accept();
 
   boost::asio::io_context& context;
   tcp::acceptor acceptor;
+  boost::asio::steady_timer retry;  // after a failed accept (out of descriptors)
+  std::chrono::milliseconds backoff{0};
   std::function<Result<std::string>()> render;
   std::atomic<int> connections{0};
 };
@@ -47,7 +50,6 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(8 * 1024);
     parser_->body_limit(0);  // a scrape has no body
-    buffer_.clear();
     stream_.expires_after(kIdle);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
@@ -127,7 +129,20 @@ void MetricsListener::State::Accept() {
   acceptor.async_accept(boost::asio::make_strand(context),
                         [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
                           if (ec == boost::asio::error::operation_aborted) return;
-                          if (!ec && self->connections < kMaxConnections) {
+                          if (ec) {
+                            // Out of descriptors: the connection stays queued and accepting
+                            // again at once would spin; wait, longer each time.
+                            self->backoff =
+                                std::min(std::max(self->backoff * 2, std::chrono::milliseconds(5)),
+                                         std::chrono::milliseconds(1000));
+                            self->retry.expires_after(self->backoff);
+                            self->retry.async_wait([self](beast::error_code waited) {
+                              if (!waited && self->acceptor.is_open()) self->Accept();
+                            });
+                            return;
+                          }
+                          self->backoff = std::chrono::milliseconds(0);
+                          if (self->connections < kMaxConnections) {
                             std::make_shared<Session>(std::move(socket), self)->Read();
                           }
                           // Over the cap the socket closes as it goes out of scope.
@@ -162,6 +177,7 @@ void MetricsListener::Stop() {
   boost::asio::post(state_->context, [state = state_] {
     beast::error_code ignored;
     state->acceptor.close(ignored);
+    state->retry.cancel();
   });
 }
 
