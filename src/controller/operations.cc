@@ -275,12 +275,14 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
     return std::nullopt;
   }
   const auto retry = [&] { return Retry(id); };
-  // Take the lease (or renew it once half of it is gone) before doing anything.
-  if (operation.owner != options_.owner ||
-      operation.lease_until_ms - now < options_.lease.count() / 2) {
+  // The lease is taken (or renewed once half of it is gone) by the step's own commit, not one of
+  // its own before it: a step only computes writes, and its commit carries the record's version,
+  // so of two engines that ran the same step side by side exactly one commits it.
+  const bool lease_due = operation.owner != options_.owner ||
+                         operation.lease_until_ms - now < options_.lease.count() / 2;
+  if (lease_due) {
     operation.owner = options_.owner;
     operation.lease_until_ms = now + options_.lease.count();
-    if (!Commit(operation, {}, false).ok()) return retry();
   }
   const auto runner = runners_.find(operation.type);
   if (runner == runners_.end()) {
@@ -305,7 +307,7 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
                           step->percent_complete != operation.percent_complete;
     operation.progress = step->progress;
     operation.percent_complete = step->percent_complete;
-    if ((reported || !step->changes.empty()) &&
+    if ((reported || lease_due || !step->changes.empty()) &&
         !Commit(operation, std::move(step->changes), false).ok())
       return retry();
     ForgetAttempts(id);
