@@ -48,13 +48,20 @@ reader = session.principal("bench-reader", "acdd72a7-3385-48ef-bd42-f606fba81ae7
 open(f"{work}/reader_token", "w").write(session.token_for(*reader))
 open(f"{work}/get_path", "w").write(f"{prefix}/c0?api-version=2022-11-01")
 open(f"{work}/get_path_newest", "w").write(f"{prefix}/c0?api-version=2026-08-01")
+# wrk's two threads each run this script with their own counter: thread 0 takes the even
+# clusters and thread 1 the odd ones, so they never PUT the same cluster at the same moment.
 open(f"{work}/put.lua", "w").write(f"""
 local bodies = {{ {json.dumps(body(keys[1]))}, {json.dumps(body(keys[0]))} }}
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
 local counter = 0
 request = function()
   counter = counter + 1
-  local cluster = counter % 1024
-  local body = bodies[(math.floor(counter / 1024) % 2) + 1]
+  local cluster = (counter * 2 + (id or 0)) % 1024
+  local body = bodies[(math.floor(counter / 512) % 2) + 1]
   return wrk.format("PUT", "{prefix}/c" .. cluster .. "?api-version=2022-11-01",
                     {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {token}"}}, body)
 end
