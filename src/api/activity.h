@@ -9,6 +9,10 @@ namespace gangplank::api {
 // Records what `call` asked and how it was answered (Accepted for a long-running operation, whose
 // end the operations engine records; Succeeded; or Failed with the HTTP status and the reason).
 void RecordRequest(const ArmCall& call, const HttpResponse& response);
+// The event RecordRequest would write for `call` answered `answered` with the Azure-AsyncOperation
+// of `operation_name`, as a write to commit with the change itself (one commit, not two).
+store::Mutation AcceptedRequestEvent(const ArmCall& call, const std::string& operation_name,
+                                     HttpStatus answered);
 // Records a write refused before routing (no or a bad token: 401), at most a few per second so
 // that a flood of bad requests cannot fill the log.
 void RecordUnauthenticated(const ApiRequest& request, const HandlerContext& context,

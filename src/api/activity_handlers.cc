@@ -44,26 +44,38 @@ void Record(const HandlerContext& context, audit::ActivityEvent event) {
   }
 }
 
-audit::ActivityEvent EventFor(const HandlerContext& context, resources::ActivityOrigin origin,
-                              std::string subscription, const HttpResponse& response) {
-  const unsigned code = response.result_int();
+// The event of a request answered `status`; `operation_id`: the long-running operation it
+// started (empty: none).
+audit::ActivityEvent EventOf(const HandlerContext& context, resources::ActivityOrigin origin,
+                             std::string subscription, HttpStatus status,
+                             std::string operation_id) {
+  const unsigned code = static_cast<unsigned>(status);
   audit::ActivityEvent event;
   event.event_id = NewUuid();
   event.subscription = std::move(subscription);
   event.origin = std::move(origin);
   // A long-running operation is followed by its own id (its end is recorded under it).
-  const auto async = response["Azure-AsyncOperation"];
-  const std::string_view url(async.data(), async.size());
-  event.operation_id =
-      url.empty() ? NewUuid()
-                  : std::string(url.substr(url.rfind('/') + 1, url.find('?') - url.rfind('/') - 1));
+  const bool started = !operation_id.empty();
+  event.operation_id = started ? std::move(operation_id) : NewUuid();
   // A request that started a long-running operation was accepted; its end comes later.
-  event.status = code >= 300 ? "Failed" : !url.empty() || code == 202 ? "Accepted" : "Succeeded";
-  event.sub_status = std::string(boost::beast::http::obsolete_reason(response.result()));
+  event.status = code >= 300 ? "Failed" : started || code == 202 ? "Accepted" : "Succeeded";
+  event.sub_status = std::string(boost::beast::http::obsolete_reason(status));
   event.level = code < 300 ? "Informational" : "Error";
   event.event_name = "EndRequest";
-  if (code >= 300) event.description = ErrorMessageOf(response);
   event.timestamp_ms = NowMs(context.clock);
+  return event;
+}
+
+audit::ActivityEvent EventFor(const HandlerContext& context, resources::ActivityOrigin origin,
+                              std::string subscription, const HttpResponse& response) {
+  const auto async = response["Azure-AsyncOperation"];
+  const std::string_view url(async.data(), async.size());
+  audit::ActivityEvent event = EventOf(
+      context, std::move(origin), std::move(subscription), response.result(),
+      url.empty()
+          ? std::string()
+          : std::string(url.substr(url.rfind('/') + 1, url.find('?') - url.rfind('/') - 1)));
+  if (response.result_int() >= 300) event.description = ErrorMessageOf(response);
   return event;
 }
 
@@ -102,7 +114,14 @@ void RecordSignIn(const ApiRequest& request, const HandlerContext& context, cons
 }
 
 void RecordRequest(const ArmCall& call, const HttpResponse& response) {
+  if (call.recorded) return;  // committed with the change
   Record(call.context, EventFor(call.context, OriginOf(call), call.names.subscription, response));
+}
+
+store::Mutation AcceptedRequestEvent(const ArmCall& call, const std::string& operation_name,
+                                     HttpStatus answered) {
+  return store::Mutation::Put(audit::EventRow(
+      EventOf(call.context, OriginOf(call), call.names.subscription, answered, operation_name)));
 }
 
 void RecordUnauthenticated(const ApiRequest& request, const HandlerContext& context,

@@ -32,6 +32,9 @@ struct ArmCall {
   std::string object;                  // Graph: /v1.0/applications/{object}, …
   std::string member;                  // Graph: /v1.0/groups/{object}/members/{member}/$ref
   std::string_view action;             // the matched route's ARM operation
+  // Set by a handler whose commit carried the request's activity event with its change (an
+  // accepted long-running operation): the router then records nothing more.
+  mutable bool recorded = false;
 
   // The ARM id the call acts on, as far as its path names one: the pool, cluster, group or
   // subscription (the scope that role assignments are matched against).

@@ -105,11 +105,11 @@ ArmAnswer PutCluster(const ArmCall& call) {
       resources::PlanClusterPut(spec, {names, before, pools, generated, LatestImages(call.context),
                                        call.context.random}));
   GP_RETURN_IF_ERROR(ReserveLocalNodes(call, plan.node_counts, plan.mutations));
+  const HttpStatus answered = plan.created ? HttpStatus::created : HttpStatus::ok;
   GP_ASSIGN_OR_RETURN(const Accepted done,
                       CommitOperation(call, kPutCluster, names.cluster_id(), spec.location,
-                                      std::move(plan.mutations)));
-  return Written(call, done.stored.front(), done.operation,
-                 plan.created ? HttpStatus::created : HttpStatus::ok);
+                                      std::move(plan.mutations), answered));
+  return Written(call, done.stored.front(), done.operation, answered);
 }
 
 ArmAnswer GetCluster(const ArmCall& call) {
@@ -137,9 +137,10 @@ ArmAnswer PatchCluster(const ArmCall& call) {
   GP_ASSIGN_OR_RETURN(resources::ClusterRecord cluster, ClusterForAction(call));
   cluster.resource["tags"] = tags && tags->is_object() ? *tags : json::value(json::object{});
   cluster.set_provisioning_state("Updating");
-  GP_ASSIGN_OR_RETURN(const Accepted done,
-                      CommitOperation(call, kPutCluster, call.names.cluster_id(),
-                                      cluster.location(), {resources::WriteBack(cluster)}));
+  GP_ASSIGN_OR_RETURN(
+      const Accepted done,
+      CommitOperation(call, kPutCluster, call.names.cluster_id(), cluster.location(),
+                      {resources::WriteBack(cluster)}, HttpStatus::ok));
   return Written(call, done.stored.front(), done.operation, HttpStatus::ok);
 }
 

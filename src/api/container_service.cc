@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/beast/http/field.hpp>
 
+#include "api/activity.h"
 #include "resources/arm_views.h"
 #include "resources/limits.h"
 #include "resources/machine_store.h"
@@ -240,8 +241,8 @@ void StampPoolModels(std::vector<store::Mutation>& changes, const resources::Mod
 }
 
 Result<Accepted> CommitOperation(const ArmCall& call, const char* type, const std::string& target,
-                                 const std::string& location,
-                                 std::vector<store::Mutation> changes) {
+                                 const std::string& location, std::vector<store::Mutation> changes,
+                                 HttpStatus answered) {
   const HandlerContext& context = call.context;
   const bool abort = std::string_view(type) == resources::kAbortType;
   auto started = context.operations.Begin(
@@ -255,12 +256,16 @@ Result<Accepted> CommitOperation(const ArmCall& call, const char* type, const st
   StampPoolModels(changes, {started.operation.name, call.request.caller.app_id,
                             resources::Rfc3339(context.clock.Now())});
   for (auto& record : started.records) changes.push_back(std::move(record));
+  // The request's activity event goes with the change, in the same commit: it is accepted, and
+  // the answer it will get is known now.
+  changes.push_back(AcceptedRequestEvent(call, started.operation.name, answered));
   auto applied = context.store.Apply(changes);
   if (!applied) {
     // Lost a race: tell which operation won when one holds the lock now.
     if (applied.error().code == StatusCode::kAborted) GP_RETURN_IF_ERROR(RefuseWhileBusy(call));
     return applied.error();
   }
+  call.recorded = true;
   applied->resize(puts);
   return Accepted{started.operation, std::move(applied.value())};
 }
@@ -271,8 +276,9 @@ ArmAnswer AcceptOperation(const ArmCall& call, const char* type, const std::stri
   const ApiRequest& request = call.request;
   // Operations live under the cluster's location, pool operations too.
   GP_ASSIGN_OR_RETURN(const std::string location, ClusterLocation(call.context, call.names));
-  GP_ASSIGN_OR_RETURN(const Accepted accepted,
-                      CommitOperation(call, type, target, location, std::move(changes)));
+  GP_ASSIGN_OR_RETURN(
+      const Accepted accepted,
+      CommitOperation(call, type, target, location, std::move(changes), HttpStatus::accepted));
   HttpResponse response = reply_body ? JsonResponse(request.http, HttpStatus::accepted, *reply_body)
                                      : EmptyResponse(request.http, HttpStatus::accepted);
   AddOperationHeaders(response, call.context, accepted.operation, call.api_version, true);

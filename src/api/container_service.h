@@ -122,13 +122,15 @@ Status ReserveLocalNodes(const ArmCall& call, const std::map<std::string, std::i
 
 // Writes `changes` with a new operation (type, target, under `location`) and the cluster's lock
 // (none for an abort) in one Apply. A conflicting request that got there first makes it fail:
-// the reply is then 409 OperationNotAllowed. The engines find the operation in the store.
+// the reply is then 409 OperationNotAllowed. The engines find the operation in the store. The
+// request's activity event (answered `answered`) is committed with them.
 struct Accepted {
   controller::Operation operation;
   std::vector<store::Resource> stored;  // the puts of `changes`, as stored
 };
 Result<Accepted> CommitOperation(const ArmCall& call, const char* type, const std::string& target,
-                                 const std::string& location, std::vector<store::Mutation> changes);
+                                 const std::string& location, std::vector<store::Mutation> changes,
+                                 HttpStatus answered);
 
 // CommitOperation under the cluster's location, answering 202 with its Azure-AsyncOperation and
 // Location headers (and `reply_body`, when given).

@@ -120,12 +120,12 @@ ArmAnswer PutPool(const ArmCall& call) {
       resources::WritePlan plan,
       resources::PlanPoolPut(spec, {names, cluster, before, pools, LatestImages(call.context)}));
   GP_RETURN_IF_ERROR(ReserveLocalNodes(call, plan.node_counts, plan.mutations));
+  const HttpStatus answered = plan.created ? HttpStatus::created : HttpStatus::ok;
   GP_ASSIGN_OR_RETURN(const Accepted done,
                       CommitOperation(call, kPutPool, names.pool_id(), cluster.location(),
-                                      std::move(plan.mutations)));
+                                      std::move(plan.mutations), answered));
   GP_ASSIGN_OR_RETURN(const json::object view, PoolViewFor(done.stored.front(), call.api_version));
-  HttpResponse response =
-      JsonResponse(call.request.http, plan.created ? HttpStatus::created : HttpStatus::ok, view);
+  HttpResponse response = JsonResponse(call.request.http, answered, view);
   AddOperationHeaders(response, call.context, done.operation, call.api_version, false);
   return response;
 }
