@@ -275,14 +275,13 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
     return std::nullopt;
   }
   const auto retry = [&] { return Retry(id); };
-  // The lease is taken (or renewed once half of it is gone) by the step's own commit, not one of
-  // its own before it: a step only computes writes, and its commit carries the record's version,
-  // so of two engines that ran the same step side by side exactly one commits it.
-  const bool lease_due = operation.owner != options_.owner ||
-                         operation.lease_until_ms - now < options_.lease.count() / 2;
-  if (lease_due) {
+  // Take the lease (or renew it once half of it is gone) before doing anything, in a commit of
+  // its own: a step whose writes conflict and are retried must not let it lapse meanwhile.
+  if (operation.owner != options_.owner ||
+      operation.lease_until_ms - now < options_.lease.count() / 2) {
     operation.owner = options_.owner;
     operation.lease_until_ms = now + options_.lease.count();
+    if (!Commit(operation, {}, false).ok()) return retry();
   }
   const auto runner = runners_.find(operation.type);
   if (runner == runners_.end()) {
@@ -307,7 +306,7 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
                           step->percent_complete != operation.percent_complete;
     operation.progress = step->progress;
     operation.percent_complete = step->percent_complete;
-    if ((reported || lease_due || !step->changes.empty()) &&
+    if ((reported || !step->changes.empty()) &&
         !Commit(operation, std::move(step->changes), false).ok())
       return retry();
     ForgetAttempts(id);
@@ -426,6 +425,9 @@ void OperationsEngine::Watch() {
     }
     // Until the store changes (at most 250 ms, to see Stop).
     store_.WaitForChange(seen_revision_, std::chrono::milliseconds(250));
+    // A worker looks at the delayed work too: a timed sleep that overran (a clock that jumped, a
+    // paused process) must not leave a lease to lapse while the store is busy.
+    wake_.notify_one();
   }
 }
 

@@ -434,12 +434,6 @@ TEST_F(AuthorizationTest, WritesAcceptedOrRefusedAreInTheActivityLog) {
   ASSERT_EQ(accepted.result(), HttpStatus::ok) << accepted.body();
   const std::string correlation(accepted["x-ms-correlation-request-id"]);
   ASSERT_FALSE(correlation.empty());
-  clock_.Advance(std::chrono::seconds(1));  // events of one instant come in no set order
-  Settle();
-  clock_.Advance(std::chrono::seconds(1));
-  EXPECT_EQ(Send(HttpVerb::delete_, kCluster + kNewest, "", false).result(),
-            HttpStatus::unauthorized);
-
   const auto encode = [](std::string text) {
     std::string out;
     for (char c : text)
@@ -458,6 +452,20 @@ TEST_F(AuthorizationTest, WritesAcceptedOrRefusedAreInTheActivityLog) {
     return response.result() == HttpStatus::ok ? Body(response).at("value").as_array()
                                                : json::array{};
   };
+  // The accepted request's event was committed with its change: it is there, once, before the
+  // operation has run.
+  {
+    const json::array before_end = events(" and correlationId eq '" + correlation + "'");
+    ASSERT_EQ(before_end.size(), 1u) << json::serialize(before_end);
+    EXPECT_EQ(before_end[0].at("status").at("value"), "Accepted");
+    EXPECT_EQ(before_end[0].at("subStatus").at("value"), "OK");
+  }
+  clock_.Advance(std::chrono::seconds(1));  // events of one instant come in no set order
+  Settle();
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(Send(HttpVerb::delete_, kCluster + kNewest, "", false).result(),
+            HttpStatus::unauthorized);
+
   const json::array failed = events(" and resourceGroupName eq 'rg1' and status eq 'Failed'");
   ASSERT_EQ(failed.size(), 2u) << json::serialize(failed);
   // Newest first: the delete without a token, then alice's refused update.
