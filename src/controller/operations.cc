@@ -171,7 +171,13 @@ void OperationsEngine::QueueLocked(const std::string& id, std::chrono::milliseco
   if (!queued_.insert(id).second) return;
   if (after.count() > 0) {
     delayed_.emplace(clock_.Monotonic() + after, id);
-  } else if (running_.contains(id)) {
+  } else {
+    MakeReadyLocked(id);
+  }
+}
+
+void OperationsEngine::MakeReadyLocked(const std::string& id) {
+  if (running_.contains(id)) {
     deferred_.insert(id);  // never on two workers: it runs again once this run ends
   } else {
     ready_.push_back(id);
@@ -328,12 +334,7 @@ std::optional<std::chrono::milliseconds> OperationsEngine::RunOne(const std::str
 
 void OperationsEngine::PromoteDueLocked(SteadyTime now) {
   while (!delayed_.empty() && delayed_.begin()->first <= now) {
-    const std::string& id = delayed_.begin()->second;
-    if (running_.contains(id)) {
-      deferred_.insert(id);
-    } else {
-      ready_.push_back(id);
-    }
+    MakeReadyLocked(delayed_.begin()->second);
     delayed_.erase(delayed_.begin());
   }
 }

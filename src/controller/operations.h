@@ -150,6 +150,8 @@ class OperationsEngine {
   // The work queue (every *Locked function runs under mutex_).
   void Queue(const std::string& id, std::chrono::milliseconds after);
   void QueueLocked(const std::string& id, std::chrono::milliseconds after);
+  // Ready now, or once its running ends (a queued key that is running).
+  void MakeReadyLocked(const std::string& id);
   // Moves delayed operations whose time has come to the ready queue.
   void PromoteDueLocked(SteadyTime now);
   // The next ready operation, now marked running.
