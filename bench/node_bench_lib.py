@@ -7,6 +7,14 @@ import http.client, urllib.parse
 V = "?api-version=2026-08-01"  # the newest stable: it has the machines API
 
 
+def pools(count, surge):
+    """COUNT nodes split evenly over pools of at most 1,000 (AKS's limit per pool)."""
+    n = -(-count // 1000)
+    return [{"name": f"nodepool{i + 1}", "count": count // n + (i < count % n),
+             "mode": "System" if i == 0 else "User", "upgradeSettings": {"maxSurge": surge}}
+            for i in range(n)]
+
+
 class Api:
     def __init__(self, work, port):
         self.work = work
@@ -42,11 +50,11 @@ class Api:
                 f"Microsoft.ContainerService/managedClusters/{name}")
 
     def cluster_body(self, key, count, surge="33%"):
+        """COUNT nodes with KEY, in as few pools as AKS allows (1,000 nodes at most per pool)."""
         return json.dumps({"location": "westus2", "properties": {
             "linuxProfile": {"adminUsername": "azureuser",
                              "ssh": {"publicKeys": [{"keyData": self.key[key]}]}},
-            "agentPoolProfiles": [{"name": "nodepool1", "count": count, "mode": "System",
-                                   "upgradeSettings": {"maxSurge": surge}}]}})
+            "agentPoolProfiles": pools(count, surge)}})
 
     def wait(self, path, limit=1800):
         deadline = time.time() + limit

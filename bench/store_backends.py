@@ -1,9 +1,11 @@
 """Drives one topology of bench/store_backends.sh: 16 clusters, wrk GETs, then durable PUTs."""
-import concurrent.futures, http.client, json, ssl, subprocess, sys, threading, time, urllib.parse
+import concurrent.futures, http.client, json, os, ssl, subprocess, sys, threading, time, urllib.parse
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-data, port, seconds, name = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+data, port, seconds, name, connections = (sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
+                                          sys.argv[4], int(sys.argv[5]))
+replicas = [int(pid) for pid in sys.argv[6].split(",")]
 creds = json.load(open(f"{data}/credentials.json"))
 ctx = ssl.create_default_context(cafile=f"{data}/tls/ca.crt")
 local = threading.local()
@@ -61,14 +63,26 @@ with concurrent.futures.ThreadPoolExecutor(clients) as pool:
     list(pool.map(lambda i: call("PUT", cluster(i), body(key()), token), range(clients)))
     list(pool.map(settled, range(clients)))
 
+def cpu_seconds(pids):
+    """User and system time of these processes so far (/proc/PID/stat fields 14 and 15)."""
+    ticks = 0
+    for pid in pids:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 lua = f"{data}/get.lua"
 with open(lua, "w") as f:
     f.write(f"""request = function()
   return wrk.format("GET", "{cluster(0)}", {{["Authorization"] = "Bearer {token}"}})
 end
 """)
-out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", lua,
+cpu_before, wall_before = cpu_seconds(replicas), time.time()
+out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua,
                       f"https://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+replica_cpu, wall = cpu_seconds(replicas) - cpu_before, time.time() - wall_before
+requests = int(next(l.split()[0] for l in out.splitlines() if "requests in" in l))
 rate = next(l.split()[1] for l in out.splitlines() if l.startswith("Requests/sec"))
 p50 = next(l.split()[1] for l in out.splitlines() if l.strip().startswith("50%"))
 p99 = next(l.split()[1] for l in out.splitlines() if l.strip().startswith("99%"))
@@ -98,5 +112,5 @@ with concurrent.futures.ThreadPoolExecutor(clients) as pool:
     puts = sum(pool.map(writer, range(clients)))
 elapsed = time.time() - started
 latencies.sort()
-print(f"{name} {rate} {p50} {p99} {puts / elapsed:.0f} {latencies[len(latencies) // 2]:.1f} "
+print(f"{name} {rate} {p50} {p99} {requests / replica_cpu:.0f} {replica_cpu / wall:.2f} {puts / elapsed:.0f} {latencies[len(latencies) // 2]:.1f} "
       f"{latencies[int(len(latencies) * 0.99)]:.1f}")

@@ -4,15 +4,21 @@
 # (TLS, keep-alive, 16 connections) and durable PUTs with a new SSH key (16 clients, each on its
 # own cluster, each waiting for its operation to finish before the next PUT). Nodes are simulated:
 # this measures the API, the store and the operations engine.
-# Usage: bench/store_backends.sh [SECONDS]
+# Each GET row also says what the replicas' CPU served: GETs per CPU-second of gangplankd (all
+# replicas together), so replicas that share two cores with wrk and HAProxy are compared per core.
+# Usage: bench/store_backends.sh [SECONDS] [CONNECTIONS] [TOPOLOGIES]
+#   TOPOLOGIES: STORE:REPLICAS:THREADS,... (default: every row of docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
+connections=${2:-16}
+topologies=${3:-sqlite:1:2,sqlite:1:16,postgresql:1:2,postgresql:1:16,postgresql:2:16,postgresql:3:16}
 ./scripts/bootstrap --bench
 dir=$(./scripts/build --release)
 work=$(mktemp -d)
 chmod 0755 "$work"
 pids=()
+replica_pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   scripts/postgres-sandbox stop "$work/pg" >/dev/null 2>&1 || true
@@ -30,6 +36,7 @@ wait_port() {
 stop_all() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   pids=()
+  replica_pids=()
 }
 
 # start STORE REPLICAS THREADS: gangplankd replicas (and HAProxy for two or more); sets $front
@@ -51,6 +58,7 @@ start() {
     [ -n "$uri" ] && args+=(--store "$uri" --store-key "$work/run/store.key" --public-url "https://127.0.0.1:$front/")
     "$dir/bin/gangplankd" "${args[@]}" >>"$work/run/log$i" 2>&1 &
     pids+=($!)
+    replica_pids+=($!)
     wait_port "$port"
   done
   data="$work/run/data1"
@@ -67,13 +75,15 @@ start() {
 }
 
 measure() {  # NAME
-  python3 bench/store_backends.py "$data" "$front" "$seconds" "$1"
+  local replicas
+  replicas=$(IFS=,; echo "${replica_pids[*]}")
+  python3 bench/store_backends.py "$data" "$front" "$seconds" "$1" "$connections" "$replicas"
 }
 
-echo "== GET of a cluster (wrk -t2 -c16 -d${seconds}s) and durable PUTs with a new key (16 clients)"
-echo "store:replicas:threads GET/s GET-p50 GET-p99 PUT/s PUT-accept-p50-ms PUT-accept-p99-ms"
+echo "== GET of a cluster (wrk -t2 -c$connections -d${seconds}s) and durable PUTs with a new key (16 clients)"
+echo "store:replicas:threads GET/s GET-p50 GET-p99 GETs-per-replica-CPU-second replicas-CPU-cores PUT/s PUT-accept-p50-ms PUT-accept-p99-ms"
 # --threads 2 is one I/O thread per core (the default); 16 shows what more threads change.
-for topology in sqlite:1:2 sqlite:1:16 postgresql:1:2 postgresql:1:16 postgresql:2:16 postgresql:3:16; do
+for topology in ${topologies//,/ }; do
   IFS=: read -r store replicas threads <<<"$topology"
   start "$store" "$replicas" "$threads"
   measure "$topology"

@@ -244,8 +244,16 @@ Status ScaleOut(PoolPass& pass, NodeAddressAllocator& addresses) {
 }
 
 // Counts the machines ready on the target, and fails the pass for a node that cannot come up
-// or has not been ready for longer than the node timeout.
+// or has not been ready for longer than the node timeout. The timeout counts from the later of
+// the node's change and the pool's last progress (a node of the pool becoming ready): a node
+// waiting its turn behind many others (a pool of 1,000 started eight at a time) is not failed
+// while the others keep coming up, and one that is stuck fails once the pool stops moving.
 void Assess(PoolPass& pass, const ReconcileOptions& options) {
+  long long progress_at = 0;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(pass.keep); ++i) {
+    if (NodeReady(pass.machines[i]))
+      progress_at = std::max(progress_at, pass.machines[i].ready_since);
+  }
   for (std::size_t i = 0; i < static_cast<std::size_t>(pass.keep); ++i) {
     const Machine& machine = pass.machines[i];
     const bool ready = NodeReady(machine);
@@ -253,7 +261,7 @@ void Assess(PoolPass& pass, const ReconcileOptions& options) {
     if (ready) continue;
     const std::string node =
         "node " + machine.desired.node_name + " (" + machine.desired.address + ")";
-    const long long unready_for = pass.now - UnreadySince(machine);
+    const long long unready_for = pass.now - std::max(UnreadySince(machine), progress_at);
     if (FailedForGood(machine)) {
       // Waiting cannot help (sshd refuses its configuration, a binary is missing, …): fail now.
       pass.progress.failure = node + " cannot be provisioned: " + machine.status->message;

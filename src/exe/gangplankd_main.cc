@@ -59,6 +59,10 @@ int main(int argc, char** argv) {
                  "The /16 local nodes get their addresses from: auto (the first /16 of "
                  "10.224.0.0/12 no route or address of this host overlaps, kept in the store) or "
                  "10.N.0.0/16 (default auto)");
+  app.add_option("--node-bridge-ports", options.nodes_per_bridge,
+                 "Local nodes per node bridge (a Linux bridge holds at most 1,023 ports); more "
+                 "nodes go on further bridges linked to the first (default 900)")
+      ->check(CLI::Range(1, 1000));
   app.set_version_flag("--version", "gangplankd 0.1.0");
   auto* stop_nodes = app.add_subcommand(
       "stop-nodes",

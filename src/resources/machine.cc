@@ -91,6 +91,8 @@ void DecodeMachineStatus(const store::Resource& status_row, bool with_logs, Mach
     machine.reported_at = at->get_int64();
   if (const json::value* since = doc.if_contains("notReadySince"); since && since->is_int64())
     machine.not_ready_since = since->get_int64();
+  if (const json::value* since = doc.if_contains("readySince"); since && since->is_int64())
+    machine.ready_since = since->get_int64();
   if (!with_logs) return;
   if (const json::value* log = doc.if_contains("log"); log && log->is_string())
     machine.log = std::string(log->get_string());

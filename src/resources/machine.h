@@ -40,6 +40,9 @@ struct Machine {
   // The first of an unbroken run of reports in which the node was not ready (0: it is ready): a
   // node that was fine is failed only once it has stayed unready for the node timeout.
   long long not_ready_since = 0;
+  // The first of an unbroken run of reports in which the node was ready on its generation (0:
+  // it is not ready, or it was ready before this was recorded): when the pool last made progress.
+  long long ready_since = 0;
   std::string log;                       // recent agent and sshd log lines (with logs read)
   std::vector<protocol::LoginEvent> logins;  // the most recent login events (with logs read)
 };

@@ -176,6 +176,10 @@ Status RecordNodeReport(store::Store& store, const std::string& machine_id, cons
                    {"log", log},
                    {"logins", json::parse(protocol::LoginEventsJson(all))}};
   if (not_ready_since != 0) doc["notReadySince"] = not_ready_since;
+  const Machine& before = **machine;
+  const bool ready_before = before.ready_since != 0 && before.status &&
+                            before.status->reimage_generation == status.reimage_generation;
+  if (NodeReady(reported)) doc["readySince"] = ready_before ? before.ready_since : now;
   auto written =
       store.Put(store::Resource{std::string(kMachineStatusKind), MachineStatusId(machine_id),
                                 machine_id, json::serialize(doc), 0},

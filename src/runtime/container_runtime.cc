@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <linux/loop.h>
 #include <linux/magic.h>
 #include <netinet/in.h>
@@ -278,37 +277,11 @@ std::string NodeSpec(const NodeLaunch& node, const fs::path& control_dir,
                    {"linux", linux}});
 }
 
-// An address some host interface holds (another network, a leftover): never given to a node.
-bool HeldOnHost(const std::string& address) {
-  ifaddrs* interfaces = nullptr;
-  if (::getifaddrs(&interfaces) != 0) return false;
-  bool held = false;
-  for (const ifaddrs* entry = interfaces; entry != nullptr && !held; entry = entry->ifa_next) {
-    if (entry->ifa_addr == nullptr || entry->ifa_addr->sa_family != AF_INET) continue;
-    char text[INET_ADDRSTRLEN] = {};
-    const auto* inet = reinterpret_cast<const sockaddr_in*>(entry->ifa_addr);
-    ::inet_ntop(AF_INET, &inet->sin_addr, text, sizeof text);
-    held = address == text;
-  }
-  ::freeifaddrs(interfaces);
-  return held;
-}
-
 // True when PATH is a namespace bound there (nsfs), not just the empty file it is bound onto.
 bool IsBoundNamespace(const fs::path& path) {
   struct statfs info {};
   return ::statfs(path.c_str(), &info) == 0 &&
          static_cast<unsigned long>(info.f_type) == NSFS_MAGIC;
-}
-
-// True when the host end of a node's veth is up and enslaved to `bridge`.
-bool AttachedTo(const std::string& veth, const std::string& bridge) {
-  std::error_code ec;
-  const fs::path link = fs::path("/sys/class/net") / veth;
-  const fs::path master = fs::read_symlink(link / "master", ec);
-  if (ec || master.filename() != bridge) return false;
-  auto flags = ReadFile(link / "flags", 64);
-  return flags && (std::strtoul(flags->c_str(), nullptr, 16) & 0x1) != 0;  // IFF_UP
 }
 
 // Deletes a host link if it exists (with its veth peer, wherever that is).
@@ -609,7 +582,8 @@ Status ContainerRuntime::EnsureNodeNetns(const NodeLaunch& node, const fs::path&
                                          const Fence& fence) {
   const fs::path netns = dir / "netns";
   const std::string veth = HostVeth(node.uid);
-  if (IsBoundNamespace(netns) && AttachedTo(veth, options_.network.bridge)) return OkStatus();
+  GP_ASSIGN_OR_RETURN(const std::string bridge, options_.network.BridgeFor(node.address));
+  if (IsBoundNamespace(netns) && AttachedToBridge(veth, bridge)) return OkStatus();
   GP_RETURN_IF_ERROR(CheckFence(fence, "giving node " + node.uid + " its network"));
   // Less than that is what a start cut short left (a namespace without its veth, a veth not on
   // the bridge, a veth of a namespace no longer bound here): made again from nothing.
@@ -630,9 +604,10 @@ Status ContainerRuntime::EnsureNodeNetns(const NodeLaunch& node, const fs::path&
                             "/16 dev eth0\nlink set eth0 up\nlink set lo up\n";
   Status configured =
       IpBatch(dir / "node.ip", steps, "giving the node its address", netns.string());
+  if (configured.ok()) configured = EnsureBridgeSegment(options_.network, bridge);
   if (configured.ok()) {
-    configured = Run({"/sbin/ip", "link", "set", veth, "master", options_.network.bridge, "up"},
-                     "attaching the node to the bridge");
+    configured = Run({"/sbin/ip", "link", "set", veth, "master", bridge, "up"},
+                     "attaching the node to the bridge " + bridge);
   }
   if (!configured.ok()) {
     ReleaseNodeNetns(dir);

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "store/store.h"
 
@@ -68,11 +70,10 @@ std::string MarkOf(const std::string& cluster_id) {
   return text;
 }
 
-// Host side: from the bridge, only answers to what the host started. Between nodes: an IPv4
-// packet passes when its destination is a node of the source's cluster (the source's mark, looked
-// up by its address, must pair with the destination in `peers`); ARP and the like pass.
-std::string Ruleset(const NodeNetwork& network) {
-  const std::string table = Table(network), bridge = network.bridge;
+// Host side: from the node bridges (the main one and its segments, BRIDGE-K: a packet a node
+// sends to the host comes in on the bridge the node is on), only answers to what the host started.
+std::string HostTable(const NodeNetwork& network) {
+  const std::string table = Table(network), bridge = network.bridge + "*";
   return "table inet " + table + " {\n"
          "  chain input {\n"
          "    type filter hook input priority filter; policy accept;\n"
@@ -87,20 +88,43 @@ std::string Ruleset(const NodeNetwork& network) {
          "    iifname \"" + bridge + "\" drop\n"
          "    oifname \"" + bridge + "\" ct state != established,related drop\n"
          "  }\n"
-         "}\n"
-         "table bridge " + table + " {\n"
+         "}\n";
+}
+
+// Between nodes, the rules of the bridge table's forward chain: an IPv4 packet passes when its
+// destination is a node of the source's cluster (the source's mark, looked up by its address,
+// must pair with the destination in `peers`); ARP and the like pass. Packets between the host
+// (the gateway) and a node on a segment are forwarded on their way too: they pass here, and the
+// host side above judges what reaches the host.
+std::vector<std::string> BetweenNodesRules(const NodeNetwork& network) {
+  return {// Every bridge's packets pass every bridge table: this one judges its own network's.
+          "ether type != ip accept",
+          "ip saddr != " + network.Cidr() + " accept",
+          "ip saddr " + network.Gateway() + " accept",
+          "ip daddr " + network.Gateway() + " accept",
+          "meta mark set ip saddr map @cluster_of",
+          "ip daddr . meta mark @peers accept",
+          "drop"};
+}
+
+std::string Ruleset(const NodeNetwork& network) {
+  std::string rules;
+  for (const std::string& rule : BetweenNodesRules(network)) rules += "    " + rule + "\n";
+  return HostTable(network) + "table bridge " + Table(network) + " {\n"
          "  map cluster_of { type ipv4_addr : mark; }\n"
          "  set peers { type ipv4_addr . mark; }\n"
          "  chain forward {\n"
-         "    type filter hook forward priority filter; policy accept;\n"
-         // Every bridge's packets pass every bridge table: this one judges its own network's.
-         "    ether type != ip accept\n"
-         "    ip saddr != " + network.Cidr() + " accept\n"
-         "    meta mark set ip saddr map @cluster_of\n"
-         "    ip daddr . meta mark @peers accept\n"
-         "    drop\n"
+         "    type filter hook forward priority filter; policy accept;\n" + rules +
          "  }\n"
          "}\n";
+}
+
+// Tables made before bridges had segments: the host side names the main bridge only, and the
+// bridge table drops what passes between the host and a segment.
+bool Current(const std::string& host_side, const std::string& between_nodes,
+             const NodeNetwork& network) {
+  return host_side.find("\"" + network.bridge + "*\"") != std::string::npos &&
+         between_nodes.find("ip saddr " + network.Gateway() + " accept") != std::string::npos;
 }
 
 }  // namespace
@@ -112,9 +136,18 @@ std::string ClusterOfMachine(const std::string& machine_id) {
 }
 
 Status EnsureNodeFirewall(const NodeNetwork& network, bool fresh) {
-  if (!fresh && RunNft("list table bridge " + Table(network)) &&
-      RunNft("list table inet " + Table(network)))
-    return OkStatus();
+  const auto host_side = RunNft("list table inet " + Table(network));
+  const auto between_nodes = RunNft("list table bridge " + Table(network));
+  if (!fresh && host_side && between_nodes) {
+    if (Current(*host_side, *between_nodes, network)) return OkStatus();
+    // Brought up to date in one transaction (the host is never without its rules), keeping the
+    // bridge table's map and set: the nodes already admitted stay admitted.
+    std::string update = "delete table inet " + Table(network) + "\n" + HostTable(network) +
+                         "flush chain bridge " + Table(network) + " forward\n";
+    for (const std::string& rule : BetweenNodesRules(network))
+      update += "add rule bridge " + Table(network) + " forward " + rule + "\n";
+    return Nft(update, "updating the node network's firewall");
+  }
   (void)RemoveNodeFirewall(network);  // half of it (a crash between the two): made again whole
   return Nft(Ruleset(network), "setting up the node network's firewall");
 }

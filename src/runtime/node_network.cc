@@ -1,14 +1,20 @@
 // The node bridge and its /16: chosen against the host's routes, recorded in the store.
 #include "runtime/node_network.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <sstream>
 #include <vector>
 
+#include "common/file_io.h"
 #include "common/file_lock.h"
 #include "common/process.h"
 #include "runtime/node_firewall.h"
@@ -18,9 +24,34 @@ namespace json = boost::json;
 
 namespace {
 
+// True when some host interface holds `address`, found by listing every interface: what
+// HeldOnHost falls back to where the kernel lets any address be bound.
+bool ListedOnHost(const std::string& address) {
+  ifaddrs* interfaces = nullptr;
+  if (::getifaddrs(&interfaces) != 0) return false;
+  bool held = false;
+  for (const ifaddrs* entry = interfaces; entry != nullptr && !held; entry = entry->ifa_next) {
+    if (entry->ifa_addr == nullptr || entry->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN] = {};
+    const auto* inet = reinterpret_cast<const sockaddr_in*>(entry->ifa_addr);
+    ::inet_ntop(AF_INET, &inet->sin_addr, text, sizeof text);
+    held = address == text;
+  }
+  ::freeifaddrs(interfaces);
+  return held;
+}
+
+// True when the link `name` exists and is up (IFF_UP).
+bool LinkUp(const std::string& name) {
+  auto flags = ReadFile(std::filesystem::path("/sys/class/net") / name / "flags", 64);
+  return flags && (std::strtoul(flags->c_str(), nullptr, 16) & 0x1) != 0;
+}
+
 constexpr std::string_view kNetworkKind = "nodeNetwork";
 constexpr std::string_view kNetworkId = "/gangplank/nodeNetwork";
 constexpr int kFirstOctet2 = 224, kLastOctet2 = 239;  // 10.224.0.0/12
+// BRIDGE-K stays within IFNAMSIZ ("gp-node-239-999" is 15 characters).
+constexpr std::uint32_t kMaxSegments = 999;
 
 struct Prefix {
   std::uint32_t address = 0;
@@ -34,7 +65,8 @@ std::optional<std::uint32_t> ParseIpv4(const std::string& text) {
   std::istringstream in(text);
   std::string part;
   while (std::getline(in, part, '.')) {
-    if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string::npos)
+    if (part.empty() || part.size() > 3 ||
+        part.find_first_not_of("0123456789") != std::string::npos)
       return std::nullopt;
     const int octet = std::stoi(part);
     if (octet > 255) return std::nullopt;
@@ -52,7 +84,8 @@ std::optional<Prefix> ParsePrefix(const std::string& text) {
   int length = 32;
   if (slash != std::string::npos) {
     const std::string bits = text.substr(slash + 1);
-    if (bits.empty() || bits.size() > 2 || bits.find_first_not_of("0123456789") != std::string::npos)
+    if (bits.empty() || bits.size() > 2 ||
+        bits.find_first_not_of("0123456789") != std::string::npos)
       return std::nullopt;
     length = std::stoi(bits);
     if (length > 32) return std::nullopt;
@@ -70,9 +103,9 @@ bool Overlap(const Prefix& a, const Prefix& b) {
 std::vector<Prefix> HostPrefixes() {
   std::vector<Prefix> prefixes;
   std::string output;
-  static const std::vector<std::string> kTypes = {"local",   "broadcast",   "unicast",
-                                                  "multicast", "anycast",   "blackhole",
-                                                  "unreachable", "prohibit", "throw", "nat"};
+  static const std::vector<std::string> kTypes = {
+      "local",     "broadcast",   "unicast",  "multicast", "anycast",
+      "blackhole", "unreachable", "prohibit", "throw",     "nat"};
   RunCapturing({"/sbin/ip", "-4", "-o", "route", "show", "table", "all"}, output);
   std::istringstream routes(output);
   std::string line;
@@ -176,7 +209,8 @@ Result<std::optional<NodeNetwork>> RecordedNodeNetwork(store::Store& store) {
   boost::system::error_code ec;
   const json::value doc = json::parse((*row)->body, ec);
   if (ec || !doc.is_object() || !doc.as_object().contains("prefix"))
-    return MakeError(StatusCode::kInternal, "CorruptNodeNetwork", "the stored node network is unreadable");
+    return MakeError(StatusCode::kInternal, "CorruptNodeNetwork",
+                     "the stored node network is unreadable");
   auto network = ParseRequested(std::string(doc.at("prefix").as_string()) + ".0.0/16");
   if (!network) return network.error();
   return std::optional<NodeNetwork>(*network);
@@ -220,9 +254,9 @@ Result<NodeNetwork> EnsureNodeNetwork(store::Store& store, const std::string& re
   if (Status bridge = EnsureBridge(*chosen); !bridge.ok()) return bridge.error();
   if (!recorded->has_value()) {
     const std::string body = json::serialize(json::object{{"prefix", chosen->prefix}});
-    auto written = store.Put(store::Resource{std::string(kNetworkKind), std::string(kNetworkId), "",
-                                             body, 0},
-                             store::Precondition::Absent());
+    auto written =
+        store.Put(store::Resource{std::string(kNetworkKind), std::string(kNetworkId), "", body, 0},
+                  store::Precondition::Absent());
     if (!written) {
       // Another replica recorded its choice first: follow it.
       auto again = RecordedNodeNetwork(store);
@@ -237,8 +271,88 @@ Result<NodeNetwork> EnsureNodeNetwork(store::Store& store, const std::string& re
 
 Status RemoveNodeBridge(const NodeNetwork& network) {
   (void)RemoveNodeFirewall(network);
+  // The segments and their links first (deleting one end of a veth pair deletes both).
+  const std::string octet = network.bridge.substr(network.bridge.rfind('-') + 1);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/sys/class/net", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(network.bridge + "-") || name.starts_with("gpu" + octet + "-")) {
+      if (Status removed = Ip({"link", "del", name}); !removed.ok()) return removed;
+    }
+  }
   if (!std::filesystem::exists("/sys/class/net/" + network.bridge)) return OkStatus();
   return Ip({"link", "del", network.bridge});
+}
+
+Result<std::string> NodeNetwork::BridgeFor(const std::string& address) const {
+  const auto parsed = ParseIpv4(address);
+  if (!parsed || nodes_per_bridge <= 0) {
+    return MakeError(StatusCode::kInvalidArgument, "InvalidNodeAddress",
+                     "'" + address.substr(0, 40) + "' is not a node address of " + Cidr());
+  }
+  const std::uint32_t index = *parsed & 0xffff;
+  const std::uint32_t segment = index / static_cast<std::uint32_t>(nodes_per_bridge);
+  if (segment == 0) return bridge;
+  if (segment > kMaxSegments) {
+    return MakeError(StatusCode::kFailedPrecondition, "NodeNetworkFull",
+                     "the node address " + address + " would need bridge segment " +
+                         std::to_string(segment) + " of at most " + std::to_string(kMaxSegments) +
+                         "; give gangplankd a larger --node-bridge-ports");
+  }
+  return bridge + "-" + std::to_string(segment);
+}
+
+bool AttachedToBridge(const std::string& name, const std::string& bridge) {
+  std::error_code ec;
+  const std::filesystem::path master =
+      std::filesystem::read_symlink(std::filesystem::path("/sys/class/net") / name / "master", ec);
+  return !ec && master.filename() == bridge && LinkUp(name);
+}
+
+Status EnsureBridgeSegment(const NodeNetwork& network, const std::string& segment) {
+  if (segment == network.bridge) return OkStatus();
+  const std::string octet = network.bridge.substr(network.bridge.rfind('-') + 1);
+  const std::string number = segment.substr(segment.rfind('-') + 1);
+  const std::string up = "gpu" + octet + "-" + number, down = "gpd" + octet + "-" + number;
+  const auto whole = [&] {
+    return AttachedToBridge(up, network.bridge) && AttachedToBridge(down, segment) &&
+           LinkUp(segment);
+  };
+  if (whole()) return OkStatus();
+  static std::mutex mutex;  // nodes start side by side; the first of a segment makes it
+  std::lock_guard lock(mutex);
+  if (whole()) return OkStatus();
+  std::error_code ec;
+  if (!std::filesystem::exists("/sys/class/net/" + segment, ec)) {
+    GP_RETURN_IF_ERROR(Ip({"link", "add", segment, "type", "bridge"}));
+  }
+  if (!std::filesystem::exists("/sys/class/net/" + up, ec)) {
+    (void)Ip({"link", "del", down});  // half a pair is no pair: made again
+    GP_RETURN_IF_ERROR(Ip({"link", "add", up, "type", "veth", "peer", "name", down}));
+  }
+  GP_RETURN_IF_ERROR(Ip({"link", "set", down, "master", segment, "up"}));
+  GP_RETURN_IF_ERROR(Ip({"link", "set", up, "master", network.bridge, "up"}));
+  return Ip({"link", "set", segment, "up"});
+}
+
+// An address some host interface holds (another network, a leftover), or the broadcast address
+// of one: never given to a node. The kernel is asked about this one address (a socket binds only
+// to an address of this host) instead of listing every interface: with a veth per node, the
+// listing made each start cost as much as the nodes already running, and a pool of 1,000 nodes
+// spent most of its creation there. Where net.ipv4.ip_nonlocal_bind lets any address be bound,
+// the interfaces are listed.
+bool HeldOnHost(const std::string& address) {
+  sockaddr_in in{};
+  in.sin_family = AF_INET;
+  if (::inet_pton(AF_INET, address.c_str(), &in.sin_addr) != 1) return false;
+  const auto nonlocal = ReadFile("/proc/sys/net/ipv4/ip_nonlocal_bind", 16);
+  if (!nonlocal || !nonlocal->starts_with("0")) return ListedOnHost(address);
+  const int probe = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (probe < 0) return ListedOnHost(address);
+  const bool bound = ::bind(probe, reinterpret_cast<const sockaddr*>(&in), sizeof in) == 0;
+  const int error = errno;
+  ::close(probe);
+  return bound || error != EADDRNOTAVAIL;
 }
 
 }  // namespace gangplank::runtime

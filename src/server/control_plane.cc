@@ -487,6 +487,7 @@ Result<std::optional<runtime::NodeNetwork>> NodeNetworkOf(const ControlPlaneOpti
                                                           bool local_nodes, store::Store& store) {
   if (!local_nodes) return std::optional<runtime::NodeNetwork>();
   GP_ASSIGN_OR_RETURN(auto network, runtime::EnsureNodeNetwork(store, options.node_network));
+  network.nodes_per_bridge = options.nodes_per_bridge;
   return std::optional<runtime::NodeNetwork>(std::move(network));
 }
 

@@ -4,6 +4,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "runtime/node_network.h"
+
 namespace gangplank::server {
 
 struct ControlPlaneOptions {
@@ -26,6 +28,7 @@ struct ControlPlaneOptions {
   // Local nodes: "auto" (a free /16 of 10.224.0.0/12, kept in the store) or 10.N.0.0/16.
   // Simulated nodes: "auto" is 127.42.0.0/16.
   std::string node_network = "auto";
+  int nodes_per_bridge = runtime::kDefaultNodesPerBridge;  // --node-bridge-ports
 };
 
 // `gangplankd stop-nodes`: stops the local nodes of options.data_dir (or options.nodes_dir).

@@ -90,6 +90,30 @@ TEST_F(ApiAttackTest, TheNodeTimeoutFailsANodeOnlyOnceItHasPassed) {
   EXPECT_NE(failure.find("has not been ready for 121 s"), std::string::npos) << failure;
 }
 
+// A node waiting its turn behind others (a large pool on a busy host) is not failed while the
+// pool keeps making progress: the node timeout counts from the last node that became ready.
+TEST_F(ApiAttackTest, TheNodeTimeoutCountsFromThePoolsLastProgress) {
+  const std::string body =
+      R"({"location":"westus2","properties":{"agentPoolProfiles":[{"name":"nodepool1","count":3,"mode":"System"}]}})";
+  ASSERT_EQ(Send(HttpVerb::put, kCluster + kNewest, body).result(), HttpStatus::created);
+  Settle();
+  clock_.Advance(std::chrono::hours(1));
+  auto machines = controller::MachinesOf(*store_, kCluster + "/agentPools/nodepool1");
+  ASSERT_TRUE(machines.ok() && machines->size() == 3u);
+  for (const auto& machine : *machines) Report(machine, "Starting");
+  clock_.Advance(std::chrono::seconds(100));
+  Report((*machines)[0], "Healthy");
+  clock_.Advance(std::chrono::seconds(100));
+  Report((*machines)[1], "Healthy");
+  clock_.Advance(std::chrono::seconds(50));  // the third: 250 s unready, the pool moved 50 s ago
+  EXPECT_EQ(FailureOfTheNextStep(), "") << "a node that waits its turn failed the operation";
+  clock_.Advance(std::chrono::seconds(70));
+  EXPECT_EQ(FailureOfTheNextStep(), "");
+  clock_.Advance(std::chrono::seconds(1));  // no progress for longer than the timeout: it fails
+  const std::string failure = FailureOfTheNextStep();
+  EXPECT_NE(failure.find("has not been ready for 121 s"), std::string::npos) << failure;
+}
+
 TEST_F(ApiAttackTest, AClientCannotSetTheNodeImageVersion) {
   CreateCluster(R"(,"nodeImageVersion":"AKSUbuntu-2204gen2containerd-evil")");
   const auto pool = Body(Send(HttpVerb::get, kCluster + "/agentPools/nodepool1" + kNewest));
