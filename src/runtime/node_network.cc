@@ -41,6 +41,12 @@ bool ListedOnHost(const std::string& address) {
   return held;
 }
 
+// The links between the main bridge and its segments: gpuN-K on the main bridge BRIDGE = gp-node-N,
+// its peer gpdN-K on segment BRIDGE-K. UplinkPrefix("gp-node-224", 'u') is "gpu224-".
+std::string UplinkPrefix(const std::string& bridge, char end) {
+  return std::string("gp") + end + bridge.substr(bridge.rfind('-') + 1) + "-";
+}
+
 // True when the link `name` exists and is up (IFF_UP).
 bool LinkUp(const std::string& name) {
   auto flags = ReadFile(std::filesystem::path("/sys/class/net") / name / "flags", 64);
@@ -272,11 +278,11 @@ Result<NodeNetwork> EnsureNodeNetwork(store::Store& store, const std::string& re
 Status RemoveNodeBridge(const NodeNetwork& network) {
   (void)RemoveNodeFirewall(network);
   // The segments and their links first (deleting one end of a veth pair deletes both).
-  const std::string octet = network.bridge.substr(network.bridge.rfind('-') + 1);
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/sys/class/net", ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.starts_with(network.bridge + "-") || name.starts_with("gpu" + octet + "-")) {
+    if (name.starts_with(network.bridge + "-") ||
+        name.starts_with(UplinkPrefix(network.bridge, 'u'))) {
       if (Status removed = Ip({"link", "del", name}); !removed.ok()) return removed;
     }
   }
@@ -311,9 +317,9 @@ bool AttachedToBridge(const std::string& name, const std::string& bridge) {
 
 Status EnsureBridgeSegment(const NodeNetwork& network, const std::string& segment) {
   if (segment == network.bridge) return OkStatus();
-  const std::string octet = network.bridge.substr(network.bridge.rfind('-') + 1);
   const std::string number = segment.substr(segment.rfind('-') + 1);
-  const std::string up = "gpu" + octet + "-" + number, down = "gpd" + octet + "-" + number;
+  const std::string up = UplinkPrefix(network.bridge, 'u') + number,
+                    down = UplinkPrefix(network.bridge, 'd') + number;
   const auto whole = [&] {
     return AttachedToBridge(up, network.bridge) && AttachedToBridge(down, segment) &&
            LinkUp(segment);
