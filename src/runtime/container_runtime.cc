@@ -601,13 +601,20 @@ Status ContainerRuntime::EnsureNodeNetns(const NodeLaunch& node, const fs::path&
     return bound;
   const std::string steps = "link add eth0 type veth peer name " + veth + " netns " +
                             std::to_string(::getpid()) + "\naddr add " + node.address +
-                            "/16 dev eth0\nlink set eth0 up\nlink set lo up\n";
+                            "/16 dev eth0\nlink set eth0 addrgenmode none\nlink set eth0 up\n"
+                            "link set lo up\n";
   Status configured =
       IpBatch(dir / "node.ip", steps, "giving the node its address", netns.string());
   if (configured.ok()) configured = EnsureBridgeSegment(options_.network, bridge);
+  // Neither end gets an IPv6 link-local address (nodes speak IPv4, as on an AKS VNet): each one
+  // would announce itself by multicast, which a bridge floods to every port, so a thousand nodes
+  // coming up cost the host a million packets. The host end is set here, since moving it out of
+  // the node's namespace reset what it was made with.
   if (configured.ok()) {
-    configured = Run({"/sbin/ip", "link", "set", veth, "master", bridge, "up"},
-                     "attaching the node to the bridge " + bridge);
+    configured = IpBatch(dir / "host.ip",
+                         "link set " + veth + " addrgenmode none\nlink set " + veth + " master " +
+                             bridge + " up\n",
+                         "attaching the node to the bridge " + bridge);
   }
   if (!configured.ok()) {
     ReleaseNodeNetns(dir);

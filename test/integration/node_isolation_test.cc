@@ -67,6 +67,7 @@ TEST_F(LocalNodesTest, ALoginSeesItsOwnNodeOnlyNotTheHostNorOtherNodes) {
       "test -e " + nodes_.path().string() + " && echo SEES-THE-NODES-DIRECTORY; "
       "test -e " + dir_.path().string() + " && echo SEES-THE-DATA-DIRECTORY; "
       "test -e /var/lib/gangplank-test && echo SEES-THE-HOST; "
+      "grep -v ' lo$' /proc/net/if_inet6 | sed 's/^/IPV6-ADDRESS /'; "
       "cat /var/lib/gangplank-node/ssh/ssh_host_ed25519_key.pub");
   ASSERT_EQ(inside.exit_code, 0) << inside.err;
   std::istringstream lines(inside.out);
@@ -77,6 +78,16 @@ TEST_F(LocalNodesTest, ALoginSeesItsOwnNodeOnlyNotTheHostNorOtherNodes) {
   EXPECT_LT(std::stoi(count), 15) << inside.out;  // dumb-init, the agent, sshd and this session
   EXPECT_EQ(inside.out.find("gangplankd"), std::string::npos) << inside.out;
   EXPECT_EQ(inside.out.find("SEES-"), std::string::npos) << inside.out;
+  // No IPv6 link-local address on either end of a node's link: each would announce itself by
+  // multicast, flooded to every node on the bridge.
+  EXPECT_EQ(inside.out.find("IPV6-ADDRESS"), std::string::npos) << inside.out;
+  std::istringstream links(LinksOnOurBridge());
+  int host_ends = 0;
+  for (std::string link; std::getline(links, link); ++host_ends) {
+    const std::string name = link.substr(link.find(": ") + 2, link.find('@') - link.find(": ") - 2);
+    EXPECT_EQ(RunProgram({"/sbin/ip", "-6", "-o", "addr", "show", "dev", name}).out, "") << name;
+  }
+  EXPECT_EQ(host_ends, 2) << LinksOnOurBridge();
   // The host key file there is this node's own, not the other node's.
   const auto own_keys = machines[0].at("properties").at("hostKeys").as_array();
   const auto other_keys = machines[1].at("properties").at("hostKeys").as_array();
