@@ -90,17 +90,13 @@ class NodeAgent final : public Agent {
   static constexpr std::chrono::seconds kFullPassInterval{300};
   std::optional<protocol::NodeStatus> last_good_;  // the last full pass's status, while it holds
   std::chrono::steady_clock::time_point last_full_pass_{};
-  // While sshd is starting: the status to repeat until its banner is looked for again. Each look
-  // makes sshd fork and re-exec, and logs a line that wakes the agent: without a pause between
-  // looks, a loaded host got more connections the slower sshd answered (80 nodes starting at
-  // once took 330 s instead of 20). The pause doubles from 200 ms to 3.2 s.
+  // While sshd is starting: the status to repeat until the next full pass looks at it again.
+  // Every event (a log line, a heartbeat) would otherwise be a full pass; the pause doubles from
+  // 200 ms to 3.2 s. (When each look read sshd's banner, a loaded host without this pause got
+  // more connections the slower sshd answered: 80 nodes starting at once took 330 s, not 20.)
   std::optional<protocol::NodeStatus> starting_;
-  // The sshd running now has answered a banner check: later passes see it listening instead of
-  // connecting (a connection costs sshd a fork and a re-exec; at 1,000 idle nodes, one banner
-  // check per node every five minutes cost 17% of a core). Cleared whenever sshd (re)starts.
-  pid_t banner_seen_from_ = -1;
-  std::chrono::milliseconds banner_pause_{0};
-  std::chrono::steady_clock::time_point next_banner_look_{};
+  std::chrono::milliseconds starting_pause_{0};
+  std::chrono::steady_clock::time_point next_starting_look_{};
 };
 
 // Creates a local user for sshd to let in: a home directory, /bin/bash, and no usable password
