@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-20}
 ./scripts/bootstrap --bench
-dir=$(./scripts/build --release)
+dir=${GANGPLANK_BENCH_BUILD:-$(./scripts/build --release)}
 gangplank="$PWD/$dir/bin/gangplank"
 work=$(mktemp -d)
 gangplankd_pid=

@@ -2,7 +2,7 @@
 # SQLite) in a scratch directory, and on exit stops every process in `pids` by PID and removes the
 # directory. Sets: dir (the build), work, port (gangplankd's), pids; defines free_port.
 ./scripts/bootstrap --bench
-dir=$(./scripts/build --release)
+dir=${GANGPLANK_BENCH_BUILD:-$(./scripts/build --release)}
 work=$(mktemp -d)
 pids=()
 cleanup() {

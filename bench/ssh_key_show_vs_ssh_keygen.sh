@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 lines=${1:-10000}
 ./scripts/bootstrap
-dir=$(./scripts/build --release)
+dir=${GANGPLANK_BENCH_BUILD:-$(./scripts/build --release)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

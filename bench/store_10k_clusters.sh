@@ -13,7 +13,7 @@ seconds=${2:-10}
 backend=${3:-sqlite}
 threads=${4:-2}
 ./scripts/bootstrap --bench
-dir=$(./scripts/build --release)
+dir=${GANGPLANK_BENCH_BUILD:-$(./scripts/build --release)}
 work=$(mktemp -d)
 pid=
 chmod 0755 "$work"

@@ -14,7 +14,7 @@ seconds=${1:-10}
 connections=${2:-16}
 topologies=${3:-sqlite:1:2,sqlite:1:16,postgresql:1:2,postgresql:1:16,postgresql:2:16,postgresql:3:16}
 ./scripts/bootstrap --bench
-dir=$(./scripts/build --release)
+dir=${GANGPLANK_BENCH_BUILD:-$(./scripts/build --release)}
 work=$(mktemp -d)
 chmod 0755 "$work"
 pids=()

@@ -7,6 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap >/dev/null
-dir=$(./scripts/build --release)
+dir=${GANGPLANK_BENCH_BUILD:-$(./scripts/build --release)}
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(postgres --version 2>/dev/null || /usr/lib/postgresql/*/bin/postgres --version)"
 python3 test/faults/store_hang_test.py "$(realpath "$dir/bin/gangplankd")" "${1:-30}"
