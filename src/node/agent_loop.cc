@@ -98,10 +98,33 @@ class Mailbox {
   std::optional<Error> error_;
 };
 
+// The watcher's pause between two asks, which the loop's end cuts short. It used to sleep in
+// 50 ms ticks to look at `stop`: the 2,000 agents of a deleted pool, each waiting 5 s between
+// asks that its machine is gone, woke 40,000 times a second and kept the host's run queue at 400.
+class Pause {
+ public:
+  void For(std::chrono::milliseconds length) {
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, length, [this] { return ended_; });
+  }
+  void End() {
+    {
+      std::lock_guard lock(mutex_);
+      ended_ = true;
+    }
+    wake_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool ended_ = false;
+};
+
 // Asks the source for changes until `stop`: a long poll when the source can wait, otherwise a
 // poll every interval; a failure is retried after a growing pause (up to 5 s).
 void WatchDesiredState(DesiredStateSource& source, const AgentLoopOptions& options,
-                       const std::atomic<bool>& stop, Mailbox& mailbox) {
+                       const std::atomic<bool>& stop, Mailbox& mailbox, Pause& pause_between) {
   std::string known;
   auto pause = std::chrono::milliseconds(100);
   while (!stop) {
@@ -122,10 +145,7 @@ void WatchDesiredState(DesiredStateSource& source, const AgentLoopOptions& optio
           std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
       if (unchanged && took < options.interval) sleep = options.interval - took;
     }
-    for (auto slept = std::chrono::milliseconds(0); slept < sleep && !stop;
-         slept += std::chrono::milliseconds(50)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    if (sleep.count() > 0 && !stop) pause_between.For(sleep);
   }
 }
 
@@ -317,7 +337,8 @@ int RunAgentLoop(Agent& agent, const NodeLayout& layout, DesiredStateSource& sou
   sigset_t all, previous;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
-  std::thread watcher([&] { WatchDesiredState(source, options, stop, mailbox); });
+  Pause watcher_pause;
+  std::thread watcher([&] { WatchDesiredState(source, options, stop, mailbox, watcher_pause); });
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (options.once) mailbox.AwaitFirst();
   AgentEvents events(agent.LogsToWatch(), agent.LogEventFd());
@@ -387,6 +408,7 @@ int RunAgentLoop(Agent& agent, const NodeLayout& layout, DesiredStateSource& sou
                                   error ? std::chrono::seconds(1) : options.heartbeat));
   }
   source.Interrupt();
+  watcher_pause.End();
   watcher.join();
   return code;
 }
