@@ -154,8 +154,8 @@ protocol::NodeStatus NodeAgent::Report(const protocol::DesiredNodeState& desired
     status.sshd_health = "Healthy";
   } else {
     status.sshd_health = "Starting";
-    status.message = "sshd is not listening on " + desired.address + ":" +
-                     std::to_string(desired.port) + " yet";
+    status.message =
+        "sshd is not listening on " + desired.address + ":" + std::to_string(desired.port) + " yet";
   }
   return status;
 }
@@ -255,7 +255,7 @@ protocol::NodeStatus NodeAgent::Reconcile(const protocol::DesiredNodeState& desi
   } else if (status.sshd_health == "Starting") {
     starting_ = status;
     starting_pause_ = std::clamp(starting_pause_ * 2, std::chrono::milliseconds(200),
-                               std::chrono::milliseconds(3200));
+                                 std::chrono::milliseconds(3200));
     next_starting_look_ = now + starting_pause_;
   }
   return status;

@@ -61,14 +61,17 @@ TEST_F(LocalNodesTest, ALoginSeesItsOwnNodeOnlyNotTheHostNorOtherNodes) {
   ASSERT_EQ(WaitFor(Cluster()), "Succeeded");
   const json::array machines = Machines();
   ASSERT_EQ(machines.size(), 2u);
-  const auto inside = SshRun(
-      key_a_, machines[0],
-      "hostname; ps -e -o comm= | wc -l; ps -e -o comm=; "
-      "test -e " + nodes_.path().string() + " && echo SEES-THE-NODES-DIRECTORY; "
-      "test -e " + dir_.path().string() + " && echo SEES-THE-DATA-DIRECTORY; "
-      "test -e /var/lib/gangplank-test && echo SEES-THE-HOST; "
-      "grep -v ' lo$' /proc/net/if_inet6 | sed 's/^/IPV6-ADDRESS /'; "
-      "cat /var/lib/gangplank-node/ssh/ssh_host_ed25519_key.pub");
+  const auto inside = SshRun(key_a_, machines[0],
+                             "hostname; ps -e -o comm= | wc -l; ps -e -o comm=; "
+                             "test -e " +
+                                 nodes_.path().string() +
+                                 " && echo SEES-THE-NODES-DIRECTORY; "
+                                 "test -e " +
+                                 dir_.path().string() +
+                                 " && echo SEES-THE-DATA-DIRECTORY; "
+                                 "test -e /var/lib/gangplank-test && echo SEES-THE-HOST; "
+                                 "grep -v ' lo$' /proc/net/if_inet6 | sed 's/^/IPV6-ADDRESS /'; "
+                                 "cat /var/lib/gangplank-node/ssh/ssh_host_ed25519_key.pub");
   ASSERT_EQ(inside.exit_code, 0) << inside.err;
   std::istringstream lines(inside.out);
   std::string hostname, count;
