@@ -55,14 +55,13 @@ print(f"one bare container from the node image with only sshd, until its banner 
       f"floor): {floor * 1000:.1f} ms (median of 10)")
 print()
 print("| nodes | maxSurge | create (s) | upgrade until every node has the new key (s) | "
-      "batches | per batch (s) | per node (ms) | machine CPU per node (ms) | key B opens | key A opens | per idle node: PSS "
-      "/ cgroup memory | gangplankd PSS |")
+      "batches | per batch (s) | per node (ms) | machine CPU per node (ms) | key B opens | "
+      "key A opens | per idle node: PSS / cgroup memory | gangplankd PSS |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for size, surge, provisioned, upgraded, cpu_per_node, b_ok, a_ok, count, pss, memory, cp in rows:
     batch = max(1, -(-size * int(surge.rstrip('%')) // 100)) if surge.endswith('%') else int(surge)
     batches = -(-size // batch)
     print(f"| {size} | {surge} | {provisioned:.2f} | {upgraded:.2f} | {batches} | "
           f"{upgraded / batches:.2f} | {upgraded / size * 1000:.0f} | {cpu_per_node * 1000:.0f} | "
-          f"{b_ok}/{size} | "
-          f"{a_ok}/{size} | {pss / max(count, 1) / 1024:.1f} / {memory / max(count, 1) / 1024:.1f} "
+          f"{b_ok}/{size} | {a_ok}/{size} | {pss / max(count, 1) / 1024:.1f} / {memory / max(count, 1) / 1024:.1f} "
           f"MiB | {cp / 1024:.1f} MiB |")

@@ -162,8 +162,7 @@ std::vector<std::string> LinksNamed(const std::string& prefix) {
 // removing the nodes removes every bridge and link.
 TEST_F(RootInNodeAttack, NodesOnBridgesOfTheirOwnKeepTheSameRules) {
   server_.reset();  // again with one node per bridge
-  std::string bridge = testing::ReadTestFile((nodes_.path() / "bridge").string());
-  while (!bridge.empty() && bridge.back() == '\n') bridge.pop_back();
+  const std::string bridge = OurBridge();
   ASSERT_FALSE(bridge.empty());
   // The firewall as a control plane made it before bridges had segments: the host side names
   // the main bridge only, and nothing passes between the host and a segment. The next start

@@ -73,10 +73,16 @@ class LocalNodesTest : public ::testing::Test {
     return count;
   }
 
-  // The links on this control plane's node bridge (other tests' nodes run beside ours).
-  std::string LinksOnOurBridge() const {
+  // This control plane's node bridge, as it wrote its name beside the nodes ("" before it did).
+  std::string OurBridge() const {
     std::string bridge = testing::ReadTestFile((nodes_.path() / "bridge").string());
     while (!bridge.empty() && bridge.back() == '\n') bridge.pop_back();
+    return bridge;
+  }
+
+  // The links on this control plane's node bridge (other tests' nodes run beside ours).
+  std::string LinksOnOurBridge() const {
+    const std::string bridge = OurBridge();
     if (bridge.empty()) return {};
     return RunProgram({"/sbin/ip", "-o", "link", "show", "master", bridge}).out;
   }

@@ -61,17 +61,16 @@ TEST_F(LocalNodesTest, ALoginSeesItsOwnNodeOnlyNotTheHostNorOtherNodes) {
   ASSERT_EQ(WaitFor(Cluster()), "Succeeded");
   const json::array machines = Machines();
   ASSERT_EQ(machines.size(), 2u);
-  const auto inside = SshRun(key_a_, machines[0],
-                             "hostname; ps -e -o comm= | wc -l; ps -e -o comm=; "
-                             "test -e " +
-                                 nodes_.path().string() +
-                                 " && echo SEES-THE-NODES-DIRECTORY; "
-                                 "test -e " +
-                                 dir_.path().string() +
-                                 " && echo SEES-THE-DATA-DIRECTORY; "
-                                 "test -e /var/lib/gangplank-test && echo SEES-THE-HOST; "
-                                 "grep -v ' lo$' /proc/net/if_inet6 | sed 's/^/IPV6-ADDRESS /'; "
-                                 "cat /var/lib/gangplank-node/ssh/ssh_host_ed25519_key.pub");
+  // clang-format off
+  const auto inside = SshRun(
+      key_a_, machines[0],
+      "hostname; ps -e -o comm= | wc -l; ps -e -o comm=; "
+      "test -e " + nodes_.path().string() + " && echo SEES-THE-NODES-DIRECTORY; "
+      "test -e " + dir_.path().string() + " && echo SEES-THE-DATA-DIRECTORY; "
+      "test -e /var/lib/gangplank-test && echo SEES-THE-HOST; "
+      "grep -v ' lo$' /proc/net/if_inet6 | sed 's/^/IPV6-ADDRESS /'; "
+      "cat /var/lib/gangplank-node/ssh/ssh_host_ed25519_key.pub");
+  // clang-format on
   ASSERT_EQ(inside.exit_code, 0) << inside.err;
   std::istringstream lines(inside.out);
   std::string hostname, count;
@@ -84,6 +83,7 @@ TEST_F(LocalNodesTest, ALoginSeesItsOwnNodeOnlyNotTheHostNorOtherNodes) {
   // No IPv6 link-local address on either end of a node's link: each would announce itself by
   // multicast, flooded to every node on the bridge.
   EXPECT_EQ(inside.out.find("IPV6-ADDRESS"), std::string::npos) << inside.out;
+  // (`ip addr show master BRIDGE` does not filter by bridge here: each link is asked on its own.)
   std::istringstream links(LinksOnOurBridge());
   int host_ends = 0;
   for (std::string link; std::getline(links, link); ++host_ends) {
