@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   if (const char* dir = std::getenv("GANGPLANK_CONFIG_DIR"); dir && *dir) context.config_dir = dir;
   context.interactive = ::isatty(STDERR_FILENO) == 1;
   const int exit_code = gangplank::cli::RunGangplank(argc, argv, context);
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(GANGPLANK_SANITIZED)
   return exit_code;  // the sanitizers' checks run at exit
 #else
   // Everything the command writes is written by now (files closed, the session saved when its

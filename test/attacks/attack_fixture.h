@@ -25,7 +25,7 @@ namespace json = boost::json;
 // Memory bounds are for the normal build. AddressSanitizer's build (scripts/test --sanitize)
 // keeps freed memory in quarantine and adds shadow memory and redzones: there they are 4 times as
 // large, still far below what the attacks took before they were refused.
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(GANGPLANK_SANITIZED)
 inline constexpr long kMemoryScale = 4;
 #else
 inline constexpr long kMemoryScale = 1;
