@@ -39,10 +39,16 @@ class Api:
             self.key[name] = open(f"{work}/{name}.pub").read().strip()
 
     def call(self, method, path, body=None):
-        self.conn.request(method, path, body=body,
-                          headers={"Content-Type": "application/json",
-                                   "Authorization": "Bearer " + self.token})
-        reply = self.conn.getresponse()
+        headers = {"Content-Type": "application/json", "Authorization": "Bearer " + self.token}
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            reply = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # gangplankd closed the connection while it sat idle (an idle benchmark's window is
+            # longer than the API's keep-alive): the same request on a new one.
+            self.conn.close()
+            self.conn.request(method, path, body=body, headers=headers)
+            reply = self.conn.getresponse()
         return reply.status, reply.read().decode()
 
     def cluster(self, name):

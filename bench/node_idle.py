@@ -3,13 +3,14 @@
 of that many nodes is created and left alone; over the measuring window, the CPU time of
 gangplankd and of every node's cgroup (dumb-init, the agent, sshd), and per node its processes' PSS and
 its memory cgroup's usage."""
-import sys, time
+import os, subprocess, sys, time
 
 from node_bench_lib import V, Api, cpu_seconds, node_cost, pss_kib
 
 work, port, sizes, window, gangplankd_pid = (sys.argv[1], int(sys.argv[2]),
                                              [int(n) for n in sys.argv[3].split(",")],
                                              float(sys.argv[4]), int(sys.argv[5]))
+SETTLE = 120  # seconds between the create's end and the window
 api = Api(work, port)
 rows = []
 for size in sizes:
@@ -19,9 +20,16 @@ for size in sizes:
     state = api.wait(cluster)
     created = time.time() - started
     assert state == "Succeeded", f"create of {size} nodes: {state}"
-    time.sleep(10)  # let the last reports and the first sweeps pass
+    # The first nodes of a large create wait out their start-up pauses and first heartbeats
+    # while the last ones start: the window opens once a node's slowest pace (the long poll's
+    # renewal) has passed for all of them.
+    time.sleep(SETTLE)
     cp_before = cpu_seconds(gangplankd_pid)
     _, _, _, nodes_before = node_cost(f"{work}/nodes")
+    profile = os.environ.get("GANGPLANK_BENCH_PERF")  # where gangplankd's profile goes
+    if profile:
+        subprocess.Popen(["perf", "record", "-q", "-g", "-F", "499", "-o", f"{profile}.{size}",
+                          "-p", str(gangplankd_pid), "--", "sleep", str(window)])
     time.sleep(window)
     cp_cpu = (cpu_seconds(gangplankd_pid) - cp_before) / window
     count, pss, memory, nodes_after = node_cost(f"{work}/nodes")

@@ -56,13 +56,18 @@ class NodeController {
   bool MayAct() const;
   // The fence between the steps of one act (runtime::Fence): the lease, by the clock only.
   runtime::Fence StepFence() const;
+  // The fence of one look at a node (EnsureNode): MayAct before its first act, StepFence after.
+  // A look at a node that runs acts on nothing, so it reads no lease from the store.
+  runtime::Fence LookFence() const;
   // Renews the lease every kKeeperPeriod until Stop(), so a pass that takes long (twenty nodes
   // started after a takeover) never lets it lapse under a live holder.
   void KeepLease(LeaderLease& leader);
   // The disk a node of the pool gets: its osDiskSizeGB in bytes (0: the runtime's largest).
   long long DiskBytesOf(const std::string& pool_id);
-  void EnsureNode(const resources::Machine& machine);
-  // EnsureNode for every machine, options_.parallel_starts at a time.
+  // What the runtime is asked to run for `machine` (its token issued only if the runtime asks).
+  runtime::NodeLaunch LaunchOf(const resources::Machine& machine, long long disk_bytes) const;
+  void EnsureNode(const runtime::NodeLaunch& node);
+  // EnsureNode for every machine whose node is not settled, options_.parallel_starts at a time.
   void EnsureNodes(const std::vector<resources::Machine>& machines);
   void CarryOutRemovals();
   // A node stopped by itself (the runtime saw its first process exit): shown as not ready at

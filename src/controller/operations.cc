@@ -405,13 +405,16 @@ void OperationsEngine::Work() {
       wake_.notify_one();
       continue;
     }
-    // Sleep until work is queued or delayed work is due (at most 250 ms, to see Stop).
-    auto wait = std::chrono::milliseconds(250);
-    if (!delayed_.empty()) {
-      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                delayed_.begin()->first - clock_.Monotonic()) +
-                                std::chrono::milliseconds(1));
+    // Sleep until work is queued or Stop is asked (both notify), or delayed work is due. An idle
+    // engine's workers sleep without a timeout: eight workers waking four times a second cost an
+    // idle gangplankd more than its nodes did.
+    if (delayed_.empty()) {
+      wake_.wait(lock);
+      continue;
     }
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          delayed_.begin()->first - clock_.Monotonic()) +
+                      std::chrono::milliseconds(1);
     if (wait.count() > 0) wake_.wait_for(lock, wait);
   }
 }
@@ -426,9 +429,14 @@ void OperationsEngine::Watch() {
     }
     // Until the store changes (at most 250 ms, to see Stop).
     store_.WaitForChange(seen_revision_, std::chrono::milliseconds(250));
-    // A worker looks at the delayed work too: a timed sleep that overran (a clock that jumped, a
-    // paused process) must not leave a lease to lapse while the store is busy.
-    wake_.notify_one();
+    // A worker looks at delayed work that is due: a timed sleep that overran (a clock that
+    // jumped, a paused process) must not leave a lease to lapse while the store is busy.
+    bool due = false;
+    {
+      std::lock_guard lock(mutex_);
+      due = !delayed_.empty() && delayed_.begin()->first <= clock_.Monotonic();
+    }
+    if (due) wake_.notify_one();
   }
 }
 

@@ -10,17 +10,18 @@ SimulatedNodeRuntime::SimulatedNodeRuntime(store::Store& store, const Clock& clo
 
 Status SimulatedNodeRuntime::Ensure(const runtime::NodeLaunch& node,
                                     const runtime::Fence& fence) {
-  GP_RETURN_IF_ERROR(runtime::CheckFence(fence, "starting node " + node.uid));
-  {
-    std::lock_guard lock(mutex_);
-    nodes_.insert(node.uid);
-  }
   // The machine as it is now, not as the caller read it: a report is about the newest model.
   auto machine = resources::GetMachine(store_, node.machine_id, resources::MachineDetail::kStatus);
   if (!machine) return machine.error();
   // Gone or provisioned anew: the node controller removes this node.
   if (!machine->has_value() || (*machine)->uid != node.uid) return OkStatus();
   const resources::Machine& current = **machine;
+  if (resources::NodeReady(current) && Holds(node.uid)) return OkStatus();  // nothing to act on
+  GP_RETURN_IF_ERROR(runtime::CheckFence(fence, "starting node " + node.uid));
+  {
+    std::lock_guard lock(mutex_);
+    nodes_.insert(node.uid);
+  }
   if (resources::NodeReady(current)) return OkStatus();
   protocol::NodeStatus status;
   status.applied_model_version = current.desired.model_version;
@@ -31,6 +32,18 @@ Status SimulatedNodeRuntime::Ensure(const runtime::NodeLaunch& node,
   status.sshd_health = current.desired.SettledHealth();
   status.message = "simulated node (gangplankd --nodes simulated): no sshd runs";
   return resources::RecordNodeReport(store_, current.row.id, current.uid, status, {}, "", clock_);
+}
+
+bool SimulatedNodeRuntime::Settled(const runtime::NodeLaunch& node) {
+  if (!Holds(node.uid)) return false;
+  auto machine = resources::GetMachine(store_, node.machine_id, resources::MachineDetail::kStatus);
+  return machine && machine->has_value() && (*machine)->uid == node.uid &&
+         resources::NodeReady(**machine);
+}
+
+bool SimulatedNodeRuntime::Holds(const std::string& uid) {
+  std::lock_guard lock(mutex_);
+  return nodes_.contains(uid);
 }
 
 Status SimulatedNodeRuntime::Remove(const std::string& uid, const runtime::Fence&) {

@@ -21,12 +21,16 @@ class SimulatedNodeRuntime final : public runtime::NodeRuntime {
   SimulatedNodeRuntime(store::Store& store, const Clock& clock);
 
   Status Ensure(const runtime::NodeLaunch& node, const runtime::Fence& fence = {}) override;
+  // It runs, and its machine's last report is the state the machine asks for.
+  bool Settled(const runtime::NodeLaunch& node) override;
   Status Remove(const std::string& uid, const runtime::Fence& fence = {}) override;
   std::vector<std::string> List() override;
   // A simulated node never stops by itself.
   void WatchExits(std::function<void(const std::string& uid)>) override {}
 
  private:
+  bool Holds(const std::string& uid);
+
   store::Store& store_;
   const Clock& clock_;
   std::mutex mutex_;

@@ -57,12 +57,15 @@ fs::path RuncRoot(const fs::path& nodes_dir) { return nodes_dir / ".runc"; }
 // A running node's token file is rewritten once an hour: its agent renews its token itself, but
 // one cut off from the control plane for longer than a token lives reads the file again after a
 // 401 (the file is bind-mounted into the node read-only).
-void RefreshTokenFile(const fs::path& dir, const std::string& token) {
-  const fs::path file = dir / "secrets" / "token";
+bool TokenFileDue(const fs::path& dir) {
   std::error_code ec;
-  const auto written = fs::last_write_time(file, ec);
-  if (!ec && fs::file_time_type::clock::now() - written < std::chrono::hours(1)) return;
-  (void)WriteFileAtomically(file, token, 0600, IfExists::kReplace);
+  const auto written = fs::last_write_time(dir / "secrets" / "token", ec);
+  return ec || fs::file_time_type::clock::now() - written >= std::chrono::hours(1);
+}
+
+void RefreshTokenFile(const fs::path& dir, const std::function<std::string()>& token) {
+  if (TokenFileDue(dir))
+    (void)WriteFileAtomically(dir / "secrets" / "token", token(), 0600, IfExists::kReplace);
 }
 
 // What a node was started with; a different generation means a new machine.
@@ -412,6 +415,11 @@ bool ContainerRuntime::StillRunning(const std::string& uid, std::int64_t generat
   return ProcessStartTicks(known.pid) == known.started && ProcessAlive(known.pid);
 }
 
+bool ContainerRuntime::Settled(const NodeLaunch& node) {
+  return IsNodeUid(node.uid) && StillRunning(node.uid, node.reimage_generation) &&
+         !TokenFileDue(NodeDir(node.uid));
+}
+
 std::shared_ptr<std::mutex> ContainerRuntime::NodeLock(const std::string& uid) {
   std::lock_guard lock(mutex_);
   auto& entry = node_locks_[uid];
@@ -459,6 +467,7 @@ Status ContainerRuntime::Ensure(const NodeLaunch& node, const Fence& fence) {
   }
   const bool same_machine = launched && launched->generation == node.reimage_generation;
   if (const pid_t pid = InitPid(dir, node.uid); same_machine && pid > 0) {
+    GP_RETURN_IF_ERROR(CheckFence(fence, "adopting node " + node.uid));
     Remember(node.uid, pid, node.reimage_generation);  // adopted: started before this process
     RefreshTokenFile(dir, node.token);
     return Admit(node);  // the firewall may have been made again since (a host's restart)
@@ -537,7 +546,7 @@ Status ContainerRuntime::Start(const NodeLaunch& node, const fs::path& lower,
         "cannot mount the node's overlay on " + rootfs.string() + ": " + std::strerror(errno));
   }
   for (Status step :
-       {WriteFileAtomically(dir / "secrets" / "token", node.token, 0600, IfExists::kReplace),
+       {WriteFileAtomically(dir / "secrets" / "token", node.token(), 0600, IfExists::kReplace),
         WriteFileAtomically(dir / "bundle" / "config.json",
                             NodeSpec(node, options_.nodes_dir / "control", dir / "secrets",
                                      dir / "netns", options_),

@@ -44,6 +44,8 @@ class ContainerRuntime final : public NodeRuntime {
   // first, and the new one starts from the image named in `node`. A node that stopped (killed,
   // host rebooted) on the same generation starts again with its disk, as a VM would.
   Status Ensure(const NodeLaunch& node, const Fence& fence = {}) override;
+  // It runs `generation`'s container and its token file is not due for rewriting.
+  bool Settled(const NodeLaunch& node) override;
   // Ends every process of the node and removes its container, overlay, address and directory.
   Status Remove(const std::string& uid, const Fence& fence = {}) override;
   std::vector<std::string> List() override;

@@ -14,7 +14,9 @@ namespace gangplank::runtime {
 struct NodeLaunch {
   std::string uid;         // names the node for the runtime (its directory, for local nodes)
   std::string machine_id;  // the ARM machine it is
-  std::string token;       // the credential its agent presents to the control plane
+  // Issues the credential its agent presents to the control plane. Asked only when the runtime
+  // writes one (a start, a token file due for renewal): a look at a running node signs nothing.
+  std::function<std::string()> token;
   std::string hostname;    // the node's name (aks-POOL-NNNNNNNN-vmssNNNNNN)
   std::string address;     // its address on the node network
   std::string image_version;           // the node image it is made from
@@ -42,6 +44,10 @@ class NodeRuntime {
   // when the node already runs a newer reimage generation than asked for (a stale request).
   // A step the fence stops ends it with Aborted too.
   virtual Status Ensure(const NodeLaunch& node, const Fence& fence = {}) = 0;
+  // Whether Ensure would find nothing to do: the node runs as `node` asks, started or adopted by
+  // this runtime, with nothing of it due for renewal. Cheap and without side effects: a sweep
+  // asks it of every node and calls Ensure for the others only.
+  virtual bool Settled(const NodeLaunch& node) = 0;
   // Stops the node's agent and sshd and removes everything the node kept; done when it returns
   // OK (Aborted: the fence stopped it part way).
   virtual Status Remove(const std::string& uid, const Fence& fence = {}) = 0;

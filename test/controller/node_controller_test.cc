@@ -54,15 +54,22 @@ TEST_F(NodeControllerTest, EveryMachineGetsOneNodeWithATokenOfItsOwn) {
     EXPECT_EQ(node.hostname, machine.desired.node_name);
     EXPECT_EQ(node.address, machine.desired.address);
     EXPECT_EQ(node.image_version, machine.desired.image_version);
-    auto identity = node_tokens_->Verify(node.token);
+    auto identity = node_tokens_->Verify(node.token());
     ASSERT_TRUE(identity.ok()) << identity.error().message;
     EXPECT_EQ(identity->machine_id, machine.row.id);
     EXPECT_EQ(identity->uid, machine.uid);
   }
-  // A second pass starts nothing new: Ensure is asked again, and the same two nodes run.
+  // A second pass starts nothing new: the runtime says both nodes are settled, so Ensure is not
+  // asked again, and the same two nodes run.
   controller_->SyncOnce();
   EXPECT_EQ(runtime_.Running().size(), 2u);
-  EXPECT_EQ(runtime_.Ensured().size(), 4u);
+  EXPECT_EQ(runtime_.Ensured().size(), 2u);
+  // A node the runtime no longer holds is ensured again at the next pass.
+  runtime_.Exit(machines[0].uid);
+  controller_->SyncOnce();
+  EXPECT_EQ(runtime_.Running().size(), 2u);
+  ASSERT_EQ(runtime_.Ensured().size(), 3u);
+  EXPECT_EQ(runtime_.Ensured().back().uid, machines[0].uid);
 }
 
 TEST_F(NodeControllerTest, QueuedRemovalsAreCarriedOutAndNodesWithoutAMachineRemoved) {

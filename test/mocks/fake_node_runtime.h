@@ -23,6 +23,11 @@ class FakeNodeRuntime final : public runtime::NodeRuntime {
     running_[node.uid] = node;
     return OkStatus();
   }
+  bool Settled(const runtime::NodeLaunch& node) override {
+    std::lock_guard lock(mutex_);
+    const auto found = running_.find(node.uid);
+    return found != running_.end() && found->second.reimage_generation == node.reimage_generation;
+  }
   Status Remove(const std::string& uid, const runtime::Fence& fence = {}) override {
     std::lock_guard lock(mutex_);
     GP_RETURN_IF_ERROR(runtime::CheckFence(fence, "removing node " + uid));
