@@ -4,10 +4,10 @@
 #include <boost/json.hpp>
 #include <memory>
 
-#include "metrics/metrics.h"
 #include "common/parallel.h"
-#include "resources/cluster_docs.h"
 #include "controller/machines.h"
+#include "metrics/metrics.h"
+#include "resources/cluster_docs.h"
 #include "resources/machine.h"
 
 namespace gangplank::controller {
@@ -56,7 +56,9 @@ runtime::NodeLaunch NodeController::LaunchOf(const resources::Machine& machine,
   const protocol::DesiredNodeState& desired = machine.desired;
   return {machine.uid,
           machine.row.id,
-          [this, id = machine.row.id, uid = machine.uid] { return tokens_.Issue({id, uid}); },
+          [this, id = machine.row.id, uid = machine.uid] {
+            return tokens_.Issue({id, uid});
+          },
           desired.node_name,
           desired.address,
           desired.image_version,
@@ -122,8 +124,8 @@ void NodeController::EnsureNodes(const std::vector<resources::Machine>& machines
     if (!runtime_.Settled(node)) unsettled.push_back(std::move(node));
   }
   ParallelFor(
-      unsettled.size(), options_.parallel_starts,
-      [&](std::size_t i) { EnsureNode(unsettled[i]); }, &stopping_);
+      unsettled.size(), options_.parallel_starts, [&](std::size_t i) { EnsureNode(unsettled[i]); },
+      &stopping_);
 }
 
 void NodeController::OnNodeExit(const std::string& uid) {

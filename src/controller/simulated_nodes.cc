@@ -8,8 +8,7 @@ namespace gangplank::controller {
 SimulatedNodeRuntime::SimulatedNodeRuntime(store::Store& store, const Clock& clock)
     : store_(store), clock_(clock) {}
 
-Status SimulatedNodeRuntime::Ensure(const runtime::NodeLaunch& node,
-                                    const runtime::Fence& fence) {
+Status SimulatedNodeRuntime::Ensure(const runtime::NodeLaunch& node, const runtime::Fence& fence) {
   // The machine as it is now, not as the caller read it: a report is about the newest model.
   auto machine = resources::GetMachine(store_, node.machine_id, resources::MachineDetail::kStatus);
   if (!machine) return machine.error();
