@@ -27,10 +27,12 @@ for size in sizes:
     cp_before = cpu_seconds(gangplankd_pid)
     _, _, _, nodes_before = node_cost(f"{work}/nodes")
     profile = os.environ.get("GANGPLANK_BENCH_PERF")  # where gangplankd's profile goes
-    if profile:
-        subprocess.Popen(["perf", "record", "-q", "-g", "-F", "499", "-o", f"{profile}.{size}",
-                          "-p", str(gangplankd_pid), "--", "sleep", str(window)])
+    perf = profile and subprocess.Popen(
+        ["perf", "record", "-q", "-g", "-F", "499", "-o", f"{profile}.{size}", "-p",
+         str(gangplankd_pid), "--", "sleep", str(window)])
     time.sleep(window)
+    if perf:
+        perf.wait()  # its file is whole once it has exited
     cp_cpu = (cpu_seconds(gangplankd_pid) - cp_before) / window
     count, pss, memory, nodes_after = node_cost(f"{work}/nodes")
     nodes_cpu = (nodes_after - nodes_before) / window

@@ -41,13 +41,17 @@ bool NodeController::MayAct() const {
 }
 
 runtime::Fence NodeController::StepFence() const {
-  return [this] { return !stopping_ && (leader_ == nullptr || leader_->StillHeld()); };
+  return [this] { return StillLeads(); };
+}
+
+bool NodeController::StillLeads() const {
+  return !stopping_ && (leader_ == nullptr || leader_->StillHeld());
 }
 
 runtime::Fence NodeController::LookFence() const {
   return [this, confirmed = std::make_shared<bool>(false)] {
     if (!*confirmed) return *confirmed = MayAct();
-    return StepFence()();
+    return StillLeads();
   };
 }
 

@@ -56,6 +56,7 @@ class NodeController {
   bool MayAct() const;
   // The fence between the steps of one act (runtime::Fence): the lease, by the clock only.
   runtime::Fence StepFence() const;
+  bool StillLeads() const;  // what StepFence asks
   // The fence of one look at a node (EnsureNode): MayAct before its first act, StepFence after.
   // A look at a node that runs acts on nothing, so it reads no lease from the store.
   runtime::Fence LookFence() const;

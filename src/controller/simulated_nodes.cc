@@ -15,13 +15,14 @@ Status SimulatedNodeRuntime::Ensure(const runtime::NodeLaunch& node, const runti
   // Gone or provisioned anew: the node controller removes this node.
   if (!machine->has_value() || (*machine)->uid != node.uid) return OkStatus();
   const resources::Machine& current = **machine;
-  if (resources::NodeReady(current) && Holds(node.uid)) return OkStatus();  // nothing to act on
+  const bool ready = resources::NodeReady(current);
+  if (ready && Holds(node.uid)) return OkStatus();  // nothing to act on
   GP_RETURN_IF_ERROR(runtime::CheckFence(fence, "starting node " + node.uid));
   {
     std::lock_guard lock(mutex_);
     nodes_.insert(node.uid);
   }
-  if (resources::NodeReady(current)) return OkStatus();
+  if (ready) return OkStatus();
   protocol::NodeStatus status;
   status.applied_model_version = current.desired.model_version;
   status.image_version = current.desired.image_version;
