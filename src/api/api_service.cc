@@ -25,6 +25,7 @@ struct ApiService::Impl {
   controller::OperationsEngine& operations;
   resources::NodeImageCatalog& images;
   const auth::NodeTokens* node_tokens;
+  resources::HeartbeatBatch* heartbeats;
   std::unique_ptr<ViewCache> views = std::make_unique<ViewCache>();
   std::unique_ptr<MetricsCache> metrics = std::make_unique<MetricsCache>();
   mutable SecureRandom random{};  // stateless: OpenSSL's generator, safe from every thread
@@ -34,8 +35,8 @@ struct ApiService::Impl {
       config.admin.subscription_id);
 
   HandlerContext Context() const {
-    return HandlerContext{config, store,       *tokens, clock,       operations, *views,
-                          images, node_tokens, random,  *authorizer, *metrics};
+    return HandlerContext{config, store,       *tokens,    clock,  operations,  *views,
+                          images, node_tokens, heartbeats, random, *authorizer, *metrics};
   }
 
   HttpResponse Unauthorized(const ApiRequest& request, std::string_view code,
@@ -242,9 +243,10 @@ struct ApiService::Impl {
 ApiService::ApiService(ApiServiceConfig config, store::Store& store,
                        std::shared_ptr<auth::TokenService> tokens, const Clock& clock,
                        controller::OperationsEngine& operations,
-                       resources::NodeImageCatalog& images, const auth::NodeTokens* node_tokens)
+                       resources::NodeImageCatalog& images, const auth::NodeTokens* node_tokens,
+                       resources::HeartbeatBatch* heartbeats)
     : impl_(std::make_shared<Impl>(Impl{std::move(config), store, std::move(tokens), clock,
-                                        operations, images, node_tokens})) {}
+                                        operations, images, node_tokens, heartbeats})) {}
 
 Admission ApiService::Admit(const HttpRequest& header) {
   auto parsed = ParseApiRequest(header);

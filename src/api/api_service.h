@@ -9,10 +9,11 @@
 #include "api/http_types.h"
 #include "auth/credentials.h"
 #include "auth/node_tokens.h"
+#include "auth/ssh_user_ca.h"
 #include "auth/token_service.h"
 #include "common/clock.h"
 #include "controller/operations.h"
-#include "auth/ssh_user_ca.h"
+#include "resources/heartbeat_batch.h"
 #include "resources/node_images.h"
 #include "store/store.h"
 
@@ -34,10 +35,12 @@ struct ApiServiceConfig {
 class ApiService {
  public:
   // `node_tokens` may be null: then the node protocol answers 404 (no local nodes report).
+  // With `heartbeats`, unchanged node reports are noted there for the node gateway to write
+  // together; without, each is written at once.
   ApiService(ApiServiceConfig config, store::Store& store,
              std::shared_ptr<auth::TokenService> tokens, const Clock& clock,
              controller::OperationsEngine& operations, resources::NodeImageCatalog& images,
-             const auth::NodeTokens* node_tokens);
+             const auth::NodeTokens* node_tokens, resources::HeartbeatBatch* heartbeats = nullptr);
 
   // From the header alone (the body is not read yet): refuses a caller that has not proved who
   // it is, and says how large a body the request may carry.

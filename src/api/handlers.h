@@ -28,6 +28,7 @@ struct HandlerContext {
   ViewCache& views;
   resources::NodeImageCatalog& images;
   const auth::NodeTokens* node_tokens;  // null: the node protocol is off (no local nodes)
+  resources::HeartbeatBatch* heartbeats;  // null: an unchanged report is written at once
   RandomSource& random;                 // uids and principal ids of new resources
   access::Authorizer& authorizer;       // who may do what (Azure RBAC)
   MetricsCache& metrics;

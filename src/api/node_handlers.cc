@@ -94,8 +94,9 @@ HttpResponse RecordStatus(const ApiRequest& request, const HandlerContext& conte
   std::string log;
   if (const json::value* lines = doc->if_contains("log"); lines && lines->is_string())
     log = std::string(lines->get_string());
-  if (Status recorded = resources::RecordNodeReport(context.store, caller.machine_id, caller.uid,
-                                                    *status, logins, log, context.clock);
+  if (Status recorded =
+          resources::RecordNodeReport(context.store, caller.machine_id, caller.uid, *status, logins,
+                                      log, context.clock, context.heartbeats);
       !recorded.ok()) {
     return ArmErrorResponse(request.http, recorded.error());
   }

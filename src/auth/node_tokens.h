@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "common/clock.h"
@@ -42,11 +43,12 @@ class NodeTokens {
   Result<NodeIdentity> Verify(std::string_view token) const;
 
  private:
-  NodeTokens(SecureString key, const Clock* clock, std::chrono::seconds lifetime)
-      : key_(std::move(key)), clock_(clock), lifetime_(lifetime) {}
+  struct KeyedMac;  // HMAC-SHA256 with the key set up once
+  NodeTokens(std::shared_ptr<const KeyedMac> mac, const Clock* clock, std::chrono::seconds lifetime)
+      : mac_(std::move(mac)), clock_(clock), lifetime_(lifetime) {}
   std::string Mac(const NodeIdentity& identity) const;
 
-  SecureString key_;
+  std::shared_ptr<const KeyedMac> mac_;
   const Clock* clock_;
   std::chrono::seconds lifetime_;
 };

@@ -139,8 +139,10 @@ Status ReplaceNodeTokens(store::Store& store, const std::string& machine_id,
 }
 
 Status RecordNodeReport(store::Store& store, const std::string& machine_id, const std::string& uid,
-                        const protocol::NodeStatus& status, const std::vector<protocol::LoginEvent>& logins,
-                        const std::string& new_log_lines, const Clock& clock) {
+                        const protocol::NodeStatus& status,
+                        const std::vector<protocol::LoginEvent>& logins,
+                        const std::string& new_log_lines, const Clock& clock,
+                        HeartbeatBatch* heartbeats) {
   auto machine = GetMachine(store, machine_id, MachineDetail::kLogs);  // it appends to them
   if (!machine) return machine.error();
   if (!machine->has_value() || (*machine)->uid != uid) {
@@ -150,9 +152,12 @@ Status RecordNodeReport(store::Store& store, const std::string& machine_id, cons
   const long long now = UnixSeconds(clock.Now());
   const std::string status_json = protocol::NodeStatusJson(status);
   const bool same = (*machine)->status && protocol::NodeStatusJson(*(*machine)->status) == status_json;
-  if (same && logins.empty() && new_log_lines.empty() &&
-      now - (*machine)->reported_at < kHeartbeatSeconds) {
-    return OkStatus();  // nothing new: no durable write
+  if (same && logins.empty() && new_log_lines.empty()) {
+    if (now - (*machine)->reported_at < kHeartbeatSeconds) return OkStatus();  // no write at all
+    if (heartbeats != nullptr) {
+      heartbeats->Note(machine_id, uid, now);
+      return OkStatus();
+    }
   }
   std::string log = (*machine)->log + new_log_lines;
   if (log.size() > kMaxLogBytes) {

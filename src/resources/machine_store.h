@@ -13,10 +13,11 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "protocol/node_protocol.h"
+#include "resources/heartbeat_batch.h"
 #include "resources/machine.h"
 #include "resources/node_images.h"
-#include "resources/ssh_user_cas.h"
 #include "resources/records.h"
+#include "resources/ssh_user_cas.h"
 #include "store/store.h"
 
 namespace gangplank::resources {
@@ -72,10 +73,14 @@ void RemoveMachine(const std::string& machine_id, const std::string& uid,
                    const std::string& owner_id, std::vector<store::Mutation>& changes);
 
 // What an agent reported, stored as the machine's status (a report from an older provisioning of
-// the machine is ignored). Log lines and login events are appended, keeping the newest.
+// the machine is ignored). Log lines and login events are appended, keeping the newest. A report
+// with nothing new moves reportedAt at most every few minutes: through `heartbeats` when given
+// (written with others later), else at once.
 Status RecordNodeReport(store::Store& store, const std::string& machine_id, const std::string& uid,
-                        const protocol::NodeStatus& status, const std::vector<protocol::LoginEvent>& logins,
-                        const std::string& new_log_lines, const Clock& clock);
+                        const protocol::NodeStatus& status,
+                        const std::vector<protocol::LoginEvent>& logins,
+                        const std::string& new_log_lines, const Clock& clock,
+                        HeartbeatBatch* heartbeats = nullptr);
 
 // A node's renewed token, expiring at `expires_at`, replaces the ones before it: tokens of the
 // machine (at `uid`) that expire earlier stop holding. Retried when the row changes meanwhile.

@@ -429,6 +429,7 @@ struct NodeStackInputs {
   const std::string& data_dir;
   store::Store& store;
   const auth::NodeTokens& node_tokens;
+  resources::HeartbeatBatch& heartbeats;  // what the node protocol notes, for the gateway to write
   const Clock& clock;
   std::optional<runtime::NodeNetwork> network;  // local nodes only
   long long disk_max = 0;
@@ -453,7 +454,12 @@ Status BuildLocalNodes(const NodeStackInputs& in,
   GP_RETURN_IF_ERROR(WriteFileAtomically(stack.nodes_dir / "bridge", in.network->bridge + "\n",
                                          0644, IfExists::kReplace));
   stack.local = true;
-  stack.gateway = std::make_unique<NodeGateway>(in.store, in.node_tokens, std::move(handle));
+  NodeGatewayOptions gateway_options;
+  gateway_options.flush = [&heartbeats = in.heartbeats, &store = in.store] {
+    (void)heartbeats.Flush(store);  // dropped when the store is away: the next come in minutes
+  };
+  stack.gateway = std::make_unique<NodeGateway>(in.store, in.node_tokens, std::move(handle),
+                                                std::move(gateway_options));
   stack.image_builder =
       std::make_unique<runtime::NodeImageBuilder>(ImageBuilder(in.options, in.data_dir));
   runtime::ContainerRuntimeOptions runtime_options;
@@ -566,6 +572,7 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   IoThreads threads(options.threads > 0
                         ? options.threads
                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  resources::HeartbeatBatch heartbeats;  // outlives the service and the node gateway, which use it
   std::shared_ptr<api::ApiService> service;  // set once the port (and so the URL) is known
   const auto handle = [&service](const api::HttpRequest& request) {
     return service->Handle(request);
@@ -620,7 +627,8 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
   service = std::make_shared<api::ApiService>(
       api::ApiServiceConfig{*credentials, url, ca_pem ? *ca_pem : std::string(), &*kube_tokens,
                             [warn](const std::string& line) { (*warn)(line); }, ssh_cas->get()},
-      **store, *tokens, clock, operations, images, *local_nodes ? &*node_tokens : nullptr);
+      **store, *tokens, clock, operations, images, *local_nodes ? &*node_tokens : nullptr,
+      &heartbeats);
 
   // Prometheus without a token: plain HTTP, GET /metrics only, on an address of its own.
   std::unique_ptr<MetricsListener> metrics_listener;
@@ -633,8 +641,8 @@ int RunControlPlane(const ControlPlaneOptions& options, std::ostream& out, std::
         << metrics_bound->port() << "/metrics (no token: keep this address private)" << std::endl;
   }
 
-  const NodeStackInputs inputs{options, data_dir,      **store,  *node_tokens,
-                               clock,   *node_network, *disk_max};
+  const NodeStackInputs inputs{options,    data_dir, **store,       *node_tokens,
+                               heartbeats, clock,    *node_network, *disk_max};
   NodeStack nodes;
   if (!*local_nodes) {
     BuildSimulatedNodes(inputs, nodes);

@@ -302,7 +302,12 @@ static bool AccessChanged(store::Store& store, std::uint64_t seen) {
 // of access wakes them all (each answers again only if its own desired state changed).
 void NodeGateway::Impl::Watch() {
   std::uint64_t seen = store.Revision();
+  auto flush_at = std::chrono::steady_clock::now() + options.flush_every;
   while (!stopping) {
+    if (options.flush && std::chrono::steady_clock::now() >= flush_at) {
+      options.flush();
+      flush_at = std::chrono::steady_clock::now() + options.flush_every;
+    }
     const std::uint64_t now = store.WaitForChange(seen, std::chrono::milliseconds(500));
     if (now == seen) continue;
     auto changes = store.ChangesSince(seen, resources::kMachineKind);
@@ -369,6 +374,7 @@ void NodeGateway::Stop() {
   });
   impl_->io_thread.join();
   impl_->watch_thread.join();
+  if (impl_->options.flush) impl_->options.flush();  // what the last requests left
   impl_->waiting.clear();
   impl_->sessions.clear();
   impl_->acceptor.reset();

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "api/https_server.h"
@@ -19,12 +20,19 @@ namespace gangplank::server {
 
 struct NodeGatewayOptions {
   std::chrono::seconds max_wait{120};          // the longest wait a request may ask for
-  std::chrono::seconds idle_timeout{60};       // a connection with no whole request for this long closes
+  // A connection with no whole request for this long closes. Longer than an agent's heartbeat
+  // (240 s): its report connection stays open between reports, where a new one would cost an
+  // accept and a read of the peer's cgroup each time. Nodes are capped in connections anyway.
+  std::chrono::seconds idle_timeout{300};
   std::size_t max_body_bytes = 1 << 20;        // a node report is far smaller
   std::size_t max_connections = 20000;         // beyond this, new connections are closed at once
   // Connections one node may hold at once (its agent needs two: a long poll and a report); more
   // are closed at once, so root flooding the socket from one node costs the others nothing.
   std::size_t max_connections_per_node = 8;
+  // Called on the gateway's watcher thread every `flush_every`, and once more when the gateway
+  // stops: writes what the agents' requests left to be written together (their heartbeats).
+  std::function<void()> flush;
+  std::chrono::seconds flush_every{15};
 };
 
 class NodeGateway {

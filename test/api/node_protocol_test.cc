@@ -2,6 +2,7 @@
 // state and reports; forged, foreign and stale tokens and bad reports are refused clearly.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <future>
 #include <thread>
@@ -182,6 +183,36 @@ TEST_F(NodeProtocolTest, TheGatewayHoldsAWaitingRequestUntilTheMachineChanges) {
   EXPECT_EQ(deleted.get()->status, 410);
   gateway.Stop();
   EXPECT_FALSE(gateway.Serving());
+}
+
+TEST_F(NodeProtocolTest, TheGatewayFlushesOnItsIntervalAndOnceMoreWhenItStops) {
+  std::atomic<int> flushes{0};
+  server::NodeGatewayOptions options;
+  options.flush = [&flushes] { ++flushes; };
+  options.flush_every = std::chrono::seconds(1);
+  server::NodeGateway gateway(
+      *store_, *node_tokens_,
+      [this](const HttpRequest& request) { return service_->Handle(request); }, options);
+  ASSERT_TRUE(gateway.Start(dir_.Join("node.sock")).ok());
+  for (int i = 0; i < 1000 && flushes < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(flushes.load(), 2) << "the watcher did not flush every second";
+  gateway.Stop();
+  const int at_stop = flushes.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(flushes.load(), at_stop) << "a stopped gateway flushed";
+
+  // A gateway that stops before its first interval still writes what was left.
+  std::atomic<int> last{0};
+  options.flush = [&last] { ++last; };
+  options.flush_every = std::chrono::hours(1);
+  server::NodeGateway brief(
+      *store_, *node_tokens_,
+      [this](const HttpRequest& request) { return service_->Handle(request); }, options);
+  ASSERT_TRUE(brief.Start(dir_.Join("node2.sock")).ok());
+  EXPECT_EQ(last.load(), 0);
+  brief.Stop();
+  EXPECT_EQ(last.load(), 1) << "the gateway did not flush when it stopped";
 }
 
 }  // namespace
