@@ -93,8 +93,7 @@ struct ApiService::Impl {
       if (auto denied = Authenticate(request)) return {std::move(*denied), 0};
       return {std::nullopt, kArmBodyLimit};
     }
-    if (path.size() >= 3 && path[0] == "gangplank" && path[1] == "node" && path[2] == "v1" &&
-        node_tokens != nullptr) {
+    if (IsNodeProtocol(path) && node_tokens != nullptr) {
       auto caller = AuthenticateNode(request, Context());
       if (!caller) return {ArmErrorResponse(request.http, caller.error()), 0};
       return {std::nullopt, kNodeBodyLimit};
@@ -104,10 +103,12 @@ struct ApiService::Impl {
 
   HttpResponse Route(ApiRequest& request) const {
     const HandlerContext context = Context();
-    request.correlation_id = CorrelationIdOf(request.http);
+    const auto& path = request.lower_segments;
+    // An agent's request is not ARM's and records no event: no correlation id (a random UUID for
+    // every long poll was 4% of an idle gangplankd's time).
+    if (!IsNodeProtocol(path)) request.correlation_id = CorrelationIdOf(request.http);
     const auto client_ip = request.http[kClientIpHeader];
     request.client_ip = std::string(client_ip.data(), client_ip.size());
-    const auto& path = request.lower_segments;
     // Liveness: the process serves requests. Readiness (and /healthz, which load balancers
     // already ask): a request sent now would be served, because the store answers and this
     // replica holds its read lease; otherwise 503 with Retry-After, so the balancer sends
@@ -144,7 +145,7 @@ struct ApiService::Impl {
       if (auto unavailable = ReadBarrier(request)) return *unavailable;
       return HandleKubernetes(request, context);
     }
-    if (path.size() >= 3 && path[0] == "gangplank" && path[1] == "node" && path[2] == "v1") {
+    if (IsNodeProtocol(path)) {
       if (auto unavailable = ReadBarrier(request)) return *unavailable;
       return HandleNode(request, context);
     }
@@ -179,6 +180,11 @@ struct ApiService::Impl {
       return HandleGraph(request, context);
     }
     return NotFound(request);
+  }
+
+  // /gangplank/node/v1/…: the node protocol (node_handlers.cc), whose callers are node agents.
+  static bool IsNodeProtocol(const std::vector<std::string>& path) {
+    return path.size() >= 3 && path[0] == "gangplank" && path[1] == "node" && path[2] == "v1";
   }
 
   // The client's x-ms-correlation-request-id when it is a plausible one (letters, digits and

@@ -98,16 +98,29 @@ void NodeController::EnsureNode(const runtime::NodeLaunch& node) {
   (void)RecordNodeReport(store_, node.machine_id, uid, status, {}, "", clock_);
 }
 
-namespace {
-// An unreadable row is left out: never start a node for it.
-std::vector<resources::Machine> Decoded(const std::vector<store::Resource>& rows) {
+std::vector<resources::Machine> NodeController::Decoded(const std::vector<store::Resource>& rows,
+                                                        bool every_row) {
+  std::lock_guard lock(decoded_mutex_);
   std::vector<resources::Machine> machines;
+  std::set<std::string> seen;
   for (const auto& row : rows) {
-    if (auto machine = resources::DecodeMachine(row)) machines.push_back(std::move(*machine));
+    seen.insert(row.id);
+    auto known = decoded_.find(row.id);
+    // The body too: a machine deleted and made again starts over at version 1.
+    if (known == decoded_.end() || known->second.row.version != row.version ||
+        known->second.row.body != row.body) {
+      auto machine = resources::DecodeMachine(row);
+      if (!machine) {
+        if (known != decoded_.end()) decoded_.erase(known);
+        continue;
+      }
+      known = decoded_.insert_or_assign(row.id, std::move(*machine)).first;
+    }
+    machines.push_back(known->second);
   }
+  if (every_row) std::erase_if(decoded_, [&](const auto& entry) { return !seen.contains(entry.first); });
   return machines;
 }
-}  // namespace
 
 // Settled nodes are looked at here, one after the other: a look is a few reads of /proc, and
 // threads taking turns on the runtime's locks for each cost more than the looks (a sweep over
@@ -187,7 +200,7 @@ void NodeController::RestartDeadNodes() {
     auto row = store_.Get(kMachineKind, machine_id);
     if (row && row->has_value()) rows.push_back(**row);
   }
-  EnsureNodes(Decoded(rows));
+  EnsureNodes(Decoded(rows, false));
 }
 
 void NodeController::CarryOutRemovals() {
@@ -210,7 +223,7 @@ void NodeController::CarryOutRemovals() {
 void NodeController::SyncOnce() {
   auto machines = store_.ListKind(kMachineKind);
   if (!machines) return;  // the store is unreadable now; the next pass retries
-  const std::vector<resources::Machine> decoded = Decoded(*machines);
+  const std::vector<resources::Machine> decoded = Decoded(*machines, true);
   std::set<std::string> wanted;
   for (const auto& machine : decoded) wanted.insert(machine.uid);
   EnsureNodes(decoded);
@@ -263,7 +276,7 @@ void NodeController::Run(LeaderLease* leader) {
           auto row = store_.Get(kMachineKind, id);
           if (row && row->has_value()) rows.push_back(**row);
         }
-        EnsureNodes(Decoded(rows));
+        EnsureNodes(Decoded(rows, false));
         if (changed.contains("")) CarryOutRemovals();
       }
     }

@@ -68,6 +68,10 @@ class NodeController {
   // What the runtime is asked to run for `machine` (its token issued only if the runtime asks).
   runtime::NodeLaunch LaunchOf(const resources::Machine& machine, long long disk_bytes) const;
   void EnsureNode(const runtime::NodeLaunch& node);
+  // The machines of `rows` (an unreadable row left out: never start a node for it). A row decoded
+  // before, unchanged, is not parsed again: the sweep reads every machine every 30 s. With
+  // `every_row`, the rows are all the machines there are, and the others are forgotten.
+  std::vector<resources::Machine> Decoded(const std::vector<store::Resource>& rows, bool every_row);
   // EnsureNode for every machine whose node is not settled, options_.parallel_starts at a time.
   void EnsureNodes(const std::vector<resources::Machine>& machines);
   void CarryOutRemovals();
@@ -90,6 +94,8 @@ class NodeController {
   std::mutex errors_mutex_;
   std::map<std::string, std::string> start_errors_;  // uid → last error reported for it
   std::map<std::string, std::string> machine_of_;    // uid → machine id, of nodes ensured
+  std::mutex decoded_mutex_;
+  std::map<std::string, resources::Machine> decoded_;  // machine id → as last decoded
   std::set<std::string> dead_;                        // uids whose node stopped by itself
   // When each node stopped by itself lately; from kRestartsPerMinute on, only the sweep restarts.
   std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> exits_;

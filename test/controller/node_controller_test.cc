@@ -72,6 +72,34 @@ TEST_F(NodeControllerTest, EveryMachineGetsOneNodeWithATokenOfItsOwn) {
   EXPECT_EQ(runtime_.Ensured().back().uid, machines[0].uid);
 }
 
+// The controller keeps the machines it decoded: a machine deleted and made again under the same
+// id starts over at row version 1, and must still be seen as the new machine it is.
+TEST_F(NodeControllerTest, AMachineMadeAgainUnderItsIdIsSeenAsNew) {
+  controller_->SyncOnce();
+  resources::Machine machine = Machines().front();
+  ASSERT_TRUE(runtime_.Running().contains(machine.uid));
+  ASSERT_TRUE(
+      store_->Delete(resources::kMachineKind, machine.row.id, store::Precondition::Any()).ok());
+  const std::string old_uid = machine.uid;
+  machine.uid = old_uid + "-again";
+  auto again = store_->Put(resources::EncodeMachine(machine), store::Precondition::Absent());
+  ASSERT_TRUE(again.ok());
+  controller_->SyncOnce();
+  const auto running = runtime_.Running();
+  EXPECT_TRUE(running.contains(machine.uid)) << "the machine made again got no node";
+  EXPECT_FALSE(running.contains(old_uid)) << "the node of the deleted machine still runs";
+  // Versions that match but bodies that differ: the same again.
+  resources::Machine third = machine;
+  third.uid = old_uid + "-third";
+  ASSERT_TRUE(
+      store_->Delete(resources::kMachineKind, machine.row.id, store::Precondition::Any()).ok());
+  auto made = store_->Put(resources::EncodeMachine(third), store::Precondition::Absent());
+  ASSERT_TRUE(made.ok());
+  EXPECT_EQ(made->version, again->version);
+  controller_->SyncOnce();
+  EXPECT_TRUE(runtime_.Running().contains(third.uid));
+}
+
 TEST_F(NodeControllerTest, QueuedRemovalsAreCarriedOutAndNodesWithoutAMachineRemoved) {
   controller_->SyncOnce();
   runtime_.Hold("left-by-a-crash");
