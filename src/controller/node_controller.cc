@@ -118,7 +118,8 @@ std::vector<resources::Machine> NodeController::Decoded(const std::vector<store:
     }
     machines.push_back(known->second);
   }
-  if (every_row) std::erase_if(decoded_, [&](const auto& entry) { return !seen.contains(entry.first); });
+  if (every_row)
+    std::erase_if(decoded_, [&](const auto& entry) { return !seen.contains(entry.first); });
   return machines;
 }
 
