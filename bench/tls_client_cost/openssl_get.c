@@ -1,11 +1,10 @@
 /* One HTTPS GET with OpenSSL 3, resuming the TLS session kept in a file, as the CLI does. */
-#include <arpa/inet.h>
-#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
+
+#include "common.h"
 
 static SSL_SESSION* fresh;
 static int on_new_session(SSL* ssl, SSL_SESSION* session) {
@@ -22,9 +21,7 @@ int main(int argc, char** argv) {
   SSL_CTX_sess_set_new_cb(ctx, on_new_session);
   SSL* ssl = SSL_new(ctx);
   unsigned char saved[16384];
-  FILE* in = fopen(argv[3], "rb");
-  size_t saved_size = in ? fread(saved, 1, sizeof saved, in) : 0;
-  if (in) fclose(in);
+  const size_t saved_size = ReadSession(argv[3], saved, sizeof saved);
   const unsigned char* at = saved;
   SSL_SESSION* session = saved_size ? d2i_SSL_SESSION(NULL, &at, (long)saved_size) : NULL;
   if (session) {
@@ -35,15 +32,11 @@ int main(int argc, char** argv) {
     SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "127.0.0.1");
   }
-  int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-  struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2])),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  if (connect(fd, (struct sockaddr*)&address, sizeof address) != 0) return perror("connect"), 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  const int fd = ConnectLoopback(argv[2]);
+  if (fd < 0) return 1;
   SSL_set_fd(ssl, fd);
   if (SSL_connect(ssl) != 1) return ERR_print_errors_fp(stderr), 1;
-  static const char request[] = "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  SSL_write(ssl, request, sizeof request - 1);
+  SSL_write(ssl, kRequest, sizeof kRequest - 1);
   char reply[4096];
   if (SSL_read(ssl, reply, sizeof reply) <= 0) return fprintf(stderr, "no reply\n"), 1;
   printf("resumed=%d\n", SSL_session_reused(ssl));
@@ -51,8 +44,7 @@ int main(int argc, char** argv) {
     unsigned char der[16384], *out = der;
     int size = i2d_SSL_SESSION(fresh, NULL);
     if (size > 0 && size <= (int)sizeof der && i2d_SSL_SESSION(fresh, &out) == size) {
-      FILE* file = fopen(argv[3], "wb");
-      if (file) fwrite(der, 1, (size_t)size, file), fclose(file);
+      WriteSession(argv[3], der, (size_t)size);
     }
   }
   fflush(stdout);
