@@ -48,6 +48,9 @@ Status HeartbeatBatch::Flush(store::Store& store) {
     std::lock_guard lock(mutex_);
     due.swap(pending_);
   }
+  // A store that is away would hold the write up to its timeout, and the gateway's watcher or
+  // its stop with it: these heartbeats are dropped instead.
+  if (Status ready = store.Ready(); !ready.ok()) return ready;
   std::vector<store::Mutation> writes;
   for (const auto& [machine_id, beat] : due) {
     auto row = store.Get(kMachineStatusKind, MachineStatusId(machine_id));

@@ -23,8 +23,8 @@ class HeartbeatBatch {
 
   // Writes every noted heartbeat in one commit: a machine's reportedAt moves if its status row
   // still belongs to the node that reported and has not been written since it was read here (a
-  // newer report wins). Heartbeats the store could not take are dropped: the next ones come
-  // within minutes.
+  // newer report wins). Heartbeats the store could not take, or noted while it is away, are
+  // dropped: the next ones come within minutes.
   Status Flush(store::Store& store);
 
   std::size_t Pending() const;
