@@ -166,25 +166,23 @@ class Session : public std::enable_shared_from_this<Session> {
       return Write(api::ArmErrorResponse(request_, http::status::not_found, "NotFound",
                                          "this socket serves the node protocol only"));
     }
-    if (!node_.empty()) {
+    // Verified once here, for the identity check and for parking the request.
+    const auto caller = gateway_.tokens.Verify(BearerToken());
+    if (!node_.empty() && caller && caller->uid != node_) {
       // A node speaks as itself: a token of another node (read off a disk, say) is refused here.
-      auto caller = gateway_.tokens.Verify(BearerToken());
-      if (caller && caller->uid != node_) {
-        return Write(api::ArmErrorResponse(
-            request_, http::status::forbidden, "NodeIdentityMismatch",
-            "this connection comes from another node than the token's; a node speaks as itself"));
-      }
+      return Write(api::ArmErrorResponse(
+          request_, http::status::forbidden, "NodeIdentityMismatch",
+          "this connection comes from another node than the token's; a node speaks as itself"));
     }
     HttpResponse response = gateway_.handler(request_);
     const auto wait = RequestedWait(request_.target(), gateway_.options.max_wait);
     if (response.result() == http::status::not_modified && wait.count() > 0 &&
-        request_.method() == http::verb::get) {
-      return Park(std::move(response), wait);
+        request_.method() == http::verb::get && caller) {
+      return Park(std::move(response), wait, caller->machine_id);
     }
-    Write(std::move(response));
+    Write(std::move(response));  // a 304 without a valid token cannot happen; answered anyway
   }
 
-  // Holds the request until its machine changes (Recheck) or the wait ends (the 304 goes out).
   std::string_view BearerToken() const {
     const auto header = request_[http::field::authorization];
     std::string_view token(header.data(), header.size());
@@ -192,10 +190,9 @@ class Session : public std::enable_shared_from_this<Session> {
     return token;
   }
 
-  void Park(HttpResponse unchanged, std::chrono::seconds wait) {
-    auto caller = gateway_.tokens.Verify(BearerToken());
-    if (!caller) return Write(std::move(unchanged));  // cannot happen after a 304; answer anyway
-    waiting_on_ = store::IdKey(caller->machine_id);
+  // Holds the request until its machine changes (Recheck) or the wait ends (the 304 goes out).
+  void Park(HttpResponse unchanged, std::chrono::seconds wait, const std::string& machine_id) {
+    waiting_on_ = store::IdKey(machine_id);
     gateway_.waiting[waiting_on_].insert(shared_from_this());
     ++gateway_.waiting_count;
     stream_.expires_never();
