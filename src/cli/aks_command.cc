@@ -2,21 +2,21 @@
 // key is resolved and validated before anything is sent (sshkey::ResolveSshKey).
 #include "cli/aks_command.h"
 
-#include "cli/access_commands.h"
-
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <filesystem>
 #include <cctype>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 
+#include "cli/access_commands.h"
 #include "cli/aks_support.h"
-#include "cli/az_output.h"
 #include "cli/arm_client.h"
+#include "cli/az_output.h"
+#include "cli/lazy_command.h"
 #include "cli/output.h"
 #include "cli/output_flags.h"
 #include "cli/ssh_key_flags.h"
@@ -493,185 +493,207 @@ void AddPoolNames(CLI::App* command, const StatePtr& state, bool pool) {
 // aks create, update, show, list, delete and scale.
 void RegisterClusterCommands(CLI::App* aks, const StatePtr& state, CliContext& context,
                              int& exit_code) {
-  CLI::App* create = aks->add_subcommand(
-      "create",
+  AddCommand(
+      aks, "create",
       "Create a cluster. The SSH key is checked before anything is sent.\n\nExamples:\n"
       "  gangplank aks create -g rg1 -n c1 --generate-ssh-keys\n"
       "  gangplank aks create -g rg1 -n c1 --ssh-key-value ~/.ssh/id_ed25519.pub\n"
-      "  gangplank aks create -g rg1 -n c1 --no-ssh-key");
-  AddResourceFlags(create, *state);
-  AddSshKeyFlags(*create, state->key_flags);
-  create->add_option("-u,--admin-username", state->admin_username,
-                     "Admin user (default azureuser)");
-  state->flags.Register(*create, kAksCreate);
-  create->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
-  AddOutputFlags(*create, state->output);
-  create->callback([state, &context, &exit_code] { exit_code = RunCreate(*state, context); });
+      "  gangplank aks create -g rg1 -n c1 --no-ssh-key",
+      [state, &context, &exit_code](CLI::App* create) {
+        AddResourceFlags(create, *state);
+        AddSshKeyFlags(*create, state->key_flags);
+        create->add_option("-u,--admin-username", state->admin_username,
+                           "Admin user (default azureuser)");
+        state->flags.Register(*create, kAksCreate);
+        create->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
+        AddOutputFlags(*create, state->output);
+        create->callback([state, &context, &exit_code] { exit_code = RunCreate(*state, context); });
+      });
 
-  CLI::App* update = aks->add_subcommand(
-      "update",
+  AddCommand(
+      aks, "update",
       "Change a cluster, as az does: GET, change, PUT. A new SSH key goes into every node pool's "
       "model (running nodes keep the old key until a node image upgrade).\n\nExamples:\n"
       "  gangplank aks update -g rg1 -n c1 --ssh-key-value ~/.ssh/new_key.pub\n"
-      "  gangplank aks update -g rg1 -n c1 --tags team=platform env=dev");
-  AddResourceFlags(update, *state);
-  update->add_option("--ssh-key-value", state->key_flags.ssh_key_value,
-                     "The new public key: a path or the key itself");
-  state->flags.Register(*update, kAksUpdate);
-  update->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
-  AddOutputFlags(*update, state->output);
-  update->callback([state, &context, &exit_code] { exit_code = RunUpdate(*state, context); });
+      "  gangplank aks update -g rg1 -n c1 --tags team=platform env=dev",
+      [state, &context, &exit_code](CLI::App* update) {
+        AddResourceFlags(update, *state);
+        update->add_option("--ssh-key-value", state->key_flags.ssh_key_value,
+                           "The new public key: a path or the key itself");
+        state->flags.Register(*update, kAksUpdate);
+        update->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
+        AddOutputFlags(*update, state->output);
+        update->callback([state, &context, &exit_code] { exit_code = RunUpdate(*state, context); });
+      });
 
-  CLI::App* show = aks->add_subcommand(
-      "show",
-      "Show a cluster.\n\nExamples:\n  gangplank aks show -g rg1 -n c1\n"
-      "  gangplank aks show -g rg1 -n c1 --query linuxProfile.ssh.publicKeys[0].keyData "
-      "-o tsv");
-  AddResourceFlags(show, *state);
-  state->flags.Register(*show, kAksShow);
-  AddOutputFlags(*show, state->output);
-  show->callback([state, &context, &exit_code] {
-    state->output.table_query = kClusterTable;
-    exit_code = RunShow(*state, context);
-  });
+  AddCommand(aks, "show",
+             "Show a cluster.\n\nExamples:\n  gangplank aks show -g rg1 -n c1\n"
+             "  gangplank aks show -g rg1 -n c1 --query linuxProfile.ssh.publicKeys[0].keyData "
+             "-o tsv",
+             [state, &context, &exit_code](CLI::App* show) {
+               AddResourceFlags(show, *state);
+               state->flags.Register(*show, kAksShow);
+               AddOutputFlags(*show, state->output);
+               show->callback([state, &context, &exit_code] {
+                 state->output.table_query = kClusterTable;
+                 exit_code = RunShow(*state, context);
+               });
+             });
 
   // aks list / delete / scale
-  CLI::App* list_clusters = aks->add_subcommand(
-      "list",
-      "List clusters (of a resource group).\n\nExamples:\n  gangplank aks list -o table\n"
-      "  gangplank aks list -g rg1 --query [].name -o tsv");
-  list_clusters->add_option("-g,--resource-group", state->group, "Resource group (default: all)");
-  AddOutputAndWait(list_clusters, state, false);
-  list_clusters->callback([state, &context, &exit_code] {
-    state->output.table_query = kClustersTable;
-    auto config = LoadCliConfig(context);
-    const std::string scope = state->group.empty()
-                                  ? "/subscriptions/" + (config ? config->subscription_id : "-")
-                                  : GroupPath(context, *state);
-    exit_code =
-        RunGet(context, *state,
-               scope + "/providers/Microsoft.ContainerService/managedClusters" + Query(),
-               Printed::kClusters);
-  });
-  CLI::App* delete_cluster =
-      aks->add_subcommand("delete",
-                          "Delete a cluster and every node of it (asks; --yes in scripts).\n\n"
-                          "Example:\n  gangplank aks delete -g rg1 -n c1 --yes");
-  AddResourceFlags(delete_cluster, *state);
-  state->flags.Register(*delete_cluster, kAksDelete);
-  delete_cluster->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
-  AddOutputAndWait(delete_cluster, state, true);
-  delete_cluster->callback([state, &context, &exit_code] {
-    if (!state->yes && !Confirm(context, "Delete cluster " + state->name + " and all its nodes?")) {
-      exit_code = kExitFailure;
-      return;
-    }
-    exit_code = CallWaitPrint(context, *state, "DELETE", ClusterPathFor(context, *state) + Query(),
-                              nullptr, "Deleting " + state->name, "", Printed::kAsSent);
-  });
-  CLI::App* scale = aks->add_subcommand(
-      "scale",
-      "Scale a pool: new nodes get the latest model, the highest-numbered go first.\n\n"
-      "Example:\n  gangplank aks scale -g rg1 -n c1 -c 5 --nodepool-name nodepool1");
-  AddResourceFlags(scale, *state);
-  scale->add_option("-c,--node-count", state->count, "Nodes")
-      ->required()
-      ->check(CLI::Range(0, 1000));
-  scale->add_option("--nodepool-name", state->pool, "Pool (default: the only one)");
-  state->flags.Register(*scale, kAksScale);
-  AddOutputAndWait(scale, state, true);
-  scale->callback([state, &context, &exit_code] {
-    exit_code = ScaleCluster(context, *state);
-  });
-
+  AddCommand(aks, "list",
+             "List clusters (of a resource group).\n\nExamples:\n  gangplank aks list -o table\n"
+             "  gangplank aks list -g rg1 --query [].name -o tsv",
+             [state, &context, &exit_code](CLI::App* list_clusters) {
+               list_clusters->add_option("-g,--resource-group", state->group,
+                                         "Resource group (default: all)");
+               AddOutputAndWait(list_clusters, state, false);
+               list_clusters->callback([state, &context, &exit_code] {
+                 state->output.table_query = kClustersTable;
+                 auto config = LoadCliConfig(context);
+                 const std::string scope =
+                     state->group.empty()
+                         ? "/subscriptions/" + (config ? config->subscription_id : "-")
+                         : GroupPath(context, *state);
+                 exit_code = RunGet(
+                     context, *state,
+                     scope + "/providers/Microsoft.ContainerService/managedClusters" + Query(),
+                     Printed::kClusters);
+               });
+             });
+  AddCommand(aks, "delete",
+             "Delete a cluster and every node of it (asks; --yes in scripts).\n\n"
+             "Example:\n  gangplank aks delete -g rg1 -n c1 --yes",
+             [state, &context, &exit_code](CLI::App* delete_cluster) {
+               AddResourceFlags(delete_cluster, *state);
+               state->flags.Register(*delete_cluster, kAksDelete);
+               delete_cluster->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
+               AddOutputAndWait(delete_cluster, state, true);
+               delete_cluster->callback([state, &context, &exit_code] {
+                 if (!state->yes &&
+                     !Confirm(context, "Delete cluster " + state->name + " and all its nodes?")) {
+                   exit_code = kExitFailure;
+                   return;
+                 }
+                 exit_code = CallWaitPrint(context, *state, "DELETE",
+                                           ClusterPathFor(context, *state) + Query(), nullptr,
+                                           "Deleting " + state->name, "", Printed::kAsSent);
+               });
+             });
+  AddCommand(aks, "scale",
+             "Scale a pool: new nodes get the latest model, the highest-numbered go first.\n\n"
+             "Example:\n  gangplank aks scale -g rg1 -n c1 -c 5 --nodepool-name nodepool1",
+             [state, &context, &exit_code](CLI::App* scale) {
+               AddResourceFlags(scale, *state);
+               scale->add_option("-c,--node-count", state->count, "Nodes")
+                   ->required()
+                   ->check(CLI::Range(0, 1000));
+               scale->add_option("--nodepool-name", state->pool, "Pool (default: the only one)");
+               state->flags.Register(*scale, kAksScale);
+               AddOutputAndWait(scale, state, true);
+               scale->callback(
+                   [state, &context, &exit_code] { exit_code = ScaleCluster(context, *state); });
+             });
 }
 
 // aks nodepool upgrade, add, list, show, scale, update and delete.
 void RegisterPoolCommands(CLI::App* nodepool, const StatePtr& state, CliContext& context,
                           int& exit_code) {
-  CLI::App* upgrade = nodepool->add_subcommand(
-      "upgrade",
+  AddCommand(
+      nodepool, "upgrade",
       "Reimage a pool's nodes onto its latest model and node image, maxSurge at a time.\n\n"
       "Example:\n  gangplank aks nodepool upgrade -g rg1 --cluster-name c1 -n nodepool1 "
-      "--node-image-only --max-surge 33%");
-  AddPoolNames(upgrade, state, true);
-  upgrade->add_flag("--node-image-only", state->node_image_only,
-                    "Reimage the nodes onto the latest model and node image");
-  state->flags.Register(*upgrade, kPoolUpgrade);
-  upgrade->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
-  AddOutputFlags(*upgrade, state->output);
-  upgrade->callback(
-      [state, &context, &exit_code] { exit_code = RunNodepoolUpgrade(*state, context); });
+      "--node-image-only --max-surge 33%",
+      [state, &context, &exit_code](CLI::App* upgrade) {
+        AddPoolNames(upgrade, state, true);
+        upgrade->add_flag("--node-image-only", state->node_image_only,
+                          "Reimage the nodes onto the latest model and node image");
+        state->flags.Register(*upgrade, kPoolUpgrade);
+        upgrade->add_flag("--no-wait", state->no_wait, "Return once the request is accepted");
+        AddOutputFlags(*upgrade, state->output);
+        upgrade->callback(
+            [state, &context, &exit_code] { exit_code = RunNodepoolUpgrade(*state, context); });
+      });
 
   // nodepool add / list / show / scale / update / delete
-  CLI::App* add = nodepool->add_subcommand(
-      "add",
-      "Add a pool; its nodes get the cluster's current SSH model.\n\nExample:\n"
-      "  gangplank aks nodepool add -g rg1 --cluster-name c1 -n tools -c 2 --os-sku "
-      "AzureLinux");
-  AddPoolNames(add, state, true);
-  state->flags.Register(*add, kPoolAdd);
-  AddOutputAndWait(add, state, true);
-  add->callback([state, &context, &exit_code] { exit_code = RunNodepoolAdd(*state, context); });
-  CLI::App* list_pools = nodepool->add_subcommand(
-      "list",
+  AddCommand(nodepool, "add",
+             "Add a pool; its nodes get the cluster's current SSH model.\n\nExample:\n"
+             "  gangplank aks nodepool add -g rg1 --cluster-name c1 -n tools -c 2 --os-sku "
+             "AzureLinux",
+             [state, &context, &exit_code](CLI::App* add) {
+               AddPoolNames(add, state, true);
+               state->flags.Register(*add, kPoolAdd);
+               AddOutputAndWait(add, state, true);
+               add->callback(
+                   [state, &context, &exit_code] { exit_code = RunNodepoolAdd(*state, context); });
+             });
+  AddCommand(
+      nodepool, "list",
       "List a cluster's pools.\n\nExample:\n  gangplank aks nodepool list -g rg1 --cluster-name c1 "
-      "--query \"[].{name:name, count:count, ssh:securityProfile.sshAccess}\" -o table");
-  AddPoolNames(list_pools, state, false);
-  AddOutputAndWait(list_pools, state, false);
-  list_pools->callback([state, &context, &exit_code] {
-    state->output.table_query = kPoolsTable;
-    exit_code =
-        RunGet(context, *state, ClusterPathFor(context, *state) + "/agentPools" + Query(),
-               Printed::kPools);
-  });
-  CLI::App* show_pool =
-      nodepool->add_subcommand("show",
-                               "Show a pool.\n\nExample:\n  gangplank aks nodepool show -g rg1 "
-                               "--cluster-name c1 -n nodepool1");
-  AddPoolNames(show_pool, state, true);
-  AddOutputAndWait(show_pool, state, false);
-  show_pool->callback([state, &context, &exit_code] {
-    state->output.table_query = kPoolTable;
-    exit_code = RunGet(context, *state, PoolPathFor(context, *state) + Query(), Printed::kPool);
-  });
-  CLI::App* scale_pool = nodepool->add_subcommand(
-      "scale",
+      "--query \"[].{name:name, count:count, ssh:securityProfile.sshAccess}\" -o table",
+      [state, &context, &exit_code](CLI::App* list_pools) {
+        AddPoolNames(list_pools, state, false);
+        AddOutputAndWait(list_pools, state, false);
+        list_pools->callback([state, &context, &exit_code] {
+          state->output.table_query = kPoolsTable;
+          exit_code =
+              RunGet(context, *state, ClusterPathFor(context, *state) + "/agentPools" + Query(),
+                     Printed::kPools);
+        });
+      });
+  AddCommand(nodepool, "show",
+             "Show a pool.\n\nExample:\n  gangplank aks nodepool show -g rg1 "
+             "--cluster-name c1 -n nodepool1",
+             [state, &context, &exit_code](CLI::App* show_pool) {
+               AddPoolNames(show_pool, state, true);
+               AddOutputAndWait(show_pool, state, false);
+               show_pool->callback([state, &context, &exit_code] {
+                 state->output.table_query = kPoolTable;
+                 exit_code = RunGet(context, *state, PoolPathFor(context, *state) + Query(),
+                                    Printed::kPool);
+               });
+             });
+  AddCommand(
+      nodepool, "scale",
       "Scale a pool: new nodes get the latest model, the highest-numbered go first.\n\nExample:\n"
-      "  gangplank aks nodepool scale -g rg1 --cluster-name c1 -n tools -c 3");
-  AddPoolNames(scale_pool, state, true);
-  state->flags.Register(*scale_pool, kPoolScale);
-  scale_pool->add_option("-c,--node-count", state->count, "Nodes")
-      ->required()
-      ->check(CLI::Range(0, 1000));
-  AddOutputAndWait(scale_pool, state, true);
-  scale_pool->callback([state, &context, &exit_code] {
-    exit_code = ScalePool(context, *state);
-  });
-  CLI::App* update_pool = nodepool->add_subcommand(
-      "update",
+      "  gangplank aks nodepool scale -g rg1 --cluster-name c1 -n tools -c 3",
+      [state, &context, &exit_code](CLI::App* scale_pool) {
+        AddPoolNames(scale_pool, state, true);
+        state->flags.Register(*scale_pool, kPoolScale);
+        scale_pool->add_option("-c,--node-count", state->count, "Nodes")
+            ->required()
+            ->check(CLI::Range(0, 1000));
+        AddOutputAndWait(scale_pool, state, true);
+        scale_pool->callback(
+            [state, &context, &exit_code] { exit_code = ScalePool(context, *state); });
+      });
+  AddCommand(
+      nodepool, "update",
       "Change a pool, as az does: GET, change, PUT. SSH access applies at its next node image "
       "upgrade.\n\n"
       "Example:\n  gangplank aks nodepool update -g rg1 --cluster-name c1 -n nodepool1 "
-      "--ssh-access disabled --yes");
-  AddPoolNames(update_pool, state, true);
-  state->flags.Register(*update_pool, kPoolUpdate);
-  update_pool->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
-  AddOutputAndWait(update_pool, state, true);
-  update_pool->callback(
-      [state, &context, &exit_code] { exit_code = RunNodepoolUpdate(*state, context); });
-  CLI::App* delete_pool = nodepool->add_subcommand(
-      "delete",
-      "Delete a pool and its nodes.\n\nExample:\n  gangplank aks nodepool delete -g rg1 "
-      "--cluster-name c1 -n tools");
-  AddPoolNames(delete_pool, state, true);
-  state->flags.Register(*delete_pool, kPoolDelete);
-  AddOutputAndWait(delete_pool, state, true);
-  delete_pool->callback([state, &context, &exit_code] {
-    exit_code = CallWaitPrint(context, *state, "DELETE", PoolPathFor(context, *state) + Query(),
-                              nullptr, "Deleting " + state->pool, "", Printed::kAsSent);
-  });
-
+      "--ssh-access disabled --yes",
+      [state, &context, &exit_code](CLI::App* update_pool) {
+        AddPoolNames(update_pool, state, true);
+        state->flags.Register(*update_pool, kPoolUpdate);
+        update_pool->add_flag("-y,--yes", state->yes, "Do not ask for confirmation");
+        AddOutputAndWait(update_pool, state, true);
+        update_pool->callback(
+            [state, &context, &exit_code] { exit_code = RunNodepoolUpdate(*state, context); });
+      });
+  AddCommand(nodepool, "delete",
+             "Delete a pool and its nodes.\n\nExample:\n  gangplank aks nodepool delete -g rg1 "
+             "--cluster-name c1 -n tools",
+             [state, &context, &exit_code](CLI::App* delete_pool) {
+               AddPoolNames(delete_pool, state, true);
+               state->flags.Register(*delete_pool, kPoolDelete);
+               AddOutputAndWait(delete_pool, state, true);
+               delete_pool->callback([state, &context, &exit_code] {
+                 exit_code = CallWaitPrint(context, *state, "DELETE",
+                                           PoolPathFor(context, *state) + Query(), nullptr,
+                                           "Deleting " + state->pool, "", Printed::kAsSent);
+               });
+             });
 }
 
 // aks machine list and show, and aks node logs.
@@ -679,72 +701,77 @@ void RegisterMachineCommands(CLI::App* aks, const StatePtr& state, CliContext& c
                              int& exit_code) {
   CLI::App* machine = aks->add_subcommand("machine", "The nodes of a cluster.");
   machine->require_subcommand(1);
-  CLI::App* list = machine->add_subcommand(
-      "list",
+  AddCommand(
+      machine, "list",
       "Every node: address, state, image, whether the latest SSH key is applied, host key.\n\n"
       "Examples:\n  gangplank aks machine list -g rg1 --cluster-name c1 -o table\n"
       "  gangplank aks machine list -g rg1 --cluster-name c1 --query "
-      "\"[?!latestModelApplied].name\" -o tsv");
-  AddPoolNames(list, state, false);
-  list->add_option("--nodepool-name", state->pool, "Only this pool");
-  AddOutputFlags(*list, state->output);
-  list->callback([state, &context, &exit_code] {
-    state->output.own_order = true;
-    exit_code = RunMachineList(*state, context);
-  });
-  CLI::App* show_machine = machine->add_subcommand(
-      "show",
+      "\"[?!latestModelApplied].name\" -o tsv",
+      [state, &context, &exit_code](CLI::App* list) {
+        AddPoolNames(list, state, false);
+        list->add_option("--nodepool-name", state->pool, "Only this pool");
+        AddOutputFlags(*list, state->output);
+        list->callback([state, &context, &exit_code] {
+          state->output.own_order = true;
+          exit_code = RunMachineList(*state, context);
+        });
+      });
+  AddCommand(
+      machine, "show",
       "One node: its state, address, port, model and image, SSH access, sshd health and host "
       "keys.\n\nExample:\n  gangplank aks machine show -g rg1 --cluster-name c1 --nodepool-name "
-      "nodepool1 --machine-name aks-nodepool1-12345678-vmss000000 -o table");
-  AddPoolNames(show_machine, state, false);
-  show_machine->add_option("--nodepool-name", state->pool, "Pool of the node")->required();
-  show_machine->add_option("--machine-name", state->node, "Node name")->required();
-  AddOutputFlags(*show_machine, state->output);
-  show_machine->callback([state, &context, &exit_code] {
-    state->output.own_order = true;
-    exit_code = RunMachineShow(*state, context);
-  });
+      "nodepool1 --machine-name aks-nodepool1-12345678-vmss000000 -o table",
+      [state, &context, &exit_code](CLI::App* show_machine) {
+        AddPoolNames(show_machine, state, false);
+        show_machine->add_option("--nodepool-name", state->pool, "Pool of the node")->required();
+        show_machine->add_option("--machine-name", state->node, "Node name")->required();
+        AddOutputFlags(*show_machine, state->output);
+        show_machine->callback([state, &context, &exit_code] {
+          state->output.own_order = true;
+          exit_code = RunMachineShow(*state, context);
+        });
+      });
 
   // aks node logs
   CLI::App* node = aks->add_subcommand("node", "One node.");
   node->require_subcommand(1);
-  CLI::App* logs = node->add_subcommand(
-      "logs",
-      "A node's recent agent and sshd log, and who logged in with which key.\n\nExamples:\n"
-      "  gangplank aks node logs -g rg1 --cluster-name c1 --nodepool-name nodepool1 --node "
-      "aks-nodepool1-12345678-vmss000000 -o table\n"
-      "  gangplank aks node logs -g rg1 --cluster-name c1 --nodepool-name nodepool1 --node "
-      "aks-nodepool1-12345678-vmss000000 --query \"loginEvents[?result=='Refused']\"");
-  AddPoolNames(logs, state, false);
-  logs->add_option("--nodepool-name", state->pool, "Pool of the node")->required();
-  logs->add_option("--node", state->node, "Node name")->required();
-  AddOutputAndWait(logs, state, false);
-  logs->callback([state, &context, &exit_code] {
-    state->output.own_order = true;
-    const auto format = ParseOutputFormat(state->output.output);
-    if ((format && *format == OutputFormat::kJson) || !state->output.query.empty()) {
-      exit_code = RunGet(
-          context, *state,
-          PoolPathFor(context, *state) + "/machines/" + state->node + "/logs" + Query(),
-          Printed::kAsSent);
-      return;
-    }
-    auto client = Client(context);
-    if (!client) {
-      exit_code = Fail(context, client.error());
-      return;
-    }
-    auto reply = client->Call(
-        "GET", PoolPathFor(context, *state) + "/machines/" + state->node + "/logs" + Query());
-    if (!reply) {
-      exit_code = Fail(context, reply.error());
-      return;
-    }
-    context.out << TerminalSafe(reply->body.at("logs").as_string(), Escapes::kTerminalKeepNewlines);
-    exit_code = PrintOutput(context, reply->body.at("loginEvents"), state->output);
-  });
-
+  AddCommand(node, "logs",
+             "A node's recent agent and sshd log, and who logged in with which key.\n\nExamples:\n"
+             "  gangplank aks node logs -g rg1 --cluster-name c1 --nodepool-name nodepool1 --node "
+             "aks-nodepool1-12345678-vmss000000 -o table\n"
+             "  gangplank aks node logs -g rg1 --cluster-name c1 --nodepool-name nodepool1 --node "
+             "aks-nodepool1-12345678-vmss000000 --query \"loginEvents[?result=='Refused']\"",
+             [state, &context, &exit_code](CLI::App* logs) {
+               AddPoolNames(logs, state, false);
+               logs->add_option("--nodepool-name", state->pool, "Pool of the node")->required();
+               logs->add_option("--node", state->node, "Node name")->required();
+               AddOutputAndWait(logs, state, false);
+               logs->callback([state, &context, &exit_code] {
+                 state->output.own_order = true;
+                 const auto format = ParseOutputFormat(state->output.output);
+                 if ((format && *format == OutputFormat::kJson) || !state->output.query.empty()) {
+                   exit_code = RunGet(context, *state,
+                                      PoolPathFor(context, *state) + "/machines/" + state->node +
+                                          "/logs" + Query(),
+                                      Printed::kAsSent);
+                   return;
+                 }
+                 auto client = Client(context);
+                 if (!client) {
+                   exit_code = Fail(context, client.error());
+                   return;
+                 }
+                 auto reply = client->Call("GET", PoolPathFor(context, *state) + "/machines/" +
+                                                      state->node + "/logs" + Query());
+                 if (!reply) {
+                   exit_code = Fail(context, reply.error());
+                   return;
+                 }
+                 context.out << TerminalSafe(reply->body.at("logs").as_string(),
+                                             Escapes::kTerminalKeepNewlines);
+                 exit_code = PrintOutput(context, reply->body.at("loginEvents"), state->output);
+               });
+             });
 }
 
 }  // namespace
@@ -769,8 +796,5 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
   RegisterSshCaCommands(app, *state, context, exit_code);
   return state;
 }
-
-void PrepareAksFlags(AksCommandState& state, CLI::App& command) { state.flags.Prepare(command); }
-
 
 }  // namespace gangplank::cli

@@ -16,10 +16,6 @@ std::shared_ptr<AksCommandState> RegisterAksCommands(CLI::App& app, CliContext& 
                                                      int& exit_code);
 
 // `gangplank login --data-dir DATA_DIR`, for `local up`.
-// Adds az's table flags to `command` if it is one of the aks commands that have them (before the
-// command line is checked; cli/az_flags.h).
-void PrepareAksFlags(AksCommandState& state, CLI::App& command);
-
 int LoginToDataDir(CliContext& context, const std::string& data_dir);
 
 }  // namespace gangplank::cli

@@ -5,6 +5,7 @@
 
 #include "cli/aks_support.h"
 #include "cli/kubeconfig.h"
+#include "cli/lazy_command.h"
 #include "cli/output.h"
 #include "common/base64.h"
 #include "common/file_io.h"
@@ -110,46 +111,53 @@ Status MergeInto(CliContext& context, const std::string& path, const std::string
 void RegisterAksCredentialsCommand(CLI::App& aks, AksCommandState& state, CliContext& context,
                                    int& exit_code) {
   auto flags = std::make_shared<CredentialFlags>();
-  CLI::App* command = aks.add_subcommand(
-      "get-credentials",
+  AddCommand(
+      &aks, "get-credentials",
       "Merge a kubeconfig for the cluster's read-only Kubernetes view (its nodes) into "
       "~/.kube/config, as az does.\n\nExamples:\n  gangplank aks get-credentials -g rg1 -n c1\n"
-      "  gangplank aks get-credentials -g rg1 -n c1 --admin --file -");
-  AddResourceFlags(command, state);
-  command->add_flag("-a,--admin", flags->admin, "The cluster administrator's credentials");
-  command->add_option("--context", flags->context, "The context's name instead of the cluster's");
-  command->add_option("-f,--file", flags->file,
-                      "The kubeconfig to update (default: $KUBECONFIG's first file, or "
-                      "~/.kube/config); - prints it instead");
-  command->add_option("--format", flags->format, "exec or azure (user credentials of AAD clusters)")
-      ->check(CLI::IsMember({"exec", "azure"}, CLI::ignore_case));
-  command->add_flag("--overwrite-existing", flags->overwrite_existing,
-                    "Replace entries of the same name");
-  command->add_flag("--public-fqdn", flags->public_fqdn,
-                    "The server address as the public FQDN (private clusters)");
-  AddOutputFlags(*command, state.output);
-  command->callback([&state, &context, &exit_code, flags] {
-    for (char& c : flags->format) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (flags->admin && !flags->format.empty()) {
-      exit_code = Fail(context, MakeError(StatusCode::kInvalidArgument, "InvalidArgumentValue",
-                                          "--format can only be specified when requesting "
-                                          "clusterUser credential."));
-      return;
-    }
-    auto kubeconfig = FetchKubeconfig(context, state, *flags);
-    if (!kubeconfig) {
-      exit_code = Fail(context, kubeconfig.error());
-      return;
-    }
-    const std::string path = KubeconfigPath(context, *flags);
-    if (path == "-") {
-      context.out << *kubeconfig << "\n";
-      exit_code = kExitOk;
-      return;
-    }
-    Status merged = MergeInto(context, path, *kubeconfig, *flags);
-    exit_code = merged.ok() ? kExitOk : Fail(context, merged.error());
-  });
+      "  gangplank aks get-credentials -g rg1 -n c1 --admin --file -",
+      [&state, &context, &exit_code, flags](CLI::App* command) {
+        AddResourceFlags(command, state);
+        command->add_flag("-a,--admin", flags->admin, "The cluster administrator's credentials");
+        command->add_option("--context", flags->context,
+                            "The context's name instead of the cluster's");
+        command->add_option("-f,--file", flags->file,
+                            "The kubeconfig to update (default: $KUBECONFIG's first file, or "
+                            "~/.kube/config); - prints it instead");
+        command
+            ->add_option("--format", flags->format,
+                         "exec or azure (user credentials of AAD clusters)")
+            ->check(CLI::IsMember({"exec", "azure"}, CLI::ignore_case));
+        command->add_flag("--overwrite-existing", flags->overwrite_existing,
+                          "Replace entries of the same name");
+        command->add_flag("--public-fqdn", flags->public_fqdn,
+                          "The server address as the public FQDN (private clusters)");
+        AddOutputFlags(*command, state.output);
+        command->callback([&state, &context, &exit_code, flags] {
+          for (char& c : flags->format)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          if (flags->admin && !flags->format.empty()) {
+            exit_code =
+                Fail(context, MakeError(StatusCode::kInvalidArgument, "InvalidArgumentValue",
+                                        "--format can only be specified when requesting "
+                                        "clusterUser credential."));
+            return;
+          }
+          auto kubeconfig = FetchKubeconfig(context, state, *flags);
+          if (!kubeconfig) {
+            exit_code = Fail(context, kubeconfig.error());
+            return;
+          }
+          const std::string path = KubeconfigPath(context, *flags);
+          if (path == "-") {
+            context.out << *kubeconfig << "\n";
+            exit_code = kExitOk;
+            return;
+          }
+          Status merged = MergeInto(context, path, *kubeconfig, *flags);
+          exit_code = merged.ok() ? kExitOk : Fail(context, merged.error());
+        });
+      });
 }
 
 }  // namespace gangplank::cli

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "cli/aks_support.h"
+#include "cli/lazy_command.h"
 #include "query/jmespath.h"
 
 namespace gangplank::cli {
@@ -195,138 +196,169 @@ namespace {
 // aks stop, start, rotate-certs, operation-abort, get-upgrades and upgrade.
 void RegisterClusterLifecycle(CLI::App& aks, AksCommandState& state, CliContext& context,
                               int& exit_code) {
-  CLI::App* stop = aks.add_subcommand(
-      "stop",
+  AddCommand(
+      &aks, "stop",
       "Stop a cluster: its nodes keep their model and image and run no sshd until it starts.\n\n"
-      "Example:\n  gangplank aks stop -g rg1 -n c1");
-  ClusterFlags(stop, state);
-  Action(stop, state, context, exit_code, [&] { return ClusterPathFor(context, state) + "/stop"; },
-         nullptr, [&] { return "Stopping " + state.name; });
-
-  CLI::App* start = aks.add_subcommand(
-      "start",
-      "Start a stopped cluster: the same nodes come back on the model they had (no reimage).\n\n"
-      "Example:\n  gangplank aks start -g rg1 -n c1");
-  ClusterFlags(start, state);
-  Action(start, state, context, exit_code,
-         [&] { return ClusterPathFor(context, state) + "/start"; }, nullptr,
-         [&] { return "Starting " + state.name; });
-
-  CLI::App* rotate = aks.add_subcommand(
-      "rotate-certs",
-      "Rotate a cluster's credentials: every kubeconfig issued before stops working; get new ones "
-      "with aks get-credentials. Nodes and their SSH access are untouched.\n\nExample:\n"
-      "  gangplank aks rotate-certs -g rg1 -n c1 --yes");
-  ClusterFlags(rotate, state);
-  state.flags.Register(*rotate, kRotateCerts);
-  Action(
-      rotate, state, context, exit_code,
-      [&] { return ClusterPathFor(context, state) + "/rotateClusterCertificates"; }, nullptr,
-      [&] { return "Rotating the credentials of " + state.name; }, nullptr,
-      [&] {
-        return "Every kubeconfig of " + state.name +
-               " stops working; get new ones with aks get-credentials. Continue?";
+      "Example:\n  gangplank aks stop -g rg1 -n c1",
+      [&](CLI::App* stop) {
+        ClusterFlags(stop, state);
+        Action(
+            stop, state, context, exit_code,
+            [&] { return ClusterPathFor(context, state) + "/stop"; }, nullptr,
+            [&] { return "Stopping " + state.name; });
       });
 
-  CLI::App* abort = aks.add_subcommand(
-      "operation-abort",
+  AddCommand(
+      &aks, "start",
+      "Start a stopped cluster: the same nodes come back on the model they had (no reimage).\n\n"
+      "Example:\n  gangplank aks start -g rg1 -n c1",
+      [&](CLI::App* start) {
+        ClusterFlags(start, state);
+        Action(
+            start, state, context, exit_code,
+            [&] { return ClusterPathFor(context, state) + "/start"; }, nullptr,
+            [&] { return "Starting " + state.name; });
+      });
+
+  AddCommand(
+      &aks, "rotate-certs",
+      "Rotate a cluster's credentials: every kubeconfig issued before stops working; get new ones "
+      "with aks get-credentials. Nodes and their SSH access are untouched.\n\nExample:\n"
+      "  gangplank aks rotate-certs -g rg1 -n c1 --yes",
+      [&](CLI::App* rotate) {
+        ClusterFlags(rotate, state);
+        state.flags.Register(*rotate, kRotateCerts);
+        Action(
+            rotate, state, context, exit_code,
+            [&] { return ClusterPathFor(context, state) + "/rotateClusterCertificates"; }, nullptr,
+            [&] { return "Rotating the credentials of " + state.name; }, nullptr,
+            [&] {
+              return "Every kubeconfig of " + state.name +
+                     " stops working; get new ones with aks get-credentials. Continue?";
+            });
+      });
+
+  AddCommand(
+      &aks, "operation-abort",
       "Abort the operation running on a cluster: a rolling upgrade stops between batches; nodes "
-      "already reimaged stay.\n\nExample:\n  gangplank aks operation-abort -g rg1 -n c1");
-  ClusterFlags(abort, state);
-  state.flags.Register(*abort, kAbort);
-  Action(
-      abort, state, context, exit_code, [&] { return ClusterPathFor(context, state) + "/abort"; },
-      nullptr, [&] { return "Aborting the operation on " + state.name; },
-      [&] { return "There is no operation in progress on " + state.name + "; nothing to abort."; });
+      "already reimaged stay.\n\nExample:\n  gangplank aks operation-abort -g rg1 -n c1",
+      [&](CLI::App* abort) {
+        ClusterFlags(abort, state);
+        state.flags.Register(*abort, kAbort);
+        Action(
+            abort, state, context, exit_code,
+            [&] { return ClusterPathFor(context, state) + "/abort"; }, nullptr,
+            [&] { return "Aborting the operation on " + state.name; },
+            [&] {
+              return "There is no operation in progress on " + state.name + "; nothing to abort.";
+            });
+      });
 
-  CLI::App* upgrades = aks.add_subcommand(
-      "get-upgrades",
-      "The Kubernetes versions a cluster and its pools can move to.\n\nExample:\n"
-      "  gangplank aks get-upgrades -g rg1 -n c1 -o table");
-  ClusterFlags(upgrades, state);
-  AddOutputFlags(*upgrades, state.output);
-  upgrades->callback([&state, &context, &exit_code] {
-    exit_code = RunGet(context, state,
-                       ClusterPathFor(context, state) + "/upgradeProfiles/default" + Query(),
-                       Printed::kClusterUpgrades);
-  });
+  AddCommand(&aks, "get-upgrades",
+             "The Kubernetes versions a cluster and its pools can move to.\n\nExample:\n"
+             "  gangplank aks get-upgrades -g rg1 -n c1 -o table",
+             [&](CLI::App* upgrades) {
+               ClusterFlags(upgrades, state);
+               AddOutputFlags(*upgrades, state.output);
+               upgrades->callback([&state, &context, &exit_code] {
+                 exit_code =
+                     RunGet(context, state,
+                            ClusterPathFor(context, state) + "/upgradeProfiles/default" + Query(),
+                            Printed::kClusterUpgrades);
+               });
+             });
 
-  CLI::App* upgrade = aks.add_subcommand(
-      "upgrade",
+  AddCommand(
+      &aks, "upgrade",
       "Upgrade a cluster: --node-image-only reimages every pool onto its latest model and node "
       "image (the way a new SSH key reaches running nodes).\n\nExample:\n"
-      "  gangplank aks upgrade -g rg1 -n c1 --node-image-only --yes");
-  ClusterFlags(upgrade, state);
-  upgrade->add_flag("--node-image-only", state.node_image_only,
-                    "Reimage every pool onto its latest model and node image");
-  state.flags.Register(*upgrade, kAksUpgrade);
-  upgrade->add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
-  AddOutputFlags(*upgrade, state.output);
-  upgrade->callback(
-      [&state, &context, &exit_code] { exit_code = RunUpgrade(context, state, state.flags); });
+      "  gangplank aks upgrade -g rg1 -n c1 --node-image-only --yes",
+      [&](CLI::App* upgrade) {
+        ClusterFlags(upgrade, state);
+        upgrade->add_flag("--node-image-only", state.node_image_only,
+                          "Reimage every pool onto its latest model and node image");
+        state.flags.Register(*upgrade, kAksUpgrade);
+        upgrade->add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
+        AddOutputFlags(*upgrade, state.output);
+        upgrade->callback([&state, &context, &exit_code] {
+          exit_code = RunUpgrade(context, state, state.flags);
+        });
+      });
 }
 
 // aks nodepool get-upgrades, operation-abort, delete-machines, stop and start.
 void RegisterPoolLifecycle(CLI::App& nodepool, AksCommandState& state, CliContext& context,
                            int& exit_code) {
-  CLI::App* pool_upgrades = nodepool.add_subcommand(
-      "get-upgrades",
+  AddCommand(
+      &nodepool, "get-upgrades",
       "What a pool can move to, with latestNodeImageVersion: the image the next node image "
       "upgrade (the one that rolls out a new SSH key) gives its nodes.\n\nExample:\n"
       "  gangplank aks nodepool get-upgrades -g rg1 --cluster-name c1 --nodepool-name nodepool1 "
-      "--query latestNodeImageVersion -o tsv");
-  PoolFlags(pool_upgrades, state, "-n,--name,--nodepool-name");
-  AddOutputFlags(*pool_upgrades, state.output);
-  pool_upgrades->callback([&state, &context, &exit_code] {
-    exit_code = RunGet(context, state,
-                       PoolPathFor(context, state) + "/upgradeProfiles/default" + Query(),
-                       Printed::kPoolUpgrades);
-  });
+      "--query latestNodeImageVersion -o tsv",
+      [&](CLI::App* pool_upgrades) {
+        PoolFlags(pool_upgrades, state, "-n,--name,--nodepool-name");
+        AddOutputFlags(*pool_upgrades, state.output);
+        pool_upgrades->callback([&state, &context, &exit_code] {
+          exit_code = RunGet(context, state,
+                             PoolPathFor(context, state) + "/upgradeProfiles/default" + Query(),
+                             Printed::kPoolUpgrades);
+        });
+      });
 
-  CLI::App* pool_abort = nodepool.add_subcommand(
-      "operation-abort",
-      "Abort the operation running on a pool.\n\nExample:\n"
-      "  gangplank aks nodepool operation-abort -g rg1 --cluster-name c1 -n nodepool1");
-  PoolFlags(pool_abort, state, "-n,--name,--nodepool-name");
-  state.flags.Register(*pool_abort, kAbort);
-  Action(
-      pool_abort, state, context, exit_code, [&] { return PoolPathFor(context, state) + "/abort"; },
-      nullptr, [&] { return "Aborting the operation on " + state.pool; },
-      [&] { return "There is no operation in progress on " + state.pool + "; nothing to abort."; });
+  AddCommand(&nodepool, "operation-abort",
+             "Abort the operation running on a pool.\n\nExample:\n"
+             "  gangplank aks nodepool operation-abort -g rg1 --cluster-name c1 -n nodepool1",
+             [&](CLI::App* pool_abort) {
+               PoolFlags(pool_abort, state, "-n,--name,--nodepool-name");
+               state.flags.Register(*pool_abort, kAbort);
+               Action(
+                   pool_abort, state, context, exit_code,
+                   [&] { return PoolPathFor(context, state) + "/abort"; }, nullptr,
+                   [&] { return "Aborting the operation on " + state.pool; },
+                   [&] {
+                     return "There is no operation in progress on " + state.pool +
+                            "; nothing to abort.";
+                   });
+             });
 
-  CLI::App* delete_machines = nodepool.add_subcommand(
-      "delete-machines",
-      "Delete the named nodes of a pool; its count drops by as many.\n\nExample:\n"
-      "  gangplank aks nodepool delete-machines -g rg1 --cluster-name c1 -n nodepool1 "
-      "--machine-names aks-nodepool1-12345678-vmss000001");
-  PoolFlags(delete_machines, state, "-n,--name,--nodepool-name");
-  delete_machines->add_option("--machine-names", state.machine_names, "Machines to delete")
-      ->required();
-  Action(
-      delete_machines, state, context, exit_code,
-      [&] { return PoolPathFor(context, state) + "/deleteMachines"; },
-      [&] {
-        json::array names;
-        for (const auto& name : state.machine_names) names.emplace_back(name);
-        return json::value(json::object{{"machineNames", std::move(names)}});
-      },
-      [&] { return "Deleting machines of " + state.pool; });
+  AddCommand(&nodepool, "delete-machines",
+             "Delete the named nodes of a pool; its count drops by as many.\n\nExample:\n"
+             "  gangplank aks nodepool delete-machines -g rg1 --cluster-name c1 -n nodepool1 "
+             "--machine-names aks-nodepool1-12345678-vmss000001",
+             [&](CLI::App* delete_machines) {
+               PoolFlags(delete_machines, state, "-n,--name,--nodepool-name");
+               delete_machines
+                   ->add_option("--machine-names", state.machine_names, "Machines to delete")
+                   ->required();
+               Action(
+                   delete_machines, state, context, exit_code,
+                   [&] { return PoolPathFor(context, state) + "/deleteMachines"; },
+                   [&] {
+                     json::array names;
+                     for (const auto& name : state.machine_names) names.emplace_back(name);
+                     return json::value(json::object{{"machineNames", std::move(names)}});
+                   },
+                   [&] { return "Deleting machines of " + state.pool; });
+             });
 
   for (const auto& [name, code] : {std::pair{"stop", "Stopped"}, std::pair{"start", "Running"}}) {
-    CLI::App* power = nodepool.add_subcommand(
-        name, std::string(code == std::string("Stopped")
-                              ? "Stop a pool: its nodes keep their model and image and run no sshd."
-                              : "Start a stopped pool: the same nodes come back (no reimage).") +
-                  "\n\nExample:\n  gangplank aks nodepool " + name +
-                  " -g rg1 --cluster-name c1 -n nodepool1");
-    PoolFlags(power, state, "-n,--name,--nodepool-name");
-    state.flags.Register(*power, kPoolPower);
-    power->add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
-    AddOutputFlags(*power, state.output);
     const std::string power_code = code;
-    power->callback([&state, &context, &exit_code, power_code] {
-      exit_code = SetPoolPower(context, state, power_code);
-    });
+    AddCommand(
+        &nodepool, name,
+        std::string(power_code == "Stopped"
+                        ? "Stop a pool: its nodes keep their model and image and run no sshd."
+                        : "Start a stopped pool: the same nodes come back (no reimage).") +
+            "\n\nExample:\n  gangplank aks nodepool " + name +
+            " -g rg1 --cluster-name c1 -n nodepool1",
+        [&state, &context, &exit_code, power_code](CLI::App* power) {
+          PoolFlags(power, state, "-n,--name,--nodepool-name");
+          state.flags.Register(*power, kPoolPower);
+          power->add_flag("--no-wait", state.no_wait, "Return once the request is accepted");
+          AddOutputFlags(*power, state.output);
+          power->callback([&state, &context, &exit_code, power_code] {
+            exit_code = SetPoolPower(context, state, power_code);
+          });
+        });
   }
 }
 
@@ -334,18 +366,19 @@ void RegisterPoolLifecycle(CLI::App& nodepool, AksCommandState& state, CliContex
 void RegisterWaits(CLI::App& aks, CLI::App& nodepool, AksCommandState& state,
                    CliContext& context, int& exit_code) {
   const auto add_wait = [&](CLI::App& parent, const std::string& description, bool pool) {
-    CLI::App* wait = parent.add_subcommand("wait", description);
-    if (pool)
-      PoolFlags(wait, state, "-n,--name,--nodepool-name");
-    else
-      ClusterFlags(wait, state);
-    AddWaitFlags(wait, state.wait);
-    AddOutputFlags(*wait, state.output);
-    wait->callback([&state, &context, &exit_code, pool] {
-      exit_code = RunWait(context, state.wait,
-                          (pool ? PoolPathFor(context, state) : ClusterPathFor(context, state)) +
-                              Query(),
-                          pool ? Printed::kPool : Printed::kCluster);
+    AddCommand(&parent, "wait", description, [&state, &context, &exit_code, pool](CLI::App* wait) {
+      if (pool)
+        PoolFlags(wait, state, "-n,--name,--nodepool-name");
+      else
+        ClusterFlags(wait, state);
+      AddWaitFlags(wait, state.wait);
+      AddOutputFlags(*wait, state.output);
+      wait->callback([&state, &context, &exit_code, pool] {
+        exit_code =
+            RunWait(context, state.wait,
+                    (pool ? PoolPathFor(context, state) : ClusterPathFor(context, state)) + Query(),
+                    pool ? Printed::kPool : Printed::kCluster);
+      });
     });
   };
   add_wait(aks,

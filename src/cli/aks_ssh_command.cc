@@ -1,13 +1,14 @@
 // `gangplank aks ssh`: logs into a node with the real ssh, its host keys taken from the control
 // plane, and says why a login cannot work (SSH disabled, the node not ready, the wrong key).
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <cstdlib>
-#include <boost/json.hpp>
 #include <filesystem>
 
 #include "cli/aks_support.h"
 #include "cli/arm_client.h"
+#include "cli/lazy_command.h"
 #include "common/file_io.h"
 #include "common/paths.h"
 #include "common/process.h"
@@ -284,20 +285,23 @@ int RunSsh(AksCommandState& state, CliContext& context) {
 
 void RegisterAksSshCommand(CLI::App& aks, AksCommandState& state, CliContext& context,
                            int& exit_code) {
-  CLI::App* ssh = aks.add_subcommand(
-      "ssh",
+  AddCommand(
+      &aks, "ssh",
       "Log into a node with the real ssh, its host keys taken from the control plane.\n\n"
       "Examples:\n  gangplank aks ssh -g rg1 -n c1\n"
       "  gangplank aks ssh -g rg1 -n c1 --node aks-nodepool1-12345678-vmss000001 -i ~/.ssh/key "
-      "-- uptime");
-  AddResourceFlags(ssh, state);
-  ssh->add_option("--nodepool-name", state.pool, "Pool of the node");
-  ssh->add_option("--node", state.node, "Node name (default: the first)");
-  ssh->add_option("-i,--identity", state.identity,
-                  "Private key to log in with (default: the key in ~/.ssh whose .pub the cluster "
-                  "has)");
-  ssh->add_option("command", state.command, "Command to run (after --)");
-  ssh->callback([&state, &context, &exit_code] { exit_code = RunSsh(state, context); });
+      "-- uptime",
+      [&state, &context, &exit_code](CLI::App* ssh) {
+        AddResourceFlags(ssh, state);
+        ssh->add_option("--nodepool-name", state.pool, "Pool of the node");
+        ssh->add_option("--node", state.node, "Node name (default: the first)");
+        ssh->add_option(
+            "-i,--identity", state.identity,
+            "Private key to log in with (default: the key in ~/.ssh whose .pub the cluster "
+            "has)");
+        ssh->add_option("command", state.command, "Command to run (after --)");
+        ssh->callback([&state, &context, &exit_code] { exit_code = RunSsh(state, context); });
+      });
 }
 
 }  // namespace gangplank::cli

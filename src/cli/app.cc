@@ -12,6 +12,7 @@
 
 #include "cli/aks_command.h"
 #include "cli/command_line_check.h"
+#include "cli/lazy_command.h"
 #include "cli/local_command.h"
 #include "cli/ssh_key_command.h"
 
@@ -166,14 +167,14 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
     return LoginToDataDir(context, dir);
   });
   ShapeHelpAsAz(app);
-  // The commands on the line get their table flags before the line is checked against them.
+  // The commands on the line get their options before the line is checked against them.
   CLI::App* command = &app;
   for (const std::string& arg : args) {
     if (arg.starts_with("-")) continue;
     const auto subs = command->get_subcommands([&arg](CLI::App* sub) { return sub->check_name(arg); });
     if (subs.empty()) continue;
     command = subs.front();
-    PrepareAksFlags(*aks, *command);
+    ReachCommand(*command);
   }
   if (Status checked = CheckCommandLine(app, args); !checked.ok()) {
     PrintError(context, checked.error().message);

@@ -302,21 +302,6 @@ std::vector<json::object*> PoolsOf(json::object& body, AzBody kind, bool every) 
 
 }  // namespace
 
-void AzFlagSet::Register(CLI::App& app, AzCommand command) {
-  // The rows are added when the command line reaches this command (Prepare), not before: CLI11
-  // compares every new option with all of its command's options, and a process runs one command.
-  pending_[&app] = command;
-  app.preparse_callback([this, &app](std::size_t) { Prepare(app); });
-}
-
-void AzFlagSet::Prepare(CLI::App& app) {
-  const auto found = pending_.find(&app);
-  if (found == pending_.end()) return;
-  const AzCommand command = found->second;
-  pending_.erase(found);
-  RegisterNow(app, command);
-}
-
 namespace {
 
 // The help groups, as az groups its arguments: the first row whose prefix starts a flag's first
@@ -366,7 +351,7 @@ std::string_view GroupOf(const AzFlag& flag) {
 
 }  // namespace
 
-void AzFlagSet::RegisterNow(CLI::App& app, AzCommand command) {
+void AzFlagSet::Register(CLI::App& app, AzCommand command) {
   for (const AzFlag& flag : AzFlags()) {
     if ((flag.commands & command) == 0) continue;
     std::string help(flag.help);

@@ -92,10 +92,9 @@ struct AzRequestExtras {
 class AzFlagSet {
  public:
   // Adds every row of `command` to `app` (refused ones too: they are accepted by the parser and
-  // explained when the command runs), once the parser reaches `app`.
+  // explained when the command runs). Called when the command is populated (lazy_command.h), so
+  // only the command that runs gets its rows.
   void Register(CLI::App& app, AzCommand command);
-  // Adds the rows of `app` now, if Register deferred them (before the command line is checked).
-  void Prepare(CLI::App& app);
 
   // True when the flag with this long name was given.
   bool Given(std::string_view long_name) const;
@@ -114,10 +113,7 @@ class AzFlagSet {
   bool SetsPoolFields() const;
 
  private:
-  void RegisterNow(CLI::App& app, AzCommand command);
-
   std::vector<std::pair<const AzFlag*, CLI::Option*>> options_;
-  std::map<CLI::App*, AzCommand> pending_;
 };
 
 // The long name of a row ("--node-count" of "-c,--node-count").

@@ -15,6 +15,7 @@
 
 #include "cli/arm_client.h"
 #include "cli/cli_config.h"
+#include "cli/lazy_command.h"
 #include "cli/output_flags.h"
 #include "common/file_io.h"
 #include "common/paths.h"
@@ -176,30 +177,37 @@ std::shared_ptr<LocalCommandState> RegisterLocalCommands(CLI::App& app, CliConte
                          "A control plane on this machine.\n\nExamples:\n  gangplank local up\n"
                          "  gangplank local status -o table\n  gangplank local down");
   local->require_subcommand(1);
-  const auto data_dir = [&state](CLI::App* command) {
+  const auto data_dir = [state](CLI::App* command) {
     command->add_option("--data-dir", state->data_dir,
                         "Data dir (default ${GANGPLANK_DATA_DIR:-~/.local/share/gangplank})");
   };
-  CLI::App* up = local->add_subcommand(
-      "up",
-      "Start gangplankd in the background (local nodes as root), wait for it, log in.\n\n"
-      "Examples:\n  gangplank local up\n  gangplank local up --data-dir ~/gp --listen "
-      "127.0.0.1:9443");
-  data_dir(up);
-  up->add_option("--listen", state->listen, "HOST:PORT (default 127.0.0.1:8443)");
-  up->callback([state, &context, &exit_code, login] { exit_code = RunUp(*state, context, login); });
-  CLI::App* down = local->add_subcommand(
-      "down",
-      "Stop gangplankd and every node of its data dir.\n\nExample:\n  gangplank local down");
-  data_dir(down);
-  down->callback([state, &context, &exit_code] { exit_code = RunDown(*state, context); });
-  CLI::App* status = local->add_subcommand(
-      "status",
+  AddCommand(local, "up",
+             "Start gangplankd in the background (local nodes as root), wait for it, log in.\n\n"
+             "Examples:\n  gangplank local up\n  gangplank local up --data-dir ~/gp --listen "
+             "127.0.0.1:9443",
+             [state, &context, &exit_code, login, data_dir](CLI::App* up) {
+               data_dir(up);
+               up->add_option("--listen", state->listen, "HOST:PORT (default 127.0.0.1:8443)");
+               up->callback([state, &context, &exit_code, login] {
+                 exit_code = RunUp(*state, context, login);
+               });
+             });
+  AddCommand(
+      local, "down",
+      "Stop gangplankd and every node of its data dir.\n\nExample:\n  gangplank local down",
+      [state, &context, &exit_code, data_dir](CLI::App* down) {
+        data_dir(down);
+        down->callback([state, &context, &exit_code] { exit_code = RunDown(*state, context); });
+      });
+  AddCommand(
+      local, "status",
       "Whether gangplankd runs (exit 0) or not (exit 3), its pid and server.\n\nExample:\n"
-      "  gangplank local status -o table");
-  data_dir(status);
-  AddOutputFlags(*status, state->output);
-  status->callback([state, &context, &exit_code] { exit_code = RunStatus(*state, context); });
+      "  gangplank local status -o table",
+      [state, &context, &exit_code, data_dir](CLI::App* status) {
+        data_dir(status);
+        AddOutputFlags(*status, state->output);
+        status->callback([state, &context, &exit_code] { exit_code = RunStatus(*state, context); });
+      });
   return state;
 }
 

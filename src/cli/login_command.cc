@@ -6,6 +6,7 @@
 #include "cli/aks_support.h"
 #include "cli/arm_client.h"
 #include "cli/cli_config.h"
+#include "cli/lazy_command.h"
 #include "common/file_io.h"
 #include "common/paths.h"
 
@@ -108,27 +109,30 @@ int RunLogin(AksCommandState& state, CliContext& context) {
 
 void RegisterLoginCommand(CLI::App& app, AksCommandState& state, CliContext& context,
                           int& exit_code) {
-  CLI::App* login = app.add_subcommand(
-      "login",
+  AddCommand(
+      &app, "login",
       "Log in to a control plane.\n\nExamples:\n"
       "  gangplank login --data-dir ~/.local/share/gangplank\n"
       "  gangplank login --server https://127.0.0.1:8443/ --client-id ID --client-secret S "
       "--ca-file ca.crt\n"
       "  pass show gangplank | gangplank login --server https://gp.example:8443/ --client-id ID "
-      "--client-secret - --ca-file ca.crt");
-  login->add_option("--data-dir", state.login_data_dir,
-                    "A local gangplankd's data dir (its credentials.json)");
-  login->add_option("--server", state.login_server, "https://HOST:PORT/");
-  login->add_option("--client-id", state.login_client_id, "Client id");
-  login->add_option("--client-secret", state.login_client_secret,
-                    "Client secret, or - to read it from standard input");
-  login->add_option("--ca-file", state.login_ca_file, "CA certificate of the server");
-  login->add_option("--subscription", state.login_subscription,
-                    "Subscription (default: the first the login sees)");
-  login->add_flag("--az-cloud", state.login_az_cloud,
-                  "Also write an az configuration for this server (cloud azurecloud, the name "
-                  "az ssh requires) and say how to use it");
-  login->callback([&state, &context, &exit_code] { exit_code = RunLogin(state, context); });
+      "--client-secret - --ca-file ca.crt",
+      [&state, &context, &exit_code](CLI::App* login) {
+        login->add_option("--data-dir", state.login_data_dir,
+                          "A local gangplankd's data dir (its credentials.json)");
+        login->add_option("--server", state.login_server, "https://HOST:PORT/");
+        login->add_option("--client-id", state.login_client_id, "Client id");
+        login->add_option("--client-secret", state.login_client_secret,
+                          "Client secret, or - to read it from standard input");
+        login->add_option("--ca-file", state.login_ca_file, "CA certificate of the server");
+        login->add_option("--subscription", state.login_subscription,
+                          "Subscription (default: the first the login sees)");
+        login->add_flag(
+            "--az-cloud", state.login_az_cloud,
+            "Also write an az configuration for this server (cloud azurecloud, the name "
+            "az ssh requires) and say how to use it");
+        login->callback([&state, &context, &exit_code] { exit_code = RunLogin(state, context); });
+      });
 }
 
 int LoginToDataDir(CliContext& context, const std::string& data_dir) {

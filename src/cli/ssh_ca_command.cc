@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "cli/aks_support.h"
+#include "cli/lazy_command.h"
 
 namespace gangplank::cli {
 namespace json = boost::json;
@@ -34,35 +35,41 @@ void RegisterSshCaCommands(CLI::App& app, AksCommandState& state, CliContext& co
       {"add", "Add a next CA: trusted by every EntraId node, signing nothing yet.", "addNext"},
       {"switch", "Sign with the next CA from now on; the signing one is retired.", "switch"},
   };
-  CLI::App* show = ca->add_subcommand(
-      "show", "Each CA generation: state, fingerprint, and how many EntraId nodes trust it.\n\n"
-              "Example:\n  gangplank ssh-ca show --query properties.generations -o table");
-  AddOutputAndWaitFlags(*show, state, false);
-  show->callback([&state, &context, &exit_code] {
-    exit_code = RunGet(context, state, SshCaPath(context), Printed::kAsSent);
-  });
+  AddCommand(ca, "show",
+             "Each CA generation: state, fingerprint, and how many EntraId nodes trust it.\n\n"
+             "Example:\n  gangplank ssh-ca show --query properties.generations -o table",
+             [&state, &context, &exit_code](CLI::App* show) {
+               AddOutputAndWaitFlags(*show, state, false);
+               show->callback([&state, &context, &exit_code] {
+                 exit_code = RunGet(context, state, SshCaPath(context), Printed::kAsSent);
+               });
+             });
   for (const Step& step : kSteps) {
-    CLI::App* command = ca->add_subcommand(step.name, step.help);
-    AddOutputAndWaitFlags(*command, state, false);
-    command->callback([&state, &context, &exit_code, &step] {
-      exit_code = CallWaitPrint(context, state, "POST", SshCaPath(context, step.path), nullptr,
-                                "", "", Printed::kAsSent);
+    AddCommand(ca, step.name, step.help, [&state, &context, &exit_code, &step](CLI::App* command) {
+      AddOutputAndWaitFlags(*command, state, false);
+      command->callback([&state, &context, &exit_code, &step] {
+        exit_code = CallWaitPrint(context, state, "POST", SshCaPath(context, step.path), nullptr,
+                                  "", "", Printed::kAsSent);
+      });
     });
   }
-  CLI::App* drop = ca->add_subcommand(
-      "drop",
+  AddCommand(
+      ca, "drop",
       "Stop trusting a retired (or next) CA on every node, at once: certificates it signed no "
-      "longer open any node.\n\nExample:\n  gangplank ssh-ca drop --generation 1");
-  auto generation = std::make_shared<int>(0);
-  drop->add_option("--generation", *generation, "The generation to drop (ssh-ca show lists them)")
-      ->required()
-      ->check(CLI::PositiveNumber);
-  AddOutputAndWaitFlags(*drop, state, false);
-  drop->callback([&state, &context, &exit_code, generation] {
-    const json::value body = json::object{{"generation", *generation}};
-    exit_code = CallWaitPrint(context, state, "POST", SshCaPath(context, "drop"), &body, "", "",
-                              Printed::kAsSent);
-  });
+      "longer open any node.\n\nExample:\n  gangplank ssh-ca drop --generation 1",
+      [&state, &context, &exit_code](CLI::App* drop) {
+        auto generation = std::make_shared<int>(0);
+        drop->add_option("--generation", *generation,
+                         "The generation to drop (ssh-ca show lists them)")
+            ->required()
+            ->check(CLI::PositiveNumber);
+        AddOutputAndWaitFlags(*drop, state, false);
+        drop->callback([&state, &context, &exit_code, generation] {
+          const json::value body = json::object{{"generation", *generation}};
+          exit_code = CallWaitPrint(context, state, "POST", SshCaPath(context, "drop"), &body, "",
+                                    "", Printed::kAsSent);
+        });
+      });
 }
 
 }  // namespace gangplank::cli

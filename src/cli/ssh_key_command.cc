@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "cli/lazy_command.h"
 #include "cli/output.h"
 #include "cli/output_flags.h"
 #include "common/file_io.h"
@@ -182,40 +183,51 @@ std::shared_ptr<SshKeyCommandState> RegisterSshKeyCommands(CLI::App& app, CliCon
   CLI::App* group = app.add_subcommand("ssh-key", "Inspect and create OpenSSH keys.");
   group->require_subcommand(1);
 
-  CLI::App* show = group->add_subcommand(
-      "show",
+  AddCommand(
+      group, "show",
       "Show type, size, fingerprints and comment of every key in a file or value, as "
       "`ssh-keygen -l -f` does.\n\nExamples:\n"
       "  gangplank ssh-key show ~/.ssh/id_rsa.pub --output table\n"
       "  gangplank ssh-key show ~/.ssh/authorized_keys -E md5 --output table\n"
       "  gangplank ssh-key show 'ssh-ed25519 AAAAC3Nza... me@laptop'\n"
-      "  cat keys.txt | gangplank ssh-key show -");
-  show->add_option("key", state->show_input,
-                   "A key file (authorized_keys, .pub, RFC 4716 or PEM), a key in quotes, or - "
-                   "for standard input")
-      ->required();
-  show->add_option("-E,--fingerprint-hash", state->show_hash, "Fingerprint hash for table output")
-      ->check(CLI::IsMember({"sha256", "md5"}));
-  AddOutputFlags(*show, state->show_output);
-  show->callback([state, &context, &exit_code] { exit_code = RunShow(*state, context); });
+      "  cat keys.txt | gangplank ssh-key show -",
+      [state, &context, &exit_code](CLI::App* show) {
+        show->add_option(
+                "key", state->show_input,
+                "A key file (authorized_keys, .pub, RFC 4716 or PEM), a key in quotes, or - "
+                "for standard input")
+            ->required();
+        show->add_option("-E,--fingerprint-hash", state->show_hash,
+                         "Fingerprint hash for table output")
+            ->check(CLI::IsMember({"sha256", "md5"}));
+        AddOutputFlags(*show, state->show_output);
+        show->callback([state, &context, &exit_code] { exit_code = RunShow(*state, context); });
+      });
 
-  CLI::App* generate = group->add_subcommand(
-      "generate",
+  AddCommand(
+      group, "generate",
       "Generate a key pair in OpenSSH format (private 0600, public 0644); never overwrites.\n\n"
       "Examples:\n"
       "  gangplank ssh-key generate --type ed25519\n"
       "  gangplank ssh-key generate --type rsa --bits 4096 --file ~/.ssh/aks_rsa --comment "
-      "ops@corp");
-  generate
-      ->add_option("-t,--type", state->generate_type, "Key type: rsa (default), ed25519 or ecdsa")
-      ->check(CLI::IsMember({"rsa", "ed25519", "ecdsa"}));
-  generate->add_option("-b,--bits", state->generate_bits,
-                       "Key size: RSA 2048-16384 (default 3072), ECDSA 256/384/521 (default 256)");
-  generate->add_option("-f,--file", state->generate_file,
-                       "Private key path (default ~/.ssh/id_<type>); the public key gets .pub");
-  generate->add_option("-C,--comment", state->generate_comment, "Key comment (default user@host)");
-  AddOutputFlags(*generate, state->generate_output);
-  generate->callback([state, &context, &exit_code] { exit_code = RunGenerate(*state, context); });
+      "ops@corp",
+      [state, &context, &exit_code](CLI::App* generate) {
+        generate
+            ->add_option("-t,--type", state->generate_type,
+                         "Key type: rsa (default), ed25519 or ecdsa")
+            ->check(CLI::IsMember({"rsa", "ed25519", "ecdsa"}));
+        generate->add_option(
+            "-b,--bits", state->generate_bits,
+            "Key size: RSA 2048-16384 (default 3072), ECDSA 256/384/521 (default 256)");
+        generate->add_option(
+            "-f,--file", state->generate_file,
+            "Private key path (default ~/.ssh/id_<type>); the public key gets .pub");
+        generate->add_option("-C,--comment", state->generate_comment,
+                             "Key comment (default user@host)");
+        AddOutputFlags(*generate, state->generate_output);
+        generate->callback(
+            [state, &context, &exit_code] { exit_code = RunGenerate(*state, context); });
+      });
   return state;
 }
 
