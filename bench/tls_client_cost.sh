@@ -2,7 +2,9 @@
 # What one HTTPS GET on a resumed TLS session costs a new process, with OpenSSL 3 (what the CLI
 # uses) and with GnuTLS (Debian's other maintained TLS library): instructions (callgrind, exact)
 # and wall time (hyperfine), against `openssl s_server` on loopback. Also what loading each
-# library costs a program that does nothing.
+# library (and Mbed TLS, the smallest TLS library Debian maintains) costs a program that does
+# nothing: instructions and page faults (perf stat; on a VM a fault costs more than the
+# instructions suggest).
 # Usage: bench/tls_client_cost.sh [RUNS]     (default 200)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,8 @@ echo 'int main(void) { return 0; }' >"$work/empty.c"
 gcc -O2 -o "$work/empty" "$work/empty.c"
 gcc -O2 -o "$work/empty_openssl" "$work/empty.c" -Wl,--no-as-needed -lssl -lcrypto
 gcc -O2 -o "$work/empty_gnutls" "$work/empty.c" -Wl,--no-as-needed -lgnutls
+gcc -O2 -o "$work/empty_libcrypto" "$work/empty.c" -Wl,--no-as-needed -lcrypto
+gcc -O2 -o "$work/empty_mbedtls" "$work/empty.c" -Wl,--no-as-needed -lmbedtls -lmbedx509 -lmbedcrypto
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
   -addext subjectAltName=IP:127.0.0.1 -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
@@ -49,6 +53,13 @@ for client in openssl_get gnutls_get gnutls_get_with_libcrypto; do
 done
 for program in empty empty_openssl empty_gnutls; do
   echo "| $program (loading only) | $(instructions "$work/$program") | |"
+done
+echo
+echo "| loading only | page faults (perf stat, 40 runs) |"
+echo "| --- | --- |"
+for program in empty empty_mbedtls empty_libcrypto empty_openssl empty_gnutls; do
+  faults=$(perf stat -x, -r 40 -e page-faults "$work/$program" 2>&1 >/dev/null | awk -F, '/page-faults/ {print $1}')
+  echo "| $program | $faults |"
 done
 echo
 hyperfine -N --warmup 20 --runs "$runs" --export-markdown "$work/times.md" \
