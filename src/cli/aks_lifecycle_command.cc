@@ -196,29 +196,29 @@ namespace {
 // aks stop, start, rotate-certs, operation-abort, get-upgrades and upgrade.
 void RegisterClusterLifecycle(CLI::App& aks, AksCommandState& state, CliContext& context,
                               int& exit_code) {
-  AddCommand(
-      &aks, "stop",
-      "Stop a cluster: its nodes keep their model and image and run no sshd until it starts.\n\n"
-      "Example:\n  gangplank aks stop -g rg1 -n c1",
-      [&](CLI::App* stop) {
-        ClusterFlags(stop, state);
-        Action(
-            stop, state, context, exit_code,
-            [&] { return ClusterPathFor(context, state) + "/stop"; }, nullptr,
-            [&] { return "Stopping " + state.name; });
-      });
-
-  AddCommand(
-      &aks, "start",
-      "Start a stopped cluster: the same nodes come back on the model they had (no reimage).\n\n"
-      "Example:\n  gangplank aks start -g rg1 -n c1",
-      [&](CLI::App* start) {
-        ClusterFlags(start, state);
-        Action(
-            start, state, context, exit_code,
-            [&] { return ClusterPathFor(context, state) + "/start"; }, nullptr,
-            [&] { return "Starting " + state.name; });
-      });
+  struct Power {
+    const char* verb;
+    const char* progress;
+    const char* help;
+  };
+  static constexpr Power kPower[] = {
+      {"stop", "Stopping ",
+       "Stop a cluster: its nodes keep their model and image and run no sshd until it starts."},
+      {"start", "Starting ",
+       "Start a stopped cluster: the same nodes come back on the model they had (no reimage)."},
+  };
+  for (const Power& power : kPower) {
+    AddCommand(
+        &aks, power.verb,
+        std::string(power.help) + "\n\nExample:\n  gangplank aks " + power.verb + " -g rg1 -n c1",
+        [&](CLI::App* command) {
+          ClusterFlags(command, state);
+          Action(
+              command, state, context, exit_code,
+              [&] { return ClusterPathFor(context, state) + "/" + power.verb; }, nullptr,
+              [&] { return power.progress + state.name; });
+        });
+  }
 
   AddCommand(
       &aks, "rotate-certs",

@@ -101,15 +101,25 @@ class AzHelpFormatter : public CLI::Formatter {
 };
 
 // az prints a command's examples after its arguments (CLI11 gets them as the footer), and -h
-// among the global arguments.
+// among the global arguments. Idempotent: a command may be shaped as a child and again on the
+// path.
 void ShapeHelpAsAz(CLI::App& command) {
-  const std::string description = command.get_description();
+  const std::string& description = command.get_description();
   if (const std::size_t at = description.find("\n\nExample"); at != std::string::npos) {
-    command.description(description.substr(0, at));
     command.footer(description.substr(at + 1) + "\n" + command.get_footer());
+    command.description(description.substr(0, at));
   }
   if (command.get_help_ptr() != nullptr) command.get_help_ptr()->group(std::string(kGlobalGroup));
-  for (CLI::App* sub : command.get_subcommands([](CLI::App*) { return true; })) ShapeHelpAsAz(*sub);
+}
+
+// Help is printed only for the deepest command on the line, listing its subcommands: the
+// commands on the path and their children are shaped, not the whole tree.
+void ShapeHelpAlong(const std::vector<CLI::App*>& path) {
+  for (CLI::App* command : path) {
+    ShapeHelpAsAz(*command);
+    for (CLI::App* sub : command->get_subcommands([](CLI::App*) { return true; }))
+      ShapeHelpAsAz(*sub);
+  }
 }
 
 }  // namespace
@@ -166,16 +176,17 @@ int RunGangplank(int argc, const char* const* argv, CliContext& context) {
   auto local = RegisterLocalCommands(app, context, exit_code, [&context](const std::string& dir) {
     return LoginToDataDir(context, dir);
   });
-  ShapeHelpAsAz(app);
   // The commands on the line get their options before the line is checked against them.
-  CLI::App* command = &app;
+  std::vector<CLI::App*> path{&app};
   for (const std::string& arg : args) {
     if (arg.starts_with("-")) continue;
-    const auto subs = command->get_subcommands([&arg](CLI::App* sub) { return sub->check_name(arg); });
+    const auto subs =
+        path.back()->get_subcommands([&arg](CLI::App* sub) { return sub->check_name(arg); });
     if (subs.empty()) continue;
-    command = subs.front();
-    ReachCommand(*command);
+    path.push_back(subs.front());
+    ReachCommand(*path.back());
   }
+  ShapeHelpAlong(path);
   if (Status checked = CheckCommandLine(app, args); !checked.ok()) {
     PrintError(context, checked.error().message);
     return kExitUsage;
